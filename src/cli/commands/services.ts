@@ -1,0 +1,33 @@
+// `dagnats services`: every micro service instance on this NATS system, like `nats micro list`.
+import { Effect } from "effect"
+import { Command } from "effect/cli"
+import { Svcm, type ServiceInfo } from "@nats-io/services"
+import { withNats } from "../shared.js"
+import { printJson, printLine, printTable } from "../output.js"
+import { CliExit, ExitCode } from "../exit.js"
+
+/** Instances answer $SRV.INFO within milliseconds; wait this long for the last one. */
+const DISCOVERY_WAIT_MS = 1_000
+
+export const services = Command.make("services", {}, () =>
+  withNats((nc, shared) =>
+    Effect.gen(function* () {
+      const infos = yield* Effect.tryPromise({
+        try: async () => {
+          const out: Array<ServiceInfo> = []
+          const iter = await new Svcm(nc).client({ maxWait: DISCOVERY_WAIT_MS, strategy: "timer" }).info()
+          for await (const info of iter) out.push(info)
+          return out
+        },
+        catch: (e) => new CliExit({ code: ExitCode.unreachable, message: `service discovery failed: ${String(e)}` }),
+      })
+      infos.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
+      if (shared.json) return printJson({ services: infos })
+      if (infos.length === 0) return printLine("no micro services answered; start one with `dagnats serve`")
+      printTable(
+        ["NAME", "VERSION", "ID", "ENDPOINTS", "DESCRIPTION"],
+        infos.map((s) => [s.name, s.version, s.id, String(s.endpoints?.length ?? 0), s.description ?? ""]),
+      )
+    }),
+  ),
+).pipe(Command.withDescription("list every micro service instance (like `nats micro list`)"))

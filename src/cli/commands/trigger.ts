@@ -1,0 +1,144 @@
+// `dagnats trigger …`: trigger management through the micro service (SPEC §8).
+import { Effect, Schema } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import { Subjects, endpointSubject } from "../../protocol/names.js"
+import { TriggerDefinition, describeIssue, isValidName, type TriggerView } from "../../domain/trigger.js"
+import { createDefinition, updatePatch, type TriggerFlags } from "../trigger-flags.js"
+import { callAndPrint } from "../shared.js"
+import { printLine, printRecord, printTable } from "../output.js"
+import { usageError } from "../exit.js"
+
+const name = Argument.String("name").pipe(Argument.withDescription("trigger name: 1-64 of A-Z a-z 0-9 _ -"))
+const opt = (flag: string, description: string) => Flag.String(flag).pipe(Flag.withDescription(description), Flag.optional)
+const many = (flag: string, description: string) => Flag.String(flag).pipe(Flag.withDescription(description), Flag.atLeast(0))
+const switchFlag = (flag: string, description: string) =>
+  Flag.Boolean(flag).pipe(Flag.withoutNegation, Flag.withDescription(description), Flag.withDefault(false))
+
+const definitionFlags = {
+  workflow: opt("workflow", "workflow to start a run of"),
+  webhook: switchFlag("webhook", "a webhook trigger: POST /v1/webhooks/NAME"),
+  subject: opt("subject", "an event trigger on this subject pattern inside event.>"),
+  secret: many("secret", "webhook secret (repeat for rotation, at most 2; - reads stdin)"),
+  secretFile: many("secret-file", "read a webhook secret from this file"),
+  scheme: opt("scheme", "signature scheme: hmac-sha256 (default), github, stripe, slack, standard, shopify, gitlab"),
+  verify: Flag.Boolean("verify").pipe(Flag.withDescription("verify signatures (default); --no-verify turns it off"), Flag.optional),
+  tolerance: opt("tolerance", "accepted clock difference for signed timestamps (default 300s)"),
+  filterField: many("filter-field", "payload dot path that must equal the matching --filter-value"),
+  filterValue: many("filter-value", "value for the --filter-field at the same position (JSON or text)"),
+  filterHeader: many("filter-header", "NAME=VALUE an inbound webhook header must have"),
+  debounce: opt("debounce", "start one run once no event arrived for this long (e.g. 5s)"),
+  debounceTimeout: opt("debounce-timeout", "start a run at the latest this long after a window's first event"),
+  debounceKey: opt("debounce-key", "payload dot path: one debounce window per value"),
+  batchSize: Flag.Int("batch-size").pipe(Flag.withDescription("start a run per this many events (1-1000)"), Flag.optional),
+  batchTimeout: opt("batch-timeout", "start a run this long after a batch's first event (at most 1h)"),
+  batchKey: opt("batch-key", "payload dot path: one batch per value"),
+  disabled: switchFlag("disabled", "create (or set) the trigger disabled"),
+}
+
+const updateOnlyFlags = {
+  noFilters: switchFlag("no-filters", "remove every filter"),
+  noDebounce: switchFlag("no-debounce", "remove debounce"),
+  noBatch: switchFlag("no-batch", "remove batching"),
+}
+
+const checkName = (n: string) =>
+  isValidName(n) ? Effect.void : Effect.fail(usageError(`name: must be 1-64 characters of A-Z, a-z, 0-9, _ or - (got "${n.slice(0, 80)}")`))
+
+const decodeDefinition = Schema.decodeUnknownExit(TriggerDefinition, { onExcessProperty: "error", errors: "all" })
+
+/** Check a definition locally with the service's own Schema, so bad flags are usage errors (exit 2). */
+const checkDefinition = (def: Record<string, unknown>) => {
+  const exit = decodeDefinition(def)
+  if (exit._tag === "Success") return Effect.void
+  const issue = (exit.cause as { reasons?: ReadonlyArray<{ error?: { issue?: unknown } }> }).reasons?.[0]?.error?.issue
+  return Effect.fail(usageError(issue !== undefined ? describeIssue(issue as never) : "invalid trigger definition"))
+}
+
+const source = (t: TriggerView) => (t.type === "webhook" ? `POST /v1/webhooks/${t.name}` : t.subject ?? "")
+const mode = (t: TriggerView) =>
+  t.debounce !== undefined ? `debounce ${t.debounce.period}` : t.batch !== undefined ? `batch ${t.batch.max_size}/${t.batch.timeout}` : "-"
+
+const describeTrigger = (t: TriggerView): ReadonlyArray<readonly [string, string]> => [
+  ["name", t.name],
+  ["type", t.type],
+  ["workflow", t.workflow],
+  ["enabled", String(t.enabled ?? true)],
+  ["listens on", t.type === "webhook" ? `${Subjects.webhook(t.name)} (POST /v1/webhooks/${t.name})` : t.subject ?? ""],
+  ...(t.type === "webhook"
+    ? ([
+        ["scheme", t.scheme ?? "hmac-sha256"],
+        ["verify", String(t.verify ?? true)],
+        ["secrets", `${t.secret_count ?? 0} set`],
+        ...(t.tolerance !== undefined ? ([["tolerance", t.tolerance]] as const) : []),
+      ] as const)
+    : []),
+  ["filters", (t.filters ?? []).map((f) => ("field" in f ? `${f.field}=${f.value}` : `header ${f.header}=${f.value}`)).join(", ") || "-"],
+  [
+    "debounce",
+    t.debounce === undefined
+      ? "-"
+      : `period ${t.debounce.period}${t.debounce.timeout !== undefined ? `, timeout ${t.debounce.timeout}` : ""}${t.debounce.key !== undefined ? `, key ${t.debounce.key}` : ""}`,
+  ],
+  ["batch", t.batch === undefined ? "-" : `size ${t.batch.max_size}, timeout ${t.batch.timeout}${t.batch.key !== undefined ? `, key ${t.batch.key}` : ""}`],
+  ["revision", String(t.revision)],
+  ["created", t.created_at],
+  ["updated", t.updated_at],
+]
+
+const create = Command.make("create", { name, ...definitionFlags }, (input) =>
+  Effect.gen(function* () {
+    yield* checkName(input.name)
+    const def = createDefinition(input.name, { ...input, noFilters: false, noDebounce: false, noBatch: false } as TriggerFlags)
+    if (!def.ok) return yield* usageError(def.message)
+    yield* checkDefinition(def.value)
+    yield* callAndPrint<TriggerView>(endpointSubject("triggers", "create"), def.value, (t) =>
+      printLine(`created ${t.type} trigger ${t.name} → workflow ${t.workflow} (${source(t)})${t.enabled === false ? ", disabled" : ""}`),
+    )
+  }),
+).pipe(Command.withDescription("create a webhook or event trigger"))
+
+const update = Command.make("update", { name, ...definitionFlags, ...updateOnlyFlags }, (input) =>
+  Effect.gen(function* () {
+    yield* checkName(input.name)
+    const patch = updatePatch(input.name, input as TriggerFlags)
+    if (!patch.ok) return yield* usageError(patch.message)
+    yield* callAndPrint<TriggerView>(endpointSubject("triggers", "update"), patch.value, (t) =>
+      printLine(`updated trigger ${t.name} (revision ${t.revision})`),
+    )
+  }),
+).pipe(Command.withDescription("change a trigger; given flags replace, --no-* flags remove"))
+
+const list = Command.make("list", {}, () =>
+  callAndPrint<{ triggers: ReadonlyArray<TriggerView & { open?: number }> }>(endpointSubject("triggers", "list"), {}, ({ triggers }) => {
+    if (triggers.length === 0) return printLine("no triggers; create one with `dagnats trigger create NAME --workflow W --webhook`")
+    printTable(
+      ["NAME", "TYPE", "WORKFLOW", "ENABLED", "MODE", "OPEN", "SOURCE"],
+      triggers.map((t) => [t.name, t.type, t.workflow, t.enabled === false ? "no" : "yes", mode(t), t.open ? String(t.open) : "-", source(t)]),
+    )
+  }),
+).pipe(Command.withDescription("list triggers, sorted by name"))
+
+const get = Command.make("get", { name }, ({ name }) =>
+  checkName(name).pipe(Effect.andThen(callAndPrint<TriggerView>(endpointSubject("triggers", "get"), { name }, (t) => printRecord(describeTrigger(t))))),
+).pipe(Command.withDescription("show one trigger (secrets are never shown, only how many are set)"))
+
+const simple = (verb: "delete" | "enable" | "disable", past: string, description: string) =>
+  Command.make(verb, { name }, ({ name }) =>
+    checkName(name).pipe(Effect.andThen(callAndPrint<unknown>(endpointSubject("triggers", verb), { name }, () => printLine(`${past} trigger ${name}`)))),
+  ).pipe(Command.withDescription(description))
+
+export const triggerCommands = [
+  create,
+  list,
+  get,
+  update,
+  simple("delete", "deleted", "delete a trigger"),
+  simple("enable", "enabled", "enable a trigger"),
+  simple("disable", "disabled", "disable a trigger (webhooks still accept and store; no runs start)"),
+] as const
+
+export const trigger = (extra: ReadonlyArray<Command.Command<any, any, any, any, any>> = []) =>
+  Command.make("trigger").pipe(
+    Command.withDescription("manage triggers"),
+    Command.withSubcommands([...triggerCommands, ...extra] as never),
+  )

@@ -1,0 +1,58 @@
+// The root command and the flags every command takes (SPEC §8): --json and the NATS connection
+// flags of SPEC §2. Commands read them with `yield* root`.
+import { Effect, Option, type Scope } from "effect"
+import { Command, Flag } from "effect/cli"
+import type { NatsConnection } from "@nats-io/nats-core"
+import { connectCli, request } from "./client.js"
+import { printJson } from "./output.js"
+import type { CliExit } from "./exit.js"
+
+const optionalString = (name: string, description: string) =>
+  Flag.String(name).pipe(Flag.withDescription(description), Flag.optional)
+
+export const sharedFlags = {
+  json: Flag.Boolean("json").pipe(Flag.withoutNegation, Flag.withDescription("print one JSON document on stdout"), Flag.withDefault(false)),
+  natsUrl: optionalString("nats-url", "NATS servers, comma separated (env NATS_URL)"),
+  creds: optionalString("creds", "NATS credentials file (env NATS_CREDS)"),
+  user: optionalString("user", "NATS user (env NATS_USER)"),
+  password: optionalString("password", "NATS password (env NATS_PASSWORD)"),
+  token: optionalString("token", "NATS token (env NATS_TOKEN)"),
+}
+
+export interface SharedInput {
+  readonly json: boolean
+  readonly natsUrl: Option.Option<string>
+  readonly creds: Option.Option<string>
+  readonly user: Option.Option<string>
+  readonly password: Option.Option<string>
+  readonly token: Option.Option<string>
+}
+
+export const root = Command.make("dagnats").pipe(
+  Command.withDescription("dagnats: webhooks and NATS events into workflow runs"),
+  Command.withSharedFlags(sharedFlags),
+)
+
+/** Run `body` with a NATS connection and the shared flags; the connection closes afterwards. */
+export const withNats = <A>(
+  body: (nc: NatsConnection, shared: SharedInput) => Effect.Effect<A, CliExit, Scope.Scope>,
+) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const shared = yield* root
+      const { nc } = yield* connectCli(shared)
+      return yield* body(nc, shared)
+    }),
+  )
+
+/** Call one service endpoint and print its reply: JSON with --json, else `human(reply)`. */
+export const callAndPrint = <T>(subject: string, body: unknown, human: (reply: T) => void) =>
+  withNats((nc, shared) =>
+    Effect.gen(function* () {
+      const reply = (yield* request(nc, subject, body)) as T
+      if (shared.json) printJson(reply)
+      else human(reply)
+    }),
+  )
+
+export const optionToUndefined = Option.getOrUndefined

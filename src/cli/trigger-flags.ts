@@ -1,0 +1,153 @@
+// Turning `trigger create|update` flags into a trigger definition or patch. Pure, so every flag rule
+// is unit-tested; the same Schema the service uses then checks the result before anything is sent.
+import { readFileSync } from "node:fs"
+import { Option } from "effect"
+
+export interface TriggerFlags {
+  readonly workflow: Option.Option<string>
+  readonly webhook: boolean
+  readonly subject: Option.Option<string>
+  readonly secret: ReadonlyArray<string>
+  readonly secretFile: ReadonlyArray<string>
+  readonly scheme: Option.Option<string>
+  readonly verify: Option.Option<boolean>
+  readonly tolerance: Option.Option<string>
+  readonly filterField: ReadonlyArray<string>
+  readonly filterValue: ReadonlyArray<string>
+  readonly filterHeader: ReadonlyArray<string>
+  readonly noFilters: boolean
+  readonly debounce: Option.Option<string>
+  readonly debounceTimeout: Option.Option<string>
+  readonly debounceKey: Option.Option<string>
+  readonly batchSize: Option.Option<number>
+  readonly batchTimeout: Option.Option<string>
+  readonly batchKey: Option.Option<string>
+  readonly noDebounce: boolean
+  readonly noBatch: boolean
+  readonly disabled: boolean
+}
+
+export interface SecretSources {
+  readonly readStdin: () => string
+  readonly readFile: (path: string) => string
+}
+
+export const defaultSecretSources: SecretSources = {
+  readStdin: () => readFileSync(0, "utf8"),
+  readFile: (path) => readFileSync(path, "utf8"),
+}
+
+type Result = { readonly ok: true; readonly value: Record<string, unknown> } | { readonly ok: false; readonly message: string }
+const fail = (message: string): Result => ({ ok: false, message })
+
+// A secret read from a file or stdin loses its trailing newline, as `echo secret > file` adds one.
+const trimNewline = (s: string) => s.replace(/\r?\n$/, "")
+
+const secrets = (f: TriggerFlags, io: SecretSources): ReadonlyArray<string> | string => {
+  const out: Array<string> = []
+  let stdinUsed = false
+  for (const s of f.secret) {
+    if (s === "-") {
+      if (stdinUsed) return "--secret: stdin (-) can be given only once"
+      stdinUsed = true
+      out.push(trimNewline(io.readStdin()))
+    } else out.push(s)
+  }
+  for (const path of f.secretFile) {
+    try {
+      out.push(trimNewline(io.readFile(path)))
+    } catch {
+      return `--secret-file: cannot read ${path}`
+    }
+  }
+  return out
+}
+
+const filters = (f: TriggerFlags): ReadonlyArray<Record<string, string>> | string => {
+  if (f.filterField.length !== f.filterValue.length) {
+    return `--filter-field and --filter-value: give them in pairs (${f.filterField.length} fields, ${f.filterValue.length} values)`
+  }
+  const out: Array<Record<string, string>> = f.filterField.map((field, i) => ({ field, value: f.filterValue[i]! }))
+  for (const h of f.filterHeader) {
+    const eq = h.indexOf("=")
+    if (eq <= 0) return `--filter-header: must be NAME=VALUE (got "${h}")`
+    out.push({ header: h.slice(0, eq), value: h.slice(eq + 1) })
+  }
+  return out
+}
+
+/** Fields common to create and update; only the flags that were given appear. */
+const commonFields = (f: TriggerFlags, io: SecretSources): Result => {
+  const v: Record<string, unknown> = {}
+  if (Option.isSome(f.workflow)) v["workflow"] = f.workflow.value
+  if (Option.isSome(f.subject)) v["subject"] = f.subject.value
+  const s = secrets(f, io)
+  if (typeof s === "string") return fail(s)
+  if (s.length > 0) v["secrets"] = s
+  if (Option.isSome(f.scheme)) v["scheme"] = f.scheme.value
+  if (Option.isSome(f.verify)) v["verify"] = f.verify.value
+  if (Option.isSome(f.tolerance)) v["tolerance"] = f.tolerance.value
+  const fl = filters(f)
+  if (typeof fl === "string") return fail(fl)
+  if (fl.length > 0) v["filters"] = fl
+  if (Option.isSome(f.debounce)) {
+    v["debounce"] = {
+      period: f.debounce.value,
+      ...(Option.isSome(f.debounceTimeout) ? { timeout: f.debounceTimeout.value } : {}),
+      ...(Option.isSome(f.debounceKey) ? { key: f.debounceKey.value } : {}),
+    }
+  } else if (Option.isSome(f.debounceTimeout) || Option.isSome(f.debounceKey)) {
+    return fail("--debounce-timeout and --debounce-key need --debounce")
+  }
+  if (Option.isSome(f.batchSize) || Option.isSome(f.batchTimeout)) {
+    if (Option.isNone(f.batchSize)) return fail("--batch-size: required with --batch-timeout")
+    if (Option.isNone(f.batchTimeout)) return fail("--batch-timeout: required with --batch-size")
+    v["batch"] = {
+      max_size: f.batchSize.value,
+      timeout: f.batchTimeout.value,
+      ...(Option.isSome(f.batchKey) ? { key: f.batchKey.value } : {}),
+    }
+  } else if (Option.isSome(f.batchKey)) {
+    return fail("--batch-key needs --batch-size and --batch-timeout")
+  }
+  return { ok: true, value: v }
+}
+
+export const createDefinition = (name: string, f: TriggerFlags, io: SecretSources = defaultSecretSources): Result => {
+  if (f.webhook && Option.isSome(f.subject)) {
+    return fail("subject: a --webhook trigger listens on event.webhook.NAME; give either --webhook or --subject, not both")
+  }
+  if (!f.webhook && Option.isNone(f.subject)) return fail("type: give --webhook for a webhook trigger or --subject SUBJ for an event trigger")
+  if (Option.isNone(f.workflow)) return fail("--workflow: required")
+  if (f.noFilters || f.noDebounce || f.noBatch) return fail("--no-filters, --no-debounce and --no-batch are for update")
+  const common = commonFields(f, io)
+  if (!common.ok) return common
+  return {
+    ok: true,
+    value: {
+      name,
+      type: f.webhook ? "webhook" : "event",
+      ...(f.disabled ? { enabled: false } : {}),
+      ...common.value,
+    },
+  }
+}
+
+/** An update patch: given fields replace, `--no-X` clears, and choosing batch clears debounce. */
+export const updatePatch = (name: string, f: TriggerFlags, io: SecretSources = defaultSecretSources): Result => {
+  if (f.webhook) return fail("--webhook: the type of a trigger cannot change; delete it and create it again")
+  const common = commonFields(f, io)
+  if (!common.ok) return common
+  const patch: Record<string, unknown> = { name, ...common.value }
+  if (f.disabled) patch["enabled"] = false
+  if (f.noFilters) {
+    if ("filters" in patch) return fail("--no-filters cannot be combined with --filter-*")
+    patch["filters"] = null
+  }
+  if (f.noDebounce) patch["debounce"] = null
+  if (f.noBatch) patch["batch"] = null
+  if ("batch" in common.value && !("debounce" in common.value)) patch["debounce"] = null
+  if ("debounce" in common.value && !("batch" in common.value)) patch["batch"] = null
+  if (Object.keys(patch).length === 1) return fail("nothing to update: give at least one flag (see --help)")
+  return { ok: true, value: patch }
+}

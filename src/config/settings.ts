@@ -1,0 +1,107 @@
+// Resolving settings as SPEC §2 orders them: flags win over environment, environment over defaults.
+// Pure: callers pass the parsed flags and the environment, so every rule is unit-testable.
+import { homedir } from "node:os"
+import { join } from "node:path"
+import type { ConnectionSettings } from "../nats/connection.js"
+
+export type Env = Readonly<Record<string, string | undefined>>
+
+export interface ConnectionFlags {
+  readonly natsUrl?: string | undefined
+  readonly creds?: string | undefined
+  readonly user?: string | undefined
+  readonly password?: string | undefined
+  readonly token?: string | undefined
+}
+
+export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222"
+export const DEFAULT_HTTP_ADDR = "127.0.0.1:8080"
+export const DEFAULT_MAX_BODY_BYTES = 1_048_576
+export const DEFAULT_NATS_PORT = 4222
+
+const nonEmpty = (s: string | undefined): string | undefined => (s === undefined || s === "" ? undefined : s)
+const pick = (flag: string | undefined, env: string | undefined) => nonEmpty(flag) ?? nonEmpty(env)
+
+/** The NATS URL the operator asked for, or undefined (serve then embeds its own server). */
+export const requestedNatsUrl = (flags: ConnectionFlags, env: Env): string | undefined => pick(flags.natsUrl, env["NATS_URL"])
+
+export const connectionSettings = (
+  flags: ConnectionFlags,
+  env: Env,
+  servers: string,
+  options: { readonly name: string; readonly reconnect: boolean },
+): ConnectionSettings => ({
+  servers: servers.split(",").map((s) => s.trim()).filter((s) => s !== ""),
+  creds: pick(flags.creds, env["NATS_CREDS"]),
+  user: pick(flags.user, env["NATS_USER"]),
+  password: pick(flags.password, env["NATS_PASSWORD"]),
+  token: pick(flags.token, env["NATS_TOKEN"]),
+  name: options.name,
+  reconnect: options.reconnect,
+})
+
+export const defaultDataDir = (env: Env): string =>
+  join(nonEmpty(env["XDG_DATA_HOME"]) ?? join(homedir(), ".local", "share"), "dagnats")
+
+export interface ServeFlags extends ConnectionFlags {
+  readonly httpAddr?: string | undefined
+  readonly dataDir?: string | undefined
+  readonly natsPort?: number | undefined
+  readonly maxBody?: number | undefined
+  readonly replicas?: number | undefined
+}
+
+export interface ServeSettings {
+  readonly natsUrl: string | undefined
+  readonly httpHost: string
+  readonly httpPort: number
+  readonly dataDir: string
+  readonly natsPort: number
+  readonly natsServerBin: string
+  readonly maxBodyBytes: number
+  readonly replicas: number
+  readonly webhookSecret: string | undefined
+  readonly debug: boolean
+}
+
+const intSetting = (name: string, flag: number | undefined, env: string | undefined, fallback: number, min: number, max: number): number | string => {
+  if (flag !== undefined) return Number.isInteger(flag) && flag >= min && flag <= max ? flag : `${name}: must be a whole number from ${min} to ${max}`
+  const e = nonEmpty(env)
+  if (e === undefined) return fallback
+  const n = Number(e)
+  return Number.isInteger(n) && n >= min && n <= max ? n : `${name}: must be a whole number from ${min} to ${max} (got "${e}")`
+}
+
+/** Parse `host:port` (IPv6 in brackets); the port must be given. */
+export const parseHostPort = (addr: string): { host: string; port: number } | undefined => {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(addr)
+  if (m === null) return undefined
+  const port = Number(m[3])
+  if (port > 65535) return undefined
+  return { host: m[1] ?? (m[2] === "" ? "0.0.0.0" : m[2]!), port }
+}
+
+/** Every serve setting, or the message naming the one that is wrong. */
+export const serveSettings = (flags: ServeFlags, env: Env): ServeSettings | string => {
+  const addr = pick(flags.httpAddr, env["DAGNATS_HTTP_ADDR"]) ?? DEFAULT_HTTP_ADDR
+  const hostPort = parseHostPort(addr)
+  if (hostPort === undefined) return `--http-addr: must be host:port, such as 127.0.0.1:8080 (got "${addr}")`
+  const natsPort = intSetting("--nats-port", flags.natsPort, env["DAGNATS_NATS_PORT"], DEFAULT_NATS_PORT, 1, 65535)
+  if (typeof natsPort === "string") return natsPort
+  const maxBody = intSetting("--max-body", flags.maxBody, env["DAGNATS_MAX_BODY_BYTES"], DEFAULT_MAX_BODY_BYTES, 1, 64 * 1_048_576)
+  if (typeof maxBody === "string") return maxBody
+  const replicas = intSetting("--replicas", flags.replicas, env["DAGNATS_REPLICAS"], 1, 1, 5)
+  if (typeof replicas === "string") return replicas
+  return {
+    natsUrl: requestedNatsUrl(flags, env),
+    httpHost: hostPort.host,
+    httpPort: hostPort.port,
+    dataDir: pick(flags.dataDir, env["DAGNATS_DATA_DIR"]) ?? defaultDataDir(env),
+    natsPort,
+    natsServerBin: nonEmpty(env["DAGNATS_NATS_SERVER_BIN"]) ?? "nats-server",
+    maxBodyBytes: maxBody,
+    replicas,
+    webhookSecret: nonEmpty(env["DAGNATS_WEBHOOK_SECRET"]),
+    debug: /^(debug|trace)$/i.test(env["DAGNATS_LOG_LEVEL"] ?? ""),
+  }
+}

@@ -1,0 +1,177 @@
+// The trigger model of SPEC §4: what a definition may contain, every rule it must satisfy, and the
+// read-only view that leaves secrets out. Pure: no I/O, usable from the service, the CLI and tests.
+import { Schema, SchemaIssue } from "effect"
+import { SchemeNames } from "./signatures/types.js"
+import { isValidSubjectPattern, isWithinEvents } from "./subjects.js"
+import { isValidPath } from "./json-path.js"
+import { ONE_HOUR_MS, SEVEN_DAYS_MS, parseDurationMs } from "./duration.js"
+
+const NAME_RULE = "must be 1-64 characters of A-Z, a-z, 0-9, _ or -"
+const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
+
+/** A trigger or workflow name: one KV key and one subject token. */
+export const Name = Schema.String.pipe(Schema.check(Schema.isPattern(NAME_PATTERN, { message: NAME_RULE })))
+export const isValidName = (s: string): boolean => NAME_PATTERN.test(s)
+
+const durationWithin = (maxMs: number, maxText: string) =>
+  Schema.String.pipe(
+    Schema.check(
+      Schema.makeFilter((s: string) => {
+        const ms = parseDurationMs(s)
+        if (ms === undefined) return `must be a duration such as 500ms, 5s, 1m or 2h (got "${s.slice(0, 32)}")`
+        if (ms <= 0) return "must be greater than 0"
+        if (ms > maxMs) return `must be at most ${maxText}`
+        return undefined
+      }),
+    ),
+  )
+
+const DotPath = Schema.String.pipe(
+  Schema.check(Schema.makeFilter((s: string) => (isValidPath(s) ? undefined : "must be a dot path such as pull_request.head.ref"))),
+)
+
+const FilterValue = Schema.String.pipe(Schema.check(Schema.isMaxLength(4096, { message: "must be at most 4096 characters" })))
+
+export const FieldFilter = Schema.Struct({ field: DotPath, value: FilterValue })
+export const HeaderFilter = Schema.Struct({
+  header: Schema.String.pipe(Schema.check(Schema.isPattern(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/, { message: "must be an HTTP header name" }))),
+  value: FilterValue,
+})
+export const Filter = Schema.Union([FieldFilter, HeaderFilter])
+export type Filter = typeof Filter.Type
+
+export const Debounce = Schema.Struct({
+  period: durationWithin(SEVEN_DAYS_MS, "7d"),
+  timeout: Schema.optionalKey(durationWithin(SEVEN_DAYS_MS, "7d")),
+  key: Schema.optionalKey(DotPath),
+}).pipe(
+  Schema.check(
+    Schema.makeFilter((d) =>
+      d.timeout !== undefined && (parseDurationMs(d.timeout) ?? 0) < (parseDurationMs(d.period) ?? 0)
+        ? { path: ["timeout"], issue: `must be at least the period (${d.period})` }
+        : undefined,
+    ),
+  ),
+)
+export type Debounce = typeof Debounce.Type
+
+export const Batch = Schema.Struct({
+  max_size: Schema.Number.pipe(
+    Schema.check(
+      Schema.makeFilter((n: number) => (Number.isInteger(n) && n >= 1 && n <= 1000 ? undefined : "must be a whole number from 1 to 1000")),
+    ),
+  ),
+  timeout: durationWithin(ONE_HOUR_MS, "1h"),
+  key: Schema.optionalKey(DotPath),
+})
+export type Batch = typeof Batch.Type
+
+const Secret = Schema.String.pipe(
+  Schema.check(Schema.makeFilter((s: string) => (s.length >= 1 && s.length <= 1024 ? undefined : "each secret must be 1-1024 characters"))),
+)
+
+export const TriggerType = Schema.Literals(["webhook", "event"])
+export type TriggerType = typeof TriggerType.Type
+export const Scheme = Schema.Literals(SchemeNames)
+
+/** The fields a user defines. Everything optional here has a documented default. */
+const definitionFields = {
+  name: Name,
+  workflow: Name,
+  type: TriggerType,
+  enabled: Schema.optionalKey(Schema.Boolean),
+  secrets: Schema.optionalKey(
+    Schema.Array(Secret).pipe(Schema.check(Schema.makeFilter((a) => (a.length <= 2 ? undefined : "at most 2 secrets (current and next, for rotation)")))),
+  ),
+  scheme: Schema.optionalKey(Scheme),
+  verify: Schema.optionalKey(Schema.Boolean),
+  tolerance: Schema.optionalKey(durationWithin(ONE_HOUR_MS, "1h")),
+  subject: Schema.optionalKey(
+    Schema.String.pipe(
+      Schema.check(
+        Schema.makeFilter((s: string) =>
+          !isValidSubjectPattern(s)
+            ? "must be a NATS subject pattern (tokens separated by '.', '*' for one token, '>' last)"
+            : !isWithinEvents(s)
+              ? "must be inside event.> (for example event.deploy.* or event.webhook.github)"
+              : undefined,
+        ),
+      ),
+    ),
+  ),
+  filters: Schema.optionalKey(
+    Schema.Array(Filter).pipe(Schema.check(Schema.makeFilter((a) => (a.length <= 32 ? undefined : "at most 32 filters")))),
+  ),
+  debounce: Schema.optionalKey(Debounce),
+  batch: Schema.optionalKey(Batch),
+}
+
+const WEBHOOK_ONLY = ["secrets", "scheme", "verify", "tolerance"] as const
+
+/** Rules that span fields; each names the field it is about. */
+const crossFieldRules = Schema.makeFilter((d: { readonly [K in keyof typeof definitionFields]?: unknown }) => {
+  const issues: Array<{ path: ReadonlyArray<PropertyKey>; issue: string }> = []
+  if (d.type === "webhook" && d.subject !== undefined) {
+    issues.push({ path: ["subject"], issue: "not allowed for webhook triggers, which listen on event.webhook.{name}; use an event trigger for a subject" })
+  }
+  if (d.type === "event") {
+    if (d.subject === undefined) issues.push({ path: ["subject"], issue: "required for event triggers" })
+    for (const key of WEBHOOK_ONLY) {
+      if (d[key] !== undefined) issues.push({ path: [key], issue: "only allowed for webhook triggers" })
+    }
+  }
+  if (d.debounce !== undefined && d.batch !== undefined) {
+    issues.push({ path: ["debounce"], issue: "cannot be combined with batch; choose one" })
+  }
+  return issues.length === 0 ? undefined : issues
+})
+
+export const TriggerDefinition = Schema.Struct(definitionFields).pipe(Schema.check(crossFieldRules))
+export type TriggerDefinition = typeof TriggerDefinition.Type
+
+/** What is stored in KV `triggers`: the definition plus fields the service maintains. */
+export const StoredTrigger = Schema.Struct({
+  ...definitionFields,
+  created_at: Schema.String,
+  updated_at: Schema.String,
+  revision: Schema.Number,
+}).pipe(Schema.check(crossFieldRules))
+export type StoredTrigger = typeof StoredTrigger.Type
+
+/** The read view returned by every read path: secrets replaced by how many are set. */
+export type TriggerView = Omit<StoredTrigger, "secrets"> & { readonly secret_count?: number }
+
+export const toView = (t: StoredTrigger): TriggerView => {
+  const { secrets, ...rest } = t
+  return t.type === "webhook" ? { ...rest, secret_count: secrets?.length ?? 0 } : rest
+}
+
+/** Defaults of SPEC §4 made explicit, so readers never guess. */
+export const withDefaults = (d: TriggerDefinition): TriggerDefinition =>
+  d.type === "webhook"
+    ? { ...d, enabled: d.enabled ?? true, scheme: d.scheme ?? "hmac-sha256", verify: d.verify ?? true, secrets: d.secrets ?? [] }
+    : { ...d, enabled: d.enabled ?? true }
+
+/** Fields a user may change with update (name, type and the service's own fields may not). */
+export const UPDATABLE_FIELDS = [
+  "workflow", "enabled", "secrets", "scheme", "verify", "tolerance", "subject", "filters", "debounce", "batch",
+] as const
+
+/** The subject an event must be published on to reach this trigger. */
+export const listenSubject = (t: Pick<StoredTrigger, "type" | "name" | "subject">): string =>
+  t.type === "webhook" ? `event.webhook.${t.name}` : (t.subject ?? "")
+
+const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
+
+/** One line per problem, each starting with the field path: `debounce.timeout: must be at least …`. */
+export const describeIssue = (issue: SchemaIssue.Issue): string =>
+  formatter(issue)
+    .issues.map((i) => {
+      const path = (i.path ?? [])
+        .map((p) => (typeof p === "object" && p !== null && "key" in p ? p.key : p))
+        .map((p, n) => (typeof p === "number" ? `[${p}]` : n === 0 ? String(p) : `.${String(p)}`))
+        .join("")
+      const message = i.message === "Missing key" ? "required" : i.message === "Expected no excess property" ? "unknown field" : i.message
+      return path === "" ? message : `${path}: ${message}`
+    })
+    .join("; ")

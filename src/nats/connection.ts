@@ -1,0 +1,63 @@
+// The NATS connection as a scoped service: connect with the operator's credentials, expose the
+// JetStream client and manager, and drain on release so in-flight work completes.
+import { readFileSync } from "node:fs"
+import { Context, Effect, Layer } from "effect"
+import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node"
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream"
+import { Unavailable } from "../domain/errors.js"
+
+export interface ConnectionSettings {
+  readonly servers: ReadonlyArray<string>
+  readonly creds?: string | undefined
+  readonly user?: string | undefined
+  readonly password?: string | undefined
+  readonly token?: string | undefined
+  /** Client name shown by `nats server report connections`. */
+  readonly name: string
+  /** serve reconnects forever; one-shot CLI commands fail fast. */
+  readonly reconnect: boolean
+}
+
+export interface NatsHandles {
+  readonly nc: NatsConnection
+  readonly js: JetStreamClient
+  readonly jsm: JetStreamManager
+}
+
+export class Nats extends Context.Service<Nats, NatsHandles>()("dagnats/nats/Nats") {}
+
+/** How long a one-shot command waits for the first connection before reporting NATS unreachable. */
+const CLI_CONNECT_TIMEOUT_MS = 3_000
+
+export const openConnection = (s: ConnectionSettings): Effect.Effect<NatsHandles, Unavailable> =>
+  Effect.tryPromise({
+    try: async () => {
+      const nc = await connect({
+        servers: [...s.servers],
+        name: s.name,
+        ...(s.user !== undefined ? { user: s.user, pass: s.password ?? "" } : {}),
+        ...(s.token !== undefined ? { token: s.token } : {}),
+        ...(s.creds !== undefined ? { authenticator: credsAuthenticator(readFileSync(s.creds)) } : {}),
+        ...(s.reconnect
+          ? { maxReconnectAttempts: -1, reconnectTimeWait: 500, waitOnFirstConnect: false }
+          : { maxReconnectAttempts: 0, timeout: CLI_CONNECT_TIMEOUT_MS }),
+      })
+      // JetStream API calls fail after 5 s, the ingest acknowledgement budget of SPEC §5.
+      const js = jetstream(nc, { timeout: 5_000 })
+      const jsm = await jetstreamManager(nc, { timeout: 5_000, checkAPI: false })
+      return { nc, js, jsm }
+    },
+    catch: (cause) =>
+      new Unavailable({ message: `cannot connect to NATS at ${s.servers.join(",")}: ${describeCause(cause)}` }),
+  })
+
+export const describeCause = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
+
+/** Connect for the lifetime of the scope; drain (flush subscriptions, then close) on release. */
+export const layer = (s: ConnectionSettings): Layer.Layer<Nats, Unavailable> =>
+  Layer.effect(
+    Nats,
+    Effect.acquireRelease(openConnection(s), ({ nc }) =>
+      Effect.promise(() => (nc.isClosed() ? Promise.resolve() : nc.drain().catch(() => nc.close()))),
+    ),
+  )

@@ -1,0 +1,25 @@
+// The one mapping from dagnats conditions to micro error codes (SPEC §7) and JSON bodies (SPEC §5).
+import type { ServiceError } from "../domain/errors.js"
+import { errorBody, type ErrorBody } from "../domain/errors.js"
+
+export interface MicroError {
+  readonly code: 400 | 404 | 409 | 500 | 503
+  readonly body: ErrorBody
+}
+
+const TABLE = {
+  InvalidInput: { code: 400, name: "invalid" },
+  NotFound: { code: 404, name: "not_found" },
+  Conflict: { code: 409, name: "conflict" },
+  Unavailable: { code: 503, name: "unavailable" },
+  Internal: { code: 500, name: "internal" },
+} as const satisfies Record<ServiceError["_tag"], { code: MicroError["code"]; name: string }>
+
+export const toMicroError = (e: ServiceError): MicroError => {
+  const { code, name } = TABLE[e._tag]
+  return { code, body: errorBody(name, e.message) }
+}
+
+/** The reverse, for clients: a micro error code back to its body code name. */
+export const codeName = (code: number): string =>
+  Object.values(TABLE).find((t) => t.code === code)?.name ?? "internal"

@@ -1,0 +1,77 @@
+// The `dagnats` micro service (SPEC §7): one queue group shared by every serve, JSON in and out,
+// errors as micro error headers plus the JSON error body. Discoverable with `nats micro list`.
+import { Effect } from "effect"
+import { Svcm, type Service, type ServiceMsg } from "@nats-io/services"
+import type { NatsConnection } from "@nats-io/nats-core"
+import { Service as ServiceNames, endpointSubject } from "../protocol/names.js"
+import { Internal, type ServiceError } from "../domain/errors.js"
+import { errorBody } from "../domain/errors.js"
+import type { Endpoint } from "./endpoint.js"
+import { toMicroError } from "./errors.js"
+
+const decoder = new TextDecoder()
+
+const parseBody = (msg: ServiceMsg): { ok: true; value: unknown } | { ok: false } => {
+  const text = decoder.decode(msg.data).trim()
+  if (text === "") return { ok: true, value: {} }
+  try {
+    return { ok: true, value: JSON.parse(text) }
+  } catch {
+    return { ok: false }
+  }
+}
+
+const respondError = (msg: ServiceMsg, e: ServiceError) => {
+  const { code, body } = toMicroError(e)
+  msg.respondError(code, body.error.message, JSON.stringify(body))
+}
+
+/** Serve one request; defects become 500 with the cause logged, never a dropped request. */
+const handle = (ep: Endpoint, msg: ServiceMsg, log: (line: string) => void) => {
+  const parsed = parseBody(msg)
+  if (!parsed.ok) {
+    msg.respondError(400, "request body is not valid JSON", JSON.stringify(errorBody("invalid", "request body is not valid JSON")))
+    return
+  }
+  void Effect.runPromiseExit(ep.handle(parsed.value)).then((exit) => {
+    if (exit._tag === "Success") {
+      msg.respond(JSON.stringify(exit.value))
+      return
+    }
+    const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
+    if (failure !== undefined && failure._tag === "Fail") return respondError(msg, failure.error)
+    log(`endpoint ${ep.group}.${ep.name} failed: ${String(exit.cause)}`)
+    respondError(msg, new Internal({ message: "internal error; see the serve log" }))
+  })
+}
+
+export const startService = (
+  nc: NatsConnection,
+  version: string,
+  endpoints: ReadonlyArray<Endpoint>,
+  log: (line: string) => void,
+): Effect.Effect<Service, never, import("effect").Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.promise(async () => {
+      const service = await new Svcm(nc).add({
+        name: ServiceNames.name,
+        version,
+        description: ServiceNames.description,
+        queue: ServiceNames.queue,
+      })
+      // Endpoint names must be unique in $SRV.INFO and STATS, so each is named group-endpoint
+      // ("triggers-create") and listens on its SPEC subject ("dagnats.triggers.create").
+      for (const ep of endpoints) {
+        const subject = endpointSubject(ep.group, ep.name)
+        service.addEndpoint(`${ep.group}-${ep.name}`, {
+          subject,
+          handler: (err, msg) => {
+            if (err !== null) return log(`endpoint ${subject} stopped: ${err.message}`)
+            handle(ep, msg, log)
+          },
+        })
+      }
+      return service
+    }),
+    (service) => Effect.promise(() => service.stop().catch(() => undefined)),
+  )
