@@ -1,13 +1,18 @@
 // The components serve runs beside the trigger service: the HTTP listener and the evaluator.
-// Each returns its micro endpoints and a log line; adding one is a line here.
+// Each returns its micro endpoints and the log lines that say it started.
 import { Effect, type Scope } from "effect"
 import type { Endpoint } from "../service/endpoint.js"
 import type { ServeContext } from "./serve.js"
+import { startIngest } from "../ingest/start.js"
+import { startEvaluator } from "../evaluator/start.js"
 
-export interface Extensions {
+export interface Component {
   readonly endpoints: ReadonlyArray<Endpoint>
   readonly started: ReadonlyArray<string>
 }
 
-export const extensions = (_ctx: ServeContext): Effect.Effect<Extensions, never, Scope.Scope> =>
-  Effect.succeed({ endpoints: [], started: [] })
+export const extensions = (ctx: ServeContext): Effect.Effect<Component, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const parts = [yield* startEvaluator(ctx), yield* startIngest(ctx)]
+    return { endpoints: parts.flatMap((p) => p.endpoints), started: parts.flatMap((p) => p.started) }
+  })

@@ -65,6 +65,7 @@ export const serve = (settings: ServeSettings, flags: ConnectionFlags, env: Env)
       )
       yield* Effect.log(`micro service dagnats ${VERSION} up (queue group dagnats)`)
       for (const started of extra.started) yield* Effect.log(started)
+      yield* Effect.log("dagnats serve ready")
       const signal = yield* awaitShutdownSignal
       yield* Effect.log(`${signal} received: stopping`)
     }),

@@ -1,10 +1,11 @@
-// Commands added by later slices: runs, events and webhook sending. Grouped here so main.ts stays
-// a list of top-level commands.
+// Commands beyond trigger management, grouped so main.ts stays a list of top-level commands.
 import type { Command } from "effect/cli"
+import { webhookCommand } from "./webhook.js"
+import { runCommand, eventCommand, triggerRunCommands } from "./runs.js"
 
 type AnyCommand = Command.Command<any, any, any, any, any>
 
 export const moreCommands: { readonly trigger: ReadonlyArray<AnyCommand>; readonly top: ReadonlyArray<AnyCommand> } = {
-  trigger: [],
-  top: [],
+  trigger: triggerRunCommands,
+  top: [...(webhookCommand === undefined ? [] : [webhookCommand]), ...(runCommand === undefined ? [] : [runCommand]), ...(eventCommand === undefined ? [] : [eventCommand])],
 }

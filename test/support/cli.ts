@@ -1,0 +1,42 @@
+// Running bin/dagnats exactly as a user would, capturing exit code, stdout and stderr.
+import { spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
+
+export const DAGNATS_BIN = fileURLToPath(new URL("../../bin/dagnats", import.meta.url))
+
+export interface CliResult {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+export const runCli = (
+  args: ReadonlyArray<string>,
+  options: { readonly env?: Record<string, string | undefined>; readonly input?: string; readonly timeoutMs?: number } = {},
+): Promise<CliResult> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [DAGNATS_BIN, ...args], {
+      env: { ...process.env, NO_COLOR: "1", ...options.env },
+      stdio: ["pipe", "pipe", "pipe"],
+    })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL")
+      reject(new Error(`dagnats ${args.join(" ")} did not finish within ${options.timeoutMs ?? 30_000}ms\n${stderr}`))
+    }, options.timeoutMs ?? 30_000)
+    child.on("exit", (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+    child.stdin.end(options.input ?? "")
+  })
+
+/** Run a command with --json and parse stdout; throws with stderr when it did not exit 0. */
+export const runJson = async <T = any>(args: ReadonlyArray<string>, options?: Parameters<typeof runCli>[1]): Promise<T> => {
+  const r = await runCli([...args, "--json"], options)
+  if (r.code !== 0) throw new Error(`dagnats ${args.join(" ")} exited ${r.code}: ${r.stderr}`)
+  return JSON.parse(r.stdout) as T
+}

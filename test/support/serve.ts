@@ -1,0 +1,73 @@
+// `dagnats serve` as a child process, started and stopped the way an operator would.
+import { spawn, type ChildProcess } from "node:child_process"
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { DAGNATS_BIN } from "./cli.js"
+import { freePort } from "./ports.js"
+import { eventually } from "./poll.js"
+
+export interface ServeProcess {
+  readonly child: ChildProcess
+  readonly httpPort: number
+  readonly baseUrl: string
+  /** Everything serve logged so far. */
+  log(): string
+  /** SIGTERM and wait for exit; resolves with the exit code. */
+  stop(): Promise<number | null>
+  /** SIGKILL, as a crash would. */
+  kill(): Promise<void>
+  exited(): Promise<number | null>
+}
+
+export interface ServeOptions {
+  readonly natsUrl?: string
+  readonly args?: ReadonlyArray<string>
+  readonly env?: Record<string, string | undefined>
+  readonly httpPort?: number
+  /** Wait for this log line (regex) before returning; default: the service is up and HTTP listens. */
+  readonly readyLine?: RegExp
+}
+
+export const startServe = async (o: ServeOptions = {}): Promise<ServeProcess> => {
+  const httpPort = o.httpPort ?? (await freePort())
+  const args = [
+    DAGNATS_BIN,
+    "serve",
+    "--http-addr",
+    `127.0.0.1:${httpPort}`,
+    ...(o.natsUrl !== undefined ? ["--nats-url", o.natsUrl] : []),
+    ...(o.args ?? []),
+  ]
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, DAGNATS_DATA_DIR: mkdtempSync(join(tmpdir(), "dagnats-test-data-")), ...o.env },
+    stdio: ["pipe", "pipe", "pipe"],
+  })
+  let log = ""
+  child.stdout!.on("data", (d: Buffer) => (log += d.toString()))
+  child.stderr!.on("data", (d: Buffer) => (log += d.toString()))
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+  const ready = o.readyLine ?? /dagnats serve ready/
+  await eventually(() => {
+    if (child.exitCode !== null) throw Object.assign(new Error(`serve exited ${child.exitCode}:\n${log}`), { fatal: true })
+    if (!ready.test(log)) throw new Error(`serve not ready:\n${log}`)
+  }, 20_000).catch((e) => {
+    child.kill("SIGKILL")
+    throw e
+  })
+  return {
+    child,
+    httpPort,
+    baseUrl: `http://127.0.0.1:${httpPort}`,
+    log: () => log,
+    stop: async () => {
+      if (child.exitCode === null) child.kill("SIGTERM")
+      return exited
+    },
+    kill: async () => {
+      if (child.exitCode === null) child.kill("SIGKILL")
+      await exited
+    },
+    exited: () => exited,
+  }
+}
