@@ -1,7 +1,41 @@
-// Placeholder until the evaluator lands: serve starts no runs.
+// The evaluator inside serve: the matcher over the trigger table, the run starter, the durable
+// consumer loop, and the micro endpoints that read runs and history. `DAGNATS_EVALUATOR=off` runs
+// a serve that only ingests and answers requests (useful to scale HTTP separately).
 import { Effect, type Scope } from "effect"
 import type { Component } from "../serve/extensions.js"
 import type { ServeContext } from "../serve/serve.js"
+import * as RunStarter from "../runs/starter.js"
+import { getRun } from "../runs/query.js"
+import { runEndpoints } from "../service/runs.js"
+import { makeMatcher } from "./matcher.js"
+import { ensureEvaluatorConsumer, runEvaluatorLoop } from "./consumer.js"
+import { makeWindows } from "./windows.js"
+import type { EvaluateDeps } from "./evaluate.js"
 
-export const startEvaluator = (_ctx: ServeContext): Effect.Effect<Component, never, Scope.Scope> =>
-  Effect.succeed({ endpoints: [], started: [] })
+export const startEvaluator = (ctx: ServeContext): Effect.Effect<Component, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const starter = RunStarter.make(ctx.buckets.runs, ctx.handles.js, ctx.handles.jsm)
+    const endpoints = runEndpoints({ starter, runs: ctx.buckets.runs, js: ctx.handles.js, store: ctx.store })
+    if ((process.env["DAGNATS_EVALUATOR"] ?? "").toLowerCase() === "off") {
+      return { endpoints, started: ["evaluator off (DAGNATS_EVALUATOR=off): this serve starts no runs"] }
+    }
+    const matcher = yield* Effect.acquireRelease(Effect.sync(() => makeMatcher(ctx.table)), (m) => Effect.sync(m.close))
+    const windows = yield* makeWindows(ctx, starter)
+    const deps: EvaluateDeps = {
+      matcher,
+      starter,
+      debounce: windows.debounce,
+      batch: windows.batch,
+      lookupRunSeq: (runId) =>
+        getRun(ctx.buckets.runs, runId).pipe(
+          Effect.map((r) => r.event?.seq),
+          Effect.catchTag("NotFound", () => Effect.succeed(undefined)),
+        ),
+    }
+    const consumer = yield* ensureEvaluatorConsumer(ctx.handles)
+    yield* runEvaluatorLoop(ctx.handles, deps, {
+      onOutcomes: () => undefined,
+      onRetry: (event, error) => Effect.runSync(Effect.logWarning(`evaluating ${event.subject} #${event.seq} failed, will retry: ${error}`)),
+    })
+    return { endpoints, started: [`evaluator consuming EVENTS (durable ${consumer === "created" ? "created" : "resumed"})`] }
+  })

@@ -1,0 +1,31 @@
+// Deterministic run ids (SPEC §6): 32 lowercase hex characters derived from the trigger name and the
+// event's identity, so a redelivered or re-sent event can never start a second run.
+import { createHash, randomBytes } from "node:crypto"
+
+/** What makes an evaluation unique; the same identity always yields the same run id. */
+export type EventIdentity =
+  | { readonly kind: "delivery"; readonly deliveryId: string }
+  | { readonly kind: "sequence"; readonly seq: number }
+  | { readonly kind: "window"; readonly windowId: string }
+  | { readonly kind: "manual"; readonly requestId: string }
+
+const identityText = (i: EventIdentity): string => {
+  switch (i.kind) {
+    case "delivery":
+      return `delivery:${i.deliveryId}`
+    case "sequence":
+      return `seq:${i.seq}`
+    case "window":
+      return `window:${i.windowId}`
+    case "manual":
+      return `manual:${i.requestId}`
+  }
+}
+
+export const runIdFor = (triggerName: string, identity: EventIdentity): string =>
+  createHash("sha256").update(`${triggerName}\n${identityText(identity)}`).digest("hex").slice(0, 32)
+
+/** A fresh identity for runs nobody will retry by delivery id (manual starts without a key). */
+export const freshRequestId = (): string => randomBytes(16).toString("hex")
+
+export const isRunId = (s: string): boolean => /^[0-9a-f]{32}$/.test(s)

@@ -1,0 +1,92 @@
+// Evaluating one event against every trigger it reaches (SPEC §6): decode the payload, then for each
+// trigger disabled → filters → debounce/batch → start run, and return the outcome records. Pure in
+// shape: the run starter and the window handlers are passed in, so this file owns only the order.
+import { Effect } from "effect"
+import { decodeEventPayload } from "../domain/event-payload.js"
+import { failed, fired, skipped, type FireRecord } from "../domain/fire-record.js"
+import { runIdFor } from "../domain/run-id.js"
+import type { StoredTrigger } from "../domain/trigger.js"
+import type { Unavailable } from "../domain/errors.js"
+import type { HeaderLookup } from "../domain/filters.js"
+import type { RunStarterShape } from "../runs/starter.js"
+import type { Matcher } from "./matcher.js"
+
+export interface InboundEvent {
+  readonly subject: string
+  readonly seq: number
+  readonly data: Uint8Array
+  readonly header: HeaderLookup
+  /** The sender's delivery id (the stored message's Nats-Msg-Id), when it had one. */
+  readonly deliveryId: string | undefined
+}
+
+/** An event that passed its trigger's filters and belongs to a debounce window or a batch. */
+export interface WindowedEvent {
+  readonly trigger: StoredTrigger
+  readonly event: InboundEvent
+  readonly payload: unknown
+}
+
+export interface WindowHandler {
+  /** Absorb the event into its window or batch; returns the outcome to record for this event. */
+  readonly absorb: (e: WindowedEvent) => Effect.Effect<FireRecord, Unavailable>
+}
+
+export interface EvaluateDeps {
+  readonly matcher: Matcher
+  readonly starter: RunStarterShape
+  readonly debounce: WindowHandler
+  readonly batch: WindowHandler
+  readonly lookupRunSeq: (runId: string) => Effect.Effect<number | undefined, Unavailable>
+}
+
+const sourceOf = (t: StoredTrigger): "webhook" | "event" => (t.type === "webhook" ? "webhook" : "event")
+
+export const evaluateEvent = (deps: EvaluateDeps, event: InboundEvent): Effect.Effect<ReadonlyArray<FireRecord>, Unavailable> =>
+  Effect.gen(function* () {
+    const matched = deps.matcher.match(event.subject)
+    if (matched.length === 0) return []
+    const decoded = decodeEventPayload(event.data, event.header("content-type"))
+    const records: Array<FireRecord> = []
+    for (const { trigger, filters } of matched) {
+      const base = { trigger: trigger.name, workflow: trigger.workflow, event }
+      if (!decoded.ok) {
+        records.push(failed(base, decoded.error))
+        continue
+      }
+      if (trigger.enabled === false) {
+        records.push(skipped(base, "disabled"))
+        continue
+      }
+      if (!filters(decoded.payload, event.header).matched) {
+        records.push(skipped(base, "filtered"))
+        continue
+      }
+      if (trigger.debounce !== undefined) {
+        records.push(yield* deps.debounce.absorb({ trigger, event, payload: decoded.payload }))
+        continue
+      }
+      if (trigger.batch !== undefined) {
+        records.push(yield* deps.batch.absorb({ trigger, event, payload: decoded.payload }))
+        continue
+      }
+      const runId = runIdFor(
+        trigger.name,
+        event.deliveryId !== undefined ? { kind: "delivery", deliveryId: event.deliveryId } : { kind: "sequence", seq: event.seq },
+      )
+      const outcome = yield* deps.starter.start({
+        runId,
+        workflow: trigger.workflow,
+        input: decoded.payload,
+        source: sourceOf(trigger),
+        triggerName: trigger.name,
+        event: { subject: event.subject, seq: event.seq, delivery_id: event.deliveryId ?? null },
+        count: 1,
+      })
+      // A run that existed already: a redelivery of this very event still reports it as fired; the
+      // same delivery sent again later (a new stream message) is reported as a duplicate.
+      if (outcome.created || (yield* deps.lookupRunSeq(runId)) === event.seq) records.push(fired(base, runId, 1))
+      else records.push(skipped(base, "duplicate"))
+    }
+    return records
+  })

@@ -1,0 +1,63 @@
+// Which triggers an event subject reaches, without scanning them all: a subject index over every
+// trigger's listen subject, kept current from the trigger table, and each trigger's filters
+// compiled once per revision.
+import { makeSubjectIndex } from "../domain/subject-index.js"
+import { compileFilters, type CompiledFilters } from "../domain/filters.js"
+import { listenSubject, type StoredTrigger } from "../domain/trigger.js"
+import type { TriggerTableShape } from "../triggers/table.js"
+
+export interface MatchedTrigger {
+  readonly trigger: StoredTrigger
+  readonly filters: CompiledFilters
+}
+
+export interface Matcher {
+  readonly match: (subject: string) => ReadonlyArray<MatchedTrigger>
+  readonly close: () => void
+}
+
+export const makeMatcher = (table: TriggerTableShape): Matcher => {
+  const index = makeSubjectIndex<string>()
+  const compiled = new Map<string, { revision: number; updated: string; filters: CompiledFilters }>()
+  const patterns = new Map<string, string>()
+
+  const add = (t: StoredTrigger) => {
+    const pattern = listenSubject(t)
+    const previous = patterns.get(t.name)
+    if (previous !== pattern) {
+      if (previous !== undefined) index.remove(previous, t.name)
+      index.add(pattern, t.name)
+      patterns.set(t.name, pattern)
+    }
+    compiled.delete(t.name)
+  }
+  const remove = (name: string) => {
+    const previous = patterns.get(name)
+    if (previous !== undefined) index.remove(previous, name)
+    patterns.delete(name)
+    compiled.delete(name)
+  }
+
+  const unsubscribe = table.subscribe((change) => (change.kind === "put" ? add(change.trigger) : remove(change.name)))
+  for (const t of table.all()) add(t)
+
+  const filtersOf = (t: StoredTrigger): CompiledFilters => {
+    const hit = compiled.get(t.name)
+    if (hit !== undefined && hit.revision === t.revision && hit.updated === t.updated_at) return hit.filters
+    const filters = compileFilters(t.filters ?? [])
+    compiled.set(t.name, { revision: t.revision, updated: t.updated_at, filters })
+    return filters
+  }
+
+  return {
+    match: (subject) => {
+      const out: Array<MatchedTrigger> = []
+      for (const name of index.match(subject)) {
+        const trigger = table.get(name)
+        if (trigger !== undefined) out.push({ trigger, filters: filtersOf(trigger) })
+      }
+      return out
+    },
+    close: unsubscribe,
+  }
+}

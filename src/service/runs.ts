@@ -1,0 +1,98 @@
+// Micro endpoints for runs and for trigger actions that involve runs (SPEC §7): runs.start|get|list
+// and triggers.fire|history|test. Decode, call, encode.
+import { Effect, Schema } from "effect"
+import type { KV } from "@nats-io/kv"
+import type { JetStreamClient } from "@nats-io/jetstream"
+import { InvalidInput, NotFound } from "../domain/errors.js"
+import { freshRequestId, runIdFor } from "../domain/run-id.js"
+import { listenSubject, Name } from "../domain/trigger.js"
+import { subjectMatches, isValidSubjectLiteral } from "../domain/subjects.js"
+import { compileFilters } from "../domain/filters.js"
+import type { RunStarterShape } from "../runs/starter.js"
+import { getRun, listRuns } from "../runs/query.js"
+import { readHistory } from "../evaluator/history.js"
+import type { TriggerStoreShape } from "../triggers/store.js"
+import { endpoint, NameRequest, type Endpoint } from "./endpoint.js"
+
+/** Default and largest page sizes: a terminal screen by default, bounded so replies stay small. */
+const DEFAULT_LIMIT = 20
+const MAX_LIMIT = 1_000
+
+const Limit = Schema.Number.pipe(
+  Schema.check(Schema.makeFilter((n: number) => (Number.isInteger(n) && n >= 1 && n <= MAX_LIMIT ? undefined : `must be a whole number from 1 to ${MAX_LIMIT}`))),
+)
+
+const StartRequest = Schema.Struct({
+  workflow: Name,
+  input: Schema.optionalKey(Schema.Unknown),
+  /** A caller's idempotency key: the same key never starts a second run. */
+  key: Schema.optionalKey(Schema.String),
+})
+const FireRequest = Schema.Struct({ name: Schema.String, input: Schema.optionalKey(Schema.Unknown), key: Schema.optionalKey(Schema.String) })
+const GetRunRequest = Schema.Struct({ run_id: Schema.String })
+const ListRunsRequest = Schema.Struct({
+  workflow: Schema.optionalKey(Schema.String),
+  trigger: Schema.optionalKey(Schema.String),
+  limit: Schema.optionalKey(Limit),
+})
+const HistoryRequest = Schema.Struct({ name: Schema.String, limit: Schema.optionalKey(Limit) })
+const TestRequest = Schema.Struct({
+  name: Schema.String,
+  payload: Schema.Unknown,
+  subject: Schema.optionalKey(Schema.String),
+  headers: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)),
+})
+
+export interface RunDeps {
+  readonly starter: RunStarterShape
+  readonly runs: KV
+  readonly js: JetStreamClient
+  readonly store: TriggerStoreShape
+}
+
+export const runEndpoints = (d: RunDeps): ReadonlyArray<Endpoint> => [
+  endpoint("runs", "start", StartRequest, (r) =>
+    Effect.gen(function* () {
+      const runId = runIdFor(`workflow:${r.workflow}`, { kind: "manual", requestId: r.key ?? freshRequestId() })
+      yield* d.starter.start({ runId, workflow: r.workflow, input: r.input ?? {}, source: "manual", triggerName: null, event: null, count: 1 })
+      return { run_id: runId }
+    }),
+  ),
+  endpoint("runs", "get", GetRunRequest, (r) => getRun(d.runs, r.run_id)),
+  endpoint("runs", "list", ListRunsRequest, (r) =>
+    Effect.map(listRuns(d.runs, { workflow: r.workflow, trigger: r.trigger, limit: r.limit ?? DEFAULT_LIMIT }), (runs) => ({ runs })),
+  ),
+  endpoint("triggers", "fire", FireRequest, (r) =>
+    Effect.gen(function* () {
+      const trigger = yield* d.store.get(r.name)
+      const runId = runIdFor(trigger.name, { kind: "manual", requestId: r.key ?? freshRequestId() })
+      yield* d.starter.start({ runId, workflow: trigger.workflow, input: r.input ?? {}, source: "manual", triggerName: trigger.name, event: null, count: 1 })
+      return { run_id: runId }
+    }),
+  ),
+  endpoint("triggers", "history", HistoryRequest, (r) =>
+    Effect.gen(function* () {
+      yield* d.store.get(r.name)
+      return { fires: yield* readHistory(d.js, r.name, r.limit ?? DEFAULT_LIMIT) }
+    }),
+  ),
+  endpoint("triggers", "test", TestRequest, (r) =>
+    Effect.gen(function* () {
+      const trigger = yield* d.store.get(r.name)
+      const pattern = listenSubject(trigger)
+      const subject = r.subject ?? (trigger.type === "webhook" || isValidSubjectLiteral(pattern) ? pattern : undefined)
+      if (subject !== undefined && !isValidSubjectLiteral(subject)) {
+        return yield* new InvalidInput({ message: `subject: must be a subject without wildcards (got "${subject}")` })
+      }
+      if (subject !== undefined && !subjectMatches(pattern, subject)) {
+        return { matched: false, reason: `subject ${subject} does not match ${pattern}` }
+      }
+      const headers = new Map(Object.entries(r.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]))
+      const outcome = compileFilters(trigger.filters ?? [])(r.payload, (n) => headers.get(n))
+      if (!outcome.matched) return { matched: false, reason: outcome.reason }
+      return trigger.enabled === false ? { matched: true, reason: "trigger is disabled: no run would start" } : { matched: true }
+    }),
+  ),
+]
+
+export { NameRequest, NotFound }
