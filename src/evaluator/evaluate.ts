@@ -18,6 +18,11 @@ export interface InboundEvent {
   readonly header: HeaderLookup
   /** The sender's delivery id (the stored message's Nats-Msg-Id), when it had one. */
   readonly deliveryId: string | undefined
+  /** JetStream delivered it before: an earlier attempt may have done part of the work. */
+  readonly redelivered: boolean
+  /** When JetStream stored it; debounce and batch windows are timed from here, so a backlog
+   *  evaluated after a restart closes its windows as they would have closed on time. */
+  readonly storedAtMs: number
 }
 
 /** An event that passed its trigger's filters and belongs to a debounce window or a batch. */

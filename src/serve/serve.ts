@@ -11,6 +11,7 @@ import * as TriggerTable from "../triggers/table.js"
 import { startService } from "../service/server.js"
 import { triggerEndpoints } from "../service/triggers.js"
 import { VERSION } from "../version.js"
+import { openWindowCounts } from "../windows/status.js"
 import { extensions } from "./extensions.js"
 
 /** Extra room in the NATS max payload beyond the webhook body: headers of the stored message. */
@@ -60,7 +61,7 @@ export const serve = (settings: ServeSettings, flags: ConnectionFlags, env: Env)
       yield* Effect.log(`trigger table loaded: ${table.all().length} triggers`)
       const context = { settings, handles, buckets, table, store }
       const extra = yield* extensions(context)
-      yield* startService(handles.nc, VERSION, [...triggerEndpoints(store, table), ...extra.endpoints], (line) =>
+      yield* startService(handles.nc, VERSION, [...triggerEndpoints(store, table, openWindowCounts([buckets.debounceState, buckets.batchState])), ...extra.endpoints], (line) =>
         Effect.runSync(Effect.logError(line)),
       )
       yield* Effect.log(`micro service dagnats ${VERSION} up (queue group dagnats)`)

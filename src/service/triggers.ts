@@ -1,6 +1,7 @@
 // Micro endpoints for trigger management (SPEC §7): decode, call the store or table, encode.
 import { Effect, Schema } from "effect"
 import { toView } from "../domain/trigger.js"
+import type { Unavailable } from "../domain/errors.js"
 import type { TriggerStoreShape } from "../triggers/store.js"
 import type { TriggerTableShape } from "../triggers/table.js"
 import { EmptyRequest, NameRequest, endpoint, type Endpoint } from "./endpoint.js"
@@ -8,17 +9,24 @@ import { EmptyRequest, NameRequest, endpoint, type Endpoint } from "./endpoint.j
 /** update takes the name plus any updatable fields; the store checks which ones and the result. */
 const UpdateRequest = Schema.Record(Schema.String, Schema.Unknown)
 
-export const triggerEndpoints = (store: TriggerStoreShape, table: TriggerTableShape): ReadonlyArray<Endpoint> => [
+/** Open debounce windows and batches per trigger; list marks triggers that have any. */
+export type OpenCounts = Effect.Effect<ReadonlyMap<string, number>, Unavailable>
+
+export const triggerEndpoints = (store: TriggerStoreShape, table: TriggerTableShape, openCounts: OpenCounts): ReadonlyArray<Endpoint> => [
   endpoint("triggers", "create", Schema.Unknown, (req) => Effect.map(store.create(req), toView)),
   endpoint("triggers", "get", NameRequest, ({ name }) => Effect.map(store.get(name), toView)),
   endpoint("triggers", "list", EmptyRequest, () =>
-    Effect.map(table.sync, () => ({
-      triggers: table
-        .all()
-        .slice()
-        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-        .map(toView),
-    })),
+    Effect.gen(function* () {
+      yield* table.sync
+      const open = yield* openCounts
+      return {
+        triggers: table
+          .all()
+          .slice()
+          .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+          .map((t) => ({ ...toView(t), ...(open.has(t.name) ? { open: open.get(t.name) } : {}) })),
+      }
+    }),
   ),
   {
     group: "triggers",

@@ -1,0 +1,70 @@
+// A durable pull consumer worked by every serve at once: ensure it exists (settings are fixed at
+// creation), then handle messages with bounded concurrency until the scope closes. The handler
+// decides per message: ack, or NAK with a delay so JetStream redelivers it later.
+import { Effect } from "effect"
+import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, type ConsumerMessages, type JsMsg } from "@nats-io/jetstream"
+import { nanos } from "@nats-io/nats-core"
+import type { NatsHandles } from "./connection.js"
+
+export interface DurableSpec {
+  readonly stream: string
+  readonly name: string
+  readonly filterSubject: string
+  readonly ackWaitMs: number
+  readonly maxAckPending: number
+  readonly maxInFlight: number
+  /** `new` for EVENTS (SPEC §6); a work-queue stream such as SLEEP_TIMERS requires `all`. */
+  readonly deliverAll?: boolean
+}
+
+export type Verdict = { readonly ack: true } | { readonly ack: false; readonly delayMs: number }
+
+export const ensureDurable = (h: NatsHandles, s: DurableSpec) =>
+  Effect.promise(async () => {
+    try {
+      await h.jsm.consumers.info(s.stream, s.name)
+      return "resumed" as const
+    } catch (e) {
+      if (!(e instanceof JetStreamApiError && e.code === JetStreamApiCodes.ConsumerNotFound)) throw e
+      await h.jsm.consumers.add(s.stream, {
+        durable_name: s.name,
+        deliver_policy: s.deliverAll === true ? DeliverPolicy.All : DeliverPolicy.New,
+        ack_policy: AckPolicy.Explicit,
+        filter_subject: s.filterSubject,
+        ack_wait: nanos(s.ackWaitMs),
+        max_ack_pending: s.maxAckPending,
+        // Never give up on a message: a failing one is retried with a growing delay instead.
+        max_deliver: -1,
+      })
+      return "created" as const
+    }
+  })
+
+/** Work the consumer until the scope closes; in-flight messages finish before release returns. */
+export const runWorker = (h: NatsHandles, s: DurableSpec, handle: (m: JsMsg) => Promise<Verdict>) =>
+  Effect.acquireRelease(
+    Effect.promise(async () => {
+      const consumer = await h.js.consumers.get(s.stream, s.name)
+      const messages: ConsumerMessages = await consumer.consume({ max_messages: Math.max(64, s.maxInFlight * 2) })
+      const inFlight = new Set<Promise<void>>()
+      const settle = (m: JsMsg) =>
+        handle(m).then(
+          (v) => (v.ack ? m.ack() : m.nak(v.delayMs)),
+          () => m.nak(1_000),
+        )
+      const loop = (async () => {
+        for await (const m of messages) {
+          const p: Promise<void> = settle(m).finally(() => inFlight.delete(p))
+          inFlight.add(p)
+          if (inFlight.size >= s.maxInFlight) await Promise.race(inFlight)
+        }
+        await Promise.all(inFlight)
+      })()
+      return { messages, loop }
+    }),
+    ({ messages, loop }) =>
+      Effect.promise(async () => {
+        await messages.close().catch(() => undefined)
+        await loop.catch(() => undefined)
+      }),
+  )

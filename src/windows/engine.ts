@@ -1,0 +1,253 @@
+// Debounce windows and batches on NATS (SPEC §6): state in KV `debounce_state` / `batch_state`
+// written only with revision checks, timers on SLEEP_TIMERS, and firing through the run starter.
+// The decisions are the pure steps of domain/windows.ts; this file reads, writes and retries.
+import { Effect } from "effect"
+import type { KV, KvEntry } from "@nats-io/kv"
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream"
+import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream"
+import { headers as natsHeaders } from "@nats-io/nats-core"
+import { Streams, Subjects } from "../protocol/names.js"
+import {
+  alreadyFired,
+  coverage,
+  doneKey,
+  recordFired,
+  stepBatch,
+  stepDebounce,
+  stepTimer,
+  windowKey,
+  type DoneState,
+  type TimerMessage,
+  type WindowEvent,
+  type WindowState,
+} from "../domain/windows.js"
+import { fired, skipped, type FireRecord } from "../domain/fire-record.js"
+import { runIdFor } from "../domain/run-id.js"
+import { compilePath } from "../domain/json-path.js"
+import { decodeEventPayload } from "../domain/event-payload.js"
+import { parseDurationMs } from "../domain/duration.js"
+import type { StoredTrigger } from "../domain/trigger.js"
+import { isRevisionMismatch, toUnavailable } from "../nats/errors.js"
+import type { Unavailable } from "../domain/errors.js"
+import type { RunStarterShape } from "../runs/starter.js"
+import type { TriggerTableShape } from "../triggers/table.js"
+import type { WindowedEvent, WindowHandler } from "../evaluator/evaluate.js"
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+export interface WindowDeps {
+  readonly debounceKv: KV
+  readonly batchKv: KV
+  readonly js: JetStreamClient
+  readonly jsm: JetStreamManager
+  readonly starter: RunStarterShape
+  readonly table: TriggerTableShape
+  readonly record: (r: FireRecord) => Effect.Effect<unknown, Unavailable>
+  readonly now: () => number
+}
+
+type Kind = WindowState["kind"]
+
+const tryNats = <A>(f: () => Promise<A>) => Effect.tryPromise({ try: f, catch: toUnavailable })
+
+const parse = <T>(entry: KvEntry | null): { value: T | undefined; revision: number } => {
+  if (entry === null || entry.operation !== "PUT") return { value: undefined, revision: entry?.revision ?? 0 }
+  try {
+    return { value: JSON.parse(decoder.decode(entry.value)) as T, revision: entry.revision }
+  } catch {
+    // Not ours (someone wrote to the bucket by hand): treat the key as free.
+    return { value: undefined, revision: entry.revision }
+  }
+}
+
+/** A write that loses to a concurrent writer returns false; the caller reads again. */
+const write = (kv: KV, key: string, value: unknown, revision: number, existed: boolean) =>
+  tryNats(async () => {
+    try {
+      const bytes = encoder.encode(JSON.stringify(value))
+      if (existed) await kv.update(key, bytes, revision)
+      else await kv.create(key, bytes)
+      return true
+    } catch (e) {
+      if (isRevisionMismatch(e)) return false
+      throw e
+    }
+  })
+
+const remove = (kv: KV, key: string, revision: number) =>
+  tryNats(async () => {
+    try {
+      await kv.delete(key, { previousSeq: revision })
+    } catch (e) {
+      if (!isRevisionMismatch(e)) throw e
+    }
+  })
+
+export const makeWindowEngine = (d: WindowDeps) => {
+  const kvOf = (kind: Kind) => (kind === "debounce" ? d.debounceKv : d.batchKv)
+
+  const read = <T>(kind: Kind, key: string) => Effect.map(tryNats(() => kvOf(kind).get(key)), (e) => ({ ...parse<T>(e), existed: e !== null }))
+
+  const scheduleTimer = (state: WindowState, key: string) =>
+    tryNats(() => {
+      const timer: TimerMessage = { kind: state.kind, key, id: state.id, due_at: state.due_at }
+      const h = natsHeaders()
+      h.set("Content-Type", "application/json")
+      return d.js.publish(Subjects.sleep(state.kind, key), encoder.encode(JSON.stringify(timer)), { msgID: `${state.kind}.${state.id}`, headers: h })
+    })
+
+  const payloadAt = (seq: number) =>
+    tryNats(async () => {
+      try {
+        const m = await d.jsm.streams.getMessage(Streams.events, { seq })
+        if (m === null) return null
+        const decoded = decodeEventPayload(m.data, m.header.get("Content-Type") || undefined)
+        return decoded.ok ? decoded.payload : null
+      } catch (e) {
+        // Aged out of EVENTS (14 days) or purged by an operator: the run still starts, with null.
+        if (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.NoMessageFound) return null
+        throw e
+      }
+    })
+
+  /** Start the window's run (idempotent by its id) and record it; then remember what it covered. */
+  const fire = (state: WindowState, key: string) =>
+    Effect.gen(function* () {
+      const trigger = d.table.get(state.trigger)
+      const cov = coverage(state)
+      const base = { trigger: state.trigger, workflow: trigger?.workflow ?? "", event: { subject: cov.lastSubject, seq: cov.lastSeq } }
+      if (trigger === undefined) return skipped(base, state.kind === "debounce" ? "debounced" : "batched")
+      const payloads = yield* Effect.forEach(cov.seqs, payloadAt, { concurrency: 32 })
+      const runId = runIdFor(state.trigger, { kind: "window", windowId: state.id })
+      yield* d.starter.start({
+        runId,
+        workflow: trigger.workflow,
+        input: state.kind === "debounce" ? payloads[0] : payloads,
+        source: trigger.type,
+        triggerName: trigger.name,
+        event: { subject: cov.lastSubject, seq: cov.lastSeq, delivery_id: null },
+        count: cov.count,
+      })
+      const record = fired(base, runId, cov.count)
+      yield* d.record(record)
+      yield* rememberFired(state, key)
+      return record
+    })
+
+  const rememberFired = (state: WindowState, key: string) =>
+    Effect.gen(function* () {
+      while (true) {
+        const done = yield* read<DoneState>(state.kind, doneKey(key))
+        const ok = yield* write(kvOf(state.kind), doneKey(key), recordFired(done.value, state), done.revision, done.existed)
+        if (ok) return
+      }
+    })
+
+  /** Fire a window found closed, then clear its key (unless someone already replaced it). */
+  const fireAndClear = (state: WindowState, key: string, revision: number) =>
+    Effect.gen(function* () {
+      const record = yield* fire(state, key)
+      yield* remove(kvOf(state.kind), key, revision)
+      return record
+    })
+
+  const keyFor = (t: StoredTrigger, payload: unknown) => {
+    const path = t.debounce?.key ?? t.batch?.key
+    return windowKey(t.name, path === undefined ? { found: false } : compilePath(path)(payload))
+  }
+
+  const debounceHandler: WindowHandler = {
+    absorb: ({ trigger, event, payload }: WindowedEvent) =>
+      Effect.gen(function* () {
+        const cfg = { periodMs: parseDurationMs(trigger.debounce!.period)!, timeoutMs: trigger.debounce!.timeout !== undefined ? parseDurationMs(trigger.debounce!.timeout) : undefined }
+        const key = keyFor(trigger, payload)
+        const ev: WindowEvent = { seq: event.seq, subject: event.subject, atMs: event.storedAtMs }
+        const base = { trigger: trigger.name, workflow: trigger.workflow, event }
+        if (event.redelivered && alreadyFired("debounce", (yield* read<DoneState>("debounce", doneKey(key))).value, event.seq)) {
+          return skipped(base, "debounced")
+        }
+        while (true) {
+          const cur = yield* read<WindowState>("debounce", key)
+          const step = stepDebounce(trigger.name, key, cur.value?.kind === "debounce" ? cur.value : undefined, ev, cfg)
+          switch (step.type) {
+            case "duplicate":
+              return skipped(base, "debounced")
+            case "close":
+              yield* write(d.debounceKv, key, step.next, cur.revision, cur.existed)
+              continue
+            case "create":
+            case "extend":
+            case "replace": {
+              if (step.type === "replace") yield* fire(step.fire, key)
+              if (step.type !== "extend") yield* scheduleTimer(step.next, key)
+              if (yield* write(d.debounceKv, key, step.next, cur.revision, cur.existed)) return skipped(base, "debounced")
+              continue
+            }
+          }
+        }
+      }),
+  }
+
+  const batchHandler: WindowHandler = {
+    absorb: ({ trigger, event, payload }: WindowedEvent) =>
+      Effect.gen(function* () {
+        const cfg = { maxSize: trigger.batch!.max_size, timeoutMs: parseDurationMs(trigger.batch!.timeout)! }
+        const key = keyFor(trigger, payload)
+        const ev: WindowEvent = { seq: event.seq, subject: event.subject, atMs: event.storedAtMs }
+        const base = { trigger: trigger.name, workflow: trigger.workflow, event }
+        if (event.redelivered && alreadyFired("batch", (yield* read<DoneState>("batch", doneKey(key))).value, event.seq)) {
+          return skipped(base, "batched")
+        }
+        while (true) {
+          const cur = yield* read<WindowState>("batch", key)
+          const step = stepBatch(trigger.name, key, cur.value?.kind === "batch" ? cur.value : undefined, ev, cfg)
+          switch (step.type) {
+            case "duplicate":
+              return skipped(base, "batched")
+            case "close":
+              yield* write(d.batchKv, key, step.next, cur.revision, cur.existed)
+              continue
+            case "create":
+            case "append":
+            case "replace": {
+              if (step.type === "replace") yield* fire(step.fire, key)
+              if (step.type !== "append") yield* scheduleTimer(step.next, key)
+              if (!(yield* write(d.batchKv, key, step.next, cur.revision, cur.existed))) continue
+              // The event that fills a batch fires it at once; its own outcome is that run.
+              if (step.next.closed) {
+                const after = yield* read<WindowState>("batch", key)
+                if (after.value?.id === step.next.id) return yield* fireAndClear(after.value, key, after.revision)
+              }
+              return skipped(base, "batched")
+            }
+          }
+        }
+      }),
+  }
+
+  /** A due timer: fire the window if it is over, or say how long to wait. */
+  const onTimer = (timer: TimerMessage) =>
+    Effect.gen(function* () {
+      while (true) {
+        const cur = yield* read<WindowState>(timer.kind, timer.key)
+        const step = stepTimer(timer, cur.value, d.now())
+        switch (step.type) {
+          case "stale":
+            return { ack: true as const }
+          case "wait":
+            return { ack: false as const, delayMs: step.ms }
+          case "close":
+            yield* write(kvOf(timer.kind), timer.key, step.next, cur.revision, cur.existed)
+            continue
+          case "fire":
+            yield* fireAndClear(step.state, timer.key, cur.revision)
+            return { ack: true as const }
+        }
+      }
+    })
+
+  return { debounce: debounceHandler, batch: batchHandler, onTimer }
+}
+
+export type WindowEngine = ReturnType<typeof makeWindowEngine>
