@@ -64,12 +64,22 @@ export interface ServeSettings {
   readonly debug: boolean
 }
 
-const intSetting = (name: string, flag: number | undefined, env: string | undefined, fallback: number, min: number, max: number): number | string => {
-  if (flag !== undefined) return Number.isInteger(flag) && flag >= min && flag <= max ? flag : `${name}: must be a whole number from ${min} to ${max}`
-  const e = nonEmpty(env)
+/** A whole-number setting; a bad value is reported under the name the operator used (flag or variable). */
+const intSetting = (
+  flagName: string,
+  flag: number | undefined,
+  envName: string,
+  env: Env,
+  fallback: number,
+  min: number,
+  max: number,
+): number | string => {
+  const rule = `must be a whole number from ${min} to ${max}`
+  if (flag !== undefined) return Number.isInteger(flag) && flag >= min && flag <= max ? flag : `${flagName}: ${rule} (got ${flag})`
+  const e = nonEmpty(env[envName])
   if (e === undefined) return fallback
-  const n = Number(e)
-  return Number.isInteger(n) && n >= min && n <= max ? n : `${name}: must be a whole number from ${min} to ${max} (got "${e}")`
+  const n = /^\d+$/.test(e) ? Number(e) : Number.NaN
+  return n >= min && n <= max ? n : `${envName}: ${rule} (got "${e}")`
 }
 
 /** Parse `host:port` (IPv6 in brackets); the port must be given. */
@@ -83,14 +93,17 @@ export const parseHostPort = (addr: string): { host: string; port: number } | un
 
 /** Every serve setting, or the message naming the one that is wrong. */
 export const serveSettings = (flags: ServeFlags, env: Env): ServeSettings | string => {
-  const addr = pick(flags.httpAddr, env["DAGNATS_HTTP_ADDR"]) ?? DEFAULT_HTTP_ADDR
+  const addrFlag = nonEmpty(flags.httpAddr)
+  const addr = addrFlag ?? nonEmpty(env["DAGNATS_HTTP_ADDR"]) ?? DEFAULT_HTTP_ADDR
   const hostPort = parseHostPort(addr)
-  if (hostPort === undefined) return `--http-addr: must be host:port, such as 127.0.0.1:8080 (got "${addr}")`
-  const natsPort = intSetting("--nats-port", flags.natsPort, env["DAGNATS_NATS_PORT"], DEFAULT_NATS_PORT, 1, 65535)
+  if (hostPort === undefined) {
+    return `${addrFlag !== undefined ? "--http-addr" : "DAGNATS_HTTP_ADDR"}: must be host:port, such as 127.0.0.1:8080 (got "${addr}")`
+  }
+  const natsPort = intSetting("--nats-port", flags.natsPort, "DAGNATS_NATS_PORT", env, DEFAULT_NATS_PORT, 1, 65535)
   if (typeof natsPort === "string") return natsPort
-  const maxBody = intSetting("--max-body", flags.maxBody, env["DAGNATS_MAX_BODY_BYTES"], DEFAULT_MAX_BODY_BYTES, 1, 64 * 1_048_576)
+  const maxBody = intSetting("--max-body", flags.maxBody, "DAGNATS_MAX_BODY_BYTES", env, DEFAULT_MAX_BODY_BYTES, 1, 64 * 1_048_576)
   if (typeof maxBody === "string") return maxBody
-  const replicas = intSetting("--replicas", flags.replicas, env["DAGNATS_REPLICAS"], 1, 1, 5)
+  const replicas = intSetting("--replicas", flags.replicas, "DAGNATS_REPLICAS", env, 1, 1, 5)
   if (typeof replicas === "string") return replicas
   return {
     natsUrl: requestedNatsUrl(flags, env),

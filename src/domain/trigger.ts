@@ -37,7 +37,8 @@ export const HeaderFilter = Schema.Struct({
   header: Schema.String.pipe(Schema.check(Schema.isPattern(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/, { message: "must be an HTTP header name" }))),
   value: FilterValue,
 })
-export const Filter = Schema.Union([FieldFilter, HeaderFilter])
+const FILTER_FORMS = "must be {field, value} or {header, value}"
+export const Filter = Schema.Union([FieldFilter, HeaderFilter]).annotate({ message: FILTER_FORMS })
 export type Filter = typeof Filter.Type
 
 export const Debounce = Schema.Struct({
@@ -129,6 +130,16 @@ const crossFieldRules = Schema.makeFilter((d: { readonly [K in keyof typeof defi
 export const TriggerDefinition = Schema.Struct(definitionFields).pipe(Schema.check(crossFieldRules))
 export type TriggerDefinition = typeof TriggerDefinition.Type
 
+/**
+ * The fields of an update, each checked on its own (so a bad duration is a usage error before
+ * anything is sent); rules across fields need the stored trigger and are the service's to check.
+ */
+export const TriggerPatch = Schema.Struct({
+  ...definitionFields,
+  workflow: Schema.optionalKey(Name),
+  type: Schema.optionalKey(TriggerType),
+})
+
 /** What is stored in KV `triggers`: the definition plus fields the service maintains. */
 export const StoredTrigger = Schema.Struct({
   ...definitionFields,
@@ -163,9 +174,41 @@ export const listenSubject = (t: Pick<StoredTrigger, "type" | "name" | "subject"
 
 const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
 
+/** How many keys a union member found missing or unexpected: how far the input is from its shape. */
+const shapeDistance = (member: SchemaIssue.Issue): number =>
+  member._tag === "Composite"
+    ? member.issues.filter((i) => i._tag === "Pointer" && (i.issue._tag === "MissingKey" || i.issue._tag === "UnexpectedKey")).length
+    : 0
+
+/**
+ * A union failure reports every member's issues, so `{field: ""}` would also read "field: unknown
+ * field; header: required". Keep only the member whose shape the input is closest to; when
+ * several are equally close (or none applied), report the union's own message (the forms it
+ * accepts).
+ */
+const pickUnionMember = (issue: SchemaIssue.Issue): SchemaIssue.Issue => {
+  switch (issue._tag) {
+    case "AnyOf": {
+      const distances = issue.issues.map(shapeDistance)
+      const closest = issue.issues.filter((_, i) => distances[i] === Math.min(...distances))
+      if (closest.length === 1) return pickUnionMember(closest[0]!)
+      const message = issue.ast.annotations?.["message"]
+      return typeof message === "string" ? new SchemaIssue.InvalidValue({ message }) : issue
+    }
+    case "Composite":
+      return new SchemaIssue.Composite(issue.ast, issue.issues.map(pickUnionMember) as [SchemaIssue.Issue, ...Array<SchemaIssue.Issue>])
+    case "Pointer":
+      return new SchemaIssue.Pointer(issue.path, pickUnionMember(issue.issue))
+    case "Filter":
+      return new SchemaIssue.Filter(issue.filter, pickUnionMember(issue.issue))
+    default:
+      return issue
+  }
+}
+
 /** One line per problem, each starting with the field path: `debounce.timeout: must be at least …`. */
 export const describeIssue = (issue: SchemaIssue.Issue): string =>
-  formatter(issue)
+  formatter(pickUnionMember(issue))
     .issues.map((i) => {
       const path = (i.path ?? [])
         .map((p) => (typeof p === "object" && p !== null && "key" in p ? p.key : p))

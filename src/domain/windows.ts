@@ -113,7 +113,8 @@ export const stepDebounce = (
   if (current.closed) return { type: "replace", fire: current, next: openDebounce(trigger, key, ev, cfg) }
   if (isDue(current, ev.atMs)) return { type: "close", next: { ...current, closed: true } }
   const later = ev.seq > current.last_seq
-  const extendedDue = ev.atMs + cfg.periodMs
+  // An earlier event evaluated late (events are evaluated concurrently) never moves the due time back.
+  const extendedDue = Math.max(current.due_at, ev.atMs + cfg.periodMs)
   return {
     type: "extend",
     next: {

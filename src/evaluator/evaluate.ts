@@ -55,12 +55,14 @@ export const evaluateEvent = (deps: EvaluateDeps, event: InboundEvent): Effect.E
     const records: Array<FireRecord> = []
     for (const { trigger, filters } of matched) {
       const base = { trigger: trigger.name, workflow: trigger.workflow, event }
-      if (!decoded.ok) {
-        records.push(failed(base, decoded.error))
-        continue
-      }
+      // A disabled trigger is not evaluated at all (SPEC §6), so its history says disabled even
+      // for an event it could not have decoded.
       if (trigger.enabled === false) {
         records.push(skipped(base, "disabled"))
+        continue
+      }
+      if (!decoded.ok) {
+        records.push(failed(base, decoded.error))
         continue
       }
       if (!filters(decoded.payload, event.header).matched) {

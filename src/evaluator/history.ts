@@ -52,7 +52,8 @@ export const readHistory = (js: JetStreamClient, name: string, limit: number) =>
         if (m.info.pending === 0) break
       }
       await iter.close()
-      return newest.reverse()
+      // Records written while reading are newer than `total`: keep exactly the newest `limit`.
+      return newest.reverse().slice(0, limit)
     },
     catch: toUnavailable,
   })

@@ -16,6 +16,9 @@ export const startEvaluator = (ctx: ServeContext): Effect.Effect<Component, neve
   Effect.gen(function* () {
     const starter = RunStarter.make(ctx.buckets.runs, ctx.handles.js, ctx.handles.jsm)
     const endpoints = runEndpoints({ starter, runs: ctx.buckets.runs, js: ctx.handles.js, store: ctx.store })
+    // Even a serve that evaluates nothing creates the durable consumer: its deliver policy is `new`,
+    // so events it accepts before any evaluating serve ever ran would otherwise never be evaluated.
+    const consumer = yield* ensureEvaluatorConsumer(ctx.handles)
     if ((process.env["DAGNATS_EVALUATOR"] ?? "").toLowerCase() === "off") {
       return { endpoints, started: ["evaluator off (DAGNATS_EVALUATOR=off): this serve starts no runs"] }
     }
@@ -32,7 +35,6 @@ export const startEvaluator = (ctx: ServeContext): Effect.Effect<Component, neve
           Effect.catchTag("NotFound", () => Effect.succeed(undefined)),
         ),
     }
-    const consumer = yield* ensureEvaluatorConsumer(ctx.handles)
     yield* runEvaluatorLoop(ctx.handles, deps, {
       onOutcomes: () => undefined,
       onRetry: (event, error) => Effect.runSync(Effect.logWarning(`evaluating ${event.subject} #${event.seq} failed, will retry: ${error}`)),

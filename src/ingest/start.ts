@@ -1,7 +1,129 @@
-// Placeholder until the HTTP ingest lands: serve runs without a listener.
+// The HTTP ingest inside serve: wires the pipeline to the trigger table, JetStream and metrics,
+// listens on --http-addr, and on scope close stops accepting, lets in-flight requests finish
+// (bounded), then closes every connection, before serve drains NATS.
+import type { Server } from "node:http"
 import { Effect, type Scope } from "effect"
 import type { Component } from "../serve/extensions.js"
 import type { ServeContext } from "../serve/serve.js"
+import * as Metrics from "../metrics/registry.js"
+import { followConnection } from "./connection.js"
+import { makePipeline } from "./pipeline.js"
+import { makePublish } from "./publish.js"
+import { makeJetStreamPublisher } from "./jetstream-publisher.js"
+import { createIngestServer } from "./server.js"
+import { httpTimeouts } from "./timeouts.js"
 
-export const startIngest = (_ctx: ServeContext): Effect.Effect<Component, never, Scope.Scope> =>
-  Effect.succeed({ endpoints: [], started: [] })
+/** SPEC §5: a webhook waits at most 5 s for JetStream before it is answered 503. */
+const ACK_TIMEOUT_MS = 5_000
+/** The 5 s acknowledgement budget plus a second to write the answers; then connections are cut. */
+const SHUTDOWN_GRACE_MS = 6_000
+
+const requests = () =>
+  Metrics.counter({
+    name: "dagnats_webhook_requests_total",
+    help: "Webhook requests answered, by HTTP status code (not by trigger: names are unbounded)",
+    labelNames: ["code"] as const,
+  })
+const publishSeconds = () =>
+  Metrics.histogram({
+    name: "dagnats_webhook_publish_duration_seconds",
+    help: "Time from publishing a webhook event to its JetStream acknowledgement",
+    // From sub-millisecond local acks up to the 5 s budget.
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  })
+const natsConnected = () =>
+  Metrics.gauge({ name: "dagnats_nats_connected", help: "1 while serve's NATS connection is up, else 0" })
+
+/**
+ * Listen, or die with one line saying what to do: a Component cannot fail, and a defect carrying
+ * a plain message (no stack) is printed by the CLI as that one line before serve exits non-zero.
+ */
+const listen = (server: Server, host: string, port: number): Effect.Effect<void> =>
+  Effect.callback<void>((resume) => {
+    const onError = (e: NodeJS.ErrnoException) =>
+      resume(
+        Effect.die(
+          e.code === "EADDRINUSE"
+            ? `cannot listen on ${host}:${port}: the address is in use; choose another with --http-addr or DAGNATS_HTTP_ADDR`
+            : `cannot listen on ${host}:${port}: ${e.message}`,
+        ),
+      )
+    server.once("error", onError)
+    server.listen(port, host, () => {
+      server.off("error", onError)
+      resume(Effect.void)
+    })
+  })
+
+const close = (server: Server, beginShutdown: () => void): Effect.Effect<void> =>
+  Effect.callback<void>((resume) => {
+    beginShutdown()
+    const cutOff = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS)
+    server.close(() => {
+      clearTimeout(cutOff)
+      resume(Effect.void)
+    })
+    server.closeIdleConnections()
+  })
+
+export const startIngest = (ctx: ServeContext): Effect.Effect<Component, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const { settings, handles, table } = ctx
+    Metrics.enableProcessMetrics()
+    const counted = requests()
+    const byStatus = new Map<number, { inc: () => void }>()
+    const countWebhook = (status: number) => {
+      let child = byStatus.get(status)
+      if (child === undefined) byStatus.set(status, (child = counted.labels(String(status))))
+      child.inc()
+    }
+    const latency = publishSeconds()
+    const connectedGauge = natsConnected()
+    // Requests and callbacks run in serve's own runtime: its logger, its log level.
+    const runtime = yield* Effect.context<never>()
+    const log = (effect: Effect.Effect<void>) => void Effect.runForkWith(runtime)(effect)
+    const connection = yield* followConnection(handles.nc, (up, initial) => {
+      connectedGauge.set(up ? 1 : 0)
+      if (!initial) log(up ? Effect.log("NATS connection is back: accepting webhooks") : Effect.logWarning("NATS disconnected: webhooks get 503 until it is back"))
+    })
+
+    const { timeouts, warnings } = httpTimeouts(process.env)
+    for (const w of warnings) yield* Effect.logWarning(w)
+    if (settings.webhookSecret === undefined) {
+      for (const t of table.all()) {
+        if (t.type === "webhook" && t.verify !== false && (t.secrets ?? []).length === 0) {
+          yield* Effect.logWarning(
+            `webhook trigger ${t.name} verifies signatures but has no secret and DAGNATS_WEBHOOK_SECRET is not set: every request gets 401 no_secret_configured; set one with \`dagnats trigger update ${t.name} --secret …\``,
+          )
+        }
+      }
+    }
+
+    const publisher = yield* makeJetStreamPublisher(handles.nc, ACK_TIMEOUT_MS)
+    const pipeline = makePipeline({
+      trigger: table.get,
+      defaultSecret: settings.webhookSecret,
+      maxBodyBytes: settings.maxBodyBytes,
+      publish: makePublish(publisher, connection, (s) => latency.observe(s)),
+      nowMs: Date.now,
+      logUnauthorized: settings.debug,
+    })
+    const runWith = Effect.runCallbackWith(runtime)
+    const { server, beginShutdown } = createIngestServer({
+      pipeline,
+      run: (effect, onExit) => void runWith(effect, { onExit }),
+      maxBodyBytes: settings.maxBodyBytes,
+      timeouts,
+      readiness: () => ({ nats: connection.connected(), triggers: table.ready() }),
+      metrics: Metrics.render,
+      countWebhook,
+      onDefect: (message) => log(Effect.logError(message)),
+    })
+    yield* Effect.acquireRelease(listen(server, settings.httpHost, settings.httpPort), () =>
+      close(server, beginShutdown).pipe(Effect.andThen(Effect.log("HTTP listener closed"))),
+    )
+    const address = server.address()
+    const port = typeof address === "object" && address !== null ? address.port : settings.httpPort
+    const host = settings.httpHost.includes(":") ? `[${settings.httpHost}]` : settings.httpHost
+    return { endpoints: [], started: [`HTTP listening on http://${host}:${port}`] }
+  })

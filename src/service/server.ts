@@ -26,6 +26,26 @@ const respondError = (msg: ServiceMsg, e: ServiceError) => {
   msg.respondError(code, body.error.message, JSON.stringify(body))
 }
 
+/**
+ * Send a reply. nats.js throws when it is larger than the server's max_payload (a list of many
+ * triggers or runs); that must become a 500 the caller can act on, never an unhandled rejection
+ * that takes serve down.
+ */
+const respondJson = (msg: ServiceMsg, value: unknown, where: string, log: (line: string) => void) => {
+  const data = JSON.stringify(value)
+  try {
+    msg.respond(data)
+  } catch (e) {
+    const message = `reply of ${Buffer.byteLength(data)} bytes could not be sent (${e instanceof Error ? e.message : String(e)}); ask for fewer items with "limit"`
+    log(`endpoint ${where}: ${message}`)
+    try {
+      respondError(msg, new Internal({ message }))
+    } catch {
+      /* the connection is gone; the caller times out */
+    }
+  }
+}
+
 /** Serve one request; defects become 500 with the cause logged, never a dropped request. */
 const handle = (ep: Endpoint, msg: ServiceMsg, log: (line: string) => void) => {
   const parsed = parseBody(msg)
@@ -34,15 +54,12 @@ const handle = (ep: Endpoint, msg: ServiceMsg, log: (line: string) => void) => {
     return
   }
   void Effect.runPromiseExit(ep.handle(parsed.value)).then((exit) => {
-    if (exit._tag === "Success") {
-      msg.respond(JSON.stringify(exit.value))
-      return
-    }
+    if (exit._tag === "Success") return respondJson(msg, exit.value, `${ep.group}.${ep.name}`, log)
     const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
     if (failure !== undefined && failure._tag === "Fail") return respondError(msg, failure.error)
     log(`endpoint ${ep.group}.${ep.name} failed: ${String(exit.cause)}`)
     respondError(msg, new Internal({ message: "internal error; see the serve log" }))
-  })
+  }).catch((e: unknown) => log(`endpoint ${ep.group}.${ep.name}: could not reply: ${e instanceof Error ? e.message : String(e)}`))
 }
 
 export const startService = (

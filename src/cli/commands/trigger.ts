@@ -2,10 +2,11 @@
 import { Effect, Schema } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { Subjects, endpointSubject } from "../../protocol/names.js"
-import { TriggerDefinition, describeIssue, isValidName, type TriggerView } from "../../domain/trigger.js"
+import { TriggerDefinition, TriggerPatch, describeIssue, isValidName, type TriggerView } from "../../domain/trigger.js"
 import { createDefinition, updatePatch, type TriggerFlags } from "../trigger-flags.js"
-import { callAndPrint } from "../shared.js"
-import { printLine, printRecord, printTable } from "../output.js"
+import { callAndPrint, withNats } from "../shared.js"
+import { request } from "../client.js"
+import { printJson, printLine, printRecord, printTable } from "../output.js"
 import { usageError } from "../exit.js"
 
 const name = Argument.String("name").pipe(Argument.withDescription("trigger name: 1-64 of A-Z a-z 0-9 _ -"))
@@ -45,14 +46,20 @@ const checkName = (n: string) =>
   isValidName(n) ? Effect.void : Effect.fail(usageError(`name: must be 1-64 characters of A-Z, a-z, 0-9, _ or - (got "${n.slice(0, 80)}")`))
 
 const decodeDefinition = Schema.decodeUnknownExit(TriggerDefinition, { onExcessProperty: "error", errors: "all" })
+const decodePatch = Schema.decodeUnknownExit(TriggerPatch, { onExcessProperty: "error", errors: "all" })
 
-/** Check a definition locally with the service's own Schema, so bad flags are usage errors (exit 2). */
-const checkDefinition = (def: Record<string, unknown>) => {
-  const exit = decodeDefinition(def)
+const usageFromExit = (exit: ReturnType<typeof decodeDefinition> | ReturnType<typeof decodePatch>) => {
   if (exit._tag === "Success") return Effect.void
   const issue = (exit.cause as { reasons?: ReadonlyArray<{ error?: { issue?: unknown } }> }).reasons?.[0]?.error?.issue
   return Effect.fail(usageError(issue !== undefined ? describeIssue(issue as never) : "invalid trigger definition"))
 }
+
+/** Check a definition locally with the service's own Schema, so bad flags are usage errors (exit 2). */
+const checkDefinition = (def: Record<string, unknown>) => usageFromExit(decodeDefinition(def))
+
+/** Check each field an update sets (cleared fields are null); the merged result is the service's to check. */
+const checkPatch = (patch: Record<string, unknown>) =>
+  usageFromExit(decodePatch(Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== null))))
 
 const source = (t: TriggerView) => (t.type === "webhook" ? `POST /v1/webhooks/${t.name}` : t.subject ?? "")
 const mode = (t: TriggerView) =>
@@ -102,20 +109,39 @@ const update = Command.make("update", { name, ...definitionFlags, ...updateOnlyF
     yield* checkName(input.name)
     const patch = updatePatch(input.name, input as TriggerFlags)
     if (!patch.ok) return yield* usageError(patch.message)
+    yield* checkPatch(patch.value)
     yield* callAndPrint<TriggerView>(endpointSubject("triggers", "update"), patch.value, (t) =>
       printLine(`updated trigger ${t.name} (revision ${t.revision})`),
     )
   }),
 ).pipe(Command.withDescription("change a trigger; given flags replace, --no-* flags remove"))
 
+type ListedTrigger = TriggerView & { readonly open?: number }
+
+/** Triggers per list request: a page stays far below the default 1 MiB NATS max_payload. */
+const LIST_PAGE = 500
+
 const list = Command.make("list", {}, () =>
-  callAndPrint<{ triggers: ReadonlyArray<TriggerView & { open?: number }> }>(endpointSubject("triggers", "list"), {}, ({ triggers }) => {
-    if (triggers.length === 0) return printLine("no triggers; create one with `dagnats trigger create NAME --workflow W --webhook`")
-    printTable(
-      ["NAME", "TYPE", "WORKFLOW", "ENABLED", "MODE", "OPEN", "SOURCE"],
-      triggers.map((t) => [t.name, t.type, t.workflow, t.enabled === false ? "no" : "yes", mode(t), t.open ? String(t.open) : "-", source(t)]),
-    )
-  }),
+  withNats((nc, shared) =>
+    Effect.gen(function* () {
+      const triggers: Array<ListedTrigger> = []
+      let after: string | undefined
+      do {
+        const page = (yield* request(nc, endpointSubject("triggers", "list"), { limit: LIST_PAGE, ...(after !== undefined ? { after } : {}) })) as {
+          triggers: ReadonlyArray<ListedTrigger>
+          next?: string
+        }
+        triggers.push(...page.triggers)
+        after = page.next
+      } while (after !== undefined)
+      if (shared.json) return printJson({ triggers })
+      if (triggers.length === 0) return printLine("no triggers; create one with `dagnats trigger create NAME --workflow W --webhook`")
+      printTable(
+        ["NAME", "TYPE", "WORKFLOW", "ENABLED", "MODE", "OPEN", "SOURCE"],
+        triggers.map((t) => [t.name, t.type, t.workflow, t.enabled === false ? "no" : "yes", mode(t), t.open ? String(t.open) : "-", source(t)]),
+      )
+    }),
+  ),
 ).pipe(Command.withDescription("list triggers, sorted by name"))
 
 const get = Command.make("get", { name }, ({ name }) =>

@@ -1,3 +1,113 @@
-// Placeholder until `dagnats webhook send` lands.
-import type { Command } from "effect/cli"
-export const webhookCommand: Command.Command<any, any, any, any, any> | undefined = undefined
+// `dagnats webhook send`: sign a body the way a provider would and POST it to a running serve, to
+// try a trigger end to end (SPEC §8). Talks HTTP through node:http, not NATS.
+import { readFileSync } from "node:fs"
+import { STATUS_CODES, request as httpRequest, type IncomingMessage } from "node:http"
+import { request as httpsRequest } from "node:https"
+import { Effect, Option } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import { isValidName } from "../../domain/trigger.js"
+import { DEFAULT_SCHEME, InvalidSigningSecret, SchemeNames, isSchemeName, schemes } from "../../domain/signatures/index.js"
+import { root } from "../shared.js"
+import { printJson, printLine } from "../output.js"
+import { CliExit, ExitCode, usageError } from "../exit.js"
+
+const DEFAULT_URL = "http://127.0.0.1:8080"
+/** serve answers within its 5 s acknowledgement budget; twice that means it is stuck. */
+const RESPONSE_TIMEOUT_MS = 10_000
+const SERVE_HINT = "is `dagnats serve` running? Start it with `dagnats serve` (or `make run`), or point --url / DAGNATS_URL at it"
+
+const opt = (flag: string, description: string) => Flag.String(flag).pipe(Flag.withDescription(description), Flag.optional)
+
+interface Reply {
+  readonly status: number
+  readonly text: string
+}
+
+const post = (url: URL, body: Buffer, headers: Record<string, string>): Promise<Reply> =>
+  new Promise((resolve, reject) => {
+    const send = url.protocol === "https:" ? httpsRequest : httpRequest
+    const req = send(url, { method: "POST", headers: { ...headers, "content-length": String(body.length) }, timeout: RESPONSE_TIMEOUT_MS }, (res: IncomingMessage) => {
+      const chunks: Array<Buffer> = []
+      res.on("data", (c: Buffer) => chunks.push(c))
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }))
+      res.on("error", reject)
+    })
+    req.on("timeout", () => req.destroy(Object.assign(new Error(`no answer within ${RESPONSE_TIMEOUT_MS / 1000}s`), { code: "ETIMEDOUT" })))
+    req.on("error", reject)
+    req.end(body)
+  })
+
+const parseOrText = (text: string): unknown => {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
+
+const unreachable = (base: string, e: unknown) => {
+  const code = (e as { code?: unknown }).code
+  const what = code === "ECONNREFUSED" ? "connection refused" : e instanceof Error ? e.message : String(e)
+  return new CliExit({ code: ExitCode.unreachable, message: `cannot reach ${base}: ${what}\n${SERVE_HINT}` })
+}
+
+const readBodyFlags = (data: Option.Option<string>, file: Option.Option<string>) => {
+  if (Option.isSome(data) && Option.isSome(file)) return Effect.fail(usageError("--data and --file cannot be combined; choose one"))
+  if (Option.isSome(file)) {
+    return Effect.try({
+      try: () => readFileSync(file.value),
+      catch: (e) => usageError(`--file: cannot read ${file.value}: ${e instanceof Error ? e.message : String(e)}`),
+    })
+  }
+  return Effect.succeed(Buffer.from(Option.getOrElse(data, () => "{}"), "utf8"))
+}
+
+const send = Command.make(
+  "send",
+  {
+    name: Argument.String("name").pipe(Argument.withDescription("the webhook trigger to POST to")),
+    data: opt("data", "the body, sent byte for byte (default {})"),
+    file: opt("file", "read the body from this file"),
+    secret: opt("secret", "sign with this secret (env DAGNATS_WEBHOOK_SECRET; neither: send unsigned)"),
+    scheme: opt("scheme", `signature scheme: ${SchemeNames.join(", ")} (default ${DEFAULT_SCHEME})`),
+    url: opt("url", `serve's base URL (env DAGNATS_URL, default ${DEFAULT_URL})`),
+    contentType: opt("content-type", "Content-Type of the body (default application/json)"),
+  },
+  (input) =>
+    Effect.gen(function* () {
+      const shared = yield* root
+      if (!isValidName(input.name)) return yield* usageError(`name: must be 1-64 characters of A-Z, a-z, 0-9, _ or - (got "${input.name.slice(0, 80)}")`)
+      const schemeName = Option.getOrElse(input.scheme, () => DEFAULT_SCHEME)
+      if (!isSchemeName(schemeName)) return yield* usageError(`--scheme: must be one of ${SchemeNames.join(", ")} (got "${schemeName.slice(0, 40)}")`)
+      const base = Option.getOrUndefined(input.url) ?? (process.env["DAGNATS_URL"] || undefined) ?? DEFAULT_URL
+      const baseUrl = URL.canParse(base) ? new URL(base) : undefined
+      if (baseUrl === undefined || (baseUrl.protocol !== "http:" && baseUrl.protocol !== "https:")) {
+        return yield* usageError(`--url: must be an http:// or https:// URL such as ${DEFAULT_URL} (got "${base.slice(0, 80)}")`)
+      }
+      const target = new URL(`${baseUrl.pathname.replace(/\/+$/, "")}/v1/webhooks/${input.name}`, baseUrl)
+      const body = yield* readBodyFlags(input.data, input.file)
+
+      const secret = Option.getOrUndefined(input.secret) ?? (process.env["DAGNATS_WEBHOOK_SECRET"] || undefined)
+      const signature = yield* Effect.try({
+        try: () => (secret === undefined ? {} : schemes[schemeName].sign({ rawBody: body, secret, nowMs: Date.now() })),
+        catch: (e) => usageError(e instanceof InvalidSigningSecret ? `--secret: ${e.message}` : String(e)),
+      })
+      const headers = { "content-type": Option.getOrElse(input.contentType, () => "application/json"), ...signature }
+
+      const reply = yield* Effect.tryPromise({ try: () => post(target, body, headers), catch: (e) => unreachable(baseUrl.origin, e) })
+      const parsed = parseOrText(reply.text)
+      if (shared.json) printJson({ status: reply.status, body: parsed })
+      else {
+        printLine(`${reply.status} ${STATUS_CODES[reply.status] ?? ""}`.trimEnd())
+        if (reply.text !== "") printLine(typeof parsed === "string" ? parsed : JSON.stringify(parsed, null, 2))
+      }
+      if (reply.status < 200 || reply.status > 299) {
+        return yield* new CliExit({ code: ExitCode.refused, message: `serve answered ${reply.status}: the webhook was not accepted` })
+      }
+    }),
+).pipe(Command.withDescription("sign a body with a trigger's scheme and POST it to serve (exit 0 only on 2xx)"))
+
+export const webhookCommand = Command.make("webhook").pipe(
+  Command.withDescription("send test webhooks to a running serve"),
+  Command.withSubcommands([send]),
+)

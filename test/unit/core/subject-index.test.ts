@@ -215,20 +215,6 @@ test("subject index - 10,000 patterns give correct results", () => {
   expect(sorted(index.match("event.team40.push"))).toEqual(["audit", "t41"])
 })
 
-test("subject index - lookups over 10,000 patterns do not scan every pattern", () => {
-  const index = makeSubjectIndex<string>()
-  for (let i = 0; i < 10_000; i++) index.add(`event.webhook.t${i}`, `t${i}`)
-  // 20,000 lookups; a linear scan would do 2×10⁸ subject comparisons (many seconds), the trie a
-  // few map lookups each. The bound is far above the trie's cost to stay robust on slow CI.
-  const started = performance.now()
-  let hits = 0
-  for (let n = 0; n < 20_000; n++) hits += index.match(`event.webhook.t${n % 12_000}`).length
-  const elapsedMs = performance.now() - started
-  // Subjects t0…t11999 then t0…t7999: t10000…t11999 are not registered.
-  expect(hits).toBe(10_000 + 8_000)
-  expect(elapsedMs).toBeLessThan(1_500)
-})
-
 test("subject index - matches equal a brute-force filter with subjectMatches for random patterns", () => {
   const random = prng(0xda6)
   const alphabet = ["a", "b", "c", "d"]

@@ -1,0 +1,56 @@
+// Which inbound request headers travel with a stored webhook event (SPEC §5): the ones useful for
+// filtering, under the names the client sent. Pure, so the rule is testable without a server.
+import { allSignatureHeaders } from "../domain/signatures/index.js"
+
+/**
+ * Lowercase names never stored. Hop-by-hop and framing headers describe one HTTP hop, not the
+ * event. Credentials and every scheme's signature or secret header (whatever this trigger's scheme)
+ * must not leak to every reader of the stream. Content-Type and Dagnats-Trigger are written by
+ * ingest itself, so a client cannot spoof or duplicate them.
+ */
+const NEVER_STORED: ReadonlySet<string> = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "te",
+  "trailer",
+  "upgrade",
+  "host",
+  "content-length",
+  "authorization",
+  "proxy-authorization",
+  "cookie",
+  "content-type",
+  "dagnats-trigger",
+  "x-gitlab-token",
+  ...allSignatureHeaders,
+])
+
+/**
+ * `Nats-*` headers instruct JetStream (Nats-Msg-Id, Nats-Expected-Last-Sequence, Nats-Rollup,
+ * …); a client must not be able to set them. The delivery id becomes Nats-Msg-Id through ingest.
+ */
+const NATS_PREFIX = "nats-"
+
+/**
+ * The headers to store, from Node's `rawHeaders` (name, value, name, value, … as received, names
+ * in the client's case, repeated headers kept as separate entries). Headers named in the request's
+ * own `Connection` header are hop-by-hop too (RFC 9110 §7.6.1) and are dropped.
+ */
+export const headersToStore = (rawHeaders: ReadonlyArray<string>): Array<readonly [string, string]> => {
+  let perRequest: Set<string> | undefined
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]!.toLowerCase() === "connection") {
+      for (const token of rawHeaders[i + 1]!.split(",")) (perRequest ??= new Set()).add(token.trim().toLowerCase())
+    }
+  }
+  const kept: Array<readonly [string, string]> = []
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!
+    const lower = name.toLowerCase()
+    if (NEVER_STORED.has(lower) || lower.startsWith(NATS_PREFIX) || perRequest?.has(lower) === true) continue
+    kept.push([name, rawHeaders[i + 1]!])
+  }
+  return kept
+}

@@ -1,0 +1,112 @@
+// Publishing to a stream and awaiting its PubAck on a path built for one publish per webhook.
+// It does what js.publish does (publish with a reply subject, decode the ack or the API error,
+// time out) with one long-lived reply subscription and one timer for all publishes, and without
+// nats.js's per-request async-trace errors, whose stack captures cost more than the publish.
+import { Effect, Schema, type Scope } from "effect"
+import { createInbox, type Msg, type MsgHdrs, type NatsConnection } from "@nats-io/nats-core"
+
+export interface Ack {
+  readonly stream: string
+  readonly seq: number
+  readonly duplicate: boolean
+}
+
+/** Why a publish failed; the message is for operators (it ends up in the 503 body). */
+export class PublishFailed extends Error {
+  override readonly name = "PublishFailed"
+  constructor(
+    message: string,
+    readonly reason: "timeout" | "no_stream" | "api_error" | "not_sent",
+  ) {
+    super(message)
+  }
+}
+
+export interface JetStreamPublisher {
+  /** Publish `body` with `headers` (Nats-Msg-Id included when wanted); resolves with the PubAck. */
+  readonly publish: (subject: string, body: Uint8Array, headers: MsgHdrs) => Promise<Ack>
+}
+
+interface Pending {
+  readonly resolve: (ack: Ack) => void
+  readonly reject: (e: PublishFailed) => void
+  readonly deadline: number
+}
+
+/** How often expired publishes are failed: the timeout fires up to this late. */
+const SWEEP_INTERVAL_MS = 100
+
+/** What JetStream answers a publish with: the PubAck, or an API error (e.g. a full stream). */
+const PubAck = Schema.Struct({ stream: Schema.String, seq: Schema.Number, duplicate: Schema.optionalKey(Schema.Boolean) })
+const ApiError = Schema.Struct({
+  error: Schema.Struct({ code: Schema.optionalKey(Schema.Number), description: Schema.optionalKey(Schema.String) }),
+})
+const decodePubAck = Schema.decodeUnknownOption(PubAck)
+const decodeApiError = Schema.decodeUnknownOption(ApiError)
+
+const decodeAck = (msg: Msg): Ack | PublishFailed => {
+  // A status-only 503 reply: no stream listens on the subject (or JetStream is unavailable).
+  if (msg.data.length === 0 && msg.headers?.code === 503) return new PublishFailed("no stream accepts the subject (is JetStream enabled?)", "no_stream")
+  let reply: unknown
+  try {
+    reply = msg.json()
+  } catch {
+    return new PublishFailed("JetStream answered with something that is not JSON", "api_error")
+  }
+  const ack = decodePubAck(reply)
+  if (ack._tag === "Some" && ack.value.stream !== "") return { stream: ack.value.stream, seq: ack.value.seq, duplicate: ack.value.duplicate === true }
+  const error = decodeApiError(reply)
+  const detail = error._tag === "Some" ? (error.value.error.description ?? `error ${error.value.error.code ?? "?"}`) : "not a PubAck"
+  return new PublishFailed(`JetStream refused the message: ${detail}`, "api_error")
+}
+
+export const makeJetStreamPublisher = (nc: NatsConnection, timeoutMs: number): Effect.Effect<JetStreamPublisher, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const prefix = `${createInbox()}.`
+      // Insertion order is deadline order (one timeout for all), so the sweep stops early.
+      const pending = new Map<string, Pending>()
+      let next = 0
+      const sub = nc.subscribe(`${prefix}*`, {
+        callback: (err, msg) => {
+          if (err !== null) return
+          const token = msg.subject.slice(prefix.length)
+          const p = pending.get(token)
+          if (p === undefined) return // answered after its timeout: the client already got 503
+          pending.delete(token)
+          const ack = decodeAck(msg)
+          if (ack instanceof PublishFailed) p.reject(ack)
+          else p.resolve(ack)
+        },
+      })
+      const sweep = setInterval(() => {
+        const now = Date.now()
+        for (const [token, p] of pending) {
+          if (p.deadline > now) break
+          pending.delete(token)
+          p.reject(new PublishFailed(`JetStream did not acknowledge within ${timeoutMs / 1000}s`, "timeout"))
+        }
+      }, SWEEP_INTERVAL_MS)
+      sweep.unref()
+      const publisher: JetStreamPublisher = {
+        publish: (subject, body, headers) =>
+          new Promise<Ack>((resolve, reject) => {
+            const token = (next++).toString(36)
+            try {
+              nc.publish(subject, body, { reply: prefix + token, headers })
+            } catch (e) {
+              return reject(new PublishFailed(e instanceof Error ? e.message : String(e), "not_sent"))
+            }
+            pending.set(token, { resolve, reject, deadline: Date.now() + timeoutMs })
+          }),
+      }
+      return { publisher, sub, sweep, pending }
+    }),
+    ({ sub, sweep, pending }) =>
+      Effect.sync(() => {
+        clearInterval(sweep)
+        for (const p of pending.values()) p.reject(new PublishFailed("serve is shutting down", "not_sent"))
+        pending.clear()
+        sub.unsubscribe()
+      }),
+  ).pipe(Effect.map(({ publisher }) => publisher))

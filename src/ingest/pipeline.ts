@@ -1,0 +1,139 @@
+// POST /v1/webhooks/{name} as one Effect from a received request to an outcome, with the checks in
+// the order SPEC §5 fixes. Owns no transport: server.ts hands it the request and a bounded body
+// reader, and publish.ts stores the event. Everything here is per request, so it stays lean.
+import { Effect, Schema } from "effect"
+import { NotFound, type Unavailable } from "../domain/errors.js"
+import type { StoredTrigger } from "../domain/trigger.js"
+import { parseDurationMs } from "../domain/duration.js"
+import { DEFAULT_SCHEME, DEFAULT_TOLERANCE_MS, schemes, type HeaderLookup } from "../domain/signatures/index.js"
+import { Subjects } from "../protocol/names.js"
+import {
+  InvalidJson,
+  InvalidSignature,
+  MethodNotAllowed,
+  NoSecretConfigured,
+  PayloadTooLarge,
+  UnsupportedMediaType,
+  type IngestError,
+  type RequestAborted,
+} from "./errors.js"
+import { headersToStore } from "./headers.js"
+import { acceptedTypes, bodyKind } from "./media-type.js"
+
+/** What the adapter knows about a request before its body is read. */
+export interface WebhookRequest {
+  readonly name: string
+  readonly method: string
+  /** Declared Content-Length, when the request has one. */
+  readonly contentLength: number | undefined
+  readonly contentType: string | undefined
+  /** Lookup by lowercase name (Node lowercases incoming names). */
+  readonly header: HeaderLookup
+  /** Node's rawHeaders: names as the client sent them, values in order. */
+  readonly rawHeaders: ReadonlyArray<string>
+  /** Reads the body, failing at the first byte over the limit; run only after the cheap checks. */
+  readonly body: Effect.Effect<Uint8Array, PayloadTooLarge | RequestAborted>
+}
+
+/** The message to store on EVENTS. */
+export interface EventToStore {
+  readonly subject: string
+  readonly body: Uint8Array
+  readonly contentType: string
+  readonly trigger: string
+  readonly headers: ReadonlyArray<readonly [string, string]>
+  readonly msgId: string | undefined
+}
+
+/** JetStream's acknowledgement, the only proof that the event is durable. */
+export interface Stored {
+  readonly stream: string
+  readonly seq: number
+  readonly duplicate: boolean
+}
+
+export type Outcome =
+  | ({ readonly _tag: "Stored"; readonly subject: string } & Stored)
+  /** A Slack url_verification handshake: answered with the challenge, never stored. */
+  | { readonly _tag: "Challenge"; readonly challenge: string }
+
+export interface PipelineDeps {
+  readonly trigger: (name: string) => StoredTrigger | undefined
+  /** DAGNATS_WEBHOOK_SECRET: for every webhook trigger without secrets of its own. */
+  readonly defaultSecret: string | undefined
+  readonly maxBodyBytes: number
+  readonly publish: (event: EventToStore) => Effect.Effect<Stored, Unavailable>
+  readonly nowMs: () => number
+  /** Log each 401 with trigger and reason (debug level only: a scanner would flood the log). */
+  readonly logUnauthorized: boolean
+}
+
+const SlackUrlVerification = Schema.Struct({ type: Schema.Literal("url_verification"), challenge: Schema.String })
+const isSlackUrlVerification = Schema.is(SlackUrlVerification)
+
+/** The trigger's own secrets win; the default secret applies only to triggers without any. */
+export const secretsFor = (trigger: StoredTrigger, defaultSecret: string | undefined): ReadonlyArray<string> =>
+  trigger.secrets !== undefined && trigger.secrets.length > 0 ? trigger.secrets : defaultSecret !== undefined ? [defaultSecret] : []
+
+const toleranceMs = (trigger: StoredTrigger): number =>
+  (trigger.tolerance !== undefined ? parseDurationMs(trigger.tolerance) : undefined) ?? DEFAULT_TOLERANCE_MS
+
+const invalid: unique symbol = Symbol("invalid JSON")
+
+const parseJson = (body: Uint8Array): unknown => {
+  try {
+    return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8"))
+  } catch {
+    return invalid
+  }
+}
+
+export const makePipeline = (deps: PipelineDeps) => {
+  const unauthorized = (error: NoSecretConfigured | InvalidSignature) =>
+    deps.logUnauthorized
+      ? Effect.logDebug(`webhook ${error.trigger}: 401 ${error._tag === "InvalidSignature" ? `invalid_signature (${error.scheme}: ${error.reason})` : "no_secret_configured"}`).pipe(
+          Effect.andThen(Effect.fail(error)),
+        )
+      : Effect.fail(error)
+
+  return (req: WebhookRequest): Effect.Effect<Outcome, IngestError> =>
+    Effect.gen(function* () {
+      const trigger = deps.trigger(req.name)
+      if (trigger === undefined || trigger.type !== "webhook") return yield* new NotFound({ kind: "webhook trigger", name: req.name.slice(0, 100) })
+      if (req.method !== "POST") return yield* new MethodNotAllowed({ method: req.method, allow: "POST" })
+      // A declared length over the limit is refused before a byte of the body is read.
+      if (req.contentLength !== undefined && req.contentLength > deps.maxBodyBytes) {
+        return yield* new PayloadTooLarge({ limitBytes: deps.maxBodyBytes })
+      }
+      const body = yield* req.body
+
+      const schemeName = trigger.scheme ?? DEFAULT_SCHEME
+      const kind = bodyKind(req.contentType, schemeName)
+      if (kind === undefined) return yield* new UnsupportedMediaType({ got: req.contentType ?? "", accepted: acceptedTypes(schemeName) })
+
+      const scheme = schemes[schemeName]
+      if (trigger.verify !== false) {
+        const secrets = secretsFor(trigger, deps.defaultSecret)
+        if (secrets.length === 0) return yield* unauthorized(new NoSecretConfigured({ trigger: trigger.name }))
+        const verdict = scheme.verify({ rawBody: body, header: req.header, secrets, nowMs: deps.nowMs(), toleranceMs: toleranceMs(trigger) })
+        if (!verdict.ok) return yield* unauthorized(new InvalidSignature({ trigger: trigger.name, scheme: schemeName, reason: verdict.reason }))
+      }
+
+      if (body.length === 0) return yield* new InvalidJson({ message: "the body is empty" })
+      // Form bodies are stored as received; the evaluator decodes them. Only JSON is parsed here.
+      const parsed = kind === "json" ? parseJson(body) : undefined
+      if (parsed === invalid) return yield* new InvalidJson({ message: "the body is not valid JSON" })
+      if (schemeName === "slack" && isSlackUrlVerification(parsed)) return { _tag: "Challenge", challenge: parsed.challenge } as const
+
+      const subject = Subjects.webhook(trigger.name)
+      const stored = yield* deps.publish({
+        subject,
+        body,
+        contentType: req.contentType!,
+        trigger: trigger.name,
+        headers: headersToStore(req.rawHeaders),
+        msgId: scheme.deliveryId(req.header, parsed),
+      })
+      return { _tag: "Stored", subject, ...stored } as const
+    })
+}

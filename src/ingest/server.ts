@@ -1,0 +1,165 @@
+// The node:http adapter: routes requests, hands webhook requests to the pipeline with a bounded
+// body reader, writes its outcome as JSON, and serves /healthz, /readyz and /metrics. Knows HTTP;
+// knows nothing of triggers, signatures or NATS.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
+import { Cause, Effect, Exit, Option } from "effect"
+import { NotFound } from "../domain/errors.js"
+import type { HeaderLookup } from "../domain/signatures/index.js"
+import { readBody } from "./body.js"
+import type { IngestError } from "./errors.js"
+import { MethodNotAllowed } from "./errors.js"
+import { internalError, toHttpError, type HttpError } from "./http-errors.js"
+import type { Outcome, WebhookRequest } from "./pipeline.js"
+import type { HttpTimeouts } from "./timeouts.js"
+
+export const WEBHOOK_PREFIX = "/v1/webhooks/"
+
+export interface ServerDeps {
+  readonly pipeline: (req: WebhookRequest) => Effect.Effect<Outcome, IngestError>
+  /** Runs an effect in serve's runtime (its logger and log level) and reports its exit. */
+  readonly run: (effect: Effect.Effect<Outcome, IngestError>, onExit: (exit: Exit.Exit<Outcome, IngestError>) => void) => void
+  readonly maxBodyBytes: number
+  readonly timeouts: HttpTimeouts
+  readonly readiness: () => { readonly nats: boolean; readonly triggers: boolean }
+  readonly metrics: () => Promise<{ readonly contentType: string; readonly text: string }>
+  /** Called once per answered webhook request, with its status. */
+  readonly countWebhook: (status: number) => void
+  readonly onDefect: (message: string) => void
+}
+
+export interface IngestServer {
+  readonly server: Server
+  /** From now on every response closes its connection, so shutdown is not held up by keep-alive. */
+  readonly beginShutdown: () => void
+}
+
+const JSON_TYPE = "application/json"
+
+const hasBody = (req: IncomingMessage): boolean => {
+  const length = req.headers["content-length"]
+  return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0")
+}
+
+export const createIngestServer = (deps: ServerDeps): IngestServer => {
+  let closing = false
+
+  const send = (req: IncomingMessage, res: ServerResponse, status: number, contentType: string, text: string, extra?: Readonly<Record<string, string>>) => {
+    const headers: Record<string, string | number> = { "content-type": contentType, "content-length": Buffer.byteLength(text), ...extra }
+    // A body we did not read would be drained before the connection could be reused; closing is
+    // cheaper than reading megabytes we refuse anyway.
+    if (closing || (hasBody(req) && !req.complete)) headers["connection"] = "close"
+    res.writeHead(status, headers).end(text)
+  }
+  const sendJson = (req: IncomingMessage, res: ServerResponse, status: number, body: unknown, extra?: Readonly<Record<string, string>>) =>
+    send(req, res, status, JSON_TYPE, JSON.stringify(body), extra)
+  const sendError = (req: IncomingMessage, res: ServerResponse, e: HttpError) => sendJson(req, res, e.status, e.body, e.headers)
+
+  const webhook = (req: IncomingMessage, res: ServerResponse, name: string) => {
+    const headers = req.headers
+    const header: HeaderLookup = (lowercaseName) => {
+      const v = headers[lowercaseName]
+      return typeof v === "string" ? v : v?.[0]
+    }
+    const declared = headers["content-length"]
+    const request: WebhookRequest = {
+      name,
+      method: req.method ?? "",
+      // Node has already checked that Content-Length is a plain decimal number.
+      contentLength: declared === undefined ? undefined : Number(declared),
+      contentType: headers["content-type"],
+      header,
+      rawHeaders: req.rawHeaders,
+      // With `Expect: 100-continue` the client sends its body only when told to: that happens
+      // once the checks that need no body passed, so a refused body is never sent at all.
+      body:
+        headers.expect?.toLowerCase() === "100-continue"
+          ? Effect.suspend(() => {
+              res.writeContinue()
+              return readBody(req, deps.maxBodyBytes)
+            })
+          : readBody(req, deps.maxBodyBytes),
+    }
+    deps.run(deps.pipeline(request), (exit) => {
+      let status: number
+      if (Exit.isSuccess(exit)) {
+        const outcome = exit.value
+        if (outcome._tag === "Challenge") {
+          status = 200
+          sendJson(req, res, status, { challenge: outcome.challenge })
+        } else {
+          status = 202
+          sendJson(req, res, status, { accepted: true, subject: outcome.subject, stream: outcome.stream, seq: outcome.seq, duplicate: outcome.duplicate })
+        }
+      } else {
+        const error = Cause.findErrorOption(exit.cause)
+        if (Option.isSome(error)) {
+          const e = toHttpError(error.value)
+          status = e.status
+          if (error.value._tag === "RequestAborted") res.destroy()
+          else sendError(req, res, e)
+        } else {
+          deps.onDefect(`webhook ${name}: ${Cause.pretty(exit.cause)}`)
+          status = internalError.status
+          sendError(req, res, internalError)
+        }
+      }
+      deps.countWebhook(status)
+    })
+  }
+
+  const probe = (req: IncomingMessage, res: ServerResponse, answer: () => void) => {
+    if (req.method === "GET" || req.method === "HEAD") return answer()
+    sendError(req, res, toHttpError(new MethodNotAllowed({ method: req.method ?? "", allow: "GET, HEAD" })))
+  }
+
+  const route = (req: IncomingMessage, res: ServerResponse): void => {
+    const url = req.url ?? "/"
+    const q = url.indexOf("?")
+    const path = q < 0 ? url : url.slice(0, q)
+    if (path.startsWith(WEBHOOK_PREFIX)) return webhook(req, res, path.slice(WEBHOOK_PREFIX.length))
+    switch (path) {
+      case "/healthz":
+        return probe(req, res, () => sendJson(req, res, 200, { status: "ok" }))
+      case "/readyz":
+        return probe(req, res, () => {
+          const r = deps.readiness()
+          // A stopping serve is not ready either, so load balancers move on before it is gone.
+          const ok = r.nats && r.triggers && !closing
+          sendJson(req, res, ok ? 200 : 503, {
+            status: ok ? "ok" : "unavailable",
+            checks: { nats: r.nats ? "connected" : "disconnected", triggers: r.triggers ? "loaded" : "loading", ...(closing ? { serve: "stopping" } : {}) },
+          })
+        })
+      case "/metrics":
+        return probe(req, res, () => {
+          deps.metrics().then(
+            (m) => send(req, res, 200, m.contentType, m.text),
+            (e: unknown) => {
+              deps.onDefect(`/metrics: ${String(e)}`)
+              sendError(req, res, internalError)
+            },
+          )
+        })
+      default:
+        return sendError(req, res, toHttpError(new NotFound({ kind: "path", name: path.slice(0, 100) })))
+    }
+  }
+
+  const server = createServer(
+    {
+      headersTimeout: deps.timeouts.headersMs,
+      requestTimeout: deps.timeouts.requestMs,
+      keepAliveTimeout: deps.timeouts.keepAliveMs,
+      connectionsCheckingInterval: deps.timeouts.checkIntervalMs,
+    },
+    route,
+  )
+  // Handling checkContinue ourselves stops Node from answering 100 Continue before any check ran.
+  server.on("checkContinue", route)
+  return {
+    server,
+    beginShutdown: () => {
+      closing = true
+    },
+  }
+}

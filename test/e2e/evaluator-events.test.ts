@@ -1,0 +1,407 @@
+// Proves event triggers end to end (SPEC §6, §4 filters, §8): subject wildcards, filters, disabled triggers, undecodable events, the wire shapes of runs, history and workflow.started, and the run/trigger/event CLI.
+import { afterAll, beforeAll, describe, expect, test } from "vitest"
+import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
+import { startServe, type ServeProcess } from "../support/serve.js"
+import { runCli, runJson } from "../support/cli.js"
+import { runIdFor } from "../../src/domain/run-id.js"
+import { openRawNats, withoutAt, type RawNats } from "./evaluator-support.js"
+
+let nats: TestNatsServer
+let serve: ServeProcess
+let raw: RawNats
+const cli = <T = any>(...args: Array<string>) => runJson<T>([...args, "--nats-url", nats.url])
+const cliRaw = (...args: Array<string>) => runCli([...args, "--nats-url", nats.url])
+
+beforeAll(async () => {
+  nats = await startNatsServer()
+  serve = await startServe({ natsUrl: nats.url })
+  raw = await openRawNats(nats.url)
+})
+
+afterAll(async () => {
+  await raw?.close()
+  await serve?.stop()
+  await nats?.dispose()
+})
+
+/**
+ * Create a trigger through the service, then wait until serve's trigger table has it: `list`
+ * answers only after the table caught up with KV (one serve here, so it is the evaluator's table).
+ */
+const createTrigger = async (def: Record<string, unknown>) => {
+  await raw.request("dagnats.triggers.create", def)
+  await raw.request("dagnats.triggers.list", {})
+}
+
+const runsOf = async (workflow: string) => (await raw.allRuns()).filter((r) => r.workflow === workflow)
+const fired = (trigger: string, workflow: string, subject: string, seq: number, runId: string) => ({
+  trigger,
+  workflow,
+  outcome: "fired",
+  run_id: runId,
+  count: 1,
+  event: { subject, seq },
+})
+const skipped = (trigger: string, workflow: string, subject: string, seq: number, reason: string) => ({
+  trigger,
+  workflow,
+  outcome: "skipped",
+  reason,
+  event: { subject, seq },
+})
+
+describe("subject patterns", () => {
+  test("evaluator - event.deploy.* fires for exactly one more token; other subjects leave no history record", async () => {
+    await createTrigger({ name: "deploys", workflow: "deploy-wf", type: "event", subject: "event.deploy.*" })
+    const seq = await raw.publish("event.deploy.api", '{"version":"1.2.3"}')
+    for (const s of ["event.deploy.api.v2", "event.deploy", "event.deployx.api", "event.other.api"]) await raw.publish(s, "{}")
+    await raw.settled()
+    expect((await raw.fires("deploys")).map(withoutAt)).toStrictEqual([
+      fired("deploys", "deploy-wf", "event.deploy.api", seq, runIdFor("deploys", { kind: "sequence", seq })),
+    ])
+    const runs = await runsOf("deploy-wf")
+    expect(runs.map((r) => [r.input, r.event])).toStrictEqual([
+      [{ version: "1.2.3" }, { subject: "event.deploy.api", seq, delivery_id: null }],
+    ])
+  })
+
+  test("evaluator - event.git.> fires for one or more tokens after event.git, not for event.git itself", async () => {
+    await createTrigger({ name: "git-all", workflow: "git-wf", type: "event", subject: "event.git.>" })
+    const push = await raw.publish("event.git.push", '{"ref":"a"}')
+    await raw.publish("event.git", '{"ref":"b"}')
+    const deep = await raw.publish("event.git.push.main.sub", '{"ref":"c"}')
+    await raw.publish("event.gitlab.push", '{"ref":"d"}')
+    await raw.settled()
+    expect((await raw.fires("git-all")).map(withoutAt)).toStrictEqual([
+      fired("git-all", "git-wf", "event.git.push", push, runIdFor("git-all", { kind: "sequence", seq: push })),
+      fired("git-all", "git-wf", "event.git.push.main.sub", deep, runIdFor("git-all", { kind: "sequence", seq: deep })),
+    ])
+    expect((await runsOf("git-wf")).map((r) => r.input).sort((a, b) => a.ref.localeCompare(b.ref))).toStrictEqual([{ ref: "a" }, { ref: "c" }])
+  })
+
+  test("evaluator - one event reaches every trigger that matches it, each starting its own run", async () => {
+    await createTrigger({ name: "fan-a", workflow: "fan-wf-a", type: "event", subject: "event.fan.x" })
+    await createTrigger({ name: "fan-b", workflow: "fan-wf-b", type: "event", subject: "event.fan.*" })
+    const seq = await raw.publish("event.fan.x", '{"n":1}')
+    await raw.settled()
+    expect((await raw.fires("fan-a")).map(withoutAt)).toStrictEqual([
+      fired("fan-a", "fan-wf-a", "event.fan.x", seq, runIdFor("fan-a", { kind: "sequence", seq })),
+    ])
+    expect((await raw.fires("fan-b")).map(withoutAt)).toStrictEqual([
+      fired("fan-b", "fan-wf-b", "event.fan.x", seq, runIdFor("fan-b", { kind: "sequence", seq })),
+    ])
+    expect((await runsOf("fan-wf-a")).map((r) => r.input)).toStrictEqual([{ n: 1 }])
+    expect((await runsOf("fan-wf-b")).map((r) => r.input)).toStrictEqual([{ n: 1 }])
+  })
+})
+
+describe("filters", () => {
+  test.each([
+    {
+      name: "f-nested",
+      what: "a nested path",
+      filters: [{ field: "pull_request.head.ref", value: "feature/x" }],
+      pass: { pull_request: { head: { ref: "feature/x" } } },
+      fail: { pull_request: { head: { ref: "main" } } },
+    },
+    {
+      name: "f-index",
+      what: "an array index",
+      filters: [{ field: "labels.1.name", value: "urgent" }],
+      pass: { labels: [{ name: "bug" }, { name: "urgent" }] },
+      fail: { labels: [{ name: "urgent" }, { name: "bug" }] },
+    },
+    {
+      name: "f-number",
+      what: "a number value (the string of its digits does not match)",
+      filters: [{ field: "number", value: "42" }],
+      pass: { number: 42 },
+      fail: { number: "42" },
+    },
+    {
+      name: "f-boolean",
+      what: "a boolean value (the string true does not match)",
+      filters: [{ field: "pull_request.merged", value: "true" }],
+      pass: { pull_request: { merged: true } },
+      fail: { pull_request: { merged: "true" } },
+    },
+    {
+      name: "f-missing",
+      what: "a field that is missing (never matches, not even null)",
+      filters: [{ field: "closed_at", value: "null" }],
+      pass: { closed_at: null },
+      fail: {},
+    },
+    {
+      name: "f-several",
+      what: "several filters, all of which must hold",
+      filters: [
+        { field: "action", value: "opened" },
+        { field: "number", value: "7" },
+        { field: "pull_request.draft", value: "false" },
+      ],
+      pass: { action: "opened", number: 7, pull_request: { draft: false } },
+      fail: { action: "opened", number: 7, pull_request: { draft: true } },
+    },
+  ])("evaluator - a filter on $what starts a run for the matching payload only and records the other as filtered", async (c) => {
+    const subject = `event.filters.${c.name}`
+    await createTrigger({ name: c.name, workflow: `${c.name}-wf`, type: "event", subject, filters: c.filters })
+    const pass = await raw.publish(subject, JSON.stringify(c.pass))
+    const fail = await raw.publish(subject, JSON.stringify(c.fail))
+    await raw.settled()
+    expect((await raw.fires(c.name)).map(withoutAt)).toStrictEqual([
+      fired(c.name, `${c.name}-wf`, subject, pass, runIdFor(c.name, { kind: "sequence", seq: pass })),
+      skipped(c.name, `${c.name}-wf`, subject, fail, "filtered"),
+    ])
+    expect((await runsOf(`${c.name}-wf`)).map((r) => r.input)).toStrictEqual([c.pass])
+  })
+})
+
+describe("disabled triggers and undecodable events", () => {
+  test("evaluator - a disabled trigger records skipped disabled and starts no run until enabled", async () => {
+    await createTrigger({ name: "off", workflow: "off-wf", type: "event", subject: "event.off", enabled: false })
+    const seq = await raw.publish("event.off", '{"n":1}')
+    // Not evaluated at all while disabled: an undecodable event is recorded as disabled, not as an error.
+    const notJson = await raw.publish("event.off", "not json", { contentType: null })
+    await raw.settled()
+    expect((await raw.fires("off")).map(withoutAt)).toStrictEqual([
+      skipped("off", "off-wf", "event.off", seq, "disabled"),
+      skipped("off", "off-wf", "event.off", notJson, "disabled"),
+    ])
+    expect(await runsOf("off-wf")).toStrictEqual([])
+
+    await cli("trigger", "enable", "off")
+    await raw.request("dagnats.triggers.list", {})
+    const after = await raw.publish("event.off", '{"n":2}')
+    await raw.settled()
+    expect((await raw.fires("off")).map(withoutAt)).toStrictEqual([
+      skipped("off", "off-wf", "event.off", seq, "disabled"),
+      skipped("off", "off-wf", "event.off", notJson, "disabled"),
+      fired("off", "off-wf", "event.off", after, runIdFor("off", { kind: "sequence", seq: after })),
+    ])
+    expect((await runsOf("off-wf")).map((r) => r.input)).toStrictEqual([{ n: 2 }])
+  })
+
+  test("evaluator - an event that is not JSON records an error and later events are still processed", async () => {
+    await createTrigger({ name: "raw-x", workflow: "raw-wf", type: "event", subject: "event.x" })
+    const notJson = await raw.publish("event.x", "this is not json {", { contentType: null })
+    const badUtf8 = await raw.publish("event.x", new Uint8Array([0x7b, 0xff, 0x7d]))
+    const empty = await raw.publish("event.x", new Uint8Array())
+    const good = await raw.publish("event.x", '{"ok":true}')
+    await raw.settled()
+    const error = (seq: number, message: string) => ({ trigger: "raw-x", workflow: "raw-wf", outcome: "error", error: message, event: { subject: "event.x", seq } })
+    expect((await raw.fires("raw-x")).map(withoutAt)).toStrictEqual([
+      error(notJson, "payload is not valid JSON"),
+      error(badUtf8, "payload is not valid UTF-8"),
+      error(empty, "payload is empty, not JSON"),
+      fired("raw-x", "raw-wf", "event.x", good, runIdFor("raw-x", { kind: "sequence", seq: good })),
+    ])
+    expect((await runsOf("raw-wf")).map((r) => r.input)).toStrictEqual([{ ok: true }])
+  })
+})
+
+describe("wire shapes", () => {
+  test("evaluator - the run record, workflow.started event and fire record have exactly the SPEC shapes", async () => {
+    await createTrigger({ name: "shape", workflow: "shape-wf", type: "event", subject: "event.shape.*" })
+    const payload = { action: "opened", items: [1, "two", { three: null }] }
+    const seq = await raw.publish("event.shape.a", JSON.stringify(payload), { msgID: "shape-delivery-1" })
+    await raw.settled()
+    const runId = runIdFor("shape", { kind: "delivery", deliveryId: "shape-delivery-1" })
+    expect(runId).toMatch(/^[0-9a-f]{32}$/)
+
+    const entry = await (await raw.runs()).get(runId)
+    const record = JSON.parse(new TextDecoder().decode(entry!.value)) as Record<string, any>
+    expect(record).toStrictEqual({
+      run_id: runId,
+      workflow: "shape-wf",
+      status: "pending",
+      input: payload,
+      trigger: { name: "shape", type: "event" },
+      event: { subject: "event.shape.a", seq, delivery_id: "shape-delivery-1" },
+      created_at: record.created_at,
+      count: 1,
+    })
+    expect(new Date(record.created_at as string).toISOString()).toBe(record.created_at)
+
+    const started = await raw.messages("WORKFLOW_HISTORY", `history.${runId}`)
+    expect(started).toHaveLength(1)
+    const event = started[0]!.data as Record<string, any>
+    expect(event).toStrictEqual({
+      type: "workflow.started",
+      run_id: runId,
+      timestamp: event.timestamp,
+      payload: { trigger: "event", source: "shape", workflow_id: "shape-wf", timestamp: event.timestamp, data: payload },
+    })
+    expect(event.timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/)
+    expect(started[0]!.headers["Nats-Msg-Id"]).toBe(`${runId}.workflow.started`)
+
+    const fires = await raw.fires("shape")
+    expect(fires).toHaveLength(1)
+    expect(Object.keys(fires[0]!).sort()).toStrictEqual(["at", "count", "event", "outcome", "run_id", "trigger", "workflow"])
+    expect(withoutAt(fires[0]!)).toStrictEqual(fired("shape", "shape-wf", "event.shape.a", seq, runId))
+
+    expect(await cli("run", "get", runId)).toStrictEqual(record)
+  })
+})
+
+describe("idempotency", () => {
+  test("evaluator - dagnats event publish with the same --id twice stores one event and starts one run", async () => {
+    await createTrigger({ name: "once", workflow: "once-wf", type: "event", subject: "event.once" })
+    const first = await cli("event", "publish", "event.once", '{"n":1}', "--id", "delivery-42")
+    const second = await cli("event", "publish", "event.once", '{"n":1}', "--id", "delivery-42")
+    expect(first).toStrictEqual({ stream: "EVENTS", seq: first.seq, duplicate: false })
+    expect(second).toStrictEqual({ stream: "EVENTS", seq: first.seq, duplicate: true })
+    await raw.settled()
+    const runId = runIdFor("once", { kind: "delivery", deliveryId: "delivery-42" })
+    expect((await raw.fires("once")).map(withoutAt)).toStrictEqual([fired("once", "once-wf", "event.once", first.seq, runId)])
+    expect((await runsOf("once-wf")).map((r) => [r.run_id, r.event])).toStrictEqual([
+      [runId, { subject: "event.once", seq: first.seq, delivery_id: "delivery-42" }],
+    ])
+    expect(await raw.messages("WORKFLOW_HISTORY", `history.${runId}`)).toHaveLength(1)
+  })
+
+  test("evaluator - a run record left without its workflow.started event (a crash between the two) gets exactly one", async () => {
+    await createTrigger({ name: "heal", workflow: "heal-wf", type: "event", subject: "event.heal" })
+    const runId = runIdFor("heal", { kind: "delivery", deliveryId: "heal-1" })
+    // Nothing else publishes in this file while a test runs, so the event's sequence is known ahead.
+    const seq = (await raw.jsm.streams.info("EVENTS")).state.last_seq + 1
+    const half = {
+      run_id: runId,
+      workflow: "heal-wf",
+      status: "pending",
+      input: { n: 1 },
+      trigger: { name: "heal", type: "event" },
+      event: { subject: "event.heal", seq, delivery_id: "heal-1" },
+      created_at: new Date().toISOString(),
+      count: 1,
+    }
+    await (await raw.runs()).create(runId, JSON.stringify(half))
+    expect(await raw.publish("event.heal", '{"n":1}', { msgID: "heal-1" })).toBe(seq)
+    await raw.settled()
+    expect((await raw.fires("heal")).map(withoutAt)).toStrictEqual([fired("heal", "heal-wf", "event.heal", seq, runId)])
+    const started = await raw.messages("WORKFLOW_HISTORY", `history.${runId}`)
+    expect(started.map((m) => [(m.data as any).run_id, (m.data as any).payload.source])).toStrictEqual([[runId, "heal"]])
+    expect(await runsOf("heal-wf")).toHaveLength(1)
+  })
+})
+
+describe("CLI", () => {
+  test("cli - trigger fire starts a run with source manual and prints only its run id", async () => {
+    await createTrigger({ name: "firing", workflow: "firing-wf", type: "event", subject: "event.firing" })
+    const reply = await cli("trigger", "fire", "firing", "--input", '{"by":"hand"}')
+    expect(Object.keys(reply)).toStrictEqual(["run_id"])
+    expect(reply.run_id).toMatch(/^[0-9a-f]{32}$/)
+    const run = await cli("run", "get", reply.run_id)
+    expect(run).toStrictEqual({
+      run_id: reply.run_id,
+      workflow: "firing-wf",
+      status: "pending",
+      input: { by: "hand" },
+      trigger: { name: "firing", type: "manual" },
+      event: null,
+      created_at: run.created_at,
+      count: 1,
+    })
+    const started = await raw.messages("WORKFLOW_HISTORY", `history.${reply.run_id}`)
+    expect(started.map((m) => (m.data as any).payload)).toStrictEqual([
+      { trigger: "manual", source: "firing", workflow_id: "firing-wf", timestamp: (started[0]!.data as any).timestamp, data: { by: "hand" } },
+    ])
+    const missing = await cliRaw("trigger", "fire", "no-such-trigger", "--json")
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toContain('trigger "no-such-trigger" not found')
+  })
+
+  test("cli - run start, get and list: filters by workflow and trigger, newest first, limited", async () => {
+    const started: Array<string> = []
+    for (const n of [1, 2, 3]) started.push((await cli("run", "start", "listing-wf", "--input", JSON.stringify({ n }))).run_id)
+    expect(new Set(started).size).toBe(3)
+    const all = await cli("run", "list", "--workflow", "listing-wf")
+    expect(all.runs.map((r: any) => [r.run_id, r.input, r.trigger])).toStrictEqual([
+      [started[2], { n: 3 }, { name: null, type: "manual" }],
+      [started[1], { n: 2 }, { name: null, type: "manual" }],
+      [started[0], { n: 1 }, { name: null, type: "manual" }],
+    ])
+    const limited = await cli("run", "list", "--workflow", "listing-wf", "--limit", "2")
+    expect(limited.runs.map((r: any) => r.run_id)).toStrictEqual([started[2], started[1]])
+    expect(await cli("run", "get", started[0]!)).toStrictEqual(all.runs[2])
+
+    await createTrigger({ name: "listing-t", workflow: "listing-wf", type: "event", subject: "event.listing" })
+    const seq = await raw.publish("event.listing", '{"n":4}')
+    await raw.settled()
+    const byTrigger = await cli("run", "list", "--trigger", "listing-t")
+    expect(byTrigger.runs.map((r: any) => [r.input, r.event.seq])).toStrictEqual([[{ n: 4 }, seq]])
+    expect((await cli("run", "list", "--workflow", "listing-wf", "--limit", "1000")).runs).toHaveLength(4)
+
+    const unknown = await cliRaw("run", "get", "0".repeat(32), "--json")
+    expect(unknown.code).toBe(1)
+    expect(unknown.stderr).toContain(`run "${"0".repeat(32)}" not found`)
+    expect((await cliRaw("run", "list", "--limit", "0")).code).toBe(2)
+  })
+
+  test("cli - trigger test says matched for a passing payload and names the failed filter otherwise, starting nothing", async () => {
+    await createTrigger({
+      name: "testing",
+      workflow: "testing-wf",
+      type: "event",
+      subject: "event.testing",
+      filters: [
+        { field: "action", value: "opened" },
+        { field: "number", value: "42" },
+      ],
+    })
+    expect(await cli("trigger", "test", "testing", "--payload", '{"action":"opened","number":42}')).toStrictEqual({ matched: true })
+    expect(await cli("trigger", "test", "testing", "--payload", '{"action":"opened","number":41}')).toStrictEqual({
+      matched: false,
+      reason: 'field "number" is 41, want 42',
+    })
+    expect(await cli("trigger", "test", "testing", "--payload", '{"number":42}')).toStrictEqual({
+      matched: false,
+      reason: 'field "action" is missing',
+    })
+    expect(await cli("trigger", "test", "testing", "--payload", "{}", "--subject", "event.other")).toStrictEqual({
+      matched: false,
+      reason: "subject event.other does not match event.testing",
+    })
+    expect(await runsOf("testing-wf")).toStrictEqual([])
+    expect(await cli("trigger", "history", "testing")).toStrictEqual({ fires: [] })
+    expect((await cliRaw("trigger", "test", "testing", "--payload", "not json")).code).toBe(2)
+  })
+
+  test("cli - trigger history --limit gives exactly the newest N records, newest first", async () => {
+    await createTrigger({ name: "hist", workflow: "hist-wf", type: "event", subject: "event.hist", filters: [{ field: "keep", value: "true" }] })
+    // One at a time: concurrent evaluation would record them in any order, and newest first is
+    // the order records were written.
+    const seqs: Array<number> = []
+    for (let i = 0; i < 5; i++) {
+      seqs.push(await raw.publish("event.hist", JSON.stringify({ keep: i % 2 === 0, i })))
+      await raw.settled()
+    }
+    const three = await cli("trigger", "history", "hist", "--limit", "3")
+    expect(three.fires.map(withoutAt)).toStrictEqual([
+      fired("hist", "hist-wf", "event.hist", seqs[4]!, runIdFor("hist", { kind: "sequence", seq: seqs[4]! })),
+      skipped("hist", "hist-wf", "event.hist", seqs[3]!, "filtered"),
+      fired("hist", "hist-wf", "event.hist", seqs[2]!, runIdFor("hist", { kind: "sequence", seq: seqs[2]! })),
+    ])
+    const all = await cli("trigger", "history", "hist")
+    expect(all.fires.map((f: any) => f.event.seq)).toStrictEqual([...seqs].reverse())
+    const one = await cli("trigger", "history", "hist", "--limit", "1")
+    expect(one.fires.map((f: any) => f.event.seq)).toStrictEqual([seqs[4]])
+    const missing = await cliRaw("trigger", "history", "no-such-trigger", "--json")
+    expect(missing.code).toBe(1)
+  })
+
+  test("cli - event publish outside event.>, to a wildcard or with a payload that is not JSON is a usage error and stores nothing", async () => {
+    const before = (await raw.jsm.streams.info("EVENTS")).state.last_seq
+    for (const args of [
+      ["other.x", "{}"],
+      ["event", "{}"],
+      ["event.*", "{}"],
+      ["event.>", "{}"],
+      ["event.x", "not json"],
+    ]) {
+      const r = await cliRaw("event", "publish", ...args, "--json")
+      expect({ args, code: r.code, stdout: r.stdout }).toStrictEqual({ args, code: 2, stdout: "" })
+    }
+    expect((await raw.jsm.streams.info("EVENTS")).state.last_seq).toBe(before)
+  })
+})

@@ -1,0 +1,112 @@
+// Proves `dagnats webhook send` signs and posts like a provider against a running serve, and maps outcomes to exit codes 0, 1, 2 and 3.
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { connect, type NatsConnection } from "@nats-io/transport-node"
+import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream"
+import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
+import { startServe, type ServeProcess } from "../support/serve.js"
+import { runCli } from "../support/cli.js"
+import { freePort } from "../support/ports.js"
+import { storedEvent, webhookTrigger } from "./ingest-support.js"
+
+let nats: TestNatsServer
+let serve: ServeProcess
+let nc: NatsConnection
+let jsm: JetStreamManager
+/** Run the CLI against this file's serve; no ambient secret or URL from the developer's shell. */
+const cli = (args: ReadonlyArray<string>, env: Record<string, string | undefined> = {}) =>
+  runCli(["webhook", "send", ...args], { env: { DAGNATS_WEBHOOK_SECRET: undefined, DAGNATS_URL: serve.baseUrl, ...env } })
+
+beforeAll(async () => {
+  nats = await startNatsServer()
+  serve = await startServe({ natsUrl: nats.url })
+  nc = await connect({ servers: nats.url })
+  jsm = await jetstreamManager(nc)
+  await webhookTrigger(nc, "hook", { secrets: ["cli-secret"] })
+  await webhookTrigger(nc, "gh", { scheme: "github", secrets: ["gh-secret"] })
+  await webhookTrigger(nc, "open", { verify: false })
+  await webhookTrigger(nc, "slack", { scheme: "slack", secrets: ["slack-secret"] })
+})
+
+afterAll(async () => {
+  await nc?.close()
+  await serve?.stop()
+  await nats?.dispose()
+})
+
+describe("webhook send", () => {
+  it("webhook send - a signed body is accepted: exit 0, the status and the answer printed, the bytes stored as given", async () => {
+    const data = '{ "deploy": "héllo ✓" }'
+    const r = await cli(["hook", "--secret", "cli-secret", "--data", data])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/^202 Accepted$/m)
+    const seq = Number(/"seq": (\d+)/.exec(r.stdout)?.[1])
+    expect((await storedEvent(jsm, seq)).data.toString("utf8")).toBe(data)
+  })
+
+  it("webhook send - --json prints {status, body} with the parsed answer", async () => {
+    const r = await cli(["hook", "--secret", "cli-secret", "--json"])
+    expect(r.code, r.stderr).toBe(0)
+    const out = JSON.parse(r.stdout)
+    expect(out).toEqual({ status: 202, body: { accepted: true, subject: "event.webhook.hook", stream: "EVENTS", seq: expect.any(Number), duplicate: false } })
+    expect((await storedEvent(jsm, out.body.seq)).data.toString("utf8")).toBe("{}")
+  })
+
+  it("webhook send - the wrong secret exits 1 and still prints the refusal", async () => {
+    const r = await cli(["hook", "--secret", "nope", "--json"])
+    expect(r.code).toBe(1)
+    expect(JSON.parse(r.stdout)).toEqual({ status: 401, body: { error: { code: "invalid_signature", message: "signature mismatch" } } })
+  })
+
+  it("webhook send - the secret comes from DAGNATS_WEBHOOK_SECRET when --secret is absent; with neither it sends unsigned", async () => {
+    expect((await cli(["hook"], { DAGNATS_WEBHOOK_SECRET: "cli-secret" })).code).toBe(0)
+    const unsigned = await cli(["hook", "--json"])
+    expect(unsigned.code).toBe(1)
+    expect(JSON.parse(unsigned.stdout).body.error.message).toBe("missing header")
+    expect((await cli(["open"])).code).toBe(0)
+  })
+
+  it("webhook send - --scheme signs as that provider and --file sends a file's bytes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dagnats-cli-"))
+    const file = join(dir, "push.json")
+    writeFileSync(file, '{"ref":"refs/heads/main"}\n')
+    const r = await cli(["gh", "--scheme", "github", "--secret", "gh-secret", "--file", file, "--json"])
+    expect(r.code, r.stderr).toBe(0)
+    const stored = await storedEvent(jsm, JSON.parse(r.stdout).body.seq)
+    expect(stored.data.toString("utf8")).toBe('{"ref":"refs/heads/main"}\n')
+    expect(stored.header("X-GitHub-Delivery")).toMatch(/^[0-9a-f-]{36}$/)
+  })
+
+  it("webhook send - --content-type sends a slack form body as it is", async () => {
+    const data = "command=%2Fdeploy&text=prod"
+    const r = await cli(["slack", "--scheme", "slack", "--secret", "slack-secret", "--content-type", "application/x-www-form-urlencoded", "--data", data, "--json"])
+    expect(r.code, r.stderr).toBe(0)
+    const stored = await storedEvent(jsm, JSON.parse(r.stdout).body.seq)
+    expect(stored.data.toString("utf8")).toBe(data)
+    expect(stored.header("Content-Type")).toBe("application/x-www-form-urlencoded")
+  })
+
+  it("webhook send - --url overrides DAGNATS_URL", async () => {
+    const r = await cli(["hook", "--secret", "cli-secret", "--url", serve.baseUrl], { DAGNATS_URL: "http://127.0.0.1:1" })
+    expect(r.code, r.stderr).toBe(0)
+  })
+
+  it("webhook send - --data with --file is a usage error (exit 2)", async () => {
+    const r = await cli(["hook", "--data", "{}", "--file", "x.json"])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain("--data and --file")
+  })
+
+  it("webhook send - an unknown scheme is a usage error (exit 2)", async () => {
+    expect((await cli(["hook", "--scheme", "md5"])).code).toBe(2)
+  })
+
+  it("webhook send - serve not running exits 3 with a hint to run dagnats serve", async () => {
+    const r = await cli(["hook", "--secret", "cli-secret", "--url", `http://127.0.0.1:${await freePort()}`])
+    expect(r.code).toBe(3)
+    expect(r.stderr).toContain("connection refused")
+    expect(r.stderr).toContain("dagnats serve")
+  })
+})

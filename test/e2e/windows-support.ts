@@ -1,0 +1,154 @@
+// Raw NATS access for the debounce and batch end-to-end tests: publish events as any NATS program
+// would, and read what dagnats left in the streams and buckets (runs, fire records, open windows,
+// pending timers), plus a "nothing more can happen" barrier so a test can assert exact counts.
+import { connect } from "@nats-io/transport-node"
+import { headers as natsHeaders, type NatsConnection } from "@nats-io/nats-core"
+import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream"
+import { Kvm } from "@nats-io/kv"
+import { expect } from "vitest"
+import { eventually } from "../support/poll.js"
+import { runCli, runJson } from "../support/cli.js"
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+export type Json = Record<string, any>
+
+export interface WindowsNats {
+  readonly nc: NatsConnection
+  readonly js: JetStreamClient
+  readonly jsm: JetStreamManager
+  /** Publish a JSON event to EVENTS; returns its stream sequence. */
+  readonly publish: (subject: string, payload: unknown) => Promise<number>
+  /** Every run record the trigger started, ordered by the (last) event it names. */
+  readonly runsOf: (trigger: string) => Promise<Array<Json>>
+  /** Every trigger.fire record of the trigger, in the order they were stored. */
+  readonly fires: (trigger: string) => Promise<Array<Json>>
+  /** How many `workflow.started` events WORKFLOW_HISTORY holds for each of the trigger's runs. */
+  readonly startedCounts: (runIds: ReadonlyArray<string>) => Promise<Array<number>>
+  /** Open debounce windows and batches of the trigger (done-state keys not counted). */
+  readonly openWindows: (trigger: string) => Promise<number>
+  /** Resolves once the evaluator has acknowledged every event in EVENTS. */
+  readonly settled: (timeoutMs?: number) => Promise<void>
+  /**
+   * Resolves once nothing more can happen for the trigger: the evaluator has acknowledged every
+   * event, no window or batch of it is open and no timer is left on SLEEP_TIMERS.
+   */
+  readonly quiet: (trigger: string, timeoutMs?: number) => Promise<void>
+  readonly close: () => Promise<void>
+}
+
+export const openWindowsNats = async (url: string): Promise<WindowsNats> => {
+  const nc = await connect({ servers: url })
+  const js = jetstream(nc)
+  const jsm = await jetstreamManager(nc)
+  const kvm = new Kvm(js)
+
+  const publish = async (subject: string, payload: unknown) => {
+    const h = natsHeaders()
+    h.set("Content-Type", "application/json")
+    return (await js.publish(subject, encoder.encode(JSON.stringify(payload)), { headers: h })).seq
+  }
+
+  const allRuns = async () => {
+    const kv = await kvm.open("runs")
+    const out: Array<Json> = []
+    if ((await kv.status()).values === 0) return out
+    const iter = await kv.watch()
+    for await (const e of iter) {
+      if (e.operation === "PUT") out.push(JSON.parse(decoder.decode(e.value)) as Json)
+      if (e.delta === 0) break
+    }
+    iter.stop()
+    return out
+  }
+
+  const runsOf = async (trigger: string) =>
+    (await allRuns()).filter((r) => r.trigger?.name === trigger).sort((a, b) => a.event.seq - b.event.seq)
+
+  const messages = async (stream: string, subject: string) => {
+    const consumer = await js.consumers.get(stream, { filter_subjects: subject, deliver_policy: DeliverPolicy.All })
+    const pending = (await consumer.info(true)).num_pending
+    const out: Array<Json> = []
+    while (out.length < pending) {
+      const batch = await consumer.fetch({ max_messages: Math.min(1_000, pending - out.length), expires: 5_000 })
+      for await (const m of batch) out.push(JSON.parse(decoder.decode(m.data)) as Json)
+    }
+    await consumer.delete().catch(() => undefined)
+    return out
+  }
+
+  const startedCounts = (runIds: ReadonlyArray<string>) =>
+    Promise.all(runIds.map(async (id) => (await messages("WORKFLOW_HISTORY", `history.${id}`)).length))
+
+  const openWindows = async (trigger: string) => {
+    let n = 0
+    for (const bucket of ["debounce_state", "batch_state"]) {
+      // `*` is one token: window keys are `{trigger}.{key}`, done state is `{trigger}.{key}.done`.
+      for await (const _ of await (await kvm.open(bucket)).keys(`${trigger}.*`)) n++
+    }
+    return n
+  }
+
+  /** Timers left on SLEEP_TIMERS for the trigger's windows (subjects `sleep.{kind}.{trigger}.{key}`). */
+  const timersOf = async (trigger: string) => {
+    const info = await jsm.streams.info("SLEEP_TIMERS", { subjects_filter: `sleep.*.${trigger}.*` })
+    return Object.values(info.state.subjects ?? {}).reduce((n, c) => n + c, 0)
+  }
+
+  const evaluatorCaughtUp = async () => {
+    const events = await jsm.streams.info("EVENTS")
+    const c = await jsm.consumers.info("EVENTS", "dagnats-evaluator")
+    expect(c.delivered.stream_seq).toBeGreaterThanOrEqual(events.state.last_seq)
+    expect([c.num_pending, c.num_ack_pending]).toStrictEqual([0, 0])
+  }
+
+  const quiet = (trigger: string, timeoutMs = 20_000) =>
+    eventually(async () => {
+      await evaluatorCaughtUp()
+      expect(await openWindows(trigger)).toBe(0)
+      expect(await timersOf(trigger)).toBe(0)
+    }, timeoutMs, 100)
+
+  return {
+    nc,
+    js,
+    jsm,
+    publish,
+    runsOf,
+    fires: (trigger) => messages("TRIGGER_HISTORY", `trigger.fire.${trigger}`),
+    startedCounts,
+    openWindows,
+    settled: (timeoutMs = 20_000) => eventually(evaluatorCaughtUp, timeoutMs, 100),
+    quiet,
+    close: () => nc.close(),
+  }
+}
+
+/** The CLI against one NATS server. */
+export const cliOn = (url: string) => ({
+  json: <T = any>(...args: Array<string>) => runJson<T>([...args, "--nats-url", url]),
+  raw: (...args: Array<string>) => runCli([...args, "--nats-url", url]),
+})
+
+/**
+ * Create an event trigger with the CLI, then wait until serve's trigger table has it (`trigger
+ * list` answers only after the table caught up with KV).
+ */
+export const createTrigger = async (url: string, name: string, subject: string, flags: ReadonlyArray<string>) => {
+  const cli = cliOn(url)
+  const created = await cli.json("trigger", "create", name, "--workflow", `${name}-wf`, "--subject", subject, ...flags)
+  await cli.json("trigger", "list")
+  return created
+}
+
+/** Each run covers a contiguous run of the published events: checks the runs tile them exactly. */
+export const expectContiguousCover = (runs: ReadonlyArray<Json>, publishedSeqs: ReadonlyArray<number>) => {
+  let covered = 0
+  for (const r of runs) {
+    covered += r.count as number
+    // The run names its last event; the events before it in stream order are the rest of its window.
+    expect(publishedSeqs.indexOf(r.event.seq as number) + 1).toBe(covered)
+  }
+  expect(covered).toBe(publishedSeqs.length)
+}

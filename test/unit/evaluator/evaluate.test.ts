@@ -1,0 +1,159 @@
+// Proves the order of evaluation for one event (SPEC §6): undecodable → error, disabled → skipped, filters → skipped, else one run per trigger with the event identity as run id; a redelivery never starts a second run.
+import { expect, test } from "vitest"
+import { Effect } from "effect"
+import { evaluateEvent, type EvaluateDeps, type InboundEvent, type WindowHandler } from "../../../src/evaluator/evaluate.js"
+import { makeMatcher } from "../../../src/evaluator/matcher.js"
+import { runIdFor } from "../../../src/domain/run-id.js"
+import type { StoredTrigger } from "../../../src/domain/trigger.js"
+import type { RunSpec } from "../../../src/domain/workflow-started.js"
+import type { TriggerTableShape } from "../../../src/triggers/table.js"
+import type { FireRecord } from "../../../src/domain/fire-record.js"
+
+const at = "2026-01-01T00:00:00.000Z"
+const trigger = (name: string, extra: Partial<StoredTrigger>): StoredTrigger => ({
+  name,
+  workflow: `${name}-wf`,
+  type: "event",
+  subject: "event.pr",
+  enabled: true,
+  created_at: at,
+  updated_at: at,
+  revision: 1,
+  ...extra,
+})
+
+/** A run store with the starter's create-once semantics, as plain data. */
+const setup = (triggers: ReadonlyArray<StoredTrigger>) => {
+  const byName = new Map(triggers.map((t) => [t.name, t]))
+  const table: TriggerTableShape = {
+    get: (n) => byName.get(n),
+    all: () => [...byName.values()],
+    subscribe: () => () => undefined,
+    sync: Effect.void,
+    ready: () => true,
+  }
+  const runs = new Map<string, RunSpec>()
+  const starts: Array<RunSpec> = []
+  const noWindow: WindowHandler = { absorb: () => Effect.die("no windows in these tests") }
+  const deps: EvaluateDeps = {
+    matcher: makeMatcher(table),
+    starter: {
+      start: (spec) =>
+        Effect.sync(() => {
+          starts.push(spec)
+          const created = !runs.has(spec.runId)
+          if (created) runs.set(spec.runId, spec)
+          return { runId: spec.runId, created }
+        }),
+    },
+    debounce: noWindow,
+    batch: noWindow,
+    lookupRunSeq: (runId) => Effect.sync(() => runs.get(runId)?.event?.seq),
+  }
+  return { deps, runs, starts }
+}
+
+const event = (seq: number, body: string, extra: Partial<InboundEvent> = {}): InboundEvent => ({
+  subject: "event.pr",
+  seq,
+  data: new TextEncoder().encode(body),
+  header: () => undefined,
+  deliveryId: undefined,
+  redelivered: false,
+  storedAtMs: 0,
+  ...extra,
+})
+
+const evaluate = (deps: EvaluateDeps, e: InboundEvent) =>
+  Effect.runSync(evaluateEvent(deps, e)).map((r) => {
+    const { at: _at, ...rest } = r
+    return rest
+  })
+
+test("evaluate - a matching event starts one run per trigger with the payload as input and the sequence as identity", () => {
+  const { deps, runs } = setup([trigger("a", {}), trigger("b", { filters: [{ field: "action", value: "opened" }] })])
+  const records = evaluate(deps, event(5, '{"action":"opened"}'))
+  const idA = runIdFor("a", { kind: "sequence", seq: 5 })
+  const idB = runIdFor("b", { kind: "sequence", seq: 5 })
+  expect(records.sort((x, y) => x.trigger.localeCompare(y.trigger))).toStrictEqual([
+    { trigger: "a", workflow: "a-wf", outcome: "fired", run_id: idA, count: 1, event: { subject: "event.pr", seq: 5 } },
+    { trigger: "b", workflow: "b-wf", outcome: "fired", run_id: idB, count: 1, event: { subject: "event.pr", seq: 5 } },
+  ])
+  expect(runs.get(idA)).toStrictEqual({
+    runId: idA,
+    workflow: "a-wf",
+    input: { action: "opened" },
+    source: "event",
+    triggerName: "a",
+    event: { subject: "event.pr", seq: 5, delivery_id: null },
+    count: 1,
+  })
+  expect(runs.size).toBe(2)
+})
+
+test("evaluate - a subject no trigger listens on produces no record", () => {
+  const { deps, starts } = setup([trigger("a", {})])
+  expect(evaluate(deps, event(1, "{}", { subject: "event.other" }))).toStrictEqual([])
+  expect(starts).toHaveLength(0)
+})
+
+test("evaluate - a filter that does not hold records skipped filtered and starts nothing", () => {
+  const { deps, starts } = setup([trigger("b", { filters: [{ field: "action", value: "opened" }] })])
+  expect(evaluate(deps, event(2, '{"action":"closed"}'))).toStrictEqual([
+    { trigger: "b", workflow: "b-wf", outcome: "skipped", reason: "filtered", event: { subject: "event.pr", seq: 2 } },
+  ])
+  expect(starts).toHaveLength(0)
+})
+
+test("evaluate - a disabled trigger records skipped disabled even when its filters hold", () => {
+  const { deps, starts } = setup([trigger("off", { enabled: false })])
+  expect(evaluate(deps, event(3, "{}"))).toStrictEqual([
+    { trigger: "off", workflow: "off-wf", outcome: "skipped", reason: "disabled", event: { subject: "event.pr", seq: 3 } },
+  ])
+  expect(starts).toHaveLength(0)
+})
+
+test("evaluate - a payload that is not JSON records an error for every enabled trigger it reaches, disabled for the others", () => {
+  const { deps, starts } = setup([trigger("a", {}), trigger("b", {}), trigger("off", { enabled: false })])
+  const records = evaluate(deps, event(4, "not json")).sort((x, y) => x.trigger.localeCompare(y.trigger))
+  expect(records).toStrictEqual([
+    { trigger: "a", workflow: "a-wf", outcome: "error", error: "payload is not valid JSON", event: { subject: "event.pr", seq: 4 } },
+    { trigger: "b", workflow: "b-wf", outcome: "error", error: "payload is not valid JSON", event: { subject: "event.pr", seq: 4 } },
+    { trigger: "off", workflow: "off-wf", outcome: "skipped", reason: "disabled", event: { subject: "event.pr", seq: 4 } },
+  ])
+  expect(starts).toHaveLength(0)
+})
+
+test("evaluate - a redelivered event never starts a second run and is still reported as fired", () => {
+  const { deps, runs } = setup([trigger("a", {})])
+  const first = evaluate(deps, event(6, "{}"))
+  const again = evaluate(deps, event(6, "{}"))
+  expect(again).toStrictEqual(first)
+  expect(runs.size).toBe(1)
+})
+
+test("evaluate - the same delivery id stored again later gives the same run id and is recorded as a duplicate", () => {
+  const { deps, runs } = setup([trigger("a", {})])
+  const runId = runIdFor("a", { kind: "delivery", deliveryId: "gh-1" })
+  expect(evaluate(deps, event(7, "{}", { deliveryId: "gh-1" }))).toStrictEqual([
+    { trigger: "a", workflow: "a-wf", outcome: "fired", run_id: runId, count: 1, event: { subject: "event.pr", seq: 7 } },
+  ])
+  expect(evaluate(deps, event(8, "{}", { deliveryId: "gh-1" }))).toStrictEqual([
+    { trigger: "a", workflow: "a-wf", outcome: "skipped", reason: "duplicate", event: { subject: "event.pr", seq: 8 } },
+  ] satisfies Array<Omit<FireRecord, "at">>)
+  expect([...runs.keys()]).toStrictEqual([runId])
+})
+
+test("evaluate - a header filter reads the stored message's headers case-insensitively", () => {
+  const { deps, runs } = setup([trigger("h", { filters: [{ header: "X-GitHub-Event", value: "pull_request" }] })])
+  const headers = new Map([["x-github-event", "pull_request"]])
+  expect(evaluate(deps, event(9, "{}", { header: (n) => headers.get(n) }))[0]?.outcome).toBe("fired")
+  expect(evaluate(deps, event(10, "{}"))[0]).toStrictEqual({
+    trigger: "h",
+    workflow: "h-wf",
+    outcome: "skipped",
+    reason: "filtered",
+    event: { subject: "event.pr", seq: 10 },
+  })
+  expect(runs.size).toBe(1)
+})

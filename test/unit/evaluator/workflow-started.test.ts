@@ -1,0 +1,42 @@
+// Proves the workflow.started event and the run record (SPEC §6) have exactly the wire shape the DagNats Go engine reads.
+import { expect, test } from "vitest"
+import { runRecord, workflowStarted, type RunSpec } from "../../../src/domain/workflow-started.js"
+
+const at = "2026-01-02T03:04:05.000Z"
+const spec: RunSpec = {
+  runId: "0123456789abcdef0123456789abcdef",
+  workflow: "pr-review",
+  input: { action: "opened" },
+  source: "webhook",
+  triggerName: "github-events",
+  event: { subject: "event.webhook.github-events", seq: 9, delivery_id: "d-1" },
+  count: 1,
+}
+
+test("workflow.started - has exactly type, run_id, timestamp and the payload of trigger, source, workflow_id, timestamp, data", () => {
+  expect(workflowStarted(spec, at)).toStrictEqual({
+    type: "workflow.started",
+    run_id: "0123456789abcdef0123456789abcdef",
+    timestamp: at,
+    payload: { trigger: "webhook", source: "github-events", workflow_id: "pr-review", timestamp: at, data: { action: "opened" } },
+  })
+})
+
+test("workflow.started - a manual start without a trigger names the source manual", () => {
+  const e = workflowStarted({ ...spec, source: "manual", triggerName: null, event: null }, at)
+  expect(e.payload.trigger).toBe("manual")
+  expect(e.payload.source).toBe("manual")
+})
+
+test("run record - is pending, with input, trigger, event identity and creation time", () => {
+  expect(runRecord(spec, at)).toStrictEqual({
+    run_id: "0123456789abcdef0123456789abcdef",
+    workflow: "pr-review",
+    status: "pending",
+    input: { action: "opened" },
+    trigger: { name: "github-events", type: "webhook" },
+    event: { subject: "event.webhook.github-events", seq: 9, delivery_id: "d-1" },
+    created_at: at,
+    count: 1,
+  })
+})

@@ -1,0 +1,205 @@
+// Proves SPEC §2 configuration: for every setting a flag wins over the environment, the environment over the default, and a bad value is reported naming where it came from.
+import { homedir } from "node:os"
+import { join } from "node:path"
+import { describe, expect, test } from "vitest"
+import {
+  DEFAULT_NATS_URL,
+  connectionSettings,
+  defaultDataDir,
+  parseHostPort,
+  requestedNatsUrl,
+  serveSettings,
+  type ServeSettings,
+} from "../../../src/config/settings.js"
+
+const cli = { name: "dagnats cli", reconnect: false }
+
+/** serveSettings that must succeed. */
+const settings = (...args: Parameters<typeof serveSettings>): ServeSettings => {
+  const s = serveSettings(...args)
+  if (typeof s === "string") throw new Error(`unexpected: ${s}`)
+  return s
+}
+
+describe("NATS connection", () => {
+  test("settings - the NATS URL comes from --nats-url, then NATS_URL, else none (serve embeds)", () => {
+    expect(requestedNatsUrl({ natsUrl: "nats://flag:1" }, { NATS_URL: "nats://env:2" })).toBe("nats://flag:1")
+    expect(requestedNatsUrl({}, { NATS_URL: "nats://env:2" })).toBe("nats://env:2")
+    expect(requestedNatsUrl({}, {})).toBeUndefined()
+    expect(DEFAULT_NATS_URL).toBe("nats://127.0.0.1:4222")
+  })
+
+  test("settings - an empty flag or variable counts as not given", () => {
+    expect(requestedNatsUrl({ natsUrl: "" }, { NATS_URL: "nats://env:2" })).toBe("nats://env:2")
+    expect(requestedNatsUrl({}, { NATS_URL: "" })).toBeUndefined()
+  })
+
+  test("settings - a comma separated server list becomes one entry per server", () => {
+    expect(connectionSettings({}, {}, "nats://a:1, nats://b:2,,", cli).servers).toEqual(["nats://a:1", "nats://b:2"])
+  })
+
+  test("settings - credentials, user, password and token: flag over environment", () => {
+    const env = { NATS_CREDS: "/env.creds", NATS_USER: "env-user", NATS_PASSWORD: "env-pass", NATS_TOKEN: "env-token" }
+    const flags = { creds: "/flag.creds", user: "flag-user", password: "flag-pass", token: "flag-token" }
+    expect(connectionSettings(flags, env, "nats://x:1", cli)).toEqual({
+      servers: ["nats://x:1"],
+      creds: "/flag.creds",
+      user: "flag-user",
+      password: "flag-pass",
+      token: "flag-token",
+      name: "dagnats cli",
+      reconnect: false,
+    })
+  })
+
+  test("settings - credentials, user, password and token: environment over none", () => {
+    const env = { NATS_CREDS: "/env.creds", NATS_USER: "env-user", NATS_PASSWORD: "env-pass", NATS_TOKEN: "env-token" }
+    expect(connectionSettings({}, env, "nats://x:1", cli)).toMatchObject({
+      creds: "/env.creds",
+      user: "env-user",
+      password: "env-pass",
+      token: "env-token",
+    })
+  })
+
+  test("settings - credentials, user, password and token default to none", () => {
+    const s = connectionSettings({}, {}, "nats://x:1", { name: "dagnats serve", reconnect: true })
+    expect(s).toEqual({
+      servers: ["nats://x:1"],
+      creds: undefined,
+      user: undefined,
+      password: undefined,
+      token: undefined,
+      name: "dagnats serve",
+      reconnect: true,
+    })
+  })
+
+  test("settings - each connection setting is resolved on its own (flag for one, env for another)", () => {
+    const s = connectionSettings({ user: "flag-user" }, { NATS_PASSWORD: "env-pass", NATS_USER: "env-user" }, "nats://x:1", cli)
+    expect(s.user).toBe("flag-user")
+    expect(s.password).toBe("env-pass")
+  })
+})
+
+describe("serve", () => {
+  const HOME_DATA = join(homedir(), ".local", "share", "dagnats")
+
+  test("settings - serve defaults: embedded NATS on 4222, HTTP 127.0.0.1:8080, 1 MiB bodies, 1 replica", () => {
+    expect(settings({}, {})).toEqual({
+      natsUrl: undefined,
+      httpHost: "127.0.0.1",
+      httpPort: 8080,
+      dataDir: HOME_DATA,
+      natsPort: 4222,
+      natsServerBin: "nats-server",
+      maxBodyBytes: 1_048_576,
+      replicas: 1,
+      webhookSecret: undefined,
+      debug: false,
+    })
+  })
+
+  test("settings - serve: every flag wins over its environment variable", () => {
+    const env = {
+      NATS_URL: "nats://env:1",
+      DAGNATS_HTTP_ADDR: "10.0.0.1:9000",
+      DAGNATS_DATA_DIR: "/env/data",
+      DAGNATS_NATS_PORT: "5000",
+      DAGNATS_MAX_BODY_BYTES: "2048",
+      DAGNATS_REPLICAS: "3",
+    }
+    const flags = { natsUrl: "nats://flag:2", httpAddr: "0.0.0.0:9100", dataDir: "/flag/data", natsPort: 5100, maxBody: 4096, replicas: 5 }
+    expect(settings(flags, env)).toMatchObject({
+      natsUrl: "nats://flag:2",
+      httpHost: "0.0.0.0",
+      httpPort: 9100,
+      dataDir: "/flag/data",
+      natsPort: 5100,
+      maxBodyBytes: 4096,
+      replicas: 5,
+    })
+  })
+
+  test("settings - serve: every environment variable wins over its default", () => {
+    const env = {
+      NATS_URL: "nats://env:1",
+      DAGNATS_HTTP_ADDR: "10.0.0.1:9000",
+      DAGNATS_DATA_DIR: "/env/data",
+      DAGNATS_NATS_PORT: "5000",
+      DAGNATS_MAX_BODY_BYTES: "2048",
+      DAGNATS_REPLICAS: "3",
+      DAGNATS_WEBHOOK_SECRET: "env-secret",
+      DAGNATS_NATS_SERVER_BIN: "/opt/nats/nats-server",
+      DAGNATS_LOG_LEVEL: "debug",
+    }
+    expect(settings({}, env)).toEqual({
+      natsUrl: "nats://env:1",
+      httpHost: "10.0.0.1",
+      httpPort: 9000,
+      dataDir: "/env/data",
+      natsPort: 5000,
+      natsServerBin: "/opt/nats/nats-server",
+      maxBodyBytes: 2048,
+      replicas: 3,
+      webhookSecret: "env-secret",
+      debug: true,
+    })
+  })
+
+  test("settings - the data dir defaults to $XDG_DATA_HOME/dagnats, else ~/.local/share/dagnats", () => {
+    expect(defaultDataDir({ XDG_DATA_HOME: "/xdg" })).toBe("/xdg/dagnats")
+    expect(defaultDataDir({})).toBe(HOME_DATA)
+    expect(defaultDataDir({ XDG_DATA_HOME: "" })).toBe(HOME_DATA)
+    expect(settings({}, { XDG_DATA_HOME: "/xdg" }).dataDir).toBe("/xdg/dagnats")
+    expect(settings({}, { XDG_DATA_HOME: "/xdg", DAGNATS_DATA_DIR: "/env/data" }).dataDir).toBe("/env/data")
+  })
+
+  test("settings - an empty environment variable falls back to the default", () => {
+    expect(settings({}, { DAGNATS_NATS_PORT: "", DAGNATS_HTTP_ADDR: "", DAGNATS_WEBHOOK_SECRET: "" })).toMatchObject({
+      natsPort: 4222,
+      httpPort: 8080,
+      webhookSecret: undefined,
+    })
+  })
+
+  test("settings - a bad flag value is reported under the flag's name", () => {
+    expect(serveSettings({ natsPort: 0 }, {})).toBe("--nats-port: must be a whole number from 1 to 65535 (got 0)")
+    expect(serveSettings({ natsPort: 65536 }, {})).toBe("--nats-port: must be a whole number from 1 to 65535 (got 65536)")
+    expect(serveSettings({ maxBody: 0 }, {})).toBe("--max-body: must be a whole number from 1 to 67108864 (got 0)")
+    expect(serveSettings({ replicas: 6 }, {})).toBe("--replicas: must be a whole number from 1 to 5 (got 6)")
+    expect(serveSettings({ httpAddr: "8080" }, {})).toBe('--http-addr: must be host:port, such as 127.0.0.1:8080 (got "8080")')
+  })
+
+  test("settings - a bad environment value is reported under the variable's name", () => {
+    expect(serveSettings({}, { DAGNATS_NATS_PORT: "abc" })).toBe('DAGNATS_NATS_PORT: must be a whole number from 1 to 65535 (got "abc")')
+    expect(serveSettings({}, { DAGNATS_NATS_PORT: "0x10" })).toBe('DAGNATS_NATS_PORT: must be a whole number from 1 to 65535 (got "0x10")')
+    expect(serveSettings({}, { DAGNATS_MAX_BODY_BYTES: "1.5" })).toBe(
+      'DAGNATS_MAX_BODY_BYTES: must be a whole number from 1 to 67108864 (got "1.5")',
+    )
+    expect(serveSettings({}, { DAGNATS_REPLICAS: "0" })).toBe('DAGNATS_REPLICAS: must be a whole number from 1 to 5 (got "0")')
+    expect(serveSettings({}, { DAGNATS_HTTP_ADDR: "localhost" })).toBe(
+      'DAGNATS_HTTP_ADDR: must be host:port, such as 127.0.0.1:8080 (got "localhost")',
+    )
+  })
+
+  test("settings - a good flag hides a bad environment value", () => {
+    expect(settings({ natsPort: 4333 }, { DAGNATS_NATS_PORT: "abc" }).natsPort).toBe(4333)
+    expect(settings({ httpAddr: "127.0.0.1:1" }, { DAGNATS_HTTP_ADDR: "nope" }).httpPort).toBe(1)
+  })
+})
+
+describe("host:port", () => {
+  test("settings - host:port forms: IPv4, name, bracketed IPv6, empty host", () => {
+    expect(parseHostPort("127.0.0.1:8080")).toEqual({ host: "127.0.0.1", port: 8080 })
+    expect(parseHostPort("localhost:1")).toEqual({ host: "localhost", port: 1 })
+    expect(parseHostPort("[::1]:8080")).toEqual({ host: "::1", port: 8080 })
+    expect(parseHostPort(":8080")).toEqual({ host: "0.0.0.0", port: 8080 })
+  })
+
+  test("settings - an address without a port or with a port above 65535 is refused", () => {
+    for (const addr of ["localhost", "127.0.0.1:", "127.0.0.1:65536", "::1:8080", "host:port", "host:123456"]) {
+      expect(parseHostPort(addr)).toBeUndefined()
+    }
+  })
+})
