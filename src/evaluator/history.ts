@@ -19,7 +19,7 @@ export const recordOutcome = (js: JetStreamClient, r: FireRecord) =>
       // One record per trigger, event and outcome: a timer that fires a window later records its
       // own outcome under the same event without being taken for a duplicate.
       return js.publish(Subjects.triggerFire(r.trigger), encoder.encode(JSON.stringify(r)), {
-        msgID: `${r.trigger}.${r.event.seq}.${r.outcome}${r.run_id !== undefined ? `.${r.run_id}` : ""}`,
+        msgID: `${r.trigger}.${r.event.seq}.${r.outcome}${r.reason !== undefined ? `.${r.reason}` : ""}${r.run_id !== undefined ? `.${r.run_id}` : ""}`,
         headers: h,
       })
     },

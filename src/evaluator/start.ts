@@ -37,7 +37,7 @@ export const startEvaluator = (ctx: ServeContext): Effect.Effect<Component, neve
     }
     yield* runEvaluatorLoop(ctx.handles, deps, {
       onOutcomes: () => undefined,
-      onRetry: (event, error) => Effect.runSync(Effect.logWarning(`evaluating ${event.subject} #${event.seq} failed, will retry: ${error}`)),
+      onRetry: (event, error) => ctx.log.warn(`evaluating ${event.subject} #${event.seq} failed, will retry: ${error}`),
     })
     return { endpoints, started: [`evaluator consuming EVENTS (durable ${consumer === "created" ? "created" : "resumed"})`] }
   })

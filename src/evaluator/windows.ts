@@ -22,6 +22,6 @@ export const makeWindows = (
       record: (r) => recordOutcome(ctx.handles.js, r),
       now: Date.now,
     })
-    yield* runTimers(ctx.handles, engine, (m) => Effect.runSync(Effect.logWarning(m)))
+    yield* runTimers(ctx.handles, engine, ctx.log.warn)
     return { debounce: engine.debounce, batch: engine.batch }
   })

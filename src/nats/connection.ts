@@ -35,6 +35,8 @@ export const openConnection = (s: ConnectionSettings): Effect.Effect<NatsHandles
       const nc = await connect({
         servers: [...s.servers],
         name: s.name,
+        // nats.js otherwise captures a stack trace per request; serve makes many requests per event.
+        noAsyncTraces: true,
         ...(s.user !== undefined ? { user: s.user, pass: s.password ?? "" } : {}),
         ...(s.token !== undefined ? { token: s.token } : {}),
         ...(s.creds !== undefined ? { authenticator: credsAuthenticator(readFileSync(s.creds)) } : {}),

@@ -56,14 +56,19 @@ export const serve = (settings: ServeSettings, flags: ConnectionFlags, env: Env)
       }
       const buckets = yield* ensureResources(handles, { replicas: settings.replicas })
       yield* Effect.log("resources ready: streams EVENTS, WORKFLOW_HISTORY, TRIGGER_HISTORY, SLEEP_TIMERS; buckets triggers, runs, debounce_state, batch_state")
-      const table = yield* TriggerTable.make(buckets.triggers, (m) => Effect.runSync(Effect.logWarning(m)))
+      // Components log from callbacks outside any fiber; run those lines in serve's own context so
+      // they get serve's logger and level, not Effect's default format on stdout.
+      const runtime = yield* Effect.context<never>()
+      const log: ServeLog = {
+        warn: (m) => void Effect.runForkWith(runtime)(Effect.logWarning(m)),
+        error: (m) => void Effect.runForkWith(runtime)(Effect.logError(m)),
+      }
+      const table = yield* TriggerTable.make(buckets.triggers, log.warn)
       const store = TriggerStore.make(buckets.triggers)
       yield* Effect.log(`trigger table loaded: ${table.all().length} triggers`)
-      const context = { settings, handles, buckets, table, store }
+      const context = { settings, handles, buckets, table, store, log }
       const extra = yield* extensions(context)
-      yield* startService(handles.nc, VERSION, [...triggerEndpoints(store, table, openWindowCounts([buckets.debounceState, buckets.batchState])), ...extra.endpoints], (line) =>
-        Effect.runSync(Effect.logError(line)),
-      )
+      yield* startService(handles.nc, VERSION, [...triggerEndpoints(store, table, openWindowCounts([buckets.debounceState, buckets.batchState])), ...extra.endpoints], log.error)
       yield* Effect.log(`micro service dagnats ${VERSION} up (queue group dagnats)`)
       for (const started of extra.started) yield* Effect.log(started)
       yield* Effect.log("dagnats serve ready")
@@ -72,7 +77,13 @@ export const serve = (settings: ServeSettings, flags: ConnectionFlags, env: Env)
     }),
   )
 
+export interface ServeLog {
+  readonly warn: (message: string) => void
+  readonly error: (message: string) => void
+}
+
 export type ServeContext = {
+  readonly log: ServeLog
   readonly settings: ServeSettings
   readonly handles: import("../nats/connection.js").NatsHandles
   readonly buckets: import("../nats/resources.js").Buckets

@@ -121,6 +121,14 @@ export const makeWindowEngine = (d: WindowDeps) => {
       const cov = coverage(state)
       const base = { trigger: state.trigger, workflow: trigger?.workflow ?? "", event: { subject: cov.lastSubject, seq: cov.lastSeq } }
       if (trigger === undefined) return skipped(base, state.kind === "debounce" ? "debounced" : "batched")
+      // A trigger disabled while its window was open starts no run (SPEC §5); the window is dropped
+      // and its history says why.
+      if (trigger.enabled === false) {
+        const record = skipped(base, "disabled")
+        yield* d.record(record)
+        yield* rememberFired(state, key)
+        return record
+      }
       const payloads = yield* Effect.forEach(cov.seqs, payloadAt, { concurrency: 32 })
       const runId = runIdFor(state.trigger, { kind: "window", windowId: state.id })
       yield* d.starter.start({

@@ -107,6 +107,23 @@ describe("debounce - bursts and gaps", () => {
   })
 })
 
+describe("debounce - disabled while open", () => {
+  test("debounce - a window open when its trigger is disabled starts no run and history says disabled", async () => {
+    await createTrigger(nats.url, "paused", "event.paused", ["--debounce", "2s"])
+    const [seq] = await publishSpaced("event.paused", [{ n: 1 }], 0)
+    await eventually(async () => expect((await raw.fires("paused")).map((f) => f.reason)).toStrictEqual(["debounced"]))
+    await cli.json("trigger", "disable", "paused")
+    await cli.json("trigger", "list")
+    await eventually(async () => expect((await raw.fires("paused")).map((f) => [f.outcome, f.reason])).toContainEqual(["skipped", "disabled"]), 15_000)
+    await raw.quiet("paused")
+    expect(await raw.runsOf("paused")).toStrictEqual([])
+    expect((await raw.fires("paused")).map((f) => [f.outcome, f.reason, f.event.seq])).toStrictEqual([
+      ["skipped", "debounced", seq],
+      ["skipped", "disabled", seq],
+    ])
+  })
+})
+
 describe("debounce - keys", () => {
   test("debounce - interleaved keys A and B give one run per key, each with its own last payload", async () => {
     await createTrigger(nats.url, "keyed", "event.keyed", ["--debounce", "1s", "--debounce-key", "branch"])
