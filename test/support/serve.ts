@@ -1,11 +1,11 @@
 // `dagnats serve` as a child process, started and stopped the way an operator would.
 import { spawn, type ChildProcess } from "node:child_process"
-import { mkdtempSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { DAGNATS_BIN } from "./cli.js"
 import { freePort } from "./ports.js"
-import { eventually } from "./poll.js"
+import { sleep } from "./poll.js"
 
 export interface ServeProcess {
   readonly child: ChildProcess
@@ -39,22 +39,31 @@ export const startServe = async (o: ServeOptions = {}): Promise<ServeProcess> =>
     ...(o.natsUrl !== undefined ? ["--nats-url", o.natsUrl] : []),
     ...(o.args ?? []),
   ]
+  const dataDir = mkdtempSync(join(tmpdir(), "dagnats-test-data-"))
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, DAGNATS_DATA_DIR: mkdtempSync(join(tmpdir(), "dagnats-test-data-")), ...o.env },
+    env: { ...process.env, DAGNATS_DATA_DIR: dataDir, ...o.env },
     stdio: ["pipe", "pipe", "pipe"],
   })
   let log = ""
   child.stdout!.on("data", (d: Buffer) => (log += d.toString()))
   child.stderr!.on("data", (d: Buffer) => (log += d.toString()))
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => {
+      rmSync(dataDir, { recursive: true, force: true })
+      resolve(code)
+    }),
+  )
   const ready = o.readyLine ?? /dagnats serve ready/
-  await eventually(() => {
-    if (child.exitCode !== null) throw Object.assign(new Error(`serve exited ${child.exitCode}:\n${log}`), { fatal: true })
-    if (!ready.test(log)) throw new Error(`serve not ready:\n${log}`)
-  }, 20_000).catch((e) => {
-    child.kill("SIGKILL")
-    throw e
-  })
+  // A serve that exits while starting fails at once instead of after the whole deadline.
+  const deadline = Date.now() + 20_000
+  while (!ready.test(log)) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`serve exited ${child.exitCode ?? child.signalCode} while starting:\n${log}`)
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL")
+      throw new Error(`serve not ready within 20s:\n${log}`)
+    }
+    await sleep(50)
+  }
   return {
     child,
     httpPort,
