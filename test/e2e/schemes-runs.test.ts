@@ -1,0 +1,75 @@
+// Proves that for every signature scheme a delivery sent twice starts exactly one run (the delivery
+// id is part of the run id), and that a Slack form-encoded interactivity payload becomes a run whose
+// input is the decoded JSON.
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { schemes, SchemeNames, type SchemeName } from "../../src/domain/signatures/index.js"
+import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
+import { startServe, type ServeProcess } from "../support/serve.js"
+import { eventually } from "../support/poll.js"
+import { openRawNats, type RawNats } from "./evaluator-support.js"
+import { send } from "./ingest-support.js"
+
+let nats: TestNatsServer
+let serve: ServeProcess
+let raw: RawNats
+
+beforeAll(async () => {
+  nats = await startNatsServer()
+  serve = await startServe({ natsUrl: nats.url })
+  raw = await openRawNats(nats.url)
+})
+
+afterAll(async () => {
+  await raw?.close()
+  await serve?.stop()
+  await nats?.dispose()
+})
+
+// A standard-webhooks secret must be base64 after its whsec_ prefix; the others take any string.
+const secretFor = (scheme: SchemeName) => (scheme === "standard" ? "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" : `secret-${scheme}`)
+
+const bodyFor = (scheme: SchemeName, n: number) =>
+  JSON.stringify(
+    scheme === "stripe" ? { id: `evt_${n}`, type: "charge.succeeded" } : scheme === "slack" ? { type: "event_callback", event_id: `Ev${n}` } : { n },
+  )
+
+const runsOf = async (trigger: string) => (await raw.allRuns()).filter((r) => r.trigger.name === trigger)
+
+describe("schemes and runs - a delivery sent twice starts one run", () => {
+  it.each(SchemeNames.map((s) => [s]))("schemes and runs - %s: the same delivery id posted twice gives one run", async (scheme) => {
+    const name = `dup-${scheme}`
+    await raw.request("dagnats.triggers.create", { name, workflow: "wf", type: "webhook", scheme, secrets: [secretFor(scheme)] })
+    await raw.request("dagnats.triggers.list", {})
+    const body = bodyFor(scheme, 1)
+    const headers = schemes[scheme].sign({ rawBody: Buffer.from(body), secret: secretFor(scheme), nowMs: Date.now(), deliveryId: `delivery-${scheme}-1` })
+    const post = () => send(`${serve.baseUrl}/v1/webhooks/${name}`, { headers: { "Content-Type": "application/json", ...headers }, body })
+    const first = await post()
+    const second = await post()
+    expect([first.status, second.status]).toStrictEqual([202, 202])
+    expect([first.json.duplicate, second.json.duplicate]).toStrictEqual([false, true])
+    await raw.settled()
+    const runs = await runsOf(name)
+    expect(runs).toHaveLength(1)
+    expect(runs[0]!.input).toStrictEqual(JSON.parse(body))
+    expect(runs[0]!.event.delivery_id).not.toBeNull()
+  })
+})
+
+describe("schemes and runs - Slack forms", () => {
+  it("schemes and runs - a form-encoded Slack interactivity payload becomes a run whose input is the decoded JSON", async () => {
+    await raw.request("dagnats.triggers.create", { name: "slack-forms", workflow: "chatops", type: "webhook", scheme: "slack", secrets: ["slack-signing"] })
+    await raw.request("dagnats.triggers.list", {})
+    const payload = { type: "block_actions", user: { id: "U1" }, actions: [{ action_id: "approve", value: "yes" }] }
+    const body = new URLSearchParams({ payload: JSON.stringify(payload), token: "legacy" }).toString()
+    const headers = schemes.slack.sign({ rawBody: Buffer.from(body), secret: "slack-signing", nowMs: Date.now() })
+    const reply = await send(`${serve.baseUrl}/v1/webhooks/slack-forms`, {
+      headers: { "Content-Type": "application/x-www-form-urlencoded", ...headers },
+      body,
+    })
+    expect(reply.status).toBe(202)
+    await eventually(async () => expect(await runsOf("slack-forms")).toHaveLength(1))
+    const [run] = await runsOf("slack-forms")
+    expect(run!.input).toStrictEqual({ payload, token: "legacy" })
+    expect(run!.workflow).toBe("chatops")
+  })
+})
