@@ -17,6 +17,10 @@ import {
   stepTimer,
   windowKey,
   type DoneState,
+  type DebounceState,
+  type BatchState,
+  type DebounceStep,
+  type BatchStep,
   type TimerMessage,
   type WindowEvent,
   type WindowState,
@@ -192,79 +196,57 @@ export const makeWindowEngine = (d: WindowDeps) => {
       )
     })
 
-  const absorbDebounce = ({ trigger, event, payload }: WindowedEvent) =>
+  /**
+   * Put one event into its debounce window or batch: read the state, take the pure step, write it
+   * with a revision check, and read again on a conflict.
+   */
+  const absorbInto = (kind: Kind, { trigger, event, payload }: WindowedEvent, stepFor: (key: string, cur: WindowState | undefined, ev: WindowEvent) => DebounceStep | BatchStep) =>
     Effect.gen(function* () {
-      const cfg = { periodMs: parseDurationMs(trigger.debounce!.period)!, timeoutMs: trigger.debounce!.timeout !== undefined ? parseDurationMs(trigger.debounce!.timeout) : undefined }
       const key = keyFor(trigger, payload)
       const ev: WindowEvent = { seq: event.seq, subject: event.subject, atMs: event.storedAtMs }
       const base = { trigger: trigger.name, workflow: trigger.workflow, event }
-      if (event.redelivered && alreadyFired("debounce", (yield* read<DoneState>("debounce", doneKey(key))).value, event.seq)) {
-        return skipped(base, "debounced")
-      }
+      const absorbed = skipped(base, kind === "debounce" ? "debounced" : "batched")
+      if (event.redelivered && alreadyFired(kind, (yield* read<DoneState>(kind, doneKey(key))).value, event.seq)) return absorbed
       while (true) {
-        const cur = yield* read<WindowState>("debounce", key)
-        const step = stepDebounce(trigger.name, key, cur.value?.kind === "debounce" ? cur.value : undefined, ev, cfg)
+        const cur = yield* read<WindowState>(kind, key)
+        const step = stepFor(key, cur.value?.kind === kind ? cur.value : undefined, ev)
         switch (step.type) {
           case "duplicate":
             // Redelivered after a crash between storing its window and setting the timer.
             yield* scheduleTimer(cur.value!, key)
-            return skipped(base, "debounced")
+            return absorbed
           case "close":
-            yield* write(d.debounceKv, key, step.next, cur.revision, cur.existed)
+            yield* write(kvOf(kind), key, step.next, cur.revision, cur.existed)
             continue
-          case "create":
-          case "extend":
-          case "replace": {
+          default: {
             if (step.type === "replace") yield* fire(step.fire, key)
-            if (!(yield* write(d.debounceKv, key, step.next, cur.revision, cur.existed))) continue
+            if (!(yield* write(kvOf(kind), key, step.next, cur.revision, cur.existed))) continue
             // The timer only after the window is stored: a due timer that finds no window takes
             // it for fired and drops it. A redelivered event sets it again (the message id makes
             // that a no-op when it exists), in case a crash came between the two.
-            if (step.type !== "extend" || event.redelivered) yield* scheduleTimer(step.next, key)
-            return skipped(base, "debounced")
+            if (step.type === "create" || step.type === "replace" || event.redelivered) yield* scheduleTimer(step.next, key)
+            // The event that fills a batch fires it at once. fire() records the run under the
+            // batch's last event, which need not be this one: this event's own outcome is batched.
+            if (step.next.closed) {
+              const after = yield* read<WindowState>(kind, key)
+              if (after.value?.id === step.next.id) yield* fireAndClear(after.value, key, after.revision)
+            }
+            return absorbed
           }
         }
       }
     })
 
-  const absorbBatch = ({ trigger, event, payload }: WindowedEvent) =>
-    Effect.gen(function* () {
-      const cfg = { maxSize: trigger.batch!.max_size, timeoutMs: parseDurationMs(trigger.batch!.timeout)! }
-      const key = keyFor(trigger, payload)
-      const ev: WindowEvent = { seq: event.seq, subject: event.subject, atMs: event.storedAtMs }
-      const base = { trigger: trigger.name, workflow: trigger.workflow, event }
-      if (event.redelivered && alreadyFired("batch", (yield* read<DoneState>("batch", doneKey(key))).value, event.seq)) {
-        return skipped(base, "batched")
-      }
-      while (true) {
-        const cur = yield* read<WindowState>("batch", key)
-        const step = stepBatch(trigger.name, key, cur.value?.kind === "batch" ? cur.value : undefined, ev, cfg)
-        switch (step.type) {
-          case "duplicate":
-            // Redelivered after a crash between storing its batch and setting the timer.
-            yield* scheduleTimer(cur.value!, key)
-            return skipped(base, "batched")
-          case "close":
-            yield* write(d.batchKv, key, step.next, cur.revision, cur.existed)
-            continue
-          case "create":
-          case "append":
-          case "replace": {
-            if (step.type === "replace") yield* fire(step.fire, key)
-            if (!(yield* write(d.batchKv, key, step.next, cur.revision, cur.existed))) continue
-            // The timer only after the batch is stored (see debounce above).
-            if (step.type !== "append" || event.redelivered) yield* scheduleTimer(step.next, key)
-            // The event that fills a batch fires it at once. fire() records the run under the
-            // batch's last event, which need not be this one: this event's own outcome is batched.
-            if (step.next.closed) {
-              const after = yield* read<WindowState>("batch", key)
-              if (after.value?.id === step.next.id) yield* fireAndClear(after.value, key, after.revision)
-            }
-            return skipped(base, "batched")
-          }
-        }
-      }
-    })
+  const absorbDebounce = (w: WindowedEvent) => {
+    const debounce = w.trigger.debounce!
+    const cfg = { periodMs: parseDurationMs(debounce.period)!, timeoutMs: debounce.timeout !== undefined ? parseDurationMs(debounce.timeout) : undefined }
+    return absorbInto("debounce", w, (key, cur, ev) => stepDebounce(w.trigger.name, key, cur as DebounceState | undefined, ev, cfg))
+  }
+
+  const absorbBatch = (w: WindowedEvent) => {
+    const cfg = { maxSize: w.trigger.batch!.max_size, timeoutMs: parseDurationMs(w.trigger.batch!.timeout)! }
+    return absorbInto("batch", w, (key, cur, ev) => stepBatch(w.trigger.name, key, cur as BatchState | undefined, ev, cfg))
+  }
 
   const windowKeyOf = (w: WindowedEvent) => keyFor(w.trigger, w.payload)
   const debounceHandler: WindowHandler = { absorb: (w) => oneAtATime(windowKeyOf(w), absorbDebounce(w)) }
