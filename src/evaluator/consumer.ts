@@ -35,7 +35,7 @@ export const toInboundEvent = (m: JsMsg): InboundEvent => {
     seq: m.seq,
     data: m.data,
     header: (name) => headers.get(name),
-    deliveryId: headers.get(Headers.msgId.toLowerCase()) || undefined,
+    deliveryId: headers.get(Headers.deliveryId.toLowerCase()) || headers.get(Headers.msgId.toLowerCase()) || undefined,
     redelivered: m.info.deliveryCount > 1,
     storedAtMs: m.time.getTime(),
   }

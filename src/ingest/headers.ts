@@ -23,6 +23,7 @@ const NEVER_STORED: ReadonlySet<string> = new Set([
   "cookie",
   "content-type",
   "dagnats-trigger",
+  "dagnats-delivery-id",
   "x-gitlab-token",
   ...allSignatureHeaders,
 ])

@@ -43,6 +43,8 @@ export interface EventToStore {
   readonly trigger: string
   readonly headers: ReadonlyArray<readonly [string, string]>
   readonly msgId: string | undefined
+  /** The sender's delivery id, kept in its own header whatever Nats-Msg-Id says. */
+  readonly deliveryId: string | undefined
 }
 
 /** JetStream's acknowledgement, the only proof that the event is durable. */
@@ -63,6 +65,8 @@ export interface PipelineDeps {
   readonly defaultSecret: string | undefined
   readonly maxBodyBytes: number
   readonly publish: (event: EventToStore) => Effect.Effect<Stored, Unavailable>
+  /** The subject of the stored message at `seq`, to tell whose delivery id a duplicate was. */
+  readonly storedSubject: (seq: number) => Effect.Effect<string | undefined, Unavailable>
   readonly nowMs: () => number
   /** Log each 401 with trigger and reason (debug level only: a scanner would flood the log). */
   readonly logUnauthorized: boolean
@@ -126,14 +130,16 @@ export const makePipeline = (deps: PipelineDeps) => {
       if (schemeName === "slack" && isSlackUrlVerification(parsed)) return { _tag: "Challenge", challenge: parsed.challenge } as const
 
       const subject = Subjects.webhook(trigger.name)
-      const stored = yield* deps.publish({
-        subject,
-        body,
-        contentType: req.contentType!,
-        trigger: trigger.name,
-        headers: headersToStore(req.rawHeaders),
-        msgId: scheme.deliveryId(req.header, parsed),
-      })
+      const deliveryId = scheme.deliveryId(req.header, parsed)
+      const event = { subject, body, contentType: req.contentType!, trigger: trigger.name, headers: headersToStore(req.rawHeaders), msgId: deliveryId, deliveryId }
+      const stored = yield* deps.publish(event)
+      // JetStream deduplicates by Nats-Msg-Id across the whole stream. A provider that sends one
+      // delivery id to two endpoints (Svix does) must not lose the second trigger's event: when
+      // the duplicate is another trigger's message, store it under an id scoped to this trigger.
+      if (stored.duplicate && deliveryId !== undefined && (yield* deps.storedSubject(stored.seq)) !== subject) {
+        const scoped = yield* deps.publish({ ...event, msgId: `${trigger.name}:${deliveryId}` })
+        return { _tag: "Stored", subject, ...scoped } as const
+      }
       return { _tag: "Stored", subject, ...stored } as const
     })
 }

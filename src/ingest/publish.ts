@@ -41,6 +41,7 @@ export const makePublish = (publisher: JetStreamPublisher, connection: Connectio
         h.set(Headers.contentType, event.contentType)
         h.set(Headers.trigger, event.trigger)
         if (event.msgId !== undefined) h.set(Headers.msgId, event.msgId)
+        if (event.deliveryId !== undefined) h.set(Headers.deliveryId, event.deliveryId)
         publisher.publish(event.subject, event.body, h).then(
           (ack) => {
             observeSeconds((performance.now() - started) / 1000)

@@ -12,6 +12,8 @@ import { makePublish } from "./publish.js"
 import { makeJetStreamPublisher } from "./jetstream-publisher.js"
 import { createIngestServer } from "./server.js"
 import { httpTimeouts } from "./timeouts.js"
+import { Streams } from "../protocol/names.js"
+import { toUnavailable } from "../nats/errors.js"
 
 /** SPEC §5: a webhook waits at most 5 s for JetStream before it is answered 503. */
 const ACK_TIMEOUT_MS = 5_000
@@ -105,6 +107,11 @@ export const startIngest = (ctx: ServeContext): Effect.Effect<Component, never, 
       defaultSecret: settings.webhookSecret,
       maxBodyBytes: settings.maxBodyBytes,
       publish: makePublish(publisher, connection, (s) => latency.observe(s)),
+      storedSubject: (seq) =>
+        Effect.tryPromise({
+          try: async () => (await handles.jsm.streams.getMessage(Streams.events, { seq }))?.subject,
+          catch: toUnavailable,
+        }),
       nowMs: Date.now,
       logUnauthorized: settings.debug,
     })

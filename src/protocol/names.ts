@@ -48,6 +48,8 @@ export const endpointSubject = (group: keyof typeof Endpoints, name: string): st
 /** Headers dagnats writes on messages it publishes. */
 export const Headers = {
   trigger: "Dagnats-Trigger",
+  /** The sender's delivery id as sent; Nats-Msg-Id carries it too unless another trigger had it. */
+  deliveryId: "Dagnats-Delivery-Id",
   msgId: "Nats-Msg-Id",
   contentType: "Content-Type",
 } as const

@@ -73,3 +73,28 @@ describe("schemes and runs - Slack forms", () => {
     expect(run!.workflow).toBe("chatops")
   })
 })
+
+describe("schemes and runs - one delivery id, two triggers", () => {
+  it("schemes and runs - the same delivery id sent to two triggers is stored for both, each starts one run, and a retry to either is a duplicate", async () => {
+    const secret = secretFor("standard")
+    for (const name of ["fanout-a", "fanout-b"]) {
+      await raw.request("dagnats.triggers.create", { name, workflow: `${name}-wf`, type: "webhook", scheme: "standard", secrets: [secret] })
+    }
+    await raw.request("dagnats.triggers.list", {})
+    const body = JSON.stringify({ type: "user.created", id: "u1" })
+    const headers = schemes.standard.sign({ rawBody: Buffer.from(body), secret, nowMs: Date.now(), deliveryId: "msg_shared_1" })
+    const post = (name: string) => send(`${serve.baseUrl}/v1/webhooks/${name}`, { headers: { "Content-Type": "application/json", ...headers }, body })
+    const replies = [await post("fanout-a"), await post("fanout-b"), await post("fanout-b"), await post("fanout-a")]
+    expect(replies.map((r) => [r.status, r.json.subject, r.json.duplicate])).toStrictEqual([
+      [202, "event.webhook.fanout-a", false],
+      [202, "event.webhook.fanout-b", false],
+      [202, "event.webhook.fanout-b", true],
+      [202, "event.webhook.fanout-a", true],
+    ])
+    await raw.settled()
+    for (const name of ["fanout-a", "fanout-b"]) {
+      const runs = await runsOf(name)
+      expect(runs.map((r) => [r.workflow, r.event.delivery_id])).toStrictEqual([[`${name}-wf`, "msg_shared_1"]])
+    }
+  })
+})
