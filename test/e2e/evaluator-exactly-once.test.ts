@@ -1,33 +1,15 @@
 // Proves runs start exactly once (SPEC §6) across outages: an event accepted by a serve killed before evaluating it, published while no serve ran, or published after nats-server restarted, gets exactly one run.
-import { afterEach, expect, test } from "vitest"
-import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
-import { startServe, type ServeProcess } from "../support/serve.js"
+import { expect, test } from "vitest"
+import { type TestNatsServer } from "../support/nats-server.js"
+import { perTestResources } from "../support/per-test.js"
+import { type ServeProcess } from "../support/serve.js"
 import { runJson } from "../support/cli.js"
 import { eventually } from "../support/poll.js"
 import { runIdFor } from "../../src/domain/run-id.js"
 import { openRawNats, withoutAt, type RawNats } from "./evaluator-support.js"
 
-/** Everything a test started, stopped after it whatever happened. */
-const cleanup: Array<() => Promise<unknown>> = []
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f().catch(() => undefined)
-})
-
-const natsServer = async () => {
-  const n = await startNatsServer()
-  cleanup.push(() => n.dispose())
-  return n
-}
-const serveOn = async (nats: TestNatsServer, env: Record<string, string> = {}) => {
-  const s = await startServe({ natsUrl: nats.url, env })
-  cleanup.push(() => s.stop())
-  return s
-}
-const rawOn = async (nats: TestNatsServer) => {
-  const r = await openRawNats(nats.url)
-  cleanup.push(() => r.close())
-  return r
-}
+const { natsServer, serveOn, track } = perTestResources()
+const rawOn = async (nats: TestNatsServer) => track(await openRawNats(nats.url), (r) => r.close())
 
 test("exactly once - an event accepted by a serve killed before evaluating it starts exactly one run after restart", async () => {
   const nats = await natsServer()

@@ -1,33 +1,14 @@
 // Proves the evaluator under load (SPEC §2, §6): two serve processes split 500 parallel events into exactly 500 runs, a serve killed mid-way through 300 events leaves exactly 300 runs, and with 10,000 triggers an event starts runs for exactly the triggers it matches.
-import { afterEach, expect, test } from "vitest"
-import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
-import { startServe } from "../support/serve.js"
+import { expect, test } from "vitest"
+import { type TestNatsServer } from "../support/nats-server.js"
+import { perTestResources } from "../support/per-test.js"
 import { runJson } from "../support/cli.js"
 import { eventually } from "../support/poll.js"
 import { runIdFor } from "../../src/domain/run-id.js"
 import { openRawNats, type RawNats } from "./evaluator-support.js"
 
-/** Everything a test started, stopped after it whatever happened. */
-const cleanup: Array<() => Promise<unknown>> = []
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f().catch(() => undefined)
-})
-
-const natsServer = async () => {
-  const n = await startNatsServer()
-  cleanup.push(() => n.dispose())
-  return n
-}
-const serveOn = async (nats: TestNatsServer, env: Record<string, string> = {}) => {
-  const s = await startServe({ natsUrl: nats.url, env })
-  cleanup.push(() => s.stop())
-  return s
-}
-const rawOn = async (nats: TestNatsServer) => {
-  const r = await openRawNats(nats.url)
-  cleanup.push(() => r.close())
-  return r
-}
+const { natsServer, serveOn, track } = perTestResources()
+const rawOn = async (nats: TestNatsServer) => track(await openRawNats(nats.url), (r) => r.close())
 
 const countKeys = async (raw: RawNats) => {
   let n = 0

@@ -1,31 +1,13 @@
 // Proves debounce and batch survive crashes and replicas (SPEC §2, §6): a window or half-full batch open when the only serve is SIGKILLed fires exactly once from the next serve, events published while no serve runs still fire their windows, and with two serves, one SIGKILLed mid-stream, every event lands in exactly one batch and no run starts twice.
-import { afterEach, expect, test } from "vitest"
-import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
-import { startServe, type ServeProcess } from "../support/serve.js"
+import { expect, test } from "vitest"
+import { type TestNatsServer } from "../support/nats-server.js"
+import { perTestResources } from "../support/per-test.js"
+import { type ServeProcess } from "../support/serve.js"
 import { eventually, sleep } from "../support/poll.js"
 import { createTrigger, openWindowsNats, type Json, type WindowsNats } from "./windows-support.js"
 
-/** Everything a test started, stopped after it whatever happened. */
-const cleanup: Array<() => Promise<unknown>> = []
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f().catch(() => undefined)
-})
-
-const natsServer = async () => {
-  const n = await startNatsServer()
-  cleanup.push(() => n.dispose())
-  return n
-}
-const serveOn = async (nats: TestNatsServer) => {
-  const s = await startServe({ natsUrl: nats.url })
-  cleanup.push(() => s.stop())
-  return s
-}
-const rawOn = async (nats: TestNatsServer) => {
-  const r = await openWindowsNats(nats.url)
-  cleanup.push(() => r.close())
-  return r
-}
+const { natsServer, serveOn, track } = perTestResources()
+const rawOn = async (nats: TestNatsServer) => track(await openWindowsNats(nats.url), (r) => r.close())
 
 const publishAll = async (raw: WindowsNats, subject: string, payloads: ReadonlyArray<unknown>) => {
   const seqs: Array<number> = []
