@@ -55,4 +55,3 @@ export const callAndPrint = <T>(subject: string, body: unknown, human: (reply: T
     }),
   )
 
-export const optionToUndefined = Option.getOrUndefined

@@ -10,7 +10,12 @@ import { runEndpoints } from "../service/runs.js"
 import { makeMatcher } from "./matcher.js"
 import { ensureEvaluatorConsumer, runEvaluatorLoop } from "./consumer.js"
 import { makeWindows } from "./windows.js"
+import * as Metrics from "../metrics/registry.js"
 import type { EvaluateDeps } from "./evaluate.js"
+
+/** Evaluation outcomes by kind (fired, error, skipped_filtered, …); not by trigger: names are unbounded. */
+const outcomesCounter = () =>
+  Metrics.counter({ name: "dagnats_trigger_outcomes_total", help: "Trigger evaluation outcomes recorded by the evaluator", labelNames: ["outcome"] as const })
 
 export const startEvaluator = (ctx: ServeContext): Effect.Effect<Component, never, Scope.Scope> =>
   Effect.gen(function* () {
@@ -19,6 +24,7 @@ export const startEvaluator = (ctx: ServeContext): Effect.Effect<Component, neve
     // Even a serve that evaluates nothing creates the durable consumer: its deliver policy is `new`,
     // so events it accepts before any evaluating serve ever ran would otherwise never be evaluated.
     const consumer = yield* ensureEvaluatorConsumer(ctx.handles)
+    const outcomes = outcomesCounter()
     if ((process.env["DAGNATS_EVALUATOR"] ?? "").toLowerCase() === "off") {
       return { endpoints, started: ["evaluator off (DAGNATS_EVALUATOR=off): this serve starts no runs"] }
     }
@@ -36,7 +42,9 @@ export const startEvaluator = (ctx: ServeContext): Effect.Effect<Component, neve
         ),
     }
     yield* runEvaluatorLoop(ctx.handles, deps, {
-      onOutcomes: () => undefined,
+      onOutcomes: (records) => {
+        for (const r of records) outcomes.inc({ outcome: r.outcome === "skipped" ? `skipped_${r.reason ?? ""}` : r.outcome })
+      },
       onRetry: (event, error) => ctx.log.warn(`evaluating ${event.subject} #${event.seq} failed, will retry: ${error}`),
     })
     return { endpoints, started: [`evaluator consuming EVENTS (durable ${consumer === "created" ? "created" : "resumed"})`] }

@@ -3,7 +3,7 @@
 import { Effect, Schema } from "effect"
 import type { KV } from "@nats-io/kv"
 import type { JetStreamClient } from "@nats-io/jetstream"
-import { InvalidInput, NotFound } from "../domain/errors.js"
+import { InvalidInput } from "../domain/errors.js"
 import { freshRequestId, runIdFor } from "../domain/run-id.js"
 import { listenSubject, Name } from "../domain/trigger.js"
 import { subjectMatches, isValidSubjectLiteral } from "../domain/subjects.js"
@@ -12,7 +12,7 @@ import type { RunStarterShape } from "../runs/starter.js"
 import { getRun, listRuns } from "../runs/query.js"
 import { readHistory } from "../evaluator/history.js"
 import type { TriggerStoreShape } from "../triggers/store.js"
-import { endpoint, NameRequest, type Endpoint } from "./endpoint.js"
+import { endpoint, type Endpoint } from "./endpoint.js"
 
 /** Default and largest page sizes: a terminal screen by default, bounded so replies stay small. */
 const DEFAULT_LIMIT = 20
@@ -95,4 +95,3 @@ export const runEndpoints = (d: RunDeps): ReadonlyArray<Endpoint> => [
   ),
 ]
 
-export { NameRequest, NotFound }

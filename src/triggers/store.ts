@@ -121,4 +121,3 @@ export const make = (kv: KV): TriggerStoreShape => {
 }
 
 export const layer = (kv: KV) => Layer.succeed(TriggerStore, make(kv))
-export { Conflict }

@@ -98,3 +98,12 @@ describe("schemes and runs - one delivery id, two triggers", () => {
     }
   })
 })
+
+describe("schemes and runs - metrics", () => {
+  it("schemes and runs - /metrics counts every fired outcome of this file's runs (7 schemes, 1 Slack form, 2 fan-out)", async () => {
+    await raw.settled()
+    const metrics = await send(`${serve.baseUrl}/metrics`, { method: "GET" })
+    expect(metrics.status).toBe(200)
+    expect(metrics.text).toMatch(/^dagnats_trigger_outcomes_total\{outcome="fired"\} 10$/m)
+  })
+})
