@@ -79,7 +79,7 @@ const setup = async () => {
   }
 }
 
-/** Every run record in KV `runs`. */
+/** Every run record in KV `dagnats_runs`. */
 const readRuns = async (js) => {
   const kv = await new Kvm(js).open(Buckets.runs)
   const out = []

@@ -140,7 +140,7 @@ export const TriggerPatch = Schema.Struct({
   type: Schema.optionalKey(TriggerType),
 })
 
-/** What is stored in KV `triggers`: the definition plus fields the service maintains. */
+/** What is stored in KV `dagnats_triggers`: the definition plus fields the service maintains. */
 export const StoredTrigger = Schema.Struct({
   ...definitionFields,
   created_at: Schema.String,

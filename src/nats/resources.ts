@@ -58,12 +58,21 @@ export const streamSpecs = (o: ResourceOptions): ReadonlyArray<StreamSpec> => [
     num_replicas: o.replicas,
   },
   {
-    name: Streams.sleepTimers,
-    subjects: [Subjects.sleepAll],
+    name: Streams.timers,
+    subjects: [Subjects.timersAll],
     retention: RetentionPolicy.Workqueue,
     storage: StorageType.File,
     discard: DiscardPolicy.Old,
     duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+    num_replicas: o.replicas,
+  },
+  {
+    name: Streams.dead,
+    subjects: [Subjects.deadAll],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    // Dead letters wait for an operator to look at them; as long as the events they came from.
+    max_age: nanos(EVENTS_MAX_AGE_MS),
     num_replicas: o.replicas,
   },
 ]

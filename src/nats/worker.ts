@@ -13,7 +13,7 @@ export interface DurableSpec {
   readonly ackWaitMs: number
   readonly maxAckPending: number
   readonly maxInFlight: number
-  /** `new` for EVENTS (SPEC §6); a work-queue stream such as SLEEP_TIMERS requires `all`. */
+  /** `new` for EVENTS (SPEC §6); a work-queue stream such as DAGNATS_TIMERS requires `all`. */
   readonly deliverAll?: boolean
 }
 

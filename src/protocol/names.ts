@@ -5,14 +5,25 @@ export const Streams = {
   events: "EVENTS",
   workflowHistory: "WORKFLOW_HISTORY",
   triggerHistory: "TRIGGER_HISTORY",
-  sleepTimers: "SLEEP_TIMERS",
+  /** dagnats' own durable timers; never the engine's SLEEP_TIMERS. */
+  timers: "DAGNATS_TIMERS",
+  /** Events that failed evaluation too often. */
+  dead: "DAGNATS_DEAD",
 } as const
 
+// The DagNats engine shares the account and owns the unprefixed names (`triggers`, `debounce_state`, …):
+// every bucket of ours carries the `dagnats_` prefix so neither side can overwrite the other's records.
 export const Buckets = {
-  triggers: "triggers",
-  runs: "runs",
-  debounceState: "debounce_state",
-  batchState: "batch_state",
+  triggers: "dagnats_triggers",
+  runs: "dagnats_runs",
+  debounceState: "dagnats_debounce",
+  batchState: "dagnats_batch",
+} as const
+
+/** Names a 0.x dagnats used before it moved into its own namespace; serve only looks for them to warn. */
+export const LegacyNames = {
+  buckets: ["triggers", "runs", "debounce_state", "batch_state"],
+  timerStream: "SLEEP_TIMERS",
 } as const
 
 export const Consumers = {
@@ -27,8 +38,10 @@ export const Subjects = {
   historyAll: "history.>",
   triggerFire: (name: string) => `trigger.fire.${name}`,
   triggerFireAll: "trigger.fire.>",
-  sleep: (kind: string, id: string) => `sleep.${kind}.${id}`,
-  sleepAll: "sleep.>",
+  timer: (kind: string, id: string) => `dagnats.timers.${kind}.${id}`,
+  timersAll: "dagnats.timers.>",
+  dead: (seq: number) => `dagnats.dead.${seq}`,
+  deadAll: "dagnats.dead.>",
 } as const
 
 export const Service = {

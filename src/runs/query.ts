@@ -1,4 +1,4 @@
-// Reading runs back from KV `runs` for `run get` and `run list`. Values are decoded defensively:
+// Reading runs back from KV `dagnats_runs` for `run get` and `run list`. Values are decoded defensively:
 // a record someone else wrote that does not parse is skipped by list and reported by get.
 import { Effect, Schema } from "effect"
 import type { KV } from "@nats-io/kv"

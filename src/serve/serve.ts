@@ -11,6 +11,7 @@ import * as TriggerTable from "../triggers/table.js"
 import { startService } from "../service/server.js"
 import { triggerEndpoints } from "../service/triggers.js"
 import { VERSION } from "../version.js"
+import { Buckets, Streams } from "../protocol/names.js"
 import { openWindowCounts } from "../windows/status.js"
 import { extensions } from "./extensions.js"
 
@@ -55,7 +56,7 @@ export const serve = (settings: ServeSettings, flags: ConnectionFlags, env: Env)
         )
       }
       const buckets = yield* ensureResources(handles, { replicas: settings.replicas })
-      yield* Effect.log("resources ready: streams EVENTS, WORKFLOW_HISTORY, TRIGGER_HISTORY, SLEEP_TIMERS; buckets triggers, runs, debounce_state, batch_state")
+      yield* Effect.log(`resources ready: streams ${Object.values(Streams).join(", ")}; buckets ${Object.values(Buckets).join(", ")}`)
       // Components log from callbacks outside any fiber; run those lines in serve's own context so
       // they get serve's logger and level, not Effect's default format on stdout.
       const runtime = yield* Effect.context<never>()

@@ -1,4 +1,4 @@
-// Trigger definitions in KV `triggers`: create-only writes, revision-checked updates, and decoding
+// Trigger definitions in KV `dagnats_triggers`: create-only writes, revision-checked updates, and decoding
 // of whatever is stored (an operator may have put anything there with `nats kv put`).
 import { Context, Effect, Layer, Schema } from "effect"
 import type { KV } from "@nats-io/kv"

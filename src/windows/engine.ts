@@ -1,5 +1,5 @@
-// Debounce windows and batches on NATS (SPEC §6): state in KV `debounce_state` / `batch_state`
-// written only with revision checks, timers on SLEEP_TIMERS, and firing through the run starter.
+// Debounce windows and batches on NATS (SPEC §6): state in KV `dagnats_debounce` / `dagnats_batch`
+// written only with revision checks, timers on DAGNATS_TIMERS, and firing through the run starter.
 // The decisions are the pure steps of domain/windows.ts; this file reads, writes and retries.
 import { Effect } from "effect"
 import type { KV, KvEntry } from "@nats-io/kv"
@@ -101,7 +101,7 @@ export const makeWindowEngine = (d: WindowDeps) => {
       const timer: TimerMessage = { kind: state.kind, key, id: state.id, due_at: state.due_at }
       const h = natsHeaders()
       h.set("Content-Type", "application/json")
-      return d.js.publish(Subjects.sleep(state.kind, key), encoder.encode(JSON.stringify(timer)), { msgID: `${state.kind}.${state.id}`, headers: h })
+      return d.js.publish(Subjects.timer(state.kind, key), encoder.encode(JSON.stringify(timer)), { msgID: `${state.kind}.${state.id}`, headers: h })
     })
 
   const payloadAt = (seq: number) =>

@@ -1,4 +1,4 @@
-// The timer worker on SLEEP_TIMERS (SPEC §3, §6): one durable consumer shared by every serve. A
+// The timer worker on DAGNATS_TIMERS (SPEC §3, §6): one durable consumer shared by every serve. A
 // timer that is not due yet is NAKed with the remaining delay, so JetStream itself holds it durably
 // and hands it back at the due time (no per-message TTL, which nats-server 2.9 ignores).
 import { Effect, Schema } from "effect"
@@ -9,9 +9,9 @@ import { ensureDurable, runWorker, type DurableSpec, type Verdict } from "../nat
 import type { WindowEngine } from "./engine.js"
 
 export const timerSpec: DurableSpec = {
-  stream: Streams.sleepTimers,
+  stream: Streams.timers,
   name: Consumers.timers,
-  filterSubject: Subjects.sleepAll,
+  filterSubject: Subjects.timersAll,
   ackWaitMs: 30_000,
   // A timer waiting for its due time stays pending on the consumer: this bounds open windows.
   maxAckPending: 100_000,

@@ -38,7 +38,7 @@ export const openRawNats = async (url: string): Promise<RawNats> => {
   const nc = await connect({ servers: url })
   const js = jetstream(nc)
   const jsm = await jetstreamManager(nc)
-  const runs = () => new Kvm(js).open("runs")
+  const runs = () => new Kvm(js).open("dagnats_runs")
 
   const request = async <T>(subject: string, body: unknown): Promise<T> => {
     const reply = await nc.request(subject, encoder.encode(JSON.stringify(body)), { timeout: 20_000 })

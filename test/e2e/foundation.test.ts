@@ -92,18 +92,20 @@ describe("resources (SPEC §3)", () => {
     expect(config.duplicate_window).toBe(nanos(120_000))
   })
 
-  test("serve - WORKFLOW_HISTORY, TRIGGER_HISTORY and SLEEP_TIMERS exist with their subjects and retention", async () => {
+  test("serve - WORKFLOW_HISTORY, TRIGGER_HISTORY, DAGNATS_TIMERS and DAGNATS_DEAD exist with their subjects and retention", async () => {
     const history = (await jsm.streams.info("WORKFLOW_HISTORY")).config
     expect([history.subjects, history.retention, history.storage]).toEqual([["history.>"], RetentionPolicy.Limits, StorageType.File])
     const fires = (await jsm.streams.info("TRIGGER_HISTORY")).config
     expect([fires.subjects, fires.retention, fires.storage]).toEqual([["trigger.fire.>"], RetentionPolicy.Limits, StorageType.File])
-    const timers = (await jsm.streams.info("SLEEP_TIMERS")).config
-    expect([timers.subjects, timers.retention, timers.storage]).toEqual([["sleep.>"], RetentionPolicy.Workqueue, StorageType.File])
+    const timers = (await jsm.streams.info("DAGNATS_TIMERS")).config
+    expect([timers.subjects, timers.retention, timers.storage]).toEqual([["dagnats.timers.>"], RetentionPolicy.Workqueue, StorageType.File])
+    const dead = (await jsm.streams.info("DAGNATS_DEAD")).config
+    expect([dead.subjects, dead.retention, dead.storage]).toEqual([["dagnats.dead.>"], RetentionPolicy.Limits, StorageType.File])
   })
 
-  test("serve - the buckets triggers, runs, debounce_state and batch_state exist", async () => {
+  test("serve - the buckets dagnats_triggers, dagnats_runs, dagnats_debounce and dagnats_batch exist", async () => {
     const kvm = new Kvm(jetstream(nc))
-    for (const bucket of ["triggers", "runs", "debounce_state", "batch_state"]) {
+    for (const bucket of ["dagnats_triggers", "dagnats_runs", "dagnats_debounce", "dagnats_batch"]) {
       const status = await (await kvm.open(bucket)).status()
       expect(status.bucket).toBe(bucket)
       expect(status.streamInfo.config.subjects).toEqual([`$KV.${bucket}.>`])
@@ -331,7 +333,7 @@ describe("secrets never appear in any output", () => {
     expect(JSON.parse(created[1]!.stdout)).not.toHaveProperty("secrets")
 
     // What the service stored (read straight from KV: no read path of the service returns it).
-    const kv = await new Kvm(jetstream(nc)).open("triggers")
+    const kv = await new Kvm(jetstream(nc)).open("dagnats_triggers")
     const stored = async (name: string) => ((await kv.get(name))!.json() as { secrets: Array<string> }).secrets
     expect(await stored("sec-flag")).toEqual([S1])
     expect(await stored("sec-file")).toEqual([S2])
@@ -587,7 +589,7 @@ describe("several serve processes", () => {
   let created: Map<string, number>
 
   beforeAll(async () => {
-    created = new Map((await Promise.all(["EVENTS", "WORKFLOW_HISTORY", "TRIGGER_HISTORY", "SLEEP_TIMERS", "KV_triggers"].map((s) => jsm.streams.info(s))))
+    created = new Map((await Promise.all(["EVENTS", "WORKFLOW_HISTORY", "TRIGGER_HISTORY", "DAGNATS_TIMERS", "DAGNATS_DEAD", "KV_dagnats_triggers"].map((s) => jsm.streams.info(s))))
       .map((i: StreamInfo) => [i.config.name, Date.parse(i.created)]))
     second = await startServe({ natsUrl: nats.url })
   })

@@ -32,7 +32,7 @@ export interface WindowsNats {
   readonly settled: (timeoutMs?: number) => Promise<void>
   /**
    * Resolves once nothing more can happen for the trigger: the evaluator has acknowledged every
-   * event, no window or batch of it is open and no timer is left on SLEEP_TIMERS.
+   * event, no window or batch of it is open and no timer is left on DAGNATS_TIMERS.
    */
   readonly quiet: (trigger: string, timeoutMs?: number) => Promise<void>
   readonly close: () => Promise<void>
@@ -51,7 +51,7 @@ export const openWindowsNats = async (url: string): Promise<WindowsNats> => {
   }
 
   const allRuns = async () => {
-    const kv = await kvm.open("runs")
+    const kv = await kvm.open("dagnats_runs")
     const out: Array<Json> = []
     if ((await kv.status()).values === 0) return out
     const iter = await kv.watch()
@@ -83,7 +83,7 @@ export const openWindowsNats = async (url: string): Promise<WindowsNats> => {
 
   const openWindows = async (trigger: string) => {
     let n = 0
-    for (const bucket of ["debounce_state", "batch_state"]) {
+    for (const bucket of ["dagnats_debounce", "dagnats_batch"]) {
       // `*` is one token: window keys are `{trigger}.{key}`, done state is `{trigger}.{key}.done`.
       for await (const _ of await (await kvm.open(bucket)).keys(`${trigger}.*`)) n++
     }
@@ -92,7 +92,7 @@ export const openWindowsNats = async (url: string): Promise<WindowsNats> => {
 
   /** Timers left on SLEEP_TIMERS for the trigger's windows (subjects `sleep.{kind}.{trigger}.{key}`). */
   const timersOf = async (trigger: string) => {
-    const info = await jsm.streams.info("SLEEP_TIMERS", { subjects_filter: `sleep.*.${trigger}.*` })
+    const info = await jsm.streams.info("DAGNATS_TIMERS", { subjects_filter: `dagnats.timers.*.${trigger}.*` })
     return Object.values(info.state.subjects ?? {}).reduce((n, c) => n + c, 0)
   }
 
