@@ -1,5 +1,7 @@
-// The record of one trigger evaluation on `trigger.fire.{name}` (SPEC §6). Pure builders, so every
-// outcome has the same shape wherever it is produced.
+// The record of one trigger evaluation on `trigger.fire.{name}`. Pure builders, so every outcome has
+// the same shape wherever it is produced. Besides dagnats' own fields each record carries the DagNats
+// engine's TriggerFire fields (trigger_id, workflow_id, run_id, source, fired_at, skipped,
+// skip_reason), so the engine's `trigger history` reads our records as real fires.
 
 export type SkipReason = "filtered" | "disabled" | "debounced" | "batched" | "duplicate"
 
@@ -13,6 +15,13 @@ export interface FireRecord {
   readonly count?: number
   readonly event: { readonly subject: string; readonly seq: number }
   readonly at: string
+  /** The engine's TriggerFire view of the same record. */
+  readonly trigger_id: string
+  readonly workflow_id: string
+  readonly source: string
+  readonly fired_at: string
+  readonly skipped: boolean
+  readonly skip_reason?: string
 }
 
 export interface EvaluatedEvent {
@@ -23,8 +32,28 @@ export interface EvaluatedEvent {
 type Base = { readonly trigger: string; readonly workflow: string; readonly event: EvaluatedEvent; readonly at?: string }
 
 const base = (b: Base) => ({ trigger: b.trigger, workflow: b.workflow, event: { subject: b.event.subject, seq: b.event.seq } })
-const at = (b: Base) => b.at ?? new Date().toISOString()
 
-export const fired = (b: Base, runId: string, count: number): FireRecord => ({ ...base(b), outcome: "fired", run_id: runId, count, at: at(b) })
-export const skipped = (b: Base, reason: SkipReason): FireRecord => ({ ...base(b), outcome: "skipped", reason, at: at(b) })
-export const failed = (b: Base, error: string): FireRecord => ({ ...base(b), outcome: "error", error, at: at(b) })
+/** The engine's fields; an error started no run, so to the engine it is a skip with the message. */
+const engine = (b: Base, at: string, skip: string | undefined) => ({
+  trigger_id: b.trigger,
+  workflow_id: b.workflow,
+  source: b.trigger,
+  fired_at: at,
+  skipped: skip !== undefined,
+  ...(skip !== undefined ? { skip_reason: skip } : {}),
+})
+
+const atOf = (b: Base) => b.at ?? new Date().toISOString()
+
+export const fired = (b: Base, runId: string, count: number): FireRecord => {
+  const at = atOf(b)
+  return { ...base(b), outcome: "fired", run_id: runId, count, at, ...engine(b, at, undefined) }
+}
+export const skipped = (b: Base, reason: SkipReason): FireRecord => {
+  const at = atOf(b)
+  return { ...base(b), outcome: "skipped", reason, at, ...engine(b, at, reason) }
+}
+export const failed = (b: Base, error: string): FireRecord => {
+  const at = atOf(b)
+  return { ...base(b), outcome: "error", error, at, ...engine(b, at, `error: ${error}`) }
+}

@@ -10,6 +10,7 @@ import type { Unavailable } from "../domain/errors.js"
 import type { HeaderLookup } from "../domain/filters.js"
 import type { RunStarterShape } from "../runs/starter.js"
 import type { Matcher } from "./matcher.js"
+import { Headers } from "../protocol/names.js"
 
 export interface InboundEvent {
   readonly subject: string
@@ -43,6 +44,11 @@ export interface EvaluateDeps {
   readonly debounce: WindowHandler
   readonly batch: WindowHandler
   readonly lookupRunSeq: (runId: string) => Effect.Effect<number | undefined, Unavailable>
+}
+
+const traceOf = (e: InboundEvent) => {
+  const tp = e.header(Headers.traceparent)
+  return tp !== undefined ? { traceParent: tp } : {}
 }
 
 const sourceOf = (t: StoredTrigger): "webhook" | "event" => (t.type === "webhook" ? "webhook" : "event")
@@ -89,6 +95,8 @@ export const evaluateEvent = (deps: EvaluateDeps, event: InboundEvent): Effect.E
         triggerName: trigger.name,
         event: { subject: event.subject, seq: event.seq, delivery_id: event.deliveryId ?? null },
         count: 1,
+        // The publisher's (or ingest's) trace continues into the run; the starter makes a new one without.
+        ...traceOf(event),
       })
       // A run that existed already: a redelivery of this very event still reports it as fired; the
       // same delivery sent again later (a new stream message) is reported as a duplicate.

@@ -1,6 +1,9 @@
 // Which inbound request headers travel with a stored webhook event (SPEC §5): the ones useful for
-// filtering, under the names the client sent. Pure, so the rule is testable without a server.
+// filtering, under the names the client sent, plus the W3C trace context the run will continue.
+// Pure (the random source of a new trace is a parameter), so the rule is testable without a server.
 import { allSignatureHeaders } from "../domain/signatures/index.js"
+import { newTraceParent, parseTraceParent, formatTraceParent } from "../domain/traceparent.js"
+import { Headers } from "../protocol/names.js"
 
 /**
  * Lowercase names never stored. Hop-by-hop and framing headers describe one HTTP hop, not the
@@ -25,6 +28,9 @@ const NEVER_STORED: ReadonlySet<string> = new Set([
   "dagnats-trigger",
   "dagnats-delivery-id",
   "x-gitlab-token",
+  // Trace context is validated and written by headersToStore itself (one valid traceparent always).
+  Headers.traceparent,
+  Headers.tracestate,
   ...allSignatureHeaders,
 ])
 
@@ -39,7 +45,7 @@ const NATS_PREFIX = "nats-"
  * in the client's case, repeated headers kept as separate entries). Headers named in the request's
  * own `Connection` header are hop-by-hop too (RFC 9110 §7.6.1) and are dropped.
  */
-export const headersToStore = (rawHeaders: ReadonlyArray<string>): Array<readonly [string, string]> => {
+export const forwardedHeaders = (rawHeaders: ReadonlyArray<string>): Array<readonly [string, string]> => {
   let perRequest: Set<string> | undefined
   for (let i = 0; i < rawHeaders.length; i += 2) {
     if (rawHeaders[i]!.toLowerCase() === "connection") {
@@ -54,4 +60,30 @@ export const headersToStore = (rawHeaders: ReadonlyArray<string>): Array<readonl
     kept.push([name, rawHeaders[i + 1]!])
   }
   return kept
+}
+
+const lastValue = (rawHeaders: ReadonlyArray<string>, lower: string): string | undefined => {
+  let value: string | undefined
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === lower) value = rawHeaders[i + 1]
+  return value
+}
+
+/**
+ * The headers of the stored event: the forwarded ones plus exactly one `traceparent`, the client's
+ * when it is valid (with its `tracestate`), else a new trace, so the run always continues a trace.
+ * A traceparent sent more than once is invalid (W3C Trace Context), so it starts a new trace too.
+ */
+export const headersToStore = (
+  rawHeaders: ReadonlyArray<string>,
+  random?: (n: number) => Uint8Array,
+): Array<readonly [string, string]> => {
+  const sent = rawHeaders.filter((h, i) => i % 2 === 0 && h.toLowerCase() === Headers.traceparent).length
+  const parsed = sent === 1 ? parseTraceParent(lastValue(rawHeaders, Headers.traceparent)) : undefined
+  const trace: Array<readonly [string, string]> =
+    parsed === undefined
+      ? [[Headers.traceparent, newTraceParent(random)]]
+      : [[Headers.traceparent, formatTraceParent(parsed)]]
+  const state = parsed !== undefined ? lastValue(rawHeaders, Headers.tracestate) : undefined
+  if (state !== undefined && state !== "") trace.push([Headers.tracestate, state])
+  return [...forwardedHeaders(rawHeaders), ...trace]
 }

@@ -29,7 +29,19 @@ export const LegacyNames = {
 export const Consumers = {
   evaluator: "dagnats-evaluator",
   timers: "dagnats-timers",
+  /** Folds run lifecycle events from WORKFLOW_HISTORY into dagnats' run records. */
+  outcomes: "dagnats-outcomes",
 } as const
+
+/** Names the DagNats engine owns that dagnats reads but never creates or writes. */
+export const EngineNames = {
+  /** The engine's workflow registry: a run of a workflow not registered here fails at once. */
+  workflowDefs: "workflow_defs",
+} as const
+
+/** The stream behind a KV bucket, and the subject of one key in it (JetStream's KV layout). */
+export const kvStream = (bucket: string): string => `KV_${bucket}`
+export const kvKeySubject = (bucket: string, key: string): string => `$KV.${bucket}.${key}`
 
 export const Subjects = {
   eventsAll: "event.>",
@@ -65,4 +77,7 @@ export const Headers = {
   deliveryId: "Dagnats-Delivery-Id",
   msgId: "Nats-Msg-Id",
   contentType: "Content-Type",
+  /** W3C trace context, carried on stored events and on `workflow.started`. */
+  traceparent: "traceparent",
+  tracestate: "tracestate",
 } as const

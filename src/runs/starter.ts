@@ -1,13 +1,15 @@
 // Starting a run exactly once (SPEC §6): the run record is created in KV `dagnats_runs` with create-only
 // semantics, then `workflow.started` is published on `history.{run_id}` with a Nats-Msg-Id. A replay
 // finds the record and publishes the event only if history does not have it yet, so a crash
-// between the two steps heals and a late replay never duplicates.
+// between the two steps heals and a late replay never duplicates. The event carries the run's trace
+// context (the inbound event's traceparent, or a new trace) so the engine continues that trace.
 import { Context, Effect } from "effect"
 import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream"
 import type { KV } from "@nats-io/kv"
 import { headers as natsHeaders } from "@nats-io/nats-core"
-import { Streams, Subjects } from "../protocol/names.js"
+import { Headers, Streams, Subjects } from "../protocol/names.js"
 import { runRecord, workflowStarted, type RunSpec } from "../domain/workflow-started.js"
+import { continueOrStart } from "../domain/traceparent.js"
 import { isRevisionMismatch, toUnavailable } from "../nats/errors.js"
 import type { Unavailable } from "../domain/errors.js"
 
@@ -44,8 +46,10 @@ export const make = (runs: KV, js: JetStreamClient, jsm: JetStreamManager): RunS
     Effect.tryPromise({
       try: () => {
         const h = natsHeaders()
-        h.set("Content-Type", "application/json")
-        return js.publish(Subjects.history(spec.runId), encoder.encode(JSON.stringify(workflowStarted(spec, at))), {
+        h.set(Headers.contentType, "application/json")
+        const traceParent = continueOrStart(spec.traceParent)
+        h.set(Headers.traceparent, traceParent)
+        return js.publish(Subjects.history(spec.runId), encoder.encode(JSON.stringify(workflowStarted(spec, at, traceParent))), {
           msgID: `${spec.runId}.workflow.started`,
           headers: h,
         })

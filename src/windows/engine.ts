@@ -6,7 +6,7 @@ import type { KV, KvEntry } from "@nats-io/kv"
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream"
 import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream"
 import { headers as natsHeaders } from "@nats-io/nats-core"
-import { Consumers, Streams, Subjects } from "../protocol/names.js"
+import { Consumers, Headers, Streams, Subjects } from "../protocol/names.js"
 import {
   alreadyFired,
   coverage,
@@ -108,12 +108,12 @@ export const makeWindowEngine = (d: WindowDeps) => {
     tryNats(async () => {
       try {
         const m = await d.jsm.streams.getMessage(Streams.events, { seq })
-        if (m === null) return null
+        if (m === null) return { payload: null, traceParent: undefined }
         const decoded = decodeEventPayload(m.data, m.header.get("Content-Type") || undefined)
-        return decoded.ok ? decoded.payload : null
+        return { payload: decoded.ok ? decoded.payload : null, traceParent: m.header.get(Headers.traceparent) || undefined }
       } catch (e) {
         // Aged out of EVENTS (14 days) or purged by an operator: the run still starts, with null.
-        if (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.NoMessageFound) return null
+        if (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.NoMessageFound) return { payload: null, traceParent: undefined }
         throw e
       }
     })
@@ -133,7 +133,10 @@ export const makeWindowEngine = (d: WindowDeps) => {
         yield* rememberFired(state, key)
         return record
       }
-      const payloads = yield* Effect.forEach(cov.seqs, payloadAt, { concurrency: 32 })
+      const events = yield* Effect.forEach(cov.seqs, payloadAt, { concurrency: 32 })
+      const payloads = events.map((e) => e.payload)
+      // A window's run continues the trace of the event that closed it: the last one it covers.
+      const traceParent = events[events.length - 1]?.traceParent
       const runId = runIdFor(state.trigger, { kind: "window", windowId: state.id })
       yield* d.starter.start({
         runId,
@@ -143,6 +146,7 @@ export const makeWindowEngine = (d: WindowDeps) => {
         triggerName: trigger.name,
         event: { subject: cov.lastSubject, seq: cov.lastSeq, delivery_id: null },
         count: cov.count,
+        traceParent,
       })
       const record = fired(base, runId, cov.count)
       yield* d.record(record)

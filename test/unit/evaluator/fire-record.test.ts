@@ -17,6 +17,11 @@ test("fire record - fired carries run_id and count and nothing else optional", (
     count: 3,
     event: { subject: "event.deploy.api", seq: 7 },
     at,
+    trigger_id: "deploys",
+    workflow_id: "deploy",
+    source: "deploys",
+    fired_at: at,
+    skipped: false,
   })
   expect(JSON.parse(JSON.stringify(r))).toStrictEqual(r)
 })
@@ -29,6 +34,12 @@ test.each(["filtered", "disabled", "debounced", "batched"] as const)("fire recor
     reason,
     event: { subject: "event.deploy.api", seq: 7 },
     at,
+    trigger_id: "deploys",
+    workflow_id: "deploy",
+    source: "deploys",
+    fired_at: at,
+    skipped: true,
+    skip_reason: reason,
   })
 })
 
@@ -40,6 +51,12 @@ test("fire record - error carries the message and no reason or run_id", () => {
     error: "payload is not valid JSON",
     event: { subject: "event.deploy.api", seq: 7 },
     at,
+    trigger_id: "deploys",
+    workflow_id: "deploy",
+    source: "deploys",
+    fired_at: at,
+    skipped: true,
+    skip_reason: "error: payload is not valid JSON",
   })
 })
 

@@ -13,17 +13,27 @@ const spec: RunSpec = {
   count: 1,
 }
 
-test("workflow.started - has exactly type, run_id, timestamp and the payload of trigger, source, workflow_id, timestamp, data", () => {
-  expect(workflowStarted(spec, at)).toStrictEqual({
+const tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+test("workflow.started - has exactly type, run_id, timestamp, trace_parent and the payload of trigger, source, workflow_id, timestamp, data, trace_parent", () => {
+  expect(workflowStarted(spec, at, tp)).toStrictEqual({
     type: "workflow.started",
     run_id: "0123456789abcdef0123456789abcdef",
     timestamp: at,
-    payload: { trigger: "webhook", source: "github-events", workflow_id: "pr-review", timestamp: at, data: { action: "opened" } },
+    trace_parent: tp,
+    payload: {
+      trigger: "webhook",
+      source: "github-events",
+      workflow_id: "pr-review",
+      timestamp: at,
+      data: { action: "opened" },
+      trace_parent: tp,
+    },
   })
 })
 
 test("workflow.started - a manual start without a trigger names the source manual", () => {
-  const e = workflowStarted({ ...spec, source: "manual", triggerName: null, event: null }, at)
+  const e = workflowStarted({ ...spec, source: "manual", triggerName: null, event: null }, at, tp)
   expect(e.payload.trigger).toBe("manual")
   expect(e.payload.source).toBe("manual")
 })

@@ -1,6 +1,7 @@
 // Proves which inbound headers a stored webhook event keeps: filtering headers under the client's names, never credentials, signatures, hop-by-hop or Nats-* headers.
 import { describe, expect, it } from "vitest"
-import { headersToStore } from "../../../src/ingest/headers.js"
+// The forwarding rule; the trace context headersToStore adds is tested in traceparent.test.ts.
+import { forwardedHeaders as headersToStore } from "../../../src/ingest/headers.js"
 import { allSignatureHeaders } from "../../../src/domain/signatures/index.js"
 
 const raw = (...pairs: Array<[string, string]>) => pairs.flat()

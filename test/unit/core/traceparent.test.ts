@@ -1,0 +1,73 @@
+// Proves W3C traceparent handling: valid headers are kept (same trace id), invalid or missing ones start a new valid trace, and stored webhook events always carry exactly one traceparent.
+import { describe, expect, test } from "vitest"
+import { continueOrStart, newTraceParent, parseTraceParent } from "../../../src/domain/traceparent.js"
+import { headersToStore } from "../../../src/ingest/headers.js"
+
+const valid = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+const VALID_SHAPE = /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/
+
+describe("parseTraceParent", () => {
+  test("a version 00 header gives its trace id, span id and flags", () => {
+    expect(parseTraceParent(valid)).toStrictEqual({ traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7", flags: "01" })
+  })
+  test("a future version with extra fields is read by its first four fields", () => {
+    expect(parseTraceParent("cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00-extra")?.traceId).toBe("4bf92f3577b34da6a3ce929d0e0e4736")
+  })
+  test.each([
+    ["missing", undefined],
+    ["empty", ""],
+    ["upper-case hex", valid.toUpperCase()],
+    ["all-zero trace id", "00-00000000000000000000000000000000-00f067aa0ba902b7-01"],
+    ["all-zero span id", "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01"],
+    ["version ff", "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"],
+    ["version 00 with an extra field", `${valid}-x`],
+    ["short trace id", "00-4bf92f3577b34da6a3ce929d0e0e47-00f067aa0ba902b7-01"],
+    ["not a traceparent", "hello"],
+  ])("%s is invalid", (_, header) => {
+    expect(parseTraceParent(header)).toBeUndefined()
+  })
+})
+
+test("newTraceParent - a sampled version 00 header from the random source; an all-zero draw is made non-zero", () => {
+  expect(newTraceParent()).toMatch(VALID_SHAPE)
+  const zeros = newTraceParent((n) => new Uint8Array(n))
+  expect(zeros).toBe("00-00000000000000000000000000000001-0000000000000001-01")
+  expect(parseTraceParent(zeros)).toBeDefined()
+})
+
+test("continueOrStart - keeps a valid header and starts a new trace for an invalid one", () => {
+  expect(continueOrStart(valid)).toBe(valid)
+  const fresh = continueOrStart("garbage")
+  expect(fresh).toMatch(VALID_SHAPE)
+  expect(fresh).not.toContain("garbage")
+})
+
+describe("headersToStore - trace context on the stored webhook event", () => {
+  const traceOf = (h: ReadonlyArray<readonly [string, string]>) => h.filter(([n]) => n === "traceparent" || n === "tracestate")
+
+  test("a valid traceparent and its tracestate are stored as sent", () => {
+    expect(traceOf(headersToStore(["X-A", "1", "Traceparent", valid, "tracestate", "k=v"]))).toStrictEqual([
+      ["traceparent", valid],
+      ["tracestate", "k=v"],
+    ])
+  })
+  test("no traceparent: a new one, and nothing else", () => {
+    const h = headersToStore(["X-A", "1"])
+    expect(h[0]).toStrictEqual(["X-A", "1"])
+    expect(h).toHaveLength(2)
+    expect(h[1]![0]).toBe("traceparent")
+    expect(h[1]![1]).toMatch(VALID_SHAPE)
+  })
+  test("an invalid traceparent is replaced and its tracestate dropped", () => {
+    const t = traceOf(headersToStore(["traceparent", "00-bad", "tracestate", "k=v"]))
+    expect(t).toHaveLength(1)
+    expect(t[0]![1]).toMatch(VALID_SHAPE)
+  })
+  test("two traceparent headers are invalid: one new trace is stored", () => {
+    const other = "00-11111111111111111111111111111111-2222222222222222-01"
+    const t = traceOf(headersToStore(["traceparent", valid, "traceparent", other]))
+    expect(t).toHaveLength(1)
+    expect(t[0]![1]).not.toBe(valid)
+    expect(t[0]![1]).not.toBe(other)
+  })
+})
