@@ -1,12 +1,14 @@
 // Trigger history on TRIGGER_HISTORY (SPEC §6): one record per evaluation outcome on
 // `trigger.fire.{name}`, deduplicated per trigger and event so a redelivery does not repeat it,
-// and read back newest first for `trigger history`.
+// and read back newest first for `trigger history`, each fire with its run's current status.
 import { Effect } from "effect"
 import { DeliverPolicy, type JetStreamClient } from "@nats-io/jetstream"
 import { headers as natsHeaders } from "@nats-io/nats-core"
 import { Streams, Subjects } from "../protocol/names.js"
 import type { FireRecord } from "../domain/fire-record.js"
 import { toUnavailable } from "../nats/errors.js"
+import type { KV } from "@nats-io/kv"
+import { getRun } from "../runs/query.js"
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
@@ -57,3 +59,24 @@ export const readHistory = (js: JetStreamClient, name: string, limit: number) =>
     },
     catch: toUnavailable,
   })
+
+/** Run lookups at once while adding statuses to a history page: bounded, pages are up to 1,000. */
+const STATUS_LOOKUPS = 16
+
+/**
+ * Each fired record with the current status of its run as `run_status` (the run record is the
+ * truth; the history record is written once). A run whose record is gone gets no status.
+ */
+export const withRunStatus = (runs: KV, fires: ReadonlyArray<unknown>) =>
+  Effect.forEach(
+    fires,
+    (f) => {
+      const runId = typeof f === "object" && f !== null ? (f as { run_id?: unknown }).run_id : undefined
+      if (typeof runId !== "string") return Effect.succeed(f)
+      return getRun(runs, runId).pipe(
+        Effect.map((r) => ({ ...(f as object), run_status: r.status })),
+        Effect.catchTag("NotFound", () => Effect.succeed(f)),
+      )
+    },
+    { concurrency: STATUS_LOOKUPS },
+  )

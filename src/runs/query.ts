@@ -16,6 +16,10 @@ const RunRecordSchema = Schema.Struct({
   trigger: Schema.Struct({ name: Schema.NullOr(Schema.String), type: Schema.String }),
   event: Schema.NullOr(Schema.Struct({ subject: Schema.String, seq: Schema.Number, delivery_id: Schema.NullOr(Schema.String) })),
   created_at: Schema.String,
+  // Set by the run outcomes consumer once the engine reports progress.
+  updated_at: Schema.optionalKey(Schema.String),
+  finished_at: Schema.optionalKey(Schema.String),
+  error: Schema.optionalKey(Schema.String),
 })
 const decodeRecord = Schema.decodeUnknownOption(RunRecordSchema)
 

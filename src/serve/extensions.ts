@@ -1,10 +1,12 @@
-// The components serve runs beside the trigger service: the HTTP listener and the evaluator.
+// The components serve runs beside the trigger service: the HTTP listener, the evaluator and the
+// run outcomes consumer.
 // Each returns its micro endpoints and the log lines that say it started.
 import { Effect, type Scope } from "effect"
 import type { Endpoint } from "../service/endpoint.js"
 import type { ServeContext } from "./serve.js"
 import { startIngest } from "../ingest/start.js"
 import { startEvaluator } from "../evaluator/start.js"
+import { startOutcomes } from "../outcomes/start.js"
 
 export interface Component {
   readonly endpoints: ReadonlyArray<Endpoint>
@@ -13,6 +15,6 @@ export interface Component {
 
 export const extensions = (ctx: ServeContext): Effect.Effect<Component, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const parts = [yield* startEvaluator(ctx), yield* startIngest(ctx)]
+    const parts = [yield* startEvaluator(ctx), yield* startOutcomes(ctx), yield* startIngest(ctx)]
     return { endpoints: parts.flatMap((p) => p.endpoints), started: parts.flatMap((p) => p.started) }
   })

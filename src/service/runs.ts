@@ -10,7 +10,7 @@ import { subjectMatches, isValidSubjectLiteral } from "../domain/subjects.js"
 import { compileFilters } from "../domain/filters.js"
 import type { RunStarterShape } from "../runs/starter.js"
 import { getRun, listRuns } from "../runs/query.js"
-import { readHistory } from "../evaluator/history.js"
+import { readHistory, withRunStatus } from "../evaluator/history.js"
 import type { TriggerStoreShape } from "../triggers/store.js"
 import { endpoint, type Endpoint } from "./endpoint.js"
 
@@ -73,7 +73,7 @@ export const runEndpoints = (d: RunDeps): ReadonlyArray<Endpoint> => [
   endpoint("triggers", "history", HistoryRequest, (r) =>
     Effect.gen(function* () {
       yield* d.store.get(r.name)
-      return { fires: yield* readHistory(d.js, r.name, r.limit ?? DEFAULT_LIMIT) }
+      return { fires: yield* withRunStatus(d.runs, yield* readHistory(d.js, r.name, r.limit ?? DEFAULT_LIMIT)) }
     }),
   ),
   endpoint("triggers", "test", TestRequest, (r) =>

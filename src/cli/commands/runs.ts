@@ -1,4 +1,4 @@
-// `dagnats run …`, `dagnats event publish` and `dagnats trigger fire|history|test` (SPEC §8).
+// `dagnats run …`, `dagnats event publish` and `dagnats trigger fire|history|test`.
 import { readFileSync } from "node:fs"
 import { Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
@@ -9,6 +9,9 @@ import { isValidSubjectLiteral, isWithinEvents } from "../../domain/subjects.js"
 import type { RunRecord } from "../../domain/workflow-started.js"
 import type { FireRecord } from "../../domain/fire-record.js"
 import { callAndPrint, withNats } from "../shared.js"
+import { request } from "../client.js"
+import { parseDurationMs } from "../../domain/duration.js"
+import { isFinal } from "../../domain/run-status.js"
 import { printJson, printLine, printRecord, printTable } from "../output.js"
 import { CliExit, ExitCode, usageError } from "../exit.js"
 
@@ -71,19 +74,63 @@ const runList = Command.make(
     }),
 ).pipe(Command.withDescription("list runs, newest first"))
 
-const runGet = Command.make("get", { id: Argument.String("id") }, ({ id }) =>
-  callAndPrint<RunRecord>(endpointSubject("runs", "get"), { run_id: id }, (r) =>
-    printRecord([
-      ["run id", r.run_id],
-      ["workflow", r.workflow],
-      ["status", r.status],
-      ["trigger", `${r.trigger.name ?? "-"} (${r.trigger.type})`],
-      ["event", r.event === null ? "-" : `${r.event.subject} #${r.event.seq}${r.event.delivery_id !== null ? ` delivery ${r.event.delivery_id}` : ""}`],
-      ["created", r.created_at],
-      ["input", JSON.stringify(r.input)],
-    ]),
-  ),
-).pipe(Command.withDescription("show one run record"))
+const describeRun = (r: RunRecord): ReadonlyArray<readonly [string, string]> => [
+  ["run id", r.run_id],
+  ["workflow", r.workflow],
+  ["status", r.status],
+  ...(r.error !== undefined ? ([["error", r.error]] as const) : []),
+  ["trigger", `${r.trigger.name ?? "-"} (${r.trigger.type})`],
+  ["event", r.event === null ? "-" : `${r.event.subject} #${r.event.seq}${r.event.delivery_id !== null ? ` delivery ${r.event.delivery_id}` : ""}`],
+  ["created", r.created_at],
+  ...(r.updated_at !== undefined ? ([["updated", r.updated_at]] as const) : []),
+  ...(r.finished_at !== undefined ? ([["finished", r.finished_at]] as const) : []),
+  ["input", JSON.stringify(r.input)],
+]
+
+/** How often `run get --wait` asks again: status changes arrive within a second of the engine's event. */
+const WAIT_POLL_MS = 500
+const DEFAULT_WAIT = "5m"
+
+/**
+ * `--wait` polls runs.get until the run is completed, failed or cancelled (a poll, not a watch: the
+ * CLI only talks to the micro service). Exit 0 completed, 1 failed or cancelled, 3 on timeout.
+ */
+const waitForFinal = (id: string, timeoutText: string) =>
+  withNats((nc, shared) =>
+    Effect.gen(function* () {
+      const timeoutMs = parseDurationMs(timeoutText)
+      if (timeoutMs === undefined || timeoutMs <= 0) return yield* usageError(`--timeout: must be a duration such as 30s or 5m (got "${timeoutText}")`)
+      const deadline = Date.now() + timeoutMs
+      while (true) {
+        const r = (yield* request(nc, endpointSubject("runs", "get"), { run_id: id })) as RunRecord
+        if (isFinal(r.status)) {
+          if (shared.json) printJson(r)
+          else printRecord(describeRun(r))
+          if (r.status === "completed") return
+          return yield* new CliExit({ code: ExitCode.refused, message: `run ${id} ${r.status}${r.error !== undefined ? `: ${r.error}` : ""}` })
+        }
+        if (Date.now() + WAIT_POLL_MS > deadline) {
+          return yield* new CliExit({ code: ExitCode.unreachable, message: `run ${id} is still ${r.status} after ${timeoutText}` })
+        }
+        yield* Effect.sleep(WAIT_POLL_MS)
+      }
+    }),
+  )
+
+const runGet = Command.make(
+  "get",
+  {
+    id: Argument.String("id"),
+    wait: Flag.Boolean("wait").pipe(Flag.withoutNegation, Flag.withDescription("block until the run is completed, failed or cancelled"), Flag.withDefault(false)),
+    timeout: Flag.String("timeout").pipe(Flag.withDescription(`with --wait: give up after this long (default ${DEFAULT_WAIT}), exit 3`), Flag.optional),
+  },
+  ({ id, wait, timeout }) =>
+    wait
+      ? waitForFinal(id, Option.getOrElse(timeout, () => DEFAULT_WAIT))
+      : Option.isSome(timeout)
+        ? Effect.fail(usageError("--timeout: only with --wait"))
+        : callAndPrint<RunRecord>(endpointSubject("runs", "get"), { run_id: id }, (r) => printRecord(describeRun(r))),
+).pipe(Command.withDescription("show one run record; --wait blocks until it is completed, failed or cancelled"))
 
 export const runCommand: AnyCommand = Command.make("run").pipe(
   Command.withDescription("start and inspect workflow runs"),
@@ -100,14 +147,15 @@ const fire = Command.make("fire", { name: Argument.String("name"), input: inputF
 const history = Command.make("history", { name: Argument.String("name"), limit: limitFlag }, ({ name, limit }) =>
   Effect.gen(function* () {
     const body = { name, ...(yield* limitField(limit)) }
-    yield* callAndPrint<{ fires: ReadonlyArray<FireRecord> }>(endpointSubject("triggers", "history"), body, ({ fires }) => {
+    yield* callAndPrint<{ fires: ReadonlyArray<FireRecord & { readonly run_status?: string }> }>(endpointSubject("triggers", "history"), body, ({ fires }) => {
       if (fires.length === 0) return printLine(`no history for trigger ${name}`)
       printTable(
-        ["AT", "OUTCOME", "DETAIL", "EVENT"],
+        ["AT", "OUTCOME", "DETAIL", "RUN STATUS", "EVENT"],
         fires.map((f) => [
           f.at,
           f.outcome,
           f.outcome === "fired" ? `run ${f.run_id}${f.count !== undefined && f.count > 1 ? ` (${f.count} events)` : ""}` : (f.reason ?? f.error ?? ""),
+          f.run_status ?? "-",
           `${f.event.subject} #${f.event.seq}`,
         ]),
       )

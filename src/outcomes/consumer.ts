@@ -1,0 +1,99 @@
+// Run outcomes: one durable pull consumer on WORKFLOW_HISTORY (`history.>`), shared by every serve
+// like the evaluator's, that folds each run's lifecycle events (written by the engine) into its
+// record in KV `dagnats_runs`. Updates are revision-checked, so concurrent serves and redeliveries
+// cannot move a run backwards or lose an update; events of runs dagnats did not start are acked.
+import { Effect, Schema } from "effect"
+import type { JsMsg } from "@nats-io/jetstream"
+import type { KV } from "@nats-io/kv"
+import { Consumers, Streams, Subjects } from "../protocol/names.js"
+import type { NatsHandles } from "../nats/connection.js"
+import { ensureDurable, runWorker, type DurableSpec, type Verdict } from "../nats/worker.js"
+import { isRevisionMismatch, toUnavailable } from "../nats/errors.js"
+import { isRunId } from "../domain/run-id.js"
+import { foldRunStatus, lifecycleEvent, statusForEvent, type RunStatus } from "../domain/run-status.js"
+
+export const outcomesSpec: DurableSpec = {
+  stream: Streams.workflowHistory,
+  name: Consumers.outcomes,
+  filterSubject: Subjects.historyAll,
+  ackWaitMs: 30_000,
+  maxAckPending: 4_096,
+  // History events folded at once per serve: most are one KV read of a run that is not ours.
+  maxInFlight: 32,
+  // `new`, as for EVENTS: the engine's history may hold a month of runs that are not ours.
+}
+
+export const ensureOutcomesConsumer = (h: NatsHandles) => ensureDurable(h, outcomesSpec)
+
+/** A status change made by one event, for logs and metrics. */
+export interface StatusChange {
+  readonly runId: string
+  readonly from: string
+  readonly to: RunStatus
+}
+
+/** What the record must have for the fold to apply; the rest of it is kept as stored. */
+const StoredRun = Schema.Struct({ run_id: Schema.String, status: Schema.String })
+const decodeStoredRun = Schema.decodeUnknownOption(StoredRun)
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+const parseJson = (bytes: Uint8Array): unknown => {
+  try {
+    return JSON.parse(decoder.decode(bytes)) as unknown
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Fold one history message into its run record. Resolves with the change, or undefined when
+ * nothing changed: not a lifecycle event, our own workflow.started, a run that is not ours, or a
+ * status the record already has or passed. Fails (to be retried) only when NATS fails.
+ */
+export const foldMessage = (runs: KV, data: Uint8Array, now: () => Date = () => new Date()) =>
+  Effect.gen(function* () {
+    const event = lifecycleEvent(parseJson(data))
+    // Cheap checks first: most of the engine's history is step events of runs that are not ours,
+    // and only 32-hex ids can be ours.
+    if (event === undefined || statusForEvent(event.type) === undefined || !isRunId(event.runId)) return undefined
+    while (true) {
+      const entry = yield* Effect.tryPromise({ try: () => runs.get(event.runId), catch: toUnavailable })
+      if (entry === null || entry.operation !== "PUT") return undefined
+      const json = parseJson(entry.value)
+      // A record that is not a run record of ours (written by hand): leave it alone.
+      if (decodeStoredRun(json)._tag === "None") return undefined
+      const fold = foldRunStatus(json as { status: string }, event, now().toISOString())
+      if (!fold.changed) return undefined
+      const written = yield* Effect.tryPromise({
+        try: async () => {
+          try {
+            await runs.update(event.runId, encoder.encode(JSON.stringify(fold.next)), entry.revision)
+            return true
+          } catch (e) {
+            if (isRevisionMismatch(e)) return false
+            throw e
+          }
+        },
+        catch: toUnavailable,
+      })
+      // Lost to a concurrent update (another serve, or the engine's next event): read and fold again.
+      if (written) return { runId: event.runId, from: fold.from, to: fold.to } satisfies StatusChange
+    }
+  })
+
+/** Retry a message whose record could not be read or written (NATS trouble) after this long. */
+const RETRY_DELAY_MS = 1_000
+
+export const runOutcomesLoop = (h: NatsHandles, runs: KV, onChange: (c: StatusChange) => void, onError: (m: string) => void) =>
+  runWorker(h, outcomesSpec, (m: JsMsg): Promise<Verdict> =>
+    Effect.runPromiseExit(foldMessage(runs, m.data)).then((exit): Verdict => {
+      if (exit._tag === "Success") {
+        if (exit.value !== undefined) onChange(exit.value)
+        return { ack: true }
+      }
+      onError(`run outcome from ${m.subject} #${m.seq} failed, will retry: ${String(exit.cause)}`)
+      return { ack: false, delayMs: RETRY_DELAY_MS }
+    }),
+  )
