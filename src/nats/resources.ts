@@ -16,6 +16,7 @@ import { nanos } from "@nats-io/nats-core"
 import { Buckets, Streams, Subjects } from "../protocol/names.js"
 import { Internal } from "../domain/errors.js"
 import type { NatsHandles } from "./connection.js"
+import { findLegacyRecords } from "./legacy.js"
 
 const DAY_MS = 86_400_000
 /** SPEC §3: inbound events are kept 14 days; duplicates are recognised for 2 minutes. */
@@ -145,6 +146,8 @@ export const ensureResources = (handles: NatsHandles, o: ResourceOptions) =>
       debounceState: yield* ensureBucket(handles, Buckets.debounceState, o, 1),
       batchState: yield* ensureBucket(handles, Buckets.batchState, o, 1),
     }
+    const legacy = yield* findLegacyRecords(handles)
+    if (legacy !== undefined) yield* Effect.logWarning(legacy)
     return buckets
   })
 

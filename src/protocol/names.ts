@@ -24,6 +24,7 @@ export const Buckets = {
 export const LegacyNames = {
   buckets: ["triggers", "runs", "debounce_state", "batch_state"],
   timerStream: "SLEEP_TIMERS",
+  timerSubject: "sleep.>",
 } as const
 
 export const Consumers = {

@@ -14,6 +14,7 @@ import { VERSION } from "../version.js"
 import { Buckets, Streams } from "../protocol/names.js"
 import { openWindowCounts } from "../windows/status.js"
 import { extensions } from "./extensions.js"
+import * as WorkflowDefs from "../engine/workflow-defs.js"
 
 /** Extra room in the NATS max payload beyond the webhook body: headers of the stored message. */
 const HEADER_ALLOWANCE_BYTES = 64 * 1024
@@ -69,7 +70,7 @@ export const serve = (settings: ServeSettings, flags: ConnectionFlags, env: Env)
       yield* Effect.log(`trigger table loaded: ${table.all().length} triggers`)
       const context = { settings, handles, buckets, table, store, log }
       const extra = yield* extensions(context)
-      yield* startService(handles.nc, VERSION, [...triggerEndpoints(store, table, openWindowCounts([buckets.debounceState, buckets.batchState])), ...extra.endpoints], log.error)
+      yield* startService(handles.nc, VERSION, [...triggerEndpoints(store, table, openWindowCounts([buckets.debounceState, buckets.batchState]), WorkflowDefs.make(handles)), ...extra.endpoints], log.error)
       yield* Effect.log(`micro service dagnats ${VERSION} up (queue group dagnats)`)
       for (const started of extra.started) yield* Effect.log(started)
       yield* Effect.log("dagnats serve ready")

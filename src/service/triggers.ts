@@ -1,7 +1,10 @@
 // Micro endpoints for trigger management (SPEC §7): decode, call the store or table, encode.
+// create and update also ask whether the engine knows the workflow: a warning in the reply, or a
+// refusal when the request says `require_workflow: true`.
 import { Effect, Schema } from "effect"
 import { toView } from "../domain/trigger.js"
-import type { Unavailable } from "../domain/errors.js"
+import { InvalidInput, type Unavailable } from "../domain/errors.js"
+import { notRegistered, type WorkflowRegistry } from "../engine/workflow-defs.js"
 import type { TriggerStoreShape } from "../triggers/store.js"
 import type { TriggerTableShape } from "../triggers/table.js"
 import { NameRequest, endpoint, type Endpoint } from "./endpoint.js"
@@ -27,8 +30,44 @@ const ListRequest = Schema.Struct({
 /** Open debounce windows and batches per trigger; list marks triggers that have any. */
 export type OpenCounts = Effect.Effect<ReadonlyMap<string, number>, Unavailable>
 
-export const triggerEndpoints = (store: TriggerStoreShape, table: TriggerTableShape, openCounts: OpenCounts): ReadonlyArray<Endpoint> => [
-  endpoint("triggers", "create", Schema.Unknown, (req) => Effect.map(store.create(req), toView)),
+/** No registry to ask (tests, or a serve that does not look): every workflow counts as known. */
+const noRegistry: WorkflowRegistry = { check: () => Effect.succeed("none") }
+
+/** The request without `require_workflow`, and whether it was set; not a boolean is invalid. */
+const takeRequire = (req: unknown) => {
+  if (typeof req !== "object" || req === null || Array.isArray(req) || !("require_workflow" in req)) {
+    return Effect.succeed({ body: req, require: false })
+  }
+  const { require_workflow, ...body } = req as Record<string, unknown>
+  return typeof require_workflow === "boolean"
+    ? Effect.succeed({ body: body as unknown, require: require_workflow })
+    : Effect.fail(new InvalidInput({ message: "require_workflow: must be true or false" }))
+}
+
+/** Warnings for `workflow`; with `require`, an unregistered workflow is refused before anything is written. */
+const workflowWarnings = (registry: WorkflowRegistry, workflow: unknown, require: boolean) =>
+  Effect.gen(function* () {
+    if (typeof workflow !== "string") return []
+    if ((yield* registry.check(workflow)) !== "unknown") return []
+    if (require) return yield* new InvalidInput({ message: `workflow: ${notRegistered(workflow)} (require_workflow)` })
+    return [notRegistered(workflow)]
+  })
+
+const withWarnings = <A extends object>(reply: A, warnings: ReadonlyArray<string>) => (warnings.length > 0 ? { ...reply, warnings } : reply)
+
+export const triggerEndpoints = (
+  store: TriggerStoreShape,
+  table: TriggerTableShape,
+  openCounts: OpenCounts,
+  workflows: WorkflowRegistry = noRegistry,
+): ReadonlyArray<Endpoint> => [
+  endpoint("triggers", "create", Schema.Unknown, (req) =>
+    Effect.gen(function* () {
+      const { body, require } = yield* takeRequire(req)
+      const warnings = yield* workflowWarnings(workflows, (body as { workflow?: unknown } | null)?.workflow, require)
+      return withWarnings(toView(yield* store.create(body)), warnings)
+    }),
+  ),
   endpoint("triggers", "get", NameRequest, ({ name }) => Effect.map(store.get(name), toView)),
   endpoint("triggers", "list", ListRequest, ({ after, limit }) =>
     Effect.gen(function* () {
@@ -54,7 +93,14 @@ export const triggerEndpoints = (store: TriggerStoreShape, table: TriggerTableSh
       if (decoded._tag === "Failure" || typeof name !== "string") {
         return endpoint("triggers", "update", NameRequest, () => Effect.void).handle(body)
       }
-      return Effect.map(store.update(name, decoded.value), toView)
+      return Effect.gen(function* () {
+        const { body: patch, require } = yield* takeRequire(decoded.value)
+        // The workflow the trigger will have: the one the patch sets, else its current one.
+        const given = (patch as Record<string, unknown>)["workflow"]
+        const workflow = typeof given === "string" ? given : (yield* store.get(name)).workflow
+        const warnings = yield* workflowWarnings(workflows, workflow, require)
+        return withWarnings(toView(yield* store.update(name, patch as Record<string, unknown>)), warnings)
+      })
     },
   },
   endpoint("triggers", "delete", NameRequest, ({ name }) => Effect.as(store.delete(name), { deleted: true, name })),

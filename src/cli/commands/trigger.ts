@@ -34,6 +34,7 @@ const definitionFlags = {
   batchTimeout: opt("batch-timeout", "start a run this long after a batch's first event (at most 1h)"),
   batchKey: opt("batch-key", "payload dot path: one batch per value"),
   disabled: switchFlag("disabled", "create (or set) the trigger disabled"),
+  requireWorkflow: switchFlag("require-workflow", "refuse unless the DagNats engine's workflow_defs has the workflow"),
 }
 
 const updateOnlyFlags = {
@@ -92,13 +93,26 @@ const describeTrigger = (t: TriggerView): ReadonlyArray<readonly [string, string
   ["updated", t.updated_at],
 ]
 
+const withRequire = (body: Record<string, unknown>, require: boolean) => (require ? { ...body, require_workflow: true } : body)
+
+/** create/update: the reply as usual, and each warning (an unregistered workflow) on stderr. */
+const callWithWarnings = (subject: string, body: unknown, human: (t: TriggerView) => void) =>
+  withNats((nc, shared) =>
+    Effect.gen(function* () {
+      const reply = (yield* request(nc, subject, body)) as TriggerView & { readonly warnings?: ReadonlyArray<string> }
+      if (shared.json) printJson(reply)
+      else human(reply)
+      for (const w of reply.warnings ?? []) process.stderr.write(`dagnats: warning: ${w}\n`)
+    }),
+  )
+
 const create = Command.make("create", { name, ...definitionFlags }, (input) =>
   Effect.gen(function* () {
     yield* checkName(input.name)
     const def = createDefinition(input.name, { ...input, noFilters: false, noDebounce: false, noBatch: false } as TriggerFlags)
     if (!def.ok) return yield* usageError(def.message)
     yield* checkDefinition(def.value)
-    yield* callAndPrint<TriggerView>(endpointSubject("triggers", "create"), def.value, (t) =>
+    yield* callWithWarnings(endpointSubject("triggers", "create"), withRequire(def.value, input.requireWorkflow), (t) =>
       printLine(`created ${t.type} trigger ${t.name} → workflow ${t.workflow} (${source(t)})${t.enabled === false ? ", disabled" : ""}`),
     )
   }),
@@ -110,7 +124,7 @@ const update = Command.make("update", { name, ...definitionFlags, ...updateOnlyF
     const patch = updatePatch(input.name, input as TriggerFlags)
     if (!patch.ok) return yield* usageError(patch.message)
     yield* checkPatch(patch.value)
-    yield* callAndPrint<TriggerView>(endpointSubject("triggers", "update"), patch.value, (t) =>
+    yield* callWithWarnings(endpointSubject("triggers", "update"), withRequire(patch.value, input.requireWorkflow), (t) =>
       printLine(`updated trigger ${t.name} (revision ${t.revision})`),
     )
   }),
