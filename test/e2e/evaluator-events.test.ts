@@ -230,14 +230,18 @@ describe("wire shapes", () => {
       type: "workflow.started",
       run_id: runId,
       timestamp: event.timestamp,
-      payload: { trigger: "event", source: "shape", workflow_id: "shape-wf", timestamp: event.timestamp, data: payload },
+      trace_parent: event.trace_parent,
+      payload: { trigger: "event", source: "shape", workflow_id: "shape-wf", timestamp: event.timestamp, data: payload, trace_parent: event.trace_parent },
     })
+    expect(event.trace_parent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/)
     expect(event.timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/)
     expect(started[0]!.headers["Nats-Msg-Id"]).toBe(`${runId}.workflow.started`)
 
     const fires = await raw.fires("shape")
     expect(fires).toHaveLength(1)
-    expect(Object.keys(fires[0]!).sort()).toStrictEqual(["at", "count", "event", "outcome", "run_id", "trigger", "workflow"])
+    expect(Object.keys(fires[0]!).sort()).toStrictEqual([
+      "at", "count", "event", "fired_at", "outcome", "run_id", "skipped", "source", "trigger", "trigger_id", "workflow", "workflow_id",
+    ])
     expect(withoutAt(fires[0]!)).toStrictEqual(fired("shape", "shape-wf", "event.shape.a", seq, runId))
 
     expect(await cli("run", "get", runId)).toStrictEqual(record)
@@ -304,7 +308,14 @@ describe("CLI", () => {
     })
     const started = await raw.messages("WORKFLOW_HISTORY", `history.${reply.run_id}`)
     expect(started.map((m) => (m.data as any).payload)).toStrictEqual([
-      { trigger: "manual", source: "firing", workflow_id: "firing-wf", timestamp: (started[0]!.data as any).timestamp, data: { by: "hand" } },
+      {
+        trigger: "manual",
+        source: "firing",
+        workflow_id: "firing-wf",
+        timestamp: (started[0]!.data as any).timestamp,
+        data: { by: "hand" },
+        trace_parent: (started[0]!.data as any).trace_parent,
+      },
     ])
     const missing = await cliRaw("trigger", "fire", "no-such-trigger", "--json")
     expect(missing.code).toBe(1)

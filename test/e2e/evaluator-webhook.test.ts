@@ -77,7 +77,14 @@ describe("the README example", () => {
     ])
     const started = await raw.messages("WORKFLOW_HISTORY", `history.${handler[1].run_id}`)
     expect(started.map((m) => (m.data as any).payload)).toStrictEqual([
-      { trigger: "webhook", source: "github-events", workflow_id: "github-handler", timestamp: (started[0]!.data as any).timestamp, data: opened },
+      {
+        trigger: "webhook",
+        source: "github-events",
+        workflow_id: "github-handler",
+        timestamp: (started[0]!.data as any).timestamp,
+        data: opened,
+        trace_parent: (started[0]!.data as any).trace_parent,
+      },
     ])
 
     const history = await cli("trigger", "history", "on-pr-opened")
