@@ -1,0 +1,156 @@
+// Proves trace context and workflow names reach the engine: a webhook's traceparent (or a new one) is on the stored event and, with the same trace id, on workflow.started (trace_parent and header); an event publisher's traceparent is kept; trigger create/update warn about a workflow the engine's workflow_defs lacks and refuse it with --require-workflow.
+import { createHmac } from "node:crypto"
+import { afterAll, beforeAll, describe, expect, test } from "vitest"
+import { headers as natsHeaders } from "@nats-io/nats-core"
+import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
+import { startServe, type ServeProcess } from "../support/serve.js"
+import { runCli, runJson } from "../support/cli.js"
+import { createEngineResources } from "../support/engine-fixture.js"
+import { openRawNats, type RawNats } from "./evaluator-support.js"
+
+const SECRET = "trace-secret"
+const TRACE = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+const SHAPE = /^00-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/
+let nats: TestNatsServer
+let serve: ServeProcess
+let raw: RawNats
+const cli = <T = any>(...args: Array<string>) => runJson<T>([...args, "--nats-url", nats.url])
+
+beforeAll(async () => {
+  nats = await startNatsServer()
+  raw = await openRawNats(nats.url)
+  await createEngineResources(raw.js, raw.jsm)
+  serve = await startServe({ natsUrl: nats.url })
+})
+
+afterAll(async () => {
+  await raw?.close()
+  await serve?.stop()
+  await nats?.dispose()
+})
+
+const post = async (name: string, headers: Record<string, string>) => {
+  const body = JSON.stringify({ name })
+  const r = await fetch(`${serve.baseUrl}/v1/webhooks/${name}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "X-Signature-256": `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`, ...headers },
+    body,
+  })
+  expect(r.status).toBe(202)
+  return (await r.json()) as { seq: number }
+}
+
+/** The stored event's traceparent, and the run's workflow.started body and traceparent header. */
+const traceOf = async (trigger: string, seq: number) => {
+  const stored = await raw.jsm.streams.getMessage("EVENTS", { seq })
+  await raw.settled()
+  const runs = (await cli("run", "list", "--trigger", trigger)).runs
+  expect(runs).toHaveLength(1)
+  const [started] = await raw.messages("WORKFLOW_HISTORY", `history.${runs[0].run_id}`)
+  return { stored: stored!.header.get("traceparent"), event: started!.data as Record<string, any>, header: started!.headers["traceparent"] }
+}
+
+describe("trace context", () => {
+  test("webhook - the sender's traceparent is stored on the event and is workflow.started's trace_parent and traceparent header", async () => {
+    await cli("trigger", "create", "traced", "--workflow", "report", "--webhook", "--secret", SECRET)
+    await raw.request("dagnats.triggers.list", {})
+    const { seq } = await post("traced", { traceparent: TRACE })
+    const t = await traceOf("traced", seq)
+    expect([t.stored, t.event.trace_parent, t.event.payload.trace_parent, t.header]).toStrictEqual([TRACE, TRACE, TRACE, TRACE])
+  })
+
+  test("webhook - without a valid traceparent a new trace is stored and the run continues that same trace", async () => {
+    await cli("trigger", "create", "untraced", "--workflow", "report", "--webhook", "--secret", SECRET)
+    await raw.request("dagnats.triggers.list", {})
+    const { seq } = await post("untraced", { traceparent: "not-a-trace" })
+    const t = await traceOf("untraced", seq)
+    expect(t.stored).toMatch(SHAPE)
+    expect(t.stored).not.toBe("not-a-trace")
+    expect([t.event.trace_parent, t.event.payload.trace_parent, t.header]).toStrictEqual([t.stored, t.stored, t.stored])
+  })
+
+  test("event trigger - a publisher's traceparent header is kept on the run it starts", async () => {
+    await cli("trigger", "create", "traced-events", "--workflow", "report", "--subject", "event.traced.>")
+    await raw.request("dagnats.triggers.list", {})
+    const h = natsHeaders()
+    h.set("Content-Type", "application/json")
+    h.set("traceparent", TRACE)
+    const ack = await raw.js.publish("event.traced.one", JSON.stringify({ a: 1 }), { headers: h })
+    const t = await traceOf("traced-events", ack.seq)
+    expect([t.event.trace_parent, t.header]).toStrictEqual([TRACE, TRACE])
+  })
+
+  test("event trigger - an event without traceparent starts a run with a new valid trace", async () => {
+    await cli("trigger", "create", "plain-events", "--workflow", "report", "--subject", "event.plain.>")
+    await raw.request("dagnats.triggers.list", {})
+    const seq = await raw.publish("event.plain.one", JSON.stringify({ a: 1 }))
+    const t = await traceOf("plain-events", seq)
+    expect(t.event.trace_parent).toMatch(SHAPE)
+    expect(t.header).toBe(t.event.trace_parent)
+  })
+
+  test("batch - the run continues the trace of the last event of the batch", async () => {
+    await cli("trigger", "create", "traced-batch", "--workflow", "report", "--subject", "event.tbatch.>", "--batch-size", "2", "--batch-timeout", "10m")
+    await raw.request("dagnats.triggers.list", {})
+    const traces = ["00-11111111111111111111111111111111-1111111111111111-01", "00-22222222222222222222222222222222-2222222222222222-01"]
+    for (const [i, tp] of traces.entries()) {
+      const h = natsHeaders()
+      h.set("Content-Type", "application/json")
+      h.set("traceparent", tp)
+      await raw.js.publish("event.tbatch.x", JSON.stringify({ i }), { headers: h })
+    }
+    await raw.settled()
+    const runs = (await cli("run", "list", "--trigger", "traced-batch")).runs
+    expect(runs.map((r: any) => r.input)).toStrictEqual([[{ i: 0 }, { i: 1 }]])
+    const [started] = await raw.messages("WORKFLOW_HISTORY", `history.${runs[0].run_id}`)
+    expect([(started!.data as any).trace_parent, started!.headers["traceparent"]]).toStrictEqual([traces[1], traces[1]])
+  })
+})
+
+describe("workflow names the engine knows", () => {
+  test("trigger create - a workflow registered in workflow_defs gives no warning", async () => {
+    const r = await runCli(["trigger", "create", "known-wf", "--workflow", "report", "--webhook", "--no-verify", "--nats-url", nats.url, "--json"])
+    expect(r.code).toBe(0)
+    expect(r.stderr).toBe("")
+    expect(JSON.parse(r.stdout).warnings).toBeUndefined()
+  })
+
+  test("trigger create - an unregistered workflow is created with a warning on stderr and in --json warnings", async () => {
+    const warning = 'workflow "nope" is not registered in the engine\'s workflow_defs: its runs will fail until it is'
+    const r = await runCli(["trigger", "create", "unknown-wf", "--workflow", "nope", "--webhook", "--no-verify", "--nats-url", nats.url, "--json"])
+    expect(r.code).toBe(0)
+    expect(r.stderr).toBe(`dagnats: warning: ${warning}\n`)
+    expect(JSON.parse(r.stdout).warnings).toStrictEqual([warning])
+    const human = await runCli(["trigger", "update", "unknown-wf", "--disabled", "--nats-url", nats.url])
+    expect(human.code).toBe(0)
+    expect(human.stdout).toMatch(/^updated trigger unknown-wf/)
+    expect(human.stderr).toBe(`dagnats: warning: ${warning}\n`)
+  })
+
+  test("trigger create/update --require-workflow - an unregistered workflow is refused (exit 1) and nothing is written", async () => {
+    const r = await runCli(["trigger", "create", "strict", "--workflow", "nope", "--webhook", "--no-verify", "--require-workflow", "--nats-url", nats.url])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/workflow: workflow "nope" is not registered in the engine's workflow_defs/)
+    expect((await runCli(["trigger", "get", "strict", "--nats-url", nats.url])).code).toBe(1)
+    await cli("trigger", "create", "strict", "--workflow", "report", "--webhook", "--no-verify", "--require-workflow")
+    const u = await runCli(["trigger", "update", "strict", "--workflow", "nope", "--require-workflow", "--nats-url", nats.url])
+    expect(u.code).toBe(1)
+    expect((await cli("trigger", "get", "strict")).workflow).toBe("report")
+  })
+})
+
+test("workflow names - without the engine's workflow_defs bucket nothing is checked and none is created", async () => {
+  const other = await startNatsServer()
+  const lone = await startServe({ natsUrl: other.url })
+  try {
+    const r = await runCli(["trigger", "create", "lone", "--workflow", "anything", "--webhook", "--no-verify", "--require-workflow", "--nats-url", other.url, "--json"])
+    expect(r.code).toBe(0)
+    expect(r.stderr).toBe("")
+    const o = await openRawNats(other.url)
+    await expect(o.jsm.streams.info("KV_workflow_defs")).rejects.toThrow(/stream not found/)
+    await o.close()
+  } finally {
+    await lone.stop()
+    await other.dispose()
+  }
+})
