@@ -80,7 +80,8 @@ export const lifecycleEvent = (json: unknown): (LifecycleEvent & { readonly runI
   const o = json as Record<string, unknown>
   if (typeof o["type"] !== "string" || typeof o["run_id"] !== "string") return undefined
   const ts = typeof o["timestamp"] === "string" && RFC3339.test(o["timestamp"]) ? o["timestamp"] : undefined
-  const payload = typeof o["payload"] === "object" && o["payload"] !== null ? (o["payload"] as Record<string, unknown>) : {}
+  const p = o["payload"]
+  const payload = typeof p === "object" && p !== null ? (p as Record<string, unknown>) : {}
   const raw = payload["error"]
   const error = raw === undefined || raw === null ? undefined : typeof raw === "string" ? raw : JSON.stringify(raw)
   return { type: o["type"], runId: o["run_id"], timestamp: ts, error }

@@ -31,7 +31,8 @@ export const make = (h: NatsHandles): WorkflowRegistry => ({
           throw e
         }
         try {
-          const m = await h.jsm.streams.getMessage(stream, { last_by_subj: kvKeySubject(EngineNames.workflowDefs, workflow) })
+          const key = kvKeySubject(EngineNames.workflowDefs, workflow)
+          const m = await h.jsm.streams.getMessage(stream, { last_by_subj: key })
           if (m === null) return "unknown"
           const op = m.header?.get(KV_OPERATION) ?? ""
           return op === "DEL" || op === "PURGE" ? "unknown" : "known"

@@ -60,7 +60,11 @@ export const findLegacyRecords = (h: NatsHandles) =>
     }
     // Our old timer stream was a work queue; the engine's SLEEP_TIMERS has limits retention.
     const timers = await exists(h, LegacyNames.timerStream)
-    if (timers !== undefined && timers.config.retention === RetentionPolicy.Workqueue && (timers.config.subjects ?? []).includes(LegacyNames.timerSubject)) {
+    const oldTimers =
+      timers !== undefined &&
+      timers.config.retention === RetentionPolicy.Workqueue &&
+      (timers.config.subjects ?? []).includes(LegacyNames.timerSubject)
+    if (oldTimers) {
       found.push(`stream ${LegacyNames.timerStream} (work queue on ${LegacyNames.timerSubject})`)
     }
     return found.length > 0 ? legacyNotice(found) : undefined

@@ -86,7 +86,12 @@ export const foldMessage = (runs: KV, data: Uint8Array, now: () => Date = () => 
 /** Retry a message whose record could not be read or written (NATS trouble) after this long. */
 const RETRY_DELAY_MS = 1_000
 
-export const runOutcomesLoop = (h: NatsHandles, runs: KV, onChange: (c: StatusChange) => void, onError: (m: string) => void) =>
+export const runOutcomesLoop = (
+  h: NatsHandles,
+  runs: KV,
+  onChange: (c: StatusChange) => void,
+  onError: (message: string) => void,
+) =>
   runWorker(h, outcomesSpec, (m: JsMsg): Promise<Verdict> =>
     Effect.runPromiseExit(foldMessage(runs, m.data)).then((exit): Verdict => {
       if (exit._tag === "Success") {

@@ -49,7 +49,8 @@ export const make = (runs: KV, js: JetStreamClient, jsm: JetStreamManager): RunS
         h.set(Headers.contentType, "application/json")
         const traceParent = continueOrStart(spec.traceParent)
         h.set(Headers.traceparent, traceParent)
-        return js.publish(Subjects.history(spec.runId), encoder.encode(JSON.stringify(workflowStarted(spec, at, traceParent))), {
+        const event = workflowStarted(spec, at, traceParent)
+        return js.publish(Subjects.history(spec.runId), encoder.encode(JSON.stringify(event)), {
           msgID: `${spec.runId}.workflow.started`,
           headers: h,
         })

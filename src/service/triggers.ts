@@ -53,7 +53,8 @@ const workflowWarnings = (registry: WorkflowRegistry, workflow: unknown, require
     return [notRegistered(workflow)]
   })
 
-const withWarnings = <A extends object>(reply: A, warnings: ReadonlyArray<string>) => (warnings.length > 0 ? { ...reply, warnings } : reply)
+const withWarnings = <A extends object>(reply: A, warnings: ReadonlyArray<string>) =>
+  warnings.length > 0 ? { ...reply, warnings } : reply
 
 export const triggerEndpoints = (
   store: TriggerStoreShape,

@@ -104,16 +104,18 @@ export const makeWindowEngine = (d: WindowDeps) => {
       return d.js.publish(Subjects.timer(state.kind, key), encoder.encode(JSON.stringify(timer)), { msgID: `${state.kind}.${state.id}`, headers: h })
     })
 
+  const noEvent = { payload: null, traceParent: undefined }
   const payloadAt = (seq: number) =>
     tryNats(async () => {
       try {
         const m = await d.jsm.streams.getMessage(Streams.events, { seq })
-        if (m === null) return { payload: null, traceParent: undefined }
+        if (m === null) return noEvent
         const decoded = decodeEventPayload(m.data, m.header.get("Content-Type") || undefined)
-        return { payload: decoded.ok ? decoded.payload : null, traceParent: m.header.get(Headers.traceparent) || undefined }
+        const traceParent = m.header.get(Headers.traceparent) || undefined
+        return { payload: decoded.ok ? decoded.payload : null, traceParent }
       } catch (e) {
         // Aged out of EVENTS (14 days) or purged by an operator: the run still starts, with null.
-        if (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.NoMessageFound) return { payload: null, traceParent: undefined }
+        if (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.NoMessageFound) return noEvent
         throw e
       }
     })

@@ -74,13 +74,16 @@ const runList = Command.make(
     }),
 ).pipe(Command.withDescription("list runs, newest first"))
 
+const describeEvent = (e: RunRecord["event"]) =>
+  e === null ? "-" : `${e.subject} #${e.seq}${e.delivery_id !== null ? ` delivery ${e.delivery_id}` : ""}`
+
 const describeRun = (r: RunRecord): ReadonlyArray<readonly [string, string]> => [
   ["run id", r.run_id],
   ["workflow", r.workflow],
   ["status", r.status],
   ...(r.error !== undefined ? ([["error", r.error]] as const) : []),
   ["trigger", `${r.trigger.name ?? "-"} (${r.trigger.type})`],
-  ["event", r.event === null ? "-" : `${r.event.subject} #${r.event.seq}${r.event.delivery_id !== null ? ` delivery ${r.event.delivery_id}` : ""}`],
+  ["event", describeEvent(r.event)],
   ["created", r.created_at],
   ...(r.updated_at !== undefined ? ([["updated", r.updated_at]] as const) : []),
   ...(r.finished_at !== undefined ? ([["finished", r.finished_at]] as const) : []),
@@ -99,7 +102,9 @@ const waitForFinal = (id: string, timeoutText: string) =>
   withNats((nc, shared) =>
     Effect.gen(function* () {
       const timeoutMs = parseDurationMs(timeoutText)
-      if (timeoutMs === undefined || timeoutMs <= 0) return yield* usageError(`--timeout: must be a duration such as 30s or 5m (got "${timeoutText}")`)
+      if (timeoutMs === undefined || timeoutMs <= 0) {
+        return yield* usageError(`--timeout: must be a duration such as 30s or 5m (got "${timeoutText}")`)
+      }
       const deadline = Date.now() + timeoutMs
       while (true) {
         const r = (yield* request(nc, endpointSubject("runs", "get"), { run_id: id })) as RunRecord
@@ -107,10 +112,12 @@ const waitForFinal = (id: string, timeoutText: string) =>
           if (shared.json) printJson(r)
           else printRecord(describeRun(r))
           if (r.status === "completed") return
-          return yield* new CliExit({ code: ExitCode.refused, message: `run ${id} ${r.status}${r.error !== undefined ? `: ${r.error}` : ""}` })
+          const why = r.error !== undefined ? `: ${r.error}` : ""
+          return yield* new CliExit({ code: ExitCode.refused, message: `run ${id} ${r.status}${why}` })
         }
         if (Date.now() + WAIT_POLL_MS > deadline) {
-          return yield* new CliExit({ code: ExitCode.unreachable, message: `run ${id} is still ${r.status} after ${timeoutText}` })
+          const message = `run ${id} is still ${r.status} after ${timeoutText}`
+          return yield* new CliExit({ code: ExitCode.unreachable, message })
         }
         yield* Effect.sleep(WAIT_POLL_MS)
       }
@@ -121,8 +128,15 @@ const runGet = Command.make(
   "get",
   {
     id: Argument.String("id"),
-    wait: Flag.Boolean("wait").pipe(Flag.withoutNegation, Flag.withDescription("block until the run is completed, failed or cancelled"), Flag.withDefault(false)),
-    timeout: Flag.String("timeout").pipe(Flag.withDescription(`with --wait: give up after this long (default ${DEFAULT_WAIT}), exit 3`), Flag.optional),
+    wait: Flag.Boolean("wait").pipe(
+      Flag.withoutNegation,
+      Flag.withDescription("block until the run is completed, failed or cancelled"),
+      Flag.withDefault(false),
+    ),
+    timeout: Flag.String("timeout").pipe(
+      Flag.withDescription(`with --wait: give up after this long (default ${DEFAULT_WAIT}), exit 3`),
+      Flag.optional,
+    ),
   },
   ({ id, wait, timeout }) =>
     wait
@@ -144,10 +158,14 @@ const fire = Command.make("fire", { name: Argument.String("name"), input: inputF
   }),
 ).pipe(Command.withDescription("start a run of the trigger's workflow by hand (source manual)"))
 
+/** A history record as the service answers it: with its run's current status when it started one. */
+type HistoryFire = FireRecord & { readonly run_status?: string }
+
 const history = Command.make("history", { name: Argument.String("name"), limit: limitFlag }, ({ name, limit }) =>
   Effect.gen(function* () {
     const body = { name, ...(yield* limitField(limit)) }
-    yield* callAndPrint<{ fires: ReadonlyArray<FireRecord & { readonly run_status?: string }> }>(endpointSubject("triggers", "history"), body, ({ fires }) => {
+    const subject = endpointSubject("triggers", "history")
+    yield* callAndPrint<{ fires: ReadonlyArray<HistoryFire> }>(subject, body, ({ fires }) => {
       if (fires.length === 0) return printLine(`no history for trigger ${name}`)
       printTable(
         ["AT", "OUTCOME", "DETAIL", "RUN STATUS", "EVENT"],

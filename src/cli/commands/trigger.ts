@@ -93,7 +93,8 @@ const describeTrigger = (t: TriggerView): ReadonlyArray<readonly [string, string
   ["updated", t.updated_at],
 ]
 
-const withRequire = (body: Record<string, unknown>, require: boolean) => (require ? { ...body, require_workflow: true } : body)
+const withRequire = (body: Record<string, unknown>, require: boolean) =>
+  require ? { ...body, require_workflow: true } : body
 
 /** create/update: the reply as usual, and each warning (an unregistered workflow) on stderr. */
 const callWithWarnings = (subject: string, body: unknown, human: (t: TriggerView) => void) =>
@@ -124,7 +125,8 @@ const update = Command.make("update", { name, ...definitionFlags, ...updateOnlyF
     const patch = updatePatch(input.name, input as TriggerFlags)
     if (!patch.ok) return yield* usageError(patch.message)
     yield* checkPatch(patch.value)
-    yield* callWithWarnings(endpointSubject("triggers", "update"), withRequire(patch.value, input.requireWorkflow), (t) =>
+    const body = withRequire(patch.value, input.requireWorkflow)
+    yield* callWithWarnings(endpointSubject("triggers", "update"), body, (t) =>
       printLine(`updated trigger ${t.name} (revision ${t.revision})`),
     )
   }),
