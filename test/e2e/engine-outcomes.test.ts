@@ -152,12 +152,14 @@ test("run outcomes - lifecycle events of runs dagnats did not start are acknowle
   expect(r.code).toBe(1)
 })
 
-test("run get --wait - exits 3 when the run is not finished within --timeout; --timeout without --wait is a usage error", async () => {
+test("run get --wait - exits 3 when the run is not finished within --timeout or NATS is unreachable; bad --timeout use is exit 2", async () => {
   const id = await webhookRun("out-slow")
   const r = await runCli(["run", "get", id, "--wait", "--timeout", "1s", "--nats-url", nats.url])
   expect(r.code).toBe(3)
   expect(r.stderr).toBe(`dagnats: run ${id} is still pending after 1s\n`)
+  expect((await runCli(["run", "get", id, "--wait", "--nats-url", "nats://127.0.0.1:1"])).code).toBe(3)
   expect((await runCli(["run", "get", id, "--timeout", "1s", "--nats-url", nats.url])).code).toBe(2)
+  expect((await runCli(["run", "get", id, "--wait", "--timeout", "soon", "--nats-url", "nats://127.0.0.1:1"])).code).toBe(2)
 })
 
 test("trigger history - each fired run shows its current status (human table; run_status with --json)", async () => {

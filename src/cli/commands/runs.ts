@@ -98,13 +98,14 @@ const DEFAULT_WAIT = "5m"
  * `--wait` polls runs.get until the run is completed, failed or cancelled (a poll, not a watch: the
  * CLI only talks to the micro service). Exit 0 completed, 1 failed or cancelled, 3 on timeout.
  */
-const waitForFinal = (id: string, timeoutText: string) =>
-  withNats((nc, shared) =>
+const waitForFinal = (id: string, timeoutText: string) => {
+  // Checked before connecting: a bad flag is a usage error (exit 2) whether or not NATS is up.
+  const timeoutMs = parseDurationMs(timeoutText)
+  if (timeoutMs === undefined || timeoutMs <= 0) {
+    return Effect.fail(usageError(`--timeout: must be a duration such as 30s or 5m (got "${timeoutText}")`))
+  }
+  return withNats((nc, shared) =>
     Effect.gen(function* () {
-      const timeoutMs = parseDurationMs(timeoutText)
-      if (timeoutMs === undefined || timeoutMs <= 0) {
-        return yield* usageError(`--timeout: must be a duration such as 30s or 5m (got "${timeoutText}")`)
-      }
       const deadline = Date.now() + timeoutMs
       while (true) {
         const r = (yield* request(nc, endpointSubject("runs", "get"), { run_id: id })) as RunRecord
@@ -123,6 +124,7 @@ const waitForFinal = (id: string, timeoutText: string) =>
       }
     }),
   )
+}
 
 const runGet = Command.make(
   "get",
