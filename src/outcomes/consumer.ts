@@ -10,7 +10,7 @@ import type { NatsHandles } from "../nats/connection.js"
 import { ensureDurable, runWorker, type DurableSpec, type Verdict } from "../nats/worker.js"
 import { isRevisionMismatch, toUnavailable } from "../nats/errors.js"
 import { isRunId } from "../domain/run-id.js"
-import { foldRunStatus, lifecycleEvent, statusForEvent, type RunStatus } from "../domain/run-status.js"
+import { foldRunStatus, isFinal, lifecycleEvent, statusForEvent, type RunStatus } from "../domain/run-status.js"
 
 export const outcomesSpec: DurableSpec = {
   stream: Streams.workflowHistory,
@@ -48,23 +48,52 @@ const parseJson = (bytes: Uint8Array): unknown => {
 }
 
 /**
+ * Run ids whose events need no KV read: runs that are not ours (their record is written before
+ * their workflow.started, so a run without one when the engine reports on it never gets one) and
+ * runs already final. The engine writes many step events per run; this makes the second and later
+ * ones free. Bounded: the oldest ids are forgotten first, which only costs a read again.
+ */
+export const makeSettledRuns = (capacity = 10_000) => {
+  const ids = new Map<string, true>()
+  return {
+    has: (id: string) => ids.has(id),
+    add: (id: string) => {
+      ids.delete(id)
+      ids.set(id, true)
+      if (ids.size > capacity) ids.delete(ids.keys().next().value!)
+    },
+  }
+}
+export type SettledRuns = ReturnType<typeof makeSettledRuns>
+
+/**
  * Fold one history message into its run record. Resolves with the change, or undefined when
  * nothing changed: not a lifecycle event, our own workflow.started, a run that is not ours, or a
  * status the record already has or passed. Fails (to be retried) only when NATS fails.
  */
-export const foldMessage = (runs: KV, data: Uint8Array, now: () => Date = () => new Date()) =>
+export const foldMessage = (
+  runs: KV,
+  data: Uint8Array,
+  settled: SettledRuns = makeSettledRuns(),
+  now: () => Date = () => new Date(),
+) =>
   Effect.gen(function* () {
     const event = lifecycleEvent(parseJson(data))
-    // Cheap checks first: most of the engine's history is step events of runs that are not ours,
-    // and only 32-hex ids can be ours.
+    // Cheap checks first: only 32-hex ids can be ours, and most of the engine's history is step
+    // events of runs that are not ours or are over.
     if (event === undefined || statusForEvent(event.type) === undefined || !isRunId(event.runId)) return undefined
+    if (settled.has(event.runId)) return undefined
     while (true) {
       const entry = yield* Effect.tryPromise({ try: () => runs.get(event.runId), catch: toUnavailable })
-      if (entry === null || entry.operation !== "PUT") return undefined
-      const json = parseJson(entry.value)
-      // A record that is not a run record of ours (written by hand): leave it alone.
-      if (decodeStoredRun(json)._tag === "None") return undefined
-      const fold = foldRunStatus(json as { status: string }, event, now().toISOString())
+      const json = entry !== null && entry.operation === "PUT" ? parseJson(entry.value) : undefined
+      // No record, or one that is not a run record of ours (written by hand): leave it alone.
+      if (entry === null || decodeStoredRun(json)._tag === "None") {
+        settled.add(event.runId)
+        return undefined
+      }
+      const record = json as { status: string }
+      if (isFinal(record.status)) settled.add(event.runId)
+      const fold = foldRunStatus(record, event, now().toISOString())
       if (!fold.changed) return undefined
       const written = yield* Effect.tryPromise({
         try: async () => {
@@ -79,7 +108,10 @@ export const foldMessage = (runs: KV, data: Uint8Array, now: () => Date = () => 
         catch: toUnavailable,
       })
       // Lost to a concurrent update (another serve, or the engine's next event): read and fold again.
-      if (written) return { runId: event.runId, from: fold.from, to: fold.to } satisfies StatusChange
+      if (written) {
+        if (isFinal(fold.to)) settled.add(event.runId)
+        return { runId: event.runId, from: fold.from, to: fold.to } satisfies StatusChange
+      }
     }
   })
 
@@ -92,13 +124,16 @@ export const runOutcomesLoop = (
   onChange: (c: StatusChange) => void,
   onError: (message: string) => void,
 ) =>
-  runWorker(h, outcomesSpec, (m: JsMsg): Promise<Verdict> =>
-    Effect.runPromiseExit(foldMessage(runs, m.data)).then((exit): Verdict => {
+  Effect.suspend(() => {
+    const settled = makeSettledRuns()
+    return runWorker(h, outcomesSpec, (m: JsMsg): Promise<Verdict> =>
+      Effect.runPromiseExit(foldMessage(runs, m.data, settled)).then((exit): Verdict => {
       if (exit._tag === "Success") {
         if (exit.value !== undefined) onChange(exit.value)
         return { ack: true }
       }
-      onError(`run outcome from ${m.subject} #${m.seq} failed, will retry: ${String(exit.cause)}`)
-      return { ack: false, delayMs: RETRY_DELAY_MS }
-    }),
-  )
+        onError(`run outcome from ${m.subject} #${m.seq} failed, will retry: ${String(exit.cause)}`)
+        return { ack: false, delayMs: RETRY_DELAY_MS }
+      }),
+    )
+  })

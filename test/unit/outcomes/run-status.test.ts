@@ -112,3 +112,13 @@ describe("lifecycleEvent - decoding a history message", () => {
     }
   })
 })
+
+test("settled runs - remembers up to its capacity and forgets the least recently added first", async () => {
+  const { makeSettledRuns } = await import("../../../src/outcomes/consumer.js")
+  const settled = makeSettledRuns(2)
+  settled.add("a")
+  settled.add("b")
+  settled.add("a")
+  settled.add("c")
+  expect(["a", "b", "c"].map(settled.has)).toStrictEqual([true, false, true])
+})
