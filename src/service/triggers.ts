@@ -2,7 +2,7 @@
 // create and update also ask whether the engine knows the workflow: a warning in the reply, or a
 // refusal when the request says `require_workflow: true`.
 import { Effect, Schema } from "effect"
-import { toView } from "../domain/trigger.js"
+import { isValidName, toView } from "../domain/trigger.js"
 import { InvalidInput, type Unavailable } from "../domain/errors.js"
 import { notRegistered, type WorkflowRegistry } from "../engine/workflow-defs.js"
 import type { TriggerStoreShape } from "../triggers/store.js"
@@ -47,7 +47,8 @@ const takeRequire = (req: unknown) => {
 /** Warnings for `workflow`; with `require`, an unregistered workflow is refused before anything is written. */
 const workflowWarnings = (registry: WorkflowRegistry, workflow: unknown, require: boolean) =>
   Effect.gen(function* () {
-    if (typeof workflow !== "string") return []
+    // An invalid name is the store's to refuse (400); it is not a KV key to look up.
+    if (typeof workflow !== "string" || !isValidName(workflow)) return []
     if ((yield* registry.check(workflow)) !== "unknown") return []
     if (require) return yield* new InvalidInput({ message: `workflow: ${notRegistered(workflow)} (require_workflow)` })
     return [notRegistered(workflow)]
