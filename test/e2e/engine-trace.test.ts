@@ -127,6 +127,11 @@ describe("workflow names the engine knows", () => {
     expect(human.stderr).toBe(`dagnats: warning: ${warning}\n`)
   })
 
+  test("trigger create - an invalid workflow name is refused with 400 naming the field, not looked up in workflow_defs", async () => {
+    const body = { name: "bad-wf", type: "webhook", workflow: "a.b c", verify: false, require_workflow: true }
+    await expect(raw.request("dagnats.triggers.create", body)).rejects.toThrow(/→ 400: .*workflow/)
+  })
+
   test("trigger create/update --require-workflow - an unregistered workflow is refused (exit 1) and nothing is written", async () => {
     const r = await runCli(["trigger", "create", "strict", "--workflow", "nope", "--webhook", "--no-verify", "--require-workflow", "--nats-url", nats.url])
     expect(r.code).toBe(1)
