@@ -6,7 +6,14 @@ import { RetentionPolicy, StorageType } from "@nats-io/jetstream"
 import { perTestResources } from "../support/per-test.js"
 import { runJson } from "../support/cli.js"
 import { eventually } from "../support/poll.js"
-import { createEngineResources, engineBuckets, engineStreams, engineTrigger, snapshotEngine } from "../support/engine-fixture.js"
+import {
+  createEngineResources,
+  engineBuckets,
+  engineStreams,
+  engineTrigger,
+  publishLifecycle,
+  snapshotEngine,
+} from "../support/engine-fixture.js"
 import { openRawNats } from "./evaluator-support.js"
 
 const SECRET = "engine-neighbour-secret"
@@ -71,6 +78,36 @@ test("serve first - the engine's set-up succeeds afterwards, serve keeps working
   await webhookStartsRun(nats.url, again.baseUrl, "serve-first-again")
   expect(await snapshotEngine(raw.js, raw.jsm)).toStrictEqual(afterEngine)
   expect(again.log()).not.toMatch(/older dagnats/)
+})
+
+test("two serves - share one dagnats-outcomes durable on WORKFLOW_HISTORY and fold a run's completion once between them", async () => {
+  const nats = await res.natsServer()
+  const raw = res.track(await openRawNats(nats.url), (r) => r.close())
+  await createEngineResources(raw.js, raw.jsm)
+  const serves = [await res.serveOn(nats), await res.serveOn(nats)]
+  await webhookStartsRun(nats.url, serves[0]!.baseUrl, "two-serves")
+  const [run] = (await runJson(["run", "list", "--trigger", "two-serves", "--nats-url", nats.url])).runs
+  const consumers: Array<string> = []
+  for await (const c of raw.jsm.consumers.list("WORKFLOW_HISTORY")) if (c.config.durable_name !== undefined) consumers.push(c.config.durable_name)
+  expect(consumers).toStrictEqual(["dagnats-outcomes"])
+  // Twice: whichever serve gets each copy, the run completes once.
+  await publishLifecycle(raw.js, run.run_id, "workflow.completed")
+  await publishLifecycle(raw.js, run.run_id, "workflow.completed")
+  await eventually(async () => expect((await runJson(["run", "get", run.run_id, "--nats-url", nats.url])).status).toBe("completed"), 20_000)
+  const changes = async (status: string) => {
+    let total = 0
+    for (const s of serves) {
+      const text = await (await fetch(`${s.baseUrl}/metrics`)).text()
+      const m = new RegExp(`^dagnats_run_status_changes_total\\{status="${status}"\\} (\\d+)$`, "m").exec(text)
+      total += m === null ? 0 : Number(m[1])
+    }
+    return total
+  }
+  await eventually(async () => {
+    const c = await raw.jsm.consumers.info("WORKFLOW_HISTORY", "dagnats-outcomes")
+    expect([c.num_pending, c.num_ack_pending]).toStrictEqual([0, 0])
+  }, 20_000)
+  expect([await changes("running"), await changes("completed")]).toStrictEqual([0, 1])
 })
 
 test("old names - records of an older dagnats in KV triggers and its SLEEP_TIMERS work queue are reported in one line", async () => {
