@@ -32,7 +32,8 @@ const holdsOurRecords = async (h: NatsHandles, bucket: string, isOurs: (v: unkno
   const info = await exists(h, kvStream(bucket))
   if (info === undefined || info.state.messages === 0) return false
   const kv = await new Kvm(h.js).open(bucket)
-  const iter = await kv.watch({ ignoreDeletes: true })
+  // Deleted keys are delivered too (and skipped below): the last entry, deleted or not, ends the read.
+  const iter = await kv.watch()
   let seen = 0
   let ours = false
   try {

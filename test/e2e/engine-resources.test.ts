@@ -127,3 +127,19 @@ test("old names - records of an older dagnats in KV triggers and its SLEEP_TIMER
   expect((await old.get("gh"))?.json()).toStrictEqual(oldTrigger)
   await eventually(async () => expect((await raw.request("dagnats.triggers.list", {})).triggers).toStrictEqual([]))
 })
+
+test("old names - a bucket whose keys were all deleted does not stall the check: old run records in KV runs are still reported", async () => {
+  const nats = await res.natsServer()
+  const raw = res.track(await openRawNats(nats.url), (r) => r.close())
+  const kvm = new Kvm(raw.js)
+  const emptied = await kvm.create("triggers")
+  await emptied.put("gone", JSON.stringify({ id: "gone", workflow_id: "w", enabled: true }))
+  await emptied.delete("gone")
+  const runs = await kvm.create("runs")
+  const oldRun = { run_id: "0123456789abcdef0123456789abcdef", workflow: "wf", status: "pending", input: {}, trigger: { name: "gh", type: "webhook" }, event: null, created_at: "2025-01-01T00:00:00Z" }
+  await runs.put(oldRun.run_id, JSON.stringify(oldRun))
+  const serve = await res.serveOn(nats)
+  const lines = serve.log().split("\n").filter((l) => /older dagnats/.test(l))
+  expect(lines).toHaveLength(1)
+  expect(lines[0]).toContain("(KV runs)")
+})
