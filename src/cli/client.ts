@@ -4,9 +4,9 @@ import { Effect } from "effect"
 import { Option } from "effect"
 import { NoRespondersError, RequestError, TimeoutError, type NatsConnection } from "@nats-io/nats-core"
 import { ServiceErrorCodeHeader } from "@nats-io/services"
-import { connectionSettings, requestedNatsUrl, DEFAULT_NATS_URL } from "../config/settings.js"
+import { connectionSettings, inboxPrefixError, requestedNatsUrl, DEFAULT_NATS_URL } from "../config/settings.js"
 import { openConnection } from "../nats/connection.js"
-import { CliExit, ExitCode, UNREACHABLE_HINT } from "./exit.js"
+import { CliExit, ExitCode, UNREACHABLE_HINT, usageError } from "./exit.js"
 import type { SharedInput } from "./shared.js"
 
 /** Long enough for a list of thousands of triggers; short enough that a hung service is noticed. */
@@ -18,6 +18,7 @@ export const connectionFlags = (s: SharedInput) => ({
   user: Option.getOrUndefined(s.user),
   password: Option.getOrUndefined(s.password),
   token: Option.getOrUndefined(s.token),
+  inboxPrefix: Option.getOrUndefined(s.inboxPrefix),
 })
 
 /** A NATS connection for the command's lifetime; exit 3 with the hint when it cannot be made. */
@@ -25,6 +26,8 @@ export const connectCli = (s: SharedInput) =>
   Effect.acquireRelease(
     Effect.gen(function* () {
       const flags = connectionFlags(s)
+      const inboxError = inboxPrefixError(flags, process.env)
+      if (inboxError !== undefined) return yield* usageError(inboxError)
       const url = requestedNatsUrl(flags, process.env) ?? DEFAULT_NATS_URL
       const settings = connectionSettings(flags, process.env, url, { name: "dagnats cli", reconnect: false })
       return yield* openConnection(settings).pipe(
