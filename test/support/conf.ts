@@ -6,8 +6,12 @@ import { createConnection } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { connect, type NatsConnection } from "@nats-io/transport-node"
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream"
+import { runCli, runJson, type CliResult } from "./cli.js"
 import { freePort } from "./ports.js"
 import { eventually } from "./poll.js"
+import { startServe, type ServeProcess } from "./serve.js"
 
 export const SHIPPED_CONF = fileURLToPath(new URL("../../nats.conf", import.meta.url))
 
@@ -85,3 +89,45 @@ export const startShippedNatsServer = async (): Promise<ShippedNatsServer> => {
 
 /** `dagnats` connection flags for one of the shipped users (the inbox prefix is derived from --user). */
 export const cliAuth = (name: UserName): Array<string> => ["--user", Users[name].user, "--password", Users[name].password]
+
+/** A nats.js connection as one of the shipped users, with that user's own inbox prefix. */
+export const connectAs = (url: string, name: UserName, inboxPrefix = `_INBOX_${Users[name].user}`): Promise<NatsConnection> =>
+  connect({ servers: url, user: Users[name].user, pass: Users[name].password, inboxPrefix, noAsyncTraces: true })
+
+export interface ShippedStack {
+  readonly nats: ShippedNatsServer
+  readonly serve: ServeProcess
+  /** serve's own view (user dagnats): what is really stored, whatever the other users were told. */
+  readonly js: JetStreamClient
+  readonly jsm: JetStreamManager
+  readonly observer: NatsConnection
+  /** `dagnats …` as the cli user. */
+  cli(args: ReadonlyArray<string>): Promise<CliResult>
+  cliJson<T = any>(args: ReadonlyArray<string>): Promise<T>
+  close(): Promise<void>
+}
+
+/** The shipped nats.conf with serve running as `dagnats`, started the way the file's header says. */
+export const startShippedStack = async (): Promise<ShippedStack> => {
+  const nats = await startShippedNatsServer()
+  const serve = await startServe({ natsUrl: nats.url, args: cliAuth("dagnats") }).catch(async (e: unknown) => {
+    await nats.dispose()
+    throw e
+  })
+  const observer = await connectAs(nats.url, "dagnats")
+  const connection = ["--nats-url", nats.url, ...cliAuth("cli")]
+  return {
+    nats,
+    serve,
+    observer,
+    js: jetstream(observer),
+    jsm: await jetstreamManager(observer),
+    cli: (args) => runCli([...args, ...connection]),
+    cliJson: (args) => runJson([...args, ...connection]),
+    close: async () => {
+      await observer.close()
+      await serve.stop()
+      await nats.dispose()
+    },
+  }
+}
