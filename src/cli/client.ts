@@ -37,6 +37,20 @@ export const connectCli = (s: SharedInput) =>
     ({ nc }) => Effect.promise(() => nc.close()),
   )
 
+const INBOX_HINT =
+  "your NATS user may not subscribe to this inbox: set --inbox-prefix (or NATS_INBOX_PREFIX) to its own, such as _INBOX_<user>"
+
+/**
+ * A permissions violation is NATS refusing this user, not NATS being away: exit 1 with what to change
+ * (the inbox prefix, or a user allowed to publish there) instead of the hint to start serve.
+ */
+export const natsRefusal = (what: string, e: unknown): CliExit | undefined => {
+  const message = e instanceof Error ? e.message : String(e)
+  if (!/Permissions Violation/i.test(message)) return undefined
+  const hint = /for Subscription/i.test(message) ? INBOX_HINT : "your NATS user may not publish there"
+  return new CliExit({ code: ExitCode.refused, message: `${what}: ${message}\n${hint}` })
+}
+
 const decoder = new TextDecoder()
 
 /** Send one request to `subject`; resolve with the decoded JSON reply or fail with a CliExit. */
@@ -48,7 +62,7 @@ export const request = (nc: NatsConnection, subject: string, body: unknown) =>
         const noResponders = e instanceof NoRespondersError || (e instanceof RequestError && e.isNoResponders())
         if (noResponders) return new CliExit({ code: ExitCode.unreachable, message: `no dagnats service answers on ${subject}\n${UNREACHABLE_HINT}` })
         if (e instanceof TimeoutError) return new CliExit({ code: ExitCode.unreachable, message: `the dagnats service did not answer ${subject} within ${REQUEST_TIMEOUT_MS / 1000}s` })
-        return new CliExit({ code: ExitCode.unreachable, message: `request ${subject} failed: ${e instanceof Error ? e.message : String(e)}` })
+        return natsRefusal(`request ${subject} failed`, e) ?? new CliExit({ code: ExitCode.unreachable, message: `request ${subject} failed: ${e instanceof Error ? e.message : String(e)}` })
       },
     })
     const text = decoder.decode(reply.data)

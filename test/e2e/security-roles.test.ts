@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { cliAuth, startShippedStack, type ShippedStack } from "../support/conf.js"
 import { runCli } from "../support/cli.js"
+import { startServe } from "../support/serve.js"
 import { runNats } from "../support/nats-cli.js"
 import { eventually } from "../support/poll.js"
 import { VERSION } from "../../src/version.js"
@@ -47,6 +48,11 @@ describe("serve as dagnats", () => {
     }, 20_000)
     expect(runs[0]!.workflow).toBe("roles-deb")
   })
+
+  test("shipped users - serve with an inbox prefix its user may not subscribe to exits 1 naming the subscription", async () => {
+    const failed = startServe({ natsUrl: stack.nats.url, args: [...cliAuth("dagnats"), "--inbox-prefix", "_INBOX"] })
+    await expect(failed).rejects.toThrow(/serve exited 1 while starting:[\s\S]*Permissions Violation for Subscription to "_INBOX\./)
+  })
 })
 
 describe("cli", () => {
@@ -76,6 +82,21 @@ describe("cli", () => {
     expect(JSON.parse(got.stdout)).toMatchObject({ name: "roles-micro", workflow: "roles-micro-wf" })
   })
 
+  test("shipped users - cli with an inbox prefix outside its own exits 1 naming --inbox-prefix (list, publish, services)", async () => {
+    for (const args of [["trigger", "list"], ["event", "publish", "event.roles.prefix", "{}"], ["services"]]) {
+      const r = await stack.cli([...args, "--inbox-prefix", "_INBOX"])
+      expect(r.code, args.join(" ")).toBe(1)
+      expect(r.stderr, args.join(" ")).toContain('Permissions Violation for Subscription to "_INBOX.')
+      expect(r.stderr, args.join(" ")).toContain("set --inbox-prefix (or NATS_INBOX_PREFIX)")
+    }
+    const env = await runCli(["trigger", "list", "--nats-url", stack.nats.url, ...cliAuth("cli")], { env: { NATS_INBOX_PREFIX: "_INBOX_dagnats" } })
+    expect(env.code).toBe(1)
+    expect(env.stderr).toContain('Permissions Violation for Subscription to "_INBOX_dagnats.')
+    const bad = await stack.cli(["trigger", "list", "--inbox-prefix", "_INBOX.>"])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('--inbox-prefix: must be a NATS subject without wildcards or spaces')
+  })
+
   test("shipped users - `dagnats services` as cli lists the serve instance", async () => {
     const out = await stack.cliJson<{ services: Array<{ name: string }> }>(["services"])
     expect(out.services.map((s) => s.name)).toStrictEqual(["dagnats"])
@@ -100,7 +121,8 @@ describe("publisher", () => {
     const micro = await runNats(stack.nats.url, "publisher", ["micro", "list"])
     expect(micro.output).toContain('Permissions Violation for Publish to "$SRV.')
     const list = await runCli(["trigger", "list", "--nats-url", stack.nats.url, ...cliAuth("publisher")])
-    expect(list.code).not.toBe(0)
-    expect(list.stderr).toContain("Permissions Violation")
+    expect(list.code).toBe(1)
+    expect(list.stderr).toContain('Permissions Violation for Publish to "dagnats.triggers.list"')
+    expect(list.stderr).toContain("your NATS user may not publish there")
   })
 })
