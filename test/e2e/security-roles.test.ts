@@ -97,9 +97,17 @@ describe("cli", () => {
     expect(bad.stderr).toContain('--inbox-prefix: must be a NATS subject without wildcards or spaces')
   })
 
-  test("shipped users - `dagnats services` as cli lists the serve instance", async () => {
-    const out = await stack.cliJson<{ services: Array<{ name: string }> }>(["services"])
-    expect(out.services.map((s) => s.name)).toStrictEqual(["dagnats"])
+  test("shipped users - `dagnats services` and `nats micro list` as cli see every serve instance (two), not just the first", async () => {
+    const second = await startServe({ natsUrl: stack.nats.url, args: cliAuth("dagnats") })
+    try {
+      const out = await stack.cliJson<{ services: Array<{ name: string; id: string }> }>(["services"])
+      expect(out.services.map((s) => s.name)).toStrictEqual(["dagnats", "dagnats"])
+      expect(new Set(out.services.map((s) => s.id)).size).toBe(2)
+      const list = await runNats(stack.nats.url, "cli", ["micro", "list", "--json"])
+      expect((JSON.parse(list.stdout) as Array<unknown>).length).toBe(2)
+    } finally {
+      await second.stop()
+    }
   })
 })
 
