@@ -37,8 +37,8 @@ export const connectCli = (s: SharedInput) =>
     ({ nc }) => Effect.promise(() => nc.close()),
   )
 
-const INBOX_HINT =
-  "your NATS user may not subscribe to this inbox: set --inbox-prefix (or NATS_INBOX_PREFIX) to its own, such as _INBOX_<user>"
+const INBOX_HINT = "your NATS user may not subscribe to this inbox: " +
+  "set --inbox-prefix (or NATS_INBOX_PREFIX) to its own, such as _INBOX_<user>"
 
 /**
  * A permissions violation is NATS refusing this user, not NATS being away: exit 1 with what to change
@@ -62,7 +62,9 @@ export const request = (nc: NatsConnection, subject: string, body: unknown) =>
         const noResponders = e instanceof NoRespondersError || (e instanceof RequestError && e.isNoResponders())
         if (noResponders) return new CliExit({ code: ExitCode.unreachable, message: `no dagnats service answers on ${subject}\n${UNREACHABLE_HINT}` })
         if (e instanceof TimeoutError) return new CliExit({ code: ExitCode.unreachable, message: `the dagnats service did not answer ${subject} within ${REQUEST_TIMEOUT_MS / 1000}s` })
-        return natsRefusal(`request ${subject} failed`, e) ?? new CliExit({ code: ExitCode.unreachable, message: `request ${subject} failed: ${e instanceof Error ? e.message : String(e)}` })
+        const what = `request ${subject} failed`
+        const detail = e instanceof Error ? e.message : String(e)
+        return natsRefusal(what, e) ?? new CliExit({ code: ExitCode.unreachable, message: `${what}: ${detail}` })
       },
     })
     const text = decoder.decode(reply.data)

@@ -49,7 +49,8 @@ export const inboxPrefixError = (flags: ConnectionFlags, env: Env): string | und
   const { value, source } = inboxPrefix(flags, env)
   const tokens = value.split(".")
   const valid = tokens.every((t) => t !== "" && !/[\s*>]/.test(t)) && value.length <= 256
-  return valid ? undefined : `${source}: must be a NATS subject without wildcards or spaces, such as _INBOX_cli (got "${value}")`
+  if (valid) return undefined
+  return `${source}: must be a NATS subject without wildcards or spaces, such as _INBOX_cli (got "${value}")`
 }
 
 export const connectionSettings = (

@@ -28,14 +28,18 @@ const state = async (stream: string) => {
 }
 
 const sendSigned = (trigger: string, secret: string, data: string) =>
-  stack.cliJson<{ status: number }>(["webhook", "send", trigger, "--data", data, "--secret", secret, "--url", stack.serve.baseUrl])
+  stack.cliJson<{ status: number }>([
+    "webhook", "send", trigger, "--data", data, "--secret", secret, "--url", stack.serve.baseUrl,
+  ])
 
 const runsOf = async (trigger: string) =>
   (await stack.cliJson<{ runs: Array<unknown> }>(["run", "list", "--trigger", trigger])).runs
 
 for (const user of ["publisher", "cli"] as const satisfies ReadonlyArray<UserName>) {
   describe(`acknowledgements of ${user}'s events`, () => {
-    test(`ack steering - ${user}: replies aimed at $JS.API purges, $KV, history, trigger.fire and timers change nothing`, async () => {
+    const title = `ack steering - ${user}: replies aimed at $JS.API purges, $KV, history, trigger.fire and timers ` +
+      "change nothing"
+    test(title, async () => {
       const trigger = `steer-${user}`
       const secret = `steer-Secret-${user}`
       await stack.cliJson(["trigger", "create", trigger, "--workflow", "steer-wf", "--webhook", "--secret", secret])

@@ -42,7 +42,10 @@ const listen = (nc: NatsConnection, subject: string): Listener => {
 }
 
 describe("secrets stay on serve's own inboxes", () => {
-  test("isolation - cli and publisher cannot subscribe where trigger secrets travel while an operator creates, gets and updates a trigger", async () => {
+  const title =
+    "isolation - cli and publisher cannot subscribe where trigger secrets travel " +
+    "while an operator creates, gets and updates a trigger"
+  test(title, async () => {
     const publisher = await connectAs(stack.nats.url, "publisher")
     const otherCli = await connectAs(stack.nats.url, "cli")
     try {
@@ -58,7 +61,8 @@ describe("secrets stay on serve's own inboxes", () => {
       const serveInbox = listen(stack.observer, "_INBOX_dagnats.>")
       await Promise.all([publisher.flush(), otherCli.flush(), stack.observer.flush()])
 
-      await stack.cliJson(["trigger", "create", "iso-secret", "--workflow", "iso-wf", "--webhook", "--secret", "first-Secret-4242"])
+      await stack.cliJson(["trigger", "create", "iso-secret", "--workflow", "iso-wf", "--webhook",
+        "--secret", "first-Secret-4242"])
       const got = await stack.cliJson(["trigger", "get", "iso-secret"])
       expect(got).toMatchObject({ name: "iso-secret", secret_count: 1 })
       await stack.cliJson(["trigger", "update", "iso-secret", "--secret", "second-Secret-4343"])
@@ -88,7 +92,8 @@ describe("the triggers bucket is out of reach with the real nats CLI", () => {
     { args: ["kv", "ls", "dagnats_triggers"] },
     { args: ["stream", "view", "KV_dagnats_triggers"], tty: true },
     { args: ["stream", "get", "KV_dagnats_triggers", "1"] },
-    { args: ["req", "$JS.API.DIRECT.GET.KV_dagnats_triggers", JSON.stringify({ last_by_subj: `$KV.dagnats_triggers.${name}` })] },
+    { args: ["req", "$JS.API.DIRECT.GET.KV_dagnats_triggers",
+      JSON.stringify({ last_by_subj: `$KV.dagnats_triggers.${name}` })] },
     { args: ["req", "$JS.API.STREAM.MSG.GET.KV_dagnats_triggers", '{"seq":1}'] },
     { args: ["consumer", "add", "KV_dagnats_triggers", "thief", "--pull", "--defaults"] },
     { args: ["sub", "$KV.dagnats_triggers.>"], timeoutMs: 8_000 },
@@ -97,7 +102,9 @@ describe("the triggers bucket is out of reach with the real nats CLI", () => {
   ]
 
   for (const user of ["cli", "publisher"] as const satisfies ReadonlyArray<UserName>) {
-    test(`isolation - ${user}: kv get/history/ls, stream view/get, direct and msg get, consumer add and subscriptions all get a permissions violation`, async () => {
+    const title = `isolation - ${user}: kv get/history/ls, stream view/get, direct and msg get, consumer add ` +
+      "and subscriptions all get a permissions violation"
+    test(title, async () => {
       const name = `iso-kv-${user}`
       const secret = `kv-Secret-${user}-777`
       await stack.cliJson(["trigger", "create", name, "--workflow", "iso-wf", "--webhook", "--secret", secret])
@@ -121,8 +128,11 @@ describe("the triggers bucket is out of reach with the real nats CLI", () => {
 })
 
 describe("no forged webhooks", () => {
-  test("isolation - publisher and cli publishing to event.webhook.<trigger> are refused: nothing stored, no run; a signed webhook still starts one", async () => {
-    await stack.cliJson(["trigger", "create", "iso-pay", "--workflow", "iso-payments", "--webhook", "--secret", "pay-Secret-1"])
+  const title = "isolation - publisher and cli publishing to event.webhook.<trigger> are refused: " +
+    "nothing stored, no run; a signed webhook still starts one"
+  test(title, async () => {
+    await stack.cliJson(["trigger", "create", "iso-pay", "--workflow", "iso-payments", "--webhook",
+      "--secret", "pay-Secret-1"])
     const forged = JSON.stringify({ amount: 1_000_000 })
     const pub = await runNats(stack.nats.url, "publisher", ["pub", "event.webhook.iso-pay", forged])
     expect(pub.output).toContain('Permissions Violation for Publish to "event.webhook.iso-pay"')
@@ -145,7 +155,8 @@ describe("no forged webhooks", () => {
     expect(sent.status).toBe(202)
     expect(await storedOn("EVENTS", "event.webhook.iso-pay")).toBe(1)
     const runs = await eventually(async () => {
-      const r = (await stack.cliJson<{ runs: Array<{ workflow: string }> }>(["run", "list", "--trigger", "iso-pay"])).runs
+      const list = await stack.cliJson<{ runs: Array<{ workflow: string }> }>(["run", "list", "--trigger", "iso-pay"])
+      const r = list.runs
       expect(r).toHaveLength(1)
       return r
     }, 20_000)

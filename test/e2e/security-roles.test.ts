@@ -20,13 +20,18 @@ afterAll(async () => {
 })
 
 const runsOf = async (trigger: string) =>
-  (await stack.cliJson<{ runs: Array<{ trigger?: string; workflow: string }> }>(["run", "list", "--trigger", trigger])).runs
+  (await stack.cliJson<{ runs: Array<{ workflow: string }> }>(["run", "list", "--trigger", trigger])).runs
+
+/** `dagnats trigger create NAME --workflow WORKFLOW …flags` as cli. */
+const create = (name: string, workflow: string, ...flags: Array<string>) =>
+  stack.cliJson(["trigger", "create", name, "--workflow", workflow, ...flags])
 
 describe("serve as dagnats", () => {
   test("shipped users - a signed webhook sent by cli is stored by serve and starts exactly one run", async () => {
-    await stack.cliJson(["trigger", "create", "roles-pay", "--workflow", "roles-payments", "--webhook", "--secret", "s3cret-roles"])
+    await create("roles-pay", "roles-payments", "--webhook", "--secret", "s3cret-roles")
     const sent = await stack.cliJson<{ status: number }>([
-      "webhook", "send", "roles-pay", "--data", '{"amount":1}', "--secret", "s3cret-roles", "--url", stack.serve.baseUrl,
+      "webhook", "send", "roles-pay", "--data", '{"amount":1}', "--secret", "s3cret-roles",
+      "--url", stack.serve.baseUrl,
     ])
     expect(sent.status).toBe(202)
     const runs = await eventually(async () => {
@@ -38,7 +43,7 @@ describe("serve as dagnats", () => {
   })
 
   test("shipped users - a debounced event trigger fires through serve's timers (DAGNATS_TIMERS)", async () => {
-    await stack.cliJson(["trigger", "create", "roles-debounce", "--workflow", "roles-deb", "--subject", "event.roles.deb", "--debounce", "1s"])
+    await create("roles-debounce", "roles-deb", "--subject", "event.roles.deb", "--debounce", "1s")
     await stack.cliJson(["trigger", "list"])
     for (const n of [1, 2, 3]) await stack.cliJson(["event", "publish", "event.roles.deb", JSON.stringify({ n })])
     const runs = await eventually(async () => {
@@ -49,20 +54,26 @@ describe("serve as dagnats", () => {
     expect(runs[0]!.workflow).toBe("roles-deb")
   })
 
-  test("shipped users - serve with an inbox prefix its user may not subscribe to exits 1 naming the subscription", async () => {
+  test("shipped users - serve with an inbox prefix its user may not subscribe to exits 1 naming it", async () => {
     const failed = startServe({ natsUrl: stack.nats.url, args: [...cliAuth("dagnats"), "--inbox-prefix", "_INBOX"] })
-    await expect(failed).rejects.toThrow(/serve exited 1 while starting:[\s\S]*Permissions Violation for Subscription to "_INBOX\./)
+    await expect(failed).rejects.toThrow(
+      /serve exited 1 while starting:[\s\S]*Permissions Violation for Subscription to "_INBOX\./,
+    )
   })
 })
 
 describe("cli", () => {
-  test("shipped users - cli creates, lists and gets triggers and publishes events with their JetStream ack", async () => {
-    const created = await stack.cliJson(["trigger", "create", "roles-cli", "--workflow", "roles-cli-wf", "--subject", "event.roles.cli"])
-    expect(created).toMatchObject({ name: "roles-cli", workflow: "roles-cli-wf", type: "event", subject: "event.roles.cli" })
+  test("shipped users - cli creates, lists and gets triggers and publishes events with their ack", async () => {
+    const created = await create("roles-cli", "roles-cli-wf", "--subject", "event.roles.cli")
+    expect(created).toMatchObject({
+      name: "roles-cli", workflow: "roles-cli-wf", type: "event", subject: "event.roles.cli",
+    })
     const listed = await stack.cliJson<{ triggers: Array<{ name: string }> }>(["trigger", "list"])
     expect(listed.triggers.map((t) => t.name)).toContain("roles-cli")
     expect(await stack.cliJson(["trigger", "get", "roles-cli"])).toMatchObject({ name: "roles-cli", revision: 1 })
-    const ack = await stack.cliJson<{ stream: string; seq: number; duplicate: boolean }>(["event", "publish", "event.roles.cli", '{"x":1}'])
+    const ack = await stack.cliJson<{ stream: string; seq: number; duplicate: boolean }>([
+      "event", "publish", "event.roles.cli", '{"x":1}',
+    ])
     expect(ack.stream).toBe("EVENTS")
     expect(ack.seq).toBeGreaterThan(0)
     expect(ack.duplicate).toBe(false)
@@ -72,7 +83,7 @@ describe("cli", () => {
   })
 
   test("shipped users - `nats micro list` and `nats req dagnats.triggers.get` work as cli", async () => {
-    await stack.cliJson(["trigger", "create", "roles-micro", "--workflow", "roles-micro-wf", "--subject", "event.roles.micro"])
+    await create("roles-micro", "roles-micro-wf", "--subject", "event.roles.micro")
     const list = await runNats(stack.nats.url, "cli", ["micro", "list", "--json"])
     expect(list.code).toBe(0)
     const services = JSON.parse(list.stdout) as Array<{ name: string; version: string }>
@@ -82,14 +93,16 @@ describe("cli", () => {
     expect(JSON.parse(got.stdout)).toMatchObject({ name: "roles-micro", workflow: "roles-micro-wf" })
   })
 
-  test("shipped users - cli with an inbox prefix outside its own exits 1 naming --inbox-prefix (list, publish, services)", async () => {
+  test("shipped users - cli with an inbox prefix not its own exits 1 naming --inbox-prefix", async () => {
     for (const args of [["trigger", "list"], ["event", "publish", "event.roles.prefix", "{}"], ["services"]]) {
       const r = await stack.cli([...args, "--inbox-prefix", "_INBOX"])
       expect(r.code, args.join(" ")).toBe(1)
       expect(r.stderr, args.join(" ")).toContain('Permissions Violation for Subscription to "_INBOX.')
       expect(r.stderr, args.join(" ")).toContain("set --inbox-prefix (or NATS_INBOX_PREFIX)")
     }
-    const env = await runCli(["trigger", "list", "--nats-url", stack.nats.url, ...cliAuth("cli")], { env: { NATS_INBOX_PREFIX: "_INBOX_dagnats" } })
+    const env = await runCli(["trigger", "list", "--nats-url", stack.nats.url, ...cliAuth("cli")], {
+      env: { NATS_INBOX_PREFIX: "_INBOX_dagnats" },
+    })
     expect(env.code).toBe(1)
     expect(env.stderr).toContain('Permissions Violation for Subscription to "_INBOX_dagnats.')
     const bad = await stack.cli(["trigger", "list", "--inbox-prefix", "_INBOX.>"])
@@ -97,7 +110,7 @@ describe("cli", () => {
     expect(bad.stderr).toContain('--inbox-prefix: must be a NATS subject without wildcards or spaces')
   })
 
-  test("shipped users - `dagnats services` and `nats micro list` as cli see every serve instance (two), not just the first", async () => {
+  test("shipped users - `dagnats services` and `nats micro list` as cli see both serve instances", async () => {
     const second = await startServe({ natsUrl: stack.nats.url, args: cliAuth("dagnats") })
     try {
       const out = await stack.cliJson<{ services: Array<{ name: string; id: string }> }>(["services"])
@@ -112,10 +125,10 @@ describe("cli", () => {
 })
 
 describe("publisher", () => {
-  test("shipped users - publisher publishes an event that starts a run, and `nats req` gets the EVENTS ack", async () => {
-    await stack.cliJson(["trigger", "create", "roles-pub", "--workflow", "roles-pub-wf", "--subject", "event.roles.pub"])
+  test("shipped users - publisher publishes an event that starts a run; `nats req` gets the EVENTS ack", async () => {
+    await create("roles-pub", "roles-pub-wf", "--subject", "event.roles.pub")
     await stack.cliJson(["trigger", "list"])
-    const acked = await runNats(stack.nats.url, "publisher", ["req", "event.roles.pub", '{"from":"publisher"}', "--raw"])
+    const acked = await runNats(stack.nats.url, "publisher", ["req", "event.roles.pub", '{"from":1}', "--raw"])
     expect(acked.code).toBe(0)
     const ack = JSON.parse(acked.stdout) as { stream: string; seq: number }
     expect(ack.stream).toBe("EVENTS")
@@ -123,7 +136,7 @@ describe("publisher", () => {
     await eventually(async () => expect(await runsOf("roles-pub")).toHaveLength(1), 20_000)
   })
 
-  test("shipped users - publisher cannot call the micro service (nats req, nats micro list, dagnats trigger list)", async () => {
+  test("shipped users - publisher cannot call the micro service (nats req, micro list, trigger list)", async () => {
     const req = await runNats(stack.nats.url, "publisher", ["req", "dagnats.triggers.list", "{}"])
     expect(req.output).toContain('Permissions Violation for Publish to "dagnats.triggers.list"')
     const micro = await runNats(stack.nats.url, "publisher", ["micro", "list"])

@@ -58,7 +58,8 @@ export const startShippedNatsServer = async (): Promise<ShippedNatsServer> => {
   const httpPort = await freePort()
   const dir = mkdtempSync(join(tmpdir(), "dagnats-test-conf-"))
   const conf = join(dir, "nats.conf")
-  writeFileSync(conf, renderShippedConf(readFileSync(SHIPPED_CONF, "utf8"), { port, httpPort, storeDir: join(dir, "js") }))
+  const text = readFileSync(SHIPPED_CONF, "utf8")
+  writeFileSync(conf, renderShippedConf(text, { port, httpPort, storeDir: join(dir, "js") }))
   const env = { ...process.env }
   for (const u of Object.values(Users)) env[u.env] = u.password
   let log = ""
@@ -69,7 +70,9 @@ export const startShippedNatsServer = async (): Promise<ShippedNatsServer> => {
   child.stdout!.on("data", (d: Buffer) => (log += d.toString()))
   child.stderr!.on("data", (d: Buffer) => (log += d.toString()))
   await eventually(() => {
-    if (child.exitCode !== null) throw new Error(`nats-server exited ${child.exitCode} on the shipped nats.conf:\n${log}`)
+    if (child.exitCode !== null) {
+      throw new Error(`nats-server exited ${child.exitCode} on the shipped nats.conf:\n${log}`)
+    }
     return accepts(port)
   }, 15_000)
   return {
@@ -88,10 +91,15 @@ export const startShippedNatsServer = async (): Promise<ShippedNatsServer> => {
 }
 
 /** `dagnats` connection flags for one of the shipped users (the inbox prefix is derived from --user). */
-export const cliAuth = (name: UserName): Array<string> => ["--user", Users[name].user, "--password", Users[name].password]
+export const cliAuth = (name: UserName): Array<string> =>
+  ["--user", Users[name].user, "--password", Users[name].password]
 
 /** A nats.js connection as one of the shipped users, with that user's own inbox prefix. */
-export const connectAs = (url: string, name: UserName, inboxPrefix = `_INBOX_${Users[name].user}`): Promise<NatsConnection> =>
+export const connectAs = (
+  url: string,
+  name: UserName,
+  inboxPrefix = `_INBOX_${Users[name].user}`,
+): Promise<NatsConnection> =>
   connect({ servers: url, user: Users[name].user, pass: Users[name].password, inboxPrefix, noAsyncTraces: true })
 
 export interface ShippedStack {

@@ -166,7 +166,9 @@ const publish = Command.make(
           h.set("Content-Type", "application/json")
           const ack = yield* Effect.tryPromise({
             try: () => jetstream(nc).publish(subject, text, { headers: h, ...(Option.isSome(id) ? { msgID: id.value } : {}), timeout: 5_000 }),
-            catch: (e) => natsRefusal(`publish to ${subject} failed`, e) ?? new CliExit({ code: ExitCode.unreachable, message: `publish to ${subject} failed: ${e instanceof Error ? e.message : String(e)} (is the EVENTS stream there? start \`dagnats serve\`)` }),
+            catch: (e) =>
+              natsRefusal(`publish to ${subject} failed`, e) ??
+              new CliExit({ code: ExitCode.unreachable, message: `publish to ${subject} failed: ${e instanceof Error ? e.message : String(e)} (is the EVENTS stream there? start \`dagnats serve\`)` }),
           })
           const reply = { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate }
           if (shared.json) printJson(reply)
