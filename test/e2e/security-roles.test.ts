@@ -58,7 +58,7 @@ describe("serve as dagnats", () => {
   test("shipped users - serve with an inbox prefix its user may not subscribe to exits 1 naming it", async () => {
     const failed = startServe({ natsUrl: stack.nats.url, args: [...cliAuth("dagnats"), "--inbox-prefix", "_INBOX"] })
     await expect(failed).rejects.toThrow(
-      /serve exited 1 while starting:[\s\S]*Permissions Violation for Subscription to "_INBOX\./,
+      /serve exited 1 while starting:[\s\S]*Permissions Violation for Subscription to "_INBOX\.[^\n]*\n.*set --inbox-prefix/,
     )
   })
 })
