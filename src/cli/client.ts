@@ -4,9 +4,9 @@ import { Effect } from "effect"
 import { Option } from "effect"
 import { NoRespondersError, RequestError, TimeoutError, type NatsConnection } from "@nats-io/nats-core"
 import { ServiceErrorCodeHeader } from "@nats-io/services"
-import { connectionSettings, requestedNatsUrl, DEFAULT_NATS_URL } from "../config/settings.js"
+import { connectionSettings, inboxPrefixError, requestedNatsUrl, DEFAULT_NATS_URL } from "../config/settings.js"
 import { openConnection } from "../nats/connection.js"
-import { CliExit, ExitCode, UNREACHABLE_HINT } from "./exit.js"
+import { CliExit, ExitCode, UNREACHABLE_HINT, usageError } from "./exit.js"
 import type { SharedInput } from "./shared.js"
 
 /** Long enough for a list of thousands of triggers; short enough that a hung service is noticed. */
@@ -18,6 +18,7 @@ export const connectionFlags = (s: SharedInput) => ({
   user: Option.getOrUndefined(s.user),
   password: Option.getOrUndefined(s.password),
   token: Option.getOrUndefined(s.token),
+  inboxPrefix: Option.getOrUndefined(s.inboxPrefix),
 })
 
 /** A NATS connection for the command's lifetime; exit 3 with the hint when it cannot be made. */
@@ -25,6 +26,8 @@ export const connectCli = (s: SharedInput) =>
   Effect.acquireRelease(
     Effect.gen(function* () {
       const flags = connectionFlags(s)
+      const inboxError = inboxPrefixError(flags, process.env)
+      if (inboxError !== undefined) return yield* usageError(inboxError)
       const url = requestedNatsUrl(flags, process.env) ?? DEFAULT_NATS_URL
       const settings = connectionSettings(flags, process.env, url, { name: "dagnats cli", reconnect: false })
       return yield* openConnection(settings).pipe(
@@ -33,6 +36,20 @@ export const connectCli = (s: SharedInput) =>
     }),
     ({ nc }) => Effect.promise(() => nc.close()),
   )
+
+const INBOX_HINT = "your NATS user may not subscribe to this inbox: " +
+  "set --inbox-prefix (or NATS_INBOX_PREFIX) to its own, such as _INBOX_<user>"
+
+/**
+ * A permissions violation is NATS refusing this user, not NATS being away: exit 1 with what to change
+ * (the inbox prefix, or a user allowed to publish there) instead of the hint to start serve.
+ */
+export const natsRefusal = (what: string, e: unknown): CliExit | undefined => {
+  const message = e instanceof Error ? e.message : String(e)
+  if (!/Permissions Violation/i.test(message)) return undefined
+  const hint = /for Subscription/i.test(message) ? INBOX_HINT : "your NATS user may not publish there"
+  return new CliExit({ code: ExitCode.refused, message: `${what}: ${message}\n${hint}` })
+}
 
 const decoder = new TextDecoder()
 
@@ -45,7 +62,9 @@ export const request = (nc: NatsConnection, subject: string, body: unknown) =>
         const noResponders = e instanceof NoRespondersError || (e instanceof RequestError && e.isNoResponders())
         if (noResponders) return new CliExit({ code: ExitCode.unreachable, message: `no dagnats service answers on ${subject}\n${UNREACHABLE_HINT}` })
         if (e instanceof TimeoutError) return new CliExit({ code: ExitCode.unreachable, message: `the dagnats service did not answer ${subject} within ${REQUEST_TIMEOUT_MS / 1000}s` })
-        return new CliExit({ code: ExitCode.unreachable, message: `request ${subject} failed: ${e instanceof Error ? e.message : String(e)}` })
+        const what = `request ${subject} failed`
+        const detail = e instanceof Error ? e.message : String(e)
+        return natsRefusal(what, e) ?? new CliExit({ code: ExitCode.unreachable, message: `${what}: ${detail}` })
       },
     })
     const text = decoder.decode(reply.data)

@@ -17,6 +17,7 @@ export const sharedFlags = {
   user: optionalString("user", "NATS user (env NATS_USER)"),
   password: optionalString("password", "NATS password (env NATS_PASSWORD)"),
   token: optionalString("token", "NATS token (env NATS_TOKEN)"),
+  inboxPrefix: optionalString("inbox-prefix", "prefix of reply inboxes (env NATS_INBOX_PREFIX, default _INBOX_<user>)"),
 }
 
 export interface SharedInput {
@@ -26,6 +27,7 @@ export interface SharedInput {
   readonly user: Option.Option<string>
   readonly password: Option.Option<string>
   readonly token: Option.Option<string>
+  readonly inboxPrefix: Option.Option<string>
 }
 
 export const root = Command.make("dagnats").pipe(

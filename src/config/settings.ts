@@ -12,6 +12,7 @@ export interface ConnectionFlags {
   readonly user?: string | undefined
   readonly password?: string | undefined
   readonly token?: string | undefined
+  readonly inboxPrefix?: string | undefined
 }
 
 export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222"
@@ -25,6 +26,33 @@ const pick = (flag: string | undefined, env: string | undefined) => nonEmpty(fla
 /** The NATS URL the operator asked for, or undefined (serve then embeds its own server). */
 export const requestedNatsUrl = (flags: ConnectionFlags, env: Env): string | undefined => pick(flags.natsUrl, env["NATS_URL"])
 
+// Replies (KV reads carrying trigger secrets among them) arrive on the client's inboxes, so each NATS user
+// gets inboxes of its own that the shipped nats.conf lets no other user subscribe to. The default is
+// derived from the user name so the shipped users need no extra flag; creds, token and anonymous
+// connections keep nats.js' `_INBOX`.
+const DEFAULT_INBOX_PREFIX = "_INBOX"
+
+/** `_INBOX_<user>`, with every character a subject token cannot hold replaced by `_`. */
+export const inboxPrefixForUser = (user: string | undefined): string =>
+  user === undefined ? DEFAULT_INBOX_PREFIX : `${DEFAULT_INBOX_PREFIX}_${user.replace(/[^A-Za-z0-9_-]/g, "_")}`
+
+const inboxPrefix = (flags: ConnectionFlags, env: Env): { readonly value: string; readonly source: string } => {
+  const flag = nonEmpty(flags.inboxPrefix)
+  if (flag !== undefined) return { value: flag, source: "--inbox-prefix" }
+  const e = nonEmpty(env["NATS_INBOX_PREFIX"])
+  if (e !== undefined) return { value: e, source: "NATS_INBOX_PREFIX" }
+  return { value: inboxPrefixForUser(pick(flags.user, env["NATS_USER"])), source: "user" }
+}
+
+/** A message naming the setting when the inbox prefix is no valid subject without wildcards, else undefined. */
+export const inboxPrefixError = (flags: ConnectionFlags, env: Env): string | undefined => {
+  const { value, source } = inboxPrefix(flags, env)
+  const tokens = value.split(".")
+  const valid = tokens.every((t) => t !== "" && !/[\s*>]/.test(t)) && value.length <= 256
+  if (valid) return undefined
+  return `${source}: must be a NATS subject without wildcards or spaces, such as _INBOX_cli (got "${value}")`
+}
+
 export const connectionSettings = (
   flags: ConnectionFlags,
   env: Env,
@@ -36,6 +64,7 @@ export const connectionSettings = (
   user: pick(flags.user, env["NATS_USER"]),
   password: pick(flags.password, env["NATS_PASSWORD"]),
   token: pick(flags.token, env["NATS_TOKEN"]),
+  inboxPrefix: inboxPrefix(flags, env).value,
   name: options.name,
   reconnect: options.reconnect,
 })
@@ -93,6 +122,8 @@ export const parseHostPort = (addr: string): { host: string; port: number } | un
 
 /** Every serve setting, or the message naming the one that is wrong. */
 export const serveSettings = (flags: ServeFlags, env: Env): ServeSettings | string => {
+  const inboxError = inboxPrefixError(flags, env)
+  if (inboxError !== undefined) return inboxError
   const addrFlag = nonEmpty(flags.httpAddr)
   const addr = addrFlag ?? nonEmpty(env["DAGNATS_HTTP_ADDR"]) ?? DEFAULT_HTTP_ADDR
   const hostPort = parseHostPort(addr)

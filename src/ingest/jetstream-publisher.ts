@@ -3,7 +3,8 @@
 // time out) with one long-lived reply subscription and one timer for all publishes, and without
 // nats.js's per-request async-trace errors, whose stack captures cost more than the publish.
 import { Effect, Schema, type Scope } from "effect"
-import { createInbox, type Msg, type MsgHdrs, type NatsConnection } from "@nats-io/nats-core"
+import type { Msg, MsgHdrs, NatsConnection } from "@nats-io/nats-core"
+import { newInbox } from "../nats/connection.js"
 
 export interface Ack {
   readonly stream: string
@@ -63,7 +64,7 @@ const decodeAck = (msg: Msg): Ack | PublishFailed => {
 export const makeJetStreamPublisher = (nc: NatsConnection, timeoutMs: number): Effect.Effect<JetStreamPublisher, never, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.sync(() => {
-      const prefix = `${createInbox()}.`
+      const prefix = `${newInbox(nc)}.`
       // Insertion order is deadline order (one timeout for all), so the sweep stops early.
       const pending = new Map<string, Pending>()
       let next = 0

@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs"
 import { Context, Effect, Layer } from "effect"
 import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node"
+import { createInbox } from "@nats-io/nats-core"
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream"
 import { Unavailable } from "../domain/errors.js"
 
@@ -12,6 +13,8 @@ export interface ConnectionSettings {
   readonly user?: string | undefined
   readonly password?: string | undefined
   readonly token?: string | undefined
+  /** Every reply and JetStream delivery arrives under this prefix; a permission boundary between users. */
+  readonly inboxPrefix: string
   /** Client name shown by `nats server report connections`. */
   readonly name: string
   /** serve reconnects forever; one-shot CLI commands fail fast. */
@@ -37,6 +40,7 @@ export const openConnection = (s: ConnectionSettings): Effect.Effect<NatsHandles
         name: s.name,
         // nats.js otherwise captures a stack trace per request; serve makes many requests per event.
         noAsyncTraces: true,
+        inboxPrefix: s.inboxPrefix,
         ...(s.user !== undefined ? { user: s.user, pass: s.password ?? "" } : {}),
         ...(s.token !== undefined ? { token: s.token } : {}),
         ...(s.creds !== undefined ? { authenticator: credsAuthenticator(readFileSync(s.creds)) } : {}),
@@ -52,6 +56,14 @@ export const openConnection = (s: ConnectionSettings): Effect.Effect<NatsHandles
     catch: (cause) =>
       new Unavailable({ message: `cannot connect to NATS at ${s.servers.join(",")}: ${describeCause(cause)}` }),
   })
+
+/**
+ * A fresh inbox under the connection's own prefix, for code that subscribes to its replies itself: an inbox
+ * under any other prefix is one the user may not subscribe to. nats.js keeps the options on its connection
+ * object without declaring them on the NatsConnection interface.
+ */
+export const newInbox = (nc: NatsConnection): string =>
+  createInbox((nc as { readonly options?: { readonly inboxPrefix?: string } }).options?.inboxPrefix)
 
 export const describeCause = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
 

@@ -9,7 +9,7 @@ import { isValidSubjectLiteral, isWithinEvents } from "../../domain/subjects.js"
 import type { RunRecord } from "../../domain/workflow-started.js"
 import type { FireRecord } from "../../domain/fire-record.js"
 import { callAndPrint, withNats } from "../shared.js"
-import { request } from "../client.js"
+import { natsRefusal, request } from "../client.js"
 import { parseDurationMs } from "../../domain/duration.js"
 import { isFinal } from "../../domain/run-status.js"
 import { printJson, printLine, printRecord, printTable } from "../output.js"
@@ -233,7 +233,9 @@ const publish = Command.make(
           h.set("Content-Type", "application/json")
           const ack = yield* Effect.tryPromise({
             try: () => jetstream(nc).publish(subject, text, { headers: h, ...(Option.isSome(id) ? { msgID: id.value } : {}), timeout: 5_000 }),
-            catch: (e) => new CliExit({ code: ExitCode.unreachable, message: `publish to ${subject} failed: ${e instanceof Error ? e.message : String(e)} (is the EVENTS stream there? start \`dagnats serve\`)` }),
+            catch: (e) =>
+              natsRefusal(`publish to ${subject} failed`, e) ??
+              new CliExit({ code: ExitCode.unreachable, message: `publish to ${subject} failed: ${e instanceof Error ? e.message : String(e)} (is the EVENTS stream there? start \`dagnats serve\`)` }),
           })
           const reply = { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate }
           if (shared.json) printJson(reply)

@@ -3,7 +3,7 @@ import { Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import { serveSettings } from "../../config/settings.js"
 import { serve as runServe } from "../../serve/serve.js"
-import { connectionFlags } from "../client.js"
+import { connectionFlags, natsRefusal } from "../client.js"
 import { root } from "../shared.js"
 import { CliExit, usageError } from "../exit.js"
 
@@ -33,7 +33,9 @@ export const serve = Command.make(
       const settings = serveSettings(flags, process.env)
       if (typeof settings === "string") return yield* usageError(settings)
       yield* runServe(settings, flags, process.env).pipe(
-        Effect.catch((e) => Effect.fail(new CliExit({ code: 1, message: e.message }))),
+        Effect.catch((e) =>
+          Effect.fail(natsRefusal("NATS refused serve", e.message) ?? new CliExit({ code: 1, message: e.message })),
+        ),
       )
     }),
 ).pipe(Command.withDescription("run the HTTP listener, the micro service and the evaluator (embedded NATS unless --nats-url)"))

@@ -3,6 +3,7 @@ import { Effect } from "effect"
 import { Command } from "effect/cli"
 import { Svcm, type ServiceInfo } from "@nats-io/services"
 import { withNats } from "../shared.js"
+import { natsRefusal } from "../client.js"
 import { printJson, printLine, printTable } from "../output.js"
 import { CliExit, ExitCode } from "../exit.js"
 
@@ -19,7 +20,9 @@ export const services = Command.make("services", {}, () =>
           for await (const info of iter) out.push(info)
           return out
         },
-        catch: (e) => new CliExit({ code: ExitCode.unreachable, message: `service discovery failed: ${String(e)}` }),
+        catch: (e) =>
+          natsRefusal("service discovery failed", e) ??
+          new CliExit({ code: ExitCode.unreachable, message: `service discovery failed: ${String(e)}` }),
       })
       infos.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
       if (shared.json) return printJson({ services: infos })

@@ -47,6 +47,7 @@ describe("NATS connection", () => {
       user: "flag-user",
       password: "flag-pass",
       token: "flag-token",
+      inboxPrefix: "_INBOX_flag-user",
       name: "dagnats cli",
       reconnect: false,
     })
@@ -70,6 +71,7 @@ describe("NATS connection", () => {
       user: undefined,
       password: undefined,
       token: undefined,
+      inboxPrefix: "_INBOX",
       name: "dagnats serve",
       reconnect: true,
     })
