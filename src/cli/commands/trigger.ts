@@ -5,8 +5,9 @@ import { Subjects, endpointSubject } from "../../protocol/names.js"
 import { TriggerDefinition, TriggerPatch, describeIssue, isValidName, type TriggerView } from "../../domain/trigger.js"
 import { createDefinition, updatePatch, type TriggerFlags } from "../trigger-flags.js"
 import { callAndPrint, withNats } from "../shared.js"
-import { request } from "../client.js"
-import { printJson, printLine, printRecord, printTable } from "../output.js"
+import { toCliExit } from "../client.js"
+import { listTriggers, printTriggers, triggerSource } from "../lean/trigger-list.js"
+import { printLine, printRecord } from "../output.js"
 import { usageError } from "../exit.js"
 
 const name = Argument.String("name").pipe(Argument.withDescription("trigger name: 1-64 of A-Z a-z 0-9 _ -"))
@@ -61,10 +62,6 @@ const checkDefinition = (def: Record<string, unknown>) => usageFromExit(decodeDe
 const checkPatch = (patch: Record<string, unknown>) =>
   usageFromExit(decodePatch(Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== null))))
 
-const source = (t: TriggerView) => (t.type === "webhook" ? `POST /v1/webhooks/${t.name}` : t.subject ?? "")
-const mode = (t: TriggerView) =>
-  t.debounce !== undefined ? `debounce ${t.debounce.period}` : t.batch !== undefined ? `batch ${t.batch.max_size}/${t.batch.timeout}` : "-"
-
 const describeTrigger = (t: TriggerView): ReadonlyArray<readonly [string, string]> => [
   ["name", t.name],
   ["type", t.type],
@@ -99,7 +96,7 @@ const create = Command.make("create", { name, ...definitionFlags }, (input) =>
     if (!def.ok) return yield* usageError(def.message)
     yield* checkDefinition(def.value)
     yield* callAndPrint<TriggerView>(endpointSubject("triggers", "create"), def.value, (t) =>
-      printLine(`created ${t.type} trigger ${t.name} → workflow ${t.workflow} (${source(t)})${t.enabled === false ? ", disabled" : ""}`),
+      printLine(`created ${t.type} trigger ${t.name} → workflow ${t.workflow} (${triggerSource(t)})${t.enabled === false ? ", disabled" : ""}`),
     )
   }),
 ).pipe(Command.withDescription("create a webhook or event trigger"))
@@ -116,31 +113,9 @@ const update = Command.make("update", { name, ...definitionFlags, ...updateOnlyF
   }),
 ).pipe(Command.withDescription("change a trigger; given flags replace, --no-* flags remove"))
 
-type ListedTrigger = TriggerView & { readonly open?: number }
-
-/** Triggers per list request: a page stays far below the default 1 MiB NATS max_payload. */
-const LIST_PAGE = 500
-
 const list = Command.make("list", {}, () =>
   withNats((nc, shared) =>
-    Effect.gen(function* () {
-      const triggers: Array<ListedTrigger> = []
-      let after: string | undefined
-      do {
-        const page = (yield* request(nc, endpointSubject("triggers", "list"), { limit: LIST_PAGE, ...(after !== undefined ? { after } : {}) })) as {
-          triggers: ReadonlyArray<ListedTrigger>
-          next?: string
-        }
-        triggers.push(...page.triggers)
-        after = page.next
-      } while (after !== undefined)
-      if (shared.json) return printJson({ triggers })
-      if (triggers.length === 0) return printLine("no triggers; create one with `dagnats trigger create NAME --workflow W --webhook`")
-      printTable(
-        ["NAME", "TYPE", "WORKFLOW", "ENABLED", "MODE", "OPEN", "SOURCE"],
-        triggers.map((t) => [t.name, t.type, t.workflow, t.enabled === false ? "no" : "yes", mode(t), t.open ? String(t.open) : "-", source(t)]),
-      )
-    }),
+    Effect.tryPromise({ try: () => listTriggers(nc), catch: toCliExit }).pipe(Effect.map((t) => printTriggers(t, shared.json))),
   ),
 ).pipe(Command.withDescription("list triggers, sorted by name"))
 
