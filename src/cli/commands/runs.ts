@@ -1,5 +1,4 @@
 // `dagnats run …`, `dagnats event publish` and `dagnats trigger fire|history|test` (SPEC §8).
-import { readFileSync } from "node:fs"
 import { Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { headers as natsHeaders } from "@nats-io/nats-core"
@@ -8,9 +7,14 @@ import { Streams, endpointSubject } from "../../protocol/names.js"
 import { isValidSubjectLiteral, isWithinEvents } from "../../domain/subjects.js"
 import type { RunRecord } from "../../domain/workflow-started.js"
 import type { FireRecord } from "../../domain/fire-record.js"
-import { callAndPrint, withNats } from "../shared.js"
+import { callAndPrint, root, withNats } from "../shared.js"
+import { limitRows, requestLimit } from "../list-hint.js"
 import { printJson, printLine, printRecord, printTable } from "../output.js"
 import { CliExit, ExitCode, usageError } from "../exit.js"
+import { payloadText } from "../payload.js"
+import { publishExamples, runListExamples } from "../examples.js"
+
+const publishPayload = { argName: "the JSON argument", fileFlag: "--file", fallback: "{}" } as const
 
 type AnyCommand = Command.Command<any, any, any, any, any>
 
@@ -56,20 +60,25 @@ const runList = Command.make(
   },
   ({ workflow, trigger, limit }) =>
     Effect.gen(function* () {
+      yield* limitField(limit)
+      const shown = Option.getOrUndefined(limit)
+      const wanted = requestLimit(shown, (yield* root).json)
       const body = {
         ...(Option.isSome(workflow) ? { workflow: workflow.value } : {}),
         ...(Option.isSome(trigger) ? { trigger: trigger.value } : {}),
-        ...(yield* limitField(limit)),
+        ...(wanted !== undefined ? { limit: wanted } : {}),
       }
-      yield* callAndPrint<{ runs: ReadonlyArray<RunRecord> }>(endpointSubject("runs", "list"), body, ({ runs }) => {
+      yield* callAndPrint<{ runs: ReadonlyArray<RunRecord> }>(endpointSubject("runs", "list"), body, (reply) => {
+        const { rows: runs, hint } = limitRows(reply.runs, shown)
         if (runs.length === 0) return printLine("no runs")
         printTable(
           ["RUN ID", "WORKFLOW", "TRIGGER", "STATUS", "CREATED", "INPUT"],
           runs.map((r) => [r.run_id, r.workflow, r.trigger.name ?? `(${r.trigger.type})`, r.status, r.created_at, short(r.input)]),
         )
+        if (hint !== undefined) process.stderr.write(`${hint}\n`)
       })
     }),
-).pipe(Command.withDescription("list runs, newest first"))
+).pipe(Command.withDescription("list runs, newest first"), Command.withExamples(runListExamples))
 
 const runGet = Command.make("get", { id: Argument.String("id") }, ({ id }) =>
   callAndPrint<RunRecord>(endpointSubject("runs", "get"), { run_id: id }, (r) =>
@@ -146,7 +155,7 @@ const publish = Command.make(
   {
     subject: Argument.String("subject").pipe(Argument.withDescription("a subject inside event.>")),
     json: Argument.String("json").pipe(Argument.withDescription("the payload as JSON"), Argument.optional),
-    file: Flag.String("file").pipe(Flag.withDescription("read the payload from this file"), Flag.optional),
+    file: Flag.String("file").pipe(Flag.withDescription("read the payload from this file; - reads stdin"), Flag.optional),
     id: Flag.String("id").pipe(Flag.withDescription("delivery id (Nats-Msg-Id): the same id is stored once"), Flag.optional),
   },
   ({ subject, json, file, id }) =>
@@ -154,11 +163,10 @@ const publish = Command.make(
       if (!isValidSubjectLiteral(subject) || !isWithinEvents(subject)) {
         return yield* usageError(`subject: must be a subject without wildcards inside event.> (got "${subject}")`)
       }
-      if (Option.isSome(json) && Option.isSome(file)) return yield* usageError("give the payload as an argument or with --file, not both")
-      const text = Option.isSome(file)
-        ? yield* Effect.try({ try: () => readFileSync(file.value, "utf8"), catch: () => usageError(`--file: cannot read ${file.value}`) })
-        : Option.getOrElse(json, () => "{}")
-      yield* parseJsonFlag(Option.isSome(file) ? "--file" : "payload", text)
+      const payload = payloadText(Option.getOrUndefined(json), Option.getOrUndefined(file), publishPayload)
+      if (!payload.ok) return yield* usageError(payload.message)
+      const text = payload.text
+      yield* parseJsonFlag(payload.from, text)
       yield* withNats((nc, shared) =>
         Effect.gen(function* () {
           const h = natsHeaders()
@@ -173,7 +181,10 @@ const publish = Command.make(
         }),
       )
     }),
-).pipe(Command.withDescription("publish a JSON event to the EVENTS stream"))
+).pipe(
+  Command.withDescription("publish a JSON event to the EVENTS stream (no payload: {} on a terminal)"),
+  Command.withExamples(publishExamples),
+)
 
 export const eventCommand: AnyCommand = Command.make("event").pipe(
   Command.withDescription("publish events"),

@@ -8,7 +8,12 @@ import { callAndPrint, withNats } from "../shared.js"
 import { toCliExit } from "../client.js"
 import { listTriggers, printTriggers, triggerSource } from "../lean/trigger-list.js"
 import { printLine, printRecord } from "../output.js"
-import { usageError } from "../exit.js"
+import { CliExit, usageError } from "../exit.js"
+import { withFlagNames } from "../flag-names.js"
+import { createExamples } from "../examples.js"
+
+/** The service's refusal of a definition, in flag names (the service itself names JSON fields). */
+const inFlagNames = Effect.mapError((e: CliExit) => new CliExit({ code: e.code, message: withFlagNames(e.message) }))
 
 const name = Argument.String("name").pipe(Argument.withDescription("trigger name: 1-64 of A-Z a-z 0-9 _ -"))
 const opt = (flag: string, description: string) => Flag.String(flag).pipe(Flag.withDescription(description), Flag.optional)
@@ -52,7 +57,7 @@ const decodePatch = Schema.decodeUnknownExit(TriggerPatch, { onExcessProperty: "
 const usageFromExit = (exit: ReturnType<typeof decodeDefinition> | ReturnType<typeof decodePatch>) => {
   if (exit._tag === "Success") return Effect.void
   const issue = (exit.cause as { reasons?: ReadonlyArray<{ error?: { issue?: unknown } }> }).reasons?.[0]?.error?.issue
-  return Effect.fail(usageError(issue !== undefined ? describeIssue(issue as never) : "invalid trigger definition"))
+  return Effect.fail(usageError(issue !== undefined ? withFlagNames(describeIssue(issue as never)) : "invalid trigger definition"))
 }
 
 /** Check a definition locally with the service's own Schema, so bad flags are usage errors (exit 2). */
@@ -97,9 +102,9 @@ const create = Command.make("create", { name, ...definitionFlags }, (input) =>
     yield* checkDefinition(def.value)
     yield* callAndPrint<TriggerView>(endpointSubject("triggers", "create"), def.value, (t) =>
       printLine(`created ${t.type} trigger ${t.name} → workflow ${t.workflow} (${triggerSource(t)})${t.enabled === false ? ", disabled" : ""}`),
-    )
+    ).pipe(inFlagNames)
   }),
-).pipe(Command.withDescription("create a webhook or event trigger"))
+).pipe(Command.withDescription("create a webhook or event trigger"), Command.withExamples(createExamples))
 
 const update = Command.make("update", { name, ...definitionFlags, ...updateOnlyFlags }, (input) =>
   Effect.gen(function* () {
@@ -109,7 +114,7 @@ const update = Command.make("update", { name, ...definitionFlags, ...updateOnlyF
     yield* checkPatch(patch.value)
     yield* callAndPrint<TriggerView>(endpointSubject("triggers", "update"), patch.value, (t) =>
       printLine(`updated trigger ${t.name} (revision ${t.revision})`),
-    )
+    ).pipe(inFlagNames)
   }),
 ).pipe(Command.withDescription("change a trigger; given flags replace, --no-* flags remove"))
 

@@ -6,8 +6,10 @@ import { request as httpsRequest } from "node:https"
 import { Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { isValidName } from "../../domain/trigger.js"
-import { DEFAULT_SCHEME, InvalidSigningSecret, SchemeNames, isSchemeName, schemes } from "../../domain/signatures/index.js"
+import { InvalidSigningSecret, SchemeNames, isSchemeName, schemes, type SchemeName } from "../../domain/signatures/index.js"
 import { root } from "../shared.js"
+import { isMissingHeader, missingHeaderHint, triggerScheme } from "../webhook-scheme.js"
+import { sendExamples } from "../examples.js"
 import { printJson, printLine } from "../output.js"
 import { CliExit, ExitCode, usageError } from "../exit.js"
 
@@ -69,7 +71,7 @@ const send = Command.make(
     data: opt("data", "the body, sent byte for byte (default {})"),
     file: opt("file", "read the body from this file"),
     secret: opt("secret", "sign with this secret (env DAGNATS_WEBHOOK_SECRET; neither: send unsigned)"),
-    scheme: opt("scheme", `signature scheme: ${SchemeNames.join(", ")} (default ${DEFAULT_SCHEME})`),
+    scheme: opt("scheme", `sign as this scheme: ${SchemeNames.join(", ")} (default: the trigger's own, looked up through NATS)`),
     url: opt("url", `serve's base URL (env DAGNATS_URL, default ${DEFAULT_URL})`),
     contentType: opt("content-type", "Content-Type of the body (default application/json)"),
   },
@@ -77,8 +79,10 @@ const send = Command.make(
     Effect.gen(function* () {
       const shared = yield* root
       if (!isValidName(input.name)) return yield* usageError(`name: must be 1-64 characters of A-Z, a-z, 0-9, _ or - (got "${input.name.slice(0, 80)}")`)
-      const schemeName = Option.getOrElse(input.scheme, () => DEFAULT_SCHEME)
-      if (!isSchemeName(schemeName)) return yield* usageError(`--scheme: must be one of ${SchemeNames.join(", ")} (got "${schemeName.slice(0, 40)}")`)
+      const given = Option.getOrUndefined(input.scheme)
+      if (given !== undefined && !isSchemeName(given)) {
+        return yield* usageError(`--scheme: must be one of ${SchemeNames.join(", ")} (got "${given.slice(0, 40)}")`)
+      }
       const base = Option.getOrUndefined(input.url) ?? (process.env["DAGNATS_URL"] || undefined) ?? DEFAULT_URL
       const baseUrl = URL.canParse(base) ? new URL(base) : undefined
       if (baseUrl === undefined || (baseUrl.protocol !== "http:" && baseUrl.protocol !== "https:")) {
@@ -88,8 +92,11 @@ const send = Command.make(
       const body = yield* readBodyFlags(input.data, input.file)
 
       const secret = Option.getOrUndefined(input.secret) ?? (process.env["DAGNATS_WEBHOOK_SECRET"] || undefined)
+      // Sign the way the trigger verifies: its own scheme, looked up through the service, unless --scheme says.
+      const schemeName: SchemeName | undefined =
+        secret === undefined ? undefined : (given as SchemeName | undefined) ?? (yield* triggerScheme(input.name))
       const signature = yield* Effect.try({
-        try: () => (secret === undefined ? {} : schemes[schemeName].sign({ rawBody: body, secret, nowMs: Date.now() })),
+        try: () => (secret === undefined || schemeName === undefined ? {} : schemes[schemeName].sign({ rawBody: body, secret, nowMs: Date.now() })),
         catch: (e) => usageError(e instanceof InvalidSigningSecret ? `--secret: ${e.message}` : String(e)),
       })
       const headers = { "content-type": Option.getOrElse(input.contentType, () => "application/json"), ...signature }
@@ -102,10 +109,16 @@ const send = Command.make(
         if (reply.text !== "") printLine(typeof parsed === "string" ? parsed : JSON.stringify(parsed, null, 2))
       }
       if (reply.status < 200 || reply.status > 299) {
-        return yield* new CliExit({ code: ExitCode.refused, message: `serve answered ${reply.status}: the webhook was not accepted` })
+        const why = isMissingHeader(reply.status, parsed)
+          ? `; ${yield* missingHeaderHint(input.name, schemeName, given !== undefined)}`
+          : ""
+        return yield* new CliExit({ code: ExitCode.refused, message: `serve answered ${reply.status}: the webhook was not accepted${why}` })
       }
     }),
-).pipe(Command.withDescription("sign a body with a trigger's scheme and POST it to serve (exit 0 only on 2xx)"))
+).pipe(
+  Command.withDescription("sign a body with the trigger's scheme and POST it to serve (exit 0 only on 2xx)"),
+  Command.withExamples(sendExamples),
+)
 
 export const webhookCommand = Command.make("webhook").pipe(
   Command.withDescription("send test webhooks to a running serve"),
