@@ -120,6 +120,23 @@ describe("cli against serve", () => {
     expect(wrong.stderr).toContain("this request was signed as github: drop --scheme")
   })
 
+  it("cli - README's GitHub trigger: a ping delivery is stored but starts no run, a push starts one", async () => {
+    const create = ["trigger", "create", "gh", "--workflow", "ci", "--webhook", "--scheme", "github", "--secret", "gh-s", "--filter-header", "X-GitHub-Event=push"]
+    expect((await cli(create)).code).toBe(0)
+    const ping = await cli(["webhook", "send", "gh", "--secret", "gh-s", "--header", "X-GitHub-Event=ping", "--data", '{"zen":"hi"}', "--json"])
+    const push = await cli(["webhook", "send", "gh", "--secret", "gh-s", "--header", "X-GitHub-Event=push", "--data", '{"ref":"main"}', "--json"])
+    expect([ping.code, push.code]).toStrictEqual([0, 0])
+    const fires = await eventually(async () => {
+      const h = await runJson(["trigger", "history", "gh"], { env: env() })
+      expect(h.fires).toHaveLength(2)
+      return h.fires
+    })
+    expect(fires.map((f: any) => [f.event.seq, f.outcome])).toStrictEqual([
+      [JSON.parse(push.stdout).body.seq, "fired"],
+      [JSON.parse(ping.stdout).body.seq, "skipped"],
+    ])
+  })
+
   it("cli - serve --log-level debug logs each refused webhook's reason", async () => {
     await cli(["webhook", "send", "svix"])
     await eventually(() => expect(serve.log()).toMatch(/DEBUG webhook svix: 401 invalid_signature \(standard: missing header\)/))

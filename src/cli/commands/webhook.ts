@@ -74,6 +74,10 @@ const send = Command.make(
     scheme: opt("scheme", `sign as this scheme: ${SchemeNames.join(", ")} (default: the trigger's own, looked up through NATS)`),
     url: opt("url", `serve's base URL (env DAGNATS_URL, default ${DEFAULT_URL})`),
     contentType: opt("content-type", "Content-Type of the body (default application/json)"),
+    header: Flag.String("header").pipe(
+      Flag.withDescription("NAME=VALUE header to send as the provider would, e.g. X-GitHub-Event=push (repeatable)"),
+      Flag.atLeast(0),
+    ),
   },
   (input) =>
     Effect.gen(function* () {
@@ -99,7 +103,13 @@ const send = Command.make(
         try: () => (secret === undefined || schemeName === undefined ? {} : schemes[schemeName].sign({ rawBody: body, secret, nowMs: Date.now() })),
         catch: (e) => usageError(e instanceof InvalidSigningSecret ? `--secret: ${e.message}` : String(e)),
       })
-      const headers = { "content-type": Option.getOrElse(input.contentType, () => "application/json"), ...signature }
+      const extra: Record<string, string> = {}
+      for (const h of input.header) {
+        const eq = h.indexOf("=")
+        if (eq <= 0) return yield* usageError(`--header: must be NAME=VALUE (got "${h.slice(0, 80)}")`)
+        extra[h.slice(0, eq)] = h.slice(eq + 1)
+      }
+      const headers = { "content-type": Option.getOrElse(input.contentType, () => "application/json"), ...extra, ...signature }
 
       const reply = yield* Effect.tryPromise({ try: () => post(target, body, headers), catch: (e) => unreachable(baseUrl.origin, e) })
       const parsed = parseOrText(reply.text)
