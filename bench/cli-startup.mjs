@@ -50,6 +50,7 @@ export default async function bench() {
       { name: "dagnats --version", args: [DAGNATS_BIN, "--version"], target: true },
       { name: `dagnats trigger list (${TRIGGERS} triggers)`, args: [DAGNATS_BIN, "trigger", "list"], target: true },
       { name: "dagnats trigger list --json", args: [DAGNATS_BIN, "trigger", "list", "--json"], target: true },
+      { name: "dagnats event publish event.bench '{}'", args: [DAGNATS_BIN, "event", "publish", "event.bench", "{}"] },
       { name: "dagnats trigger get t1", args: [DAGNATS_BIN, "trigger", "get", "t1"] },
       { name: "dagnats run list", args: [DAGNATS_BIN, "run", "list"] },
       { name: "dagnats --help", args: [DAGNATS_BIN, "--help"] },
@@ -79,8 +80,8 @@ export default async function bench() {
     for (const r of rows) console.error(r.join("  "))
     const body = [
       `Each command run ${ROUNDS} times round-robin (after one warm-up round) as a fresh \`node\` process; CPU = the process's own user + system time ` +
-        `at exit (process.cpuUsage() from a preloaded module), wall = spawn to exit as seen by the parent. Medians. \`trigger list\` and ` +
-        `\`--version\` take the lean entry (no effect/cli); \`trigger get\`, \`run list\` and \`--help\` load the full command tree. ` +
+        `at exit (process.cpuUsage() from a preloaded module), wall = spawn to exit as seen by the parent. Medians. \`--version\`, \`trigger list\` and ` +
+        `\`event publish\` take the lean entry (no effect/cli); \`trigger get\`, \`run list\` and \`--help\` load the full command tree. ` +
         `One nats-server and one serve with ${TRIGGERS} triggers on the same machine (1-minute load average before the run: ${load}).`,
       "",
       markdownTable(["command", "CPU ms (median)", "vs node -e 0", "wall ms (median)", "target"], rows),

@@ -1,9 +1,10 @@
-// The dagnats CLI entry point. Kept lean: the common read-only commands and --version start without
-// effect/cli (whose import alone costs more CPU than the whole fast path), everything else loads
-// the full command tree of app.ts on demand.
+// The dagnats CLI entry point. Kept lean: --version, `trigger list` and `event publish` (run in
+// loops by scripts) start without effect/cli, whose import alone costs more CPU than the whole fast
+// path; every other command line loads the full command tree of app.ts on demand.
 import { endQuietlyOnClosedPipe } from "./pipes.js"
 import { VERSION } from "../version.js"
-import { matchSharedOnly } from "./lean/argv.js"
+import type { NatsConnection } from "@nats-io/nats-core"
+import { matchCommand, matchSharedOnly } from "./lean/argv.js"
 
 endQuietlyOnClosedPipe()
 const argv = process.argv.slice(2)
@@ -11,22 +12,34 @@ const argv = process.argv.slice(2)
 // stdout and stderr are asynchronous when they are pipes: exit only once everything written has
 // been handed to the OS, or `dagnats trigger list --json | jq` would get a truncated document.
 const flushed = (stream: NodeJS.WriteStream) => new Promise<void>((resolve) => stream.write("", () => resolve()))
-export const exitWith = async (code: number): Promise<never> => {
+const exitWith = async (code: number): Promise<never> => {
   await Promise.all([flushed(process.stdout), flushed(process.stderr)])
   process.exit(code)
 }
 
 const fastTriggerList = matchSharedOnly(argv, ["trigger", "list"])
+const fastPublish = matchCommand(argv, {
+  command: ["event", "publish"],
+  positionals: { min: 1, max: 2 },
+  valueFlags: { "--file": "file", "--id": "id" },
+})
 
 if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
   process.stdout.write(`dagnats v${VERSION}\n`)
   await exitWith(0)
 } else if (fastTriggerList !== undefined) {
   const { runFast } = await import("./lean/run-fast.js")
-  await exitWith(await runFast(fastTriggerList, async (nc) => {
+  await exitWith(await runFast(fastTriggerList, () => undefined, async (nc) => {
     const { listTriggers, printTriggers } = await import("./lean/trigger-list.js")
     printTriggers(await listTriggers(nc), fastTriggerList.json)
   }))
+} else if (fastPublish !== undefined) {
+  const { runFast } = await import("./lean/run-fast.js")
+  const { publishEvent, publishPayload } = await import("./lean/publish.js")
+  const [subject, json] = fastPublish.positionals
+  const input = { subject: subject!, json, file: fastPublish.values["file"], id: fastPublish.values["id"] }
+  const publish = (nc: NatsConnection, text: string) => publishEvent(nc, input, text, fastPublish.json)
+  await exitWith(await runFast(fastPublish, () => publishPayload(input), publish))
 } else {
   const { runApp } = await import("./app.js")
   await exitWith(await runApp(argv))

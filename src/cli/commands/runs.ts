@@ -1,20 +1,16 @@
 // `dagnats run …`, `dagnats event publish` and `dagnats trigger fire|history|test` (SPEC §8).
 import { Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { headers as natsHeaders } from "@nats-io/nats-core"
-import { jetstream } from "@nats-io/jetstream"
-import { Streams, endpointSubject } from "../../protocol/names.js"
-import { isValidSubjectLiteral, isWithinEvents } from "../../domain/subjects.js"
+import { endpointSubject } from "../../protocol/names.js"
 import type { RunRecord } from "../../domain/workflow-started.js"
 import type { FireRecord } from "../../domain/fire-record.js"
 import { callAndPrint, root, withNats } from "../shared.js"
 import { limitRows, requestLimit } from "../list-hint.js"
-import { printJson, printLine, printRecord, printTable } from "../output.js"
-import { CliExit, ExitCode, usageError } from "../exit.js"
-import { payloadText } from "../payload.js"
+import { printLine, printRecord, printTable } from "../output.js"
+import { usageError } from "../exit.js"
+import { publishEvent, publishPayload } from "../lean/publish.js"
+import { toCliExit } from "../client.js"
 import { publishExamples, runListExamples } from "../examples.js"
-
-const publishPayload = { argName: "the JSON argument", fileFlag: "--file", fallback: "{}" } as const
 
 type AnyCommand = Command.Command<any, any, any, any, any>
 
@@ -160,26 +156,9 @@ const publish = Command.make(
   },
   ({ subject, json, file, id }) =>
     Effect.gen(function* () {
-      if (!isValidSubjectLiteral(subject) || !isWithinEvents(subject)) {
-        return yield* usageError(`subject: must be a subject without wildcards inside event.> (got "${subject}")`)
-      }
-      const payload = payloadText(Option.getOrUndefined(json), Option.getOrUndefined(file), publishPayload)
-      if (!payload.ok) return yield* usageError(payload.message)
-      const text = payload.text
-      yield* parseJsonFlag(payload.from, text)
-      yield* withNats((nc, shared) =>
-        Effect.gen(function* () {
-          const h = natsHeaders()
-          h.set("Content-Type", "application/json")
-          const ack = yield* Effect.tryPromise({
-            try: () => jetstream(nc).publish(subject, text, { headers: h, ...(Option.isSome(id) ? { msgID: id.value } : {}), timeout: 5_000 }),
-            catch: (e) => new CliExit({ code: ExitCode.unreachable, message: `publish to ${subject} failed: ${e instanceof Error ? e.message : String(e)} (is the EVENTS stream there? start \`dagnats serve\`)` }),
-          })
-          const reply = { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate }
-          if (shared.json) printJson(reply)
-          else printLine(`published to ${subject}: ${Streams.events} #${ack.seq}${ack.duplicate ? " (duplicate, not stored again)" : ""}`)
-        }),
-      )
+      const input = { subject, json: Option.getOrUndefined(json), file: Option.getOrUndefined(file), id: Option.getOrUndefined(id) }
+      const text = yield* Effect.try({ try: () => publishPayload(input), catch: toCliExit })
+      yield* withNats((nc, shared) => Effect.tryPromise({ try: () => publishEvent(nc, input, text, shared.json), catch: toCliExit }))
     }),
 ).pipe(
   Command.withDescription("publish a JSON event to the EVENTS stream (no payload: {} on a terminal)"),

@@ -1,15 +1,21 @@
-// Running one fast-path command: connect, run the body, close, and map an ExitError to its code
-// and one `dagnats: …` line on stderr, exactly as the effect commands report it.
+// Running one fast-path command: check the input (usage errors come before any connection, as on
+// the full path), connect, run the body, close, and map an ExitError to its code and one
+// `dagnats: …` line on stderr, exactly as the effect commands report it.
 import type { NatsConnection } from "@nats-io/nats-core"
 import type { SharedOnly } from "./argv.js"
 import { connectPlain } from "../nats-client.js"
 import { ExitCode, ExitError } from "../exit-codes.js"
 
-export const runFast = async (shared: SharedOnly, body: (nc: NatsConnection) => Promise<void>): Promise<number> => {
+export const runFast = async <T>(
+  shared: SharedOnly,
+  prepare: () => T,
+  body: (nc: NatsConnection, prepared: T) => Promise<void>,
+): Promise<number> => {
   try {
+    const prepared = prepare()
     const nc = await connectPlain(shared.connection)
     try {
-      await body(nc)
+      await body(nc, prepared)
     } finally {
       await nc.close()
     }
