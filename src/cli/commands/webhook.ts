@@ -57,7 +57,8 @@ const readBodyFlags = (data: Option.Option<string>, file: Option.Option<string>)
   if (Option.isSome(data) && Option.isSome(file)) return Effect.fail(usageError("--data and --file cannot be combined; choose one"))
   if (Option.isSome(file)) {
     return Effect.try({
-      try: () => readFileSync(file.value),
+      // `--file -` sends stdin, byte for byte.
+      try: () => readFileSync(file.value === "-" ? 0 : file.value),
       catch: (e) => usageError(`--file: cannot read ${file.value}: ${e instanceof Error ? e.message : String(e)}`),
     })
   }
@@ -69,7 +70,7 @@ const send = Command.make(
   {
     name: Argument.String("name").pipe(Argument.withDescription("the webhook trigger to POST to")),
     data: opt("data", "the body, sent byte for byte (default {})"),
-    file: opt("file", "read the body from this file"),
+    file: opt("file", "read the body from this file; - reads stdin"),
     secret: opt("secret", "sign with this secret (env DAGNATS_WEBHOOK_SECRET; neither: send unsigned)"),
     scheme: opt("scheme", `sign as this scheme: ${SchemeNames.join(", ")} (default: the trigger's own, looked up through NATS)`),
     url: opt("url", `serve's base URL (env DAGNATS_URL, default ${DEFAULT_URL})`),
