@@ -53,6 +53,15 @@ describe("cli against serve", () => {
     }
   })
 
+  it("cli - the lean entry and the full command tree print the same (trigger list, event publish errors)", async () => {
+    // --log-level is unknown to the lean entry, so it sends the same command line through effect/cli.
+    for (const args of [["trigger", "list"], ["trigger", "list", "--json"], ["event", "publish", "other.x", "{}"], ["event", "publish", "event.x", "[1"]]) {
+      const lean = await cli(args)
+      const full = await cli([...args, "--log-level", "info"])
+      expect({ args, code: lean.code, stdout: lean.stdout, stderr: lean.stderr }).toStrictEqual({ args, code: full.code, stdout: full.stdout, stderr: full.stderr })
+    }
+  })
+
   it("cli - run list with more runs than the limit prints a hint on stderr; --json keeps exactly the limit and no hint", async () => {
     const human = await cli(["run", "list", "--limit", "2"])
     expect(human.code, human.stderr).toBe(0)

@@ -39,6 +39,9 @@ describe("cli help and built-in flags", () => {
   it("cli - --version prints the package version and exits 0", async () => {
     const r = await runCli(["--version"])
     expect({ code: r.code, stdout: r.stdout }).toStrictEqual({ code: 0, stdout: "dagnats v0.1.0\n" })
+    // Through the full command tree (--log-level is not the lean entry's) the answer is the same.
+    const full = await runCli(["--version", "--log-level", "info"])
+    expect({ code: full.code, stdout: full.stdout }).toStrictEqual({ code: 0, stdout: "dagnats v0.1.0\n" })
   })
 
   it("cli - -v after a subcommand is an unknown flag (exit 2): webhook send prints no version and sends nothing", async () => {
