@@ -103,13 +103,13 @@ describe("cli against serve", () => {
   it("cli - a standard trigger with a secret that is not whsec_ + base64 is refused at create (2) and by the service at update (1)", async () => {
     const bad = await cli(["trigger", "create", "svix-bad", "--workflow", "w", "--webhook", "--scheme", "standard", "--secret", "whsec_not base64!"])
     expect(bad.code).toBe(2)
-    expect(bad.stderr).toContain("--secret #1: standard secret must be whsec_ followed by base64")
+    expect(bad.stderr).toContain("--secret #1: standard secret must be base64 after its whsec_ prefix")
     expect((await cli(["trigger", "get", "svix-bad"])).code).toBe(1)
 
     expect((await cli(["trigger", "create", "svix-upd", "--workflow", "w", "--webhook", "--secret", "plain-secret"])).code).toBe(0)
     const switched = await cli(["trigger", "update", "svix-upd", "--scheme", "standard"])
     expect(switched.code).toBe(1)
-    expect(switched.stderr).toContain("--secret #1: standard secret must be whsec_ followed by base64")
+    expect(switched.stderr).toContain("--secret #1: standard secret must be base64 after its whsec_ prefix")
   })
 
   it("cli - webhook send signs with the trigger's own scheme (standard) when --scheme is not given", async () => {

@@ -8,7 +8,7 @@ import { decodeStoredTrigger } from "../../../src/triggers/store.js"
 
 const parse = (input: unknown) => Effect.runSync(Effect.result(parseDefinition(input)))
 const standard = { name: "svix", workflow: "billing", type: "webhook", scheme: "standard" } as const
-const RULE = "standard secret must be whsec_ followed by base64, as Standard Webhooks and Svix issue it (such as whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw)"
+const RULE = "standard secret must be base64 after its whsec_ prefix, as Standard Webhooks and Svix issue it (such as whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw)"
 
 describe("secrets per scheme", () => {
   test("secret rules - standard accepts whsec_ + base64 (and bare base64, as its verifier does)", () => {
