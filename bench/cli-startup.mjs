@@ -7,7 +7,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
-import { DAGNATS_BIN, appendResult, dagnats, freePort, loadNow, markdownTable, median, startChild, startNats } from "./lib.mjs"
+import {
+  DAGNATS_BIN,
+  appendResult,
+  dagnats,
+  freePort,
+  loadNow,
+  markdownTable,
+  median,
+  startChild,
+  startNats,
+} from "./lib.mjs"
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15)
 const TARGET_CPU_MS = 150
@@ -41,9 +51,14 @@ export default async function bench() {
   writeFileSync(join(dir, "preload.mjs"), PRELOAD)
   const env = { NATS_URL: nats.url, NO_COLOR: "1" }
   const httpAddr = `127.0.0.1:${await freePort()}`
-  const serve = await startChild([DAGNATS_BIN, "serve", "--nats-url", nats.url, "--http-addr", httpAddr], { ready: /dagnats serve ready/, name: "dagnats serve" })
+  const serve = await startChild([DAGNATS_BIN, "serve", "--nats-url", nats.url, "--http-addr", httpAddr], {
+    ready: /dagnats serve ready/,
+    name: "dagnats serve",
+  })
   try {
-    for (let i = 0; i < TRIGGERS; i++) dagnats(["trigger", "create", `t${i}`, "--workflow", "wf", "--webhook", "--secret", "s"], env)
+    for (let i = 0; i < TRIGGERS; i++) {
+      dagnats(["trigger", "create", `t${i}`, "--workflow", "wf", "--webhook", "--secret", "s"], env)
+    }
     dagnats(["trigger", "fire", "t0"], env)
     const cases = [
       { name: "node -e 0 (floor)", args: ["-e", "0"] },
@@ -79,10 +94,12 @@ export default async function bench() {
     })
     for (const r of rows) console.error(r.join("  "))
     const body = [
-      `Each command run ${ROUNDS} times round-robin (after one warm-up round) as a fresh \`node\` process; CPU = the process's own user + system time ` +
-        `at exit (process.cpuUsage() from a preloaded module), wall = spawn to exit as seen by the parent. Medians. \`--version\`, \`trigger list\` and ` +
-        `\`event publish\` take the lean entry (no effect/cli); \`trigger get\`, \`run list\` and \`--help\` load the full command tree. ` +
-        `One nats-server and one serve with ${TRIGGERS} triggers on the same machine (1-minute load average before the run: ${load}).`,
+      `Each command run ${ROUNDS} times round-robin (after one warm-up round) as a fresh \`node\` process; ` +
+        "CPU = the process's own user + system time at exit (process.cpuUsage() from a preloaded module), " +
+        "wall = spawn to exit as seen by the parent. Medians. `--version`, `trigger list` and `event publish` " +
+        "take the lean entry (no effect/cli); `trigger get`, `run list` and `--help` load the full command tree. " +
+        `One nats-server and one serve with ${TRIGGERS} triggers on the same machine ` +
+        `(1-minute load average before the run: ${load}).`,
       "",
       markdownTable(["command", "CPU ms (median)", "vs node -e 0", "wall ms (median)", "target"], rows),
     ].join("\n")

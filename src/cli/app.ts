@@ -71,7 +71,9 @@ const presenter: CliOutput.Presenter = {
     event._tag === "InvalidInvocation"
       ? Effect.sync(() => {
           const help = `see \`${event.commandPath.join(" ")} --help\``
-          for (const e of event.errors) process.stderr.write(`dagnats: ${e.message.replace(/\s*\n\s*/g, " ")}; ${help}\n`)
+          for (const e of event.errors) {
+            process.stderr.write(`dagnats: ${e.message.replace(/\s*\n\s*/g, " ")}; ${help}\n`)
+          }
         })
       : CliOutput.defaultPresenter.present(event),
 }

@@ -23,7 +23,9 @@ export const toCliExit = (e: unknown) =>
 /** A NATS connection for the command's lifetime; exit 3 with the hint when it cannot be made. */
 export const connectCli = (s: SharedInput) =>
   Effect.acquireRelease(
-    Effect.tryPromise({ try: () => connectPlain(connectionFlags(s)), catch: toCliExit }).pipe(Effect.map((nc) => ({ nc }))),
+    Effect.tryPromise({ try: () => connectPlain(connectionFlags(s)), catch: toCliExit }).pipe(
+      Effect.map((nc) => ({ nc })),
+    ),
     ({ nc }) => Effect.promise(() => nc.close()),
   )
 

@@ -12,7 +12,8 @@ export const ExitCode = {
 } as const
 
 export const UNREACHABLE_HINT =
-  "is `dagnats serve` running? Start it with `dagnats serve` (or `make run`), or point --nats-url / NATS_URL at your NATS server"
+  "is `dagnats serve` running? Start it with `dagnats serve` (or `make run`), " +
+  "or point --nats-url / NATS_URL at your NATS server"
 
 /** A failure that ends the command with `code`; the Effect commands turn it into a CliExit. */
 export class ExitError extends Error {

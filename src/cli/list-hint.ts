@@ -14,9 +14,13 @@ export const requestLimit = (shown: number | undefined, json: boolean): number |
 }
 
 /** The rows to show and, when more exist, the hint for stderr. */
-export const limitRows = <T>(rows: ReadonlyArray<T>, shown: number | undefined): { rows: ReadonlyArray<T>; hint?: string } => {
+export const limitRows = <T>(
+  rows: ReadonlyArray<T>,
+  shown: number | undefined,
+): { rows: ReadonlyArray<T>; hint?: string } => {
   const n = shown ?? DEFAULT_LIST_LIMIT
   if (rows.length <= n) return { rows }
   const next = Math.min(MAX_LIST_LIMIT, n * 5)
-  return { rows: rows.slice(0, n), hint: `showing the newest ${n}; more exist: use --limit N (up to ${MAX_LIST_LIMIT}), e.g. --limit ${next}` }
+  const hint = `showing the newest ${n}; more exist: use --limit N (up to ${MAX_LIST_LIMIT}), e.g. --limit ${next}`
+  return { rows: rows.slice(0, n), hint }
 }

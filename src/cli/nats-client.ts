@@ -38,18 +38,23 @@ const errorMessage = (text: string): string | undefined => {
 
 const requestFailure = (subject: string, e: unknown): ExitError => {
   const noResponders = e instanceof NoRespondersError || (e instanceof RequestError && e.isNoResponders())
-  if (noResponders) return new ExitError(ExitCode.unreachable, `no dagnats service answers on ${subject}\n${UNREACHABLE_HINT}`)
+  if (noResponders) {
+    return new ExitError(ExitCode.unreachable, `no dagnats service answers on ${subject}\n${UNREACHABLE_HINT}`)
+  }
   if (e instanceof TimeoutError) {
-    return new ExitError(ExitCode.unreachable, `the dagnats service did not answer ${subject} within ${REQUEST_TIMEOUT_MS / 1000}s`)
+    const message = `the dagnats service did not answer ${subject} within ${REQUEST_TIMEOUT_MS / 1000}s`
+    return new ExitError(ExitCode.unreachable, message)
   }
   return new ExitError(ExitCode.unreachable, `request ${subject} failed: ${describe(e)}`)
 }
 
 /** Send one request to `subject`; resolve with the decoded JSON reply or reject with an ExitError. */
 export const requestPlain = async (nc: NatsConnection, subject: string, body: unknown): Promise<unknown> => {
-  const reply = await nc.request(subject, JSON.stringify(body ?? {}), { timeout: REQUEST_TIMEOUT_MS }).catch((e: unknown) => {
-    throw requestFailure(subject, e)
-  })
+  const reply = await nc
+    .request(subject, JSON.stringify(body ?? {}), { timeout: REQUEST_TIMEOUT_MS })
+    .catch((e: unknown) => {
+      throw requestFailure(subject, e)
+    })
   const text = decoder.decode(reply.data)
   const code = reply.headers?.get(ServiceErrorCodeHeader)
   if (code !== undefined && code !== "") {

@@ -54,7 +54,8 @@ export const payloadText = (
     try {
       return { ok: true, text: io.readFile(file), from: fileFlag }
     } catch (e) {
-      const reason = (e as { code?: unknown }).code === "ENOENT" ? "no such file" : e instanceof Error ? e.message : String(e)
+      const missing = (e as { code?: unknown }).code === "ENOENT"
+      const reason = missing ? "no such file" : e instanceof Error ? e.message : String(e)
       return { ok: false, message: `${fileFlag}: cannot read ${file}: ${reason}` }
     }
   }

@@ -15,11 +15,22 @@ const getTrigger = (name: string) =>
 export const triggerScheme = (name: string) =>
   getTrigger(name).pipe(
     Effect.mapError(
-      (e) => new CliExit({ code: e.code, message: `cannot look up trigger ${name}'s signature scheme: ${e.message}\n(or give --scheme to skip the lookup)` }),
+      (e) =>
+        new CliExit({
+          code: e.code,
+          message:
+            `cannot look up trigger ${name}'s signature scheme: ${e.message}\n` +
+            "(or give --scheme to skip the lookup)",
+        }),
     ),
     Effect.flatMap((t) =>
       t.type !== "webhook"
-        ? Effect.fail(new CliExit({ code: ExitCode.refused, message: `trigger ${name} is an event trigger; webhook send needs a webhook trigger` }))
+        ? Effect.fail(
+            new CliExit({
+              code: ExitCode.refused,
+              message: `trigger ${name} is an event trigger; webhook send needs a webhook trigger`,
+            }),
+          )
         : Effect.succeed(t.scheme !== undefined && isSchemeName(t.scheme) ? t.scheme : DEFAULT_SCHEME),
     ),
   )
@@ -33,11 +44,19 @@ export const isMissingHeader = (status: number, body: unknown): boolean =>
  */
 export const missingHeaderHint = (name: string, sentAs: SchemeName | undefined, schemeGiven: boolean) =>
   Effect.gen(function* () {
-    const own = schemeGiven || sentAs === undefined ? yield* Effect.option(triggerScheme(name)) : { _tag: "Some" as const, value: sentAs }
+    // Signed with the looked-up scheme: that is the trigger's own; otherwise look it up now.
+    const own =
+      schemeGiven || sentAs === undefined
+        ? yield* Effect.option(triggerScheme(name))
+        : { _tag: "Some" as const, value: sentAs }
     if (own._tag === "None") return "the trigger's scheme could not be looked up to name the header it expects"
     const expected = schemes[own.value].signatureHeaders.join(" or ")
     const what = `trigger ${name} (scheme ${own.value}) expects the header ${expected}`
-    if (sentAs === undefined) return `${what}; this request was unsigned: give --secret S (or set DAGNATS_WEBHOOK_SECRET)`
-    if (sentAs !== own.value) return `${what}; this request was signed as ${sentAs}: drop --scheme to sign with the trigger's own`
+    if (sentAs === undefined) {
+      return `${what}; this request was unsigned: give --secret S (or set DAGNATS_WEBHOOK_SECRET)`
+    }
+    if (sentAs !== own.value) {
+      return `${what}; this request was signed as ${sentAs}: drop --scheme to sign with the trigger's own`
+    }
     return what
   })

@@ -133,8 +133,8 @@ const crossFieldRules = Schema.makeFilter((d: { readonly [K in keyof typeof defi
  * definitions, not on stored triggers: one stored before this rule stays readable.
  */
 const secretsFitScheme = Schema.makeFilter((d: { readonly [K in keyof typeof definitionFields]?: unknown }) => {
-  if (d.type !== "webhook" || !Array.isArray(d.secrets) || !isSchemeName(String(d.scheme ?? DEFAULT_SCHEME))) return undefined
-  const scheme = (d.scheme ?? DEFAULT_SCHEME) as SchemeName
+  const scheme = String(d.scheme ?? DEFAULT_SCHEME)
+  if (d.type !== "webhook" || !Array.isArray(d.secrets) || !isSchemeName(scheme)) return undefined
   const issues = d.secrets.flatMap((secret: unknown, i) => {
     const problem = typeof secret === "string" ? secretProblem(scheme, secret) : undefined
     return problem === undefined ? [] : [{ path: ["secrets", i], issue: `${scheme} secret ${problem}` }]
@@ -142,7 +142,10 @@ const secretsFitScheme = Schema.makeFilter((d: { readonly [K in keyof typeof def
   return issues.length === 0 ? undefined : issues
 })
 
-export const TriggerDefinition = Schema.Struct(definitionFields).pipe(Schema.check(crossFieldRules), Schema.check(secretsFitScheme))
+export const TriggerDefinition = Schema.Struct(definitionFields).pipe(
+  Schema.check(crossFieldRules),
+  Schema.check(secretsFitScheme),
+)
 export type TriggerDefinition = typeof TriggerDefinition.Type
 
 /**

@@ -151,14 +151,24 @@ const publish = Command.make(
   {
     subject: Argument.String("subject").pipe(Argument.withDescription("a subject inside event.>")),
     json: Argument.String("json").pipe(Argument.withDescription("the payload as JSON"), Argument.optional),
-    file: Flag.String("file").pipe(Flag.withDescription("read the payload from this file; - reads stdin"), Flag.optional),
+    file: Flag.String("file").pipe(
+      Flag.withDescription("read the payload from this file; - reads stdin"),
+      Flag.optional,
+    ),
     id: Flag.String("id").pipe(Flag.withDescription("delivery id (Nats-Msg-Id): the same id is stored once"), Flag.optional),
   },
   ({ subject, json, file, id }) =>
     Effect.gen(function* () {
-      const input = { subject, json: Option.getOrUndefined(json), file: Option.getOrUndefined(file), id: Option.getOrUndefined(id) }
+      const input = {
+        subject,
+        json: Option.getOrUndefined(json),
+        file: Option.getOrUndefined(file),
+        id: Option.getOrUndefined(id),
+      }
       const text = yield* Effect.try({ try: () => publishPayload(input), catch: toCliExit })
-      yield* withNats((nc, shared) => Effect.tryPromise({ try: () => publishEvent(nc, input, text, shared.json), catch: toCliExit }))
+      yield* withNats((nc, shared) =>
+        Effect.tryPromise({ try: () => publishEvent(nc, input, text, shared.json), catch: toCliExit }),
+      )
     }),
 ).pipe(
   Command.withDescription("publish a JSON event to the EVENTS stream (no payload: {} on a terminal)"),

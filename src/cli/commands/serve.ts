@@ -42,11 +42,18 @@ export const serve = Command.make(
       yield* runServe(settings, flags, process.env).pipe(
         Effect.catch((e) =>
           // NATS that cannot be reached is exit 3, like every other command; anything else is a refusal.
-          Effect.fail(new CliExit({ code: e._tag === "Unavailable" ? ExitCode.unreachable : ExitCode.refused, message: e.message })),
+          Effect.fail(
+            new CliExit({
+              code: e._tag === "Unavailable" ? ExitCode.unreachable : ExitCode.refused,
+              message: e.message,
+            }),
+          ),
         ),
       )
     }),
 ).pipe(
-  Command.withDescription("run the HTTP listener, the micro service and the evaluator (embedded NATS unless --nats-url)"),
+  Command.withDescription(
+    "run the HTTP listener, the micro service and the evaluator (embedded NATS unless --nats-url)",
+  ),
   Command.withExamples(serveExamples),
 )

@@ -57,7 +57,8 @@ const decodePatch = Schema.decodeUnknownExit(TriggerPatch, { onExcessProperty: "
 const usageFromExit = (exit: ReturnType<typeof decodeDefinition> | ReturnType<typeof decodePatch>) => {
   if (exit._tag === "Success") return Effect.void
   const issue = (exit.cause as { reasons?: ReadonlyArray<{ error?: { issue?: unknown } }> }).reasons?.[0]?.error?.issue
-  return Effect.fail(usageError(issue !== undefined ? withFlagNames(describeIssue(issue as never)) : "invalid trigger definition"))
+  const message = issue !== undefined ? withFlagNames(describeIssue(issue as never)) : "invalid trigger definition"
+  return Effect.fail(usageError(message))
 }
 
 /** Check a definition locally with the service's own Schema, so bad flags are usage errors (exit 2). */
@@ -101,7 +102,10 @@ const create = Command.make("create", { name, ...definitionFlags }, (input) =>
     if (!def.ok) return yield* usageError(def.message)
     yield* checkDefinition(def.value)
     yield* callAndPrint<TriggerView>(endpointSubject("triggers", "create"), def.value, (t) =>
-      printLine(`created ${t.type} trigger ${t.name} → workflow ${t.workflow} (${triggerSource(t)})${t.enabled === false ? ", disabled" : ""}`),
+      printLine(
+        `created ${t.type} trigger ${t.name} → workflow ${t.workflow} (${triggerSource(t)})` +
+          (t.enabled === false ? ", disabled" : ""),
+      ),
     ).pipe(inFlagNames)
   }),
 ).pipe(Command.withDescription("create a webhook or event trigger"), Command.withExamples(createExamples))
@@ -120,7 +124,9 @@ const update = Command.make("update", { name, ...definitionFlags, ...updateOnlyF
 
 const list = Command.make("list", {}, () =>
   withNats((nc, shared) =>
-    Effect.tryPromise({ try: () => listTriggers(nc), catch: toCliExit }).pipe(Effect.map((t) => printTriggers(t, shared.json))),
+    Effect.tryPromise({ try: () => listTriggers(nc), catch: toCliExit }).pipe(
+      Effect.map((t) => printTriggers(t, shared.json)),
+    ),
   ),
 ).pipe(Command.withDescription("list triggers, sorted by name"))
 

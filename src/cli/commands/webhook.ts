@@ -6,7 +6,13 @@ import { request as httpsRequest } from "node:https"
 import { Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { isValidName } from "../../domain/trigger.js"
-import { InvalidSigningSecret, SchemeNames, isSchemeName, schemes, type SchemeName } from "../../domain/signatures/index.js"
+import {
+  InvalidSigningSecret,
+  SchemeNames,
+  isSchemeName,
+  schemes,
+  type SchemeName,
+} from "../../domain/signatures/index.js"
 import { root } from "../shared.js"
 import { isMissingHeader, missingHeaderHint, triggerScheme } from "../webhook-scheme.js"
 import { sendExamples } from "../examples.js"
@@ -72,7 +78,10 @@ const send = Command.make(
     data: opt("data", "the body, sent byte for byte (default {})"),
     file: opt("file", "read the body from this file; - reads stdin"),
     secret: opt("secret", "sign with this secret (env DAGNATS_WEBHOOK_SECRET; neither: send unsigned)"),
-    scheme: opt("scheme", `sign as this scheme: ${SchemeNames.join(", ")} (default: the trigger's own, looked up through NATS)`),
+    scheme: opt(
+      "scheme",
+      `sign as this scheme: ${SchemeNames.join(", ")} (default: the trigger's own, looked up through NATS)`,
+    ),
     url: opt("url", `serve's base URL (env DAGNATS_URL, default ${DEFAULT_URL})`),
     contentType: opt("content-type", "Content-Type of the body (default application/json)"),
     header: Flag.String("header").pipe(
@@ -101,7 +110,10 @@ const send = Command.make(
       const schemeName: SchemeName | undefined =
         secret === undefined ? undefined : (given as SchemeName | undefined) ?? (yield* triggerScheme(input.name))
       const signature = yield* Effect.try({
-        try: () => (secret === undefined || schemeName === undefined ? {} : schemes[schemeName].sign({ rawBody: body, secret, nowMs: Date.now() })),
+        try: () =>
+          secret === undefined || schemeName === undefined
+            ? {}
+            : schemes[schemeName].sign({ rawBody: body, secret, nowMs: Date.now() }),
         catch: (e) => usageError(e instanceof InvalidSigningSecret ? `--secret: ${e.message}` : String(e)),
       })
       const extra: Record<string, string> = {}
@@ -110,7 +122,8 @@ const send = Command.make(
         if (eq <= 0) return yield* usageError(`--header: must be NAME=VALUE (got "${h.slice(0, 80)}")`)
         extra[h.slice(0, eq)] = h.slice(eq + 1)
       }
-      const headers = { "content-type": Option.getOrElse(input.contentType, () => "application/json"), ...extra, ...signature }
+      const contentType = Option.getOrElse(input.contentType, () => "application/json")
+      const headers = { "content-type": contentType, ...extra, ...signature }
 
       const reply = yield* Effect.tryPromise({ try: () => post(target, body, headers), catch: (e) => unreachable(baseUrl.origin, e) })
       const parsed = parseOrText(reply.text)
@@ -123,7 +136,8 @@ const send = Command.make(
         const why = isMissingHeader(reply.status, parsed)
           ? `; ${yield* missingHeaderHint(input.name, schemeName, given !== undefined)}`
           : ""
-        return yield* new CliExit({ code: ExitCode.refused, message: `serve answered ${reply.status}: the webhook was not accepted${why}` })
+        const message = `serve answered ${reply.status}: the webhook was not accepted${why}`
+        return yield* new CliExit({ code: ExitCode.refused, message })
       }
     }),
 ).pipe(

@@ -68,7 +68,10 @@ export const matchCommand = (argv: ReadonlyArray<string>, shape: Shape): Matched
 }
 
 /** `argv` is exactly `command` plus the shared flags (--json and the NATS connection flags). */
-export const matchSharedOnly = (argv: ReadonlyArray<string>, command: ReadonlyArray<string>): SharedOnly | undefined => {
+export const matchSharedOnly = (
+  argv: ReadonlyArray<string>,
+  command: ReadonlyArray<string>,
+): SharedOnly | undefined => {
   const m = matchCommand(argv, { command })
   return m === undefined ? undefined : { json: m.json, connection: m.connection }
 }

@@ -22,7 +22,8 @@ const PAYLOAD_NAMES = { argName: "the JSON argument", fileFlag: "--file", fallba
 export const publishPayload = (input: PublishInput): string => {
   const { subject } = input
   if (!isValidSubjectLiteral(subject) || !isWithinEvents(subject)) {
-    throw new ExitError(ExitCode.usage, `subject: must be a subject without wildcards inside event.> (got "${subject}")`)
+    const message = `subject: must be a subject without wildcards inside event.> (got "${subject}")`
+    throw new ExitError(ExitCode.usage, message)
   }
   const payload = payloadText(input.json, input.file, PAYLOAD_NAMES)
   if (!payload.ok) throw new ExitError(ExitCode.usage, payload.message)
@@ -34,15 +35,26 @@ export const publishPayload = (input: PublishInput): string => {
   return payload.text
 }
 
-export const publishEvent = async (nc: NatsConnection, input: PublishInput, text: string, json: boolean): Promise<void> => {
+export const publishEvent = async (
+  nc: NatsConnection,
+  input: PublishInput,
+  text: string,
+  json: boolean,
+): Promise<void> => {
   const h = natsHeaders()
   h.set("Content-Type", "application/json")
   const ack = await jetstream(nc)
-    .publish(input.subject, text, { headers: h, ...(input.id !== undefined ? { msgID: input.id } : {}), timeout: 5_000 })
+    .publish(input.subject, text, {
+      headers: h,
+      ...(input.id !== undefined ? { msgID: input.id } : {}),
+      timeout: 5_000,
+    })
     .catch((e: unknown) => {
       const why = e instanceof Error ? e.message : String(e)
-      throw new ExitError(ExitCode.unreachable, `publish to ${input.subject} failed: ${why} (is the EVENTS stream there? start \`dagnats serve\`)`)
+      const hint = "is the EVENTS stream there? start `dagnats serve`"
+      throw new ExitError(ExitCode.unreachable, `publish to ${input.subject} failed: ${why} (${hint})`)
     })
   if (json) return printJson({ stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate })
-  printLine(`published to ${input.subject}: ${Streams.events} #${ack.seq}${ack.duplicate ? " (duplicate, not stored again)" : ""}`)
+  const duplicate = ack.duplicate ? " (duplicate, not stored again)" : ""
+  printLine(`published to ${input.subject}: ${Streams.events} #${ack.seq}${duplicate}`)
 }

@@ -11,9 +11,15 @@ export type ListedTrigger = TriggerView & { readonly open?: number }
 /** Triggers per list request: a page stays far below the default 1 MiB NATS max_payload. */
 const LIST_PAGE = 500
 
-export const triggerSource = (t: TriggerView) => (t.type === "webhook" ? `POST /v1/webhooks/${t.name}` : t.subject ?? "")
+export const triggerSource = (t: TriggerView) =>
+  t.type === "webhook" ? `POST /v1/webhooks/${t.name}` : t.subject ?? ""
+
 export const triggerMode = (t: TriggerView) =>
-  t.debounce !== undefined ? `debounce ${t.debounce.period}` : t.batch !== undefined ? `batch ${t.batch.max_size}/${t.batch.timeout}` : "-"
+  t.debounce !== undefined
+    ? `debounce ${t.debounce.period}`
+    : t.batch !== undefined
+      ? `batch ${t.batch.max_size}/${t.batch.timeout}`
+      : "-"
 
 export const listTriggers = async (nc: NatsConnection): Promise<ReadonlyArray<ListedTrigger>> => {
   const triggers: Array<ListedTrigger> = []
@@ -31,7 +37,9 @@ export const listTriggers = async (nc: NatsConnection): Promise<ReadonlyArray<Li
 
 export const printTriggers = (triggers: ReadonlyArray<ListedTrigger>, json: boolean): void => {
   if (json) return printJson({ triggers })
-  if (triggers.length === 0) return printLine("no triggers; create one with `dagnats trigger create NAME --workflow W --webhook`")
+  if (triggers.length === 0) {
+    return printLine("no triggers; create one with `dagnats trigger create NAME --workflow W --webhook`")
+  }
   printTable(
     ["NAME", "TYPE", "WORKFLOW", "ENABLED", "MODE", "OPEN", "SOURCE"],
     triggers.map((t) => [
