@@ -18,13 +18,17 @@ let nc: NatsConnection
 let jsm: JetStreamManager
 const STANDARD_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 const env = () => ({ NATS_URL: nats.url, DAGNATS_URL: serve.baseUrl, DAGNATS_WEBHOOK_SECRET: undefined })
-const cli = (args: ReadonlyArray<string>, input?: string) => runCli(args, { env: env(), ...(input !== undefined ? { input } : {}) })
+const cli = (args: ReadonlyArray<string>, input?: string) =>
+  runCli(args, { env: env(), ...(input !== undefined ? { input } : {}) })
 const lastSeq = async () => (await jsm.streams.info("EVENTS")).state.last_seq
 
 /** Run the CLI with its stdout closed before it writes anything, as `| true` or `| head` do. */
 const withClosedStdout = (args: ReadonlyArray<string>) =>
   new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [DAGNATS_BIN, ...args], { env: { ...process.env, ...env() }, stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn(process.execPath, [DAGNATS_BIN, ...args], {
+      env: { ...process.env, ...env() },
+      stdio: ["ignore", "pipe", "pipe"],
+    })
     child.stdout.destroy()
     let stderr = ""
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
@@ -55,22 +59,31 @@ describe("cli against serve", () => {
 
   it("cli - the lean entry and the full command tree print the same (trigger list, event publish errors)", async () => {
     // --log-level is unknown to the lean entry, so it sends the same command line through effect/cli.
-    for (const args of [["trigger", "list"], ["trigger", "list", "--json"], ["event", "publish", "other.x", "{}"], ["event", "publish", "event.x", "[1"]]) {
+    const lines = [
+      ["trigger", "list"],
+      ["trigger", "list", "--json"],
+      ["event", "publish", "other.x", "{}"],
+      ["event", "publish", "event.x", "[1"],
+    ]
+    for (const args of lines) {
       const lean = await cli(args)
       const full = await cli([...args, "--log-level", "info"])
-      expect({ args, code: lean.code, stdout: lean.stdout, stderr: lean.stderr }).toStrictEqual({ args, code: full.code, stdout: full.stdout, stderr: full.stderr })
+      const seen = (r: typeof lean) => ({ args, code: r.code, stdout: r.stdout, stderr: r.stderr })
+      expect(seen(lean)).toStrictEqual(seen(full))
     }
   })
 
-  it("cli - run list with more runs than the limit prints a hint on stderr; --json keeps exactly the limit and no hint", async () => {
+  it("cli - run list with more runs than the limit hints on stderr; --json keeps exactly the limit, no hint", async () => {
     const human = await cli(["run", "list", "--limit", "2"])
     expect(human.code, human.stderr).toBe(0)
     expect(human.stdout.trim().split("\n")).toHaveLength(3)
     expect(human.stderr).toBe("showing the newest 2; more exist: use --limit N (up to 1000), e.g. --limit 10\n")
     const json = await cli(["run", "list", "--limit", "2", "--json"])
-    expect({ code: json.code, runs: JSON.parse(json.stdout).runs.length, stderr: json.stderr }).toStrictEqual({ code: 0, runs: 2, stderr: "" })
+    const runs = JSON.parse(json.stdout).runs.length
+    expect({ code: json.code, runs, stderr: json.stderr }).toStrictEqual({ code: 0, runs: 2, stderr: "" })
     const all = await cli(["run", "list", "--limit", "3"])
-    expect({ code: all.code, rows: all.stdout.trim().split("\n").length, stderr: all.stderr }).toStrictEqual({ code: 0, rows: 4, stderr: "" })
+    const rows = all.stdout.trim().split("\n").length
+    expect({ code: all.code, rows, stderr: all.stderr }).toStrictEqual({ code: 0, rows: 4, stderr: "" })
   })
 
   it("cli - event publish --file - publishes stdin as given", async () => {
@@ -79,7 +92,7 @@ describe("cli against serve", () => {
     expect((await storedEvent(jsm, JSON.parse(r.stdout).seq)).data.toString("utf8")).toBe('{"from":"stdin"}\n')
   })
 
-  it("cli - event publish with piped stdin but no payload or --file - is refused (exit 2) instead of publishing {}", async () => {
+  it("cli - event publish with piped stdin but no payload or --file - is refused (2), not published as {}", async () => {
     const before = await lastSeq()
     const r = await cli(["event", "publish", "event.stdin"], '{"lost":true}')
     expect({ code: r.code, stdout: r.stdout }).toStrictEqual({ code: 2, stdout: "" })
@@ -90,8 +103,14 @@ describe("cli against serve", () => {
   it("cli - trigger create refusals name flags, not fields (--debounce, --batch-size, --secret)", async () => {
     const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
       [["--subject", "event.x", "--debounce", "5x"], '--debounce: must be a duration such as 500ms, 5s, 1m or 2h (got "5x")'],
-      [["--subject", "event.x", "--debounce", "5s", "--debounce-timeout", "1s"], "--debounce-timeout: must be at least the period (5s)"],
-      [["--subject", "event.x", "--batch-size", "5000", "--batch-timeout", "1s"], "--batch-size: must be a whole number from 1 to 1000"],
+      [
+        ["--subject", "event.x", "--debounce", "5s", "--debounce-timeout", "1s"],
+        "--debounce-timeout: must be at least the period (5s)",
+      ],
+      [
+        ["--subject", "event.x", "--batch-size", "5000", "--batch-timeout", "1s"],
+        "--batch-size: must be a whole number from 1 to 1000",
+      ],
       [["--webhook", "--secret", "x".repeat(1025)], "--secret #1: each secret must be 1-1024 characters"],
     ]
     for (const [flags, message] of cases) {
@@ -100,21 +119,24 @@ describe("cli against serve", () => {
     }
   })
 
-  it("cli - a standard trigger with a secret that is not whsec_ + base64 is refused at create (2) and by the service at update (1)", async () => {
-    const bad = await cli(["trigger", "create", "svix-bad", "--workflow", "w", "--webhook", "--scheme", "standard", "--secret", "whsec_not base64!"])
+  it("cli - a standard secret that is not whsec_ + base64 is refused at create (2) and by the service at update (1)", async () => {
+    const standard = ["--workflow", "w", "--webhook", "--scheme", "standard"]
+    const bad = await cli(["trigger", "create", "svix-bad", ...standard, "--secret", "whsec_not base64!"])
     expect(bad.code).toBe(2)
     expect(bad.stderr).toContain("--secret #1: standard secret must be base64 after its whsec_ prefix")
     expect((await cli(["trigger", "get", "svix-bad"])).code).toBe(1)
 
-    expect((await cli(["trigger", "create", "svix-upd", "--workflow", "w", "--webhook", "--secret", "plain-secret"])).code).toBe(0)
+    const plain = await cli(["trigger", "create", "svix-upd", "--workflow", "w", "--webhook", "--secret", "plain-secret"])
+    expect(plain.code).toBe(0)
     const switched = await cli(["trigger", "update", "svix-upd", "--scheme", "standard"])
     expect(switched.code).toBe(1)
     expect(switched.stderr).toContain("--secret #1: standard secret must be base64 after its whsec_ prefix")
   })
 
   it("cli - webhook send signs with the trigger's own scheme (standard) when --scheme is not given", async () => {
-    expect((await cli(["trigger", "create", "svix", "--workflow", "billing", "--webhook", "--scheme", "standard", "--secret", STANDARD_SECRET])).code).toBe(0)
-    const r = await cli(["webhook", "send", "svix", "--secret", STANDARD_SECRET, "--data", '{"type":"invoice.paid"}', "--json"])
+    const create = ["trigger", "create", "svix", "--workflow", "billing", "--webhook", "--scheme", "standard"]
+    expect((await cli([...create, "--secret", STANDARD_SECRET])).code).toBe(0)
+    const r = await cli(["webhook", "send", "svix", "--secret", STANDARD_SECRET, "--data", '{"type":"paid"}', "--json"])
     expect(r.code, r.stderr).toBe(0)
     const stored = await storedEvent(jsm, JSON.parse(r.stdout).body.seq)
     expect(stored.header("webhook-id")).toMatch(/^msg_/)
@@ -123,17 +145,21 @@ describe("cli against serve", () => {
   it("cli - webhook send's 401 missing header names the header the trigger's scheme expects", async () => {
     const unsigned = await cli(["webhook", "send", "svix"])
     expect(unsigned.code).toBe(1)
-    expect(unsigned.stderr).toContain("trigger svix (scheme standard) expects the header webhook-signature or svix-signature; this request was unsigned")
+    expect(unsigned.stderr).toContain(
+      "trigger svix (scheme standard) expects the header webhook-signature or svix-signature; this request was unsigned",
+    )
     const wrong = await cli(["webhook", "send", "svix", "--scheme", "github", "--secret", "s"])
     expect(wrong.code).toBe(1)
     expect(wrong.stderr).toContain("this request was signed as github: drop --scheme")
   })
 
   it("cli - README's GitHub trigger: a ping delivery is stored but starts no run, a push starts one", async () => {
-    const create = ["trigger", "create", "gh", "--workflow", "ci", "--webhook", "--scheme", "github", "--secret", "gh-s", "--filter-header", "X-GitHub-Event=push"]
-    expect((await cli(create)).code).toBe(0)
-    const ping = await cli(["webhook", "send", "gh", "--secret", "gh-s", "--header", "X-GitHub-Event=ping", "--data", '{"zen":"hi"}', "--json"])
-    const push = await cli(["webhook", "send", "gh", "--secret", "gh-s", "--header", "X-GitHub-Event=push", "--data", '{"ref":"main"}', "--json"])
+    const create = ["trigger", "create", "gh", "--workflow", "ci", "--webhook", "--scheme", "github", "--secret", "gh-s"]
+    expect((await cli([...create, "--filter-header", "X-GitHub-Event=push"])).code).toBe(0)
+    const send = (event: string, data: string) =>
+      cli(["webhook", "send", "gh", "--secret", "gh-s", "--header", `X-GitHub-Event=${event}`, "--data", data, "--json"])
+    const ping = await send("ping", '{"zen":"hi"}')
+    const push = await send("push", '{"ref":"main"}')
     expect([ping.code, push.code]).toStrictEqual([0, 0])
     const fires = await eventually(async () => {
       const h = await runJson(["trigger", "history", "gh"], { env: env() })
@@ -148,11 +174,13 @@ describe("cli against serve", () => {
 
   it("cli - serve --log-level debug logs each refused webhook's reason", async () => {
     await cli(["webhook", "send", "svix"])
-    await eventually(() => expect(serve.log()).toMatch(/DEBUG webhook svix: 401 invalid_signature \(standard: missing header\)/))
+    const line = /DEBUG webhook svix: 401 invalid_signature \(standard: missing header\)/
+    await eventually(() => expect(serve.log()).toMatch(line))
   })
 
   it("cli - serve exits 3 when the NATS server cannot be reached", async () => {
-    const r = await runCli(["serve", "--nats-url", `nats://127.0.0.1:${await freePort()}`, "--http-addr", `127.0.0.1:${await freePort()}`])
+    const nowhere = `nats://127.0.0.1:${await freePort()}`
+    const r = await runCli(["serve", "--nats-url", nowhere, "--http-addr", `127.0.0.1:${await freePort()}`])
     expect(r.code).toBe(3)
     expect(r.stderr).toContain("cannot connect to NATS")
   })

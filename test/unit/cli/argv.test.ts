@@ -8,11 +8,15 @@ const list = ["trigger", "list"]
 describe("fast path argv", () => {
   test("fast path - trigger list with --json and connection flags in either form, anywhere", () => {
     expect(matchSharedOnly(["trigger", "list"], list)).toStrictEqual({ json: false, connection: {} })
-    expect(matchSharedOnly(["--json", "trigger", "list", "--nats-url", "nats://a:1", "--user=u", "--password", "p"], list)).toStrictEqual({
+    const argv = ["--json", "trigger", "list", "--nats-url", "nats://a:1", "--user=u", "--password", "p"]
+    expect(matchSharedOnly(argv, list)).toStrictEqual({
       json: true,
       connection: { natsUrl: "nats://a:1", user: "u", password: "p" },
     })
-    expect(matchSharedOnly(["trigger", "--creds", "/c", "list", "--token=t"], list)).toStrictEqual({ json: false, connection: { creds: "/c", token: "t" } })
+    expect(matchSharedOnly(["trigger", "--creds", "/c", "list", "--token=t"], list)).toStrictEqual({
+      json: false,
+      connection: { creds: "/c", token: "t" },
+    })
   })
 
   test("fast path - anything else goes to the full parser", () => {

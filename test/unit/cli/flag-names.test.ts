@@ -4,7 +4,7 @@ import { withFlagNames } from "../../../src/cli/flag-names.js"
 
 describe("flag names in messages", () => {
   test("flag names - each field path becomes its flag; repeated flags are numbered from 1", () => {
-    expect(withFlagNames("secrets[0]: each secret must be 1-1024 characters")).toBe("--secret #1: each secret must be 1-1024 characters")
+    expect(withFlagNames("secrets[0]: 1-1024 characters")).toBe("--secret #1: 1-1024 characters")
     expect(withFlagNames("secrets[1]: x")).toBe("--secret #2: x")
     expect(withFlagNames("debounce.period: must be greater than 0")).toBe("--debounce: must be greater than 0")
     expect(withFlagNames("debounce.timeout: t")).toBe("--debounce-timeout: t")

@@ -18,6 +18,9 @@ describe("list hint", () => {
       hint: "showing the newest 20; more exist: use --limit N (up to 1000), e.g. --limit 100",
     })
     expect(limitRows(rows.slice(0, 20), undefined)).toStrictEqual({ rows: rows.slice(0, 20) })
-    expect(limitRows([1, 2, 3], 2)).toStrictEqual({ rows: [1, 2], hint: "showing the newest 2; more exist: use --limit N (up to 1000), e.g. --limit 10" })
+    expect(limitRows([1, 2, 3], 2)).toStrictEqual({
+      rows: [1, 2],
+      hint: "showing the newest 2; more exist: use --limit N (up to 1000), e.g. --limit 10",
+    })
   })
 })

@@ -8,11 +8,14 @@ import { decodeStoredTrigger } from "../../../src/triggers/store.js"
 
 const parse = (input: unknown) => Effect.runSync(Effect.result(parseDefinition(input)))
 const standard = { name: "svix", workflow: "billing", type: "webhook", scheme: "standard" } as const
-const RULE = "standard secret must be base64 after its whsec_ prefix, as Standard Webhooks and Svix issue it (such as whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw)"
+const RULE =
+  "standard secret must be base64 after its whsec_ prefix, as Standard Webhooks and Svix issue it " +
+  "(such as whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw)"
 
 describe("secrets per scheme", () => {
   test("secret rules - standard accepts whsec_ + base64 (and bare base64, as its verifier does)", () => {
-    for (const secret of ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"]) {
+    const good = ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"]
+    for (const secret of good) {
       expect({ secret, problem: secretProblem("standard", secret) }).toStrictEqual({ secret, problem: undefined })
     }
   })
@@ -32,7 +35,8 @@ describe("secrets per scheme", () => {
   })
 
   test("secret rules - a trigger stored before the rule stays readable", () => {
-    const stored = { ...standard, enabled: true, verify: true, secrets: ["whsec_bad!"], created_at: "t", updated_at: "t", revision: 1 }
+    const fields = { enabled: true, verify: true, created_at: "t", updated_at: "t", revision: 1 }
+    const stored = { ...standard, ...fields, secrets: ["whsec_bad!"] }
     const decoded = decodeStoredTrigger("svix", new TextEncoder().encode(JSON.stringify(stored)))
     expect(typeof decoded).toBe("object")
   })
