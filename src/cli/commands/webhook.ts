@@ -24,6 +24,8 @@ const DEFAULT_URL = "http://127.0.0.1:8080"
 const RESPONSE_TIMEOUT_MS = 10_000
 const SERVE_HINT = "is `dagnats serve` running? Start it with `dagnats serve` (or `make run`), or point --url / DAGNATS_URL at it"
 
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/
+
 const opt = (flag: string, description: string) => Flag.String(flag).pipe(Flag.withDescription(description), Flag.optional)
 
 interface Reply {
@@ -104,6 +106,14 @@ const send = Command.make(
       }
       const target = new URL(`${baseUrl.pathname.replace(/\/+$/, "")}/v1/webhooks/${input.name}`, baseUrl)
       const body = yield* readBodyFlags(input.data, input.file)
+      const extra: Record<string, string> = {}
+      for (const h of input.header) {
+        const eq = h.indexOf("=")
+        if (eq <= 0 || !HEADER_NAME.test(h.slice(0, eq))) {
+          return yield* usageError(`--header: must be NAME=VALUE with an HTTP header name (got "${h.slice(0, 80)}")`)
+        }
+        extra[h.slice(0, eq)] = h.slice(eq + 1)
+      }
 
       const secret = Option.getOrUndefined(input.secret) ?? (process.env["DAGNATS_WEBHOOK_SECRET"] || undefined)
       // Sign the way the trigger verifies: its own scheme, looked up through the service, unless --scheme says.
@@ -116,12 +126,6 @@ const send = Command.make(
             : schemes[schemeName].sign({ rawBody: body, secret, nowMs: Date.now() }),
         catch: (e) => usageError(e instanceof InvalidSigningSecret ? `--secret: ${e.message}` : String(e)),
       })
-      const extra: Record<string, string> = {}
-      for (const h of input.header) {
-        const eq = h.indexOf("=")
-        if (eq <= 0) return yield* usageError(`--header: must be NAME=VALUE (got "${h.slice(0, 80)}")`)
-        extra[h.slice(0, eq)] = h.slice(eq + 1)
-      }
       const contentType = Option.getOrElse(input.contentType, () => "application/json")
       const headers = { "content-type": contentType, ...extra, ...signature }
 
