@@ -2,7 +2,7 @@
 // read-only view that leaves secrets out. Pure: no I/O, usable from the service, the CLI and tests.
 import { Schema, SchemaIssue } from "effect"
 import { SchemeNames } from "./signatures/types.js"
-import { DEFAULT_SCHEME, isSchemeName, secretProblem, type SchemeName } from "./signatures/index.js"
+import { DEFAULT_SCHEME, isSchemeName, secretProblem } from "./signatures/index.js"
 import { isValidSubjectPattern, isWithinEvents } from "./subjects.js"
 import { isValidPath } from "./json-path.js"
 import { ONE_HOUR_MS, SEVEN_DAYS_MS, parseDurationMs } from "./duration.js"
