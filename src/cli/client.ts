@@ -1,16 +1,11 @@
-// The CLI's side of the micro service: connect with the operator's settings, send one JSON request,
-// and turn every failure into the exit code of SPEC §8 with a message a person can act on.
-import { Effect } from "effect"
-import { Option } from "effect"
-import { NoRespondersError, RequestError, TimeoutError, type NatsConnection } from "@nats-io/nats-core"
-import { ServiceErrorCodeHeader } from "@nats-io/services"
-import { connectionSettings, inboxPrefixError, requestedNatsUrl, DEFAULT_NATS_URL } from "../config/settings.js"
-import { openConnection } from "../nats/connection.js"
-import { CliExit, ExitCode, UNREACHABLE_HINT, usageError } from "./exit.js"
+// The micro service client for Effect commands: the plain client of nats-client.ts with its
+// failures as CliExit, so every command maps them to the same exit codes and messages.
+import { Effect, Option } from "effect"
+import type { NatsConnection } from "@nats-io/nats-core"
+import { connectPlain, natsRefusal as plainRefusal, requestPlain } from "./nats-client.js"
+import { ExitError } from "./exit-codes.js"
+import { CliExit, ExitCode } from "./exit.js"
 import type { SharedInput } from "./shared.js"
-
-/** Long enough for a list of thousands of triggers; short enough that a hung service is noticed. */
-const REQUEST_TIMEOUT_MS = 10_000
 
 export const connectionFlags = (s: SharedInput) => ({
   natsUrl: Option.getOrUndefined(s.natsUrl),
@@ -21,71 +16,26 @@ export const connectionFlags = (s: SharedInput) => ({
   inboxPrefix: Option.getOrUndefined(s.inboxPrefix),
 })
 
+export const toCliExit = (e: unknown) =>
+  e instanceof ExitError
+    ? new CliExit({ code: e.code, message: e.message })
+    : new CliExit({ code: ExitCode.unreachable, message: e instanceof Error ? e.message : String(e) })
+
+/** NATS refusing this user (permissions) as a CliExit with what to change, or undefined. */
+export const natsRefusal = (what: string, e: unknown): CliExit | undefined => {
+  const refusal = plainRefusal(what, e)
+  return refusal === undefined ? undefined : toCliExit(refusal)
+}
+
 /** A NATS connection for the command's lifetime; exit 3 with the hint when it cannot be made. */
 export const connectCli = (s: SharedInput) =>
   Effect.acquireRelease(
-    Effect.gen(function* () {
-      const flags = connectionFlags(s)
-      const inboxError = inboxPrefixError(flags, process.env)
-      if (inboxError !== undefined) return yield* usageError(inboxError)
-      const url = requestedNatsUrl(flags, process.env) ?? DEFAULT_NATS_URL
-      const settings = connectionSettings(flags, process.env, url, { name: "dagnats cli", reconnect: false })
-      return yield* openConnection(settings).pipe(
-        Effect.mapError((e) => new CliExit({ code: ExitCode.unreachable, message: `${e.message}\n${UNREACHABLE_HINT}` })),
-      )
-    }),
+    Effect.tryPromise({ try: () => connectPlain(connectionFlags(s)), catch: toCliExit }).pipe(
+      Effect.map((nc) => ({ nc })),
+    ),
     ({ nc }) => Effect.promise(() => nc.close()),
   )
 
-const INBOX_HINT = "your NATS user may not subscribe to this inbox: " +
-  "set --inbox-prefix (or NATS_INBOX_PREFIX) to its own, such as _INBOX_<user>"
-
-/**
- * A permissions violation is NATS refusing this user, not NATS being away: exit 1 with what to change
- * (the inbox prefix, or a user allowed to publish there) instead of the hint to start serve.
- */
-export const natsRefusal = (what: string, e: unknown): CliExit | undefined => {
-  const message = e instanceof Error ? e.message : String(e)
-  if (!/Permissions Violation/i.test(message)) return undefined
-  const hint = /for Subscription/i.test(message) ? INBOX_HINT : "your NATS user may not publish there"
-  return new CliExit({ code: ExitCode.refused, message: `${what}: ${message}\n${hint}` })
-}
-
-const decoder = new TextDecoder()
-
 /** Send one request to `subject`; resolve with the decoded JSON reply or fail with a CliExit. */
 export const request = (nc: NatsConnection, subject: string, body: unknown) =>
-  Effect.gen(function* () {
-    const reply = yield* Effect.tryPromise({
-      try: () => nc.request(subject, JSON.stringify(body ?? {}), { timeout: REQUEST_TIMEOUT_MS }),
-      catch: (e) => {
-        const noResponders = e instanceof NoRespondersError || (e instanceof RequestError && e.isNoResponders())
-        if (noResponders) return new CliExit({ code: ExitCode.unreachable, message: `no dagnats service answers on ${subject}\n${UNREACHABLE_HINT}` })
-        if (e instanceof TimeoutError) return new CliExit({ code: ExitCode.unreachable, message: `the dagnats service did not answer ${subject} within ${REQUEST_TIMEOUT_MS / 1000}s` })
-        const what = `request ${subject} failed`
-        const detail = e instanceof Error ? e.message : String(e)
-        return natsRefusal(what, e) ?? new CliExit({ code: ExitCode.unreachable, message: `${what}: ${detail}` })
-      },
-    })
-    const text = decoder.decode(reply.data)
-    const code = reply.headers?.get(ServiceErrorCodeHeader)
-    if (code !== undefined && code !== "") {
-      const message = errorMessage(text) ?? reply.headers?.get("Nats-Service-Error") ?? "request failed"
-      const status = Number(code)
-      return yield* new CliExit({ code: status === 503 ? ExitCode.unreachable : ExitCode.refused, message })
-    }
-    try {
-      return JSON.parse(text) as unknown
-    } catch {
-      return yield* new CliExit({ code: ExitCode.refused, message: `the service answered ${subject} with something that is not JSON` })
-    }
-  })
-
-const errorMessage = (text: string): string | undefined => {
-  try {
-    const m = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message
-    return typeof m === "string" ? m : undefined
-  } catch {
-    return undefined
-  }
-}
+  Effect.tryPromise({ try: () => requestPlain(nc, subject, body), catch: toCliExit })

@@ -1,50 +1,13 @@
-// The dagnats CLI entry point: parse, run, and map every outcome to the exit codes of SPEC §8.
-import { Cause, Effect, Exit, FileSystem, Layer, Logger, Path, References } from "effect"
-import { CliOutput, Command } from "effect/cli"
-import { ChildProcessSpawner } from "effect/process"
-import * as NodeStdio from "@effect/platform-node-shared/NodeStdio"
-import * as NodeTerminal from "@effect/platform-node-shared/NodeTerminal"
+// The dagnats CLI entry point. Kept lean: --version, `trigger list` and `event publish` (run in
+// loops by scripts) start without effect/cli, whose import alone costs more CPU than the whole fast
+// path; every other command line loads the full command tree of app.ts on demand.
+import { endQuietlyOnClosedPipe } from "./pipes.js"
 import { VERSION } from "../version.js"
-import { root } from "./shared.js"
-import { trigger } from "./commands/trigger.js"
-import { services } from "./commands/services.js"
-import { serve } from "./commands/serve.js"
-import { moreCommands } from "./commands/index.js"
-import { CliExit, ExitCode } from "./exit.js"
-import { lineLogger } from "../serve/log.js"
+import type { NatsConnection } from "@nats-io/nats-core"
+import { matchCommand, matchSharedOnly } from "./lean/argv.js"
 
-const app = root.pipe(Command.withSubcommands([serve, trigger(moreCommands.trigger), services, ...moreCommands.top]))
-
-// A usage error is one line on stderr naming the problem and where help is; stdout stays empty, so
-// `--json` callers never get help text where they expect a JSON document.
-const presenter: CliOutput.Presenter = {
-  present: (event) =>
-    event._tag === "InvalidInvocation"
-      ? Effect.sync(() => {
-          const help = `see \`${event.commandPath.join(" ")} --help\``
-          for (const e of event.errors) process.stderr.write(`dagnats: ${e.message.replace(/\s*\n\s*/g, " ")}; ${help}\n`)
-        })
-      : CliOutput.defaultPresenter.present(event),
-}
-
-// The CLI reads no files through Effect and spawns nothing; the no-op services satisfy effect/cli.
-const platform = Layer.mergeAll(
-  FileSystem.layerNoop({}),
-  Path.layer,
-  NodeStdio.layer,
-  NodeTerminal.layer,
-  Layer.succeed(ChildProcessSpawner.ChildProcessSpawner, ChildProcessSpawner.make(() => Effect.die("dagnats spawns no processes through effect"))),
-  Logger.layer([lineLogger]),
-  CliOutput.layerPresenter(presenter),
-)
-
-const debug = /^(debug|trace)$/i.test(process.env["DAGNATS_LOG_LEVEL"] ?? "")
-
-const exit: Exit.Exit<void, unknown> = await Command.run(app, { version: VERSION }).pipe(
-  Effect.provide(platform),
-  Effect.provideService(References.MinimumLogLevel, debug ? "Debug" : "Info"),
-  (e) => Effect.runPromiseExit(e as Effect.Effect<void, unknown>),
-)
+endQuietlyOnClosedPipe()
+const argv = process.argv.slice(2)
 
 // stdout and stderr are asynchronous when they are pipes: exit only once everything written has
 // been handed to the OS, or `dagnats trigger list --json | jq` would get a truncated document.
@@ -54,16 +17,30 @@ const exitWith = async (code: number): Promise<never> => {
   process.exit(code)
 }
 
-if (Exit.isSuccess(exit)) await exitWith(ExitCode.ok)
-const failure = Exit.isFailure(exit) ? exit.cause.reasons.find((r) => r._tag === "Fail") : undefined
-const error = failure !== undefined && failure._tag === "Fail" ? (failure.error as { _tag?: string; message?: string; code?: number }) : undefined
-if (error instanceof CliExit) {
-  process.stderr.write(`dagnats: ${error.message}\n`)
-  await exitWith(error.code)
+const fastTriggerList = matchSharedOnly(argv, ["trigger", "list"])
+const fastPublish = matchCommand(argv, {
+  command: ["event", "publish"],
+  positionals: { min: 1, max: 2 },
+  valueFlags: { "--file": "file", "--id": "id" },
+})
+
+if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
+  process.stdout.write(`dagnats v${VERSION}\n`)
+  await exitWith(0)
+} else if (fastTriggerList !== undefined) {
+  const { runFast } = await import("./lean/run-fast.js")
+  await exitWith(await runFast(fastTriggerList, () => undefined, async (nc) => {
+    const { listTriggers, printTriggers } = await import("./lean/trigger-list.js")
+    printTriggers(await listTriggers(nc), fastTriggerList.json)
+  }))
+} else if (fastPublish !== undefined) {
+  const { runFast } = await import("./lean/run-fast.js")
+  const { publishEvent, publishPayload } = await import("./lean/publish.js")
+  const [subject, json] = fastPublish.positionals
+  const input = { subject: subject!, json, file: fastPublish.values["file"], id: fastPublish.values["id"] }
+  const publish = (nc: NatsConnection, text: string) => publishEvent(nc, input, text, fastPublish.json)
+  await exitWith(await runFast(fastPublish, () => publishPayload(input), publish))
+} else {
+  const { runApp } = await import("./app.js")
+  await exitWith(await runApp(argv))
 }
-if (error !== undefined && typeof error._tag === "string") {
-  // The presenter above already printed the one-line usage error.
-  await exitWith(ExitCode.usage)
-}
-if (Exit.isFailure(exit)) process.stderr.write(`dagnats: unexpected failure: ${Cause.pretty(exit.cause)}\n`)
-await exitWith(ExitCode.refused)

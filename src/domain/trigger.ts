@@ -2,6 +2,7 @@
 // read-only view that leaves secrets out. Pure: no I/O, usable from the service, the CLI and tests.
 import { Schema, SchemaIssue } from "effect"
 import { SchemeNames } from "./signatures/types.js"
+import { DEFAULT_SCHEME, isSchemeName, secretProblem } from "./signatures/index.js"
 import { isValidSubjectPattern, isWithinEvents } from "./subjects.js"
 import { isValidPath } from "./json-path.js"
 import { ONE_HOUR_MS, SEVEN_DAYS_MS, parseDurationMs } from "./duration.js"
@@ -127,7 +128,24 @@ const crossFieldRules = Schema.makeFilter((d: { readonly [K in keyof typeof defi
   return issues.length === 0 ? undefined : issues
 })
 
-export const TriggerDefinition = Schema.Struct(definitionFields).pipe(Schema.check(crossFieldRules))
+/**
+ * Each secret must be usable by the trigger's scheme (a Standard Webhooks secret is base64). Only on
+ * definitions, not on stored triggers: one stored before this rule stays readable.
+ */
+const secretsFitScheme = Schema.makeFilter((d: { readonly [K in keyof typeof definitionFields]?: unknown }) => {
+  const scheme = String(d.scheme ?? DEFAULT_SCHEME)
+  if (d.type !== "webhook" || !Array.isArray(d.secrets) || !isSchemeName(scheme)) return undefined
+  const issues = d.secrets.flatMap((secret: unknown, i) => {
+    const problem = typeof secret === "string" ? secretProblem(scheme, secret) : undefined
+    return problem === undefined ? [] : [{ path: ["secrets", i], issue: `${scheme} secret ${problem}` }]
+  })
+  return issues.length === 0 ? undefined : issues
+})
+
+export const TriggerDefinition = Schema.Struct(definitionFields).pipe(
+  Schema.check(crossFieldRules),
+  Schema.check(secretsFitScheme),
+)
 export type TriggerDefinition = typeof TriggerDefinition.Type
 
 /**

@@ -1,11 +1,11 @@
 // The NATS connection as a scoped service: connect with the operator's credentials, expose the
 // JetStream client and manager, and drain on release so in-flight work completes.
-import { readFileSync } from "node:fs"
 import { Context, Effect, Layer } from "effect"
-import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node"
+import { connect, type NatsConnection } from "@nats-io/transport-node"
 import { createInbox } from "@nats-io/nats-core"
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream"
 import { Unavailable } from "../domain/errors.js"
+import { connectOptions } from "./connect-options.js"
 
 export interface ConnectionSettings {
   readonly servers: ReadonlyArray<string>
@@ -29,25 +29,10 @@ export interface NatsHandles {
 
 export class Nats extends Context.Service<Nats, NatsHandles>()("dagnats/nats/Nats") {}
 
-/** How long a one-shot command waits for the first connection before reporting NATS unreachable. */
-const CLI_CONNECT_TIMEOUT_MS = 3_000
-
 export const openConnection = (s: ConnectionSettings): Effect.Effect<NatsHandles, Unavailable> =>
   Effect.tryPromise({
     try: async () => {
-      const nc = await connect({
-        servers: [...s.servers],
-        name: s.name,
-        // nats.js otherwise captures a stack trace per request; serve makes many requests per event.
-        noAsyncTraces: true,
-        inboxPrefix: s.inboxPrefix,
-        ...(s.user !== undefined ? { user: s.user, pass: s.password ?? "" } : {}),
-        ...(s.token !== undefined ? { token: s.token } : {}),
-        ...(s.creds !== undefined ? { authenticator: credsAuthenticator(readFileSync(s.creds)) } : {}),
-        ...(s.reconnect
-          ? { maxReconnectAttempts: -1, reconnectTimeWait: 500, waitOnFirstConnect: false }
-          : { maxReconnectAttempts: 0, timeout: CLI_CONNECT_TIMEOUT_MS }),
-      })
+      const nc = await connect(connectOptions(s))
       // JetStream API calls fail after 5 s, the ingest acknowledgement budget of SPEC §5.
       const js = jetstream(nc, { timeout: 5_000 })
       const jsm = await jetstreamManager(nc, { timeout: 5_000, checkAPI: false })

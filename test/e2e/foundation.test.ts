@@ -224,7 +224,7 @@ describe("trigger lifecycle through the CLI", () => {
     const r = await cli(["trigger", "update", "gh-push", "--subject", "event.x"])
     expectExit(r, 1)
     expect(r.stderr).toBe(
-      "dagnats: subject: not allowed for webhook triggers, which listen on event.webhook.{name}; use an event trigger for a subject\n",
+      "dagnats: --subject: not allowed for webhook triggers, which listen on event.webhook.{name}; use an event trigger for a subject\n",
     )
     expect((await view("gh-push")).revision).toBe(1)
   })
@@ -266,20 +266,20 @@ describe("trigger lifecycle through the CLI", () => {
 })
 
 describe("usage errors", () => {
-  // Each case: the arguments, and the message naming the field (stderr is exactly `dagnats: <message>`).
+  // Each case: the arguments, and the message naming the flag (stderr is exactly `dagnats: <message>`).
   // Every rule of the model is unit-tested; these prove the CLI turns them into exit 2 before sending.
   const cases: ReadonlyArray<readonly [string, ReadonlyArray<string>, string]> = [
     ["an invalid name", ["trigger", "create", "bad.name", "--workflow", "w", "--webhook"], 'name: must be 1-64 characters of A-Z, a-z, 0-9, _ or - (got "bad.name")'],
     ["a webhook trigger with --subject", ["trigger", "create", "u2", "--workflow", "w", "--webhook", "--subject", "event.x"], "subject: a --webhook trigger listens on event.webhook.NAME; give either --webhook or --subject, not both"],
     ["an event trigger without a subject", ["trigger", "create", "u3", "--workflow", "w"], "type: give --webhook for a webhook trigger or --subject SUBJ for an event trigger"],
-    ["a subject outside event.>", ["trigger", "create", "u4", "--workflow", "w", "--subject", "orders.created"], "subject: must be inside event.> (for example event.deploy.* or event.webhook.github)"],
-    ["a bad duration", ["trigger", "create", "u5", "--workflow", "w", "--subject", "event.x", "--debounce", "5 seconds"], 'debounce.period: must be a duration such as 500ms, 5s, 1m or 2h (got "5 seconds")'],
-    ["debounce with batch", ["trigger", "create", "u6", "--workflow", "w", "--subject", "event.x", "--debounce", "5s", "--batch-size", "2", "--batch-timeout", "1s"], "debounce: cannot be combined with batch; choose one"],
-    ["batch size 1001", ["trigger", "create", "u7", "--workflow", "w", "--subject", "event.x", "--batch-size", "1001", "--batch-timeout", "1s"], "batch.max_size: must be a whole number from 1 to 1000"],
+    ["a subject outside event.>", ["trigger", "create", "u4", "--workflow", "w", "--subject", "orders.created"], "--subject: must be inside event.> (for example event.deploy.* or event.webhook.github)"],
+    ["a bad duration", ["trigger", "create", "u5", "--workflow", "w", "--subject", "event.x", "--debounce", "5 seconds"], '--debounce: must be a duration such as 500ms, 5s, 1m or 2h (got "5 seconds")'],
+    ["debounce with batch", ["trigger", "create", "u6", "--workflow", "w", "--subject", "event.x", "--debounce", "5s", "--batch-size", "2", "--batch-timeout", "1s"], "--debounce: cannot be combined with batch; choose one"],
+    ["batch size 1001", ["trigger", "create", "u7", "--workflow", "w", "--subject", "event.x", "--batch-size", "1001", "--batch-timeout", "1s"], "--batch-size: must be a whole number from 1 to 1000"],
     ["an unpaired --filter-field", ["trigger", "create", "u8", "--workflow", "w", "--webhook", "--filter-field", "action"], "--filter-field and --filter-value: give them in pairs (1 fields, 0 values)"],
-    ["a secret on an event trigger", ["trigger", "create", "u9", "--workflow", "w", "--subject", "event.x", "--secret", "s"], "secrets: only allowed for webhook triggers"],
+    ["a secret on an event trigger", ["trigger", "create", "u9", "--workflow", "w", "--subject", "event.x", "--secret", "s"], "--secret: only allowed for webhook triggers"],
     ["an unreadable --secret-file", ["trigger", "create", "u10", "--workflow", "w", "--webhook", "--secret-file", "/nonexistent/secret"], "--secret-file: cannot read /nonexistent/secret"],
-    ["a bad duration on update", ["trigger", "update", "deploys", "--batch-size", "5", "--batch-timeout", "soon"], 'batch.timeout: must be a duration such as 500ms, 5s, 1m or 2h (got "soon")'],
+    ["a bad duration on update", ["trigger", "update", "deploys", "--batch-size", "5", "--batch-timeout", "soon"], '--batch-timeout: must be a duration such as 500ms, 5s, 1m or 2h (got "soon")'],
   ]
 
   test("usage errors - each bad input exits 2 with one line naming the field, and creates nothing", async () => {

@@ -15,9 +15,9 @@ let nats: TestNatsServer
 let serve: ServeProcess
 let nc: NatsConnection
 let jsm: JetStreamManager
-/** Run the CLI against this file's serve; no ambient secret or URL from the developer's shell. */
+/** Run the CLI against this file's serve and NATS (the trigger's scheme is looked up there); no ambient secret or URL. */
 const cli = (args: ReadonlyArray<string>, env: Record<string, string | undefined> = {}) =>
-  runCli(["webhook", "send", ...args], { env: { DAGNATS_WEBHOOK_SECRET: undefined, DAGNATS_URL: serve.baseUrl, ...env } })
+  runCli(["webhook", "send", ...args], { env: { DAGNATS_WEBHOOK_SECRET: undefined, DAGNATS_URL: serve.baseUrl, NATS_URL: nats.url, ...env } })
 
 beforeAll(async () => {
   nats = await startNatsServer()

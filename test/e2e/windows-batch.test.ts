@@ -1,4 +1,4 @@
-// Proves batching end to end (SPEC §4, §6, §8): full batches fire at max_size and the rest at the timeout, inputs are payload arrays in stream order with every event in exactly one batch, keyed batches are independent, history, `trigger list` and `trigger get` show it, and the CLI rejects invalid debounce and batch settings naming the field.
+// Proves batching end to end (SPEC §4, §6, §8): full batches fire at max_size and the rest at the timeout, inputs are payload arrays in stream order with every event in exactly one batch, keyed batches are independent, history, `trigger list` and `trigger get` show it, and the CLI rejects invalid debounce and batch settings naming the flag.
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
 import { startServe, type ServeProcess } from "../support/serve.js"
@@ -127,20 +127,20 @@ describe("batch - validation", () => {
     expect(r.stderr).toMatch(field)
   }
 
-  test("validation - debounce with batch is rejected naming debounce", async () => {
-    await rejected(["--debounce", "1s", "--batch-size", "10", "--batch-timeout", "2s"], /debounce: cannot be combined with batch/)
+  test("validation - debounce with batch is rejected naming --debounce", async () => {
+    await rejected(["--debounce", "1s", "--batch-size", "10", "--batch-timeout", "2s"], /--debounce: cannot be combined with batch/)
   })
 
-  test("validation - a debounce timeout shorter than the period is rejected naming debounce.timeout", async () => {
-    await rejected(["--debounce", "5s", "--debounce-timeout", "2s"], /debounce\.timeout: must be at least the period \(5s\)/)
+  test("validation - a debounce timeout shorter than the period is rejected naming --debounce-timeout", async () => {
+    await rejected(["--debounce", "5s", "--debounce-timeout", "2s"], /--debounce-timeout: must be at least the period \(5s\)/)
   })
 
-  test("validation - batch size 0 is rejected naming batch.max_size", async () => {
-    await rejected(["--batch-size", "0", "--batch-timeout", "2s"], /batch\.max_size: must be a whole number from 1 to 1000/)
+  test("validation - batch size 0 is rejected naming --batch-size", async () => {
+    await rejected(["--batch-size", "0", "--batch-timeout", "2s"], /--batch-size: must be a whole number from 1 to 1000/)
   })
 
-  test("validation - batch size 1001 is rejected naming batch.max_size", async () => {
-    await rejected(["--batch-size", "1001", "--batch-timeout", "2s"], /batch\.max_size: must be a whole number from 1 to 1000/)
+  test("validation - batch size 1001 is rejected naming --batch-size", async () => {
+    await rejected(["--batch-size", "1001", "--batch-timeout", "2s"], /--batch-size: must be a whole number from 1 to 1000/)
   })
 
   test("validation - nothing was created by the rejected commands", async () => {

@@ -1,19 +1,18 @@
-// `dagnats run …`, `dagnats event publish` and `dagnats trigger fire|history|test`.
-import { readFileSync } from "node:fs"
+// `dagnats run …`, `dagnats event publish` and `dagnats trigger fire|history|test` (SPEC §8).
 import { Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { headers as natsHeaders } from "@nats-io/nats-core"
-import { jetstream } from "@nats-io/jetstream"
-import { Streams, endpointSubject } from "../../protocol/names.js"
-import { isValidSubjectLiteral, isWithinEvents } from "../../domain/subjects.js"
+import { endpointSubject } from "../../protocol/names.js"
 import type { RunRecord } from "../../domain/workflow-started.js"
 import type { FireRecord } from "../../domain/fire-record.js"
-import { callAndPrint, withNats } from "../shared.js"
-import { natsRefusal, request } from "../client.js"
+import { callAndPrint, root, withNats } from "../shared.js"
 import { parseDurationMs } from "../../domain/duration.js"
 import { isFinal } from "../../domain/run-status.js"
+import { limitRows, requestLimit } from "../list-hint.js"
 import { printJson, printLine, printRecord, printTable } from "../output.js"
 import { CliExit, ExitCode, usageError } from "../exit.js"
+import { publishEvent, publishPayload } from "../lean/publish.js"
+import { request, toCliExit } from "../client.js"
+import { publishExamples, runListExamples } from "../examples.js"
 
 type AnyCommand = Command.Command<any, any, any, any, any>
 
@@ -59,20 +58,25 @@ const runList = Command.make(
   },
   ({ workflow, trigger, limit }) =>
     Effect.gen(function* () {
+      yield* limitField(limit)
+      const shown = Option.getOrUndefined(limit)
+      const wanted = requestLimit(shown, (yield* root).json)
       const body = {
         ...(Option.isSome(workflow) ? { workflow: workflow.value } : {}),
         ...(Option.isSome(trigger) ? { trigger: trigger.value } : {}),
-        ...(yield* limitField(limit)),
+        ...(wanted !== undefined ? { limit: wanted } : {}),
       }
-      yield* callAndPrint<{ runs: ReadonlyArray<RunRecord> }>(endpointSubject("runs", "list"), body, ({ runs }) => {
+      yield* callAndPrint<{ runs: ReadonlyArray<RunRecord> }>(endpointSubject("runs", "list"), body, (reply) => {
+        const { rows: runs, hint } = limitRows(reply.runs, shown)
         if (runs.length === 0) return printLine("no runs")
         printTable(
           ["RUN ID", "WORKFLOW", "TRIGGER", "STATUS", "CREATED", "INPUT"],
           runs.map((r) => [r.run_id, r.workflow, r.trigger.name ?? `(${r.trigger.type})`, r.status, r.created_at, short(r.input)]),
         )
+        if (hint !== undefined) process.stderr.write(`${hint}\n`)
       })
     }),
-).pipe(Command.withDescription("list runs, newest first"))
+).pipe(Command.withDescription("list runs, newest first"), Command.withExamples(runListExamples))
 
 const describeEvent = (e: RunRecord["event"]) =>
   e === null ? "-" : `${e.subject} #${e.seq}${e.delivery_id !== null ? ` delivery ${e.delivery_id}` : ""}`
@@ -214,36 +218,29 @@ const publish = Command.make(
   {
     subject: Argument.String("subject").pipe(Argument.withDescription("a subject inside event.>")),
     json: Argument.String("json").pipe(Argument.withDescription("the payload as JSON"), Argument.optional),
-    file: Flag.String("file").pipe(Flag.withDescription("read the payload from this file"), Flag.optional),
+    file: Flag.String("file").pipe(
+      Flag.withDescription("read the payload from this file; - reads stdin"),
+      Flag.optional,
+    ),
     id: Flag.String("id").pipe(Flag.withDescription("delivery id (Nats-Msg-Id): the same id is stored once"), Flag.optional),
   },
   ({ subject, json, file, id }) =>
     Effect.gen(function* () {
-      if (!isValidSubjectLiteral(subject) || !isWithinEvents(subject)) {
-        return yield* usageError(`subject: must be a subject without wildcards inside event.> (got "${subject}")`)
+      const input = {
+        subject,
+        json: Option.getOrUndefined(json),
+        file: Option.getOrUndefined(file),
+        id: Option.getOrUndefined(id),
       }
-      if (Option.isSome(json) && Option.isSome(file)) return yield* usageError("give the payload as an argument or with --file, not both")
-      const text = Option.isSome(file)
-        ? yield* Effect.try({ try: () => readFileSync(file.value, "utf8"), catch: () => usageError(`--file: cannot read ${file.value}`) })
-        : Option.getOrElse(json, () => "{}")
-      yield* parseJsonFlag(Option.isSome(file) ? "--file" : "payload", text)
+      const text = yield* Effect.try({ try: () => publishPayload(input), catch: toCliExit })
       yield* withNats((nc, shared) =>
-        Effect.gen(function* () {
-          const h = natsHeaders()
-          h.set("Content-Type", "application/json")
-          const ack = yield* Effect.tryPromise({
-            try: () => jetstream(nc).publish(subject, text, { headers: h, ...(Option.isSome(id) ? { msgID: id.value } : {}), timeout: 5_000 }),
-            catch: (e) =>
-              natsRefusal(`publish to ${subject} failed`, e) ??
-              new CliExit({ code: ExitCode.unreachable, message: `publish to ${subject} failed: ${e instanceof Error ? e.message : String(e)} (is the EVENTS stream there? start \`dagnats serve\`)` }),
-          })
-          const reply = { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate }
-          if (shared.json) printJson(reply)
-          else printLine(`published to ${subject}: ${Streams.events} #${ack.seq}${ack.duplicate ? " (duplicate, not stored again)" : ""}`)
-        }),
+        Effect.tryPromise({ try: () => publishEvent(nc, input, text, shared.json), catch: toCliExit }),
       )
     }),
-).pipe(Command.withDescription("publish a JSON event to the EVENTS stream"))
+).pipe(
+  Command.withDescription("publish a JSON event to the EVENTS stream (no payload: {} on a terminal)"),
+  Command.withExamples(publishExamples),
+)
 
 export const eventCommand: AnyCommand = Command.make("event").pipe(
   Command.withDescription("publish events"),

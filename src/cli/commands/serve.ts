@@ -1,14 +1,19 @@
-// `dagnats serve`: flags to settings, then the composition root.
+// `dagnats serve`: flags to settings, then the composition root (imported only when serve runs, so
+// other commands do not load the HTTP server, evaluator and window engine).
 import { Effect, Option } from "effect"
-import { Command, Flag } from "effect/cli"
+import { Command, Flag, GlobalFlag } from "effect/cli"
 import { serveSettings } from "../../config/settings.js"
-import { serve as runServe } from "../../serve/serve.js"
 import { connectionFlags, natsRefusal } from "../client.js"
 import { root } from "../shared.js"
-import { CliExit, usageError } from "../exit.js"
+import { CliExit, ExitCode, usageError } from "../exit.js"
+import { serveExamples } from "../examples.js"
 
 const opt = (flag: string, description: string) => Flag.String(flag).pipe(Flag.withDescription(description), Flag.optional)
 const optInt = (flag: string, description: string) => Flag.Int(flag).pipe(Flag.withDescription(description), Flag.optional)
+
+/** `--log-level` wins over DAGNATS_LOG_LEVEL for serve's debug-only lines (such as each 401's reason). */
+const debugFrom = (level: Option.Option<string>, fromEnv: boolean) =>
+  Option.match(level, { onNone: () => fromEnv, onSome: (l) => l === "Debug" || l === "Trace" || l === "All" })
 
 export const serve = Command.make(
   "serve",
@@ -30,12 +35,27 @@ export const serve = Command.make(
         maxBody: Option.getOrUndefined(input.maxBody),
         replicas: Option.getOrUndefined(input.replicas),
       }
-      const settings = serveSettings(flags, process.env)
-      if (typeof settings === "string") return yield* usageError(settings)
+      const parsed = serveSettings(flags, process.env)
+      if (typeof parsed === "string") return yield* usageError(parsed)
+      const settings = { ...parsed, debug: debugFrom(yield* GlobalFlag.LogLevel, parsed.debug) }
+      const { serve: runServe } = yield* Effect.promise(() => import("../../serve/serve.js"))
       yield* runServe(settings, flags, process.env).pipe(
         Effect.catch((e) =>
-          Effect.fail(natsRefusal("NATS refused serve", e.message) ?? new CliExit({ code: 1, message: e.message })),
+          // NATS refusing this user is a refusal with what to change; NATS that cannot be reached is exit 3,
+          // like every other command; anything else is a refusal.
+          Effect.fail(
+            natsRefusal("NATS refused serve", e.message) ??
+              new CliExit({
+                code: e._tag === "Unavailable" ? ExitCode.unreachable : ExitCode.refused,
+                message: e.message,
+              }),
+          ),
         ),
       )
     }),
-).pipe(Command.withDescription("run the HTTP listener, the micro service and the evaluator (embedded NATS unless --nats-url)"))
+).pipe(
+  Command.withDescription(
+    "run the HTTP listener, the micro service and the evaluator (embedded NATS unless --nats-url)",
+  ),
+  Command.withExamples(serveExamples),
+)

@@ -5,9 +5,15 @@ import { Subjects, endpointSubject } from "../../protocol/names.js"
 import { TriggerDefinition, TriggerPatch, describeIssue, isValidName, type TriggerView } from "../../domain/trigger.js"
 import { createDefinition, updatePatch, type TriggerFlags } from "../trigger-flags.js"
 import { callAndPrint, withNats } from "../shared.js"
-import { request } from "../client.js"
-import { printJson, printLine, printRecord, printTable } from "../output.js"
-import { usageError } from "../exit.js"
+import { request, toCliExit } from "../client.js"
+import { listTriggers, printTriggers, triggerSource } from "../lean/trigger-list.js"
+import { printJson, printLine, printRecord } from "../output.js"
+import { CliExit, usageError } from "../exit.js"
+import { withFlagNames } from "../flag-names.js"
+import { createExamples } from "../examples.js"
+
+/** The service's refusal of a definition, in flag names (the service itself names JSON fields). */
+const inFlagNames = Effect.mapError((e: CliExit) => new CliExit({ code: e.code, message: withFlagNames(e.message) }))
 
 const name = Argument.String("name").pipe(Argument.withDescription("trigger name: 1-64 of A-Z a-z 0-9 _ -"))
 const opt = (flag: string, description: string) => Flag.String(flag).pipe(Flag.withDescription(description), Flag.optional)
@@ -52,7 +58,8 @@ const decodePatch = Schema.decodeUnknownExit(TriggerPatch, { onExcessProperty: "
 const usageFromExit = (exit: ReturnType<typeof decodeDefinition> | ReturnType<typeof decodePatch>) => {
   if (exit._tag === "Success") return Effect.void
   const issue = (exit.cause as { reasons?: ReadonlyArray<{ error?: { issue?: unknown } }> }).reasons?.[0]?.error?.issue
-  return Effect.fail(usageError(issue !== undefined ? describeIssue(issue as never) : "invalid trigger definition"))
+  const message = issue !== undefined ? withFlagNames(describeIssue(issue as never)) : "invalid trigger definition"
+  return Effect.fail(usageError(message))
 }
 
 /** Check a definition locally with the service's own Schema, so bad flags are usage errors (exit 2). */
@@ -61,10 +68,6 @@ const checkDefinition = (def: Record<string, unknown>) => usageFromExit(decodeDe
 /** Check each field an update sets (cleared fields are null); the merged result is the service's to check. */
 const checkPatch = (patch: Record<string, unknown>) =>
   usageFromExit(decodePatch(Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== null))))
-
-const source = (t: TriggerView) => (t.type === "webhook" ? `POST /v1/webhooks/${t.name}` : t.subject ?? "")
-const mode = (t: TriggerView) =>
-  t.debounce !== undefined ? `debounce ${t.debounce.period}` : t.batch !== undefined ? `batch ${t.batch.max_size}/${t.batch.timeout}` : "-"
 
 const describeTrigger = (t: TriggerView): ReadonlyArray<readonly [string, string]> => [
   ["name", t.name],
@@ -114,10 +117,13 @@ const create = Command.make("create", { name, ...definitionFlags }, (input) =>
     if (!def.ok) return yield* usageError(def.message)
     yield* checkDefinition(def.value)
     yield* callWithWarnings(endpointSubject("triggers", "create"), withRequire(def.value, input.requireWorkflow), (t) =>
-      printLine(`created ${t.type} trigger ${t.name} → workflow ${t.workflow} (${source(t)})${t.enabled === false ? ", disabled" : ""}`),
-    )
+      printLine(
+        `created ${t.type} trigger ${t.name} → workflow ${t.workflow} (${triggerSource(t)})` +
+          (t.enabled === false ? ", disabled" : ""),
+      ),
+    ).pipe(inFlagNames)
   }),
-).pipe(Command.withDescription("create a webhook or event trigger"))
+).pipe(Command.withDescription("create a webhook or event trigger"), Command.withExamples(createExamples))
 
 const update = Command.make("update", { name, ...definitionFlags, ...updateOnlyFlags }, (input) =>
   Effect.gen(function* () {
@@ -128,35 +134,15 @@ const update = Command.make("update", { name, ...definitionFlags, ...updateOnlyF
     const body = withRequire(patch.value, input.requireWorkflow)
     yield* callWithWarnings(endpointSubject("triggers", "update"), body, (t) =>
       printLine(`updated trigger ${t.name} (revision ${t.revision})`),
-    )
+    ).pipe(inFlagNames)
   }),
 ).pipe(Command.withDescription("change a trigger; given flags replace, --no-* flags remove"))
 
-type ListedTrigger = TriggerView & { readonly open?: number }
-
-/** Triggers per list request: a page stays far below the default 1 MiB NATS max_payload. */
-const LIST_PAGE = 500
-
 const list = Command.make("list", {}, () =>
   withNats((nc, shared) =>
-    Effect.gen(function* () {
-      const triggers: Array<ListedTrigger> = []
-      let after: string | undefined
-      do {
-        const page = (yield* request(nc, endpointSubject("triggers", "list"), { limit: LIST_PAGE, ...(after !== undefined ? { after } : {}) })) as {
-          triggers: ReadonlyArray<ListedTrigger>
-          next?: string
-        }
-        triggers.push(...page.triggers)
-        after = page.next
-      } while (after !== undefined)
-      if (shared.json) return printJson({ triggers })
-      if (triggers.length === 0) return printLine("no triggers; create one with `dagnats trigger create NAME --workflow W --webhook`")
-      printTable(
-        ["NAME", "TYPE", "WORKFLOW", "ENABLED", "MODE", "OPEN", "SOURCE"],
-        triggers.map((t) => [t.name, t.type, t.workflow, t.enabled === false ? "no" : "yes", mode(t), t.open ? String(t.open) : "-", source(t)]),
-      )
-    }),
+    Effect.tryPromise({ try: () => listTriggers(nc), catch: toCliExit }).pipe(
+      Effect.map((t) => printTriggers(t, shared.json)),
+    ),
   ),
 ).pipe(Command.withDescription("list triggers, sorted by name"))
 

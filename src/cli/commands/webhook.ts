@@ -6,8 +6,16 @@ import { request as httpsRequest } from "node:https"
 import { Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { isValidName } from "../../domain/trigger.js"
-import { DEFAULT_SCHEME, InvalidSigningSecret, SchemeNames, isSchemeName, schemes } from "../../domain/signatures/index.js"
+import {
+  InvalidSigningSecret,
+  SchemeNames,
+  isSchemeName,
+  schemes,
+  type SchemeName,
+} from "../../domain/signatures/index.js"
 import { root } from "../shared.js"
+import { isMissingHeader, missingHeaderHint, triggerScheme } from "../webhook-scheme.js"
+import { sendExamples } from "../examples.js"
 import { printJson, printLine } from "../output.js"
 import { CliExit, ExitCode, usageError } from "../exit.js"
 
@@ -15,6 +23,8 @@ const DEFAULT_URL = "http://127.0.0.1:8080"
 /** serve answers within its 5 s acknowledgement budget; twice that means it is stuck. */
 const RESPONSE_TIMEOUT_MS = 10_000
 const SERVE_HINT = "is `dagnats serve` running? Start it with `dagnats serve` (or `make run`), or point --url / DAGNATS_URL at it"
+
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/
 
 const opt = (flag: string, description: string) => Flag.String(flag).pipe(Flag.withDescription(description), Flag.optional)
 
@@ -55,7 +65,8 @@ const readBodyFlags = (data: Option.Option<string>, file: Option.Option<string>)
   if (Option.isSome(data) && Option.isSome(file)) return Effect.fail(usageError("--data and --file cannot be combined; choose one"))
   if (Option.isSome(file)) {
     return Effect.try({
-      try: () => readFileSync(file.value),
+      // `--file -` sends stdin, byte for byte.
+      try: () => readFileSync(file.value === "-" ? 0 : file.value),
       catch: (e) => usageError(`--file: cannot read ${file.value}: ${e instanceof Error ? e.message : String(e)}`),
     })
   }
@@ -67,18 +78,27 @@ const send = Command.make(
   {
     name: Argument.String("name").pipe(Argument.withDescription("the webhook trigger to POST to")),
     data: opt("data", "the body, sent byte for byte (default {})"),
-    file: opt("file", "read the body from this file"),
+    file: opt("file", "read the body from this file; - reads stdin"),
     secret: opt("secret", "sign with this secret (env DAGNATS_WEBHOOK_SECRET; neither: send unsigned)"),
-    scheme: opt("scheme", `signature scheme: ${SchemeNames.join(", ")} (default ${DEFAULT_SCHEME})`),
+    scheme: opt(
+      "scheme",
+      `sign as this scheme: ${SchemeNames.join(", ")} (default: the trigger's own, looked up through NATS)`,
+    ),
     url: opt("url", `serve's base URL (env DAGNATS_URL, default ${DEFAULT_URL})`),
     contentType: opt("content-type", "Content-Type of the body (default application/json)"),
+    header: Flag.String("header").pipe(
+      Flag.withDescription("NAME=VALUE header to send as the provider would, e.g. X-GitHub-Event=push (repeatable)"),
+      Flag.atLeast(0),
+    ),
   },
   (input) =>
     Effect.gen(function* () {
       const shared = yield* root
       if (!isValidName(input.name)) return yield* usageError(`name: must be 1-64 characters of A-Z, a-z, 0-9, _ or - (got "${input.name.slice(0, 80)}")`)
-      const schemeName = Option.getOrElse(input.scheme, () => DEFAULT_SCHEME)
-      if (!isSchemeName(schemeName)) return yield* usageError(`--scheme: must be one of ${SchemeNames.join(", ")} (got "${schemeName.slice(0, 40)}")`)
+      const given = Option.getOrUndefined(input.scheme)
+      if (given !== undefined && !isSchemeName(given)) {
+        return yield* usageError(`--scheme: must be one of ${SchemeNames.join(", ")} (got "${given.slice(0, 40)}")`)
+      }
       const base = Option.getOrUndefined(input.url) ?? (process.env["DAGNATS_URL"] || undefined) ?? DEFAULT_URL
       const baseUrl = URL.canParse(base) ? new URL(base) : undefined
       if (baseUrl === undefined || (baseUrl.protocol !== "http:" && baseUrl.protocol !== "https:")) {
@@ -86,13 +106,28 @@ const send = Command.make(
       }
       const target = new URL(`${baseUrl.pathname.replace(/\/+$/, "")}/v1/webhooks/${input.name}`, baseUrl)
       const body = yield* readBodyFlags(input.data, input.file)
+      const extra: Record<string, string> = {}
+      for (const h of input.header) {
+        const eq = h.indexOf("=")
+        if (eq <= 0 || !HEADER_NAME.test(h.slice(0, eq))) {
+          return yield* usageError(`--header: must be NAME=VALUE with an HTTP header name (got "${h.slice(0, 80)}")`)
+        }
+        extra[h.slice(0, eq)] = h.slice(eq + 1)
+      }
 
       const secret = Option.getOrUndefined(input.secret) ?? (process.env["DAGNATS_WEBHOOK_SECRET"] || undefined)
+      // Sign the way the trigger verifies: its own scheme, looked up through the service, unless --scheme says.
+      const schemeName: SchemeName | undefined =
+        secret === undefined ? undefined : (given as SchemeName | undefined) ?? (yield* triggerScheme(input.name))
       const signature = yield* Effect.try({
-        try: () => (secret === undefined ? {} : schemes[schemeName].sign({ rawBody: body, secret, nowMs: Date.now() })),
+        try: () =>
+          secret === undefined || schemeName === undefined
+            ? {}
+            : schemes[schemeName].sign({ rawBody: body, secret, nowMs: Date.now() }),
         catch: (e) => usageError(e instanceof InvalidSigningSecret ? `--secret: ${e.message}` : String(e)),
       })
-      const headers = { "content-type": Option.getOrElse(input.contentType, () => "application/json"), ...signature }
+      const contentType = Option.getOrElse(input.contentType, () => "application/json")
+      const headers = { "content-type": contentType, ...extra, ...signature }
 
       const reply = yield* Effect.tryPromise({ try: () => post(target, body, headers), catch: (e) => unreachable(baseUrl.origin, e) })
       const parsed = parseOrText(reply.text)
@@ -102,10 +137,17 @@ const send = Command.make(
         if (reply.text !== "") printLine(typeof parsed === "string" ? parsed : JSON.stringify(parsed, null, 2))
       }
       if (reply.status < 200 || reply.status > 299) {
-        return yield* new CliExit({ code: ExitCode.refused, message: `serve answered ${reply.status}: the webhook was not accepted` })
+        const why = isMissingHeader(reply.status, parsed)
+          ? `; ${yield* missingHeaderHint(input.name, schemeName, given !== undefined)}`
+          : ""
+        const message = `serve answered ${reply.status}: the webhook was not accepted${why}`
+        return yield* new CliExit({ code: ExitCode.refused, message })
       }
     }),
-).pipe(Command.withDescription("sign a body with a trigger's scheme and POST it to serve (exit 0 only on 2xx)"))
+).pipe(
+  Command.withDescription("sign a body with the trigger's scheme and POST it to serve (exit 0 only on 2xx)"),
+  Command.withExamples(sendExamples),
+)
 
 export const webhookCommand = Command.make("webhook").pipe(
   Command.withDescription("send test webhooks to a running serve"),

@@ -49,3 +49,7 @@ export const allSignatureHeaders: ReadonlySet<string> = new Set(
 )
 
 export const isSchemeName = (name: string): name is SchemeName => (SchemeNames as ReadonlyArray<string>).includes(name)
+
+/** Why `secret` cannot verify under `scheme`, or undefined when it can (see SignatureScheme.secretProblem). */
+export const secretProblem = (scheme: SchemeName, secret: string): string | undefined =>
+  schemes[scheme].secretProblem?.(secret)

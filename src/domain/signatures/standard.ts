@@ -35,9 +35,14 @@ const parseSignatures = (value: string): ReadonlyArray<Uint8Array> | undefined =
 const sign = (key: Uint8Array, id: string, timestamp: string, rawBody: Uint8Array): Buffer =>
   hmacSha256(key, `${id}.${timestamp}.`, rawBody)
 
+const SECRET_RULE =
+  "must be base64 after its whsec_ prefix, as Standard Webhooks and Svix issue it " +
+  "(such as whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw)"
+
 export const standardScheme: SignatureScheme = {
   name: "standard",
   signsTimestamp: true,
+  secretProblem: (secret) => (keyOf(secret) === undefined ? SECRET_RULE : undefined),
   signatureHeaders: SIGNATURE,
   verify: ({ rawBody, header, secrets, nowMs, toleranceMs }): VerifyResult => {
     const id = firstPresent(header, ID)

@@ -51,6 +51,12 @@ export interface SignatureScheme {
   readonly name: SchemeName
   /** True when the signature covers a timestamp, so stale and future requests are refused. */
   readonly signsTimestamp: boolean
+  /**
+   * Why `secret` can never verify under this scheme, or undefined when it is usable. Checked when
+   * a trigger is created or updated, so a bad secret is refused then, not as 401s later. Schemes
+   * that key the HMAC with the secret's own bytes accept any non-empty secret and leave this out.
+   */
+  readonly secretProblem?: (secret: string) => string | undefined
   /** Lowercase names of headers carrying a signature or a secret: never copied into stored messages. */
   readonly signatureHeaders: ReadonlyArray<string>
   verify(req: VerifyRequest): VerifyResult

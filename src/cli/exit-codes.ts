@@ -1,0 +1,26 @@
+// Exit codes of the CLI and the plain error the start-up fast path fails with. No effect import:
+// `dagnats --version` and `trigger list` load this without the effect runtime.
+
+export const ExitCode = {
+  ok: 0,
+  /** The service refused: invalid, not found, conflict. */
+  refused: 1,
+  /** The command line itself is wrong. */
+  usage: 2,
+  /** NATS or the service cannot be reached. */
+  unreachable: 3,
+} as const
+
+export const UNREACHABLE_HINT =
+  "is `dagnats serve` running? Start it with `dagnats serve` (or `make run`), " +
+  "or point --nats-url / NATS_URL at your NATS server"
+
+/** A failure that ends the command with `code`; the Effect commands turn it into a CliExit. */
+export class ExitError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message)
+  }
+}

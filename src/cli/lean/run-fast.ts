@@ -1,0 +1,28 @@
+// Running one fast-path command: check the input (usage errors come before any connection, as on
+// the full path), connect, run the body, close, and map an ExitError to its code and one
+// `dagnats: …` line on stderr, exactly as the effect commands report it.
+import type { NatsConnection } from "@nats-io/nats-core"
+import type { SharedOnly } from "./argv.js"
+import { connectPlain } from "../nats-client.js"
+import { ExitCode, ExitError } from "../exit-codes.js"
+
+export const runFast = async <T>(
+  shared: SharedOnly,
+  prepare: () => T,
+  body: (nc: NatsConnection, prepared: T) => Promise<void>,
+): Promise<number> => {
+  try {
+    const prepared = prepare()
+    const nc = await connectPlain(shared.connection)
+    try {
+      await body(nc, prepared)
+    } finally {
+      await nc.close()
+    }
+    return ExitCode.ok
+  } catch (e) {
+    if (!(e instanceof ExitError)) throw e
+    process.stderr.write(`dagnats: ${e.message}\n`)
+    return e.code
+  }
+}

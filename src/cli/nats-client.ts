@@ -1,0 +1,92 @@
+// The CLI's side of the micro service as plain promises: connect with the operator's settings, send
+// one JSON request, and turn every failure into an ExitError with a message a person can act on.
+// Effect-free so `trigger list` starts without the effect runtime; client.ts wraps it for commands.
+import { connect } from "@nats-io/transport-node"
+import { NoRespondersError, RequestError, TimeoutError, type NatsConnection } from "@nats-io/nats-core"
+import { ServiceErrorCodeHeader, ServiceErrorHeader } from "@nats-io/services"
+import {
+  connectionSettings,
+  inboxPrefixError,
+  requestedNatsUrl,
+  DEFAULT_NATS_URL,
+  type ConnectionFlags,
+} from "../config/settings.js"
+import { connectOptions } from "../nats/connect-options.js"
+import { ExitCode, ExitError, UNREACHABLE_HINT } from "./exit-codes.js"
+
+/** Long enough for a list of thousands of triggers; short enough that a hung service is noticed. */
+const REQUEST_TIMEOUT_MS = 10_000
+
+const describe = (e: unknown) => (e instanceof Error ? e.message : String(e))
+
+/** A connection for one command; rejects with exit 3 and the hint when NATS cannot be reached. */
+export const connectPlain = async (flags: ConnectionFlags): Promise<NatsConnection> => {
+  const inboxError = inboxPrefixError(flags, process.env)
+  if (inboxError !== undefined) throw new ExitError(ExitCode.usage, inboxError)
+  const url = requestedNatsUrl(flags, process.env) ?? DEFAULT_NATS_URL
+  const settings = connectionSettings(flags, process.env, url, { name: "dagnats cli", reconnect: false })
+  try {
+    return await connect(connectOptions(settings))
+  } catch (e) {
+    const message = `cannot connect to NATS at ${settings.servers.join(",")}: ${describe(e)}\n${UNREACHABLE_HINT}`
+    throw new ExitError(ExitCode.unreachable, message)
+  }
+}
+
+const decoder = new TextDecoder()
+
+const errorMessage = (text: string): string | undefined => {
+  try {
+    const m = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message
+    return typeof m === "string" ? m : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const INBOX_HINT =
+  "your NATS user may not subscribe to this inbox: set --inbox-prefix (or NATS_INBOX_PREFIX) to its own, such as _INBOX_<user>"
+
+/**
+ * A permissions violation is NATS refusing this user, not NATS being away: exit 1 with what to change
+ * (the inbox prefix, or a user allowed to publish there) instead of the hint to start serve.
+ */
+export const natsRefusal = (what: string, e: unknown): ExitError | undefined => {
+  const message = describe(e)
+  if (!/Permissions Violation/i.test(message)) return undefined
+  const hint = /for Subscription/i.test(message) ? INBOX_HINT : "your NATS user may not publish there"
+  return new ExitError(ExitCode.refused, `${what}: ${message}\n${hint}`)
+}
+
+const requestFailure = (subject: string, e: unknown): ExitError => {
+  const noResponders = e instanceof NoRespondersError || (e instanceof RequestError && e.isNoResponders())
+  if (noResponders) {
+    return new ExitError(ExitCode.unreachable, `no dagnats service answers on ${subject}\n${UNREACHABLE_HINT}`)
+  }
+  if (e instanceof TimeoutError) {
+    const message = `the dagnats service did not answer ${subject} within ${REQUEST_TIMEOUT_MS / 1000}s`
+    return new ExitError(ExitCode.unreachable, message)
+  }
+  const what = `request ${subject} failed`
+  return natsRefusal(what, e) ?? new ExitError(ExitCode.unreachable, `${what}: ${describe(e)}`)
+}
+
+/** Send one request to `subject`; resolve with the decoded JSON reply or reject with an ExitError. */
+export const requestPlain = async (nc: NatsConnection, subject: string, body: unknown): Promise<unknown> => {
+  const reply = await nc
+    .request(subject, JSON.stringify(body ?? {}), { timeout: REQUEST_TIMEOUT_MS })
+    .catch((e: unknown) => {
+      throw requestFailure(subject, e)
+    })
+  const text = decoder.decode(reply.data)
+  const code = reply.headers?.get(ServiceErrorCodeHeader)
+  if (code !== undefined && code !== "") {
+    const message = errorMessage(text) ?? reply.headers?.get(ServiceErrorHeader) ?? "request failed"
+    throw new ExitError(Number(code) === 503 ? ExitCode.unreachable : ExitCode.refused, message)
+  }
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    throw new ExitError(ExitCode.refused, `the service answered ${subject} with something that is not JSON`)
+  }
+}
