@@ -3,6 +3,9 @@
 import { homedir } from "node:os"
 import { join } from "node:path"
 import type { ConnectionSettings } from "../nats/connection.js"
+import { formatDurationMs, parseDurationMs } from "../domain/duration.js"
+import { traceSetting, type TraceSetting } from "../telemetry/otel-env.js"
+import { VERSION } from "../version.js"
 
 export type Env = Readonly<Record<string, string | undefined>>
 
@@ -49,6 +52,9 @@ export interface ServeFlags extends ConnectionFlags {
   readonly natsPort?: number | undefined
   readonly maxBody?: number | undefined
   readonly replicas?: number | undefined
+  readonly logFormat?: string | undefined
+  readonly runRetention?: string | undefined
+  readonly historyRetention?: string | undefined
 }
 
 export interface ServeSettings {
@@ -62,7 +68,44 @@ export interface ServeSettings {
   readonly replicas: number
   readonly webhookSecret: string | undefined
   readonly debug: boolean
+  readonly logFormat: LogFormat
+  /** Max age of run records and of trigger history; 0 keeps them forever. `explicit`: the operator set it. */
+  readonly runRetention: Retention
+  readonly historyRetention: Retention
+  /** OTLP trace export, from the standard OTEL_* variables. */
+  readonly tracing: TraceSetting
 }
+
+export type LogFormat = "text" | "json"
+export interface Retention {
+  readonly ms: number
+  readonly explicit: boolean
+}
+/** Run records and trigger history answer "what happened to my webhook last week?"; a month covers it. */
+export const DEFAULT_RETENTION_MS = 30 * 86_400_000
+
+const logFormatSetting = (flag: string | undefined, env: Env): LogFormat | string => {
+  const given = pick(flag, env["DAGNATS_LOG_FORMAT"])
+  if (given === undefined) return "text"
+  if (given === "text" || given === "json") return given
+  return `${nonEmpty(flag) !== undefined ? "--log-format" : "DAGNATS_LOG_FORMAT"}: must be text or json (got "${given}")`
+}
+
+/** A retention duration such as 30d or 12h; 0 (or "forever") keeps records without an age limit. */
+const retentionSetting = (flagName: string, flag: string | undefined, envName: string, env: Env): Retention | string => {
+  const given = pick(flag, env[envName])
+  if (given === undefined) return { ms: DEFAULT_RETENTION_MS, explicit: false }
+  if (given === "0" || given === "forever") return { ms: 0, explicit: true }
+  const ms = parseDurationMs(given)
+  // Under an hour would delete the records of runs still in progress, and would be shorter than the
+  // streams' 2-minute duplicate window, which JetStream refuses.
+  if (ms === undefined || ms < 3_600_000) {
+    return `${nonEmpty(flag) !== undefined ? flagName : envName}: must be a duration of at least 1h such as 30d, or 0 to keep forever (got "${given}")`
+  }
+  return { ms, explicit: true }
+}
+
+export const formatRetention = (r: Retention): string => (r.ms === 0 ? "forever" : formatDurationMs(r.ms))
 
 /** A whole-number setting; a bad value is reported under the name the operator used (flag or variable). */
 const intSetting = (
@@ -105,6 +148,12 @@ export const serveSettings = (flags: ServeFlags, env: Env): ServeSettings | stri
   if (typeof maxBody === "string") return maxBody
   const replicas = intSetting("--replicas", flags.replicas, "DAGNATS_REPLICAS", env, 1, 1, 5)
   if (typeof replicas === "string") return replicas
+  const logFormat = logFormatSetting(flags.logFormat, env)
+  if (logFormat !== "text" && logFormat !== "json") return logFormat
+  const runRetention = retentionSetting("--run-retention", flags.runRetention, "DAGNATS_RUN_RETENTION", env)
+  if (typeof runRetention === "string") return runRetention
+  const historyRetention = retentionSetting("--history-retention", flags.historyRetention, "DAGNATS_HISTORY_RETENTION", env)
+  if (typeof historyRetention === "string") return historyRetention
   return {
     natsUrl: requestedNatsUrl(flags, env),
     httpHost: hostPort.host,
@@ -116,5 +165,9 @@ export const serveSettings = (flags: ServeFlags, env: Env): ServeSettings | stri
     replicas,
     webhookSecret: nonEmpty(env["DAGNATS_WEBHOOK_SECRET"]),
     debug: /^(debug|trace)$/i.test(env["DAGNATS_LOG_LEVEL"] ?? ""),
+    logFormat,
+    runRetention,
+    historyRetention,
+    tracing: traceSetting(env, VERSION),
   }
 }

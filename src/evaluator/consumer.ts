@@ -9,6 +9,7 @@ import { ensureDurable, runWorker, type DurableSpec, type Verdict } from "../nat
 import { evaluateEvent, type EvaluateDeps, type InboundEvent } from "./evaluate.js"
 import { recordOutcome } from "./history.js"
 import type { FireRecord } from "../domain/fire-record.js"
+import { traceEvaluate } from "../telemetry/spans.js"
 
 export const evaluatorSpec: DurableSpec = {
   stream: Streams.events,
@@ -46,13 +47,22 @@ export interface EvaluatorHooks {
   readonly onRetry: (event: InboundEvent, error: string) => void
 }
 
-const evaluateMessage = (h: NatsHandles, deps: EvaluateDeps, hooks: EvaluatorHooks) => (m: JsMsg): Promise<Verdict> => {
+export interface EvaluatorOptions {
+  /** Traces are exported: each evaluation continues the trace stored on its event. */
+  readonly traced: boolean
+}
+
+type Run = <A, E>(effect: Effect.Effect<A, E>) => Promise<import("effect").Exit.Exit<A, E>>
+
+const evaluateMessage = (h: NatsHandles, deps: EvaluateDeps, hooks: EvaluatorHooks, o: EvaluatorOptions, run: Run) => (m: JsMsg): Promise<Verdict> => {
   const event = toInboundEvent(m)
-  const work = evaluateEvent(deps, event).pipe(
+  const evaluated = evaluateEvent(deps, event).pipe(
     Effect.tap((records) => Effect.forEach(records, (r) => recordOutcome(h.js, r), { concurrency: "unbounded", discard: true })),
     Effect.retry(retryPolicy),
+    Effect.annotateLogs({ subject: event.subject, seq: event.seq }),
   )
-  return Effect.runPromiseExit(work).then((exit): Verdict => {
+  const work = o.traced ? traceEvaluate(evaluated, event) : evaluated
+  return run(work).then((exit): Verdict => {
     if (exit._tag === "Success") {
       hooks.onOutcomes(exit.value)
       return { ack: true }
@@ -62,5 +72,9 @@ const evaluateMessage = (h: NatsHandles, deps: EvaluateDeps, hooks: EvaluatorHoo
   })
 }
 
-export const runEvaluatorLoop = (h: NatsHandles, deps: EvaluateDeps, hooks: EvaluatorHooks) =>
-  runWorker(h, evaluatorSpec, evaluateMessage(h, deps, hooks))
+/** Evaluations run in serve's own context: its logger, its log level and its tracer. */
+export const runEvaluatorLoop = (h: NatsHandles, deps: EvaluateDeps, hooks: EvaluatorHooks, o: EvaluatorOptions = { traced: false }) =>
+  Effect.gen(function* () {
+    const run = Effect.runPromiseExitWith(yield* Effect.context<never>())
+    return yield* runWorker(h, evaluatorSpec, evaluateMessage(h, deps, hooks, o, run))
+  })

@@ -12,6 +12,7 @@ import { ensureEvaluatorConsumer, runEvaluatorLoop } from "./consumer.js"
 import { makeWindows } from "./windows.js"
 import * as Metrics from "../metrics/registry.js"
 import type { EvaluateDeps } from "./evaluate.js"
+import { traceStarter } from "../telemetry/spans.js"
 
 /** Evaluation outcomes by kind (fired, error, skipped_filtered, …); not by trigger: names are unbounded. */
 const outcomesCounter = () =>
@@ -19,7 +20,9 @@ const outcomesCounter = () =>
 
 export const startEvaluator = (ctx: ServeContext): Effect.Effect<Component, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const starter = RunStarter.make(ctx.buckets.runs, ctx.handles.js, ctx.handles.jsm)
+    const traced = ctx.settings.tracing._tag === "On"
+    const untraced = RunStarter.make(ctx.buckets.runs, ctx.handles.js, ctx.handles.jsm)
+    const starter = traced ? traceStarter(untraced) : untraced
     const endpoints = runEndpoints({ starter, runs: ctx.buckets.runs, js: ctx.handles.js, store: ctx.store })
     // Even a serve that evaluates nothing creates the durable consumer: its deliver policy is `new`,
     // so events it accepts before any evaluating serve ever ran would otherwise never be evaluated.
@@ -45,7 +48,7 @@ export const startEvaluator = (ctx: ServeContext): Effect.Effect<Component, neve
       onOutcomes: (records) => {
         for (const r of records) outcomes.inc({ outcome: r.outcome === "skipped" ? `skipped_${r.reason ?? ""}` : r.outcome })
       },
-      onRetry: (event, error) => ctx.log.warn(`evaluating ${event.subject} #${event.seq} failed, will retry: ${error}`),
-    })
+      onRetry: (event, error) => ctx.log.warn(`evaluating ${event.subject} #${event.seq} failed, will retry: ${error}`, { subject: event.subject, seq: event.seq }),
+    }, { traced })
     return { endpoints, started: [`evaluator consuming EVENTS (durable ${consumer === "created" ? "created" : "resumed"})`] }
   })

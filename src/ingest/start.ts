@@ -14,6 +14,7 @@ import { createIngestServer } from "./server.js"
 import { httpTimeouts } from "./timeouts.js"
 import { Streams } from "../protocol/names.js"
 import { toUnavailable } from "../nats/errors.js"
+import { tracePublish, traceRequest } from "../telemetry/spans.js"
 
 /** SPEC §5: a webhook waits at most 5 s for JetStream before it is answered 503. */
 const ACK_TIMEOUT_MS = 5_000
@@ -102,11 +103,13 @@ export const startIngest = (ctx: ServeContext): Effect.Effect<Component, never, 
     }
 
     const publisher = yield* makeJetStreamPublisher(handles.nc, ACK_TIMEOUT_MS)
+    const traced = settings.tracing._tag === "On"
+    const publish = makePublish(publisher, connection, (s) => latency.observe(s))
     const pipeline = makePipeline({
       trigger: table.get,
       defaultSecret: settings.webhookSecret,
       maxBodyBytes: settings.maxBodyBytes,
-      publish: makePublish(publisher, connection, (s) => latency.observe(s)),
+      publish: traced ? tracePublish(publish) : publish,
       storedSubject: (seq) =>
         Effect.tryPromise({
           try: async () => (await handles.jsm.streams.getMessage(Streams.events, { seq }))?.subject,
@@ -114,10 +117,11 @@ export const startIngest = (ctx: ServeContext): Effect.Effect<Component, never, 
         }),
       nowMs: Date.now,
       logUnauthorized: settings.debug,
+      traced,
     })
     const runWith = Effect.runCallbackWith(runtime)
     const { server, beginShutdown } = createIngestServer({
-      pipeline,
+      pipeline: traced ? traceRequest(pipeline) : pipeline,
       run: (effect, onExit) => void runWith(effect, { onExit }),
       maxBodyBytes: settings.maxBodyBytes,
       timeouts,

@@ -16,17 +16,21 @@ import { nanos } from "@nats-io/nats-core"
 import { Buckets, Streams, Subjects } from "../protocol/names.js"
 import { Internal } from "../domain/errors.js"
 import type { NatsHandles } from "./connection.js"
+import { DEFAULT_RETENTION_MS, formatRetention, type Retention } from "../config/settings.js"
 
 const DAY_MS = 86_400_000
 /** SPEC §3: inbound events are kept 14 days; duplicates are recognised for 2 minutes. */
 const EVENTS_MAX_AGE_MS = 14 * DAY_MS
 const DUPLICATE_WINDOW_MS = 2 * 60_000
-/** Trigger history is an operator's audit trail, not a workflow's data: a month is plenty. */
-const TRIGGER_HISTORY_MAX_AGE_MS = 30 * DAY_MS
 
 export interface ResourceOptions {
   readonly replicas: number
+  /** Max age of run records and trigger history (0: forever); default 30 days each. */
+  readonly retention?: { readonly runs: Retention; readonly history: Retention }
 }
+
+const DEFAULT_RETENTION: Retention = { ms: DEFAULT_RETENTION_MS, explicit: false }
+const historyRetention = (o: ResourceOptions) => o.retention?.history ?? DEFAULT_RETENTION
 
 type StreamSpec = Pick<StreamConfig, "name" | "subjects" | "retention" | "storage"> & Partial<StreamConfig>
 
@@ -53,7 +57,7 @@ export const streamSpecs = (o: ResourceOptions): ReadonlyArray<StreamSpec> => [
     subjects: [Subjects.triggerFireAll],
     retention: RetentionPolicy.Limits,
     storage: StorageType.File,
-    max_age: nanos(TRIGGER_HISTORY_MAX_AGE_MS),
+    max_age: nanos(historyRetention(o).ms),
     duplicate_window: nanos(DUPLICATE_WINDOW_MS),
     num_replicas: o.replicas,
   },
@@ -113,7 +117,7 @@ const ensureStream = (jsm: JetStreamManager, spec: StreamSpec) =>
     catch: (e) => new Internal({ message: e instanceof Error ? e.message : String(e) }),
   })
 
-const ensureBucket = (handles: NatsHandles, name: string, o: ResourceOptions, history: number) =>
+const ensureBucket = (handles: NatsHandles, name: string, o: ResourceOptions, history: number, maxAge?: Retention) =>
   Effect.tryPromise({
     try: async () => {
       const kvm = new Kvm(handles.js)
@@ -125,10 +129,35 @@ const ensureBucket = (handles: NatsHandles, name: string, o: ResourceOptions, hi
         return await kvm.open(name)
       } catch (e) {
         if (!isNotFound(e)) throw e
-        return await kvm.create(name, { history, replicas: o.replicas, storage: StorageType.File })
+        return await kvm.create(name, { history, replicas: o.replicas, storage: StorageType.File, ...(maxAge !== undefined && maxAge.ms > 0 ? { ttl: maxAge.ms } : {}) })
       }
     },
     catch: (e) => new Internal({ message: e instanceof Error ? e.message : String(e) }),
+  })
+
+/**
+ * An existing stream keeps the max age it has unless the operator set a retention: an upgrade must
+ * not start deleting records nobody asked to expire. A retention the operator set is applied (a
+ * max-age change is safe on a live stream) and logged; a default that differs is only reported.
+ */
+const reconcileMaxAge = (jsm: JetStreamManager, stream: string, want: Retention, setting: string) =>
+  Effect.gen(function* () {
+    const info = yield* Effect.tryPromise({
+      try: () => jsm.streams.info(stream),
+      catch: (e) => new Internal({ message: e instanceof Error ? e.message : String(e) }),
+    })
+    const have = Math.round(info.config.max_age / 1_000_000)
+    if (have === want.ms) return
+    const haveText = formatRetention({ ms: have, explicit: false })
+    if (!want.explicit) {
+      yield* Effect.log(`${stream} keeps its max age ${haveText} (the default is ${formatRetention(want)}); set ${setting} to change it`)
+      return
+    }
+    yield* Effect.tryPromise({
+      try: () => jsm.streams.update(stream, { ...info.config, max_age: nanos(want.ms) }),
+      catch: (e) => new Internal({ message: `cannot change the max age of ${stream}: ${e instanceof Error ? e.message : String(e)}` }),
+    })
+    yield* Effect.log(`${stream} max age changed from ${haveText} to ${formatRetention(want)} (${setting})`)
   })
 
 /** Create or reuse every stream and bucket; logs one line per resource. */
@@ -141,10 +170,12 @@ export const ensureResources = (handles: NatsHandles, o: ResourceOptions) =>
     // Trigger definitions keep a little history so an operator can see what changed.
     const buckets: Buckets = {
       triggers: yield* ensureBucket(handles, Buckets.triggers, o, 5),
-      runs: yield* ensureBucket(handles, Buckets.runs, o, 1),
+      runs: yield* ensureBucket(handles, Buckets.runs, o, 1, o.retention?.runs ?? DEFAULT_RETENTION),
       debounceState: yield* ensureBucket(handles, Buckets.debounceState, o, 1),
       batchState: yield* ensureBucket(handles, Buckets.batchState, o, 1),
     }
+    yield* reconcileMaxAge(handles.jsm, Streams.triggerHistory, historyRetention(o), "DAGNATS_HISTORY_RETENTION")
+    yield* reconcileMaxAge(handles.jsm, `KV_${Buckets.runs}`, o.retention?.runs ?? DEFAULT_RETENTION, "DAGNATS_RUN_RETENTION")
     return buckets
   })
 

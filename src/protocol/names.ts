@@ -65,4 +65,6 @@ export const Headers = {
   deliveryId: "Dagnats-Delivery-Id",
   msgId: "Nats-Msg-Id",
   contentType: "Content-Type",
+  /** W3C trace context: the span that stored the event, for the evaluator to continue the trace. */
+  traceparent: "traceparent",
 } as const

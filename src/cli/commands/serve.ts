@@ -1,8 +1,10 @@
 // `dagnats serve`: flags to settings, then the composition root.
-import { Effect, Option } from "effect"
+import { Effect, Layer, Logger, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import { serveSettings } from "../../config/settings.js"
 import { serve as runServe } from "../../serve/serve.js"
+import { loggerFor } from "../../serve/log.js"
+import { tracingLayer } from "../../telemetry/tracing.js"
 import { connectionFlags } from "../client.js"
 import { root } from "../shared.js"
 import { CliExit, usageError } from "../exit.js"
@@ -18,6 +20,9 @@ export const serve = Command.make(
     natsPort: optInt("nats-port", "embedded NATS port (env DAGNATS_NATS_PORT, default 4222)"),
     maxBody: optInt("max-body", "largest webhook body in bytes (env DAGNATS_MAX_BODY_BYTES, default 1048576)"),
     replicas: optInt("replicas", "stream and bucket replicas on a cluster (env DAGNATS_REPLICAS, default 1)"),
+    logFormat: opt("log-format", "text or json: one JSON object per log line (env DAGNATS_LOG_FORMAT, default text)"),
+    runRetention: opt("run-retention", "max age of run records such as 30d, 0 = forever (env DAGNATS_RUN_RETENTION, default 30d)"),
+    historyRetention: opt("history-retention", "max age of trigger history, 0 = forever (env DAGNATS_HISTORY_RETENTION, default 30d)"),
   },
   (input) =>
     Effect.gen(function* () {
@@ -29,11 +34,20 @@ export const serve = Command.make(
         natsPort: Option.getOrUndefined(input.natsPort),
         maxBody: Option.getOrUndefined(input.maxBody),
         replicas: Option.getOrUndefined(input.replicas),
+        logFormat: Option.getOrUndefined(input.logFormat),
+        runRetention: Option.getOrUndefined(input.runRetention),
+        historyRetention: Option.getOrUndefined(input.historyRetention),
       }
       const settings = serveSettings(flags, process.env)
       if (typeof settings === "string") return yield* usageError(settings)
       yield* runServe(settings, flags, process.env).pipe(
         Effect.catch((e) => Effect.fail(new CliExit({ code: 1, message: e.message }))),
+        Effect.provide(
+          Layer.mergeAll(
+            Logger.layer([loggerFor(settings.logFormat)]),
+            settings.tracing._tag === "On" ? tracingLayer(settings.tracing.config) : Layer.empty,
+          ),
+        ),
       )
     }),
 ).pipe(Command.withDescription("run the HTTP listener, the micro service and the evaluator (embedded NATS unless --nats-url)"))

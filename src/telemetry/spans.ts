@@ -1,0 +1,65 @@
+// The spans of a webhook's path through serve, applied only when traces are exported: HTTP request
+// (child of the inbound traceparent) → verify → publish; then, from the traceparent stored on the
+// event, evaluate → run start. Names are stable so dashboards can select them.
+import { Effect } from "effect"
+import { Headers } from "../protocol/names.js"
+import type { EventToStore, Stored, WebhookRequest } from "../ingest/pipeline.js"
+import type { RunStarterShape } from "../runs/starter.js"
+import { parentFrom, traceparentOf } from "./trace-context.js"
+
+export const SpanNames = {
+  request: "webhook.request",
+  verify: "webhook.verify",
+  publish: "webhook.publish",
+  evaluate: "evaluator.evaluate",
+  runStart: "run.start",
+} as const
+
+const TRACEPARENT = Headers.traceparent.toLowerCase()
+
+export const traceRequest =
+  <A, E>(pipeline: (req: WebhookRequest) => Effect.Effect<A, E>) =>
+  (req: WebhookRequest): Effect.Effect<A, E> =>
+    pipeline(req).pipe(
+      Effect.withSpan(SpanNames.request, {
+        kind: "server",
+        parent: parentFrom(req.header(TRACEPARENT)),
+        attributes: { "http.request.method": req.method, "dagnats.trigger": req.name },
+      }),
+    )
+
+/** The stored event names the publish span as its parent, replacing any traceparent the client sent. */
+export const tracePublish =
+  <E>(publish: (event: EventToStore) => Effect.Effect<Stored, E>) =>
+  (event: EventToStore): Effect.Effect<Stored, E> =>
+    Effect.useSpan(SpanNames.publish, { kind: "producer", attributes: { "messaging.destination.name": event.subject } }, (span) =>
+      publish({
+        ...event,
+        headers: [...event.headers.filter(([name]) => name.toLowerCase() !== TRACEPARENT), [Headers.traceparent, traceparentOf(span)]],
+      }).pipe(
+        Effect.tap((stored) => Effect.sync(() => span.attribute("messaging.message.id", String(stored.seq)))),
+        Effect.withParentSpan(span),
+      ),
+    )
+
+/** Evaluating one stored event, continuing the trace its traceparent header names. */
+export const traceEvaluate = <A, E, R>(
+  work: Effect.Effect<A, E, R>,
+  event: { readonly subject: string; readonly seq: number; readonly header: (name: string) => string | undefined },
+): Effect.Effect<A, E, R> =>
+  work.pipe(
+    Effect.withSpan(SpanNames.evaluate, {
+      kind: "consumer",
+      parent: parentFrom(event.header(TRACEPARENT)),
+      attributes: { "messaging.destination.name": event.subject, "dagnats.seq": event.seq },
+    }),
+  )
+
+export const traceStarter = (starter: RunStarterShape): RunStarterShape => ({
+  start: (spec) =>
+    starter.start(spec).pipe(
+      Effect.withSpan(SpanNames.runStart, {
+        attributes: { "dagnats.run_id": spec.runId, "dagnats.workflow": spec.workflow, "dagnats.trigger": spec.triggerName ?? "" },
+      }),
+    ),
+})
