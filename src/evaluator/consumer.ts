@@ -45,6 +45,7 @@ export const toInboundEvent = (m: JsMsg): InboundEvent => {
 export interface EvaluatorHooks {
   readonly onOutcomes: (records: ReadonlyArray<FireRecord>) => void
   readonly onRetry: (event: InboundEvent, error: string) => void
+  readonly onRedelivered?: () => void
 }
 
 export interface EvaluatorOptions {
@@ -56,6 +57,7 @@ type Run = <A, E>(effect: Effect.Effect<A, E>) => Promise<import("effect").Exit.
 
 const evaluateMessage = (h: NatsHandles, deps: EvaluateDeps, hooks: EvaluatorHooks, o: EvaluatorOptions, run: Run) => (m: JsMsg): Promise<Verdict> => {
   const event = toInboundEvent(m)
+  if (event.redelivered) hooks.onRedelivered?.()
   const evaluated = evaluateEvent(deps, event).pipe(
     Effect.tap((records) => Effect.forEach(records, (r) => recordOutcome(h.js, r), { concurrency: "unbounded", discard: true })),
     Effect.retry(retryPolicy),

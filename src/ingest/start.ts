@@ -6,6 +6,7 @@ import { Effect, type Scope } from "effect"
 import type { Component } from "../serve/extensions.js"
 import type { ServeContext } from "../serve/serve.js"
 import * as Metrics from "../metrics/registry.js"
+import * as Catalog from "../metrics/catalog.js"
 import { followConnection } from "./connection.js"
 import { makePipeline } from "./pipeline.js"
 import { makePublish } from "./publish.js"
@@ -20,22 +21,6 @@ import { tracePublish, traceRequest } from "../telemetry/spans.js"
 const ACK_TIMEOUT_MS = 5_000
 /** The 5 s acknowledgement budget plus a second to write the answers; then connections are cut. */
 const SHUTDOWN_GRACE_MS = 6_000
-
-const requests = () =>
-  Metrics.counter({
-    name: "dagnats_webhook_requests_total",
-    help: "Webhook requests answered, by HTTP status code (not by trigger: names are unbounded)",
-    labelNames: ["code"] as const,
-  })
-const publishSeconds = () =>
-  Metrics.histogram({
-    name: "dagnats_webhook_publish_duration_seconds",
-    help: "Time from publishing a webhook event to its JetStream acknowledgement",
-    // From sub-millisecond local acks up to the 5 s budget.
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-  })
-const natsConnected = () =>
-  Metrics.gauge({ name: "dagnats_nats_connected", help: "1 while serve's NATS connection is up, else 0" })
 
 /**
  * Listen, or die with one line saying what to do: a Component cannot fail, and a defect carrying
@@ -73,15 +58,18 @@ export const startIngest = (ctx: ServeContext): Effect.Effect<Component, never, 
   Effect.gen(function* () {
     const { settings, handles, table } = ctx
     Metrics.enableProcessMetrics()
-    const counted = requests()
-    const byStatus = new Map<number, { inc: () => void }>()
-    const countWebhook = (status: number) => {
+    Catalog.declareAll()
+    const counted = Catalog.webhookRequests()
+    const durations = Catalog.webhookRequestSeconds()
+    const byStatus = new Map<number, { readonly count: { inc: () => void }; readonly seconds: { observe: (s: number) => void } }>()
+    const countWebhook = (status: number, seconds: number) => {
       let child = byStatus.get(status)
-      if (child === undefined) byStatus.set(status, (child = counted.labels(String(status))))
-      child.inc()
+      if (child === undefined) byStatus.set(status, (child = { count: counted.labels(String(status)), seconds: durations.labels(String(status)) }))
+      child.count.inc()
+      child.seconds.observe(seconds)
     }
-    const latency = publishSeconds()
-    const connectedGauge = natsConnected()
+    const latency = Catalog.publishSeconds()
+    const connectedGauge = Catalog.natsConnected()
     // Requests and callbacks run in serve's own runtime: its logger, its log level.
     const runtime = yield* Effect.context<never>()
     const log = (effect: Effect.Effect<void>) => void Effect.runForkWith(runtime)(effect)
