@@ -30,7 +30,7 @@ export const publishSeconds = () =>
 
 export const natsConnected = () => Metrics.gauge({ name: "dagnats_nats_connected", help: "1 while serve's NATS connection is up, else 0" })
 
-/** Outcome kinds: fired, failed, skipped_filtered, skipped_disabled, skipped_duplicate, windowed ones. */
+/** Outcome kinds: fired, error, and skipped_<reason> (filtered, disabled, duplicate, debounced, batched…). */
 export const triggerOutcomes = () =>
   Metrics.counter({ name: "dagnats_trigger_outcomes_total", help: "Trigger evaluation outcomes recorded by the evaluator", labelNames: ["outcome"] as const })
 
