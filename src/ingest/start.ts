@@ -85,7 +85,7 @@ export const startIngest = (ctx: ServeContext): Effect.Effect<Component, never, 
         if (t.type === "webhook" && t.verify !== false && (t.secrets ?? []).length === 0) {
           yield* Effect.logWarning(
             `webhook trigger ${t.name} verifies signatures but has no secret and DAGNATS_WEBHOOK_SECRET is not set: every request gets 401 no_secret_configured; set one with \`dagnats trigger update ${t.name} --secret …\``,
-          )
+          ).pipe(Effect.annotateLogs({ trigger: t.name }))
         }
       }
     }
