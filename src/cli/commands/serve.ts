@@ -1,7 +1,7 @@
 // `dagnats serve`: flags to settings, then the composition root.
 import { Effect, Layer, Logger, Option } from "effect"
 import { Command, Flag } from "effect/cli"
-import { serveSettings } from "../../config/settings.js"
+import { serveSettings, type ServeSettings } from "../../config/settings.js"
 import { serve as runServe } from "../../serve/serve.js"
 import { loggerFor } from "../../serve/log.js"
 import { tracingLayer } from "../../telemetry/tracing.js"
@@ -11,6 +11,12 @@ import { CliExit, usageError } from "../exit.js"
 
 const opt = (flag: string, description: string) => Flag.String(flag).pipe(Flag.withDescription(description), Flag.optional)
 const optInt = (flag: string, description: string) => Flag.Int(flag).pipe(Flag.withDescription(description), Flag.optional)
+
+/** serve's logger, and the trace exporter when configured; the exporter's own lines use that logger too. */
+const observability = (settings: ServeSettings) => {
+  const logger = Logger.layer([loggerFor(settings.logFormat)])
+  return settings.tracing._tag === "On" ? Layer.merge(logger, tracingLayer(settings.tracing.config).pipe(Layer.provide(logger))) : logger
+}
 
 export const serve = Command.make(
   "serve",
@@ -42,12 +48,7 @@ export const serve = Command.make(
       if (typeof settings === "string") return yield* usageError(settings)
       yield* runServe(settings, flags, process.env).pipe(
         Effect.catch((e) => Effect.fail(new CliExit({ code: 1, message: e.message }))),
-        Effect.provide(
-          Layer.mergeAll(
-            Logger.layer([loggerFor(settings.logFormat)]),
-            settings.tracing._tag === "On" ? tracingLayer(settings.tracing.config) : Layer.empty,
-          ),
-        ),
+        Effect.provide(observability(settings)),
       )
     }),
 ).pipe(Command.withDescription("run the HTTP listener, the micro service and the evaluator (embedded NATS unless --nats-url)"))
