@@ -88,11 +88,17 @@ const logFormatSetting = (flag: string | undefined, env: Env): LogFormat | strin
   const given = pick(flag, env["DAGNATS_LOG_FORMAT"])
   if (given === undefined) return "text"
   if (given === "text" || given === "json") return given
-  return `${nonEmpty(flag) !== undefined ? "--log-format" : "DAGNATS_LOG_FORMAT"}: must be text or json (got "${given}")`
+  const source = nonEmpty(flag) !== undefined ? "--log-format" : "DAGNATS_LOG_FORMAT"
+  return `${source}: must be text or json (got "${given}")`
 }
 
 /** A retention duration such as 30d or 12h; 0 (or "forever") keeps records without an age limit. */
-const retentionSetting = (flagName: string, flag: string | undefined, envName: string, env: Env): Retention | string => {
+const retentionSetting = (
+  flagName: string,
+  flag: string | undefined,
+  envName: string,
+  env: Env,
+): Retention | string => {
   const given = pick(flag, env[envName])
   if (given === undefined) return { ms: DEFAULT_RETENTION_MS, explicit: false }
   if (given === "0" || given === "forever") return { ms: 0, explicit: true }
@@ -100,7 +106,8 @@ const retentionSetting = (flagName: string, flag: string | undefined, envName: s
   // Under an hour would delete the records of runs still in progress, and would be shorter than the
   // streams' 2-minute duplicate window, which JetStream refuses.
   if (ms === undefined || ms < 3_600_000) {
-    return `${nonEmpty(flag) !== undefined ? flagName : envName}: must be a duration of at least 1h such as 30d, or 0 to keep forever (got "${given}")`
+    const source = nonEmpty(flag) !== undefined ? flagName : envName
+    return `${source}: must be a duration of at least 1h such as 30d, or 0 to keep forever (got "${given}")`
   }
   return { ms, explicit: true }
 }
@@ -152,7 +159,8 @@ export const serveSettings = (flags: ServeFlags, env: Env): ServeSettings | stri
   if (logFormat !== "text" && logFormat !== "json") return logFormat
   const runRetention = retentionSetting("--run-retention", flags.runRetention, "DAGNATS_RUN_RETENTION", env)
   if (typeof runRetention === "string") return runRetention
-  const historyRetention = retentionSetting("--history-retention", flags.historyRetention, "DAGNATS_HISTORY_RETENTION", env)
+  const historyRetention =
+    retentionSetting("--history-retention", flags.historyRetention, "DAGNATS_HISTORY_RETENTION", env)
   if (typeof historyRetention === "string") return historyRetention
   return {
     natsUrl: requestedNatsUrl(flags, env),

@@ -1,7 +1,7 @@
 // The evaluator's durable pull consumer on EVENTS (SPEC §6): shared by every serve, created with
 // deliver policy `new`, explicit acks. An event is acked only after every outcome is recorded; a
 // NATS or KV failure is retried with backoff and then NAKed with a delay, so nothing is lost.
-import { Effect, Schedule } from "effect"
+import { Effect, type Exit, Schedule } from "effect"
 import type { JsMsg } from "@nats-io/jetstream"
 import { Consumers, Headers, Streams, Subjects } from "../protocol/names.js"
 import type { NatsHandles } from "../nats/connection.js"
@@ -53,9 +53,12 @@ export interface EvaluatorOptions {
   readonly traced: boolean
 }
 
-type Run = <A, E>(effect: Effect.Effect<A, E>) => Promise<import("effect").Exit.Exit<A, E>>
+type Run = <A, E>(effect: Effect.Effect<A, E>) => Promise<Exit.Exit<A, E>>
 
-const evaluateMessage = (h: NatsHandles, deps: EvaluateDeps, hooks: EvaluatorHooks, o: EvaluatorOptions, run: Run) => (m: JsMsg): Promise<Verdict> => {
+/** The hooks, plus how to run an evaluation (serve's context) and whether to trace it. */
+type Runner = EvaluatorHooks & EvaluatorOptions & { readonly run: Run }
+
+const evaluateMessage = (h: NatsHandles, deps: EvaluateDeps, hooks: Runner) => (m: JsMsg): Promise<Verdict> => {
   const event = toInboundEvent(m)
   if (event.redelivered) hooks.onRedelivered?.()
   const evaluated = evaluateEvent(deps, event).pipe(
@@ -63,8 +66,8 @@ const evaluateMessage = (h: NatsHandles, deps: EvaluateDeps, hooks: EvaluatorHoo
     Effect.retry(retryPolicy),
     Effect.annotateLogs({ subject: event.subject, seq: event.seq }),
   )
-  const work = o.traced ? traceEvaluate(evaluated, event) : evaluated
-  return run(work).then((exit): Verdict => {
+  const work = hooks.traced ? traceEvaluate(evaluated, event) : evaluated
+  return hooks.run(work).then((exit): Verdict => {
     if (exit._tag === "Success") {
       hooks.onOutcomes(exit.value)
       return { ack: true }
@@ -75,8 +78,13 @@ const evaluateMessage = (h: NatsHandles, deps: EvaluateDeps, hooks: EvaluatorHoo
 }
 
 /** Evaluations run in serve's own context: its logger, its log level and its tracer. */
-export const runEvaluatorLoop = (h: NatsHandles, deps: EvaluateDeps, hooks: EvaluatorHooks, o: EvaluatorOptions = { traced: false }) =>
+export const runEvaluatorLoop = (
+  h: NatsHandles,
+  deps: EvaluateDeps,
+  hooks: EvaluatorHooks,
+  o: EvaluatorOptions = { traced: false },
+) =>
   Effect.gen(function* () {
     const run = Effect.runPromiseExitWith(yield* Effect.context<never>())
-    return yield* runWorker(h, evaluatorSpec, evaluateMessage(h, deps, hooks, o, run))
+    return yield* runWorker(h, evaluatorSpec, evaluateMessage(h, deps, { ...hooks, ...o, run }))
   })

@@ -13,7 +13,7 @@ import { makeWindows } from "./windows.js"
 import * as Catalog from "../metrics/catalog.js"
 import { pollGauges } from "../metrics/poll.js"
 import type { KV } from "@nats-io/kv"
-import { isWindowKey } from "../domain/windows.js"
+import { openWindowCounts } from "../windows/status.js"
 import type { EvaluateDeps } from "./evaluate.js"
 import { traceStarter } from "../telemetry/spans.js"
 
@@ -21,15 +21,14 @@ import { traceStarter } from "../telemetry/spans.js"
 const countStarts = (starter: RunStarter.RunStarterShape): RunStarter.RunStarterShape => {
   const started = Catalog.runsStarted()
   return {
-    start: (spec) => starter.start(spec).pipe(Effect.tap((o) => Effect.sync(() => o.created && started.inc({ type: spec.source })))),
+    start: (spec) =>
+      starter.start(spec).pipe(Effect.tap((o) => Effect.sync(() => o.created && started.inc({ type: spec.source })))),
   }
 }
 
-const windowCount = async (kv: KV) => {
-  let n = 0
-  for await (const k of await kv.keys()) if (isWindowKey(k)) n++
-  return n
-}
+/** Open windows in one bucket (debounce or batch), summed over triggers. */
+const windowCount = (kv: KV) =>
+  Effect.runPromise(openWindowCounts([kv])).then((counts) => [...counts.values()].reduce((a, b) => a + b, 0))
 
 export const startEvaluator = (ctx: ServeContext): Effect.Effect<Component, never, Scope.Scope> =>
   Effect.gen(function* () {
@@ -44,7 +43,10 @@ export const startEvaluator = (ctx: ServeContext): Effect.Effect<Component, neve
     const redeliveries = Catalog.evaluatorRedeliveries()
     yield* pollGauges({
       consumer: () => ctx.handles.jsm.consumers.info(evaluatorSpec.stream, evaluatorSpec.name),
-      openWindows: async () => ({ debounce: await windowCount(ctx.buckets.debounceState), batch: await windowCount(ctx.buckets.batchState) }),
+      openWindows: async () => ({
+        debounce: await windowCount(ctx.buckets.debounceState),
+        batch: await windowCount(ctx.buckets.batchState),
+      }),
     })
     if ((process.env["DAGNATS_EVALUATOR"] ?? "").toLowerCase() === "off") {
       return { endpoints, started: ["evaluator off (DAGNATS_EVALUATOR=off): this serve starts no runs"] }
@@ -67,7 +69,11 @@ export const startEvaluator = (ctx: ServeContext): Effect.Effect<Component, neve
         for (const r of records) outcomes.inc({ outcome: r.outcome === "skipped" ? `skipped_${r.reason ?? ""}` : r.outcome })
       },
       onRedelivered: () => redeliveries.inc(),
-      onRetry: (event, error) => ctx.log.warn(`evaluating ${event.subject} #${event.seq} failed, will retry: ${error}`, { subject: event.subject, seq: event.seq }),
+      onRetry: (event, error) =>
+        ctx.log.warn(`evaluating ${event.subject} #${event.seq} failed, will retry: ${error}`, {
+          subject: event.subject,
+          seq: event.seq,
+        }),
     }, { traced })
     return { endpoints, started: [`evaluator consuming EVENTS (durable ${consumer === "created" ? "created" : "resumed"})`] }
   })

@@ -123,8 +123,11 @@ export const makePipeline = (deps: PipelineDeps) => {
       if (trigger.verify !== false) {
         const secrets = secretsFor(trigger, deps.defaultSecret)
         if (secrets.length === 0) return yield* unauthorized(new NoSecretConfigured({ trigger: trigger.name }))
-        const verify = () => scheme.verify({ rawBody: body, header: req.header, secrets, nowMs: deps.nowMs(), toleranceMs: toleranceMs(trigger) })
-        const verdict = deps.traced === true ? yield* Effect.sync(verify).pipe(Effect.withSpan(SpanNames.verify, { attributes: { "dagnats.scheme": schemeName } })) : verify()
+        const input = { rawBody: body, header: req.header, secrets, toleranceMs: toleranceMs(trigger) }
+        const verify = () => scheme.verify({ ...input, nowMs: deps.nowMs() })
+        const span = { attributes: { "dagnats.scheme": schemeName } }
+        const verdict =
+          deps.traced === true ? yield* Effect.sync(verify).pipe(Effect.withSpan(SpanNames.verify, span)) : verify()
         if (!verdict.ok) return yield* unauthorized(new InvalidSignature({ trigger: trigger.name, scheme: schemeName, reason: verdict.reason }))
       }
 

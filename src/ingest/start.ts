@@ -61,10 +61,14 @@ export const startIngest = (ctx: ServeContext): Effect.Effect<Component, never, 
     Catalog.declareAll()
     const counted = Catalog.webhookRequests()
     const durations = Catalog.webhookRequestSeconds()
-    const byStatus = new Map<number, { readonly count: { inc: () => void }; readonly seconds: { observe: (s: number) => void } }>()
+    type ByStatus = { readonly count: { inc: () => void }; readonly seconds: { observe: (s: number) => void } }
+    const byStatus = new Map<number, ByStatus>()
     const countWebhook = (status: number, seconds: number) => {
       let child = byStatus.get(status)
-      if (child === undefined) byStatus.set(status, (child = { count: counted.labels(String(status)), seconds: durations.labels(String(status)) }))
+      if (child === undefined) {
+        child = { count: counted.labels(String(status)), seconds: durations.labels(String(status)) }
+        byStatus.set(status, child)
+      }
       child.count.inc()
       child.seconds.observe(seconds)
     }

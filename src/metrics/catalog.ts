@@ -28,44 +28,93 @@ export const publishSeconds = () =>
     buckets: SECONDS_BUCKETS.slice(0, -1),
   })
 
-export const natsConnected = () => Metrics.gauge({ name: "dagnats_nats_connected", help: "1 while serve's NATS connection is up, else 0" })
+export const natsConnected = () =>
+  Metrics.gauge({
+    name: "dagnats_nats_connected",
+    help: "1 while serve's NATS connection is up, else 0",
+  })
 
 /** Outcome kinds: fired, error, and skipped_<reason> (filtered, disabled, duplicate, debounced, batched…). */
 export const triggerOutcomes = () =>
-  Metrics.counter({ name: "dagnats_trigger_outcomes_total", help: "Trigger evaluation outcomes recorded by the evaluator", labelNames: ["outcome"] as const })
+  Metrics.counter({
+    name: "dagnats_trigger_outcomes_total",
+    help: "Trigger evaluation outcomes recorded by the evaluator",
+    labelNames: ["outcome"] as const,
+  })
 
 export const evaluatorPending = () =>
-  Metrics.gauge({ name: "dagnats_evaluator_pending_messages", help: "Events on EVENTS the evaluator's durable consumer has not delivered yet" })
+  Metrics.gauge({
+    name: "dagnats_evaluator_pending_messages",
+    help: "Events on EVENTS the evaluator's durable consumer has not delivered yet",
+  })
 
 export const evaluatorAckPending = () =>
-  Metrics.gauge({ name: "dagnats_evaluator_ack_pending_messages", help: "Events delivered to evaluators and not yet acknowledged" })
+  Metrics.gauge({
+    name: "dagnats_evaluator_ack_pending_messages",
+    help: "Events delivered to evaluators and not yet acknowledged",
+  })
 
 export const evaluatorRedelivered = () =>
-  Metrics.gauge({ name: "dagnats_evaluator_redelivered_messages", help: "Events the evaluator's consumer has delivered more than once and not yet acknowledged" })
+  Metrics.gauge({
+    name: "dagnats_evaluator_redelivered_messages",
+    help: "Events the evaluator's consumer has delivered more than once and not yet acknowledged",
+  })
 
 export const evaluatorRedeliveries = () =>
-  Metrics.counter({ name: "dagnats_evaluator_redeliveries_total", help: "Redelivered events this serve evaluated (an earlier attempt failed or timed out)" })
+  Metrics.counter({
+    name: "dagnats_evaluator_redeliveries_total",
+    help: "Redelivered events this serve evaluated (an earlier attempt failed or timed out)",
+  })
 
 /** type: webhook, event, schedule or manual (the run's source). */
 export const runsStarted = () =>
-  Metrics.counter({ name: "dagnats_runs_started_total", help: "Workflow runs started (not replays of existing runs), by trigger type", labelNames: ["type"] as const })
+  Metrics.counter({
+    name: "dagnats_runs_started_total",
+    help: "Workflow runs started (not replays of existing runs), by trigger type",
+    labelNames: ["type"] as const,
+  })
 
 /** status: running, completed, failed, cancelled (what the workflow engine reported). */
 export const runStatusChanges = () =>
-  Metrics.counter({ name: "dagnats_run_status_changes_total", help: "Run status changes recorded from the workflow engine's history, by new status", labelNames: ["status"] as const })
+  Metrics.counter({
+    name: "dagnats_run_status_changes_total",
+    help: "Run status changes recorded from the workflow engine's history, by new status",
+    labelNames: ["status"] as const,
+  })
 
 /** kind: debounce or batch. */
 export const openWindows = () =>
-  Metrics.gauge({ name: "dagnats_open_windows", help: "Debounce windows and batches open now, by kind", labelNames: ["kind"] as const })
+  Metrics.gauge({
+    name: "dagnats_open_windows",
+    help: "Debounce windows and batches open now, by kind",
+    labelNames: ["kind"] as const,
+  })
 
 export const deadLetters = () =>
-  Metrics.counter({ name: "dagnats_dead_letters_total", help: "Events moved to the dead-letter stream after they could not be evaluated" })
+  Metrics.counter({
+    name: "dagnats_dead_letters_total",
+    help: "Events moved to the dead-letter stream after they could not be evaluated",
+  })
 
 /**
  * Register every metric at start, so each appears on /metrics (with its help and type, and 0 where
  * it has no labels) before the first event: dashboards and alerts can tell "none yet" from "absent".
  */
 export const declareAll = (): void => {
-  for (const declare of [webhookRequests, webhookRequestSeconds, publishSeconds, natsConnected, triggerOutcomes, evaluatorPending,
-    evaluatorAckPending, evaluatorRedelivered, evaluatorRedeliveries, runsStarted, runStatusChanges, openWindows, deadLetters]) declare()
+  const all = [
+    webhookRequests,
+    webhookRequestSeconds,
+    publishSeconds,
+    natsConnected,
+    triggerOutcomes,
+    evaluatorPending,
+    evaluatorAckPending,
+    evaluatorRedelivered,
+    evaluatorRedeliveries,
+    runsStarted,
+    runStatusChanges,
+    openWindows,
+    deadLetters,
+  ]
+  for (const declare of all) declare()
 }

@@ -8,11 +8,18 @@ import * as Catalog from "./catalog.js"
 export const POLL_INTERVAL_MS = 5_000
 
 export interface PolledState {
-  readonly consumer: () => Promise<{ readonly num_pending: number; readonly num_ack_pending: number; readonly num_redelivered: number }>
+  readonly consumer: () => Promise<{
+    readonly num_pending: number
+    readonly num_ack_pending: number
+    readonly num_redelivered: number
+  }>
   readonly openWindows: () => Promise<{ readonly debounce: number; readonly batch: number }>
 }
 
-export const pollGauges = (state: PolledState, intervalMs = POLL_INTERVAL_MS): Effect.Effect<void, never, Scope.Scope> => {
+export const pollGauges = (
+  state: PolledState,
+  intervalMs = POLL_INTERVAL_MS,
+): Effect.Effect<void, never, Scope.Scope> => {
   const pending = Catalog.evaluatorPending()
   const ackPending = Catalog.evaluatorAckPending()
   const redelivered = Catalog.evaluatorRedelivered()

@@ -129,7 +129,8 @@ const ensureBucket = (handles: NatsHandles, name: string, o: ResourceOptions, hi
         return await kvm.open(name)
       } catch (e) {
         if (!isNotFound(e)) throw e
-        return await kvm.create(name, { history, replicas: o.replicas, storage: StorageType.File, ...(maxAge !== undefined && maxAge.ms > 0 ? { ttl: maxAge.ms } : {}) })
+        const ttl = maxAge !== undefined && maxAge.ms > 0 ? { ttl: maxAge.ms } : {}
+        return await kvm.create(name, { history, replicas: o.replicas, storage: StorageType.File, ...ttl })
       }
     },
     catch: (e) => new Internal({ message: e instanceof Error ? e.message : String(e) }),
@@ -150,12 +151,16 @@ const reconcileMaxAge = (jsm: JetStreamManager, stream: string, want: Retention,
     if (have === want.ms) return
     const haveText = formatRetention({ ms: have, explicit: false })
     if (!want.explicit) {
-      yield* Effect.log(`${stream} keeps its max age ${haveText} (the default is ${formatRetention(want)}); set ${setting} to change it`)
+      const defaultText = formatRetention(want)
+      yield* Effect.log(
+        `${stream} keeps its max age ${haveText} (the default is ${defaultText}); set ${setting} to change it`,
+      )
       return
     }
     yield* Effect.tryPromise({
       try: () => jsm.streams.update(stream, { ...info.config, max_age: nanos(want.ms) }),
-      catch: (e) => new Internal({ message: `cannot change the max age of ${stream}: ${e instanceof Error ? e.message : String(e)}` }),
+      catch: (e) =>
+        new Internal({ message: `cannot change the max age of ${stream}: ${e instanceof Error ? e.message : e}` }),
     })
     yield* Effect.log(`${stream} max age changed from ${haveText} to ${formatRetention(want)} (${setting})`)
   })
@@ -167,15 +172,16 @@ export const ensureResources = (handles: NatsHandles, o: ResourceOptions) =>
       const outcome = yield* ensureStream(handles.jsm, spec)
       yield* Effect.logDebug(`stream ${spec.name} ${outcome}`)
     }
+    const runsRetention = o.retention?.runs ?? DEFAULT_RETENTION
     // Trigger definitions keep a little history so an operator can see what changed.
     const buckets: Buckets = {
       triggers: yield* ensureBucket(handles, Buckets.triggers, o, 5),
-      runs: yield* ensureBucket(handles, Buckets.runs, o, 1, o.retention?.runs ?? DEFAULT_RETENTION),
+      runs: yield* ensureBucket(handles, Buckets.runs, o, 1, runsRetention),
       debounceState: yield* ensureBucket(handles, Buckets.debounceState, o, 1),
       batchState: yield* ensureBucket(handles, Buckets.batchState, o, 1),
     }
     yield* reconcileMaxAge(handles.jsm, Streams.triggerHistory, historyRetention(o), "DAGNATS_HISTORY_RETENTION")
-    yield* reconcileMaxAge(handles.jsm, `KV_${Buckets.runs}`, o.retention?.runs ?? DEFAULT_RETENTION, "DAGNATS_RUN_RETENTION")
+    yield* reconcileMaxAge(handles.jsm, `KV_${Buckets.runs}`, runsRetention, "DAGNATS_RUN_RETENTION")
     return buckets
   })
 

@@ -16,7 +16,11 @@ export const lineLogger = Logger.make(({ date, logLevel, message, fiber }) => {
 })
 
 export const jsonLogger = Logger.make(({ date, logLevel, message, fiber }) => {
-  const line: Record<string, unknown> = { ts: date.toISOString(), level: logLevel.toLowerCase(), msg: messageText(message) }
+  const line: Record<string, unknown> = {
+    ts: date.toISOString(),
+    level: logLevel.toLowerCase(),
+    msg: messageText(message),
+  }
   const annotations = fiber.getRef(References.CurrentLogAnnotations)
   // ts, level and msg come first and cannot be overwritten by an annotation of the same name.
   for (const key in annotations) if (!(key in line)) line[key] = annotations[key]

@@ -67,9 +67,10 @@ export const serve = (settings: ServeSettings, flags: ConnectionFlags, env: Env)
       // Components log from callbacks outside any fiber; run those lines in serve's own context so
       // they get serve's logger and level, not Effect's default format on stdout.
       const runtime = yield* Effect.context<never>()
+      const fork = Effect.runForkWith(runtime)
       const log: ServeLog = {
-        warn: (m, fields = {}) => void Effect.runForkWith(runtime)(Effect.logWarning(m).pipe(Effect.annotateLogs(fields))),
-        error: (m, fields = {}) => void Effect.runForkWith(runtime)(Effect.logError(m).pipe(Effect.annotateLogs(fields))),
+        warn: (m, fields = {}) => void fork(Effect.logWarning(m).pipe(Effect.annotateLogs(fields))),
+        error: (m, fields = {}) => void fork(Effect.logError(m).pipe(Effect.annotateLogs(fields))),
       }
       const table = yield* TriggerTable.make(buckets.triggers, log.warn)
       const store = TriggerStore.make(buckets.triggers)

@@ -49,7 +49,10 @@ export const traceSetting = (env: Env, defaultVersion: string): TraceSetting => 
   const url = specific ?? (base !== undefined ? withTracesPath(base) : undefined)
   if (url === undefined) return { _tag: "Off" }
   const warnings: Array<string> = []
-  const protocol = value(env, "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") ?? value(env, "OTEL_EXPORTER_OTLP_PROTOCOL") ?? "http/protobuf"
+  // Each signal-specific variable wins over the general one, as the OpenTelemetry spec orders them.
+  const either = (name: string) =>
+    value(env, `OTEL_EXPORTER_OTLP_TRACES_${name}`) ?? value(env, `OTEL_EXPORTER_OTLP_${name}`)
+  const protocol = either("PROTOCOL") ?? "http/protobuf"
   if (protocol !== "http/json" && protocol !== "http/protobuf") {
     warnings.push(`OTEL_EXPORTER_OTLP_PROTOCOL ${protocol} is not supported: exporting traces with http/protobuf`)
   }
@@ -60,7 +63,7 @@ export const traceSetting = (env: Env, defaultVersion: string): TraceSetting => 
     config: {
       url,
       encoding: protocol === "http/json" ? "json" : "protobuf",
-      headers: parseKeyValues(value(env, "OTEL_EXPORTER_OTLP_TRACES_HEADERS") ?? value(env, "OTEL_EXPORTER_OTLP_HEADERS")),
+      headers: parseKeyValues(either("HEADERS")),
       serviceName: value(env, "OTEL_SERVICE_NAME") ?? resource["service.name"] ?? "dagnats",
       serviceVersion: resource["service.version"] ?? defaultVersion,
       exportIntervalMs: Number.isInteger(delay) && delay > 0 ? delay : undefined,

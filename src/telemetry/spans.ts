@@ -1,7 +1,7 @@
 // The spans of a webhook's path through serve, applied only when traces are exported: HTTP request
 // (child of the inbound traceparent) → verify → publish; then, from the traceparent stored on the
 // event, evaluate → run start. Names are stable so dashboards can select them.
-import { Effect } from "effect"
+import { Effect, type Tracer } from "effect"
 import { Headers } from "../protocol/names.js"
 import type { EventToStore, Stored, WebhookRequest } from "../ingest/pipeline.js"
 import type { RunStarterShape } from "../runs/starter.js"
@@ -28,15 +28,21 @@ export const traceRequest =
       }),
     )
 
+/** The stored headers with this span as the only traceparent (a client's own is replaced, same trace). */
+const withParent = (headers: EventToStore["headers"], span: Tracer.AnySpan): EventToStore["headers"] => [
+  ...headers.filter(([name]) => name.toLowerCase() !== TRACEPARENT),
+  [Headers.traceparent, traceparentOf(span)],
+]
+
+const producerSpan = (event: EventToStore) =>
+  ({ kind: "producer", attributes: { "messaging.destination.name": event.subject } }) as const
+
 /** The stored event names the publish span as its parent, replacing any traceparent the client sent. */
 export const tracePublish =
   <E>(publish: (event: EventToStore) => Effect.Effect<Stored, E>) =>
   (event: EventToStore): Effect.Effect<Stored, E> =>
-    Effect.useSpan(SpanNames.publish, { kind: "producer", attributes: { "messaging.destination.name": event.subject } }, (span) =>
-      publish({
-        ...event,
-        headers: [...event.headers.filter(([name]) => name.toLowerCase() !== TRACEPARENT), [Headers.traceparent, traceparentOf(span)]],
-      }).pipe(
+    Effect.useSpan(SpanNames.publish, producerSpan(event), (span) =>
+      publish({ ...event, headers: withParent(event.headers, span) }).pipe(
         Effect.tap((stored) => Effect.sync(() => span.attribute("messaging.message.id", String(stored.seq)))),
         Effect.withParentSpan(span),
       ),
@@ -59,7 +65,11 @@ export const traceStarter = (starter: RunStarterShape): RunStarterShape => ({
   start: (spec) =>
     starter.start(spec).pipe(
       Effect.withSpan(SpanNames.runStart, {
-        attributes: { "dagnats.run_id": spec.runId, "dagnats.workflow": spec.workflow, "dagnats.trigger": spec.triggerName ?? "" },
+        attributes: {
+          "dagnats.run_id": spec.runId,
+          "dagnats.workflow": spec.workflow,
+          "dagnats.trigger": spec.triggerName ?? "",
+        },
       }),
     ),
 })

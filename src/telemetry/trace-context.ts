@@ -17,4 +17,5 @@ export const parentFrom = (traceparent: string | undefined): Tracer.ExternalSpan
 }
 
 /** The `traceparent` value that makes `span` the parent of whatever reads it. */
-export const traceparentOf = (span: Tracer.AnySpan): string => `00-${span.traceId}-${span.spanId}-${span.sampled ? "01" : "00"}`
+export const traceparentOf = (span: Tracer.AnySpan): string =>
+  `00-${span.traceId}-${span.spanId}-${span.sampled ? "01" : "00"}`

@@ -15,7 +15,8 @@ const optInt = (flag: string, description: string) => Flag.Int(flag).pipe(Flag.w
 /** serve's logger, and the trace exporter when configured; the exporter's own lines use that logger too. */
 const observability = (settings: ServeSettings) => {
   const logger = Logger.layer([loggerFor(settings.logFormat)])
-  return settings.tracing._tag === "On" ? Layer.merge(logger, tracingLayer(settings.tracing.config).pipe(Layer.provide(logger))) : logger
+  if (settings.tracing._tag === "Off") return logger
+  return Layer.merge(logger, tracingLayer(settings.tracing.config).pipe(Layer.provide(logger)))
 }
 
 export const serve = Command.make(
@@ -27,8 +28,14 @@ export const serve = Command.make(
     maxBody: optInt("max-body", "largest webhook body in bytes (env DAGNATS_MAX_BODY_BYTES, default 1048576)"),
     replicas: optInt("replicas", "stream and bucket replicas on a cluster (env DAGNATS_REPLICAS, default 1)"),
     logFormat: opt("log-format", "text or json: one JSON object per log line (env DAGNATS_LOG_FORMAT, default text)"),
-    runRetention: opt("run-retention", "max age of run records such as 30d, 0 = forever (env DAGNATS_RUN_RETENTION, default 30d)"),
-    historyRetention: opt("history-retention", "max age of trigger history, 0 = forever (env DAGNATS_HISTORY_RETENTION, default 30d)"),
+    runRetention: opt(
+      "run-retention",
+      "max age of run records such as 30d, 0 = forever (env DAGNATS_RUN_RETENTION, default 30d)",
+    ),
+    historyRetention: opt(
+      "history-retention",
+      "max age of trigger history, 0 = forever (env DAGNATS_HISTORY_RETENTION, default 30d)",
+    ),
   },
   (input) =>
     Effect.gen(function* () {
