@@ -81,6 +81,8 @@ describe("ops metrics - /metrics for an on-call", () => {
     expect(text).toMatch(/^dagnats_evaluator_pending_messages 0$/m)
     expect(text).toMatch(/^dagnats_dead_letters_total 0$/m)
     expect(text).toMatch(/^dagnats_nats_connected 1$/m)
+    // No OTEL_EXPORTER_OTLP_ENDPOINT here: no trace export is set up.
+    expect(serve.log()).not.toContain("exporting traces")
   })
 
   it("ops metrics - every dagnats metric is declared with its help and type, its label names are exactly the bounded set, and no value is a trigger name or subject", async () => {

@@ -8,7 +8,9 @@ import { connect, type NatsConnection } from "@nats-io/transport-node"
 import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
 import { startServe, type ServeProcess } from "../support/serve.js"
 import { eventually } from "../support/poll.js"
-import { send, signed, webhookTrigger } from "./ingest-support.js"
+import { jetstream } from "@nats-io/jetstream"
+import { headers as natsHeaders } from "@nats-io/nats-core"
+import { send, signed, triggers, webhookTrigger } from "./ingest-support.js"
 
 interface OtlpSpan {
   readonly traceId: string
@@ -97,6 +99,28 @@ describe("ops telemetry - traces and JSON logs", () => {
     expect(byName("run.start")!.parentSpanId).toBe(evaluate.spanId)
     expect(receiver.paths).toContain("POST /v1/traces application/json ops test")
     expect(JSON.stringify(receiver.resources[0])).toContain('"dagnats-ops-test"')
+  })
+
+  it("ops telemetry - an event a NATS client publishes with a traceparent header is evaluated in that trace", async () => {
+    const traceId = "0af7651916cd43dd8448eb211c80319c"
+    const publisherSpan = "b7ad6b7169203331"
+    await triggers(nc, "create", { name: "traced-event", workflow: "wf", type: "event", subject: "event.traced.x" })
+    // `list` answers once serve's trigger table has caught up with the create.
+    await triggers(nc, "list", {})
+    const h = natsHeaders()
+    h.set("traceparent", `00-${traceId}-${publisherSpan}-01`)
+    await jetstream(nc).publish("event.traced.x", new TextEncoder().encode('{"a":1}'), { headers: h })
+    const evaluate = await eventually(() => {
+      const span = receiver.spans.find((x) => x.name === "evaluator.evaluate" && x.traceId === traceId)
+      if (span === undefined) throw new Error("no evaluate span in the publisher's trace yet")
+      return span
+    }, 20_000)
+    expect(evaluate.parentSpanId).toBe(publisherSpan)
+    await eventually(() => {
+      const run = receiver.spans.find((x) => x.name === "run.start" && x.traceId === traceId)
+      if (run === undefined) throw new Error("no run.start span yet")
+      expect(run.parentSpanId).toBe(evaluate.spanId)
+    }, 20_000)
   })
 
   it("ops telemetry - with --log-format json every line serve writes, through shutdown, is one JSON object with ts, level and msg; a 401 line names its trigger", async () => {
