@@ -15,7 +15,7 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url))
 const at = (...p: Array<string>) => join(ROOT, ...p)
 const read = (...p: Array<string>) => readFileSync(at(...p), "utf8")
 
-// Installed by `make setup` (see docs/operations.md): kubeconform from the Go module proxy, and the
+// Installed by `bash deploy/tools.sh` (`make setup`): kubeconform from the Go module proxy, and the
 // Kubernetes JSON schemas that the kubernetes-validate package ships, with PyYAML beside it.
 const KUBECONFORM = at(".tools", "bin", "kubeconform")
 const PYTHONPATH = at(".tools", "python")
@@ -23,6 +23,10 @@ const SCHEMAS = at(".tools", "python", "kubernetes_validate", "kubernetes-json-s
 const haveKubeconform = existsSync(KUBECONFORM) && existsSync(SCHEMAS)
 const haveYaml = spawnSync("python3", ["-c", "import yaml"], { env: { ...process.env, PYTHONPATH } }).status === 0
 const haveSystemd = spawnSync("systemd-analyze", ["--version"]).status === 0
+/** A skipped check says why in its title. */
+const unless = (have: boolean, why: string) => (have ? "" : ` (skipped: ${why})`)
+const NO_TOOLS = "kubeconform or the schemas are missing; run bash deploy/tools.sh"
+const NO_YAML = "PyYAML is missing; run bash deploy/tools.sh"
 
 /** Every document of a YAML file, through PyYAML (no YAML parser among the npm dependencies). */
 const yamlDocs = (file: string): Array<any> =>
@@ -48,7 +52,7 @@ const offlineSchemas = (kinds: ReadonlyArray<string>): string => {
 }
 
 describe("deploy - Kubernetes manifests", () => {
-  it.skipIf(!haveKubeconform)("deploy - every manifest in deploy/kubernetes validates strictly against the Kubernetes schemas, offline", () => {
+  it.skipIf(!haveKubeconform)(`deploy - every manifest in deploy/kubernetes validates strictly against the Kubernetes schemas, offline${unless(haveKubeconform, NO_TOOLS)}`, () => {
     const schemas = offlineSchemas(["deployment-apps-v1", "service-v1", "configmap-v1", "secret-v1"])
     try {
       const r = spawnSync(KUBECONFORM, ["-strict", "-summary", "-schema-location", `${schemas}/{{ .ResourceKind }}{{ .KindSuffix }}.json`, at("deploy", "kubernetes")], {
@@ -67,7 +71,7 @@ describe("deploy - Kubernetes manifests", () => {
     }
   })
 
-  it.skipIf(!haveYaml)("deploy - the Deployment probes /readyz and /healthz, runs as non-root, reads the ConfigMap and Secret, and gives the drain 30 s", () => {
+  it.skipIf(!haveYaml)(`deploy - the Deployment probes /readyz and /healthz, runs as non-root, reads the ConfigMap and Secret, and gives the drain 30 s${unless(haveYaml, NO_YAML)}`, () => {
     const [deployment] = yamlDocs(at("deploy", "kubernetes", "deployment.yaml"))
     const pod = deployment.spec.template.spec
     const container = pod.containers[0]
@@ -84,7 +88,7 @@ describe("deploy - Kubernetes manifests", () => {
 })
 
 describe("deploy - compose", () => {
-  it.skipIf(!haveYaml)("deploy - compose.yaml parses and runs 3 clustered NATS nodes from their own confs and 2 serves with replicas 3", () => {
+  it.skipIf(!haveYaml)(`deploy - compose.yaml parses and runs 3 clustered NATS nodes from their own confs and 2 serves with replicas 3${unless(haveYaml, NO_YAML)}`, () => {
     const [compose] = yamlDocs(at("deploy", "compose", "compose.yaml"))
     expect(Object.keys(compose.services).sort()).toEqual(["nats-1", "nats-2", "nats-3", "serve-1", "serve-2"])
     for (const n of [1, 2, 3]) {
@@ -143,7 +147,7 @@ describe("deploy - container image", () => {
 })
 
 describe("deploy - systemd", () => {
-  it.skipIf(!haveSystemd)("deploy - systemd-analyze verify accepts dagnats.service without a warning", () => {
+  it.skipIf(!haveSystemd)(`deploy - systemd-analyze verify accepts dagnats.service without a warning${unless(haveSystemd, "systemd-analyze is not installed")}`, () => {
     const r = spawnSync("systemd-analyze", ["verify", at("deploy", "systemd", "dagnats.service")], { encoding: "utf8" })
     expect(r.stderr.trim()).toBe("")
     expect(r.status).toBe(0)
