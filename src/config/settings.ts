@@ -3,7 +3,7 @@
 import { homedir } from "node:os"
 import { join } from "node:path"
 import type { ConnectionSettings } from "../nats/connection.js"
-import { formatDurationMs, parseDurationMs } from "../domain/duration.js"
+import { DEFAULT_RETENTION, parseRetentionMs, type Retention } from "../domain/retention.js"
 import { traceSetting, type TraceSetting } from "../telemetry/otel-env.js"
 import { VERSION } from "../version.js"
 
@@ -77,12 +77,6 @@ export interface ServeSettings {
 }
 
 export type LogFormat = "text" | "json"
-export interface Retention {
-  readonly ms: number
-  readonly explicit: boolean
-}
-/** Run records and trigger history answer "what happened to my webhook last week?"; a month covers it. */
-export const DEFAULT_RETENTION_MS = 30 * 86_400_000
 
 const logFormatSetting = (flag: string | undefined, env: Env): LogFormat | string => {
   const given = pick(flag, env["DAGNATS_LOG_FORMAT"])
@@ -100,19 +94,15 @@ const retentionSetting = (
   env: Env,
 ): Retention | string => {
   const given = pick(flag, env[envName])
-  if (given === undefined) return { ms: DEFAULT_RETENTION_MS, explicit: false }
-  if (given === "0" || given === "forever") return { ms: 0, explicit: true }
-  const ms = parseDurationMs(given)
-  // Under an hour would delete the records of runs still in progress, and would be shorter than the
-  // streams' 2-minute duplicate window, which JetStream refuses.
-  if (ms === undefined || ms < 3_600_000) {
+  if (given === undefined) return DEFAULT_RETENTION
+  const ms = parseRetentionMs(given)
+  if (ms === undefined) {
     const source = nonEmpty(flag) !== undefined ? flagName : envName
     return `${source}: must be a duration of at least 1h such as 30d, or 0 to keep forever (got "${given}")`
   }
   return { ms, explicit: true }
 }
 
-export const formatRetention = (r: Retention): string => (r.ms === 0 ? "forever" : formatDurationMs(r.ms))
 
 /** A whole-number setting; a bad value is reported under the name the operator used (flag or variable). */
 const intSetting = (

@@ -22,7 +22,6 @@ export interface ServerDeps {
   readonly timeouts: HttpTimeouts
   readonly readiness: () => { readonly nats: boolean; readonly triggers: boolean }
   readonly metrics: () => Promise<{ readonly contentType: string; readonly text: string }>
-  /** Called once per answered webhook request, with its status. */
   /** Every answered webhook: its status and the seconds from arrival to answer. */
   readonly countWebhook: (status: number, seconds: number) => void
   readonly onDefect: (message: string) => void

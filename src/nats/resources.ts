@@ -16,7 +16,7 @@ import { nanos } from "@nats-io/nats-core"
 import { Buckets, Streams, Subjects } from "../protocol/names.js"
 import { Internal } from "../domain/errors.js"
 import type { NatsHandles } from "./connection.js"
-import { DEFAULT_RETENTION_MS, formatRetention, type Retention } from "../config/settings.js"
+import { DEFAULT_RETENTION, formatRetention, type Retention } from "../domain/retention.js"
 
 const DAY_MS = 86_400_000
 /** SPEC §3: inbound events are kept 14 days; duplicates are recognised for 2 minutes. */
@@ -29,7 +29,6 @@ export interface ResourceOptions {
   readonly retention?: { readonly runs: Retention; readonly history: Retention }
 }
 
-const DEFAULT_RETENTION: Retention = { ms: DEFAULT_RETENTION_MS, explicit: false }
 const historyRetention = (o: ResourceOptions) => o.retention?.history ?? DEFAULT_RETENTION
 
 type StreamSpec = Pick<StreamConfig, "name" | "subjects" | "retention" | "storage"> & Partial<StreamConfig>
@@ -149,9 +148,9 @@ const reconcileMaxAge = (jsm: JetStreamManager, stream: string, want: Retention,
     })
     const have = Math.round(info.config.max_age / 1_000_000)
     if (have === want.ms) return
-    const haveText = formatRetention({ ms: have, explicit: false })
+    const haveText = formatRetention(have)
     if (!want.explicit) {
-      const defaultText = formatRetention(want)
+      const defaultText = formatRetention(want.ms)
       yield* Effect.log(
         `${stream} keeps its max age ${haveText} (the default is ${defaultText}); set ${setting} to change it`,
       )
@@ -162,7 +161,7 @@ const reconcileMaxAge = (jsm: JetStreamManager, stream: string, want: Retention,
       catch: (e) =>
         new Internal({ message: `cannot change the max age of ${stream}: ${e instanceof Error ? e.message : e}` }),
     })
-    yield* Effect.log(`${stream} max age changed from ${haveText} to ${formatRetention(want)} (${setting})`)
+    yield* Effect.log(`${stream} max age changed from ${haveText} to ${formatRetention(want.ms)} (${setting})`)
   })
 
 /** Create or reuse every stream and bucket; logs one line per resource. */

@@ -2,6 +2,7 @@
 // and a bad value is refused with a message naming the flag or variable the operator used.
 import { describe, expect, test } from "vitest"
 import { serveSettings, type ServeSettings } from "../../../src/config/settings.js"
+import { formatRetention, parseRetentionMs } from "../../../src/domain/retention.js"
 
 const ok = (...args: Parameters<typeof serveSettings>): ServeSettings => {
   const s = serveSettings(...args)
@@ -43,5 +44,17 @@ describe("ops settings", () => {
     expect(serveSettings({}, { DAGNATS_HISTORY_RETENTION: "59m" })).toBe(
       'DAGNATS_HISTORY_RETENTION: must be a duration of at least 1h such as 30d, or 0 to keep forever (got "59m")',
     )
+  })
+})
+
+describe("retention", () => {
+  test("retention - parseRetentionMs takes durations of an hour or more, 0 and forever; formatRetention reads them back", () => {
+    expect(parseRetentionMs("30d")).toBe(30 * DAY)
+    expect(parseRetentionMs("1h")).toBe(3_600_000)
+    expect(parseRetentionMs("59m")).toBeUndefined()
+    expect(parseRetentionMs("0")).toBe(0)
+    expect(parseRetentionMs("forever")).toBe(0)
+    expect(parseRetentionMs("30")).toBeUndefined()
+    expect([formatRetention(30 * DAY), formatRetention(36 * 3_600_000), formatRetention(0)]).toEqual(["30d", "36h", "forever"])
   })
 })
