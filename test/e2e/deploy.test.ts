@@ -53,12 +53,12 @@ const offlineSchemas = (kinds: ReadonlyArray<string>): string => {
 
 describe("deploy - Kubernetes manifests", () => {
   it.skipIf(!haveKubeconform)(`deploy - every manifest in deploy/kubernetes validates strictly against the Kubernetes schemas, offline${unless(haveKubeconform, NO_TOOLS)}`, () => {
-    const schemas = offlineSchemas(["deployment-apps-v1", "service-v1", "configmap-v1", "secret-v1"])
+    const schemas = offlineSchemas(["deployment-apps-v1", "service-v1", "configmap-v1", "secret-v1", "poddisruptionbudget-policy-v1"])
     try {
       const r = spawnSync(KUBECONFORM, ["-strict", "-summary", "-schema-location", `${schemas}/{{ .ResourceKind }}{{ .KindSuffix }}.json`, at("deploy", "kubernetes")], {
         encoding: "utf8",
       })
-      expect(r.stdout + r.stderr).toMatch(/Summary: 4 resources found in 4 files - Valid: 4, Invalid: 0, Errors: 0, Skipped: 0/)
+      expect(r.stdout + r.stderr).toMatch(/Summary: 5 resources found in 5 files - Valid: 5, Invalid: 0, Errors: 0, Skipped: 0/)
       expect(r.status).toBe(0)
       // The check can fail: an unknown field is refused.
       const bad = join(schemas, "bad.yaml")
