@@ -1,11 +1,13 @@
 // Gauges that mirror state held in NATS rather than in this process: the evaluator consumer's
-// backlog and the open debounce windows and batches. Read every few seconds in the background, so
-// a scrape never waits on NATS; a failed read leaves the last values and is retried next time.
+// backlog and the open debounce windows and batches. Read in the background, so a scrape never
+// waits on NATS; a failed read leaves the last values and is retried next time.
 import { Effect, Schedule, type Scope } from "effect"
 import * as Catalog from "./catalog.js"
 
-/** Often enough for an alert on a growing backlog; rare enough to cost NATS nothing noticeable. */
-export const POLL_INTERVAL_MS = 5_000
+/** One consumer-info request: often enough for an alert on a growing backlog, and nearly free. */
+export const CONSUMER_POLL_MS = 5_000
+/** Counting windows lists every key of two buckets (up to 100,000 keys), so a third as often. */
+export const WINDOWS_POLL_MS = 15_000
 
 export interface PolledState {
   readonly consumer: () => Promise<{
@@ -16,25 +18,30 @@ export interface PolledState {
   readonly openWindows: () => Promise<{ readonly debounce: number; readonly batch: number }>
 }
 
-export const pollGauges = (
-  state: PolledState,
-  intervalMs = POLL_INTERVAL_MS,
-): Effect.Effect<void, never, Scope.Scope> => {
-  const pending = Catalog.evaluatorPending()
-  const ackPending = Catalog.evaluatorAckPending()
-  const redelivered = Catalog.evaluatorRedelivered()
-  const windows = Catalog.openWindows()
-  const once = Effect.promise(async () => {
-    const [consumer, open] = await Promise.allSettled([state.consumer(), state.openWindows()])
-    if (consumer.status === "fulfilled") {
-      pending.set(consumer.value.num_pending)
-      ackPending.set(consumer.value.num_ack_pending)
-      redelivered.set(consumer.value.num_redelivered)
-    }
-    if (open.status === "fulfilled") {
-      windows.set({ kind: "debounce" }, open.value.debounce)
-      windows.set({ kind: "batch" }, open.value.batch)
-    }
+/** Run `read` now and then every `intervalMs` until the scope closes; a failure skips one round. */
+const every = (intervalMs: number, read: () => Promise<void>) =>
+  Effect.forkScoped(
+    Effect.repeat(
+      Effect.promise(() => read().catch(() => undefined)),
+      Schedule.spaced(`${intervalMs} millis`),
+    ),
+  )
+
+export const pollGauges = (state: PolledState): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const pending = Catalog.evaluatorPending()
+    const ackPending = Catalog.evaluatorAckPending()
+    const redelivered = Catalog.evaluatorRedelivered()
+    const windows = Catalog.openWindows()
+    yield* every(CONSUMER_POLL_MS, async () => {
+      const info = await state.consumer()
+      pending.set(info.num_pending)
+      ackPending.set(info.num_ack_pending)
+      redelivered.set(info.num_redelivered)
+    })
+    yield* every(WINDOWS_POLL_MS, async () => {
+      const open = await state.openWindows()
+      windows.set({ kind: "debounce" }, open.debounce)
+      windows.set({ kind: "batch" }, open.batch)
+    })
   })
-  return Effect.forkScoped(Effect.repeat(once, Schedule.spaced(`${intervalMs} millis`))).pipe(Effect.asVoid)
-}

@@ -70,7 +70,8 @@ describe("ops metrics - /metrics for an on-call", () => {
       if (!/^dagnats_runs_started_total\{type="webhook"\} 1$/m.test(t)) throw new Error("webhook run not counted yet")
       if (!/^dagnats_open_windows\{kind="debounce"\} 1$/m.test(t)) throw new Error("open window not polled yet")
       return t
-    }, 20_000)
+      // Open windows are counted every 15 s (a listing of the window buckets' keys).
+    }, 40_000)
     expect(text).toMatch(/^dagnats_webhook_requests_total\{code="202"\} 1$/m)
     expect(text).toMatch(/^dagnats_webhook_requests_total\{code="401"\} 1$/m)
     expect(text).toMatch(/^dagnats_webhook_request_duration_seconds_count\{code="202"\} 1$/m)
