@@ -65,12 +65,12 @@ describe("ops metrics - /metrics for an on-call", () => {
     expect((await send(`${serve.baseUrl}/v1/webhooks/metered-hook`, { body: BODY, headers: signed("s", BODY) })).status).toBe(202)
     expect((await send(`${serve.baseUrl}/v1/webhooks/metered-hook`, { body: BODY, headers: signed("bad", BODY) })).status).toBe(401)
     await nc.request("event.metered.window", new TextEncoder().encode("{}"), { timeout: 5_000 }).catch(() => undefined)
+    // Open windows are counted every 15 s (a listing of the window buckets' keys): allow for two rounds.
     const text = await eventually(async () => {
       const t = await metrics()
       if (!/^dagnats_runs_started_total\{type="webhook"\} 1$/m.test(t)) throw new Error("webhook run not counted yet")
       if (!/^dagnats_open_windows\{kind="debounce"\} 1$/m.test(t)) throw new Error("open window not polled yet")
       return t
-      // Open windows are counted every 15 s (a listing of the window buckets' keys).
     }, 40_000)
     expect(text).toMatch(/^dagnats_webhook_requests_total\{code="202"\} 1$/m)
     expect(text).toMatch(/^dagnats_webhook_requests_total\{code="401"\} 1$/m)
