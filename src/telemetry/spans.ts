@@ -1,9 +1,11 @@
 // The spans of a webhook's path through serve, applied only when traces are exported: HTTP request
 // (child of the inbound traceparent) → verify → publish; then, from the traceparent stored on the
 // event, evaluate → run start. Names are stable so dashboards can select them.
-import { Effect, type Tracer } from "effect"
+import { Cause, Effect, Exit, Option, type Tracer } from "effect"
 import { Headers } from "../protocol/names.js"
-import type { EventToStore, Stored, WebhookRequest } from "../ingest/pipeline.js"
+import type { EventToStore, Outcome, Stored, WebhookRequest } from "../ingest/pipeline.js"
+import type { IngestError } from "../ingest/errors.js"
+import { internalError, toHttpError } from "../ingest/http-errors.js"
 import type { RunStarterShape } from "../runs/starter.js"
 import { parentFrom, traceparentOf } from "./trace-context.js"
 
@@ -17,10 +19,23 @@ export const SpanNames = {
 
 const TRACEPARENT = Headers.traceparent.toLowerCase()
 
+/** The HTTP status a pipeline outcome is answered with, as the request span's attribute. */
+const statusOf = (exit: Exit.Exit<Outcome, IngestError>): number => {
+  if (Exit.isSuccess(exit)) return exit.value._tag === "Challenge" ? 200 : 202
+  const error = Cause.findErrorOption(exit.cause)
+  return Option.isSome(error) ? toHttpError(error.value).status : internalError.status
+}
+
 export const traceRequest =
-  <A, E>(pipeline: (req: WebhookRequest) => Effect.Effect<A, E>) =>
-  (req: WebhookRequest): Effect.Effect<A, E> =>
+  (pipeline: (req: WebhookRequest) => Effect.Effect<Outcome, IngestError>) =>
+  (req: WebhookRequest): Effect.Effect<Outcome, IngestError> =>
     pipeline(req).pipe(
+      Effect.onExit((exit) =>
+        Effect.currentSpan.pipe(
+          Effect.tap((span) => Effect.sync(() => span.attribute("http.response.status_code", statusOf(exit)))),
+          Effect.ignore,
+        ),
+      ),
       Effect.withSpan(SpanNames.request, {
         kind: "server",
         parent: parentFrom(req.header(TRACEPARENT)),

@@ -17,6 +17,7 @@ interface OtlpSpan {
   readonly spanId: string
   readonly parentSpanId?: string
   readonly name: string
+  readonly attributes?: ReadonlyArray<{ readonly key: string; readonly value: Record<string, unknown> }>
 }
 
 /** An OTLP/HTTP receiver (JSON encoding) that keeps every span and the resource it came with. */
@@ -91,6 +92,8 @@ describe("ops telemetry - traces and JSON logs", () => {
     }, 20_000)
     const request = byName("webhook.request")!
     expect(request.parentSpanId).toBe(CALLER_SPAN)
+    const status = request.attributes?.find((a) => a.key === "http.response.status_code")?.value
+    expect(Number(status?.["intValue"])).toBe(202)
     expect(byName("webhook.verify")!.parentSpanId).toBe(request.spanId)
     const publish = byName("webhook.publish")!
     expect(publish.parentSpanId).toBe(request.spanId)
