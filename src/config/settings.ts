@@ -3,6 +3,9 @@
 import { homedir } from "node:os"
 import { join } from "node:path"
 import type { ConnectionSettings } from "../nats/connection.js"
+import { DEFAULT_RETENTION, parseRetentionMs, type Retention } from "../domain/retention.js"
+import { traceSetting, type TraceSetting } from "../telemetry/otel-env.js"
+import { VERSION } from "../version.js"
 
 export type Env = Readonly<Record<string, string | undefined>>
 
@@ -78,6 +81,9 @@ export interface ServeFlags extends ConnectionFlags {
   readonly natsPort?: number | undefined
   readonly maxBody?: number | undefined
   readonly replicas?: number | undefined
+  readonly logFormat?: string | undefined
+  readonly runRetention?: string | undefined
+  readonly historyRetention?: string | undefined
 }
 
 export interface ServeSettings {
@@ -91,7 +97,41 @@ export interface ServeSettings {
   readonly replicas: number
   readonly webhookSecret: string | undefined
   readonly debug: boolean
+  readonly logFormat: LogFormat
+  /** Max age of run records and of trigger history; 0 keeps them forever. `explicit`: the operator set it. */
+  readonly runRetention: Retention
+  readonly historyRetention: Retention
+  /** OTLP trace export, from the standard OTEL_* variables. */
+  readonly tracing: TraceSetting
 }
+
+export type LogFormat = "text" | "json"
+
+const logFormatSetting = (flag: string | undefined, env: Env): LogFormat | string => {
+  const given = pick(flag, env["DAGNATS_LOG_FORMAT"])
+  if (given === undefined) return "text"
+  if (given === "text" || given === "json") return given
+  const source = nonEmpty(flag) !== undefined ? "--log-format" : "DAGNATS_LOG_FORMAT"
+  return `${source}: must be text or json (got "${given}")`
+}
+
+/** A retention duration such as 30d or 12h; 0 (or "forever") keeps records without an age limit. */
+const retentionSetting = (
+  flagName: string,
+  flag: string | undefined,
+  envName: string,
+  env: Env,
+): Retention | string => {
+  const given = pick(flag, env[envName])
+  if (given === undefined) return DEFAULT_RETENTION
+  const ms = parseRetentionMs(given)
+  if (ms === undefined) {
+    const source = nonEmpty(flag) !== undefined ? flagName : envName
+    return `${source}: must be a duration of at least 1h such as 30d, or 0 to keep forever (got "${given}")`
+  }
+  return { ms, explicit: true }
+}
+
 
 /** A whole-number setting; a bad value is reported under the name the operator used (flag or variable). */
 const intSetting = (
@@ -136,6 +176,13 @@ export const serveSettings = (flags: ServeFlags, env: Env): ServeSettings | stri
   if (typeof maxBody === "string") return maxBody
   const replicas = intSetting("--replicas", flags.replicas, "DAGNATS_REPLICAS", env, 1, 1, 5)
   if (typeof replicas === "string") return replicas
+  const logFormat = logFormatSetting(flags.logFormat, env)
+  if (logFormat !== "text" && logFormat !== "json") return logFormat
+  const runRetention = retentionSetting("--run-retention", flags.runRetention, "DAGNATS_RUN_RETENTION", env)
+  if (typeof runRetention === "string") return runRetention
+  const historyRetention =
+    retentionSetting("--history-retention", flags.historyRetention, "DAGNATS_HISTORY_RETENTION", env)
+  if (typeof historyRetention === "string") return historyRetention
   return {
     natsUrl: requestedNatsUrl(flags, env),
     httpHost: hostPort.host,
@@ -147,5 +194,9 @@ export const serveSettings = (flags: ServeFlags, env: Env): ServeSettings | stri
     replicas,
     webhookSecret: nonEmpty(env["DAGNATS_WEBHOOK_SECRET"]),
     debug: /^(debug|trace)$/i.test(env["DAGNATS_LOG_LEVEL"] ?? ""),
+    logFormat,
+    runRetention,
+    historyRetention,
+    tracing: traceSetting(env, VERSION),
   }
 }

@@ -1,7 +1,7 @@
 // The evaluator's durable pull consumer on EVENTS (SPEC §6): shared by every serve, created with
 // deliver policy `new`, explicit acks. An event is acked only after every outcome is recorded; a
 // NATS or KV failure is retried with backoff and then NAKed with a delay, so nothing is lost.
-import { Effect, Schedule } from "effect"
+import { Effect, type Exit, Schedule } from "effect"
 import type { JsMsg } from "@nats-io/jetstream"
 import { Consumers, Headers, Streams, Subjects } from "../protocol/names.js"
 import type { NatsHandles } from "../nats/connection.js"
@@ -9,6 +9,7 @@ import { ensureDurable, runWorker, type DurableSpec, type Verdict } from "../nat
 import { evaluateEvent, type EvaluateDeps, type InboundEvent } from "./evaluate.js"
 import { recordOutcome } from "./history.js"
 import type { FireRecord } from "../domain/fire-record.js"
+import { traceEvaluate } from "../telemetry/spans.js"
 
 export const evaluatorSpec: DurableSpec = {
   stream: Streams.events,
@@ -44,15 +45,29 @@ export const toInboundEvent = (m: JsMsg): InboundEvent => {
 export interface EvaluatorHooks {
   readonly onOutcomes: (records: ReadonlyArray<FireRecord>) => void
   readonly onRetry: (event: InboundEvent, error: string) => void
+  readonly onRedelivered?: () => void
 }
 
-const evaluateMessage = (h: NatsHandles, deps: EvaluateDeps, hooks: EvaluatorHooks) => (m: JsMsg): Promise<Verdict> => {
+export interface EvaluatorOptions {
+  /** Traces are exported: each evaluation continues the trace stored on its event. */
+  readonly traced: boolean
+}
+
+type Run = <A, E>(effect: Effect.Effect<A, E>) => Promise<Exit.Exit<A, E>>
+
+/** The hooks, plus how to run an evaluation (serve's context) and whether to trace it. */
+type Runner = EvaluatorHooks & EvaluatorOptions & { readonly run: Run }
+
+const evaluateMessage = (h: NatsHandles, deps: EvaluateDeps, hooks: Runner) => (m: JsMsg): Promise<Verdict> => {
   const event = toInboundEvent(m)
-  const work = evaluateEvent(deps, event).pipe(
+  if (event.redelivered) hooks.onRedelivered?.()
+  const evaluated = evaluateEvent(deps, event).pipe(
     Effect.tap((records) => Effect.forEach(records, (r) => recordOutcome(h.js, r), { concurrency: "unbounded", discard: true })),
     Effect.retry(retryPolicy),
+    Effect.annotateLogs({ subject: event.subject, seq: event.seq }),
   )
-  return Effect.runPromiseExit(work).then((exit): Verdict => {
+  const work = hooks.traced ? traceEvaluate(evaluated, event) : evaluated
+  return hooks.run(work).then((exit): Verdict => {
     if (exit._tag === "Success") {
       hooks.onOutcomes(exit.value)
       return { ack: true }
@@ -62,5 +77,14 @@ const evaluateMessage = (h: NatsHandles, deps: EvaluateDeps, hooks: EvaluatorHoo
   })
 }
 
-export const runEvaluatorLoop = (h: NatsHandles, deps: EvaluateDeps, hooks: EvaluatorHooks) =>
-  runWorker(h, evaluatorSpec, evaluateMessage(h, deps, hooks))
+/** Evaluations run in serve's own context: its logger, its log level and its tracer. */
+export const runEvaluatorLoop = (
+  h: NatsHandles,
+  deps: EvaluateDeps,
+  hooks: EvaluatorHooks,
+  o: EvaluatorOptions = { traced: false },
+) =>
+  Effect.gen(function* () {
+    const run = Effect.runPromiseExitWith(yield* Effect.context<never>())
+    return yield* runWorker(h, evaluatorSpec, evaluateMessage(h, deps, { ...hooks, ...o, run }))
+  })

@@ -8,23 +8,46 @@ import * as RunStarter from "../runs/starter.js"
 import { getRun } from "../runs/query.js"
 import { runEndpoints } from "../service/runs.js"
 import { makeMatcher } from "./matcher.js"
-import { ensureEvaluatorConsumer, runEvaluatorLoop } from "./consumer.js"
+import { ensureEvaluatorConsumer, evaluatorSpec, runEvaluatorLoop } from "./consumer.js"
 import { makeWindows } from "./windows.js"
-import * as Metrics from "../metrics/registry.js"
+import * as Catalog from "../metrics/catalog.js"
+import { pollGauges } from "../metrics/poll.js"
+import type { KV } from "@nats-io/kv"
+import { openWindowCounts } from "../windows/status.js"
 import type { EvaluateDeps } from "./evaluate.js"
+import { traceStarter } from "../telemetry/spans.js"
 
-/** Evaluation outcomes by kind (fired, error, skipped_filtered, …); not by trigger: names are unbounded. */
-const outcomesCounter = () =>
-  Metrics.counter({ name: "dagnats_trigger_outcomes_total", help: "Trigger evaluation outcomes recorded by the evaluator", labelNames: ["outcome"] as const })
+/** Runs this serve started (a replay finding the run is not counted), by source. */
+const countStarts = (starter: RunStarter.RunStarterShape): RunStarter.RunStarterShape => {
+  const started = Catalog.runsStarted()
+  return {
+    start: (spec) =>
+      starter.start(spec).pipe(Effect.tap((o) => Effect.sync(() => o.created && started.inc({ type: spec.source })))),
+  }
+}
+
+/** Open windows in one bucket (debounce or batch), summed over triggers. */
+const windowCount = (kv: KV) =>
+  Effect.runPromise(openWindowCounts([kv])).then((counts) => [...counts.values()].reduce((a, b) => a + b, 0))
 
 export const startEvaluator = (ctx: ServeContext): Effect.Effect<Component, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const starter = RunStarter.make(ctx.buckets.runs, ctx.handles.js, ctx.handles.jsm)
+    const traced = ctx.settings.tracing._tag === "On"
+    const untraced = countStarts(RunStarter.make(ctx.buckets.runs, ctx.handles.js, ctx.handles.jsm))
+    const starter = traced ? traceStarter(untraced) : untraced
     const endpoints = runEndpoints({ starter, runs: ctx.buckets.runs, js: ctx.handles.js, store: ctx.store })
     // Even a serve that evaluates nothing creates the durable consumer: its deliver policy is `new`,
     // so events it accepts before any evaluating serve ever ran would otherwise never be evaluated.
     const consumer = yield* ensureEvaluatorConsumer(ctx.handles)
-    const outcomes = outcomesCounter()
+    const outcomes = Catalog.triggerOutcomes()
+    const redeliveries = Catalog.evaluatorRedeliveries()
+    yield* pollGauges({
+      consumer: () => ctx.handles.jsm.consumers.info(evaluatorSpec.stream, evaluatorSpec.name),
+      openWindows: async () => ({
+        debounce: await windowCount(ctx.buckets.debounceState),
+        batch: await windowCount(ctx.buckets.batchState),
+      }),
+    })
     if ((process.env["DAGNATS_EVALUATOR"] ?? "").toLowerCase() === "off") {
       return { endpoints, started: ["evaluator off (DAGNATS_EVALUATOR=off): this serve starts no runs"] }
     }
@@ -45,7 +68,12 @@ export const startEvaluator = (ctx: ServeContext): Effect.Effect<Component, neve
       onOutcomes: (records) => {
         for (const r of records) outcomes.inc({ outcome: r.outcome === "skipped" ? `skipped_${r.reason ?? ""}` : r.outcome })
       },
-      onRetry: (event, error) => ctx.log.warn(`evaluating ${event.subject} #${event.seq} failed, will retry: ${error}`),
-    })
+      onRedelivered: () => redeliveries.inc(),
+      onRetry: (event, error) =>
+        ctx.log.warn(`evaluating ${event.subject} #${event.seq} failed, will retry: ${error}`, {
+          subject: event.subject,
+          seq: event.seq,
+        }),
+    }, { traced })
     return { endpoints, started: [`evaluator consuming EVENTS (durable ${consumer === "created" ? "created" : "resumed"})`] }
   })

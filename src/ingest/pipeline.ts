@@ -19,6 +19,7 @@ import {
 } from "./errors.js"
 import { headersToStore } from "./headers.js"
 import { acceptedTypes, bodyKind } from "./media-type.js"
+import { SpanNames } from "../telemetry/spans.js"
 
 /** What the adapter knows about a request before its body is read. */
 export interface WebhookRequest {
@@ -70,6 +71,8 @@ export interface PipelineDeps {
   readonly nowMs: () => number
   /** Log each 401 with trigger and reason (debug level only: a scanner would flood the log). */
   readonly logUnauthorized: boolean
+  /** Traces are exported: verification gets its own span. */
+  readonly traced?: boolean
 }
 
 const SlackUrlVerification = Schema.Struct({ type: Schema.Literal("url_verification"), challenge: Schema.String })
@@ -96,6 +99,7 @@ export const makePipeline = (deps: PipelineDeps) => {
   const unauthorized = (error: NoSecretConfigured | InvalidSignature) =>
     deps.logUnauthorized
       ? Effect.logDebug(`webhook ${error.trigger}: 401 ${error._tag === "InvalidSignature" ? `invalid_signature (${error.scheme}: ${error.reason})` : "no_secret_configured"}`).pipe(
+          Effect.annotateLogs({ trigger: error.trigger }),
           Effect.andThen(Effect.fail(error)),
         )
       : Effect.fail(error)
@@ -119,7 +123,11 @@ export const makePipeline = (deps: PipelineDeps) => {
       if (trigger.verify !== false) {
         const secrets = secretsFor(trigger, deps.defaultSecret)
         if (secrets.length === 0) return yield* unauthorized(new NoSecretConfigured({ trigger: trigger.name }))
-        const verdict = scheme.verify({ rawBody: body, header: req.header, secrets, nowMs: deps.nowMs(), toleranceMs: toleranceMs(trigger) })
+        const input = { rawBody: body, header: req.header, secrets, toleranceMs: toleranceMs(trigger) }
+        const verify = () => scheme.verify({ ...input, nowMs: deps.nowMs() })
+        const span = { attributes: { "dagnats.scheme": schemeName } }
+        const verdict =
+          deps.traced === true ? yield* Effect.sync(verify).pipe(Effect.withSpan(SpanNames.verify, span)) : verify()
         if (!verdict.ok) return yield* unauthorized(new InvalidSignature({ trigger: trigger.name, scheme: schemeName, reason: verdict.reason }))
       }
 

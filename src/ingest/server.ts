@@ -22,8 +22,8 @@ export interface ServerDeps {
   readonly timeouts: HttpTimeouts
   readonly readiness: () => { readonly nats: boolean; readonly triggers: boolean }
   readonly metrics: () => Promise<{ readonly contentType: string; readonly text: string }>
-  /** Called once per answered webhook request, with its status. */
-  readonly countWebhook: (status: number) => void
+  /** Every answered webhook: its status and the seconds from arrival to answer. */
+  readonly countWebhook: (status: number, seconds: number) => void
   readonly onDefect: (message: string) => void
 }
 
@@ -55,6 +55,7 @@ export const createIngestServer = (deps: ServerDeps): IngestServer => {
   const sendError = (req: IncomingMessage, res: ServerResponse, e: HttpError) => sendJson(req, res, e.status, e.body, e.headers)
 
   const webhook = (req: IncomingMessage, res: ServerResponse, name: string) => {
+    const arrivedAt = performance.now()
     const headers = req.headers
     const header: HeaderLookup = (lowercaseName) => {
       const v = headers[lowercaseName]
@@ -103,7 +104,7 @@ export const createIngestServer = (deps: ServerDeps): IngestServer => {
           sendError(req, res, internalError)
         }
       }
-      deps.countWebhook(status)
+      deps.countWebhook(status, (performance.now() - arrivedAt) / 1000)
     })
   }
 

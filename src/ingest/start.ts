@@ -6,6 +6,7 @@ import { Effect, type Scope } from "effect"
 import type { Component } from "../serve/extensions.js"
 import type { ServeContext } from "../serve/serve.js"
 import * as Metrics from "../metrics/registry.js"
+import * as Catalog from "../metrics/catalog.js"
 import { followConnection } from "./connection.js"
 import { makePipeline } from "./pipeline.js"
 import { makePublish } from "./publish.js"
@@ -14,27 +15,12 @@ import { createIngestServer } from "./server.js"
 import { httpTimeouts } from "./timeouts.js"
 import { Streams } from "../protocol/names.js"
 import { toUnavailable } from "../nats/errors.js"
+import { tracePublish, traceRequest } from "../telemetry/spans.js"
 
 /** SPEC §5: a webhook waits at most 5 s for JetStream before it is answered 503. */
 const ACK_TIMEOUT_MS = 5_000
 /** The 5 s acknowledgement budget plus a second to write the answers; then connections are cut. */
 const SHUTDOWN_GRACE_MS = 6_000
-
-const requests = () =>
-  Metrics.counter({
-    name: "dagnats_webhook_requests_total",
-    help: "Webhook requests answered, by HTTP status code (not by trigger: names are unbounded)",
-    labelNames: ["code"] as const,
-  })
-const publishSeconds = () =>
-  Metrics.histogram({
-    name: "dagnats_webhook_publish_duration_seconds",
-    help: "Time from publishing a webhook event to its JetStream acknowledgement",
-    // From sub-millisecond local acks up to the 5 s budget.
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-  })
-const natsConnected = () =>
-  Metrics.gauge({ name: "dagnats_nats_connected", help: "1 while serve's NATS connection is up, else 0" })
 
 /**
  * Listen, or die with one line saying what to do: a Component cannot fail, and a defect carrying
@@ -72,15 +58,22 @@ export const startIngest = (ctx: ServeContext): Effect.Effect<Component, never, 
   Effect.gen(function* () {
     const { settings, handles, table } = ctx
     Metrics.enableProcessMetrics()
-    const counted = requests()
-    const byStatus = new Map<number, { inc: () => void }>()
-    const countWebhook = (status: number) => {
+    Catalog.declareAll()
+    const counted = Catalog.webhookRequests()
+    const durations = Catalog.webhookRequestSeconds()
+    type ByStatus = { readonly count: { inc: () => void }; readonly seconds: { observe: (s: number) => void } }
+    const byStatus = new Map<number, ByStatus>()
+    const countWebhook = (status: number, seconds: number) => {
       let child = byStatus.get(status)
-      if (child === undefined) byStatus.set(status, (child = counted.labels(String(status))))
-      child.inc()
+      if (child === undefined) {
+        child = { count: counted.labels(String(status)), seconds: durations.labels(String(status)) }
+        byStatus.set(status, child)
+      }
+      child.count.inc()
+      child.seconds.observe(seconds)
     }
-    const latency = publishSeconds()
-    const connectedGauge = natsConnected()
+    const latency = Catalog.publishSeconds()
+    const connectedGauge = Catalog.natsConnected()
     // Requests and callbacks run in serve's own runtime: its logger, its log level.
     const runtime = yield* Effect.context<never>()
     const log = (effect: Effect.Effect<void>) => void Effect.runForkWith(runtime)(effect)
@@ -96,17 +89,19 @@ export const startIngest = (ctx: ServeContext): Effect.Effect<Component, never, 
         if (t.type === "webhook" && t.verify !== false && (t.secrets ?? []).length === 0) {
           yield* Effect.logWarning(
             `webhook trigger ${t.name} verifies signatures but has no secret and DAGNATS_WEBHOOK_SECRET is not set: every request gets 401 no_secret_configured; set one with \`dagnats trigger update ${t.name} --secret …\``,
-          )
+          ).pipe(Effect.annotateLogs({ trigger: t.name }))
         }
       }
     }
 
     const publisher = yield* makeJetStreamPublisher(handles.nc, ACK_TIMEOUT_MS)
+    const traced = settings.tracing._tag === "On"
+    const publish = makePublish(publisher, connection, (s) => latency.observe(s))
     const pipeline = makePipeline({
       trigger: table.get,
       defaultSecret: settings.webhookSecret,
       maxBodyBytes: settings.maxBodyBytes,
-      publish: makePublish(publisher, connection, (s) => latency.observe(s)),
+      publish: traced ? tracePublish(publish) : publish,
       storedSubject: (seq) =>
         Effect.tryPromise({
           try: async () => (await handles.jsm.streams.getMessage(Streams.events, { seq }))?.subject,
@@ -114,10 +109,11 @@ export const startIngest = (ctx: ServeContext): Effect.Effect<Component, never, 
         }),
       nowMs: Date.now,
       logUnauthorized: settings.debug,
+      traced,
     })
     const runWith = Effect.runCallbackWith(runtime)
     const { server, beginShutdown } = createIngestServer({
-      pipeline,
+      pipeline: traced ? traceRequest(pipeline) : pipeline,
       run: (effect, onExit) => void runWith(effect, { onExit }),
       maxBodyBytes: settings.maxBodyBytes,
       timeouts,

@@ -17,17 +17,20 @@ import { Buckets, Streams, Subjects } from "../protocol/names.js"
 import { Internal } from "../domain/errors.js"
 import type { NatsHandles } from "./connection.js"
 import { findLegacyRecords } from "./legacy.js"
+import { DEFAULT_RETENTION, formatRetention, type Retention } from "../domain/retention.js"
 
 const DAY_MS = 86_400_000
 /** SPEC §3: inbound events are kept 14 days; duplicates are recognised for 2 minutes. */
 const EVENTS_MAX_AGE_MS = 14 * DAY_MS
 const DUPLICATE_WINDOW_MS = 2 * 60_000
-/** Trigger history is an operator's audit trail, not a workflow's data: a month is plenty. */
-const TRIGGER_HISTORY_MAX_AGE_MS = 30 * DAY_MS
 
 export interface ResourceOptions {
   readonly replicas: number
+  /** Max age of run records and trigger history (0: forever); default 30 days each. */
+  readonly retention?: { readonly runs: Retention; readonly history: Retention }
 }
+
+const historyRetention = (o: ResourceOptions) => o.retention?.history ?? DEFAULT_RETENTION
 
 type StreamSpec = Pick<StreamConfig, "name" | "subjects" | "retention" | "storage"> & Partial<StreamConfig>
 
@@ -54,7 +57,7 @@ export const streamSpecs = (o: ResourceOptions): ReadonlyArray<StreamSpec> => [
     subjects: [Subjects.triggerFireAll],
     retention: RetentionPolicy.Limits,
     storage: StorageType.File,
-    max_age: nanos(TRIGGER_HISTORY_MAX_AGE_MS),
+    max_age: nanos(historyRetention(o).ms),
     duplicate_window: nanos(DUPLICATE_WINDOW_MS),
     num_replicas: o.replicas,
   },
@@ -114,7 +117,7 @@ const ensureStream = (jsm: JetStreamManager, spec: StreamSpec) =>
     catch: (e) => new Internal({ message: e instanceof Error ? e.message : String(e) }),
   })
 
-const ensureBucket = (handles: NatsHandles, name: string, o: ResourceOptions, history: number) =>
+const ensureBucket = (handles: NatsHandles, name: string, o: ResourceOptions, history: number, maxAge?: Retention) =>
   Effect.tryPromise({
     try: async () => {
       const kvm = new Kvm(handles.js)
@@ -126,10 +129,60 @@ const ensureBucket = (handles: NatsHandles, name: string, o: ResourceOptions, hi
         return await kvm.open(name)
       } catch (e) {
         if (!isNotFound(e)) throw e
-        return await kvm.create(name, { history, replicas: o.replicas, storage: StorageType.File })
+        const ttl = maxAge !== undefined && maxAge.ms > 0 ? { ttl: maxAge.ms } : {}
+        return await kvm.create(name, { history, replicas: o.replicas, storage: StorageType.File, ...ttl })
       }
     },
     catch: (e) => new Internal({ message: e instanceof Error ? e.message : String(e) }),
+  })
+
+/**
+ * An existing stream keeps the max age it has unless the operator set a retention: an upgrade must
+ * not start deleting records nobody asked to expire. A retention the operator set is applied (a
+ * max-age change is safe on a live stream) and logged; a default that differs is only reported.
+ */
+const reconcileMaxAge = (jsm: JetStreamManager, stream: string, want: Retention, setting: string) =>
+  Effect.gen(function* () {
+    const info = yield* Effect.tryPromise({
+      try: () => jsm.streams.info(stream),
+      catch: (e) => new Internal({ message: e instanceof Error ? e.message : String(e) }),
+    })
+    const have = Math.round(info.config.max_age / 1_000_000)
+    if (have === want.ms) return
+    const haveText = formatRetention(have)
+    if (!want.explicit) {
+      const defaultText = formatRetention(want.ms)
+      yield* Effect.log(
+        `${stream} keeps its max age ${haveText} (the default is ${defaultText}); set ${setting} to change it`,
+      )
+      return
+    }
+    yield* Effect.tryPromise({
+      try: () => jsm.streams.update(stream, { ...info.config, max_age: nanos(want.ms) }),
+      catch: (e) =>
+        new Internal({ message: `cannot change the max age of ${stream}: ${e instanceof Error ? e.message : e}` }),
+    })
+    yield* Effect.log(`${stream} max age changed from ${haveText} to ${formatRetention(want.ms)} (${setting})`)
+  })
+
+/**
+ * TRIGGER_HISTORY is shared with the DagNats engine, so its settings are whatever its creator gave it:
+ * the history retention applies when dagnats creates it, and an existing stream is never changed.
+ */
+const sharedMaxAgeNotice = (jsm: JetStreamManager, stream: string, want: Retention) =>
+  Effect.gen(function* () {
+    if (!want.explicit) return
+    const info = yield* Effect.tryPromise({
+      try: () => jsm.streams.info(stream),
+      catch: (e) => new Internal({ message: e instanceof Error ? e.message : String(e) }),
+    })
+    const have = Math.round(info.config.max_age / 1_000_000)
+    if (have === want.ms) return
+    yield* Effect.logWarning(
+      `${stream} is shared with other programs and keeps its max age ${formatRetention(have)}; ` +
+        `the history retention ${formatRetention(want.ms)} applies only when dagnats creates it ` +
+        `(change it yourself with \`nats stream edit ${stream} --max-age\`)`,
+    )
   })
 
 /** Create or reuse every stream and bucket; logs one line per resource. */
@@ -139,13 +192,16 @@ export const ensureResources = (handles: NatsHandles, o: ResourceOptions) =>
       const outcome = yield* ensureStream(handles.jsm, spec)
       yield* Effect.logDebug(`stream ${spec.name} ${outcome}`)
     }
+    const runsRetention = o.retention?.runs ?? DEFAULT_RETENTION
     // Trigger definitions keep a little history so an operator can see what changed.
     const buckets: Buckets = {
       triggers: yield* ensureBucket(handles, Buckets.triggers, o, 5),
-      runs: yield* ensureBucket(handles, Buckets.runs, o, 1),
+      runs: yield* ensureBucket(handles, Buckets.runs, o, 1, runsRetention),
       debounceState: yield* ensureBucket(handles, Buckets.debounceState, o, 1),
       batchState: yield* ensureBucket(handles, Buckets.batchState, o, 1),
     }
+    yield* reconcileMaxAge(handles.jsm, `KV_${Buckets.runs}`, runsRetention, "DAGNATS_RUN_RETENTION")
+    yield* sharedMaxAgeNotice(handles.jsm, Streams.triggerHistory, historyRetention(o))
     const legacy = yield* findLegacyRecords(handles)
     if (legacy !== undefined) yield* Effect.logWarning(legacy)
     return buckets

@@ -49,6 +49,10 @@ export const serve = (settings: ServeSettings, flags: ConnectionFlags, env: Env)
             Effect.andThen(Effect.log("NATS connection drained")),
           ),
       )
+      if (settings.tracing._tag === "On") {
+        for (const w of settings.tracing.warnings) yield* Effect.logWarning(w)
+        yield* Effect.log(`exporting traces over OTLP to ${settings.tracing.config.url}`)
+      }
       yield* Effect.log(`connected to NATS ${handles.nc.getServer()} (server ${handles.nc.info?.version ?? "?"})`)
       const maxPayload = handles.nc.info?.max_payload ?? 0
       if (maxPayload < settings.maxBodyBytes + 4096) {
@@ -56,14 +60,18 @@ export const serve = (settings: ServeSettings, flags: ConnectionFlags, env: Env)
           `NATS max_payload is ${maxPayload} bytes, less than --max-body ${settings.maxBodyBytes} plus headers: large webhooks will be refused with 503; raise max_payload or lower --max-body`,
         )
       }
-      const buckets = yield* ensureResources(handles, { replicas: settings.replicas })
+      const buckets = yield* ensureResources(handles, {
+        replicas: settings.replicas,
+        retention: { runs: settings.runRetention, history: settings.historyRetention },
+      })
       yield* Effect.log(`resources ready: streams ${Object.values(Streams).join(", ")}; buckets ${Object.values(Buckets).join(", ")}`)
       // Components log from callbacks outside any fiber; run those lines in serve's own context so
       // they get serve's logger and level, not Effect's default format on stdout.
       const runtime = yield* Effect.context<never>()
+      const fork = Effect.runForkWith(runtime)
       const log: ServeLog = {
-        warn: (m) => void Effect.runForkWith(runtime)(Effect.logWarning(m)),
-        error: (m) => void Effect.runForkWith(runtime)(Effect.logError(m)),
+        warn: (m, fields = {}) => void fork(Effect.logWarning(m).pipe(Effect.annotateLogs(fields))),
+        error: (m, fields = {}) => void fork(Effect.logError(m).pipe(Effect.annotateLogs(fields))),
       }
       const table = yield* TriggerTable.make(buckets.triggers, log.warn)
       const store = TriggerStore.make(buckets.triggers)
@@ -81,9 +89,12 @@ export const serve = (settings: ServeSettings, flags: ConnectionFlags, env: Env)
     }),
   )
 
+/** Log annotations: what a line is about (trigger, run_id, subject, seq), as JSON fields or key=value. */
+export type LogFields = Readonly<Record<string, string | number>>
+
 export interface ServeLog {
-  readonly warn: (message: string) => void
-  readonly error: (message: string) => void
+  readonly warn: (message: string, fields?: LogFields) => void
+  readonly error: (message: string, fields?: LogFields) => void
 }
 
 export type ServeContext = {

@@ -1,8 +1,8 @@
 // `dagnats serve`: flags to settings, then the composition root (imported only when serve runs, so
-// other commands do not load the HTTP server, evaluator and window engine).
-import { Effect, Option } from "effect"
+// other commands do not load the HTTP server, evaluator, window engine, logger or trace exporter).
+import { Effect, Layer, Logger, Option } from "effect"
 import { Command, Flag, GlobalFlag } from "effect/cli"
-import { serveSettings } from "../../config/settings.js"
+import { serveSettings, type ServeSettings } from "../../config/settings.js"
 import { connectionFlags, natsRefusal } from "../client.js"
 import { root } from "../shared.js"
 import { CliExit, ExitCode, usageError } from "../exit.js"
@@ -15,6 +15,15 @@ const optInt = (flag: string, description: string) => Flag.Int(flag).pipe(Flag.w
 const debugFrom = (level: Option.Option<string>, fromEnv: boolean) =>
   Option.match(level, { onNone: () => fromEnv, onSome: (l) => l === "Debug" || l === "Trace" || l === "All" })
 
+/** serve's logger, and the trace exporter when configured; the exporter's own lines use that logger too. */
+const observability = async (settings: ServeSettings) => {
+  const { loggerFor } = await import("../../serve/log.js")
+  const logger = Logger.layer([loggerFor(settings.logFormat)])
+  if (settings.tracing._tag === "Off") return logger
+  const { tracingLayer } = await import("../../telemetry/tracing.js")
+  return Layer.merge(logger, tracingLayer(settings.tracing.config).pipe(Layer.provide(logger)))
+}
+
 export const serve = Command.make(
   "serve",
   {
@@ -23,6 +32,15 @@ export const serve = Command.make(
     natsPort: optInt("nats-port", "embedded NATS port (env DAGNATS_NATS_PORT, default 4222)"),
     maxBody: optInt("max-body", "largest webhook body in bytes (env DAGNATS_MAX_BODY_BYTES, default 1048576)"),
     replicas: optInt("replicas", "stream and bucket replicas on a cluster (env DAGNATS_REPLICAS, default 1)"),
+    logFormat: opt("log-format", "text or json: one JSON object per log line (env DAGNATS_LOG_FORMAT, default text)"),
+    runRetention: opt(
+      "run-retention",
+      "max age of run records such as 30d, 0 = forever (env DAGNATS_RUN_RETENTION, default 30d)",
+    ),
+    historyRetention: opt(
+      "history-retention",
+      "max age of trigger history, 0 = forever (env DAGNATS_HISTORY_RETENTION, default 30d)",
+    ),
   },
   (input) =>
     Effect.gen(function* () {
@@ -34,6 +52,9 @@ export const serve = Command.make(
         natsPort: Option.getOrUndefined(input.natsPort),
         maxBody: Option.getOrUndefined(input.maxBody),
         replicas: Option.getOrUndefined(input.replicas),
+        logFormat: Option.getOrUndefined(input.logFormat),
+        runRetention: Option.getOrUndefined(input.runRetention),
+        historyRetention: Option.getOrUndefined(input.historyRetention),
       }
       const parsed = serveSettings(flags, process.env)
       if (typeof parsed === "string") return yield* usageError(parsed)
@@ -51,6 +72,7 @@ export const serve = Command.make(
               }),
           ),
         ),
+        Effect.provide(yield* Effect.promise(() => observability(settings))),
       )
     }),
 ).pipe(

@@ -99,6 +99,10 @@ describe("serve", () => {
       replicas: 1,
       webhookSecret: undefined,
       debug: false,
+      logFormat: "text",
+      runRetention: { ms: 30 * 86_400_000, explicit: false },
+      historyRetention: { ms: 30 * 86_400_000, explicit: false },
+      tracing: { _tag: "Off" },
     })
   })
 
@@ -146,6 +150,10 @@ describe("serve", () => {
       replicas: 3,
       webhookSecret: "env-secret",
       debug: true,
+      logFormat: "text",
+      runRetention: { ms: 30 * 86_400_000, explicit: false },
+      historyRetention: { ms: 30 * 86_400_000, explicit: false },
+      tracing: { _tag: "Off" },
     })
   })
 
