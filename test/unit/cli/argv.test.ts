@@ -17,6 +17,10 @@ describe("fast path argv", () => {
       json: false,
       connection: { creds: "/c", token: "t" },
     })
+    expect(matchSharedOnly(["trigger", "list", "--inbox-prefix", "_INBOX_cli"], list)).toStrictEqual({
+      json: false,
+      connection: { inboxPrefix: "_INBOX_cli" },
+    })
   })
 
   test("fast path - anything else goes to the full parser", () => {
@@ -33,7 +37,7 @@ describe("fast path argv", () => {
       ["trigger", "list", "--nats-url"],
       ["trigger", "list", "--nats-url", "--json"],
       ["trigger", "list", "--user", "a", "--user", "b"],
-      ["trigger", "list", "--inbox-prefix", "_I"],
+      ["trigger", "list", "--inbox", "_I"],
       ["list", "trigger"],
     ]) {
       expect({ argv, match: matchSharedOnly(argv, list) }).toStrictEqual({ argv, match: undefined })
