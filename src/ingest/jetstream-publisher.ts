@@ -36,29 +36,51 @@ interface Pending {
 /** How often expired publishes are failed: the timeout fires up to this late. */
 const SWEEP_INTERVAL_MS = 100
 
-/** What JetStream answers a publish with: the PubAck, or an API error (e.g. a full stream). */
+/**
+ * What JetStream answers a publish with: the PubAck, or an API error (e.g. a full stream). An error
+ * reply may also carry `stream` and `seq: 0` next to `error`, so the error is looked for first and
+ * a PubAck counts only with a stream name and a sequence above 0: a lost message must never read
+ * as stored.
+ */
 const PubAck = Schema.Struct({ stream: Schema.String, seq: Schema.Number, duplicate: Schema.optionalKey(Schema.Boolean) })
 const ApiError = Schema.Struct({
-  error: Schema.Struct({ code: Schema.optionalKey(Schema.Number), description: Schema.optionalKey(Schema.String) }),
+  error: Schema.Struct({
+    code: Schema.optionalKey(Schema.Number),
+    err_code: Schema.optionalKey(Schema.Number),
+    description: Schema.optionalKey(Schema.String),
+  }),
 })
 const decodePubAck = Schema.decodeUnknownOption(PubAck)
 const decodeApiError = Schema.decodeUnknownOption(ApiError)
 
-const decodeAck = (msg: Msg): Ack | PublishFailed => {
+/** Decode one reply to a JetStream publish; exported for its unit test. */
+export const decodeAckReply = (data: Uint8Array, statusCode: number | undefined): Ack | PublishFailed => {
   // A status-only 503 reply: no stream listens on the subject (or JetStream is unavailable).
-  if (msg.data.length === 0 && msg.headers?.code === 503) return new PublishFailed("no stream accepts the subject (is JetStream enabled?)", "no_stream")
+  if (data.length === 0) {
+    return statusCode === 503
+      ? new PublishFailed("no stream accepts the subject (is JetStream enabled?)", "no_stream")
+      : new PublishFailed(`JetStream answered with an empty reply${statusCode !== undefined ? ` (status ${statusCode})` : ""}`, "api_error")
+  }
   let reply: unknown
   try {
-    reply = msg.json()
+    reply = JSON.parse(new TextDecoder().decode(data))
   } catch {
     return new PublishFailed("JetStream answered with something that is not JSON", "api_error")
   }
+  const hasError = typeof reply === "object" && reply !== null && "error" in reply && (reply as { error: unknown }).error != null
+  if (hasError) {
+    const error = decodeApiError(reply)
+    const detail = error._tag === "Some" ? (error.value.error.description ?? `error ${error.value.error.code ?? "?"}`) : "unreadable error"
+    return new PublishFailed(`JetStream refused the message: ${detail}`, "api_error")
+  }
   const ack = decodePubAck(reply)
-  if (ack._tag === "Some" && ack.value.stream !== "") return { stream: ack.value.stream, seq: ack.value.seq, duplicate: ack.value.duplicate === true }
-  const error = decodeApiError(reply)
-  const detail = error._tag === "Some" ? (error.value.error.description ?? `error ${error.value.error.code ?? "?"}`) : "not a PubAck"
-  return new PublishFailed(`JetStream refused the message: ${detail}`, "api_error")
+  if (ack._tag === "Some" && ack.value.stream !== "" && Number.isInteger(ack.value.seq) && ack.value.seq > 0) {
+    return { stream: ack.value.stream, seq: ack.value.seq, duplicate: ack.value.duplicate === true }
+  }
+  return new PublishFailed("JetStream answered with something that is not a PubAck (no stream or sequence)", "api_error")
 }
+
+const decodeAck = (msg: Msg): Ack | PublishFailed => decodeAckReply(msg.data, msg.headers?.code)
 
 export const makeJetStreamPublisher = (nc: NatsConnection, timeoutMs: number): Effect.Effect<JetStreamPublisher, never, Scope.Scope> =>
   Effect.acquireRelease(
