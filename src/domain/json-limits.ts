@@ -1,6 +1,7 @@
 // How deep JSON may nest before dagnats refuses it, checked without recursion. V8's JSON.parse copes
 // with any depth, but JSON.stringify, Schema and the engine's decoders recurse on the stack and
 // overflow a few thousand levels down; a payload refused at the door never reaches them. Pure.
+import { Schema } from "effect"
 
 /**
  * The deepest nesting accepted (arrays and objects, the top level counting as 1). Real webhook
@@ -59,6 +60,11 @@ export const jsonValueDepthWithin = (value: unknown, max: number = MAX_JSON_DEPT
 export const TOO_DEEP = `nests deeper than ${MAX_JSON_DEPTH} levels`
 
 // ignoreBOM keeps a byte-order mark in the text, where JSON.parse refuses it as JSON does.
+/** Any JSON value nested at most MAX_JSON_DEPTH deep: run inputs, test payloads, request bodies. */
+export const BoundedJson = Schema.Unknown.pipe(
+  Schema.check(Schema.makeFilter((v: unknown) => (jsonValueDepthWithin(v) ? undefined : `must not nest deeper than ${MAX_JSON_DEPTH} levels`))),
+)
+
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
 
 /** The bytes as text, or undefined when they are not valid UTF-8 (JSON must be UTF-8). */

@@ -20,7 +20,7 @@ const outcomesCounter = () =>
 export const startEvaluator = (ctx: ServeContext): Effect.Effect<Component, never, Scope.Scope> =>
   Effect.gen(function* () {
     const starter = RunStarter.make(ctx.buckets.runs, ctx.handles.js, ctx.handles.jsm)
-    const endpoints = runEndpoints({ starter, runs: ctx.buckets.runs, js: ctx.handles.js, store: ctx.store })
+    const endpoints = runEndpoints({ starter, runs: ctx.buckets.runs, js: ctx.handles.js, jsm: ctx.handles.jsm, store: ctx.store })
     // Even a serve that evaluates nothing creates the durable consumer: its deliver policy is `new`,
     // so events it accepts before any evaluating serve ever ran would otherwise never be evaluated.
     const consumer = yield* ensureEvaluatorConsumer(ctx.handles)

@@ -65,4 +65,6 @@ export const Headers = {
   deliveryId: "Dagnats-Delivery-Id",
   msgId: "Nats-Msg-Id",
   contentType: "Content-Type",
+  /** Written by KV on delete and purge markers (KV's own wire format); puts have none. */
+  kvOperation: "KV-Operation",
 } as const

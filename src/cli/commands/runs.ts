@@ -47,18 +47,23 @@ const runStart = Command.make(
     }),
 ).pipe(Command.withDescription("start a run of a workflow by hand"))
 
+/** The statuses of a run's lifecycle, as `run list --status` accepts them. */
+const RUN_STATUSES = ["pending", "running", "completed", "failed", "cancelled"] as const
+
 const runList = Command.make(
   "list",
   {
     workflow: Flag.String("workflow").pipe(Flag.withDescription("only runs of this workflow"), Flag.optional),
     trigger: Flag.String("trigger").pipe(Flag.withDescription("only runs started by this trigger"), Flag.optional),
+    status: Flag.Literals("status", RUN_STATUSES).pipe(Flag.withDescription(`only runs in this status (${RUN_STATUSES.join(", ")})`), Flag.optional),
     limit: limitFlag,
   },
-  ({ workflow, trigger, limit }) =>
+  ({ workflow, trigger, status, limit }) =>
     Effect.gen(function* () {
       const body = {
         ...(Option.isSome(workflow) ? { workflow: workflow.value } : {}),
         ...(Option.isSome(trigger) ? { trigger: trigger.value } : {}),
+        ...(Option.isSome(status) ? { status: status.value } : {}),
         ...(yield* limitField(limit)),
       }
       yield* callAndPrint<{ runs: ReadonlyArray<RunRecord> }>(endpointSubject("runs", "list"), body, ({ runs }) => {
