@@ -3,6 +3,7 @@
 import { homedir } from "node:os"
 import { join } from "node:path"
 import type { ConnectionSettings } from "../nats/connection.js"
+import { parseDurationMs } from "../domain/duration.js"
 
 export type Env = Readonly<Record<string, string | undefined>>
 
@@ -18,6 +19,13 @@ export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222"
 export const DEFAULT_HTTP_ADDR = "127.0.0.1:8080"
 export const DEFAULT_MAX_BODY_BYTES = 1_048_576
 export const DEFAULT_NATS_PORT = 4222
+/**
+ * How long a stopping serve answers /readyz 503 before its listener closes: long enough for a load
+ * balancer polling every second or two to take it out of rotation.
+ */
+export const DEFAULT_SHUTDOWN_DELAY_MS = 5_000
+/** The delay is bounded so a SIGTERM always ends in a stop a supervisor can wait for. */
+const MAX_SHUTDOWN_DELAY_MS = 60_000
 
 const nonEmpty = (s: string | undefined): string | undefined => (s === undefined || s === "" ? undefined : s)
 const pick = (flag: string | undefined, env: string | undefined) => nonEmpty(flag) ?? nonEmpty(env)
@@ -49,6 +57,7 @@ export interface ServeFlags extends ConnectionFlags {
   readonly natsPort?: number | undefined
   readonly maxBody?: number | undefined
   readonly replicas?: number | undefined
+  readonly shutdownDelay?: string | undefined
 }
 
 export interface ServeSettings {
@@ -62,6 +71,8 @@ export interface ServeSettings {
   readonly replicas: number
   readonly webhookSecret: string | undefined
   readonly debug: boolean
+  /** From SIGTERM to closing the listener; /readyz answers 503 meanwhile. */
+  readonly shutdownDelayMs: number
 }
 
 /** A whole-number setting; a bad value is reported under the name the operator used (flag or variable). */
@@ -80,6 +91,16 @@ const intSetting = (
   if (e === undefined) return fallback
   const n = /^\d+$/.test(e) ? Number(e) : Number.NaN
   return n >= min && n <= max ? n : `${envName}: ${rule} (got "${e}")`
+}
+
+/** A duration setting such as "5s" or "500ms" ("0" for none), from the flag or else the variable. */
+const durationSetting = (flagName: string, flag: string | undefined, envName: string, env: Env, fallback: number, maxMs: number): number | string => {
+  const fromFlag = nonEmpty(flag)
+  const text = fromFlag ?? nonEmpty(env[envName])
+  if (text === undefined) return fallback
+  const ms = text === "0" ? 0 : text.length <= 32 ? parseDurationMs(text) : undefined
+  if (ms !== undefined && ms <= maxMs) return ms
+  return `${fromFlag !== undefined ? flagName : envName}: must be a duration from 0 to ${maxMs / 1000}s, such as 5s or 500ms (got "${text.slice(0, 32)}")`
 }
 
 /** Parse `host:port` (IPv6 in brackets); the port must be given. */
@@ -105,6 +126,8 @@ export const serveSettings = (flags: ServeFlags, env: Env): ServeSettings | stri
   if (typeof maxBody === "string") return maxBody
   const replicas = intSetting("--replicas", flags.replicas, "DAGNATS_REPLICAS", env, 1, 1, 5)
   if (typeof replicas === "string") return replicas
+  const shutdownDelayMs = durationSetting("--shutdown-delay", flags.shutdownDelay, "DAGNATS_SHUTDOWN_DELAY", env, DEFAULT_SHUTDOWN_DELAY_MS, MAX_SHUTDOWN_DELAY_MS)
+  if (typeof shutdownDelayMs === "string") return shutdownDelayMs
   return {
     natsUrl: requestedNatsUrl(flags, env),
     httpHost: hostPort.host,
@@ -116,5 +139,6 @@ export const serveSettings = (flags: ServeFlags, env: Env): ServeSettings | stri
     replicas,
     webhookSecret: nonEmpty(env["DAGNATS_WEBHOOK_SECRET"]),
     debug: /^(debug|trace)$/i.test(env["DAGNATS_LOG_LEVEL"] ?? ""),
+    shutdownDelayMs,
   }
 }

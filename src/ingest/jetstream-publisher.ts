@@ -25,6 +25,13 @@ export class PublishFailed extends Error {
 export interface JetStreamPublisher {
   /** Publish `body` with `headers` (Nats-Msg-Id included when wanted); resolves with the PubAck. */
   readonly publish: (subject: string, body: Uint8Array, headers: MsgHdrs) => Promise<Ack>
+  /**
+   * Fail every publish still waiting for its ack, at once. Called when the connection drops: an
+   * ack cannot arrive on a dead connection, so the client gets its 503 now, not after the timeout.
+   * (The message may have been stored before the drop; the sender's retry is deduplicated by its
+   * delivery id.)
+   */
+  readonly failPending: (why: string) => void
 }
 
 interface Pending {
@@ -121,6 +128,10 @@ export const makeJetStreamPublisher = (nc: NatsConnection, timeoutMs: number): E
             }
             pending.set(token, { resolve, reject, deadline: Date.now() + timeoutMs })
           }),
+        failPending: (why) => {
+          for (const p of pending.values()) p.reject(new PublishFailed(why, "not_sent"))
+          pending.clear()
+        },
       }
       return { publisher, sub, sweep, pending }
     }),

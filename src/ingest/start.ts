@@ -84,8 +84,10 @@ export const startIngest = (ctx: ServeContext): Effect.Effect<Component, never, 
     // Requests and callbacks run in serve's own runtime: its logger, its log level.
     const runtime = yield* Effect.context<never>()
     const log = (effect: Effect.Effect<void>) => void Effect.runForkWith(runtime)(effect)
+    const publisher = yield* makeJetStreamPublisher(handles.nc, ACK_TIMEOUT_MS)
     const connection = yield* followConnection(handles.nc, (up, initial) => {
       connectedGauge.set(up ? 1 : 0)
+      if (!up) publisher.failPending("NATS disconnected before JetStream acknowledged")
       if (!initial) log(up ? Effect.log("NATS connection is back: accepting webhooks") : Effect.logWarning("NATS disconnected: webhooks get 503 until it is back"))
     })
 
@@ -101,7 +103,6 @@ export const startIngest = (ctx: ServeContext): Effect.Effect<Component, never, 
       }
     }
 
-    const publisher = yield* makeJetStreamPublisher(handles.nc, ACK_TIMEOUT_MS)
     const pipeline = makePipeline({
       trigger: table.get,
       defaultSecret: settings.webhookSecret,
@@ -121,7 +122,7 @@ export const startIngest = (ctx: ServeContext): Effect.Effect<Component, never, 
       run: (effect, onExit) => void runWith(effect, { onExit }),
       maxBodyBytes: settings.maxBodyBytes,
       timeouts,
-      readiness: () => ({ nats: connection.connected(), triggers: table.ready() }),
+      readiness: () => ({ nats: connection.connected(), triggers: table.ready(), stopping: ctx.stopping() }),
       metrics: Metrics.render,
       countWebhook,
       onDefect: (message) => log(Effect.logError(message)),
