@@ -1,0 +1,63 @@
+// Proves serve never answers 202 for a webhook JetStream did not store: floods of signed webhooks at an
+// EVENTS stream that is full (max_msgs or max_bytes with discard new) get exactly as many 202s as
+// there are stored messages, every other request a 503 with Retry-After, and serve keeps running.
+import { describe, expect, it } from "vitest"
+import { connect } from "@nats-io/transport-node"
+import { DiscardPolicy, RetentionPolicy, StorageType, jetstreamManager, type StreamConfig } from "@nats-io/jetstream"
+import { perTestResources } from "../support/per-test.js"
+import { send, signed, webhookTrigger } from "./ingest-support.js"
+
+const res = perTestResources()
+const SECRET = "flood-secret"
+const REQUESTS = 300
+const CONCURRENCY = 25
+
+/** EVENTS created by an operator with limits (serve accepts it: subjects, retention and storage match). */
+const limitedEvents = async (url: string, limits: Partial<StreamConfig>) => {
+  const nc = await connect({ servers: url })
+  const jsm = await jetstreamManager(nc)
+  await jsm.streams.add({ name: "EVENTS", subjects: ["event.>"], retention: RetentionPolicy.Limits, storage: StorageType.File, discard: DiscardPolicy.New, ...limits })
+  return { nc, jsm }
+}
+
+/** Send REQUESTS distinct signed webhooks, CONCURRENCY at a time; statuses and the 503 bodies. */
+const flood = async (baseUrl: string) => {
+  const statuses: Array<number> = []
+  const refusals: Array<{ retryAfter: unknown; code: unknown }> = []
+  let next = 0
+  const worker = async () => {
+    while (next < REQUESTS) {
+      const body = JSON.stringify({ n: next++, pad: "x".repeat(200) })
+      const r = await send(`${baseUrl}/v1/webhooks/hook`, { body, headers: signed(SECRET, body) })
+      statuses.push(r.status)
+      if (r.status !== 202) refusals.push({ retryAfter: r.headers["retry-after"], code: r.json?.error?.code })
+    }
+  }
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker))
+  return { accepted: statuses.filter((s) => s === 202).length, statuses, refusals }
+}
+
+describe("ack decoding under full streams", () => {
+  for (const [title, limits] of [
+    ["max_msgs 50 with discard new", { max_msgs: 50 }],
+    ["max_bytes 16 KB with discard new", { max_bytes: 16 * 1024 }],
+  ] as const) {
+    it(`full stream - ${title}: the number of 202s equals the number of stored messages; the rest 503 with Retry-After`, async () => {
+      const nats = await res.natsServer()
+      const { nc, jsm } = await limitedEvents(nats.url, limits)
+      res.track(nc, (c) => c.close())
+      const serve = await res.serveOn(nats)
+      await webhookTrigger(nc, "hook", { secrets: [SECRET] })
+
+      const { accepted, statuses, refusals } = await flood(serve.baseUrl)
+      const stored = (await jsm.streams.info("EVENTS")).state.messages
+      expect(stored).toBeGreaterThan(0)
+      expect(stored).toBeLessThan(REQUESTS)
+      expect(accepted).toBe(stored)
+      expect(statuses.filter((s) => s !== 202 && s !== 503)).toEqual([])
+      expect(refusals.length).toBe(REQUESTS - stored)
+      for (const r of refusals) expect(r).toEqual({ retryAfter: "2", code: "unavailable" })
+      expect(serve.child.exitCode).toBeNull()
+    })
+  }
+})
