@@ -58,7 +58,8 @@ export const triggerEndpoints = (store: TriggerStoreShape, table: TriggerTableSh
       const decoded = Schema.decodeUnknownExit(UpdateRequest)(body)
       const name = decoded._tag === "Success" ? decoded.value["name"] : undefined
       if (decoded._tag === "Failure" || typeof name !== "string" || !isValidName(name)) {
-        return endpoint("triggers", "update", TriggerNameRequest, () => Effect.void).handle(body)
+        // Report the name alone: the other fields cannot be judged without the trigger.
+        return endpoint("triggers", "update", TriggerNameRequest, () => Effect.void).handle(typeof name === "string" ? { name } : body)
       }
       if (!isBounded(body)) return endpoint("triggers", "update", CreateRequest, () => Effect.void).handle(body)
       return Effect.map(store.update(name, decoded.value), toView)
