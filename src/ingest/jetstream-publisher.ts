@@ -16,7 +16,9 @@ export class PublishFailed extends Error {
   override readonly name = "PublishFailed"
   constructor(
     message: string,
-    readonly reason: "timeout" | "no_stream" | "api_error" | "not_sent",
+    readonly reason: "timeout" | "no_stream" | "api_error" | "not_sent" | "too_large",
+    /** For too_large: the most body bytes a message with these headers may carry. */
+    readonly maxBodyBytes?: number,
   ) {
     super(message)
   }
@@ -38,6 +40,20 @@ interface Pending {
   readonly resolve: (ack: Ack) => void
   readonly reject: (e: PublishFailed) => void
   readonly deadline: number
+}
+
+/**
+ * Stored headers are bounded by Node's HTTP header limit (16 KiB by default) plus dagnats' own: a
+ * body this far below max_payload always fits, so only larger ones pay for encoding the headers
+ * twice to find out.
+ */
+const HEADER_BOUND_BYTES = 64 * 1024
+
+/** The bytes `headers` take on the wire: `NATS/1.0\r\n`, `name: value\r\n` per value, `\r\n`. */
+const encodedLength = (headers: MsgHdrs): number => {
+  let n = "NATS/1.0\r\n\r\n".length
+  for (const name of headers.keys()) for (const value of headers.values(name)) n += Buffer.byteLength(name) + Buffer.byteLength(value) + 4
+  return n
 }
 
 /** How often expired publishes are failed: the timeout fires up to this late. */
@@ -121,6 +137,15 @@ export const makeJetStreamPublisher = (nc: NatsConnection, timeoutMs: number): E
         publish: (subject, body, headers) =>
           new Promise<Ack>((resolve, reject) => {
             const token = (next++).toString(36)
+            // A message over the server's max_payload can never be stored, however often it is
+            // retried: it is refused as too large (413), not as unavailable (503).
+            const maxPayload = nc.info?.max_payload ?? Number.POSITIVE_INFINITY
+            if (body.length + HEADER_BOUND_BYTES > maxPayload) {
+              const room = maxPayload - encodedLength(headers)
+              if (body.length > room) {
+                return reject(new PublishFailed(`the message exceeds the NATS max_payload of ${maxPayload} bytes`, "too_large", Math.max(0, room)))
+              }
+            }
             try {
               nc.publish(subject, body, { reply: prefix + token, headers })
             } catch (e) {

@@ -20,6 +20,10 @@ import {
 import { headersToStore } from "./headers.js"
 import { decodeUtf8, jsonTextDepthWithin, jsonValueDepthWithin, TOO_DEEP } from "../domain/json-limits.js"
 import { decodeFormBody } from "../domain/form-body.js"
+import { signedRequestId } from "../domain/signed-request-id.js"
+
+/** The header Slack signs its timestamp in (lowercase: Node's header names). */
+const SLACK_TIMESTAMP = "x-slack-request-timestamp"
 import { acceptedTypes, bodyKind } from "./media-type.js"
 
 /** What the adapter knows about a request before its body is read. */
@@ -66,7 +70,7 @@ export interface PipelineDeps {
   /** DAGNATS_WEBHOOK_SECRET: for every webhook trigger without secrets of its own. */
   readonly defaultSecret: string | undefined
   readonly maxBodyBytes: number
-  readonly publish: (event: EventToStore) => Effect.Effect<Stored, Unavailable>
+  readonly publish: (event: EventToStore) => Effect.Effect<Stored, Unavailable | PayloadTooLarge>
   /** The subject of the stored message at `seq`, to tell whose delivery id a duplicate was. */
   readonly storedSubject: (seq: number) => Effect.Effect<string | undefined, Unavailable>
   readonly nowMs: () => number
@@ -100,6 +104,17 @@ const parseJson = (body: Uint8Array): Parsed => {
   } catch {
     return { ok: false, message: "the body is not valid JSON" }
   }
+}
+
+/**
+ * Slack signs a timestamp but sends no delivery id outside Events API bodies: derive one from the
+ * signed timestamp and the body, so a replayed request is a duplicate rather than a second run.
+ * The id only ever joins requests with the same timestamp and identical bytes.
+ */
+const derivedDeliveryId = (scheme: string, header: HeaderLookup, body: Uint8Array): string | undefined => {
+  if (scheme !== "slack") return undefined
+  const timestamp = header(SLACK_TIMESTAMP)
+  return timestamp === undefined || !/^\d{1,12}$/.test(timestamp) ? undefined : signedRequestId("slack", timestamp, body)
 }
 
 export const makePipeline = (deps: PipelineDeps) => {
@@ -149,7 +164,7 @@ export const makePipeline = (deps: PipelineDeps) => {
       if (schemeName === "slack" && isSlackUrlVerification(parsed)) return { _tag: "Challenge", challenge: parsed.challenge } as const
 
       const subject = Subjects.webhook(trigger.name)
-      const deliveryId = scheme.deliveryId(req.header, parsed)
+      const deliveryId = scheme.deliveryId(req.header, parsed) ?? derivedDeliveryId(schemeName, req.header, body)
       const event = { subject, body, contentType: req.contentType!, trigger: trigger.name, headers: headersToStore(req.rawHeaders), msgId: deliveryId, deliveryId }
       const stored = yield* deps.publish(event)
       // JetStream deduplicates by Nats-Msg-Id across the whole stream. A provider that sends one

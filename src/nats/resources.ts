@@ -113,7 +113,12 @@ const ensureStream = (jsm: JetStreamManager, spec: StreamSpec) =>
     catch: (e) => new Internal({ message: e instanceof Error ? e.message : String(e) }),
   })
 
-const ensureBucket = (handles: NatsHandles, name: string, o: ResourceOptions, history: number) =>
+/**
+ * `historyAtMost`: for a bucket whose old revisions must not be kept (trigger secrets), an existing
+ * bucket keeping more is lowered to this (the server then drops the older revisions); the bucket is
+ * dagnats' own, and keeping replaced secrets readable is never what its operator wants.
+ */
+const ensureBucket = (handles: NatsHandles, name: string, o: ResourceOptions, history: number, historyAtMost?: number) =>
   Effect.tryPromise({
     try: async () => {
       const kvm = new Kvm(handles.js)
@@ -121,6 +126,9 @@ const ensureBucket = (handles: NatsHandles, name: string, o: ResourceOptions, hi
         const info = await handles.jsm.streams.info(`KV_${name}`)
         if (info.config.max_msgs_per_subject < 1 || info.config.subjects?.[0] !== `$KV.${name}.>`) {
           throw new Error(`bucket ${name} exists with incompatible settings; fix or remove it (dagnats does not change it)`)
+        }
+        if (historyAtMost !== undefined && info.config.max_msgs_per_subject > historyAtMost) {
+          await handles.jsm.streams.update(info.config.name, { ...info.config, max_msgs_per_subject: historyAtMost })
         }
         return await kvm.open(name)
       } catch (e) {
@@ -138,9 +146,10 @@ export const ensureResources = (handles: NatsHandles, o: ResourceOptions) =>
       const outcome = yield* ensureStream(handles.jsm, spec)
       yield* Effect.logDebug(`stream ${spec.name} ${outcome}`)
     }
-    // Trigger definitions keep a little history so an operator can see what changed.
+    // Trigger definitions hold webhook secrets: no history, so a replaced or deleted secret is gone
+    // from the bucket, not readable as an old revision.
     const buckets: Buckets = {
-      triggers: yield* ensureBucket(handles, Buckets.triggers, o, 5),
+      triggers: yield* ensureBucket(handles, Buckets.triggers, o, 1, 1),
       runs: yield* ensureBucket(handles, Buckets.runs, o, 1),
       debounceState: yield* ensureBucket(handles, Buckets.debounceState, o, 1),
       batchState: yield* ensureBucket(handles, Buckets.batchState, o, 1),
