@@ -140,7 +140,7 @@ export const serve = (settings: ServeSettings, flags: ConnectionFlags, env: Env)
       const signal = yield* awaitShutdownSignal
       stopping = true
       armWatchdog(settings.shutdownDelayMs + SHUTDOWN_DEADLINE_MS)
-      yield* Effect.log(`${signal} received: /readyz answers 503; stopping in ${settings.shutdownDelayMs / 1000}s`)
+      yield* Effect.log(`${signal} received: stopping (/readyz answers 503; the listener closes in ${settings.shutdownDelayMs / 1000}s)`)
       // Requests keep being served meanwhile: a load balancer needs this time to stop sending them.
       if (settings.shutdownDelayMs > 0) yield* Effect.sleep(settings.shutdownDelayMs)
       yield* Effect.log("stopping: closing the listener, then draining NATS")

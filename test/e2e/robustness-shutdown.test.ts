@@ -46,7 +46,7 @@ describe("shutdown", () => {
     expect(ready.json.checks.serve).toBe("stopping")
     expect((await post()).status).toBe(202)
     expect(await exitWithin(serve, STOP_DEADLINE_MS)).toBe(0)
-    expect(serve.log()).toMatch(/SIGTERM received: \/readyz answers 503; stopping in 4s/)
+    expect(serve.log()).toMatch(/SIGTERM received: stopping \(\/readyz answers 503; the listener closes in 4s\)/)
     noUncaught(serve.log())
   })
 
