@@ -48,10 +48,10 @@ export interface RunFilter {
 
 /**
  * How far a serve's clock may run ahead of the NATS server's: a run's created_at comes from the
- * serve that started it, the stream timestamp from the server. Synchronised clocks differ by
- * milliseconds; 2 s of margin costs reading two more seconds of writes.
+ * serve that started it, the stream timestamp from the server. NTP-synchronised clocks differ by
+ * milliseconds; the margin costs reading this much more of the newest writes.
  */
-const CLOCK_SKEW_MS = 2_000
+const CLOCK_SKEW_MS = 250
 
 /** Keeps the `limit` newest records seen (created_at, then run id, descending); memory is O(limit). */
 const newest = (limit: number) => {
@@ -71,7 +71,7 @@ const newest = (limit: number) => {
       }
     },
     full: () => kept.length >= limit,
-    oldestMs: () => Date.parse(kept[kept.length - 1]?.created_at ?? ""),
+    oldestMs: () => (kept.length === 0 ? Number.NaN : Date.parse(kept[kept.length - 1]!.created_at)),
     records: () => kept,
   }
 }
@@ -97,6 +97,8 @@ export const listRuns = (runs: KV, js: JetStreamClient, jsm: JetStreamManager, f
           // Deletes and purges are markers without a record.
           const operation = m.header(Headers.kvOperation)
           if (operation !== undefined && operation !== "") return
+          // Written before the oldest kept run was created: it cannot be newer; skip the parse.
+          if (top.full() && m.timeMs + CLOCK_SKEW_MS < top.oldestMs()) return
           const r = parse(m.data)
           if (
             r !== undefined &&
