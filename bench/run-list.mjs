@@ -10,7 +10,7 @@ import { connect } from "@nats-io/transport-node"
 import { jetstream } from "@nats-io/jetstream"
 import { Kvm } from "@nats-io/kv"
 import { Buckets } from "../dist/protocol/names.js"
-import { appendResult, freePort, markdownTable, median, peakRssMb, startChild, startNats, DAGNATS_BIN } from "./lib.mjs"
+import { appendResult, freePort, loadNow, markdownTable, median, peakRssMb, startChild, startNats, DAGNATS_BIN } from "./lib.mjs"
 
 const run = promisify(execFile)
 const BIG_RUNS = Number(process.env.BENCH_BIG_RUNS ?? 300)
@@ -57,6 +57,7 @@ const timed = async (args) => {
 }
 
 export default async function bench() {
+  const load = loadNow()
   const nats = await startNats()
   const serve = await startChild([DAGNATS_BIN, "serve", "--nats-url", nats.url, "--http-addr", `127.0.0.1:${await freePort()}`], {
     ready: /dagnats serve ready/,
@@ -110,7 +111,8 @@ export default async function bench() {
   const body = [
     "`run list` reads the runs bucket newest first in growing windows and keeps only `--limit` records",
     "(docs/architecture.md). Time is the whole CLI call (process start included); memory is serve's:",
-    "resident now, and its peak (VmHWM) before → after the calls.",
+    "resident now, and its peak (VmHWM) before → after the calls. Memory is the point: times depend on",
+    `the machine's load (1-minute load average ${load} at the start).`,
     "",
     markdownTable(["case", "runs returned", "median time per call", "serve RSS", "serve peak RSS"], rows),
   ].join("\n")

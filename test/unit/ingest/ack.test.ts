@@ -18,6 +18,13 @@ describe("publish ack decoding", () => {
     expect((r as PublishFailed).reason).toBe("api_error")
   })
 
+  it("publish ack - the reply of a server out of file storage (nats-server 2.9.10, max_file_store 1MB) is a failure", () => {
+    const captured = '{"error":{"code":503,"err_code":10023,"description":"insufficient resources"},"stream":"EVENTS","seq":0}'
+    const r = decodeAckReply(bytes(captured), undefined)
+    expect(r).toBeInstanceOf(PublishFailed)
+    expect((r as PublishFailed).message).toBe("JetStream refused the message: insufficient resources")
+  })
+
   it("publish ack - an error reply with a positive seq is still a failure", () => {
     const r = decodeAckReply(bytes({ stream: "EVENTS", seq: 12, error: { code: 500, description: "insufficient resources" } }), undefined)
     expect(r).toBeInstanceOf(PublishFailed)
