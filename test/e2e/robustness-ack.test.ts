@@ -38,6 +38,19 @@ const flood = async (baseUrl: string) => {
 }
 
 describe("ack decoding under full streams", () => {
+  it("deleted stream - EVENTS deleted while serve runs: every webhook gets 503 with Retry-After, none 202", async () => {
+    const nats = await res.natsServer()
+    const serve = await res.serveOn(nats)
+    const nc = res.track(await connect({ servers: nats.url }), (c) => c.close())
+    await webhookTrigger(nc, "hook", { secrets: [SECRET] })
+    const body = '{"n":1}'
+    const post = () => send(`${serve.baseUrl}/v1/webhooks/hook`, { body, headers: signed(SECRET, body) })
+    expect((await post()).status).toBe(202)
+    await (await jetstreamManager(nc)).streams.delete("EVENTS")
+    const answers = await Promise.all(Array.from({ length: 20 }, post))
+    expect(answers.map((a) => [a.status, a.headers["retry-after"], a.json?.error?.code])).toEqual(Array.from({ length: 20 }, () => [503, "2", "unavailable"]))
+  })
+
   for (const [title, limits] of [
     ["max_msgs 50 with discard new", { max_msgs: 50 }],
     ["max_bytes 16 KB with discard new", { max_bytes: 16 * 1024 }],
