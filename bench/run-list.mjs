@@ -10,7 +10,17 @@ import { connect } from "@nats-io/transport-node"
 import { jetstream } from "@nats-io/jetstream"
 import { Kvm } from "@nats-io/kv"
 import { Buckets } from "../dist/protocol/names.js"
-import { appendResult, freePort, loadNow, markdownTable, median, peakRssMb, startChild, startNats, DAGNATS_BIN } from "./lib.mjs"
+import {
+  appendResult,
+  freePort,
+  loadNow,
+  markdownTable,
+  median,
+  peakRssMb,
+  startChild,
+  startNats,
+  DAGNATS_BIN,
+} from "./lib.mjs"
 
 const run = promisify(execFile)
 const BIG_RUNS = Number(process.env.BENCH_BIG_RUNS ?? 300)
@@ -59,7 +69,8 @@ const timed = async (args) => {
 export default async function bench() {
   const load = loadNow()
   const nats = await startNats()
-  const serve = await startChild([DAGNATS_BIN, "serve", "--nats-url", nats.url, "--http-addr", `127.0.0.1:${await freePort()}`], {
+  const args = [DAGNATS_BIN, "serve", "--nats-url", nats.url, "--http-addr", `127.0.0.1:${await freePort()}`]
+  const serve = await startChild(args, {
     ready: /dagnats serve ready/,
     name: "dagnats serve",
     env: { DAGNATS_SHUTDOWN_DELAY: "0" },

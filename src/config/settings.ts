@@ -94,13 +94,21 @@ const intSetting = (
 }
 
 /** A duration setting such as "5s" or "500ms" ("0" for none), from the flag or else the variable. */
-const durationSetting = (flagName: string, flag: string | undefined, envName: string, env: Env, fallback: number, maxMs: number): number | string => {
+const durationSetting = (
+  flagName: string,
+  flag: string | undefined,
+  envName: string,
+  env: Env,
+  fallback: number,
+  maxMs: number,
+): number | string => {
   const fromFlag = nonEmpty(flag)
   const text = fromFlag ?? nonEmpty(env[envName])
   if (text === undefined) return fallback
   const ms = text === "0" ? 0 : text.length <= 32 ? parseDurationMs(text) : undefined
   if (ms !== undefined && ms <= maxMs) return ms
-  return `${fromFlag !== undefined ? flagName : envName}: must be a duration from 0 to ${maxMs / 1000}s, such as 5s or 500ms (got "${text.slice(0, 32)}")`
+  const source = fromFlag !== undefined ? flagName : envName
+  return `${source}: must be a duration from 0 to ${maxMs / 1000}s, such as 5s or 500ms (got "${text.slice(0, 32)}")`
 }
 
 /** Parse `host:port` (IPv6 in brackets); the port must be given. */
@@ -126,7 +134,14 @@ export const serveSettings = (flags: ServeFlags, env: Env): ServeSettings | stri
   if (typeof maxBody === "string") return maxBody
   const replicas = intSetting("--replicas", flags.replicas, "DAGNATS_REPLICAS", env, 1, 1, 5)
   if (typeof replicas === "string") return replicas
-  const shutdownDelayMs = durationSetting("--shutdown-delay", flags.shutdownDelay, "DAGNATS_SHUTDOWN_DELAY", env, DEFAULT_SHUTDOWN_DELAY_MS, MAX_SHUTDOWN_DELAY_MS)
+  const shutdownDelayMs = durationSetting(
+    "--shutdown-delay",
+    flags.shutdownDelay,
+    "DAGNATS_SHUTDOWN_DELAY",
+    env,
+    DEFAULT_SHUTDOWN_DELAY_MS,
+    MAX_SHUTDOWN_DELAY_MS,
+  )
   if (typeof shutdownDelayMs === "string") return shutdownDelayMs
   return {
     natsUrl: requestedNatsUrl(flags, env),

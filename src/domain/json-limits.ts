@@ -51,7 +51,9 @@ export const jsonValueDepthWithin = (value: unknown, max: number = MAX_JSON_DEPT
     if (typeof v !== "object" || v === null) continue
     if (depth > max) return false
     const children = Array.isArray(v) ? v : Object.values(v)
-    for (const child of children) if (typeof child === "object" && child !== null) stack.push({ value: child, depth: depth + 1 })
+    for (const child of children) {
+      if (typeof child === "object" && child !== null) stack.push({ value: child, depth: depth + 1 })
+    }
   }
   return true
 }
@@ -60,9 +62,11 @@ export const jsonValueDepthWithin = (value: unknown, max: number = MAX_JSON_DEPT
 export const TOO_DEEP = `nests deeper than ${MAX_JSON_DEPTH} levels`
 
 // ignoreBOM keeps a byte-order mark in the text, where JSON.parse refuses it as JSON does.
+const TOO_DEEP_RULE = `nest deeper than ${MAX_JSON_DEPTH} levels`
+
 /** Any JSON value nested at most MAX_JSON_DEPTH deep: run inputs, test payloads, request bodies. */
 export const BoundedJson = Schema.Unknown.pipe(
-  Schema.check(Schema.makeFilter((v: unknown) => (jsonValueDepthWithin(v) ? undefined : `must not nest deeper than ${MAX_JSON_DEPTH} levels`))),
+  Schema.check(Schema.makeFilter((v: unknown) => (jsonValueDepthWithin(v) ? undefined : `must not ${TOO_DEEP_RULE}`))),
 )
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })

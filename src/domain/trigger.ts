@@ -20,7 +20,9 @@ const durationWithin = (maxMs: number, maxText: string) =>
   Schema.String.pipe(
     Schema.check(
       Schema.makeFilter((s: string) => {
-        if (s.length > MAX_DURATION_LENGTH) return `must be a duration of at most ${MAX_DURATION_LENGTH} characters, such as 500ms, 5s or 1m`
+        if (s.length > MAX_DURATION_LENGTH) {
+          return `must be a duration of at most ${MAX_DURATION_LENGTH} characters, such as 500ms, 5s or 1m`
+        }
         const ms = parseDurationMs(s)
         if (ms === undefined) return `must be a duration such as 500ms, 5s, 1m or 2h (got "${s.slice(0, 32)}")`
         if (ms <= 0) return "must be greater than 0"
@@ -96,7 +98,8 @@ const definitionFields = {
       Schema.check(
         Schema.makeFilter((s: string) =>
           !isValidSubjectPattern(s)
-            ? `must be a NATS subject pattern of at most ${MAX_SUBJECT_LENGTH} characters (tokens separated by '.', '*' for one token, '>' last)`
+            ? `must be a NATS subject pattern of at most ${MAX_SUBJECT_LENGTH} characters ` +
+              "(tokens separated by '.', '*' for one token, '>' last)"
             : !isWithinEvents(s)
               ? "must be inside event.> (for example event.deploy.* or event.webhook.github)"
               : undefined,

@@ -52,7 +52,9 @@ const HEADER_BOUND_BYTES = 64 * 1024
 /** The bytes `headers` take on the wire: `NATS/1.0\r\n`, `name: value\r\n` per value, `\r\n`. */
 const encodedLength = (headers: MsgHdrs): number => {
   let n = "NATS/1.0\r\n\r\n".length
-  for (const name of headers.keys()) for (const value of headers.values(name)) n += Buffer.byteLength(name) + Buffer.byteLength(value) + 4
+  for (const name of headers.keys()) {
+    for (const value of headers.values(name)) n += Buffer.byteLength(name) + Buffer.byteLength(value) + 4
+  }
   return n
 }
 
@@ -65,7 +67,11 @@ const SWEEP_INTERVAL_MS = 100
  * a PubAck counts only with a stream name and a sequence above 0: a lost message must never read
  * as stored.
  */
-const PubAck = Schema.Struct({ stream: Schema.String, seq: Schema.Number, duplicate: Schema.optionalKey(Schema.Boolean) })
+const PubAck = Schema.Struct({
+  stream: Schema.String,
+  seq: Schema.Number,
+  duplicate: Schema.optionalKey(Schema.Boolean),
+})
 const ApiError = Schema.Struct({
   error: Schema.Struct({
     code: Schema.optionalKey(Schema.Number),
@@ -76,31 +82,34 @@ const ApiError = Schema.Struct({
 const decodePubAck = Schema.decodeUnknownOption(PubAck)
 const decodeApiError = Schema.decodeUnknownOption(ApiError)
 
+const textDecoder = new TextDecoder()
+
 /** Decode one reply to a JetStream publish; exported for its unit test. */
 export const decodeAckReply = (data: Uint8Array, statusCode: number | undefined): Ack | PublishFailed => {
   // A status-only 503 reply: no stream listens on the subject (or JetStream is unavailable).
   if (data.length === 0) {
     return statusCode === 503
       ? new PublishFailed("no stream accepts the subject (is JetStream enabled?)", "no_stream")
-      : new PublishFailed(`JetStream answered with an empty reply${statusCode !== undefined ? ` (status ${statusCode})` : ""}`, "api_error")
+      : new PublishFailed(`JetStream answered with an empty reply (status ${statusCode ?? "none"})`, "api_error")
   }
   let reply: unknown
   try {
-    reply = JSON.parse(new TextDecoder().decode(data))
+    reply = JSON.parse(textDecoder.decode(data))
   } catch {
     return new PublishFailed("JetStream answered with something that is not JSON", "api_error")
   }
-  const hasError = typeof reply === "object" && reply !== null && "error" in reply && (reply as { error: unknown }).error != null
+  const hasError = typeof reply === "object" && reply !== null && (reply as { error?: unknown }).error != null
   if (hasError) {
     const error = decodeApiError(reply)
-    const detail = error._tag === "Some" ? (error.value.error.description ?? `error ${error.value.error.code ?? "?"}`) : "unreadable error"
+    const e = error._tag === "Some" ? error.value.error : undefined
+    const detail = e?.description ?? `error ${e?.code ?? "?"}`
     return new PublishFailed(`JetStream refused the message: ${detail}`, "api_error")
   }
   const ack = decodePubAck(reply)
-  if (ack._tag === "Some" && ack.value.stream !== "" && Number.isInteger(ack.value.seq) && ack.value.seq > 0) {
+  if (ack._tag === "Some" && ack.value.stream !== "" && Number.isSafeInteger(ack.value.seq) && ack.value.seq > 0) {
     return { stream: ack.value.stream, seq: ack.value.seq, duplicate: ack.value.duplicate === true }
   }
-  return new PublishFailed("JetStream answered with something that is not a PubAck (no stream or sequence)", "api_error")
+  return new PublishFailed("JetStream answered with something that is not a PubAck (no stream, or seq 0)", "api_error")
 }
 
 const decodeAck = (msg: Msg): Ack | PublishFailed => decodeAckReply(msg.data, msg.headers?.code)
@@ -143,7 +152,8 @@ export const makeJetStreamPublisher = (nc: NatsConnection, timeoutMs: number): E
             if (body.length + HEADER_BOUND_BYTES > maxPayload) {
               const room = maxPayload - encodedLength(headers)
               if (body.length > room) {
-                return reject(new PublishFailed(`the message exceeds the NATS max_payload of ${maxPayload} bytes`, "too_large", Math.max(0, room)))
+                const why = `the message exceeds the NATS max_payload of ${maxPayload} bytes`
+                return reject(new PublishFailed(why, "too_large", Math.max(0, room)))
               }
             }
             try {

@@ -114,7 +114,8 @@ const parseJson = (body: Uint8Array): Parsed => {
 const derivedDeliveryId = (scheme: string, header: HeaderLookup, body: Uint8Array): string | undefined => {
   if (scheme !== "slack") return undefined
   const timestamp = header(SLACK_TIMESTAMP)
-  return timestamp === undefined || !/^\d{1,12}$/.test(timestamp) ? undefined : signedRequestId("slack", timestamp, body)
+  if (timestamp === undefined || !/^\d{1,12}$/.test(timestamp)) return undefined
+  return signedRequestId("slack", timestamp, body)
 }
 
 export const makePipeline = (deps: PipelineDeps) => {
@@ -159,7 +160,9 @@ export const makePipeline = (deps: PipelineDeps) => {
         // A form body is stored as received, but it must decode later: UTF-8, its JSON field bounded.
         const text = decodeUtf8(body)
         if (text === undefined) return yield* new InvalidJson({ message: "the body is not valid UTF-8" })
-        if (!jsonValueDepthWithin(decodeFormBody(text))) return yield* new InvalidJson({ message: `the body ${TOO_DEEP}` })
+        if (!jsonValueDepthWithin(decodeFormBody(text))) {
+          return yield* new InvalidJson({ message: `the body ${TOO_DEEP}` })
+        }
       }
       if (schemeName === "slack" && isSlackUrlVerification(parsed)) return { _tag: "Challenge", challenge: parsed.challenge } as const
 

@@ -129,7 +129,11 @@ export const createIngestServer = (deps: ServerDeps): IngestServer => {
           const ok = r.nats && r.triggers && !stopping
           sendJson(req, res, ok ? 200 : 503, {
             status: ok ? "ok" : "unavailable",
-            checks: { nats: r.nats ? "connected" : "disconnected", triggers: r.triggers ? "loaded" : "loading", ...(stopping ? { serve: "stopping" } : {}) },
+            checks: {
+              nats: r.nats ? "connected" : "disconnected",
+              triggers: r.triggers ? "loaded" : "loading",
+              ...(stopping ? { serve: "stopping" } : {}),
+            },
           })
         })
       case "/metrics":

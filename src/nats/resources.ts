@@ -118,7 +118,13 @@ const ensureStream = (jsm: JetStreamManager, spec: StreamSpec) =>
  * bucket keeping more is lowered to this (the server then drops the older revisions); the bucket is
  * dagnats' own, and keeping replaced secrets readable is never what its operator wants.
  */
-const ensureBucket = (handles: NatsHandles, name: string, o: ResourceOptions, history: number, historyAtMost?: number) =>
+const ensureBucket = (
+  handles: NatsHandles,
+  name: string,
+  o: ResourceOptions,
+  history: number,
+  historyAtMost?: number,
+) =>
   Effect.tryPromise({
     try: async () => {
       const kvm = new Kvm(handles.js)

@@ -63,8 +63,9 @@ export const scanBack = async (js: JetStreamClient, jsm: JetStreamManager, o: Sc
       try {
         for await (const m of iter) {
           if (m.seq > end) break
-          oldest ??= m.info.timestampNanos / 1e6
-          o.visit({ seq: m.seq, subject: m.subject, timeMs: m.info.timestampNanos / 1e6, data: m.data, header: (n) => m.headers?.get(n) })
+          const timeMs = m.info.timestampNanos / 1e6
+          oldest ??= timeMs
+          o.visit({ seq: m.seq, subject: m.subject, timeMs, data: m.data, header: (n) => m.headers?.get(n) })
           if (m.seq === end || m.info.pending === 0) break
         }
       } finally {

@@ -57,7 +57,8 @@ const CLOCK_SKEW_MS = 250
 const newest = (limit: number) => {
   const kept: Array<RunRecord> = []
   const ids = new Set<string>()
-  const newer = (a: RunRecord, b: RunRecord) => (a.created_at !== b.created_at ? a.created_at > b.created_at : a.run_id > b.run_id)
+  const newer = (a: RunRecord, b: RunRecord) =>
+    a.created_at !== b.created_at ? a.created_at > b.created_at : a.run_id > b.run_id
   return {
     offer: (r: RunRecord) => {
       // A record rewritten while the read runs could be met twice; the first (newer) one wins.

@@ -58,9 +58,12 @@ const withBoundedStop = <A, E>(what: string, ms: number, acquire: Effect.Effect<
   Effect.gen(function* () {
     const runtime = yield* Effect.context<never>()
     const own = yield* Scope.make()
+    const closeOwn = () => Effect.runPromiseWith(runtime)(Scope.close(own, Exit.void)).then(() => true)
     yield* Effect.addFinalizer(() =>
-      Effect.promise(() => within(ms, Effect.runPromiseWith(runtime)(Scope.close(own, Exit.void)).then(() => true))).pipe(
-        Effect.flatMap((done) => (done === true ? Effect.void : Effect.logWarning(`${what} did not stop within ${ms / 1000}s; stopping the rest`))),
+      Effect.promise(() => within(ms, closeOwn())).pipe(
+        Effect.flatMap((done) =>
+          done === true ? Effect.void : Effect.logWarning(`${what} did not stop within ${ms / 1000}s; going on`),
+        ),
       ),
     )
     return yield* Scope.provide(own)(acquire)
@@ -69,7 +72,8 @@ const withBoundedStop = <A, E>(what: string, ms: number, acquire: Effect.Effect<
 /** Exit 1 with one line if the stop has not finished by then; the timer does not keep serve alive. */
 const armWatchdog = (ms: number) => {
   const timer = setTimeout(() => {
-    process.stderr.write(`${new Date().toISOString()} ERROR shutdown did not finish within ${ms / 1000}s (is NATS answering?); exiting\n`)
+    const line = `shutdown did not finish within ${ms / 1000}s (is NATS answering?); exiting`
+    process.stderr.write(`${new Date().toISOString()} ERROR ${line}\n`)
     process.exit(1)
   }, ms)
   timer.unref()
@@ -107,7 +111,13 @@ export const serve = (settings: ServeSettings, flags: ConnectionFlags, env: Env)
             if (drained === true) return "drained"
             await within(1_000, nc.close().catch(() => undefined))
             return "closed without drain"
-          }).pipe(Effect.flatMap((how) => (how === "drained" ? Effect.log("NATS connection drained") : Effect.logWarning(`NATS connection ${how} (drain did not finish in ${DRAIN_TIMEOUT_MS / 1000}s)`)))),
+          }).pipe(
+            Effect.flatMap((how) =>
+              how === "drained"
+                ? Effect.log("NATS connection drained")
+                : Effect.logWarning(`NATS connection ${how} (drain did not finish in ${DRAIN_TIMEOUT_MS / 1000}s)`),
+            ),
+          ),
       )
       yield* Effect.log(`connected to NATS ${handles.nc.getServer()} (server ${handles.nc.info?.version ?? "?"})`)
       const maxPayload = handles.nc.info?.max_payload ?? 0
@@ -115,7 +125,8 @@ export const serve = (settings: ServeSettings, flags: ConnectionFlags, env: Env)
       // 1 MiB by default) only bodies within a few hundred bytes of the limit are refused, with 413.
       if (maxPayload < settings.maxBodyBytes) {
         yield* Effect.logWarning(
-          `NATS max_payload is ${maxPayload} bytes, less than --max-body ${settings.maxBodyBytes}: webhooks larger than max_payload minus their headers get 413; raise max_payload or lower --max-body`,
+          `NATS max_payload is ${maxPayload} bytes, less than --max-body ${settings.maxBodyBytes}: ` +
+            "webhooks larger than max_payload minus their headers get 413; raise max_payload or lower --max-body",
         )
       }
       const buckets = yield* ensureResources(handles, { replicas: settings.replicas })
@@ -132,15 +143,19 @@ export const serve = (settings: ServeSettings, flags: ConnectionFlags, env: Env)
       yield* Effect.log(`trigger table loaded: ${table.all().length} triggers`)
       let stopping = false
       const context = { settings, handles, buckets, table, store, log, stopping: () => stopping }
-      const extra = yield* withBoundedStop("the HTTP listener and the evaluator", COMPONENTS_STOP_MS, extensions(context))
-      yield* withBoundedStop("the micro service", SERVICE_STOP_MS, startService(handles.nc, VERSION, [...triggerEndpoints(store, table, openWindowCounts([buckets.debounceState, buckets.batchState])), ...extra.endpoints], log.error))
+      const extra = yield* withBoundedStop("the listener and the evaluator", COMPONENTS_STOP_MS, extensions(context))
+      const openCounts = openWindowCounts([buckets.debounceState, buckets.batchState])
+      const endpoints = [...triggerEndpoints(store, table, openCounts), ...extra.endpoints]
+      const service = startService(handles.nc, VERSION, endpoints, log.error)
+      yield* withBoundedStop("the micro service", SERVICE_STOP_MS, service)
       yield* Effect.log(`micro service dagnats ${VERSION} up (queue group dagnats)`)
       for (const started of extra.started) yield* Effect.log(started)
       yield* Effect.log("dagnats serve ready")
       const signal = yield* awaitShutdownSignal
       stopping = true
       armWatchdog(settings.shutdownDelayMs + SHUTDOWN_DEADLINE_MS)
-      yield* Effect.log(`${signal} received: stopping (/readyz answers 503; the listener closes in ${settings.shutdownDelayMs / 1000}s)`)
+      const delay = `${settings.shutdownDelayMs / 1000}s`
+      yield* Effect.log(`${signal} received: stopping (/readyz answers 503; the listener closes in ${delay})`)
       // Requests keep being served meanwhile: a load balancer needs this time to stop sending them.
       if (settings.shutdownDelayMs > 0) yield* Effect.sleep(settings.shutdownDelayMs)
       yield* Effect.log("stopping: closing the listener, then draining NATS")

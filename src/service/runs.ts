@@ -24,7 +24,9 @@ const Limit = Schema.Number.pipe(
 )
 
 /** A run id as runIdFor makes them; anything else could not name a run and must not reach KV. */
-const RunId = Schema.String.pipe(Schema.check(Schema.isPattern(/^[0-9a-f]{32}$/, { message: "must be a run id: 32 lowercase hex characters" })))
+const RunId = Schema.String.pipe(
+  Schema.check(Schema.isPattern(/^[0-9a-f]{32}$/, { message: "must be a run id: 32 lowercase hex characters" })),
+)
 /** An idempotency key is hashed into the run id; bounded so a request stays small. */
 const Key = Schema.String.pipe(
   Schema.check(Schema.makeFilter((s: string) => (s.length >= 1 && s.length <= 256 ? undefined : "must be 1-256 characters"))),
@@ -32,7 +34,11 @@ const Key = Schema.String.pipe(
 /** The run statuses a list can ask for (a run's lifecycle: pending → running → completed/failed/cancelled). */
 export const RunStatus = Schema.Literals(["pending", "running", "completed", "failed", "cancelled"])
 const TestSubject = Schema.String.pipe(
-  Schema.check(Schema.makeFilter((s: string) => (isValidSubjectLiteral(s) ? undefined : `must be a subject without wildcards (got "${s.slice(0, 64)}")`))),
+  Schema.check(
+    Schema.makeFilter((s: string) =>
+      isValidSubjectLiteral(s) ? undefined : `must be a subject without wildcards (got "${s.slice(0, 64)}")`,
+    ),
+  ),
 )
 const HeaderValues = Schema.Record(Schema.String, Schema.String).pipe(
   Schema.check(Schema.makeFilter((h) => (Object.keys(h).length <= 64 ? undefined : "at most 64 headers"))),
@@ -78,7 +84,10 @@ export const runEndpoints = (d: RunDeps): ReadonlyArray<Endpoint> => [
   ),
   endpoint("runs", "get", GetRunRequest, (r) => getRun(d.runs, r.run_id)),
   endpoint("runs", "list", ListRunsRequest, (r) =>
-    Effect.map(listRuns(d.runs, d.js, d.jsm, { workflow: r.workflow, trigger: r.trigger, status: r.status, limit: r.limit ?? DEFAULT_LIMIT }), (runs) => ({ runs })),
+    Effect.map(
+      listRuns(d.runs, d.js, d.jsm, { ...r, limit: r.limit ?? DEFAULT_LIMIT }),
+      (runs) => ({ runs }),
+    ),
   ),
   endpoint("triggers", "fire", FireRequest, (r) =>
     Effect.gen(function* () {

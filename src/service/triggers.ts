@@ -22,7 +22,9 @@ const TriggerNameRequest = Schema.Struct({ name: Name })
  */
 const MAX_PAGE = 1_000
 const ListRequest = Schema.Struct({
-  after: Schema.optionalKey(Schema.String.pipe(Schema.check(Schema.isMaxLength(64, { message: "must be a trigger name (at most 64 characters)" })))),
+  after: Schema.optionalKey(
+    Schema.String.pipe(Schema.check(Schema.isMaxLength(64, { message: "must be a trigger name (at most 64 characters)" }))),
+  ),
   limit: Schema.optionalKey(
     Schema.Number.pipe(
       Schema.check(Schema.makeFilter((n: number) => (Number.isInteger(n) && n >= 1 && n <= MAX_PAGE ? undefined : `must be a whole number from 1 to ${MAX_PAGE}`))),
@@ -59,7 +61,8 @@ export const triggerEndpoints = (store: TriggerStoreShape, table: TriggerTableSh
       const name = decoded._tag === "Success" ? decoded.value["name"] : undefined
       if (decoded._tag === "Failure" || typeof name !== "string" || !isValidName(name)) {
         // Report the name alone: the other fields cannot be judged without the trigger.
-        return endpoint("triggers", "update", TriggerNameRequest, () => Effect.void).handle(typeof name === "string" ? { name } : body)
+        const reported = typeof name === "string" ? { name } : body
+        return endpoint("triggers", "update", TriggerNameRequest, () => Effect.void).handle(reported)
       }
       if (!isBounded(body)) return endpoint("triggers", "update", CreateRequest, () => Effect.void).handle(body)
       return Effect.map(store.update(name, decoded.value), toView)

@@ -92,7 +92,9 @@ export const make = (kv: KV, onCorrupt: (message: string) => void) =>
         }
       }
     }
-    void pump().catch((e: unknown) => onCorrupt(`trigger table watcher stopped: ${e instanceof Error ? e.message : String(e)}`))
+    void pump().catch((e: unknown) =>
+      onCorrupt(`trigger table watcher stopped: ${e instanceof Error ? e.message : String(e)}`),
+    )
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
         stopped = true

@@ -55,7 +55,10 @@ const runList = Command.make(
   {
     workflow: Flag.String("workflow").pipe(Flag.withDescription("only runs of this workflow"), Flag.optional),
     trigger: Flag.String("trigger").pipe(Flag.withDescription("only runs started by this trigger"), Flag.optional),
-    status: Flag.Literals("status", RUN_STATUSES).pipe(Flag.withDescription(`only runs in this status (${RUN_STATUSES.join(", ")})`), Flag.optional),
+    status: Flag.Literals("status", RUN_STATUSES).pipe(
+      Flag.withDescription(`only runs in this status (${RUN_STATUSES.join(", ")})`),
+      Flag.optional,
+    ),
     limit: limitFlag,
   },
   ({ workflow, trigger, status, limit }) =>

@@ -18,7 +18,10 @@ export const serve = Command.make(
     natsPort: optInt("nats-port", "embedded NATS port (env DAGNATS_NATS_PORT, default 4222)"),
     maxBody: optInt("max-body", "largest webhook body in bytes (env DAGNATS_MAX_BODY_BYTES, default 1048576)"),
     replicas: optInt("replicas", "stream and bucket replicas on a cluster (env DAGNATS_REPLICAS, default 1)"),
-    shutdownDelay: opt("shutdown-delay", "on SIGTERM, answer /readyz 503 this long before closing the listener (env DAGNATS_SHUTDOWN_DELAY, default 5s)"),
+    shutdownDelay: opt(
+      "shutdown-delay",
+      "on SIGTERM, answer /readyz 503 this long before closing the listener (env DAGNATS_SHUTDOWN_DELAY, default 5s)",
+    ),
   },
   (input) =>
     Effect.gen(function* () {

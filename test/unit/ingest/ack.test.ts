@@ -41,7 +41,7 @@ describe("publish ack decoding", () => {
   it("publish ack - an error without a description names its code; an unreadable error is still a failure", () => {
     expect((decodeAckReply(bytes({ error: { code: 507 } }), undefined) as PublishFailed).message).toBe("JetStream refused the message: error 507")
     expect((decodeAckReply(bytes({ error: "boom", stream: "EVENTS", seq: 4 }), undefined) as PublishFailed).message).toBe(
-      "JetStream refused the message: unreadable error",
+      "JetStream refused the message: error ?",
     )
   })
 
