@@ -20,7 +20,7 @@ import { extensions } from "./extensions.js"
 
 /** Extra room in the NATS max payload beyond the webhook body: headers of the stored message. */
 const HEADER_ALLOWANCE_BYTES = 64 * 1024
-/** How long draining NATS may take before the connection is closed instead (in-flight work is lost to redelivery). */
+/** How long draining NATS may take before the connection is closed instead (unacked work is redelivered). */
 const DRAIN_TIMEOUT_MS = 5_000
 /**
  * From the end of the shutdown delay to a forced exit. The listener's grace (6 s), a bounded drain
