@@ -1,6 +1,7 @@
 // `run list --limit N` costs what it returns: serve's memory and the call's time while listing the
 // newest run among 300 runs of 900 KB each (the case that once took serve's RSS from 175 to 449 MB),
-// once and 6 at a time, and `run list --limit 5` among many small runs.
+// once and 6 at a time, `run list --limit 5` among many small runs, and `trigger history --limit 3`
+// among many history records of several triggers.
 // Run with `node bench/run-list.mjs` or `node bench/run.mjs run-list` after `make build`.
 import { execFile } from "node:child_process"
 import { readFileSync } from "node:fs"
@@ -8,8 +9,9 @@ import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
 import { connect } from "@nats-io/transport-node"
 import { jetstream } from "@nats-io/jetstream"
+import { headers as natsHeaders } from "@nats-io/nats-core"
 import { Kvm } from "@nats-io/kv"
-import { Buckets } from "../dist/protocol/names.js"
+import { Buckets, Subjects } from "../dist/protocol/names.js"
 import {
   appendResult,
   freePort,
@@ -27,6 +29,7 @@ const BIG_RUNS = Number(process.env.BENCH_BIG_RUNS ?? 300)
 const BIG_INPUT_BYTES = 900 * 1024
 const SMALL_RUNS = Number(process.env.BENCH_SMALL_RUNS ?? 20_000)
 const CONCURRENT = 6
+const HISTORY_RECORDS = Number(process.env.BENCH_HISTORY_RECORDS ?? 50_000)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 
 /** Resident set size of a process now, in MB (VmRSS, Linux). */
@@ -63,7 +66,26 @@ const fillRuns = async (kv, count, input, workflow) => {
 const timed = async (args) => {
   const t = performance.now()
   const { stdout } = await run(process.execPath, [DAGNATS_BIN, ...args], { maxBuffer: 64 * 1024 * 1024 })
-  return { ms: performance.now() - t, runs: JSON.parse(stdout).runs.length }
+  const reply = JSON.parse(stdout)
+  return { ms: performance.now() - t, runs: (reply.runs ?? reply.fires).length }
+}
+
+/** History records of 4 triggers, interleaved, as the evaluator writes them (one publish each). */
+const fillHistory = async (js, count) => {
+  const h = natsHeaders()
+  h.set("Content-Type", "application/json")
+  let next = 0
+  const worker = async () => {
+    while (next < count) {
+      const i = next++
+      const trigger = `hist-${i % 4}`
+      const event = { subject: "event.x", seq: i + 1 }
+      const at = new Date().toISOString()
+      const record = { trigger, workflow: "wf", outcome: "skipped", reason: "filtered", event, at }
+      await js.publish(Subjects.triggerFire(trigger), JSON.stringify(record), { headers: h })
+    }
+  }
+  await Promise.all(Array.from({ length: 64 }, worker))
 }
 
 export default async function bench() {
@@ -88,6 +110,7 @@ export default async function bench() {
     const afterSingle = peakRssMb(serve.pid)
     const concurrent = await Promise.all(Array.from({ length: CONCURRENT }, () => timed(list)))
     const afterConcurrent = peakRssMb(serve.pid)
+    const slowest = Math.max(...concurrent.map((s) => s.ms))
     rows.push([
       `${BIG_RUNS} runs × 900 KB, \`run list --limit 1\``,
       String(single[0].runs),
@@ -98,7 +121,7 @@ export default async function bench() {
     rows.push([
       `same, ${CONCURRENT} calls at once`,
       String(concurrent[0].runs),
-      `${median(concurrent.map((s) => s.ms)).toFixed(0)} ms (slowest ${Math.max(...concurrent.map((s) => s.ms)).toFixed(0)})`,
+      `${median(concurrent.map((s) => s.ms)).toFixed(0)} ms (slowest ${slowest.toFixed(0)})`,
       `${rssMb(serve.pid).toFixed(0)} MB`,
       `${afterSingle.toFixed(0)} → ${afterConcurrent.toFixed(0)} MB`,
     ])
@@ -114,6 +137,23 @@ export default async function bench() {
       `${rssMb(serve.pid).toFixed(0)} MB`,
       `peak ${peakRssMb(serve.pid).toFixed(0)} MB`,
     ])
+
+    for (let t = 0; t < 4; t++) {
+      const create = ["trigger", "create", `hist-${t}`, "--workflow", "wf", "--subject", `event.h${t}`]
+      create.push("--nats-url", nats.url)
+      await run(process.execPath, [DAGNATS_BIN, ...create])
+    }
+    await fillHistory(jetstream(nc), HISTORY_RECORDS)
+    const history = []
+    const listHistory = ["trigger", "history", "hist-1", "--limit", "3", "--json", "--nats-url", nats.url]
+    for (let r = 0; r < ROUNDS; r++) history.push(await timed(listHistory))
+    rows.push([
+      `${HISTORY_RECORDS.toLocaleString("en")} history records of 4 triggers, \`trigger history --limit 3\``,
+      String(history[0].runs),
+      `${median(history.map((s) => s.ms)).toFixed(0)} ms`,
+      `${rssMb(serve.pid).toFixed(0)} MB`,
+      `peak ${peakRssMb(serve.pid).toFixed(0)} MB`,
+    ])
   } finally {
     await nc.close()
     await serve.stop()
@@ -125,7 +165,7 @@ export default async function bench() {
     "resident now, and its peak (VmHWM) before → after the calls. Memory is the point: times depend on",
     `the machine's load (1-minute load average ${load} at the start).`,
     "",
-    markdownTable(["case", "runs returned", "median time per call", "serve RSS", "serve peak RSS"], rows),
+    markdownTable(["case", "items returned", "median time per call", "serve RSS", "serve peak RSS"], rows),
   ].join("\n")
   console.log(body)
   if (process.env.BENCH_APPEND !== "0") appendResult("Run list memory", body)
