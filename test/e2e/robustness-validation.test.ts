@@ -8,6 +8,7 @@ import { startServe, type ServeProcess } from "../support/serve.js"
 import { runIdFor } from "../../src/domain/run-id.js"
 import { openRawNats, withoutAt, type RawNats } from "./evaluator-support.js"
 import { send, signed } from "./ingest-support.js"
+import { runCli } from "../support/cli.js"
 
 let nats: TestNatsServer
 let serve: ServeProcess
@@ -107,6 +108,20 @@ describe("micro requests are validated before NATS", () => {
     expect(await ask("dagnats.triggers.update", `{"name":"poison","filters":${d}}`)).toEqual({ code: 400, message: tooDeep })
     // 64 levels are fine.
     expect((await ask("dagnats.runs.start", `{"workflow":"wf","input":{"a":${deep(63)}}}`)).code).toBe(0)
+  })
+})
+
+describe("cli", () => {
+  it("cli - JSON nested 5,000 deep in run start --input, trigger fire --input and event publish is a usage error (exit 2)", async () => {
+    const d = deep(5_000)
+    for (const [args, flag] of [
+      [["run", "start", "wf", "--input", d], "--input"],
+      [["trigger", "fire", "poison", "--input", d], "--input"],
+      [["event", "publish", "event.poison", d], "payload"],
+    ] as const) {
+      const r = await runCli([...args, "--nats-url", nats.url])
+      expect({ code: r.code, stderr: r.stderr.trim() }).toEqual({ code: 2, stderr: `dagnats: ${flag}: must not nest deeper than 64 levels` })
+    }
   })
 })
 

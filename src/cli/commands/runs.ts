@@ -6,6 +6,7 @@ import { headers as natsHeaders } from "@nats-io/nats-core"
 import { jetstream } from "@nats-io/jetstream"
 import { Streams, endpointSubject } from "../../protocol/names.js"
 import { isValidSubjectLiteral, isWithinEvents } from "../../domain/subjects.js"
+import { MAX_JSON_DEPTH, jsonTextDepthWithin } from "../../domain/json-limits.js"
 import type { RunRecord } from "../../domain/workflow-started.js"
 import type { FireRecord } from "../../domain/fire-record.js"
 import { callAndPrint, withNats } from "../shared.js"
@@ -14,8 +15,12 @@ import { CliExit, ExitCode, usageError } from "../exit.js"
 
 type AnyCommand = Command.Command<any, any, any, any, any>
 
+// The depth is checked first: the request would be serialized again, which overflows the stack on
+// JSON nested thousands deep, and the service refuses more than MAX_JSON_DEPTH levels anyway.
 const parseJsonFlag = (flag: string, text: string) =>
-  Effect.try({ try: () => JSON.parse(text) as unknown, catch: () => usageError(`${flag}: must be valid JSON`) })
+  jsonTextDepthWithin(new TextEncoder().encode(text))
+    ? Effect.try({ try: () => JSON.parse(text) as unknown, catch: () => usageError(`${flag}: must be valid JSON`) })
+    : Effect.fail(usageError(`${flag}: must not nest deeper than ${MAX_JSON_DEPTH} levels`))
 
 const optionalJson = (flag: string, value: Option.Option<string>) =>
   Option.isSome(value) ? Effect.map(parseJsonFlag(flag, value.value), (v) => ({ input: v })) : Effect.succeed({})
