@@ -6,6 +6,7 @@ import type { ConnectionSettings } from "../nats/connection.js"
 import { DEFAULT_RETENTION, parseRetentionMs, type Retention } from "../domain/retention.js"
 import { traceSetting, type TraceSetting } from "../telemetry/otel-env.js"
 import { VERSION } from "../version.js"
+import { parseDurationMs } from "../domain/duration.js"
 
 export type Env = Readonly<Record<string, string | undefined>>
 
@@ -22,6 +23,13 @@ export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222"
 export const DEFAULT_HTTP_ADDR = "127.0.0.1:8080"
 export const DEFAULT_MAX_BODY_BYTES = 1_048_576
 export const DEFAULT_NATS_PORT = 4222
+/**
+ * How long a stopping serve answers /readyz 503 before its listener closes: long enough for a load
+ * balancer polling every second or two to take it out of rotation.
+ */
+export const DEFAULT_SHUTDOWN_DELAY_MS = 5_000
+/** The delay is bounded so a SIGTERM always ends in a stop a supervisor can wait for. */
+const MAX_SHUTDOWN_DELAY_MS = 60_000
 
 const nonEmpty = (s: string | undefined): string | undefined => (s === undefined || s === "" ? undefined : s)
 const pick = (flag: string | undefined, env: string | undefined) => nonEmpty(flag) ?? nonEmpty(env)
@@ -84,6 +92,7 @@ export interface ServeFlags extends ConnectionFlags {
   readonly logFormat?: string | undefined
   readonly runRetention?: string | undefined
   readonly historyRetention?: string | undefined
+  readonly shutdownDelay?: string | undefined
 }
 
 export interface ServeSettings {
@@ -103,6 +112,8 @@ export interface ServeSettings {
   readonly historyRetention: Retention
   /** OTLP trace export, from the standard OTEL_* variables. */
   readonly tracing: TraceSetting
+  /** From SIGTERM to closing the listener; /readyz answers 503 meanwhile. */
+  readonly shutdownDelayMs: number
 }
 
 export type LogFormat = "text" | "json"
@@ -151,6 +162,24 @@ const intSetting = (
   return n >= min && n <= max ? n : `${envName}: ${rule} (got "${e}")`
 }
 
+/** A duration setting such as "5s" or "500ms" ("0" for none), from the flag or else the variable. */
+const durationSetting = (
+  flagName: string,
+  flag: string | undefined,
+  envName: string,
+  env: Env,
+  fallback: number,
+  maxMs: number,
+): number | string => {
+  const fromFlag = nonEmpty(flag)
+  const text = fromFlag ?? nonEmpty(env[envName])
+  if (text === undefined) return fallback
+  const ms = text === "0" ? 0 : text.length <= 32 ? parseDurationMs(text) : undefined
+  if (ms !== undefined && ms <= maxMs) return ms
+  const source = fromFlag !== undefined ? flagName : envName
+  return `${source}: must be a duration from 0 to ${maxMs / 1000}s, such as 5s or 500ms (got "${text.slice(0, 32)}")`
+}
+
 /** Parse `host:port` (IPv6 in brackets); the port must be given. */
 export const parseHostPort = (addr: string): { host: string; port: number } | undefined => {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(addr)
@@ -183,6 +212,15 @@ export const serveSettings = (flags: ServeFlags, env: Env): ServeSettings | stri
   const historyRetention =
     retentionSetting("--history-retention", flags.historyRetention, "DAGNATS_HISTORY_RETENTION", env)
   if (typeof historyRetention === "string") return historyRetention
+  const shutdownDelayMs = durationSetting(
+    "--shutdown-delay",
+    flags.shutdownDelay,
+    "DAGNATS_SHUTDOWN_DELAY",
+    env,
+    DEFAULT_SHUTDOWN_DELAY_MS,
+    MAX_SHUTDOWN_DELAY_MS,
+  )
+  if (typeof shutdownDelayMs === "string") return shutdownDelayMs
   return {
     natsUrl: requestedNatsUrl(flags, env),
     httpHost: hostPort.host,
@@ -198,5 +236,6 @@ export const serveSettings = (flags: ServeFlags, env: Env): ServeSettings | stri
     runRetention,
     historyRetention,
     tracing: traceSetting(env, VERSION),
+    shutdownDelayMs,
   }
 }

@@ -1,22 +1,25 @@
 // Turning a stored event's bytes into the JSON payload filters and runs see: JSON as is, and Slack's
-// form-encoded bodies decoded to an object (with a JSON `payload` field decoded too).
+// form-encoded bodies decoded to an object (with a JSON `payload` field decoded too). Anything
+// published straight to `event.>` arrives here unchecked, so the work is bounded before parsing:
+// invalid UTF-8 and nesting over the limit are errors (recorded per trigger), never a crash.
 import { decodeFormBody } from "./form-body.js"
+import { decodeUtf8, jsonTextDepthWithin, jsonValueDepthWithin, TOO_DEEP } from "./json-limits.js"
 
 export type DecodedPayload = { readonly ok: true; readonly payload: unknown } | { readonly ok: false; readonly error: string }
 
-const decoder = new TextDecoder("utf-8", { fatal: true })
+const isForm = (contentType: string | undefined): boolean =>
+  contentType !== undefined && /^application\/x-www-form-urlencoded\b/i.test(contentType.trim())
 
 export const decodeEventPayload = (bytes: Uint8Array, contentType: string | undefined): DecodedPayload => {
-  let text: string
-  try {
-    text = decoder.decode(bytes)
-  } catch {
-    return { ok: false, error: "payload is not valid UTF-8" }
-  }
-  if (contentType !== undefined && /^application\/x-www-form-urlencoded\b/i.test(contentType.trim())) {
-    return { ok: true, payload: decodeFormBody(text) }
+  const text = decodeUtf8(bytes)
+  if (text === undefined) return { ok: false, error: "payload is not valid UTF-8" }
+  if (isForm(contentType)) {
+    const payload = decodeFormBody(text)
+    return jsonValueDepthWithin(payload) ? { ok: true, payload } : { ok: false, error: `payload ${TOO_DEEP}` }
   }
   if (text.trim() === "") return { ok: false, error: "payload is empty, not JSON" }
+  // Checked on the bytes before JSON.parse builds anything: a hostile event costs one scan.
+  if (!jsonTextDepthWithin(bytes)) return { ok: false, error: `payload ${TOO_DEEP}` }
   try {
     return { ok: true, payload: JSON.parse(text) as unknown }
   } catch {

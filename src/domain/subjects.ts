@@ -7,14 +7,22 @@ const EVENTS_ROOT = "event"
 
 const FULL_WILDCARD = ">"
 const SINGLE_WILDCARD = "*"
-const WHITESPACE = /\s/
+/** Whitespace and control characters (NUL included) end a subject on the wire or corrupt it. */
+const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f]/
+/**
+ * The longest subject accepted. The server's protocol line (subject, reply, sizes) is capped at
+ * 4 KB by default and a longer one disconnects the client; 256 is far beyond any real event
+ * subject and keeps every derived subject well inside that line.
+ */
+export const MAX_SUBJECT_LENGTH = 256
 
 /**
- * True when `s` is a NATS subject pattern: `.`-separated non-empty tokens without whitespace;
- * `*` only as a whole token; `>` only as the whole last token.
+ * True when `s` is a NATS subject pattern: at most MAX_SUBJECT_LENGTH characters of
+ * `.`-separated non-empty tokens without whitespace or control characters; `*` only as a whole
+ * token; `>` only as the whole last token.
  */
 export const isValidSubjectPattern = (s: string): boolean => {
-  if (s.length === 0 || WHITESPACE.test(s)) return false
+  if (s.length === 0 || s.length > MAX_SUBJECT_LENGTH || WHITESPACE_OR_CONTROL.test(s)) return false
   const tokens = s.split(".")
   const last = tokens.length - 1
   return tokens.every((token, i) => {

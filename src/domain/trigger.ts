@@ -3,7 +3,7 @@
 import { Schema, SchemaIssue } from "effect"
 import { SchemeNames } from "./signatures/types.js"
 import { DEFAULT_SCHEME, isSchemeName, secretProblem } from "./signatures/index.js"
-import { isValidSubjectPattern, isWithinEvents } from "./subjects.js"
+import { MAX_SUBJECT_LENGTH, isValidSubjectPattern, isWithinEvents } from "./subjects.js"
 import { isValidPath } from "./json-path.js"
 import { ONE_HOUR_MS, SEVEN_DAYS_MS, parseDurationMs } from "./duration.js"
 
@@ -14,10 +14,16 @@ const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
 export const Name = Schema.String.pipe(Schema.check(Schema.isPattern(NAME_PATTERN, { message: NAME_RULE })))
 export const isValidName = (s: string): boolean => NAME_PATTERN.test(s)
 
+/** Longer than any sensible duration ("1h30m15s500ms" is 13): bounds what is parsed and echoed. */
+const MAX_DURATION_LENGTH = 32
+
 const durationWithin = (maxMs: number, maxText: string) =>
   Schema.String.pipe(
     Schema.check(
       Schema.makeFilter((s: string) => {
+        if (s.length > MAX_DURATION_LENGTH) {
+          return `must be a duration of at most ${MAX_DURATION_LENGTH} characters, such as 500ms, 5s or 1m`
+        }
         const ms = parseDurationMs(s)
         if (ms === undefined) return `must be a duration such as 500ms, 5s, 1m or 2h (got "${s.slice(0, 32)}")`
         if (ms <= 0) return "must be greater than 0"
@@ -93,7 +99,8 @@ const definitionFields = {
       Schema.check(
         Schema.makeFilter((s: string) =>
           !isValidSubjectPattern(s)
-            ? "must be a NATS subject pattern (tokens separated by '.', '*' for one token, '>' last)"
+            ? `must be a NATS subject pattern of at most ${MAX_SUBJECT_LENGTH} characters ` +
+              "(tokens separated by '.', '*' for one token, '>' last)"
             : !isWithinEvents(s)
               ? "must be inside event.> (for example event.deploy.* or event.webhook.github)"
               : undefined,

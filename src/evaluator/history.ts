@@ -2,13 +2,14 @@
 // `trigger.fire.{name}`, deduplicated per trigger and event so a redelivery does not repeat it,
 // and read back newest first for `trigger history`, each fire with its run's current status.
 import { Effect } from "effect"
-import { DeliverPolicy, type JetStreamClient } from "@nats-io/jetstream"
+import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream"
 import { headers as natsHeaders } from "@nats-io/nats-core"
 import { Streams, Subjects } from "../protocol/names.js"
 import type { FireRecord } from "../domain/fire-record.js"
 import { toUnavailable } from "../nats/errors.js"
 import type { KV } from "@nats-io/kv"
 import { getRun } from "../runs/query.js"
+import { scanBack } from "../nats/scan-back.js"
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
@@ -28,34 +29,42 @@ export const recordOutcome = (js: JetStreamClient, r: FireRecord) =>
     catch: toUnavailable,
   })
 
-/** The newest `limit` records of one trigger, newest first. */
-export const readHistory = (js: JetStreamClient, name: string, limit: number) =>
+/**
+ * The newest `limit` records of one trigger, newest first. Starts at the trigger's last record and
+ * reads backwards in growing windows (history is written in time order, so the last `limit` by
+ * sequence are the newest), keeping at most `limit` records: the cost follows `limit` and how
+ * densely the trigger's records lie in the stream, never the stream's size.
+ */
+export const readHistory = (js: JetStreamClient, jsm: JetStreamManager, name: string, limit: number) =>
   Effect.tryPromise({
     try: async () => {
-      const consumer = await js.consumers.get(Streams.triggerHistory, {
-        filter_subjects: Subjects.triggerFire(name),
-        deliver_policy: DeliverPolicy.All,
-      })
-      const info = await consumer.info(true)
-      const total = info.num_pending
-      const newest: Array<unknown> = []
-      if (total === 0) return newest
-      const iter = await consumer.consume()
-      let seen = 0
-      for await (const m of iter) {
-        seen++
-        if (seen > total - limit) {
+      const subject = Subjects.triggerFire(name)
+      const last = await lastSeqOn(jsm, subject)
+      if (last === undefined) return []
+      // Windows come newest first, each oldest first: gather a window, then put it before the rest.
+      const kept: Array<unknown> = []
+      let window: Array<unknown> = []
+      await scanBack(js, jsm, {
+        stream: Streams.triggerHistory,
+        subject,
+        lastSeq: last,
+        initialWindow: limit,
+        visit: (m) => {
           try {
-            newest.push(JSON.parse(decoder.decode(m.data)))
+            window.push(JSON.parse(decoder.decode(m.data)))
           } catch {
             /* not ours; skip */
           }
-        }
-        if (m.info.pending === 0) break
-      }
-      await iter.close()
-      // Records written while reading are newer than `total`: keep exactly the newest `limit`.
-      return newest.reverse().slice(0, limit)
+          // Only the newest `limit - kept` of a window can be returned: older ones are dropped at once.
+          if (window.length > limit - kept.length) window.shift()
+        },
+        done: () => {
+          kept.push(...window.reverse())
+          window = []
+          return kept.length >= limit
+        },
+      })
+      return kept.slice(0, limit)
     },
     catch: toUnavailable,
   })
@@ -80,3 +89,12 @@ export const withRunStatus = (runs: KV, fires: ReadonlyArray<unknown>) =>
     },
     { concurrency: STATUS_LOOKUPS },
   )
+/** The sequence of the newest message on `subject`, or undefined when it has none. */
+const lastSeqOn = async (jsm: JetStreamManager, subject: string): Promise<number | undefined> => {
+  try {
+    return (await jsm.streams.getMessage(Streams.triggerHistory, { last_by_subj: subject }))?.seq
+  } catch (e) {
+    if (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.NoMessageFound) return undefined
+    throw e
+  }
+}

@@ -35,7 +35,7 @@ export const startEvaluator = (ctx: ServeContext): Effect.Effect<Component, neve
     const traced = ctx.settings.tracing._tag === "On"
     const untraced = countStarts(RunStarter.make(ctx.buckets.runs, ctx.handles.js, ctx.handles.jsm))
     const starter = traced ? traceStarter(untraced) : untraced
-    const endpoints = runEndpoints({ starter, runs: ctx.buckets.runs, js: ctx.handles.js, store: ctx.store })
+    const endpoints = runEndpoints({ starter, runs: ctx.buckets.runs, js: ctx.handles.js, jsm: ctx.handles.jsm, store: ctx.store })
     // Even a serve that evaluates nothing creates the durable consumer: its deliver policy is `new`,
     // so events it accepts before any evaluating serve ever ran would otherwise never be evaluated.
     const consumer = yield* ensureEvaluatorConsumer(ctx.handles)

@@ -17,7 +17,9 @@ export class PublishFailed extends Error {
   override readonly name = "PublishFailed"
   constructor(
     message: string,
-    readonly reason: "timeout" | "no_stream" | "api_error" | "not_sent",
+    readonly reason: "timeout" | "no_stream" | "api_error" | "not_sent" | "too_large",
+    /** For too_large: the most body bytes a message with these headers may carry. */
+    readonly maxBodyBytes?: number,
   ) {
     super(message)
   }
@@ -26,6 +28,13 @@ export class PublishFailed extends Error {
 export interface JetStreamPublisher {
   /** Publish `body` with `headers` (Nats-Msg-Id included when wanted); resolves with the PubAck. */
   readonly publish: (subject: string, body: Uint8Array, headers: MsgHdrs) => Promise<Ack>
+  /**
+   * Fail every publish still waiting for its ack, at once. Called when the connection drops: an
+   * ack cannot arrive on a dead connection, so the client gets its 503 now, not after the timeout.
+   * (The message may have been stored before the drop; the sender's retry is deduplicated by its
+   * delivery id.)
+   */
+  readonly failPending: (why: string) => void
 }
 
 interface Pending {
@@ -34,32 +43,77 @@ interface Pending {
   readonly deadline: number
 }
 
+/**
+ * Stored headers are bounded by Node's HTTP header limit (16 KiB by default) plus dagnats' own: a
+ * body this far below max_payload always fits, so only larger ones pay for encoding the headers
+ * twice to find out.
+ */
+const HEADER_BOUND_BYTES = 64 * 1024
+
+/** The bytes `headers` take on the wire: `NATS/1.0\r\n`, `name: value\r\n` per value, `\r\n`. */
+const encodedLength = (headers: MsgHdrs): number => {
+  let n = "NATS/1.0\r\n\r\n".length
+  for (const name of headers.keys()) {
+    for (const value of headers.values(name)) n += Buffer.byteLength(name) + Buffer.byteLength(value) + 4
+  }
+  return n
+}
+
 /** How often expired publishes are failed: the timeout fires up to this late. */
 const SWEEP_INTERVAL_MS = 100
 
-/** What JetStream answers a publish with: the PubAck, or an API error (e.g. a full stream). */
-const PubAck = Schema.Struct({ stream: Schema.String, seq: Schema.Number, duplicate: Schema.optionalKey(Schema.Boolean) })
+/**
+ * What JetStream answers a publish with: the PubAck, or an API error (e.g. a full stream). An error
+ * reply may also carry `stream` and `seq: 0` next to `error`, so the error is looked for first and
+ * a PubAck counts only with a stream name and a sequence above 0: a lost message must never read
+ * as stored.
+ */
+const PubAck = Schema.Struct({
+  stream: Schema.String,
+  seq: Schema.Number,
+  duplicate: Schema.optionalKey(Schema.Boolean),
+})
 const ApiError = Schema.Struct({
-  error: Schema.Struct({ code: Schema.optionalKey(Schema.Number), description: Schema.optionalKey(Schema.String) }),
+  error: Schema.Struct({
+    code: Schema.optionalKey(Schema.Number),
+    err_code: Schema.optionalKey(Schema.Number),
+    description: Schema.optionalKey(Schema.String),
+  }),
 })
 const decodePubAck = Schema.decodeUnknownOption(PubAck)
 const decodeApiError = Schema.decodeUnknownOption(ApiError)
 
-const decodeAck = (msg: Msg): Ack | PublishFailed => {
+const textDecoder = new TextDecoder()
+
+/** Decode one reply to a JetStream publish; exported for its unit test. */
+export const decodeAckReply = (data: Uint8Array, statusCode: number | undefined): Ack | PublishFailed => {
   // A status-only 503 reply: no stream listens on the subject (or JetStream is unavailable).
-  if (msg.data.length === 0 && msg.headers?.code === 503) return new PublishFailed("no stream accepts the subject (is JetStream enabled?)", "no_stream")
+  if (data.length === 0) {
+    return statusCode === 503
+      ? new PublishFailed("no stream accepts the subject (is JetStream enabled?)", "no_stream")
+      : new PublishFailed(`JetStream answered with an empty reply (status ${statusCode ?? "none"})`, "api_error")
+  }
   let reply: unknown
   try {
-    reply = msg.json()
+    reply = JSON.parse(textDecoder.decode(data))
   } catch {
     return new PublishFailed("JetStream answered with something that is not JSON", "api_error")
   }
+  const hasError = typeof reply === "object" && reply !== null && (reply as { error?: unknown }).error != null
+  if (hasError) {
+    const error = decodeApiError(reply)
+    const e = error._tag === "Some" ? error.value.error : undefined
+    const detail = e?.description ?? `error ${e?.code ?? "?"}`
+    return new PublishFailed(`JetStream refused the message: ${detail}`, "api_error")
+  }
   const ack = decodePubAck(reply)
-  if (ack._tag === "Some" && ack.value.stream !== "") return { stream: ack.value.stream, seq: ack.value.seq, duplicate: ack.value.duplicate === true }
-  const error = decodeApiError(reply)
-  const detail = error._tag === "Some" ? (error.value.error.description ?? `error ${error.value.error.code ?? "?"}`) : "not a PubAck"
-  return new PublishFailed(`JetStream refused the message: ${detail}`, "api_error")
+  if (ack._tag === "Some" && ack.value.stream !== "" && Number.isSafeInteger(ack.value.seq) && ack.value.seq > 0) {
+    return { stream: ack.value.stream, seq: ack.value.seq, duplicate: ack.value.duplicate === true }
+  }
+  return new PublishFailed("JetStream answered with something that is not a PubAck (no stream, or seq 0)", "api_error")
 }
+
+const decodeAck = (msg: Msg): Ack | PublishFailed => decodeAckReply(msg.data, msg.headers?.code)
 
 export const makeJetStreamPublisher = (nc: NatsConnection, timeoutMs: number): Effect.Effect<JetStreamPublisher, never, Scope.Scope> =>
   Effect.acquireRelease(
@@ -93,6 +147,16 @@ export const makeJetStreamPublisher = (nc: NatsConnection, timeoutMs: number): E
         publish: (subject, body, headers) =>
           new Promise<Ack>((resolve, reject) => {
             const token = (next++).toString(36)
+            // A message over the server's max_payload can never be stored, however often it is
+            // retried: it is refused as too large (413), not as unavailable (503).
+            const maxPayload = nc.info?.max_payload ?? Number.POSITIVE_INFINITY
+            if (body.length + HEADER_BOUND_BYTES > maxPayload) {
+              const room = maxPayload - encodedLength(headers)
+              if (body.length > room) {
+                const why = `the message exceeds the NATS max_payload of ${maxPayload} bytes`
+                return reject(new PublishFailed(why, "too_large", Math.max(0, room)))
+              }
+            }
             try {
               nc.publish(subject, body, { reply: prefix + token, headers })
             } catch (e) {
@@ -100,6 +164,10 @@ export const makeJetStreamPublisher = (nc: NatsConnection, timeoutMs: number): E
             }
             pending.set(token, { resolve, reject, deadline: Date.now() + timeoutMs })
           }),
+        failPending: (why) => {
+          for (const p of pending.values()) p.reject(new PublishFailed(why, "not_sent"))
+          pending.clear()
+        },
       }
       return { publisher, sub, sweep, pending }
     }),

@@ -18,6 +18,12 @@ import {
   type RequestAborted,
 } from "./errors.js"
 import { headersToStore } from "./headers.js"
+import { decodeUtf8, jsonTextDepthWithin, jsonValueDepthWithin, TOO_DEEP } from "../domain/json-limits.js"
+import { decodeFormBody } from "../domain/form-body.js"
+import { signedRequestId } from "../domain/signed-request-id.js"
+
+/** The header Slack signs its timestamp in (lowercase: Node's header names). */
+const SLACK_TIMESTAMP = "x-slack-request-timestamp"
 import { acceptedTypes, bodyKind } from "./media-type.js"
 import { SpanNames } from "../telemetry/spans.js"
 
@@ -65,7 +71,7 @@ export interface PipelineDeps {
   /** DAGNATS_WEBHOOK_SECRET: for every webhook trigger without secrets of its own. */
   readonly defaultSecret: string | undefined
   readonly maxBodyBytes: number
-  readonly publish: (event: EventToStore) => Effect.Effect<Stored, Unavailable>
+  readonly publish: (event: EventToStore) => Effect.Effect<Stored, Unavailable | PayloadTooLarge>
   /** The subject of the stored message at `seq`, to tell whose delivery id a duplicate was. */
   readonly storedSubject: (seq: number) => Effect.Effect<string | undefined, Unavailable>
   readonly nowMs: () => number
@@ -85,14 +91,34 @@ export const secretsFor = (trigger: StoredTrigger, defaultSecret: string | undef
 const toleranceMs = (trigger: StoredTrigger): number =>
   (trigger.tolerance !== undefined ? parseDurationMs(trigger.tolerance) : undefined) ?? DEFAULT_TOLERANCE_MS
 
-const invalid: unique symbol = Symbol("invalid JSON")
+type Parsed = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly message: string }
 
-const parseJson = (body: Uint8Array): unknown => {
+/**
+ * The body as JSON, or why not: invalid UTF-8 and nesting over the limit are refused here, before
+ * the event is stored, because every later step (evaluator, run record, engine) would fail on it.
+ * The depth is checked on the bytes first, so a hostile body costs one linear scan.
+ */
+const parseJson = (body: Uint8Array): Parsed => {
+  const text = decodeUtf8(body)
+  if (text === undefined) return { ok: false, message: "the body is not valid UTF-8" }
+  if (!jsonTextDepthWithin(body)) return { ok: false, message: `the body ${TOO_DEEP}` }
   try {
-    return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8"))
+    return { ok: true, value: JSON.parse(text) }
   } catch {
-    return invalid
+    return { ok: false, message: "the body is not valid JSON" }
   }
+}
+
+/**
+ * Slack signs a timestamp but sends no delivery id outside Events API bodies: derive one from the
+ * signed timestamp and the body, so a replayed request is a duplicate rather than a second run.
+ * The id only ever joins requests with the same timestamp and identical bytes.
+ */
+const derivedDeliveryId = (scheme: string, header: HeaderLookup, body: Uint8Array): string | undefined => {
+  if (scheme !== "slack") return undefined
+  const timestamp = header(SLACK_TIMESTAMP)
+  if (timestamp === undefined || !/^\d{1,12}$/.test(timestamp)) return undefined
+  return signedRequestId("slack", timestamp, body)
 }
 
 export const makePipeline = (deps: PipelineDeps) => {
@@ -133,12 +159,23 @@ export const makePipeline = (deps: PipelineDeps) => {
 
       if (body.length === 0) return yield* new InvalidJson({ message: "the body is empty" })
       // Form bodies are stored as received; the evaluator decodes them. Only JSON is parsed here.
-      const parsed = kind === "json" ? parseJson(body) : undefined
-      if (parsed === invalid) return yield* new InvalidJson({ message: "the body is not valid JSON" })
+      let parsed: unknown = undefined
+      if (kind === "json") {
+        const result = parseJson(body)
+        if (!result.ok) return yield* new InvalidJson({ message: result.message })
+        parsed = result.value
+      } else {
+        // A form body is stored as received, but it must decode later: UTF-8, its JSON field bounded.
+        const text = decodeUtf8(body)
+        if (text === undefined) return yield* new InvalidJson({ message: "the body is not valid UTF-8" })
+        if (!jsonValueDepthWithin(decodeFormBody(text))) {
+          return yield* new InvalidJson({ message: `the body ${TOO_DEEP}` })
+        }
+      }
       if (schemeName === "slack" && isSlackUrlVerification(parsed)) return { _tag: "Challenge", challenge: parsed.challenge } as const
 
       const subject = Subjects.webhook(trigger.name)
-      const deliveryId = scheme.deliveryId(req.header, parsed)
+      const deliveryId = scheme.deliveryId(req.header, parsed) ?? derivedDeliveryId(schemeName, req.header, body)
       const event = { subject, body, contentType: req.contentType!, trigger: trigger.name, headers: headersToStore(req.rawHeaders), msgId: deliveryId, deliveryId }
       const stored = yield* deps.publish(event)
       // JetStream deduplicates by Nats-Msg-Id across the whole stream. A provider that sends one

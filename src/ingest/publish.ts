@@ -1,11 +1,13 @@
 // Storing an accepted webhook on EVENTS: one JetStream publish, answered only by its PubAck (SPEC
-// §5: no 2xx before the event is durable). Every failure is Unavailable, which becomes 503.
+// §5: no 2xx before the event is durable). A message that cannot fit the server's max_payload is
+// PayloadTooLarge (413: retrying cannot help); every other failure is Unavailable (503).
 import { Effect } from "effect"
 import { headers as natsHeaders } from "@nats-io/nats-core"
 import { Unavailable } from "../domain/errors.js"
 import { Headers } from "../protocol/names.js"
 import type { ConnectionState } from "./connection.js"
-import type { JetStreamPublisher } from "./jetstream-publisher.js"
+import { PublishFailed, type JetStreamPublisher } from "./jetstream-publisher.js"
+import { PayloadTooLarge } from "./errors.js"
 import type { EventToStore, Stored } from "./pipeline.js"
 
 /**
@@ -29,11 +31,11 @@ const coalescer = () => {
 
 export const makePublish = (publisher: JetStreamPublisher, connection: ConnectionState, observeSeconds: (seconds: number) => void) => {
   const enqueue = coalescer()
-  return (event: EventToStore): Effect.Effect<Stored, Unavailable> => {
+  return (event: EventToStore): Effect.Effect<Stored, Unavailable | PayloadTooLarge> => {
     // While disconnected nats.js would buffer the publish until it times out; a request that
     // cannot succeed is answered at once, and nothing is left to be stored after its 503.
     if (!connection.connected()) return Effect.fail(new Unavailable({ message: "NATS is disconnected; retry later" }))
-    return Effect.callback<Stored, Unavailable>((resume) => {
+    return Effect.callback<Stored, Unavailable | PayloadTooLarge>((resume) => {
       enqueue(() => {
         const started = performance.now()
         const h = natsHeaders()
@@ -47,7 +49,14 @@ export const makePublish = (publisher: JetStreamPublisher, connection: Connectio
             observeSeconds((performance.now() - started) / 1000)
             resume(Effect.succeed(ack))
           },
-          (cause: Error) => resume(Effect.fail(new Unavailable({ message: `${cause.message}; retry later` }))),
+          (cause: Error) =>
+            resume(
+              Effect.fail(
+                cause instanceof PublishFailed && cause.reason === "too_large"
+                  ? new PayloadTooLarge({ limitBytes: cause.maxBodyBytes ?? 0 })
+                  : new Unavailable({ message: `${cause.message}; retry later` }),
+              ),
+            ),
         )
       })
     })

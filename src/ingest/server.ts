@@ -20,7 +20,8 @@ export interface ServerDeps {
   readonly run: (effect: Effect.Effect<Outcome, IngestError>, onExit: (exit: Exit.Exit<Outcome, IngestError>) => void) => void
   readonly maxBodyBytes: number
   readonly timeouts: HttpTimeouts
-  readonly readiness: () => { readonly nats: boolean; readonly triggers: boolean }
+  /** `stopping`: serve got its shutdown signal and is about to close; still serving meanwhile. */
+  readonly readiness: () => { readonly nats: boolean; readonly triggers: boolean; readonly stopping: boolean }
   readonly metrics: () => Promise<{ readonly contentType: string; readonly text: string }>
   /** Every answered webhook: its status and the seconds from arrival to answer. */
   readonly countWebhook: (status: number, seconds: number) => void
@@ -125,10 +126,15 @@ export const createIngestServer = (deps: ServerDeps): IngestServer => {
         return probe(req, res, () => {
           const r = deps.readiness()
           // A stopping serve is not ready either, so load balancers move on before it is gone.
-          const ok = r.nats && r.triggers && !closing
+          const stopping = closing || r.stopping
+          const ok = r.nats && r.triggers && !stopping
           sendJson(req, res, ok ? 200 : 503, {
             status: ok ? "ok" : "unavailable",
-            checks: { nats: r.nats ? "connected" : "disconnected", triggers: r.triggers ? "loaded" : "loading", ...(closing ? { serve: "stopping" } : {}) },
+            checks: {
+              nats: r.nats ? "connected" : "disconnected",
+              triggers: r.triggers ? "loaded" : "loading",
+              ...(stopping ? { serve: "stopping" } : {}),
+            },
           })
         })
       case "/metrics":

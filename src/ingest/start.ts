@@ -77,8 +77,10 @@ export const startIngest = (ctx: ServeContext): Effect.Effect<Component, never, 
     // Requests and callbacks run in serve's own runtime: its logger, its log level.
     const runtime = yield* Effect.context<never>()
     const log = (effect: Effect.Effect<void>) => void Effect.runForkWith(runtime)(effect)
+    const publisher = yield* makeJetStreamPublisher(handles.nc, ACK_TIMEOUT_MS)
     const connection = yield* followConnection(handles.nc, (up, initial) => {
       connectedGauge.set(up ? 1 : 0)
+      if (!up) publisher.failPending("NATS disconnected before JetStream acknowledged")
       if (!initial) log(up ? Effect.log("NATS connection is back: accepting webhooks") : Effect.logWarning("NATS disconnected: webhooks get 503 until it is back"))
     })
 
@@ -94,7 +96,6 @@ export const startIngest = (ctx: ServeContext): Effect.Effect<Component, never, 
       }
     }
 
-    const publisher = yield* makeJetStreamPublisher(handles.nc, ACK_TIMEOUT_MS)
     const traced = settings.tracing._tag === "On"
     const publish = makePublish(publisher, connection, (s) => latency.observe(s))
     const pipeline = makePipeline({
@@ -117,7 +118,7 @@ export const startIngest = (ctx: ServeContext): Effect.Effect<Component, never, 
       run: (effect, onExit) => void runWith(effect, { onExit }),
       maxBodyBytes: settings.maxBodyBytes,
       timeouts,
-      readiness: () => ({ nats: connection.connected(), triggers: table.ready() }),
+      readiness: () => ({ nats: connection.connected(), triggers: table.ready(), stopping: ctx.stopping() }),
       metrics: Metrics.render,
       countWebhook,
       onDefect: (message) => log(Effect.logError(message)),

@@ -117,7 +117,19 @@ const ensureStream = (jsm: JetStreamManager, spec: StreamSpec) =>
     catch: (e) => new Internal({ message: e instanceof Error ? e.message : String(e) }),
   })
 
-const ensureBucket = (handles: NatsHandles, name: string, o: ResourceOptions, history: number, maxAge?: Retention) =>
+/**
+ * `historyAtMost`: for a bucket whose old revisions must not be kept (trigger secrets), an existing
+ * bucket keeping more is lowered to this (the server then drops the older revisions); the bucket is
+ * dagnats' own, and keeping replaced secrets readable is never what its operator wants. `maxAge`
+ * applies when the bucket is created.
+ */
+const ensureBucket = (
+  handles: NatsHandles,
+  name: string,
+  o: ResourceOptions,
+  history: number,
+  opts: { readonly historyAtMost?: number; readonly maxAge?: Retention } = {},
+) =>
   Effect.tryPromise({
     try: async () => {
       const kvm = new Kvm(handles.js)
@@ -126,9 +138,14 @@ const ensureBucket = (handles: NatsHandles, name: string, o: ResourceOptions, hi
         if (info.config.max_msgs_per_subject < 1 || info.config.subjects?.[0] !== `$KV.${name}.>`) {
           throw new Error(`bucket ${name} exists with incompatible settings; fix or remove it (dagnats does not change it)`)
         }
+        const { historyAtMost } = opts
+        if (historyAtMost !== undefined && info.config.max_msgs_per_subject > historyAtMost) {
+          await handles.jsm.streams.update(info.config.name, { ...info.config, max_msgs_per_subject: historyAtMost })
+        }
         return await kvm.open(name)
       } catch (e) {
         if (!isNotFound(e)) throw e
+        const { maxAge } = opts
         const ttl = maxAge !== undefined && maxAge.ms > 0 ? { ttl: maxAge.ms } : {}
         return await kvm.create(name, { history, replicas: o.replicas, storage: StorageType.File, ...ttl })
       }
@@ -193,10 +210,11 @@ export const ensureResources = (handles: NatsHandles, o: ResourceOptions) =>
       yield* Effect.logDebug(`stream ${spec.name} ${outcome}`)
     }
     const runsRetention = o.retention?.runs ?? DEFAULT_RETENTION
-    // Trigger definitions keep a little history so an operator can see what changed.
+    // Trigger definitions hold webhook secrets: no history, so a replaced or deleted secret is gone
+    // from the bucket, not readable as an old revision.
     const buckets: Buckets = {
-      triggers: yield* ensureBucket(handles, Buckets.triggers, o, 5),
-      runs: yield* ensureBucket(handles, Buckets.runs, o, 1, runsRetention),
+      triggers: yield* ensureBucket(handles, Buckets.triggers, o, 1, { historyAtMost: 1 }),
+      runs: yield* ensureBucket(handles, Buckets.runs, o, 1, { maxAge: runsRetention }),
       debounceState: yield* ensureBucket(handles, Buckets.debounceState, o, 1),
       batchState: yield* ensureBucket(handles, Buckets.batchState, o, 1),
     }

@@ -81,4 +81,6 @@ export const Headers = {
   /** W3C trace context, carried on stored events and on `workflow.started`. */
   traceparent: "traceparent",
   tracestate: "tracestate",
+  /** Written by KV on delete and purge markers (KV's own wire format); puts have none. */
+  kvOperation: "KV-Operation",
 } as const

@@ -2,12 +2,13 @@
 // and triggers.fire|history|test. Decode, call, encode.
 import { Effect, Schema } from "effect"
 import type { KV } from "@nats-io/kv"
-import type { JetStreamClient } from "@nats-io/jetstream"
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream"
 import { InvalidInput } from "../domain/errors.js"
 import { freshRequestId, runIdFor } from "../domain/run-id.js"
 import { listenSubject, Name } from "../domain/trigger.js"
 import { subjectMatches, isValidSubjectLiteral } from "../domain/subjects.js"
 import { compileFilters } from "../domain/filters.js"
+import { BoundedJson } from "../domain/bounded-json.js"
 import type { RunStarterShape } from "../runs/starter.js"
 import { getRun, listRuns } from "../runs/query.js"
 import { readHistory, withRunStatus } from "../evaluator/history.js"
@@ -22,31 +23,54 @@ const Limit = Schema.Number.pipe(
   Schema.check(Schema.makeFilter((n: number) => (Number.isInteger(n) && n >= 1 && n <= MAX_LIMIT ? undefined : `must be a whole number from 1 to ${MAX_LIMIT}`))),
 )
 
+/** A run id as runIdFor makes them; anything else could not name a run and must not reach KV. */
+const RunId = Schema.String.pipe(
+  Schema.check(Schema.isPattern(/^[0-9a-f]{32}$/, { message: "must be a run id: 32 lowercase hex characters" })),
+)
+/** An idempotency key is hashed into the run id; bounded so a request stays small. */
+const Key = Schema.String.pipe(
+  Schema.check(Schema.makeFilter((s: string) => (s.length >= 1 && s.length <= 256 ? undefined : "must be 1-256 characters"))),
+)
+/** The run statuses a list can ask for (a run's lifecycle: pending → running → completed/failed/cancelled). */
+export const RunStatus = Schema.Literals(["pending", "running", "completed", "failed", "cancelled"])
+const TestSubject = Schema.String.pipe(
+  Schema.check(
+    Schema.makeFilter((s: string) =>
+      isValidSubjectLiteral(s) ? undefined : `must be a subject without wildcards (got "${s.slice(0, 64)}")`,
+    ),
+  ),
+)
+const HeaderValues = Schema.Record(Schema.String, Schema.String).pipe(
+  Schema.check(Schema.makeFilter((h) => (Object.keys(h).length <= 64 ? undefined : "at most 64 headers"))),
+)
+
 const StartRequest = Schema.Struct({
   workflow: Name,
-  input: Schema.optionalKey(Schema.Unknown),
+  input: Schema.optionalKey(BoundedJson),
   /** A caller's idempotency key: the same key never starts a second run. */
-  key: Schema.optionalKey(Schema.String),
+  key: Schema.optionalKey(Key),
 })
-const FireRequest = Schema.Struct({ name: Schema.String, input: Schema.optionalKey(Schema.Unknown), key: Schema.optionalKey(Schema.String) })
-const GetRunRequest = Schema.Struct({ run_id: Schema.String })
+const FireRequest = Schema.Struct({ name: Name, input: Schema.optionalKey(BoundedJson), key: Schema.optionalKey(Key) })
+const GetRunRequest = Schema.Struct({ run_id: RunId })
 const ListRunsRequest = Schema.Struct({
-  workflow: Schema.optionalKey(Schema.String),
-  trigger: Schema.optionalKey(Schema.String),
+  workflow: Schema.optionalKey(Name),
+  trigger: Schema.optionalKey(Name),
+  status: Schema.optionalKey(RunStatus),
   limit: Schema.optionalKey(Limit),
 })
-const HistoryRequest = Schema.Struct({ name: Schema.String, limit: Schema.optionalKey(Limit) })
+const HistoryRequest = Schema.Struct({ name: Name, limit: Schema.optionalKey(Limit) })
 const TestRequest = Schema.Struct({
-  name: Schema.String,
-  payload: Schema.Unknown,
-  subject: Schema.optionalKey(Schema.String),
-  headers: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)),
+  name: Name,
+  payload: BoundedJson,
+  subject: Schema.optionalKey(TestSubject),
+  headers: Schema.optionalKey(HeaderValues),
 })
 
 export interface RunDeps {
   readonly starter: RunStarterShape
   readonly runs: KV
   readonly js: JetStreamClient
+  readonly jsm: JetStreamManager
   readonly store: TriggerStoreShape
 }
 
@@ -60,7 +84,10 @@ export const runEndpoints = (d: RunDeps): ReadonlyArray<Endpoint> => [
   ),
   endpoint("runs", "get", GetRunRequest, (r) => getRun(d.runs, r.run_id)),
   endpoint("runs", "list", ListRunsRequest, (r) =>
-    Effect.map(listRuns(d.runs, { workflow: r.workflow, trigger: r.trigger, limit: r.limit ?? DEFAULT_LIMIT }), (runs) => ({ runs })),
+    Effect.map(
+      listRuns(d.runs, d.js, d.jsm, { ...r, limit: r.limit ?? DEFAULT_LIMIT }),
+      (runs) => ({ runs }),
+    ),
   ),
   endpoint("triggers", "fire", FireRequest, (r) =>
     Effect.gen(function* () {
@@ -73,7 +100,7 @@ export const runEndpoints = (d: RunDeps): ReadonlyArray<Endpoint> => [
   endpoint("triggers", "history", HistoryRequest, (r) =>
     Effect.gen(function* () {
       yield* d.store.get(r.name)
-      return { fires: yield* withRunStatus(d.runs, yield* readHistory(d.js, r.name, r.limit ?? DEFAULT_LIMIT)) }
+      return { fires: yield* withRunStatus(d.runs, yield* readHistory(d.js, d.jsm, r.name, r.limit ?? DEFAULT_LIMIT)) }
     }),
   ),
   endpoint("triggers", "test", TestRequest, (r) =>

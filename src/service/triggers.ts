@@ -2,15 +2,21 @@
 // create and update also ask whether the engine knows the workflow: a warning in the reply, or a
 // refusal when the request says `require_workflow: true`.
 import { Effect, Schema } from "effect"
-import { isValidName, toView } from "../domain/trigger.js"
+import { isValidName, Name, toView } from "../domain/trigger.js"
+import { BoundedJson } from "../domain/bounded-json.js"
 import { InvalidInput, type Unavailable } from "../domain/errors.js"
 import { notRegistered, type WorkflowRegistry } from "../engine/workflow-defs.js"
 import type { TriggerStoreShape } from "../triggers/store.js"
 import type { TriggerTableShape } from "../triggers/table.js"
-import { NameRequest, endpoint, type Endpoint } from "./endpoint.js"
+import { endpoint, type Endpoint } from "./endpoint.js"
 
 /** update takes the name plus any updatable fields; the store checks which ones and the result. */
 const UpdateRequest = Schema.Record(Schema.String, Schema.Unknown)
+/** create and update bodies are bounded in depth before anything decodes or echoes their values. */
+const CreateRequest = BoundedJson
+const isBounded = Schema.is(BoundedJson)
+/** Requests naming one trigger: the name is checked before it can reach a KV key or a subject. */
+const TriggerNameRequest = Schema.Struct({ name: Name })
 
 /**
  * list pages so a reply always fits the NATS max_payload: `limit` triggers after the name `after`,
@@ -19,7 +25,9 @@ const UpdateRequest = Schema.Record(Schema.String, Schema.Unknown)
  */
 const MAX_PAGE = 1_000
 const ListRequest = Schema.Struct({
-  after: Schema.optionalKey(Schema.String),
+  after: Schema.optionalKey(
+    Schema.String.pipe(Schema.check(Schema.isMaxLength(64, { message: "must be a trigger name (at most 64 characters)" }))),
+  ),
   limit: Schema.optionalKey(
     Schema.Number.pipe(
       Schema.check(Schema.makeFilter((n: number) => (Number.isInteger(n) && n >= 1 && n <= MAX_PAGE ? undefined : `must be a whole number from 1 to ${MAX_PAGE}`))),
@@ -63,14 +71,14 @@ export const triggerEndpoints = (
   openCounts: OpenCounts,
   workflows: WorkflowRegistry = noRegistry,
 ): ReadonlyArray<Endpoint> => [
-  endpoint("triggers", "create", Schema.Unknown, (req) =>
+  endpoint("triggers", "create", CreateRequest, (req) =>
     Effect.gen(function* () {
       const { body, require } = yield* takeRequire(req)
       const warnings = yield* workflowWarnings(workflows, (body as { workflow?: unknown } | null)?.workflow, require)
       return withWarnings(toView(yield* store.create(body)), warnings)
     }),
   ),
-  endpoint("triggers", "get", NameRequest, ({ name }) => Effect.map(store.get(name), toView)),
+  endpoint("triggers", "get", TriggerNameRequest, ({ name }) => Effect.map(store.get(name), toView)),
   endpoint("triggers", "list", ListRequest, ({ after, limit }) =>
     Effect.gen(function* () {
       yield* table.sync
@@ -92,9 +100,12 @@ export const triggerEndpoints = (
     handle: (body) => {
       const decoded = Schema.decodeUnknownExit(UpdateRequest)(body)
       const name = decoded._tag === "Success" ? decoded.value["name"] : undefined
-      if (decoded._tag === "Failure" || typeof name !== "string") {
-        return endpoint("triggers", "update", NameRequest, () => Effect.void).handle(body)
+      if (decoded._tag === "Failure" || typeof name !== "string" || !isValidName(name)) {
+        // Report the name alone: the other fields cannot be judged without the trigger.
+        const reported = typeof name === "string" ? { name } : body
+        return endpoint("triggers", "update", TriggerNameRequest, () => Effect.void).handle(reported)
       }
+      if (!isBounded(body)) return endpoint("triggers", "update", CreateRequest, () => Effect.void).handle(body)
       return Effect.gen(function* () {
         const { body: patch, require } = yield* takeRequire(decoded.value)
         // The workflow the trigger will have: the one the patch sets, else its current one.
@@ -105,7 +116,7 @@ export const triggerEndpoints = (
       })
     },
   },
-  endpoint("triggers", "delete", NameRequest, ({ name }) => Effect.as(store.delete(name), { deleted: true, name })),
-  endpoint("triggers", "enable", NameRequest, ({ name }) => Effect.map(store.update(name, { enabled: true }), toView)),
-  endpoint("triggers", "disable", NameRequest, ({ name }) => Effect.map(store.update(name, { enabled: false }), toView)),
+  endpoint("triggers", "delete", TriggerNameRequest, ({ name }) => Effect.as(store.delete(name), { deleted: true, name })),
+  endpoint("triggers", "enable", TriggerNameRequest, ({ name }) => Effect.map(store.update(name, { enabled: true }), toView)),
+  endpoint("triggers", "disable", TriggerNameRequest, ({ name }) => Effect.map(store.update(name, { enabled: false }), toView)),
 ]

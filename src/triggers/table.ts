@@ -66,20 +66,41 @@ export const make = (kv: KV, onCorrupt: (message: string) => void) =>
     const initialLast = yield* Effect.promise(lastRevision)
     let iter = yield* Effect.promise(startWatch)
     if (initialLast === 0) initialized = true
+    let stopped = false
+    // Each watcher is iterated once: iterating a finished one again throws ("iterator is already
+    // yielding"), which used to escape as an unhandled rejection and end serve when NATS went away.
     const pump = async () => {
-      while (true) {
-        for await (const e of iter) apply(e)
+      let current: typeof iter | undefined = iter
+      while (!stopped) {
+        if (current !== undefined) {
+          try {
+            for await (const e of current) apply(e)
+          } catch {
+            /* the watcher failed; a new one resumes after what was applied */
+          }
+          current = undefined
+        }
+        if (stopped) return
         // The watcher ends only if its consumer was lost for good; resume after what we applied.
         await new Promise((r) => setTimeout(r, 500))
+        if (stopped) return
         try {
-          iter = await startWatch()
+          current = iter = await startWatch()
+          if (stopped) iter.stop()
         } catch {
           /* NATS down: try again */
         }
       }
     }
-    void pump()
-    yield* Effect.addFinalizer(() => Effect.sync(() => iter.stop()))
+    void pump().catch((e: unknown) =>
+      onCorrupt(`trigger table watcher stopped: ${e instanceof Error ? e.message : String(e)}`),
+    )
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        stopped = true
+        iter.stop()
+      }),
+    )
 
     const waitForRevision = (target: number) =>
       Effect.promise(

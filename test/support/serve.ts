@@ -41,7 +41,8 @@ export const startServe = async (o: ServeOptions = {}): Promise<ServeProcess> =>
   ]
   const dataDir = mkdtempSync(join(tmpdir(), "dagnats-test-data-"))
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, DAGNATS_DATA_DIR: dataDir, ...o.env },
+    // No load balancer watches test serves: stop at once unless a test asks for the delay.
+    env: { ...process.env, DAGNATS_DATA_DIR: dataDir, DAGNATS_SHUTDOWN_DELAY: "0", ...o.env },
     stdio: ["pipe", "pipe", "pipe"],
   })
   let log = ""

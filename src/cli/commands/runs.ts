@@ -2,6 +2,7 @@
 import { Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { endpointSubject } from "../../protocol/names.js"
+import { MAX_JSON_DEPTH, jsonTextDepthWithin } from "../../domain/json-limits.js"
 import type { RunRecord } from "../../domain/workflow-started.js"
 import type { FireRecord } from "../../domain/fire-record.js"
 import { callAndPrint, root, withNats } from "../shared.js"
@@ -16,8 +17,12 @@ import { publishExamples, runListExamples } from "../examples.js"
 
 type AnyCommand = Command.Command<any, any, any, any, any>
 
+// The depth is checked first: the request would be serialized again, which overflows the stack on
+// JSON nested thousands deep, and the service refuses more than MAX_JSON_DEPTH levels anyway.
 const parseJsonFlag = (flag: string, text: string) =>
-  Effect.try({ try: () => JSON.parse(text) as unknown, catch: () => usageError(`${flag}: must be valid JSON`) })
+  jsonTextDepthWithin(new TextEncoder().encode(text))
+    ? Effect.try({ try: () => JSON.parse(text) as unknown, catch: () => usageError(`${flag}: must be valid JSON`) })
+    : Effect.fail(usageError(`${flag}: must not nest deeper than ${MAX_JSON_DEPTH} levels`))
 
 const optionalJson = (flag: string, value: Option.Option<string>) =>
   Option.isSome(value) ? Effect.map(parseJsonFlag(flag, value.value), (v) => ({ input: v })) : Effect.succeed({})
@@ -49,14 +54,21 @@ const runStart = Command.make(
     }),
 ).pipe(Command.withDescription("start a run of a workflow by hand"))
 
+/** The statuses of a run's lifecycle, as `run list --status` accepts them. */
+const RUN_STATUSES = ["pending", "running", "completed", "failed", "cancelled"] as const
+
 const runList = Command.make(
   "list",
   {
     workflow: Flag.String("workflow").pipe(Flag.withDescription("only runs of this workflow"), Flag.optional),
     trigger: Flag.String("trigger").pipe(Flag.withDescription("only runs started by this trigger"), Flag.optional),
+    status: Flag.Literals("status", RUN_STATUSES).pipe(
+      Flag.withDescription(`only runs in this status (${RUN_STATUSES.join(", ")})`),
+      Flag.optional,
+    ),
     limit: limitFlag,
   },
-  ({ workflow, trigger, limit }) =>
+  ({ workflow, trigger, status, limit }) =>
     Effect.gen(function* () {
       yield* limitField(limit)
       const shown = Option.getOrUndefined(limit)
@@ -64,6 +76,7 @@ const runList = Command.make(
       const body = {
         ...(Option.isSome(workflow) ? { workflow: workflow.value } : {}),
         ...(Option.isSome(trigger) ? { trigger: trigger.value } : {}),
+        ...(Option.isSome(status) ? { status: status.value } : {}),
         ...(wanted !== undefined ? { limit: wanted } : {}),
       }
       yield* callAndPrint<{ runs: ReadonlyArray<RunRecord> }>(endpointSubject("runs", "list"), body, (reply) => {

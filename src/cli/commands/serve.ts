@@ -41,6 +41,10 @@ export const serve = Command.make(
       "history-retention",
       "max age of trigger history, 0 = forever (env DAGNATS_HISTORY_RETENTION, default 30d)",
     ),
+    shutdownDelay: opt(
+      "shutdown-delay",
+      "on SIGTERM, answer /readyz 503 this long before closing the listener (env DAGNATS_SHUTDOWN_DELAY, default 5s)",
+    ),
   },
   (input) =>
     Effect.gen(function* () {
@@ -55,6 +59,7 @@ export const serve = Command.make(
         logFormat: Option.getOrUndefined(input.logFormat),
         runRetention: Option.getOrUndefined(input.runRetention),
         historyRetention: Option.getOrUndefined(input.historyRetention),
+        shutdownDelay: Option.getOrUndefined(input.shutdownDelay),
       }
       const parsed = serveSettings(flags, process.env)
       if (typeof parsed === "string") return yield* usageError(parsed)

@@ -5,6 +5,7 @@ import { headers as natsHeaders, type NatsConnection } from "@nats-io/nats-core"
 import { jetstream } from "@nats-io/jetstream"
 import { Streams } from "../../protocol/names.js"
 import { isValidSubjectLiteral, isWithinEvents } from "../../domain/subjects.js"
+import { MAX_JSON_DEPTH, jsonTextDepthWithin } from "../../domain/json-limits.js"
 import { ExitCode, ExitError } from "../exit-codes.js"
 import { natsRefusal } from "../nats-client.js"
 import { payloadText } from "../payload.js"
@@ -28,6 +29,11 @@ export const publishPayload = (input: PublishInput): string => {
   }
   const payload = payloadText(input.json, input.file, PAYLOAD_NAMES)
   if (!payload.ok) throw new ExitError(ExitCode.usage, payload.message)
+  // Checked before parsing: the service and the evaluator refuse deeper JSON, and parsing or
+  // serializing JSON nested thousands deep can overflow the stack.
+  if (!jsonTextDepthWithin(new TextEncoder().encode(payload.text))) {
+    throw new ExitError(ExitCode.usage, `${payload.from}: must not nest deeper than ${MAX_JSON_DEPTH} levels`)
+  }
   try {
     JSON.parse(payload.text)
   } catch {

@@ -50,3 +50,14 @@ test("event payload - a body that is not JSON is an error", () => {
   // Form-looking text without the form content type is not decoded as a form.
   expect(decodeEventPayload(bytes("a=1&b=2"), "application/json")).toStrictEqual({ ok: false, error: "payload is not valid JSON" })
 })
+
+test("event payload - JSON nested 5,000 deep is an error naming the limit, decoded without a stack overflow", () => {
+  const deep = "[".repeat(5_000) + "]".repeat(5_000)
+  expect(decodeEventPayload(bytes(deep), "application/json")).toStrictEqual({ ok: false, error: "payload nests deeper than 64 levels" })
+  expect(decodeEventPayload(bytes(`{"a":${"[".repeat(63)}${"]".repeat(63)}}`), undefined)).toMatchObject({ ok: true })
+})
+
+test("event payload - a form body whose JSON payload field nests too deep is an error", () => {
+  const body = `payload=${encodeURIComponent("[".repeat(100) + "]".repeat(100))}`
+  expect(decodeEventPayload(bytes(body), "application/x-www-form-urlencoded")).toStrictEqual({ ok: false, error: "payload nests deeper than 64 levels" })
+})

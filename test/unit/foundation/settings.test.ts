@@ -103,6 +103,7 @@ describe("serve", () => {
       runRetention: { ms: 30 * 86_400_000, explicit: false },
       historyRetention: { ms: 30 * 86_400_000, explicit: false },
       tracing: { _tag: "Off" },
+      shutdownDelayMs: 5_000,
     })
   })
 
@@ -138,6 +139,7 @@ describe("serve", () => {
       DAGNATS_WEBHOOK_SECRET: "env-secret",
       DAGNATS_NATS_SERVER_BIN: "/opt/nats/nats-server",
       DAGNATS_LOG_LEVEL: "debug",
+      DAGNATS_SHUTDOWN_DELAY: "2s",
     }
     expect(settings({}, env)).toEqual({
       natsUrl: "nats://env:1",
@@ -154,7 +156,18 @@ describe("serve", () => {
       runRetention: { ms: 30 * 86_400_000, explicit: false },
       historyRetention: { ms: 30 * 86_400_000, explicit: false },
       tracing: { _tag: "Off" },
+      shutdownDelayMs: 2_000,
     })
+  })
+
+  test("settings - shutdown delay: --shutdown-delay wins over DAGNATS_SHUTDOWN_DELAY; 0 and durations up to 60s; a bad value names its source", () => {
+    expect(settings({ shutdownDelay: "500ms" }, { DAGNATS_SHUTDOWN_DELAY: "9s" }).shutdownDelayMs).toBe(500)
+    expect(settings({}, { DAGNATS_SHUTDOWN_DELAY: "0" }).shutdownDelayMs).toBe(0)
+    expect(settings({}, { DAGNATS_SHUTDOWN_DELAY: "1m" }).shutdownDelayMs).toBe(60_000)
+    expect(serveSettings({ shutdownDelay: "2m" }, {})).toBe('--shutdown-delay: must be a duration from 0 to 60s, such as 5s or 500ms (got "2m")')
+    expect(serveSettings({}, { DAGNATS_SHUTDOWN_DELAY: "soon" })).toBe(
+      'DAGNATS_SHUTDOWN_DELAY: must be a duration from 0 to 60s, such as 5s or 500ms (got "soon")',
+    )
   })
 
   test("settings - the data dir defaults to $XDG_DATA_HOME/dagnats, else ~/.local/share/dagnats", () => {

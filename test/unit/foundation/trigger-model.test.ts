@@ -145,11 +145,20 @@ describe("event triggers", () => {
   })
 
   test("trigger model - a subject that is not a valid pattern is rejected", () => {
-    for (const subject of ["", "event..x", "event.>.x", "event.a*", "event.a b", "event."]) {
+    for (const subject of ["", "event..x", "event.>.x", "event.a*", "event.a b", "event.", "event.a\u0000b", "event.a\u007f", `event.${"x".repeat(251)}`]) {
       expect(rejection({ ...event, subject })).toBe(
-        "subject: must be a NATS subject pattern (tokens separated by '.', '*' for one token, '>' last)",
+        "subject: must be a NATS subject pattern of at most 256 characters (tokens separated by '.', '*' for one token, '>' last)",
       )
     }
+  })
+
+  test("trigger model - a subject of exactly 256 characters is accepted; a duration over 32 characters is rejected", () => {
+    const subject = `event.${"x".repeat(250)}`
+    expect(subject.length).toBe(256)
+    expect(accepted({ ...event, subject })["subject"]).toBe(subject)
+    expect(rejection({ ...event, debounce: { period: `${"0".repeat(40)}1s` } })).toBe(
+      "debounce.period: must be a duration of at most 32 characters, such as 500ms, 5s or 1m",
+    )
   })
 
   test("trigger model - each webhook-only field on an event trigger is rejected by name", () => {
