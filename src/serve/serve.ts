@@ -14,6 +14,7 @@ import { VERSION } from "../version.js"
 import { Buckets, Streams } from "../protocol/names.js"
 import { openWindowCounts } from "../windows/status.js"
 import { extensions } from "./extensions.js"
+import { UnsupportedServer, replicasRefusal } from "../domain/server-version.js"
 
 /** Extra room in the NATS max payload beyond the webhook body: headers of the stored message. */
 const HEADER_ALLOWANCE_BYTES = 64 * 1024
@@ -49,6 +50,8 @@ export const serve = (settings: ServeSettings, flags: ConnectionFlags, env: Env)
           ),
       )
       yield* Effect.log(`connected to NATS ${handles.nc.getServer()} (server ${handles.nc.info?.version ?? "?"})`)
+      const refusal = replicasRefusal(handles.nc.info?.version, settings.replicas)
+      if (refusal !== undefined) return yield* new UnsupportedServer({ message: refusal })
       const maxPayload = handles.nc.info?.max_payload ?? 0
       if (maxPayload < settings.maxBodyBytes + 4096) {
         yield* Effect.logWarning(
