@@ -73,19 +73,34 @@ define leg
 	$(2); rc=$$?; echo "== $(1): $$(( $$(date +%s) - start ))s"; exit $$rc
 endef
 
+# A leg whose tool is missing fails at once naming it (make setup without go installs neither).
+define need
+	@test -x $(1) || { echo "make: $(2) missing ($(1)): install go and run make setup"; exit 1; }
+endef
+
+# Leg titles name the versions the binaries report, so the log shows what each leg really ran on.
+LATEST_V = $$($(NATS_SERVER_LATEST) --version 2>/dev/null || echo "nats-server 2.15 missing")
+OLDEST_V = $$($(NATS_SERVER_OLDEST) --version 2>/dev/null || echo "nats-server 2.9 missing")
+
 test-2.15: build
-	$(call leg,nats-server $(NATS_SERVER_VERSION) $$(node --version): unit + e2e + nats CLI,\
+	$(call need,$(NATS_SERVER_LATEST),nats-server $(NATS_SERVER_VERSION))
+	$(call need,$(NATS_CLI),nats CLI $(NATS_CLI_VERSION))
+	$(call leg,$(LATEST_V) node $$(node --version): unit + e2e + nats CLI,\
 	  $(ON_LATEST) node $(VITEST) run --project unit --project e2e --project nats-cli)
 
 test-2.9: build
-	$(call leg,nats-server 2.9.10 $$(node --version): e2e,$(ON_OLDEST) node $(VITEST) run --project e2e)
+	$(call leg,$(OLDEST_V) node $$(node --version): e2e,$(ON_OLDEST) node $(VITEST) run --project e2e)
 
 test-node24: build
-	$(call leg,nats-server $(NATS_SERVER_VERSION) node $$($(NODE24) --version): unit + e2e,\
+	$(call need,$(NATS_SERVER_LATEST),nats-server $(NATS_SERVER_VERSION))
+	$(call need,$(NODE24),Node 24 (npm devDependency node))
+	$(call leg,$(LATEST_V) node $$($(NODE24) --version): unit + e2e,\
 	  $(ON_LATEST) $(NODE24) $(VITEST) run --project unit --project e2e)
 
 test-cluster: build
-	$(call leg,3-node cluster $$(node --version),$(ON_LATEST) node $(VITEST) run --project cluster)
+	$(call need,$(NATS_SERVER_LATEST),nats-server $(NATS_SERVER_VERSION))
+	$(call leg,3-node clusters of $(LATEST_V) and $(OLDEST_V) node $$(node --version),\
+	  $(ON_LATEST) node $(VITEST) run --project cluster)
 
 bench: build
 	@node bench/run.mjs

@@ -43,14 +43,14 @@ interface EndpointStats {
   last_error?: string | undefined
 }
 
+/** Count one error reply of the endpoint being served; its text is "code:message", as nats.js words it. */
+type Counter = (error: string) => void
+
 const respondError = (msg: ServiceMsg, e: ServiceError, errors: Counter) => {
   const { code, body } = toMicroError(e)
   errors(`${code}:${body.error.message}`)
   msg.respondError(code, body.error.message, JSON.stringify(body))
 }
-
-/** Count one error reply of the endpoint being served; its text is "code:message", as nats.js words it. */
-type Counter = (error: string) => void
 
 /**
  * Send a reply. nats.js throws when it is larger than the server's max_payload (a list of many
@@ -104,6 +104,7 @@ export const startService = (
         description: ServiceNames.description,
         queue: ServiceNames.queue,
         // Called for each endpoint just before $SRV.STATS answers: put our counts where it reads them.
+        // nats.js passes its own endpoint record, stats included; the nats CLI stats test breaks if not.
         statsHandler: (endpoint) => {
           const name = (endpoint as { name?: string }).name ?? ""
           const stats = (endpoint as { stats?: EndpointStats }).stats
