@@ -26,10 +26,21 @@ const cluster = async (bin: string) => {
   cleanup.push(() => c.dispose())
   return c
 }
-const serveOn = async (c: TestCluster, url: string) => {
-  const s = await startServe({ natsUrl: url, args: ["--replicas", "3"] })
-  cleanup.push(() => s.kill())
-  return s
+/**
+ * serve on one node with --replicas 3, restarted when it exits while starting, as a supervisor
+ * (systemd Restart=on-failure) would: while a restarted node catches up, serve's resource checks
+ * can time out and it exits 1 ("dagnats: timeout").
+ */
+const serveOn = async (url: string) => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const s = await startServe({ natsUrl: url, args: ["--replicas", "3"], readyTimeoutMs: 60_000 })
+      cleanup.push(() => s.kill())
+      return s
+    } catch (e) {
+      if (attempt === 5 || !/serve exited 1 while starting/.test(String(e))) throw e
+    }
+  }
 }
 
 /**
@@ -81,8 +92,8 @@ const runRecords = async (c: TestCluster): Promise<Array<Record<string, any>>> =
 describe("cluster", () => {
   test("cluster - webhooks accepted while the EVENTS leader node and one serve are SIGKILLed and restarted are each exactly one run", async () => {
     const c = await cluster(latestNatsServerBin())
-    const a = await serveOn(c, c.nodes[0]!.url)
-    let b = await serveOn(c, c.nodes[1]!.url)
+    const a = await serveOn(c.nodes[0]!.url)
+    let b = await serveOn(c.nodes[1]!.url)
     await runJson(["trigger", "create", TRIGGER, "--workflow", "wf", "--webhook", "--secret", SECRET, "--nats-url", c.urls])
     const serves = () => [a, b]
 
@@ -96,8 +107,10 @@ describe("cluster", () => {
     expect((await c.streamLeader("EVENTS")).name).not.toBe(leader.name)
 
     await leader.start()
-    b = await serveOn(c, c.nodes[1]!.url)
+    b = await serveOn(c.nodes[1]!.url)
     await c.ready()
+    // Every node is back: the runs bucket has a leader among them again.
+    expect(c.nodes.map((x) => x.name)).toContain((await c.kvLeader("dagnats_runs")).name)
     for (let n = (2 * EVENTS) / 3; n < EVENTS; n++) await deliver(serves, n)
 
     const expected = Array.from({ length: EVENTS }, (_, n) => n)
