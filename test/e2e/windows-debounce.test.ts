@@ -109,12 +109,13 @@ describe("debounce - bursts and gaps", () => {
 
 describe("debounce - disabled while open", () => {
   test("debounce - a window open when its trigger is disabled starts no run and history says disabled", async () => {
-    await createTrigger(nats.url, "paused", "event.paused", ["--debounce", "2s"])
+    // Long enough that the disable (two CLI runs) lands while the window is open on a loaded machine.
+    await createTrigger(nats.url, "paused", "event.paused", ["--debounce", "10s"])
     const [seq] = await publishSpaced("event.paused", [{ n: 1 }], 0)
     await eventually(async () => expect((await raw.fires("paused")).map((f) => f.reason)).toStrictEqual(["debounced"]))
     await cli.json("trigger", "disable", "paused")
     await cli.json("trigger", "list")
-    await eventually(async () => expect((await raw.fires("paused")).map((f) => [f.outcome, f.reason])).toContainEqual(["skipped", "disabled"]), 15_000)
+    await eventually(async () => expect((await raw.fires("paused")).map((f) => [f.outcome, f.reason])).toContainEqual(["skipped", "disabled"]), 30_000)
     await raw.quiet("paused")
     expect(await raw.runsOf("paused")).toStrictEqual([])
     expect((await raw.fires("paused")).map((f) => [f.outcome, f.reason, f.event.seq])).toStrictEqual([
