@@ -97,21 +97,34 @@ describe("cluster", () => {
     await runJson(["trigger", "create", TRIGGER, "--workflow", "wf", "--webhook", "--secret", SECRET, "--nats-url", c.urls])
     const serves = () => [a, b]
 
-    for (let n = 0; n < EVENTS / 3; n++) await deliver(serves, n)
+    // Two senders, so requests are in flight when the kills land; the last third waits for the restarts.
+    let accepted = 0
+    let restarted = () => {}
+    const restarts = new Promise<void>((resolve) => (restarted = resolve))
+    const sender = async (from: number) => {
+      for (let n = from; n < EVENTS; n += 2) {
+        if (n >= (2 * EVENTS) / 3) await restarts
+        await deliver(serves, n)
+        accepted++
+      }
+    }
+    const sending = Promise.all([sender(0), sender(1)])
+    const reach = (count: number) => eventually(() => expect(accepted).toBeGreaterThanOrEqual(count), 120_000, 20)
 
+    await reach(EVENTS / 3)
     const leader = await c.streamLeader("EVENTS")
-    await leader.kill()
-    await b.kill()
-    for (let n = EVENTS / 3; n < (2 * EVENTS) / 3; n++) await deliver(serves, n)
-    // The surviving nodes elected a new EVENTS leader while webhooks were accepted.
+    await Promise.all([leader.kill(), b.kill()])
+    await reach((2 * EVENTS) / 3)
+    // The surviving nodes elected a new EVENTS leader and webhooks kept being accepted.
     expect((await c.streamLeader("EVENTS")).name).not.toBe(leader.name)
 
     await leader.start()
-    b = await serveOn(c.nodes[1]!.url)
     await c.ready()
     // Every node is back: the runs bucket has a leader among them again.
     expect(c.nodes.map((x) => x.name)).toContain((await c.kvLeader("dagnats_runs")).name)
-    for (let n = (2 * EVENTS) / 3; n < EVENTS; n++) await deliver(serves, n)
+    b = await serveOn(c.nodes[1]!.url)
+    restarted()
+    await sending
 
     const expected = Array.from({ length: EVENTS }, (_, n) => n)
     const runs = await eventually(async () => {
