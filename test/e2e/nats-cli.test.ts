@@ -79,7 +79,7 @@ describe("nats micro", () => {
 })
 
 describe("nats req", () => {
-  test("nats req dagnats.triggers.create - creates a webhook trigger whose signed webhooks start runs", async () => {
+  test("nats req dagnats.triggers.create - creates a webhook trigger that triggers.list shows and whose signed webhooks start runs", async () => {
     const { url, serve } = await running()
     const req = await runNats(url, [
       "req", "--raw", "dagnats.triggers.create",
@@ -87,6 +87,8 @@ describe("nats req", () => {
     ])
     expect(req.code).toBe(0)
     expect(JSON.parse(req.stdout)).toMatchObject({ name: "from-cli", workflow: "cli-wf", type: "webhook", enabled: true, secret_count: 1 })
+    const list = await runNats(url, ["req", "--raw", "dagnats.triggers.list", "{}"])
+    expect(JSON.parse(list.stdout).triggers.map((t: { name: string }) => t.name)).toEqual(["from-cli"])
     const body = JSON.stringify({ hello: "nats" })
     const post = () =>
       fetch(`${serve.baseUrl}/v1/webhooks/from-cli`, {
