@@ -18,6 +18,7 @@ import { Buckets, Streams } from "../protocol/names.js"
 import { openWindowCounts } from "../windows/status.js"
 import { extensions } from "./extensions.js"
 import * as WorkflowDefs from "../engine/workflow-defs.js"
+import { UnsupportedServer, replicasRefusal } from "../domain/server-version.js"
 
 /** Extra room in the NATS max payload beyond the webhook body: headers of the stored message. */
 const HEADER_ALLOWANCE_BYTES = 64 * 1024
@@ -125,6 +126,8 @@ export const serve = (settings: ServeSettings, flags: ConnectionFlags, env: Env)
         yield* Effect.log(`exporting traces over OTLP to ${settings.tracing.config.url}`)
       }
       yield* Effect.log(`connected to NATS ${handles.nc.getServer()} (server ${handles.nc.info?.version ?? "?"})`)
+      const refusal = replicasRefusal(handles.nc.info?.version, settings.replicas)
+      if (refusal !== undefined) return yield* new UnsupportedServer({ message: refusal })
       const maxPayload = handles.nc.info?.max_payload ?? 0
       // Only a real gap is worth a line at every start: with max_payload equal to --max-body (both
       // 1 MiB by default) only bodies within a few hundred bytes of the limit are refused, with 413.

@@ -8,6 +8,10 @@ export interface Endpoint {
   readonly group: "triggers" | "runs"
   readonly name: string
   readonly handle: (body: unknown) => Effect.Effect<unknown, ServiceError>
+  /** The request schema, published as JSON Schema in `$SRV.INFO` (service/metadata.ts). */
+  readonly request?: Schema.Top
+  /** One line for `nats micro info`, when service/metadata.ts has none for this endpoint. */
+  readonly description?: string
 }
 
 /** Decode the request with `schema` (unknown fields rejected), then run `handler`. */
@@ -23,6 +27,7 @@ export const endpoint = <S extends Schema.Top & { readonly DecodingServices: nev
   return {
     group,
     name,
+    request: schema,
     handle: (body) => {
       const exit = decode(body)
       if (exit._tag === "Success") return handler(exit.value as S["Type"])

@@ -8,6 +8,7 @@ import { Internal, type ServiceError } from "../domain/errors.js"
 import { errorBody } from "../domain/errors.js"
 import type { Endpoint } from "./endpoint.js"
 import { toMicroError } from "./errors.js"
+import { endpointMetadata } from "./metadata.js"
 
 const decoder = new TextDecoder()
 
@@ -21,8 +22,33 @@ const parseBody = (msg: ServiceMsg): { ok: true; value: unknown } | { ok: false 
   }
 }
 
-const respondError = (msg: ServiceMsg, e: ServiceError) => {
+/**
+ * Error replies per endpoint, for `$SRV.STATS`. nats.js counts an error only when a handler throws
+ * synchronously; ours reply later, from an Effect, so the service counts its own error replies.
+ */
+class ErrorCounts {
+  private readonly counts = new Map<string, { n: number; last: string }>()
+  count(endpoint: string, message: string) {
+    const c = this.counts.get(endpoint) ?? { n: 0, last: "" }
+    this.counts.set(endpoint, { n: c.n + 1, last: message })
+  }
+  get(endpoint: string) {
+    return this.counts.get(endpoint)
+  }
+}
+
+/** The per-endpoint stats nats.js keeps and reports in `$SRV.STATS`; the statsHandler sees them. */
+interface EndpointStats {
+  num_errors: number
+  last_error?: string | undefined
+}
+
+/** Count one error reply of the endpoint being served; its text is "code:message", as nats.js words it. */
+type Counter = (error: string) => void
+
+const respondError = (msg: ServiceMsg, e: ServiceError, errors: Counter) => {
   const { code, body } = toMicroError(e)
+  errors(`${code}:${body.error.message}`)
   msg.respondError(code, body.error.message, JSON.stringify(body))
 }
 
@@ -31,7 +57,7 @@ const respondError = (msg: ServiceMsg, e: ServiceError) => {
  * triggers or runs); that must become a 500 the caller can act on, never an unhandled rejection
  * that takes serve down.
  */
-const respondJson = (msg: ServiceMsg, value: unknown, where: string, log: (line: string) => void) => {
+const respondJson = (msg: ServiceMsg, value: unknown, where: string, log: (line: string) => void, errors: Counter) => {
   const data = JSON.stringify(value)
   try {
     msg.respond(data)
@@ -39,7 +65,7 @@ const respondJson = (msg: ServiceMsg, value: unknown, where: string, log: (line:
     const message = `reply of ${Buffer.byteLength(data)} bytes could not be sent (${e instanceof Error ? e.message : String(e)}); ask for fewer items with "limit"`
     log(`endpoint ${where}: ${message}`)
     try {
-      respondError(msg, new Internal({ message }))
+      respondError(msg, new Internal({ message }), errors)
     } catch {
       /* the connection is gone; the caller times out */
     }
@@ -47,18 +73,19 @@ const respondJson = (msg: ServiceMsg, value: unknown, where: string, log: (line:
 }
 
 /** Serve one request; defects become 500 with the cause logged, never a dropped request. */
-const handle = (ep: Endpoint, msg: ServiceMsg, log: (line: string) => void) => {
+const handle = (ep: Endpoint, msg: ServiceMsg, log: (line: string) => void, errors: Counter) => {
   const parsed = parseBody(msg)
   if (!parsed.ok) {
+    errors("400:request body is not valid JSON")
     msg.respondError(400, "request body is not valid JSON", JSON.stringify(errorBody("invalid", "request body is not valid JSON")))
     return
   }
   void Effect.runPromiseExit(ep.handle(parsed.value)).then((exit) => {
-    if (exit._tag === "Success") return respondJson(msg, exit.value, `${ep.group}.${ep.name}`, log)
+    if (exit._tag === "Success") return respondJson(msg, exit.value, `${ep.group}.${ep.name}`, log, errors)
     const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
-    if (failure !== undefined && failure._tag === "Fail") return respondError(msg, failure.error)
+    if (failure !== undefined && failure._tag === "Fail") return respondError(msg, failure.error, errors)
     log(`endpoint ${ep.group}.${ep.name} failed: ${String(exit.cause)}`)
-    respondError(msg, new Internal({ message: "internal error; see the serve log" }))
+    respondError(msg, new Internal({ message: "internal error; see the serve log" }), errors)
   }).catch((e: unknown) => log(`endpoint ${ep.group}.${ep.name}: could not reply: ${e instanceof Error ? e.message : String(e)}`))
 }
 
@@ -70,21 +97,37 @@ export const startService = (
 ): Effect.Effect<Service, never, import("effect").Scope.Scope> =>
   Effect.acquireRelease(
     Effect.promise(async () => {
+      const errors = new ErrorCounts()
       const service = await new Svcm(nc).add({
         name: ServiceNames.name,
         version,
         description: ServiceNames.description,
         queue: ServiceNames.queue,
+        // Called for each endpoint just before $SRV.STATS answers: put our counts where it reads them.
+        // nats.js passes its own endpoint record, stats included; the nats CLI stats test breaks if not.
+        statsHandler: (endpoint) => {
+          const name = (endpoint as { name?: string }).name ?? ""
+          const stats = (endpoint as { stats?: EndpointStats }).stats
+          const counted = errors.get(name)
+          if (stats !== undefined && counted !== undefined) {
+            stats.num_errors = counted.n
+            stats.last_error = counted.last
+          }
+          return Promise.resolve(undefined)
+        },
       })
       // Endpoint names must be unique in $SRV.INFO and STATS, so each is named group-endpoint
       // ("triggers-create") and listens on its SPEC subject ("dagnats.triggers.create").
       for (const ep of endpoints) {
         const subject = endpointSubject(ep.group, ep.name)
-        service.addEndpoint(`${ep.group}-${ep.name}`, {
+        const name = `${ep.group}-${ep.name}`
+        const counter: Counter = (error) => errors.count(name, error)
+        service.addEndpoint(name, {
           subject,
+          metadata: endpointMetadata(ep),
           handler: (err, msg) => {
             if (err !== null) return log(`endpoint ${subject} stopped: ${err.message}`)
-            handle(ep, msg, log)
+            handle(ep, msg, log, counter)
           },
         })
       }

@@ -5,7 +5,7 @@
 import { Kvm } from "@nats-io/kv"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { startShippedStack, type ShippedStack, type UserName } from "../support/conf.js"
-import { runNats } from "../support/nats-cli.js"
+import { runNatsAs } from "../support/nats-cli-as.js"
 import { eventually } from "../support/poll.js"
 
 let stack: ShippedStack
@@ -62,14 +62,14 @@ for (const user of ["publisher", "cli"] as const satisfies ReadonlyArray<UserNam
         `dagnats.timers.debounce.forged-${user}`,
       ]
       for (const [i, reply] of replies.entries()) {
-        const out = await runNats(stack.nats.url, user, ["pub", `event.steer.${user}.${i}`, "{}", "--reply", reply])
+        const out = await runNatsAs(stack.nats.url, user, ["pub", `event.steer.${user}.${i}`, "{}", "--reply", reply])
         expect(out.code, out.output).toBe(0)
       }
       // Every steering event is stored (so its acknowledgement went somewhere) before anything is checked.
       await eventually(async () => {
         for (const i of replies.keys()) expect(await storedOn("EVENTS", `event.steer.${user}.${i}`)).toBe(1)
       }, 10_000)
-      const control = await runNats(stack.nats.url, user, ["req", `event.steer.${user}.control`, "{}", "--raw"])
+      const control = await runNatsAs(stack.nats.url, user, ["req", `event.steer.${user}.control`, "{}", "--raw"])
       expect(JSON.parse(control.stdout)).toMatchObject({ stream: "EVENTS" })
 
       const after = Object.fromEntries(await Promise.all(streams.map(async (s) => [s, await state(s)] as const)))

@@ -4,7 +4,7 @@
 import type { NatsConnection } from "@nats-io/transport-node"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { connectAs, startShippedStack, type ShippedStack, type UserName } from "../support/conf.js"
-import { runNats } from "../support/nats-cli.js"
+import { runNatsAs } from "../support/nats-cli-as.js"
 import { eventually } from "../support/poll.js"
 
 let stack: ShippedStack
@@ -112,7 +112,7 @@ describe("the triggers bucket is out of reach with the real nats CLI", () => {
       const results = await Promise.all(
         routes(name).map(async (r) => ({
           what: `nats ${r.args.join(" ")} as ${user}`,
-          out: await runNats(stack.nats.url, user, r.args, {
+          out: await runNatsAs(stack.nats.url, user, r.args, {
             ...(r.tty === true ? { tty: true } : {}),
             ...(r.timeoutMs !== undefined ? { timeoutMs: r.timeoutMs } : {}),
             ...(r.inboxPrefix !== undefined ? { inboxPrefix: r.inboxPrefix } : {}),
@@ -134,18 +134,18 @@ describe("no forged webhooks", () => {
     await stack.cliJson(["trigger", "create", "iso-pay", "--workflow", "iso-payments", "--webhook",
       "--secret", "pay-Secret-1"])
     const forged = JSON.stringify({ amount: 1_000_000 })
-    const pub = await runNats(stack.nats.url, "publisher", ["pub", "event.webhook.iso-pay", forged])
+    const pub = await runNatsAs(stack.nats.url, "publisher", ["pub", "event.webhook.iso-pay", forged])
     expect(pub.output).toContain('Permissions Violation for Publish to "event.webhook.iso-pay"')
-    const req = await runNats(stack.nats.url, "publisher", ["req", "event.webhook.iso-pay", forged])
+    const req = await runNatsAs(stack.nats.url, "publisher", ["req", "event.webhook.iso-pay", forged])
     expect(req.output).toContain('Permissions Violation for Publish to "event.webhook.iso-pay"')
-    const cliPub = await runNats(stack.nats.url, "cli", ["pub", "event.webhook.iso-pay", forged])
+    const cliPub = await runNatsAs(stack.nats.url, "cli", ["pub", "event.webhook.iso-pay", forged])
     expect(cliPub.output).toContain('Permissions Violation for Publish to "event.webhook.iso-pay"')
     const dagnatsPub = await stack.cli(["event", "publish", "event.webhook.iso-pay", forged])
     expect(dagnatsPub.code).toBe(1)
     expect(dagnatsPub.stderr).toContain('Permissions Violation for Publish to "event.webhook.iso-pay"')
 
     // An acknowledged publish after the refused ones: the server has handled them by now.
-    const control = await runNats(stack.nats.url, "publisher", ["req", "event.iso.control", "{}", "--raw"])
+    const control = await runNatsAs(stack.nats.url, "publisher", ["req", "event.iso.control", "{}", "--raw"])
     expect(JSON.parse(control.stdout)).toMatchObject({ stream: "EVENTS" })
     expect(await storedOn("EVENTS", "event.webhook.iso-pay")).toBe(0)
 

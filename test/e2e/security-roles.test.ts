@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { cliAuth, startShippedStack, type ShippedStack } from "../support/conf.js"
 import { runCli } from "../support/cli.js"
 import { startServe } from "../support/serve.js"
-import { runNats } from "../support/nats-cli.js"
+import { runNatsAs } from "../support/nats-cli-as.js"
 import { eventually } from "../support/poll.js"
 import { VERSION } from "../../src/version.js"
 
@@ -85,11 +85,11 @@ describe("cli", () => {
 
   test("shipped users - `nats micro list` and `nats req dagnats.triggers.get` work as cli", async () => {
     await create("roles-micro", "roles-micro-wf", "--subject", "event.roles.micro")
-    const list = await runNats(stack.nats.url, "cli", ["micro", "list", "--json"])
+    const list = await runNatsAs(stack.nats.url, "cli", ["micro", "list", "--json"])
     expect(list.code).toBe(0)
     const services = JSON.parse(list.stdout) as Array<{ name: string; version: string }>
     expect(services.map((s) => [s.name, s.version])).toStrictEqual([["dagnats", VERSION]])
-    const got = await runNats(stack.nats.url, "cli", ["req", "dagnats.triggers.get", '{"name":"roles-micro"}', "--raw"])
+    const got = await runNatsAs(stack.nats.url, "cli", ["req", "dagnats.triggers.get", '{"name":"roles-micro"}', "--raw"])
     expect(got.code).toBe(0)
     expect(JSON.parse(got.stdout)).toMatchObject({ name: "roles-micro", workflow: "roles-micro-wf" })
   })
@@ -117,7 +117,7 @@ describe("cli", () => {
       const out = await stack.cliJson<{ services: Array<{ name: string; id: string }> }>(["services"])
       expect(out.services.map((s) => s.name)).toStrictEqual(["dagnats", "dagnats"])
       expect(new Set(out.services.map((s) => s.id)).size).toBe(2)
-      const list = await runNats(stack.nats.url, "cli", ["micro", "list", "--json"])
+      const list = await runNatsAs(stack.nats.url, "cli", ["micro", "list", "--json"])
       expect((JSON.parse(list.stdout) as Array<unknown>).length).toBe(2)
     } finally {
       await second.stop()
@@ -129,7 +129,7 @@ describe("publisher", () => {
   test("shipped users - publisher publishes an event that starts a run; `nats req` gets the EVENTS ack", async () => {
     await create("roles-pub", "roles-pub-wf", "--subject", "event.roles.pub")
     await stack.cliJson(["trigger", "list"])
-    const acked = await runNats(stack.nats.url, "publisher", ["req", "event.roles.pub", '{"from":1}', "--raw"])
+    const acked = await runNatsAs(stack.nats.url, "publisher", ["req", "event.roles.pub", '{"from":1}', "--raw"])
     expect(acked.code).toBe(0)
     const ack = JSON.parse(acked.stdout) as { stream: string; seq: number }
     expect(ack.stream).toBe("EVENTS")
@@ -138,9 +138,9 @@ describe("publisher", () => {
   })
 
   test("shipped users - publisher cannot call the micro service (nats req, micro list, trigger list)", async () => {
-    const req = await runNats(stack.nats.url, "publisher", ["req", "dagnats.triggers.list", "{}"])
+    const req = await runNatsAs(stack.nats.url, "publisher", ["req", "dagnats.triggers.list", "{}"])
     expect(req.output).toContain('Permissions Violation for Publish to "dagnats.triggers.list"')
-    const micro = await runNats(stack.nats.url, "publisher", ["micro", "list"])
+    const micro = await runNatsAs(stack.nats.url, "publisher", ["micro", "list"])
     expect(micro.output).toContain('Permissions Violation for Publish to "$SRV.')
     const list = await runCli(["trigger", "list", "--nats-url", stack.nats.url, ...cliAuth("publisher")])
     expect(list.code).toBe(1)

@@ -109,12 +109,13 @@ describe("debounce - bursts and gaps", () => {
 
 describe("debounce - disabled while open", () => {
   test("debounce - a window open when its trigger is disabled starts no run and history says disabled", async () => {
-    await createTrigger(nats.url, "paused", "event.paused", ["--debounce", "2s"])
+    // Long enough that the disable (two CLI runs) lands while the window is open on a loaded machine.
+    await createTrigger(nats.url, "paused", "event.paused", ["--debounce", "10s"])
     const [seq] = await publishSpaced("event.paused", [{ n: 1 }], 0)
     await eventually(async () => expect((await raw.fires("paused")).map((f) => f.reason)).toStrictEqual(["debounced"]))
     await cli.json("trigger", "disable", "paused")
     await cli.json("trigger", "list")
-    await eventually(async () => expect((await raw.fires("paused")).map((f) => [f.outcome, f.reason])).toContainEqual(["skipped", "disabled"]), 15_000)
+    await eventually(async () => expect((await raw.fires("paused")).map((f) => [f.outcome, f.reason])).toContainEqual(["skipped", "disabled"]), 30_000)
     await raw.quiet("paused")
     expect(await raw.runsOf("paused")).toStrictEqual([])
     expect((await raw.fires("paused")).map((f) => [f.outcome, f.reason, f.event.seq])).toStrictEqual([
@@ -156,16 +157,17 @@ describe("debounce - keys", () => {
 
 describe("debounce - visibility", () => {
   test("debounce - trigger list shows the window open while it waits and not after it fired; trigger get shows the config", async () => {
-    const created = await createTrigger(nats.url, "visible", "event.visible", ["--debounce", "2s", "--debounce-timeout", "10s", "--debounce-key", "repo.name"])
-    expect(created.debounce).toStrictEqual({ period: "2s", timeout: "10s", key: "repo.name" })
-    expect((await cli.json("trigger", "get", "visible")).debounce).toStrictEqual({ period: "2s", timeout: "10s", key: "repo.name" })
+    // The windows stay open long enough for a few CLI runs to see them on a loaded machine.
+    const created = await createTrigger(nats.url, "visible", "event.visible", ["--debounce", "8s", "--debounce-timeout", "30s", "--debounce-key", "repo.name"])
+    expect(created.debounce).toStrictEqual({ period: "8s", timeout: "30s", key: "repo.name" })
+    expect((await cli.json("trigger", "get", "visible")).debounce).toStrictEqual({ period: "8s", timeout: "30s", key: "repo.name" })
 
     await raw.publish("event.visible", { repo: { name: "a" } })
     await raw.publish("event.visible", { repo: { name: "b" } })
     const openNow = async () => (await cli.json("trigger", "list")).triggers.find((t: any) => t.name === "visible")
     await eventually(async () => expect((await openNow()).open).toBe(2), 10_000)
 
-    await eventually(async () => expect(await raw.runsOf("visible")).toHaveLength(2), 15_000)
+    await eventually(async () => expect(await raw.runsOf("visible")).toHaveLength(2), 30_000)
     await eventually(async () => expect(await openNow()).not.toHaveProperty("open"), 10_000)
   })
 })

@@ -10,6 +10,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node"
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream"
 import { runCli, runJson, type CliResult } from "./cli.js"
 import { freePort } from "./ports.js"
+import { natsServerBin } from "./tools.js"
 import { eventually } from "./poll.js"
 import { startServe, type ServeProcess } from "./serve.js"
 
@@ -63,7 +64,7 @@ export const startShippedNatsServer = async (): Promise<ShippedNatsServer> => {
   const env = { ...process.env }
   for (const u of Object.values(Users)) env[u.env] = u.password
   let log = ""
-  const child: ChildProcess = spawn(process.env["DAGNATS_NATS_SERVER_BIN"] ?? "nats-server", ["-c", conf], {
+  const child: ChildProcess = spawn(natsServerBin(), ["-c", conf], {
     env,
     stdio: ["ignore", "pipe", "pipe"],
   })

@@ -1,57 +1,27 @@
-// The real NATS CLI (`nats`, v0.5.0, installed by `make setup` under .tools/bin) run as one of the shipped
-// nats.conf users, for tests that check what an operator with that tool can and cannot do.
-import { spawn } from "node:child_process"
-import { existsSync } from "node:fs"
-import { fileURLToPath } from "node:url"
-import { Users, type UserName } from "./conf.js"
-
-export const NATS_CLI_BIN =
-  process.env["DAGNATS_NATS_CLI_BIN"] ?? fileURLToPath(new URL("../../.tools/bin/nats", import.meta.url))
+// The real NATS CLI (`nats`, v0.5.0 from make setup) as a child process, the way operators run it.
+import { execFile } from "node:child_process"
+import { natsCliBin } from "./tools.js"
 
 export interface NatsCliResult {
-  readonly code: number | null
+  readonly code: number
   readonly stdout: string
   readonly stderr: string
-  /** stdout and stderr together, for assertions that do not care which stream the CLI chose. */
-  readonly output: string
 }
 
-export interface NatsCliOptions {
-  readonly input?: string
-  /** Kill the CLI after this long (a subscription runs until killed); the result then has code null. */
-  readonly timeoutMs?: number
-  /** Run under a pseudo-terminal (`script`), for commands that refuse to run without one. */
-  readonly tty?: boolean
-  /** Inbox prefix; default the user's own `_INBOX_<user>`, as README tells operators. */
-  readonly inboxPrefix?: string
+/** `nats -s URL ARGS…`; resolves with the exit code and both outputs, whatever the exit code. */
+export const runNats = (url: string, args: ReadonlyArray<string>, timeoutMs = 20_000): Promise<NatsCliResult> => {
+  const bin = natsCliBin()
+  return new Promise((resolve, reject) =>
+    execFile(bin, ["--server", url, "--timeout", "10s", ...args], { timeout: timeoutMs, env: { ...process.env, NO_COLOR: "1" } }, (error, stdout, stderr) => {
+      if (error !== null && typeof error.code !== "number") return reject(new Error(`nats ${args.join(" ")}: ${error.message}\n${stderr}`))
+      resolve({ code: error === null ? 0 : (error.code as number), stdout, stderr })
+    }),
+  )
 }
 
-/** `nats -s URL --user U --password P --inbox-prefix _INBOX_U …args`. */
-export const runNats = (url: string, user: UserName, args: ReadonlyArray<string>, o: NatsCliOptions = {}) => {
-  if (!existsSync(NATS_CLI_BIN)) {
-    throw new Error(`the NATS CLI is missing at ${NATS_CLI_BIN}: run \`make setup\` or set DAGNATS_NATS_CLI_BIN`)
-  }
-  const u = Users[user]
-  const full = [
-    "-s", url, "--user", u.user, "--password", u.password, "--inbox-prefix", o.inboxPrefix ?? `_INBOX_${u.user}`,
-    "--timeout", "2s", ...args,
-  ]
-  const [cmd, argv] = o.tty === true
-    ? ["script", ["-qec", [NATS_CLI_BIN, ...full].map(shellQuote).join(" "), "/dev/null"]] as const
-    : [NATS_CLI_BIN, full] as const
-  return new Promise<NatsCliResult>((resolve) => {
-    const child = spawn(cmd, argv, { env: { ...process.env, NO_COLOR: "1" }, stdio: ["pipe", "pipe", "pipe"] })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
-    const timer = setTimeout(() => child.kill("SIGKILL"), o.timeoutMs ?? 20_000)
-    child.on("exit", (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr, output: stdout + stderr })
-    })
-    child.stdin.end(o.input ?? "")
-  })
+/** `nats … --json`, parsed; throws with stderr when nats exits non-zero. */
+export const natsJson = async <T = any>(url: string, args: ReadonlyArray<string>): Promise<T> => {
+  const r = await runNats(url, [...args, "--json"])
+  if (r.code !== 0) throw new Error(`nats ${args.join(" ")} exited ${r.code}: ${r.stderr}`)
+  return JSON.parse(r.stdout) as T
 }
-
-const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`

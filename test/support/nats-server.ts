@@ -7,6 +7,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { freePort } from "./ports.js"
 import { eventually } from "./poll.js"
+import { natsServerBin } from "./tools.js"
 
 export interface TestNatsServer {
   readonly url: string
@@ -28,7 +29,13 @@ const accepts = (port: number) =>
     s.once("error", reject)
   })
 
-export const startNatsServer = async (extraConfig = ""): Promise<TestNatsServer> => {
+export interface NatsServerOptions {
+  /** The nats-server binary; default: the one this run of the suite is on (DAGNATS_NATS_SERVER_BIN). */
+  readonly bin?: string
+}
+
+export const startNatsServer = async (extraConfig = "", options: NatsServerOptions = {}): Promise<TestNatsServer> => {
+  const bin = options.bin ?? natsServerBin()
   const port = await freePort()
   const storeDir = mkdtempSync(join(tmpdir(), "dagnats-test-nats-"))
   const conf = join(storeDir, "nats.conf")
@@ -38,7 +45,7 @@ export const startNatsServer = async (extraConfig = ""): Promise<TestNatsServer>
   )
   let child: ChildProcess | undefined
   const start = async () => {
-    child = spawn(process.env["DAGNATS_NATS_SERVER_BIN"] ?? "nats-server", ["-c", conf], { stdio: "ignore" })
+    child = spawn(bin, ["-c", conf], { stdio: "ignore" })
     await eventually(() => accepts(port), 15_000)
   }
   const stop = () =>

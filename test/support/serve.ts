@@ -27,6 +27,8 @@ export interface ServeOptions {
   readonly httpPort?: number
   /** Wait for this log line (regex) before returning; default: the service is up and HTTP listens. */
   readonly readyLine?: RegExp
+  /** How long serve may take to get there; default 20 s (a cluster creating R3 streams under load needs more). */
+  readonly readyTimeoutMs?: number
 }
 
 export const startServe = async (o: ServeOptions = {}): Promise<ServeProcess> => {
@@ -56,12 +58,13 @@ export const startServe = async (o: ServeOptions = {}): Promise<ServeProcess> =>
   )
   const ready = o.readyLine ?? /dagnats serve ready/
   // A serve that exits while starting fails at once instead of after the whole deadline.
-  const deadline = Date.now() + 20_000
+  const readyMs = o.readyTimeoutMs ?? 20_000
+  const deadline = Date.now() + readyMs
   while (!ready.test(log)) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`serve exited ${child.exitCode ?? child.signalCode} while starting:\n${log}`)
     if (Date.now() > deadline) {
       child.kill("SIGKILL")
-      throw new Error(`serve not ready within 20s:\n${log}`)
+      throw new Error(`serve not ready within ${readyMs / 1000}s:\n${log}`)
     }
     await sleep(50)
   }
