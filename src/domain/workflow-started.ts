@@ -1,7 +1,7 @@
 // The `workflow.started` history event and the run record (SPEC §6), in the wire shape the DagNats
 // Go engine reads. Pure: the runs adapter only publishes and stores what these return.
 
-export type RunSource = "webhook" | "event" | "manual"
+export type RunSource = "webhook" | "event" | "manual" | "schedule"
 
 export interface RunRecord {
   readonly run_id: string

@@ -82,6 +82,7 @@ export interface Buckets {
   readonly runs: KV
   readonly debounceState: KV
   readonly batchState: KV
+  readonly schedules: KV
 }
 
 /** Why an existing stream cannot be used as is, or undefined when it can. */
@@ -144,6 +145,7 @@ export const ensureResources = (handles: NatsHandles, o: ResourceOptions) =>
       runs: yield* ensureBucket(handles, Buckets.runs, o, 1),
       debounceState: yield* ensureBucket(handles, Buckets.debounceState, o, 1),
       batchState: yield* ensureBucket(handles, Buckets.batchState, o, 1),
+      schedules: yield* ensureBucket(handles, Buckets.schedules, o, 1),
     }
     return buckets
   })
@@ -153,10 +155,10 @@ export const openBuckets = (handles: NatsHandles) =>
   Effect.tryPromise({
     try: async (): Promise<Buckets> => {
       const kvm = new Kvm(handles.js)
-      const [triggers, runs, debounceState, batchState] = await Promise.all(
-        [Buckets.triggers, Buckets.runs, Buckets.debounceState, Buckets.batchState].map((n) => kvm.open(n)),
+      const [triggers, runs, debounceState, batchState, schedules] = await Promise.all(
+        [Buckets.triggers, Buckets.runs, Buckets.debounceState, Buckets.batchState, Buckets.schedules].map((n) => kvm.open(n)),
       )
-      return { triggers: triggers!, runs: runs!, debounceState: debounceState!, batchState: batchState! }
+      return { triggers: triggers!, runs: runs!, debounceState: debounceState!, batchState: batchState!, schedules: schedules! }
     },
     catch: (e) => new Internal({ message: e instanceof Error ? e.message : String(e) }),
   })

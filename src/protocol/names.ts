@@ -18,6 +18,8 @@ export const Buckets = {
   runs: "dagnats_runs",
   debounceState: "dagnats_debounce",
   batchState: "dagnats_batch",
+  /** Per schedule trigger: the last instant handled and the version it was armed for. */
+  schedules: "dagnats_schedules",
 } as const
 
 /** Names a 0.x dagnats used before it moved into its own namespace; serve only looks for them to warn. */
@@ -40,6 +42,9 @@ export const Subjects = {
   triggerFireAll: "trigger.fire.>",
   timer: (kind: string, id: string) => `dagnats.timers.${kind}.${id}`,
   timersAll: "dagnats.timers.>",
+  /** The armed next instant of one schedule trigger. */
+  scheduleTimer: (trigger: string) => `dagnats.timers.schedule.${trigger}`,
+  scheduleTimersPrefix: "dagnats.timers.schedule.",
   dead: (seq: number) => `dagnats.dead.${seq}`,
   deadAll: "dagnats.dead.>",
 } as const
@@ -54,6 +59,7 @@ export const Service = {
 export const Endpoints = {
   triggers: ["create", "get", "list", "update", "delete", "enable", "disable", "fire", "history", "test"],
   runs: ["start", "get", "list"],
+  events: ["replay"],
 } as const
 
 export const endpointSubject = (group: keyof typeof Endpoints, name: string): string => `dagnats.${group}.${name}`
@@ -65,4 +71,14 @@ export const Headers = {
   deliveryId: "Dagnats-Delivery-Id",
   msgId: "Nats-Msg-Id",
   contentType: "Content-Type",
+} as const
+
+/**
+ * Headers a dead letter on DAGNATS_DEAD carries (its body is the original event body): where the
+ * event was stored, so a replay evaluates it as that event and keeps its run identity.
+ */
+export const DeadHeaders = {
+  subject: "Dagnats-Original-Subject",
+  seq: "Dagnats-Original-Seq",
+  error: "Dagnats-Error",
 } as const
