@@ -10,6 +10,7 @@ import { runEndpoints } from "../service/runs.js"
 import { makeMatcher } from "./matcher.js"
 import { ensureEvaluatorConsumer, runEvaluatorLoop } from "./consumer.js"
 import { makeWindows } from "./windows.js"
+import { startSchedules } from "../schedules/start.js"
 import * as Metrics from "../metrics/registry.js"
 import type { EvaluateDeps } from "./evaluate.js"
 
@@ -29,7 +30,8 @@ export const startEvaluator = (ctx: ServeContext): Effect.Effect<Component, neve
       return { endpoints, started: ["evaluator off (DAGNATS_EVALUATOR=off): this serve starts no runs"] }
     }
     const matcher = yield* Effect.acquireRelease(Effect.sync(() => makeMatcher(ctx.table)), (m) => Effect.sync(m.close))
-    const windows = yield* makeWindows(ctx, starter)
+    const schedules = yield* startSchedules(ctx, starter)
+    const windows = yield* makeWindows(ctx, starter, [schedules])
     const deps: EvaluateDeps = {
       matcher,
       starter,

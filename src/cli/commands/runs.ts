@@ -11,6 +11,7 @@ import type { FireRecord } from "../../domain/fire-record.js"
 import { callAndPrint, withNats } from "../shared.js"
 import { printJson, printLine, printRecord, printTable } from "../output.js"
 import { CliExit, ExitCode, usageError } from "../exit.js"
+import { scheduleTest } from "./schedule-test.js"
 
 type AnyCommand = Command.Command<any, any, any, any, any>
 
@@ -119,13 +120,15 @@ const test = Command.make(
   "test",
   {
     name: Argument.String("name"),
-    payload: Flag.String("payload").pipe(Flag.withDescription("the event payload as JSON")),
+    payload: Flag.String("payload").pipe(Flag.withDescription("the event payload as JSON (webhook and event triggers)"), Flag.optional),
+    count: Flag.Int("count").pipe(Flag.withDescription("schedule triggers: how many next fire times (default 5)"), Flag.optional),
     subject: Flag.String("subject").pipe(Flag.withDescription("the event subject (default: the trigger's own)"), Flag.optional),
     header: Flag.String("header").pipe(Flag.withDescription("NAME=VALUE inbound header, for header filters"), Flag.atLeast(0)),
   },
-  ({ name, payload, subject, header }) =>
+  ({ name, payload, subject, header, count }) =>
     Effect.gen(function* () {
-      const parsed = yield* parseJsonFlag("--payload", payload)
+      if (Option.isNone(payload)) return yield* scheduleTest(name, count)
+      const parsed = yield* parseJsonFlag("--payload", payload.value)
       const headers: Record<string, string> = {}
       for (const h of header) {
         const eq = h.indexOf("=")
@@ -137,7 +140,7 @@ const test = Command.make(
         printLine(r.matched ? `matched${r.reason !== undefined ? ` (${r.reason})` : ""}` : `not matched: ${r.reason ?? ""}`),
       )
     }),
-).pipe(Command.withDescription("check a payload against the trigger's subject and filters; starts nothing"))
+).pipe(Command.withDescription("check a payload against the trigger's subject and filters, or show a schedule's next fire times; starts nothing"))
 
 export const triggerRunCommands: ReadonlyArray<AnyCommand> = [fire, history, test]
 

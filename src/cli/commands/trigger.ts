@@ -34,6 +34,9 @@ const definitionFlags = {
   batchTimeout: opt("batch-timeout", "start a run this long after a batch's first event (at most 1h)"),
   batchKey: opt("batch-key", "payload dot path: one batch per value"),
   disabled: switchFlag("disabled", "create (or set) the trigger disabled"),
+  cron: opt("cron", "a schedule trigger: cron expression, 5 fields or 6 with seconds first (e.g. \"0 2 * * *\")"),
+  timezone: opt("timezone", "time zone the cron expression is read in (IANA name, default UTC)"),
+  catchUp: opt("catch-up", "missed instants after downtime: none, last (default) or all (at most 100)"),
 }
 
 const updateOnlyFlags = {
@@ -61,7 +64,12 @@ const checkDefinition = (def: Record<string, unknown>) => usageFromExit(decodeDe
 const checkPatch = (patch: Record<string, unknown>) =>
   usageFromExit(decodePatch(Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== null))))
 
-const source = (t: TriggerView) => (t.type === "webhook" ? `POST /v1/webhooks/${t.name}` : t.subject ?? "")
+const source = (t: TriggerView & { readonly next_fire_at?: string }) =>
+  t.type === "webhook"
+    ? `POST /v1/webhooks/${t.name}`
+    : t.type === "schedule"
+      ? `cron "${t.cron ?? ""}" ${t.timezone ?? "UTC"}${t.next_fire_at !== undefined ? `, next ${t.next_fire_at}` : ""}`
+      : t.subject ?? ""
 const mode = (t: TriggerView) =>
   t.debounce !== undefined ? `debounce ${t.debounce.period}` : t.batch !== undefined ? `batch ${t.batch.max_size}/${t.batch.timeout}` : "-"
 
@@ -70,7 +78,9 @@ const describeTrigger = (t: TriggerView): ReadonlyArray<readonly [string, string
   ["type", t.type],
   ["workflow", t.workflow],
   ["enabled", String(t.enabled ?? true)],
-  ["listens on", t.type === "webhook" ? `${Subjects.webhook(t.name)} (POST /v1/webhooks/${t.name})` : t.subject ?? ""],
+  t.type === "schedule"
+    ? ["schedule", `cron "${t.cron ?? ""}" in ${t.timezone ?? "UTC"}, catch-up ${t.catch_up ?? "last"}`]
+    : ["listens on", t.type === "webhook" ? `${Subjects.webhook(t.name)} (POST /v1/webhooks/${t.name})` : t.subject ?? ""],
   ...(t.type === "webhook"
     ? ([
         ["scheme", t.scheme ?? "hmac-sha256"],
@@ -102,7 +112,7 @@ const create = Command.make("create", { name, ...definitionFlags }, (input) =>
       printLine(`created ${t.type} trigger ${t.name} → workflow ${t.workflow} (${source(t)})${t.enabled === false ? ", disabled" : ""}`),
     )
   }),
-).pipe(Command.withDescription("create a webhook or event trigger"))
+).pipe(Command.withDescription("create a webhook, event or schedule trigger"))
 
 const update = Command.make("update", { name, ...definitionFlags, ...updateOnlyFlags }, (input) =>
   Effect.gen(function* () {
