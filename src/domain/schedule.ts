@@ -17,8 +17,8 @@ export interface ScheduleSpec {
 export const MAX_CATCH_UP = 100
 
 /**
- * An instant fired this late (or less) counts as on time, not missed: timers are handed back by
- * JetStream and then started, which under load takes a moment. `none` still fires such an instant.
+ * The one due instant counts as on time (not missed) when it is at most this late: timers are
+ * handed back by JetStream and then started, which under load takes a moment.
  */
 export const ON_TIME_GRACE_MS = 2_000
 
@@ -115,23 +115,22 @@ export interface FirePlan {
 
 /**
  * What to do with the instants that are due (`due`, oldest first, from instantsBetween with cap
- * MAX_CATCH_UP + 1) at `nowMs`. The newest due instant is on time when it is at most
- * ON_TIME_GRACE_MS late; every other due instant was missed (no serve ran, or all were down):
- * - none: fire the newest only when on time; skip the rest;
- * - last: fire the newest; skip the rest;
+ * MAX_CATCH_UP + 1; `more` when older ones were left out) at `nowMs`. In normal operation exactly
+ * one instant is due, a little late at most: it fires whatever the mode. Otherwise instants came
+ * due while no serve could fire them (downtime, or a timer held up for longer than a period), and
+ * catch_up decides:
+ * - none: fire none of them; the schedule resumes with its next instant;
+ * - last: fire the newest; skip the others;
  * - all: fire up to MAX_CATCH_UP newest, oldest first; skip the older ones.
  */
 export const planFire = (mode: CatchUp, due: ReadonlyArray<number>, more: boolean, nowMs: number): FirePlan => {
   if (due.length === 0) return { fire: [], skip: [], skippedUncounted: more }
-  const newest = due[due.length - 1]!
-  const onTime = nowMs - newest <= ON_TIME_GRACE_MS
+  if (!more && due.length === 1 && nowMs - due[0]! <= ON_TIME_GRACE_MS) return { fire: due, skip: [], skippedUncounted: false }
   switch (mode) {
     case "none":
-      return onTime
-        ? { fire: [newest], skip: due.slice(0, -1), skippedUncounted: more }
-        : { fire: [], skip: due, skippedUncounted: more }
+      return { fire: [], skip: due, skippedUncounted: more }
     case "last":
-      return { fire: [newest], skip: due.slice(0, -1), skippedUncounted: more }
+      return { fire: due.slice(-1), skip: due.slice(0, -1), skippedUncounted: more }
     case "all": {
       const cut = Math.max(0, due.length - MAX_CATCH_UP)
       return { fire: due.slice(cut), skip: due.slice(0, cut), skippedUncounted: more }

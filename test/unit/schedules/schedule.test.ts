@@ -157,12 +157,15 @@ describe("schedule - catch-up plans", () => {
     }
   })
 
-  test("schedule - none skips every missed instant, and the newest too when it is late", () => {
-    expect(planFire("none", due, false, t0 + 6_000 + ON_TIME_GRACE_MS + 1)).toEqual({ fire: [], skip: due, skippedUncounted: false })
+  test("schedule - none skips every missed instant, the newest too", () => {
+    expect(planFire("none", due, false, t0 + 6_100)).toEqual({ fire: [], skip: due, skippedUncounted: false })
   })
 
-  test("schedule - none still fires the newest instant when it is on time", () => {
-    expect(planFire("none", due, false, t0 + 6_500)).toEqual({ fire: [t0 + 6_000], skip: due.slice(0, 3), skippedUncounted: false })
+  test("schedule - one instant due but later than the grace is missed: none skips it, last and all fire it", () => {
+    const late = t0 + ON_TIME_GRACE_MS + 1
+    expect(planFire("none", [t0], false, late)).toEqual({ fire: [], skip: [t0], skippedUncounted: false })
+    expect(planFire("last", [t0], false, late)).toEqual({ fire: [t0], skip: [], skippedUncounted: false })
+    expect(planFire("all", [t0], false, late)).toEqual({ fire: [t0], skip: [], skippedUncounted: false })
   })
 
   test("schedule - last fires the most recent missed instant and skips the others", () => {
