@@ -37,14 +37,14 @@ export const connectCli = (s: SharedInput) =>
 const decoder = new TextDecoder()
 
 /** Send one request to `subject`; resolve with the decoded JSON reply or fail with a CliExit. */
-export const request = (nc: NatsConnection, subject: string, body: unknown) =>
+export const request = (nc: NatsConnection, subject: string, body: unknown, timeoutMs: number = REQUEST_TIMEOUT_MS) =>
   Effect.gen(function* () {
     const reply = yield* Effect.tryPromise({
-      try: () => nc.request(subject, JSON.stringify(body ?? {}), { timeout: REQUEST_TIMEOUT_MS }),
+      try: () => nc.request(subject, JSON.stringify(body ?? {}), { timeout: timeoutMs }),
       catch: (e) => {
         const noResponders = e instanceof NoRespondersError || (e instanceof RequestError && e.isNoResponders())
         if (noResponders) return new CliExit({ code: ExitCode.unreachable, message: `no dagnats service answers on ${subject}\n${UNREACHABLE_HINT}` })
-        if (e instanceof TimeoutError) return new CliExit({ code: ExitCode.unreachable, message: `the dagnats service did not answer ${subject} within ${REQUEST_TIMEOUT_MS / 1000}s` })
+        if (e instanceof TimeoutError) return new CliExit({ code: ExitCode.unreachable, message: `the dagnats service did not answer ${subject} within ${timeoutMs / 1000}s` })
         return new CliExit({ code: ExitCode.unreachable, message: `request ${subject} failed: ${e instanceof Error ? e.message : String(e)}` })
       },
     })

@@ -11,6 +11,8 @@ import { makeMatcher } from "./matcher.js"
 import { ensureEvaluatorConsumer, runEvaluatorLoop } from "./consumer.js"
 import { makeWindows } from "./windows.js"
 import { startSchedules } from "../schedules/start.js"
+import { replayEndpoints } from "../replay/endpoint.js"
+import { recordOutcome } from "./history.js"
 import * as Metrics from "../metrics/registry.js"
 import type { EvaluateDeps } from "./evaluate.js"
 
@@ -49,5 +51,15 @@ export const startEvaluator = (ctx: ServeContext): Effect.Effect<Component, neve
       },
       onRetry: (event, error) => ctx.log.warn(`evaluating ${event.subject} #${event.seq} failed, will retry: ${error}`),
     })
-    return { endpoints, started: [`evaluator consuming EVENTS (durable ${consumer === "created" ? "created" : "resumed"})`] }
+    const replay = replayEndpoints(ctx.handles.nc, ctx.store, {
+      js: ctx.handles.js,
+      jsm: ctx.handles.jsm,
+      runs: ctx.buckets.runs,
+      starter,
+      debounce: windows.debounce,
+      batch: windows.batch,
+      lookupRunSeq: deps.lookupRunSeq,
+      record: (r) => recordOutcome(ctx.handles.js, r),
+    })
+    return { endpoints: [...endpoints, ...replay], started: [`evaluator consuming EVENTS (durable ${consumer === "created" ? "created" : "resumed"})`] }
   })

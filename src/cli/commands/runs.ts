@@ -12,6 +12,7 @@ import { callAndPrint, withNats } from "../shared.js"
 import { printJson, printLine, printRecord, printTable } from "../output.js"
 import { CliExit, ExitCode, usageError } from "../exit.js"
 import { scheduleTest } from "./schedule-test.js"
+import { replayCommand } from "./event-replay.js"
 
 type AnyCommand = Command.Command<any, any, any, any, any>
 
@@ -179,6 +180,6 @@ const publish = Command.make(
 ).pipe(Command.withDescription("publish a JSON event to the EVENTS stream"))
 
 export const eventCommand: AnyCommand = Command.make("event").pipe(
-  Command.withDescription("publish events"),
-  Command.withSubcommands([publish]),
+  Command.withDescription("publish and replay events"),
+  Command.withSubcommands([publish, replayCommand]),
 )
