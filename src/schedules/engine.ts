@@ -153,7 +153,13 @@ export const makeScheduleEngine = (d: ScheduleDeps) => {
         if (cur !== undefined && cur.last_ms !== null && cur.last_ms >= timer.due_at) return { ack: true as const }
         const now = d.now()
         const base = cur !== undefined ? (cur.last_ms ?? cur.base_ms) : timer.due_at - 1
-        const due = instantsBetween(spec, base, now, MAX_CATCH_UP + 1)
+        // The usual case needs no walk back: the state armed exactly this instant after the last
+        // one handled, and the next one is still in the future.
+        const following = nextAfter(spec, timer.due_at)
+        const due =
+          cur !== undefined && cur.next_ms === timer.due_at && base < timer.due_at && (following === undefined || following > now)
+            ? { instants: [timer.due_at], more: false }
+            : instantsBetween(spec, base, now, MAX_CATCH_UP + 1)
         if (due.instants.length === 0) return { ack: true as const }
         const plan = planFire(catchUpOf(t), due.instants, due.more, now)
         for (const [i, instant] of plan.skip.entries()) {
