@@ -122,3 +122,18 @@ test("replay - --dead brings back a dead letter that now evaluates cleanly and r
   const left = await raw.jsm.streams.info("DAGNATS_DEAD")
   expect([left.state.messages, left.state.last_seq]).toStrictEqual([1, bad])
 }, 60_000)
+
+test("replay - a batch trigger's window applies: events stored while it was disabled are replayed into one batch run", async () => {
+  const { raw, cli } = await setup()
+  await cli.json("trigger", "create", "bat", "--workflow", "wf", "--subject", "event.bat", "--batch-size", "2", "--batch-timeout", "1s", "--disabled")
+  await raw.publish("event.bat", { n: 1 })
+  await raw.publish("event.bat", { n: 2 })
+  await outcomes(raw, "bat", 2)
+  await cli.json("trigger", "enable", "bat")
+  const r = await cli.json("event", "replay", "--trigger", "bat")
+  expect([r.evaluated, r.fired, r.existing, r.skipped]).toStrictEqual([2, 0, 0, 2])
+  await eventually(async () => {
+    const runs = await raw.runsOf("bat")
+    expect(runs.map((x) => [x.input, x.count])).toStrictEqual([[[{ n: 1 }, { n: 2 }], 2]])
+  }, 20_000, 200)
+}, 60_000)

@@ -110,7 +110,7 @@ const history = Command.make("history", { name: Argument.String("name"), limit: 
           f.at,
           f.outcome,
           f.outcome === "fired" ? `run ${f.run_id}${f.count !== undefined && f.count > 1 ? ` (${f.count} events)` : ""}` : (f.reason ?? f.error ?? ""),
-          `${f.event.subject} #${f.event.seq}`,
+          "scheduled_at" in f ? `scheduled ${String(f.scheduled_at)}` : `${f.event.subject} #${f.event.seq}`,
         ]),
       )
     })
