@@ -73,7 +73,11 @@ const headerMap = (m: JsMsg) => {
   return out
 }
 
-/** A stored event as the evaluator sees it; `redelivered` so windows never count it twice. */
+/**
+ * A stored event as the evaluator sees it; `redelivered` so windows never count an event twice.
+ * Windows are timed from the replay, not from when the event was stored: a window timed from
+ * the past would be due at once and its timer could close it between two replayed events.
+ */
 const fromEvents = (m: JsMsg): InboundEvent => {
   const h = headerMap(m)
   return {
@@ -83,7 +87,7 @@ const fromEvents = (m: JsMsg): InboundEvent => {
     header: (n) => h.get(n),
     deliveryId: h.get(Headers.deliveryId.toLowerCase()) || h.get(Headers.msgId.toLowerCase()) || undefined,
     redelivered: true,
-    storedAtMs: m.time.getTime(),
+    storedAtMs: Date.now(),
   }
 }
 
@@ -100,7 +104,7 @@ const fromDead = (m: JsMsg): InboundEvent | undefined => {
     header: (n) => h.get(n),
     deliveryId: h.get(Headers.deliveryId.toLowerCase()) || h.get(Headers.msgId.toLowerCase()) || undefined,
     redelivered: true,
-    storedAtMs: m.time.getTime(),
+    storedAtMs: Date.now(),
   }
 }
 

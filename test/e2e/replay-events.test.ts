@@ -1,6 +1,7 @@
-// Proves `dagnats event replay`: events published while a trigger was disabled are replayed into runs; a second replay starts nothing (all `existing`); `--dry-run` starts nothing and reports per event what would happen; a filter changed after the fact applies to the replay; `--since` bounds the range; `--dead` brings back a dead letter that now evaluates cleanly and removes it, and keeps one that still fails.
+// Proves `dagnats event replay`: events published while a trigger was disabled are replayed into runs; a second replay starts nothing (all `existing`); `--dry-run` starts nothing and reports per event what would happen; a filter changed after the fact applies to the replay; `--since` bounds the range; `--dead` brings back a dead letter that now evaluates cleanly and removes it, and keeps one that still fails; a batch trigger's window applies to replayed events, and replaying them again opens no new batch.
 import { expect, test } from "vitest"
 import { headers as natsHeaders } from "@nats-io/nats-core"
+import { Kvm } from "@nats-io/kv"
 import { perTestResources } from "../support/per-test.js"
 import { eventually } from "../support/poll.js"
 import { cliOn, openRawNats, type Json, type RawNats } from "./schedule-support.js"
@@ -136,4 +137,12 @@ test("replay - a batch trigger's window applies: events stored while it was disa
     const runs = await raw.runsOf("bat")
     expect(runs.map((x) => [x.input, x.count])).toStrictEqual([[[{ n: 1 }, { n: 2 }], 2]])
   }, 20_000, 200)
+  // Again: both events are known to have fired in that batch, so no new batch opens.
+  const again = await cli.json("event", "replay", "--trigger", "bat")
+  expect([again.evaluated, again.fired, again.skipped]).toStrictEqual([2, 0, 2])
+  const batches = await (await new Kvm(raw.js).open("dagnats_batch")).keys("bat.*")
+  const open: Array<string> = []
+  for await (const k of batches) open.push(k)
+  expect(open).toStrictEqual([])
+  expect(await raw.runsOf("bat")).toHaveLength(1)
 }, 60_000)
