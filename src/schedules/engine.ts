@@ -193,16 +193,23 @@ export const makeScheduleEngine = (d: ScheduleDeps) => {
     Effect.gen(function* () {
       const runId = scheduleRunId(t.name, instant)
       const firedAt = d.now()
-      yield* d.starter.start({
-        runId,
-        workflow: t.workflow,
-        input: { scheduled_at: rfc3339(instant), fired_at: rfc3339(firedAt) },
-        source: "schedule",
-        triggerName: t.name,
-        event: null,
-        count: 1,
-      })
-      yield* recordSchedule(d.js, firedRecord({ trigger: t.name, workflow: t.workflow, instantMs: instant, atMs: firedAt }, runId))
+      // The record may land a moment before the run: if the run then fails to start, the timer is
+      // retried, the run starts, and the record (same message id) is not repeated.
+      yield* Effect.all(
+        [
+          d.starter.start({
+            runId,
+            workflow: t.workflow,
+            input: { scheduled_at: rfc3339(instant), fired_at: rfc3339(firedAt) },
+            source: "schedule",
+            triggerName: t.name,
+            event: null,
+            count: 1,
+          }),
+          recordSchedule(d.js, firedRecord({ trigger: t.name, workflow: t.workflow, instantMs: instant, atMs: firedAt }, runId)),
+        ],
+        { concurrency: 2, discard: true },
+      )
     })
 
   /** A deleted trigger's state goes too; its timers are dropped when they come due. */
