@@ -28,7 +28,10 @@ export const cronProblem = (expr: string): string | undefined => {
   const fields = expr.trim().split(/\s+/)
   // cron-parser also takes 4 fields or aliases such as @daily; the contract is 5, or 6 with seconds.
   if (fields.length !== 5 && fields.length !== 6) {
-    return `must have 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first (got ${fields.length})`
+    return (
+      "must have 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first " +
+      `(got ${fields.length})`
+    )
   }
   if (fields.some((f) => f.startsWith("@"))) return "must be fields, not an alias such as @daily"
   try {
@@ -140,7 +143,9 @@ export interface FirePlan {
  */
 export const planFire = (mode: CatchUp, due: ReadonlyArray<number>, more: boolean, nowMs: number): FirePlan => {
   if (due.length === 0) return { fire: [], skip: [], skippedUncounted: more }
-  if (!more && due.length === 1 && nowMs - due[0]! <= ON_TIME_GRACE_MS) return { fire: due, skip: [], skippedUncounted: false }
+  if (!more && due.length === 1 && nowMs - due[0]! <= ON_TIME_GRACE_MS) {
+    return { fire: due, skip: [], skippedUncounted: false }
+  }
   switch (mode) {
     case "none":
       return { fire: [], skip: due, skippedUncounted: more }
@@ -180,6 +185,7 @@ export const inZone = (ms: number, timezone: string): string => {
   const offsetMin = Math.round((Date.parse(`${local}Z`) - (ms - (ms % 1000))) / 60_000)
   const sign = offsetMin < 0 ? "-" : "+"
   const abs = Math.abs(offsetMin)
-  const offset = offsetMin === 0 && timezone === "UTC" ? "Z" : `${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`
+  const two = (n: number) => String(n).padStart(2, "0")
+  const offset = offsetMin === 0 && timezone === "UTC" ? "Z" : `${sign}${two(Math.floor(abs / 60))}:${two(abs % 60)}`
   return `${local}${offset}`
 }

@@ -24,15 +24,23 @@ const ReplayRequest = Schema.Struct({
   progress: Schema.optionalKey(Schema.String),
 })
 
-export const replayEndpoints = (nc: NatsConnection, store: TriggerStoreShape, deps: ReplayDeps): ReadonlyArray<Endpoint> => [
+export const replayEndpoints = (
+  nc: NatsConnection,
+  store: TriggerStoreShape,
+  deps: ReplayDeps,
+): ReadonlyArray<Endpoint> => [
   endpoint("events", "replay", ReplayRequest, (r) =>
     Effect.gen(function* () {
       const trigger = yield* store.get(r.trigger)
       if (trigger.type === "schedule") {
-        return yield* new InvalidInput({ message: `trigger: ${trigger.name} is a schedule trigger; only webhook and event triggers have events to replay` })
+        return yield* new InvalidInput({
+          message: `trigger: ${trigger.name} is a schedule; only webhook and event triggers have events to replay`,
+        })
       }
       if (r.subject !== undefined && !(isValidSubjectPattern(r.subject) && isWithinEvents(r.subject))) {
-        return yield* new InvalidInput({ message: `subject: must be a subject or pattern inside event.> (got "${r.subject.slice(0, 80)}")` })
+        return yield* new InvalidInput({
+          message: `subject: must be a subject or pattern inside event.> (got "${r.subject.slice(0, 80)}")`,
+        })
       }
       if (r.progress !== undefined && !isValidSubjectLiteral(r.progress)) {
         return yield* new InvalidInput({ message: "progress: must be a subject without wildcards" })

@@ -12,7 +12,10 @@ export const parseTimeBound = (field: string, text: string, nowMs: number): numb
     const ms = Date.parse(text)
     if (!Number.isNaN(ms)) return ms
   }
-  return `${field}: must be a duration ago such as 2h or 30m, or an RFC 3339 time such as 2026-01-01T00:00:00Z (got "${text.slice(0, 64)}")`
+  return (
+    `${field}: must be a duration ago such as 2h or 30m, or an RFC 3339 time such as 2026-01-01T00:00:00Z ` +
+    `(got "${text.slice(0, 64)}")`
+  )
 }
 
 export interface ReplayRange {
@@ -22,7 +25,11 @@ export interface ReplayRange {
   readonly untilMs: number
 }
 
-export const parseRange = (since: string | undefined, until: string | undefined, nowMs: number): ReplayRange | string => {
+export const parseRange = (
+  since: string | undefined,
+  until: string | undefined,
+  nowMs: number,
+): ReplayRange | string => {
   const s = since === undefined ? undefined : parseTimeBound("since", since, nowMs)
   if (typeof s === "string") return s
   const u = until === undefined ? nowMs : parseTimeBound("until", until, nowMs)

@@ -121,7 +121,8 @@ const dryStarter = (runs: KV): RunStarterShape => ({
 })
 
 const dryWindow = (reason: "debounced" | "batched"): WindowHandler => ({
-  absorb: ({ trigger, event }) => Effect.succeed(skipped({ trigger: trigger.name, workflow: trigger.workflow, event }, reason)),
+  absorb: ({ trigger, event }) =>
+    Effect.succeed(skipped({ trigger: trigger.name, workflow: trigger.workflow, event }, reason)),
 })
 
 export const replay = (d: ReplayDeps, r: ReplayRequest, progress: Progress) =>
@@ -185,12 +186,17 @@ export const replay = (d: ReplayDeps, r: ReplayRequest, progress: Progress) =>
           }
         }
         if (r.dead && clean && !r.dryRun) {
-          yield* Effect.tryPromise({ try: () => d.jsm.streams.deleteMessage(Streams.dead, m.seq), catch: toUnavailable })
+          yield* Effect.tryPromise({
+            try: () => d.jsm.streams.deleteMessage(Streams.dead, m.seq),
+            catch: toUnavailable,
+          })
           counts.removed++
         }
       })
 
-    yield* readRange(d.js, r.dead ? Streams.dead : Streams.events, r.dead ? Subjects.deadAll : (r.subject ?? pattern), r.range, (m) =>
+    const stream = r.dead ? Streams.dead : Streams.events
+    const filter = r.dead ? Subjects.deadAll : (r.subject ?? pattern)
+    yield* readRange(d.js, stream, filter, r.range, (m) =>
       handle(m).pipe(Effect.tap(() => Effect.sync(() => progress(counts)))),
     )
     const reply: ReplayReply = {
@@ -228,7 +234,10 @@ const readRange = (
         }),
       catch: toUnavailable,
     })
-    const pending = yield* Effect.tryPromise({ try: async () => (await consumer.info(true)).num_pending, catch: toUnavailable })
+    const pending = yield* Effect.tryPromise({
+      try: async () => (await consumer.info(true)).num_pending,
+      catch: toUnavailable,
+    })
     if (pending === 0) return
     const iter = yield* Effect.tryPromise({ try: () => consumer.consume({ max_messages: 256 }), catch: toUnavailable })
     const it = iter[Symbol.asyncIterator]()

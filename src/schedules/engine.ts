@@ -97,7 +97,9 @@ export const makeScheduleEngine = (d: ScheduleDeps) => {
           // Armed already (by this or another serve). A timer long overdue was lost (a crash
           // between storing the state and publishing it): publish it again; a duplicate of one
           // that still exists is dropped by the state check when it comes due.
-          if (cur.enabled && cur.next_ms !== null && now - cur.next_ms > OVERDUE_MS) yield* publishTimer(t.name, generation, cur.next_ms)
+          if (cur.enabled && cur.next_ms !== null && now - cur.next_ms > OVERDUE_MS) {
+            yield* publishTimer(t.name, generation, cur.next_ms)
+          }
           return
         }
         // A serve that is behind must not put an older version back over a newer one.
@@ -157,13 +159,15 @@ export const makeScheduleEngine = (d: ScheduleDeps) => {
         // one handled, and the next one is still in the future.
         const following = nextAfter(spec, timer.due_at)
         const due =
-          cur !== undefined && cur.next_ms === timer.due_at && base < timer.due_at && (following === undefined || following > now)
+          cur !== undefined && cur.next_ms === timer.due_at && base < timer.due_at &&
+          (following === undefined || following > now)
             ? { instants: [timer.due_at], more: false }
             : instantsBetween(spec, base, now, MAX_CATCH_UP + 1)
         if (due.instants.length === 0) return { ack: true as const }
         const plan = planFire(catchUpOf(t), due.instants, due.more, now)
         for (const [i, instant] of plan.skip.entries()) {
-          yield* recordSchedule(d.js, missedRecord({ trigger: t.name, workflow: t.workflow, instantMs: instant, atMs: now }, i === 0 && plan.skippedUncounted))
+          const missed = { trigger: t.name, workflow: t.workflow, instantMs: instant, atMs: now }
+          yield* recordSchedule(d.js, missedRecord(missed, i === 0 && plan.skippedUncounted))
         }
         const newest = due.instants[due.instants.length - 1]!
         const next = nextAfter(spec, newest) ?? null
@@ -206,7 +210,10 @@ export const makeScheduleEngine = (d: ScheduleDeps) => {
             event: null,
             count: 1,
           }),
-          recordSchedule(d.js, firedRecord({ trigger: t.name, workflow: t.workflow, instantMs: instant, atMs: firedAt }, runId)),
+          recordSchedule(d.js, firedRecord(
+            { trigger: t.name, workflow: t.workflow, instantMs: instant, atMs: firedAt },
+            runId,
+          )),
         ],
         { concurrency: 2, discard: true },
       )

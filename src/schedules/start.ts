@@ -21,7 +21,10 @@ export interface TimerRoute {
 
 const decoder = new TextDecoder()
 
-export const startSchedules = (ctx: ServeContext, starter: RunStarterShape): Effect.Effect<TimerRoute, never, Scope.Scope> =>
+export const startSchedules = (
+  ctx: ServeContext,
+  starter: RunStarterShape,
+): Effect.Effect<TimerRoute, never, Scope.Scope> =>
   Effect.gen(function* () {
     const engine = makeScheduleEngine({
       kv: ctx.buckets.schedules,
@@ -37,12 +40,18 @@ export const startSchedules = (ctx: ServeContext, starter: RunStarterShape): Eff
       )
     const armAll = Effect.forEach(
       ctx.table.all().filter((t) => t.type === "schedule"),
-      (t) => engine.ensureArmed(t).pipe(Effect.catch((e) => Effect.sync(() => ctx.log.warn(`schedule ${t.name}: arming failed: ${e.message}`)))),
+      (t) =>
+        engine.ensureArmed(t).pipe(
+          Effect.catch((e) => Effect.sync(() => ctx.log.warn(`schedule ${t.name}: arming failed: ${e.message}`))),
+        ),
       { concurrency: 16, discard: true },
     )
     const unsubscribe = ctx.table.subscribe((change) => {
-      if (change.kind === "put" && change.trigger.type === "schedule") run(change.trigger.name, engine.ensureArmed(change.trigger))
-      else if (change.kind === "delete" && change.previous?.type === "schedule") run(change.name, engine.forget(change.name))
+      if (change.kind === "put" && change.trigger.type === "schedule") {
+        run(change.trigger.name, engine.ensureArmed(change.trigger))
+      } else if (change.kind === "delete" && change.previous?.type === "schedule") {
+        run(change.name, engine.forget(change.name))
+      }
     })
     yield* Effect.addFinalizer(() => Effect.sync(unsubscribe))
     yield* armAll

@@ -65,23 +65,3 @@ export const writeState = (kv: KV, trigger: string, value: ScheduleState, read: 
 export const removeState = (kv: KV, trigger: string) =>
   Effect.tryPromise({ try: () => kv.delete(trigger), catch: toUnavailable })
 
-/** Every state in the bucket, for `trigger list`'s next fire time. */
-export const readAllStates = (kv: KV) =>
-  Effect.tryPromise({
-    try: async () => {
-      const out = new Map<string, ScheduleState>()
-      const keys = await kv.keys()
-      const names: Array<string> = []
-      for await (const k of keys) names.push(k)
-      await Promise.all(
-        names.map(async (k) => {
-          const e = await kv.get(k)
-          if (e === null || e.operation !== "PUT") return
-          const v = decodeState(decoder.decode(e.value))
-          if (v._tag === "Some") out.set(k, v.value)
-        }),
-      )
-      return out as ReadonlyMap<string, ScheduleState>
-    },
-    catch: toUnavailable,
-  })

@@ -15,7 +15,8 @@ import type { ReplayReply } from "../../replay/replay.js"
 /** A replay reads up to 14 days of events; give it far longer than an ordinary request. */
 const DEFAULT_TIMEOUT = "10m"
 
-const opt = (flag: string, description: string) => Flag.String(flag).pipe(Flag.withDescription(description), Flag.optional)
+const opt = (flag: string, description: string) =>
+  Flag.String(flag).pipe(Flag.withDescription(description), Flag.optional)
 const switchFlag = (flag: string, description: string) =>
   Flag.Boolean(flag).pipe(Flag.withoutNegation, Flag.withDescription(description), Flag.withDefault(false))
 
@@ -25,7 +26,10 @@ export const replayCommand = Command.make(
   "replay",
   {
     trigger: Flag.String("trigger").pipe(Flag.withDescription("the trigger to evaluate events against, as it is now")),
-    since: opt("since", "events stored since this: a duration ago (2h) or an RFC 3339 time (default: the oldest stored)"),
+    since: opt(
+      "since",
+      "events stored since this: a duration ago (2h) or an RFC 3339 time (default: the oldest stored)",
+    ),
     until: opt("until", "events stored until this: a duration ago or an RFC 3339 time (default: now)"),
     subject: opt("subject", "only events on this subject (pattern) inside the trigger's own"),
     dead: switchFlag("dead", "replay dead letters (DAGNATS_DEAD) instead; each that now evaluates cleanly is removed"),
@@ -35,7 +39,9 @@ export const replayCommand = Command.make(
   (input) =>
     Effect.gen(function* () {
       const timeoutMs = parseDurationMs(Option.getOrElse(input.timeout, () => DEFAULT_TIMEOUT))
-      if (timeoutMs === undefined || timeoutMs <= 0) return yield* usageError("--timeout: must be a duration such as 30s or 10m")
+      if (timeoutMs === undefined || timeoutMs <= 0) {
+        return yield* usageError("--timeout: must be a duration such as 30s or 10m")
+      }
       yield* withNats((nc, shared) =>
         Effect.gen(function* () {
           const tty = process.stderr.isTTY === true
@@ -46,7 +52,10 @@ export const replayCommand = Command.make(
               for await (const m of sub) {
                 try {
                   const c = JSON.parse(decoder.decode(m.data)) as Omit<ReplayReply, "runs">
-                  process.stderr.write(`\rreplay: ${c.evaluated} evaluated, ${c.fired} fired, ${c.existing} existing, ${c.skipped} skipped`)
+                  process.stderr.write(
+                    `\rreplay: ${c.evaluated} evaluated, ${c.fired} fired, ` +
+                      `${c.existing} existing, ${c.skipped} skipped`,
+                  )
                 } catch {
                   /* not a progress line */
                 }
@@ -68,18 +77,27 @@ export const replayCommand = Command.make(
           if (shared.json) return printJson(reply)
           const what = input.dryRun ? "dry run, nothing started" : `${reply.fired} runs started`
           printLine(
-            `replayed ${reply.evaluated} ${input.dead ? "dead letters" : "events"} against ${input.trigger} (${what}): ` +
+            `replayed ${reply.evaluated} ${input.dead ? "dead letters" : "events"} ` +
+              `against ${input.trigger} (${what}): ` +
               `${reply.fired} fired, ${reply.existing} existing, ${reply.skipped} skipped` +
               (reply.removed !== undefined ? `, ${reply.removed} dead letters removed` : ""),
           )
           if (input.dryRun && reply.events !== undefined && reply.events.length > 0) {
             printTable(
               ["EVENT", "OUTCOME", "DETAIL"],
-              reply.events.map((e) => [`${e.subject} #${e.seq}`, e.outcome === "fired" ? "would fire" : e.outcome, e.run_id ?? e.reason ?? ""]),
+              reply.events.map((e) => [
+                `${e.subject} #${e.seq}`,
+                e.outcome === "fired" ? "would fire" : e.outcome,
+                e.run_id ?? e.reason ?? "",
+              ]),
             )
           }
           if (reply.truncated === true) printLine(`(only the first ${reply.runs.length} runs are listed)`)
         }),
       )
     }),
-).pipe(Command.withDescription("evaluate stored events again against a trigger as it is now; runs that exist are not started again"))
+).pipe(
+  Command.withDescription(
+    "evaluate stored events again against a trigger as it is now; runs that exist are not started again",
+  ),
+)

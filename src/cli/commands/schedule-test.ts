@@ -23,11 +23,14 @@ export const scheduleTest = (name: string, count: Option.Option<number>) =>
       Effect.gen(function* () {
         const body = { name, ...(Option.isSome(count) ? { count: count.value } : {}) }
         const reply = (yield* request(nc, endpointSubject("triggers", "test"), body)) as Reply
-        if (reply.next === undefined) return yield* usageError("--payload: required for webhook and event triggers (--count is for schedules)")
+        if (reply.next === undefined) {
+          return yield* usageError("--payload: required for webhook and event triggers (--count is for schedules)")
+        }
         if (shared.json) return printJson({ next: reply.next })
         if (reply.next.length === 0) return printLine(`schedule ${name} never fires again`)
         const zone = reply.timezone ?? "UTC"
-        printTable(zone === "UTC" ? ["UTC"] : [zone, "UTC"], reply.next.map((utc, i) => (zone === "UTC" ? [utc] : [reply.next_local?.[i] ?? "", utc])))
+        const rows = reply.next.map((utc, i) => (zone === "UTC" ? [utc] : [reply.next_local?.[i] ?? "", utc]))
+        printTable(zone === "UTC" ? ["UTC"] : [zone, "UTC"], rows)
       }),
     )
   })
