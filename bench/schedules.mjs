@@ -54,12 +54,18 @@ const runOnce = async (serves) => {
         const name = names[next++]
         // catch_up last: an instant fires however late it is, so lateness is measured, not hidden.
         const body = { name, workflow: "bench", type: "schedule", cron, catch_up: "last" }
-        const reply = await nc.request("dagnats.triggers.create", encoder.encode(JSON.stringify(body)), { timeout: 10_000 })
-        if (reply.headers?.get("Nats-Service-Error-Code")) throw new Error(`create ${name}: ${decoder.decode(reply.data)}`)
+        const reply = await nc.request("dagnats.triggers.create", encoder.encode(JSON.stringify(body)), {
+          timeout: 10_000,
+        })
+        if (reply.headers?.get("Nats-Service-Error-Code")) {
+          throw new Error(`create ${name}: ${decoder.decode(reply.data)}`)
+        }
       }
     }
     await Promise.all(Array.from({ length: 32 }, create))
-    if (Date.now() > instant - 2_000) throw new Error("creating the triggers took longer than the lead time; raise BENCH_SCHEDULE_LEAD_MS")
+    if (Date.now() > instant - 2_000) {
+      throw new Error("creating the triggers took longer than the lead time; raise BENCH_SCHEDULE_LEAD_MS")
+    }
     await until(async () => Date.now() > instant + SETTLE_MS, "the instant to pass", LEAD_MS + SETTLE_MS + 10_000)
 
     const runsKv = await new Kvm(js).open(Buckets.runs)
@@ -127,8 +133,9 @@ export default async function schedules() {
   appendResult(
     "Schedule fire accuracy",
     [
-      `${TRIGGERS} schedule triggers (6-field cron, one UTC second) all due at the same instant; lateness is each run's`,
-      `fired_at minus its scheduled_at. Duplicates count extra runs, workflow.started events and fired records. Load average at start: ${load}.`,
+      `${TRIGGERS} schedule triggers (6-field cron, one UTC second) all due at the same instant; lateness is`,
+      "each run's fired_at minus its scheduled_at. Duplicates count extra runs, workflow.started events and",
+      `fired records. Load average at start: ${load}.`,
       "",
       markdownTable(["serves", "runs", "lateness p50 / p99 / max", "missed", "duplicates"], rows),
       "",
