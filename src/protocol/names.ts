@@ -74,11 +74,13 @@ export const Headers = {
 } as const
 
 /**
- * Headers a dead letter on DAGNATS_DEAD carries (its body is the original event body): where the
- * event was stored, so a replay evaluates it as that event and keeps its run identity.
+ * Headers a dead letter on DAGNATS_DEAD carries beside the original event's own headers (its body
+ * is the original body): where the event was stored, so a replay evaluates it as that event and
+ * keeps its run identity; why it failed; and, when the body did not fit, its size (EVENTS has it).
  */
 export const DeadHeaders = {
-  subject: "Dagnats-Original-Subject",
-  seq: "Dagnats-Original-Seq",
-  error: "Dagnats-Error",
+  subject: "Dagnats-Dead-Subject",
+  seq: "Dagnats-Dead-Seq",
+  error: "Dagnats-Dead-Error",
+  bodyOmitted: "Dagnats-Dead-Body-Omitted",
 } as const

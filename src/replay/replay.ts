@@ -127,6 +127,15 @@ const dryWindow = (reason: "debounced" | "batched"): WindowHandler => ({
 
 export const replay = (d: ReplayDeps, r: ReplayRequest, progress: Progress) =>
   Effect.gen(function* () {
+    /** A dead letter whose body was too large to keep: the body is read back from EVENTS. */
+    const withStoredBody = (e: InboundEvent) =>
+      Effect.tryPromise({
+        try: async (): Promise<InboundEvent> => {
+          const stored = await d.jsm.streams.getMessage(Streams.events, { seq: e.seq }).catch(() => null)
+          return stored !== null && stored.subject === e.subject ? { ...e, data: stored.data } : e
+        },
+        catch: toUnavailable,
+      })
     const pattern = listenSubject(r.trigger)
     const filters = compileFilters(r.trigger.filters ?? [])
     const created = new Map<string, boolean>()
@@ -154,8 +163,10 @@ export const replay = (d: ReplayDeps, r: ReplayRequest, progress: Progress) =>
 
     const handle = (m: JsMsg) =>
       Effect.gen(function* () {
-        const event = r.dead ? fromDead(m) : fromEvents(m)
-        if (event === undefined || deps.matcher.match(event.subject).length === 0) return
+        const found = r.dead ? fromDead(m) : fromEvents(m)
+        if (found === undefined || deps.matcher.match(found.subject).length === 0) return
+        const omitted = r.dead && headerMap(m).has(DeadHeaders.bodyOmitted.toLowerCase())
+        const event = omitted ? yield* withStoredBody(found) : found
         created.clear()
         const records = yield* evaluateEvent(deps, event)
         counts.evaluated++

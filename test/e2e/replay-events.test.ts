@@ -1,4 +1,4 @@
-// Proves `dagnats event replay`: events published while a trigger was disabled are replayed into runs; a second replay starts nothing (all `existing`); `--dry-run` starts nothing and reports per event what would happen; a filter changed after the fact applies to the replay; `--since` bounds the range; `--dead` brings back a dead letter that now evaluates cleanly and removes it, and keeps one that still fails; a batch trigger's window applies to replayed events, and replaying them again opens no new batch.
+// Proves `dagnats event replay`: events published while a trigger was disabled are replayed into runs; a second replay starts nothing (all `existing`); `--dry-run` starts nothing and reports per event what would happen; a filter changed after the fact applies to the replay; `--since` bounds the range; `--dead` brings back a dead letter that now evaluates cleanly and removes it, and keeps one that still fails (a dead letter without its body is evaluated with the body from EVENTS); a batch trigger's window applies to replayed events, and replaying them again opens no new batch.
 import { expect, test } from "vitest"
 import { headers as natsHeaders } from "@nats-io/nats-core"
 import { Kvm } from "@nats-io/kv"
@@ -100,28 +100,37 @@ test("replay - --since bounds the range to events stored since then; bad bounds 
 
 test("replay - --dead brings back a dead letter that now evaluates cleanly and removes it; one that still fails stays", async () => {
   const { raw, cli } = await setup()
-  await cli.json("trigger", "create", "dl", "--workflow", "wf", "--subject", "event.dl")
-  const deadLetter = async (originalSeq: number, body: string) => {
+  await cli.json("trigger", "create", "dl", "--workflow", "wf", "--subject", "event.dl", "--disabled")
+  // An event whose dead letter kept only its headers (the body was too large): EVENTS has the body.
+  const stored = await raw.publish("event.dl", { from: "EVENTS" })
+  await outcomes(raw, "dl", 1)
+  await cli.json("trigger", "enable", "dl")
+  const deadLetter = async (originalSeq: number, body: string, omitted = false) => {
     const h = natsHeaders()
     h.set("Content-Type", "application/json")
-    h.set("Dagnats-Original-Subject", "event.dl")
-    h.set("Dagnats-Original-Seq", String(originalSeq))
-    h.set("Dagnats-Error", "evaluation failed 10 times")
+    h.set("Dagnats-Dead-Subject", "event.dl")
+    h.set("Dagnats-Dead-Seq", String(originalSeq))
+    h.set("Dagnats-Dead-Error", "evaluation failed 10 times")
+    if (omitted) h.set("Dagnats-Dead-Body-Omitted", "2000000")
     return (await raw.js.publish(`dagnats.dead.${originalSeq}`, new TextEncoder().encode(body), { headers: h })).seq
   }
   await deadLetter(901, JSON.stringify({ fixed: true }))
   const bad = await deadLetter(902, "{not json")
+  await deadLetter(stored, "", true)
 
   const dry = await cli.json("event", "replay", "--trigger", "dl", "--dead", "--dry-run")
-  expect(dry.events.map((e: Json) => [e.seq, e.outcome])).toStrictEqual([[901, "fired"], [902, "skipped"]])
-  expect((await raw.jsm.streams.info("DAGNATS_DEAD")).state.messages).toBe(2)
+  expect(dry.events.map((e: Json) => [e.seq, e.outcome])).toStrictEqual([[901, "fired"], [902, "skipped"], [stored, "fired"]])
+  expect((await raw.jsm.streams.info("DAGNATS_DEAD")).state.messages).toBe(3)
 
   const r = await cli.json("event", "replay", "--trigger", "dl", "--dead")
-  expect([r.evaluated, r.fired, r.existing, r.skipped, r.removed]).toStrictEqual([2, 1, 0, 1, 1])
-  const runs = await raw.runsOf("dl")
-  expect(runs.map((x) => [x.event.subject, x.event.seq, x.input])).toStrictEqual([["event.dl", 901, { fixed: true }]])
+  expect([r.evaluated, r.fired, r.existing, r.skipped, r.removed]).toStrictEqual([3, 2, 0, 1, 2])
+  const runs = (await raw.runsOf("dl")).map((x) => [x.event.subject, x.event.seq, x.input])
+  expect(runs.sort((a, b) => a[1] - b[1])).toStrictEqual([
+    ["event.dl", stored, { from: "EVENTS" }],
+    ["event.dl", 901, { fixed: true }],
+  ])
   const left = await raw.jsm.streams.info("DAGNATS_DEAD")
-  expect([left.state.messages, left.state.last_seq]).toStrictEqual([1, bad])
+  expect([left.state.messages, left.state.first_seq]).toStrictEqual([1, bad])
 }, 60_000)
 
 test("replay - a batch trigger's window applies: events stored while it was disabled are replayed into one batch run", async () => {
