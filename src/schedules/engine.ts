@@ -46,6 +46,8 @@ export interface ScheduleDeps {
   readonly starter: RunStarterShape
   readonly table: TriggerTableShape
   readonly now: () => number
+  /** Whether a run exists: an instant started just before a crash is not reported missed after it. */
+  readonly runExists: (runId: string) => Effect.Effect<boolean, Unavailable>
 }
 
 const encoder = new TextEncoder()
@@ -166,6 +168,7 @@ export const makeScheduleEngine = (d: ScheduleDeps) => {
         if (due.instants.length === 0) return { ack: true as const }
         const plan = planFire(catchUpOf(t), due.instants, due.more, now)
         for (const [i, instant] of plan.skip.entries()) {
+          if (yield* d.runExists(scheduleRunId(t.name, instant))) continue
           const missed = { trigger: t.name, workflow: t.workflow, instantMs: instant, atMs: now }
           yield* recordSchedule(d.js, missedRecord(missed, i === 0 && plan.skippedUncounted))
         }

@@ -4,6 +4,7 @@
 import { Effect, type Scope } from "effect"
 import type { JsMsg } from "@nats-io/jetstream"
 import { Subjects } from "../protocol/names.js"
+import { toUnavailable } from "../nats/errors.js"
 import type { ServeContext } from "../serve/serve.js"
 import type { RunStarterShape } from "../runs/starter.js"
 import { decodeScheduleTimer, makeScheduleEngine, type TimerVerdict } from "./engine.js"
@@ -32,6 +33,14 @@ export const startSchedules = (
       starter,
       table: ctx.table,
       now: Date.now,
+      runExists: (runId) =>
+        Effect.tryPromise({
+          try: async () => {
+            const e = await ctx.buckets.runs.get(runId)
+            return e !== null && e.operation === "PUT"
+          },
+          catch: toUnavailable,
+        }),
     })
     const runtime = yield* Effect.context<never>()
     const run = (what: string, work: Effect.Effect<unknown, { readonly message: string }>) =>
