@@ -152,6 +152,10 @@ export const makeScheduleEngine = (d: ScheduleDeps) => {
       if (early > 0) return { ack: false as const, delayMs: early }
       const spec = specOf(t)
       while (true) {
+        // Looking again after a lost revision check: a trigger changed or deleted meanwhile is
+        // the new version's business (and a deleted one must not get its state written back).
+        const latest = d.table.get(t.name)
+        if (latest === undefined || generationOf(latest) !== timer.generation) return { ack: true as const }
         const read = yield* readState(d.kv, t.name)
         const cur = read.value?.generation === timer.generation ? read.value : undefined
         if (cur !== undefined && cur.last_ms !== null && cur.last_ms >= timer.due_at) return { ack: true as const }
