@@ -37,5 +37,5 @@ export const connectCli = (s: SharedInput) =>
   )
 
 /** Send one request to `subject`; resolve with the decoded JSON reply or fail with a CliExit. */
-export const request = (nc: NatsConnection, subject: string, body: unknown) =>
-  Effect.tryPromise({ try: () => requestPlain(nc, subject, body), catch: toCliExit })
+export const request = (nc: NatsConnection, subject: string, body: unknown, timeoutMs?: number) =>
+  Effect.tryPromise({ try: () => requestPlain(nc, subject, body, timeoutMs), catch: toCliExit })

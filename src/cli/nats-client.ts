@@ -58,13 +58,13 @@ export const natsRefusal = (what: string, e: unknown): ExitError | undefined => 
   return new ExitError(ExitCode.refused, `${what}: ${message}\n${hint}`)
 }
 
-const requestFailure = (subject: string, e: unknown): ExitError => {
+const requestFailure = (subject: string, e: unknown, timeoutMs: number): ExitError => {
   const noResponders = e instanceof NoRespondersError || (e instanceof RequestError && e.isNoResponders())
   if (noResponders) {
     return new ExitError(ExitCode.unreachable, `no dagnats service answers on ${subject}\n${UNREACHABLE_HINT}`)
   }
   if (e instanceof TimeoutError) {
-    const message = `the dagnats service did not answer ${subject} within ${REQUEST_TIMEOUT_MS / 1000}s`
+    const message = `the dagnats service did not answer ${subject} within ${timeoutMs / 1000}s`
     return new ExitError(ExitCode.unreachable, message)
   }
   const what = `request ${subject} failed`
@@ -72,11 +72,16 @@ const requestFailure = (subject: string, e: unknown): ExitError => {
 }
 
 /** Send one request to `subject`; resolve with the decoded JSON reply or reject with an ExitError. */
-export const requestPlain = async (nc: NatsConnection, subject: string, body: unknown): Promise<unknown> => {
+export const requestPlain = async (
+  nc: NatsConnection,
+  subject: string,
+  body: unknown,
+  timeoutMs: number = REQUEST_TIMEOUT_MS,
+): Promise<unknown> => {
   const reply = await nc
-    .request(subject, JSON.stringify(body ?? {}), { timeout: REQUEST_TIMEOUT_MS })
+    .request(subject, JSON.stringify(body ?? {}), { timeout: timeoutMs })
     .catch((e: unknown) => {
-      throw requestFailure(subject, e)
+      throw requestFailure(subject, e, timeoutMs)
     })
   const text = decoder.decode(reply.data)
   const code = reply.headers?.get(ServiceErrorCodeHeader)

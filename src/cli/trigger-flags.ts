@@ -25,6 +25,10 @@ export interface TriggerFlags {
   readonly noDebounce: boolean
   readonly noBatch: boolean
   readonly disabled: boolean
+  /** Schedule triggers (optional here so callers without schedule flags need not list them). */
+  readonly cron?: Option.Option<string>
+  readonly timezone?: Option.Option<string>
+  readonly catchUp?: Option.Option<string>
 }
 
 export interface SecretSources {
@@ -76,6 +80,15 @@ const filters = (f: TriggerFlags): ReadonlyArray<Record<string, string>> | strin
   return out
 }
 
+const given = (o: Option.Option<string> | undefined): o is Option.Some<string> => o !== undefined && Option.isSome(o)
+
+/** Schedule fields from --cron, --timezone and --catch-up; only the flags that were given appear. */
+const scheduleFields = (f: TriggerFlags): Record<string, unknown> => ({
+  ...(given(f.cron) ? { cron: f.cron.value } : {}),
+  ...(given(f.timezone) ? { timezone: f.timezone.value } : {}),
+  ...(given(f.catchUp) ? { catch_up: f.catchUp.value } : {}),
+})
+
 /** Fields common to create and update; only the flags that were given appear. */
 const commonFields = (f: TriggerFlags, io: SecretSources): Result => {
   const v: Record<string, unknown> = {}
@@ -110,14 +123,21 @@ const commonFields = (f: TriggerFlags, io: SecretSources): Result => {
   } else if (Option.isSome(f.batchKey)) {
     return fail("--batch-key needs --batch-size and --batch-timeout")
   }
-  return { ok: true, value: v }
+  return { ok: true, value: { ...v, ...scheduleFields(f) } }
 }
 
 export const createDefinition = (name: string, f: TriggerFlags, io: SecretSources = defaultSecretSources): Result => {
   if (f.webhook && Option.isSome(f.subject)) {
     return fail("subject: a --webhook trigger listens on event.webhook.NAME; give either --webhook or --subject, not both")
   }
-  if (!f.webhook && Option.isNone(f.subject)) return fail("type: give --webhook for a webhook trigger or --subject SUBJ for an event trigger")
+  const schedule = given(f.cron)
+  if (schedule && (f.webhook || Option.isSome(f.subject))) {
+    return fail("cron: a --cron trigger is a schedule; give one of --webhook, --subject or --cron")
+  }
+  if (!schedule && (given(f.timezone) || given(f.catchUp))) return fail("--timezone and --catch-up need --cron")
+  if (!f.webhook && !schedule && Option.isNone(f.subject)) {
+    return fail("type: give --webhook for a webhook trigger, --subject SUBJ for an event trigger or --cron EXPR for a schedule")
+  }
   if (Option.isNone(f.workflow)) return fail("--workflow: required")
   if (f.noFilters || f.noDebounce || f.noBatch) return fail("--no-filters, --no-debounce and --no-batch are for update")
   const common = commonFields(f, io)
@@ -126,7 +146,7 @@ export const createDefinition = (name: string, f: TriggerFlags, io: SecretSource
     ok: true,
     value: {
       name,
-      type: f.webhook ? "webhook" : "event",
+      type: f.webhook ? "webhook" : schedule ? "schedule" : "event",
       ...(f.disabled ? { enabled: false } : {}),
       ...common.value,
     },

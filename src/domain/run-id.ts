@@ -29,3 +29,11 @@ export const runIdFor = (triggerName: string, identity: EventIdentity): string =
 export const freshRequestId = (): string => randomBytes(16).toString("hex")
 
 export const isRunId = (s: string): boolean => /^[0-9a-f]{32}$/.test(s)
+
+/**
+ * The run id of one scheduled instant: the same trigger and instant always give the same id, on any
+ * serve and after any restart, so an instant can never start two runs. Distinct from every event
+ * identity above by its own prefix.
+ */
+export const scheduleRunId = (triggerName: string, instantMs: number): string =>
+  createHash("sha256").update(`${triggerName}\nschedule:${instantMs}`).digest("hex").slice(0, 32)

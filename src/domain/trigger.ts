@@ -6,6 +6,7 @@ import { DEFAULT_SCHEME, isSchemeName, secretProblem } from "./signatures/index.
 import { MAX_SUBJECT_LENGTH, isValidSubjectPattern, isWithinEvents } from "./subjects.js"
 import { isValidPath } from "./json-path.js"
 import { ONE_HOUR_MS, SEVEN_DAYS_MS, parseDurationMs } from "./duration.js"
+import { CatchUpModes, cronProblem, isValidTimezone } from "./schedule.js"
 
 const NAME_RULE = "must be 1-64 characters of A-Z, a-z, 0-9, _ or -"
 const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
@@ -78,9 +79,24 @@ const Secret = Schema.String.pipe(
   Schema.check(Schema.makeFilter((s: string) => (s.length >= 1 && s.length <= 1024 ? undefined : "each secret must be 1-1024 characters"))),
 )
 
-export const TriggerType = Schema.Literals(["webhook", "event"])
+export const TriggerType = Schema.Literals(["webhook", "event", "schedule"])
 export type TriggerType = typeof TriggerType.Type
 export const Scheme = Schema.Literals(SchemeNames)
+
+const CronText = Schema.String.pipe(Schema.check(Schema.makeFilter((s: string) => cronProblem(s))))
+const Timezone = Schema.String.pipe(
+  Schema.check(Schema.makeFilter((s: string) => (isValidTimezone(s) ? undefined : `must be an IANA time zone such as UTC or Europe/Berlin (got "${s.slice(0, 64)}")`))),
+)
+
+/** Schedule triggers: a cron expression read in a time zone, and what to do about missed instants. */
+const scheduleFields = {
+  cron: Schema.optionalKey(CronText),
+  timezone: Schema.optionalKey(Timezone),
+  catch_up: Schema.optionalKey(Schema.Literals(CatchUpModes)),
+}
+const SCHEDULE_ONLY = ["cron", "timezone", "catch_up"] as const
+/** A schedule starts runs by itself: nothing about events applies to it. */
+const EVENT_ONLY = ["subject", "filters", "debounce", "batch", "secrets", "scheme", "verify", "tolerance"] as const
 
 /** The fields a user defines. Everything optional here has a documented default. */
 const definitionFields = {
@@ -113,6 +129,7 @@ const definitionFields = {
   ),
   debounce: Schema.optionalKey(Debounce),
   batch: Schema.optionalKey(Batch),
+  ...scheduleFields,
 }
 
 const WEBHOOK_ONLY = ["secrets", "scheme", "verify", "tolerance"] as const
@@ -127,6 +144,16 @@ const crossFieldRules = Schema.makeFilter((d: { readonly [K in keyof typeof defi
     if (d.subject === undefined) issues.push({ path: ["subject"], issue: "required for event triggers" })
     for (const key of WEBHOOK_ONLY) {
       if (d[key] !== undefined) issues.push({ path: [key], issue: "only allowed for webhook triggers" })
+    }
+  }
+  if (d.type === "schedule") {
+    if (d.cron === undefined) issues.push({ path: ["cron"], issue: "required for schedule triggers" })
+    for (const key of EVENT_ONLY) {
+      if (d[key] !== undefined) issues.push({ path: [key], issue: "not allowed for schedule triggers" })
+    }
+  } else {
+    for (const key of SCHEDULE_ONLY) {
+      if (d[key] !== undefined) issues.push({ path: [key], issue: "only allowed for schedule triggers" })
     }
   }
   if (d.debounce !== undefined && d.batch !== undefined) {
@@ -186,11 +213,14 @@ export const toView = (t: StoredTrigger): TriggerView => {
 export const withDefaults = (d: TriggerDefinition): TriggerDefinition =>
   d.type === "webhook"
     ? { ...d, enabled: d.enabled ?? true, scheme: d.scheme ?? "hmac-sha256", verify: d.verify ?? true, secrets: d.secrets ?? [] }
-    : { ...d, enabled: d.enabled ?? true }
+    : d.type === "schedule"
+      ? { ...d, enabled: d.enabled ?? true, timezone: d.timezone ?? "UTC", catch_up: d.catch_up ?? "last" }
+      : { ...d, enabled: d.enabled ?? true }
 
 /** Fields a user may change with update (name, type and the service's own fields may not). */
 export const UPDATABLE_FIELDS = [
   "workflow", "enabled", "secrets", "scheme", "verify", "tolerance", "subject", "filters", "debounce", "batch",
+  "cron", "timezone", "catch_up",
 ] as const
 
 /** The subject an event must be published on to reach this trigger. */

@@ -22,6 +22,8 @@ export const makeMatcher = (table: TriggerTableShape): Matcher => {
   const patterns = new Map<string, string>()
 
   const add = (t: StoredTrigger) => {
+    // A schedule listens on no subject: its runs start from timers, never from events.
+    if (t.type === "schedule") return remove(t.name)
     const pattern = listenSubject(t)
     const previous = patterns.get(t.name)
     if (previous !== pattern) {

@@ -14,6 +14,9 @@ import * as Catalog from "../metrics/catalog.js"
 import { pollGauges } from "../metrics/poll.js"
 import type { KV } from "@nats-io/kv"
 import { openWindowCounts } from "../windows/status.js"
+import { startSchedules } from "../schedules/start.js"
+import { replayEndpoints } from "../replay/endpoint.js"
+import { recordOutcome } from "./history.js"
 import type { EvaluateDeps } from "./evaluate.js"
 import { traceStarter } from "../telemetry/spans.js"
 
@@ -52,7 +55,8 @@ export const startEvaluator = (ctx: ServeContext): Effect.Effect<Component, neve
       return { endpoints, started: ["evaluator off (DAGNATS_EVALUATOR=off): this serve starts no runs"] }
     }
     const matcher = yield* Effect.acquireRelease(Effect.sync(() => makeMatcher(ctx.table)), (m) => Effect.sync(m.close))
-    const windows = yield* makeWindows(ctx, starter)
+    const schedules = yield* startSchedules(ctx, starter)
+    const windows = yield* makeWindows(ctx, starter, [schedules])
     const deps: EvaluateDeps = {
       matcher,
       starter,
@@ -75,5 +79,16 @@ export const startEvaluator = (ctx: ServeContext): Effect.Effect<Component, neve
           seq: event.seq,
         }),
     }, { traced })
-    return { endpoints, started: [`evaluator consuming EVENTS (durable ${consumer === "created" ? "created" : "resumed"})`] }
+    const replay = replayEndpoints(ctx.handles.nc, ctx.store, {
+      js: ctx.handles.js,
+      jsm: ctx.handles.jsm,
+      runs: ctx.buckets.runs,
+      starter,
+      debounce: windows.debounce,
+      batch: windows.batch,
+      lookupRunSeq: deps.lookupRunSeq,
+      record: (r) => recordOutcome(ctx.handles.js, r),
+    })
+    const started = `evaluator consuming EVENTS (durable ${consumer === "created" ? "created" : "resumed"})`
+    return { endpoints: [...endpoints, ...replay], started: [started] }
   })

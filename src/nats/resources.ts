@@ -86,6 +86,7 @@ export interface Buckets {
   readonly runs: KV
   readonly debounceState: KV
   readonly batchState: KV
+  readonly schedules: KV
 }
 
 /** Why an existing stream cannot be used as is, or undefined when it can. */
@@ -217,6 +218,7 @@ export const ensureResources = (handles: NatsHandles, o: ResourceOptions) =>
       runs: yield* ensureBucket(handles, Buckets.runs, o, 1, { maxAge: runsRetention }),
       debounceState: yield* ensureBucket(handles, Buckets.debounceState, o, 1),
       batchState: yield* ensureBucket(handles, Buckets.batchState, o, 1),
+      schedules: yield* ensureBucket(handles, Buckets.schedules, o, 1),
     }
     yield* reconcileMaxAge(handles.jsm, `KV_${Buckets.runs}`, runsRetention, "DAGNATS_RUN_RETENTION")
     yield* sharedMaxAgeNotice(handles.jsm, Streams.triggerHistory, historyRetention(o))
@@ -230,10 +232,10 @@ export const openBuckets = (handles: NatsHandles) =>
   Effect.tryPromise({
     try: async (): Promise<Buckets> => {
       const kvm = new Kvm(handles.js)
-      const [triggers, runs, debounceState, batchState] = await Promise.all(
-        [Buckets.triggers, Buckets.runs, Buckets.debounceState, Buckets.batchState].map((n) => kvm.open(n)),
+      const [triggers, runs, debounceState, batchState, schedules] = await Promise.all(
+        [Buckets.triggers, Buckets.runs, Buckets.debounceState, Buckets.batchState, Buckets.schedules].map((n) => kvm.open(n)),
       )
-      return { triggers: triggers!, runs: runs!, debounceState: debounceState!, batchState: batchState! }
+      return { triggers: triggers!, runs: runs!, debounceState: debounceState!, batchState: batchState!, schedules: schedules! }
     },
     catch: (e) => new Internal({ message: e instanceof Error ? e.message : String(e) }),
   })

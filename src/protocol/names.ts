@@ -18,6 +18,8 @@ export const Buckets = {
   runs: "dagnats_runs",
   debounceState: "dagnats_debounce",
   batchState: "dagnats_batch",
+  /** Per schedule trigger: the last instant handled and the version it was armed for. */
+  schedules: "dagnats_schedules",
 } as const
 
 /** Names a 0.x dagnats used before it moved into its own namespace; serve only looks for them to warn. */
@@ -53,6 +55,9 @@ export const Subjects = {
   triggerFireAll: "trigger.fire.>",
   timer: (kind: string, id: string) => `dagnats.timers.${kind}.${id}`,
   timersAll: "dagnats.timers.>",
+  /** The armed next instant of one schedule trigger. */
+  scheduleTimer: (trigger: string) => `dagnats.timers.schedule.${trigger}`,
+  scheduleTimersPrefix: "dagnats.timers.schedule.",
   dead: (seq: number) => `dagnats.dead.${seq}`,
   deadAll: "dagnats.dead.>",
 } as const
@@ -67,6 +72,7 @@ export const Service = {
 export const Endpoints = {
   triggers: ["create", "get", "list", "update", "delete", "enable", "disable", "fire", "history", "test"],
   runs: ["start", "get", "list"],
+  events: ["replay"],
 } as const
 
 export const endpointSubject = (group: keyof typeof Endpoints, name: string): string => `dagnats.${group}.${name}`
@@ -83,4 +89,16 @@ export const Headers = {
   tracestate: "tracestate",
   /** Written by KV on delete and purge markers (KV's own wire format); puts have none. */
   kvOperation: "KV-Operation",
+} as const
+
+/**
+ * Headers a dead letter on DAGNATS_DEAD carries beside the original event's own headers (its body
+ * is the original body): where the event was stored, so a replay evaluates it as that event and
+ * keeps its run identity; why it failed; and, when the body did not fit, its size (EVENTS has it).
+ */
+export const DeadHeaders = {
+  subject: "Dagnats-Dead-Subject",
+  seq: "Dagnats-Dead-Seq",
+  error: "Dagnats-Dead-Error",
+  bodyOmitted: "Dagnats-Dead-Body-Omitted",
 } as const

@@ -14,6 +14,10 @@ import { getRun, listRuns } from "../runs/query.js"
 import { readHistory, withRunStatus } from "../evaluator/history.js"
 import type { TriggerStoreShape } from "../triggers/store.js"
 import { endpoint, type Endpoint } from "./endpoint.js"
+import { MAX_TEST_COUNT, scheduleTest } from "../schedules/view.js"
+
+/** How many next fire times `trigger test` shows for a schedule by default. */
+const DEFAULT_TEST_COUNT = 5
 
 /** Default and largest page sizes: a terminal screen by default, bounded so replies stay small. */
 const DEFAULT_LIMIT = 20
@@ -61,7 +65,17 @@ const ListRunsRequest = Schema.Struct({
 const HistoryRequest = Schema.Struct({ name: Name, limit: Schema.optionalKey(Limit) })
 const TestRequest = Schema.Struct({
   name: Name,
-  payload: BoundedJson,
+  /** Required for webhook and event triggers; a schedule trigger takes `count` instead. */
+  payload: Schema.optionalKey(BoundedJson),
+  count: Schema.optionalKey(
+    Schema.Number.pipe(
+      Schema.check(
+        Schema.makeFilter((n: number) =>
+          Number.isInteger(n) && n >= 1 && n <= MAX_TEST_COUNT ? undefined : `must be a whole number from 1 to ${MAX_TEST_COUNT}`,
+        ),
+      ),
+    ),
+  ),
   subject: Schema.optionalKey(TestSubject),
   headers: Schema.optionalKey(HeaderValues),
 })
@@ -106,6 +120,8 @@ export const runEndpoints = (d: RunDeps): ReadonlyArray<Endpoint> => [
   endpoint("triggers", "test", TestRequest, (r) =>
     Effect.gen(function* () {
       const trigger = yield* d.store.get(r.name)
+      if (trigger.type === "schedule") return scheduleTest(trigger, r.count ?? DEFAULT_TEST_COUNT, Date.now())
+      if (r.payload === undefined) return yield* new InvalidInput({ message: "payload: required for webhook and event triggers" })
       const pattern = listenSubject(trigger)
       const subject = r.subject ?? (trigger.type === "webhook" || isValidSubjectLiteral(pattern) ? pattern : undefined)
       if (subject !== undefined && !isValidSubjectLiteral(subject)) {

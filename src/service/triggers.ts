@@ -9,6 +9,7 @@ import { notRegistered, type WorkflowRegistry } from "../engine/workflow-defs.js
 import type { TriggerStoreShape } from "../triggers/store.js"
 import type { TriggerTableShape } from "../triggers/table.js"
 import { endpoint, type Endpoint } from "./endpoint.js"
+import { nextFireField } from "../schedules/view.js"
 
 /** update takes the name plus any updatable fields; the store checks which ones and the result. */
 const UpdateRequest = Schema.Record(Schema.String, Schema.Unknown)
@@ -89,7 +90,11 @@ export const triggerEndpoints = (
         .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
       const page = limit === undefined ? sorted : sorted.slice(0, limit)
       return {
-        triggers: page.map((t) => ({ ...toView(t), ...(open.has(t.name) ? { open: open.get(t.name) } : {}) })),
+        triggers: page.map((t) => ({
+          ...toView(t),
+          ...(open.has(t.name) ? { open: open.get(t.name) } : {}),
+          ...nextFireField(t, Date.now()),
+        })),
         ...(page.length < sorted.length ? { next: page[page.length - 1]!.name } : {}),
       }
     }),

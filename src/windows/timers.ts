@@ -31,10 +31,21 @@ const decoder = new TextDecoder()
 /** Retry a timer whose window could not be fired (NATS trouble) after this long. */
 const RETRY_DELAY_MS = 1_000
 
-export const runTimers = (h: NatsHandles, engine: WindowEngine, onError: (message: string) => void) =>
+/**
+ * Timers of other kinds on the same stream (schedules): DAGNATS_TIMERS is a work queue, where
+ * consumers may not overlap, so this one consumer hands them to their owner by subject prefix.
+ */
+export interface TimerRoute {
+  readonly prefix: string
+  readonly handle: (m: JsMsg) => Promise<Verdict>
+}
+
+export const runTimers = (h: NatsHandles, engine: WindowEngine, onError: (message: string) => void, routes: ReadonlyArray<TimerRoute> = []) =>
   Effect.gen(function* () {
     yield* ensureDurable(h, timerSpec)
     yield* runWorker(h, timerSpec, (m: JsMsg): Promise<Verdict> => {
+      const route = routes.find((r) => m.subject.startsWith(r.prefix))
+      if (route !== undefined) return route.handle(m)
       const timer = decodeTimer(decoder.decode(m.data))
       // Something that is not a timer of ours: drop it rather than redeliver it forever.
       if (timer._tag === "None") return Promise.resolve({ ack: true })

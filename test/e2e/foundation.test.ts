@@ -31,6 +31,7 @@ const SPEC_ENDPOINTS = [
   "dagnats.runs.start",
   "dagnats.runs.get",
   "dagnats.runs.list",
+  "dagnats.events.replay",
 ]
 
 let nats: TestNatsServer
@@ -271,7 +272,7 @@ describe("usage errors", () => {
   const cases: ReadonlyArray<readonly [string, ReadonlyArray<string>, string]> = [
     ["an invalid name", ["trigger", "create", "bad.name", "--workflow", "w", "--webhook"], 'name: must be 1-64 characters of A-Z, a-z, 0-9, _ or - (got "bad.name")'],
     ["a webhook trigger with --subject", ["trigger", "create", "u2", "--workflow", "w", "--webhook", "--subject", "event.x"], "subject: a --webhook trigger listens on event.webhook.NAME; give either --webhook or --subject, not both"],
-    ["an event trigger without a subject", ["trigger", "create", "u3", "--workflow", "w"], "type: give --webhook for a webhook trigger or --subject SUBJ for an event trigger"],
+    ["an event trigger without a subject", ["trigger", "create", "u3", "--workflow", "w"], "type: give --webhook for a webhook trigger, --subject SUBJ for an event trigger or --cron EXPR for a schedule"],
     ["a subject outside event.>", ["trigger", "create", "u4", "--workflow", "w", "--subject", "orders.created"], "--subject: must be inside event.> (for example event.deploy.* or event.webhook.github)"],
     ["a bad duration", ["trigger", "create", "u5", "--workflow", "w", "--subject", "event.x", "--debounce", "5 seconds"], '--debounce: must be a duration such as 500ms, 5s, 1m or 2h (got "5 seconds")'],
     ["debounce with batch", ["trigger", "create", "u6", "--workflow", "w", "--subject", "event.x", "--debounce", "5s", "--batch-size", "2", "--batch-timeout", "1s"], "--debounce: cannot be combined with batch; choose one"],

@@ -14,6 +14,8 @@ import { CliExit, ExitCode, usageError } from "../exit.js"
 import { publishEvent, publishPayload } from "../lean/publish.js"
 import { request, toCliExit } from "../client.js"
 import { publishExamples, runListExamples } from "../examples.js"
+import { scheduleTest } from "./schedule-test.js"
+import { replayCommand } from "./event-replay.js"
 
 type AnyCommand = Command.Command<any, any, any, any, any>
 
@@ -193,7 +195,7 @@ const history = Command.make("history", { name: Argument.String("name"), limit: 
           f.outcome,
           f.outcome === "fired" ? `run ${f.run_id}${f.count !== undefined && f.count > 1 ? ` (${f.count} events)` : ""}` : (f.reason ?? f.error ?? ""),
           f.run_status ?? "-",
-          `${f.event.subject} #${f.event.seq}`,
+          "scheduled_at" in f ? `scheduled ${String(f.scheduled_at)}` : `${f.event.subject} #${f.event.seq}`,
         ]),
       )
     })
@@ -204,13 +206,15 @@ const test = Command.make(
   "test",
   {
     name: Argument.String("name"),
-    payload: Flag.String("payload").pipe(Flag.withDescription("the event payload as JSON")),
+    payload: Flag.String("payload").pipe(Flag.withDescription("the event payload as JSON (webhook and event triggers)"), Flag.optional),
+    count: Flag.Int("count").pipe(Flag.withDescription("schedule triggers: how many next fire times (default 5)"), Flag.optional),
     subject: Flag.String("subject").pipe(Flag.withDescription("the event subject (default: the trigger's own)"), Flag.optional),
     header: Flag.String("header").pipe(Flag.withDescription("NAME=VALUE inbound header, for header filters"), Flag.atLeast(0)),
   },
-  ({ name, payload, subject, header }) =>
+  ({ name, payload, subject, header, count }) =>
     Effect.gen(function* () {
-      const parsed = yield* parseJsonFlag("--payload", payload)
+      if (Option.isNone(payload)) return yield* scheduleTest(name, count)
+      const parsed = yield* parseJsonFlag("--payload", payload.value)
       const headers: Record<string, string> = {}
       for (const h of header) {
         const eq = h.indexOf("=")
@@ -222,7 +226,7 @@ const test = Command.make(
         printLine(r.matched ? `matched${r.reason !== undefined ? ` (${r.reason})` : ""}` : `not matched: ${r.reason ?? ""}`),
       )
     }),
-).pipe(Command.withDescription("check a payload against the trigger's subject and filters; starts nothing"))
+).pipe(Command.withDescription("check a payload against the trigger's subject and filters, or show a schedule's next fire times; starts nothing"))
 
 export const triggerRunCommands: ReadonlyArray<AnyCommand> = [fire, history, test]
 
@@ -256,6 +260,6 @@ const publish = Command.make(
 )
 
 export const eventCommand: AnyCommand = Command.make("event").pipe(
-  Command.withDescription("publish events"),
-  Command.withSubcommands([publish]),
+  Command.withDescription("publish and replay events"),
+  Command.withSubcommands([publish, replayCommand]),
 )

@@ -41,6 +41,9 @@ const definitionFlags = {
   batchKey: opt("batch-key", "payload dot path: one batch per value"),
   disabled: switchFlag("disabled", "create (or set) the trigger disabled"),
   requireWorkflow: switchFlag("require-workflow", "refuse unless the DagNats engine's workflow_defs has the workflow"),
+  cron: opt("cron", "a schedule trigger: cron expression, 5 fields or 6 with seconds first (e.g. \"0 2 * * *\")"),
+  timezone: opt("timezone", "time zone the cron expression is read in (IANA name, default UTC)"),
+  catchUp: opt("catch-up", "missed instants after downtime: none, last (default) or all (at most 100)"),
 }
 
 const updateOnlyFlags = {
@@ -74,7 +77,9 @@ const describeTrigger = (t: TriggerView): ReadonlyArray<readonly [string, string
   ["type", t.type],
   ["workflow", t.workflow],
   ["enabled", String(t.enabled ?? true)],
-  ["listens on", t.type === "webhook" ? `${Subjects.webhook(t.name)} (POST /v1/webhooks/${t.name})` : t.subject ?? ""],
+  t.type === "schedule"
+    ? ["schedule", `cron "${t.cron ?? ""}" in ${t.timezone ?? "UTC"}, catch-up ${t.catch_up ?? "last"}`]
+    : ["listens on", t.type === "webhook" ? `${Subjects.webhook(t.name)} (POST /v1/webhooks/${t.name})` : t.subject ?? ""],
   ...(t.type === "webhook"
     ? ([
         ["scheme", t.scheme ?? "hmac-sha256"],
@@ -123,7 +128,7 @@ const create = Command.make("create", { name, ...definitionFlags }, (input) =>
       ),
     ).pipe(inFlagNames)
   }),
-).pipe(Command.withDescription("create a webhook or event trigger"), Command.withExamples(createExamples))
+).pipe(Command.withDescription("create a webhook, event or schedule trigger"), Command.withExamples(createExamples))
 
 const update = Command.make("update", { name, ...definitionFlags, ...updateOnlyFlags }, (input) =>
   Effect.gen(function* () {

@@ -11,8 +11,12 @@ export type ListedTrigger = TriggerView & { readonly open?: number }
 /** Triggers per list request: a page stays far below the default 1 MiB NATS max_payload. */
 const LIST_PAGE = 500
 
-export const triggerSource = (t: TriggerView) =>
-  t.type === "webhook" ? `POST /v1/webhooks/${t.name}` : t.subject ?? ""
+export const triggerSource = (t: TriggerView & { readonly next_fire_at?: string }) =>
+  t.type === "webhook"
+    ? `POST /v1/webhooks/${t.name}`
+    : t.type === "schedule"
+      ? `cron "${t.cron ?? ""}" ${t.timezone ?? "UTC"}${t.next_fire_at !== undefined ? `, next ${t.next_fire_at}` : ""}`
+      : t.subject ?? ""
 
 export const triggerMode = (t: TriggerView) =>
   t.debounce !== undefined

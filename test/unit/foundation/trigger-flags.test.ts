@@ -79,7 +79,7 @@ describe("create", () => {
 
   test("trigger flags - neither --webhook nor --subject is refused naming the type", () => {
     expect(refused(createDefinition("x", flags({ workflow: some("w") }), noIo))).toBe(
-      "type: give --webhook for a webhook trigger or --subject SUBJ for an event trigger",
+      "type: give --webhook for a webhook trigger, --subject SUBJ for an event trigger or --cron EXPR for a schedule",
     )
   })
 

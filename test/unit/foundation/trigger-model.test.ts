@@ -59,8 +59,8 @@ describe("names", () => {
 })
 
 describe("type", () => {
-  test("trigger model - type must be webhook or event", () => {
-    expect(rejection({ ...webhook, type: "cron" })).toBe('type: Expected "webhook" | "event"')
+  test("trigger model - type must be webhook, event or schedule", () => {
+    expect(rejection({ ...webhook, type: "cron" })).toBe('type: Expected "webhook" | "event" | "schedule"')
     const { type: _t, ...noType } = webhook
     expect(rejection(noType)).toBe("type: required")
   })
