@@ -8,7 +8,8 @@ import * as RunStarter from "../runs/starter.js"
 import { getRun } from "../runs/query.js"
 import { runEndpoints } from "../service/runs.js"
 import { makeMatcher } from "./matcher.js"
-import { ensureEvaluatorConsumer, runEvaluatorLoop } from "./consumer.js"
+import { DEFAULT_TIMING, ensureEvaluatorConsumer, evaluatorTiming, runEvaluatorLoop } from "./consumer.js"
+import { deadEndpoints } from "../dead/endpoint.js"
 import { makeWindows } from "./windows.js"
 import * as Metrics from "../metrics/registry.js"
 import type { EvaluateDeps } from "./evaluate.js"
@@ -20,16 +21,22 @@ const outcomesCounter = () =>
 export const startEvaluator = (ctx: ServeContext): Effect.Effect<Component, never, Scope.Scope> =>
   Effect.gen(function* () {
     const starter = RunStarter.make(ctx.buckets.runs, ctx.handles.js, ctx.handles.jsm)
-    const endpoints = runEndpoints({ starter, runs: ctx.buckets.runs, js: ctx.handles.js, store: ctx.store })
+    const endpoints = [
+      ...runEndpoints({ starter, runs: ctx.buckets.runs, js: ctx.handles.js, store: ctx.store }),
+      ...deadEndpoints(ctx.handles.js, ctx.handles.jsm),
+    ]
+    const timingOrError = evaluatorTiming(process.env)
+    if (typeof timingOrError === "string") ctx.log.warn(`${timingOrError}; using the defaults`)
+    const timing = typeof timingOrError === "string" ? DEFAULT_TIMING : timingOrError
     // Even a serve that evaluates nothing creates the durable consumer: its deliver policy is `new`,
     // so events it accepts before any evaluating serve ever ran would otherwise never be evaluated.
-    const consumer = yield* ensureEvaluatorConsumer(ctx.handles)
+    const consumer = yield* ensureEvaluatorConsumer(ctx.handles, timing)
     const outcomes = outcomesCounter()
     if ((process.env["DAGNATS_EVALUATOR"] ?? "").toLowerCase() === "off") {
       return { endpoints, started: ["evaluator off (DAGNATS_EVALUATOR=off): this serve starts no runs"] }
     }
     const matcher = yield* Effect.acquireRelease(Effect.sync(() => makeMatcher(ctx.table)), (m) => Effect.sync(m.close))
-    const windows = yield* makeWindows(ctx, starter)
+    const windows = yield* makeWindows(ctx, starter, timing)
     const deps: EvaluateDeps = {
       matcher,
       starter,
@@ -46,6 +53,7 @@ export const startEvaluator = (ctx: ServeContext): Effect.Effect<Component, neve
         for (const r of records) outcomes.inc({ outcome: r.outcome === "skipped" ? `skipped_${r.reason ?? ""}` : r.outcome })
       },
       onRetry: (event, error) => ctx.log.warn(`evaluating ${event.subject} #${event.seq} failed, will retry: ${error}`),
-    })
+      onDead: (event, error) => ctx.log.error(`evaluating ${event.subject} #${event.seq} kept failing; moved to DAGNATS_DEAD: ${error}`),
+    }, timing)
     return { endpoints, started: [`evaluator consuming EVENTS (durable ${consumer === "created" ? "created" : "resumed"})`] }
   })

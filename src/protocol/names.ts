@@ -54,6 +54,7 @@ export const Service = {
 export const Endpoints = {
   triggers: ["create", "get", "list", "update", "delete", "enable", "disable", "fire", "history", "test"],
   runs: ["start", "get", "list"],
+  events: ["dead"],
 } as const
 
 export const endpointSubject = (group: keyof typeof Endpoints, name: string): string => `dagnats.${group}.${name}`
@@ -65,4 +66,11 @@ export const Headers = {
   deliveryId: "Dagnats-Delivery-Id",
   msgId: "Nats-Msg-Id",
   contentType: "Content-Type",
+  /** On a dead letter: where the event was stored, why it failed, and when it was given up on. */
+  deadSubject: "Dagnats-Dead-Subject",
+  deadSeq: "Dagnats-Dead-Seq",
+  deadError: "Dagnats-Dead-Error",
+  deadAt: "Dagnats-Dead-At",
+  /** Set (to the body's size) when the body did not fit beside the dead-letter headers; EVENTS keeps it. */
+  deadBodyOmitted: "Dagnats-Dead-Body-Omitted",
 } as const

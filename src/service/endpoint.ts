@@ -5,7 +5,7 @@ import { InvalidInput, type ServiceError } from "../domain/errors.js"
 import { describeIssue } from "../domain/trigger.js"
 
 export interface Endpoint {
-  readonly group: "triggers" | "runs"
+  readonly group: "triggers" | "runs" | "events"
   readonly name: string
   readonly handle: (body: unknown) => Effect.Effect<unknown, ServiceError>
 }

@@ -11,6 +11,7 @@ import type { FireRecord } from "../../domain/fire-record.js"
 import { callAndPrint, withNats } from "../shared.js"
 import { printJson, printLine, printRecord, printTable } from "../output.js"
 import { CliExit, ExitCode, usageError } from "../exit.js"
+import { eventDead } from "./event-dead.js"
 
 type AnyCommand = Command.Command<any, any, any, any, any>
 
@@ -176,6 +177,6 @@ const publish = Command.make(
 ).pipe(Command.withDescription("publish a JSON event to the EVENTS stream"))
 
 export const eventCommand: AnyCommand = Command.make("event").pipe(
-  Command.withDescription("publish events"),
-  Command.withSubcommands([publish]),
+  Command.withDescription("publish events; list dead letters"),
+  Command.withSubcommands([publish, eventDead]),
 )

@@ -53,3 +53,11 @@ test("run id - fresh request ids differ, so manual starts without a key are dist
   const ids = new Set(Array.from({ length: 100 }, freshRequestId))
   expect(ids.size).toBe(100)
 })
+
+describe("run ids - stream epoch", () => {
+  test("run ids - the same sequence in a recreated stream (another epoch) gives another run id", () => {
+    const a = runIdFor("t", { kind: "sequence", seq: 5, epoch: "20261129000000" })
+    const b = runIdFor("t", { kind: "sequence", seq: 5, epoch: "20261130000000" })
+    expect([a === b, a === runIdFor("t", { kind: "sequence", seq: 5, epoch: "20261129000000" })]).toStrictEqual([false, true])
+  })
+})

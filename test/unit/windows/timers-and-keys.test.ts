@@ -102,14 +102,20 @@ describe("redelivery - alreadyFired and recordFired", () => {
     expect([alreadyFired("debounce", undefined, 1), alreadyFired("batch", undefined, 1)]).toStrictEqual([false, false])
   })
 
-  test("redelivery - a fired debounce window covers every sequence up to its last", () => {
-    const done = recordFired(undefined, { ...debounce, last_seq: 40 })
-    expect([alreadyFired("debounce", done, 1), alreadyFired("debounce", done, 40), alreadyFired("debounce", done, 41)]).toStrictEqual([true, true, false])
+  test("redelivery - a fired debounce window covers exactly the sequences it counted", () => {
+    const done = recordFired(undefined, { ...debounce, last_seq: 40, recent: [3, 40] })
+    expect([1, 3, 39, 40, 41].map((s) => alreadyFired("debounce", done, s))).toStrictEqual([false, true, false, true, false])
   })
 
-  test("redelivery - the debounce high-water mark never moves back when an older window is recorded late", () => {
-    const done = recordFired(recordFired(undefined, { ...debounce, last_seq: 40 }), { ...debounce, last_seq: 12 })
-    expect(done.fired_upto).toBe(40)
+  test("redelivery - an older event never counted is not taken for fired once a later window fired", () => {
+    const done = recordFired(undefined, { ...debounce, last_seq: 40, recent: [38, 40] })
+    expect(alreadyFired("debounce", done, 12)).toBe(false)
+  })
+
+  test("redelivery - sequences of another stream epoch are not taken for fired, and a new epoch starts over", () => {
+    const done = recordFired(undefined, { ...batch([5]), epoch: "e1" })
+    expect([alreadyFired("batch", done, 5, "e1"), alreadyFired("batch", done, 5, "e2")]).toStrictEqual([true, false])
+    expect(recordFired(done, { ...batch([9]), epoch: "e2" })).toStrictEqual({ seqs: [9], epoch: "e2" })
   })
 
   test("redelivery - a fired batch covers exactly its sequences", () => {
@@ -130,9 +136,9 @@ describe("redelivery - alreadyFired and recordFired", () => {
     expect([alreadyFired("batch", done, 1000), alreadyFired("batch", done, 1001)]).toStrictEqual([false, true])
   })
 
-  test("redelivery - recording a debounce window leaves batch sequences alone and the other way round", () => {
+  test("redelivery - recording a debounce window adds its sequences beside the batch sequences", () => {
     const done = recordFired(recordFired(undefined, batch([7])), { ...debounce, last_seq: 9 })
-    expect(done).toStrictEqual({ fired_upto: 9, seqs: [7] })
+    expect(done).toStrictEqual({ seqs: [7, 3] })
   })
 })
 
