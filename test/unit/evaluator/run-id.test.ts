@@ -1,5 +1,5 @@
 // Proves run ids (SPEC §6) are 32 lowercase hex characters, the same for the same trigger and event identity, and different when either differs.
-import { expect, test } from "vitest"
+import { describe, expect, test } from "vitest"
 import { createHash } from "node:crypto"
 import { freshRequestId, isRunId, runIdFor } from "../../../src/domain/run-id.js"
 
