@@ -251,13 +251,19 @@ export const makeWindowEngine = (d: WindowDeps) => {
 
   /**
    * A full batch fired at once: delete its timer, which would otherwise stay pending until the
-   * batch's timeout. Only timers stored before the batch was closed are deleted (`upTo`), so the
-   * timer of a batch opened after it is never touched.
+   * batch's timeout. `timerSeq` is the key's last timer as read before the batch was closed, so it
+   * is this batch's timer (or an older, stale one), never the timer of a batch opened after it.
+   * One message is deleted by sequence: a purge would also move the timer consumer's ack floor
+   * past every other key's timers stored before it.
    */
-  const dropTimersUpTo = (kind: Kind, key: string, upTo: number) =>
-    upTo <= 0
+  const dropTimer = (timerSeq: number) =>
+    timerSeq <= 0
       ? Effect.void
-      : tryNats(() => d.jsm.streams.purge(Streams.timers, { filter: Subjects.timer(kind, key), seq: upTo + 1 })).pipe(Effect.asVoid)
+      : tryNats(() => d.jsm.streams.deleteMessage(Streams.timers, timerSeq, false).catch((e) => {
+          // Already acked (work queue) or deleted by another serve.
+          if (noMessage(e)) return false
+          throw e
+        })).pipe(Effect.asVoid)
 
   const lastTimerSeq = (kind: Kind, key: string) =>
     tryNats(async () => {
@@ -335,7 +341,7 @@ export const makeWindowEngine = (d: WindowDeps) => {
             // A batch closed because this event would not fit: fire it now rather than at its timeout.
             if (rev !== undefined && kind === "batch") {
               yield* fireAndClear(step.next, key, rev)
-              yield* dropTimersUpTo(kind, key, timersBefore)
+              yield* dropTimer(timersBefore)
             }
             continue
           }
@@ -350,7 +356,7 @@ export const makeWindowEngine = (d: WindowDeps) => {
             // one: this event's own outcome is batched.
             if (closesNow) {
               yield* fireAndClear(step.next, key, rev)
-              yield* dropTimersUpTo(kind, key, timersBefore)
+              yield* dropTimer(timersBefore)
               return absorbed
             }
             // The timer only after the window is stored: a due timer that finds no window takes
