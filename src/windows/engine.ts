@@ -280,7 +280,7 @@ export const makeWindowEngine = (d: WindowDeps) => {
     return windowKey(t.name, path === undefined ? { found: false } : compilePath(path)(payload))
   }
 
-  const progress = makeProgress({ jsm: d.jsm, table: d.table, keyFor, readDone: (kind, key) => Effect.map(read<DoneState>(kind, doneKey(key), true), (r) => r.value), maxRunInputBytes: d.maxRunInputBytes })
+  const progress = makeProgress({ jsm: d.jsm, table: d.table, keyFor, readDone: (kind, key) => Effect.map(read<DoneState>(kind, doneKey(key), true), (r) => r.value), maxRunInputBytes: d.maxRunInputBytes, now: d.now })
 
   /**
    * Events of one window key are absorbed one at a time in this process: concurrent absorbs of a
