@@ -33,7 +33,10 @@ const MAX_ERROR_CHARS = 1_000
 const HEADER_ROOM_BYTES = 4_096
 
 const deadLetters = () =>
-  Metrics.counter({ name: "dagnats_dead_letters_total", help: "Events moved to DAGNATS_DEAD after evaluation kept failing or their window's run could not be stored" })
+  Metrics.counter({
+    name: "dagnats_dead_letters_total",
+    help: "Events moved to DAGNATS_DEAD after evaluation kept failing or their window's run could not be stored",
+  })
 
 /** Header values must be one line. */
 const oneLine = (s: string) => s.replace(/[\r\n]+/g, " ").slice(0, MAX_ERROR_CHARS)
@@ -41,7 +44,12 @@ const oneLine = (s: string) => s.replace(/[\r\n]+/g, " ").slice(0, MAX_ERROR_CHA
 /** JetStream control headers of the original must not act again on the dead letter. */
 const keepHeader = (name: string) => !/^nats-/i.test(name)
 
-export const publishDead = (js: JetStreamClient, maxPayload: number, letter: DeadLetter, now: () => Date = () => new Date()) =>
+export const publishDead = (
+  js: JetStreamClient,
+  maxPayload: number,
+  letter: DeadLetter,
+  now: () => Date = () => new Date(),
+) =>
   Effect.tryPromise({
     try: async () => {
       const h = natsHeaders()

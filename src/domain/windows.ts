@@ -87,7 +87,8 @@ export const DONE_SEQS = 5_000
 export const batchInputBytes = (sum: number, n: number): number => sum + Math.max(0, n - 1) + 2
 
 const sameEpoch = (a: string | undefined, b: string | undefined) => a === undefined || b === undefined || a === b
-const windowId = (key: string, ev: WindowEvent) => (ev.epoch === undefined ? `${key}:${ev.seq}` : `${key}:${ev.seq}@${ev.epoch}`)
+const windowId = (key: string, ev: WindowEvent) =>
+  ev.epoch === undefined ? `${key}:${ev.seq}` : `${key}:${ev.seq}@${ev.epoch}`
 
 /** The KV key of a window: trigger name plus a short hash of the key value (or `_` when none). */
 export const windowKey = (trigger: string, keyValue: { readonly found: boolean; readonly value?: unknown }): string =>
@@ -148,7 +149,9 @@ export const stepDebounce = (
   if (isDue(current, ev.atMs)) return { type: "close", next: { ...current, closed: true } }
   // Stored a whole period before the window began: no event joined it in between, so it was a
   // window of its own that is over by its stored time; it must not extend this one.
-  if (ev.atMs + cfg.periodMs <= current.first_at) return { type: "alone", fire: { ...openDebounce(trigger, key, ev, cfg), closed: true } }
+  if (ev.atMs + cfg.periodMs <= current.first_at) {
+    return { type: "alone", fire: { ...openDebounce(trigger, key, ev, cfg), closed: true } }
+  }
   const later = ev.seq > current.last_seq
   // An earlier event evaluated late (events are evaluated concurrently) never moves the due time back.
   const extendedDue = Math.max(current.due_at, ev.atMs + cfg.periodMs)
@@ -247,7 +250,12 @@ export const stepTimer = (timer: TimerMessage, current: WindowState | undefined,
  * sequences for both kinds: a high-water mark would also swallow an older event that was never
  * counted (its first evaluation died before writing) once a later window fired.
  */
-export const alreadyFired = (_kind: WindowState["kind"], done: DoneState | undefined, seq: number, epoch?: string): boolean =>
+export const alreadyFired = (
+  _kind: WindowState["kind"],
+  done: DoneState | undefined,
+  seq: number,
+  epoch?: string,
+): boolean =>
   done !== undefined && sameEpoch(done.epoch, epoch) && (done.seqs ?? []).includes(seq)
 
 /** The sequences a fired window counted. */

@@ -41,7 +41,8 @@ export const evaluatorTiming = (env: Env): EvaluatorTiming | string => {
     const text = env[name]
     if (text === undefined || text === "") return fallback
     const ms = parseDurationMs(text)
-    return ms !== undefined && ms >= min && ms <= max ? ms : `${name}: must be a duration from ${min}ms to ${max / 1000}s, such as "4s" (got "${text}")`
+    if (ms !== undefined && ms >= min && ms <= max) return ms
+    return `${name}: must be a duration from ${min}ms to ${max / 1000}s, such as "4s" (got "${text}")`
   }
   const ackWaitMs = read("DAGNATS_ACK_WAIT", DEFAULT_TIMING.ackWaitMs, 1_000, 300_000)
   if (typeof ackWaitMs === "string") return ackWaitMs
@@ -62,9 +63,11 @@ export const evaluatorSpec = (t: EvaluatorTiming): DurableSpec => ({
 
 /** Quick in-process retries before handing the event back to JetStream with a delay. */
 const retryPolicy = { schedule: Schedule.exponential("100 millis"), times: 3 }
-const nakDelayMs = (t: EvaluatorTiming, deliveryCount: number) => Math.min(30_000, t.retryDelayMs * 2 ** Math.min(Math.max(deliveryCount - 1, 0), 10))
+const nakDelayMs = (t: EvaluatorTiming, deliveryCount: number) =>
+  Math.min(30_000, t.retryDelayMs * 2 ** Math.min(Math.max(deliveryCount - 1, 0), 10))
 
-export const ensureEvaluatorConsumer = (h: NatsHandles, t: EvaluatorTiming = DEFAULT_TIMING) => ensureDurable(h, evaluatorSpec(t))
+export const ensureEvaluatorConsumer = (h: NatsHandles, t: EvaluatorTiming = DEFAULT_TIMING) =>
+  ensureDurable(h, evaluatorSpec(t))
 
 /** The events stream's epoch: its creation time, digits only. Sequences restart with a new one. */
 export const eventsEpoch = (h: NatsHandles) =>
@@ -101,40 +104,53 @@ export interface EvaluatorHooks {
 const giveUp = (h: NatsHandles, deps: EvaluateDeps, m: JsMsg, event: InboundEvent, epoch: string, error: string) =>
   Effect.gen(function* () {
     const headers: Array<[string, string]> = []
-    if (m.headers !== undefined) for (const k of m.headers.keys()) for (const v of m.headers.values(k)) headers.push([k, v])
+    for (const k of m.headers?.keys() ?? []) for (const v of m.headers!.values(k)) headers.push([k, v])
     const message = `gave up after ${m.info.deliveryCount} deliveries: ${error}`
-    yield* publishDead(h.js, h.nc.info?.max_payload ?? 0, { subject: m.subject, seq: m.seq, epoch, error: message, headers, data: m.data })
-    const records = deps.matcher.match(event.subject).map(({ trigger }) => failed({ trigger: trigger.name, workflow: trigger.workflow, event }, message))
-    yield* Effect.forEach(records, (r) => recordOutcome(h.js, r), { concurrency: "unbounded", discard: true })
+    const letter = { subject: m.subject, seq: m.seq, epoch, error: message, headers, data: m.data }
+    yield* publishDead(h.js, h.nc.info?.max_payload ?? 0, letter)
+    const records = deps.matcher
+      .match(event.subject)
+      .map(({ trigger }) => failed({ trigger: trigger.name, workflow: trigger.workflow, event }, message))
+    yield* recordAll(h, records)
     return records
   })
 
-const evaluateMessage = (h: NatsHandles, deps: EvaluateDeps, hooks: EvaluatorHooks, t: EvaluatorTiming, epoch: string) => (m: JsMsg): Promise<Verdict> => {
-  const event = toInboundEvent(m, epoch)
-  const work = evaluateEvent(deps, event).pipe(
-    Effect.tap((records) => Effect.forEach(records, (r) => recordOutcome(h.js, r), { concurrency: "unbounded", discard: true })),
-    Effect.retry(retryPolicy),
-  )
-  return Effect.runPromiseExit(work).then(async (exit): Promise<Verdict> => {
-    if (exit._tag === "Success") {
-      hooks.onOutcomes(exit.value)
-      return { ack: true }
-    }
-    const error = String(exit.cause)
-    if (m.info.deliveryCount >= MAX_DELIVERIES) {
-      const dead = await Effect.runPromiseExit(giveUp(h, deps, m, event, epoch, error))
-      if (dead._tag === "Success") {
-        hooks.onDead(event, error)
-        hooks.onOutcomes(dead.value)
+const recordAll = (h: NatsHandles, records: ReadonlyArray<FireRecord>) =>
+  Effect.forEach(records, (r) => recordOutcome(h.js, r), { concurrency: "unbounded", discard: true })
+
+const evaluateMessage =
+  (h: NatsHandles, deps: EvaluateDeps, hooks: EvaluatorHooks, t: EvaluatorTiming, epoch: string) =>
+  (m: JsMsg): Promise<Verdict> => {
+    const event = toInboundEvent(m, epoch)
+    const work = evaluateEvent(deps, event).pipe(
+      Effect.tap((records) => recordAll(h, records)),
+      Effect.retry(retryPolicy),
+    )
+    return Effect.runPromiseExit(work).then(async (exit): Promise<Verdict> => {
+      if (exit._tag === "Success") {
+        hooks.onOutcomes(exit.value)
         return { ack: true }
       }
-    }
-    hooks.onRetry(event, error)
-    return { ack: false, delayMs: nakDelayMs(t, m.info.deliveryCount) }
-  })
-}
+      const error = String(exit.cause)
+      if (m.info.deliveryCount >= MAX_DELIVERIES) {
+        const dead = await Effect.runPromiseExit(giveUp(h, deps, m, event, epoch, error))
+        if (dead._tag === "Success") {
+          hooks.onDead(event, error)
+          hooks.onOutcomes(dead.value)
+          return { ack: true }
+        }
+      }
+      hooks.onRetry(event, error)
+      return { ack: false, delayMs: nakDelayMs(t, m.info.deliveryCount) }
+    })
+  }
 
-export const runEvaluatorLoop = (h: NatsHandles, deps: EvaluateDeps, hooks: EvaluatorHooks, t: EvaluatorTiming = DEFAULT_TIMING) =>
+export const runEvaluatorLoop = (
+  h: NatsHandles,
+  deps: EvaluateDeps,
+  hooks: EvaluatorHooks,
+  t: EvaluatorTiming = DEFAULT_TIMING,
+) =>
   Effect.gen(function* () {
     // Read once per consumer: deleting EVENTS deletes this consumer too, so a recreated stream is
     // only consumed after serve restarts and reads the new epoch.

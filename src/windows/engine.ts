@@ -146,7 +146,8 @@ export const makeWindowEngine = (d: WindowDeps) => {
       let fromLeader = false
       while (true) {
         const done = yield* read<DoneState>(state.kind, doneKey(key), fromLeader)
-        if ((yield* write(kvOf(state.kind), doneKey(key), recordFired(done.value, state), done.revision, done.existed)) !== undefined) return
+        const next = recordFired(done.value, state)
+        if ((yield* write(kvOf(state.kind), doneKey(key), next, done.revision, done.existed)) !== undefined) return
         fromLeader = true
       }
     })
@@ -168,12 +169,14 @@ export const makeWindowEngine = (d: WindowDeps) => {
             if (m === null) return
             const headers: Array<[string, string]> = []
             for (const k of m.header.keys()) for (const v of m.header.values(k)) headers.push([k, v])
-            yield* publishDead(d.js, d.maxPayload, { subject: m.subject, seq, epoch: state.epoch ?? d.epoch(), error: message, headers, data: m.data })
+            const epoch = state.epoch ?? d.epoch()
+            yield* publishDead(d.js, d.maxPayload, { subject: m.subject, seq, epoch, error: message, headers, data: m.data })
           }),
         { concurrency: 8, discard: true },
       )
       const trigger = d.table.get(state.trigger)
-      const record = failed({ trigger: state.trigger, workflow: trigger?.workflow ?? "", event: { subject: cov.lastSubject, seq: cov.lastSeq } }, message)
+      const event = { subject: cov.lastSubject, seq: cov.lastSeq }
+      const record = failed({ trigger: state.trigger, workflow: trigger?.workflow ?? "", event }, message)
       yield* d.record(record)
       yield* rememberFired(state, key)
       return record
@@ -198,7 +201,8 @@ export const makeWindowEngine = (d: WindowDeps) => {
       const input = state.kind === "debounce" ? payloads[0] : payloads
       const inputBytes = Buffer.byteLength(JSON.stringify(input) ?? "null")
       if (inputBytes > d.maxRunInputBytes) {
-        return yield* failWindow(state, key, `run input of ${inputBytes} bytes is larger than can be stored (${d.maxRunInputBytes} bytes)`)
+        const why = `run input of ${inputBytes} bytes is larger than can be stored (${d.maxRunInputBytes} bytes)`
+        return yield* failWindow(state, key, why)
       }
       const runId = runIdFor(state.trigger, { kind: "window", windowId: state.id })
       yield* d.starter.start({
@@ -211,8 +215,9 @@ export const makeWindowEngine = (d: WindowDeps) => {
         count: cov.count,
       })
       const record = fired(base, runId, cov.count)
-      yield* d.record(record)
-      yield* rememberFired(state, key)
+      // Independent writes, both before the key is cleared: one round trip instead of two when
+      // many windows fall due together.
+      yield* Effect.all([d.record(record), rememberFired(state, key)], { concurrency: 2, discard: true })
       return record
     })
 
@@ -280,7 +285,14 @@ export const makeWindowEngine = (d: WindowDeps) => {
     return windowKey(t.name, path === undefined ? { found: false } : compilePath(path)(payload))
   }
 
-  const progress = makeProgress({ jsm: d.jsm, table: d.table, keyFor, readDone: (kind, key) => Effect.map(read<DoneState>(kind, doneKey(key), true), (r) => r.value), maxRunInputBytes: d.maxRunInputBytes, now: d.now })
+  const progress = makeProgress({
+    jsm: d.jsm,
+    table: d.table,
+    keyFor,
+    readDone: (kind, key) => Effect.map(read<DoneState>(kind, doneKey(key), true), (r) => r.value),
+    maxRunInputBytes: d.maxRunInputBytes,
+    now: d.now,
+  })
 
   /**
    * Events of one window key are absorbed one at a time in this process: concurrent absorbs of a
@@ -312,12 +324,20 @@ export const makeWindowEngine = (d: WindowDeps) => {
    * Put one event into its debounce window or batch: read the state, take the pure step, write it
    * with a revision check, and read again (from the leader) on a conflict.
    */
-  const absorbInto = (kind: Kind, { trigger, event, payload }: WindowedEvent, ev: WindowEvent, stepFor: (key: string, cur: WindowState | undefined) => AnyStep) =>
+  const absorbInto = (
+    kind: Kind,
+    { trigger, event, payload }: WindowedEvent,
+    ev: WindowEvent,
+    stepFor: (key: string, cur: WindowState | undefined) => AnyStep,
+  ) =>
     Effect.gen(function* () {
       const key = keyFor(trigger, payload)
       const base = { trigger: trigger.name, workflow: trigger.workflow, event }
       const absorbed = skipped(base, kind === "debounce" ? "debounced" : "batched")
-      if (event.redelivered && alreadyFired(kind, (yield* read<DoneState>(kind, doneKey(key), true)).value, event.seq, ev.epoch)) return absorbed
+      if (event.redelivered) {
+        const done = (yield* read<DoneState>(kind, doneKey(key), true)).value
+        if (alreadyFired(kind, done, event.seq, ev.epoch)) return absorbed
+      }
       let fromLeader = false
       while (true) {
         const cur = yield* read<WindowState>(kind, key, fromLeader)
@@ -326,7 +346,10 @@ export const makeWindowEngine = (d: WindowDeps) => {
         const step = stepFor(key, cur.value?.kind === kind ? cur.value : undefined)
         switch (step.type) {
           case "too_large":
-            return failed(base, `event of ${step.bytes} bytes is larger than a batch run input can be (${step.maxBytes} bytes)`)
+            return failed(
+              base,
+              `event of ${step.bytes} bytes is larger than a batch run input can be (${step.maxBytes} bytes)`,
+            )
           case "duplicate":
             // Redelivered after a crash between storing its window and setting the timer.
             yield* scheduleTimer(cur.value!, key)
@@ -385,7 +408,8 @@ export const makeWindowEngine = (d: WindowDeps) => {
   }
 
   const absorbBatch = (w: WindowedEvent) => {
-    const cfg = { maxSize: w.trigger.batch!.max_size, timeoutMs: parseDurationMs(w.trigger.batch!.timeout)!, maxBytes: d.maxRunInputBytes }
+    const batch = w.trigger.batch!
+    const cfg = { maxSize: batch.max_size, timeoutMs: parseDurationMs(batch.timeout)!, maxBytes: d.maxRunInputBytes }
     const ev = windowEvent(w)
     return absorbInto("batch", w, ev, (key, cur) => stepBatch(w.trigger.name, key, cur as BatchState | undefined, ev, cfg))
   }
@@ -413,7 +437,8 @@ export const makeWindowEngine = (d: WindowDeps) => {
           case "wait":
             return { ack: false as const, delayMs: step.ms }
           case "close": {
-            if (!(yield* progress.mayClose(step.next, timer.key))) return { ack: false as const, delayMs: CATCH_UP_POLL_MS }
+            const mayClose = yield* progress.mayClose(step.next, timer.key)
+            if (!mayClose) return { ack: false as const, delayMs: CATCH_UP_POLL_MS }
             const rev = yield* write(kvOf(timer.kind), timer.key, step.next, cur.revision, cur.existed)
             if (rev === undefined) {
               fromLeader = true

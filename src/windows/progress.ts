@@ -13,7 +13,8 @@
 //    change the window. Waiting is always safe; the look is only how a window stops waiting for
 //    events that are not its own.
 import { Effect } from "effect"
-import { JetStreamApiCodes, JetStreamApiError, type JetStreamManager, type MsgRequest, type StoredMsg } from "@nats-io/jetstream"
+import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream"
+import type { JetStreamManager, MsgRequest, StoredMsg } from "@nats-io/jetstream"
 import { Consumers, Streams } from "../protocol/names.js"
 import { batchInputBytes, type DoneState, type WindowState } from "../domain/windows.js"
 import { decodeEventPayload } from "../domain/event-payload.js"
@@ -111,7 +112,8 @@ export const makeProgress = (d: ProgressDeps) => {
       if (hit !== undefined) return hit
       try {
         // The first message at or after `seq` on the subject (nats.js types omit next_by_subj here).
-        const m = await d.jsm.streams.getMessage(Streams.events, { seq, next_by_subj: subject } as unknown as MsgRequest)
+        const query = { seq, next_by_subj: subject } as unknown as MsgRequest
+        const m = await d.jsm.streams.getMessage(Streams.events, query)
         // "Nothing yet" can change as events arrive; a message found cannot.
         if (m !== null) {
           if (cache.size >= CACHE_ENTRIES) cache.clear()
@@ -129,7 +131,8 @@ export const makeProgress = (d: ProgressDeps) => {
     Effect.gen(function* () {
       const subject = listenSubject(trigger)
       const filters = compileFilters(trigger.filters ?? [])
-      const periodMs = state.kind === "debounce" && trigger.debounce !== undefined ? (parseDurationMs(trigger.debounce.period) ?? 0) : 0
+      const debounce = state.kind === "debounce" ? trigger.debounce : undefined
+      const periodMs = debounce !== undefined ? (parseDurationMs(debounce.period) ?? 0) : 0
       // Debounce: an event up to a period before the first one would have joined this window.
       // Events stored before the trigger's last change were evaluated against another definition.
       const from = Math.max(state.first_at - periodMs, Date.parse(trigger.updated_at) || 0)
@@ -148,7 +151,8 @@ export const makeProgress = (d: ProgressDeps) => {
         // Undecodable events and events of other windows have their own outcomes.
         if (!decoded.ok || !filters(decoded.payload, (n) => headers.get(n)).matched) continue
         if (d.keyFor(trigger, decoded.payload) !== key) continue
-        if (state.kind === "batch" && batchInputBytes(Buffer.byteLength(JSON.stringify(decoded.payload) ?? "null"), 1) > d.maxRunInputBytes) continue
+        const bytes = Buffer.byteLength(JSON.stringify(decoded.payload) ?? "null")
+        if (state.kind === "batch" && batchInputBytes(bytes, 1) > d.maxRunInputBytes) continue
         if (!doneRead) {
           done = yield* d.readDone(state.kind, key)
           doneRead = true

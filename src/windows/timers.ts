@@ -36,7 +36,12 @@ const RETRY_DELAY_MS = 1_000
 /** Failed fires of one window (in this serve) after which it is given up on. */
 const MAX_FAILURES = 10
 
-export const runTimers = (h: NatsHandles, engine: WindowEngine, onError: (message: string) => void, timing: { readonly ackWaitMs: number }) =>
+export const runTimers = (
+  h: NatsHandles,
+  engine: WindowEngine,
+  onError: (message: string) => void,
+  timing: { readonly ackWaitMs: number },
+) =>
   Effect.gen(function* () {
     const spec = timerSpec(timing.ackWaitMs)
     yield* ensureDurable(h, spec)

@@ -14,7 +14,10 @@ interface DeadSummary {
   readonly at: string
 }
 
-const limitFlag = Flag.Int("limit").pipe(Flag.withDescription("how many, newest first (1-1000, default 20)"), Flag.optional)
+const limitFlag = Flag.Int("limit").pipe(
+  Flag.withDescription("how many, newest first (1-1000, default 20)"),
+  Flag.optional,
+)
 
 export const eventDead = Command.make("dead", { limit: limitFlag }, ({ limit }) =>
   Effect.gen(function* () {
