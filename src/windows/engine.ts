@@ -182,12 +182,23 @@ export const makeWindowEngine = (d: WindowDeps) => {
       return record
     })
 
-  /** Start the window's run (idempotent by its id) and record it; then remember what it covered. */
-  const fire = (state: WindowState, key: string) =>
+  type Payloads = ReadonlyArray<unknown>
+  /** The payloads a window's run takes: the last event's for debounce, every event's for a batch. */
+  const payloadsOf = (state: WindowState): Effect.Effect<Payloads, Unavailable> =>
+    Effect.forEach(coverage(state).seqs, payloadAt, { concurrency: 32 })
+
+  /**
+   * Start the window's run (idempotent by its id), remember what it covered, and record it. The
+   * window stays in KV (closed) until the caller clears it, so a crash anywhere in here is healed by
+   * the timer coming back: remembering before the run exists is safe, and lets the two writes go
+   * out together (fire lateness under a burst is round trips).
+   */
+  const fire = (state: WindowState, key: string, prefetched?: Payloads) =>
     Effect.gen(function* () {
       const trigger = d.table.get(state.trigger)
       const cov = coverage(state)
-      const base = { trigger: state.trigger, workflow: trigger?.workflow ?? "", event: { subject: cov.lastSubject, seq: cov.lastSeq } }
+      const event = { subject: cov.lastSubject, seq: cov.lastSeq }
+      const base = { trigger: state.trigger, workflow: trigger?.workflow ?? "", event }
       if (trigger === undefined) return skipped(base, state.kind === "debounce" ? "debounced" : "batched")
       // A trigger disabled while its window was open starts no run; the window is dropped and its
       // history says why.
@@ -197,7 +208,7 @@ export const makeWindowEngine = (d: WindowDeps) => {
         yield* rememberFired(state, key)
         return record
       }
-      const payloads = yield* Effect.forEach(cov.seqs, payloadAt, { concurrency: 32 })
+      const payloads = prefetched ?? (yield* payloadsOf(state))
       const input = state.kind === "debounce" ? payloads[0] : payloads
       const inputBytes = Buffer.byteLength(JSON.stringify(input) ?? "null")
       if (inputBytes > d.maxRunInputBytes) {
@@ -205,19 +216,19 @@ export const makeWindowEngine = (d: WindowDeps) => {
         return yield* failWindow(state, key, why)
       }
       const runId = runIdFor(state.trigger, { kind: "window", windowId: state.id })
-      yield* d.starter.start({
+      const start = d.starter.start({
         runId,
         workflow: trigger.workflow,
         input,
         source: trigger.type,
         triggerName: trigger.name,
-        event: { subject: cov.lastSubject, seq: cov.lastSeq, delivery_id: null },
+        event: { ...event, delivery_id: null },
         count: cov.count,
       })
+      yield* Effect.all([start, rememberFired(state, key)], { concurrency: 2, discard: true })
+      // `fired` only once the run exists.
       const record = fired(base, runId, cov.count)
-      // Independent writes, both before the key is cleared: one round trip instead of two when
-      // many windows fall due together.
-      yield* Effect.all([d.record(record), rememberFired(state, key)], { concurrency: 2, discard: true })
+      yield* d.record(record)
       return record
     })
 
@@ -247,9 +258,9 @@ export const makeWindowEngine = (d: WindowDeps) => {
     })
 
   /** Fire a window found (or written) closed at `revision`, then clear its key. */
-  const fireAndClear = (state: WindowState, key: string, revision: number) =>
+  const fireAndClear = (state: WindowState, key: string, revision: number, prefetched?: Payloads) =>
     Effect.gen(function* () {
-      const record = yield* fire(state, key)
+      const record = yield* fire(state, key, prefetched)
       yield* clear(state, key, revision)
       return record
     })
@@ -341,9 +352,12 @@ export const makeWindowEngine = (d: WindowDeps) => {
       let fromLeader = false
       while (true) {
         const cur = yield* read<WindowState>(kind, key, fromLeader)
-        // Any further read in this loop follows a lost race: ask the leader, not a lagging replica.
-        fromLeader = true
         const step = stepFor(key, cur.value?.kind === kind ? cur.value : undefined)
+        // A decision that writes nothing (a window of its own) is not made on a replica's answer;
+        // any further read in this loop follows a lost race: ask the leader, not a lagging replica.
+        const readFromLeader = fromLeader
+        fromLeader = true
+        if (step.type === "alone" && !readFromLeader) continue
         switch (step.type) {
           case "too_large":
             return failed(
@@ -439,12 +453,16 @@ export const makeWindowEngine = (d: WindowDeps) => {
           case "close": {
             const mayClose = yield* progress.mayClose(step.next, timer.key)
             if (!mayClose) return { ack: false as const, delayMs: CATCH_UP_POLL_MS }
-            const rev = yield* write(kvOf(timer.kind), timer.key, step.next, cur.revision, cur.existed)
+            // The payloads are read while the close is written: one round trip fewer per window.
+            const [rev, payloads] = yield* Effect.all(
+              [write(kvOf(timer.kind), timer.key, step.next, cur.revision, cur.existed), payloadsOf(step.next)],
+              { concurrency: 2 },
+            )
             if (rev === undefined) {
               fromLeader = true
               continue
             }
-            yield* fireAndClear(step.next, timer.key, rev)
+            yield* fireAndClear(step.next, timer.key, rev, payloads)
             return { ack: true as const }
           }
           case "fire":
