@@ -31,6 +31,7 @@ const SPEC_ENDPOINTS = [
   "dagnats.runs.start",
   "dagnats.runs.get",
   "dagnats.runs.list",
+  "dagnats.events.dead",
 ]
 
 let nats: TestNatsServer
