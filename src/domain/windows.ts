@@ -37,8 +37,8 @@ export interface DebounceState extends Common {
   readonly last_subject: string
   readonly count: number
   /**
-   * Every sequence counted in this window (not capped: a capped memory let a redelivered event be
-   * counted twice), so a redelivered event is recognised.
+   * Every sequence counted in this window that the evaluator may still deliver again (above its
+   * ack floor; never capped by number: a capped memory let a redelivered event be counted twice).
    */
   readonly recent: ReadonlyArray<number>
   readonly epoch?: string
@@ -261,13 +261,21 @@ export const alreadyFired = (
 /** The sequences a fired window counted. */
 const countedSeqs = (s: WindowState): ReadonlyArray<number> => (s.kind === "debounce" ? s.recent : s.seqs)
 
-export const recordFired = (done: DoneState | undefined, fired: WindowState): DoneState => {
+/**
+ * Only an event the evaluator has not acknowledged can be delivered again, so sequences at or below
+ * its ack floor need not be remembered: a debounce window open for hours stays small.
+ */
+export const forgetAcked = <S extends WindowState>(s: S, ackFloor: number): S =>
+  s.kind === "debounce" && ackFloor > 0 ? { ...s, recent: s.recent.filter((q) => q > ackFloor) } : s
+
+export const recordFired = (done: DoneState | undefined, fired: WindowState, ackFloor = 0): DoneState => {
   // Sequences of another incarnation of the stream mean nothing now: start over.
   const prev = done === undefined || !sameEpoch(done.epoch, fired.epoch) ? { seqs: [] } : done
   const { fired_upto: _old, ...rest } = prev as DoneState
+  const seqs = [...new Set([...(prev.seqs ?? []), ...countedSeqs(fired)])].filter((q) => q > ackFloor)
   return {
     ...rest,
-    seqs: [...new Set([...(prev.seqs ?? []), ...countedSeqs(fired)])].slice(-DONE_SEQS),
+    seqs: seqs.slice(-DONE_SEQS),
     ...(fired.epoch !== undefined ? { epoch: fired.epoch } : {}),
   }
 }

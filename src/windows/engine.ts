@@ -12,10 +12,11 @@ import { Bucket, type KV, type KvEntry } from "@nats-io/kv"
 import type { JetStreamClient, JetStreamManager, StoredMsg } from "@nats-io/jetstream"
 import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream"
 import { headers as natsHeaders } from "@nats-io/nats-core"
-import { Streams, Subjects } from "../protocol/names.js"
+import { Consumers, Streams, Subjects } from "../protocol/names.js"
 import {
   alreadyFired,
   coverage,
+  forgetAcked,
   doneKey,
   recordFired,
   stepBatch,
@@ -146,7 +147,7 @@ export const makeWindowEngine = (d: WindowDeps) => {
       let fromLeader = false
       while (true) {
         const done = yield* read<DoneState>(state.kind, doneKey(key), fromLeader)
-        const next = recordFired(done.value, state)
+        const next = recordFired(done.value, state, ackFloor.get())
         if ((yield* write(kvOf(state.kind), doneKey(key), next, done.revision, done.existed)) !== undefined) return
         fromLeader = true
       }
@@ -291,6 +292,28 @@ export const makeWindowEngine = (d: WindowDeps) => {
       }
     })
 
+  /**
+   * The evaluator's ack floor as last seen (monotonic), refreshed in the background at most once a
+   * second: sequences at or below it can never be delivered again, so windows need not keep them.
+   */
+  const ackFloor = (() => {
+    let floor = 0
+    let askedAt = 0
+    const refresh = () => {
+      askedAt = Date.now()
+      d.jsm.consumers.info(Streams.events, Consumers.evaluator).then(
+        (c) => void (floor = Math.max(floor, c.ack_floor.stream_seq)),
+        () => undefined,
+      )
+    }
+    return {
+      get: () => {
+        if (Date.now() - askedAt >= 1_000) refresh()
+        return floor
+      },
+    }
+  })()
+
   const keyFor = (t: StoredTrigger, payload: unknown) => {
     const path = t.debounce?.key ?? t.batch?.key
     return windowKey(t.name, path === undefined ? { found: false } : compilePath(path)(payload))
@@ -386,7 +409,8 @@ export const makeWindowEngine = (d: WindowDeps) => {
             if (step.type === "replace") yield* fire(step.fire, key)
             const closesNow = step.next.closed
             const timersBefore = closesNow ? yield* lastTimerSeq(kind, key) : 0
-            const rev = yield* write(kvOf(kind), key, step.next, cur.revision, cur.existed)
+            const next = forgetAcked(step.next, ackFloor.get())
+            const rev = yield* write(kvOf(kind), key, next, cur.revision, cur.existed)
             if (rev === undefined) continue
             // The event that fills a batch fires exactly what was written, at the revision the write
             // returned. fire() records the run under the batch's last event, which need not be this

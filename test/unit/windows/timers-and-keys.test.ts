@@ -4,6 +4,7 @@ import {
   DONE_SEQS,
   alreadyFired,
   coverage,
+  forgetAcked,
   doneKey,
   isWindowKey,
   openBatch,
@@ -149,5 +150,21 @@ describe("coverage - what a fired window names", () => {
 
   test("coverage - a batch covers all its sequences and names the highest", () => {
     expect(coverage({ ...batch([3, 5, 9]), last_subject: "event.z" })).toStrictEqual({ count: 3, seqs: [3, 5, 9], lastSeq: 9, lastSubject: "event.z" })
+  })
+})
+
+describe("redelivery - sequences at or below the evaluator's ack floor are forgotten", () => {
+  test("redelivery - a debounce window forgets counted sequences at or below the ack floor, keeps its count", () => {
+    const w = { ...debounce, recent: [3, 4, 9, 12], count: 4 }
+    expect([forgetAcked(w, 9).recent, forgetAcked(w, 9).count]).toStrictEqual([[12], 4])
+  })
+
+  test("redelivery - a batch keeps every sequence (they name its run's payloads), whatever the floor", () => {
+    expect(forgetAcked(batch([1, 2, 3]), 10).seqs).toStrictEqual([1, 2, 3])
+  })
+
+  test("redelivery - fired sequences at or below the floor are not remembered; one above still is", () => {
+    const done = recordFired(undefined, batch([5, 6, 7]), 6)
+    expect([done.seqs, alreadyFired("batch", done, 7)]).toStrictEqual([[7], true])
   })
 })
