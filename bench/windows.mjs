@@ -33,6 +33,7 @@ const setup = async () => {
   const serveArgs = async () => [DAGNATS_BIN, "serve", "--nats-url", nats.url, "--http-addr", `127.0.0.1:${await freePort()}`]
   const startServe = async () => startChild(await serveArgs(), { ready: /dagnats serve ready/, name: "dagnats serve" })
   let serve = await startServe()
+  let killed = false
   const nc = await connect({ servers: nats.url })
   const js = jetstream(nc)
   const jsm = await jetstreamManager(nc)
@@ -68,11 +69,18 @@ const setup = async () => {
       serve = await startServe()
     },
     stopServe: () => serve.stop(),
+    /** SIGKILL the serve, as a crash would. */
+    killServe: () => {
+      process.kill(serve.pid, "SIGKILL")
+      killed = true
+    },
+    /** A second serve on the same NATS; the caller stops it. */
+    extraServe: async () => startServe(),
     startServe: async () => {
       serve = await startServe()
     },
     close: async () => {
-      await serve.stop()
+      if (!killed) await serve.stop()
       await nc.close()
       await nats.stop()
     },
@@ -161,6 +169,37 @@ export const throughput = async (kind) => {
     return { eventsPerSec: EVENTS / ((drained - ready) / 1000), startupMs: ready - started }
   } finally {
     await env.close()
+  }
+}
+
+/**
+ * Recovery from a dead serve: two serves share the evaluator; 200 events are published in a burst
+ * and one serve is SIGKILLed while they are being evaluated. The events it held unacknowledged are
+ * evaluated again by the other serve after the consumer's ack wait. Reports the slowest event
+ * (stored time to run created_at) and how many took longer than 1 s (those the killed serve held).
+ */
+export const recovery = async () => {
+  const env = await setup()
+  const other = await env.extraServe()
+  try {
+    env.cli("trigger", "create", "rec", "--workflow", "rec-wf", "--subject", "event.rec")
+    env.cli("trigger", "list")
+    const published = env.publishMany("event.rec", Array.from({ length: 200 }, (_, i) => ({ i })), 16)
+    await new Promise((r) => setTimeout(r, 40))
+    env.killServe()
+    await published
+    let runs = []
+    await until(async () => {
+      runs = await readRuns(env.js)
+      return runs.length >= 200
+    }, "200 runs after the kill", 120_000)
+    const delays = await Promise.all(
+      runs.map(async (r) => Date.parse(r.created_at) - (await env.jsm.streams.getMessage(Streams.events, { seq: r.event.seq })).time.getTime()),
+    )
+    return { maxMs: Math.max(...delays), heldByKilled: delays.filter((d) => d > 1_000).length }
+  } finally {
+    await other.stop()
+    await env.close().catch(() => undefined)
   }
 }
 

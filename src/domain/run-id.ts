@@ -5,7 +5,11 @@ import { createHash, randomBytes } from "node:crypto"
 /** What makes an evaluation unique; the same identity always yields the same run id. */
 export type EventIdentity =
   | { readonly kind: "delivery"; readonly deliveryId: string }
-  | { readonly kind: "sequence"; readonly seq: number }
+  /**
+   * A stream sequence is reused when the stream is deleted and recreated, so it names an event only
+   * together with the stream's epoch (its creation time).
+   */
+  | { readonly kind: "sequence"; readonly seq: number; readonly epoch?: string | undefined }
   | { readonly kind: "window"; readonly windowId: string }
   | { readonly kind: "manual"; readonly requestId: string }
 
@@ -14,7 +18,7 @@ const identityText = (i: EventIdentity): string => {
     case "delivery":
       return `delivery:${i.deliveryId}`
     case "sequence":
-      return `seq:${i.seq}`
+      return i.epoch === undefined ? `seq:${i.seq}` : `seq:${i.epoch}:${i.seq}`
     case "window":
       return `window:${i.windowId}`
     case "manual":

@@ -8,7 +8,16 @@ import { createHash } from "node:crypto"
 export interface WindowEvent {
   readonly seq: number
   readonly subject: string
+  /** When JetStream stored the event: the event belongs to the window this time says. */
   readonly atMs: number
+  /**
+   * Which incarnation of the events stream the sequence belongs to (its creation time). A stream
+   * deleted and recreated reuses sequences; window ids and remembered sequences carry the epoch so
+   * a new event is never taken for an old one.
+   */
+  readonly epoch?: string
+  /** Size of the payload as JSON, for size-aware batches (0 when unknown). */
+  readonly bytes?: number
 }
 
 interface Common {
@@ -27,8 +36,12 @@ export interface DebounceState extends Common {
   readonly last_seq: number
   readonly last_subject: string
   readonly count: number
-  /** Recent sequences in this window, so a redelivered event is not counted twice. */
+  /**
+   * Every sequence counted in this window that the evaluator may still deliver again (above its
+   * ack floor; never capped by number: a capped memory let a redelivered event be counted twice).
+   */
   readonly recent: ReadonlyArray<number>
+  readonly epoch?: string
 }
 
 export interface BatchState extends Common {
@@ -36,16 +49,20 @@ export interface BatchState extends Common {
   /** Stream sequences, not payloads: a full batch of 1,000 stays a few kilobytes. */
   readonly seqs: ReadonlyArray<number>
   readonly last_subject: string
+  /** Bytes of the run input so far (the JSON array of payloads); absent in states of older builds. */
+  readonly bytes?: number
+  readonly epoch?: string
 }
 
 export type WindowState = DebounceState | BatchState
 
 /** What became of windows that already fired at one key, for redelivered events. */
 export interface DoneState {
-  /** Debounce: the highest sequence any fired window covered. */
-  readonly fired_upto: number
-  /** Batch: the sequences of recently fired batches (bounded). */
+  /** Kept for states written by older builds; no longer read. */
+  readonly fired_upto?: number
+  /** The sequences of recently fired windows and batches (bounded), of stream `epoch`. */
   readonly seqs: ReadonlyArray<number>
+  readonly epoch?: string
 }
 
 export interface DebounceConfig {
@@ -56,12 +73,22 @@ export interface DebounceConfig {
 export interface BatchConfig {
   readonly maxSize: number
   readonly timeoutMs: number
+  /**
+   * The largest run input that can be stored (the NATS max payload minus room for the run
+   * record's other fields); a batch closes before an event would take it past this.
+   */
+  readonly maxBytes?: number
 }
 
-/** How many sequences a debounce window remembers for deduplication. */
-const RECENT_SEQS = 64
-/** How many sequences of fired batches are remembered per key (two full batches and then some). */
+/** How many sequences of fired windows are remembered per key (two full batches and then some). */
 export const DONE_SEQS = 5_000
+
+/** The JSON array `[p1,p2,…]` of `n` payloads of `sum` bytes in total. */
+export const batchInputBytes = (sum: number, n: number): number => sum + Math.max(0, n - 1) + 2
+
+const sameEpoch = (a: string | undefined, b: string | undefined) => a === undefined || b === undefined || a === b
+const windowId = (key: string, ev: WindowEvent) =>
+  ev.epoch === undefined ? `${key}:${ev.seq}` : `${key}:${ev.seq}@${ev.epoch}`
 
 /** The KV key of a window: trigger name plus a short hash of the key value (or `_` when none). */
 export const windowKey = (trigger: string, keyValue: { readonly found: boolean; readonly value?: unknown }): string =>
@@ -83,13 +110,18 @@ export type DebounceStep =
   | { readonly type: "close"; readonly next: DebounceState }
   /** The current window is closed: fire it, and put a new window in its place. */
   | { readonly type: "replace"; readonly fire: DebounceState; readonly next: DebounceState }
+  /**
+   * An event evaluated late whose stored time puts it a whole period before the current window:
+   * it was a window of its own, already over. Fire that (closed) window; the current one stays.
+   */
+  | { readonly type: "alone"; readonly fire: DebounceState }
 
 export const openDebounce = (trigger: string, key: string, ev: WindowEvent, cfg: DebounceConfig): DebounceState => {
   const deadline = cfg.timeoutMs !== undefined ? ev.atMs + cfg.timeoutMs : null
   return {
     kind: "debounce",
     trigger,
-    id: `${key}:${ev.seq}`,
+    id: windowId(key, ev),
     first_at: ev.atMs,
     due_at: deadline !== null ? Math.min(ev.atMs + cfg.periodMs, deadline) : ev.atMs + cfg.periodMs,
     deadline_at: deadline,
@@ -98,6 +130,7 @@ export const openDebounce = (trigger: string, key: string, ev: WindowEvent, cfg:
     last_subject: ev.subject,
     count: 1,
     recent: [ev.seq],
+    ...(ev.epoch !== undefined ? { epoch: ev.epoch } : {}),
   }
 }
 
@@ -109,9 +142,16 @@ export const stepDebounce = (
   cfg: DebounceConfig,
 ): DebounceStep => {
   if (current === undefined) return { type: "create", next: openDebounce(trigger, key, ev, cfg) }
-  if (current.recent.includes(ev.seq)) return { type: "duplicate" }
+  if (sameEpoch(current.epoch, ev.epoch) && current.recent.includes(ev.seq)) return { type: "duplicate" }
   if (current.closed) return { type: "replace", fire: current, next: openDebounce(trigger, key, ev, cfg) }
+  // Stored at or after the due time: the window was over before this event (however late it is
+  // evaluated); it closes, and the event opens the next one.
   if (isDue(current, ev.atMs)) return { type: "close", next: { ...current, closed: true } }
+  // Stored a whole period before the window began: no event joined it in between, so it was a
+  // window of its own that is over by its stored time; it must not extend this one.
+  if (ev.atMs + cfg.periodMs <= current.first_at) {
+    return { type: "alone", fire: { ...openDebounce(trigger, key, ev, cfg), closed: true } }
+  }
   const later = ev.seq > current.last_seq
   // An earlier event evaluated late (events are evaluated concurrently) never moves the due time back.
   const extendedDue = Math.max(current.due_at, ev.atMs + cfg.periodMs)
@@ -123,8 +163,9 @@ export const stepDebounce = (
       // The run gets the payload of the highest stream sequence, whatever order events arrive in.
       last_seq: later ? ev.seq : current.last_seq,
       last_subject: later ? ev.subject : current.last_subject,
+      first_at: Math.min(current.first_at, ev.atMs),
       count: current.count + 1,
-      recent: [...current.recent, ev.seq].slice(-RECENT_SEQS),
+      recent: [...current.recent, ev.seq],
     },
   }
 }
@@ -133,6 +174,8 @@ export const stepDebounce = (
 
 export type BatchStep =
   | { readonly type: "duplicate" }
+  /** The event alone makes a run input larger than can be stored: an error outcome, no batch. */
+  | { readonly type: "too_large"; readonly bytes: number; readonly maxBytes: number }
   | { readonly type: "create"; readonly next: BatchState }
   | { readonly type: "append"; readonly next: BatchState }
   | { readonly type: "close"; readonly next: BatchState }
@@ -141,12 +184,14 @@ export type BatchStep =
 export const openBatch = (trigger: string, key: string, ev: WindowEvent, cfg: BatchConfig): BatchState => ({
   kind: "batch",
   trigger,
-  id: `${key}:${ev.seq}`,
+  id: windowId(key, ev),
   first_at: ev.atMs,
   due_at: ev.atMs + cfg.timeoutMs,
   closed: cfg.maxSize <= 1,
   seqs: [ev.seq],
   last_subject: ev.subject,
+  ...(ev.bytes !== undefined ? { bytes: ev.bytes } : {}),
+  ...(ev.epoch !== undefined ? { epoch: ev.epoch } : {}),
 })
 
 const withSeq = (b: BatchState, ev: WindowEvent, cfg: BatchConfig): BatchState => {
@@ -156,14 +201,21 @@ const withSeq = (b: BatchState, ev: WindowEvent, cfg: BatchConfig): BatchState =
     seqs,
     last_subject: ev.seq > (b.seqs[b.seqs.length - 1] ?? 0) ? ev.subject : b.last_subject,
     closed: seqs.length >= cfg.maxSize,
+    ...(ev.bytes !== undefined || b.bytes !== undefined ? { bytes: (b.bytes ?? 0) + (ev.bytes ?? 0) } : {}),
   }
 }
 
 export const stepBatch = (trigger: string, key: string, current: BatchState | undefined, ev: WindowEvent, cfg: BatchConfig): BatchStep => {
+  const own = batchInputBytes(ev.bytes ?? 0, 1)
+  if (cfg.maxBytes !== undefined && own > cfg.maxBytes) return { type: "too_large", bytes: own, maxBytes: cfg.maxBytes }
   if (current === undefined) return { type: "create", next: openBatch(trigger, key, ev, cfg) }
-  if (current.seqs.includes(ev.seq)) return { type: "duplicate" }
+  if (sameEpoch(current.epoch, ev.epoch) && current.seqs.includes(ev.seq)) return { type: "duplicate" }
   if (current.closed) return { type: "replace", fire: current, next: openBatch(trigger, key, ev, cfg) }
   if (isDue(current, ev.atMs)) return { type: "close", next: { ...current, closed: true } }
+  // The next event would make the run input too large to store: the batch closes as it is, and
+  // the event opens the next one (after the close is written, like any closed batch).
+  const grown = batchInputBytes((current.bytes ?? 0) + (ev.bytes ?? 0), current.seqs.length + 1)
+  if (cfg.maxBytes !== undefined && grown > cfg.maxBytes) return { type: "close", next: { ...current, closed: true } }
   return { type: "append", next: withSeq(current, ev, cfg) }
 }
 
@@ -193,15 +245,39 @@ export const stepTimer = (timer: TimerMessage, current: WindowState | undefined,
   return { type: "close", next: { ...current, closed: true } }
 }
 
-/** A redelivered event that a fired window already covered must not open a new one. */
-export const alreadyFired = (kind: WindowState["kind"], done: DoneState | undefined, seq: number): boolean =>
-  done !== undefined && (kind === "debounce" ? seq <= done.fired_upto : done.seqs.includes(seq))
+/**
+ * A redelivered event that a fired window already covered must not open a new one. Exact
+ * sequences for both kinds: a high-water mark would also swallow an older event that was never
+ * counted (its first evaluation died before writing) once a later window fired.
+ */
+export const alreadyFired = (
+  _kind: WindowState["kind"],
+  done: DoneState | undefined,
+  seq: number,
+  epoch?: string,
+): boolean =>
+  done !== undefined && sameEpoch(done.epoch, epoch) && (done.seqs ?? []).includes(seq)
 
-export const recordFired = (done: DoneState | undefined, fired: WindowState): DoneState => {
-  const prev = done ?? { fired_upto: 0, seqs: [] }
-  return fired.kind === "debounce"
-    ? { ...prev, fired_upto: Math.max(prev.fired_upto, fired.last_seq) }
-    : { ...prev, seqs: [...new Set([...prev.seqs, ...fired.seqs])].slice(-DONE_SEQS) }
+/** The sequences a fired window counted. */
+const countedSeqs = (s: WindowState): ReadonlyArray<number> => (s.kind === "debounce" ? s.recent : s.seqs)
+
+/**
+ * Only an event the evaluator has not acknowledged can be delivered again, so sequences at or below
+ * its ack floor need not be remembered: a debounce window open for hours stays small.
+ */
+export const forgetAcked = <S extends WindowState>(s: S, ackFloor: number): S =>
+  s.kind === "debounce" && ackFloor > 0 ? { ...s, recent: s.recent.filter((q) => q > ackFloor) } : s
+
+export const recordFired = (done: DoneState | undefined, fired: WindowState, ackFloor = 0): DoneState => {
+  // Sequences of another incarnation of the stream mean nothing now: start over.
+  const prev = done === undefined || !sameEpoch(done.epoch, fired.epoch) ? { seqs: [] } : done
+  const { fired_upto: _old, ...rest } = prev as DoneState
+  const seqs = [...new Set([...(prev.seqs ?? []), ...countedSeqs(fired)])].filter((q) => q > ackFloor)
+  return {
+    ...rest,
+    seqs: seqs.slice(-DONE_SEQS),
+    ...(fired.epoch !== undefined ? { epoch: fired.epoch } : {}),
+  }
 }
 
 /** The events a fired window covers, and the event its fired record names. */

@@ -1,34 +1,83 @@
-// The evaluator's durable pull consumer on EVENTS (SPEC §6): shared by every serve, created with
-// deliver policy `new`, explicit acks. An event is acked only after every outcome is recorded; a
-// NATS or KV failure is retried with backoff and then NAKed with a delay, so nothing is lost.
+// The evaluator's durable pull consumer on EVENTS: shared by every serve, created with deliver
+// policy `new`, explicit acks. An event is acked only after every outcome is recorded; a NATS or KV
+// failure is retried with backoff and then NAKed with a delay. An event that fails on its 10th
+// delivery is given up on: it goes to DAGNATS_DEAD with the error, each trigger it matched records
+// `error`, and it is acked, so it holds nothing else back.
 import { Effect, type Exit, Schedule } from "effect"
 import type { JsMsg } from "@nats-io/jetstream"
 import { Consumers, Headers, Streams, Subjects } from "../protocol/names.js"
 import type { NatsHandles } from "../nats/connection.js"
 import { ensureDurable, runWorker, type DurableSpec, type Verdict } from "../nats/worker.js"
+import { parseDurationMs } from "../domain/duration.js"
 import { evaluateEvent, type EvaluateDeps, type InboundEvent } from "./evaluate.js"
 import { recordOutcome } from "./history.js"
-import type { FireRecord } from "../domain/fire-record.js"
+import { failed, type FireRecord } from "../domain/fire-record.js"
+import { publishDead } from "../dead/dead-letters.js"
+import { toUnavailable } from "../nats/errors.js"
+import type { Env } from "../config/settings.js"
 import { traceEvaluate } from "../telemetry/spans.js"
 
-export const evaluatorSpec: DurableSpec = {
+/** Deliveries after which an event whose evaluation keeps failing becomes a dead letter. */
+export const MAX_DELIVERIES = 10
+
+export interface EvaluatorTiming {
+  /**
+   * How long JetStream waits for an ack before handing an event to another serve. Short, so the
+   * events a killed serve held are evaluated again within seconds; a live serve working on a slow
+   * event keeps it with progress heartbeats, so a short wait costs no double work.
+   */
+  readonly ackWaitMs: number
+  /** The first NAK delay after a failed evaluation; it doubles per delivery, up to 30 s. */
+  readonly retryDelayMs: number
+}
+
+export const DEFAULT_TIMING: EvaluatorTiming = { ackWaitMs: 4_000, retryDelayMs: 500 }
+
+/**
+ * Timing from `DAGNATS_ACK_WAIT` and `DAGNATS_RETRY_DELAY` (durations such as "4s", "250ms"), or the
+ * message naming the variable that is wrong.
+ */
+export const evaluatorTiming = (env: Env): EvaluatorTiming | string => {
+  const read = (name: string, fallback: number, min: number, max: number): number | string => {
+    const text = env[name]
+    if (text === undefined || text === "") return fallback
+    const ms = parseDurationMs(text)
+    if (ms !== undefined && ms >= min && ms <= max) return ms
+    return `${name}: must be a duration from ${min}ms to ${max / 1000}s, such as "4s" (got "${text}")`
+  }
+  const ackWaitMs = read("DAGNATS_ACK_WAIT", DEFAULT_TIMING.ackWaitMs, 1_000, 300_000)
+  if (typeof ackWaitMs === "string") return ackWaitMs
+  const retryDelayMs = read("DAGNATS_RETRY_DELAY", DEFAULT_TIMING.retryDelayMs, 1, 30_000)
+  if (typeof retryDelayMs === "string") return retryDelayMs
+  return { ackWaitMs, retryDelayMs }
+}
+
+export const evaluatorSpec = (t: EvaluatorTiming): DurableSpec => ({
   stream: Streams.events,
   name: Consumers.evaluator,
   filterSubject: Subjects.eventsAll,
-  // Long enough for a slow KV round trip under load; a crashed serve's events return after this.
-  ackWaitMs: 30_000,
+  ackWaitMs: t.ackWaitMs,
   maxAckPending: 4_096,
   // Events evaluated at once per serve: enough to hide NATS round trips, bounded for memory.
   maxInFlight: 64,
-}
+})
 
 /** Quick in-process retries before handing the event back to JetStream with a delay. */
 const retryPolicy = { schedule: Schedule.exponential("100 millis"), times: 3 }
-const nakDelayMs = (deliveryCount: number) => Math.min(30_000, 500 * 2 ** Math.min(deliveryCount, 6))
+const nakDelayMs = (t: EvaluatorTiming, deliveryCount: number) =>
+  Math.min(30_000, t.retryDelayMs * 2 ** Math.min(Math.max(deliveryCount - 1, 0), 10))
 
-export const ensureEvaluatorConsumer = (h: NatsHandles) => ensureDurable(h, evaluatorSpec)
+export const ensureEvaluatorConsumer = (h: NatsHandles, t: EvaluatorTiming = DEFAULT_TIMING) =>
+  ensureDurable(h, evaluatorSpec(t))
 
-export const toInboundEvent = (m: JsMsg): InboundEvent => {
+/** The events stream's epoch: its creation time, digits only. Sequences restart with a new one. */
+export const eventsEpoch = (h: NatsHandles) =>
+  Effect.tryPromise({
+    try: async () => (await h.jsm.streams.info(Streams.events)).created.replace(/\D/g, ""),
+    catch: toUnavailable,
+  })
+
+export const toInboundEvent = (m: JsMsg, epoch?: string): InboundEvent => {
   const headers = new Map<string, string>()
   if (m.headers !== undefined) for (const k of m.headers.keys()) headers.set(k.toLowerCase(), m.headers.get(k))
   return {
@@ -39,12 +88,14 @@ export const toInboundEvent = (m: JsMsg): InboundEvent => {
     deliveryId: headers.get(Headers.deliveryId.toLowerCase()) || headers.get(Headers.msgId.toLowerCase()) || undefined,
     redelivered: m.info.deliveryCount > 1,
     storedAtMs: m.time.getTime(),
+    ...(epoch !== undefined ? { epoch } : {}),
   }
 }
 
 export interface EvaluatorHooks {
   readonly onOutcomes: (records: ReadonlyArray<FireRecord>) => void
   readonly onRetry: (event: InboundEvent, error: string) => void
+  readonly onDead: (event: InboundEvent, error: string) => void
   readonly onRedelivered?: () => void
 }
 
@@ -58,33 +109,71 @@ type Run = <A, E>(effect: Effect.Effect<A, E>) => Promise<Exit.Exit<A, E>>
 /** The hooks, plus how to run an evaluation (serve's context) and whether to trace it. */
 type Runner = EvaluatorHooks & EvaluatorOptions & { readonly run: Run }
 
-const evaluateMessage = (h: NatsHandles, deps: EvaluateDeps, hooks: Runner) => (m: JsMsg): Promise<Verdict> => {
-  const event = toInboundEvent(m)
-  if (event.redelivered) hooks.onRedelivered?.()
-  const evaluated = evaluateEvent(deps, event).pipe(
-    Effect.tap((records) => Effect.forEach(records, (r) => recordOutcome(h.js, r), { concurrency: "unbounded", discard: true })),
-    Effect.retry(retryPolicy),
-    Effect.annotateLogs({ subject: event.subject, seq: event.seq }),
-  )
-  const work = hooks.traced ? traceEvaluate(evaluated, event) : evaluated
-  return hooks.run(work).then((exit): Verdict => {
-    if (exit._tag === "Success") {
-      hooks.onOutcomes(exit.value)
-      return { ack: true }
-    }
-    hooks.onRetry(event, String(exit.cause))
-    return { ack: false, delayMs: nakDelayMs(m.info.deliveryCount) }
+/**
+ * Give up on an event: store it in DAGNATS_DEAD, record `error` for every trigger it matched, and
+ * let the caller ack it. If even that fails, the event is retried like any failure.
+ */
+const giveUp = (h: NatsHandles, deps: EvaluateDeps, m: JsMsg, event: InboundEvent, epoch: string, error: string) =>
+  Effect.gen(function* () {
+    const headers: Array<[string, string]> = []
+    for (const k of m.headers?.keys() ?? []) for (const v of m.headers!.values(k)) headers.push([k, v])
+    const message = `gave up after ${m.info.deliveryCount} deliveries: ${error}`
+    const letter = { subject: m.subject, seq: m.seq, epoch, error: message, headers, data: m.data }
+    yield* publishDead(h.js, h.nc.info?.max_payload ?? 0, letter)
+    const records = deps.matcher
+      .match(event.subject)
+      .map(({ trigger }) => failed({ trigger: trigger.name, workflow: trigger.workflow, event }, message))
+    yield* recordAll(h, records)
+    return records
   })
-}
+
+const recordAll = (h: NatsHandles, records: ReadonlyArray<FireRecord>) =>
+  Effect.forEach(records, (r) => recordOutcome(h.js, r), { concurrency: "unbounded", discard: true })
+
+const evaluateMessage =
+  (h: NatsHandles, deps: EvaluateDeps, hooks: Runner, t: EvaluatorTiming, epoch: string) =>
+  (m: JsMsg): Promise<Verdict> => {
+    const event = toInboundEvent(m, epoch)
+    if (event.redelivered) hooks.onRedelivered?.()
+    const evaluated = evaluateEvent(deps, event).pipe(
+      Effect.tap((records) => recordAll(h, records)),
+      Effect.retry(retryPolicy),
+    )
+    const work = (hooks.traced ? traceEvaluate(evaluated, event) : evaluated).pipe(
+      Effect.annotateLogs({ subject: event.subject, seq: event.seq }),
+    )
+    return hooks.run(work).then(async (exit): Promise<Verdict> => {
+      if (exit._tag === "Success") {
+        hooks.onOutcomes(exit.value)
+        return { ack: true }
+      }
+      const error = String(exit.cause)
+      if (m.info.deliveryCount >= MAX_DELIVERIES) {
+        const dead = await hooks.run(giveUp(h, deps, m, event, epoch, error))
+        if (dead._tag === "Success") {
+          hooks.onDead(event, error)
+          hooks.onOutcomes(dead.value)
+          return { ack: true }
+        }
+      }
+      hooks.onRetry(event, error)
+      return { ack: false, delayMs: nakDelayMs(t, m.info.deliveryCount) }
+    })
+  }
 
 /** Evaluations run in serve's own context: its logger, its log level and its tracer. */
 export const runEvaluatorLoop = (
   h: NatsHandles,
   deps: EvaluateDeps,
   hooks: EvaluatorHooks,
+  t: EvaluatorTiming = DEFAULT_TIMING,
   o: EvaluatorOptions = { traced: false },
 ) =>
   Effect.gen(function* () {
     const run = Effect.runPromiseExitWith(yield* Effect.context<never>())
-    return yield* runWorker(h, evaluatorSpec, evaluateMessage(h, deps, { ...hooks, ...o, run }))
+    // Read once per consumer: deleting EVENTS deletes this consumer too, so a recreated stream is
+    // only consumed after serve restarts and reads the new epoch.
+    const epoch = yield* Effect.orDie(eventsEpoch(h))
+    yield* runWorker(h, evaluatorSpec(t), evaluateMessage(h, deps, { ...hooks, ...o, run }, t, epoch))
+    return epoch
   })

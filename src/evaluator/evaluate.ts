@@ -24,6 +24,8 @@ export interface InboundEvent {
   /** When JetStream stored it; debounce and batch windows are timed from here, so a backlog
    *  evaluated after a restart closes its windows as they would have closed on time. */
   readonly storedAtMs: number
+  /** The events stream's creation time: a sequence is unique only within one stream's life. */
+  readonly epoch?: string
 }
 
 /** An event that passed its trigger's filters and belongs to a debounce window or a batch. */
@@ -85,7 +87,7 @@ export const evaluateEvent = (deps: EvaluateDeps, event: InboundEvent): Effect.E
       }
       const runId = runIdFor(
         trigger.name,
-        event.deliveryId !== undefined ? { kind: "delivery", deliveryId: event.deliveryId } : { kind: "sequence", seq: event.seq },
+        event.deliveryId !== undefined ? { kind: "delivery", deliveryId: event.deliveryId } : { kind: "sequence", seq: event.seq, epoch: event.epoch },
       )
       const outcome = yield* deps.starter.start({
         runId,

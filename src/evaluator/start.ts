@@ -8,7 +8,8 @@ import * as RunStarter from "../runs/starter.js"
 import { getRun } from "../runs/query.js"
 import { runEndpoints } from "../service/runs.js"
 import { makeMatcher } from "./matcher.js"
-import { ensureEvaluatorConsumer, evaluatorSpec, runEvaluatorLoop } from "./consumer.js"
+import { DEFAULT_TIMING, ensureEvaluatorConsumer, evaluatorSpec, evaluatorTiming, runEvaluatorLoop } from "./consumer.js"
+import { deadEndpoints } from "../dead/endpoint.js"
 import { makeWindows } from "./windows.js"
 import * as Catalog from "../metrics/catalog.js"
 import { pollGauges } from "../metrics/poll.js"
@@ -38,14 +39,21 @@ export const startEvaluator = (ctx: ServeContext): Effect.Effect<Component, neve
     const traced = ctx.settings.tracing._tag === "On"
     const untraced = countStarts(RunStarter.make(ctx.buckets.runs, ctx.handles.js, ctx.handles.jsm))
     const starter = traced ? traceStarter(untraced) : untraced
-    const endpoints = runEndpoints({ starter, runs: ctx.buckets.runs, js: ctx.handles.js, jsm: ctx.handles.jsm, store: ctx.store })
+    const endpoints = [
+      ...runEndpoints({ starter, runs: ctx.buckets.runs, js: ctx.handles.js, jsm: ctx.handles.jsm, store: ctx.store }),
+      ...deadEndpoints(ctx.handles.js, ctx.handles.jsm),
+    ]
+    const timingOrError = evaluatorTiming(process.env)
+    if (typeof timingOrError === "string") ctx.log.warn(`${timingOrError}; using the defaults`)
+    const timing = typeof timingOrError === "string" ? DEFAULT_TIMING : timingOrError
     // Even a serve that evaluates nothing creates the durable consumer: its deliver policy is `new`,
     // so events it accepts before any evaluating serve ever ran would otherwise never be evaluated.
-    const consumer = yield* ensureEvaluatorConsumer(ctx.handles)
+    const consumer = yield* ensureEvaluatorConsumer(ctx.handles, timing)
     const outcomes = Catalog.triggerOutcomes()
     const redeliveries = Catalog.evaluatorRedeliveries()
+    const spec = evaluatorSpec(timing)
     yield* pollGauges({
-      consumer: () => ctx.handles.jsm.consumers.info(evaluatorSpec.stream, evaluatorSpec.name),
+      consumer: () => ctx.handles.jsm.consumers.info(spec.stream, spec.name),
       openWindows: async () => ({
         debounce: await windowCount(ctx.buckets.debounceState),
         batch: await windowCount(ctx.buckets.batchState),
@@ -56,7 +64,7 @@ export const startEvaluator = (ctx: ServeContext): Effect.Effect<Component, neve
     }
     const matcher = yield* Effect.acquireRelease(Effect.sync(() => makeMatcher(ctx.table)), (m) => Effect.sync(m.close))
     const schedules = yield* startSchedules(ctx, starter)
-    const windows = yield* makeWindows(ctx, starter, [schedules])
+    const windows = yield* makeWindows(ctx, starter, timing, [schedules])
     const deps: EvaluateDeps = {
       matcher,
       starter,
@@ -78,7 +86,13 @@ export const startEvaluator = (ctx: ServeContext): Effect.Effect<Component, neve
           subject: event.subject,
           seq: event.seq,
         }),
-    }, { traced })
+      onDead: (event, error) => {
+        ctx.log.error(`evaluating ${event.subject} #${event.seq} kept failing; moved to DAGNATS_DEAD: ${error}`, {
+          subject: event.subject,
+          seq: event.seq,
+        })
+      },
+    }, timing, { traced })
     const replay = replayEndpoints(ctx.handles.nc, ctx.store, {
       js: ctx.handles.js,
       jsm: ctx.handles.jsm,

@@ -93,7 +93,7 @@ export const openWindows = () =>
 export const deadLetters = () =>
   Metrics.counter({
     name: "dagnats_dead_letters_total",
-    help: "Events moved to the dead-letter stream after they could not be evaluated",
+    help: "Events moved to DAGNATS_DEAD after evaluation kept failing or their window's run could not be stored",
   })
 
 /**

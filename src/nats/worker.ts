@@ -1,6 +1,8 @@
 // A durable pull consumer worked by every serve at once: ensure it exists (settings are fixed at
 // creation), then handle messages with bounded concurrency until the scope closes. The handler
-// decides per message: ack, or NAK with a delay so JetStream redelivers it later.
+// decides per message: ack, or NAK with a delay so JetStream redelivers it later. While a message is
+// being handled, a progress heartbeat (`working`) keeps JetStream from handing it to another serve,
+// so the ack wait can be short: a killed serve's messages come back within it, a slow one's do not.
 import { Effect } from "effect"
 import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, type ConsumerMessages, type JsMsg } from "@nats-io/jetstream"
 import { nanos } from "@nats-io/nats-core"
@@ -22,7 +24,12 @@ export type Verdict = { readonly ack: true } | { readonly ack: false; readonly d
 export const ensureDurable = (h: NatsHandles, s: DurableSpec) =>
   Effect.promise(async () => {
     try {
-      await h.jsm.consumers.info(s.stream, s.name)
+      const info = await h.jsm.consumers.info(s.stream, s.name)
+      // The ack wait is a setting: follow it on a consumer created with another one.
+      // A server that cannot update it keeps the old wait: slower recovery, nothing lost.
+      if (info.config.ack_wait !== nanos(s.ackWaitMs)) {
+        await h.jsm.consumers.update(s.stream, s.name, { ack_wait: nanos(s.ackWaitMs) }).catch(() => undefined)
+      }
       return "resumed" as const
     } catch (e) {
       if (!(e instanceof JetStreamApiError && e.code === JetStreamApiCodes.ConsumerNotFound)) throw e
@@ -47,11 +54,16 @@ export const runWorker = (h: NatsHandles, s: DurableSpec, handle: (m: JsMsg) => 
       const consumer = await h.js.consumers.get(s.stream, s.name)
       const messages: ConsumerMessages = await consumer.consume({ max_messages: Math.max(64, s.maxInFlight * 2) })
       const inFlight = new Set<Promise<void>>()
-      const settle = (m: JsMsg) =>
-        handle(m).then(
-          (v) => (v.ack ? m.ack() : m.nak(v.delayMs)),
-          () => m.nak(1_000),
-        )
+      const heartbeatMs = Math.max(250, Math.floor(s.ackWaitMs / 3))
+      const settle = (m: JsMsg) => {
+        const beat = setInterval(() => m.working(), heartbeatMs)
+        return handle(m)
+          .then(
+            (v) => (v.ack ? m.ack() : m.nak(v.delayMs)),
+            () => m.nak(1_000),
+          )
+          .finally(() => clearInterval(beat))
+      }
       const loop = (async () => {
         for await (const m of messages) {
           const p: Promise<void> = settle(m).finally(() => inFlight.delete(p))

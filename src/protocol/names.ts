@@ -72,7 +72,7 @@ export const Service = {
 export const Endpoints = {
   triggers: ["create", "get", "list", "update", "delete", "enable", "disable", "fire", "history", "test"],
   runs: ["start", "get", "list"],
-  events: ["replay"],
+  events: ["replay", "dead"],
 } as const
 
 export const endpointSubject = (group: keyof typeof Endpoints, name: string): string => `dagnats.${group}.${name}`
@@ -89,16 +89,22 @@ export const Headers = {
   tracestate: "tracestate",
   /** Written by KV on delete and purge markers (KV's own wire format); puts have none. */
   kvOperation: "KV-Operation",
+  /** On a dead letter: where the event was stored, why it failed, and when it was given up on. */
+  deadSubject: "Dagnats-Dead-Subject",
+  deadSeq: "Dagnats-Dead-Seq",
+  deadError: "Dagnats-Dead-Error",
+  deadAt: "Dagnats-Dead-At",
+  /** Set (to the body's size) when the body did not fit beside the dead-letter headers; EVENTS keeps it. */
+  deadBodyOmitted: "Dagnats-Dead-Body-Omitted",
 } as const
 
 /**
- * Headers a dead letter on DAGNATS_DEAD carries beside the original event's own headers (its body
- * is the original body): where the event was stored, so a replay evaluates it as that event and
- * keeps its run identity; why it failed; and, when the body did not fit, its size (EVENTS has it).
+ * The dead-letter headers by role, for readers of DAGNATS_DEAD (replay): a dead letter's body is the
+ * original body, and these say where the event was stored, why it failed, and whether the body fit.
  */
 export const DeadHeaders = {
-  subject: "Dagnats-Dead-Subject",
-  seq: "Dagnats-Dead-Seq",
-  error: "Dagnats-Dead-Error",
-  bodyOmitted: "Dagnats-Dead-Body-Omitted",
+  subject: Headers.deadSubject,
+  seq: Headers.deadSeq,
+  error: Headers.deadError,
+  bodyOmitted: Headers.deadBodyOmitted,
 } as const

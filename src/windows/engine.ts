@@ -1,15 +1,22 @@
-// Debounce windows and batches on NATS (SPEC §6): state in KV `dagnats_debounce` / `dagnats_batch`
-// written only with revision checks, timers on DAGNATS_TIMERS, and firing through the run starter.
-// The decisions are the pure steps of domain/windows.ts; this file reads, writes and retries.
+// Debounce windows and batches on NATS: state in KV `dagnats_debounce` / `dagnats_batch` written only
+// with revision checks, timers on DAGNATS_TIMERS, and firing through the run starter. The decisions
+// are the pure steps of domain/windows.ts; this file reads, writes and retries.
+//
+// Reads that decide something irreversible (a timer giving up on its window, clearing a fired
+// window) go to the stream leader: a replica may answer with an older revision. A window fires
+// exactly the state that was written (with the revision that write returned), never a re-read.
+// A window waits only for events that could belong to it (see progress.ts), never for the whole
+// evaluator, and a window whose run cannot be stored fails alone: dead letters, an `error` record.
 import { Effect } from "effect"
-import type { KV, KvEntry } from "@nats-io/kv"
-import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream"
+import { Bucket, type KV, type KvEntry } from "@nats-io/kv"
+import type { JetStreamClient, JetStreamManager, StoredMsg } from "@nats-io/jetstream"
 import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream"
 import { headers as natsHeaders } from "@nats-io/nats-core"
 import { Consumers, Headers, Streams, Subjects } from "../protocol/names.js"
 import {
   alreadyFired,
   coverage,
+  forgetAcked,
   doneKey,
   recordFired,
   stepBatch,
@@ -25,7 +32,7 @@ import {
   type WindowEvent,
   type WindowState,
 } from "../domain/windows.js"
-import { fired, skipped, type FireRecord } from "../domain/fire-record.js"
+import { failed, fired, skipped, type FireRecord } from "../domain/fire-record.js"
 import { runIdFor } from "../domain/run-id.js"
 import { compilePath } from "../domain/json-path.js"
 import { decodeEventPayload } from "../domain/event-payload.js"
@@ -36,11 +43,13 @@ import type { Unavailable } from "../domain/errors.js"
 import type { RunStarterShape } from "../runs/starter.js"
 import type { TriggerTableShape } from "../triggers/table.js"
 import type { WindowedEvent, WindowHandler } from "../evaluator/evaluate.js"
+import { publishDead } from "../dead/dead-letters.js"
+import { makeProgress } from "./progress.js"
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
-/** How soon a due timer looks again while the evaluator catches up on events stored before it. */
+/** How soon a due timer looks again while events that may belong to its window are unevaluated. */
 const CATCH_UP_POLL_MS = 100
 
 export interface WindowDeps {
@@ -52,6 +61,12 @@ export interface WindowDeps {
   readonly table: TriggerTableShape
   readonly record: (r: FireRecord) => Effect.Effect<unknown, Unavailable>
   readonly now: () => number
+  /** The largest run input that can be stored; a window above it fails (and batches close before). */
+  readonly maxRunInputBytes: number
+  /** The NATS max payload, for dead letters (0: unknown). */
+  readonly maxPayload: number
+  /** The events stream's epoch (creation time), for dead-letter ids of window events. */
+  readonly epoch: () => string
 }
 
 type Kind = WindowState["kind"]
@@ -68,33 +83,37 @@ const parse = <T>(entry: KvEntry | null): { value: T | undefined; revision: numb
   }
 }
 
-/** A write that loses to a concurrent writer returns false; the caller reads again. */
+/** The key's latest entry as the stream leader has it (KV get may be answered by any replica). */
+const leaderGet = async (kv: KV, key: string): Promise<KvEntry | null> => {
+  if (!(kv instanceof Bucket)) return kv.get(key)
+  const sm = await kv.jsm.streams.getMessage(kv.bucketName(), { last_by_subj: kv.subjectForKey(kv.encodeKey(key)) })
+  if (sm === null) return null
+  const entry = kv.smToEntry(sm)
+  return entry.key === key ? entry : null
+}
+
+/** A write that loses to a concurrent writer returns undefined; else the revision it wrote. */
 const write = (kv: KV, key: string, value: unknown, revision: number, existed: boolean) =>
   tryNats(async () => {
     try {
       const bytes = encoder.encode(JSON.stringify(value))
-      if (existed) await kv.update(key, bytes, revision)
-      else await kv.create(key, bytes)
-      return true
+      return existed ? await kv.update(key, bytes, revision) : await kv.create(key, bytes)
     } catch (e) {
-      if (isRevisionMismatch(e)) return false
+      if (isRevisionMismatch(e)) return undefined
       throw e
     }
   })
 
-const remove = (kv: KV, key: string, revision: number) =>
-  tryNats(async () => {
-    try {
-      await kv.delete(key, { previousSeq: revision })
-    } catch (e) {
-      if (!isRevisionMismatch(e)) throw e
-    }
-  })
+const noMessage = (e: unknown) => e instanceof JetStreamApiError && e.code === JetStreamApiCodes.NoMessageFound
 
 export const makeWindowEngine = (d: WindowDeps) => {
   const kvOf = (kind: Kind) => (kind === "debounce" ? d.debounceKv : d.batchKv)
 
-  const read = <T>(kind: Kind, key: string) => Effect.map(tryNats(() => kvOf(kind).get(key)), (e) => ({ ...parse<T>(e), existed: e !== null }))
+  const read = <T>(kind: Kind, key: string, fromLeader = false) =>
+    Effect.map(
+      tryNats(() => (fromLeader ? leaderGet(kvOf(kind), key) : kvOf(kind).get(key))),
+      (e) => ({ ...parse<T>(e), existed: e !== null }),
+    )
 
   const scheduleTimer = (state: WindowState, key: string) =>
     tryNats(() => {
@@ -104,79 +123,219 @@ export const makeWindowEngine = (d: WindowDeps) => {
       return d.js.publish(Subjects.timer(state.kind, key), encoder.encode(JSON.stringify(timer)), { msgID: `${state.kind}.${state.id}`, headers: h })
     })
 
-  const noEvent = { payload: null, traceParent: undefined }
-  const payloadAt = (seq: number) =>
-    tryNats(async () => {
+  const storedAt = (seq: number) =>
+    tryNats(async (): Promise<StoredMsg | null> => {
       try {
-        const m = await d.jsm.streams.getMessage(Streams.events, { seq })
-        if (m === null) return noEvent
-        const decoded = decodeEventPayload(m.data, m.header.get("Content-Type") || undefined)
-        const traceParent = m.header.get(Headers.traceparent) || undefined
-        return { payload: decoded.ok ? decoded.payload : null, traceParent }
+        return await d.jsm.streams.getMessage(Streams.events, { seq })
       } catch (e) {
-        // Aged out of EVENTS (14 days) or purged by an operator: the run still starts, with null.
-        if (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.NoMessageFound) return noEvent
+        // Aged out of EVENTS (14 days) or purged by an operator.
+        if (noMessage(e)) return null
         throw e
       }
     })
 
-  /** Start the window's run (idempotent by its id) and record it; then remember what it covered. */
-  const fire = (state: WindowState, key: string) =>
+  /** An event's payload and trace context, as a window's run takes them. */
+  interface EventRead {
+    readonly payload: unknown
+    readonly traceParent: string | undefined
+  }
+  const payloadAt = (seq: number) =>
+    Effect.map(storedAt(seq), (m): EventRead => {
+      // Aged out or purged: the run still starts, with null.
+      if (m === null) return { payload: null, traceParent: undefined }
+      const decoded = decodeEventPayload(m.data, m.header.get("Content-Type") || undefined)
+      return { payload: decoded.ok ? decoded.payload : null, traceParent: m.header.get(Headers.traceparent) || undefined }
+    })
+
+  const rememberFired = (state: WindowState, key: string) =>
+    Effect.gen(function* () {
+      let fromLeader = false
+      while (true) {
+        const done = yield* read<DoneState>(state.kind, doneKey(key), fromLeader)
+        const next = recordFired(done.value, state, ackFloor.get())
+        if ((yield* write(kvOf(state.kind), doneKey(key), next, done.revision, done.existed)) !== undefined) return
+        fromLeader = true
+      }
+    })
+
+  /**
+   * The window's run cannot be stored: every event it counted goes to DAGNATS_DEAD with the reason,
+   * its history says `error`, and it counts as fired so a redelivered event does not reopen it.
+   */
+  const failWindow = (state: WindowState, key: string, error: string) =>
+    Effect.gen(function* () {
+      const cov = coverage(state)
+      const counted = state.kind === "debounce" ? state.recent : state.seqs
+      const message = `${state.kind} window ${state.id}: ${error}`
+      yield* Effect.forEach(
+        counted,
+        (seq) =>
+          Effect.gen(function* () {
+            const m = yield* storedAt(seq)
+            if (m === null) return
+            const headers: Array<[string, string]> = []
+            for (const k of m.header.keys()) for (const v of m.header.values(k)) headers.push([k, v])
+            const epoch = state.epoch ?? d.epoch()
+            yield* publishDead(d.js, d.maxPayload, { subject: m.subject, seq, epoch, error: message, headers, data: m.data })
+          }),
+        { concurrency: 8, discard: true },
+      )
+      const trigger = d.table.get(state.trigger)
+      const event = { subject: cov.lastSubject, seq: cov.lastSeq }
+      const record = failed({ trigger: state.trigger, workflow: trigger?.workflow ?? "", event }, message)
+      yield* d.record(record)
+      yield* rememberFired(state, key)
+      return record
+    })
+
+  type Payloads = ReadonlyArray<EventRead>
+  /** The events a window's run takes: the last one for debounce, every one for a batch. */
+  const payloadsOf = (state: WindowState): Effect.Effect<Payloads, Unavailable> =>
+    Effect.forEach(coverage(state).seqs, payloadAt, { concurrency: 32 })
+
+  /**
+   * Start the window's run (idempotent by its id), remember what it covered, and record it. The
+   * window stays in KV (closed) until the caller clears it, so a crash anywhere in here is healed by
+   * the timer coming back: remembering before the run exists is safe, and lets the two writes go
+   * out together (fire lateness under a burst is round trips).
+   */
+  const fire = (state: WindowState, key: string, prefetched?: Payloads) =>
     Effect.gen(function* () {
       const trigger = d.table.get(state.trigger)
       const cov = coverage(state)
-      const base = { trigger: state.trigger, workflow: trigger?.workflow ?? "", event: { subject: cov.lastSubject, seq: cov.lastSeq } }
+      const event = { subject: cov.lastSubject, seq: cov.lastSeq }
+      const base = { trigger: state.trigger, workflow: trigger?.workflow ?? "", event }
       if (trigger === undefined) return skipped(base, state.kind === "debounce" ? "debounced" : "batched")
-      // A trigger disabled while its window was open starts no run (SPEC §5); the window is dropped
-      // and its history says why.
+      // A trigger disabled while its window was open starts no run; the window is dropped and its
+      // history says why.
       if (trigger.enabled === false) {
         const record = skipped(base, "disabled")
         yield* d.record(record)
         yield* rememberFired(state, key)
         return record
       }
-      const events = yield* Effect.forEach(cov.seqs, payloadAt, { concurrency: 32 })
+      const events = prefetched ?? (yield* payloadsOf(state))
       const payloads = events.map((e) => e.payload)
       // A window's run continues the trace of the event that closed it: the last one it covers.
       const traceParent = events[events.length - 1]?.traceParent
+      const input = state.kind === "debounce" ? payloads[0] : payloads
+      const inputBytes = Buffer.byteLength(JSON.stringify(input) ?? "null")
+      if (inputBytes > d.maxRunInputBytes) {
+        const why = `run input of ${inputBytes} bytes is larger than can be stored (${d.maxRunInputBytes} bytes)`
+        return yield* failWindow(state, key, why)
+      }
       const runId = runIdFor(state.trigger, { kind: "window", windowId: state.id })
-      yield* d.starter.start({
+      const start = d.starter.start({
         runId,
         workflow: trigger.workflow,
-        input: state.kind === "debounce" ? payloads[0] : payloads,
+        input,
         source: trigger.type,
         triggerName: trigger.name,
-        event: { subject: cov.lastSubject, seq: cov.lastSeq, delivery_id: null },
+        event: { ...event, delivery_id: null },
         count: cov.count,
         traceParent,
       })
+      yield* Effect.all([start, rememberFired(state, key)], { concurrency: 2, discard: true })
+      // `fired` only once the run exists.
       const record = fired(base, runId, cov.count)
       yield* d.record(record)
-      yield* rememberFired(state, key)
       return record
     })
 
-  const rememberFired = (state: WindowState, key: string) =>
+  /**
+   * Clear a fired window's key. A revision mismatch is not swallowed: if the key still holds this
+   * window (our revision was stale), delete again at the leader's revision; if it holds another
+   * window, that one is someone else's to fire.
+   */
+  const clear = (state: WindowState, key: string, revision: number) =>
     Effect.gen(function* () {
+      let rev = revision
       while (true) {
-        const done = yield* read<DoneState>(state.kind, doneKey(key))
-        const ok = yield* write(kvOf(state.kind), doneKey(key), recordFired(done.value, state), done.revision, done.existed)
-        if (ok) return
+        const deleted = yield* tryNats(async () => {
+          try {
+            await kvOf(state.kind).delete(key, { previousSeq: rev })
+            return true
+          } catch (e) {
+            if (isRevisionMismatch(e)) return false
+            throw e
+          }
+        })
+        if (deleted) return
+        const now = yield* read<WindowState>(state.kind, key, true)
+        if (now.value?.id !== state.id) return
+        rev = now.revision
       }
     })
 
-  /** Fire a window found closed, then clear its key (unless someone already replaced it). */
-  const fireAndClear = (state: WindowState, key: string, revision: number) =>
+  /** Fire a window found (or written) closed at `revision`, then clear its key. */
+  const fireAndClear = (state: WindowState, key: string, revision: number, prefetched?: Payloads) =>
     Effect.gen(function* () {
-      const record = yield* fire(state, key)
-      yield* remove(kvOf(state.kind), key, revision)
+      const record = yield* fire(state, key, prefetched)
+      yield* clear(state, key, revision)
       return record
     })
+
+  /**
+   * A full batch fired at once: delete its timer, which would otherwise stay pending until the
+   * batch's timeout. `timerSeq` is the key's last timer as read before the batch was closed, so it
+   * is this batch's timer (or an older, stale one), never the timer of a batch opened after it.
+   * One message is deleted by sequence: a purge would also move the timer consumer's ack floor
+   * past every other key's timers stored before it.
+   */
+  const dropTimer = (timerSeq: number) =>
+    timerSeq <= 0
+      ? Effect.void
+      : tryNats(() => d.jsm.streams.deleteMessage(Streams.timers, timerSeq, false).catch((e) => {
+          // Already acked (work queue) or deleted by another serve.
+          if (noMessage(e)) return false
+          throw e
+        })).pipe(Effect.asVoid)
+
+  const lastTimerSeq = (kind: Kind, key: string) =>
+    tryNats(async () => {
+      try {
+        return (await d.jsm.streams.getMessage(Streams.timers, { last_by_subj: Subjects.timer(kind, key) }))?.seq ?? 0
+      } catch (e) {
+        if (noMessage(e)) return 0
+        throw e
+      }
+    })
+
+  /**
+   * The evaluator's ack floor as last seen (monotonic), refreshed in the background at most once a
+   * second: sequences at or below it can never be delivered again, so windows need not keep them.
+   */
+  const ackFloor = (() => {
+    let floor = 0
+    let askedAt = 0
+    const refresh = () => {
+      askedAt = Date.now()
+      d.jsm.consumers.info(Streams.events, Consumers.evaluator).then(
+        (c) => void (floor = Math.max(floor, c.ack_floor.stream_seq)),
+        () => undefined,
+      )
+    }
+    return {
+      get: () => {
+        if (Date.now() - askedAt >= 1_000) refresh()
+        return floor
+      },
+    }
+  })()
 
   const keyFor = (t: StoredTrigger, payload: unknown) => {
     const path = t.debounce?.key ?? t.batch?.key
     return windowKey(t.name, path === undefined ? { found: false } : compilePath(path)(payload))
   }
+
+  const progress = makeProgress({
+    jsm: d.jsm,
+    table: d.table,
+    keyFor,
+    readDone: (kind, key) => Effect.map(read<DoneState>(kind, doneKey(key), true), (r) => r.value),
+    maxRunInputBytes: d.maxRunInputBytes,
+    now: d.now,
+  })
 
   /**
    * Events of one window key are absorbed one at a time in this process: concurrent absorbs of a
@@ -202,104 +361,143 @@ export const makeWindowEngine = (d: WindowDeps) => {
       )
     })
 
+  type AnyStep = DebounceStep | BatchStep
+
   /**
    * Put one event into its debounce window or batch: read the state, take the pure step, write it
-   * with a revision check, and read again on a conflict.
+   * with a revision check, and read again (from the leader) on a conflict.
    */
-  const absorbInto = (kind: Kind, { trigger, event, payload }: WindowedEvent, stepFor: (key: string, cur: WindowState | undefined, ev: WindowEvent) => DebounceStep | BatchStep) =>
+  const absorbInto = (
+    kind: Kind,
+    { trigger, event, payload }: WindowedEvent,
+    ev: WindowEvent,
+    stepFor: (key: string, cur: WindowState | undefined) => AnyStep,
+  ) =>
     Effect.gen(function* () {
       const key = keyFor(trigger, payload)
-      const ev: WindowEvent = { seq: event.seq, subject: event.subject, atMs: event.storedAtMs }
       const base = { trigger: trigger.name, workflow: trigger.workflow, event }
       const absorbed = skipped(base, kind === "debounce" ? "debounced" : "batched")
-      if (event.redelivered && alreadyFired(kind, (yield* read<DoneState>(kind, doneKey(key))).value, event.seq)) return absorbed
+      if (event.redelivered) {
+        const done = (yield* read<DoneState>(kind, doneKey(key), true)).value
+        if (alreadyFired(kind, done, event.seq, ev.epoch)) return absorbed
+      }
+      let fromLeader = false
       while (true) {
-        const cur = yield* read<WindowState>(kind, key)
-        const step = stepFor(key, cur.value?.kind === kind ? cur.value : undefined, ev)
+        const cur = yield* read<WindowState>(kind, key, fromLeader)
+        const step = stepFor(key, cur.value?.kind === kind ? cur.value : undefined)
+        // A decision that writes nothing (a window of its own) is not made on a replica's answer;
+        // any further read in this loop follows a lost race: ask the leader, not a lagging replica.
+        const readFromLeader = fromLeader
+        fromLeader = true
+        if (step.type === "alone" && !readFromLeader) continue
         switch (step.type) {
+          case "too_large":
+            return failed(
+              base,
+              `event of ${step.bytes} bytes is larger than a batch run input can be (${step.maxBytes} bytes)`,
+            )
           case "duplicate":
             // Redelivered after a crash between storing its window and setting the timer.
             yield* scheduleTimer(cur.value!, key)
             return absorbed
-          case "close":
-            yield* write(kvOf(kind), key, step.next, cur.revision, cur.existed)
+          case "alone":
+            // A window of its own, over by its stored time: fire it now; the open window stays.
+            yield* fire(step.fire, key)
+            return absorbed
+          case "close": {
+            const timersBefore = kind === "batch" ? yield* lastTimerSeq(kind, key) : 0
+            const rev = yield* write(kvOf(kind), key, step.next, cur.revision, cur.existed)
+            // A batch closed because this event would not fit: fire it now rather than at its timeout.
+            if (rev !== undefined && kind === "batch") {
+              yield* fireAndClear(step.next, key, rev)
+              yield* dropTimer(timersBefore)
+            }
             continue
+          }
           default: {
             if (step.type === "replace") yield* fire(step.fire, key)
-            if (!(yield* write(kvOf(kind), key, step.next, cur.revision, cur.existed))) continue
+            const closesNow = step.next.closed
+            const timersBefore = closesNow ? yield* lastTimerSeq(kind, key) : 0
+            const next = forgetAcked(step.next, ackFloor.get())
+            const rev = yield* write(kvOf(kind), key, next, cur.revision, cur.existed)
+            if (rev === undefined) continue
+            // The event that fills a batch fires exactly what was written, at the revision the write
+            // returned. fire() records the run under the batch's last event, which need not be this
+            // one: this event's own outcome is batched.
+            if (closesNow) {
+              yield* fireAndClear(step.next, key, rev)
+              yield* dropTimer(timersBefore)
+              return absorbed
+            }
             // The timer only after the window is stored: a due timer that finds no window takes
             // it for fired and drops it. A redelivered event sets it again (the message id makes
             // that a no-op when it exists), in case a crash came between the two.
             if (step.type === "create" || step.type === "replace" || event.redelivered) yield* scheduleTimer(step.next, key)
-            // The event that fills a batch fires it at once. fire() records the run under the
-            // batch's last event, which need not be this one: this event's own outcome is batched.
-            if (step.next.closed) {
-              const after = yield* read<WindowState>(kind, key)
-              if (after.value?.id === step.next.id) yield* fireAndClear(after.value, key, after.revision)
-            }
             return absorbed
           }
         }
       }
     })
 
+  const windowEvent = (w: WindowedEvent): WindowEvent => ({
+    seq: w.event.seq,
+    subject: w.event.subject,
+    atMs: w.event.storedAtMs,
+    ...(w.event.epoch !== undefined ? { epoch: w.event.epoch } : {}),
+    bytes: Buffer.byteLength(JSON.stringify(w.payload) ?? "null"),
+  })
+
   const absorbDebounce = (w: WindowedEvent) => {
     const debounce = w.trigger.debounce!
     const cfg = { periodMs: parseDurationMs(debounce.period)!, timeoutMs: debounce.timeout !== undefined ? parseDurationMs(debounce.timeout) : undefined }
-    return absorbInto("debounce", w, (key, cur, ev) => stepDebounce(w.trigger.name, key, cur as DebounceState | undefined, ev, cfg))
+    const ev = windowEvent(w)
+    return absorbInto("debounce", w, ev, (key, cur) => stepDebounce(w.trigger.name, key, cur as DebounceState | undefined, ev, cfg))
   }
 
   const absorbBatch = (w: WindowedEvent) => {
-    const cfg = { maxSize: w.trigger.batch!.max_size, timeoutMs: parseDurationMs(w.trigger.batch!.timeout)! }
-    return absorbInto("batch", w, (key, cur, ev) => stepBatch(w.trigger.name, key, cur as BatchState | undefined, ev, cfg))
+    const batch = w.trigger.batch!
+    const cfg = { maxSize: batch.max_size, timeoutMs: parseDurationMs(batch.timeout)!, maxBytes: d.maxRunInputBytes }
+    const ev = windowEvent(w)
+    return absorbInto("batch", w, ev, (key, cur) => stepBatch(w.trigger.name, key, cur as BatchState | undefined, ev, cfg))
   }
 
   const windowKeyOf = (w: WindowedEvent) => keyFor(w.trigger, w.payload)
   const debounceHandler: WindowHandler = { absorb: (w) => oneAtATime(windowKeyOf(w), absorbDebounce(w)) }
   const batchHandler: WindowHandler = { absorb: (w) => oneAtATime(windowKeyOf(w), absorbBatch(w)) }
 
-  /**
-   * Whether every event stored before `atMs` has been evaluated (acknowledged by the evaluator).
-   * Windows are timed from stored times, so a timer must not close a window while the evaluator
-   * still holds events stored before its due time (a backlog after a restart, or lag under load):
-   * they belong in it, and would otherwise open a second window. Monotonic, so it is cached.
-   */
-  let evaluatedUpToMs = 0
-  const evaluatedBefore = (atMs: number) =>
-    atMs <= evaluatedUpToMs
-      ? Effect.succeed(true)
-      : tryNats(async () => {
-          const asked = d.now()
-          const c = await d.jsm.consumers.info(Streams.events, Consumers.evaluator)
-          let upTo = asked
-          if (c.num_pending > 0 || c.num_ack_pending > 0) {
-            // Everything up to the ack floor is evaluated; the next event was stored no earlier
-            // than every event after it, so its stored time bounds what is still to come.
-            const next = await d.jsm.streams.getMessage(Streams.events, { seq: c.ack_floor.stream_seq + 1 }).catch((e) => {
-              if (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.NoMessageFound) return null
-              throw e
-            })
-            if (next !== null) upTo = next.time.getTime()
-          }
-          evaluatedUpToMs = Math.max(evaluatedUpToMs, upTo)
-          return atMs <= evaluatedUpToMs
-        })
-
   /** A due timer: fire the window if it is over, or say how long to wait. */
   const onTimer = (timer: TimerMessage) =>
     Effect.gen(function* () {
+      let fromLeader = false
       while (true) {
-        const cur = yield* read<WindowState>(timer.kind, timer.key)
+        const cur = yield* read<WindowState>(timer.kind, timer.key, fromLeader)
         const step = stepTimer(timer, cur.value, d.now())
         switch (step.type) {
           case "stale":
+            // Giving up on a window is irreversible: a replica's "nothing here" or older window
+            // must not make the timer drop a window that is open at the leader.
+            if (!fromLeader) {
+              fromLeader = true
+              continue
+            }
             return { ack: true as const }
           case "wait":
             return { ack: false as const, delayMs: step.ms }
-          case "close":
-            if (!(yield* evaluatedBefore(step.next.due_at))) return { ack: false as const, delayMs: CATCH_UP_POLL_MS }
-            yield* write(kvOf(timer.kind), timer.key, step.next, cur.revision, cur.existed)
-            continue
+          case "close": {
+            const mayClose = yield* progress.mayClose(step.next, timer.key)
+            if (!mayClose) return { ack: false as const, delayMs: CATCH_UP_POLL_MS }
+            // The payloads are read while the close is written: one round trip fewer per window.
+            const [rev, payloads] = yield* Effect.all(
+              [write(kvOf(timer.kind), timer.key, step.next, cur.revision, cur.existed), payloadsOf(step.next)],
+              { concurrency: 2 },
+            )
+            if (rev === undefined) {
+              fromLeader = true
+              continue
+            }
+            yield* fireAndClear(step.next, timer.key, rev, payloads)
+            return { ack: true as const }
+          }
           case "fire":
             yield* fireAndClear(step.state, timer.key, cur.revision)
             return { ack: true as const }
@@ -307,7 +505,16 @@ export const makeWindowEngine = (d: WindowDeps) => {
       }
     })
 
-  return { debounce: debounceHandler, batch: batchHandler, onTimer }
+  /** Give up on a timer's window after it failed again and again: dead letters, history `error`. */
+  const failTimer = (timer: TimerMessage, error: string) =>
+    Effect.gen(function* () {
+      const cur = yield* read<WindowState>(timer.kind, timer.key, true)
+      if (cur.value === undefined || cur.value.id !== timer.id) return
+      yield* failWindow(cur.value, timer.key, `gave up after repeated failures: ${error}`)
+      yield* clear(cur.value, timer.key, cur.revision)
+    })
+
+  return { debounce: debounceHandler, batch: batchHandler, onTimer, failTimer }
 }
 
 export type WindowEngine = ReturnType<typeof makeWindowEngine>

@@ -12,10 +12,14 @@ let raw: RawNats
 const cli = <T = any>(...args: Array<string>) => runJson<T>([...args, "--nats-url", nats.url])
 const cliRaw = (...args: Array<string>) => runCli([...args, "--nats-url", nats.url])
 
+/** The EVENTS epoch (its creation time, digits only): run ids of events without a delivery id include it. */
+let epoch = ""
+
 beforeAll(async () => {
   nats = await startNatsServer()
   serve = await startServe({ natsUrl: nats.url })
   raw = await openRawNats(nats.url)
+  epoch = (await raw.jsm.streams.info("EVENTS")).created.replace(/\D/g, "")
 })
 
 afterAll(async () => {
@@ -57,7 +61,7 @@ describe("subject patterns", () => {
     for (const s of ["event.deploy.api.v2", "event.deploy", "event.deployx.api", "event.other.api"]) await raw.publish(s, "{}")
     await raw.settled()
     expect((await raw.fires("deploys")).map(withoutAt)).toStrictEqual([
-      fired("deploys", "deploy-wf", "event.deploy.api", seq, runIdFor("deploys", { kind: "sequence", seq })),
+      fired("deploys", "deploy-wf", "event.deploy.api", seq, runIdFor("deploys", { kind: "sequence", seq, epoch })),
     ])
     const runs = await runsOf("deploy-wf")
     expect(runs.map((r) => [r.input, r.event])).toStrictEqual([
@@ -73,8 +77,8 @@ describe("subject patterns", () => {
     await raw.publish("event.gitlab.push", '{"ref":"d"}')
     await raw.settled()
     expect((await raw.fires("git-all")).map(withoutAt)).toStrictEqual([
-      fired("git-all", "git-wf", "event.git.push", push, runIdFor("git-all", { kind: "sequence", seq: push })),
-      fired("git-all", "git-wf", "event.git.push.main.sub", deep, runIdFor("git-all", { kind: "sequence", seq: deep })),
+      fired("git-all", "git-wf", "event.git.push", push, runIdFor("git-all", { kind: "sequence", seq: push, epoch })),
+      fired("git-all", "git-wf", "event.git.push.main.sub", deep, runIdFor("git-all", { kind: "sequence", seq: deep, epoch })),
     ])
     expect((await runsOf("git-wf")).map((r) => r.input).sort((a, b) => a.ref.localeCompare(b.ref))).toStrictEqual([{ ref: "a" }, { ref: "c" }])
   })
@@ -85,10 +89,10 @@ describe("subject patterns", () => {
     const seq = await raw.publish("event.fan.x", '{"n":1}')
     await raw.settled()
     expect((await raw.fires("fan-a")).map(withoutAt)).toStrictEqual([
-      fired("fan-a", "fan-wf-a", "event.fan.x", seq, runIdFor("fan-a", { kind: "sequence", seq })),
+      fired("fan-a", "fan-wf-a", "event.fan.x", seq, runIdFor("fan-a", { kind: "sequence", seq, epoch })),
     ])
     expect((await raw.fires("fan-b")).map(withoutAt)).toStrictEqual([
-      fired("fan-b", "fan-wf-b", "event.fan.x", seq, runIdFor("fan-b", { kind: "sequence", seq })),
+      fired("fan-b", "fan-wf-b", "event.fan.x", seq, runIdFor("fan-b", { kind: "sequence", seq, epoch })),
     ])
     expect((await runsOf("fan-wf-a")).map((r) => r.input)).toStrictEqual([{ n: 1 }])
     expect((await runsOf("fan-wf-b")).map((r) => r.input)).toStrictEqual([{ n: 1 }])
@@ -150,7 +154,7 @@ describe("filters", () => {
     const fail = await raw.publish(subject, JSON.stringify(c.fail))
     await raw.settled()
     expect((await raw.fires(c.name)).map(withoutAt)).toStrictEqual([
-      fired(c.name, `${c.name}-wf`, subject, pass, runIdFor(c.name, { kind: "sequence", seq: pass })),
+      fired(c.name, `${c.name}-wf`, subject, pass, runIdFor(c.name, { kind: "sequence", seq: pass, epoch })),
       skipped(c.name, `${c.name}-wf`, subject, fail, "filtered"),
     ])
     expect((await runsOf(`${c.name}-wf`)).map((r) => r.input)).toStrictEqual([c.pass])
@@ -177,7 +181,7 @@ describe("disabled triggers and undecodable events", () => {
     expect((await raw.fires("off")).map(withoutAt)).toStrictEqual([
       skipped("off", "off-wf", "event.off", seq, "disabled"),
       skipped("off", "off-wf", "event.off", notJson, "disabled"),
-      fired("off", "off-wf", "event.off", after, runIdFor("off", { kind: "sequence", seq: after })),
+      fired("off", "off-wf", "event.off", after, runIdFor("off", { kind: "sequence", seq: after, epoch })),
     ])
     expect((await runsOf("off-wf")).map((r) => r.input)).toStrictEqual([{ n: 2 }])
   })
@@ -194,7 +198,7 @@ describe("disabled triggers and undecodable events", () => {
       error(notJson, "payload is not valid JSON"),
       error(badUtf8, "payload is not valid UTF-8"),
       error(empty, "payload is empty, not JSON"),
-      fired("raw-x", "raw-wf", "event.x", good, runIdFor("raw-x", { kind: "sequence", seq: good })),
+      fired("raw-x", "raw-wf", "event.x", good, runIdFor("raw-x", { kind: "sequence", seq: good, epoch })),
     ])
     expect((await runsOf("raw-wf")).map((r) => r.input)).toStrictEqual([{ ok: true }])
   })
@@ -389,9 +393,9 @@ describe("CLI", () => {
     }
     const three = await cli("trigger", "history", "hist", "--limit", "3")
     expect(three.fires.map(withoutAt)).toStrictEqual([
-      fired("hist", "hist-wf", "event.hist", seqs[4]!, runIdFor("hist", { kind: "sequence", seq: seqs[4]! })),
+      fired("hist", "hist-wf", "event.hist", seqs[4]!, runIdFor("hist", { kind: "sequence", seq: seqs[4]!, epoch })),
       skipped("hist", "hist-wf", "event.hist", seqs[3]!, "filtered"),
-      fired("hist", "hist-wf", "event.hist", seqs[2]!, runIdFor("hist", { kind: "sequence", seq: seqs[2]! })),
+      fired("hist", "hist-wf", "event.hist", seqs[2]!, runIdFor("hist", { kind: "sequence", seq: seqs[2]!, epoch })),
     ])
     const all = await cli("trigger", "history", "hist")
     expect(all.fires.map((f: any) => f.event.seq)).toStrictEqual([...seqs].reverse())

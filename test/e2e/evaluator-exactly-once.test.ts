@@ -23,7 +23,8 @@ test("exactly once - an event accepted by a serve killed before evaluating it st
 
   await serveOn(nats)
   await raw.settled()
-  const runId = runIdFor("crash", { kind: "sequence", seq: published.seq })
+  const epoch = (await raw.jsm.streams.info("EVENTS")).created.replace(/\D/g, "")
+  const runId = runIdFor("crash", { kind: "sequence", seq: published.seq, epoch })
   expect((await raw.allRuns()).map((r) => [r.run_id, r.input])).toStrictEqual([[runId, { n: 1 }]])
   expect((await raw.fires("crash")).map(withoutAt)).toStrictEqual([
     { trigger: "crash", workflow: "crash-wf", outcome: "fired", run_id: runId, count: 1, event: { subject: "event.crash", seq: published.seq } },

@@ -35,8 +35,9 @@ test("evaluator at scale - two serve processes and 500 events in parallel give e
   expect(runs).toHaveLength(N)
   expect(new Set(runs.map((r) => r.run_id)).size).toBe(N)
   const bySeq = new Map(seqs.map((seq, i) => [seq, i]))
+  const epoch = (await raw.jsm.streams.info("EVENTS")).created.replace(/\D/g, "")
   for (const r of runs) {
-    expect(r.run_id).toBe(runIdFor("load", { kind: "sequence", seq: r.event.seq }))
+    expect(r.run_id).toBe(runIdFor("load", { kind: "sequence", seq: r.event.seq, epoch }))
     expect(r.input).toStrictEqual({ i: bySeq.get(r.event.seq) })
     expect(r.event.subject).toBe(`event.load.${bySeq.get(r.event.seq)}`)
   }
@@ -78,8 +79,9 @@ test("evaluator at scale - with 10,000 triggers each event starts a run for exac
   await raw.settled()
 
   const runs = (await raw.allRuns()).filter((r) => r.workflow === "scale-wf")
+  const epoch = (await raw.jsm.streams.info("EVENTS")).created.replace(/\D/g, "")
   expect(runs.map((r) => [r.trigger.name, r.input, r.run_id]).sort((x, y) => x[1].i - y[1].i)).toStrictEqual(
-    chosen.map((i) => [`scale-${i}`, { i }, runIdFor(`scale-${i}`, { kind: "sequence", seq: seqs.get(i)! })]),
+    chosen.map((i) => [`scale-${i}`, { i }, runIdFor(`scale-${i}`, { kind: "sequence", seq: seqs.get(i)!, epoch })]),
   )
   // Records exist for the chosen triggers only: none of the other 9,995 was even evaluated.
   const counts = (await raw.jsm.streams.info("TRIGGER_HISTORY", { subjects_filter: "trigger.fire.>" })).state.subjects ?? {}

@@ -111,13 +111,14 @@ describe("header filters and disabled webhook triggers", () => {
     const none = await post(serve.baseUrl, "gh-prs", { n: 3 })
     expect([pr.status, push.status, none.status]).toStrictEqual([202, 202, 202])
     await raw.settled()
+    const epoch = (await raw.jsm.streams.info("EVENTS")).created.replace(/\D/g, "")
     const skippedAt = (seq: number) => ({ trigger: "gh-prs", workflow: "gh-prs-wf", outcome: "skipped", reason: "filtered", event: { subject: "event.webhook.gh-prs", seq } })
     expect((await raw.fires("gh-prs")).map(withoutAt)).toStrictEqual([
       {
         trigger: "gh-prs",
         workflow: "gh-prs-wf",
         outcome: "fired",
-        run_id: runIdFor("gh-prs", { kind: "sequence", seq: pr.body.seq }),
+        run_id: runIdFor("gh-prs", { kind: "sequence", seq: pr.body.seq, epoch }),
         count: 1,
         event: { subject: "event.webhook.gh-prs", seq: pr.body.seq },
       },

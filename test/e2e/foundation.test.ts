@@ -32,6 +32,7 @@ const SPEC_ENDPOINTS = [
   "dagnats.runs.get",
   "dagnats.runs.list",
   "dagnats.events.replay",
+  "dagnats.events.dead",
 ]
 
 let nats: TestNatsServer

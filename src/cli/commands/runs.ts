@@ -16,6 +16,7 @@ import { request, toCliExit } from "../client.js"
 import { publishExamples, runListExamples } from "../examples.js"
 import { scheduleTest } from "./schedule-test.js"
 import { replayCommand } from "./event-replay.js"
+import { eventDead } from "./event-dead.js"
 
 type AnyCommand = Command.Command<any, any, any, any, any>
 
@@ -260,6 +261,6 @@ const publish = Command.make(
 )
 
 export const eventCommand: AnyCommand = Command.make("event").pipe(
-  Command.withDescription("publish and replay events"),
-  Command.withSubcommands([publish, replayCommand]),
+  Command.withDescription("publish and replay events; list dead letters"),
+  Command.withSubcommands([publish, replayCommand, eventDead]),
 )

@@ -1,5 +1,5 @@
 // Proves run ids (SPEC §6) are 32 lowercase hex characters, the same for the same trigger and event identity, and different when either differs.
-import { expect, test } from "vitest"
+import { describe, expect, test } from "vitest"
 import { createHash } from "node:crypto"
 import { freshRequestId, isRunId, runIdFor } from "../../../src/domain/run-id.js"
 
@@ -52,4 +52,12 @@ test("run id - isRunId rejects uppercase, short, long and non-hex strings", () =
 test("run id - fresh request ids differ, so manual starts without a key are distinct runs", () => {
   const ids = new Set(Array.from({ length: 100 }, freshRequestId))
   expect(ids.size).toBe(100)
+})
+
+describe("run ids - stream epoch", () => {
+  test("run ids - the same sequence in a recreated stream (another epoch) gives another run id", () => {
+    const a = runIdFor("t", { kind: "sequence", seq: 5, epoch: "20261129000000" })
+    const b = runIdFor("t", { kind: "sequence", seq: 5, epoch: "20261130000000" })
+    expect([a === b, a === runIdFor("t", { kind: "sequence", seq: 5, epoch: "20261129000000" })]).toStrictEqual([false, true])
+  })
 })

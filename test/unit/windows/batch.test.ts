@@ -1,6 +1,6 @@
 // Proves the batch state machine (SPEC §6): a batch opens on its first event with a due time one timeout later, collects sequences in stream order whatever the arrival order, closes at max_size or once due, is replaced by the next event, and never takes the same event twice.
 import { describe, expect, test } from "vitest"
-import { openBatch, stepBatch, type BatchConfig, type BatchState, type WindowEvent } from "../../../src/domain/windows.js"
+import { batchInputBytes, openBatch, stepBatch, type BatchConfig, type BatchState, type WindowEvent } from "../../../src/domain/windows.js"
 
 const KEY = "orders._"
 const cfg: BatchConfig = { maxSize: 10, timeoutMs: 2_000 }
@@ -17,7 +17,7 @@ const run = (events: ReadonlyArray<WindowEvent>, c: BatchConfig = cfg) => {
   for (const e of events) {
     for (;;) {
       const step = stepBatch("orders", KEY, state, e, c)
-      if (step.type === "duplicate") break
+      if (step.type === "duplicate" || step.type === "too_large") break
       if (step.type === "close") {
         state = step.next
         continue
@@ -117,5 +117,34 @@ describe("batch - closing and replacing", () => {
     const { fired, open } = run(events)
     const all = [...fired.map((b) => b.seqs), open!.seqs]
     expect(all).toStrictEqual([[1, 2], [3, 4], [5]])
+  })
+})
+
+describe("batch - size-aware", () => {
+  const sized: BatchConfig = { maxSize: 10, timeoutMs: 2_000, maxBytes: 1_000 }
+  const big = (seq: number, bytes: number, atMs = 50_000 + seq): WindowEvent => ({ ...ev(seq, atMs), bytes })
+
+  test("batch - the batch records the run input bytes of its events", () => {
+    const open = openBatch("orders", KEY, big(1, 300), sized)
+    const step = stepBatch("orders", KEY, open, big(2, 200), sized)
+    expect(step.type === "append" ? step.next.bytes : undefined).toBe(500)
+  })
+
+  test("batch - an event that would make the run input too large closes the batch as it is", () => {
+    const open = { ...openBatch("orders", KEY, big(1, 500), sized), seqs: [1, 2], bytes: 900 }
+    expect(stepBatch("orders", KEY, open, big(3, 100), sized)).toStrictEqual({ type: "close", next: { ...open, closed: true } })
+  })
+
+  test("batch - three 400-byte events under a 1,000-byte limit land in batches of 2 and 1", () => {
+    const { fired, open } = run([big(1, 400), big(2, 400), big(3, 400)], sized)
+    expect([fired.map((b) => b.seqs), open?.seqs]).toStrictEqual([[[1, 2]], [3]])
+  })
+
+  test("batch - an event too large on its own is too_large, whatever the batch holds", () => {
+    expect(stepBatch("orders", KEY, undefined, big(1, 999), sized)).toStrictEqual({ type: "too_large", bytes: 1_001, maxBytes: 1_000 })
+  })
+
+  test("batch - batchInputBytes counts the brackets and the commas between payloads", () => {
+    expect([batchInputBytes(0, 0), batchInputBytes(10, 1), batchInputBytes(30, 3)]).toStrictEqual([2, 12, 34])
   })
 })

@@ -87,9 +87,41 @@ describe("debounce - extending a window", () => {
     expect(s.due_at).toBe(10_000 + 49 * 200 + 1_000)
   })
 
-  test("debounce - the window remembers only the 64 most recent sequences", () => {
+  test("debounce - the window remembers every sequence it counted, not only the last 64", () => {
     const s = fold(Array.from({ length: 70 }, (_, i) => ev(i + 1, 10_000 + i)), plain)
-    expect(s.recent).toStrictEqual(Array.from({ length: 64 }, (_, i) => i + 7))
+    expect(s.recent).toStrictEqual(Array.from({ length: 70 }, (_, i) => i + 1))
+  })
+
+  test("debounce - an event redelivered after 70 others is still a duplicate, so count stays 70", () => {
+    const s = fold(Array.from({ length: 70 }, (_, i) => ev(i + 1, 10_000 + i)), plain)
+    expect([s.count, stepDebounce("deploys", KEY, s, ev(1, 10_000), plain).type]).toStrictEqual([70, "duplicate"])
+  })
+})
+
+describe("debounce - the event's stored time decides its window", () => {
+  test("debounce - an event stored a whole period before the open window began is a window of its own, closed", () => {
+    const open = openDebounce("deploys", KEY, ev(20, 11_600), plain)
+    expect(stepDebounce("deploys", KEY, open, ev(19, 10_000), plain)).toStrictEqual({
+      type: "alone",
+      fire: { ...openDebounce("deploys", KEY, ev(19, 10_000), plain), closed: true },
+    })
+  })
+
+  test("debounce - an event stored less than a period before the window began joins it and moves its start back", () => {
+    const open = openDebounce("deploys", KEY, ev(20, 11_600), plain)
+    const step = stepDebounce("deploys", KEY, open, ev(19, 10_700), plain)
+    expect(step).toStrictEqual({ type: "extend", next: { ...open, first_at: 10_700, count: 2, recent: [20, 19] } })
+  })
+
+  test("debounce - an event stored at the due time closes the window however late it is evaluated", () => {
+    const open = openDebounce("deploys", KEY, ev(1, 10_000), plain)
+    expect(stepDebounce("deploys", KEY, open, ev(2, 11_000), plain)).toStrictEqual({ type: "close", next: { ...open, closed: true } })
+  })
+
+  test("debounce - with a stream epoch the window id names it, and a sequence of another epoch is not a duplicate", () => {
+    const open = openDebounce("deploys", KEY, { ...ev(1, 10_000), epoch: "e1" }, plain)
+    expect(open.id).toBe("deploys._:1@e1")
+    expect(stepDebounce("deploys", KEY, open, { ...ev(1, 10_100), epoch: "e2" }, plain).type).toBe("extend")
   })
 })
 

@@ -4,6 +4,7 @@ import {
   DONE_SEQS,
   alreadyFired,
   coverage,
+  forgetAcked,
   doneKey,
   isWindowKey,
   openBatch,
@@ -102,14 +103,20 @@ describe("redelivery - alreadyFired and recordFired", () => {
     expect([alreadyFired("debounce", undefined, 1), alreadyFired("batch", undefined, 1)]).toStrictEqual([false, false])
   })
 
-  test("redelivery - a fired debounce window covers every sequence up to its last", () => {
-    const done = recordFired(undefined, { ...debounce, last_seq: 40 })
-    expect([alreadyFired("debounce", done, 1), alreadyFired("debounce", done, 40), alreadyFired("debounce", done, 41)]).toStrictEqual([true, true, false])
+  test("redelivery - a fired debounce window covers exactly the sequences it counted", () => {
+    const done = recordFired(undefined, { ...debounce, last_seq: 40, recent: [3, 40] })
+    expect([1, 3, 39, 40, 41].map((s) => alreadyFired("debounce", done, s))).toStrictEqual([false, true, false, true, false])
   })
 
-  test("redelivery - the debounce high-water mark never moves back when an older window is recorded late", () => {
-    const done = recordFired(recordFired(undefined, { ...debounce, last_seq: 40 }), { ...debounce, last_seq: 12 })
-    expect(done.fired_upto).toBe(40)
+  test("redelivery - an older event never counted is not taken for fired once a later window fired", () => {
+    const done = recordFired(undefined, { ...debounce, last_seq: 40, recent: [38, 40] })
+    expect(alreadyFired("debounce", done, 12)).toBe(false)
+  })
+
+  test("redelivery - sequences of another stream epoch are not taken for fired, and a new epoch starts over", () => {
+    const done = recordFired(undefined, { ...batch([5]), epoch: "e1" })
+    expect([alreadyFired("batch", done, 5, "e1"), alreadyFired("batch", done, 5, "e2")]).toStrictEqual([true, false])
+    expect(recordFired(done, { ...batch([9]), epoch: "e2" })).toStrictEqual({ seqs: [9], epoch: "e2" })
   })
 
   test("redelivery - a fired batch covers exactly its sequences", () => {
@@ -130,9 +137,9 @@ describe("redelivery - alreadyFired and recordFired", () => {
     expect([alreadyFired("batch", done, 1000), alreadyFired("batch", done, 1001)]).toStrictEqual([false, true])
   })
 
-  test("redelivery - recording a debounce window leaves batch sequences alone and the other way round", () => {
+  test("redelivery - recording a debounce window adds its sequences beside the batch sequences", () => {
     const done = recordFired(recordFired(undefined, batch([7])), { ...debounce, last_seq: 9 })
-    expect(done).toStrictEqual({ fired_upto: 9, seqs: [7] })
+    expect(done).toStrictEqual({ seqs: [7, 3] })
   })
 })
 
@@ -143,5 +150,21 @@ describe("coverage - what a fired window names", () => {
 
   test("coverage - a batch covers all its sequences and names the highest", () => {
     expect(coverage({ ...batch([3, 5, 9]), last_subject: "event.z" })).toStrictEqual({ count: 3, seqs: [3, 5, 9], lastSeq: 9, lastSubject: "event.z" })
+  })
+})
+
+describe("redelivery - sequences at or below the evaluator's ack floor are forgotten", () => {
+  test("redelivery - a debounce window forgets counted sequences at or below the ack floor, keeps its count", () => {
+    const w = { ...debounce, recent: [3, 4, 9, 12], count: 4 }
+    expect([forgetAcked(w, 9).recent, forgetAcked(w, 9).count]).toStrictEqual([[12], 4])
+  })
+
+  test("redelivery - a batch keeps every sequence (they name its run's payloads), whatever the floor", () => {
+    expect(forgetAcked(batch([1, 2, 3]), 10).seqs).toStrictEqual([1, 2, 3])
+  })
+
+  test("redelivery - fired sequences at or below the floor are not remembered; one above still is", () => {
+    const done = recordFired(undefined, batch([5, 6, 7]), 6)
+    expect([done.seqs, alreadyFired("batch", done, 7)]).toStrictEqual([[7], true])
   })
 })

@@ -1,0 +1,101 @@
+// Dead letters on DAGNATS_DEAD: an event whose evaluation kept failing, or an event of a window whose
+// run could not be stored, is kept there byte for byte with its original headers, plus why it was
+// given up on. One message per event on `dagnats.dead.{seq}`, deduplicated per event, so a retried
+// give-up never stores it twice. Reading them back is headers only: bodies can be megabytes.
+import { Effect } from "effect"
+import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream"
+import { headers as natsHeaders } from "@nats-io/nats-core"
+import { Headers, Streams, Subjects } from "../protocol/names.js"
+import { toUnavailable } from "../nats/errors.js"
+import * as Catalog from "../metrics/catalog.js"
+
+export interface DeadLetter {
+  readonly subject: string
+  readonly seq: number
+  /** Which incarnation of EVENTS the sequence is from; part of the deduplication id. */
+  readonly epoch: string
+  readonly error: string
+  /** The stored event's headers as they were (lower- or mixed-case names). */
+  readonly headers: ReadonlyArray<readonly [string, string]>
+  readonly data: Uint8Array
+}
+
+export interface DeadSummary {
+  readonly subject: string
+  readonly seq: number
+  readonly error: string
+  readonly at: string
+}
+
+/** Longest error text kept in a header; a stack of NATS errors can be long. */
+const MAX_ERROR_CHARS = 1_000
+/** Room for the dead-letter headers beside the original body. */
+const HEADER_ROOM_BYTES = 4_096
+
+/** Header values must be one line. */
+const oneLine = (s: string) => s.replace(/[\r\n]+/g, " ").slice(0, MAX_ERROR_CHARS)
+
+/** JetStream control headers of the original must not act again on the dead letter. */
+const keepHeader = (name: string) => !/^nats-/i.test(name)
+
+export const publishDead = (
+  js: JetStreamClient,
+  maxPayload: number,
+  letter: DeadLetter,
+  now: () => Date = () => new Date(),
+) =>
+  Effect.tryPromise({
+    try: async () => {
+      const h = natsHeaders()
+      for (const [k, v] of letter.headers) if (keepHeader(k)) h.append(k, v)
+      h.set(Headers.deadSubject, letter.subject)
+      h.set(Headers.deadSeq, String(letter.seq))
+      h.set(Headers.deadError, oneLine(letter.error))
+      h.set(Headers.deadAt, now().toISOString())
+      const fits = maxPayload <= 0 || letter.data.length + HEADER_ROOM_BYTES <= maxPayload
+      if (!fits) h.set(Headers.deadBodyOmitted, String(letter.data.length))
+      const ack = await js.publish(Subjects.dead(letter.seq), fits ? letter.data : new Uint8Array(0), {
+        headers: h,
+        msgID: `dead.${letter.epoch}.${letter.seq}`,
+      })
+      if (!ack.duplicate) Catalog.deadLetters().inc()
+      return ack
+    },
+    catch: toUnavailable,
+  })
+
+/** The newest `limit` dead letters, newest first. */
+export const listDead = (js: JetStreamClient, jsm: JetStreamManager, limit: number) =>
+  Effect.tryPromise({
+    try: async (): Promise<Array<DeadSummary>> => {
+      const info = await jsm.streams.info(Streams.dead)
+      if (info.state.messages === 0) return []
+      const from = Math.max(info.state.first_seq, info.state.last_seq - limit + 1)
+      const consumer = await js.consumers.get(Streams.dead, {
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: from,
+        headers_only: true,
+      })
+      const out: Array<DeadSummary> = []
+      const iter = await consumer.fetch({ max_messages: limit, expires: 2_000 })
+      for await (const m of iter) {
+        const h = m.headers
+        out.push({
+          subject: h?.get(Headers.deadSubject) ?? "",
+          seq: Number(h?.get(Headers.deadSeq) ?? 0),
+          error: h?.get(Headers.deadError) ?? "",
+          at: h?.get(Headers.deadAt) ?? m.time.toISOString(),
+        })
+        if (m.info.pending === 0 || m.seq >= info.state.last_seq) break
+      }
+      return out.reverse().slice(0, limit)
+    },
+    catch: toUnavailable,
+  })
+
+/** Whether the event at `seq` has been given up on (a window need not wait for it). */
+export const isDead = (jsm: JetStreamManager, seq: number) =>
+  Effect.tryPromise({
+    try: async () => (await jsm.streams.getMessage(Streams.dead, { last_by_subj: Subjects.dead(seq) })) !== null,
+    catch: toUnavailable,
+  })

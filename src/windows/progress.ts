@@ -1,0 +1,179 @@
+// Whether a due window may close: no event that belongs to it is still waiting to be evaluated.
+// Windows are timed from stored times, so an event stored before the due time but evaluated after
+// the close would miss its window. The answer is per window, never "has the whole evaluator caught
+// up": one event that keeps failing must not hold every window everywhere (docs/adr/0004).
+//
+// 1. Fast path: every event stored up to the due time is acknowledged (the consumer's ack floor
+//    is past it). Cached, since it only moves forward.
+// 2. While the floor moves, wait: the evaluator is catching up. Once it stands still (an event
+//    being retried, or a dead serve's events until the ack wait), look at the events above it on
+//    this trigger's own subject, stored up to the due time: an event that passes the trigger's
+//    filters, has this window's key and is not yet counted (in this window, in a fired one, or
+//    given up on as a dead letter) is still to come, so the window waits. Anything else cannot
+//    change the window. Waiting is always safe; the look is only how a window stops waiting for
+//    events that are not its own.
+import { Effect } from "effect"
+import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream"
+import type { JetStreamManager, MsgRequest, StoredMsg } from "@nats-io/jetstream"
+import { Consumers, Streams } from "../protocol/names.js"
+import { batchInputBytes, type DoneState, type WindowState } from "../domain/windows.js"
+import { decodeEventPayload } from "../domain/event-payload.js"
+import { compileFilters } from "../domain/filters.js"
+import { listenSubject, type StoredTrigger } from "../domain/trigger.js"
+import { parseDurationMs } from "../domain/duration.js"
+import { toUnavailable } from "../nats/errors.js"
+import type { Unavailable } from "../domain/errors.js"
+import type { TriggerTableShape } from "../triggers/table.js"
+import { isDead } from "../dead/dead-letters.js"
+
+/** Events looked at per check; a window with more unacknowledged events of its trigger waits. */
+const SCAN_LIMIT = 500
+
+export interface ProgressDeps {
+  readonly jsm: JetStreamManager
+  readonly table: TriggerTableShape
+  readonly keyFor: (t: StoredTrigger, payload: unknown) => string
+  readonly readDone: (kind: WindowState["kind"], key: string) => Effect.Effect<DoneState | undefined, Unavailable>
+  readonly maxRunInputBytes: number
+  /** The engine's clock: "everything is evaluated" means evaluated up to now. */
+  readonly now: () => number
+}
+
+const tryNats = <A>(f: () => Promise<A>) => Effect.tryPromise({ try: f, catch: toUnavailable })
+const noMessage = (e: unknown) => e instanceof JetStreamApiError && e.code === JetStreamApiCodes.NoMessageFound
+
+/**
+ * How long the ack floor must stand still before a window looks past it. A floor that moves is an
+ * evaluator catching up (every window waits for it, cheaply); one that stands still is held by an
+ * event being retried or by a dead serve's events (until the ack wait), and then each window asks
+ * only about its own events.
+ */
+const STALL_MS = 500
+/** Cached "next message on subject" answers; events never change, so only the size is bounded. */
+const CACHE_ENTRIES = 20_000
+
+export const makeProgress = (d: ProgressDeps) => {
+  /** Every event stored before this time is acknowledged; monotonic. */
+  let evaluatedUpToMs = 0
+  /** The ack floor seen by the last consumer info, and since when it stands there. */
+  let floorSeq = -1
+  let floorSince = 0
+  let stalled = false
+  let current: { readonly startedAt: number; readonly promise: Promise<void> } | undefined
+
+  const refresh = async () => {
+    const asked = d.now()
+    // How long the floor stands still is wall-clock time, whatever clock windows are timed by.
+    const wall = Date.now()
+    const c = await d.jsm.consumers.info(Streams.events, Consumers.evaluator)
+    if (c.ack_floor.stream_seq !== floorSeq) {
+      floorSeq = c.ack_floor.stream_seq
+      floorSince = wall
+    }
+    let upTo = asked
+    const behind = c.num_pending > 0 || c.num_ack_pending > 0
+    if (behind) {
+      // The next event after the floor was stored no later than everything after it.
+      const next = await d.jsm.streams.getMessage(Streams.events, { seq: floorSeq + 1 }).catch((e) => {
+        if (noMessage(e)) return null
+        throw e
+      })
+      if (next !== null) upTo = next.time.getTime()
+    }
+    stalled = behind && wall - floorSince >= STALL_MS
+    evaluatedUpToMs = Math.max(evaluatedUpToMs, upTo)
+  }
+
+  /** A consumer info taken no earlier than `since`; concurrent callers share one request. */
+  const infoSince = (since: number) => {
+    if (current !== undefined && current.startedAt >= since) return current.promise
+    const startedAt = Date.now()
+    const promise: Promise<void> = refresh().finally(() => {
+      if (current?.promise === promise) current = undefined
+    })
+    current = { startedAt, promise }
+    return promise
+  }
+
+  /** Whether everything stored up to `atMs` is acknowledged. */
+  const evaluatedBefore = (atMs: number) =>
+    atMs <= evaluatedUpToMs
+      ? Effect.succeed(true)
+      : tryNats(async () => {
+          await infoSince(Date.now())
+          return atMs <= evaluatedUpToMs
+        })
+
+  const cache = new Map<string, StoredMsg>()
+  const nextOnSubject = (subject: string, seq: number) =>
+    tryNats(async (): Promise<StoredMsg | null> => {
+      const k = `${seq} ${subject}`
+      const hit = cache.get(k)
+      if (hit !== undefined) return hit
+      try {
+        // The first message at or after `seq` on the subject (nats.js types omit next_by_subj here).
+        const query = { seq, next_by_subj: subject } as unknown as MsgRequest
+        const m = await d.jsm.streams.getMessage(Streams.events, query)
+        // "Nothing yet" can change as events arrive; a message found cannot.
+        if (m !== null) {
+          if (cache.size >= CACHE_ENTRIES) cache.clear()
+          cache.set(k, m)
+        }
+        return m
+      } catch (e) {
+        if (noMessage(e)) return null
+        throw e
+      }
+    })
+
+  /** Whether an unevaluated event on the trigger's subject could still belong to `state`. */
+  const nothingPendingFor = (trigger: StoredTrigger, state: WindowState, key: string) =>
+    Effect.gen(function* () {
+      const subject = listenSubject(trigger)
+      const filters = compileFilters(trigger.filters ?? [])
+      const debounce = state.kind === "debounce" ? trigger.debounce : undefined
+      const periodMs = debounce !== undefined ? (parseDurationMs(debounce.period) ?? 0) : 0
+      // Debounce: an event up to a period before the first one would have joined this window.
+      // Events stored before the trigger's last change were evaluated against another definition.
+      const from = Math.max(state.first_at - periodMs, Date.parse(trigger.updated_at) || 0)
+      const counted = new Set(state.kind === "debounce" ? state.recent : state.seqs)
+      let done: DoneState | undefined
+      let doneRead = false
+      let seq = floorSeq + 1
+      for (let i = 0; i < SCAN_LIMIT; i++) {
+        const m = yield* nextOnSubject(subject, seq)
+        if (m === null || m.time.getTime() > state.due_at) return true
+        seq = m.seq + 1
+        if (m.time.getTime() < from || counted.has(m.seq)) continue
+        const headers = new Map<string, string>()
+        for (const k of m.header.keys()) headers.set(k.toLowerCase(), m.header.get(k))
+        const decoded = decodeEventPayload(m.data, headers.get("content-type"))
+        // Undecodable events and events of other windows have their own outcomes.
+        if (!decoded.ok || !filters(decoded.payload, (n) => headers.get(n)).matched) continue
+        if (d.keyFor(trigger, decoded.payload) !== key) continue
+        const bytes = Buffer.byteLength(JSON.stringify(decoded.payload) ?? "null")
+        if (state.kind === "batch" && batchInputBytes(bytes, 1) > d.maxRunInputBytes) continue
+        if (!doneRead) {
+          done = yield* d.readDone(state.kind, key)
+          doneRead = true
+        }
+        if (done?.seqs.includes(m.seq) === true) continue
+        if (yield* isDead(d.jsm, m.seq)) continue
+        return false
+      }
+      return false
+    })
+
+  const mayClose = (state: WindowState, key: string): Effect.Effect<boolean, Unavailable> =>
+    Effect.gen(function* () {
+      if (yield* evaluatedBefore(state.due_at)) return true
+      // The evaluator is catching up: what belongs to this window is on its way.
+      if (!stalled) return false
+      const trigger = d.table.get(state.trigger)
+      // Nothing will join a window of a trigger that is gone or disabled.
+      if (trigger === undefined || trigger.enabled === false) return true
+      return yield* nothingPendingFor(trigger, state, key)
+    })
+
+  return { mayClose }
+}
