@@ -88,11 +88,12 @@ OLDEST_V = $$($(NATS_SERVER_OLDEST) --version 2>/dev/null || echo "nats-server 2
 test-2.15: build
 	$(call need,$(NATS_SERVER_LATEST),nats-server $(NATS_SERVER_VERSION))
 	$(call need,$(NATS_CLI),nats CLI $(NATS_CLI_VERSION))
-	$(call leg,$(LATEST_V) node $$(node --version): unit + e2e + nats CLI,\
-	  $(ON_LATEST) node $(VITEST) run --project unit --project e2e --project nats-cli)
+	$(call leg,$(LATEST_V) node $$(node --version): unit + component + e2e + nats CLI,\
+	  $(ON_LATEST) node $(VITEST) run --project unit --project component --project e2e --project nats-cli)
 
 test-2.9: build
-	$(call leg,$(OLDEST_V) node $$(node --version): e2e,$(ON_OLDEST) node $(VITEST) run --project e2e)
+	$(call leg,$(OLDEST_V) node $$(node --version): component + e2e,\
+	  $(ON_OLDEST) node $(VITEST) run --project component --project e2e)
 
 test-node24: build
 	$(call need,$(NATS_SERVER_LATEST),nats-server $(NATS_SERVER_VERSION))

@@ -1,10 +1,11 @@
 import { defineConfig } from "vitest/config"
 
 // Each test file starts its own nats-server children, so files run in parallel processes; 2 workers
-// matches the 2-core CI machines. Four projects, so the Makefile's server matrix can pick legs with
-// --project: unit (pure), e2e (one nats-server, the one DAGNATS_NATS_SERVER_BIN names), nats-cli (the
+// matches the 2-core CI machines. Five projects, so the Makefile's server matrix can pick legs with
+// --project: unit (pure), component (parts against one real nats-server), e2e (one nats-server, the
+// one DAGNATS_NATS_SERVER_BIN names), nats-cli (the
 // real `nats` CLI against serve) and cluster (3-node clusters of the servers it needs).
-// `npx vitest run` alone runs all four on the default server.
+// `npx vitest run` alone runs all five on the default server.
 const e2e = {
   globalSetup: ["test/support/global-setup.ts"],
 }
@@ -19,6 +20,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     projects: [
       { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
+      { extends: true, test: { ...e2e, name: "component", include: ["test/component/**/*.test.ts"] } },
       { extends: true, test: { ...e2e, name: "e2e", include: ["test/e2e/**/*.test.ts"], exclude: [CLUSTER, NATS_CLI] } },
       { extends: true, test: { ...e2e, name: "nats-cli", include: [NATS_CLI] } },
       { extends: true, test: { ...e2e, name: "cluster", include: [CLUSTER], testTimeout: 180_000 } },
