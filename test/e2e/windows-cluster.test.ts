@@ -94,14 +94,19 @@ describe("windows - cluster", () => {
       const r = await raw.runsOf("cl")
       expect(r.reduce((n, x) => n + (x.count as number), 0)).toBe(300)
       return r
-    }, 90_000, 500)
+    }, 90_000, 500).catch(async (e) => {
+      const r = await raw.runsOf("cl")
+      const got = r.flatMap((x) => (x.input as Array<{ i: number }>).map((p) => p.i))
+      const missing = Array.from({ length: 300 }, (_, i) => i).filter((i) => !got.includes(i))
+      throw new Error(`${String(e)}; ${r.length} runs, missing ${JSON.stringify(missing)}; open ${await raw.openWindows("cl")}`)
+    })
     const covered = runs.flatMap((r) => (r.input as Array<{ i: number }>).map((p) => p.i)).sort((a, b) => a - b)
     expect(covered).toStrictEqual(Array.from({ length: 300 }, (_, i) => i))
     expect(runs.every((r) => (r.count as number) <= 10 && new Set((r.input as Array<{ k: number }>).map((p) => p.k)).size === 1)).toBe(true)
     expect(new Set(runs.map((r) => r.run_id)).size).toBe(runs.length)
     expect(await raw.startedCounts(runs.map((r) => r.run_id as string))).toStrictEqual(runs.map(() => 1))
     await raw.quiet("cl", 60_000)
-  })
+  }, 180_000)
 
   test("cluster - a keyed 2 s debounce burst of 300 events on R3, one serve SIGKILLed mid-burst: one run per key counting all its events", async () => {
     await createTrigger(nodes[0]!.url, "cd", "event.cd", ["--debounce", "2s", "--debounce-key", "k"])
@@ -125,5 +130,5 @@ describe("windows - cluster", () => {
     expect(runs.map((r) => r.input.i).sort((a, b) => a - b)).toStrictEqual([297, 298, 299])
     serves[1] = await startServe({ natsUrl: nodes[1]!.url, args: ["--replicas", "3"] })
     await raw.quiet("cd", 60_000)
-  })
+  }, 180_000)
 })
