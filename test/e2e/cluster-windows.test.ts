@@ -13,11 +13,11 @@ import { jetstreamManager } from "@nats-io/jetstream"
 import { freePort } from "../support/ports.js"
 import { eventually } from "../support/poll.js"
 import { startServe, type ServeProcess } from "../support/serve.js"
+import { latestNatsServerBin } from "../support/tools.js"
 import { createTrigger, openWindowsNats, type WindowsNats } from "./windows-support.js"
 
 /** The latest nats-server: replicated revision checks on 2.9.x are not serializable (nats-server#4320). */
-const LATEST = "/work/main/.tools/bin/nats-server"
-const BIN = process.env["DAGNATS_CLUSTER_NATS_SERVER_BIN"] ?? LATEST
+const BIN = latestNatsServerBin()
 
 interface Node {
   readonly url: string
