@@ -48,7 +48,7 @@ describe("nats micro", () => {
     const byName = new Map(info.endpoints.map((e) => [e.name, e.metadata]))
     const create = JSON.parse(byName.get("triggers-create")!["request_schema"]!)
     expect(create.required).toEqual(["name", "workflow", "type"])
-    expect(create.properties.type).toEqual({ type: "string", enum: ["webhook", "event"] })
+    expect(create.properties.type).toEqual({ type: "string", enum: ["webhook", "event", "schedule"] })
     expect(create.additionalProperties).toBe(false)
     const created = JSON.parse(byName.get("triggers-create")!["response_schema"]!)
     expect(created.properties.secret_count).toEqual({ type: "number" })
