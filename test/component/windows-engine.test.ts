@@ -61,9 +61,11 @@ describe("windows engine - the event's stored time decides its window", () => {
     await run(r.engine.debounce.absorb(r.event(e1!.seq, "event.b5", t0, { n: 1 })))
     expect((await r.runs()).map((x) => [x.count, x.input])).toStrictEqual([[1, { n: 1 }]])
     const open = (await r.windowState("debounce", key))!
-    // Both are counted; neither is remembered, since the evaluator's ack floor is already past them and
-    // an event at or below it is never delivered again.
-    expect([open.count, open.recent]).toStrictEqual([2, []])
+    // Both are counted. Whether they are still remembered depends on whether the engine's background
+    // read of the evaluator's ack floor (already past both: they are never delivered again) has come
+    // back yet; either way, never event 1, which is not in this window.
+    expect(open.count).toBe(2)
+    expect([[], [e2!.seq, e3!.seq]]).toContainEqual(open.recent)
     r.now = t0 + 2_701
     expect(await run(r.engine.onTimer({ kind: "debounce", key, id: open.id, due_at: open.due_at }))).toStrictEqual({ ack: true })
     expect((await r.runs()).map((x) => [x.count, x.input])).toStrictEqual([
