@@ -1,10 +1,10 @@
 import { defineConfig } from "vitest/config"
 
-// Each test file starts its own nats-server children, so files run in parallel processes; 2 workers
-// matches the 2-core CI machines. Five projects, so the Makefile's server matrix can pick legs with
-// --project: unit (pure), component (parts against one real nats-server), e2e (one nats-server, the
-// one DAGNATS_NATS_SERVER_BIN names), nats-cli (the
-// real `nats` CLI against serve) and cluster (3-node clusters of the servers it needs).
+// Each test file starts its own nats-server children, so files run in parallel processes: 3 workers on
+// the 2-core CI machines, since most of an e2e file's time is waiting on timers and windows, not CPU.
+// Five projects, so the Makefile's server matrix can pick legs with --project: unit (pure), component
+// (parts against one real nats-server), e2e (one nats-server, the one DAGNATS_NATS_SERVER_BIN names),
+// nats-cli (the real `nats` CLI against serve) and cluster (3-node clusters of the servers it needs).
 // `npx vitest run` alone runs all five on the default server.
 const e2e = {
   globalSetup: ["test/support/global-setup.ts"],
@@ -15,7 +15,7 @@ const NATS_CLI = "test/e2e/nats-cli*.test.ts"
 export default defineConfig({
   test: {
     pool: "forks",
-    maxWorkers: 2,
+    maxWorkers: 3,
     testTimeout: 60_000,
     hookTimeout: 60_000,
     projects: [
