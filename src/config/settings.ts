@@ -2,11 +2,25 @@
 // Pure: callers pass the parsed flags and the environment, so every rule is unit-testable.
 import { homedir } from "node:os"
 import { join } from "node:path"
-import type { ConnectionSettings } from "../nats/connection.js"
 import { DEFAULT_RETENTION, parseRetentionMs, type Retention } from "../domain/retention.js"
-import { traceSetting, type TraceSetting } from "../telemetry/otel-env.js"
+import { traceSetting, type TraceSetting } from "./otel-env.js"
 import { VERSION } from "../version.js"
 import { parseDurationMs } from "../domain/duration.js"
+
+/** How to reach NATS: servers and credentials from flags, the environment or a context file. */
+export interface ConnectionSettings {
+  readonly servers: ReadonlyArray<string>
+  readonly creds?: string | undefined
+  readonly user?: string | undefined
+  readonly password?: string | undefined
+  readonly token?: string | undefined
+  /** Every reply and JetStream delivery arrives under this prefix; a permission boundary between users. */
+  readonly inboxPrefix: string
+  /** Client name shown by `nats server report connections`. */
+  readonly name: string
+  /** serve reconnects forever; one-shot CLI commands fail fast. */
+  readonly reconnect: boolean
+}
 
 export type Env = Readonly<Record<string, string | undefined>>
 

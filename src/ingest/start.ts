@@ -3,8 +3,8 @@
 // (bounded), then closes every connection, before serve drains NATS.
 import type { Server } from "node:http"
 import { Effect, type Scope } from "effect"
-import type { Component } from "../serve/extensions.js"
-import type { ServeContext } from "../serve/serve.js"
+import type { Component } from "../app-context/index.js"
+import type { ServeContext } from "../app-context/index.js"
 import * as Metrics from "../metrics/registry.js"
 import * as Catalog from "../metrics/catalog.js"
 import { followConnection } from "./connection.js"
@@ -15,7 +15,7 @@ import { createIngestServer } from "./server.js"
 import { httpTimeouts } from "./timeouts.js"
 import { Streams } from "../protocol/names.js"
 import { toUnavailable } from "../nats/errors.js"
-import { tracePublish, traceRequest } from "../telemetry/spans.js"
+import { tracePublish, traceRequest } from "./tracing.js"
 
 /** SPEC §5: a webhook waits at most 5 s for JetStream before it is answered 503. */
 const ACK_TIMEOUT_MS = 5_000

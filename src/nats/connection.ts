@@ -6,20 +6,7 @@ import { createInbox } from "@nats-io/nats-core"
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream"
 import { Unavailable } from "../domain/errors.js"
 import { connectOptions } from "./connect-options.js"
-
-export interface ConnectionSettings {
-  readonly servers: ReadonlyArray<string>
-  readonly creds?: string | undefined
-  readonly user?: string | undefined
-  readonly password?: string | undefined
-  readonly token?: string | undefined
-  /** Every reply and JetStream delivery arrives under this prefix; a permission boundary between users. */
-  readonly inboxPrefix: string
-  /** Client name shown by `nats server report connections`. */
-  readonly name: string
-  /** serve reconnects forever; one-shot CLI commands fail fast. */
-  readonly reconnect: boolean
-}
+import type { ConnectionSettings } from "../config/settings.js"
 
 export interface NatsHandles {
   readonly nc: NatsConnection

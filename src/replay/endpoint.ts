@@ -6,7 +6,7 @@ import type { NatsConnection } from "@nats-io/nats-core"
 import { InvalidInput } from "../domain/errors.js"
 import { isValidSubjectLiteral, isValidSubjectPattern, isWithinEvents } from "../domain/subjects.js"
 import type { TriggerStoreShape } from "../triggers/store.js"
-import { endpoint, type Endpoint } from "../service/endpoint.js"
+import { endpoint, type Endpoint } from "../micro/endpoint.js"
 import { parseRange } from "./range.js"
 import { replay, type ReplayDeps } from "./replay.js"
 

@@ -5,7 +5,7 @@ import { Effect, type Scope } from "effect"
 import type { JsMsg } from "@nats-io/jetstream"
 import { Subjects } from "../protocol/names.js"
 import { toUnavailable } from "../nats/errors.js"
-import type { ServeContext } from "../serve/serve.js"
+import type { ServeContext } from "../app-context/index.js"
 import type { RunStarterShape } from "../runs/starter.js"
 import { decodeScheduleTimer, makeScheduleEngine, type TimerVerdict } from "./engine.js"
 

@@ -17,6 +17,7 @@ import { VERSION } from "../version.js"
 import { Buckets, Streams } from "../protocol/names.js"
 import { openWindowCounts } from "../windows/status.js"
 import { extensions } from "./extensions.js"
+import type { ServeLog } from "../app-context/index.js"
 import * as WorkflowDefs from "../engine/workflow-defs.js"
 import { UnsupportedServer, replicasRefusal } from "../domain/server-version.js"
 
@@ -174,22 +175,3 @@ export const serve = (settings: ServeSettings, flags: ConnectionFlags, env: Env)
     }),
   )
 
-/** Log annotations: what a line is about (trigger, run_id, subject, seq), as JSON fields or key=value. */
-export type LogFields = Readonly<Record<string, string | number>>
-
-export interface ServeLog {
-  readonly warn: (message: string, fields?: LogFields) => void
-  readonly error: (message: string, fields?: LogFields) => void
-}
-
-export type ServeContext = {
-  readonly log: ServeLog
-  readonly settings: ServeSettings
-  readonly handles: import("../nats/connection.js").NatsHandles
-  readonly buckets: import("../nats/resources.js").Buckets
-  readonly table: TriggerTable.TriggerTableShape
-  readonly store: TriggerStore.TriggerStoreShape
-  /** True from the shutdown signal on: readiness reports 503 while requests are still served. */
-  readonly stopping: () => boolean
-}
-export type { Scope }

@@ -11,9 +11,9 @@ import { compileFilters } from "../domain/filters.js"
 import { BoundedJson } from "../domain/bounded-json.js"
 import type { RunStarterShape } from "../runs/starter.js"
 import { getRun, listRuns } from "../runs/query.js"
-import { readHistory, withRunStatus } from "../evaluator/history.js"
+import { readHistory, withRunStatus } from "../history/history.js"
 import type { TriggerStoreShape } from "../triggers/store.js"
-import { endpoint, type Endpoint } from "./endpoint.js"
+import { endpoint, type Endpoint } from "../micro/endpoint.js"
 import { MAX_TEST_COUNT, scheduleTest } from "../schedules/view.js"
 
 /** How many next fire times `trigger test` shows for a schedule by default. */

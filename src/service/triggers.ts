@@ -8,7 +8,7 @@ import { InvalidInput, type Unavailable } from "../domain/errors.js"
 import { notRegistered, type WorkflowRegistry } from "../engine/workflow-defs.js"
 import type { TriggerStoreShape } from "../triggers/store.js"
 import type { TriggerTableShape } from "../triggers/table.js"
-import { endpoint, type Endpoint } from "./endpoint.js"
+import { endpoint, type Endpoint } from "../micro/endpoint.js"
 import { nextFireField } from "../schedules/view.js"
 
 /** update takes the name plus any updatable fields; the store checks which ones and the result. */

@@ -42,7 +42,7 @@ import { isRevisionMismatch, toUnavailable } from "../nats/errors.js"
 import type { Unavailable } from "../domain/errors.js"
 import type { RunStarterShape } from "../runs/starter.js"
 import type { TriggerTableShape } from "../triggers/table.js"
-import type { WindowedEvent, WindowHandler } from "../evaluator/evaluate.js"
+import type { WindowedEvent, WindowHandler } from "./handler.js"
 import { publishDead } from "../dead/dead-letters.js"
 import { makeProgress } from "./progress.js"
 

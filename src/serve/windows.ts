@@ -1,12 +1,12 @@
 // Debounce and batch inside the evaluator: the window engine plus its timer worker.
 import { Effect, type Scope } from "effect"
-import type { ServeContext } from "../serve/serve.js"
+import type { ServeContext } from "../app-context/index.js"
 import type { RunStarterShape } from "../runs/starter.js"
-import type { WindowHandler } from "./evaluate.js"
+import type { WindowHandler } from "../evaluator/evaluate.js"
 import { makeWindowEngine } from "../windows/engine.js"
 import { runTimers, type TimerRoute } from "../windows/timers.js"
-import { recordOutcome } from "./history.js"
-import { DEFAULT_TIMING, eventsEpoch, type EvaluatorTiming } from "./consumer.js"
+import { recordOutcome } from "../history/history.js"
+import { DEFAULT_TIMING, eventsEpoch, type EvaluatorTiming } from "../evaluator/consumer.js"
 
 /**
  * Room in a NATS message beyond a run's input: the run record's other fields and the

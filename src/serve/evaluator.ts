@@ -2,13 +2,13 @@
 // consumer loop, and the micro endpoints that read runs and history. `DAGNATS_EVALUATOR=off` runs
 // a serve that only ingests and answers requests (useful to scale HTTP separately).
 import { Effect, type Scope } from "effect"
-import type { Component } from "../serve/extensions.js"
-import type { ServeContext } from "../serve/serve.js"
+import type { Component } from "../app-context/index.js"
+import type { ServeContext } from "../app-context/index.js"
 import * as RunStarter from "../runs/starter.js"
 import { getRun } from "../runs/query.js"
 import { runEndpoints } from "../service/runs.js"
-import { makeMatcher } from "./matcher.js"
-import { DEFAULT_TIMING, ensureEvaluatorConsumer, evaluatorSpec, evaluatorTiming, runEvaluatorLoop } from "./consumer.js"
+import { makeMatcher } from "../evaluator/matcher.js"
+import { DEFAULT_TIMING, ensureEvaluatorConsumer, evaluatorSpec, evaluatorTiming, runEvaluatorLoop } from "../evaluator/consumer.js"
 import { deadEndpoints } from "../dead/endpoint.js"
 import { makeWindows } from "./windows.js"
 import * as Catalog from "../metrics/catalog.js"
@@ -17,9 +17,9 @@ import type { KV } from "@nats-io/kv"
 import { openWindowCounts } from "../windows/status.js"
 import { startSchedules } from "../schedules/start.js"
 import { replayEndpoints } from "../replay/endpoint.js"
-import { recordOutcome } from "./history.js"
-import type { EvaluateDeps } from "./evaluate.js"
-import { traceStarter } from "../telemetry/spans.js"
+import { recordOutcome } from "../history/history.js"
+import type { EvaluateDeps } from "../evaluator/evaluate.js"
+import { traceStarter } from "../runs/tracing.js"
 
 /** Runs this serve started (a replay finding the run is not counted), by source. */
 const countStarts = (starter: RunStarter.RunStarterShape): RunStarter.RunStarterShape => {
