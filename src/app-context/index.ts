@@ -1,7 +1,7 @@
 // What serve hands each component it runs (ingest, evaluator, outcomes, schedules): the open NATS
 // handles and buckets, the trigger table and store, the settings and a log that reaches serve's own
 // logger from callbacks. It lives below the components so they depend on this shape, not on serve.
-import type { ServeSettings } from "../config/settings.js"
+import type { ServeSettings } from "../config/serve-settings.js"
 import type { NatsHandles } from "../nats/connection.js"
 import type { Buckets } from "../nats/resources.js"
 import type { TriggerTableShape } from "../triggers/table.js"

@@ -6,6 +6,7 @@ import { DEFAULT_RETENTION, parseRetentionMs, type Retention } from "../domain/r
 import { traceSetting, type TraceSetting } from "./otel-env.js"
 import { VERSION } from "../version.js"
 import { parseDurationMs } from "../domain/duration.js"
+import { debugLevel } from "./environment.js"
 
 /** How to reach NATS: servers and credentials from flags, the environment or a context file. */
 export interface ConnectionSettings {
@@ -109,7 +110,8 @@ export interface ServeFlags extends ConnectionFlags {
   readonly shutdownDelay?: string | undefined
 }
 
-export interface ServeSettings {
+/** The serve settings resolved here; serve-settings.ts adds the ones that need effect to decode. */
+export interface ServeBaseSettings {
   readonly natsUrl: string | undefined
   readonly httpHost: string
   readonly httpPort: number
@@ -203,8 +205,8 @@ export const parseHostPort = (addr: string): { host: string; port: number } | un
   return { host: m[1] ?? (m[2] === "" ? "0.0.0.0" : m[2]!), port }
 }
 
-/** Every serve setting, or the message naming the one that is wrong. */
-export const serveSettings = (flags: ServeFlags, env: Env): ServeSettings | string => {
+/** The serve settings this module owns, or the message naming the one that is wrong. */
+export const serveBaseSettings = (flags: ServeFlags, env: Env): ServeBaseSettings | string => {
   const inboxError = inboxPrefixError(flags, env)
   if (inboxError !== undefined) return inboxError
   const addrFlag = nonEmpty(flags.httpAddr)
@@ -245,7 +247,7 @@ export const serveSettings = (flags: ServeFlags, env: Env): ServeSettings | stri
     maxBodyBytes: maxBody,
     replicas,
     webhookSecret: nonEmpty(env["DAGNATS_WEBHOOK_SECRET"]),
-    debug: /^(debug|trace)$/i.test(env["DAGNATS_LOG_LEVEL"] ?? ""),
+    debug: debugLevel(env),
     logFormat,
     runRetention,
     historyRetention,

@@ -12,7 +12,6 @@ import { makePipeline } from "./pipeline.js"
 import { makePublish } from "./publish.js"
 import { makeJetStreamPublisher } from "./jetstream-publisher.js"
 import { createIngestServer } from "./server.js"
-import { httpTimeouts } from "./timeouts.js"
 import { Streams } from "../protocol/names.js"
 import { toUnavailable } from "../nats/errors.js"
 import { tracePublish, traceRequest } from "./tracing.js"
@@ -84,8 +83,7 @@ export const startIngest = (ctx: ServeContext): Effect.Effect<Component, never, 
       if (!initial) log(up ? Effect.log("NATS connection is back: accepting webhooks") : Effect.logWarning("NATS disconnected: webhooks get 503 until it is back"))
     })
 
-    const { timeouts, warnings } = httpTimeouts(process.env)
-    for (const w of warnings) yield* Effect.logWarning(w)
+    for (const w of settings.httpTimeoutWarnings) yield* Effect.logWarning(w)
     if (settings.webhookSecret === undefined) {
       for (const t of table.all()) {
         if (t.type === "webhook" && t.verify !== false && (t.secrets ?? []).length === 0) {
@@ -117,7 +115,7 @@ export const startIngest = (ctx: ServeContext): Effect.Effect<Component, never, 
       pipeline: traced ? traceRequest(pipeline) : pipeline,
       run: (effect, onExit) => void runWith(effect, { onExit }),
       maxBodyBytes: settings.maxBodyBytes,
-      timeouts,
+      timeouts: settings.httpTimeouts,
       readiness: () => ({ nats: connection.connected(), triggers: table.ready(), stopping: ctx.stopping() }),
       metrics: Metrics.render,
       countWebhook,

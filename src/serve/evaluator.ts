@@ -8,7 +8,7 @@ import * as RunStarter from "../runs/starter.js"
 import { getRun } from "../runs/query.js"
 import { runEndpoints } from "../service/runs.js"
 import { makeMatcher } from "../evaluator/matcher.js"
-import { DEFAULT_TIMING, ensureEvaluatorConsumer, evaluatorSpec, evaluatorTiming, runEvaluatorLoop } from "../evaluator/consumer.js"
+import { ensureEvaluatorConsumer, evaluatorSpec, runEvaluatorLoop } from "../evaluator/consumer.js"
 import { deadEndpoints } from "../dead/endpoint.js"
 import { makeWindows } from "./windows.js"
 import * as Catalog from "../metrics/catalog.js"
@@ -43,9 +43,8 @@ export const startEvaluator = (ctx: ServeContext): Effect.Effect<Component, neve
       ...runEndpoints({ starter, runs: ctx.buckets.runs, js: ctx.handles.js, jsm: ctx.handles.jsm, store: ctx.store }),
       ...deadEndpoints(ctx.handles.js, ctx.handles.jsm),
     ]
-    const timingOrError = evaluatorTiming(process.env)
-    if (typeof timingOrError === "string") ctx.log.warn(`${timingOrError}; using the defaults`)
-    const timing = typeof timingOrError === "string" ? DEFAULT_TIMING : timingOrError
+    if (ctx.settings.evaluatorTimingWarning !== undefined) ctx.log.warn(ctx.settings.evaluatorTimingWarning)
+    const timing = ctx.settings.evaluatorTiming
     // Even a serve that evaluates nothing creates the durable consumer: its deliver policy is `new`,
     // so events it accepts before any evaluating serve ever ran would otherwise never be evaluated.
     const consumer = yield* ensureEvaluatorConsumer(ctx.handles, timing)
@@ -59,7 +58,7 @@ export const startEvaluator = (ctx: ServeContext): Effect.Effect<Component, neve
         batch: await windowCount(ctx.buckets.batchState),
       }),
     })
-    if ((process.env["DAGNATS_EVALUATOR"] ?? "").toLowerCase() === "off") {
+    if (ctx.settings.evaluatorOff) {
       return { endpoints, started: ["evaluator off (DAGNATS_EVALUATOR=off): this serve starts no runs"] }
     }
     const matcher = yield* Effect.acquireRelease(Effect.sync(() => makeMatcher(ctx.table)), (m) => Effect.sync(m.close))

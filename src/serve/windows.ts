@@ -6,7 +6,8 @@ import type { WindowHandler } from "../evaluator/evaluate.js"
 import { makeWindowEngine } from "../windows/engine.js"
 import { runTimers, type TimerRoute } from "../windows/timers.js"
 import { recordOutcome } from "../history/history.js"
-import { DEFAULT_TIMING, eventsEpoch, type EvaluatorTiming } from "../evaluator/consumer.js"
+import { eventsEpoch } from "../evaluator/consumer.js"
+import { DEFAULT_TIMING, type EvaluatorTiming } from "../config/evaluator-timing.js"
 
 /**
  * Room in a NATS message beyond a run's input: the run record's other fields and the

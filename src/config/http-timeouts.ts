@@ -2,7 +2,7 @@
 // Defaults suit webhook senders; DAGNATS_HTTP_HEADERS_TIMEOUT_MS and
 // DAGNATS_HTTP_REQUEST_TIMEOUT_MS override them (tests use about 1 s).
 import { Schema } from "effect"
-import type { Env } from "../config/settings.js"
+import type { Env } from "./settings.js"
 
 export interface HttpTimeouts {
   /** From the first byte of a request until its headers are complete. */
