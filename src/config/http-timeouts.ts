@@ -1,4 +1,5 @@
-// How long the HTTP listener waits for slow or stalled clients (SPEC §5: they are cut off).
+// How long the HTTP listener waits for slow or stalled clients before cutting them off, so a sender
+// that never finishes cannot hold a connection forever.
 // Defaults suit webhook senders; DAGNATS_HTTP_HEADERS_TIMEOUT_MS and
 // DAGNATS_HTTP_REQUEST_TIMEOUT_MS override them (tests use about 1 s).
 import { Schema } from "effect"

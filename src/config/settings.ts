@@ -1,4 +1,4 @@
-// Resolving settings as SPEC §2 orders them: flags win over environment, environment over defaults.
+// Resolving settings: flags win over environment, environment over defaults, for every setting alike.
 // Pure: callers pass the parsed flags and the environment, so every rule is unit-testable.
 import { homedir } from "node:os"
 import { join } from "node:path"

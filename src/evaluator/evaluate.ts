@@ -1,4 +1,4 @@
-// Evaluating one event against every trigger it reaches (SPEC §6): decode the payload, then for each
+// Evaluating one event against every trigger it reaches: decode the payload, then for each
 // trigger disabled → filters → debounce/batch → start run, and return the outcome records. Pure in
 // shape: the run starter and the window handlers are passed in, so this file owns only the order.
 import { Effect } from "effect"
@@ -38,8 +38,8 @@ export const evaluateEvent = (deps: EvaluateDeps, event: InboundEvent): Effect.E
     const records: Array<FireRecord> = []
     for (const { trigger, filters } of matched) {
       const base = { trigger: trigger.name, workflow: trigger.workflow, event }
-      // A disabled trigger is not evaluated at all (SPEC §6), so its history says disabled even
-      // for an event it could not have decoded.
+      // A disabled trigger is not evaluated at all (no filters, no payload checks), so its history
+      // says disabled even for an event it could not have decoded.
       if (trigger.enabled === false) {
         records.push(skipped(base, "disabled"))
         continue

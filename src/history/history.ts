@@ -1,4 +1,4 @@
-// Trigger history on TRIGGER_HISTORY (SPEC §6): one record per evaluation outcome on
+// Trigger history on TRIGGER_HISTORY: one record per evaluation outcome on
 // `trigger.fire.{name}`, deduplicated per trigger and event so a redelivery does not repeat it,
 // and read back newest first for `trigger history`, each fire with its run's current status.
 import { Effect } from "effect"

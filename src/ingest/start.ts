@@ -16,7 +16,7 @@ import { Streams } from "../protocol/names.js"
 import { toUnavailable } from "../nats/errors.js"
 import { tracePublish, traceRequest } from "./tracing.js"
 
-/** SPEC §5: a webhook waits at most 5 s for JetStream before it is answered 503. */
+/** A webhook waits at most 5 s for JetStream before it is answered 503, so senders retry in time. */
 const ACK_TIMEOUT_MS = 5_000
 /** The 5 s acknowledgement budget plus a second to write the answers; then connections are cut. */
 const SHUTDOWN_GRACE_MS = 6_000

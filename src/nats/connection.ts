@@ -20,7 +20,7 @@ export const openConnection = (s: ConnectionSettings): Effect.Effect<NatsHandles
   Effect.tryPromise({
     try: async () => {
       const nc = await connect(connectOptions(s))
-      // JetStream API calls fail after 5 s, the ingest acknowledgement budget of SPEC §5.
+      // JetStream API calls fail after 5 s: a webhook waits no longer than that for its acknowledgement.
       const js = jetstream(nc, { timeout: 5_000 })
       const jsm = await jetstreamManager(nc, { timeout: 5_000, checkAPI: false })
       return { nc, js, jsm }

@@ -1,4 +1,4 @@
-// Micro endpoints for runs and for trigger actions that involve runs (SPEC §7): runs.start|get|list
+// Micro endpoints for runs and for trigger actions that involve runs: runs.start|get|list
 // and triggers.fire|history|test. Decode, call, encode.
 import { Effect, Schema } from "effect"
 import type { KV } from "@nats-io/kv"

@@ -1,4 +1,4 @@
-// Micro endpoints for trigger management (SPEC §7): decode, call the store or table, encode.
+// Micro endpoints for trigger management: decode, call the store or table, encode.
 // create and update also ask whether the engine knows the workflow: a warning in the reply, or a
 // refusal when the request says `require_workflow: true`.
 import { Effect, Schema } from "effect"

@@ -1,5 +1,5 @@
 // `dagnats webhook send`: sign a body the way a provider would and POST it to a running serve, to
-// try a trigger end to end (SPEC §8). Talks HTTP through node:http, not NATS.
+// try a trigger end to end. Talks HTTP through node:http, not NATS.
 import { readFileSync } from "node:fs"
 import { STATUS_CODES, request as httpRequest, type IncomingMessage } from "node:http"
 import { request as httpsRequest } from "node:https"
