@@ -4,9 +4,8 @@
 import type { ServeSettings } from "../config/serve-settings.js"
 import type { NatsHandles } from "../nats/connection.js"
 import type { Buckets } from "../nats/resources.js"
-import type { TriggerTableShape } from "../triggers/table.js"
-import type { TriggerStoreShape } from "../triggers/store.js"
-import type { Endpoint } from "../micro/endpoint.js"
+import type { TriggerTableShape, TriggerStoreShape } from "../triggers/index.js"
+import type { Endpoint } from "../micro/index.js"
 
 /** Log annotations: what a line is about (trigger, run_id, subject, seq), as JSON fields or key=value. */
 export type LogFields = Readonly<Record<string, string | number>>

@@ -9,12 +9,12 @@ import { Consumers, Headers, Streams, Subjects } from "../protocol/names.js"
 import type { NatsHandles } from "../nats/connection.js"
 import { ensureDurable, runWorker, type DurableSpec, type Verdict } from "../nats/worker.js"
 import { evaluateEvent, type EvaluateDeps, type InboundEvent } from "./evaluate.js"
-import { recordOutcome } from "../history/history.js"
+import { recordOutcome } from "../history/index.js"
 import { failed, type FireRecord } from "../domain/fire-record.js"
-import { publishDead } from "../dead/dead-letters.js"
+import { publishDead } from "../dead/index.js"
 import { toUnavailable } from "../nats/errors.js"
 import { DEFAULT_TIMING, type EvaluatorTiming } from "../config/evaluator-timing.js"
-import { traceEvaluate } from "../telemetry/spans.js"
+import { traceEvaluate } from "../telemetry/index.js"
 
 /** Deliveries after which an event whose evaluation keeps failing becomes a dead letter. */
 export const MAX_DELIVERIES = 10

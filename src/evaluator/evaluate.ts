@@ -8,12 +8,12 @@ import { runIdFor } from "../domain/run-id.js"
 import type { StoredTrigger } from "../domain/trigger.js"
 import type { Unavailable } from "../domain/errors.js"
 import type { HeaderLookup } from "../domain/filters.js"
-import type { RunStarterShape } from "../runs/starter.js"
+import type { RunStarterShape } from "../runs/index.js"
 import type { Matcher } from "./matcher.js"
-import type { InboundEvent, WindowHandler } from "../windows/handler.js"
+import type { InboundEvent, WindowHandler } from "../windows/index.js"
 import { Headers } from "../protocol/names.js"
 
-export type { InboundEvent, WindowedEvent, WindowHandler } from "../windows/handler.js"
+export type { InboundEvent, WindowedEvent, WindowHandler } from "../windows/index.js"
 
 export interface EvaluateDeps {
   readonly matcher: Matcher

@@ -8,7 +8,7 @@ import { Streams, Subjects } from "../protocol/names.js"
 import type { FireRecord } from "../domain/fire-record.js"
 import { toUnavailable } from "../nats/errors.js"
 import type { KV } from "@nats-io/kv"
-import { getRun } from "../runs/query.js"
+import { getRun } from "../runs/index.js"
 import { scanBack } from "../nats/scan-back.js"
 
 const encoder = new TextEncoder()

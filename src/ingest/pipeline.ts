@@ -27,7 +27,7 @@ import { signedRequestId } from "../domain/signed-request-id.js"
 /** The header Slack signs its timestamp in (lowercase: Node's header names). */
 const SLACK_TIMESTAMP = "x-slack-request-timestamp"
 import { acceptedTypes, bodyKind } from "./media-type.js"
-import { SpanNames } from "../telemetry/spans.js"
+import { SpanNames } from "../telemetry/index.js"
 
 /** What the adapter knows about a request before its body is read. */
 export interface WebhookRequest {

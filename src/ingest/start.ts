@@ -3,10 +3,8 @@
 // (bounded), then closes every connection, before serve drains NATS.
 import type { Server } from "node:http"
 import { Effect, type Scope } from "effect"
-import type { Component } from "../app-context/index.js"
-import type { ServeContext } from "../app-context/index.js"
-import * as Metrics from "../metrics/registry.js"
-import * as Catalog from "../metrics/catalog.js"
+import type { Component, ServeContext } from "../app-context/index.js"
+import { Metrics, Catalog } from "../metrics/index.js"
 import { followConnection } from "./connection.js"
 import { makePipeline } from "./pipeline.js"
 import { makePublish } from "./publish.js"

@@ -3,8 +3,7 @@
 // its parent so evaluation continues the same trace.
 import { Cause, Effect, Exit, Option, type Tracer } from "effect"
 import { Headers } from "../protocol/names.js"
-import { SpanNames, TRACEPARENT } from "../telemetry/spans.js"
-import { parentFrom, traceparentOf } from "../telemetry/trace-context.js"
+import { SpanNames, TRACEPARENT, parentFrom, traceparentOf } from "../telemetry/index.js"
 import type { EventToStore, Outcome, Stored, WebhookRequest } from "./pipeline.js"
 import type { IngestError } from "./errors.js"
 import { internalError, toHttpError } from "./http-errors.js"

@@ -3,9 +3,9 @@
 // Each returns its micro endpoints and the log lines that say it started.
 import { Effect, type Scope } from "effect"
 import type { Component, ServeContext } from "../app-context/index.js"
-import { startIngest } from "../ingest/start.js"
+import { startIngest } from "../ingest/index.js"
 import { startEvaluator } from "./evaluator.js"
-import { startOutcomes } from "../outcomes/start.js"
+import { startOutcomes } from "../outcomes/index.js"
 
 export const extensions = (ctx: ServeContext): Effect.Effect<Component, never, Scope.Scope> =>
   Effect.gen(function* () {

@@ -1,12 +1,10 @@
 // Debounce and batch inside the evaluator: the window engine plus its timer worker.
 import { Effect, type Scope } from "effect"
 import type { ServeContext } from "../app-context/index.js"
-import type { RunStarterShape } from "../runs/starter.js"
-import type { WindowHandler } from "../evaluator/evaluate.js"
-import { makeWindowEngine } from "../windows/engine.js"
-import { runTimers, type TimerRoute } from "../windows/timers.js"
-import { recordOutcome } from "../history/history.js"
-import { eventsEpoch } from "../evaluator/consumer.js"
+import type { RunStarterShape } from "../runs/index.js"
+import { eventsEpoch, type WindowHandler } from "../evaluator/index.js"
+import { makeWindowEngine, runTimers, type TimerRoute } from "../windows/index.js"
+import { recordOutcome } from "../history/index.js"
 import { DEFAULT_TIMING, type EvaluatorTiming } from "../config/evaluator-timing.js"
 
 /**

@@ -9,12 +9,11 @@ import { listenSubject, Name } from "../domain/trigger.js"
 import { subjectMatches, isValidSubjectLiteral } from "../domain/subjects.js"
 import { compileFilters } from "../domain/filters.js"
 import { BoundedJson } from "../domain/bounded-json.js"
-import type { RunStarterShape } from "../runs/starter.js"
-import { getRun, listRuns } from "../runs/query.js"
-import { readHistory, withRunStatus } from "../history/history.js"
-import type { TriggerStoreShape } from "../triggers/store.js"
-import { endpoint, type Endpoint } from "../micro/endpoint.js"
-import { MAX_TEST_COUNT, scheduleTest } from "../schedules/view.js"
+import { getRun, listRuns, type RunStarterShape } from "../runs/index.js"
+import { readHistory, withRunStatus } from "../history/index.js"
+import type { TriggerStoreShape } from "../triggers/index.js"
+import { endpoint, type Endpoint } from "../micro/index.js"
+import { MAX_TEST_COUNT, scheduleTest } from "../schedules/index.js"
 
 /** How many next fire times `trigger test` shows for a schedule by default. */
 const DEFAULT_TEST_COUNT = 5

@@ -6,7 +6,7 @@ import type { NatsConnection } from "@nats-io/nats-core"
 import { Service as ServiceNames, endpointSubject } from "../protocol/names.js"
 import { Internal, type ServiceError } from "../domain/errors.js"
 import { errorBody } from "../domain/errors.js"
-import type { Endpoint } from "../micro/endpoint.js"
+import type { Endpoint } from "../micro/index.js"
 import { toMicroError } from "./errors.js"
 import { endpointMetadata } from "./metadata.js"
 

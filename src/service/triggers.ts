@@ -5,11 +5,10 @@ import { Effect, Schema } from "effect"
 import { isValidName, Name, toView } from "../domain/trigger.js"
 import { BoundedJson } from "../domain/bounded-json.js"
 import { InvalidInput, type Unavailable } from "../domain/errors.js"
-import { notRegistered, type WorkflowRegistry } from "../engine/workflow-defs.js"
-import type { TriggerStoreShape } from "../triggers/store.js"
-import type { TriggerTableShape } from "../triggers/table.js"
-import { endpoint, type Endpoint } from "../micro/endpoint.js"
-import { nextFireField } from "../schedules/view.js"
+import { notRegistered, type WorkflowRegistry } from "../engine/index.js"
+import type { TriggerStoreShape, TriggerTableShape } from "../triggers/index.js"
+import { endpoint, type Endpoint } from "../micro/index.js"
+import { nextFireField } from "../schedules/index.js"
 
 /** update takes the name plus any updatable fields; the store checks which ones and the result. */
 const UpdateRequest = Schema.Record(Schema.String, Schema.Unknown)

@@ -40,10 +40,10 @@ import { parseDurationMs } from "../domain/duration.js"
 import type { StoredTrigger } from "../domain/trigger.js"
 import { isRevisionMismatch, toUnavailable } from "../nats/errors.js"
 import type { Unavailable } from "../domain/errors.js"
-import type { RunStarterShape } from "../runs/starter.js"
-import type { TriggerTableShape } from "../triggers/table.js"
+import type { RunStarterShape } from "../runs/index.js"
+import type { TriggerTableShape } from "../triggers/index.js"
 import type { WindowedEvent, WindowHandler } from "./handler.js"
-import { publishDead } from "../dead/dead-letters.js"
+import { publishDead } from "../dead/index.js"
 import { makeProgress } from "./progress.js"
 
 const encoder = new TextEncoder()

@@ -1,7 +1,8 @@
 // Guards the one-way dependency direction between the folders of src/ (docs/architecture.md has the
 // map): an import from a folder may only reach a folder of a lower rank, so no two folders import
-// each other. The graph is read from the relative import/export lines, type-only imports included.
-import { readFileSync, readdirSync } from "node:fs"
+// each other; a folder with an index.ts is reached from other folders only through it. The graph is
+// read from the relative import/export lines, type-only imports included.
+import { existsSync, readFileSync, readdirSync } from "node:fs"
 import { dirname, join, relative, resolve } from "node:path"
 import { describe, expect, test } from "vitest"
 
@@ -31,25 +32,36 @@ const sources = (dir: string): ReadonlyArray<string> =>
 
 const folderOf = (file: string): string => relative(SRC, file).split("/")[0]!.replace(/\.[jt]s$/, "")
 
-/** Folder → folder edges, each with one file import that makes it, for the failure message. */
-const folderEdges = (): ReadonlyMap<string, ReadonlyMap<string, string>> => {
+interface Edge {
+  readonly from: string
+  readonly to: string
+  readonly target: string
+  /** The file and the import that make the edge, for the failure message. */
+  readonly why: string
+}
+
+/** Every import from one folder of src into another. */
+const crossImports = (): ReadonlyArray<Edge> =>
+  sources(SRC).flatMap((file) =>
+    [...readFileSync(file, "utf8").matchAll(IMPORT)]
+      .map((m) => ({ file, spec: (m[1] ?? m[2])! }))
+      .map(({ file, spec }) => {
+        const target = resolve(dirname(file), spec)
+        return { from: folderOf(file), to: folderOf(target), target, why: `${relative(SRC, file)} imports ${spec}` }
+      })
+      .filter((e) => e.from !== e.to),
+  )
+
+/** Folder → folder edges, each with one import that makes it. */
+const folderEdges = (imports: ReadonlyArray<Edge>): ReadonlyMap<string, ReadonlyMap<string, string>> => {
   const edges = new Map<string, Map<string, string>>()
-  for (const file of sources(SRC)) {
-    for (const m of readFileSync(file, "utf8").matchAll(IMPORT)) {
-      const target = resolve(dirname(file), (m[1] ?? m[2])!)
-      const from = folderOf(file)
-      const to = folderOf(target)
-      if (from === to) continue
-      const out = edges.get(from) ?? new Map<string, string>()
-      out.set(to, `${relative(SRC, file)} imports ${m[1] ?? m[2]}`)
-      edges.set(from, out)
-    }
-  }
+  for (const e of imports) edges.set(e.from, (edges.get(e.from) ?? new Map<string, string>()).set(e.to, e.why))
   return edges
 }
 
 describe("architecture", () => {
-  const edges = folderEdges()
+  const imports = crossImports()
+  const edges = folderEdges(imports)
   const folders = new Set(sources(SRC).map(folderOf))
 
   test("architecture - every folder of src has a rank", () => {
@@ -61,6 +73,12 @@ describe("architecture", () => {
       [...out].filter(([to]) => (RANK[to] ?? Infinity) >= (RANK[from] ?? -Infinity)).map(([, why]) => why),
     )
     expect(against).toEqual([])
+  })
+
+  test("architecture - a folder with an index.ts is imported from other folders only through it", () => {
+    const sealed = (folder: string) => existsSync(join(SRC, folder, "index.ts"))
+    const around = imports.filter((e) => sealed(e.to) && e.target !== join(SRC, e.to, "index.js"))
+    expect(around.map((e) => e.why)).toEqual([])
   })
 
   test("architecture - the folder graph has no cycle", () => {

@@ -21,7 +21,7 @@ const observability = async (settings: ServeSettings) => {
   const { loggerFor } = await import("../../serve/log.js")
   const logger = Logger.layer([loggerFor(settings.logFormat)])
   if (settings.tracing._tag === "Off") return logger
-  const { tracingLayer } = await import("../../telemetry/tracing.js")
+  const { tracingLayer } = await import("../../telemetry/index.js")
   return Layer.merge(logger, tracingLayer(settings.tracing.config).pipe(Layer.provide(logger)))
 }
 
