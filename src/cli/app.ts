@@ -15,6 +15,7 @@ import { moreCommands } from "./commands/index.js"
 import { CliExit, ExitCode, usageError } from "./exit.js"
 import { rootExamples, triggerExamples } from "./examples.js"
 import { lineLogger } from "../serve/log.js"
+import { debugLevel, processEnv } from "../config/environment.js"
 
 // `dagnats help trigger create` is `dagnats trigger create --help`, as in gh and kubectl.
 const help = Command.make(
@@ -93,7 +94,7 @@ const platform = Layer.mergeAll(
   CliConfig.layer({ builtIns }),
 )
 
-const debug = /^(debug|trace)$/i.test(process.env["DAGNATS_LOG_LEVEL"] ?? "")
+const debug = debugLevel(processEnv())
 
 /** Run the command line `argv` (without `node dagnats`); resolve with the exit code. */
 export const runApp = async (argv: ReadonlyArray<string>): Promise<number> => {

@@ -13,6 +13,7 @@ import {
 } from "../config/settings.js"
 import { connectOptions } from "../nats/connect-options.js"
 import { ExitCode, ExitError, UNREACHABLE_HINT } from "./exit-codes.js"
+import { processEnv } from "../config/environment.js"
 
 /** Long enough for a list of thousands of triggers; short enough that a hung service is noticed. */
 const REQUEST_TIMEOUT_MS = 10_000
@@ -21,10 +22,11 @@ const describe = (e: unknown) => (e instanceof Error ? e.message : String(e))
 
 /** A connection for one command; rejects with exit 3 and the hint when NATS cannot be reached. */
 export const connectPlain = async (flags: ConnectionFlags): Promise<NatsConnection> => {
-  const inboxError = inboxPrefixError(flags, process.env)
+  const env = processEnv()
+  const inboxError = inboxPrefixError(flags, env)
   if (inboxError !== undefined) throw new ExitError(ExitCode.usage, inboxError)
-  const url = requestedNatsUrl(flags, process.env) ?? DEFAULT_NATS_URL
-  const settings = connectionSettings(flags, process.env, url, { name: "dagnats cli", reconnect: false })
+  const url = requestedNatsUrl(flags, env) ?? DEFAULT_NATS_URL
+  const settings = connectionSettings(flags, env, url, { name: "dagnats cli", reconnect: false })
   try {
     return await connect(connectOptions(settings))
   } catch (e) {

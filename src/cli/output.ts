@@ -1,7 +1,8 @@
 // Human and machine output: one JSON document with --json, otherwise aligned tables and short lines.
 // Colour only on a TTY and never with NO_COLOR.
+import { noColour, processEnv } from "../config/environment.js"
 
-export const useColour = (): boolean => process.stdout.isTTY === true && (process.env["NO_COLOR"] ?? "") === ""
+export const useColour = (): boolean => process.stdout.isTTY === true && !noColour(processEnv())
 
 const bold = (s: string) => (useColour() ? `\u001b[1m${s}\u001b[22m` : s)
 

@@ -1,5 +1,5 @@
-// The root command and the flags every command takes (SPEC §8): --json and the NATS connection
-// flags of SPEC §2. Commands read them with `yield* root`.
+// The root command and the flags every command takes: --json and the NATS connection flags
+// (flag over environment over default). Commands read them with `yield* root`.
 import { Effect, Option, type Scope } from "effect"
 import { Command, Flag } from "effect/cli"
 import type { NatsConnection } from "@nats-io/nats-core"

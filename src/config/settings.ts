@@ -1,12 +1,27 @@
-// Resolving settings as SPEC §2 orders them: flags win over environment, environment over defaults.
+// Resolving settings: flags win over environment, environment over defaults, for every setting alike.
 // Pure: callers pass the parsed flags and the environment, so every rule is unit-testable.
 import { homedir } from "node:os"
 import { join } from "node:path"
-import type { ConnectionSettings } from "../nats/connection.js"
 import { DEFAULT_RETENTION, parseRetentionMs, type Retention } from "../domain/retention.js"
-import { traceSetting, type TraceSetting } from "../telemetry/otel-env.js"
+import { traceSetting, type TraceSetting } from "./otel-env.js"
 import { VERSION } from "../version.js"
 import { parseDurationMs } from "../domain/duration.js"
+import { debugLevel } from "./environment.js"
+
+/** How to reach NATS: servers and credentials from flags, the environment or a context file. */
+export interface ConnectionSettings {
+  readonly servers: ReadonlyArray<string>
+  readonly creds?: string | undefined
+  readonly user?: string | undefined
+  readonly password?: string | undefined
+  readonly token?: string | undefined
+  /** Every reply and JetStream delivery arrives under this prefix; a permission boundary between users. */
+  readonly inboxPrefix: string
+  /** Client name shown by `nats server report connections`. */
+  readonly name: string
+  /** serve reconnects forever; one-shot CLI commands fail fast. */
+  readonly reconnect: boolean
+}
 
 export type Env = Readonly<Record<string, string | undefined>>
 
@@ -95,7 +110,8 @@ export interface ServeFlags extends ConnectionFlags {
   readonly shutdownDelay?: string | undefined
 }
 
-export interface ServeSettings {
+/** The serve settings resolved here; serve-settings.ts adds the ones that need effect to decode. */
+export interface ServeBaseSettings {
   readonly natsUrl: string | undefined
   readonly httpHost: string
   readonly httpPort: number
@@ -189,8 +205,8 @@ export const parseHostPort = (addr: string): { host: string; port: number } | un
   return { host: m[1] ?? (m[2] === "" ? "0.0.0.0" : m[2]!), port }
 }
 
-/** Every serve setting, or the message naming the one that is wrong. */
-export const serveSettings = (flags: ServeFlags, env: Env): ServeSettings | string => {
+/** The serve settings this module owns, or the message naming the one that is wrong. */
+export const serveBaseSettings = (flags: ServeFlags, env: Env): ServeBaseSettings | string => {
   const inboxError = inboxPrefixError(flags, env)
   if (inboxError !== undefined) return inboxError
   const addrFlag = nonEmpty(flags.httpAddr)
@@ -231,7 +247,7 @@ export const serveSettings = (flags: ServeFlags, env: Env): ServeSettings | stri
     maxBodyBytes: maxBody,
     replicas,
     webhookSecret: nonEmpty(env["DAGNATS_WEBHOOK_SECRET"]),
-    debug: /^(debug|trace)$/i.test(env["DAGNATS_LOG_LEVEL"] ?? ""),
+    debug: debugLevel(env),
     logFormat,
     runRetention,
     historyRetention,

@@ -7,7 +7,7 @@ import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nat
 import { headers as natsHeaders } from "@nats-io/nats-core"
 import { Headers, Streams, Subjects } from "../protocol/names.js"
 import { toUnavailable } from "../nats/errors.js"
-import * as Catalog from "../metrics/catalog.js"
+import { Catalog } from "../metrics/index.js"
 
 export interface DeadLetter {
   readonly subject: string

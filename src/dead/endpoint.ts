@@ -2,7 +2,7 @@
 // `dagnats event dead`. Decode, read, encode.
 import { Effect, Schema } from "effect"
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream"
-import { endpoint, type Endpoint } from "../service/endpoint.js"
+import { endpoint, type Endpoint } from "../micro/index.js"
 import { listDead } from "./dead-letters.js"
 
 const DEFAULT_LIMIT = 20

@@ -35,7 +35,7 @@ export class Internal extends Schema.TaggedError<Internal>()("Internal", {
 
 export type ServiceError = InvalidInput | NotFound | Conflict | Unavailable | Internal
 
-/** The JSON error body shared by HTTP and micro (SPEC §5). */
+/** The JSON error body shared by HTTP and micro, so clients parse one shape. */
 export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string }
 }

@@ -1,4 +1,4 @@
-// Trigger filters (SPEC §4): `{field, value}` compares a dot path of the JSON payload with the
+// Trigger filters: `{field, value}` compares a dot path of the JSON payload with the
 // filter value, `{header, value}` an inbound webhook header. All must hold; the first that does
 // not is reported with a short reason for history and `trigger test`. Pure; `compileFilters`
 // does the parsing once per trigger so the evaluator's hot path only compares.

@@ -1,4 +1,4 @@
-// Deterministic run ids (SPEC §6): 32 lowercase hex characters derived from the trigger name and the
+// Deterministic run ids: 32 lowercase hex characters derived from the trigger name and the
 // event's identity, so a redelivered or re-sent event can never start a second run.
 import { createHash, randomBytes } from "node:crypto"
 

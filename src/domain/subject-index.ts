@@ -1,6 +1,6 @@
 // Subject index: finds every value registered under a subject pattern that matches an event
 // subject, at a cost that follows the subject's token count and the wildcards along its path —
-// not the number of patterns (SPEC §6: matching must not grow linearly with triggers). A token
+// not the number of patterns (matching must not slow down linearly as triggers are added). A token
 // trie like the NATS server's sublist: each node has literal children, a `*` child, the values
 // of patterns ending at it, and the values of patterns ending in `>` right after it.
 

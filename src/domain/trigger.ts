@@ -1,4 +1,4 @@
-// The trigger model of SPEC §4: what a definition may contain, every rule it must satisfy, and the
+// The trigger model: what a definition may contain, every rule it must satisfy, and the
 // read-only view that leaves secrets out. Pure: no I/O, usable from the service, the CLI and tests.
 import { Schema, SchemaIssue } from "effect"
 import { SchemeNames } from "./signatures/types.js"
@@ -209,7 +209,7 @@ export const toView = (t: StoredTrigger): TriggerView => {
   return t.type === "webhook" ? { ...rest, secret_count: secrets?.length ?? 0 } : rest
 }
 
-/** Defaults of SPEC §4 made explicit, so readers never guess. */
+/** The defaults of an optional field made explicit, so readers never guess. */
 export const withDefaults = (d: TriggerDefinition): TriggerDefinition =>
   d.type === "webhook"
     ? { ...d, enabled: d.enabled ?? true, scheme: d.scheme ?? "hmac-sha256", verify: d.verify ?? true, secrets: d.secrets ?? [] }

@@ -1,4 +1,4 @@
-// Debounce windows and batches as pure state machines (SPEC §4, §6). The adapter reads a state and
+// Debounce windows and batches as pure state machines. The adapter reads a state and
 // its KV revision, asks these functions what to do, and writes the answer with a revision check;
 // on a conflict it reads again. Because every write is revision-checked and firing is idempotent
 // (deterministic run ids), two serve processes and any crash in between still fire each window

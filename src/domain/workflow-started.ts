@@ -1,4 +1,4 @@
-// The `workflow.started` history event and the run record (SPEC §6), in the wire shape the DagNats
+// The `workflow.started` history event and the run record, in the wire shape the DagNats
 // Go engine reads. Pure: the runs adapter only publishes and stores what these return.
 import type { RunStatus } from "./run-status.js"
 

@@ -1,4 +1,4 @@
-// Evaluating one event against every trigger it reaches (SPEC §6): decode the payload, then for each
+// Evaluating one event against every trigger it reaches: decode the payload, then for each
 // trigger disabled → filters → debounce/batch → start run, and return the outcome records. Pure in
 // shape: the run starter and the window handlers are passed in, so this file owns only the order.
 import { Effect } from "effect"
@@ -8,37 +8,12 @@ import { runIdFor } from "../domain/run-id.js"
 import type { StoredTrigger } from "../domain/trigger.js"
 import type { Unavailable } from "../domain/errors.js"
 import type { HeaderLookup } from "../domain/filters.js"
-import type { RunStarterShape } from "../runs/starter.js"
+import type { RunStarterShape } from "../runs/index.js"
 import type { Matcher } from "./matcher.js"
+import type { InboundEvent, WindowHandler } from "../windows/index.js"
 import { Headers } from "../protocol/names.js"
 
-export interface InboundEvent {
-  readonly subject: string
-  readonly seq: number
-  readonly data: Uint8Array
-  readonly header: HeaderLookup
-  /** The sender's delivery id (the stored message's Nats-Msg-Id), when it had one. */
-  readonly deliveryId: string | undefined
-  /** JetStream delivered it before: an earlier attempt may have done part of the work. */
-  readonly redelivered: boolean
-  /** When JetStream stored it; debounce and batch windows are timed from here, so a backlog
-   *  evaluated after a restart closes its windows as they would have closed on time. */
-  readonly storedAtMs: number
-  /** The events stream's creation time: a sequence is unique only within one stream's life. */
-  readonly epoch?: string
-}
-
-/** An event that passed its trigger's filters and belongs to a debounce window or a batch. */
-export interface WindowedEvent {
-  readonly trigger: StoredTrigger
-  readonly event: InboundEvent
-  readonly payload: unknown
-}
-
-export interface WindowHandler {
-  /** Absorb the event into its window or batch; returns the outcome to record for this event. */
-  readonly absorb: (e: WindowedEvent) => Effect.Effect<FireRecord, Unavailable>
-}
+export type { InboundEvent, WindowedEvent, WindowHandler } from "../windows/index.js"
 
 export interface EvaluateDeps {
   readonly matcher: Matcher
@@ -63,8 +38,8 @@ export const evaluateEvent = (deps: EvaluateDeps, event: InboundEvent): Effect.E
     const records: Array<FireRecord> = []
     for (const { trigger, filters } of matched) {
       const base = { trigger: trigger.name, workflow: trigger.workflow, event }
-      // A disabled trigger is not evaluated at all (SPEC §6), so its history says disabled even
-      // for an event it could not have decoded.
+      // A disabled trigger is not evaluated at all (no filters, no payload checks), so its history
+      // says disabled even for an event it could not have decoded.
       if (trigger.enabled === false) {
         records.push(skipped(base, "disabled"))
         continue

@@ -4,7 +4,7 @@
 import { makeSubjectIndex } from "../domain/subject-index.js"
 import { compileFilters, type CompiledFilters } from "../domain/filters.js"
 import { listenSubject, type StoredTrigger } from "../domain/trigger.js"
-import type { TriggerTableShape } from "../triggers/table.js"
+import type { TriggerTableShape } from "../triggers/index.js"
 
 export interface MatchedTrigger {
   readonly trigger: StoredTrigger

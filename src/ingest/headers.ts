@@ -1,4 +1,4 @@
-// Which inbound request headers travel with a stored webhook event (SPEC §5): the ones useful for
+// Which inbound request headers travel with a stored webhook event: the ones useful for
 // filtering, under the names the client sent, plus the W3C trace context the run will continue.
 // Pure (the random source of a new trace is a parameter), so the rule is testable without a server.
 import { allSignatureHeaders } from "../domain/signatures/index.js"

@@ -1,4 +1,4 @@
-// The one place ingest errors become HTTP: status, error code and extra headers (SPEC §5). Every
+// The one place ingest errors become HTTP: status, error code and extra headers. Every
 // error body is `{"error":{"code","message"}}`; nothing else in ingest chooses a status.
 import { errorBody, type ErrorBody } from "../domain/errors.js"
 import type { IngestError } from "./errors.js"

@@ -1,4 +1,4 @@
-// Which request bodies a webhook trigger accepts, by Content-Type (SPEC §5): JSON always, and for
+// Which request bodies a webhook trigger accepts, by Content-Type: JSON always, and for
 // scheme `slack` also form-encoded bodies (slash commands and interactivity). Pure.
 import type { SchemeName } from "../domain/signatures/index.js"
 

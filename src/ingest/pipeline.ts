@@ -1,6 +1,8 @@
 // POST /v1/webhooks/{name} as one Effect from a received request to an outcome, with the checks in
-// the order SPEC §5 fixes. Owns no transport: server.ts hands it the request and a bounded body
-// reader, and publish.ts stores the event. Everything here is per request, so it stays lean.
+// a fixed order: trigger, method, size, content type, secret, signature, JSON, so a request is
+// answered for the first check it fails and nothing is parsed before it is verified. Owns no
+// transport: server.ts hands it the request and a bounded body reader, and publish.ts stores the
+// event. Everything here is per request, so it stays lean.
 import { Effect, Schema } from "effect"
 import { NotFound, type Unavailable } from "../domain/errors.js"
 import type { StoredTrigger } from "../domain/trigger.js"
@@ -25,7 +27,7 @@ import { signedRequestId } from "../domain/signed-request-id.js"
 /** The header Slack signs its timestamp in (lowercase: Node's header names). */
 const SLACK_TIMESTAMP = "x-slack-request-timestamp"
 import { acceptedTypes, bodyKind } from "./media-type.js"
-import { SpanNames } from "../telemetry/spans.js"
+import { SpanNames } from "../telemetry/index.js"
 
 /** What the adapter knows about a request before its body is read. */
 export interface WebhookRequest {

@@ -1,5 +1,5 @@
-// Storing an accepted webhook on EVENTS: one JetStream publish, answered only by its PubAck (SPEC
-// §5: no 2xx before the event is durable). A message that cannot fit the server's max_payload is
+// Storing an accepted webhook on EVENTS: one JetStream publish, answered only by its PubAck
+// (no 2xx before the event is durable). A message that cannot fit the server's max_payload is
 // PayloadTooLarge (413: retrying cannot help); every other failure is Unavailable (503).
 import { Effect } from "effect"
 import { headers as natsHeaders } from "@nats-io/nats-core"

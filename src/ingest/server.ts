@@ -10,7 +10,7 @@ import type { IngestError } from "./errors.js"
 import { MethodNotAllowed } from "./errors.js"
 import { internalError, toHttpError, type HttpError } from "./http-errors.js"
 import type { Outcome, WebhookRequest } from "./pipeline.js"
-import type { HttpTimeouts } from "./timeouts.js"
+import type { HttpTimeouts } from "../config/http-timeouts.js"
 
 export const WEBHOOK_PREFIX = "/v1/webhooks/"
 

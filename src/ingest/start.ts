@@ -3,21 +3,18 @@
 // (bounded), then closes every connection, before serve drains NATS.
 import type { Server } from "node:http"
 import { Effect, type Scope } from "effect"
-import type { Component } from "../serve/extensions.js"
-import type { ServeContext } from "../serve/serve.js"
-import * as Metrics from "../metrics/registry.js"
-import * as Catalog from "../metrics/catalog.js"
+import type { Component, ServeContext } from "../app-context/index.js"
+import { Metrics, Catalog } from "../metrics/index.js"
 import { followConnection } from "./connection.js"
 import { makePipeline } from "./pipeline.js"
 import { makePublish } from "./publish.js"
 import { makeJetStreamPublisher } from "./jetstream-publisher.js"
 import { createIngestServer } from "./server.js"
-import { httpTimeouts } from "./timeouts.js"
 import { Streams } from "../protocol/names.js"
 import { toUnavailable } from "../nats/errors.js"
-import { tracePublish, traceRequest } from "../telemetry/spans.js"
+import { tracePublish, traceRequest } from "./tracing.js"
 
-/** SPEC §5: a webhook waits at most 5 s for JetStream before it is answered 503. */
+/** A webhook waits at most 5 s for JetStream before it is answered 503, so senders retry in time. */
 const ACK_TIMEOUT_MS = 5_000
 /** The 5 s acknowledgement budget plus a second to write the answers; then connections are cut. */
 const SHUTDOWN_GRACE_MS = 6_000
@@ -84,8 +81,7 @@ export const startIngest = (ctx: ServeContext): Effect.Effect<Component, never, 
       if (!initial) log(up ? Effect.log("NATS connection is back: accepting webhooks") : Effect.logWarning("NATS disconnected: webhooks get 503 until it is back"))
     })
 
-    const { timeouts, warnings } = httpTimeouts(process.env)
-    for (const w of warnings) yield* Effect.logWarning(w)
+    for (const w of settings.httpTimeoutWarnings) yield* Effect.logWarning(w)
     if (settings.webhookSecret === undefined) {
       for (const t of table.all()) {
         if (t.type === "webhook" && t.verify !== false && (t.secrets ?? []).length === 0) {
@@ -117,7 +113,7 @@ export const startIngest = (ctx: ServeContext): Effect.Effect<Component, never, 
       pipeline: traced ? traceRequest(pipeline) : pipeline,
       run: (effect, onExit) => void runWith(effect, { onExit }),
       maxBodyBytes: settings.maxBodyBytes,
-      timeouts,
+      timeouts: settings.httpTimeouts,
       readiness: () => ({ nats: connection.connected(), triggers: table.ready(), stopping: ctx.stopping() }),
       metrics: Metrics.render,
       countWebhook,

@@ -2,7 +2,7 @@
 // start-up fast path and serve's scoped connection build exactly the same connection.
 import { readFileSync } from "node:fs"
 import { credsAuthenticator, type ConnectionOptions } from "@nats-io/nats-core"
-import type { ConnectionSettings } from "./connection.js"
+import type { ConnectionSettings } from "../config/settings.js"
 
 /** How long a one-shot command waits for the first connection before reporting NATS unreachable. */
 const CLI_CONNECT_TIMEOUT_MS = 3_000

@@ -6,20 +6,7 @@ import { createInbox } from "@nats-io/nats-core"
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream"
 import { Unavailable } from "../domain/errors.js"
 import { connectOptions } from "./connect-options.js"
-
-export interface ConnectionSettings {
-  readonly servers: ReadonlyArray<string>
-  readonly creds?: string | undefined
-  readonly user?: string | undefined
-  readonly password?: string | undefined
-  readonly token?: string | undefined
-  /** Every reply and JetStream delivery arrives under this prefix; a permission boundary between users. */
-  readonly inboxPrefix: string
-  /** Client name shown by `nats server report connections`. */
-  readonly name: string
-  /** serve reconnects forever; one-shot CLI commands fail fast. */
-  readonly reconnect: boolean
-}
+import type { ConnectionSettings } from "../config/settings.js"
 
 export interface NatsHandles {
   readonly nc: NatsConnection
@@ -33,7 +20,7 @@ export const openConnection = (s: ConnectionSettings): Effect.Effect<NatsHandles
   Effect.tryPromise({
     try: async () => {
       const nc = await connect(connectOptions(s))
-      // JetStream API calls fail after 5 s, the ingest acknowledgement budget of SPEC §5.
+      // JetStream API calls fail after 5 s: a webhook waits no longer than that for its acknowledgement.
       const js = jetstream(nc, { timeout: 5_000 })
       const jsm = await jetstreamManager(nc, { timeout: 5_000, checkAPI: false })
       return { nc, js, jsm }

@@ -1,4 +1,4 @@
-// The embedded nats-server of `dagnats serve` when no NATS URL is given (SPEC §2): a child process
+// The embedded nats-server of `dagnats serve` when no NATS URL is given: a child process
 // with JetStream, bound to 127.0.0.1, storing under the data dir, stopped when serve stops.
 import { spawn, type ChildProcess } from "node:child_process"
 import { mkdirSync, writeFileSync } from "node:fs"

@@ -1,4 +1,4 @@
-// The streams and buckets of SPEC §3, created idempotently at serve start. An existing resource is
+// The streams and buckets dagnats needs, created idempotently at serve start. An existing resource is
 // reused when the settings dagnats relies on match; when they do not, serve reports the difference
 // and stops rather than silently changing an operator's configuration.
 import { Effect } from "effect"
@@ -20,7 +20,7 @@ import { findLegacyRecords } from "./legacy.js"
 import { DEFAULT_RETENTION, formatRetention, type Retention } from "../domain/retention.js"
 
 const DAY_MS = 86_400_000
-/** SPEC §3: inbound events are kept 14 days; duplicates are recognised for 2 minutes. */
+/** Inbound events are kept 14 days for replay; a sender's retry within 2 minutes is recognised as a duplicate. */
 const EVENTS_MAX_AGE_MS = 14 * DAY_MS
 const DUPLICATE_WINDOW_MS = 2 * 60_000
 

@@ -15,7 +15,8 @@ export interface DurableSpec {
   readonly ackWaitMs: number
   readonly maxAckPending: number
   readonly maxInFlight: number
-  /** `new` for EVENTS (SPEC §6); a work-queue stream such as DAGNATS_TIMERS requires `all`. */
+  /** `new` for EVENTS (only events arriving after the consumer exists are evaluated); a work-queue
+   *  stream such as DAGNATS_TIMERS requires `all`. */
   readonly deliverAll?: boolean
 }
 

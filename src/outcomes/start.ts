@@ -1,9 +1,8 @@
 // Run outcomes inside serve: ensure the shared durable consumer on WORKFLOW_HISTORY and fold the
 // engine's lifecycle events into run records, counting each status change on /metrics.
 import { Effect, type Scope } from "effect"
-import type { Component } from "../serve/extensions.js"
-import type { ServeContext } from "../serve/serve.js"
-import * as Catalog from "../metrics/catalog.js"
+import type { Component, ServeContext } from "../app-context/index.js"
+import { Catalog } from "../metrics/index.js"
 import { ensureOutcomesConsumer, runOutcomesLoop } from "./consumer.js"
 
 export const startOutcomes = (ctx: ServeContext): Effect.Effect<Component, never, Scope.Scope> =>

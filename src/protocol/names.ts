@@ -1,4 +1,4 @@
-// Every NATS name of SPEC §3 and §7 in one place: streams, buckets, consumers and subjects.
+// Every NATS name dagnats uses in one place: streams, buckets, consumers, subjects and headers.
 // Scripts outside this repository depend on these exactly.
 
 export const Streams = {

@@ -1,4 +1,4 @@
-// Starting a run exactly once (SPEC §6): the run record is created in KV `dagnats_runs` with create-only
+// Starting a run exactly once: the run record is created in KV `dagnats_runs` with create-only
 // semantics, then `workflow.started` is published on `history.{run_id}` with a Nats-Msg-Id. A replay
 // finds the record and publishes the event only if history does not have it yet, so a crash
 // between the two steps heals and a late replay never duplicates. The event carries the run's trace

@@ -5,8 +5,8 @@ import { Effect, type Scope } from "effect"
 import type { JsMsg } from "@nats-io/jetstream"
 import { Subjects } from "../protocol/names.js"
 import { toUnavailable } from "../nats/errors.js"
-import type { ServeContext } from "../serve/serve.js"
-import type { RunStarterShape } from "../runs/starter.js"
+import type { ServeContext } from "../app-context/index.js"
+import type { RunStarterShape } from "../runs/index.js"
 import { decodeScheduleTimer, makeScheduleEngine, type TimerVerdict } from "./engine.js"
 
 /** How often each serve checks that every enabled schedule has a live timer. */

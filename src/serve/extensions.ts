@@ -2,16 +2,10 @@
 // run outcomes consumer.
 // Each returns its micro endpoints and the log lines that say it started.
 import { Effect, type Scope } from "effect"
-import type { Endpoint } from "../service/endpoint.js"
-import type { ServeContext } from "./serve.js"
-import { startIngest } from "../ingest/start.js"
-import { startEvaluator } from "../evaluator/start.js"
-import { startOutcomes } from "../outcomes/start.js"
-
-export interface Component {
-  readonly endpoints: ReadonlyArray<Endpoint>
-  readonly started: ReadonlyArray<string>
-}
+import type { Component, ServeContext } from "../app-context/index.js"
+import { startIngest } from "../ingest/index.js"
+import { startEvaluator } from "./evaluator.js"
+import { startOutcomes } from "../outcomes/index.js"
 
 export const extensions = (ctx: ServeContext): Effect.Effect<Component, never, Scope.Scope> =>
   Effect.gen(function* () {

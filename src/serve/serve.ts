@@ -8,16 +8,16 @@ import { Deferred, Effect, Exit, Scope } from "effect"
 import { openConnection } from "../nats/connection.js"
 import { startEmbedded } from "../nats/embedded.js"
 import { ensureResources } from "../nats/resources.js"
-import { connectionSettings, type ConnectionFlags, type Env, type ServeSettings } from "../config/settings.js"
-import * as TriggerStore from "../triggers/store.js"
-import * as TriggerTable from "../triggers/table.js"
-import { startService } from "../service/server.js"
-import { triggerEndpoints } from "../service/triggers.js"
+import { connectionSettings, type ConnectionFlags, type Env } from "../config/settings.js"
+import type { ServeSettings } from "../config/serve-settings.js"
+import { TriggerStore, TriggerTable } from "../triggers/index.js"
+import { startService, triggerEndpoints } from "../service/index.js"
 import { VERSION } from "../version.js"
 import { Buckets, Streams } from "../protocol/names.js"
-import { openWindowCounts } from "../windows/status.js"
+import { openWindowCounts } from "../windows/index.js"
 import { extensions } from "./extensions.js"
-import * as WorkflowDefs from "../engine/workflow-defs.js"
+import type { ServeLog } from "../app-context/index.js"
+import { WorkflowDefs } from "../engine/index.js"
 import { UnsupportedServer, replicasRefusal } from "../domain/server-version.js"
 
 /** Extra room in the NATS max payload beyond the webhook body: headers of the stored message. */
@@ -174,22 +174,3 @@ export const serve = (settings: ServeSettings, flags: ConnectionFlags, env: Env)
     }),
   )
 
-/** Log annotations: what a line is about (trigger, run_id, subject, seq), as JSON fields or key=value. */
-export type LogFields = Readonly<Record<string, string | number>>
-
-export interface ServeLog {
-  readonly warn: (message: string, fields?: LogFields) => void
-  readonly error: (message: string, fields?: LogFields) => void
-}
-
-export type ServeContext = {
-  readonly log: ServeLog
-  readonly settings: ServeSettings
-  readonly handles: import("../nats/connection.js").NatsHandles
-  readonly buckets: import("../nats/resources.js").Buckets
-  readonly table: TriggerTable.TriggerTableShape
-  readonly store: TriggerStore.TriggerStoreShape
-  /** True from the shutdown signal on: readiness reports 503 while requests are still served. */
-  readonly stopping: () => boolean
-}
-export type { Scope }

@@ -1,4 +1,5 @@
-// The one mapping from dagnats conditions to micro error codes (SPEC §7) and JSON bodies (SPEC §5).
+// The one mapping from dagnats conditions to micro error codes and JSON error bodies (the same body
+// HTTP answers with).
 import type { ServiceError } from "../domain/errors.js"
 import { errorBody, type ErrorBody } from "../domain/errors.js"
 

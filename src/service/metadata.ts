@@ -3,7 +3,7 @@
 // what the endpoints decode. Micro metadata values are strings, so the schemas are JSON text.
 import { Schema } from "effect"
 import { StoredTrigger, TriggerDefinition, TriggerPatch } from "../domain/trigger.js"
-import type { Endpoint } from "./endpoint.js"
+import type { Endpoint } from "../micro/index.js"
 
 const { secrets: _secrets, ...viewFields } = StoredTrigger.fields
 /** A trigger as every read returns it: secrets replaced by how many are set. */

@@ -1,4 +1,4 @@
-// Micro endpoints for runs and for trigger actions that involve runs (SPEC §7): runs.start|get|list
+// Micro endpoints for runs and for trigger actions that involve runs: runs.start|get|list
 // and triggers.fire|history|test. Decode, call, encode.
 import { Effect, Schema } from "effect"
 import type { KV } from "@nats-io/kv"
@@ -9,12 +9,11 @@ import { listenSubject, Name } from "../domain/trigger.js"
 import { subjectMatches, isValidSubjectLiteral } from "../domain/subjects.js"
 import { compileFilters } from "../domain/filters.js"
 import { BoundedJson } from "../domain/bounded-json.js"
-import type { RunStarterShape } from "../runs/starter.js"
-import { getRun, listRuns } from "../runs/query.js"
-import { readHistory, withRunStatus } from "../evaluator/history.js"
-import type { TriggerStoreShape } from "../triggers/store.js"
-import { endpoint, type Endpoint } from "./endpoint.js"
-import { MAX_TEST_COUNT, scheduleTest } from "../schedules/view.js"
+import { getRun, listRuns, type RunStarterShape } from "../runs/index.js"
+import { readHistory, withRunStatus } from "../history/index.js"
+import type { TriggerStoreShape } from "../triggers/index.js"
+import { endpoint, type Endpoint } from "../micro/index.js"
+import { MAX_TEST_COUNT, scheduleTest } from "../schedules/index.js"
 
 /** How many next fire times `trigger test` shows for a schedule by default. */
 const DEFAULT_TEST_COUNT = 5

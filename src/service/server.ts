@@ -1,4 +1,4 @@
-// The `dagnats` micro service (SPEC §7): one queue group shared by every serve, JSON in and out,
+// The `dagnats` micro service: one queue group shared by every serve, JSON in and out,
 // errors as micro error headers plus the JSON error body. Discoverable with `nats micro list`.
 import { Effect } from "effect"
 import { Svcm, type Service, type ServiceMsg } from "@nats-io/services"
@@ -6,7 +6,7 @@ import type { NatsConnection } from "@nats-io/nats-core"
 import { Service as ServiceNames, endpointSubject } from "../protocol/names.js"
 import { Internal, type ServiceError } from "../domain/errors.js"
 import { errorBody } from "../domain/errors.js"
-import type { Endpoint } from "./endpoint.js"
+import type { Endpoint } from "../micro/index.js"
 import { toMicroError } from "./errors.js"
 import { endpointMetadata } from "./metadata.js"
 
@@ -117,7 +117,7 @@ export const startService = (
         },
       })
       // Endpoint names must be unique in $SRV.INFO and STATS, so each is named group-endpoint
-      // ("triggers-create") and listens on its SPEC subject ("dagnats.triggers.create").
+      // ("triggers-create") and listens on its public subject ("dagnats.triggers.create").
       for (const ep of endpoints) {
         const subject = endpointSubject(ep.group, ep.name)
         const name = `${ep.group}-${ep.name}`

@@ -1,15 +1,14 @@
-// Micro endpoints for trigger management (SPEC §7): decode, call the store or table, encode.
+// Micro endpoints for trigger management: decode, call the store or table, encode.
 // create and update also ask whether the engine knows the workflow: a warning in the reply, or a
 // refusal when the request says `require_workflow: true`.
 import { Effect, Schema } from "effect"
 import { isValidName, Name, toView } from "../domain/trigger.js"
 import { BoundedJson } from "../domain/bounded-json.js"
 import { InvalidInput, type Unavailable } from "../domain/errors.js"
-import { notRegistered, type WorkflowRegistry } from "../engine/workflow-defs.js"
-import type { TriggerStoreShape } from "../triggers/store.js"
-import type { TriggerTableShape } from "../triggers/table.js"
-import { endpoint, type Endpoint } from "./endpoint.js"
-import { nextFireField } from "../schedules/view.js"
+import { notRegistered, type WorkflowRegistry } from "../engine/index.js"
+import type { TriggerStoreShape, TriggerTableShape } from "../triggers/index.js"
+import { endpoint, type Endpoint } from "../micro/index.js"
+import { nextFireField } from "../schedules/index.js"
 
 /** update takes the name plus any updatable fields; the store checks which ones and the result. */
 const UpdateRequest = Schema.Record(Schema.String, Schema.Unknown)

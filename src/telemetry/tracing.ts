@@ -3,7 +3,7 @@
 // in-process no-ops. The exporter modules are imported only when tracing is on, so a serve without
 // OTEL_EXPORTER_OTLP_ENDPOINT pays nothing at start-up. Pending spans are flushed when serve stops.
 import { Effect, Layer } from "effect"
-import type { OtlpTraceConfig } from "./otel-env.js"
+import type { OtlpTraceConfig } from "../config/otel-env.js"
 
 export const tracingLayer = (config: OtlpTraceConfig) =>
   Layer.unwrap(

@@ -23,8 +23,8 @@ import { listenSubject, type StoredTrigger } from "../domain/trigger.js"
 import { parseDurationMs } from "../domain/duration.js"
 import { toUnavailable } from "../nats/errors.js"
 import type { Unavailable } from "../domain/errors.js"
-import type { TriggerTableShape } from "../triggers/table.js"
-import { isDead } from "../dead/dead-letters.js"
+import type { TriggerTableShape } from "../triggers/index.js"
+import { isDead } from "../dead/index.js"
 
 /** Events looked at per check; a window with more unacknowledged events of its trigger waits. */
 const SCAN_LIMIT = 500

@@ -1,5 +1,5 @@
-// How many debounce windows and batches are open per trigger, for `trigger list` (SPEC §8: "list
-// marks triggers with open windows or batches"). Reads keys only: one ordered consumer per bucket.
+// How many debounce windows and batches are open per trigger, for `trigger list`, which
+// marks triggers with open windows or batches. Reads keys only: one ordered consumer per bucket.
 import { Effect } from "effect"
 import type { KV } from "@nats-io/kv"
 import { isWindowKey, triggerOfKey } from "../domain/windows.js"

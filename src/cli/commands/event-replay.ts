@@ -10,7 +10,7 @@ import { request } from "../client.js"
 import { withNats } from "../shared.js"
 import { printJson, printLine, printTable } from "../output.js"
 import { usageError } from "../exit.js"
-import type { ReplayReply } from "../../replay/replay.js"
+import type { ReplayReply } from "../../replay/index.js"
 
 /** A replay reads up to 14 days of events; give it far longer than an ordinary request. */
 const DEFAULT_TIMEOUT = "10m"

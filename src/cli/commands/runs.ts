@@ -1,4 +1,4 @@
-// `dagnats run …`, `dagnats event publish` and `dagnats trigger fire|history|test` (SPEC §8).
+// `dagnats run …`, `dagnats event publish` and `dagnats trigger fire|history|test`.
 import { Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { endpointSubject } from "../../protocol/names.js"

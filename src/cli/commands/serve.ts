@@ -2,11 +2,12 @@
 // other commands do not load the HTTP server, evaluator, window engine, logger or trace exporter).
 import { Effect, Layer, Logger, Option } from "effect"
 import { Command, Flag, GlobalFlag } from "effect/cli"
-import { serveSettings, type ServeSettings } from "../../config/settings.js"
+import { serveSettings, type ServeSettings } from "../../config/serve-settings.js"
 import { connectionFlags, natsRefusal } from "../client.js"
 import { root } from "../shared.js"
 import { CliExit, ExitCode, usageError } from "../exit.js"
 import { serveExamples } from "../examples.js"
+import { processEnv } from "../../config/environment.js"
 
 const opt = (flag: string, description: string) => Flag.String(flag).pipe(Flag.withDescription(description), Flag.optional)
 const optInt = (flag: string, description: string) => Flag.Int(flag).pipe(Flag.withDescription(description), Flag.optional)
@@ -20,7 +21,7 @@ const observability = async (settings: ServeSettings) => {
   const { loggerFor } = await import("../../serve/log.js")
   const logger = Logger.layer([loggerFor(settings.logFormat)])
   if (settings.tracing._tag === "Off") return logger
-  const { tracingLayer } = await import("../../telemetry/tracing.js")
+  const { tracingLayer } = await import("../../telemetry/index.js")
   return Layer.merge(logger, tracingLayer(settings.tracing.config).pipe(Layer.provide(logger)))
 }
 
@@ -61,11 +62,12 @@ export const serve = Command.make(
         historyRetention: Option.getOrUndefined(input.historyRetention),
         shutdownDelay: Option.getOrUndefined(input.shutdownDelay),
       }
-      const parsed = serveSettings(flags, process.env)
+      const env = processEnv()
+      const parsed = serveSettings(flags, env)
       if (typeof parsed === "string") return yield* usageError(parsed)
       const settings = { ...parsed, debug: debugFrom(yield* GlobalFlag.LogLevel, parsed.debug) }
       const { serve: runServe } = yield* Effect.promise(() => import("../../serve/serve.js"))
-      yield* runServe(settings, flags, process.env).pipe(
+      yield* runServe(settings, flags, env).pipe(
         Effect.catch((e) =>
           // NATS refusing this user is a refusal with what to change; NATS that cannot be reached is exit 3,
           // like every other command; anything else is a refusal.

@@ -1,4 +1,4 @@
-// `dagnats trigger …`: trigger management through the micro service (SPEC §8).
+// `dagnats trigger …`: trigger management through the micro service.
 import { Effect, Schema } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { Subjects, endpointSubject } from "../../protocol/names.js"

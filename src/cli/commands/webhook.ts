@@ -1,5 +1,5 @@
 // `dagnats webhook send`: sign a body the way a provider would and POST it to a running serve, to
-// try a trigger end to end (SPEC §8). Talks HTTP through node:http, not NATS.
+// try a trigger end to end. Talks HTTP through node:http, not NATS.
 import { readFileSync } from "node:fs"
 import { STATUS_CODES, request as httpRequest, type IncomingMessage } from "node:http"
 import { request as httpsRequest } from "node:https"
@@ -18,6 +18,7 @@ import { isMissingHeader, missingHeaderHint, triggerScheme } from "../webhook-sc
 import { sendExamples } from "../examples.js"
 import { printJson, printLine } from "../output.js"
 import { CliExit, ExitCode, usageError } from "../exit.js"
+import { processEnv, webhookClientDefaults } from "../../config/environment.js"
 
 const DEFAULT_URL = "http://127.0.0.1:8080"
 /** serve answers within its 5 s acknowledgement budget; twice that means it is stuck. */
@@ -99,7 +100,7 @@ const send = Command.make(
       if (given !== undefined && !isSchemeName(given)) {
         return yield* usageError(`--scheme: must be one of ${SchemeNames.join(", ")} (got "${given.slice(0, 40)}")`)
       }
-      const base = Option.getOrUndefined(input.url) ?? (process.env["DAGNATS_URL"] || undefined) ?? DEFAULT_URL
+      const base = Option.getOrUndefined(input.url) ?? webhookClientDefaults(processEnv()).url ?? DEFAULT_URL
       const baseUrl = URL.canParse(base) ? new URL(base) : undefined
       if (baseUrl === undefined || (baseUrl.protocol !== "http:" && baseUrl.protocol !== "https:")) {
         return yield* usageError(`--url: must be an http:// or https:// URL such as ${DEFAULT_URL} (got "${base.slice(0, 80)}")`)
@@ -115,7 +116,7 @@ const send = Command.make(
         extra[h.slice(0, eq)] = h.slice(eq + 1)
       }
 
-      const secret = Option.getOrUndefined(input.secret) ?? (process.env["DAGNATS_WEBHOOK_SECRET"] || undefined)
+      const secret = Option.getOrUndefined(input.secret) ?? webhookClientDefaults(processEnv()).secret
       // Sign the way the trigger verifies: its own scheme, looked up through the service, unless --scheme says.
       const schemeName: SchemeName | undefined =
         secret === undefined ? undefined : (given as SchemeName | undefined) ?? (yield* triggerScheme(input.name))

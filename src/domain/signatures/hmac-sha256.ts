@@ -1,4 +1,4 @@
-// The default scheme (SPEC §5): `X-Signature-256` or `X-Hub-Signature-256` holding `sha256=` +
+// The default scheme: `X-Signature-256` or `X-Hub-Signature-256` holding `sha256=` +
 // hex HMAC-SHA256 of the raw body. No timestamp; the delivery id comes from whichever provider
 // delivery header the sender set.
 import { InvalidSigningSecret, type SignatureScheme } from "./types.js"

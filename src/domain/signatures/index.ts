@@ -1,4 +1,4 @@
-// Inbound webhook signatures (SPEC §5): the scheme table, its defaults, and the public names of
+// Inbound webhook signatures: the scheme table, its defaults, and the public names of
 // this module. Callers pick a scheme by name from `schemes`; each scheme lives in its own file.
 import type { SchemeName, SignatureScheme } from "./types.js"
 import { SchemeNames } from "./types.js"

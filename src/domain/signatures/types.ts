@@ -1,4 +1,4 @@
-// The contract every inbound-webhook signature scheme implements (SPEC §5), and the vocabulary of
+// The contract every inbound-webhook signature scheme implements, and the vocabulary of
 // its results. One small module per scheme implements SignatureScheme; index.ts selects them from
 // a table. Pure: no I/O, no clock (the caller passes `nowMs`), no NATS.
 import { Schema } from "effect"

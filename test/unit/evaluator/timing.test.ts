@@ -1,7 +1,7 @@
 // Proves the evaluator's timing settings: defaults (4 s ack wait, 500 ms first retry), durations from
 // DAGNATS_ACK_WAIT and DAGNATS_RETRY_DELAY, and a clear message naming the variable when one is wrong.
 import { describe, expect, test } from "vitest"
-import { evaluatorTiming } from "../../../src/evaluator/consumer.js"
+import { evaluatorTiming } from "../../../src/config/evaluator-timing.js"
 
 describe("evaluator timing", () => {
   test("timing - defaults: ack wait 4 s, first retry delay 500 ms", () => {

@@ -5,8 +5,8 @@ import {
   connectionSettings,
   inboxPrefixError,
   inboxPrefixForUser,
-  serveSettings,
 } from "../../../src/config/settings.js"
+import { serveSettings } from "../../../src/config/serve-settings.js"
 
 const cli = { name: "dagnats cli", reconnect: false }
 const prefix = (flags: Parameters<typeof connectionSettings>[0], env: Record<string, string>) =>

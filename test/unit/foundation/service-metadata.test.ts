@@ -2,7 +2,7 @@
 // effect Schemas the endpoint decodes with, with defaults for an endpoint the catalog does not know.
 import { Effect, Schema } from "effect"
 import { describe, expect, test } from "vitest"
-import { endpoint, NameRequest } from "../../../src/service/endpoint.js"
+import { endpoint, NameRequest } from "../../../src/micro/endpoint.js"
 import { endpointMetadata, jsonSchemaText } from "../../../src/service/metadata.js"
 
 const DRAFT = "https://json-schema.org/draft/2020-12/schema"

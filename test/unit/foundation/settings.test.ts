@@ -8,9 +8,8 @@ import {
   defaultDataDir,
   parseHostPort,
   requestedNatsUrl,
-  serveSettings,
-  type ServeSettings,
 } from "../../../src/config/settings.js"
+import { serveSettings, type ServeSettings } from "../../../src/config/serve-settings.js"
 
 const cli = { name: "dagnats cli", reconnect: false }
 
@@ -104,6 +103,11 @@ describe("serve", () => {
       historyRetention: { ms: 30 * 86_400_000, explicit: false },
       tracing: { _tag: "Off" },
       shutdownDelayMs: 5_000,
+      evaluatorOff: false,
+      evaluatorTiming: { ackWaitMs: 4_000, retryDelayMs: 500 },
+      evaluatorTimingWarning: undefined,
+      httpTimeouts: { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 65_000, checkIntervalMs: 1_000 },
+      httpTimeoutWarnings: [],
     })
   })
 
@@ -157,6 +161,11 @@ describe("serve", () => {
       historyRetention: { ms: 30 * 86_400_000, explicit: false },
       tracing: { _tag: "Off" },
       shutdownDelayMs: 2_000,
+      evaluatorOff: false,
+      evaluatorTiming: { ackWaitMs: 4_000, retryDelayMs: 500 },
+      evaluatorTimingWarning: undefined,
+      httpTimeouts: { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 65_000, checkIntervalMs: 1_000 },
+      httpTimeoutWarnings: [],
     })
   })
 
@@ -168,6 +177,23 @@ describe("serve", () => {
     expect(serveSettings({}, { DAGNATS_SHUTDOWN_DELAY: "soon" })).toBe(
       'DAGNATS_SHUTDOWN_DELAY: must be a duration from 0 to 60s, such as 5s or 500ms (got "soon")',
     )
+  })
+
+  test("settings - DAGNATS_EVALUATOR=off (any case) turns the evaluator off; anything else leaves it on", () => {
+    expect(settings({}, { DAGNATS_EVALUATOR: "OFF" }).evaluatorOff).toBe(true)
+    expect(settings({}, { DAGNATS_EVALUATOR: "on" }).evaluatorOff).toBe(false)
+  })
+
+  test("settings - a bad evaluator timing or HTTP timeout variable keeps the default and carries the warning", () => {
+    const s = settings({}, { DAGNATS_ACK_WAIT: "500ms", DAGNATS_HTTP_REQUEST_TIMEOUT_MS: "soon" })
+    expect(s.evaluatorTiming).toStrictEqual({ ackWaitMs: 4_000, retryDelayMs: 500 })
+    expect(s.evaluatorTimingWarning).toBe(
+      'DAGNATS_ACK_WAIT: must be a duration from 1000ms to 300s, such as "4s" (got "500ms"); using the defaults',
+    )
+    expect(s.httpTimeouts.requestMs).toBe(30_000)
+    expect(s.httpTimeoutWarnings).toStrictEqual([
+      'DAGNATS_HTTP_REQUEST_TIMEOUT_MS: must be whole milliseconds from 100 to 3600000 (got "soon"); using 30000',
+    ])
   })
 
   test("settings - the data dir defaults to $XDG_DATA_HOME/dagnats, else ~/.local/share/dagnats", () => {

@@ -1,6 +1,6 @@
 // Proves the HTTP timeout settings: documented defaults, environment overrides decoded strictly, and a check interval fine enough to enforce them.
 import { describe, expect, it } from "vitest"
-import { httpTimeouts } from "../../../src/ingest/timeouts.js"
+import { httpTimeouts } from "../../../src/config/http-timeouts.js"
 
 describe("ingest timeouts", () => {
   it("ingest timeouts - defaults: headers 10 s, request 30 s, checked at least every second", () => {

@@ -1,7 +1,7 @@
 // Proves the operations settings of serve: log format and retention resolve flag > env > default,
 // and a bad value is refused with a message naming the flag or variable the operator used.
 import { describe, expect, test } from "vitest"
-import { serveSettings, type ServeSettings } from "../../../src/config/settings.js"
+import { serveSettings, type ServeSettings } from "../../../src/config/serve-settings.js"
 import { formatRetention, parseRetentionMs } from "../../../src/domain/retention.js"
 
 const ok = (...args: Parameters<typeof serveSettings>): ServeSettings => {

@@ -2,7 +2,7 @@
 // W3C traceparent is read (malformed ones are ignored) and written.
 import { describe, expect, test } from "vitest"
 import { Tracer } from "effect"
-import { parseKeyValues, traceSetting } from "../../../src/telemetry/otel-env.js"
+import { parseKeyValues, traceSetting } from "../../../src/config/otel-env.js"
 import { parentFrom, traceparentOf } from "../../../src/telemetry/trace-context.js"
 
 const on = (env: Record<string, string>) => {

@@ -1,5 +1,5 @@
 // What the scheme modules share above the byte level: reading headers, the timestamp window,
-// trying every secret against every offered signature, and delivery-id rules (SPEC §5).
+// trying every secret against every offered signature, and delivery-id rules.
 import type { HeaderLookup, VerifyFailure, VerifyResult } from "../types.js"
 import { constantTimeEqual } from "./crypto.js"
 

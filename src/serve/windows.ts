@@ -1,12 +1,11 @@
 // Debounce and batch inside the evaluator: the window engine plus its timer worker.
 import { Effect, type Scope } from "effect"
-import type { ServeContext } from "../serve/serve.js"
-import type { RunStarterShape } from "../runs/starter.js"
-import type { WindowHandler } from "./evaluate.js"
-import { makeWindowEngine } from "../windows/engine.js"
-import { runTimers, type TimerRoute } from "../windows/timers.js"
-import { recordOutcome } from "./history.js"
-import { DEFAULT_TIMING, eventsEpoch, type EvaluatorTiming } from "./consumer.js"
+import type { ServeContext } from "../app-context/index.js"
+import type { RunStarterShape } from "../runs/index.js"
+import { eventsEpoch, type WindowHandler } from "../evaluator/index.js"
+import { makeWindowEngine, runTimers, type TimerRoute } from "../windows/index.js"
+import { recordOutcome } from "../history/index.js"
+import { DEFAULT_TIMING, type EvaluatorTiming } from "../config/evaluator-timing.js"
 
 /**
  * Room in a NATS message beyond a run's input: the run record's other fields and the

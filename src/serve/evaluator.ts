@@ -2,24 +2,18 @@
 // consumer loop, and the micro endpoints that read runs and history. `DAGNATS_EVALUATOR=off` runs
 // a serve that only ingests and answers requests (useful to scale HTTP separately).
 import { Effect, type Scope } from "effect"
-import type { Component } from "../serve/extensions.js"
-import type { ServeContext } from "../serve/serve.js"
-import * as RunStarter from "../runs/starter.js"
-import { getRun } from "../runs/query.js"
-import { runEndpoints } from "../service/runs.js"
-import { makeMatcher } from "./matcher.js"
-import { DEFAULT_TIMING, ensureEvaluatorConsumer, evaluatorSpec, evaluatorTiming, runEvaluatorLoop } from "./consumer.js"
-import { deadEndpoints } from "../dead/endpoint.js"
+import type { Component, ServeContext } from "../app-context/index.js"
+import { RunStarter, getRun, traceStarter } from "../runs/index.js"
+import { runEndpoints } from "../service/index.js"
+import { makeMatcher, ensureEvaluatorConsumer, evaluatorSpec, runEvaluatorLoop, type EvaluateDeps } from "../evaluator/index.js"
+import { deadEndpoints } from "../dead/index.js"
 import { makeWindows } from "./windows.js"
-import * as Catalog from "../metrics/catalog.js"
-import { pollGauges } from "../metrics/poll.js"
+import { Catalog, pollGauges } from "../metrics/index.js"
 import type { KV } from "@nats-io/kv"
-import { openWindowCounts } from "../windows/status.js"
-import { startSchedules } from "../schedules/start.js"
-import { replayEndpoints } from "../replay/endpoint.js"
-import { recordOutcome } from "./history.js"
-import type { EvaluateDeps } from "./evaluate.js"
-import { traceStarter } from "../telemetry/spans.js"
+import { openWindowCounts } from "../windows/index.js"
+import { startSchedules } from "../schedules/index.js"
+import { replayEndpoints } from "../replay/index.js"
+import { recordOutcome } from "../history/index.js"
 
 /** Runs this serve started (a replay finding the run is not counted), by source. */
 const countStarts = (starter: RunStarter.RunStarterShape): RunStarter.RunStarterShape => {
@@ -43,9 +37,8 @@ export const startEvaluator = (ctx: ServeContext): Effect.Effect<Component, neve
       ...runEndpoints({ starter, runs: ctx.buckets.runs, js: ctx.handles.js, jsm: ctx.handles.jsm, store: ctx.store }),
       ...deadEndpoints(ctx.handles.js, ctx.handles.jsm),
     ]
-    const timingOrError = evaluatorTiming(process.env)
-    if (typeof timingOrError === "string") ctx.log.warn(`${timingOrError}; using the defaults`)
-    const timing = typeof timingOrError === "string" ? DEFAULT_TIMING : timingOrError
+    if (ctx.settings.evaluatorTimingWarning !== undefined) ctx.log.warn(ctx.settings.evaluatorTimingWarning)
+    const timing = ctx.settings.evaluatorTiming
     // Even a serve that evaluates nothing creates the durable consumer: its deliver policy is `new`,
     // so events it accepts before any evaluating serve ever ran would otherwise never be evaluated.
     const consumer = yield* ensureEvaluatorConsumer(ctx.handles, timing)
@@ -59,7 +52,7 @@ export const startEvaluator = (ctx: ServeContext): Effect.Effect<Component, neve
         batch: await windowCount(ctx.buckets.batchState),
       }),
     })
-    if ((process.env["DAGNATS_EVALUATOR"] ?? "").toLowerCase() === "off") {
+    if (ctx.settings.evaluatorOff) {
       return { endpoints, started: ["evaluator off (DAGNATS_EVALUATOR=off): this serve starts no runs"] }
     }
     const matcher = yield* Effect.acquireRelease(Effect.sync(() => makeMatcher(ctx.table)), (m) => Effect.sync(m.close))

@@ -1,8 +1,9 @@
-// How long the HTTP listener waits for slow or stalled clients (SPEC §5: they are cut off).
+// How long the HTTP listener waits for slow or stalled clients before cutting them off, so a sender
+// that never finishes cannot hold a connection forever.
 // Defaults suit webhook senders; DAGNATS_HTTP_HEADERS_TIMEOUT_MS and
 // DAGNATS_HTTP_REQUEST_TIMEOUT_MS override them (tests use about 1 s).
 import { Schema } from "effect"
-import type { Env } from "../config/settings.js"
+import type { Env } from "./settings.js"
 
 export interface HttpTimeouts {
   /** From the first byte of a request until its headers are complete. */

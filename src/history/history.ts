@@ -1,4 +1,4 @@
-// Trigger history on TRIGGER_HISTORY (SPEC §6): one record per evaluation outcome on
+// Trigger history on TRIGGER_HISTORY: one record per evaluation outcome on
 // `trigger.fire.{name}`, deduplicated per trigger and event so a redelivery does not repeat it,
 // and read back newest first for `trigger history`, each fire with its run's current status.
 import { Effect } from "effect"
@@ -8,7 +8,7 @@ import { Streams, Subjects } from "../protocol/names.js"
 import type { FireRecord } from "../domain/fire-record.js"
 import { toUnavailable } from "../nats/errors.js"
 import type { KV } from "@nats-io/kv"
-import { getRun } from "../runs/query.js"
+import { getRun } from "../runs/index.js"
 import { scanBack } from "../nats/scan-back.js"
 
 const encoder = new TextEncoder()

@@ -1,0 +1,34 @@
+// Every setting of `dagnats serve`: what settings.ts resolves from flags and variables, plus the
+// evaluator's timing and the listener's timeouts. A module of its own because the timeouts decode
+// with effect Schema, and settings.ts stays effect-free for the CLI's lean start.
+import { serveBaseSettings, type Env, type ServeBaseSettings, type ServeFlags } from "./settings.js"
+import { DEFAULT_TIMING, evaluatorTiming, type EvaluatorTiming } from "./evaluator-timing.js"
+import { httpTimeouts, type HttpTimeouts } from "./http-timeouts.js"
+
+export interface ServeSettings extends ServeBaseSettings {
+  /** `DAGNATS_EVALUATOR=off`: this serve only ingests and answers requests (to scale HTTP separately). */
+  readonly evaluatorOff: boolean
+  /** Ack wait and retry delay; a wrong variable falls back to the defaults with `evaluatorTimingWarning`. */
+  readonly evaluatorTiming: EvaluatorTiming
+  readonly evaluatorTimingWarning: string | undefined
+  /** How long the listener waits for slow clients; a wrong variable falls back with a warning. */
+  readonly httpTimeouts: HttpTimeouts
+  readonly httpTimeoutWarnings: ReadonlyArray<string>
+}
+
+/** Every serve setting, or the message naming the one that is wrong. */
+export const serveSettings = (flags: ServeFlags, env: Env): ServeSettings | string => {
+  const base = serveBaseSettings(flags, env)
+  if (typeof base === "string") return base
+  // Bad timing variables warn at start and keep the defaults rather than refusing to start.
+  const timing = evaluatorTiming(env)
+  const http = httpTimeouts(env)
+  return {
+    ...base,
+    evaluatorOff: (env["DAGNATS_EVALUATOR"] ?? "").toLowerCase() === "off",
+    evaluatorTiming: typeof timing === "string" ? DEFAULT_TIMING : timing,
+    evaluatorTimingWarning: typeof timing === "string" ? `${timing}; using the defaults` : undefined,
+    httpTimeouts: http.timeouts,
+    httpTimeoutWarnings: http.warnings,
+  }
+}

@@ -1,0 +1,6 @@
+// The dead-letter surface: publishing an event that kept failing to DAGNATS_DEAD, and the
+// endpoints that list and read dead letters.
+// Other folders import from here only; the files behind it are free to change.
+
+export { isDead, publishDead } from "./dead-letters.js"
+export { deadEndpoints } from "./endpoint.js"

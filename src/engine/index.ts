@@ -1,0 +1,6 @@
+// What dagnats reads from the DagNats engine: whether a workflow is registered.
+// Other folders import from here only; the files behind it are free to change.
+
+export * as WorkflowDefs from "./workflow-defs.js"
+export { notRegistered } from "./workflow-defs.js"
+export type { WorkflowRegistry } from "./workflow-defs.js"

@@ -1,0 +1,8 @@
+// The evaluator's surface: evaluating one event against its triggers, the matcher over the
+// trigger table, and the durable consumer loop on EVENTS that serve runs.
+// Other folders import from here only; the files behind it are free to change.
+
+export { ensureEvaluatorConsumer, evaluatorSpec, eventsEpoch, runEvaluatorLoop } from "./consumer.js"
+export { evaluateEvent } from "./evaluate.js"
+export type { EvaluateDeps, InboundEvent, WindowHandler } from "./evaluate.js"
+export { makeMatcher } from "./matcher.js"

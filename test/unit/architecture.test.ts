@@ -1,0 +1,97 @@
+// Guards the one-way dependency direction between the folders of src/ (docs/architecture.md has the
+// map): an import from a folder may only reach a folder of a lower rank, so no two folders import
+// each other; a folder with an index.ts is reached from other folders only through it. The graph is
+// read from the relative import/export lines, type-only imports included.
+import { existsSync, readFileSync, readdirSync } from "node:fs"
+import { dirname, join, relative, resolve } from "node:path"
+import { describe, expect, test } from "vitest"
+
+const SRC = resolve(import.meta.dirname, "../../src")
+
+/** Lower ranks never import higher ones; a folder may import any folder of a lower rank. */
+const RANK: Readonly<Record<string, number>> = {
+  domain: 0, version: 0,
+  protocol: 1,
+  config: 2,
+  nats: 3, metrics: 3, telemetry: 3, micro: 3,
+  triggers: 4, runs: 4, dead: 4,
+  history: 5,
+  "app-context": 6, windows: 6, engine: 6,
+  schedules: 7, evaluator: 7, ingest: 7, outcomes: 7,
+  replay: 8, service: 8,
+  serve: 9,
+  cli: 10,
+}
+
+const IMPORT = /(?:import|export)\s+(?:type\s+)?[^"';]*?from\s+["'](\.[^"']+)["']|import\(\s*["'](\.[^"']+)["']\s*\)/g
+
+const sources = (dir: string): ReadonlyArray<string> =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
+  )
+
+const folderOf = (file: string): string => relative(SRC, file).split("/")[0]!.replace(/\.[jt]s$/, "")
+
+interface Edge {
+  readonly from: string
+  readonly to: string
+  readonly target: string
+  /** The file and the import that make the edge, for the failure message. */
+  readonly why: string
+}
+
+/** Every import from one folder of src into another. */
+const crossImports = (): ReadonlyArray<Edge> =>
+  sources(SRC).flatMap((file) =>
+    [...readFileSync(file, "utf8").matchAll(IMPORT)]
+      .map((m) => ({ file, spec: (m[1] ?? m[2])! }))
+      .map(({ file, spec }) => {
+        const target = resolve(dirname(file), spec)
+        return { from: folderOf(file), to: folderOf(target), target, why: `${relative(SRC, file)} imports ${spec}` }
+      })
+      .filter((e) => e.from !== e.to),
+  )
+
+/** Folder → folder edges, each with one import that makes it. */
+const folderEdges = (imports: ReadonlyArray<Edge>): ReadonlyMap<string, ReadonlyMap<string, string>> => {
+  const edges = new Map<string, Map<string, string>>()
+  for (const e of imports) edges.set(e.from, (edges.get(e.from) ?? new Map<string, string>()).set(e.to, e.why))
+  return edges
+}
+
+describe("architecture", () => {
+  const imports = crossImports()
+  const edges = folderEdges(imports)
+  const folders = new Set(sources(SRC).map(folderOf))
+
+  test("architecture - every folder of src has a rank", () => {
+    expect([...folders].filter((f) => RANK[f] === undefined)).toEqual([])
+  })
+
+  test("architecture - no folder imports a folder of the same or a higher rank", () => {
+    const against = [...edges].flatMap(([from, out]) =>
+      [...out].filter(([to]) => (RANK[to] ?? Infinity) >= (RANK[from] ?? -Infinity)).map(([, why]) => why),
+    )
+    expect(against).toEqual([])
+  })
+
+  test("architecture - a folder with an index.ts is imported from other folders only through it", () => {
+    const sealed = (folder: string) => existsSync(join(SRC, folder, "index.ts"))
+    const around = imports.filter((e) => sealed(e.to) && e.target !== join(SRC, e.to, "index.js"))
+    expect(around.map((e) => e.why)).toEqual([])
+  })
+
+  test("architecture - the folder graph has no cycle", () => {
+    const state = new Map<string, "open" | "done">()
+    const cycles: Array<string> = []
+    const visit = (folder: string, path: ReadonlyArray<string>): void => {
+      if (state.get(folder) === "done") return
+      if (state.get(folder) === "open") return void cycles.push([...path, folder].join(" → "))
+      state.set(folder, "open")
+      for (const to of edges.get(folder)?.keys() ?? []) visit(to, [...path, folder])
+      state.set(folder, "done")
+    }
+    for (const folder of folders) visit(folder, [])
+    expect(cycles).toEqual([])
+  })
+})
