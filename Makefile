@@ -1,7 +1,7 @@
 # dagnats: `make run` to start, `make test` to check everything. See README.md.
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
-.PHONY: setup tools build typecheck run test test-2.15 test-2.9 test-node24 test-cluster bench clean
+.PHONY: setup tools build typecheck format run test test-2.15 test-2.9 test-node24 test-cluster bench clean
 
 NODE_STAMP := node_modules/.package-lock.json
 
@@ -58,6 +58,10 @@ $(NATS_CLI_GO):
 
 build: setup
 	@npx tsc -p tsconfig.build.json
+
+# Formats the TypeScript with Prettier (.prettierrc.json); run it before committing. Not part of `make test`.
+format: $(NODE_STAMP)
+	@npm run -s format
 
 typecheck: setup
 	@npx tsc --noEmit -p tsconfig.json

@@ -21,7 +21,10 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
       { extends: true, test: { ...e2e, name: "component", include: ["test/component/**/*.test.ts"] } },
-      { extends: true, test: { ...e2e, name: "e2e", include: ["test/e2e/**/*.test.ts"], exclude: [CLUSTER, NATS_CLI] } },
+      {
+        extends: true,
+        test: { ...e2e, name: "e2e", include: ["test/e2e/**/*.test.ts"], exclude: [CLUSTER, NATS_CLI] },
+      },
       { extends: true, test: { ...e2e, name: "nats-cli", include: [NATS_CLI] } },
       { extends: true, test: { ...e2e, name: "cluster", include: [CLUSTER], testTimeout: 180_000 } },
     ],

@@ -18,7 +18,18 @@ import { Kvm } from "@nats-io/kv"
 import { Buckets, Consumers, Streams } from "../dist/protocol/names.js"
 import { evaluatorSpec } from "../dist/evaluator/consumer.js"
 import { schemes } from "../dist/domain/signatures/index.js"
-import { appendResult, freePort, loadNow, markdownTable, median, sleep, startChild, startNats, until, DAGNATS_BIN } from "./lib.mjs"
+import {
+  appendResult,
+  freePort,
+  loadNow,
+  markdownTable,
+  median,
+  sleep,
+  startChild,
+  startNats,
+  until,
+  DAGNATS_BIN,
+} from "./lib.mjs"
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const EVENTS = Number(process.env.BENCH_EVAL_EVENTS ?? 3_000)
@@ -62,7 +73,9 @@ const publishBurst = async (js, subjects, count, round) => {
   for (let start = 0; start < count; start += PUBLISH_BATCH) {
     const batch = []
     for (let i = start; i < Math.min(count, start + PUBLISH_BATCH); i++) {
-      batch.push(js.publish(subjects[i % subjects.length], encoder.encode(JSON.stringify({ round, i })), { headers: h }))
+      batch.push(
+        js.publish(subjects[i % subjects.length], encoder.encode(JSON.stringify({ round, i })), { headers: h }),
+      )
     }
     for (const ack of await Promise.all(batch)) last = Math.max(last, ack.seq)
   }
@@ -75,7 +88,8 @@ const ackFloorReaches = async (jsm, stream, durable, seq, timeoutMs = 120_000) =
   for (;;) {
     const c = await jsm.consumers.info(stream, durable)
     if (c.ack_floor.stream_seq >= seq) return
-    if (Date.now() > deadline) throw new Error(`timed out: ${stream}/${durable} ack floor ${c.ack_floor.stream_seq} < ${seq}`)
+    if (Date.now() > deadline)
+      throw new Error(`timed out: ${stream}/${durable} ack floor ${c.ack_floor.stream_seq} < ${seq}`)
     await sleep(10)
   }
 }
@@ -92,7 +106,8 @@ const request = async (nc, subject, body) => {
   const r = await nc.request(subject, encoder.encode(JSON.stringify(body)), { timeout: 30_000 })
   const text = decoder.decode(r.data)
   const parsed = text === "" ? {} : JSON.parse(text)
-  if (r.headers?.hasError || parsed.error !== undefined) throw new Error(`${subject} failed: ${text} ${r.headers?.description ?? ""}`)
+  if (r.headers?.hasError || parsed.error !== undefined)
+    throw new Error(`${subject} failed: ${text} ${r.headers?.description ?? ""}`)
   return parsed
 }
 
@@ -103,7 +118,12 @@ const createTriggers = async (nc, from, to) => {
   const worker = async () => {
     while (next < ids.length) {
       const i = ids[next++]
-      await request(nc, "dagnats.triggers.create", { name: `t-${i}`, workflow: "bench-wf", type: "event", subject: `event.t.${i}` })
+      await request(nc, "dagnats.triggers.create", {
+        name: `t-${i}`,
+        workflow: "bench-wf",
+        type: "event",
+        subject: `event.t.${i}`,
+      })
     }
   }
   await Promise.all(Array.from({ length: 200 }, worker))
@@ -142,17 +162,24 @@ const webhookLatency = async (js, baseUrl) => {
     if (wait > 1) await sleep(wait)
     const id = `wh-${i}`
     const body = Buffer.from(JSON.stringify({ id, sent_ms: Date.now(), note: "bench" }))
-    const hdrs = { "content-type": "application/json", ...schemes["hmac-sha256"].sign({ rawBody: body, secret: SECRET, nowMs: Date.now() }) }
+    const hdrs = {
+      "content-type": "application/json",
+      ...schemes["hmac-sha256"].sign({ rawBody: body, secret: SECRET, nowMs: Date.now() }),
+    }
     sentAt.set(id, performance.now())
     posts.push(
       new Promise((resolve) => {
-        const req = httpRequest(url, { method: "POST", agent, headers: { ...hdrs, "content-length": body.length } }, (res) => {
-          res.resume()
-          res.on("end", () => {
-            if (res.statusCode >= 300) failures.push(res.statusCode)
-            resolve()
-          })
-        })
+        const req = httpRequest(
+          url,
+          { method: "POST", agent, headers: { ...hdrs, "content-length": body.length } },
+          (res) => {
+            res.resume()
+            res.on("end", () => {
+              if (res.statusCode >= 300) failures.push(res.statusCode)
+              resolve()
+            })
+          },
+        )
         req.on("error", (e) => (failures.push(`${e.code ?? ""} ${e.message}`), resolve()))
         req.end(body)
       }),
@@ -165,7 +192,13 @@ const webhookLatency = async (js, baseUrl) => {
   await watching
   agent.destroy()
   if (failures.length > 0) throw new Error(`${failures.length} webhook requests failed, e.g. ${failures[0]}`)
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: Math.max(...latencies), n: latencies.length, achievedRps: total / sendSeconds }
+  return {
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: Math.max(...latencies),
+    n: latencies.length,
+    achievedRps: total / sendSeconds,
+  }
 }
 
 export default async function benchEvaluator() {
@@ -177,11 +210,14 @@ export default async function benchEvaluator() {
   cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }))
   try {
     const httpPort = await freePort()
-    const serve = await startChild([DAGNATS_BIN, "serve", "--nats-url", nats.url, "--http-addr", `127.0.0.1:${httpPort}`], {
-      env: { DAGNATS_DATA_DIR: dataDir },
-      ready: /dagnats serve ready/,
-      name: "dagnats serve",
-    })
+    const serve = await startChild(
+      [DAGNATS_BIN, "serve", "--nats-url", nats.url, "--http-addr", `127.0.0.1:${httpPort}`],
+      {
+        env: { DAGNATS_DATA_DIR: dataDir },
+        ready: /dagnats serve ready/,
+        name: "dagnats serve",
+      },
+    )
     cleanups.push(serve.stop)
     const nc = await connect({ servers: nats.url })
     cleanups.push(() => nc.close())
@@ -205,7 +241,9 @@ export default async function benchEvaluator() {
     cleanups.push(ceilingChild.stop)
     const ceilingSubjects = Array.from({ length: MATCHED_SUBJECTS }, (_, k) => `ceiling.t.${k}`)
 
-    console.log(`evaluator bench: ${EVENTS} events per burst, ${ROUNDS} rounds per trigger count, triggers ${TRIGGER_COUNTS.join(" / ")}`)
+    console.log(
+      `evaluator bench: ${EVENTS} events per burst, ${ROUNDS} rounds per trigger count, triggers ${TRIGGER_COUNTS.join(" / ")}`,
+    )
     const results = []
     let created = 0
     let round = 0
@@ -215,7 +253,10 @@ export default async function benchEvaluator() {
       created = count
       console.log(`${count} triggers present (created in ${((performance.now() - t0) / 1000).toFixed(1)} s)`)
       // Each event matches exactly one trigger: the subjects of MATCHED_SUBJECTS triggers spread over the range.
-      const subjects = Array.from({ length: MATCHED_SUBJECTS }, (_, k) => `event.t.${Math.floor((k * count) / MATCHED_SUBJECTS)}`)
+      const subjects = Array.from(
+        { length: MATCHED_SUBJECTS },
+        (_, k) => `event.t.${Math.floor((k * count) / MATCHED_SUBJECTS)}`,
+      )
       // Warm-up burst (not measured) so JIT and connections are warm.
       await timedBurst(jsm, js, Streams.events, Consumers.evaluator, subjects, ++round)
       const ev = []
@@ -223,7 +264,9 @@ export default async function benchEvaluator() {
       for (let r = 0; r < ROUNDS; r++) {
         ev.push(await timedBurst(jsm, js, Streams.events, Consumers.evaluator, subjects, ++round))
         ceil.push(await timedBurst(jsm, js, CEILING_STREAM, CEILING_DURABLE, ceilingSubjects, round))
-        console.log(`  round ${r + 1}: evaluator ${ev.at(-1).toFixed(0)} events/s | ceiling ${ceil.at(-1).toFixed(0)} msgs/s`)
+        console.log(
+          `  round ${r + 1}: evaluator ${ev.at(-1).toFixed(0)} events/s | ceiling ${ceil.at(-1).toFixed(0)} msgs/s`,
+        )
       }
       results.push({ count, evaluator: median(ev), ceiling: median(ceil) })
     }
@@ -237,20 +280,42 @@ export default async function benchEvaluator() {
     await request(nc, "dagnats.triggers.list", { limit: 1 })
     console.log(`webhook latency: ${WEBHOOK_RPS} req/s for ${WEBHOOK_SECONDS} s (${created + 1} triggers present)`)
     const wh = await webhookLatency(js, `http://127.0.0.1:${httpPort}`)
-    console.log(`  p50 ${wh.p50.toFixed(1)} ms, p99 ${wh.p99.toFixed(1)} ms, max ${wh.max.toFixed(1)} ms over ${wh.n} runs (sent at ${wh.achievedRps.toFixed(0)} req/s)`)
+    console.log(
+      `  p50 ${wh.p50.toFixed(1)} ms, p99 ${wh.p99.toFixed(1)} ms, max ${wh.max.toFixed(1)} ms over ${wh.n} runs (sent at ${wh.achievedRps.toFixed(0)} req/s)`,
+    )
 
     const base = results[0].evaluator
     const ratio = (a, b) => `${(a / b).toFixed(2)}×`
     const table = markdownTable(
-      ["triggers present", "evaluator events/s (median)", "vs 10 triggers", "ceiling msgs/s (median)", "evaluator / ceiling"],
-      results.map((r) => [r.count.toLocaleString("en"), r.evaluator.toFixed(0), ratio(r.evaluator, base), r.ceiling.toFixed(0), ratio(r.evaluator, r.ceiling)]),
+      [
+        "triggers present",
+        "evaluator events/s (median)",
+        "vs 10 triggers",
+        "ceiling msgs/s (median)",
+        "evaluator / ceiling",
+      ],
+      results.map((r) => [
+        r.count.toLocaleString("en"),
+        r.evaluator.toFixed(0),
+        ratio(r.evaluator, base),
+        r.ceiling.toFixed(0),
+        ratio(r.evaluator, r.ceiling),
+      ]),
     )
     const last = results.at(-1)
     const targets = markdownTable(
       ["target / measurement", "result", ""],
       [
-        [`events/s with 10,000 triggers ≥ ${TARGET_RATIO}× with 10`, ratio(last.evaluator, base), last.evaluator >= TARGET_RATIO * base ? "met" : "**missed**"],
-        [`webhook → run record p50 / p99 / max at ${WEBHOOK_RPS} req/s`, `${wh.p50.toFixed(1)} / ${wh.p99.toFixed(1)} / ${wh.max.toFixed(1)} ms`, `${wh.n} runs`],
+        [
+          `events/s with 10,000 triggers ≥ ${TARGET_RATIO}× with 10`,
+          ratio(last.evaluator, base),
+          last.evaluator >= TARGET_RATIO * base ? "met" : "**missed**",
+        ],
+        [
+          `webhook → run record p50 / p99 / max at ${WEBHOOK_RPS} req/s`,
+          `${wh.p50.toFixed(1)} / ${wh.p99.toFixed(1)} / ${wh.max.toFixed(1)} ms`,
+          `${wh.n} runs`,
+        ],
       ],
     )
     const method =
@@ -272,4 +337,5 @@ export default async function benchEvaluator() {
   }
 }
 
-if (process.env.BENCH_CEILING_CHILD === "1" && process.argv[1] === fileURLToPath(import.meta.url)) await runCeilingChild()
+if (process.env.BENCH_CEILING_CHILD === "1" && process.argv[1] === fileURLToPath(import.meta.url))
+  await runCeilingChild()

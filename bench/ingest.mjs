@@ -6,7 +6,19 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import autocannon from "autocannon"
 import { schemes } from "../dist/domain/signatures/index.js"
-import { appendResult, dagnats, loadNow, freePort, markdownTable, median, peakRssMb, startChild, startNats, ROOT, DAGNATS_BIN } from "./lib.mjs"
+import {
+  appendResult,
+  dagnats,
+  loadNow,
+  freePort,
+  markdownTable,
+  median,
+  peakRssMb,
+  startChild,
+  startNats,
+  ROOT,
+  DAGNATS_BIN,
+} from "./lib.mjs"
 
 const CONNECTIONS = 50
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
@@ -17,8 +29,16 @@ const TARGETS = { throughput: 0.85, p99: 1.3, rssMb: 200 }
 
 /** A realistic 1 KB webhook: nested objects, strings, numbers; exactly 1024 bytes. */
 const makeBody = () => {
-  const doc = { action: "opened", number: 4242, repository: { full_name: "acme/widgets", private: false }, sender: { login: "octocat", id: 1 }, commits: [], note: "" }
-  for (let i = 0; JSON.stringify(doc).length < 900; i++) doc.commits.push({ id: `c${i}`.padEnd(12, "0"), message: "fix: tighten the bolts", added: ["a.ts"] })
+  const doc = {
+    action: "opened",
+    number: 4242,
+    repository: { full_name: "acme/widgets", private: false },
+    sender: { login: "octocat", id: 1 },
+    commits: [],
+    note: "",
+  }
+  for (let i = 0; JSON.stringify(doc).length < 900; i++)
+    doc.commits.push({ id: `c${i}`.padEnd(12, "0"), message: "fix: tighten the bolts", added: ["a.ts"] })
   doc.note = "x".repeat(1024 - JSON.stringify(doc).length)
   return Buffer.from(JSON.stringify(doc))
 }
@@ -36,7 +56,10 @@ const summarize = (r) => {
 export default async function benchIngest() {
   const loadAtStart = loadNow()
   const body = makeBody()
-  const signed = { "content-type": "application/json", ...schemes["hmac-sha256"].sign({ rawBody: body, secret: SECRET, nowMs: Date.now() }) }
+  const signed = {
+    "content-type": "application/json",
+    ...schemes["hmac-sha256"].sign({ rawBody: body, secret: SECRET, nowMs: Date.now() }),
+  }
   // Stopped in reverse order whatever happens, so a failed run leaves no process behind.
   const cleanups = []
   const nats = await startNats()
@@ -47,11 +70,14 @@ export default async function benchIngest() {
   const basePort = await freePort()
   try {
     // The evaluator is off so both processes do the same job: take HTTP in, get it into JetStream.
-    const serve = await startChild([DAGNATS_BIN, "serve", "--nats-url", nats.url, "--http-addr", `127.0.0.1:${servePort}`], {
-      env: { DAGNATS_EVALUATOR: "off", DAGNATS_DATA_DIR: dataDir },
-      ready: /dagnats serve ready/,
-      name: "dagnats serve",
-    })
+    const serve = await startChild(
+      [DAGNATS_BIN, "serve", "--nats-url", nats.url, "--http-addr", `127.0.0.1:${servePort}`],
+      {
+        env: { DAGNATS_EVALUATOR: "off", DAGNATS_DATA_DIR: dataDir },
+        ready: /dagnats serve ready/,
+        name: "dagnats serve",
+      },
+    )
     cleanups.push(serve.stop)
     const baseline = await startChild([join(ROOT, "bench", "baseline-server.mjs")], {
       env: { NATS_URL: nats.url, PORT: String(basePort) },
@@ -59,10 +85,23 @@ export default async function benchIngest() {
       name: "baseline server",
     })
     cleanups.push(baseline.stop)
-    dagnats(["trigger", "create", "bench", "--workflow", "bench", "--webhook", "--secret", SECRET, "--nats-url", nats.url])
+    dagnats([
+      "trigger",
+      "create",
+      "bench",
+      "--workflow",
+      "bench",
+      "--webhook",
+      "--secret",
+      SECRET,
+      "--nats-url",
+      nats.url,
+    ])
     const serveUrl = `http://127.0.0.1:${servePort}/v1/webhooks/bench`
     const baseUrl = `http://127.0.0.1:${basePort}/`
-    console.log(`ingest bench: ${CONNECTIONS} connections, ${body.length}-byte signed JSON, ${ROUNDS} rounds of ${ROUND_SECONDS}s each`)
+    console.log(
+      `ingest bench: ${CONNECTIONS} connections, ${body.length}-byte signed JSON, ${ROUNDS} rounds of ${ROUND_SECONDS}s each`,
+    )
     await load(baseUrl, signed, body, WARMUP_SECONDS)
     await load(serveUrl, signed, body, WARMUP_SECONDS)
     const runs = { baseline: [], serve: [] }
@@ -71,11 +110,23 @@ export default async function benchIngest() {
       const s = summarize(await load(serveUrl, signed, body, ROUND_SECONDS))
       runs.baseline.push(b)
       runs.serve.push(s)
-      console.log(`round ${round}: baseline ${b.rps.toFixed(0)} req/s p99 ${b.p99} ms | serve ${s.rps.toFixed(0)} req/s p99 ${s.p99} ms`)
+      console.log(
+        `round ${round}: baseline ${b.rps.toFixed(0)} req/s p99 ${b.p99} ms | serve ${s.rps.toFixed(0)} req/s p99 ${s.p99} ms`,
+      )
     }
     const med = (xs, k) => median(xs.map((x) => x[k]))
-    const base = { rps: med(runs.baseline, "rps"), p50: med(runs.baseline, "p50"), p99: med(runs.baseline, "p99"), rss: peakRssMb(baseline.pid) }
-    const full = { rps: med(runs.serve, "rps"), p50: med(runs.serve, "p50"), p99: med(runs.serve, "p99"), rss: peakRssMb(serve.pid) }
+    const base = {
+      rps: med(runs.baseline, "rps"),
+      p50: med(runs.baseline, "p50"),
+      p99: med(runs.baseline, "p99"),
+      rss: peakRssMb(baseline.pid),
+    }
+    const full = {
+      rps: med(runs.serve, "rps"),
+      p50: med(runs.serve, "p50"),
+      p99: med(runs.serve, "p99"),
+      rss: peakRssMb(serve.pid),
+    }
     const ratio = (a, b) => (b > 0 ? `${(a / b).toFixed(2)}×` : "-")
     const mb = (v) => (v === undefined ? "n/a" : `${v.toFixed(0)} MB`)
     const verdict = (ok) => (ok ? "met" : "**missed**")
@@ -83,16 +134,36 @@ export default async function benchIngest() {
       ["server", "req/s (median)", "p50 ms", "p99 ms", "peak RSS"],
       [
         ["baseline (node:http + js.publish)", base.rps.toFixed(0), String(base.p50), String(base.p99), mb(base.rss)],
-        ["dagnats serve (hmac-sha256, 1 secret)", full.rps.toFixed(0), String(full.p50), String(full.p99), mb(full.rss)],
-        ["ratio serve / baseline", ratio(full.rps, base.rps), ratio(full.p50, base.p50), ratio(full.p99, base.p99), ratio(full.rss ?? 0, base.rss ?? 0)],
+        [
+          "dagnats serve (hmac-sha256, 1 secret)",
+          full.rps.toFixed(0),
+          String(full.p50),
+          String(full.p99),
+          mb(full.rss),
+        ],
+        [
+          "ratio serve / baseline",
+          ratio(full.rps, base.rps),
+          ratio(full.p50, base.p50),
+          ratio(full.p99, base.p99),
+          ratio(full.rss ?? 0, base.rss ?? 0),
+        ],
       ],
     )
     const targets = markdownTable(
       ["target", "result", ""],
       [
-        [`throughput ≥ ${TARGETS.throughput}× baseline`, ratio(full.rps, base.rps), verdict(full.rps >= TARGETS.throughput * base.rps)],
+        [
+          `throughput ≥ ${TARGETS.throughput}× baseline`,
+          ratio(full.rps, base.rps),
+          verdict(full.rps >= TARGETS.throughput * base.rps),
+        ],
         [`p99 ≤ ${TARGETS.p99}× baseline`, ratio(full.p99, base.p99), verdict(full.p99 <= TARGETS.p99 * base.p99)],
-        [`serve peak RSS < ${TARGETS.rssMb} MB`, mb(full.rss), verdict(full.rss !== undefined && full.rss < TARGETS.rssMb)],
+        [
+          `serve peak RSS < ${TARGETS.rssMb} MB`,
+          mb(full.rss),
+          verdict(full.rss !== undefined && full.rss < TARGETS.rssMb),
+        ],
       ],
     )
     const method = `autocannon, ${CONNECTIONS} connections, ${body.length}-byte JSON signed with hmac-sha256, ${ROUNDS} × ${ROUND_SECONDS} s per server, alternating, after a ${WARMUP_SECONDS} s warm-up each; medians of the rounds. One nats-server (file store), serve with DAGNATS_EVALUATOR=off, load generator on the same machine (1-minute load average before the run: ${loadAtStart}). The baseline awaits nats.js \`js.publish\` as is; serve verifies, parses and filters headers, then publishes through its own PubAck path (one reply subscription, publishes coalesced per event-loop turn; src/ingest/jetstream-publisher.ts, publish.ts).`

@@ -46,7 +46,10 @@ export const startNats = async () => {
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), "dagnats-bench-nats-"))
   const conf = join(dir, "nats.conf")
-  writeFileSync(conf, `listen: "127.0.0.1:${port}"\nmax_payload: 2MB\njetstream { store_dir: ${JSON.stringify(join(dir, "js"))} }\n`)
+  writeFileSync(
+    conf,
+    `listen: "127.0.0.1:${port}"\nmax_payload: 2MB\njetstream { store_dir: ${JSON.stringify(join(dir, "js"))} }\n`,
+  )
   const child = spawn(process.env.DAGNATS_NATS_SERVER_BIN ?? "nats-server", ["-c", conf], { stdio: "ignore" })
   await until(() => accepts(port), "nats-server to accept connections")
   return {
@@ -89,7 +92,8 @@ export const startChild = async (args, { env = {}, ready, name }) => {
 }
 
 /** Run bin/dagnats once; throws with its stderr when it fails. */
-export const dagnats = (args, env = {}) => execFileSync(process.execPath, [DAGNATS_BIN, ...args], { env: { ...process.env, ...env }, encoding: "utf8" })
+export const dagnats = (args, env = {}) =>
+  execFileSync(process.execPath, [DAGNATS_BIN, ...args], { env: { ...process.env, ...env }, encoding: "utf8" })
 
 /** Peak resident set size of a process in MB (VmHWM, Linux); undefined elsewhere. */
 export const peakRssMb = (pid) => {
@@ -109,7 +113,9 @@ export const median = (values) => {
 
 const natsServerVersion = () => {
   try {
-    return execFileSync(process.env.DAGNATS_NATS_SERVER_BIN ?? "nats-server", ["--version"], { encoding: "utf8" }).trim().replace(/^nats-server:\s*/, "")
+    return execFileSync(process.env.DAGNATS_NATS_SERVER_BIN ?? "nats-server", ["--version"], { encoding: "utf8" })
+      .trim()
+      .replace(/^nats-server:\s*/, "")
   } catch {
     return "unknown"
   }
@@ -129,7 +135,11 @@ export const loadNow = () => loadavg()[0].toFixed(2)
 
 /** A Markdown table; every row has as many cells as `headers`. */
 export const markdownTable = (headers, rows) =>
-  [`| ${headers.join(" | ")} |`, `|${headers.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n")
+  [
+    `| ${headers.join(" | ")} |`,
+    `|${headers.map(() => "---").join("|")}|`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ].join("\n")
 
 /**
  * Append one benchmark's result to BENCHMARKS.md under a dated heading with the machine it ran
@@ -147,7 +157,10 @@ export const appendResult = (title, body) => {
     "",
   ].join("\n")
   if (!existsSync(BENCHMARKS_MD)) {
-    writeFileSync(BENCHMARKS_MD, "# Benchmarks\n\nResults appended by `make bench` (newest last). Each section names the machine it ran on.\n\n")
+    writeFileSync(
+      BENCHMARKS_MD,
+      "# Benchmarks\n\nResults appended by `make bench` (newest last). Each section names the machine it ran on.\n\n",
+    )
   }
   appendFileSync(BENCHMARKS_MD, `${section}\n`)
 }

@@ -90,7 +90,7 @@ const runOnce = async (serves) => {
     let fired = 0
     const history = await js.consumers.get(Streams.triggerHistory, { deliver_policy: "all" })
     const pendingRecords = (await history.info(true)).num_pending
-    for (let seen = 0; seen < pendingRecords; ) {
+    for (let seen = 0; seen < pendingRecords;) {
       const batch = await history.fetch({ max_messages: Math.min(1_000, pendingRecords - seen), expires: 5_000 })
       for await (const m of batch) {
         seen++
@@ -139,10 +139,13 @@ export default async function schedules() {
       "",
       markdownTable(["serves", "runs", "lateness p50 / p99 / max", "missed", "duplicates"], rows),
       "",
-      markdownTable(["target", "result", ""], [
-        ["p99 lateness < 250 ms", `${worstP99} ms`, worstP99 < TARGET_P99_MS ? "met" : "not met"],
-        ["zero duplicates and misses", clean ? "0 / 0" : "see table", clean ? "met" : "not met"],
-      ]),
+      markdownTable(
+        ["target", "result", ""],
+        [
+          ["p99 lateness < 250 ms", `${worstP99} ms`, worstP99 < TARGET_P99_MS ? "met" : "not met"],
+          ["zero duplicates and misses", clean ? "0 / 0" : "see table", clean ? "met" : "not met"],
+        ],
+      ),
     ].join("\n"),
   )
   for (const r of results) console.error(JSON.stringify(r))

@@ -8,7 +8,17 @@ import { headers as natsHeaders } from "@nats-io/nats-core"
 import { jetstream, jetstreamManager } from "@nats-io/jetstream"
 import { Kvm } from "@nats-io/kv"
 import { Buckets, Consumers, Streams } from "../dist/protocol/names.js"
-import { appendResult, dagnats, freePort, markdownTable, median, startChild, startNats, until, DAGNATS_BIN } from "./lib.mjs"
+import {
+  appendResult,
+  dagnats,
+  freePort,
+  markdownTable,
+  median,
+  startChild,
+  startNats,
+  until,
+  DAGNATS_BIN,
+} from "./lib.mjs"
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 /** Open windows in the accuracy run, one key each (the issue's figure). */
@@ -30,7 +40,14 @@ const percentile = (values, p) => {
 /** A fresh nats-server plus one serve, and a raw client for publishing and reading back. */
 const setup = async () => {
   const nats = await startNats()
-  const serveArgs = async () => [DAGNATS_BIN, "serve", "--nats-url", nats.url, "--http-addr", `127.0.0.1:${await freePort()}`]
+  const serveArgs = async () => [
+    DAGNATS_BIN,
+    "serve",
+    "--nats-url",
+    nats.url,
+    "--http-addr",
+    `127.0.0.1:${await freePort()}`,
+  ]
   const startServe = async () => startChild(await serveArgs(), { ready: /dagnats serve ready/, name: "dagnats serve" })
   let serve = await startServe()
   let killed = false
@@ -123,11 +140,33 @@ const publishSpread = async (env, subject, payloads, spreadMs) => {
 export const fireAccuracy = async (spreadMs) => {
   const env = await setup()
   try {
-    env.cli("trigger", "create", "acc", "--workflow", "acc-wf", "--subject", "event.acc", "--debounce", `${PERIOD_MS}ms`, "--debounce-key", "k")
+    env.cli(
+      "trigger",
+      "create",
+      "acc",
+      "--workflow",
+      "acc-wf",
+      "--subject",
+      "event.acc",
+      "--debounce",
+      `${PERIOD_MS}ms`,
+      "--debounce-key",
+      "k",
+    )
     env.cli("trigger", "list")
     const keys = Array.from({ length: WINDOWS }, (_, k) => k)
-    await publishSpread(env, "event.acc", keys.map((k) => ({ k, pass: 1 })), spreadMs)
-    await publishSpread(env, "event.acc", keys.map((k) => ({ k, pass: 2 })), spreadMs)
+    await publishSpread(
+      env,
+      "event.acc",
+      keys.map((k) => ({ k, pass: 1 })),
+      spreadMs,
+    )
+    await publishSpread(
+      env,
+      "event.acc",
+      keys.map((k) => ({ k, pass: 2 })),
+      spreadMs,
+    )
     let runs = []
     await until(async () => (runs = await readRuns(env.js)).length >= WINDOWS, `${WINDOWS} debounce runs`, 60_000)
     if (runs.length !== WINDOWS || runs.some((r) => r.count !== 2 || r.input.pass !== 2)) {
@@ -184,17 +223,29 @@ export const recovery = async () => {
   try {
     env.cli("trigger", "create", "rec", "--workflow", "rec-wf", "--subject", "event.rec")
     env.cli("trigger", "list")
-    const published = env.publishMany("event.rec", Array.from({ length: 200 }, (_, i) => ({ i })), 16)
+    const published = env.publishMany(
+      "event.rec",
+      Array.from({ length: 200 }, (_, i) => ({ i })),
+      16,
+    )
     await new Promise((r) => setTimeout(r, 40))
     env.killServe()
     await published
     let runs = []
-    await until(async () => {
-      runs = await readRuns(env.js)
-      return runs.length >= 200
-    }, "200 runs after the kill", 120_000)
+    await until(
+      async () => {
+        runs = await readRuns(env.js)
+        return runs.length >= 200
+      },
+      "200 runs after the kill",
+      120_000,
+    )
     const delays = await Promise.all(
-      runs.map(async (r) => Date.parse(r.created_at) - (await env.jsm.streams.getMessage(Streams.events, { seq: r.event.seq })).time.getTime()),
+      runs.map(
+        async (r) =>
+          Date.parse(r.created_at) -
+          (await env.jsm.streams.getMessage(Streams.events, { seq: r.event.seq })).time.getTime(),
+      ),
     )
     return { maxMs: Math.max(...delays), heldByKilled: delays.filter((d) => d > 1_000).length }
   } finally {
@@ -219,7 +270,11 @@ export default async function bench() {
         `debounce ${THROUGHPUT_KEYS} keys ${tp.keys.at(-1).toFixed(0)}, debounce 1 key ${tp.hot.at(-1).toFixed(0)}`,
     )
   }
-  const delay = (runs) => ({ p50: median(runs.map((a) => a.p50)), p99: median(runs.map((a) => a.p99)), max: Math.max(...runs.map((a) => a.max)) })
+  const delay = (runs) => ({
+    p50: median(runs.map((a) => a.p50)),
+    p99: median(runs.map((a) => a.p99)),
+    max: Math.max(...runs.map((a) => a.max)),
+  })
   const burst = delay(acc.burst)
   const spread = delay(acc.spread)
   const rate = { plain: median(tp.plain), keys: median(tp.keys), hot: median(tp.hot) }
@@ -239,7 +294,11 @@ export default async function bench() {
         ["fire delay, burst: p50 / p99 / max", `${burst.p50} / ${burst.p99} / ${burst.max} ms`, ""],
         ["fire delay, spread: p50 / p99 / max", `${spread.p50} / ${spread.p99} / ${spread.max} ms`, ""],
         ["plain evaluator (no debounce): events/s, one run each", rate.plain.toFixed(0), "1.00×"],
-        [`debounce, ${THROUGHPUT_KEYS} keys: events/s absorbed (skipped: debounced)`, rate.keys.toFixed(0), ratio(rate.keys)],
+        [
+          `debounce, ${THROUGHPUT_KEYS} keys: events/s absorbed (skipped: debounced)`,
+          rate.keys.toFixed(0),
+          ratio(rate.keys),
+        ],
         ["debounce, 1 key (trigger-wide window): events/s absorbed", rate.hot.toFixed(0), ratio(rate.hot)],
       ],
     ),
@@ -247,8 +306,16 @@ export default async function bench() {
     markdownTable(
       ["target", "result", ""],
       [
-        [`fire delay p99 < ${TARGET_P99_MS} ms, burst`, `${burst.p99} ms`, burst.p99 < TARGET_P99_MS ? "met" : "not met"],
-        [`fire delay p99 < ${TARGET_P99_MS} ms, spread`, `${spread.p99} ms`, spread.p99 < TARGET_P99_MS ? "met" : "not met"],
+        [
+          `fire delay p99 < ${TARGET_P99_MS} ms, burst`,
+          `${burst.p99} ms`,
+          burst.p99 < TARGET_P99_MS ? "met" : "not met",
+        ],
+        [
+          `fire delay p99 < ${TARGET_P99_MS} ms, spread`,
+          `${spread.p99} ms`,
+          spread.p99 < TARGET_P99_MS ? "met" : "not met",
+        ],
       ],
     ),
   ].join("\n")

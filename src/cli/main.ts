@@ -29,10 +29,16 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
   await exitWith(0)
 } else if (fastTriggerList !== undefined) {
   const { runFast } = await import("./lean/run-fast.js")
-  await exitWith(await runFast(fastTriggerList, () => undefined, async (nc) => {
-    const { listTriggers, printTriggers } = await import("./lean/trigger-list.js")
-    printTriggers(await listTriggers(nc), fastTriggerList.json)
-  }))
+  await exitWith(
+    await runFast(
+      fastTriggerList,
+      () => undefined,
+      async (nc) => {
+        const { listTriggers, printTriggers } = await import("./lean/trigger-list.js")
+        printTriggers(await listTriggers(nc), fastTriggerList.json)
+      },
+    ),
+  )
 } else if (fastPublish !== undefined) {
   const { runFast } = await import("./lean/run-fast.js")
   const { publishEvent, publishPayload } = await import("./lean/publish.js")

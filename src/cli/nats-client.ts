@@ -80,11 +80,9 @@ export const requestPlain = async (
   body: unknown,
   timeoutMs: number = REQUEST_TIMEOUT_MS,
 ): Promise<unknown> => {
-  const reply = await nc
-    .request(subject, JSON.stringify(body ?? {}), { timeout: timeoutMs })
-    .catch((e: unknown) => {
-      throw requestFailure(subject, e, timeoutMs)
-    })
+  const reply = await nc.request(subject, JSON.stringify(body ?? {}), { timeout: timeoutMs }).catch((e: unknown) => {
+    throw requestFailure(subject, e, timeoutMs)
+  })
   const text = decoder.decode(reply.data)
   const code = reply.headers?.get(ServiceErrorCodeHeader)
   if (code !== undefined && code !== "") {

@@ -5,8 +5,7 @@ import { fstatSync, readFileSync } from "node:fs"
 import { isatty } from "node:tty"
 
 export type PayloadSource =
-  | { readonly ok: true; readonly text: string; readonly from: string }
-  | { readonly ok: false; readonly message: string }
+  { readonly ok: true; readonly text: string; readonly from: string } | { readonly ok: false; readonly message: string }
 
 export interface PayloadIo {
   /** True when nothing can have been piped or redirected in: a terminal, /dev/null, or no stdin. */

@@ -11,7 +11,11 @@ const optionalString = (name: string, description: string) =>
   Flag.String(name).pipe(Flag.withDescription(description), Flag.optional)
 
 export const sharedFlags = {
-  json: Flag.Boolean("json").pipe(Flag.withoutNegation, Flag.withDescription("print one JSON document on stdout"), Flag.withDefault(false)),
+  json: Flag.Boolean("json").pipe(
+    Flag.withoutNegation,
+    Flag.withDescription("print one JSON document on stdout"),
+    Flag.withDefault(false),
+  ),
   natsUrl: optionalString("nats-url", "NATS servers, comma separated (env NATS_URL)"),
   creds: optionalString("creds", "NATS credentials file (env NATS_CREDS)"),
   user: optionalString("user", "NATS user (env NATS_USER)"),
@@ -56,4 +60,3 @@ export const callAndPrint = <T>(subject: string, body: unknown, human: (reply: T
       else human(reply)
     }),
   )
-

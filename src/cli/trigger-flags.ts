@@ -41,7 +41,8 @@ export const defaultSecretSources: SecretSources = {
   readFile: (path) => readFileSync(path, "utf8"),
 }
 
-type Result = { readonly ok: true; readonly value: Record<string, unknown> } | { readonly ok: false; readonly message: string }
+type Result =
+  { readonly ok: true; readonly value: Record<string, unknown> } | { readonly ok: false; readonly message: string }
 const fail = (message: string): Result => ({ ok: false, message })
 
 // A secret read from a file or stdin loses its trailing newline, as `echo secret > file` adds one.
@@ -128,7 +129,9 @@ const commonFields = (f: TriggerFlags, io: SecretSources): Result => {
 
 export const createDefinition = (name: string, f: TriggerFlags, io: SecretSources = defaultSecretSources): Result => {
   if (f.webhook && Option.isSome(f.subject)) {
-    return fail("subject: a --webhook trigger listens on event.webhook.NAME; give either --webhook or --subject, not both")
+    return fail(
+      "subject: a --webhook trigger listens on event.webhook.NAME; give either --webhook or --subject, not both",
+    )
   }
   const schedule = given(f.cron)
   if (schedule && (f.webhook || Option.isSome(f.subject))) {
@@ -136,7 +139,9 @@ export const createDefinition = (name: string, f: TriggerFlags, io: SecretSource
   }
   if (!schedule && (given(f.timezone) || given(f.catchUp))) return fail("--timezone and --catch-up need --cron")
   if (!f.webhook && !schedule && Option.isNone(f.subject)) {
-    return fail("type: give --webhook for a webhook trigger, --subject SUBJ for an event trigger or --cron EXPR for a schedule")
+    return fail(
+      "type: give --webhook for a webhook trigger, --subject SUBJ for an event trigger or --cron EXPR for a schedule",
+    )
   }
   if (Option.isNone(f.workflow)) return fail("--workflow: required")
   if (f.noFilters || f.noDebounce || f.noBatch) return fail("--no-filters, --no-debounce and --no-batch are for update")

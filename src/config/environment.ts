@@ -13,7 +13,9 @@ export const debugLevel = (env: Env): boolean => /^(debug|trace)$/i.test(env["DA
 export const noColour = (env: Env): boolean => (env["NO_COLOR"] ?? "") !== ""
 
 /** `dagnats webhook send`'s defaults for --url and --secret. */
-export const webhookClientDefaults = (env: Env): { readonly url: string | undefined; readonly secret: string | undefined } => ({
+export const webhookClientDefaults = (
+  env: Env,
+): { readonly url: string | undefined; readonly secret: string | undefined } => ({
   url: env["DAGNATS_URL"] || undefined,
   secret: env["DAGNATS_WEBHOOK_SECRET"] || undefined,
 })

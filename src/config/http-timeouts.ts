@@ -38,11 +38,15 @@ const setting = (env: Env, name: string, fallback: number, warnings: Array<strin
   if (raw === undefined || raw === "") return fallback
   const decoded = decodeMillis(raw)
   if (decoded._tag === "Some") return decoded.value
-  warnings.push(`${name}: must be whole milliseconds from 100 to 3600000 (got "${raw.slice(0, 32)}"); using ${fallback}`)
+  warnings.push(
+    `${name}: must be whole milliseconds from 100 to 3600000 (got "${raw.slice(0, 32)}"); using ${fallback}`,
+  )
   return fallback
 }
 
-export const httpTimeouts = (env: Env): { readonly timeouts: HttpTimeouts; readonly warnings: ReadonlyArray<string> } => {
+export const httpTimeouts = (
+  env: Env,
+): { readonly timeouts: HttpTimeouts; readonly warnings: ReadonlyArray<string> } => {
   const warnings: Array<string> = []
   const requestMs = setting(env, "DAGNATS_HTTP_REQUEST_TIMEOUT_MS", DEFAULT_REQUEST_MS, warnings)
   // Node refuses a headers timeout longer than the request timeout; the headers are part of it.

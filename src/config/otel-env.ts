@@ -42,7 +42,10 @@ const withTracesPath = (base: string): string => `${base.replace(/\/+$/, "")}/v1
 
 export const traceSetting = (env: Env, defaultVersion: string): TraceSetting => {
   if (value(env, "OTEL_SDK_DISABLED")?.toLowerCase() === "true") return { _tag: "Off" }
-  const exporters = (value(env, "OTEL_TRACES_EXPORTER") ?? "otlp").toLowerCase().split(",").map((s) => s.trim())
+  const exporters = (value(env, "OTEL_TRACES_EXPORTER") ?? "otlp")
+    .toLowerCase()
+    .split(",")
+    .map((s) => s.trim())
   if (!exporters.includes("otlp")) return { _tag: "Off" }
   const specific = value(env, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
   const base = value(env, "OTEL_EXPORTER_OTLP_ENDPOINT")

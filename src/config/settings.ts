@@ -50,7 +50,8 @@ const nonEmpty = (s: string | undefined): string | undefined => (s === undefined
 const pick = (flag: string | undefined, env: string | undefined) => nonEmpty(flag) ?? nonEmpty(env)
 
 /** The NATS URL the operator asked for, or undefined (serve then embeds its own server). */
-export const requestedNatsUrl = (flags: ConnectionFlags, env: Env): string | undefined => pick(flags.natsUrl, env["NATS_URL"])
+export const requestedNatsUrl = (flags: ConnectionFlags, env: Env): string | undefined =>
+  pick(flags.natsUrl, env["NATS_URL"])
 
 // Replies (KV reads carrying trigger secrets among them) arrive on the client's inboxes, so each NATS user
 // gets inboxes of its own that the shipped nats.conf lets no other user subscribe to. The default is
@@ -85,7 +86,10 @@ export const connectionSettings = (
   servers: string,
   options: { readonly name: string; readonly reconnect: boolean },
 ): ConnectionSettings => ({
-  servers: servers.split(",").map((s) => s.trim()).filter((s) => s !== ""),
+  servers: servers
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== ""),
   creds: pick(flags.creds, env["NATS_CREDS"]),
   user: pick(flags.user, env["NATS_USER"]),
   password: pick(flags.password, env["NATS_PASSWORD"]),
@@ -159,7 +163,6 @@ const retentionSetting = (
   return { ms, explicit: true }
 }
 
-
 /** A whole-number setting; a bad value is reported under the name the operator used (flag or variable). */
 const intSetting = (
   flagName: string,
@@ -171,7 +174,8 @@ const intSetting = (
   max: number,
 ): number | string => {
   const rule = `must be a whole number from ${min} to ${max}`
-  if (flag !== undefined) return Number.isInteger(flag) && flag >= min && flag <= max ? flag : `${flagName}: ${rule} (got ${flag})`
+  if (flag !== undefined)
+    return Number.isInteger(flag) && flag >= min && flag <= max ? flag : `${flagName}: ${rule} (got ${flag})`
   const e = nonEmpty(env[envName])
   if (e === undefined) return fallback
   const n = /^\d+$/.test(e) ? Number(e) : Number.NaN
@@ -217,7 +221,15 @@ export const serveBaseSettings = (flags: ServeFlags, env: Env): ServeBaseSetting
   }
   const natsPort = intSetting("--nats-port", flags.natsPort, "DAGNATS_NATS_PORT", env, DEFAULT_NATS_PORT, 1, 65535)
   if (typeof natsPort === "string") return natsPort
-  const maxBody = intSetting("--max-body", flags.maxBody, "DAGNATS_MAX_BODY_BYTES", env, DEFAULT_MAX_BODY_BYTES, 1, 64 * 1_048_576)
+  const maxBody = intSetting(
+    "--max-body",
+    flags.maxBody,
+    "DAGNATS_MAX_BODY_BYTES",
+    env,
+    DEFAULT_MAX_BODY_BYTES,
+    1,
+    64 * 1_048_576,
+  )
   if (typeof maxBody === "string") return maxBody
   const replicas = intSetting("--replicas", flags.replicas, "DAGNATS_REPLICAS", env, 1, 1, 5)
   if (typeof replicas === "string") return replicas
@@ -225,8 +237,12 @@ export const serveBaseSettings = (flags: ServeFlags, env: Env): ServeBaseSetting
   if (logFormat !== "text" && logFormat !== "json") return logFormat
   const runRetention = retentionSetting("--run-retention", flags.runRetention, "DAGNATS_RUN_RETENTION", env)
   if (typeof runRetention === "string") return runRetention
-  const historyRetention =
-    retentionSetting("--history-retention", flags.historyRetention, "DAGNATS_HISTORY_RETENTION", env)
+  const historyRetention = retentionSetting(
+    "--history-retention",
+    flags.historyRetention,
+    "DAGNATS_HISTORY_RETENTION",
+    env,
+  )
   if (typeof historyRetention === "string") return historyRetention
   const shutdownDelayMs = durationSetting(
     "--shutdown-delay",

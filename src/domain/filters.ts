@@ -6,12 +6,10 @@
 import { compilePath } from "./json-path.js"
 
 export type Filter =
-  | { readonly field: string; readonly value: string }
-  | { readonly header: string; readonly value: string }
+  { readonly field: string; readonly value: string } | { readonly header: string; readonly value: string }
 
 export type FilterOutcome =
-  | { readonly matched: true }
-  | { readonly matched: false; readonly failed: Filter; readonly reason: string }
+  { readonly matched: true } | { readonly matched: false; readonly failed: Filter; readonly reason: string }
 
 /** Looks up an inbound header by its lowercase name. */
 export type HeaderLookup = (lowercaseName: string) => string | undefined

@@ -29,9 +29,18 @@ export interface EvaluatedEvent {
   readonly seq: number
 }
 
-type Base = { readonly trigger: string; readonly workflow: string; readonly event: EvaluatedEvent; readonly at?: string }
+type Base = {
+  readonly trigger: string
+  readonly workflow: string
+  readonly event: EvaluatedEvent
+  readonly at?: string
+}
 
-const base = (b: Base) => ({ trigger: b.trigger, workflow: b.workflow, event: { subject: b.event.subject, seq: b.event.seq } })
+const base = (b: Base) => ({
+  trigger: b.trigger,
+  workflow: b.workflow,
+  event: { subject: b.event.subject, seq: b.event.seq },
+})
 
 /** The engine's fields; an error started no run, so to the engine it is a skip with the message. */
 const engine = (b: Base, at: string, skip: string | undefined) => ({

@@ -33,7 +33,5 @@ export const decodeFormBody = (raw: string): Record<string, unknown> => {
     else seen.push(decoded)
   }
   // Object.fromEntries defines own properties, so `__proto__=…` cannot reach the prototype.
-  return Object.fromEntries(
-    Array.from(values, ([key, all]) => [key, all.length === 1 ? all[0] : all] as const),
-  )
+  return Object.fromEntries(Array.from(values, ([key, all]) => [key, all.length === 1 ? all[0] : all] as const))
 }

@@ -27,7 +27,10 @@ const identityText = (i: EventIdentity): string => {
 }
 
 export const runIdFor = (triggerName: string, identity: EventIdentity): string =>
-  createHash("sha256").update(`${triggerName}\n${identityText(identity)}`).digest("hex").slice(0, 32)
+  createHash("sha256")
+    .update(`${triggerName}\n${identityText(identity)}`)
+    .digest("hex")
+    .slice(0, 32)
 
 /** A fresh identity for runs nobody will retry by delivery id (manual starts without a key). */
 export const freshRequestId = (): string => randomBytes(16).toString("hex")

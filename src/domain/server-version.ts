@@ -46,6 +46,8 @@ export const replicasRefusal = (serverVersion: string | undefined, replicas: num
   const v = serverVersion === undefined ? undefined : parseVersion(serverVersion)
   if (v !== undefined && compareVersions(v, min) >= 0) return undefined
   const which = serverVersion === undefined ? "nats-server (version unknown)" : `nats-server ${serverVersion}`
-  return `${which} is older than ${MIN_REPLICATED_VERSION}, the minimum for --replicas ${replicas} ` +
+  return (
+    `${which} is older than ${MIN_REPLICATED_VERSION}, the minimum for --replicas ${replicas} ` +
     `(its KV revision checks are unsafe on replicated buckets): upgrade nats-server or use --replicas 1`
+  )
 }

@@ -35,14 +35,20 @@ const durationWithin = (maxMs: number, maxText: string) =>
   )
 
 const DotPath = Schema.String.pipe(
-  Schema.check(Schema.makeFilter((s: string) => (isValidPath(s) ? undefined : "must be a dot path such as pull_request.head.ref"))),
+  Schema.check(
+    Schema.makeFilter((s: string) => (isValidPath(s) ? undefined : "must be a dot path such as pull_request.head.ref")),
+  ),
 )
 
-const FilterValue = Schema.String.pipe(Schema.check(Schema.isMaxLength(4096, { message: "must be at most 4096 characters" })))
+const FilterValue = Schema.String.pipe(
+  Schema.check(Schema.isMaxLength(4096, { message: "must be at most 4096 characters" })),
+)
 
 export const FieldFilter = Schema.Struct({ field: DotPath, value: FilterValue })
 export const HeaderFilter = Schema.Struct({
-  header: Schema.String.pipe(Schema.check(Schema.isPattern(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/, { message: "must be an HTTP header name" }))),
+  header: Schema.String.pipe(
+    Schema.check(Schema.isPattern(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/, { message: "must be an HTTP header name" })),
+  ),
   value: FilterValue,
 })
 const FILTER_FORMS = "must be {field, value} or {header, value}"
@@ -67,7 +73,9 @@ export type Debounce = typeof Debounce.Type
 export const Batch = Schema.Struct({
   max_size: Schema.Number.pipe(
     Schema.check(
-      Schema.makeFilter((n: number) => (Number.isInteger(n) && n >= 1 && n <= 1000 ? undefined : "must be a whole number from 1 to 1000")),
+      Schema.makeFilter((n: number) =>
+        Number.isInteger(n) && n >= 1 && n <= 1000 ? undefined : "must be a whole number from 1 to 1000",
+      ),
     ),
   ),
   timeout: durationWithin(ONE_HOUR_MS, "1h"),
@@ -76,7 +84,11 @@ export const Batch = Schema.Struct({
 export type Batch = typeof Batch.Type
 
 const Secret = Schema.String.pipe(
-  Schema.check(Schema.makeFilter((s: string) => (s.length >= 1 && s.length <= 1024 ? undefined : "each secret must be 1-1024 characters"))),
+  Schema.check(
+    Schema.makeFilter((s: string) =>
+      s.length >= 1 && s.length <= 1024 ? undefined : "each secret must be 1-1024 characters",
+    ),
+  ),
 )
 
 export const TriggerType = Schema.Literals(["webhook", "event", "schedule"])
@@ -85,7 +97,13 @@ export const Scheme = Schema.Literals(SchemeNames)
 
 const CronText = Schema.String.pipe(Schema.check(Schema.makeFilter((s: string) => cronProblem(s))))
 const Timezone = Schema.String.pipe(
-  Schema.check(Schema.makeFilter((s: string) => (isValidTimezone(s) ? undefined : `must be an IANA time zone such as UTC or Europe/Berlin (got "${s.slice(0, 64)}")`))),
+  Schema.check(
+    Schema.makeFilter((s: string) =>
+      isValidTimezone(s)
+        ? undefined
+        : `must be an IANA time zone such as UTC or Europe/Berlin (got "${s.slice(0, 64)}")`,
+    ),
+  ),
 )
 
 /** Schedule triggers: a cron expression read in a time zone, and what to do about missed instants. */
@@ -105,7 +123,11 @@ const definitionFields = {
   type: TriggerType,
   enabled: Schema.optionalKey(Schema.Boolean),
   secrets: Schema.optionalKey(
-    Schema.Array(Secret).pipe(Schema.check(Schema.makeFilter((a) => (a.length <= 2 ? undefined : "at most 2 secrets (current and next, for rotation)")))),
+    Schema.Array(Secret).pipe(
+      Schema.check(
+        Schema.makeFilter((a) => (a.length <= 2 ? undefined : "at most 2 secrets (current and next, for rotation)")),
+      ),
+    ),
   ),
   scheme: Schema.optionalKey(Scheme),
   verify: Schema.optionalKey(Schema.Boolean),
@@ -125,7 +147,9 @@ const definitionFields = {
     ),
   ),
   filters: Schema.optionalKey(
-    Schema.Array(Filter).pipe(Schema.check(Schema.makeFilter((a) => (a.length <= 32 ? undefined : "at most 32 filters")))),
+    Schema.Array(Filter).pipe(
+      Schema.check(Schema.makeFilter((a) => (a.length <= 32 ? undefined : "at most 32 filters"))),
+    ),
   ),
   debounce: Schema.optionalKey(Debounce),
   batch: Schema.optionalKey(Batch),
@@ -138,7 +162,11 @@ const WEBHOOK_ONLY = ["secrets", "scheme", "verify", "tolerance"] as const
 const crossFieldRules = Schema.makeFilter((d: { readonly [K in keyof typeof definitionFields]?: unknown }) => {
   const issues: Array<{ path: ReadonlyArray<PropertyKey>; issue: string }> = []
   if (d.type === "webhook" && d.subject !== undefined) {
-    issues.push({ path: ["subject"], issue: "not allowed for webhook triggers, which listen on event.webhook.{name}; use an event trigger for a subject" })
+    issues.push({
+      path: ["subject"],
+      issue:
+        "not allowed for webhook triggers, which listen on event.webhook.{name}; use an event trigger for a subject",
+    })
   }
   if (d.type === "event") {
     if (d.subject === undefined) issues.push({ path: ["subject"], issue: "required for event triggers" })
@@ -212,15 +240,32 @@ export const toView = (t: StoredTrigger): TriggerView => {
 /** The defaults of an optional field made explicit, so readers never guess. */
 export const withDefaults = (d: TriggerDefinition): TriggerDefinition =>
   d.type === "webhook"
-    ? { ...d, enabled: d.enabled ?? true, scheme: d.scheme ?? "hmac-sha256", verify: d.verify ?? true, secrets: d.secrets ?? [] }
+    ? {
+        ...d,
+        enabled: d.enabled ?? true,
+        scheme: d.scheme ?? "hmac-sha256",
+        verify: d.verify ?? true,
+        secrets: d.secrets ?? [],
+      }
     : d.type === "schedule"
       ? { ...d, enabled: d.enabled ?? true, timezone: d.timezone ?? "UTC", catch_up: d.catch_up ?? "last" }
       : { ...d, enabled: d.enabled ?? true }
 
 /** Fields a user may change with update (name, type and the service's own fields may not). */
 export const UPDATABLE_FIELDS = [
-  "workflow", "enabled", "secrets", "scheme", "verify", "tolerance", "subject", "filters", "debounce", "batch",
-  "cron", "timezone", "catch_up",
+  "workflow",
+  "enabled",
+  "secrets",
+  "scheme",
+  "verify",
+  "tolerance",
+  "subject",
+  "filters",
+  "debounce",
+  "batch",
+  "cron",
+  "timezone",
+  "catch_up",
 ] as const
 
 /** The subject an event must be published on to reach this trigger. */
@@ -232,7 +277,9 @@ const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
 /** How many keys a union member found missing or unexpected: how far the input is from its shape. */
 const shapeDistance = (member: SchemaIssue.Issue): number =>
   member._tag === "Composite"
-    ? member.issues.filter((i) => i._tag === "Pointer" && (i.issue._tag === "MissingKey" || i.issue._tag === "UnexpectedKey")).length
+    ? member.issues.filter(
+        (i) => i._tag === "Pointer" && (i.issue._tag === "MissingKey" || i.issue._tag === "UnexpectedKey"),
+      ).length
     : 0
 
 /**
@@ -251,7 +298,10 @@ const pickUnionMember = (issue: SchemaIssue.Issue): SchemaIssue.Issue => {
       return typeof message === "string" ? new SchemaIssue.InvalidValue({ message }) : issue
     }
     case "Composite":
-      return new SchemaIssue.Composite(issue.ast, issue.issues.map(pickUnionMember) as [SchemaIssue.Issue, ...Array<SchemaIssue.Issue>])
+      return new SchemaIssue.Composite(
+        issue.ast,
+        issue.issues.map(pickUnionMember) as [SchemaIssue.Issue, ...Array<SchemaIssue.Issue>],
+      )
     case "Pointer":
       return new SchemaIssue.Pointer(issue.path, pickUnionMember(issue.issue))
     case "Filter":
@@ -269,7 +319,12 @@ export const describeIssue = (issue: SchemaIssue.Issue): string =>
         .map((p) => (typeof p === "object" && p !== null && "key" in p ? p.key : p))
         .map((p, n) => (typeof p === "number" ? `[${p}]` : n === 0 ? String(p) : `.${String(p)}`))
         .join("")
-      const message = i.message === "Missing key" ? "required" : i.message === "Expected no excess property" ? "unknown field" : i.message
+      const message =
+        i.message === "Missing key"
+          ? "required"
+          : i.message === "Expected no excess property"
+            ? "unknown field"
+            : i.message
       return path === "" ? message : `${path}: ${message}`
     })
     .join("; ")

@@ -92,7 +92,12 @@ const windowId = (key: string, ev: WindowEvent) =>
 
 /** The KV key of a window: trigger name plus a short hash of the key value (or `_` when none). */
 export const windowKey = (trigger: string, keyValue: { readonly found: boolean; readonly value?: unknown }): string =>
-  keyValue.found ? `${trigger}.${createHash("sha256").update(JSON.stringify(keyValue.value) ?? "null").digest("hex").slice(0, 16)}` : `${trigger}._`
+  keyValue.found
+    ? `${trigger}.${createHash("sha256")
+        .update(JSON.stringify(keyValue.value) ?? "null")
+        .digest("hex")
+        .slice(0, 16)}`
+    : `${trigger}._`
 
 export const doneKey = (key: string): string => `${key}.done`
 export const isWindowKey = (kvKey: string): boolean => kvKey.split(".").length === 2
@@ -205,7 +210,13 @@ const withSeq = (b: BatchState, ev: WindowEvent, cfg: BatchConfig): BatchState =
   }
 }
 
-export const stepBatch = (trigger: string, key: string, current: BatchState | undefined, ev: WindowEvent, cfg: BatchConfig): BatchStep => {
+export const stepBatch = (
+  trigger: string,
+  key: string,
+  current: BatchState | undefined,
+  ev: WindowEvent,
+  cfg: BatchConfig,
+): BatchStep => {
   const own = batchInputBytes(ev.bytes ?? 0, 1)
   if (cfg.maxBytes !== undefined && own > cfg.maxBytes) return { type: "too_large", bytes: own, maxBytes: cfg.maxBytes }
   if (current === undefined) return { type: "create", next: openBatch(trigger, key, ev, cfg) }
@@ -255,8 +266,7 @@ export const alreadyFired = (
   done: DoneState | undefined,
   seq: number,
   epoch?: string,
-): boolean =>
-  done !== undefined && sameEpoch(done.epoch, epoch) && (done.seqs ?? []).includes(seq)
+): boolean => done !== undefined && sameEpoch(done.epoch, epoch) && (done.seqs ?? []).includes(seq)
 
 /** The sequences a fired window counted. */
 const countedSeqs = (s: WindowState): ReadonlyArray<number> => (s.kind === "debounce" ? s.recent : s.seqs)

@@ -30,7 +30,10 @@ const traceOf = (e: InboundEvent) => {
 
 const sourceOf = (t: StoredTrigger): "webhook" | "event" => (t.type === "webhook" ? "webhook" : "event")
 
-export const evaluateEvent = (deps: EvaluateDeps, event: InboundEvent): Effect.Effect<ReadonlyArray<FireRecord>, Unavailable> =>
+export const evaluateEvent = (
+  deps: EvaluateDeps,
+  event: InboundEvent,
+): Effect.Effect<ReadonlyArray<FireRecord>, Unavailable> =>
   Effect.gen(function* () {
     const matched = deps.matcher.match(event.subject)
     if (matched.length === 0) return []
@@ -62,7 +65,9 @@ export const evaluateEvent = (deps: EvaluateDeps, event: InboundEvent): Effect.E
       }
       const runId = runIdFor(
         trigger.name,
-        event.deliveryId !== undefined ? { kind: "delivery", deliveryId: event.deliveryId } : { kind: "sequence", seq: event.seq, epoch: event.epoch },
+        event.deliveryId !== undefined
+          ? { kind: "delivery", deliveryId: event.deliveryId }
+          : { kind: "sequence", seq: event.seq, epoch: event.epoch },
       )
       const outcome = yield* deps.starter.start({
         runId,

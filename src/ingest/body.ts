@@ -11,7 +11,10 @@ const EMPTY = Buffer.alloc(0)
  * paused, not drained: the caller answers 413 and closes the connection), or RequestAborted when
  * the client disconnects first. Interrupting the effect detaches the listeners.
  */
-export const readBody = (stream: Readable, limitBytes: number): Effect.Effect<Buffer, PayloadTooLarge | RequestAborted> =>
+export const readBody = (
+  stream: Readable,
+  limitBytes: number,
+): Effect.Effect<Buffer, PayloadTooLarge | RequestAborted> =>
   Effect.callback<Buffer, PayloadTooLarge | RequestAborted>((resume) => {
     const chunks: Array<Buffer> = []
     let size = 0
@@ -34,7 +37,9 @@ export const readBody = (stream: Readable, limitBytes: number): Effect.Effect<Bu
     const onEnd = () => {
       detach()
       // One chunk is the common case for webhook-sized bodies: hand it over without copying.
-      resume(Effect.succeed(chunks.length === 1 ? chunks[0]! : chunks.length === 0 ? EMPTY : Buffer.concat(chunks, size)))
+      resume(
+        Effect.succeed(chunks.length === 1 ? chunks[0]! : chunks.length === 0 ? EMPTY : Buffer.concat(chunks, size)),
+      )
     }
     // 'close' before 'end' (or 'error') means the client went away mid-body.
     const onAborted = () => {

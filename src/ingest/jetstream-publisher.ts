@@ -115,7 +115,10 @@ export const decodeAckReply = (data: Uint8Array, statusCode: number | undefined)
 
 const decodeAck = (msg: Msg): Ack | PublishFailed => decodeAckReply(msg.data, msg.headers?.code)
 
-export const makeJetStreamPublisher = (nc: NatsConnection, timeoutMs: number): Effect.Effect<JetStreamPublisher, never, Scope.Scope> =>
+export const makeJetStreamPublisher = (
+  nc: NatsConnection,
+  timeoutMs: number,
+): Effect.Effect<JetStreamPublisher, never, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.sync(() => {
       const prefix = `${newInbox(nc)}.`

@@ -8,7 +8,8 @@ const JSON_TYPE = "application/json"
 const FORM_TYPE = "application/x-www-form-urlencoded"
 
 /** The media types a scheme accepts, in the order error messages list them. */
-export const acceptedTypes = (scheme: SchemeName): ReadonlyArray<string> => (scheme === "slack" ? [JSON_TYPE, FORM_TYPE] : [JSON_TYPE])
+export const acceptedTypes = (scheme: SchemeName): ReadonlyArray<string> =>
+  scheme === "slack" ? [JSON_TYPE, FORM_TYPE] : [JSON_TYPE]
 
 /** The media type without parameters, lowercased (`Application/JSON; charset=utf-8` → `application/json`). */
 const essence = (contentType: string): string => {

@@ -88,7 +88,11 @@ const isSlackUrlVerification = Schema.is(SlackUrlVerification)
 
 /** The trigger's own secrets win; the default secret applies only to triggers without any. */
 export const secretsFor = (trigger: StoredTrigger, defaultSecret: string | undefined): ReadonlyArray<string> =>
-  trigger.secrets !== undefined && trigger.secrets.length > 0 ? trigger.secrets : defaultSecret !== undefined ? [defaultSecret] : []
+  trigger.secrets !== undefined && trigger.secrets.length > 0
+    ? trigger.secrets
+    : defaultSecret !== undefined
+      ? [defaultSecret]
+      : []
 
 const toleranceMs = (trigger: StoredTrigger): number =>
   (trigger.tolerance !== undefined ? parseDurationMs(trigger.tolerance) : undefined) ?? DEFAULT_TOLERANCE_MS
@@ -126,16 +130,16 @@ const derivedDeliveryId = (scheme: string, header: HeaderLookup, body: Uint8Arra
 export const makePipeline = (deps: PipelineDeps) => {
   const unauthorized = (error: NoSecretConfigured | InvalidSignature) =>
     deps.logUnauthorized
-      ? Effect.logDebug(`webhook ${error.trigger}: 401 ${error._tag === "InvalidSignature" ? `invalid_signature (${error.scheme}: ${error.reason})` : "no_secret_configured"}`).pipe(
-          Effect.annotateLogs({ trigger: error.trigger }),
-          Effect.andThen(Effect.fail(error)),
-        )
+      ? Effect.logDebug(
+          `webhook ${error.trigger}: 401 ${error._tag === "InvalidSignature" ? `invalid_signature (${error.scheme}: ${error.reason})` : "no_secret_configured"}`,
+        ).pipe(Effect.annotateLogs({ trigger: error.trigger }), Effect.andThen(Effect.fail(error)))
       : Effect.fail(error)
 
   return (req: WebhookRequest): Effect.Effect<Outcome, IngestError> =>
     Effect.gen(function* () {
       const trigger = deps.trigger(req.name)
-      if (trigger === undefined || trigger.type !== "webhook") return yield* new NotFound({ kind: "webhook trigger", name: req.name.slice(0, 100) })
+      if (trigger === undefined || trigger.type !== "webhook")
+        return yield* new NotFound({ kind: "webhook trigger", name: req.name.slice(0, 100) })
       if (req.method !== "POST") return yield* new MethodNotAllowed({ method: req.method, allow: "POST" })
       // A declared length over the limit is refused before a byte of the body is read.
       if (req.contentLength !== undefined && req.contentLength > deps.maxBodyBytes) {
@@ -145,7 +149,8 @@ export const makePipeline = (deps: PipelineDeps) => {
 
       const schemeName = trigger.scheme ?? DEFAULT_SCHEME
       const kind = bodyKind(req.contentType, schemeName)
-      if (kind === undefined) return yield* new UnsupportedMediaType({ got: req.contentType ?? "", accepted: acceptedTypes(schemeName) })
+      if (kind === undefined)
+        return yield* new UnsupportedMediaType({ got: req.contentType ?? "", accepted: acceptedTypes(schemeName) })
 
       const scheme = schemes[schemeName]
       if (trigger.verify !== false) {
@@ -156,7 +161,10 @@ export const makePipeline = (deps: PipelineDeps) => {
         const span = { attributes: { "dagnats.scheme": schemeName } }
         const verdict =
           deps.traced === true ? yield* Effect.sync(verify).pipe(Effect.withSpan(SpanNames.verify, span)) : verify()
-        if (!verdict.ok) return yield* unauthorized(new InvalidSignature({ trigger: trigger.name, scheme: schemeName, reason: verdict.reason }))
+        if (!verdict.ok)
+          return yield* unauthorized(
+            new InvalidSignature({ trigger: trigger.name, scheme: schemeName, reason: verdict.reason }),
+          )
       }
 
       if (body.length === 0) return yield* new InvalidJson({ message: "the body is empty" })
@@ -174,11 +182,20 @@ export const makePipeline = (deps: PipelineDeps) => {
           return yield* new InvalidJson({ message: `the body ${TOO_DEEP}` })
         }
       }
-      if (schemeName === "slack" && isSlackUrlVerification(parsed)) return { _tag: "Challenge", challenge: parsed.challenge } as const
+      if (schemeName === "slack" && isSlackUrlVerification(parsed))
+        return { _tag: "Challenge", challenge: parsed.challenge } as const
 
       const subject = Subjects.webhook(trigger.name)
       const deliveryId = scheme.deliveryId(req.header, parsed) ?? derivedDeliveryId(schemeName, req.header, body)
-      const event = { subject, body, contentType: req.contentType!, trigger: trigger.name, headers: headersToStore(req.rawHeaders), msgId: deliveryId, deliveryId }
+      const event = {
+        subject,
+        body,
+        contentType: req.contentType!,
+        trigger: trigger.name,
+        headers: headersToStore(req.rawHeaders),
+        msgId: deliveryId,
+        deliveryId,
+      }
       const stored = yield* deps.publish(event)
       // JetStream deduplicates by Nats-Msg-Id across the whole stream. A provider that sends one
       // delivery id to two endpoints (Svix does) must not lose the second trigger's event: when

@@ -29,7 +29,11 @@ const coalescer = () => {
   }
 }
 
-export const makePublish = (publisher: JetStreamPublisher, connection: ConnectionState, observeSeconds: (seconds: number) => void) => {
+export const makePublish = (
+  publisher: JetStreamPublisher,
+  connection: ConnectionState,
+  observeSeconds: (seconds: number) => void,
+) => {
   const enqueue = coalescer()
   return (event: EventToStore): Effect.Effect<Stored, Unavailable | PayloadTooLarge> => {
     // While disconnected nats.js would buffer the publish until it times out; a request that

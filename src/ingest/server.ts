@@ -17,7 +17,10 @@ export const WEBHOOK_PREFIX = "/v1/webhooks/"
 export interface ServerDeps {
   readonly pipeline: (req: WebhookRequest) => Effect.Effect<Outcome, IngestError>
   /** Runs an effect in serve's runtime (its logger and log level) and reports its exit. */
-  readonly run: (effect: Effect.Effect<Outcome, IngestError>, onExit: (exit: Exit.Exit<Outcome, IngestError>) => void) => void
+  readonly run: (
+    effect: Effect.Effect<Outcome, IngestError>,
+    onExit: (exit: Exit.Exit<Outcome, IngestError>) => void,
+  ) => void
   readonly maxBodyBytes: number
   readonly timeouts: HttpTimeouts
   /** `stopping`: serve got its shutdown signal and is about to close; still serving meanwhile. */
@@ -44,16 +47,33 @@ const hasBody = (req: IncomingMessage): boolean => {
 export const createIngestServer = (deps: ServerDeps): IngestServer => {
   let closing = false
 
-  const send = (req: IncomingMessage, res: ServerResponse, status: number, contentType: string, text: string, extra?: Readonly<Record<string, string>>) => {
-    const headers: Record<string, string | number> = { "content-type": contentType, "content-length": Buffer.byteLength(text), ...extra }
+  const send = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    contentType: string,
+    text: string,
+    extra?: Readonly<Record<string, string>>,
+  ) => {
+    const headers: Record<string, string | number> = {
+      "content-type": contentType,
+      "content-length": Buffer.byteLength(text),
+      ...extra,
+    }
     // A body we did not read would be drained before the connection could be reused; closing is
     // cheaper than reading megabytes we refuse anyway.
     if (closing || (hasBody(req) && !req.complete)) headers["connection"] = "close"
     res.writeHead(status, headers).end(text)
   }
-  const sendJson = (req: IncomingMessage, res: ServerResponse, status: number, body: unknown, extra?: Readonly<Record<string, string>>) =>
-    send(req, res, status, JSON_TYPE, JSON.stringify(body), extra)
-  const sendError = (req: IncomingMessage, res: ServerResponse, e: HttpError) => sendJson(req, res, e.status, e.body, e.headers)
+  const sendJson = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    extra?: Readonly<Record<string, string>>,
+  ) => send(req, res, status, JSON_TYPE, JSON.stringify(body), extra)
+  const sendError = (req: IncomingMessage, res: ServerResponse, e: HttpError) =>
+    sendJson(req, res, e.status, e.body, e.headers)
 
   const webhook = (req: IncomingMessage, res: ServerResponse, name: string) => {
     const arrivedAt = performance.now()
@@ -90,7 +110,13 @@ export const createIngestServer = (deps: ServerDeps): IngestServer => {
           sendJson(req, res, status, { challenge: outcome.challenge })
         } else {
           status = 202
-          sendJson(req, res, status, { accepted: true, subject: outcome.subject, stream: outcome.stream, seq: outcome.seq, duplicate: outcome.duplicate })
+          sendJson(req, res, status, {
+            accepted: true,
+            subject: outcome.subject,
+            stream: outcome.stream,
+            seq: outcome.seq,
+            duplicate: outcome.duplicate,
+          })
         }
       } else {
         const error = Cause.findErrorOption(exit.cause)

@@ -78,7 +78,12 @@ export const startIngest = (ctx: ServeContext): Effect.Effect<Component, never, 
     const connection = yield* followConnection(handles.nc, (up, initial) => {
       connectedGauge.set(up ? 1 : 0)
       if (!up) publisher.failPending("NATS disconnected before JetStream acknowledged")
-      if (!initial) log(up ? Effect.log("NATS connection is back: accepting webhooks") : Effect.logWarning("NATS disconnected: webhooks get 503 until it is back"))
+      if (!initial)
+        log(
+          up
+            ? Effect.log("NATS connection is back: accepting webhooks")
+            : Effect.logWarning("NATS disconnected: webhooks get 503 until it is back"),
+        )
     })
 
     for (const w of settings.httpTimeoutWarnings) yield* Effect.logWarning(w)

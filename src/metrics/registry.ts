@@ -11,7 +11,8 @@ type Config<C> = Omit<C, "registers">
  * Get-or-create by name. prom-client throws on a second registration of a name, and a component
  * may be started more than once in one process (tests); the first definition wins.
  */
-const getOrCreate = <M>(name: string, create: () => M): M => (registry.getSingleMetric(name) as M | undefined) ?? create()
+const getOrCreate = <M>(name: string, create: () => M): M =>
+  (registry.getSingleMetric(name) as M | undefined) ?? create()
 
 export const counter = <L extends string>(c: Config<CounterConfiguration<L>>): Counter<L> =>
   getOrCreate(c.name, () => new Counter<L>({ ...c, registers: [registry] }))

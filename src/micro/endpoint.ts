@@ -31,8 +31,11 @@ export const endpoint = <S extends Schema.Top & { readonly DecodingServices: nev
     handle: (body) => {
       const exit = decode(body)
       if (exit._tag === "Success") return handler(exit.value as S["Type"])
-      const issue = (exit.cause as { reasons?: ReadonlyArray<{ error?: { issue?: unknown } }> }).reasons?.[0]?.error?.issue
-      return Effect.fail(new InvalidInput({ message: issue !== undefined ? describeIssue(issue as never) : "invalid request" }))
+      const issue = (exit.cause as { reasons?: ReadonlyArray<{ error?: { issue?: unknown } }> }).reasons?.[0]?.error
+        ?.issue
+      return Effect.fail(
+        new InvalidInput({ message: issue !== undefined ? describeIssue(issue as never) : "invalid request" }),
+      )
     },
   }
 }

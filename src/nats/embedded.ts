@@ -92,7 +92,10 @@ export const startEmbedded = (o: EmbeddedOptions) =>
     }
     const config = yield* Effect.try({
       try: () => writeConfig(o),
-      catch: (e) => new EmbeddedNatsError({ message: `cannot write to data dir ${o.dataDir}: ${String(e)}; choose another with --data-dir` }),
+      catch: (e) =>
+        new EmbeddedNatsError({
+          message: `cannot write to data dir ${o.dataDir}: ${String(e)}; choose another with --data-dir`,
+        }),
     })
     const child = yield* Effect.acquireRelease(
       Effect.sync(() => spawn("/bin/sh", ["-c", WRAPPER, o.binary, config], { stdio: ["pipe", "ignore", "pipe"] })),
@@ -115,7 +118,9 @@ export const startEmbedded = (o: EmbeddedOptions) =>
       }
       if (yield* Effect.promise(() => accepts(o.port))) break
       if (Date.now() > deadline) {
-        return yield* new EmbeddedNatsError({ message: `embedded nats-server did not accept connections within ${READY_TIMEOUT_MS / 1000}s` })
+        return yield* new EmbeddedNatsError({
+          message: `embedded nats-server did not accept connections within ${READY_TIMEOUT_MS / 1000}s`,
+        })
       }
       yield* Effect.sleep("50 millis")
     }

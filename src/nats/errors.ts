@@ -12,5 +12,7 @@ export const describe = (e: unknown): string => (e instanceof Error ? e.message 
 /** Anything NATS failed with that is not a revision check is treated as "try again later". */
 export const toUnavailable = (e: unknown): Unavailable => new Unavailable({ message: `NATS: ${describe(e)}` })
 
-export const conflictOr = (message: string) => (e: unknown): Conflict | Unavailable =>
-  isRevisionMismatch(e) ? new Conflict({ message }) : toUnavailable(e)
+export const conflictOr =
+  (message: string) =>
+  (e: unknown): Conflict | Unavailable =>
+    isRevisionMismatch(e) ? new Conflict({ message }) : toUnavailable(e)

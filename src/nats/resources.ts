@@ -107,7 +107,10 @@ const ensureStream = (jsm: JetStreamManager, spec: StreamSpec) =>
       try {
         const info = await jsm.streams.info(spec.name)
         const why = incompatibility(spec, info.config)
-        if (why !== undefined) throw new Error(`stream ${spec.name} exists with incompatible settings: ${why}; fix or remove it (dagnats does not change it)`)
+        if (why !== undefined)
+          throw new Error(
+            `stream ${spec.name} exists with incompatible settings: ${why}; fix or remove it (dagnats does not change it)`,
+          )
         return "reused"
       } catch (e) {
         if (!isNotFound(e)) throw e
@@ -137,7 +140,9 @@ const ensureBucket = (
       try {
         const info = await handles.jsm.streams.info(`KV_${name}`)
         if (info.config.max_msgs_per_subject < 1 || info.config.subjects?.[0] !== `$KV.${name}.>`) {
-          throw new Error(`bucket ${name} exists with incompatible settings; fix or remove it (dagnats does not change it)`)
+          throw new Error(
+            `bucket ${name} exists with incompatible settings; fix or remove it (dagnats does not change it)`,
+          )
         }
         const { historyAtMost } = opts
         if (historyAtMost !== undefined && info.config.max_msgs_per_subject > historyAtMost) {
@@ -233,9 +238,17 @@ export const openBuckets = (handles: NatsHandles) =>
     try: async (): Promise<Buckets> => {
       const kvm = new Kvm(handles.js)
       const [triggers, runs, debounceState, batchState, schedules] = await Promise.all(
-        [Buckets.triggers, Buckets.runs, Buckets.debounceState, Buckets.batchState, Buckets.schedules].map((n) => kvm.open(n)),
+        [Buckets.triggers, Buckets.runs, Buckets.debounceState, Buckets.batchState, Buckets.schedules].map((n) =>
+          kvm.open(n),
+        ),
       )
-      return { triggers: triggers!, runs: runs!, debounceState: debounceState!, batchState: batchState!, schedules: schedules! }
+      return {
+        triggers: triggers!,
+        runs: runs!,
+        debounceState: debounceState!,
+        batchState: batchState!,
+        schedules: schedules!,
+      }
     },
     catch: (e) => new Internal({ message: e instanceof Error ? e.message : String(e) }),
   })

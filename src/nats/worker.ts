@@ -4,7 +4,14 @@
 // being handled, a progress heartbeat (`working`) keeps JetStream from handing it to another serve,
 // so the ack wait can be short: a killed serve's messages come back within it, a slow one's do not.
 import { Effect } from "effect"
-import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, type ConsumerMessages, type JsMsg } from "@nats-io/jetstream"
+import {
+  AckPolicy,
+  DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type ConsumerMessages,
+  type JsMsg,
+} from "@nats-io/jetstream"
 import { nanos } from "@nats-io/nats-core"
 import type { NatsHandles } from "./connection.js"
 

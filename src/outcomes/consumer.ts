@@ -128,10 +128,10 @@ export const runOutcomesLoop = (
     const settled = makeSettledRuns()
     return runWorker(h, outcomesSpec, (m: JsMsg): Promise<Verdict> =>
       Effect.runPromiseExit(foldMessage(runs, m.data, settled)).then((exit): Verdict => {
-      if (exit._tag === "Success") {
-        if (exit.value !== undefined) onChange(exit.value)
-        return { ack: true }
-      }
+        if (exit._tag === "Success") {
+          if (exit.value !== undefined) onChange(exit.value)
+          return { ack: true }
+        }
         onError(`run outcome from ${m.subject} #${m.seq} failed, will retry: ${String(exit.cause)}`)
         return { ack: false, delayMs: RETRY_DELAY_MS }
       }),

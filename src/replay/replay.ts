@@ -174,8 +174,12 @@ export const replay = (d: ReplayDeps, r: ReplayRequest, progress: Progress) =>
         for (const rec of records) {
           const verdict: EventVerdict =
             rec.outcome === "fired"
-              ? created.get(rec.run_id!) === true ? "fired" : "existing"
-              : rec.outcome === "skipped" && rec.reason === "duplicate" ? "existing" : "skipped"
+              ? created.get(rec.run_id!) === true
+                ? "fired"
+                : "existing"
+              : rec.outcome === "skipped" && rec.reason === "duplicate"
+                ? "existing"
+                : "skipped"
           if (rec.outcome === "error") clean = false
           counts[verdict]++
           if (verdict === "fired") {

@@ -17,7 +17,9 @@ const RunRecordSchema = Schema.Struct({
   status: Schema.String,
   input: Schema.Unknown,
   trigger: Schema.Struct({ name: Schema.NullOr(Schema.String), type: Schema.String }),
-  event: Schema.NullOr(Schema.Struct({ subject: Schema.String, seq: Schema.Number, delivery_id: Schema.NullOr(Schema.String) })),
+  event: Schema.NullOr(
+    Schema.Struct({ subject: Schema.String, seq: Schema.Number, delivery_id: Schema.NullOr(Schema.String) }),
+  ),
   created_at: Schema.String,
   // Set by the run outcomes consumer once the engine reports progress.
   updated_at: Schema.optionalKey(Schema.String),

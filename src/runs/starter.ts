@@ -33,7 +33,9 @@ export const make = (runs: KV, js: JetStreamClient, jsm: JetStreamManager): RunS
       try: async () => {
         try {
           // nats.js v3 answers "no message" with null; older versions threw NoMessageFound.
-          return (await jsm.streams.getMessage(Streams.workflowHistory, { last_by_subj: Subjects.history(runId) })) !== null
+          return (
+            (await jsm.streams.getMessage(Streams.workflowHistory, { last_by_subj: Subjects.history(runId) })) !== null
+          )
         } catch (e) {
           if (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.NoMessageFound) return false
           throw e

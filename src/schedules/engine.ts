@@ -110,7 +110,11 @@ export const makeScheduleEngine = (d: ScheduleDeps) => {
         if (cur !== undefined && isNewer(cur.generation, t)) return
         const enabled = t.enabled !== false
         const carry =
-          enabled && cur !== undefined && cur.enabled && cur.cron === spec.cron && cur.timezone === spec.timezone &&
+          enabled &&
+          cur !== undefined &&
+          cur.enabled &&
+          cur.cron === spec.cron &&
+          cur.timezone === spec.timezone &&
           cur.generation.split("#")[0] === t.created_at
         const base = carry ? (cur.last_ms ?? cur.base_ms) : now
         const next = enabled ? (nextAfter(spec, base) ?? null) : null
@@ -165,7 +169,9 @@ export const makeScheduleEngine = (d: ScheduleDeps) => {
         // one handled, and the next one is still in the future.
         const following = nextAfter(spec, timer.due_at)
         const due =
-          cur !== undefined && cur.next_ms === timer.due_at && base < timer.due_at &&
+          cur !== undefined &&
+          cur.next_ms === timer.due_at &&
+          base < timer.due_at &&
           (following === undefined || following > now)
             ? { instants: [timer.due_at], more: false }
             : instantsBetween(spec, base, now, MAX_CATCH_UP + 1)
@@ -217,10 +223,10 @@ export const makeScheduleEngine = (d: ScheduleDeps) => {
             event: null,
             count: 1,
           }),
-          recordSchedule(d.js, firedRecord(
-            { trigger: t.name, workflow: t.workflow, instantMs: instant, atMs: firedAt },
-            runId,
-          )),
+          recordSchedule(
+            d.js,
+            firedRecord({ trigger: t.name, workflow: t.workflow, instantMs: instant, atMs: firedAt }, runId),
+          ),
         ],
         { concurrency: 2, discard: true },
       )

@@ -50,9 +50,11 @@ export const startSchedules = (
     const armAll = Effect.forEach(
       ctx.table.all().filter((t) => t.type === "schedule"),
       (t) =>
-        engine.ensureArmed(t).pipe(
-          Effect.catch((e) => Effect.sync(() => ctx.log.warn(`schedule ${t.name}: arming failed: ${e.message}`))),
-        ),
+        engine
+          .ensureArmed(t)
+          .pipe(
+            Effect.catch((e) => Effect.sync(() => ctx.log.warn(`schedule ${t.name}: arming failed: ${e.message}`))),
+          ),
       { concurrency: 16, discard: true },
     )
     const unsubscribe = ctx.table.subscribe((change) => {

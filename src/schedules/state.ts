@@ -64,4 +64,3 @@ export const writeState = (kv: KV, trigger: string, value: ScheduleState, read: 
 
 export const removeState = (kv: KV, trigger: string) =>
   Effect.tryPromise({ try: () => kv.delete(trigger), catch: toUnavailable })
-

@@ -5,7 +5,13 @@ import { Effect, type Scope } from "effect"
 import type { Component, ServeContext } from "../app-context/index.js"
 import { RunStarter, getRun, traceStarter } from "../runs/index.js"
 import { runEndpoints } from "../service/index.js"
-import { makeMatcher, ensureEvaluatorConsumer, evaluatorSpec, runEvaluatorLoop, type EvaluateDeps } from "../evaluator/index.js"
+import {
+  makeMatcher,
+  ensureEvaluatorConsumer,
+  evaluatorSpec,
+  runEvaluatorLoop,
+  type EvaluateDeps,
+} from "../evaluator/index.js"
 import { deadEndpoints } from "../dead/index.js"
 import { makeWindows } from "./windows.js"
 import { Catalog, pollGauges } from "../metrics/index.js"
@@ -55,7 +61,10 @@ export const startEvaluator = (ctx: ServeContext): Effect.Effect<Component, neve
     if (ctx.settings.evaluatorOff) {
       return { endpoints, started: ["evaluator off (DAGNATS_EVALUATOR=off): this serve starts no runs"] }
     }
-    const matcher = yield* Effect.acquireRelease(Effect.sync(() => makeMatcher(ctx.table)), (m) => Effect.sync(m.close))
+    const matcher = yield* Effect.acquireRelease(
+      Effect.sync(() => makeMatcher(ctx.table)),
+      (m) => Effect.sync(m.close),
+    )
     const schedules = yield* startSchedules(ctx, starter)
     const windows = yield* makeWindows(ctx, starter, timing, [schedules])
     const deps: EvaluateDeps = {
@@ -69,23 +78,30 @@ export const startEvaluator = (ctx: ServeContext): Effect.Effect<Component, neve
           Effect.catchTag("NotFound", () => Effect.succeed(undefined)),
         ),
     }
-    yield* runEvaluatorLoop(ctx.handles, deps, {
-      onOutcomes: (records) => {
-        for (const r of records) outcomes.inc({ outcome: r.outcome === "skipped" ? `skipped_${r.reason ?? ""}` : r.outcome })
+    yield* runEvaluatorLoop(
+      ctx.handles,
+      deps,
+      {
+        onOutcomes: (records) => {
+          for (const r of records)
+            outcomes.inc({ outcome: r.outcome === "skipped" ? `skipped_${r.reason ?? ""}` : r.outcome })
+        },
+        onRedelivered: () => redeliveries.inc(),
+        onRetry: (event, error) =>
+          ctx.log.warn(`evaluating ${event.subject} #${event.seq} failed, will retry: ${error}`, {
+            subject: event.subject,
+            seq: event.seq,
+          }),
+        onDead: (event, error) => {
+          ctx.log.error(`evaluating ${event.subject} #${event.seq} kept failing; moved to DAGNATS_DEAD: ${error}`, {
+            subject: event.subject,
+            seq: event.seq,
+          })
+        },
       },
-      onRedelivered: () => redeliveries.inc(),
-      onRetry: (event, error) =>
-        ctx.log.warn(`evaluating ${event.subject} #${event.seq} failed, will retry: ${error}`, {
-          subject: event.subject,
-          seq: event.seq,
-        }),
-      onDead: (event, error) => {
-        ctx.log.error(`evaluating ${event.subject} #${event.seq} kept failing; moved to DAGNATS_DEAD: ${error}`, {
-          subject: event.subject,
-          seq: event.seq,
-        })
-      },
-    }, timing, { traced })
+      timing,
+      { traced },
+    )
     const replay = replayEndpoints(ctx.handles.nc, ctx.store, {
       js: ctx.handles.js,
       jsm: ctx.handles.jsm,

@@ -28,4 +28,3 @@ export const jsonLogger = Logger.make(({ date, logLevel, message, fiber }) => {
 })
 
 export const loggerFor = (format: LogFormat) => (format === "json" ? jsonLogger : lineLogger)
-

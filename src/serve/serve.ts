@@ -109,9 +109,18 @@ export const serve = (settings: ServeSettings, flags: ConnectionFlags, env: Env)
         ({ nc }) =>
           Effect.promise(async () => {
             if (nc.isClosed()) return "closed"
-            const drained = await within(DRAIN_TIMEOUT_MS, nc.drain().then(() => true, () => false))
+            const drained = await within(
+              DRAIN_TIMEOUT_MS,
+              nc.drain().then(
+                () => true,
+                () => false,
+              ),
+            )
             if (drained === true) return "drained"
-            await within(1_000, nc.close().catch(() => undefined))
+            await within(
+              1_000,
+              nc.close().catch(() => undefined),
+            )
             return "closed without drain"
           }).pipe(
             Effect.flatMap((how) =>
@@ -141,7 +150,9 @@ export const serve = (settings: ServeSettings, flags: ConnectionFlags, env: Env)
         replicas: settings.replicas,
         retention: { runs: settings.runRetention, history: settings.historyRetention },
       })
-      yield* Effect.log(`resources ready: streams ${Object.values(Streams).join(", ")}; buckets ${Object.values(Buckets).join(", ")}`)
+      yield* Effect.log(
+        `resources ready: streams ${Object.values(Streams).join(", ")}; buckets ${Object.values(Buckets).join(", ")}`,
+      )
       // Components log from callbacks outside any fiber; run those lines in serve's own context so
       // they get serve's logger and level, not Effect's default format on stdout.
       const runtime = yield* Effect.context<never>()
@@ -173,4 +184,3 @@ export const serve = (settings: ServeSettings, flags: ConnectionFlags, env: Env)
       yield* Effect.log("stopping: closing the listener, then draining NATS")
     }),
   )
-

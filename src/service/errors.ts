@@ -22,5 +22,4 @@ export const toMicroError = (e: ServiceError): MicroError => {
 }
 
 /** The reverse, for clients: a micro error code back to its body code name. */
-export const codeName = (code: number): string =>
-  Object.values(TABLE).find((t) => t.code === code)?.name ?? "internal"
+export const codeName = (code: number): string => Object.values(TABLE).find((t) => t.code === code)?.name ?? "internal"

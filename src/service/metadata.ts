@@ -7,7 +7,11 @@ import type { Endpoint } from "../micro/index.js"
 
 const { secrets: _secrets, ...viewFields } = StoredTrigger.fields
 /** A trigger as every read returns it: secrets replaced by how many are set. */
-const TriggerView = Schema.Struct({ ...viewFields, revision: Schema.Finite, secret_count: Schema.optionalKey(Schema.Finite) })
+const TriggerView = Schema.Struct({
+  ...viewFields,
+  revision: Schema.Finite,
+  secret_count: Schema.optionalKey(Schema.Finite),
+})
 const RunId = Schema.Struct({ run_id: Schema.String })
 const RunRecord = Schema.Struct({
   run_id: Schema.String,
@@ -15,7 +19,9 @@ const RunRecord = Schema.Struct({
   status: Schema.String,
   input: Schema.Unknown,
   trigger: Schema.Struct({ name: Schema.NullOr(Schema.String), type: Schema.Literals(["webhook", "event", "manual"]) }),
-  event: Schema.NullOr(Schema.Struct({ subject: Schema.String, seq: Schema.Finite, delivery_id: Schema.NullOr(Schema.String) })),
+  event: Schema.NullOr(
+    Schema.Struct({ subject: Schema.String, seq: Schema.Finite, delivery_id: Schema.NullOr(Schema.String) }),
+  ),
   created_at: Schema.String,
   count: Schema.Finite,
 })
@@ -39,7 +45,11 @@ interface EndpointDoc {
 }
 
 const DOCS: Record<string, EndpointDoc> = {
-  "triggers.create": { description: "Create a trigger; answers it without its secrets", request: TriggerDefinition, response: TriggerView },
+  "triggers.create": {
+    description: "Create a trigger; answers it without its secrets",
+    request: TriggerDefinition,
+    response: TriggerView,
+  },
   "triggers.get": { description: "One trigger by name, without its secrets", response: TriggerView },
   "triggers.list": {
     description: "Triggers in name order, `limit` after the name `after`; `next` names the following page",
@@ -53,18 +63,33 @@ const DOCS: Record<string, EndpointDoc> = {
     request: TriggerPatch,
     response: TriggerView,
   },
-  "triggers.delete": { description: "Delete a trigger", response: Schema.Struct({ deleted: Schema.Literal(true), name: Schema.String }) },
+  "triggers.delete": {
+    description: "Delete a trigger",
+    response: Schema.Struct({ deleted: Schema.Literal(true), name: Schema.String }),
+  },
   "triggers.enable": { description: "Enable a trigger", response: TriggerView },
-  "triggers.disable": { description: "Disable a trigger: its events are recorded as skipped, no run starts", response: TriggerView },
-  "triggers.fire": { description: "Start a run of the trigger's workflow now; the same `key` never starts a second run", response: RunId },
-  "triggers.history": { description: "The trigger's latest evaluations (fired, skipped, error), newest first", response: Schema.Struct({ fires: Schema.Array(FireRecord) }) },
+  "triggers.disable": {
+    description: "Disable a trigger: its events are recorded as skipped, no run starts",
+    response: TriggerView,
+  },
+  "triggers.fire": {
+    description: "Start a run of the trigger's workflow now; the same `key` never starts a second run",
+    response: RunId,
+  },
+  "triggers.history": {
+    description: "The trigger's latest evaluations (fired, skipped, error), newest first",
+    response: Schema.Struct({ fires: Schema.Array(FireRecord) }),
+  },
   "triggers.test": {
     description: "Whether a payload (and subject, headers) would start a run; nothing is published",
     response: Schema.Struct({ matched: Schema.Boolean, reason: Schema.optionalKey(Schema.String) }),
   },
   "runs.start": { description: "Start a run of a workflow; the same `key` never starts a second run", response: RunId },
   "runs.get": { description: "One run record by run id", response: RunRecord },
-  "runs.list": { description: "The latest run records, filtered by workflow or trigger", response: Schema.Struct({ runs: Schema.Array(RunRecord) }) },
+  "runs.list": {
+    description: "The latest run records, filtered by workflow or trigger",
+    response: Schema.Struct({ runs: Schema.Array(RunRecord) }),
+  },
 }
 
 /** A JSON Schema (draft 2020-12) document for `schema`, as one line of JSON. */

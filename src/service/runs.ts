@@ -23,7 +23,11 @@ const DEFAULT_LIMIT = 20
 const MAX_LIMIT = 1_000
 
 const Limit = Schema.Number.pipe(
-  Schema.check(Schema.makeFilter((n: number) => (Number.isInteger(n) && n >= 1 && n <= MAX_LIMIT ? undefined : `must be a whole number from 1 to ${MAX_LIMIT}`))),
+  Schema.check(
+    Schema.makeFilter((n: number) =>
+      Number.isInteger(n) && n >= 1 && n <= MAX_LIMIT ? undefined : `must be a whole number from 1 to ${MAX_LIMIT}`,
+    ),
+  ),
 )
 
 /** A run id as runIdFor makes them; anything else could not name a run and must not reach KV. */
@@ -32,7 +36,9 @@ const RunId = Schema.String.pipe(
 )
 /** An idempotency key is hashed into the run id; bounded so a request stays small. */
 const Key = Schema.String.pipe(
-  Schema.check(Schema.makeFilter((s: string) => (s.length >= 1 && s.length <= 256 ? undefined : "must be 1-256 characters"))),
+  Schema.check(
+    Schema.makeFilter((s: string) => (s.length >= 1 && s.length <= 256 ? undefined : "must be 1-256 characters")),
+  ),
 )
 /** The run statuses a list can ask for (a run's lifecycle: pending → running → completed/failed/cancelled). */
 export const RunStatus = Schema.Literals(["pending", "running", "completed", "failed", "cancelled"])
@@ -70,7 +76,9 @@ const TestRequest = Schema.Struct({
     Schema.Number.pipe(
       Schema.check(
         Schema.makeFilter((n: number) =>
-          Number.isInteger(n) && n >= 1 && n <= MAX_TEST_COUNT ? undefined : `must be a whole number from 1 to ${MAX_TEST_COUNT}`,
+          Number.isInteger(n) && n >= 1 && n <= MAX_TEST_COUNT
+            ? undefined
+            : `must be a whole number from 1 to ${MAX_TEST_COUNT}`,
         ),
       ),
     ),
@@ -91,22 +99,35 @@ export const runEndpoints = (d: RunDeps): ReadonlyArray<Endpoint> => [
   endpoint("runs", "start", StartRequest, (r) =>
     Effect.gen(function* () {
       const runId = runIdFor(`workflow:${r.workflow}`, { kind: "manual", requestId: r.key ?? freshRequestId() })
-      yield* d.starter.start({ runId, workflow: r.workflow, input: r.input ?? {}, source: "manual", triggerName: null, event: null, count: 1 })
+      yield* d.starter.start({
+        runId,
+        workflow: r.workflow,
+        input: r.input ?? {},
+        source: "manual",
+        triggerName: null,
+        event: null,
+        count: 1,
+      })
       return { run_id: runId }
     }),
   ),
   endpoint("runs", "get", GetRunRequest, (r) => getRun(d.runs, r.run_id)),
   endpoint("runs", "list", ListRunsRequest, (r) =>
-    Effect.map(
-      listRuns(d.runs, d.js, d.jsm, { ...r, limit: r.limit ?? DEFAULT_LIMIT }),
-      (runs) => ({ runs }),
-    ),
+    Effect.map(listRuns(d.runs, d.js, d.jsm, { ...r, limit: r.limit ?? DEFAULT_LIMIT }), (runs) => ({ runs })),
   ),
   endpoint("triggers", "fire", FireRequest, (r) =>
     Effect.gen(function* () {
       const trigger = yield* d.store.get(r.name)
       const runId = runIdFor(trigger.name, { kind: "manual", requestId: r.key ?? freshRequestId() })
-      yield* d.starter.start({ runId, workflow: trigger.workflow, input: r.input ?? {}, source: "manual", triggerName: trigger.name, event: null, count: 1 })
+      yield* d.starter.start({
+        runId,
+        workflow: trigger.workflow,
+        input: r.input ?? {},
+        source: "manual",
+        triggerName: trigger.name,
+        event: null,
+        count: 1,
+      })
       return { run_id: runId }
     }),
   ),
@@ -120,7 +141,8 @@ export const runEndpoints = (d: RunDeps): ReadonlyArray<Endpoint> => [
     Effect.gen(function* () {
       const trigger = yield* d.store.get(r.name)
       if (trigger.type === "schedule") return scheduleTest(trigger, r.count ?? DEFAULT_TEST_COUNT, Date.now())
-      if (r.payload === undefined) return yield* new InvalidInput({ message: "payload: required for webhook and event triggers" })
+      if (r.payload === undefined)
+        return yield* new InvalidInput({ message: "payload: required for webhook and event triggers" })
       const pattern = listenSubject(trigger)
       const subject = r.subject ?? (trigger.type === "webhook" || isValidSubjectLiteral(pattern) ? pattern : undefined)
       if (subject !== undefined && !isValidSubjectLiteral(subject)) {
@@ -132,8 +154,9 @@ export const runEndpoints = (d: RunDeps): ReadonlyArray<Endpoint> => [
       const headers = new Map(Object.entries(r.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]))
       const outcome = compileFilters(trigger.filters ?? [])(r.payload, (n) => headers.get(n))
       if (!outcome.matched) return { matched: false, reason: outcome.reason }
-      return trigger.enabled === false ? { matched: true, reason: "trigger is disabled: no run would start" } : { matched: true }
+      return trigger.enabled === false
+        ? { matched: true, reason: "trigger is disabled: no run would start" }
+        : { matched: true }
     }),
   ),
 ]
-

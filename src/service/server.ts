@@ -77,16 +77,24 @@ const handle = (ep: Endpoint, msg: ServiceMsg, log: (line: string) => void, erro
   const parsed = parseBody(msg)
   if (!parsed.ok) {
     errors("400:request body is not valid JSON")
-    msg.respondError(400, "request body is not valid JSON", JSON.stringify(errorBody("invalid", "request body is not valid JSON")))
+    msg.respondError(
+      400,
+      "request body is not valid JSON",
+      JSON.stringify(errorBody("invalid", "request body is not valid JSON")),
+    )
     return
   }
-  void Effect.runPromiseExit(ep.handle(parsed.value)).then((exit) => {
-    if (exit._tag === "Success") return respondJson(msg, exit.value, `${ep.group}.${ep.name}`, log, errors)
-    const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
-    if (failure !== undefined && failure._tag === "Fail") return respondError(msg, failure.error, errors)
-    log(`endpoint ${ep.group}.${ep.name} failed: ${String(exit.cause)}`)
-    respondError(msg, new Internal({ message: "internal error; see the serve log" }), errors)
-  }).catch((e: unknown) => log(`endpoint ${ep.group}.${ep.name}: could not reply: ${e instanceof Error ? e.message : String(e)}`))
+  void Effect.runPromiseExit(ep.handle(parsed.value))
+    .then((exit) => {
+      if (exit._tag === "Success") return respondJson(msg, exit.value, `${ep.group}.${ep.name}`, log, errors)
+      const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
+      if (failure !== undefined && failure._tag === "Fail") return respondError(msg, failure.error, errors)
+      log(`endpoint ${ep.group}.${ep.name} failed: ${String(exit.cause)}`)
+      respondError(msg, new Internal({ message: "internal error; see the serve log" }), errors)
+    })
+    .catch((e: unknown) =>
+      log(`endpoint ${ep.group}.${ep.name}: could not reply: ${e instanceof Error ? e.message : String(e)}`),
+    )
 }
 
 export const startService = (

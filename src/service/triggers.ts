@@ -26,11 +26,17 @@ const TriggerNameRequest = Schema.Struct({ name: Name })
 const MAX_PAGE = 1_000
 const ListRequest = Schema.Struct({
   after: Schema.optionalKey(
-    Schema.String.pipe(Schema.check(Schema.isMaxLength(64, { message: "must be a trigger name (at most 64 characters)" }))),
+    Schema.String.pipe(
+      Schema.check(Schema.isMaxLength(64, { message: "must be a trigger name (at most 64 characters)" })),
+    ),
   ),
   limit: Schema.optionalKey(
     Schema.Number.pipe(
-      Schema.check(Schema.makeFilter((n: number) => (Number.isInteger(n) && n >= 1 && n <= MAX_PAGE ? undefined : `must be a whole number from 1 to ${MAX_PAGE}`))),
+      Schema.check(
+        Schema.makeFilter((n: number) =>
+          Number.isInteger(n) && n >= 1 && n <= MAX_PAGE ? undefined : `must be a whole number from 1 to ${MAX_PAGE}`,
+        ),
+      ),
     ),
   ),
 })
@@ -120,7 +126,13 @@ export const triggerEndpoints = (
       })
     },
   },
-  endpoint("triggers", "delete", TriggerNameRequest, ({ name }) => Effect.as(store.delete(name), { deleted: true, name })),
-  endpoint("triggers", "enable", TriggerNameRequest, ({ name }) => Effect.map(store.update(name, { enabled: true }), toView)),
-  endpoint("triggers", "disable", TriggerNameRequest, ({ name }) => Effect.map(store.update(name, { enabled: false }), toView)),
+  endpoint("triggers", "delete", TriggerNameRequest, ({ name }) =>
+    Effect.as(store.delete(name), { deleted: true, name }),
+  ),
+  endpoint("triggers", "enable", TriggerNameRequest, ({ name }) =>
+    Effect.map(store.update(name, { enabled: true }), toView),
+  ),
+  endpoint("triggers", "disable", TriggerNameRequest, ({ name }) =>
+    Effect.map(store.update(name, { enabled: false }), toView),
+  ),
 ]

@@ -3,20 +3,17 @@
 import { Context, Effect, Layer, Schema } from "effect"
 import type { KV } from "@nats-io/kv"
 import { Conflict, InvalidInput, NotFound, type Unavailable } from "../domain/errors.js"
-import {
-  StoredTrigger,
-  TriggerDefinition,
-  UPDATABLE_FIELDS,
-  describeIssue,
-  withDefaults,
-} from "../domain/trigger.js"
+import { StoredTrigger, TriggerDefinition, UPDATABLE_FIELDS, describeIssue, withDefaults } from "../domain/trigger.js"
 import { conflictOr, isRevisionMismatch, toUnavailable } from "../nats/errors.js"
 
 export interface TriggerStoreShape {
   readonly create: (input: unknown) => Effect.Effect<StoredTrigger, InvalidInput | Conflict | Unavailable>
   readonly get: (name: string) => Effect.Effect<StoredTrigger, NotFound | Unavailable>
   /** `patch` fields replace the stored ones; `null` removes an optional field. */
-  readonly update: (name: string, patch: Record<string, unknown>) => Effect.Effect<StoredTrigger, InvalidInput | NotFound | Conflict | Unavailable>
+  readonly update: (
+    name: string,
+    patch: Record<string, unknown>,
+  ) => Effect.Effect<StoredTrigger, InvalidInput | NotFound | Conflict | Unavailable>
   readonly delete: (name: string) => Effect.Effect<void, NotFound | Unavailable>
 }
 
@@ -104,9 +101,7 @@ export const make = (kv: KV): TriggerStoreShape => {
 
   // A concurrent writer makes the revision check fail; re-read and apply the patch again.
   const update: TriggerStoreShape["update"] = (name, patch) =>
-    updateOnce(name, patch).pipe(
-      Effect.retry({ times: MAX_UPDATE_ATTEMPTS - 1, while: (e) => e._tag === "Conflict" }),
-    )
+    updateOnce(name, patch).pipe(Effect.retry({ times: MAX_UPDATE_ATTEMPTS - 1, while: (e) => e._tag === "Conflict" }))
 
   const remove: TriggerStoreShape["delete"] = (name) =>
     Effect.gen(function* () {

@@ -120,7 +120,10 @@ export const makeWindowEngine = (d: WindowDeps) => {
       const timer: TimerMessage = { kind: state.kind, key, id: state.id, due_at: state.due_at }
       const h = natsHeaders()
       h.set("Content-Type", "application/json")
-      return d.js.publish(Subjects.timer(state.kind, key), encoder.encode(JSON.stringify(timer)), { msgID: `${state.kind}.${state.id}`, headers: h })
+      return d.js.publish(Subjects.timer(state.kind, key), encoder.encode(JSON.stringify(timer)), {
+        msgID: `${state.kind}.${state.id}`,
+        headers: h,
+      })
     })
 
   const storedAt = (seq: number) =>
@@ -144,7 +147,10 @@ export const makeWindowEngine = (d: WindowDeps) => {
       // Aged out or purged: the run still starts, with null.
       if (m === null) return { payload: null, traceParent: undefined }
       const decoded = decodeEventPayload(m.data, m.header.get("Content-Type") || undefined)
-      return { payload: decoded.ok ? decoded.payload : null, traceParent: m.header.get(Headers.traceparent) || undefined }
+      return {
+        payload: decoded.ok ? decoded.payload : null,
+        traceParent: m.header.get(Headers.traceparent) || undefined,
+      }
     })
 
   const rememberFired = (state: WindowState, key: string) =>
@@ -176,7 +182,14 @@ export const makeWindowEngine = (d: WindowDeps) => {
             const headers: Array<[string, string]> = []
             for (const k of m.header.keys()) for (const v of m.header.values(k)) headers.push([k, v])
             const epoch = state.epoch ?? d.epoch()
-            yield* publishDead(d.js, d.maxPayload, { subject: m.subject, seq, epoch, error: message, headers, data: m.data })
+            yield* publishDead(d.js, d.maxPayload, {
+              subject: m.subject,
+              seq,
+              epoch,
+              error: message,
+              headers,
+              data: m.data,
+            })
           }),
         { concurrency: 8, discard: true },
       )
@@ -285,11 +298,13 @@ export const makeWindowEngine = (d: WindowDeps) => {
   const dropTimer = (timerSeq: number) =>
     timerSeq <= 0
       ? Effect.void
-      : tryNats(() => d.jsm.streams.deleteMessage(Streams.timers, timerSeq, false).catch((e) => {
-          // Already acked (work queue) or deleted by another serve.
-          if (noMessage(e)) return false
-          throw e
-        })).pipe(Effect.asVoid)
+      : tryNats(() =>
+          d.jsm.streams.deleteMessage(Streams.timers, timerSeq, false).catch((e) => {
+            // Already acked (work queue) or deleted by another serve.
+            if (noMessage(e)) return false
+            throw e
+          }),
+        ).pipe(Effect.asVoid)
 
   const lastTimerSeq = (kind: Kind, key: string) =>
     tryNats(async () => {
@@ -432,7 +447,8 @@ export const makeWindowEngine = (d: WindowDeps) => {
             // The timer only after the window is stored: a due timer that finds no window takes
             // it for fired and drops it. A redelivered event sets it again (the message id makes
             // that a no-op when it exists), in case a crash came between the two.
-            if (step.type === "create" || step.type === "replace" || event.redelivered) yield* scheduleTimer(step.next, key)
+            if (step.type === "create" || step.type === "replace" || event.redelivered)
+              yield* scheduleTimer(step.next, key)
             return absorbed
           }
         }
@@ -449,16 +465,23 @@ export const makeWindowEngine = (d: WindowDeps) => {
 
   const absorbDebounce = (w: WindowedEvent) => {
     const debounce = w.trigger.debounce!
-    const cfg = { periodMs: parseDurationMs(debounce.period)!, timeoutMs: debounce.timeout !== undefined ? parseDurationMs(debounce.timeout) : undefined }
+    const cfg = {
+      periodMs: parseDurationMs(debounce.period)!,
+      timeoutMs: debounce.timeout !== undefined ? parseDurationMs(debounce.timeout) : undefined,
+    }
     const ev = windowEvent(w)
-    return absorbInto("debounce", w, ev, (key, cur) => stepDebounce(w.trigger.name, key, cur as DebounceState | undefined, ev, cfg))
+    return absorbInto("debounce", w, ev, (key, cur) =>
+      stepDebounce(w.trigger.name, key, cur as DebounceState | undefined, ev, cfg),
+    )
   }
 
   const absorbBatch = (w: WindowedEvent) => {
     const batch = w.trigger.batch!
     const cfg = { maxSize: batch.max_size, timeoutMs: parseDurationMs(batch.timeout)!, maxBytes: d.maxRunInputBytes }
     const ev = windowEvent(w)
-    return absorbInto("batch", w, ev, (key, cur) => stepBatch(w.trigger.name, key, cur as BatchState | undefined, ev, cfg))
+    return absorbInto("batch", w, ev, (key, cur) =>
+      stepBatch(w.trigger.name, key, cur as BatchState | undefined, ev, cfg),
+    )
   }
 
   const windowKeyOf = (w: WindowedEvent) => keyFor(w.trigger, w.payload)

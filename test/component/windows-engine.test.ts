@@ -24,10 +24,21 @@ const nothingPending = (r: Rig) => Effect.runPromise(ensureEvaluatorConsumer(r.h
 
 describe("windows engine - reads that cannot be stale", () => {
   test("B2 - a batch filled while reads lag fires the 3 events it wrote, not the 2-event copy a replica still has", async () => {
-    const r = await rig({ name: "b2", workflow: "wf", type: "event", subject: "event.b2", batch: { max_size: 3, timeout: "1h" } })
-    const events = [await r.publish("event.b2", { n: 1 }), await r.publish("event.b2", { n: 2 }), await r.publish("event.b2", { n: 3 })]
+    const r = await rig({
+      name: "b2",
+      workflow: "wf",
+      type: "event",
+      subject: "event.b2",
+      batch: { max_size: 3, timeout: "1h" },
+    })
+    const events = [
+      await r.publish("event.b2", { n: 1 }),
+      await r.publish("event.b2", { n: 2 }),
+      await r.publish("event.b2", { n: 3 }),
+    ]
     r.lag(true)
-    for (const [i, e] of events.entries()) await run(r.engine.batch.absorb(r.event(e.seq, "event.b2", e.storedAtMs, { n: i + 1 })))
+    for (const [i, e] of events.entries())
+      await run(r.engine.batch.absorb(r.event(e.seq, "event.b2", e.storedAtMs, { n: i + 1 })))
     const runs = await r.runs()
     expect(runs.map((x) => [x.count, x.input])).toStrictEqual([[3, [{ n: 1 }, { n: 2 }, { n: 3 }]]])
     expect(await r.windowState("batch", windowKey("b2", { found: false }))).toBeUndefined()
@@ -52,7 +63,11 @@ describe("windows engine - reads that cannot be stale", () => {
 describe("windows engine - the event's stored time decides its window", () => {
   test("B5 - an event stored 1.6 s before a burst but evaluated after it fires alone; the burst window counts only its own 2", async () => {
     const r = await rig({ name: "b5", workflow: "wf", type: "event", subject: "event.b5", debounce: { period: "1s" } })
-    const [e1, e2, e3] = [await r.publish("event.b5", { n: 1 }), await r.publish("event.b5", { n: 2 }), await r.publish("event.b5", { n: 3 })]
+    const [e1, e2, e3] = [
+      await r.publish("event.b5", { n: 1 }),
+      await r.publish("event.b5", { n: 2 }),
+      await r.publish("event.b5", { n: 3 }),
+    ]
     await nothingPending(r)
     const t0 = Date.now() - 600_000
     const key = windowKey("b5", { found: false })
@@ -67,7 +82,9 @@ describe("windows engine - the event's stored time decides its window", () => {
     expect(open.count).toBe(2)
     expect([[], [e2!.seq, e3!.seq]]).toContainEqual(open.recent)
     r.now = t0 + 2_701
-    expect(await run(r.engine.onTimer({ kind: "debounce", key, id: open.id, due_at: open.due_at }))).toStrictEqual({ ack: true })
+    expect(await run(r.engine.onTimer({ kind: "debounce", key, id: open.id, due_at: open.due_at }))).toStrictEqual({
+      ack: true,
+    })
     expect((await r.runs()).map((x) => [x.count, x.input])).toStrictEqual([
       [1, { n: 1 }],
       [2, { n: 3 }],
@@ -77,7 +94,10 @@ describe("windows engine - the event's stored time decides its window", () => {
 
 describe("windows engine - a window waits only for events that could belong to it", () => {
   test("B3 - an unevaluated event on another subject holds the evaluator's ack floor but not this window", async () => {
-    const r = await rig({ name: "b3", workflow: "wf", type: "event", subject: "event.b3", debounce: { period: "1s" } }, { consumerFirst: true })
+    const r = await rig(
+      { name: "b3", workflow: "wf", type: "event", subject: "event.b3", debounce: { period: "1s" } },
+      { consumerFirst: true },
+    )
     await r.publish("event.poison", { bad: true })
     const a = await r.publish("event.b3", { n: 1 })
     const key = windowKey("b3", { found: false })
@@ -85,12 +105,22 @@ describe("windows engine - a window waits only for events that could belong to i
     const state = (await r.windowState("debounce", key))!
     r.now = state.due_at + 1
     // Once the ack floor has stood still briefly, the window looks past it at its own events.
-    await eventually(async () => expect(await run(r.engine.onTimer({ kind: "debounce", key, id: state.id, due_at: state.due_at }))).toStrictEqual({ ack: true }), 5_000, 100)
+    await eventually(
+      async () =>
+        expect(
+          await run(r.engine.onTimer({ kind: "debounce", key, id: state.id, due_at: state.due_at })),
+        ).toStrictEqual({ ack: true }),
+      5_000,
+      100,
+    )
     expect((await r.runs()).map((x) => x.count)).toStrictEqual([1])
   })
 
   test("B3 - an unevaluated event of the same trigger and key stored before the due time holds the window until it is absorbed", async () => {
-    const r = await rig({ name: "b3k", workflow: "wf", type: "event", subject: "event.b3k", debounce: { period: "1s" } }, { consumerFirst: true })
+    const r = await rig(
+      { name: "b3k", workflow: "wf", type: "event", subject: "event.b3k", debounce: { period: "1s" } },
+      { consumerFirst: true },
+    )
     const a1 = await r.publish("event.b3k", { n: 1 })
     const a2 = await r.publish("event.b3k", { n: 2 })
     const key = windowKey("b3k", { found: false })
@@ -99,13 +129,23 @@ describe("windows engine - a window waits only for events that could belong to i
     r.now = state.due_at + 1
     // Asked again and again, past the point where the ack floor counts as standing still (0.5 s):
     // the window keeps waiting for the event of its own key.
-    for (const until = Date.now() + 1_500; Date.now() < until; ) {
-      expect(await run(r.engine.onTimer({ kind: "debounce", key, id: state.id, due_at: state.due_at }))).toStrictEqual({ ack: false, delayMs: 100 })
+    for (const until = Date.now() + 1_500; Date.now() < until;) {
+      expect(await run(r.engine.onTimer({ kind: "debounce", key, id: state.id, due_at: state.due_at }))).toStrictEqual({
+        ack: false,
+        delayMs: 100,
+      })
     }
     expect(await r.runs()).toStrictEqual([])
     await run(r.engine.debounce.absorb(r.event(a2.seq, "event.b3k", a2.storedAtMs, { n: 2 })))
     r.now = a2.storedAtMs + 1_001
-    await eventually(async () => expect(await run(r.engine.onTimer({ kind: "debounce", key, id: state.id, due_at: state.due_at }))).toStrictEqual({ ack: true }), 5_000, 100)
+    await eventually(
+      async () =>
+        expect(
+          await run(r.engine.onTimer({ kind: "debounce", key, id: state.id, due_at: state.due_at })),
+        ).toStrictEqual({ ack: true }),
+      5_000,
+      100,
+    )
     expect((await r.runs()).map((x) => [x.count, x.input])).toStrictEqual([[2, { n: 2 }]])
   })
 })
@@ -114,7 +154,10 @@ describe("windows engine - sizes", () => {
   const text = (n: number) => "x".repeat(n)
 
   test("size - a batch closes and fires before an event would make its run input larger than can be stored", async () => {
-    const r = await rig({ name: "sz", workflow: "wf", type: "event", subject: "event.sz", batch: { max_size: 10, timeout: "1h" } }, { maxRunInputBytes: 1_000 })
+    const r = await rig(
+      { name: "sz", workflow: "wf", type: "event", subject: "event.sz", batch: { max_size: 10, timeout: "1h" } },
+      { maxRunInputBytes: 1_000 },
+    )
     for (let i = 1; i <= 3; i++) {
       const e = await r.publish("event.sz", { t: text(400) })
       await run(r.engine.batch.absorb(r.event(e.seq, "event.sz", e.storedAtMs, { t: text(400) })))
@@ -124,28 +167,42 @@ describe("windows engine - sizes", () => {
   })
 
   test("size - an event too large for a batch run on its own is an error outcome and joins no batch", async () => {
-    const r = await rig({ name: "sz1", workflow: "wf", type: "event", subject: "event.sz1", batch: { max_size: 10, timeout: "1h" } }, { maxRunInputBytes: 1_000 })
+    const r = await rig(
+      { name: "sz1", workflow: "wf", type: "event", subject: "event.sz1", batch: { max_size: 10, timeout: "1h" } },
+      { maxRunInputBytes: 1_000 },
+    )
     const e = await r.publish("event.sz1", { t: text(1_200) })
     const outcome = await run(r.engine.batch.absorb(r.event(e.seq, "event.sz1", e.storedAtMs, { t: text(1_200) })))
-    expect([outcome.outcome, outcome.error]).toStrictEqual(["error", "event of 1210 bytes is larger than a batch run input can be (1000 bytes)"])
+    expect([outcome.outcome, outcome.error]).toStrictEqual([
+      "error",
+      "event of 1210 bytes is larger than a batch run input can be (1000 bytes)",
+    ])
     expect(await r.windowState("batch", windowKey("sz1", { found: false }))).toBeUndefined()
   })
 
   test("size - a debounce window whose run cannot be stored fails alone: dead letter, history error, window removed, timer acked", async () => {
-    const r = await rig({ name: "big", workflow: "wf", type: "event", subject: "event.big", debounce: { period: "1s" } }, { maxRunInputBytes: 100 })
+    const r = await rig(
+      { name: "big", workflow: "wf", type: "event", subject: "event.big", debounce: { period: "1s" } },
+      { maxRunInputBytes: 100 },
+    )
     const e = await r.publish("event.big", { t: text(300) })
     await nothingPending(r)
     const key = windowKey("big", { found: false })
     await run(r.engine.debounce.absorb(r.event(e.seq, "event.big", e.storedAtMs, { t: text(300) })))
     const state = (await r.windowState("debounce", key))!
     r.now = state.due_at + 1
-    expect(await run(r.engine.onTimer({ kind: "debounce", key, id: state.id, due_at: state.due_at }))).toStrictEqual({ ack: true })
+    expect(await run(r.engine.onTimer({ kind: "debounce", key, id: state.id, due_at: state.due_at }))).toStrictEqual({
+      ack: true,
+    })
     expect(await r.runs()).toStrictEqual([])
     expect(await r.windowState("debounce", key)).toBeUndefined()
     expect(r.records.map((x) => [x.outcome, x.error])).toStrictEqual([
       ["error", `debounce window ${state.id}: run input of 308 bytes is larger than can be stored (100 bytes)`],
     ])
     const dead = await r.handles.jsm.streams.getMessage("DAGNATS_DEAD", { last_by_subj: `dagnats.dead.${e.seq}` })
-    expect([dead?.header.get("Dagnats-Dead-Subject"), new TextDecoder().decode(dead!.data)]).toStrictEqual(["event.big", JSON.stringify({ t: text(300) })])
+    expect([dead?.header.get("Dagnats-Dead-Subject"), new TextDecoder().decode(dead!.data)]).toStrictEqual([
+      "event.big",
+      JSON.stringify({ t: text(300) }),
+    ])
   })
 })

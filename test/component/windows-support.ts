@@ -32,7 +32,8 @@ export const laggingKv = (kv: KV) => {
   const w = Object.create(kv) as KV
   const remember = async (k: string) => previous.set(k, await kv.get(k))
   Object.assign(w, {
-    get: async (k: string, o?: { revision: number }) => (lagging && o === undefined && previous.has(k) ? previous.get(k)! : kv.get(k, o)),
+    get: async (k: string, o?: { revision: number }) =>
+      lagging && o === undefined && previous.has(k) ? previous.get(k)! : kv.get(k, o),
     create: async (k: string, d: Uint8Array) => (await remember(k), kv.create(k, d)),
     update: async (k: string, d: Uint8Array, v: number) => (await remember(k), kv.update(k, d, v)),
     delete: async (k: string, o?: unknown) => (await remember(k), kv.delete(k, o as never)),
@@ -52,7 +53,12 @@ export interface Rig {
   /** Publish a JSON event to EVENTS; returns its sequence and stored time. */
   readonly publish: (subject: string, payload: unknown) => Promise<{ seq: number; storedAtMs: number }>
   /** An inbound event as the evaluator would hand it over, with the stored time the test chooses. */
-  readonly event: (seq: number, subject: string, storedAtMs: number, payload: unknown) => { trigger: StoredTrigger; event: InboundEvent; payload: unknown }
+  readonly event: (
+    seq: number,
+    subject: string,
+    storedAtMs: number,
+    payload: unknown,
+  ) => { trigger: StoredTrigger; event: InboundEvent; payload: unknown }
   readonly runs: () => Promise<Array<Record<string, any>>>
   readonly windowState: (kind: "debounce" | "batch", key: string) => Promise<Record<string, any> | undefined>
   readonly close: () => Promise<void>
@@ -99,7 +105,15 @@ export const startRig = async (
     event: (seq, subject, storedAtMs, payload) => ({
       trigger,
       payload,
-      event: { subject, seq, data: new Uint8Array(), header: () => undefined, deliveryId: undefined, redelivered: false, storedAtMs },
+      event: {
+        subject,
+        seq,
+        data: new Uint8Array(),
+        header: () => undefined,
+        deliveryId: undefined,
+        redelivered: false,
+        storedAtMs,
+      },
     }),
     runs: async () => {
       const out: Array<Record<string, any>> = []

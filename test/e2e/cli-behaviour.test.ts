@@ -52,7 +52,11 @@ afterAll(async () => {
 
 describe("cli against serve", () => {
   it("cli - output into a closed pipe ends quietly with exit 0 (run list, trigger list, run list --json)", async () => {
-    for (const args of [["run", "list"], ["trigger", "list"], ["run", "list", "--json"]]) {
+    for (const args of [
+      ["run", "list"],
+      ["trigger", "list"],
+      ["run", "list", "--json"],
+    ]) {
       expect({ args, ...(await withClosedStdout(args)) }).toStrictEqual({ args, code: 0, stderr: "" })
     }
   })
@@ -102,7 +106,10 @@ describe("cli against serve", () => {
 
   it("cli - trigger create refusals name flags, not fields (--debounce, --batch-size, --secret)", async () => {
     const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
-      [["--subject", "event.x", "--debounce", "5x"], '--debounce: must be a duration such as 500ms, 5s, 1m or 2h (got "5x")'],
+      [
+        ["--subject", "event.x", "--debounce", "5x"],
+        '--debounce: must be a duration such as 500ms, 5s, 1m or 2h (got "5x")',
+      ],
       [
         ["--subject", "event.x", "--debounce", "5s", "--debounce-timeout", "1s"],
         "--debounce-timeout: must be at least the period (5s)",
@@ -115,7 +122,11 @@ describe("cli against serve", () => {
     ]
     for (const [flags, message] of cases) {
       const r = await cli(["trigger", "create", "named", "--workflow", "w", ...flags])
-      expect({ flags, code: r.code, stderr: r.stderr }).toStrictEqual({ flags, code: 2, stderr: `dagnats: ${message}\n` })
+      expect({ flags, code: r.code, stderr: r.stderr }).toStrictEqual({
+        flags,
+        code: 2,
+        stderr: `dagnats: ${message}\n`,
+      })
     }
   })
 
@@ -126,7 +137,16 @@ describe("cli against serve", () => {
     expect(bad.stderr).toContain("--secret #1: standard secret must be base64 after its whsec_ prefix")
     expect((await cli(["trigger", "get", "svix-bad"])).code).toBe(1)
 
-    const plain = await cli(["trigger", "create", "svix-upd", "--workflow", "w", "--webhook", "--secret", "plain-secret"])
+    const plain = await cli([
+      "trigger",
+      "create",
+      "svix-upd",
+      "--workflow",
+      "w",
+      "--webhook",
+      "--secret",
+      "plain-secret",
+    ])
     expect(plain.code).toBe(0)
     const switched = await cli(["trigger", "update", "svix-upd", "--scheme", "standard"])
     expect(switched.code).toBe(1)
@@ -154,10 +174,32 @@ describe("cli against serve", () => {
   })
 
   it("cli - README's GitHub trigger: a ping delivery is stored but starts no run, a push starts one", async () => {
-    const create = ["trigger", "create", "gh", "--workflow", "ci", "--webhook", "--scheme", "github", "--secret", "gh-s"]
+    const create = [
+      "trigger",
+      "create",
+      "gh",
+      "--workflow",
+      "ci",
+      "--webhook",
+      "--scheme",
+      "github",
+      "--secret",
+      "gh-s",
+    ]
     expect((await cli([...create, "--filter-header", "X-GitHub-Event=push"])).code).toBe(0)
     const send = (event: string, data: string) =>
-      cli(["webhook", "send", "gh", "--secret", "gh-s", "--header", `X-GitHub-Event=${event}`, "--data", data, "--json"])
+      cli([
+        "webhook",
+        "send",
+        "gh",
+        "--secret",
+        "gh-s",
+        "--header",
+        `X-GitHub-Event=${event}`,
+        "--data",
+        data,
+        "--json",
+      ])
     const ping = await send("ping", '{"zen":"hi"}')
     const push = await send("push", '{"ref":"main"}')
     expect([ping.code, push.code]).toStrictEqual([0, 0])

@@ -20,7 +20,9 @@ describe("cli help and built-in flags", () => {
     expect(viaHelp.code, viaHelp.stderr).toBe(0)
     expect(viaHelp.stdout).toBe(viaFlag.stdout)
     expect(viaHelp.stdout).toContain("--workflow")
-    expect(viaHelp.stdout).toMatch(/EXAMPLES[\s\S]*dagnats trigger create svix --workflow billing --webhook --scheme standard/)
+    expect(viaHelp.stdout).toMatch(
+      /EXAMPLES[\s\S]*dagnats trigger create svix --workflow billing --webhook --scheme standard/,
+    )
   })
 
   it("cli - dagnats help names an unknown command and exits 2 with nothing on stdout", async () => {
@@ -32,7 +34,11 @@ describe("cli help and built-in flags", () => {
   it("cli - the main commands show EXAMPLES in --help", async () => {
     for (const path of [[], ["serve"], ["trigger"], ["run", "list"], ["event", "publish"], ["webhook", "send"]]) {
       const r = await runCli([...path, "--help"])
-      expect({ path, code: r.code, examples: r.stdout.includes("EXAMPLES") }).toStrictEqual({ path, code: 0, examples: true })
+      expect({ path, code: r.code, examples: r.stdout.includes("EXAMPLES") }).toStrictEqual({
+        path,
+        code: 0,
+        examples: true,
+      })
     }
   })
 

@@ -48,14 +48,18 @@ const startCluster = async () => {
   }
   // Ready once JetStream has a meta leader and answers account info on every node.
   for (const n of nodes) {
-    await eventually(async () => {
-      const nc = await connect({ servers: n.url })
-      try {
-        await (await jetstreamManager(nc)).getAccountInfo()
-      } finally {
-        await nc.close()
-      }
-    }, 30_000, 250)
+    await eventually(
+      async () => {
+        const nc = await connect({ servers: n.url })
+        try {
+          await (await jetstreamManager(nc)).getAccountInfo()
+        } finally {
+          await nc.close()
+        }
+      },
+      30_000,
+      250,
+    )
   }
 }
 
@@ -81,7 +85,14 @@ afterAll(async () => {
 
 describe("windows - cluster", () => {
   test("cluster - 300 events into a keyed batch on R3 with two serves, one SIGKILLed and restarted: each event in exactly one batch", async () => {
-    await createTrigger(nodes[0]!.url, "cl", "event.cl", ["--batch-size", "10", "--batch-timeout", "2s", "--batch-key", "k"])
+    await createTrigger(nodes[0]!.url, "cl", "event.cl", [
+      "--batch-size",
+      "10",
+      "--batch-timeout",
+      "2s",
+      "--batch-key",
+      "k",
+    ])
     // Both serves' tables have it before events flow.
     await eventually(async () => expect(await raw.openWindows("cl")).toBe(0), 10_000)
     const seqs: Array<number> = []
@@ -90,19 +101,29 @@ describe("windows - cluster", () => {
       if (i === 100) await serves[1]!.kill()
       if (i === 200) serves[1] = await startServe({ natsUrl: nodes[1]!.url, args: ["--replicas", "3"] })
     }
-    const runs = await eventually(async () => {
-      const r = await raw.runsOf("cl")
-      expect(r.reduce((n, x) => n + (x.count as number), 0)).toBe(300)
-      return r
-    }, 90_000, 500).catch(async (e) => {
+    const runs = await eventually(
+      async () => {
+        const r = await raw.runsOf("cl")
+        expect(r.reduce((n, x) => n + (x.count as number), 0)).toBe(300)
+        return r
+      },
+      90_000,
+      500,
+    ).catch(async (e) => {
       const r = await raw.runsOf("cl")
       const got = r.flatMap((x) => (x.input as Array<{ i: number }>).map((p) => p.i))
       const missing = Array.from({ length: 300 }, (_, i) => i).filter((i) => !got.includes(i))
-      throw new Error(`${String(e)}; ${r.length} runs, missing ${JSON.stringify(missing)}; open ${await raw.openWindows("cl")}`)
+      throw new Error(
+        `${String(e)}; ${r.length} runs, missing ${JSON.stringify(missing)}; open ${await raw.openWindows("cl")}`,
+      )
     })
     const covered = runs.flatMap((r) => (r.input as Array<{ i: number }>).map((p) => p.i)).sort((a, b) => a - b)
     expect(covered).toStrictEqual(Array.from({ length: 300 }, (_, i) => i))
-    expect(runs.every((r) => (r.count as number) <= 10 && new Set((r.input as Array<{ k: number }>).map((p) => p.k)).size === 1)).toBe(true)
+    expect(
+      runs.every(
+        (r) => (r.count as number) <= 10 && new Set((r.input as Array<{ k: number }>).map((p) => p.k)).size === 1,
+      ),
+    ).toBe(true)
     expect(new Set(runs.map((r) => r.run_id)).size).toBe(runs.length)
     expect(await raw.startedCounts(runs.map((r) => r.run_id as string))).toStrictEqual(runs.map(() => 1))
     await raw.quiet("cl", 60_000)
@@ -117,11 +138,15 @@ describe("windows - cluster", () => {
       // their windows must wait for them rather than fire without them.
       if (i === 150) await serves[1]!.kill()
     }
-    const runs = await eventually(async () => {
-      const r = await raw.runsOf("cd")
-      expect(r.reduce((n, x) => n + (x.count as number), 0)).toBe(300)
-      return r
-    }, 90_000, 500)
+    const runs = await eventually(
+      async () => {
+        const r = await raw.runsOf("cd")
+        expect(r.reduce((n, x) => n + (x.count as number), 0)).toBe(300)
+        return r
+      },
+      90_000,
+      500,
+    )
     expect(runs.map((r) => [r.input.k, r.count]).sort((a, b) => a[0] - b[0])).toStrictEqual([
       [0, 100],
       [1, 100],

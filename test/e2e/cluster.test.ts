@@ -60,7 +60,12 @@ const deliver = async (serves: () => ReadonlyArray<ServeProcess>, n: number): Pr
     const live = serves().filter((s) => s.child.exitCode === null && s.child.signalCode === null)
     const target = live[(n + attempt) % Math.max(live.length, 1)]
     if (target !== undefined) {
-      const status = await fetch(`${target.baseUrl}/v1/webhooks/${TRIGGER}`, { method: "POST", headers, body, signal: AbortSignal.timeout(15_000) })
+      const status = await fetch(`${target.baseUrl}/v1/webhooks/${TRIGGER}`, {
+        method: "POST",
+        headers,
+        body,
+        signal: AbortSignal.timeout(15_000),
+      })
         .then((r) => r.status)
         .catch(() => 0)
       if (status === 202) return
@@ -94,7 +99,18 @@ describe("cluster", () => {
     const c = await cluster(latestNatsServerBin())
     const a = await serveOn(c.nodes[0]!.url)
     let b = await serveOn(c.nodes[1]!.url)
-    await runJson(["trigger", "create", TRIGGER, "--workflow", "wf", "--webhook", "--secret", SECRET, "--nats-url", c.urls])
+    await runJson([
+      "trigger",
+      "create",
+      TRIGGER,
+      "--workflow",
+      "wf",
+      "--webhook",
+      "--secret",
+      SECRET,
+      "--nats-url",
+      c.urls,
+    ])
     const serves = () => [a, b]
 
     // Two senders, so requests are in flight when the kills land; the last third waits for the restarts.
@@ -127,11 +143,15 @@ describe("cluster", () => {
     await sending
 
     const expected = Array.from({ length: EVENTS }, (_, n) => n)
-    const runs = await eventually(async () => {
-      const r = (await runRecords(c)).filter((x) => x.trigger?.name === TRIGGER)
-      expect(r.map((x) => x.input.n).sort((p, q) => p - q)).toEqual(expected)
-      return r
-    }, 60_000, 500)
+    const runs = await eventually(
+      async () => {
+        const r = (await runRecords(c)).filter((x) => x.trigger?.name === TRIGGER)
+        expect(r.map((x) => x.input.n).sort((p, q) => p - q)).toEqual(expected)
+        return r
+      },
+      60_000,
+      500,
+    )
     expect(runs).toHaveLength(EVENTS)
     expect(new Set(runs.map((r) => r.run_id)).size).toBe(EVENTS)
   })

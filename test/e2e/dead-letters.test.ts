@@ -35,12 +35,23 @@ describe("dead letters - bounded retries", () => {
     await createTrigger(nats.url, "huge-a", "event.huge", [])
     await createTrigger(nats.url, "huge-b", "event.huge", [])
     const seq = await raw.publish("event.huge", tooLargeForARun())
-    const listed = await eventually(async () => {
-      const r = await cli.json<{ dead: Array<Record<string, unknown>> }>("event", "dead")
-      expect(r.dead).toHaveLength(1)
-      return r.dead
-    }, 60_000, 250)
-    expect(listed).toStrictEqual([{ subject: "event.huge", seq, error: expect.stringMatching(/^gave up after 10 deliveries: /), at: expect.any(String) }])
+    const listed = await eventually(
+      async () => {
+        const r = await cli.json<{ dead: Array<Record<string, unknown>> }>("event", "dead")
+        expect(r.dead).toHaveLength(1)
+        return r.dead
+      },
+      60_000,
+      250,
+    )
+    expect(listed).toStrictEqual([
+      {
+        subject: "event.huge",
+        seq,
+        error: expect.stringMatching(/^gave up after 10 deliveries: /),
+        at: expect.any(String),
+      },
+    ])
     await raw.settled()
     for (const trigger of ["huge-a", "huge-b"]) {
       const fires = await raw.fires(trigger)
@@ -49,11 +60,11 @@ describe("dead letters - bounded retries", () => {
     expect(await raw.runsOf("huge-a")).toStrictEqual([])
     const dead = await raw.jsm.streams.getMessage("DAGNATS_DEAD", { last_by_subj: `dagnats.dead.${seq}` })
     // The body did not fit beside the dead-letter headers; EVENTS still holds it.
-    expect([dead?.header.get("Dagnats-Dead-Subject"), dead?.header.get("Dagnats-Dead-Seq"), dead?.header.get("Dagnats-Dead-Body-Omitted")]).toStrictEqual([
-      "event.huge",
-      String(seq),
-      String(JSON.stringify(tooLargeForARun()).length),
-    ])
+    expect([
+      dead?.header.get("Dagnats-Dead-Subject"),
+      dead?.header.get("Dagnats-Dead-Seq"),
+      dead?.header.get("Dagnats-Dead-Body-Omitted"),
+    ]).toStrictEqual(["event.huge", String(seq), String(JSON.stringify(tooLargeForARun()).length)])
     const metrics = await (await fetch(`${serve.baseUrl}/metrics`)).text()
     expect(metrics).toMatch(/^dagnats_dead_letters_total 1$/m)
   })

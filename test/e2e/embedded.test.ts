@@ -107,7 +107,9 @@ describe("embedded nats-server failures", () => {
   })
 
   test("serve - a missing nats-server binary exits non-zero with one line saying what to do", async () => {
-    const r = await runCli(await serveArgs(await freePort()), { env: { DAGNATS_NATS_SERVER_BIN: "/nonexistent/nats-server" } })
+    const r = await runCli(await serveArgs(await freePort()), {
+      env: { DAGNATS_NATS_SERVER_BIN: "/nonexistent/nats-server" },
+    })
     expect(r.code).toBe(1)
     expect(r.stdout).toBe("")
     expect(r.stderr).toBe(

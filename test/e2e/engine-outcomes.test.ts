@@ -35,7 +35,10 @@ const webhookRun = async (name: string) => {
   const body = JSON.stringify({ name })
   const r = await fetch(`${serve.baseUrl}/v1/webhooks/${name}`, {
     method: "POST",
-    headers: { "Content-Type": "application/json", "X-Signature-256": `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}` },
+    headers: {
+      "Content-Type": "application/json",
+      "X-Signature-256": `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`,
+    },
     body,
   })
   expect(r.status).toBe(202)
@@ -46,7 +49,8 @@ const webhookRun = async (name: string) => {
 }
 
 const runRecord = (id: string) => cli("run", "get", id)
-const statusBecomes = (id: string, status: string) => eventually(async () => expect((await runRecord(id)).status).toBe(status), 20_000)
+const statusBecomes = (id: string, status: string) =>
+  eventually(async () => expect((await runRecord(id)).status).toBe(status), 20_000)
 
 /** Resolves once the outcomes consumer has acknowledged everything on WORKFLOW_HISTORY. */
 const outcomesSettled = () =>
@@ -65,7 +69,9 @@ const statusChanges = async (status: string) => {
 
 /** `dagnats run get ID --wait …` in the background, to see it block and then finish. */
 const waitInBackground = (id: string, ...extra: Array<string>) => {
-  const child = spawn(process.execPath, [DAGNATS_BIN, "run", "get", id, "--wait", "--nats-url", nats.url, ...extra], { env: { ...process.env, NO_COLOR: "1" } })
+  const child = spawn(process.execPath, [DAGNATS_BIN, "run", "get", id, "--wait", "--nats-url", nats.url, ...extra], {
+    env: { ...process.env, NO_COLOR: "1" },
+  })
   let stdout = ""
   let stderr = ""
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
@@ -98,7 +104,12 @@ test("run outcomes - step.started makes a webhook run running, workflow.complete
   expect(result.code).toBe(0)
   const record = JSON.parse(result.stdout)
   const stored = (await raw.messages("WORKFLOW_HISTORY", `history.${id}`)).find((m) => m.seq === ack.seq)!
-  expect(record).toStrictEqual({ ...running, status: "completed", updated_at: record.updated_at, finished_at: (stored.data as any).timestamp })
+  expect(record).toStrictEqual({
+    ...running,
+    status: "completed",
+    updated_at: record.updated_at,
+    finished_at: (stored.data as any).timestamp,
+  })
   expect(await statusChanges("completed")).toBe(completedBefore + 1)
 })
 
@@ -159,7 +170,9 @@ test("run get --wait - exits 3 when the run is not finished within --timeout or 
   expect(r.stderr).toBe(`dagnats: run ${id} is still pending after 1s\n`)
   expect((await runCli(["run", "get", id, "--wait", "--nats-url", "nats://127.0.0.1:1"])).code).toBe(3)
   expect((await runCli(["run", "get", id, "--timeout", "1s", "--nats-url", nats.url])).code).toBe(2)
-  expect((await runCli(["run", "get", id, "--wait", "--timeout", "soon", "--nats-url", "nats://127.0.0.1:1"])).code).toBe(2)
+  expect(
+    (await runCli(["run", "get", id, "--wait", "--timeout", "soon", "--nats-url", "nats://127.0.0.1:1"])).code,
+  ).toBe(2)
 })
 
 test("trigger history - each fired run shows its current status (human table; run_status with --json)", async () => {
@@ -171,5 +184,7 @@ test("trigger history - each fired run shows its current status (human table; ru
   const human = await runCli(["trigger", "history", "out-hist", "--nats-url", nats.url])
   expect(human.code).toBe(0)
   expect(human.stdout.split("\n")[0]).toMatch(/RUN STATUS/)
-  expect(human.stdout.split("\n")[1]).toMatch(new RegExp(`fired\\s+run ${id}\\s+completed\\s+event\\.webhook\\.out-hist #\\d+`))
+  expect(human.stdout.split("\n")[1]).toMatch(
+    new RegExp(`fired\\s+run ${id}\\s+completed\\s+event\\.webhook\\.out-hist #\\d+`),
+  )
 })

@@ -23,7 +23,10 @@ const post = async (base: string, name: string, payload: unknown) => {
   const body = JSON.stringify(payload)
   const r = await fetch(`${base}/v1/webhooks/${name}`, {
     method: "POST",
-    headers: { "Content-Type": "application/json", "X-Signature-256": `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}` },
+    headers: {
+      "Content-Type": "application/json",
+      "X-Signature-256": `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`,
+    },
     body,
   })
   return { status: r.status, body: (await r.json()) as Record<string, any> }
@@ -32,7 +35,18 @@ const post = async (base: string, name: string, payload: unknown) => {
 /** A webhook run end to end: trigger, signed POST, run record and workflow.started. */
 const webhookStartsRun = async (url: string, baseUrl: string, name: string) => {
   const raw = res.track(await openRawNats(url), (r) => r.close())
-  await runJson(["trigger", "create", name, "--workflow", `${name}-wf`, "--webhook", "--secret", SECRET, "--nats-url", url])
+  await runJson([
+    "trigger",
+    "create",
+    name,
+    "--workflow",
+    `${name}-wf`,
+    "--webhook",
+    "--secret",
+    SECRET,
+    "--nats-url",
+    url,
+  ])
   await raw.request("dagnats.triggers.list", {})
   const posted = await post(baseUrl, name, { n: 1 })
   expect(posted.status).toBe(202)
@@ -71,7 +85,9 @@ test("serve first - the engine's set-up succeeds afterwards, serve keeps working
   const raw = res.track(await openRawNats(nats.url), (r) => r.close())
   await createEngineResources(raw.js, raw.jsm)
   const afterEngine = await snapshotEngine(raw.js, raw.jsm)
-  expect((afterEngine.records as Record<string, any>)["triggers/nightly-report"].value).toBe(JSON.stringify(engineTrigger))
+  expect((afterEngine.records as Record<string, any>)["triggers/nightly-report"].value).toBe(
+    JSON.stringify(engineTrigger),
+  )
   await webhookStartsRun(nats.url, serve.baseUrl, "serve-first")
   await serve.stop()
   const again = await res.serveOn(nats)
@@ -88,12 +104,16 @@ test("two serves - share one dagnats-outcomes durable on WORKFLOW_HISTORY and fo
   await webhookStartsRun(nats.url, serves[0]!.baseUrl, "two-serves")
   const [run] = (await runJson(["run", "list", "--trigger", "two-serves", "--nats-url", nats.url])).runs
   const consumers: Array<string> = []
-  for await (const c of raw.jsm.consumers.list("WORKFLOW_HISTORY")) if (c.config.durable_name !== undefined) consumers.push(c.config.durable_name)
+  for await (const c of raw.jsm.consumers.list("WORKFLOW_HISTORY"))
+    if (c.config.durable_name !== undefined) consumers.push(c.config.durable_name)
   expect(consumers).toStrictEqual(["dagnats-outcomes"])
   // Twice: whichever serve gets each copy, the run completes once.
   await publishLifecycle(raw.js, run.run_id, "workflow.completed")
   await publishLifecycle(raw.js, run.run_id, "workflow.completed")
-  await eventually(async () => expect((await runJson(["run", "get", run.run_id, "--nats-url", nats.url])).status).toBe("completed"), 20_000)
+  await eventually(
+    async () => expect((await runJson(["run", "get", run.run_id, "--nats-url", nats.url])).status).toBe("completed"),
+    20_000,
+  )
   const changes = async (status: string) => {
     let total = 0
     for (const s of serves) {
@@ -114,11 +134,27 @@ test("old names - records of an older dagnats in KV triggers and its SLEEP_TIMER
   const nats = await res.natsServer()
   const raw = res.track(await openRawNats(nats.url), (r) => r.close())
   const old = await new Kvm(raw.js).create("triggers")
-  const oldTrigger = { name: "gh", workflow: "wf", type: "webhook", enabled: true, created_at: "2025-01-01T00:00:00Z", updated_at: "2025-01-01T00:00:00Z", revision: 1 }
+  const oldTrigger = {
+    name: "gh",
+    workflow: "wf",
+    type: "webhook",
+    enabled: true,
+    created_at: "2025-01-01T00:00:00Z",
+    updated_at: "2025-01-01T00:00:00Z",
+    revision: 1,
+  }
   await old.put("gh", JSON.stringify(oldTrigger))
-  await raw.jsm.streams.add({ name: "SLEEP_TIMERS", subjects: ["sleep.>"], retention: RetentionPolicy.Workqueue, storage: StorageType.File })
+  await raw.jsm.streams.add({
+    name: "SLEEP_TIMERS",
+    subjects: ["sleep.>"],
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+  })
   const serve = await res.serveOn(nats)
-  const lines = serve.log().split("\n").filter((l) => /older dagnats/.test(l))
+  const lines = serve
+    .log()
+    .split("\n")
+    .filter((l) => /older dagnats/.test(l))
   expect(lines).toHaveLength(1)
   expect(lines[0]).toContain("KV triggers")
   expect(lines[0]).toContain("stream SLEEP_TIMERS")
@@ -136,10 +172,21 @@ test("old names - a bucket whose keys were all deleted does not stall the check:
   await emptied.put("gone", JSON.stringify({ id: "gone", workflow_id: "w", enabled: true }))
   await emptied.delete("gone")
   const runs = await kvm.create("runs")
-  const oldRun = { run_id: "0123456789abcdef0123456789abcdef", workflow: "wf", status: "pending", input: {}, trigger: { name: "gh", type: "webhook" }, event: null, created_at: "2025-01-01T00:00:00Z" }
+  const oldRun = {
+    run_id: "0123456789abcdef0123456789abcdef",
+    workflow: "wf",
+    status: "pending",
+    input: {},
+    trigger: { name: "gh", type: "webhook" },
+    event: null,
+    created_at: "2025-01-01T00:00:00Z",
+  }
   await runs.put(oldRun.run_id, JSON.stringify(oldRun))
   const serve = await res.serveOn(nats)
-  const lines = serve.log().split("\n").filter((l) => /older dagnats/.test(l))
+  const lines = serve
+    .log()
+    .split("\n")
+    .filter((l) => /older dagnats/.test(l))
   expect(lines).toHaveLength(1)
   expect(lines[0]).toContain("(KV runs)")
 })

@@ -33,7 +33,11 @@ const post = async (name: string, headers: Record<string, string>) => {
   const body = JSON.stringify({ name })
   const r = await fetch(`${serve.baseUrl}/v1/webhooks/${name}`, {
     method: "POST",
-    headers: { "Content-Type": "application/json", "X-Signature-256": `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`, ...headers },
+    headers: {
+      "Content-Type": "application/json",
+      "X-Signature-256": `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`,
+      ...headers,
+    },
     body,
   })
   expect(r.status).toBe(202)
@@ -47,7 +51,11 @@ const traceOf = async (trigger: string, seq: number) => {
   const runs = (await cli("run", "list", "--trigger", trigger)).runs
   expect(runs).toHaveLength(1)
   const [started] = await raw.messages("WORKFLOW_HISTORY", `history.${runs[0].run_id}`)
-  return { stored: stored!.header.get("traceparent"), event: started!.data as Record<string, any>, header: started!.headers["traceparent"] }
+  return {
+    stored: stored!.header.get("traceparent"),
+    event: started!.data as Record<string, any>,
+    header: started!.headers["traceparent"],
+  }
 }
 
 describe("trace context", () => {
@@ -56,7 +64,12 @@ describe("trace context", () => {
     await raw.request("dagnats.triggers.list", {})
     const { seq } = await post("traced", { traceparent: TRACE })
     const t = await traceOf("traced", seq)
-    expect([t.stored, t.event.trace_parent, t.event.payload.trace_parent, t.header]).toStrictEqual([TRACE, TRACE, TRACE, TRACE])
+    expect([t.stored, t.event.trace_parent, t.event.payload.trace_parent, t.header]).toStrictEqual([
+      TRACE,
+      TRACE,
+      TRACE,
+      TRACE,
+    ])
   })
 
   test("webhook - without a valid traceparent a new trace is stored and the run continues that same trace", async () => {
@@ -90,9 +103,24 @@ describe("trace context", () => {
   })
 
   test("batch - the run continues the trace of the last event of the batch", async () => {
-    await cli("trigger", "create", "traced-batch", "--workflow", "report", "--subject", "event.tbatch.>", "--batch-size", "2", "--batch-timeout", "10m")
+    await cli(
+      "trigger",
+      "create",
+      "traced-batch",
+      "--workflow",
+      "report",
+      "--subject",
+      "event.tbatch.>",
+      "--batch-size",
+      "2",
+      "--batch-timeout",
+      "10m",
+    )
     await raw.request("dagnats.triggers.list", {})
-    const traces = ["00-11111111111111111111111111111111-1111111111111111-01", "00-22222222222222222222222222222222-2222222222222222-01"]
+    const traces = [
+      "00-11111111111111111111111111111111-1111111111111111-01",
+      "00-22222222222222222222222222222222-2222222222222222-01",
+    ]
     for (const [i, tp] of traces.entries()) {
       const h = natsHeaders()
       h.set("Content-Type", "application/json")
@@ -109,7 +137,18 @@ describe("trace context", () => {
 
 describe("workflow names the engine knows", () => {
   test("trigger create - a workflow registered in workflow_defs gives no warning", async () => {
-    const r = await runCli(["trigger", "create", "known-wf", "--workflow", "report", "--webhook", "--no-verify", "--nats-url", nats.url, "--json"])
+    const r = await runCli([
+      "trigger",
+      "create",
+      "known-wf",
+      "--workflow",
+      "report",
+      "--webhook",
+      "--no-verify",
+      "--nats-url",
+      nats.url,
+      "--json",
+    ])
     expect(r.code).toBe(0)
     expect(r.stderr).toBe("")
     expect(JSON.parse(r.stdout).warnings).toBeUndefined()
@@ -117,7 +156,18 @@ describe("workflow names the engine knows", () => {
 
   test("trigger create - an unregistered workflow is created with a warning on stderr and in --json warnings", async () => {
     const warning = 'workflow "nope" is not registered in the engine\'s workflow_defs: its runs will fail until it is'
-    const r = await runCli(["trigger", "create", "unknown-wf", "--workflow", "nope", "--webhook", "--no-verify", "--nats-url", nats.url, "--json"])
+    const r = await runCli([
+      "trigger",
+      "create",
+      "unknown-wf",
+      "--workflow",
+      "nope",
+      "--webhook",
+      "--no-verify",
+      "--nats-url",
+      nats.url,
+      "--json",
+    ])
     expect(r.code).toBe(0)
     expect(r.stderr).toBe(`dagnats: warning: ${warning}\n`)
     expect(JSON.parse(r.stdout).warnings).toStrictEqual([warning])
@@ -133,12 +183,32 @@ describe("workflow names the engine knows", () => {
   })
 
   test("trigger create/update --require-workflow - an unregistered workflow is refused (exit 1) and nothing is written", async () => {
-    const r = await runCli(["trigger", "create", "strict", "--workflow", "nope", "--webhook", "--no-verify", "--require-workflow", "--nats-url", nats.url])
+    const r = await runCli([
+      "trigger",
+      "create",
+      "strict",
+      "--workflow",
+      "nope",
+      "--webhook",
+      "--no-verify",
+      "--require-workflow",
+      "--nats-url",
+      nats.url,
+    ])
     expect(r.code).toBe(1)
     expect(r.stderr).toMatch(/workflow: workflow "nope" is not registered in the engine's workflow_defs/)
     expect((await runCli(["trigger", "get", "strict", "--nats-url", nats.url])).code).toBe(1)
     await cli("trigger", "create", "strict", "--workflow", "report", "--webhook", "--no-verify", "--require-workflow")
-    const u = await runCli(["trigger", "update", "strict", "--workflow", "nope", "--require-workflow", "--nats-url", nats.url])
+    const u = await runCli([
+      "trigger",
+      "update",
+      "strict",
+      "--workflow",
+      "nope",
+      "--require-workflow",
+      "--nats-url",
+      nats.url,
+    ])
     expect(u.code).toBe(1)
     expect((await cli("trigger", "get", "strict")).workflow).toBe("report")
   })
@@ -148,7 +218,19 @@ test("workflow names - without the engine's workflow_defs bucket nothing is chec
   const other = await startNatsServer()
   const lone = await startServe({ natsUrl: other.url })
   try {
-    const r = await runCli(["trigger", "create", "lone", "--workflow", "anything", "--webhook", "--no-verify", "--require-workflow", "--nats-url", other.url, "--json"])
+    const r = await runCli([
+      "trigger",
+      "create",
+      "lone",
+      "--workflow",
+      "anything",
+      "--webhook",
+      "--no-verify",
+      "--require-workflow",
+      "--nats-url",
+      other.url,
+      "--json",
+    ])
     expect(r.code).toBe(0)
     expect(r.stderr).toBe("")
     const o = await openRawNats(other.url)

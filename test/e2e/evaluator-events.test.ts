@@ -58,7 +58,8 @@ describe("subject patterns", () => {
   test("evaluator - event.deploy.* fires for exactly one more token; other subjects leave no history record", async () => {
     await createTrigger({ name: "deploys", workflow: "deploy-wf", type: "event", subject: "event.deploy.*" })
     const seq = await raw.publish("event.deploy.api", '{"version":"1.2.3"}')
-    for (const s of ["event.deploy.api.v2", "event.deploy", "event.deployx.api", "event.other.api"]) await raw.publish(s, "{}")
+    for (const s of ["event.deploy.api.v2", "event.deploy", "event.deployx.api", "event.other.api"])
+      await raw.publish(s, "{}")
     await raw.settled()
     expect((await raw.fires("deploys")).map(withoutAt)).toStrictEqual([
       fired("deploys", "deploy-wf", "event.deploy.api", seq, runIdFor("deploys", { kind: "sequence", seq, epoch })),
@@ -78,9 +79,18 @@ describe("subject patterns", () => {
     await raw.settled()
     expect((await raw.fires("git-all")).map(withoutAt)).toStrictEqual([
       fired("git-all", "git-wf", "event.git.push", push, runIdFor("git-all", { kind: "sequence", seq: push, epoch })),
-      fired("git-all", "git-wf", "event.git.push.main.sub", deep, runIdFor("git-all", { kind: "sequence", seq: deep, epoch })),
+      fired(
+        "git-all",
+        "git-wf",
+        "event.git.push.main.sub",
+        deep,
+        runIdFor("git-all", { kind: "sequence", seq: deep, epoch }),
+      ),
     ])
-    expect((await runsOf("git-wf")).map((r) => r.input).sort((a, b) => a.ref.localeCompare(b.ref))).toStrictEqual([{ ref: "a" }, { ref: "c" }])
+    expect((await runsOf("git-wf")).map((r) => r.input).sort((a, b) => a.ref.localeCompare(b.ref))).toStrictEqual([
+      { ref: "a" },
+      { ref: "c" },
+    ])
   })
 
   test("evaluator - one event reaches every trigger that matches it, each starting its own run", async () => {
@@ -147,18 +157,21 @@ describe("filters", () => {
       pass: { action: "opened", number: 7, pull_request: { draft: false } },
       fail: { action: "opened", number: 7, pull_request: { draft: true } },
     },
-  ])("evaluator - a filter on $what starts a run for the matching payload only and records the other as filtered", async (c) => {
-    const subject = `event.filters.${c.name}`
-    await createTrigger({ name: c.name, workflow: `${c.name}-wf`, type: "event", subject, filters: c.filters })
-    const pass = await raw.publish(subject, JSON.stringify(c.pass))
-    const fail = await raw.publish(subject, JSON.stringify(c.fail))
-    await raw.settled()
-    expect((await raw.fires(c.name)).map(withoutAt)).toStrictEqual([
-      fired(c.name, `${c.name}-wf`, subject, pass, runIdFor(c.name, { kind: "sequence", seq: pass, epoch })),
-      skipped(c.name, `${c.name}-wf`, subject, fail, "filtered"),
-    ])
-    expect((await runsOf(`${c.name}-wf`)).map((r) => r.input)).toStrictEqual([c.pass])
-  })
+  ])(
+    "evaluator - a filter on $what starts a run for the matching payload only and records the other as filtered",
+    async (c) => {
+      const subject = `event.filters.${c.name}`
+      await createTrigger({ name: c.name, workflow: `${c.name}-wf`, type: "event", subject, filters: c.filters })
+      const pass = await raw.publish(subject, JSON.stringify(c.pass))
+      const fail = await raw.publish(subject, JSON.stringify(c.fail))
+      await raw.settled()
+      expect((await raw.fires(c.name)).map(withoutAt)).toStrictEqual([
+        fired(c.name, `${c.name}-wf`, subject, pass, runIdFor(c.name, { kind: "sequence", seq: pass, epoch })),
+        skipped(c.name, `${c.name}-wf`, subject, fail, "filtered"),
+      ])
+      expect((await runsOf(`${c.name}-wf`)).map((r) => r.input)).toStrictEqual([c.pass])
+    },
+  )
 })
 
 describe("disabled triggers and undecodable events", () => {
@@ -193,7 +206,13 @@ describe("disabled triggers and undecodable events", () => {
     const empty = await raw.publish("event.x", new Uint8Array())
     const good = await raw.publish("event.x", '{"ok":true}')
     await raw.settled()
-    const error = (seq: number, message: string) => ({ trigger: "raw-x", workflow: "raw-wf", outcome: "error", error: message, event: { subject: "event.x", seq } })
+    const error = (seq: number, message: string) => ({
+      trigger: "raw-x",
+      workflow: "raw-wf",
+      outcome: "error",
+      error: message,
+      event: { subject: "event.x", seq },
+    })
     expect((await raw.fires("raw-x")).map(withoutAt)).toStrictEqual([
       error(notJson, "payload is not valid JSON"),
       error(badUtf8, "payload is not valid UTF-8"),
@@ -235,7 +254,14 @@ describe("wire shapes", () => {
       run_id: runId,
       timestamp: event.timestamp,
       trace_parent: event.trace_parent,
-      payload: { trigger: "event", source: "shape", workflow_id: "shape-wf", timestamp: event.timestamp, data: payload, trace_parent: event.trace_parent },
+      payload: {
+        trigger: "event",
+        source: "shape",
+        workflow_id: "shape-wf",
+        timestamp: event.timestamp,
+        data: payload,
+        trace_parent: event.trace_parent,
+      },
     })
     expect(event.trace_parent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/)
     expect(event.timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/)
@@ -244,7 +270,18 @@ describe("wire shapes", () => {
     const fires = await raw.fires("shape")
     expect(fires).toHaveLength(1)
     expect(Object.keys(fires[0]!).sort()).toStrictEqual([
-      "at", "count", "event", "fired_at", "outcome", "run_id", "skipped", "source", "trigger", "trigger_id", "workflow", "workflow_id",
+      "at",
+      "count",
+      "event",
+      "fired_at",
+      "outcome",
+      "run_id",
+      "skipped",
+      "source",
+      "trigger",
+      "trigger_id",
+      "workflow",
+      "workflow_id",
     ])
     expect(withoutAt(fires[0]!)).toStrictEqual(fired("shape", "shape-wf", "event.shape.a", seq, runId))
 
@@ -261,7 +298,9 @@ describe("idempotency", () => {
     expect(second).toStrictEqual({ stream: "EVENTS", seq: first.seq, duplicate: true })
     await raw.settled()
     const runId = runIdFor("once", { kind: "delivery", deliveryId: "delivery-42" })
-    expect((await raw.fires("once")).map(withoutAt)).toStrictEqual([fired("once", "once-wf", "event.once", first.seq, runId)])
+    expect((await raw.fires("once")).map(withoutAt)).toStrictEqual([
+      fired("once", "once-wf", "event.once", first.seq, runId),
+    ])
     expect((await runsOf("once-wf")).map((r) => [r.run_id, r.event])).toStrictEqual([
       [runId, { subject: "event.once", seq: first.seq, delivery_id: "delivery-42" }],
     ])
@@ -288,7 +327,9 @@ describe("idempotency", () => {
     await raw.settled()
     expect((await raw.fires("heal")).map(withoutAt)).toStrictEqual([fired("heal", "heal-wf", "event.heal", seq, runId)])
     const started = await raw.messages("WORKFLOW_HISTORY", `history.${runId}`)
-    expect(started.map((m) => [(m.data as any).run_id, (m.data as any).payload.source])).toStrictEqual([[runId, "heal"]])
+    expect(started.map((m) => [(m.data as any).run_id, (m.data as any).payload.source])).toStrictEqual([
+      [runId, "heal"],
+    ])
     expect(await runsOf("heal-wf")).toHaveLength(1)
   })
 })
@@ -328,7 +369,8 @@ describe("CLI", () => {
 
   test("cli - run start, get and list: filters by workflow and trigger, newest first, limited", async () => {
     const started: Array<string> = []
-    for (const n of [1, 2, 3]) started.push((await cli("run", "start", "listing-wf", "--input", JSON.stringify({ n }))).run_id)
+    for (const n of [1, 2, 3])
+      started.push((await cli("run", "start", "listing-wf", "--input", JSON.stringify({ n }))).run_id)
     expect(new Set(started).size).toBe(3)
     const all = await cli("run", "list", "--workflow", "listing-wf")
     expect(all.runs.map((r: any) => [r.run_id, r.input, r.trigger])).toStrictEqual([
@@ -364,7 +406,9 @@ describe("CLI", () => {
         { field: "number", value: "42" },
       ],
     })
-    expect(await cli("trigger", "test", "testing", "--payload", '{"action":"opened","number":42}')).toStrictEqual({ matched: true })
+    expect(await cli("trigger", "test", "testing", "--payload", '{"action":"opened","number":42}')).toStrictEqual({
+      matched: true,
+    })
     expect(await cli("trigger", "test", "testing", "--payload", '{"action":"opened","number":41}')).toStrictEqual({
       matched: false,
       reason: 'field "number" is 41, want 42',
@@ -383,7 +427,13 @@ describe("CLI", () => {
   })
 
   test("cli - trigger history --limit gives exactly the newest N records, newest first", async () => {
-    await createTrigger({ name: "hist", workflow: "hist-wf", type: "event", subject: "event.hist", filters: [{ field: "keep", value: "true" }] })
+    await createTrigger({
+      name: "hist",
+      workflow: "hist-wf",
+      type: "event",
+      subject: "event.hist",
+      filters: [{ field: "keep", value: "true" }],
+    })
     // One at a time: concurrent evaluation would record them in any order, and newest first is
     // the order records were written.
     const seqs: Array<number> = []

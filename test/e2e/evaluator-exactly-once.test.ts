@@ -16,7 +16,12 @@ test("exactly once - an event accepted by a serve killed before evaluating it st
   // The first serve ever on this NATS system only ingests: it must still keep events for evaluation.
   const ingestOnly: ServeProcess = await serveOn(nats, { DAGNATS_EVALUATOR: "off" })
   const raw = await rawOn(nats)
-  await raw.request("dagnats.triggers.create", { name: "crash", workflow: "crash-wf", type: "event", subject: "event.crash" })
+  await raw.request("dagnats.triggers.create", {
+    name: "crash",
+    workflow: "crash-wf",
+    type: "event",
+    subject: "event.crash",
+  })
   const published = await runJson(["event", "publish", "event.crash", '{"n":1}', "--nats-url", nats.url])
   await ingestOnly.kill()
   expect(await raw.allRuns()).toStrictEqual([])
@@ -27,7 +32,14 @@ test("exactly once - an event accepted by a serve killed before evaluating it st
   const runId = runIdFor("crash", { kind: "sequence", seq: published.seq, epoch })
   expect((await raw.allRuns()).map((r) => [r.run_id, r.input])).toStrictEqual([[runId, { n: 1 }]])
   expect((await raw.fires("crash")).map(withoutAt)).toStrictEqual([
-    { trigger: "crash", workflow: "crash-wf", outcome: "fired", run_id: runId, count: 1, event: { subject: "event.crash", seq: published.seq } },
+    {
+      trigger: "crash",
+      workflow: "crash-wf",
+      outcome: "fired",
+      run_id: runId,
+      count: 1,
+      event: { subject: "event.crash", seq: published.seq },
+    },
   ])
   expect(await raw.messages("WORKFLOW_HISTORY", `history.${runId}`)).toHaveLength(1)
 })
@@ -36,7 +48,12 @@ test("exactly once - events published while no serve runs are evaluated when one
   const nats = await natsServer()
   const first = await serveOn(nats)
   const raw = await rawOn(nats)
-  await raw.request("dagnats.triggers.create", { name: "offline", workflow: "offline-wf", type: "event", subject: "event.offline.*" })
+  await raw.request("dagnats.triggers.create", {
+    name: "offline",
+    workflow: "offline-wf",
+    type: "event",
+    subject: "event.offline.*",
+  })
   await first.stop()
   const seqs = await Promise.all([1, 2, 3].map((i) => raw.publish(`event.offline.${i}`, JSON.stringify({ i }))))
   await serveOn(nats)
@@ -48,7 +65,12 @@ test("exactly once - the evaluator keeps consuming after nats-server restarts un
   const nats = await natsServer()
   await serveOn(nats)
   const raw = await rawOn(nats)
-  await raw.request("dagnats.triggers.create", { name: "restart", workflow: "restart-wf", type: "event", subject: "event.restart" })
+  await raw.request("dagnats.triggers.create", {
+    name: "restart",
+    workflow: "restart-wf",
+    type: "event",
+    subject: "event.restart",
+  })
   await raw.request("dagnats.triggers.list", {})
   const before = await raw.publish("event.restart", '{"n":1}')
   await raw.settled()

@@ -20,18 +20,32 @@ test("evaluator at scale - two serve processes and 500 events in parallel give e
   const nats = await natsServer()
   const a = await serveOn(nats)
   const raw = await rawOn(nats)
-  await raw.request("dagnats.triggers.create", { name: "load", workflow: "load-wf", type: "event", subject: "event.load.*" })
+  await raw.request("dagnats.triggers.create", {
+    name: "load",
+    workflow: "load-wf",
+    type: "event",
+    subject: "event.load.*",
+  })
   // Serve b loads the trigger table at start, serve a answered the create: both know the trigger.
   await serveOn(nats)
   expect(a.log()).toContain("dagnats serve ready")
 
   const N = 500
-  const seqs = await Promise.all(Array.from({ length: N }, (_, i) => raw.publish(`event.load.${i}`, JSON.stringify({ i }))))
+  const seqs = await Promise.all(
+    Array.from({ length: N }, (_, i) => raw.publish(`event.load.${i}`, JSON.stringify({ i }))),
+  )
   expect(new Set(seqs).size).toBe(N)
   await raw.settled(45_000)
 
   expect(await countKeys(raw)).toBe(N)
-  const { runs } = await runJson<{ runs: Array<Record<string, any>> }>(["run", "list", "--limit", "1000", "--nats-url", nats.url])
+  const { runs } = await runJson<{ runs: Array<Record<string, any>> }>([
+    "run",
+    "list",
+    "--limit",
+    "1000",
+    "--nats-url",
+    nats.url,
+  ])
   expect(runs).toHaveLength(N)
   expect(new Set(runs.map((r) => r.run_id)).size).toBe(N)
   const bySeq = new Map(seqs.map((seq, i) => [seq, i]))
@@ -58,17 +72,31 @@ test("evaluator at scale - with 10,000 triggers each event starts a run for exac
   for (let start = 0; start < N; start += BATCH) {
     await Promise.all(
       Array.from({ length: Math.min(BATCH, N - start) }, (_, k) =>
-        raw.request("dagnats.triggers.create", { name: `scale-${start + k}`, workflow: "scale-wf", type: "event", subject: `event.scale.${start + k}` }),
+        raw.request("dagnats.triggers.create", {
+          name: `scale-${start + k}`,
+          workflow: "scale-wf",
+          type: "event",
+          subject: `event.scale.${start + k}`,
+        }),
       ),
     )
   }
   // The table applies KV changes in order: once the trigger created last fires, all 10,000 are in.
-  await raw.request("dagnats.triggers.create", { name: "scale-last", workflow: "sentinel-wf", type: "event", subject: "event.scale.last" })
-  await eventually(async () => {
-    await raw.publish("event.scale.last", "{}")
-    await raw.settled()
-    expect((await raw.allRuns()).some((r) => r.workflow === "sentinel-wf")).toBe(true)
-  }, 30_000, 200)
+  await raw.request("dagnats.triggers.create", {
+    name: "scale-last",
+    workflow: "sentinel-wf",
+    type: "event",
+    subject: "event.scale.last",
+  })
+  await eventually(
+    async () => {
+      await raw.publish("event.scale.last", "{}")
+      await raw.settled()
+      expect((await raw.allRuns()).some((r) => r.workflow === "sentinel-wf")).toBe(true)
+    },
+    30_000,
+    200,
+  )
 
   const chosen = [0, 1, 4_999, 9_998, 9_999]
   const seqs = new Map<number, number>()
@@ -84,7 +112,8 @@ test("evaluator at scale - with 10,000 triggers each event starts a run for exac
     chosen.map((i) => [`scale-${i}`, { i }, runIdFor(`scale-${i}`, { kind: "sequence", seq: seqs.get(i)!, epoch })]),
   )
   // Records exist for the chosen triggers only: none of the other 9,995 was even evaluated.
-  const counts = (await raw.jsm.streams.info("TRIGGER_HISTORY", { subjects_filter: "trigger.fire.>" })).state.subjects ?? {}
+  const counts =
+    (await raw.jsm.streams.info("TRIGGER_HISTORY", { subjects_filter: "trigger.fire.>" })).state.subjects ?? {}
   expect(Object.fromEntries(Object.entries(counts).filter(([s]) => s !== "trigger.fire.scale-last"))).toStrictEqual(
     Object.fromEntries(chosen.map((i) => [`trigger.fire.scale-${i}`, 1])),
   )
@@ -94,9 +123,16 @@ test("evaluator at scale - a serve killed while evaluating 300 events leaves eve
   const nats = await natsServer()
   const doomed = await serveOn(nats)
   const raw = await rawOn(nats)
-  await raw.request("dagnats.triggers.create", { name: "midway", workflow: "midway-wf", type: "event", subject: "event.midway.*" })
+  await raw.request("dagnats.triggers.create", {
+    name: "midway",
+    workflow: "midway-wf",
+    type: "event",
+    subject: "event.midway.*",
+  })
   const N = 300
-  const seqs = await Promise.all(Array.from({ length: N }, (_, i) => raw.publish(`event.midway.${i}`, JSON.stringify({ i }))))
+  const seqs = await Promise.all(
+    Array.from({ length: N }, (_, i) => raw.publish(`event.midway.${i}`, JSON.stringify({ i }))),
+  )
   // Killed wherever it is: before, during or after any event's run start, history record or ack.
   await doomed.kill()
   await serveOn(nats)
@@ -106,5 +142,7 @@ test("evaluator at scale - a serve killed while evaluating 300 events leaves eve
   expect(runs.map((r) => r.event.seq).sort((a, b) => a - b)).toStrictEqual([...seqs].sort((a, b) => a - b))
   expect((await raw.jsm.streams.info("WORKFLOW_HISTORY")).state.messages).toBe(N)
   const fires = await raw.fires("midway")
-  expect(fires.map((f) => [f.outcome, f.event.seq])).toStrictEqual([...seqs].sort((a, b) => a - b).map((seq) => ["fired", seq]))
+  expect(fires.map((f) => [f.outcome, f.event.seq])).toStrictEqual(
+    [...seqs].sort((a, b) => a - b).map((seq) => ["fired", seq]),
+  )
 }, 80_000)

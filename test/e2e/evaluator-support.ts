@@ -2,7 +2,13 @@
 // streams and buckets, plus micro requests and a "the evaluator has caught up" barrier.
 import { connect } from "@nats-io/transport-node"
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/nats-core"
-import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream"
+import {
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  type JetStreamClient,
+  type JetStreamManager,
+} from "@nats-io/jetstream"
 import { Kvm, type KV } from "@nats-io/kv"
 import { expect } from "vitest"
 import { eventually } from "../support/poll.js"
@@ -19,9 +25,16 @@ export interface RawNats {
   /** A micro request; resolves with the JSON reply, rejects with the service error. */
   readonly request: <T = any>(subject: string, body: unknown) => Promise<T>
   /** Publish to EVENTS as any NATS program would; returns the stream sequence. */
-  readonly publish: (subject: string, body: string | Uint8Array, o?: { msgID?: string; contentType?: string | null }) => Promise<number>
+  readonly publish: (
+    subject: string,
+    body: string | Uint8Array,
+    o?: { msgID?: string; contentType?: string | null },
+  ) => Promise<number>
   /** Every message stored on `subject` in `stream`, oldest first. */
-  readonly messages: (stream: string, subject: string) => Promise<Array<{ data: unknown; headers: Record<string, string>; seq: number }>>
+  readonly messages: (
+    stream: string,
+    subject: string,
+  ) => Promise<Array<{ data: unknown; headers: Record<string, string>; seq: number }>>
   /**
    * Every trigger.fire record of one trigger, ordered by the event they are about. Events are
    * evaluated concurrently, so the stream order of records is not the event order.
@@ -125,7 +138,13 @@ export const withoutAt = (r: Record<string, any>) => {
   const { at, trigger_id, workflow_id, source, fired_at, skipped, skip_reason, run_status: _status, ...rest } = r
   expect(typeof at).toBe("string")
   expect(Number.isNaN(Date.parse(at as string))).toBe(false)
-  expect([trigger_id, workflow_id, source, fired_at, skipped]).toStrictEqual([r.trigger, r.workflow, r.trigger, at, r.outcome !== "fired"])
+  expect([trigger_id, workflow_id, source, fired_at, skipped]).toStrictEqual([
+    r.trigger,
+    r.workflow,
+    r.trigger,
+    at,
+    r.outcome !== "fired",
+  ])
   expect(skip_reason).toBe(r.outcome === "skipped" ? r.reason : r.outcome === "error" ? `error: ${r.error}` : undefined)
   return rest
 }

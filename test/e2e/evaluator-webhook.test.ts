@@ -49,8 +49,17 @@ describe("the README example", () => {
   test("webhook - an opened pull request starts a github-handler run and a pr-review run; a closed one only github-handler, with on-pr-opened filtered", async () => {
     await cli("trigger", "create", "github-events", "--workflow", "github-handler", "--webhook", "--secret", SECRET)
     await cli(
-      "trigger", "create", "on-pr-opened", "--workflow", "pr-review",
-      "--subject", "event.webhook.github-events", "--filter-field", "action", "--filter-value", "opened",
+      "trigger",
+      "create",
+      "on-pr-opened",
+      "--workflow",
+      "pr-review",
+      "--subject",
+      "event.webhook.github-events",
+      "--filter-field",
+      "action",
+      "--filter-value",
+      "opened",
     )
     await tableSynced()
 
@@ -58,7 +67,13 @@ describe("the README example", () => {
     const a = await post(serve.baseUrl, "github-events", opened)
     expect(a).toStrictEqual({
       status: 202,
-      body: { accepted: true, subject: "event.webhook.github-events", stream: "EVENTS", seq: a.body.seq, duplicate: false },
+      body: {
+        accepted: true,
+        subject: "event.webhook.github-events",
+        stream: "EVENTS",
+        seq: a.body.seq,
+        duplicate: false,
+      },
     })
     await raw.settled()
     const closed = { action: "closed", number: 1347 }
@@ -89,7 +104,13 @@ describe("the README example", () => {
 
     const history = await cli("trigger", "history", "on-pr-opened")
     expect(history.fires.map(withoutAt)).toStrictEqual([
-      { trigger: "on-pr-opened", workflow: "pr-review", outcome: "skipped", reason: "filtered", event: { subject: "event.webhook.github-events", seq: b.body.seq } },
+      {
+        trigger: "on-pr-opened",
+        workflow: "pr-review",
+        outcome: "skipped",
+        reason: "filtered",
+        event: { subject: "event.webhook.github-events", seq: b.body.seq },
+      },
       {
         trigger: "on-pr-opened",
         workflow: "pr-review",
@@ -104,7 +125,18 @@ describe("the README example", () => {
 
 describe("header filters and disabled webhook triggers", () => {
   test("webhook - a header filter on X-GitHub-Event starts a run only for that event type, whatever the header's case", async () => {
-    await cli("trigger", "create", "gh-prs", "--workflow", "gh-prs-wf", "--webhook", "--secret", SECRET, "--filter-header", "X-GitHub-Event=pull_request")
+    await cli(
+      "trigger",
+      "create",
+      "gh-prs",
+      "--workflow",
+      "gh-prs-wf",
+      "--webhook",
+      "--secret",
+      SECRET,
+      "--filter-header",
+      "X-GitHub-Event=pull_request",
+    )
     await tableSynced()
     const pr = await post(serve.baseUrl, "gh-prs", { n: 1 }, { "x-github-event": "pull_request" })
     const push = await post(serve.baseUrl, "gh-prs", { n: 2 }, { "X-GitHub-Event": "push" })
@@ -112,7 +144,13 @@ describe("header filters and disabled webhook triggers", () => {
     expect([pr.status, push.status, none.status]).toStrictEqual([202, 202, 202])
     await raw.settled()
     const epoch = (await raw.jsm.streams.info("EVENTS")).created.replace(/\D/g, "")
-    const skippedAt = (seq: number) => ({ trigger: "gh-prs", workflow: "gh-prs-wf", outcome: "skipped", reason: "filtered", event: { subject: "event.webhook.gh-prs", seq } })
+    const skippedAt = (seq: number) => ({
+      trigger: "gh-prs",
+      workflow: "gh-prs-wf",
+      outcome: "skipped",
+      reason: "filtered",
+      event: { subject: "event.webhook.gh-prs", seq },
+    })
     expect((await raw.fires("gh-prs")).map(withoutAt)).toStrictEqual([
       {
         trigger: "gh-prs",
@@ -130,12 +168,34 @@ describe("header filters and disabled webhook triggers", () => {
 
   test("webhook - header and field filters together must all hold", async () => {
     await cli(
-      "trigger", "create", "gh-both", "--workflow", "gh-both-wf", "--webhook", "--secret", SECRET,
-      "--filter-header", "X-GitHub-Event=pull_request", "--filter-field", "pull_request.head.ref", "--filter-value", "main",
+      "trigger",
+      "create",
+      "gh-both",
+      "--workflow",
+      "gh-both-wf",
+      "--webhook",
+      "--secret",
+      SECRET,
+      "--filter-header",
+      "X-GitHub-Event=pull_request",
+      "--filter-field",
+      "pull_request.head.ref",
+      "--filter-value",
+      "main",
     )
     await tableSynced()
-    const ok = await post(serve.baseUrl, "gh-both", { pull_request: { head: { ref: "main" } } }, { "X-GitHub-Event": "pull_request" })
-    await post(serve.baseUrl, "gh-both", { pull_request: { head: { ref: "dev" } } }, { "X-GitHub-Event": "pull_request" })
+    const ok = await post(
+      serve.baseUrl,
+      "gh-both",
+      { pull_request: { head: { ref: "main" } } },
+      { "X-GitHub-Event": "pull_request" },
+    )
+    await post(
+      serve.baseUrl,
+      "gh-both",
+      { pull_request: { head: { ref: "dev" } } },
+      { "X-GitHub-Event": "pull_request" },
+    )
     await post(serve.baseUrl, "gh-both", { pull_request: { head: { ref: "main" } } }, { "X-GitHub-Event": "push" })
     await raw.settled()
     expect((await raw.fires("gh-both")).map((f) => f.outcome)).toStrictEqual(["fired", "skipped", "skipped"])
@@ -149,7 +209,13 @@ describe("header filters and disabled webhook triggers", () => {
     expect(r.status).toBe(202)
     await raw.settled()
     expect((await raw.fires("gh-off")).map(withoutAt)).toStrictEqual([
-      { trigger: "gh-off", workflow: "gh-off-wf", outcome: "skipped", reason: "disabled", event: { subject: "event.webhook.gh-off", seq: r.body.seq } },
+      {
+        trigger: "gh-off",
+        workflow: "gh-off-wf",
+        outcome: "skipped",
+        reason: "disabled",
+        event: { subject: "event.webhook.gh-off", seq: r.body.seq },
+      },
     ])
     expect(await runsOf("gh-off-wf")).toStrictEqual([])
   })
@@ -162,8 +228,20 @@ describe("idempotency", () => {
     const delivery = "72d3162e-cc78-11e3-81ab-4c9367dc0958"
     const first = await post(serve.baseUrl, "gh-dup", { action: "opened" }, { "X-GitHub-Delivery": delivery })
     const second = await post(serve.baseUrl, "gh-dup", { action: "opened" }, { "X-GitHub-Delivery": delivery })
-    expect(first.body).toStrictEqual({ accepted: true, subject: "event.webhook.gh-dup", stream: "EVENTS", seq: first.body.seq, duplicate: false })
-    expect(second.body).toStrictEqual({ accepted: true, subject: "event.webhook.gh-dup", stream: "EVENTS", seq: first.body.seq, duplicate: true })
+    expect(first.body).toStrictEqual({
+      accepted: true,
+      subject: "event.webhook.gh-dup",
+      stream: "EVENTS",
+      seq: first.body.seq,
+      duplicate: false,
+    })
+    expect(second.body).toStrictEqual({
+      accepted: true,
+      subject: "event.webhook.gh-dup",
+      stream: "EVENTS",
+      seq: first.body.seq,
+      duplicate: true,
+    })
     await raw.settled()
     const runId = runIdFor("gh-dup", { kind: "delivery", deliveryId: delivery })
     expect((await runsOf("gh-dup-wf")).map((r) => [r.run_id, r.event])).toStrictEqual([

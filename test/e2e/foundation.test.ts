@@ -5,15 +5,25 @@ import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { connect, type NatsConnection } from "@nats-io/transport-node"
 import { nanos } from "@nats-io/nats-core"
-import { jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager, type StreamInfo } from "@nats-io/jetstream"
+import {
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+  type StreamInfo,
+} from "@nats-io/jetstream"
 import { Kvm } from "@nats-io/kv"
 import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
 import { startServe, type ServeProcess } from "../support/serve.js"
 import { runCli, runJson, type CliResult } from "../support/cli.js"
 import { freePort } from "../support/ports.js"
 
-const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version
-const HINT = "is `dagnats serve` running? Start it with `dagnats serve` (or `make run`), or point --nats-url / NATS_URL at your NATS server"
+const VERSION = (
+  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
+).version
+const HINT =
+  "is `dagnats serve` running? Start it with `dagnats serve` (or `make run`), or point --nats-url / NATS_URL at your NATS server"
 const DAY_NS = nanos(86_400_000)
 
 /** Every endpoint of SPEC §7, in the order the service registers them. */
@@ -42,8 +52,10 @@ let jsm: JetStreamManager
 let env: Record<string, string>
 
 /** The CLI against this file's NATS. */
-const cli = (args: ReadonlyArray<string>, input?: string) => runCli(args, { env, ...(input !== undefined ? { input } : {}) })
-const json = <T = any>(args: ReadonlyArray<string>, input?: string) => runJson<T>(args, { env, ...(input !== undefined ? { input } : {}) })
+const cli = (args: ReadonlyArray<string>, input?: string) =>
+  runCli(args, { env, ...(input !== undefined ? { input } : {}) })
+const json = <T = any>(args: ReadonlyArray<string>, input?: string) =>
+  runJson<T>(args, { env, ...(input !== undefined ? { input } : {}) })
 
 interface RawReply {
   readonly code: string | undefined
@@ -96,13 +108,29 @@ describe("resources (SPEC §3)", () => {
 
   test("serve - WORKFLOW_HISTORY, TRIGGER_HISTORY, DAGNATS_TIMERS and DAGNATS_DEAD exist with their subjects and retention", async () => {
     const history = (await jsm.streams.info("WORKFLOW_HISTORY")).config
-    expect([history.subjects, history.retention, history.storage]).toEqual([["history.>"], RetentionPolicy.Limits, StorageType.File])
+    expect([history.subjects, history.retention, history.storage]).toEqual([
+      ["history.>"],
+      RetentionPolicy.Limits,
+      StorageType.File,
+    ])
     const fires = (await jsm.streams.info("TRIGGER_HISTORY")).config
-    expect([fires.subjects, fires.retention, fires.storage]).toEqual([["trigger.fire.>"], RetentionPolicy.Limits, StorageType.File])
+    expect([fires.subjects, fires.retention, fires.storage]).toEqual([
+      ["trigger.fire.>"],
+      RetentionPolicy.Limits,
+      StorageType.File,
+    ])
     const timers = (await jsm.streams.info("DAGNATS_TIMERS")).config
-    expect([timers.subjects, timers.retention, timers.storage]).toEqual([["dagnats.timers.>"], RetentionPolicy.Workqueue, StorageType.File])
+    expect([timers.subjects, timers.retention, timers.storage]).toEqual([
+      ["dagnats.timers.>"],
+      RetentionPolicy.Workqueue,
+      StorageType.File,
+    ])
     const dead = (await jsm.streams.info("DAGNATS_DEAD")).config
-    expect([dead.subjects, dead.retention, dead.storage]).toEqual([["dagnats.dead.>"], RetentionPolicy.Limits, StorageType.File])
+    expect([dead.subjects, dead.retention, dead.storage]).toEqual([
+      ["dagnats.dead.>"],
+      RetentionPolicy.Limits,
+      StorageType.File,
+    ])
   })
 
   test("serve - the buckets dagnats_triggers, dagnats_runs, dagnats_debounce and dagnats_batch exist", async () => {
@@ -133,8 +161,24 @@ describe("trigger lifecycle through the CLI", () => {
   test("trigger create - a webhook trigger prints one line, exits 0, and --json gives the trigger object", async () => {
     const [human, machine] = await Promise.all([
       cli(["trigger", "create", "gh-push", "--workflow", "build", "--webhook"]),
-      cli(["trigger", "create", "deploys", "--workflow", "deploy", "--subject", "event.deploy.*",
-        "--filter-field", "env", "--filter-value", "prod", "--debounce", "5s", "--debounce-timeout", "1m", "--json"]),
+      cli([
+        "trigger",
+        "create",
+        "deploys",
+        "--workflow",
+        "deploy",
+        "--subject",
+        "event.deploy.*",
+        "--filter-field",
+        "env",
+        "--filter-value",
+        "prod",
+        "--debounce",
+        "5s",
+        "--debounce-timeout",
+        "1m",
+        "--json",
+      ]),
     ])
     expectExit(human, 0)
     expect(human.stdout).toBe("created webhook trigger gh-push → workflow build (POST /v1/webhooks/gh-push)\n")
@@ -183,7 +227,10 @@ describe("trigger lifecycle through the CLI", () => {
   })
 
   test("trigger get - human output is a record; --json is the trigger object", async () => {
-    const [human, machine] = await Promise.all([cli(["trigger", "get", "gh-push"]), cli(["trigger", "get", "deploys", "--json"])])
+    const [human, machine] = await Promise.all([
+      cli(["trigger", "get", "gh-push"]),
+      cli(["trigger", "get", "deploys", "--json"]),
+    ])
     expectExit(human, 0)
     expect(human.stdout.trimEnd().split("\n").slice(0, 11)).toEqual([
       "name:       gh-push",
@@ -204,7 +251,17 @@ describe("trigger lifecycle through the CLI", () => {
 
   test("trigger update - keeps created_at, bumps the revision and replaces the given fields", async () => {
     const before = await view("deploys")
-    const updated = await json(["trigger", "update", "deploys", "--workflow", "deploy-v2", "--batch-size", "10", "--batch-timeout", "30s"])
+    const updated = await json([
+      "trigger",
+      "update",
+      "deploys",
+      "--workflow",
+      "deploy-v2",
+      "--batch-size",
+      "10",
+      "--batch-timeout",
+      "30s",
+    ])
     const { debounce: _d, ...unchanged } = before
     expect(updated).toEqual({
       ...unchanged,
@@ -259,7 +316,10 @@ describe("trigger lifecycle through the CLI", () => {
   })
 
   test("trigger get / enable of a missing trigger exit 1 with not found", async () => {
-    for (const r of await Promise.all([cli(["trigger", "get", "missing", "--json"]), cli(["trigger", "enable", "missing"])])) {
+    for (const r of await Promise.all([
+      cli(["trigger", "get", "missing", "--json"]),
+      cli(["trigger", "enable", "missing"]),
+    ])) {
       expectExit(r, 1)
       expect(r.stdout).toBe("")
       expect(r.stderr).toBe('dagnats: trigger "missing" not found\n')
@@ -271,24 +331,100 @@ describe("usage errors", () => {
   // Each case: the arguments, and the message naming the flag (stderr is exactly `dagnats: <message>`).
   // Every rule of the model is unit-tested; these prove the CLI turns them into exit 2 before sending.
   const cases: ReadonlyArray<readonly [string, ReadonlyArray<string>, string]> = [
-    ["an invalid name", ["trigger", "create", "bad.name", "--workflow", "w", "--webhook"], 'name: must be 1-64 characters of A-Z, a-z, 0-9, _ or - (got "bad.name")'],
-    ["a webhook trigger with --subject", ["trigger", "create", "u2", "--workflow", "w", "--webhook", "--subject", "event.x"], "subject: a --webhook trigger listens on event.webhook.NAME; give either --webhook or --subject, not both"],
-    ["an event trigger without a subject", ["trigger", "create", "u3", "--workflow", "w"], "type: give --webhook for a webhook trigger, --subject SUBJ for an event trigger or --cron EXPR for a schedule"],
-    ["a subject outside event.>", ["trigger", "create", "u4", "--workflow", "w", "--subject", "orders.created"], "--subject: must be inside event.> (for example event.deploy.* or event.webhook.github)"],
-    ["a bad duration", ["trigger", "create", "u5", "--workflow", "w", "--subject", "event.x", "--debounce", "5 seconds"], '--debounce: must be a duration such as 500ms, 5s, 1m or 2h (got "5 seconds")'],
-    ["debounce with batch", ["trigger", "create", "u6", "--workflow", "w", "--subject", "event.x", "--debounce", "5s", "--batch-size", "2", "--batch-timeout", "1s"], "--debounce: cannot be combined with batch; choose one"],
-    ["batch size 1001", ["trigger", "create", "u7", "--workflow", "w", "--subject", "event.x", "--batch-size", "1001", "--batch-timeout", "1s"], "--batch-size: must be a whole number from 1 to 1000"],
-    ["an unpaired --filter-field", ["trigger", "create", "u8", "--workflow", "w", "--webhook", "--filter-field", "action"], "--filter-field and --filter-value: give them in pairs (1 fields, 0 values)"],
-    ["a secret on an event trigger", ["trigger", "create", "u9", "--workflow", "w", "--subject", "event.x", "--secret", "s"], "--secret: only allowed for webhook triggers"],
-    ["an unreadable --secret-file", ["trigger", "create", "u10", "--workflow", "w", "--webhook", "--secret-file", "/nonexistent/secret"], "--secret-file: cannot read /nonexistent/secret"],
-    ["a bad duration on update", ["trigger", "update", "deploys", "--batch-size", "5", "--batch-timeout", "soon"], '--batch-timeout: must be a duration such as 500ms, 5s, 1m or 2h (got "soon")'],
+    [
+      "an invalid name",
+      ["trigger", "create", "bad.name", "--workflow", "w", "--webhook"],
+      'name: must be 1-64 characters of A-Z, a-z, 0-9, _ or - (got "bad.name")',
+    ],
+    [
+      "a webhook trigger with --subject",
+      ["trigger", "create", "u2", "--workflow", "w", "--webhook", "--subject", "event.x"],
+      "subject: a --webhook trigger listens on event.webhook.NAME; give either --webhook or --subject, not both",
+    ],
+    [
+      "an event trigger without a subject",
+      ["trigger", "create", "u3", "--workflow", "w"],
+      "type: give --webhook for a webhook trigger, --subject SUBJ for an event trigger or --cron EXPR for a schedule",
+    ],
+    [
+      "a subject outside event.>",
+      ["trigger", "create", "u4", "--workflow", "w", "--subject", "orders.created"],
+      "--subject: must be inside event.> (for example event.deploy.* or event.webhook.github)",
+    ],
+    [
+      "a bad duration",
+      ["trigger", "create", "u5", "--workflow", "w", "--subject", "event.x", "--debounce", "5 seconds"],
+      '--debounce: must be a duration such as 500ms, 5s, 1m or 2h (got "5 seconds")',
+    ],
+    [
+      "debounce with batch",
+      [
+        "trigger",
+        "create",
+        "u6",
+        "--workflow",
+        "w",
+        "--subject",
+        "event.x",
+        "--debounce",
+        "5s",
+        "--batch-size",
+        "2",
+        "--batch-timeout",
+        "1s",
+      ],
+      "--debounce: cannot be combined with batch; choose one",
+    ],
+    [
+      "batch size 1001",
+      [
+        "trigger",
+        "create",
+        "u7",
+        "--workflow",
+        "w",
+        "--subject",
+        "event.x",
+        "--batch-size",
+        "1001",
+        "--batch-timeout",
+        "1s",
+      ],
+      "--batch-size: must be a whole number from 1 to 1000",
+    ],
+    [
+      "an unpaired --filter-field",
+      ["trigger", "create", "u8", "--workflow", "w", "--webhook", "--filter-field", "action"],
+      "--filter-field and --filter-value: give them in pairs (1 fields, 0 values)",
+    ],
+    [
+      "a secret on an event trigger",
+      ["trigger", "create", "u9", "--workflow", "w", "--subject", "event.x", "--secret", "s"],
+      "--secret: only allowed for webhook triggers",
+    ],
+    [
+      "an unreadable --secret-file",
+      ["trigger", "create", "u10", "--workflow", "w", "--webhook", "--secret-file", "/nonexistent/secret"],
+      "--secret-file: cannot read /nonexistent/secret",
+    ],
+    [
+      "a bad duration on update",
+      ["trigger", "update", "deploys", "--batch-size", "5", "--batch-timeout", "soon"],
+      '--batch-timeout: must be a duration such as 500ms, 5s, 1m or 2h (got "soon")',
+    ],
   ]
 
   test("usage errors - each bad input exits 2 with one line naming the field, and creates nothing", async () => {
     const results = await Promise.all(cases.map(([, args]) => cli(args)))
     results.forEach((r, i) => {
       const [what, args, message] = cases[i]!
-      expect({ what, args, code: r.code, stderr: r.stderr, stdout: r.stdout }).toEqual({ what, args, code: 2, stderr: `dagnats: ${message}\n`, stdout: "" })
+      expect({ what, args, code: r.code, stderr: r.stderr, stdout: r.stdout }).toEqual({
+        what,
+        args,
+        code: 2,
+        stderr: `dagnats: ${message}\n`,
+        stdout: "",
+      })
     })
     expect(await names()).toEqual(["deploys"])
     expect((await view("deploys")).revision).toBe(3)
@@ -297,12 +433,32 @@ describe("usage errors", () => {
   test("usage errors - an unknown flag, a non-number and a missing argument exit 2 with one line and nothing on stdout", async () => {
     const results = await Promise.all([
       cli(["trigger", "create", "u11", "--workflow", "w", "--webhook", "--bogus", "--json"]),
-      cli(["trigger", "create", "u11", "--workflow", "w", "--subject", "event.x", "--batch-size", "many", "--batch-timeout", "1s"]),
+      cli([
+        "trigger",
+        "create",
+        "u11",
+        "--workflow",
+        "w",
+        "--subject",
+        "event.x",
+        "--batch-size",
+        "many",
+        "--batch-timeout",
+        "1s",
+      ]),
       cli(["trigger", "get"]),
     ])
     expect(results.map((r) => [r.code, r.stdout, r.stderr])).toEqual([
-      [2, "", "dagnats: Unrecognized flag: --bogus in command dagnats trigger create; see `dagnats trigger create --help`\n"],
-      [2, "", 'dagnats: Invalid value for flag --batch-size: "many". Expected a string representing a finite number; see `dagnats trigger create --help`\n'],
+      [
+        2,
+        "",
+        "dagnats: Unrecognized flag: --bogus in command dagnats trigger create; see `dagnats trigger create --help`\n",
+      ],
+      [
+        2,
+        "",
+        'dagnats: Invalid value for flag --batch-size: "many". Expected a string representing a finite number; see `dagnats trigger create --help`\n',
+      ],
       [2, "", "dagnats: Missing required argument: name; see `dagnats trigger get --help`\n"],
     ])
     expect(await names()).toEqual(["deploys"])
@@ -326,7 +482,17 @@ describe("secrets never appear in any output", () => {
     writeFileSync(join(dir, "secret"), `${S2}\n`)
     const created = await Promise.all([
       cli(["trigger", "create", "sec-flag", "--workflow", "w", "--webhook", "--secret", S1]),
-      cli(["trigger", "create", "sec-file", "--workflow", "w", "--webhook", "--secret-file", join(dir, "secret"), "--json"]),
+      cli([
+        "trigger",
+        "create",
+        "sec-file",
+        "--workflow",
+        "w",
+        "--webhook",
+        "--secret-file",
+        join(dir, "secret"),
+        "--json",
+      ]),
       cli(["trigger", "create", "sec-stdin", "--workflow", "w", "--webhook", "--secret", "-", "--json"], `${S3}\n`),
     ])
     rmSync(dir, { recursive: true, force: true })
@@ -353,7 +519,12 @@ describe("secrets never appear in any output", () => {
       cli(["trigger", "create", "sec-file", "--workflow", "w", "--webhook", "--secret", S1]),
     ])
     runs.forEach(record)
-    expect(runs.map((r) => [r.code, r.stderr])).toEqual([[0, ""], [0, ""], [0, ""], [1, 'dagnats: trigger "sec-file" already exists\n']])
+    expect(runs.map((r) => [r.code, r.stderr])).toEqual([
+      [0, ""],
+      [0, ""],
+      [0, ""],
+      [1, 'dagnats: trigger "sec-file" already exists\n'],
+    ])
     expect(JSON.parse(runs[1]!.stdout)).toMatchObject({ name: "sec-flag", secret_count: 2 })
     for (const output of outputs) for (const s of secrets) expect(output).not.toContain(s)
   })
@@ -362,7 +533,10 @@ describe("secrets never appear in any output", () => {
     const texts = [
       JSON.stringify((await raw("dagnats.triggers.get", { name: "sec-flag" })).body),
       JSON.stringify((await raw("dagnats.triggers.list", {})).body),
-      JSON.stringify((await raw("dagnats.triggers.create", { name: "sec-raw", workflow: "w", type: "webhook", secrets: [S1, S4] })).body),
+      JSON.stringify(
+        (await raw("dagnats.triggers.create", { name: "sec-raw", workflow: "w", type: "webhook", secrets: [S1, S4] }))
+          .body,
+      ),
       JSON.stringify((await raw("dagnats.triggers.update", { name: "sec-raw", secrets: [S4] })).body),
       serve.log(),
     ]
@@ -373,7 +547,12 @@ describe("secrets never appear in any output", () => {
 
 describe("micro service over raw NATS", () => {
   test("micro - list and create work without the CLI", async () => {
-    const created = await raw("dagnats.triggers.create", { name: "raw-1", workflow: "w", type: "event", subject: "event.raw.>" })
+    const created = await raw("dagnats.triggers.create", {
+      name: "raw-1",
+      workflow: "w",
+      type: "event",
+      subject: "event.raw.>",
+    })
     expect(created.code).toBeUndefined()
     expect(created.body).toEqual({
       name: "raw-1",
@@ -387,7 +566,14 @@ describe("micro service over raw NATS", () => {
     })
     const listed = await raw("dagnats.triggers.list", {})
     expect(listed.code).toBeUndefined()
-    expect(listed.body.triggers.map((t: { name: string }) => t.name)).toEqual(["deploys", "raw-1", "sec-file", "sec-flag", "sec-raw", "sec-stdin"])
+    expect(listed.body.triggers.map((t: { name: string }) => t.name)).toEqual([
+      "deploys",
+      "raw-1",
+      "sec-file",
+      "sec-flag",
+      "sec-raw",
+      "sec-stdin",
+    ])
     // An empty body is an empty request.
     expect((await raw("dagnats.triggers.list", "")).body).toEqual(listed.body)
   })
@@ -409,10 +595,19 @@ describe("micro service over raw NATS", () => {
     expect(r).toEqual({
       code: "400",
       error: "subject: must be inside event.> (for example event.deploy.* or event.webhook.github)",
-      body: { error: { code: "invalid", message: "subject: must be inside event.> (for example event.deploy.* or event.webhook.github)" } },
+      body: {
+        error: {
+          code: "invalid",
+          message: "subject: must be inside event.> (for example event.deploy.* or event.webhook.github)",
+        },
+      },
     })
     const unknown = await raw("dagnats.triggers.get", { name: "raw-1", extra: true })
-    expect(unknown).toEqual({ code: "400", error: "extra: unknown field", body: { error: { code: "invalid", message: "extra: unknown field" } } })
+    expect(unknown).toEqual({
+      code: "400",
+      error: "extra: unknown field",
+      body: { error: { code: "invalid", message: "extra: unknown field" } },
+    })
   })
 
   test("micro - 404 for get, update, delete, enable and disable of a missing trigger", async () => {
@@ -481,7 +676,12 @@ describe("discovery", () => {
 
   test("micro - $SRV.STATS answers with the stats schema and counts requests per endpoint", async () => {
     const { body } = await raw("$SRV.STATS.dagnats", "")
-    expect(body).toMatchObject({ type: "io.nats.micro.v1.stats_response", name: "dagnats", version: VERSION, started: expect.any(String) })
+    expect(body).toMatchObject({
+      type: "io.nats.micro.v1.stats_response",
+      name: "dagnats",
+      version: VERSION,
+      started: expect.any(String),
+    })
     const bySubject = new Map<string, any>(body.endpoints.map((e: { subject: string }) => [e.subject, e]))
     expect([...bySubject.keys()].sort()).toEqual([...SPEC_ENDPOINTS].sort())
     for (const e of body.endpoints) expect(e.queue_group).toBe("dagnats")
@@ -496,19 +696,33 @@ describe("discovery", () => {
     const lines = human.stdout.trimEnd().split("\n")
     expect(lines).toHaveLength(2)
     expect(lines[0]).toMatch(/^NAME\s+VERSION\s+ID\s+ENDPOINTS\s+DESCRIPTION$/)
-    expect(lines[1]).toMatch(new RegExp(`^dagnats\\s+${VERSION.replace(/\./g, "\\.")}\\s+\\w+\\s+${SPEC_ENDPOINTS.length}\\s+`))
+    expect(lines[1]).toMatch(
+      new RegExp(`^dagnats\\s+${VERSION.replace(/\./g, "\\.")}\\s+\\w+\\s+${SPEC_ENDPOINTS.length}\\s+`),
+    )
 
     expectExit(machineRun, 0)
     const machine = JSON.parse(machineRun.stdout)
     expect(Object.keys(machine)).toEqual(["services"])
     expect(machine.services).toHaveLength(1)
-    expect(machine.services[0]).toMatchObject({ type: "io.nats.micro.v1.info_response", name: "dagnats", version: VERSION })
+    expect(machine.services[0]).toMatchObject({
+      type: "io.nats.micro.v1.info_response",
+      name: "dagnats",
+      version: VERSION,
+    })
   })
 })
 
 describe("help", () => {
   test("help - commands answer --help with exit 0 and their usage line; trigger --help lists every subcommand", async () => {
-    const commands = [[], ["serve"], ["services"], ["trigger"], ["trigger", "create"], ["trigger", "update"], ["trigger", "get"]]
+    const commands = [
+      [],
+      ["serve"],
+      ["services"],
+      ["trigger"],
+      ["trigger", "create"],
+      ["trigger", "update"],
+      ["trigger", "get"],
+    ]
     const results = await Promise.all(commands.map((c) => cli([...c, "--help"])))
     results.forEach((r, i) => {
       expectExit(r, 0)
@@ -516,14 +730,35 @@ describe("help", () => {
       expect(r.stdout).toContain("USAGE")
     })
     const create = results[4]!.stdout
-    for (const flag of ["--workflow", "--webhook", "--secret", "--secret-file", "--scheme", "--verify", "--subject", "--filter-field", "--filter-value",
-      "--filter-header", "--debounce", "--debounce-timeout", "--debounce-key", "--batch-size", "--batch-timeout", "--batch-key", "--disabled", "--json", "--nats-url"]) {
+    for (const flag of [
+      "--workflow",
+      "--webhook",
+      "--secret",
+      "--secret-file",
+      "--scheme",
+      "--verify",
+      "--subject",
+      "--filter-field",
+      "--filter-value",
+      "--filter-header",
+      "--debounce",
+      "--debounce-timeout",
+      "--debounce-key",
+      "--batch-size",
+      "--batch-timeout",
+      "--batch-key",
+      "--disabled",
+      "--json",
+      "--nats-url",
+    ]) {
       expect(create).toContain(`${flag} `)
     }
-    for (const flag of ["--nats-url", "--http-addr", "--data-dir", "--nats-port", "--max-body"]) expect(results[1]!.stdout).toContain(flag)
+    for (const flag of ["--nats-url", "--http-addr", "--data-dir", "--nats-port", "--max-body"])
+      expect(results[1]!.stdout).toContain(flag)
     for (const flag of ["--no-filters", "--no-debounce", "--no-batch"]) expect(results[5]!.stdout).toContain(flag)
     // The group's help names every subcommand of SPEC §8 it has.
-    for (const sub of ["create", "list", "get", "update", "delete", "enable", "disable"]) expect(results[3]!.stdout).toMatch(new RegExp(`^\\s+${sub}\\b`, "m"))
+    for (const sub of ["create", "list", "get", "update", "delete", "enable", "disable"])
+      expect(results[3]!.stdout).toMatch(new RegExp(`^\\s+${sub}\\b`, "m"))
   })
 })
 
@@ -536,11 +771,16 @@ describe("scale", () => {
     bulk = Array.from({ length: 2_000 }, (_, i) => `bulk-${String((i * 7919) % 2_000).padStart(4, "0")}`)
     for (let i = 0; i < bulk.length; i += 200) {
       const replies = await Promise.all(
-        bulk.slice(i, i + 200).map((name, n) =>
-          raw("dagnats.triggers.create", n % 2 === 0
-            ? { name, workflow: "bulk", type: "webhook", secrets: ["bulk-secret"] }
-            : { name, workflow: "bulk", type: "event", subject: `event.bulk.${name}` }),
-        ),
+        bulk
+          .slice(i, i + 200)
+          .map((name, n) =>
+            raw(
+              "dagnats.triggers.create",
+              n % 2 === 0
+                ? { name, workflow: "bulk", type: "webhook", secrets: ["bulk-secret"] }
+                : { name, workflow: "bulk", type: "event", subject: `event.bulk.${name}` },
+            ),
+          ),
       )
       for (const r of replies) expect(r.code).toBeUndefined()
     }
@@ -580,7 +820,9 @@ describe("scale", () => {
     const r = await raw("dagnats.triggers.list", {})
     expect(r.code).toBe("500")
     expect(r.body.error.code).toBe("internal")
-    expect(r.body.error.message).toMatch(/^reply of \d+ bytes could not be sent \(.*max_payload.*\); ask for fewer items with "limit"$/)
+    expect(r.body.error.message).toMatch(
+      /^reply of \d+ bytes could not be sent \(.*max_payload.*\); ask for fewer items with "limit"$/,
+    )
     expect(serve.child.exitCode).toBeNull()
     expect((await raw("dagnats.triggers.get", { name: "bulk-0000" })).body.name).toBe("bulk-0000")
   })
@@ -591,8 +833,20 @@ describe("several serve processes", () => {
   let created: Map<string, number>
 
   beforeAll(async () => {
-    created = new Map((await Promise.all(["EVENTS", "WORKFLOW_HISTORY", "TRIGGER_HISTORY", "DAGNATS_TIMERS", "DAGNATS_DEAD", "KV_dagnats_triggers"].map((s) => jsm.streams.info(s))))
-      .map((i: StreamInfo) => [i.config.name, Date.parse(i.created)]))
+    created = new Map(
+      (
+        await Promise.all(
+          [
+            "EVENTS",
+            "WORKFLOW_HISTORY",
+            "TRIGGER_HISTORY",
+            "DAGNATS_TIMERS",
+            "DAGNATS_DEAD",
+            "KV_dagnats_triggers",
+          ].map((s) => jsm.streams.info(s)),
+        )
+      ).map((i: StreamInfo) => [i.config.name, Date.parse(i.created)]),
+    )
     second = await startServe({ natsUrl: nats.url })
   })
 
@@ -608,7 +862,12 @@ describe("several serve processes", () => {
 
   test("serve - two instances both answer in queue group dagnats, and a create through either is listed by both", async () => {
     const pings: Array<any> = []
-    for await (const m of await nc.requestMany("$SRV.PING.dagnats", "", { strategy: "count", maxMessages: 2, maxWait: 10_000 })) pings.push(m.json())
+    for await (const m of await nc.requestMany("$SRV.PING.dagnats", "", {
+      strategy: "count",
+      maxMessages: 2,
+      maxWait: 10_000,
+    }))
+      pings.push(m.json())
     expect(pings).toHaveLength(2)
     expect(new Set(pings.map((p) => p.id)).size).toBe(2)
 
@@ -617,12 +876,21 @@ describe("several serve processes", () => {
     for (let i = 0; i < 40; i++) {
       const name = `qg-${i}`
       expect((await raw("dagnats.triggers.create", { name, workflow: "w", type: "webhook" })).code).toBeUndefined()
-      const listed = (await raw("dagnats.triggers.list", { after: "qg-", limit: 100 })).body.triggers.map((t: { name: string }) => t.name)
+      const listed = (await raw("dagnats.triggers.list", { after: "qg-", limit: 100 })).body.triggers.map(
+        (t: { name: string }) => t.name,
+      )
       expect(listed).toContain(name)
     }
     const stats: Array<any> = []
-    for await (const m of await nc.requestMany("$SRV.STATS.dagnats", "", { strategy: "count", maxMessages: 2, maxWait: 10_000 })) stats.push(m.json())
-    const served = stats.map((s) => s.endpoints.find((e: { subject: string }) => e.subject === "dagnats.triggers.list").num_requests)
+    for await (const m of await nc.requestMany("$SRV.STATS.dagnats", "", {
+      strategy: "count",
+      maxMessages: 2,
+      maxWait: 10_000,
+    }))
+      stats.push(m.json())
+    const served = stats.map(
+      (s) => s.endpoints.find((e: { subject: string }) => e.subject === "dagnats.triggers.list").num_requests,
+    )
     expect(served).toHaveLength(2)
     for (const n of served) expect(n).toBeGreaterThan(0)
   })
@@ -657,7 +925,9 @@ describe("without a service", () => {
   })
 
   test("cli - NATS up but no serve exits 3 with the hint", async () => {
-    const r = await runCli(["trigger", "create", "x", "--workflow", "w", "--webhook", "--json"], { env: { NATS_URL: bare.url } })
+    const r = await runCli(["trigger", "create", "x", "--workflow", "w", "--webhook", "--json"], {
+      env: { NATS_URL: bare.url },
+    })
     expectExit(r, 3)
     expect(r.stdout).toBe("")
     expect(r.stderr).toBe(`dagnats: no dagnats service answers on dagnats.triggers.create\n${HINT}\n`)

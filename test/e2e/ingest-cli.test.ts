@@ -17,7 +17,9 @@ let nc: NatsConnection
 let jsm: JetStreamManager
 /** Run the CLI against this file's serve and NATS (the trigger's scheme is looked up there); no ambient secret or URL. */
 const cli = (args: ReadonlyArray<string>, env: Record<string, string | undefined> = {}) =>
-  runCli(["webhook", "send", ...args], { env: { DAGNATS_WEBHOOK_SECRET: undefined, DAGNATS_URL: serve.baseUrl, NATS_URL: nats.url, ...env } })
+  runCli(["webhook", "send", ...args], {
+    env: { DAGNATS_WEBHOOK_SECRET: undefined, DAGNATS_URL: serve.baseUrl, NATS_URL: nats.url, ...env },
+  })
 
 beforeAll(async () => {
   nats = await startNatsServer()
@@ -50,14 +52,26 @@ describe("webhook send", () => {
     const r = await cli(["hook", "--secret", "cli-secret", "--json"])
     expect(r.code, r.stderr).toBe(0)
     const out = JSON.parse(r.stdout)
-    expect(out).toEqual({ status: 202, body: { accepted: true, subject: "event.webhook.hook", stream: "EVENTS", seq: expect.any(Number), duplicate: false } })
+    expect(out).toEqual({
+      status: 202,
+      body: {
+        accepted: true,
+        subject: "event.webhook.hook",
+        stream: "EVENTS",
+        seq: expect.any(Number),
+        duplicate: false,
+      },
+    })
     expect((await storedEvent(jsm, out.body.seq)).data.toString("utf8")).toBe("{}")
   })
 
   it("webhook send - the wrong secret exits 1 and still prints the refusal", async () => {
     const r = await cli(["hook", "--secret", "nope", "--json"])
     expect(r.code).toBe(1)
-    expect(JSON.parse(r.stdout)).toEqual({ status: 401, body: { error: { code: "invalid_signature", message: "signature mismatch" } } })
+    expect(JSON.parse(r.stdout)).toEqual({
+      status: 401,
+      body: { error: { code: "invalid_signature", message: "signature mismatch" } },
+    })
   })
 
   it("webhook send - the secret comes from DAGNATS_WEBHOOK_SECRET when --secret is absent; with neither it sends unsigned", async () => {
@@ -81,7 +95,18 @@ describe("webhook send", () => {
 
   it("webhook send - --content-type sends a slack form body as it is", async () => {
     const data = "command=%2Fdeploy&text=prod"
-    const r = await cli(["slack", "--scheme", "slack", "--secret", "slack-secret", "--content-type", "application/x-www-form-urlencoded", "--data", data, "--json"])
+    const r = await cli([
+      "slack",
+      "--scheme",
+      "slack",
+      "--secret",
+      "slack-secret",
+      "--content-type",
+      "application/x-www-form-urlencoded",
+      "--data",
+      data,
+      "--json",
+    ])
     expect(r.code, r.stderr).toBe(0)
     const stored = await storedEvent(jsm, JSON.parse(r.stdout).body.seq)
     expect(stored.data.toString("utf8")).toBe(data)
@@ -89,7 +114,9 @@ describe("webhook send", () => {
   })
 
   it("webhook send - --url overrides DAGNATS_URL", async () => {
-    const r = await cli(["hook", "--secret", "cli-secret", "--url", serve.baseUrl], { DAGNATS_URL: "http://127.0.0.1:1" })
+    const r = await cli(["hook", "--secret", "cli-secret", "--url", serve.baseUrl], {
+      DAGNATS_URL: "http://127.0.0.1:1",
+    })
     expect(r.code, r.stderr).toBe(0)
   })
 

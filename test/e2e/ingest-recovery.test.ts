@@ -65,7 +65,10 @@ describe("webhook recovery", () => {
     try {
       const r = await post()
       expect(r.status).toBe(503)
-      expect(r.json.error).toEqual({ code: "unavailable", message: expect.stringContaining("did not acknowledge within 5s") })
+      expect(r.json.error).toEqual({
+        code: "unavailable",
+        message: expect.stringContaining("did not acknowledge within 5s"),
+      })
       expect(r.headers["retry-after"]).toBeDefined()
     } finally {
       process.kill(pid, "SIGCONT")

@@ -35,13 +35,23 @@ const headerOf = (name: string) => (h: Record<string, string>) => h[name] ?? ""
 const bodyField = (field: string) => (_h: Record<string, string>, body: string) => JSON.parse(body)[field] as string
 
 const cases: ReadonlyArray<Case> = [
-  { scheme: "hmac-sha256", secret: "hmac secret", wrongSecret: "other", sign: ours("hmac-sha256"), signedBy: "dagnats sign" },
+  {
+    scheme: "hmac-sha256",
+    secret: "hmac secret",
+    wrongSecret: "other",
+    sign: ours("hmac-sha256"),
+    signedBy: "dagnats sign",
+  },
   {
     scheme: "github",
     secret: "octo secret",
     wrongSecret: "other",
     signedBy: "@octokit/webhooks-methods",
-    sign: async (body, secret) => ({ "X-Hub-Signature-256": await octokitSign(secret, body), "X-GitHub-Delivery": randomUUID(), "X-GitHub-Event": "push" }),
+    sign: async (body, secret) => ({
+      "X-Hub-Signature-256": await octokitSign(secret, body),
+      "X-GitHub-Delivery": randomUUID(),
+      "X-GitHub-Event": "push",
+    }),
     deliveryId: headerOf("X-GitHub-Delivery"),
   },
   {
@@ -49,10 +59,23 @@ const cases: ReadonlyArray<Case> = [
     secret: "whsec_stripe_test_secret",
     wrongSecret: "whsec_other",
     signedBy: "stripe generateTestHeaderString",
-    sign: async (body, secret, nowMs) => ({ "Stripe-Signature": stripe.webhooks.generateTestHeaderString({ payload: body, secret, timestamp: Math.floor(nowMs / 1000) }) }),
+    sign: async (body, secret, nowMs) => ({
+      "Stripe-Signature": stripe.webhooks.generateTestHeaderString({
+        payload: body,
+        secret,
+        timestamp: Math.floor(nowMs / 1000),
+      }),
+    }),
     deliveryId: bodyField("id"),
   },
-  { scheme: "slack", secret: "slack-signing-secret", wrongSecret: "other", sign: ours("slack"), signedBy: "dagnats sign", deliveryId: bodyField("event_id") },
+  {
+    scheme: "slack",
+    secret: "slack-signing-secret",
+    wrongSecret: "other",
+    sign: ours("slack"),
+    signedBy: "dagnats sign",
+    deliveryId: bodyField("event_id"),
+  },
   {
     scheme: "standard",
     secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
@@ -69,11 +92,21 @@ const cases: ReadonlyArray<Case> = [
     scheme: "shopify",
     secret: "shpss_app_secret",
     wrongSecret: "other",
-    sign: async (body, secret, nowMs) => ({ ...(await ours("shopify")(body, secret, nowMs)), "X-Shopify-Topic": "orders/create" }),
+    sign: async (body, secret, nowMs) => ({
+      ...(await ours("shopify")(body, secret, nowMs)),
+      "X-Shopify-Topic": "orders/create",
+    }),
     signedBy: "dagnats sign",
     deliveryId: headerOf("X-Shopify-Webhook-Id"),
   },
-  { scheme: "gitlab", secret: "gitlab-token", wrongSecret: "other", sign: ours("gitlab"), signedBy: "dagnats sign", deliveryId: headerOf("X-Gitlab-Event-UUID") },
+  {
+    scheme: "gitlab",
+    secret: "gitlab-token",
+    wrongSecret: "other",
+    sign: ours("gitlab"),
+    signedBy: "dagnats sign",
+    deliveryId: headerOf("X-Gitlab-Event-UUID"),
+  },
 ]
 
 /** How old a "stale" request is: twice the 300 s default tolerance. */
@@ -84,7 +117,14 @@ let serve: ServeProcess
 let nc: NatsConnection
 let jsm: JetStreamManager
 const url = (name: string) => `${serve.baseUrl}/v1/webhooks/${name}`
-const bodyFor = (scheme: string) => JSON.stringify({ id: `evt_${randomUUID()}`, event_id: `Ev${randomUUID().slice(0, 8)}`, type: "ping", scheme, text: "héllo ✓" })
+const bodyFor = (scheme: string) =>
+  JSON.stringify({
+    id: `evt_${randomUUID()}`,
+    event_id: `Ev${randomUUID().slice(0, 8)}`,
+    type: "ping",
+    scheme,
+    text: "héllo ✓",
+  })
 const post = (name: string, body: string, headers: Record<string, string>, contentType = "application/json") =>
   send(url(name), { body, headers: { "Content-Type": contentType, ...headers } })
 
@@ -145,7 +185,11 @@ describe("webhook schemes - provider details", () => {
     const secret = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"
     const body = bodyFor("svix")
     const now = Date.now()
-    const headers = { "svix-id": "msg_svix_e2e", "svix-timestamp": String(Math.floor(now / 1000)), "svix-signature": new SvixWebhook(secret).sign("msg_svix_e2e", new Date(now), body) }
+    const headers = {
+      "svix-id": "msg_svix_e2e",
+      "svix-timestamp": String(Math.floor(now / 1000)),
+      "svix-signature": new SvixWebhook(secret).sign("msg_svix_e2e", new Date(now), body),
+    }
     const r = await post("svix", body, headers)
     expect(r.status, r.text).toBe(202)
     expect((await storedEvent(jsm, r.json.seq)).header("Nats-Msg-Id")).toBe("msg_svix_e2e")
@@ -153,14 +197,22 @@ describe("webhook schemes - provider details", () => {
 
   it("webhook schemes - a trigger's own tolerance applies: 15m accepts a stripe signature 10 minutes old", async () => {
     const body = bodyFor("stripe")
-    const header = stripe.webhooks.generateTestHeaderString({ payload: body, secret: "whsec_lenient", timestamp: Math.floor((Date.now() - STALE_MS) / 1000) })
+    const header = stripe.webhooks.generateTestHeaderString({
+      payload: body,
+      secret: "whsec_lenient",
+      timestamp: Math.floor((Date.now() - STALE_MS) / 1000),
+    })
     expect((await post("stripe-lenient", body, { "Stripe-Signature": header })).status).toBe(202)
     expect((await post("stripe", body, { "Stripe-Signature": header })).status).toBe(401)
   })
 
   it("webhook schemes - slack url_verification is answered 200 with the challenge and nothing is stored", async () => {
     const before = await lastSeq(jsm)
-    const body = JSON.stringify({ token: "Jhj5dZrVaK7ZwHHjRyZWjbDl", challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", type: "url_verification" })
+    const body = JSON.stringify({
+      token: "Jhj5dZrVaK7ZwHHjRyZWjbDl",
+      challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+      type: "url_verification",
+    })
     const r = await post("slack", body, await ours("slack")(body, "slack-signing-secret", Date.now()))
     expect(r.status).toBe(200)
     expect(r.json).toEqual({ challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" })
@@ -174,7 +226,8 @@ describe("webhook schemes - provider details", () => {
   })
 
   it("webhook schemes - a slack form-encoded body is stored byte for byte", async () => {
-    const body = "payload=%7B%22type%22%3A%22block_actions%22%2C%22user%22%3A%7B%22id%22%3A%22U1%22%7D%7D&command=%2Fdeploy&text=h%C3%A9llo+world"
+    const body =
+      "payload=%7B%22type%22%3A%22block_actions%22%2C%22user%22%3A%7B%22id%22%3A%22U1%22%7D%7D&command=%2Fdeploy&text=h%C3%A9llo+world"
     const headers = await ours("slack")(body, "slack-signing-secret", Date.now())
     const r = await post("slack", body, headers, "application/x-www-form-urlencoded")
     expect(r.status, r.text).toBe(202)
@@ -184,14 +237,24 @@ describe("webhook schemes - provider details", () => {
   })
 
   it("webhook schemes - an empty slack form body is 400 invalid_json", async () => {
-    const r = await post("slack", "", await ours("slack")("", "slack-signing-secret", Date.now()), "application/x-www-form-urlencoded")
+    const r = await post(
+      "slack",
+      "",
+      await ours("slack")("", "slack-signing-secret", Date.now()),
+      "application/x-www-form-urlencoded",
+    )
     expect(r.status).toBe(400)
     expect(r.json.error.code).toBe("invalid_json")
   })
 
   it("webhook schemes - form-encoded bodies are 415 for every scheme but slack", async () => {
     const body = "a=1"
-    const r = await post("github", body, await cases[1]!.sign(body, "octo secret", Date.now()), "application/x-www-form-urlencoded")
+    const r = await post(
+      "github",
+      body,
+      await cases[1]!.sign(body, "octo secret", Date.now()),
+      "application/x-www-form-urlencoded",
+    )
     expect(r.status).toBe(415)
   })
 })

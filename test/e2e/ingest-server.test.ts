@@ -20,7 +20,10 @@ const url = (path: string) => `${serve.baseUrl}${path}`
 beforeAll(async () => {
   nats = await startNatsServer()
   // No DAGNATS_WEBHOOK_SECRET: triggers without secrets of their own have none.
-  serve = await startServe({ natsUrl: nats.url, env: { ...TIMEOUT_ENV, DAGNATS_WEBHOOK_SECRET: "", DAGNATS_LOG_LEVEL: "debug" } })
+  serve = await startServe({
+    natsUrl: nats.url,
+    env: { ...TIMEOUT_ENV, DAGNATS_WEBHOOK_SECRET: "", DAGNATS_LOG_LEVEL: "debug" },
+  })
   nc = await connect({ servers: nats.url })
   await webhookTrigger(nc, "hook", { secrets: ["s"] })
   await webhookTrigger(nc, "secretless")
@@ -106,7 +109,10 @@ describe("webhook server - secrets and logging", () => {
     await webhookTrigger(nc, "opted-out", { verify: false })
     const second = await startServe({ natsUrl: nats.url, env: { DAGNATS_WEBHOOK_SECRET: "" } })
     try {
-      const warnings = second.log().split("\n").filter((l) => l.includes("verifies signatures but has no secret"))
+      const warnings = second
+        .log()
+        .split("\n")
+        .filter((l) => l.includes("verifies signatures but has no secret"))
       expect(warnings).toHaveLength(2)
       expect(warnings.some((l) => l.includes("secretless "))).toBe(true)
       expect(warnings.some((l) => l.includes("secretless-two "))).toBe(true)
@@ -129,7 +135,9 @@ describe("webhook server - start and stop", () => {
     const r = await runCli(["serve", "--nats-url", nats.url, "--http-addr", `127.0.0.1:${serve.httpPort}`])
     expect(r.code).not.toBe(0)
     const last = r.stderr.trimEnd().split("\n").at(-1) ?? ""
-    expect(last).toContain(`cannot listen on 127.0.0.1:${serve.httpPort}: the address is in use; choose another with --http-addr`)
+    expect(last).toContain(
+      `cannot listen on 127.0.0.1:${serve.httpPort}: the address is in use; choose another with --http-addr`,
+    )
   })
 })
 
@@ -140,7 +148,7 @@ describe("webhook server - slow clients", () => {
 
   it("webhook server - a client that sends its headers and then stalls mid-body is disconnected by the request timeout", async () => {
     const received = await closedBy(
-      "POST /v1/webhooks/hook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"a\":",
+      'POST /v1/webhooks/hook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":',
       10_000,
     )
     // Node answers 408 on its way out; either way nothing was stored and the socket is gone.

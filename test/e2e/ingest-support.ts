@@ -29,8 +29,12 @@ export interface PostOptions {
 export const send = (url: string, o: PostOptions = {}): Promise<HttpReply> =>
   new Promise((resolve, reject) => {
     const body = o.body === undefined ? undefined : Buffer.isBuffer(o.body) ? o.body : Buffer.from(o.body)
-    const headers: Record<string, string | number> = { ...o.headers, ...(o.expectContinue === true ? { Expect: "100-continue" } : {}) }
-    if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === "content-length")) headers["Content-Length"] = body.length
+    const headers: Record<string, string | number> = {
+      ...o.headers,
+      ...(o.expectContinue === true ? { Expect: "100-continue" } : {}),
+    }
+    if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === "content-length"))
+      headers["Content-Length"] = body.length
     let continued = false
     const req = httpRequest(url, { method: o.method ?? "POST", headers, agent: false }, (res) => {
       const parts: Array<Buffer> = []
@@ -61,10 +65,15 @@ export const send = (url: string, o: PostOptions = {}): Promise<HttpReply> =>
     } else req.end(body)
   })
 
-export const hmacHex = (secret: string, body: string | Buffer): string => createHmac("sha256", secret).update(body).digest("hex")
+export const hmacHex = (secret: string, body: string | Buffer): string =>
+  createHmac("sha256", secret).update(body).digest("hex")
 
 /** Headers for the default scheme: X-Signature-256 over `body` with `secret`. */
-export const signed = (secret: string, body: string | Buffer, extra: Record<string, string> = {}): Record<string, string> => ({
+export const signed = (
+  secret: string,
+  body: string | Buffer,
+  extra: Record<string, string> = {},
+): Record<string, string> => ({
   "Content-Type": "application/json",
   "X-Signature-256": `sha256=${hmacHex(secret, body)}`,
   ...extra,
@@ -97,7 +106,8 @@ export const storedEvent = async (jsm: JetStreamManager, seq: number) => {
   return { subject: m.subject, data: Buffer.from(m.data), header, names }
 }
 
-export const lastSeq = async (jsm: JetStreamManager): Promise<number> => (await jsm.streams.info("EVENTS")).state.last_seq
+export const lastSeq = async (jsm: JetStreamManager): Promise<number> =>
+  (await jsm.streams.info("EVENTS")).state.last_seq
 
 /** The pid of the nats-server started with this store directory (to pause it with SIGSTOP). */
 export const natsServerPid = (storeDir: string): number => {

@@ -18,7 +18,11 @@ const url = (name: string) => `${serve.baseUrl}/v1/webhooks/${name}`
 
 beforeAll(async () => {
   nats = await startNatsServer()
-  serve = await startServe({ natsUrl: nats.url, args: ["--max-body", String(MAX_BODY)], env: { DAGNATS_WEBHOOK_SECRET: ENV_SECRET } })
+  serve = await startServe({
+    natsUrl: nats.url,
+    args: ["--max-body", String(MAX_BODY)],
+    env: { DAGNATS_WEBHOOK_SECRET: ENV_SECRET },
+  })
   nc = await connect({ servers: nats.url })
   jsm = await jetstreamManager(nc)
   await webhookTrigger(nc, "hook", { secrets: ["hook-secret"] })
@@ -62,14 +66,20 @@ describe("webhook ingest - refusals, in the order SPEC §5 checks them", () => {
 
   it("webhook ingest - 413 payload_too_large on a declared Content-Length over the limit, before any body is sent", async () => {
     // The body is never sent: the answer proves the server did not wait for it.
-    const r = await send(url("hook"), { headers: { ...signed("hook-secret", BODY), "Content-Length": MAX_BODY + 1 }, chunks: [] })
+    const r = await send(url("hook"), {
+      headers: { ...signed("hook-secret", BODY), "Content-Length": MAX_BODY + 1 },
+      chunks: [],
+    })
     expect(r.status).toBe(413)
     expect(r.json.error.code).toBe("payload_too_large")
   })
 
   it("webhook ingest - 413 payload_too_large when a chunked body exceeds the limit while streaming", async () => {
     const piece = Buffer.alloc(MAX_BODY / 2 + 1, "a")
-    const r = await send(url("hook"), { headers: { "Content-Type": "application/json", "Transfer-Encoding": "chunked" }, chunks: [piece, piece] })
+    const r = await send(url("hook"), {
+      headers: { "Content-Type": "application/json", "Transfer-Encoding": "chunked" },
+      chunks: [piece, piece],
+    })
     expect(r.status).toBe(413)
     expect(r.json.error.code).toBe("payload_too_large")
   })
@@ -82,10 +92,16 @@ describe("webhook ingest - refusals, in the order SPEC §5 checks them", () => {
   })
 
   it("webhook ingest - Expect: 100-continue gets 100 only after the checks that need no body: an oversized declared body is refused unsent", async () => {
-    const refused = await send(url("hook"), { headers: { ...signed("hook-secret", BODY), "Content-Length": MAX_BODY + 1 }, expectContinue: true })
+    const refused = await send(url("hook"), {
+      headers: { ...signed("hook-secret", BODY), "Content-Length": MAX_BODY + 1 },
+      expectContinue: true,
+    })
     expect(refused.status).toBe(413)
     expect(refused.continued).toBe(false)
-    const unknown = await send(url("nope"), { headers: { ...signed("hook-secret", BODY), "Content-Length": 10 }, expectContinue: true })
+    const unknown = await send(url("nope"), {
+      headers: { ...signed("hook-secret", BODY), "Content-Length": 10 },
+      expectContinue: true,
+    })
     expect(unknown.status).toBe(404)
     expect(unknown.continued).toBe(false)
     const accepted = await send(url("hook"), { body: BODY, headers: signed("hook-secret", BODY), expectContinue: true })
@@ -110,13 +126,19 @@ describe("webhook ingest - refusals, in the order SPEC §5 checks them", () => {
 
   it("webhook ingest - application/json with parameters and in any case is accepted", async () => {
     for (const type of ["application/json; charset=utf-8", "Application/JSON"]) {
-      const r = await send(url("hook"), { body: BODY, headers: { ...signed("hook-secret", BODY), "Content-Type": type } })
+      const r = await send(url("hook"), {
+        body: BODY,
+        headers: { ...signed("hook-secret", BODY), "Content-Type": type },
+      })
       expect(r.status, type).toBe(202)
     }
   })
 
   it("webhook ingest - 415 comes before 401: a wrong type with a bad signature is unsupported_media_type", async () => {
-    const r = await send(url("hook"), { body: BODY, headers: { "Content-Type": "text/plain", "X-Signature-256": "sha256=00" } })
+    const r = await send(url("hook"), {
+      body: BODY,
+      headers: { "Content-Type": "text/plain", "X-Signature-256": "sha256=00" },
+    })
     expect(r.status).toBe(415)
   })
 
@@ -190,7 +212,13 @@ describe("webhook ingest - what is stored", () => {
     }
     const r = await send(url("hook"), { body, headers })
     expect(r.status).toBe(202)
-    expect(r.json).toEqual({ accepted: true, subject: "event.webhook.hook", stream: "EVENTS", seq: expect.any(Number), duplicate: false })
+    expect(r.json).toEqual({
+      accepted: true,
+      subject: "event.webhook.hook",
+      stream: "EVENTS",
+      seq: expect.any(Number),
+      duplicate: false,
+    })
 
     const stored = await storedEvent(jsm, r.json.seq)
     expect(stored.subject).toBe("event.webhook.hook")
@@ -200,7 +228,18 @@ describe("webhook ingest - what is stored", () => {
     expect(stored.header("X-GitHub-Event")).toBe("pull_request")
     expect(stored.header("X-Custom-Thing")).toBe("kept")
     expect(stored.header("User-Agent")).toBe("GitHub-Hookshot/abc")
-    for (const secretHeader of ["Authorization", "Cookie", "X-Signature-256", "X-Hub-Signature", "X-Hub-Signature-256", "Stripe-Signature", "X-Gitlab-Token", "Host", "Content-Length", "Connection"]) {
+    for (const secretHeader of [
+      "Authorization",
+      "Cookie",
+      "X-Signature-256",
+      "X-Hub-Signature",
+      "X-Hub-Signature-256",
+      "Stripe-Signature",
+      "X-Gitlab-Token",
+      "Host",
+      "Content-Length",
+      "Connection",
+    ]) {
       expect(stored.header(secretHeader), secretHeader).toBeUndefined()
     }
     expect(stored.names.filter((n) => n.toLowerCase() === "dagnats-trigger")).toHaveLength(1)
@@ -210,7 +249,10 @@ describe("webhook ingest - what is stored", () => {
 
   it("webhook ingest - Nats-* headers from the client never reach JetStream", async () => {
     // Were they passed on, the expected-sequence check would make JetStream refuse the message.
-    const headers = signed("hook-secret", BODY, { "Nats-Expected-Last-Sequence": "999999", "Nats-Msg-Id": "client-chosen" })
+    const headers = signed("hook-secret", BODY, {
+      "Nats-Expected-Last-Sequence": "999999",
+      "Nats-Msg-Id": "client-chosen",
+    })
     const r = await send(url("hook"), { body: BODY, headers })
     expect(r.status).toBe(202)
     const stored = await storedEvent(jsm, r.json.seq)
@@ -237,7 +279,11 @@ describe("webhook ingest - what is stored", () => {
     const body = '{"zen":"Keep it logically awesome.","hook_id":1}'
     const r = await send(url("github-vector"), {
       body,
-      headers: { "Content-Type": "application/json", "X-Hub-Signature-256": `sha256=${hmacHex(secret, body)}`, "X-GitHub-Event": "ping" },
+      headers: {
+        "Content-Type": "application/json",
+        "X-Hub-Signature-256": `sha256=${hmacHex(secret, body)}`,
+        "X-GitHub-Event": "ping",
+      },
     })
     expect(r.status).toBe(202)
   })
@@ -291,7 +337,11 @@ describe("webhook ingest - live trigger changes", () => {
   it("webhook ingest - a changed secret applies to the next request", async () => {
     await webhookTrigger(nc, "rekey", { secrets: ["before"] })
     await triggers(nc, "update", { name: "rekey", secrets: ["after"] })
-    await eventually(async () => expect((await send(url("rekey"), { body: BODY, headers: signed("after", BODY) })).status).toBe(202), 1_000, 20)
+    await eventually(
+      async () => expect((await send(url("rekey"), { body: BODY, headers: signed("after", BODY) })).status).toBe(202),
+      1_000,
+      20,
+    )
     expect((await send(url("rekey"), { body: BODY, headers: signed("before", BODY) })).status).toBe(401)
   })
 })

@@ -18,8 +18,19 @@ const running = async () => {
 
 /** Every endpoint serve offers today, as `$SRV.INFO` names them. */
 const ENDPOINTS = [
-  "triggers-create", "triggers-get", "triggers-list", "triggers-update", "triggers-delete", "triggers-enable",
-  "triggers-disable", "triggers-fire", "triggers-history", "triggers-test", "runs-start", "runs-get", "runs-list",
+  "triggers-create",
+  "triggers-get",
+  "triggers-list",
+  "triggers-update",
+  "triggers-delete",
+  "triggers-enable",
+  "triggers-disable",
+  "triggers-fire",
+  "triggers-history",
+  "triggers-test",
+  "runs-start",
+  "runs-get",
+  "runs-list",
 ]
 
 describe("nats micro", () => {
@@ -54,9 +65,15 @@ describe("nats micro", () => {
     expect(created.properties.secret_count).toEqual({ type: "number" })
     expect(created.properties).not.toHaveProperty("secrets")
     expect(JSON.parse(byName.get("triggers-get")!["request_schema"]!)).toMatchObject({
-      type: "object", properties: { name: { type: "string" } }, required: ["name"], additionalProperties: false,
+      type: "object",
+      properties: { name: { type: "string" } },
+      required: ["name"],
+      additionalProperties: false,
     })
-    expect(JSON.parse(byName.get("runs-start")!["response_schema"]!)).toMatchObject({ properties: { run_id: { type: "string" } }, required: ["run_id"] })
+    expect(JSON.parse(byName.get("runs-start")!["response_schema"]!)).toMatchObject({
+      properties: { run_id: { type: "string" } },
+      required: ["run_id"],
+    })
     // The table the operator reads shows the metadata too.
     const text = await runNats(url, ["micro", "info", "dagnats"])
     expect(text.stdout).toContain("Metadata:     description: Create a trigger")
@@ -70,8 +87,16 @@ describe("nats micro", () => {
     expect((await runNats(url, ["req", "dagnats.triggers.list", "{}"])).code).toBe(0)
     const [stats] = await natsJson<Array<{ endpoints: Array<Record<string, any>> }>>(url, ["micro", "stats", "dagnats"])
     const of = (name: string) => stats!.endpoints.find((e) => e.name === name)!
-    expect(of("triggers-get")).toMatchObject({ num_requests: 2, num_errors: 2, last_error: '404:trigger "missing" not found' })
-    expect(of("triggers-create")).toMatchObject({ num_requests: 1, num_errors: 1, last_error: "400:request body is not valid JSON" })
+    expect(of("triggers-get")).toMatchObject({
+      num_requests: 2,
+      num_errors: 2,
+      last_error: '404:trigger "missing" not found',
+    })
+    expect(of("triggers-create")).toMatchObject({
+      num_requests: 1,
+      num_errors: 1,
+      last_error: "400:request body is not valid JSON",
+    })
     expect(of("triggers-list")).toMatchObject({ num_requests: 1, num_errors: 0 })
     const text = await runNats(url, ["micro", "stats", "dagnats"])
     expect(text.stdout).toMatch(/│ triggers-get +│ 2 +│ dagnats +│ 2 +│/)
@@ -82,28 +107,50 @@ describe("nats req", () => {
   test("nats req dagnats.triggers.create - creates a webhook trigger that triggers.list shows and whose signed webhooks start runs", async () => {
     const { url, serve } = await running()
     const req = await runNats(url, [
-      "req", "--raw", "dagnats.triggers.create",
+      "req",
+      "--raw",
+      "dagnats.triggers.create",
       JSON.stringify({ name: "from-cli", workflow: "cli-wf", type: "webhook", secrets: ["cli-secret"] }),
     ])
     expect(req.code).toBe(0)
-    expect(JSON.parse(req.stdout)).toMatchObject({ name: "from-cli", workflow: "cli-wf", type: "webhook", enabled: true, secret_count: 1 })
+    expect(JSON.parse(req.stdout)).toMatchObject({
+      name: "from-cli",
+      workflow: "cli-wf",
+      type: "webhook",
+      enabled: true,
+      secret_count: 1,
+    })
     const list = await runNats(url, ["req", "--raw", "dagnats.triggers.list", "{}"])
     expect(JSON.parse(list.stdout).triggers.map((t: { name: string }) => t.name)).toEqual(["from-cli"])
     const body = JSON.stringify({ hello: "nats" })
     const post = () =>
       fetch(`${serve.baseUrl}/v1/webhooks/from-cli`, {
         method: "POST",
-        headers: { "Content-Type": "application/json", "X-Signature-256": `sha256=${createHmac("sha256", "cli-secret").update(body).digest("hex")}` },
+        headers: {
+          "Content-Type": "application/json",
+          "X-Signature-256": `sha256=${createHmac("sha256", "cli-secret").update(body).digest("hex")}`,
+        },
         body,
       })
     expect((await post()).status).toBe(202)
     const runs = await eventually(async () => {
-      const list = await runJson<{ runs: Array<Record<string, any>> } | Array<Record<string, any>>>(["run", "list", "--trigger", "from-cli", "--nats-url", url])
+      const list = await runJson<{ runs: Array<Record<string, any>> } | Array<Record<string, any>>>([
+        "run",
+        "list",
+        "--trigger",
+        "from-cli",
+        "--nats-url",
+        url,
+      ])
       const rows = Array.isArray(list) ? list : list.runs
       expect(rows).toHaveLength(1)
       return rows
     }, 20_000)
-    expect(runs[0]).toMatchObject({ workflow: "cli-wf", input: { hello: "nats" }, trigger: { name: "from-cli", type: "webhook" } })
+    expect(runs[0]).toMatchObject({
+      workflow: "cli-wf",
+      input: { hello: "nats" },
+      trigger: { name: "from-cli", type: "webhook" },
+    })
   })
 
   test("nats req - a request missing a required field gets Nats-Service-Error-Code 400 and the JSON error body", async () => {

@@ -62,8 +62,12 @@ const samples = (text: string) =>
 
 describe("ops metrics - /metrics for an on-call", () => {
   it("ops metrics - a webhook, a 401 and a windowed event show up by status, latency, run type and open windows", async () => {
-    expect((await send(`${serve.baseUrl}/v1/webhooks/metered-hook`, { body: BODY, headers: signed("s", BODY) })).status).toBe(202)
-    expect((await send(`${serve.baseUrl}/v1/webhooks/metered-hook`, { body: BODY, headers: signed("bad", BODY) })).status).toBe(401)
+    expect(
+      (await send(`${serve.baseUrl}/v1/webhooks/metered-hook`, { body: BODY, headers: signed("s", BODY) })).status,
+    ).toBe(202)
+    expect(
+      (await send(`${serve.baseUrl}/v1/webhooks/metered-hook`, { body: BODY, headers: signed("bad", BODY) })).status,
+    ).toBe(401)
     await nc.request("event.metered.window", new TextEncoder().encode("{}"), { timeout: 5_000 }).catch(() => undefined)
     // Open windows are counted every 15 s (a listing of the window buckets' keys): allow for two rounds.
     const text = await eventually(async () => {
@@ -96,9 +100,18 @@ describe("ops metrics - /metrics for an on-call", () => {
     for (const s of samples(text)) {
       families.add(s.family)
       expect(Object.keys(EXPECTED), s.line).toContain(s.family)
-      expect(Object.keys(s.labels).filter((k) => k !== "le").sort(), s.line).toEqual([...EXPECTED[s.family]!].sort())
+      expect(
+        Object.keys(s.labels)
+          .filter((k) => k !== "le")
+          .sort(),
+        s.line,
+      ).toEqual([...EXPECTED[s.family]!].sort())
       for (const v of Object.values(s.labels)) expect(v, s.line).not.toMatch(/metered|event\.|webhook\./)
     }
-    expect([...families].sort()).toEqual(Object.keys(EXPECTED).filter((n) => !["dagnats_run_status_changes_total"].includes(n)).sort())
+    expect([...families].sort()).toEqual(
+      Object.keys(EXPECTED)
+        .filter((n) => !["dagnats_run_status_changes_total"].includes(n))
+        .sort(),
+    )
   })
 })

@@ -59,7 +59,9 @@ describe("ops retention - run records and trigger history", () => {
     await nc.close()
     const serve = await res.serveOn(nats)
     expect((await maxAges(nats.url)).runs).toBe(0)
-    expect(serve.log()).toContain("KV_dagnats_runs keeps its max age forever (the default is 30d); set DAGNATS_RUN_RETENTION to change it")
+    expect(serve.log()).toContain(
+      "KV_dagnats_runs keeps its max age forever (the default is 30d); set DAGNATS_RUN_RETENTION to change it",
+    )
   })
 
   it("ops retention - a retention under an hour is refused at start with exit 2, naming the variable", async () => {

@@ -30,7 +30,9 @@ const startReceiver = async () => {
     req.on("data", (d: Buffer) => (body += d.toString()))
     req.on("end", () => {
       paths.push(`${req.method} ${req.url} ${req.headers["content-type"]} ${req.headers["x-tenant"]}`)
-      const doc = JSON.parse(body) as { resourceSpans: Array<{ resource: unknown; scopeSpans: Array<{ spans: Array<OtlpSpan> }> }> }
+      const doc = JSON.parse(body) as {
+        resourceSpans: Array<{ resource: unknown; scopeSpans: Array<{ spans: Array<OtlpSpan> }> }>
+      }
       for (const rs of doc.resourceSpans) {
         resources.push(rs.resource)
         for (const ss of rs.scopeSpans) spans.push(...ss.spans)
@@ -39,7 +41,13 @@ const startReceiver = async () => {
     })
   })
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r))
-  return { spans, resources, paths, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(r)) }
+  return {
+    spans,
+    resources,
+    paths,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((r) => server.close(r)),
+  }
 }
 
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -87,7 +95,8 @@ describe("ops telemetry - traces and JSON logs", () => {
     const byName = (name: string) => receiver.spans.find((s) => s.name === name && s.traceId === TRACE_ID)
     await eventually(() => {
       for (const n of ["webhook.request", "webhook.verify", "webhook.publish", "evaluator.evaluate", "run.start"]) {
-        if (byName(n) === undefined) throw new Error(`no ${n} span yet; have ${receiver.spans.map((s) => s.name).join(", ")}`)
+        if (byName(n) === undefined)
+          throw new Error(`no ${n} span yet; have ${receiver.spans.map((s) => s.name).join(", ")}`)
       }
     }, 20_000)
     const request = byName("webhook.request")!
@@ -128,12 +137,17 @@ describe("ops telemetry - traces and JSON logs", () => {
 
   it("ops telemetry - with --log-format json every line serve writes, through shutdown, is one JSON object with ts, level and msg; a 401 line names its trigger", async () => {
     // A 401 at debug level is logged with the trigger it is about.
-    expect((await send(`${serve.baseUrl}/v1/webhooks/traced`, { body: BODY, headers: signed("wrong", BODY) })).status).toBe(401)
+    expect(
+      (await send(`${serve.baseUrl}/v1/webhooks/traced`, { body: BODY, headers: signed("wrong", BODY) })).status,
+    ).toBe(401)
     await eventually(() => {
       if (!serve.log().includes("invalid_signature")) throw new Error("no 401 line yet")
     })
     expect(await serve.stop()).toBe(0)
-    const lines = serve.log().split("\n").filter((l) => l !== "")
+    const lines = serve
+      .log()
+      .split("\n")
+      .filter((l) => l !== "")
     expect(lines.some((l) => l.includes("NATS connection drained"))).toBe(true)
     expect(lines.length).toBeGreaterThan(5)
     for (const line of lines) {

@@ -17,18 +17,26 @@ const setup = async () => {
 
 /** Wait until the evaluator recorded `n` outcomes for the trigger: every published event was seen. */
 const outcomes = (raw: RawNats, trigger: string, n: number) =>
-  eventually(async () => {
-    const fires: Array<Json> = await raw.messages("TRIGGER_HISTORY", `trigger.fire.${trigger}`)
-    expect(fires.length).toBe(n)
-    return fires
-  }, 20_000, 100)
+  eventually(
+    async () => {
+      const fires: Array<Json> = await raw.messages("TRIGGER_HISTORY", `trigger.fire.${trigger}`)
+      expect(fires.length).toBe(n)
+      return fires
+    },
+    20_000,
+    100,
+  )
 
 const byEvent = (runs: ReadonlyArray<Json>) => runs.map((r) => [r.event.seq, r.input]).sort((a, b) => a[0] - b[0])
 
 test("replay - events stored while the trigger was disabled start runs; a second replay finds them existing; dry runs start nothing", async () => {
   const { raw, cli } = await setup()
   await cli.json("trigger", "create", "rp", "--workflow", "wf", "--subject", "event.rp.*", "--disabled")
-  const seqs = [await raw.publish("event.rp.a", { n: 1 }), await raw.publish("event.rp.b", { n: 2 }), await raw.publish("event.rp.a", { n: 3 })]
+  const seqs = [
+    await raw.publish("event.rp.a", { n: 1 }),
+    await raw.publish("event.rp.b", { n: 2 }),
+    await raw.publish("event.rp.a", { n: 3 }),
+  ]
   const fires = await outcomes(raw, "rp", 3)
   expect(fires.map((f) => f.reason)).toStrictEqual(["disabled", "disabled", "disabled"])
   await cli.json("trigger", "enable", "rp")
@@ -42,7 +50,11 @@ test("replay - events stored while the trigger was disabled start runs; a second
   expect([first.evaluated, first.fired, first.existing, first.skipped]).toStrictEqual([3, 3, 0, 0])
   expect(first.events).toBeUndefined()
   const runs = await raw.runsOf("rp")
-  expect(byEvent(runs)).toStrictEqual([[seqs[0], { n: 1 }], [seqs[1], { n: 2 }], [seqs[2], { n: 3 }]])
+  expect(byEvent(runs)).toStrictEqual([
+    [seqs[0], { n: 1 }],
+    [seqs[1], { n: 2 }],
+    [seqs[2], { n: 3 }],
+  ])
   expect(new Set(first.runs)).toStrictEqual(new Set(runs.map((r) => r.run_id)))
   for (const r of runs) expect(await raw.messages("WORKFLOW_HISTORY", `history.${r.run_id}`)).toHaveLength(1)
 
@@ -53,13 +65,32 @@ test("replay - events stored while the trigger was disabled start runs; a second
   expect(await raw.runsOf("rp")).toHaveLength(3)
 
   const human = await cli.raw("event", "replay", "--trigger", "rp", "--subject", "event.rp.b")
-  expect([human.code, human.stdout.trim()]).toStrictEqual([0, "replayed 1 events against rp (0 runs started): 0 fired, 1 existing, 0 skipped"])
+  expect([human.code, human.stdout.trim()]).toStrictEqual([
+    0,
+    "replayed 1 events against rp (0 runs started): 0 fired, 1 existing, 0 skipped",
+  ])
 }, 60_000)
 
 test("replay - a filter changed after the fact applies: events it now matches start runs, the one it no longer matches is skipped", async () => {
   const { raw, cli } = await setup()
-  await cli.json("trigger", "create", "flt", "--workflow", "wf", "--subject", "event.flt", "--filter-field", "kind", "--filter-value", "a")
-  const seqs = [await raw.publish("event.flt", { kind: "a" }), await raw.publish("event.flt", { kind: "b" }), await raw.publish("event.flt", { kind: "b" })]
+  await cli.json(
+    "trigger",
+    "create",
+    "flt",
+    "--workflow",
+    "wf",
+    "--subject",
+    "event.flt",
+    "--filter-field",
+    "kind",
+    "--filter-value",
+    "a",
+  )
+  const seqs = [
+    await raw.publish("event.flt", { kind: "a" }),
+    await raw.publish("event.flt", { kind: "b" }),
+    await raw.publish("event.flt", { kind: "b" }),
+  ]
   await outcomes(raw, "flt", 3)
   expect(byEvent(await raw.runsOf("flt"))).toStrictEqual([[seqs[0], { kind: "a" }]])
   await cli.json("trigger", "update", "flt", "--filter-field", "kind", "--filter-value", "b")
@@ -72,7 +103,11 @@ test("replay - a filter changed after the fact applies: events it now matches st
   ])
   const r = await cli.json("event", "replay", "--trigger", "flt")
   expect([r.evaluated, r.fired, r.existing, r.skipped]).toStrictEqual([3, 2, 0, 1])
-  expect(byEvent(await raw.runsOf("flt"))).toStrictEqual([[seqs[0], { kind: "a" }], [seqs[1], { kind: "b" }], [seqs[2], { kind: "b" }]])
+  expect(byEvent(await raw.runsOf("flt"))).toStrictEqual([
+    [seqs[0], { kind: "a" }],
+    [seqs[1], { kind: "b" }],
+    [seqs[2], { kind: "b" }],
+  ])
 }, 60_000)
 
 test("replay - --since bounds the range to events stored since then; bad bounds are refused naming the flag", async () => {
@@ -93,7 +128,9 @@ test("replay - --since bounds the range to events stored since then; bad bounds 
 
   const bad = await cli.raw("event", "replay", "--trigger", "since", "--since", "yesterday")
   expect(bad.code).toBe(1)
-  expect(bad.stderr).toContain('since: must be a duration ago such as 2h or 30m, or an RFC 3339 time such as 2026-01-01T00:00:00Z (got "yesterday")')
+  expect(bad.stderr).toContain(
+    'since: must be a duration ago such as 2h or 30m, or an RFC 3339 time such as 2026-01-01T00:00:00Z (got "yesterday")',
+  )
   const missing = await cli.raw("event", "replay", "--trigger", "nope")
   expect([missing.code, missing.stderr.trim()]).toStrictEqual([1, 'dagnats: trigger "nope" not found'])
 }, 60_000)
@@ -119,7 +156,11 @@ test("replay - --dead brings back a dead letter that now evaluates cleanly and r
   await deadLetter(stored, "", true)
 
   const dry = await cli.json("event", "replay", "--trigger", "dl", "--dead", "--dry-run")
-  expect(dry.events.map((e: Json) => [e.seq, e.outcome])).toStrictEqual([[901, "fired"], [902, "skipped"], [stored, "fired"]])
+  expect(dry.events.map((e: Json) => [e.seq, e.outcome])).toStrictEqual([
+    [901, "fired"],
+    [902, "skipped"],
+    [stored, "fired"],
+  ])
   expect((await raw.jsm.streams.info("DAGNATS_DEAD")).state.messages).toBe(3)
 
   const r = await cli.json("event", "replay", "--trigger", "dl", "--dead")
@@ -135,17 +176,34 @@ test("replay - --dead brings back a dead letter that now evaluates cleanly and r
 
 test("replay - a batch trigger's window applies: events stored while it was disabled are replayed into one batch run", async () => {
   const { raw, cli } = await setup()
-  await cli.json("trigger", "create", "bat", "--workflow", "wf", "--subject", "event.bat", "--batch-size", "2", "--batch-timeout", "1s", "--disabled")
+  await cli.json(
+    "trigger",
+    "create",
+    "bat",
+    "--workflow",
+    "wf",
+    "--subject",
+    "event.bat",
+    "--batch-size",
+    "2",
+    "--batch-timeout",
+    "1s",
+    "--disabled",
+  )
   await raw.publish("event.bat", { n: 1 })
   await raw.publish("event.bat", { n: 2 })
   await outcomes(raw, "bat", 2)
   await cli.json("trigger", "enable", "bat")
   const r = await cli.json("event", "replay", "--trigger", "bat")
   expect([r.evaluated, r.fired, r.existing, r.skipped]).toStrictEqual([2, 0, 0, 2])
-  await eventually(async () => {
-    const runs = await raw.runsOf("bat")
-    expect(runs.map((x) => [x.input, x.count])).toStrictEqual([[[{ n: 1 }, { n: 2 }], 2]])
-  }, 20_000, 200)
+  await eventually(
+    async () => {
+      const runs = await raw.runsOf("bat")
+      expect(runs.map((x) => [x.input, x.count])).toStrictEqual([[[{ n: 1 }, { n: 2 }], 2]])
+    },
+    20_000,
+    200,
+  )
   // Again: both events are known to have fired in that batch, so no new batch opens.
   const again = await cli.json("event", "replay", "--trigger", "bat")
   expect([again.evaluated, again.fired, again.skipped]).toStrictEqual([2, 0, 2])

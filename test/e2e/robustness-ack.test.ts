@@ -18,7 +18,14 @@ const CONCURRENCY = 25
 const limitedEvents = async (url: string, limits: Partial<StreamConfig>) => {
   const nc = await connect({ servers: url })
   const jsm = await jetstreamManager(nc)
-  await jsm.streams.add({ name: "EVENTS", subjects: ["event.>"], retention: RetentionPolicy.Limits, storage: StorageType.File, discard: DiscardPolicy.New, ...limits })
+  await jsm.streams.add({
+    name: "EVENTS",
+    subjects: ["event.>"],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    discard: DiscardPolicy.New,
+    ...limits,
+  })
   return { nc, jsm }
 }
 
@@ -52,11 +59,14 @@ describe("ack decoding under full streams", () => {
     expect((await post()).status).toBe(202)
     await (await jetstreamManager(nc)).streams.delete("EVENTS")
     const answers = await Promise.all(Array.from({ length: 20 }, post))
-    expect(answers.map((a) => [a.status, a.headers["retry-after"], a.json?.error?.code])).toEqual(Array.from({ length: 20 }, () => [503, "2", "unavailable"]))
+    expect(answers.map((a) => [a.status, a.headers["retry-after"], a.json?.error?.code])).toEqual(
+      Array.from({ length: 20 }, () => [503, "2", "unavailable"]),
+    )
   })
 
   it("full account - JetStream account limit (max_file 1 MB): the number of 202s equals the number of stored messages", async () => {
-    const account = 'accounts { APP { jetstream { max_file: 1MB, max_mem: 1MB }, users: [{ user: app, password: pw }] } }\nno_auth_user: app'
+    const account =
+      "accounts { APP { jetstream { max_file: 1MB, max_mem: 1MB }, users: [{ user: app, password: pw }] } }\nno_auth_user: app"
     const nats = res.track(await startNatsServer(account), (n) => n.dispose())
     const serve = await res.serveOn(nats)
     const nc = res.track(await connect({ servers: nats.url }), (c) => c.close())

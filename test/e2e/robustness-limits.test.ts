@@ -33,7 +33,9 @@ describe("max_payload", () => {
       expect(r.headers["retry-after"]).toBeUndefined()
     }
     const fits = body(1_000_000)
-    expect((await send(`${serve.baseUrl}/v1/webhooks/big`, { body: fits, headers: signed("s", fits) })).status).toBe(202)
+    expect((await send(`${serve.baseUrl}/v1/webhooks/big`, { body: fits, headers: signed("s", fits) })).status).toBe(
+      202,
+    )
     expect(serve.log()).not.toMatch(/max_payload/)
   })
 })
@@ -43,10 +45,19 @@ describe("slack replay", () => {
     const nats = await res.natsServer()
     const serve = await res.serveOn(nats)
     const raw = res.track(await openRawNats(nats.url), (r) => r.close())
-    await raw.request("dagnats.triggers.create", { name: "slash", workflow: "slash-wf", type: "webhook", scheme: "slack", secrets: ["slack-secret"] })
+    await raw.request("dagnats.triggers.create", {
+      name: "slash",
+      workflow: "slash-wf",
+      type: "webhook",
+      scheme: "slack",
+      secrets: ["slack-secret"],
+    })
     await raw.request("dagnats.triggers.list", {})
     const body = "command=%2Fdeploy&text=prod&trigger_id=123.456.abc"
-    const headers = { ...schemes.slack.sign({ rawBody: Buffer.from(body), secret: "slack-secret", nowMs: Date.now() }), "Content-Type": "application/x-www-form-urlencoded" }
+    const headers = {
+      ...schemes.slack.sign({ rawBody: Buffer.from(body), secret: "slack-secret", nowMs: Date.now() }),
+      "Content-Type": "application/x-www-form-urlencoded",
+    }
     const first = await send(`${serve.baseUrl}/v1/webhooks/slash`, { body, headers })
     const replay = await send(`${serve.baseUrl}/v1/webhooks/slash`, { body, headers })
     expect(first.status).toBe(202)
@@ -57,7 +68,10 @@ describe("slack replay", () => {
     const other = body.replace("abc", "abd")
     const third = await send(`${serve.baseUrl}/v1/webhooks/slash`, {
       body: other,
-      headers: { ...schemes.slack.sign({ rawBody: Buffer.from(other), secret: "slack-secret", nowMs: Date.now() }), "Content-Type": "application/x-www-form-urlencoded" },
+      headers: {
+        ...schemes.slack.sign({ rawBody: Buffer.from(other), secret: "slack-secret", nowMs: Date.now() }),
+        "Content-Type": "application/x-www-form-urlencoded",
+      },
     })
     expect(third.json.duplicate).toBe(false)
     await raw.settled()
@@ -83,9 +97,19 @@ describe("triggers bucket history", () => {
     const nats = await res.natsServer()
     await res.serveOn(nats)
     const raw = res.track(await openRawNats(nats.url), (r) => r.close())
-    await raw.request("dagnats.triggers.create", { name: "rot", workflow: "wf", type: "webhook", secrets: ["old-secret-1"] })
+    await raw.request("dagnats.triggers.create", {
+      name: "rot",
+      workflow: "wf",
+      type: "webhook",
+      secrets: ["old-secret-1"],
+    })
     await raw.request("dagnats.triggers.update", { name: "rot", secrets: ["new-secret-2"] })
-    await raw.request("dagnats.triggers.create", { name: "gone", workflow: "wf", type: "webhook", secrets: ["deleted-secret-3"] })
+    await raw.request("dagnats.triggers.create", {
+      name: "gone",
+      workflow: "wf",
+      type: "webhook",
+      secrets: ["deleted-secret-3"],
+    })
     await raw.request("dagnats.triggers.delete", { name: "gone" })
     const { all, history } = await bucketBytes(nats.url)
     expect(history).toBe(1)
@@ -99,7 +123,18 @@ describe("triggers bucket history", () => {
     const kv = await new Kvm(jetstream(nc)).create("dagnats_triggers", { history: 5 })
     const at = new Date().toISOString()
     for (const secret of ["s-one", "s-two", "s-three"]) {
-      await kv.put("t", JSON.stringify({ name: "t", workflow: "wf", type: "webhook", secrets: [secret], created_at: at, updated_at: at, revision: 1 }))
+      await kv.put(
+        "t",
+        JSON.stringify({
+          name: "t",
+          workflow: "wf",
+          type: "webhook",
+          secrets: [secret],
+          created_at: at,
+          updated_at: at,
+          revision: 1,
+        }),
+      )
     }
     await res.serveOn(nats)
     await eventually(async () => {

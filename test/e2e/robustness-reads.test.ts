@@ -29,22 +29,39 @@ const newestFirst = (a: Record<string, any>, b: Record<string, any>) =>
 
 describe("run list", () => {
   it("run list - --limit N gives the N newest runs by created_at, also after an old run was rewritten last; --workflow and --status filter", async () => {
-    for (let i = 0; i < 40; i++) await raw.request("dagnats.runs.start", { workflow: i % 4 === 0 ? "rl-quarter" : "rl-other", input: { i } })
+    for (let i = 0; i < 40; i++)
+      await raw.request("dagnats.runs.start", { workflow: i % 4 === 0 ? "rl-quarter" : "rl-other", input: { i } })
     // The oldest run changes status last (as an engine would report it): it is now the newest write.
     const all = (await raw.allRuns()).sort(newestFirst)
     const oldest = all[all.length - 1]!
-    await (await raw.runs()).put(oldest.run_id, JSON.stringify({ ...oldest, status: "completed", updated_at: new Date().toISOString() }))
+    await (
+      await raw.runs()
+    ).put(oldest.run_id, JSON.stringify({ ...oldest, status: "completed", updated_at: new Date().toISOString() }))
 
     const ids = (runs: ReadonlyArray<Record<string, any>>) => runs.map((r) => r.run_id)
     for (const limit of [1, 3, 20]) {
       const { runs } = await cli<{ runs: Array<Record<string, any>> }>("run", "list", "--limit", String(limit))
       expect(ids(runs)).toEqual(ids(all.slice(0, limit)))
     }
-    const quarter = await cli<{ runs: Array<Record<string, any>> }>("run", "list", "--workflow", "rl-quarter", "--limit", "5")
+    const quarter = await cli<{ runs: Array<Record<string, any>> }>(
+      "run",
+      "list",
+      "--workflow",
+      "rl-quarter",
+      "--limit",
+      "5",
+    )
     expect(ids(quarter.runs)).toEqual(ids(all.filter((r) => r.workflow === "rl-quarter").slice(0, 5)))
     const completed = await cli<{ runs: Array<Record<string, any>> }>("run", "list", "--status", "completed")
     expect(completed.runs.map((r) => [r.run_id, r.status])).toEqual([[oldest.run_id, "completed"]])
-    const pending = await cli<{ runs: Array<Record<string, any>> }>("run", "list", "--status", "pending", "--limit", "2")
+    const pending = await cli<{ runs: Array<Record<string, any>> }>(
+      "run",
+      "list",
+      "--status",
+      "pending",
+      "--limit",
+      "2",
+    )
     expect(ids(pending.runs)).toEqual(ids(all.filter((r) => r.run_id !== oldest.run_id).slice(0, 2)))
   })
 
@@ -72,7 +89,13 @@ describe("trigger history", () => {
       .reverse()
     expect(stored.length).toBe(30)
     for (const limit of [1, 3, 30]) {
-      const { fires } = await cli<{ fires: Array<Record<string, any>> }>("trigger", "history", "ha", "--limit", String(limit))
+      const { fires } = await cli<{ fires: Array<Record<string, any>> }>(
+        "trigger",
+        "history",
+        "ha",
+        "--limit",
+        String(limit),
+      )
       expect(fires).toEqual(stored.slice(0, limit))
     }
     const { fires } = await cli<{ fires: Array<Record<string, any>> }>("trigger", "history", "ha", "--limit", "100")
@@ -80,7 +103,12 @@ describe("trigger history", () => {
   })
 
   it("trigger history - a trigger with no records answers an empty list", async () => {
-    await raw.request("dagnats.triggers.create", { name: "quiet", workflow: "wf", type: "event", subject: "event.quiet" })
+    await raw.request("dagnats.triggers.create", {
+      name: "quiet",
+      workflow: "wf",
+      type: "event",
+      subject: "event.quiet",
+    })
     expect(await cli("trigger", "history", "quiet")).toEqual({ fires: [] })
   })
 })

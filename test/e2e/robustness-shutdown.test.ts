@@ -38,11 +38,15 @@ describe("shutdown", () => {
   it("shutdown - SIGTERM: /readyz 503 (serve: stopping) at once, webhooks still 202 during the delay, then exit 0", async () => {
     const { serve, post } = await setup({ DAGNATS_SHUTDOWN_DELAY: "4s" })
     serve.child.kill("SIGTERM")
-    const ready = await eventually(async () => {
-      const r = await send(`${serve.baseUrl}/readyz`, { method: "GET" })
-      expect(r.status).toBe(503)
-      return r
-    }, 2_000, 20)
+    const ready = await eventually(
+      async () => {
+        const r = await send(`${serve.baseUrl}/readyz`, { method: "GET" })
+        expect(r.status).toBe(503)
+        return r
+      },
+      2_000,
+      20,
+    )
     expect(ready.json.checks.serve).toBe("stopping")
     expect((await post()).status).toBe(202)
     expect(await exitWithin(serve, STOP_DEADLINE_MS)).toBe(0)
@@ -66,7 +70,11 @@ describe("shutdown", () => {
   it("shutdown - NATS gone: SIGTERM ends serve within 30 s, exit 0, no uncaught error (trigger table watcher)", async () => {
     const { nats, serve } = await setup()
     await nats.stop()
-    await eventually(async () => expect((await send(`${serve.baseUrl}/readyz`, { method: "GET" })).json.checks.nats).toBe("disconnected"), 10_000)
+    await eventually(
+      async () =>
+        expect((await send(`${serve.baseUrl}/readyz`, { method: "GET" })).json.checks.nats).toBe("disconnected"),
+      10_000,
+    )
     // Long enough for the trigger table's watcher to try again against the missing server.
     await new Promise((r) => setTimeout(r, 1_500))
     serve.child.kill("SIGTERM")

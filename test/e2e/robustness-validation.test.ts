@@ -20,7 +20,12 @@ beforeAll(async () => {
   serve = await startServe({ natsUrl: nats.url })
   raw = await openRawNats(nats.url)
   await raw.request("dagnats.triggers.create", { name: "hook", workflow: "wf", type: "webhook", secrets: [SECRET] })
-  await raw.request("dagnats.triggers.create", { name: "poison", workflow: "poison-wf", type: "event", subject: "event.poison" })
+  await raw.request("dagnats.triggers.create", {
+    name: "poison",
+    workflow: "poison-wf",
+    type: "event",
+    subject: "event.poison",
+  })
   await raw.request("dagnats.triggers.list", {})
 })
 
@@ -72,13 +77,31 @@ describe("micro requests are validated before NATS", () => {
 
   it("validation - hostile workflow names, run ids and list filters get 400 naming the field", async () => {
     for (const bad of HOSTILE_NAMES) {
-      expect(await ask("dagnats.runs.start", { workflow: bad })).toEqual({ code: 400, message: expect.stringMatching(/^workflow: must be 1-64/) })
-      expect(await ask("dagnats.runs.get", { run_id: bad })).toEqual({ code: 400, message: expect.stringMatching(/^run_id: must be a run id/) })
-      expect(await ask("dagnats.runs.list", { workflow: bad })).toEqual({ code: 400, message: expect.stringMatching(/^workflow: must be 1-64/) })
-      expect(await ask("dagnats.runs.list", { trigger: bad })).toEqual({ code: 400, message: expect.stringMatching(/^trigger: must be 1-64/) })
+      expect(await ask("dagnats.runs.start", { workflow: bad })).toEqual({
+        code: 400,
+        message: expect.stringMatching(/^workflow: must be 1-64/),
+      })
+      expect(await ask("dagnats.runs.get", { run_id: bad })).toEqual({
+        code: 400,
+        message: expect.stringMatching(/^run_id: must be a run id/),
+      })
+      expect(await ask("dagnats.runs.list", { workflow: bad })).toEqual({
+        code: 400,
+        message: expect.stringMatching(/^workflow: must be 1-64/),
+      })
+      expect(await ask("dagnats.runs.list", { trigger: bad })).toEqual({
+        code: 400,
+        message: expect.stringMatching(/^trigger: must be 1-64/),
+      })
     }
-    expect(await ask("dagnats.runs.list", { status: "done" })).toMatchObject({ code: 400, message: expect.stringMatching(/^status: /) })
-    expect(await ask("dagnats.runs.start", { workflow: "wf", key: "k".repeat(300) })).toEqual({ code: 400, message: "key: must be 1-256 characters" })
+    expect(await ask("dagnats.runs.list", { status: "done" })).toMatchObject({
+      code: 400,
+      message: expect.stringMatching(/^status: /),
+    })
+    expect(await ask("dagnats.runs.start", { workflow: "wf", key: "k".repeat(300) })).toEqual({
+      code: 400,
+      message: "key: must be 1-256 characters",
+    })
   })
 
   it("validation - subjects with NUL, whitespace or 100 k characters and 210 k-character durations get 400", async () => {
@@ -88,8 +111,17 @@ describe("micro requests are validated before NATS", () => {
       expect(r.message).toMatch(/^subject: must be a NATS subject pattern of at most 256 characters/)
     }
     const long = "1".repeat(210_000) + "s"
-    const r = await ask("dagnats.triggers.create", { name: "dur", workflow: "wf", type: "event", subject: "event.d", debounce: { period: long } })
-    expect(r).toEqual({ code: 400, message: "debounce.period: must be a duration of at most 32 characters, such as 500ms, 5s or 1m" })
+    const r = await ask("dagnats.triggers.create", {
+      name: "dur",
+      workflow: "wf",
+      type: "event",
+      subject: "event.d",
+      debounce: { period: long },
+    })
+    expect(r).toEqual({
+      code: 400,
+      message: "debounce.period: must be a duration of at most 32 characters, such as 500ms, 5s or 1m",
+    })
     const t = await ask("dagnats.triggers.test", { name: "poison", payload: {}, subject: "event.\u0000" })
     expect(t.code).toBe(400)
     expect(t.message).toMatch(/^subject: must be a subject without wildcards/)
@@ -98,14 +130,31 @@ describe("micro requests are validated before NATS", () => {
   it("validation - JSON nested 5,000 deep gets 400 naming the field in runs.start, triggers.fire, test, create and update", async () => {
     const tooDeep = "must not nest deeper than 64 levels"
     const d = deep(5_000)
-    expect(await ask("dagnats.runs.start", `{"workflow":"wf","input":${d}}`)).toEqual({ code: 400, message: `input: ${tooDeep}` })
-    expect(await ask("dagnats.triggers.fire", `{"name":"poison","input":${d}}`)).toEqual({ code: 400, message: `input: ${tooDeep}` })
-    expect(await ask("dagnats.triggers.test", `{"name":"poison","payload":${d}}`)).toEqual({ code: 400, message: `payload: ${tooDeep}` })
-    expect(await ask("dagnats.triggers.create", `{"name":"deep","workflow":"wf","type":"event","subject":"event.x","extra":${d}}`)).toEqual({
+    expect(await ask("dagnats.runs.start", `{"workflow":"wf","input":${d}}`)).toEqual({
+      code: 400,
+      message: `input: ${tooDeep}`,
+    })
+    expect(await ask("dagnats.triggers.fire", `{"name":"poison","input":${d}}`)).toEqual({
+      code: 400,
+      message: `input: ${tooDeep}`,
+    })
+    expect(await ask("dagnats.triggers.test", `{"name":"poison","payload":${d}}`)).toEqual({
+      code: 400,
+      message: `payload: ${tooDeep}`,
+    })
+    expect(
+      await ask(
+        "dagnats.triggers.create",
+        `{"name":"deep","workflow":"wf","type":"event","subject":"event.x","extra":${d}}`,
+      ),
+    ).toEqual({
       code: 400,
       message: tooDeep,
     })
-    expect(await ask("dagnats.triggers.update", `{"name":"poison","filters":${d}}`)).toEqual({ code: 400, message: tooDeep })
+    expect(await ask("dagnats.triggers.update", `{"name":"poison","filters":${d}}`)).toEqual({
+      code: 400,
+      message: tooDeep,
+    })
     // 64 levels are fine.
     expect((await ask("dagnats.runs.start", `{"workflow":"wf","input":{"a":${deep(63)}}}`)).code).toBe(0)
   })
@@ -120,7 +169,10 @@ describe("cli", () => {
       [["event", "publish", "event.poison", d], "payload"],
     ] as const) {
       const r = await runCli([...args, "--nats-url", nats.url])
-      expect({ code: r.code, stderr: r.stderr.trim() }).toEqual({ code: 2, stderr: `dagnats: ${flag}: must not nest deeper than 64 levels` })
+      expect({ code: r.code, stderr: r.stderr.trim() }).toEqual({
+        code: 2,
+        stderr: `dagnats: ${flag}: must not nest deeper than 64 levels`,
+      })
     }
   })
 })
@@ -151,7 +203,13 @@ describe("poison events", () => {
     const bad = await raw.publish("event.poison", new Uint8Array([0x7b, 0xc3, 0x28, 0x7d]))
     const good = await raw.publish("event.poison", '{"ok":true}')
     await raw.settled(30_000)
-    const error = (seq: number, message: string) => ({ trigger: "poison", workflow: "poison-wf", outcome: "error", error: message, event: { subject: "event.poison", seq } })
+    const error = (seq: number, message: string) => ({
+      trigger: "poison",
+      workflow: "poison-wf",
+      outcome: "error",
+      error: message,
+      event: { subject: "event.poison", seq },
+    })
     expect((await raw.fires("poison")).map(withoutAt)).toStrictEqual([
       ...deepSeqs.map((s) => error(s, "payload nests deeper than 64 levels")),
       error(bad, "payload is not valid UTF-8"),

@@ -26,15 +26,23 @@ const crashAndRestart = async (mode: "none" | "last" | "all") => {
   await serveOn(nats)
   await serveOn(nats)
   // Firing resumes on time after the catch-up.
-  await eventually(async () => {
-    const latest = Math.max(...instantsOf(await raw.runsOf(name)))
-    expect(latest).toBeGreaterThan(restartAt + 4_000)
-  }, 60_000, 250)
+  await eventually(
+    async () => {
+      const latest = Math.max(...instantsOf(await raw.runsOf(name)))
+      expect(latest).toBeGreaterThan(restartAt + 4_000)
+    },
+    60_000,
+    250,
+  )
   await cli.json("trigger", "disable", name)
-  await eventually(async () => {
-    const info = await raw.jsm.streams.info("DAGNATS_TIMERS", { subjects_filter: `dagnats.timers.schedule.${name}` })
-    expect(Object.values(info.state.subjects ?? {}).reduce((n, c) => n + c, 0)).toBe(0)
-  }, 20_000, 200)
+  await eventually(
+    async () => {
+      const info = await raw.jsm.streams.info("DAGNATS_TIMERS", { subjects_filter: `dagnats.timers.schedule.${name}` })
+      expect(Object.values(info.state.subjects ?? {}).reduce((n, c) => n + c, 0)).toBe(0)
+    },
+    20_000,
+    200,
+  )
 
   const runs = instantsOf(await raw.runsOf(name))
   const fires: Array<Json> = await raw.messages("TRIGGER_HISTORY", `trigger.fire.${name}`)

@@ -8,10 +8,16 @@ const { natsServer, serveOn, track } = perTestResources()
 
 /** Wait until no timer of the trigger is left on DAGNATS_TIMERS: nothing more can fire. */
 const timersGone = (raw: Awaited<ReturnType<typeof openRawNats>>, trigger: string) =>
-  eventually(async () => {
-    const info = await raw.jsm.streams.info("DAGNATS_TIMERS", { subjects_filter: `dagnats.timers.schedule.${trigger}` })
-    expect(Object.values(info.state.subjects ?? {}).reduce((n, c) => n + c, 0)).toBe(0)
-  }, 20_000, 200)
+  eventually(
+    async () => {
+      const info = await raw.jsm.streams.info("DAGNATS_TIMERS", {
+        subjects_filter: `dagnats.timers.schedule.${trigger}`,
+      })
+      expect(Object.values(info.state.subjects ?? {}).reduce((n, c) => n + c, 0)).toBe(0)
+    },
+    20_000,
+    200,
+  )
 
 test("schedule - */2 s with two serves for 10 s: exactly one run per instant, each started once and recorded once", async () => {
   const nats = await natsServer()
@@ -21,12 +27,21 @@ test("schedule - */2 s with two serves for 10 s: exactly one run per instant, ea
   const cli = cliOn(nats.url)
   const createdAt = Date.now()
   const created = await cli.json("trigger", "create", "tick", "--workflow", "tick-wf", "--cron", "*/2 * * * * *")
-  expect([created.type, created.cron, created.timezone, created.catch_up]).toStrictEqual(["schedule", "*/2 * * * * *", "UTC", "last"])
+  expect([created.type, created.cron, created.timezone, created.catch_up]).toStrictEqual([
+    "schedule",
+    "*/2 * * * * *",
+    "UTC",
+    "last",
+  ])
 
-  await eventually(async () => {
-    expect(Date.now() - createdAt).toBeGreaterThan(10_000)
-    expect((await raw.runsOf("tick")).length).toBeGreaterThanOrEqual(5)
-  }, 40_000, 250)
+  await eventually(
+    async () => {
+      expect(Date.now() - createdAt).toBeGreaterThan(10_000)
+      expect((await raw.runsOf("tick")).length).toBeGreaterThanOrEqual(5)
+    },
+    40_000,
+    250,
+  )
   await cli.json("trigger", "disable", "tick")
   await timersGone(raw, "tick")
 
@@ -40,12 +55,22 @@ test("schedule - */2 s with two serves for 10 s: exactly one run per instant, ea
   for (const r of runs) {
     expect(Object.keys(r.input).sort()).toStrictEqual(["fired_at", "scheduled_at"])
     expect(Date.parse(r.input.fired_at)).toBeGreaterThanOrEqual(Date.parse(r.input.scheduled_at))
-    expect([r.workflow, r.trigger, r.event, r.status]).toStrictEqual(["tick-wf", { name: "tick", type: "schedule" }, null, "pending"])
+    expect([r.workflow, r.trigger, r.event, r.status]).toStrictEqual([
+      "tick-wf",
+      { name: "tick", type: "schedule" },
+      null,
+      "pending",
+    ])
   }
   const started = await Promise.all(runs.map((r) => raw.messages("WORKFLOW_HISTORY", `history.${r.run_id}`)))
   for (const [i, events] of started.entries()) {
     expect(events).toHaveLength(1)
-    expect(events[0]!.payload).toMatchObject({ trigger: "schedule", source: "tick", workflow_id: "tick-wf", data: runs[i]!.input })
+    expect(events[0]!.payload).toMatchObject({
+      trigger: "schedule",
+      source: "tick",
+      workflow_id: "tick-wf",
+      data: runs[i]!.input,
+    })
   }
   const fires: Array<Json> = await raw.messages("TRIGGER_HISTORY", "trigger.fire.tick")
   const fired = fires.filter((f) => f.outcome === "fired")
@@ -58,7 +83,19 @@ test("schedule - trigger test prints the next instants in the trigger's zone and
   const nats = await natsServer()
   await serveOn(nats)
   const cli = cliOn(nats.url)
-  await cli.json("trigger", "create", "nightly", "--workflow", "report", "--cron", "0 2 * * *", "--timezone", "Europe/Berlin", "--catch-up", "none")
+  await cli.json(
+    "trigger",
+    "create",
+    "nightly",
+    "--workflow",
+    "report",
+    "--cron",
+    "0 2 * * *",
+    "--timezone",
+    "Europe/Berlin",
+    "--catch-up",
+    "none",
+  )
   const before = Date.now()
   const { next } = await cli.json<{ next: Array<string> }>("trigger", "test", "nightly", "--count", "3")
   expect(next).toHaveLength(3)
@@ -76,12 +113,24 @@ test("schedule - trigger test prints the next instants in the trigger's zone and
   )
 
   const listed = await cli.json("trigger", "list")
-  expect(listed.triggers.map((t: Json) => [t.name, t.type, t.next_fire_at])).toStrictEqual([["nightly", "schedule", next[0]]])
+  expect(listed.triggers.map((t: Json) => [t.name, t.type, t.next_fire_at])).toStrictEqual([
+    ["nightly", "schedule", next[0]],
+  ])
 
   const bad = await cli.raw("trigger", "create", "bad", "--workflow", "w", "--cron", "* * * *")
   expect(bad.code).toBe(2)
   expect(bad.stderr).toContain("cron: must have 5 fields")
-  const zone = await cli.raw("trigger", "create", "bad", "--workflow", "w", "--cron", "0 2 * * *", "--timezone", "Mars/Olympus")
+  const zone = await cli.raw(
+    "trigger",
+    "create",
+    "bad",
+    "--workflow",
+    "w",
+    "--cron",
+    "0 2 * * *",
+    "--timezone",
+    "Mars/Olympus",
+  )
   expect(zone.code).toBe(2)
   expect(zone.stderr).toContain('timezone: must be an IANA time zone such as UTC or Europe/Berlin (got "Mars/Olympus")')
 }, 60_000)

@@ -34,7 +34,11 @@ test("lifecycle - disable pauses, enable resumes from now, update re-arms on the
   const updateAt = Date.now()
   const updated = await cli.json("trigger", "update", "life", "--cron", "*/3 * * * * *")
   expect(updated.cron).toBe("*/3 * * * * *")
-  await eventually(async () => expect((await instants()).filter((t) => t > updateAt + CHANGE_MS).length).toBeGreaterThanOrEqual(3), 30_000, 200)
+  await eventually(
+    async () => expect((await instants()).filter((t) => t > updateAt + CHANGE_MS).length).toBeGreaterThanOrEqual(3),
+    30_000,
+    200,
+  )
   const afterUpdate = (await instants()).filter((t) => t > updateAt + CHANGE_MS)
   expect(afterUpdate.every((t) => t % 3_000 === 0)).toBe(true)
   for (let i = 1; i < afterUpdate.length; i++) expect(afterUpdate[i]! - afterUpdate[i - 1]!).toBe(3_000)
@@ -49,8 +53,12 @@ test("lifecycle - disable pauses, enable resumes from now, update re-arms on the
   const state = await (await new Kvm(raw.js).open("dagnats_schedules")).get("life")
   expect(state === null || state.operation !== "PUT").toBe(true)
   // The timer armed before the delete is dropped when it comes due.
-  await eventually(async () => {
-    const info = await raw.jsm.streams.info("DAGNATS_TIMERS", { subjects_filter: "dagnats.timers.schedule.life" })
-    expect(Object.values(info.state.subjects ?? {}).reduce((n, c) => n + c, 0)).toBe(0)
-  }, 20_000, 200)
+  await eventually(
+    async () => {
+      const info = await raw.jsm.streams.info("DAGNATS_TIMERS", { subjects_filter: "dagnats.timers.schedule.life" })
+      expect(Object.values(info.state.subjects ?? {}).reduce((n, c) => n + c, 0)).toBe(0)
+    },
+    20_000,
+    200,
+  )
 }, 120_000)

@@ -3,7 +3,13 @@
 // should have fired at, so a test can count runs against instants.
 import { connect } from "@nats-io/transport-node"
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/nats-core"
-import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream"
+import {
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  type JetStreamClient,
+  type JetStreamManager,
+} from "@nats-io/jetstream"
 import { Kvm } from "@nats-io/kv"
 import { runCli, runJson } from "../support/cli.js"
 
@@ -34,7 +40,12 @@ export const openRawNats = async (url: string): Promise<RawNats> => {
   const publish = async (subject: string, payload: unknown, msgId?: string) => {
     const h = natsHeaders()
     h.set("Content-Type", "application/json")
-    return (await js.publish(subject, encoder.encode(JSON.stringify(payload)), { headers: h, ...(msgId !== undefined ? { msgID: msgId } : {}) })).seq
+    return (
+      await js.publish(subject, encoder.encode(JSON.stringify(payload)), {
+        headers: h,
+        ...(msgId !== undefined ? { msgID: msgId } : {}),
+      })
+    ).seq
   }
 
   const runsOf = async (trigger: string) => {

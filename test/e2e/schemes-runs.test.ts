@@ -26,38 +26,67 @@ afterAll(async () => {
 })
 
 // A standard-webhooks secret must be base64 after its whsec_ prefix; the others take any string.
-const secretFor = (scheme: SchemeName) => (scheme === "standard" ? "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" : `secret-${scheme}`)
+const secretFor = (scheme: SchemeName) =>
+  scheme === "standard" ? "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" : `secret-${scheme}`
 
 const bodyFor = (scheme: SchemeName, n: number) =>
   JSON.stringify(
-    scheme === "stripe" ? { id: `evt_${n}`, type: "charge.succeeded" } : scheme === "slack" ? { type: "event_callback", event_id: `Ev${n}` } : { n },
+    scheme === "stripe"
+      ? { id: `evt_${n}`, type: "charge.succeeded" }
+      : scheme === "slack"
+        ? { type: "event_callback", event_id: `Ev${n}` }
+        : { n },
   )
 
 const runsOf = async (trigger: string) => (await raw.allRuns()).filter((r) => r.trigger.name === trigger)
 
 describe("schemes and runs - a delivery sent twice starts one run", () => {
-  it.each(SchemeNames.map((s) => [s]))("schemes and runs - %s: the same delivery id posted twice gives one run", async (scheme) => {
-    const name = `dup-${scheme}`
-    await raw.request("dagnats.triggers.create", { name, workflow: "wf", type: "webhook", scheme, secrets: [secretFor(scheme)] })
-    await raw.request("dagnats.triggers.list", {})
-    const body = bodyFor(scheme, 1)
-    const headers = schemes[scheme].sign({ rawBody: Buffer.from(body), secret: secretFor(scheme), nowMs: Date.now(), deliveryId: `delivery-${scheme}-1` })
-    const post = () => send(`${serve.baseUrl}/v1/webhooks/${name}`, { headers: { "Content-Type": "application/json", ...headers }, body })
-    const first = await post()
-    const second = await post()
-    expect([first.status, second.status]).toStrictEqual([202, 202])
-    expect([first.json.duplicate, second.json.duplicate]).toStrictEqual([false, true])
-    await raw.settled()
-    const runs = await runsOf(name)
-    expect(runs).toHaveLength(1)
-    expect(runs[0]!.input).toStrictEqual(JSON.parse(body))
-    expect(runs[0]!.event.delivery_id).not.toBeNull()
-  })
+  it.each(SchemeNames.map((s) => [s]))(
+    "schemes and runs - %s: the same delivery id posted twice gives one run",
+    async (scheme) => {
+      const name = `dup-${scheme}`
+      await raw.request("dagnats.triggers.create", {
+        name,
+        workflow: "wf",
+        type: "webhook",
+        scheme,
+        secrets: [secretFor(scheme)],
+      })
+      await raw.request("dagnats.triggers.list", {})
+      const body = bodyFor(scheme, 1)
+      const headers = schemes[scheme].sign({
+        rawBody: Buffer.from(body),
+        secret: secretFor(scheme),
+        nowMs: Date.now(),
+        deliveryId: `delivery-${scheme}-1`,
+      })
+      const post = () =>
+        send(`${serve.baseUrl}/v1/webhooks/${name}`, {
+          headers: { "Content-Type": "application/json", ...headers },
+          body,
+        })
+      const first = await post()
+      const second = await post()
+      expect([first.status, second.status]).toStrictEqual([202, 202])
+      expect([first.json.duplicate, second.json.duplicate]).toStrictEqual([false, true])
+      await raw.settled()
+      const runs = await runsOf(name)
+      expect(runs).toHaveLength(1)
+      expect(runs[0]!.input).toStrictEqual(JSON.parse(body))
+      expect(runs[0]!.event.delivery_id).not.toBeNull()
+    },
+  )
 })
 
 describe("schemes and runs - Slack forms", () => {
   it("schemes and runs - a form-encoded Slack interactivity payload becomes a run whose input is the decoded JSON", async () => {
-    await raw.request("dagnats.triggers.create", { name: "slack-forms", workflow: "chatops", type: "webhook", scheme: "slack", secrets: ["slack-signing"] })
+    await raw.request("dagnats.triggers.create", {
+      name: "slack-forms",
+      workflow: "chatops",
+      type: "webhook",
+      scheme: "slack",
+      secrets: ["slack-signing"],
+    })
     await raw.request("dagnats.triggers.list", {})
     const payload = { type: "block_actions", user: { id: "U1" }, actions: [{ action_id: "approve", value: "yes" }] }
     const body = new URLSearchParams({ payload: JSON.stringify(payload), token: "legacy" }).toString()
@@ -78,12 +107,27 @@ describe("schemes and runs - one delivery id, two triggers", () => {
   it("schemes and runs - the same delivery id sent to two triggers is stored for both, each starts one run, and a retry to either is a duplicate", async () => {
     const secret = secretFor("standard")
     for (const name of ["fanout-a", "fanout-b"]) {
-      await raw.request("dagnats.triggers.create", { name, workflow: `${name}-wf`, type: "webhook", scheme: "standard", secrets: [secret] })
+      await raw.request("dagnats.triggers.create", {
+        name,
+        workflow: `${name}-wf`,
+        type: "webhook",
+        scheme: "standard",
+        secrets: [secret],
+      })
     }
     await raw.request("dagnats.triggers.list", {})
     const body = JSON.stringify({ type: "user.created", id: "u1" })
-    const headers = schemes.standard.sign({ rawBody: Buffer.from(body), secret, nowMs: Date.now(), deliveryId: "msg_shared_1" })
-    const post = (name: string) => send(`${serve.baseUrl}/v1/webhooks/${name}`, { headers: { "Content-Type": "application/json", ...headers }, body })
+    const headers = schemes.standard.sign({
+      rawBody: Buffer.from(body),
+      secret,
+      nowMs: Date.now(),
+      deliveryId: "msg_shared_1",
+    })
+    const post = (name: string) =>
+      send(`${serve.baseUrl}/v1/webhooks/${name}`, {
+        headers: { "Content-Type": "application/json", ...headers },
+        body,
+      })
     const replies = [await post("fanout-a"), await post("fanout-b"), await post("fanout-b"), await post("fanout-a")]
     expect(replies.map((r) => [r.status, r.json.subject, r.json.duplicate])).toStrictEqual([
       [202, "event.webhook.fanout-a", false],

@@ -29,7 +29,15 @@ const state = async (stream: string) => {
 
 const sendSigned = (trigger: string, secret: string, data: string) =>
   stack.cliJson<{ status: number }>([
-    "webhook", "send", trigger, "--data", data, "--secret", secret, "--url", stack.serve.baseUrl,
+    "webhook",
+    "send",
+    trigger,
+    "--data",
+    data,
+    "--secret",
+    secret,
+    "--url",
+    stack.serve.baseUrl,
   ])
 
 const runsOf = async (trigger: string) =>
@@ -37,7 +45,8 @@ const runsOf = async (trigger: string) =>
 
 for (const user of ["publisher", "cli"] as const satisfies ReadonlyArray<UserName>) {
   describe(`acknowledgements of ${user}'s events`, () => {
-    const title = `ack steering - ${user}: replies aimed at $JS.API purges, $KV, history, trigger.fire and timers ` +
+    const title =
+      `ack steering - ${user}: replies aimed at $JS.API purges, $KV, history, trigger.fire and timers ` +
       "change nothing"
     test(title, async () => {
       const trigger = `steer-${user}`

@@ -61,8 +61,16 @@ describe("secrets stay on serve's own inboxes", () => {
       const serveInbox = listen(stack.observer, "_INBOX_dagnats.>")
       await Promise.all([publisher.flush(), otherCli.flush(), stack.observer.flush()])
 
-      await stack.cliJson(["trigger", "create", "iso-secret", "--workflow", "iso-wf", "--webhook",
-        "--secret", "first-Secret-4242"])
+      await stack.cliJson([
+        "trigger",
+        "create",
+        "iso-secret",
+        "--workflow",
+        "iso-wf",
+        "--webhook",
+        "--secret",
+        "first-Secret-4242",
+      ])
       const got = await stack.cliJson(["trigger", "get", "iso-secret"])
       expect(got).toMatchObject({ name: "iso-secret", secret_count: 1 })
       await stack.cliJson(["trigger", "update", "iso-secret", "--secret", "second-Secret-4343"])
@@ -74,7 +82,10 @@ describe("secrets stay on serve's own inboxes", () => {
         expect(ownCli.received.some((m) => m.includes('"name":"iso-secret"'))).toBe(true)
       }, 15_000)
       for (const l of [...attempts, ownPublisher, ownCli]) {
-        expect(l.received.filter((m) => /first-Secret-4242|second-Secret-4343/.test(m)), l.subject).toStrictEqual([])
+        expect(
+          l.received.filter((m) => /first-Secret-4242|second-Secret-4343/.test(m)),
+          l.subject,
+        ).toStrictEqual([])
       }
       expect(attempts.flatMap((a) => a.received)).toStrictEqual([])
     } finally {
@@ -92,8 +103,13 @@ describe("the triggers bucket is out of reach with the real nats CLI", () => {
     { args: ["kv", "ls", "dagnats_triggers"] },
     { args: ["stream", "view", "KV_dagnats_triggers"], tty: true },
     { args: ["stream", "get", "KV_dagnats_triggers", "1"] },
-    { args: ["req", "$JS.API.DIRECT.GET.KV_dagnats_triggers",
-      JSON.stringify({ last_by_subj: `$KV.dagnats_triggers.${name}` })] },
+    {
+      args: [
+        "req",
+        "$JS.API.DIRECT.GET.KV_dagnats_triggers",
+        JSON.stringify({ last_by_subj: `$KV.dagnats_triggers.${name}` }),
+      ],
+    },
     { args: ["req", "$JS.API.STREAM.MSG.GET.KV_dagnats_triggers", '{"seq":1}'] },
     { args: ["consumer", "add", "KV_dagnats_triggers", "thief", "--pull", "--defaults"] },
     { args: ["sub", "$KV.dagnats_triggers.>"], timeoutMs: 8_000 },
@@ -102,7 +118,8 @@ describe("the triggers bucket is out of reach with the real nats CLI", () => {
   ]
 
   for (const user of ["cli", "publisher"] as const satisfies ReadonlyArray<UserName>) {
-    const title = `isolation - ${user}: kv get/history/ls, stream view/get, direct and msg get, consumer add ` +
+    const title =
+      `isolation - ${user}: kv get/history/ls, stream view/get, direct and msg get, consumer add ` +
       "and subscriptions all get a permissions violation"
     test(title, async () => {
       const name = `iso-kv-${user}`
@@ -128,11 +145,20 @@ describe("the triggers bucket is out of reach with the real nats CLI", () => {
 })
 
 describe("no forged webhooks", () => {
-  const title = "isolation - publisher and cli publishing to event.webhook.<trigger> are refused: " +
+  const title =
+    "isolation - publisher and cli publishing to event.webhook.<trigger> are refused: " +
     "nothing stored, no run; a signed webhook still starts one"
   test(title, async () => {
-    await stack.cliJson(["trigger", "create", "iso-pay", "--workflow", "iso-payments", "--webhook",
-      "--secret", "pay-Secret-1"])
+    await stack.cliJson([
+      "trigger",
+      "create",
+      "iso-pay",
+      "--workflow",
+      "iso-payments",
+      "--webhook",
+      "--secret",
+      "pay-Secret-1",
+    ])
     const forged = JSON.stringify({ amount: 1_000_000 })
     const pub = await runNatsAs(stack.nats.url, "publisher", ["pub", "event.webhook.iso-pay", forged])
     expect(pub.output).toContain('Permissions Violation for Publish to "event.webhook.iso-pay"')
@@ -150,7 +176,15 @@ describe("no forged webhooks", () => {
     expect(await storedOn("EVENTS", "event.webhook.iso-pay")).toBe(0)
 
     const sent = await stack.cliJson<{ status: number }>([
-      "webhook", "send", "iso-pay", "--data", '{"amount":1}', "--secret", "pay-Secret-1", "--url", stack.serve.baseUrl,
+      "webhook",
+      "send",
+      "iso-pay",
+      "--data",
+      '{"amount":1}',
+      "--secret",
+      "pay-Secret-1",
+      "--url",
+      stack.serve.baseUrl,
     ])
     expect(sent.status).toBe(202)
     expect(await storedOn("EVENTS", "event.webhook.iso-pay")).toBe(1)

@@ -30,8 +30,15 @@ describe("serve as dagnats", () => {
   test("shipped users - a signed webhook sent by cli is stored by serve and starts exactly one run", async () => {
     await create("roles-pay", "roles-payments", "--webhook", "--secret", "s3cret-roles")
     const sent = await stack.cliJson<{ status: number }>([
-      "webhook", "send", "roles-pay", "--data", '{"amount":1}', "--secret", "s3cret-roles",
-      "--url", stack.serve.baseUrl,
+      "webhook",
+      "send",
+      "roles-pay",
+      "--data",
+      '{"amount":1}',
+      "--secret",
+      "s3cret-roles",
+      "--url",
+      stack.serve.baseUrl,
     ])
     expect(sent.status).toBe(202)
     const runs = await eventually(async () => {
@@ -67,13 +74,19 @@ describe("cli", () => {
   test("shipped users - cli creates, lists and gets triggers and publishes events with their ack", async () => {
     const created = await create("roles-cli", "roles-cli-wf", "--subject", "event.roles.cli")
     expect(created).toMatchObject({
-      name: "roles-cli", workflow: "roles-cli-wf", type: "event", subject: "event.roles.cli",
+      name: "roles-cli",
+      workflow: "roles-cli-wf",
+      type: "event",
+      subject: "event.roles.cli",
     })
     const listed = await stack.cliJson<{ triggers: Array<{ name: string }> }>(["trigger", "list"])
     expect(listed.triggers.map((t) => t.name)).toContain("roles-cli")
     expect(await stack.cliJson(["trigger", "get", "roles-cli"])).toMatchObject({ name: "roles-cli", revision: 1 })
     const ack = await stack.cliJson<{ stream: string; seq: number; duplicate: boolean }>([
-      "event", "publish", "event.roles.cli", '{"x":1}',
+      "event",
+      "publish",
+      "event.roles.cli",
+      '{"x":1}',
     ])
     expect(ack.stream).toBe("EVENTS")
     expect(ack.seq).toBeGreaterThan(0)
@@ -89,7 +102,12 @@ describe("cli", () => {
     expect(list.code).toBe(0)
     const services = JSON.parse(list.stdout) as Array<{ name: string; version: string }>
     expect(services.map((s) => [s.name, s.version])).toStrictEqual([["dagnats", VERSION]])
-    const got = await runNatsAs(stack.nats.url, "cli", ["req", "dagnats.triggers.get", '{"name":"roles-micro"}', "--raw"])
+    const got = await runNatsAs(stack.nats.url, "cli", [
+      "req",
+      "dagnats.triggers.get",
+      '{"name":"roles-micro"}',
+      "--raw",
+    ])
     expect(got.code).toBe(0)
     expect(JSON.parse(got.stdout)).toMatchObject({ name: "roles-micro", workflow: "roles-micro-wf" })
   })
@@ -108,7 +126,7 @@ describe("cli", () => {
     expect(env.stderr).toContain('Permissions Violation for Subscription to "_INBOX_dagnats.')
     const bad = await stack.cli(["trigger", "list", "--inbox-prefix", "_INBOX.>"])
     expect(bad.code).toBe(2)
-    expect(bad.stderr).toContain('--inbox-prefix: must be a NATS subject without wildcards or spaces')
+    expect(bad.stderr).toContain("--inbox-prefix: must be a NATS subject without wildcards or spaces")
   })
 
   test("shipped users - `dagnats services` and `nats micro list` as cli see both serve instances", async () => {

@@ -44,7 +44,10 @@ describe("batch - sizes and timeout", () => {
     const seqs = await publishAll("event.orders", payloads)
 
     // The two full batches fire as soon as they fill; the last 5 wait for the timeout.
-    await eventually(async () => expect((await raw.runsOf("orders")).map((r) => r.count).sort()).toStrictEqual([10, 10]), 10_000)
+    await eventually(
+      async () => expect((await raw.runsOf("orders")).map((r) => r.count).sort()).toStrictEqual([10, 10]),
+      10_000,
+    )
     await eventually(async () => expect(await raw.openWindows("orders")).toBe(1), 10_000)
     await eventually(async () => expect(await raw.runsOf("orders")).toHaveLength(3), 10_000)
     await raw.quiet("orders")
@@ -63,8 +66,12 @@ describe("batch - sizes and timeout", () => {
     const { fires } = await cli.json("trigger", "history", "orders", "--limit", "100")
     const skipped = fires.filter((f: any) => f.outcome === "skipped").map((f: any) => [f.reason, f.event.seq])
     expect(skipped.sort((a: any, b: any) => a[1] - b[1])).toStrictEqual(seqs.map((s) => ["batched", s]))
-    const firedRecords = fires.filter((f: any) => f.outcome !== "skipped").map((f: any) => [f.outcome, f.run_id, f.count, f.event.seq])
-    expect(firedRecords.sort((a: any, b: any) => a[3] - b[3])).toStrictEqual(runs.map((r) => ["fired", r.run_id, r.count, r.event.seq]))
+    const firedRecords = fires
+      .filter((f: any) => f.outcome !== "skipped")
+      .map((f: any) => [f.outcome, f.run_id, f.count, f.event.seq])
+    expect(firedRecords.sort((a: any, b: any) => a[3] - b[3])).toStrictEqual(
+      runs.map((r) => ["fired", r.run_id, r.count, r.event.seq]),
+    )
   })
 
   test("batch - fewer events than max_size fire together once the timeout passes", async () => {
@@ -87,7 +94,14 @@ describe("batch - sizes and timeout", () => {
   })
 
   test("batch - keyed batches fill independently per key value", async () => {
-    await createTrigger(nats.url, "tenants", "event.tenants", ["--batch-size", "3", "--batch-timeout", "1s", "--batch-key", "tenant"])
+    await createTrigger(nats.url, "tenants", "event.tenants", [
+      "--batch-size",
+      "3",
+      "--batch-timeout",
+      "1s",
+      "--batch-key",
+      "tenant",
+    ])
     const payloads = [
       { tenant: "a", n: 1 },
       { tenant: "b", n: 2 },
@@ -100,16 +114,31 @@ describe("batch - sizes and timeout", () => {
     await eventually(async () => expect(await raw.runsOf("tenants")).toHaveLength(3), 10_000)
     await raw.quiet("tenants")
     // a fills at 3; b (2 events) and the events without a tenant fire at the timeout.
-    expect((await raw.runsOf("tenants")).map((r) => ns(r.input)).sort((x, y) => x[0]! - y[0]!)).toStrictEqual([[1, 3, 5], [2, 4], [6]])
+    expect((await raw.runsOf("tenants")).map((r) => ns(r.input)).sort((x, y) => x[0]! - y[0]!)).toStrictEqual([
+      [1, 3, 5],
+      [2, 4],
+      [6],
+    ])
   })
 })
 
 describe("batch - visibility", () => {
   test("batch - trigger list shows the batch open until it fires; trigger get shows the config", async () => {
     // The batch stays open long enough for a few CLI runs to see it on a loaded machine.
-    const created = await createTrigger(nats.url, "shown", "event.shown", ["--batch-size", "50", "--batch-timeout", "8s", "--batch-key", "tenant"])
+    const created = await createTrigger(nats.url, "shown", "event.shown", [
+      "--batch-size",
+      "50",
+      "--batch-timeout",
+      "8s",
+      "--batch-key",
+      "tenant",
+    ])
     expect(created.batch).toStrictEqual({ max_size: 50, timeout: "8s", key: "tenant" })
-    expect((await cli.json("trigger", "get", "shown")).batch).toStrictEqual({ max_size: 50, timeout: "8s", key: "tenant" })
+    expect((await cli.json("trigger", "get", "shown")).batch).toStrictEqual({
+      max_size: 50,
+      timeout: "8s",
+      key: "tenant",
+    })
     expect(created).not.toHaveProperty("debounce")
 
     await raw.publish("event.shown", { tenant: "x" })
@@ -129,19 +158,31 @@ describe("batch - validation", () => {
   }
 
   test("validation - debounce with batch is rejected naming --debounce", async () => {
-    await rejected(["--debounce", "1s", "--batch-size", "10", "--batch-timeout", "2s"], /--debounce: cannot be combined with batch/)
+    await rejected(
+      ["--debounce", "1s", "--batch-size", "10", "--batch-timeout", "2s"],
+      /--debounce: cannot be combined with batch/,
+    )
   })
 
   test("validation - a debounce timeout shorter than the period is rejected naming --debounce-timeout", async () => {
-    await rejected(["--debounce", "5s", "--debounce-timeout", "2s"], /--debounce-timeout: must be at least the period \(5s\)/)
+    await rejected(
+      ["--debounce", "5s", "--debounce-timeout", "2s"],
+      /--debounce-timeout: must be at least the period \(5s\)/,
+    )
   })
 
   test("validation - batch size 0 is rejected naming --batch-size", async () => {
-    await rejected(["--batch-size", "0", "--batch-timeout", "2s"], /--batch-size: must be a whole number from 1 to 1000/)
+    await rejected(
+      ["--batch-size", "0", "--batch-timeout", "2s"],
+      /--batch-size: must be a whole number from 1 to 1000/,
+    )
   })
 
   test("validation - batch size 1001 is rejected naming --batch-size", async () => {
-    await rejected(["--batch-size", "1001", "--batch-timeout", "2s"], /--batch-size: must be a whole number from 1 to 1000/)
+    await rejected(
+      ["--batch-size", "1001", "--batch-timeout", "2s"],
+      /--batch-size: must be a whole number from 1 to 1000/,
+    )
   })
 
   test("validation - nothing was created by the rejected commands", async () => {

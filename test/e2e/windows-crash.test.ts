@@ -73,13 +73,19 @@ test("backlog - debounced and batched events published while no serve runs fire 
   await sleep(1_000)
 
   await serveOn(nats)
-  await eventually(async () => {
-    expect(await raw.runsOf("late-debounce")).toHaveLength(1)
-    expect(await raw.runsOf("late-batch")).toHaveLength(1)
-  }, 20_000, 100)
+  await eventually(
+    async () => {
+      expect(await raw.runsOf("late-debounce")).toHaveLength(1)
+      expect(await raw.runsOf("late-batch")).toHaveLength(1)
+    },
+    20_000,
+    100,
+  )
   await raw.quiet("late-debounce")
   await raw.quiet("late-batch")
-  expect((await raw.runsOf("late-debounce")).map((r) => [r.input, r.count, r.event.seq])).toStrictEqual([[{ n: 3 }, 3, debounceSeqs[2]]])
+  expect((await raw.runsOf("late-debounce")).map((r) => [r.input, r.count, r.event.seq])).toStrictEqual([
+    [{ n: 3 }, 3, debounceSeqs[2]],
+  ])
   expect((await raw.runsOf("late-batch")).map((r) => [r.input, r.count])).toStrictEqual([[batched, 3]])
 }, 60_000)
 
@@ -101,7 +107,8 @@ test("replicas - with two serves and one SIGKILLed mid-stream, 200 events land i
   }
 
   // Events the killed serve held come back after ack_wait (30 s); poll well past it.
-  const covered = async () => (await raw.runsOf("replicas")).flatMap((r) => (r.input as Array<{ n: number }>).map((p) => p.n))
+  const covered = async () =>
+    (await raw.runsOf("replicas")).flatMap((r) => (r.input as Array<{ n: number }>).map((p) => p.n))
   await eventually(async () => expect(new Set(await covered()).size).toBe(total), 70_000, 500)
   await raw.quiet("replicas", 30_000)
 

@@ -42,20 +42,24 @@ describe("debounce - bursts and gaps", () => {
     await eventually(async () => expect(await raw.runsOf("burst")).toHaveLength(1), 15_000)
     await raw.quiet("burst")
     const runs = await raw.runsOf("burst")
-    expect(runs.map((r) => [r.input, r.count, r.event.seq, r.workflow])).toStrictEqual([[{ n: 20 }, 20, seqs[19], "burst-wf"]])
+    expect(runs.map((r) => [r.input, r.count, r.event.seq, r.workflow])).toStrictEqual([
+      [{ n: 20 }, 20, seqs[19], "burst-wf"],
+    ])
     expect(await raw.startedCounts([runs[0]!.run_id])).toStrictEqual([1])
 
     // The CLI sees the same run.
     const listed = await cli.json("run", "list", "--trigger", "burst")
-    expect(listed.runs.map((r: any) => [r.run_id, r.input, r.count, r.event.seq])).toStrictEqual([[runs[0]!.run_id, { n: 20 }, 20, seqs[19]]])
+    expect(listed.runs.map((r: any) => [r.run_id, r.input, r.count, r.event.seq])).toStrictEqual([
+      [runs[0]!.run_id, { n: 20 }, 20, seqs[19]],
+    ])
 
     // History: every event absorbed as debounced, and one fired record covering all 20.
     const { fires } = await cli.json("trigger", "history", "burst", "--limit", "100")
     const skippedSeqs = fires.filter((f: any) => f.outcome === "skipped").map((f: any) => [f.reason, f.event.seq])
     expect(skippedSeqs.sort((a: any, b: any) => a[1] - b[1])).toStrictEqual(seqs.map((s) => ["debounced", s]))
-    expect(fires.filter((f: any) => f.outcome !== "skipped").map((f: any) => [f.outcome, f.run_id, f.count, f.event.seq])).toStrictEqual([
-      ["fired", runs[0]!.run_id, 20, seqs[19]],
-    ])
+    expect(
+      fires.filter((f: any) => f.outcome !== "skipped").map((f: any) => [f.outcome, f.run_id, f.count, f.event.seq]),
+    ).toStrictEqual([["fired", runs[0]!.run_id, 20, seqs[19]]])
   })
 
   test("debounce - 300 events published at once into one trigger-wide window give one run counting all 300", async () => {
@@ -67,7 +71,9 @@ describe("debounce - bursts and gaps", () => {
 
     await eventually(async () => expect(await raw.runsOf("flood")).toHaveLength(1), 20_000)
     await raw.quiet("flood")
-    expect((await raw.runsOf("flood")).map((r) => [r.input, r.count, r.event.seq])).toStrictEqual([[payloads[seqs.indexOf(last)], 300, last]])
+    expect((await raw.runsOf("flood")).map((r) => [r.input, r.count, r.event.seq])).toStrictEqual([
+      [payloads[seqs.indexOf(last)], 300, last],
+    ])
   })
 
   test("debounce - 3 events spaced 2 s apart give 3 runs, one per event", async () => {
@@ -115,7 +121,11 @@ describe("debounce - disabled while open", () => {
     await eventually(async () => expect((await raw.fires("paused")).map((f) => f.reason)).toStrictEqual(["debounced"]))
     await cli.json("trigger", "disable", "paused")
     await cli.json("trigger", "list")
-    await eventually(async () => expect((await raw.fires("paused")).map((f) => [f.outcome, f.reason])).toContainEqual(["skipped", "disabled"]), 30_000)
+    await eventually(
+      async () =>
+        expect((await raw.fires("paused")).map((f) => [f.outcome, f.reason])).toContainEqual(["skipped", "disabled"]),
+      30_000,
+    )
     await raw.quiet("paused")
     expect(await raw.runsOf("paused")).toStrictEqual([])
     expect((await raw.fires("paused")).map((f) => [f.outcome, f.reason, f.event.seq])).toStrictEqual([
@@ -158,9 +168,20 @@ describe("debounce - keys", () => {
 describe("debounce - visibility", () => {
   test("debounce - trigger list shows the window open while it waits and not after it fired; trigger get shows the config", async () => {
     // The windows stay open long enough for a few CLI runs to see them on a loaded machine.
-    const created = await createTrigger(nats.url, "visible", "event.visible", ["--debounce", "8s", "--debounce-timeout", "30s", "--debounce-key", "repo.name"])
+    const created = await createTrigger(nats.url, "visible", "event.visible", [
+      "--debounce",
+      "8s",
+      "--debounce-timeout",
+      "30s",
+      "--debounce-key",
+      "repo.name",
+    ])
     expect(created.debounce).toStrictEqual({ period: "8s", timeout: "30s", key: "repo.name" })
-    expect((await cli.json("trigger", "get", "visible")).debounce).toStrictEqual({ period: "8s", timeout: "30s", key: "repo.name" })
+    expect((await cli.json("trigger", "get", "visible")).debounce).toStrictEqual({
+      period: "8s",
+      timeout: "30s",
+      key: "repo.name",
+    })
 
     await raw.publish("event.visible", { repo: { name: "a" } })
     await raw.publish("event.visible", { repo: { name: "b" } })

@@ -19,17 +19,26 @@ describe("event identity - a recreated EVENTS stream", () => {
       await createTrigger(nats.url, "ident", "event.ident", [])
       await createTrigger(nats.url, "identd", "event.identd", ["--debounce", "200ms"])
       const before = [await raw.publish("event.ident", { round: 1 }), await raw.publish("event.identd", { round: 1 })]
-      await eventually(async () => expect([(await raw.runsOf("ident")).length, (await raw.runsOf("identd")).length]).toStrictEqual([1, 1]), 20_000, 100)
+      await eventually(
+        async () =>
+          expect([(await raw.runsOf("ident")).length, (await raw.runsOf("identd")).length]).toStrictEqual([1, 1]),
+        20_000,
+        100,
+      )
       await serve.stop()
       await raw.jsm.streams.delete("EVENTS")
       serve = await startServe({ natsUrl: nats.url })
       const after = [await raw.publish("event.ident", { round: 2 }), await raw.publish("event.identd", { round: 2 })]
       expect(after).toStrictEqual(before)
-      const [plain, windowed] = await eventually(async () => {
-        const r = [await raw.runsOf("ident"), await raw.runsOf("identd")]
-        expect(r.map((x) => x.length)).toStrictEqual([2, 2])
-        return r
-      }, 20_000, 100)
+      const [plain, windowed] = await eventually(
+        async () => {
+          const r = [await raw.runsOf("ident"), await raw.runsOf("identd")]
+          expect(r.map((x) => x.length)).toStrictEqual([2, 2])
+          return r
+        },
+        20_000,
+        100,
+      )
       for (const runs of [plain!, windowed!]) {
         expect(runs.map((r) => r.input).sort((a, b) => a.round - b.round)).toStrictEqual([{ round: 1 }, { round: 2 }])
         expect(new Set(runs.map((r) => r.run_id)).size).toBe(2)

@@ -42,13 +42,22 @@ describe("windows - isolation", () => {
     await createTrigger(nats.url, "calm", "event.calm", ["--debounce", "1s"])
     await raw.publish("event.poison", big(2 * 1024 * 1024 - 200))
     // The poison event is being retried (its delivery is outstanding) before the window opens.
-    await eventually(async () => expect((await raw.jsm.consumers.info("EVENTS", "dagnats-evaluator")).num_redelivered).toBeGreaterThan(0), 20_000, 100)
+    await eventually(
+      async () =>
+        expect((await raw.jsm.consumers.info("EVENTS", "dagnats-evaluator")).num_redelivered).toBeGreaterThan(0),
+      20_000,
+      100,
+    )
     await raw.publish("event.calm", { n: 1 })
-    const [run] = await eventually(async () => {
-      const runs = await raw.runsOf("calm")
-      expect(runs).toHaveLength(1)
-      return runs
-    }, 20_000, 100)
+    const [run] = await eventually(
+      async () => {
+        const runs = await raw.runsOf("calm")
+        expect(runs).toHaveLength(1)
+        return runs
+      },
+      20_000,
+      100,
+    )
     expect(await lateness(run!, 1_000)).toBeLessThan(5_000)
     expect((await raw.jsm.consumers.info("EVENTS", "dagnats-evaluator")).ack_floor.stream_seq).toBeLessThan(2)
   })
@@ -56,21 +65,31 @@ describe("windows - isolation", () => {
   test("B3 - a debounce window whose run cannot be stored fails alone: history error, dead letter, window gone, the next event opens a new window", async () => {
     await createTrigger(nats.url, "oversize", "event.oversize", ["--debounce", "1s"])
     const seq = await raw.publish("event.oversize", big(2 * 1024 * 1024 - 10_000))
-    const fires = await eventually(async () => {
-      const f = (await raw.fires("oversize")).filter((x) => x.outcome === "error")
-      expect(f).toHaveLength(1)
-      return f
-    }, 20_000, 100)
-    expect(fires[0]!.error).toMatch(/^debounce window oversize\._:\d+@\d+: run input of \d+ bytes is larger than can be stored/)
+    const fires = await eventually(
+      async () => {
+        const f = (await raw.fires("oversize")).filter((x) => x.outcome === "error")
+        expect(f).toHaveLength(1)
+        return f
+      },
+      20_000,
+      100,
+    )
+    expect(fires[0]!.error).toMatch(
+      /^debounce window oversize\._:\d+@\d+: run input of \d+ bytes is larger than can be stored/,
+    )
     expect(await raw.openWindows("oversize")).toBe(0)
     const dead = await cli.json<{ dead: Array<Record<string, unknown>> }>("event", "dead", "--limit", "1000")
     expect(dead.dead.filter((d) => d.subject === "event.oversize").map((d) => d.seq)).toStrictEqual([seq])
     await raw.publish("event.oversize", { small: true })
-    const runs = await eventually(async () => {
-      const r = await raw.runsOf("oversize")
-      expect(r).toHaveLength(1)
-      return r
-    }, 20_000, 100)
+    const runs = await eventually(
+      async () => {
+        const r = await raw.runsOf("oversize")
+        expect(r).toHaveLength(1)
+        return r
+      },
+      20_000,
+      100,
+    )
     expect([runs[0]!.count, runs[0]!.input]).toStrictEqual([1, { small: true }])
   })
 
@@ -78,11 +97,15 @@ describe("windows - isolation", () => {
     await createTrigger(nats.url, "heavy", "event.heavy", ["--batch-size", "3", "--batch-timeout", "2s"])
     const seqs = [] as Array<number>
     for (let i = 1; i <= 3; i++) seqs.push(await raw.publish("event.heavy", big(800 * 1024, { i })))
-    const runs = await eventually(async () => {
-      const r = await raw.runsOf("heavy")
-      expect(r).toHaveLength(2)
-      return r
-    }, 30_000, 200)
+    const runs = await eventually(
+      async () => {
+        const r = await raw.runsOf("heavy")
+        expect(r).toHaveLength(2)
+        return r
+      },
+      30_000,
+      200,
+    )
     expect(runs.map((r) => [r.count, (r.input as Array<{ i: number }>).map((p) => p.i)])).toStrictEqual([
       [2, [1, 2]],
       [1, [3]],

@@ -32,7 +32,14 @@ describe("batch - leftovers", () => {
   })
 
   test("batch - deleting one key's timer when its batch fills leaves the other keys' timers: they fire at the timeout", async () => {
-    await createTrigger(nats.url, "keys", "event.keys", ["--batch-size", "2", "--batch-timeout", "1s", "--batch-key", "k"])
+    await createTrigger(nats.url, "keys", "event.keys", [
+      "--batch-size",
+      "2",
+      "--batch-timeout",
+      "1s",
+      "--batch-key",
+      "k",
+    ])
     await raw.publish("event.keys", { k: "b", n: 1 })
     await raw.publish("event.keys", { k: "c", n: 2 })
     await raw.publish("event.keys", { k: "a", n: 3 })

@@ -3,7 +3,13 @@
 // pending timers), plus a "nothing more can happen" barrier so a test can assert exact counts.
 import { connect } from "@nats-io/transport-node"
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/nats-core"
-import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream"
+import {
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  type JetStreamClient,
+  type JetStreamManager,
+} from "@nats-io/jetstream"
 import { Kvm } from "@nats-io/kv"
 import { expect } from "vitest"
 import { eventually } from "../support/poll.js"
@@ -104,11 +110,15 @@ export const openWindowsNats = async (url: string): Promise<WindowsNats> => {
   }
 
   const quiet = (trigger: string, timeoutMs = 20_000) =>
-    eventually(async () => {
-      await evaluatorCaughtUp()
-      expect(await openWindows(trigger)).toBe(0)
-      expect(await timersOf(trigger)).toBe(0)
-    }, timeoutMs, 100)
+    eventually(
+      async () => {
+        await evaluatorCaughtUp()
+        expect(await openWindows(trigger)).toBe(0)
+        expect(await timersOf(trigger)).toBe(0)
+      },
+      timeoutMs,
+      100,
+    )
 
   return {
     nc,

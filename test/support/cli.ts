@@ -12,7 +12,11 @@ export interface CliResult {
 
 export const runCli = (
   args: ReadonlyArray<string>,
-  options: { readonly env?: Record<string, string | undefined>; readonly input?: string; readonly timeoutMs?: number } = {},
+  options: {
+    readonly env?: Record<string, string | undefined>
+    readonly input?: string
+    readonly timeoutMs?: number
+  } = {},
 ): Promise<CliResult> =>
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [DAGNATS_BIN, ...args], {
@@ -35,7 +39,10 @@ export const runCli = (
   })
 
 /** Run a command with --json and parse stdout; throws with stderr when it did not exit 0. */
-export const runJson = async <T = any>(args: ReadonlyArray<string>, options?: Parameters<typeof runCli>[1]): Promise<T> => {
+export const runJson = async <T = any>(
+  args: ReadonlyArray<string>,
+  options?: Parameters<typeof runCli>[1],
+): Promise<T> => {
   const r = await runCli([...args, "--json"], options)
   if (r.code !== 0) throw new Error(`dagnats ${args.join(" ")} exited ${r.code}: ${r.stderr}`)
   return JSON.parse(r.stdout) as T

@@ -82,7 +82,8 @@ export const clusterConfig = (i: number, ports: ReadonlyArray<Ports>, storeDir: 
     .replace(/max_file_store: .*/, "max_file_store: 1GB")
     .replace(/max_memory_store: .*/, "max_memory_store: 64MB")
   // listen, http, cluster listen, three routes, store_dir.
-  if (replaced !== 4 + SIZE) throw new Error(`deploy/cluster/node-${i + 1}.conf: expected 7 settings to substitute, found ${replaced}`)
+  if (replaced !== 4 + SIZE)
+    throw new Error(`deploy/cluster/node-${i + 1}.conf: expected 7 settings to substitute, found ${replaced}`)
   return conf
 }
 
@@ -95,7 +96,8 @@ export const startCluster = async (o: ClusterOptions = {}): Promise<TestCluster>
   const bin = o.bin ?? natsServerBin()
   const dir = mkdtempSync(join(tmpdir(), "dagnats-test-cluster-"))
   const ports: Array<Ports> = []
-  for (let i = 0; i < SIZE; i++) ports.push({ client: await freePort(), route: await freePort(), http: await freePort() })
+  for (let i = 0; i < SIZE; i++)
+    ports.push({ client: await freePort(), route: await freePort(), http: await freePort() })
 
   const nodes = ports.map((p, i): ClusterNode & { stop: () => Promise<void> } => {
     const conf = join(dir, `node-${i + 1}.conf`)
@@ -134,27 +136,43 @@ export const startCluster = async (o: ClusterOptions = {}): Promise<TestCluster>
     return (await res.json()) as Record<string, any>
   }
   const ready = (timeoutMs = 60_000) =>
-    eventually(async () => {
-      const live = nodes.map((n, i) => ({ n, i })).filter(({ n }) => n.alive())
-      for (const { n, i } of live) {
-        const routed = new Set(((await monitor(i, "/routez")).routes ?? []).map((r: { remote_id: string }) => r.remote_id))
-        if (routed.size < live.length - 1) throw new Error(`${n.name} has ${routed.size} routes, wants ${live.length - 1}`)
-        const meta = (await monitor(i, "/jsz")).meta_cluster as { leader?: string } | undefined
-        if (meta?.leader === undefined || meta.leader === "") throw new Error(`${n.name} sees no JetStream meta leader`)
-      }
-    }, timeoutMs, 200)
+    eventually(
+      async () => {
+        const live = nodes.map((n, i) => ({ n, i })).filter(({ n }) => n.alive())
+        for (const { n, i } of live) {
+          const routed = new Set(
+            ((await monitor(i, "/routez")).routes ?? []).map((r: { remote_id: string }) => r.remote_id),
+          )
+          if (routed.size < live.length - 1)
+            throw new Error(`${n.name} has ${routed.size} routes, wants ${live.length - 1}`)
+          const meta = (await monitor(i, "/jsz")).meta_cluster as { leader?: string } | undefined
+          if (meta?.leader === undefined || meta.leader === "")
+            throw new Error(`${n.name} sees no JetStream meta leader`)
+        }
+      },
+      timeoutMs,
+      200,
+    )
   const streamLeader = (stream: string, timeoutMs = 30_000) =>
-    eventually(async () => {
-      const nc = await connect({ servers: nodes.filter((n) => n.alive()).map((n) => n.url), reconnect: false, timeout: 2_000 })
-      try {
-        const info = await (await jetstreamManager(nc, { timeout: 5_000 })).streams.info(stream)
-        const leader = info.cluster?.leader
-        if (leader === undefined || leader === "") throw new Error(`stream ${stream} has no leader yet`)
-        return byName(leader)
-      } finally {
-        await nc.close()
-      }
-    }, timeoutMs, 200)
+    eventually(
+      async () => {
+        const nc = await connect({
+          servers: nodes.filter((n) => n.alive()).map((n) => n.url),
+          reconnect: false,
+          timeout: 2_000,
+        })
+        try {
+          const info = await (await jetstreamManager(nc, { timeout: 5_000 })).streams.info(stream)
+          const leader = info.cluster?.leader
+          if (leader === undefined || leader === "") throw new Error(`stream ${stream} has no leader yet`)
+          return byName(leader)
+        } finally {
+          await nc.close()
+        }
+      },
+      timeoutMs,
+      200,
+    )
 
   const cluster: TestCluster = {
     nodes,

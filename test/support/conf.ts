@@ -92,8 +92,12 @@ export const startShippedNatsServer = async (): Promise<ShippedNatsServer> => {
 }
 
 /** `dagnats` connection flags for one of the shipped users (the inbox prefix is derived from --user). */
-export const cliAuth = (name: UserName): Array<string> =>
-  ["--user", Users[name].user, "--password", Users[name].password]
+export const cliAuth = (name: UserName): Array<string> => [
+  "--user",
+  Users[name].user,
+  "--password",
+  Users[name].password,
+]
 
 /** A nats.js connection as one of the shipped users, with that user's own inbox prefix. */
 export const connectAs = (

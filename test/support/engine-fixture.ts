@@ -2,7 +2,16 @@
 // existing one to its settings), so tests can run serve next to "the engine" in either start order
 // and check that dagnats changes nothing of the engine's. Also a scripted engine stand-in that
 // publishes lifecycle events for runs, in the engine's wire shape.
-import { AckPolicy, DeliverPolicy, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type StreamConfig } from "@nats-io/jetstream"
+import {
+  AckPolicy,
+  DeliverPolicy,
+  JetStreamApiError,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamClient,
+  type JetStreamManager,
+  type StreamConfig,
+} from "@nats-io/jetstream"
 import { Kvm } from "@nats-io/kv"
 import { headers as natsHeaders, nanos } from "@nats-io/nats-core"
 
@@ -12,12 +21,43 @@ const decoder = new TextDecoder()
 
 /** The engine's streams (internal/natsutil SetupStreams and SetupTriggerHistoryStream), without its byte ceilings. */
 export const engineStreams: ReadonlyArray<Partial<StreamConfig> & { name: string; subjects: Array<string> }> = [
-  { name: "WORKFLOW_HISTORY", subjects: ["history.>"], retention: RetentionPolicy.Limits, storage: StorageType.File, duplicate_window: nanos(5_000), max_age: nanos(30 * DAY_MS) },
+  {
+    name: "WORKFLOW_HISTORY",
+    subjects: ["history.>"],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    duplicate_window: nanos(5_000),
+    max_age: nanos(30 * DAY_MS),
+  },
   { name: "TASK_QUEUES", subjects: ["task.>"], retention: RetentionPolicy.Workqueue, storage: StorageType.File },
-  { name: "EVENTS", subjects: ["event.>"], retention: RetentionPolicy.Limits, storage: StorageType.File, max_age: nanos(14 * DAY_MS) },
-  { name: "DEAD_LETTERS", subjects: ["dead.>"], retention: RetentionPolicy.Limits, storage: StorageType.File, duplicate_window: nanos(DAY_MS), max_age: nanos(30 * DAY_MS) },
-  { name: "SLEEP_TIMERS", subjects: ["sleep.>", "scheduled.>"], retention: RetentionPolicy.Limits, storage: StorageType.File },
-  { name: "TRIGGER_HISTORY", subjects: ["trigger.fire.>"], retention: RetentionPolicy.Limits, storage: StorageType.File, max_age: nanos(30 * DAY_MS) },
+  {
+    name: "EVENTS",
+    subjects: ["event.>"],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    max_age: nanos(14 * DAY_MS),
+  },
+  {
+    name: "DEAD_LETTERS",
+    subjects: ["dead.>"],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    duplicate_window: nanos(DAY_MS),
+    max_age: nanos(30 * DAY_MS),
+  },
+  {
+    name: "SLEEP_TIMERS",
+    subjects: ["sleep.>", "scheduled.>"],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+  },
+  {
+    name: "TRIGGER_HISTORY",
+    subjects: ["trigger.fire.>"],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    max_age: nanos(30 * DAY_MS),
+  },
 ]
 
 /** The engine's buckets this fixture creates; debounce_state has the engine's 14 d TTL. */
@@ -38,7 +78,10 @@ export const engineTrigger = {
 }
 /** A workflow the engine has registered, and an entry in its debounce state. */
 export const engineWorkflow = { key: "report", value: { id: "report", steps: [{ id: "build" }] } }
-export const engineDebounce = { key: "nightly-report.all", value: { trigger_id: "nightly-report", last_event: "x", deadline: "2026-01-01T00:00:00Z" } }
+export const engineDebounce = {
+  key: "nightly-report.all",
+  value: { trigger_id: "nightly-report", last_event: "x", deadline: "2026-01-01T00:00:00Z" },
+}
 
 const isStreamNotFound = (e: unknown) => e instanceof JetStreamApiError && e.code === 10059
 
@@ -71,7 +114,8 @@ export const createEngineResources = async (js: JetStreamClient, jsm: JetStreamM
 /** Everything of the engine's that dagnats must never change: stream and consumer configs, KV records. */
 export const snapshotEngine = async (js: JetStreamClient, jsm: JetStreamManager) => {
   const streams: Record<string, unknown> = {}
-  for (const s of [...engineStreams.map((s) => s.name), ...engineBuckets.map((b) => `KV_${b.name}`)]) streams[s] = (await jsm.streams.info(s)).config
+  for (const s of [...engineStreams.map((s) => s.name), ...engineBuckets.map((b) => `KV_${b.name}`)])
+    streams[s] = (await jsm.streams.info(s)).config
   const consumer = (await jsm.consumers.info("SLEEP_TIMERS", "sleep-timer")).config
   const records: Record<string, unknown> = {}
   const kvm = new Kvm(js)
@@ -86,9 +130,24 @@ export const snapshotEngine = async (js: JetStreamClient, jsm: JetStreamManager)
 }
 
 /** The engine stand-in: one lifecycle event on `history.{run_id}`, as the engine publishes it. */
-export const publishLifecycle = async (js: JetStreamClient, runId: string, type: string, payload: Record<string, unknown> = {}, msgID?: string) => {
+export const publishLifecycle = async (
+  js: JetStreamClient,
+  runId: string,
+  type: string,
+  payload: Record<string, unknown> = {},
+  msgID?: string,
+) => {
   const h = natsHeaders()
   h.set("Content-Type", "application/json")
-  const event = { type, run_id: runId, ...(type.startsWith("step.") ? { step_id: "build" } : {}), timestamp: new Date().toISOString(), payload }
-  return js.publish(`history.${runId}`, encoder.encode(JSON.stringify(event)), { headers: h, ...(msgID !== undefined ? { msgID } : {}) })
+  const event = {
+    type,
+    run_id: runId,
+    ...(type.startsWith("step.") ? { step_id: "build" } : {}),
+    timestamp: new Date().toISOString(),
+    payload,
+  }
+  return js.publish(`history.${runId}`, encoder.encode(JSON.stringify(event)), {
+    headers: h,
+    ...(msgID !== undefined ? { msgID } : {}),
+  })
 }

@@ -27,12 +27,22 @@ export const runNatsAs = (url: string, user: UserName, args: ReadonlyArray<strin
   const NATS_CLI_BIN = natsCliBin()
   const u = Users[user]
   const full = [
-    "-s", url, "--user", u.user, "--password", u.password, "--inbox-prefix", o.inboxPrefix ?? `_INBOX_${u.user}`,
-    "--timeout", "2s", ...args,
+    "-s",
+    url,
+    "--user",
+    u.user,
+    "--password",
+    u.password,
+    "--inbox-prefix",
+    o.inboxPrefix ?? `_INBOX_${u.user}`,
+    "--timeout",
+    "2s",
+    ...args,
   ]
-  const [cmd, argv] = o.tty === true
-    ? ["script", ["-qec", [NATS_CLI_BIN, ...full].map(shellQuote).join(" "), "/dev/null"]] as const
-    : [NATS_CLI_BIN, full] as const
+  const [cmd, argv] =
+    o.tty === true
+      ? (["script", ["-qec", [NATS_CLI_BIN, ...full].map(shellQuote).join(" "), "/dev/null"]] as const)
+      : ([NATS_CLI_BIN, full] as const)
   return new Promise<NatsCliResult>((resolve) => {
     const child = spawn(cmd, argv, { env: { ...process.env, NO_COLOR: "1" }, stdio: ["pipe", "pipe", "pipe"] })
     let stdout = ""

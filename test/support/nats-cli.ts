@@ -12,10 +12,16 @@ export interface NatsCliResult {
 export const runNats = (url: string, args: ReadonlyArray<string>, timeoutMs = 20_000): Promise<NatsCliResult> => {
   const bin = natsCliBin()
   return new Promise((resolve, reject) =>
-    execFile(bin, ["--server", url, "--timeout", "10s", ...args], { timeout: timeoutMs, env: { ...process.env, NO_COLOR: "1" } }, (error, stdout, stderr) => {
-      if (error !== null && typeof error.code !== "number") return reject(new Error(`nats ${args.join(" ")}: ${error.message}\n${stderr}`))
-      resolve({ code: error === null ? 0 : (error.code as number), stdout, stderr })
-    }),
+    execFile(
+      bin,
+      ["--server", url, "--timeout", "10s", ...args],
+      { timeout: timeoutMs, env: { ...process.env, NO_COLOR: "1" } },
+      (error, stdout, stderr) => {
+        if (error !== null && typeof error.code !== "number")
+          return reject(new Error(`nats ${args.join(" ")}: ${error.message}\n${stderr}`))
+        resolve({ code: error === null ? 0 : (error.code as number), stdout, stderr })
+      },
+    ),
   )
 }
 

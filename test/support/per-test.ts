@@ -17,6 +17,7 @@ export const perTestResources = () => {
   return {
     track,
     natsServer: async () => track(await startNatsServer(), (n) => n.dispose()),
-    serveOn: async (nats: TestNatsServer, env: Record<string, string> = {}) => track(await startServe({ natsUrl: nats.url, env }), (s) => s.stop()),
+    serveOn: async (nats: TestNatsServer, env: Record<string, string> = {}) =>
+      track(await startServe({ natsUrl: nats.url, env }), (s) => s.stop()),
   }
 }

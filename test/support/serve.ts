@@ -61,7 +61,8 @@ export const startServe = async (o: ServeOptions = {}): Promise<ServeProcess> =>
   const readyMs = o.readyTimeoutMs ?? 20_000
   const deadline = Date.now() + readyMs
   while (!ready.test(log)) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`serve exited ${child.exitCode ?? child.signalCode} while starting:\n${log}`)
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`serve exited ${child.exitCode ?? child.signalCode} while starting:\n${log}`)
     if (Date.now() > deadline) {
       child.kill("SIGKILL")
       throw new Error(`serve not ready within ${readyMs / 1000}s:\n${log}`)

@@ -17,7 +17,10 @@ const executable = (path: string): boolean => {
 }
 
 const onPath = (name: string): string | undefined =>
-  (process.env["PATH"] ?? "").split(delimiter).map((d) => join(d, name)).find(executable)
+  (process.env["PATH"] ?? "")
+    .split(delimiter)
+    .map((d) => join(d, name))
+    .find(executable)
 
 /** Resolve a binary: a path must be executable; a bare name must be on PATH. Throws naming the tool. */
 export const requireTool = (what: string, bin: string, hint: string): string => {
@@ -30,15 +33,27 @@ const SETUP_HINT = "run `make setup` (it needs go for the tools under .tools/bin
 
 /** The nats-server this run of the suite is on (the matrix sets DAGNATS_NATS_SERVER_BIN). */
 export const natsServerBin = (): string =>
-  requireTool("nats-server", process.env["DAGNATS_NATS_SERVER_BIN"] ?? "nats-server", `${SETUP_HINT}, or set DAGNATS_NATS_SERVER_BIN`)
+  requireTool(
+    "nats-server",
+    process.env["DAGNATS_NATS_SERVER_BIN"] ?? "nats-server",
+    `${SETUP_HINT}, or set DAGNATS_NATS_SERVER_BIN`,
+  )
 
 /** The newest server we test on (2.15.x): replicated KV revision checks are safe on it. */
 export const latestNatsServerBin = (): string =>
-  requireTool("nats-server 2.15", process.env["DAGNATS_NATS_SERVER_LATEST"] ?? join(TOOLS_BIN, "nats-server-2.15"), SETUP_HINT)
+  requireTool(
+    "nats-server 2.15",
+    process.env["DAGNATS_NATS_SERVER_LATEST"] ?? join(TOOLS_BIN, "nats-server-2.15"),
+    SETUP_HINT,
+  )
 
 /** The oldest server we support (Debian's 2.9.10): too old for replicated buckets. */
 export const oldestNatsServerBin = (): string =>
-  requireTool("nats-server 2.9", process.env["DAGNATS_NATS_SERVER_OLDEST"] ?? join(TOOLS_BIN, "nats-server-2.9"), SETUP_HINT)
+  requireTool(
+    "nats-server 2.9",
+    process.env["DAGNATS_NATS_SERVER_OLDEST"] ?? join(TOOLS_BIN, "nats-server-2.9"),
+    SETUP_HINT,
+  )
 
 /** The real NATS CLI (v0.5.0). */
 export const natsCliBin = (): string =>

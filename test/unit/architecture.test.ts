@@ -10,15 +10,27 @@ const SRC = resolve(import.meta.dirname, "../../src")
 
 /** Lower ranks never import higher ones; a folder may import any folder of a lower rank. */
 const RANK: Readonly<Record<string, number>> = {
-  domain: 0, version: 0,
+  domain: 0,
+  version: 0,
   protocol: 1,
   config: 2,
-  nats: 3, metrics: 3, telemetry: 3, micro: 3,
-  triggers: 4, runs: 4, dead: 4,
+  nats: 3,
+  metrics: 3,
+  telemetry: 3,
+  micro: 3,
+  triggers: 4,
+  runs: 4,
+  dead: 4,
   history: 5,
-  "app-context": 6, windows: 6, engine: 6,
-  schedules: 7, evaluator: 7, ingest: 7, outcomes: 7,
-  replay: 8, service: 8,
+  "app-context": 6,
+  windows: 6,
+  engine: 6,
+  schedules: 7,
+  evaluator: 7,
+  ingest: 7,
+  outcomes: 7,
+  replay: 8,
+  service: 8,
   serve: 9,
   cli: 10,
 }
@@ -30,7 +42,10 @@ const sources = (dir: string): ReadonlyArray<string> =>
     e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
   )
 
-const folderOf = (file: string): string => relative(SRC, file).split("/")[0]!.replace(/\.[jt]s$/, "")
+const folderOf = (file: string): string =>
+  relative(SRC, file)
+    .split("/")[0]!
+    .replace(/\.[jt]s$/, "")
 
 interface Edge {
   readonly from: string

@@ -7,5 +7,9 @@ type AnyCommand = Command.Command<any, any, any, any, any>
 
 export const moreCommands: { readonly trigger: ReadonlyArray<AnyCommand>; readonly top: ReadonlyArray<AnyCommand> } = {
   trigger: triggerRunCommands,
-  top: [...(webhookCommand === undefined ? [] : [webhookCommand]), ...(runCommand === undefined ? [] : [runCommand]), ...(eventCommand === undefined ? [] : [eventCommand])],
+  top: [
+    ...(webhookCommand === undefined ? [] : [webhookCommand]),
+    ...(runCommand === undefined ? [] : [runCommand]),
+    ...(eventCommand === undefined ? [] : [eventCommand]),
+  ],
 }

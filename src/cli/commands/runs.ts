@@ -30,7 +30,10 @@ const parseJsonFlag = (flag: string, text: string) =>
 const optionalJson = (flag: string, value: Option.Option<string>) =>
   Option.isSome(value) ? Effect.map(parseJsonFlag(flag, value.value), (v) => ({ input: v })) : Effect.succeed({})
 
-const limitFlag = Flag.Int("limit").pipe(Flag.withDescription("how many, newest first (1-1000, default 20)"), Flag.optional)
+const limitFlag = Flag.Int("limit").pipe(
+  Flag.withDescription("how many, newest first (1-1000, default 20)"),
+  Flag.optional,
+)
 const limitField = (limit: Option.Option<number>) =>
   Option.isSome(limit)
     ? limit.value >= 1 && limit.value <= 1000
@@ -39,7 +42,10 @@ const limitField = (limit: Option.Option<number>) =>
     : Effect.succeed({})
 
 const inputFlag = Flag.String("input").pipe(Flag.withDescription("run input as JSON (default {})"), Flag.optional)
-const keyFlag = Flag.String("key").pipe(Flag.withDescription("idempotency key: the same key never starts a second run"), Flag.optional)
+const keyFlag = Flag.String("key").pipe(
+  Flag.withDescription("idempotency key: the same key never starts a second run"),
+  Flag.optional,
+)
 const keyField = (key: Option.Option<string>) => (Option.isSome(key) ? { key: key.value } : {})
 
 const short = (value: unknown, max = 60) => {
@@ -53,7 +59,9 @@ const runStart = Command.make(
   ({ workflow, input, key }) =>
     Effect.gen(function* () {
       const body = { workflow, ...(yield* optionalJson("--input", input)), ...keyField(key) }
-      yield* callAndPrint<{ run_id: string }>(endpointSubject("runs", "start"), body, (r) => printLine(`started run ${r.run_id} of workflow ${workflow}`))
+      yield* callAndPrint<{ run_id: string }>(endpointSubject("runs", "start"), body, (r) =>
+        printLine(`started run ${r.run_id} of workflow ${workflow}`),
+      )
     }),
 ).pipe(Command.withDescription("start a run of a workflow by hand"))
 
@@ -87,7 +95,14 @@ const runList = Command.make(
         if (runs.length === 0) return printLine("no runs")
         printTable(
           ["RUN ID", "WORKFLOW", "TRIGGER", "STATUS", "CREATED", "INPUT"],
-          runs.map((r) => [r.run_id, r.workflow, r.trigger.name ?? `(${r.trigger.type})`, r.status, r.created_at, short(r.input)]),
+          runs.map((r) => [
+            r.run_id,
+            r.workflow,
+            r.trigger.name ?? `(${r.trigger.type})`,
+            r.status,
+            r.created_at,
+            short(r.input),
+          ]),
         )
         if (hint !== undefined) process.stderr.write(`${hint}\n`)
       })
@@ -162,7 +177,10 @@ const runGet = Command.make(
   },
   ({ id, wait, timeout }) =>
     wait
-      ? waitForFinal(id, Option.getOrElse(timeout, () => DEFAULT_WAIT))
+      ? waitForFinal(
+          id,
+          Option.getOrElse(timeout, () => DEFAULT_WAIT),
+        )
       : Option.isSome(timeout)
         ? Effect.fail(usageError("--timeout: only with --wait"))
         : callAndPrint<RunRecord>(endpointSubject("runs", "get"), { run_id: id }, (r) => printRecord(describeRun(r))),
@@ -173,11 +191,16 @@ export const runCommand: AnyCommand = Command.make("run").pipe(
   Command.withSubcommands([runStart, runList, runGet]),
 )
 
-const fire = Command.make("fire", { name: Argument.String("name"), input: inputFlag, key: keyFlag }, ({ name, input, key }) =>
-  Effect.gen(function* () {
-    const body = { name, ...(yield* optionalJson("--input", input)), ...keyField(key) }
-    yield* callAndPrint<{ run_id: string }>(endpointSubject("triggers", "fire"), body, (r) => printLine(`trigger ${name} fired: run ${r.run_id}`))
-  }),
+const fire = Command.make(
+  "fire",
+  { name: Argument.String("name"), input: inputFlag, key: keyFlag },
+  ({ name, input, key }) =>
+    Effect.gen(function* () {
+      const body = { name, ...(yield* optionalJson("--input", input)), ...keyField(key) }
+      yield* callAndPrint<{ run_id: string }>(endpointSubject("triggers", "fire"), body, (r) =>
+        printLine(`trigger ${name} fired: run ${r.run_id}`),
+      )
+    }),
 ).pipe(Command.withDescription("start a run of the trigger's workflow by hand (source manual)"))
 
 /** A history record as the service answers it: with its run's current status when it started one. */
@@ -194,7 +217,9 @@ const history = Command.make("history", { name: Argument.String("name"), limit: 
         fires.map((f) => [
           f.at,
           f.outcome,
-          f.outcome === "fired" ? `run ${f.run_id}${f.count !== undefined && f.count > 1 ? ` (${f.count} events)` : ""}` : (f.reason ?? f.error ?? ""),
+          f.outcome === "fired"
+            ? `run ${f.run_id}${f.count !== undefined && f.count > 1 ? ` (${f.count} events)` : ""}`
+            : (f.reason ?? f.error ?? ""),
           f.run_status ?? "-",
           "scheduled_at" in f ? `scheduled ${String(f.scheduled_at)}` : `${f.event.subject} #${f.event.seq}`,
         ]),
@@ -207,10 +232,22 @@ const test = Command.make(
   "test",
   {
     name: Argument.String("name"),
-    payload: Flag.String("payload").pipe(Flag.withDescription("the event payload as JSON (webhook and event triggers)"), Flag.optional),
-    count: Flag.Int("count").pipe(Flag.withDescription("schedule triggers: how many next fire times (default 5)"), Flag.optional),
-    subject: Flag.String("subject").pipe(Flag.withDescription("the event subject (default: the trigger's own)"), Flag.optional),
-    header: Flag.String("header").pipe(Flag.withDescription("NAME=VALUE inbound header, for header filters"), Flag.atLeast(0)),
+    payload: Flag.String("payload").pipe(
+      Flag.withDescription("the event payload as JSON (webhook and event triggers)"),
+      Flag.optional,
+    ),
+    count: Flag.Int("count").pipe(
+      Flag.withDescription("schedule triggers: how many next fire times (default 5)"),
+      Flag.optional,
+    ),
+    subject: Flag.String("subject").pipe(
+      Flag.withDescription("the event subject (default: the trigger's own)"),
+      Flag.optional,
+    ),
+    header: Flag.String("header").pipe(
+      Flag.withDescription("NAME=VALUE inbound header, for header filters"),
+      Flag.atLeast(0),
+    ),
   },
   ({ name, payload, subject, header, count }) =>
     Effect.gen(function* () {
@@ -222,12 +259,23 @@ const test = Command.make(
         if (eq <= 0) return yield* usageError(`--header: must be NAME=VALUE (got "${h}")`)
         headers[h.slice(0, eq)] = h.slice(eq + 1)
       }
-      const body = { name, payload: parsed, ...(Option.isSome(subject) ? { subject: subject.value } : {}), ...(header.length > 0 ? { headers } : {}) }
+      const body = {
+        name,
+        payload: parsed,
+        ...(Option.isSome(subject) ? { subject: subject.value } : {}),
+        ...(header.length > 0 ? { headers } : {}),
+      }
       yield* callAndPrint<{ matched: boolean; reason?: string }>(endpointSubject("triggers", "test"), body, (r) =>
-        printLine(r.matched ? `matched${r.reason !== undefined ? ` (${r.reason})` : ""}` : `not matched: ${r.reason ?? ""}`),
+        printLine(
+          r.matched ? `matched${r.reason !== undefined ? ` (${r.reason})` : ""}` : `not matched: ${r.reason ?? ""}`,
+        ),
       )
     }),
-).pipe(Command.withDescription("check a payload against the trigger's subject and filters, or show a schedule's next fire times; starts nothing"))
+).pipe(
+  Command.withDescription(
+    "check a payload against the trigger's subject and filters, or show a schedule's next fire times; starts nothing",
+  ),
+)
 
 export const triggerRunCommands: ReadonlyArray<AnyCommand> = [fire, history, test]
 
@@ -240,7 +288,10 @@ const publish = Command.make(
       Flag.withDescription("read the payload from this file; - reads stdin"),
       Flag.optional,
     ),
-    id: Flag.String("id").pipe(Flag.withDescription("delivery id (Nats-Msg-Id): the same id is stored once"), Flag.optional),
+    id: Flag.String("id").pipe(
+      Flag.withDescription("delivery id (Nats-Msg-Id): the same id is stored once"),
+      Flag.optional,
+    ),
   },
   ({ subject, json, file, id }) =>
     Effect.gen(function* () {

@@ -9,8 +9,10 @@ import { CliExit, ExitCode, usageError } from "../exit.js"
 import { serveExamples } from "../examples.js"
 import { processEnv } from "../../config/environment.js"
 
-const opt = (flag: string, description: string) => Flag.String(flag).pipe(Flag.withDescription(description), Flag.optional)
-const optInt = (flag: string, description: string) => Flag.Int(flag).pipe(Flag.withDescription(description), Flag.optional)
+const opt = (flag: string, description: string) =>
+  Flag.String(flag).pipe(Flag.withDescription(description), Flag.optional)
+const optInt = (flag: string, description: string) =>
+  Flag.Int(flag).pipe(Flag.withDescription(description), Flag.optional)
 
 /** `--log-level` wins over DAGNATS_LOG_LEVEL for serve's debug-only lines (such as each 401's reason). */
 const debugFrom = (level: Option.Option<string>, fromEnv: boolean) =>

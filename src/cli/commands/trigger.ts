@@ -16,8 +16,10 @@ import { createExamples } from "../examples.js"
 const inFlagNames = Effect.mapError((e: CliExit) => new CliExit({ code: e.code, message: withFlagNames(e.message) }))
 
 const name = Argument.String("name").pipe(Argument.withDescription("trigger name: 1-64 of A-Z a-z 0-9 _ -"))
-const opt = (flag: string, description: string) => Flag.String(flag).pipe(Flag.withDescription(description), Flag.optional)
-const many = (flag: string, description: string) => Flag.String(flag).pipe(Flag.withDescription(description), Flag.atLeast(0))
+const opt = (flag: string, description: string) =>
+  Flag.String(flag).pipe(Flag.withDescription(description), Flag.optional)
+const many = (flag: string, description: string) =>
+  Flag.String(flag).pipe(Flag.withDescription(description), Flag.atLeast(0))
 const switchFlag = (flag: string, description: string) =>
   Flag.Boolean(flag).pipe(Flag.withoutNegation, Flag.withDescription(description), Flag.withDefault(false))
 
@@ -28,7 +30,10 @@ const definitionFlags = {
   secret: many("secret", "webhook secret (repeat for rotation, at most 2; - reads stdin)"),
   secretFile: many("secret-file", "read a webhook secret from this file"),
   scheme: opt("scheme", "signature scheme: hmac-sha256 (default), github, stripe, slack, standard, shopify, gitlab"),
-  verify: Flag.Boolean("verify").pipe(Flag.withDescription("verify signatures (default); --no-verify turns it off"), Flag.optional),
+  verify: Flag.Boolean("verify").pipe(
+    Flag.withDescription("verify signatures (default); --no-verify turns it off"),
+    Flag.optional,
+  ),
   tolerance: opt("tolerance", "accepted clock difference for signed timestamps (default 300s)"),
   filterField: many("filter-field", "payload dot path that must equal the matching --filter-value"),
   filterValue: many("filter-value", "value for the --filter-field at the same position (JSON or text)"),
@@ -36,12 +41,15 @@ const definitionFlags = {
   debounce: opt("debounce", "start one run once no event arrived for this long (e.g. 5s)"),
   debounceTimeout: opt("debounce-timeout", "start a run at the latest this long after a window's first event"),
   debounceKey: opt("debounce-key", "payload dot path: one debounce window per value"),
-  batchSize: Flag.Int("batch-size").pipe(Flag.withDescription("start a run per this many events (1-1000)"), Flag.optional),
+  batchSize: Flag.Int("batch-size").pipe(
+    Flag.withDescription("start a run per this many events (1-1000)"),
+    Flag.optional,
+  ),
   batchTimeout: opt("batch-timeout", "start a run this long after a batch's first event (at most 1h)"),
   batchKey: opt("batch-key", "payload dot path: one batch per value"),
   disabled: switchFlag("disabled", "create (or set) the trigger disabled"),
   requireWorkflow: switchFlag("require-workflow", "refuse unless the DagNats engine's workflow_defs has the workflow"),
-  cron: opt("cron", "a schedule trigger: cron expression, 5 fields or 6 with seconds first (e.g. \"0 2 * * *\")"),
+  cron: opt("cron", 'a schedule trigger: cron expression, 5 fields or 6 with seconds first (e.g. "0 2 * * *")'),
   timezone: opt("timezone", "time zone the cron expression is read in (IANA name, default UTC)"),
   catchUp: opt("catch-up", "missed instants after downtime: none, last (default) or all (at most 100)"),
 }
@@ -53,7 +61,9 @@ const updateOnlyFlags = {
 }
 
 const checkName = (n: string) =>
-  isValidName(n) ? Effect.void : Effect.fail(usageError(`name: must be 1-64 characters of A-Z, a-z, 0-9, _ or - (got "${n.slice(0, 80)}")`))
+  isValidName(n)
+    ? Effect.void
+    : Effect.fail(usageError(`name: must be 1-64 characters of A-Z, a-z, 0-9, _ or - (got "${n.slice(0, 80)}")`))
 
 const decodeDefinition = Schema.decodeUnknownExit(TriggerDefinition, { onExcessProperty: "error", errors: "all" })
 const decodePatch = Schema.decodeUnknownExit(TriggerPatch, { onExcessProperty: "error", errors: "all" })
@@ -79,7 +89,10 @@ const describeTrigger = (t: TriggerView): ReadonlyArray<readonly [string, string
   ["enabled", String(t.enabled ?? true)],
   t.type === "schedule"
     ? ["schedule", `cron "${t.cron ?? ""}" in ${t.timezone ?? "UTC"}, catch-up ${t.catch_up ?? "last"}`]
-    : ["listens on", t.type === "webhook" ? `${Subjects.webhook(t.name)} (POST /v1/webhooks/${t.name})` : t.subject ?? ""],
+    : [
+        "listens on",
+        t.type === "webhook" ? `${Subjects.webhook(t.name)} (POST /v1/webhooks/${t.name})` : (t.subject ?? ""),
+      ],
   ...(t.type === "webhook"
     ? ([
         ["scheme", t.scheme ?? "hmac-sha256"],
@@ -88,14 +101,24 @@ const describeTrigger = (t: TriggerView): ReadonlyArray<readonly [string, string
         ...(t.tolerance !== undefined ? ([["tolerance", t.tolerance]] as const) : []),
       ] as const)
     : []),
-  ["filters", (t.filters ?? []).map((f) => ("field" in f ? `${f.field}=${f.value}` : `header ${f.header}=${f.value}`)).join(", ") || "-"],
+  [
+    "filters",
+    (t.filters ?? [])
+      .map((f) => ("field" in f ? `${f.field}=${f.value}` : `header ${f.header}=${f.value}`))
+      .join(", ") || "-",
+  ],
   [
     "debounce",
     t.debounce === undefined
       ? "-"
       : `period ${t.debounce.period}${t.debounce.timeout !== undefined ? `, timeout ${t.debounce.timeout}` : ""}${t.debounce.key !== undefined ? `, key ${t.debounce.key}` : ""}`,
   ],
-  ["batch", t.batch === undefined ? "-" : `size ${t.batch.max_size}, timeout ${t.batch.timeout}${t.batch.key !== undefined ? `, key ${t.batch.key}` : ""}`],
+  [
+    "batch",
+    t.batch === undefined
+      ? "-"
+      : `size ${t.batch.max_size}, timeout ${t.batch.timeout}${t.batch.key !== undefined ? `, key ${t.batch.key}` : ""}`,
+  ],
   ["revision", String(t.revision)],
   ["created", t.created_at],
   ["updated", t.updated_at],
@@ -118,7 +141,12 @@ const callWithWarnings = (subject: string, body: unknown, human: (t: TriggerView
 const create = Command.make("create", { name, ...definitionFlags }, (input) =>
   Effect.gen(function* () {
     yield* checkName(input.name)
-    const def = createDefinition(input.name, { ...input, noFilters: false, noDebounce: false, noBatch: false } as TriggerFlags)
+    const def = createDefinition(input.name, {
+      ...input,
+      noFilters: false,
+      noDebounce: false,
+      noBatch: false,
+    } as TriggerFlags)
     if (!def.ok) return yield* usageError(def.message)
     yield* checkDefinition(def.value)
     yield* callWithWarnings(endpointSubject("triggers", "create"), withRequire(def.value, input.requireWorkflow), (t) =>
@@ -152,12 +180,20 @@ const list = Command.make("list", {}, () =>
 ).pipe(Command.withDescription("list triggers, sorted by name"))
 
 const get = Command.make("get", { name }, ({ name }) =>
-  checkName(name).pipe(Effect.andThen(callAndPrint<TriggerView>(endpointSubject("triggers", "get"), { name }, (t) => printRecord(describeTrigger(t))))),
+  checkName(name).pipe(
+    Effect.andThen(
+      callAndPrint<TriggerView>(endpointSubject("triggers", "get"), { name }, (t) => printRecord(describeTrigger(t))),
+    ),
+  ),
 ).pipe(Command.withDescription("show one trigger (secrets are never shown, only how many are set)"))
 
 const simple = (verb: "delete" | "enable" | "disable", past: string, description: string) =>
   Command.make(verb, { name }, ({ name }) =>
-    checkName(name).pipe(Effect.andThen(callAndPrint<unknown>(endpointSubject("triggers", verb), { name }, () => printLine(`${past} trigger ${name}`)))),
+    checkName(name).pipe(
+      Effect.andThen(
+        callAndPrint<unknown>(endpointSubject("triggers", verb), { name }, () => printLine(`${past} trigger ${name}`)),
+      ),
+    ),
   ).pipe(Command.withDescription(description))
 
 export const triggerCommands = [

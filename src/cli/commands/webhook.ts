@@ -23,11 +23,13 @@ import { processEnv, webhookClientDefaults } from "../../config/environment.js"
 const DEFAULT_URL = "http://127.0.0.1:8080"
 /** serve answers within its 5 s acknowledgement budget; twice that means it is stuck. */
 const RESPONSE_TIMEOUT_MS = 10_000
-const SERVE_HINT = "is `dagnats serve` running? Start it with `dagnats serve` (or `make run`), or point --url / DAGNATS_URL at it"
+const SERVE_HINT =
+  "is `dagnats serve` running? Start it with `dagnats serve` (or `make run`), or point --url / DAGNATS_URL at it"
 
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/
 
-const opt = (flag: string, description: string) => Flag.String(flag).pipe(Flag.withDescription(description), Flag.optional)
+const opt = (flag: string, description: string) =>
+  Flag.String(flag).pipe(Flag.withDescription(description), Flag.optional)
 
 interface Reply {
   readonly status: number
@@ -37,13 +39,19 @@ interface Reply {
 const post = (url: URL, body: Buffer, headers: Record<string, string>): Promise<Reply> =>
   new Promise((resolve, reject) => {
     const send = url.protocol === "https:" ? httpsRequest : httpRequest
-    const req = send(url, { method: "POST", headers: { ...headers, "content-length": String(body.length) }, timeout: RESPONSE_TIMEOUT_MS }, (res: IncomingMessage) => {
-      const chunks: Array<Buffer> = []
-      res.on("data", (c: Buffer) => chunks.push(c))
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }))
-      res.on("error", reject)
-    })
-    req.on("timeout", () => req.destroy(Object.assign(new Error(`no answer within ${RESPONSE_TIMEOUT_MS / 1000}s`), { code: "ETIMEDOUT" })))
+    const req = send(
+      url,
+      { method: "POST", headers: { ...headers, "content-length": String(body.length) }, timeout: RESPONSE_TIMEOUT_MS },
+      (res: IncomingMessage) => {
+        const chunks: Array<Buffer> = []
+        res.on("data", (c: Buffer) => chunks.push(c))
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }))
+        res.on("error", reject)
+      },
+    )
+    req.on("timeout", () =>
+      req.destroy(Object.assign(new Error(`no answer within ${RESPONSE_TIMEOUT_MS / 1000}s`), { code: "ETIMEDOUT" })),
+    )
     req.on("error", reject)
     req.end(body)
   })
@@ -63,7 +71,8 @@ const unreachable = (base: string, e: unknown) => {
 }
 
 const readBodyFlags = (data: Option.Option<string>, file: Option.Option<string>) => {
-  if (Option.isSome(data) && Option.isSome(file)) return Effect.fail(usageError("--data and --file cannot be combined; choose one"))
+  if (Option.isSome(data) && Option.isSome(file))
+    return Effect.fail(usageError("--data and --file cannot be combined; choose one"))
   if (Option.isSome(file)) {
     return Effect.try({
       // `--file -` sends stdin, byte for byte.
@@ -71,7 +80,12 @@ const readBodyFlags = (data: Option.Option<string>, file: Option.Option<string>)
       catch: (e) => usageError(`--file: cannot read ${file.value}: ${e instanceof Error ? e.message : String(e)}`),
     })
   }
-  return Effect.succeed(Buffer.from(Option.getOrElse(data, () => "{}"), "utf8"))
+  return Effect.succeed(
+    Buffer.from(
+      Option.getOrElse(data, () => "{}"),
+      "utf8",
+    ),
+  )
 }
 
 const send = Command.make(
@@ -95,7 +109,10 @@ const send = Command.make(
   (input) =>
     Effect.gen(function* () {
       const shared = yield* root
-      if (!isValidName(input.name)) return yield* usageError(`name: must be 1-64 characters of A-Z, a-z, 0-9, _ or - (got "${input.name.slice(0, 80)}")`)
+      if (!isValidName(input.name))
+        return yield* usageError(
+          `name: must be 1-64 characters of A-Z, a-z, 0-9, _ or - (got "${input.name.slice(0, 80)}")`,
+        )
       const given = Option.getOrUndefined(input.scheme)
       if (given !== undefined && !isSchemeName(given)) {
         return yield* usageError(`--scheme: must be one of ${SchemeNames.join(", ")} (got "${given.slice(0, 40)}")`)
@@ -103,7 +120,9 @@ const send = Command.make(
       const base = Option.getOrUndefined(input.url) ?? webhookClientDefaults(processEnv()).url ?? DEFAULT_URL
       const baseUrl = URL.canParse(base) ? new URL(base) : undefined
       if (baseUrl === undefined || (baseUrl.protocol !== "http:" && baseUrl.protocol !== "https:")) {
-        return yield* usageError(`--url: must be an http:// or https:// URL such as ${DEFAULT_URL} (got "${base.slice(0, 80)}")`)
+        return yield* usageError(
+          `--url: must be an http:// or https:// URL such as ${DEFAULT_URL} (got "${base.slice(0, 80)}")`,
+        )
       }
       const target = new URL(`${baseUrl.pathname.replace(/\/+$/, "")}/v1/webhooks/${input.name}`, baseUrl)
       const body = yield* readBodyFlags(input.data, input.file)
@@ -119,7 +138,7 @@ const send = Command.make(
       const secret = Option.getOrUndefined(input.secret) ?? webhookClientDefaults(processEnv()).secret
       // Sign the way the trigger verifies: its own scheme, looked up through the service, unless --scheme says.
       const schemeName: SchemeName | undefined =
-        secret === undefined ? undefined : (given as SchemeName | undefined) ?? (yield* triggerScheme(input.name))
+        secret === undefined ? undefined : ((given as SchemeName | undefined) ?? (yield* triggerScheme(input.name)))
       const signature = yield* Effect.try({
         try: () =>
           secret === undefined || schemeName === undefined
@@ -130,7 +149,10 @@ const send = Command.make(
       const contentType = Option.getOrElse(input.contentType, () => "application/json")
       const headers = { "content-type": contentType, ...extra, ...signature }
 
-      const reply = yield* Effect.tryPromise({ try: () => post(target, body, headers), catch: (e) => unreachable(baseUrl.origin, e) })
+      const reply = yield* Effect.tryPromise({
+        try: () => post(target, body, headers),
+        catch: (e) => unreachable(baseUrl.origin, e),
+      })
       const parsed = parseOrText(reply.text)
       if (shared.json) printJson({ status: reply.status, body: parsed })
       else {

@@ -16,7 +16,7 @@ export const triggerSource = (t: TriggerView & { readonly next_fire_at?: string 
     ? `POST /v1/webhooks/${t.name}`
     : t.type === "schedule"
       ? `cron "${t.cron ?? ""}" ${t.timezone ?? "UTC"}${t.next_fire_at !== undefined ? `, next ${t.next_fire_at}` : ""}`
-      : t.subject ?? ""
+      : (t.subject ?? "")
 
 export const triggerMode = (t: TriggerView) =>
   t.debounce !== undefined

@@ -4,11 +4,22 @@
 import { randomUUID } from "node:crypto"
 import { InvalidSigningSecret, type SignatureScheme, type VerifyResult } from "./types.js"
 import { utf8 } from "./internal/crypto.js"
-import { DELIVERY_ID_HEADERS, EMPTY_SECRET, OK, anySecretMatches, deliveryIdFrom, fail, present } from "./internal/common.js"
+import {
+  DELIVERY_ID_HEADERS,
+  EMPTY_SECRET,
+  OK,
+  anySecretMatches,
+  deliveryIdFrom,
+  fail,
+  present,
+} from "./internal/common.js"
 
 const HEADER = "x-gitlab-token"
 const PREFERRED_ID_HEADERS = ["idempotency-key", "x-gitlab-event-uuid"] as const
-const ID_HEADERS = [...PREFERRED_ID_HEADERS, ...DELIVERY_ID_HEADERS.filter((h) => !PREFERRED_ID_HEADERS.some((p) => p === h))]
+const ID_HEADERS = [
+  ...PREFERRED_ID_HEADERS,
+  ...DELIVERY_ID_HEADERS.filter((h) => !PREFERRED_ID_HEADERS.some((p) => p === h)),
+]
 
 export const gitlabScheme: SignatureScheme = {
   name: "gitlab",

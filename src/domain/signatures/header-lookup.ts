@@ -6,7 +6,9 @@ import type { HeaderLookup } from "./types.js"
  * differ only in case resolve to the first one in insertion order. Node already lowercases
  * incoming names, so in the server this is a plain read; tests and `sign` output use any case.
  */
-export const headerLookupFrom = (headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>): HeaderLookup => {
+export const headerLookupFrom = (
+  headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>,
+): HeaderLookup => {
   const byLowercaseName = new Map<string, string>()
   for (const [name, value] of Object.entries(headers)) {
     const first = typeof value === "string" ? value : value?.[0]

@@ -17,7 +17,9 @@ export const shopifyScheme: SignatureScheme = {
     if (value === undefined) return fail("missing header")
     const offered = decodeBase64(value)
     if (offered === undefined) return fail("bad format")
-    return anySecretMatches(secrets, (secret) => hmacSha256(secret, rawBody), [offered]) ? OK : fail("signature mismatch")
+    return anySecretMatches(secrets, (secret) => hmacSha256(secret, rawBody), [offered])
+      ? OK
+      : fail("signature mismatch")
   },
   sign: ({ rawBody, secret, deliveryId }) => {
     if (secret === "") throw new InvalidSigningSecret({ scheme: "shopify", message: EMPTY_SECRET })

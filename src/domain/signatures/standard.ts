@@ -5,7 +5,15 @@
 import { randomUUID } from "node:crypto"
 import { InvalidSigningSecret, type SignatureScheme, type VerifyResult } from "./types.js"
 import { decodeBase64, hmacSha256 } from "./internal/crypto.js"
-import { OK, anySecretMatches, deliveryIdFrom, fail, firstPresent, parseUnixSeconds, withinTolerance } from "./internal/common.js"
+import {
+  OK,
+  anySecretMatches,
+  deliveryIdFrom,
+  fail,
+  firstPresent,
+  parseUnixSeconds,
+  withinTolerance,
+} from "./internal/common.js"
 
 // The standard's own names first; Svix's are the same headers under its brand.
 const ID = ["webhook-id", "svix-id"] as const

@@ -16,7 +16,12 @@ export type HeaderLookup = (lowercaseName: string) => string | undefined
  * timestamp is too old or too far in the future; no secret reproduces any given signature.
  * None of them carries the expected signature.
  */
-export const VerifyFailures = ["missing header", "bad format", "timestamp outside tolerance", "signature mismatch"] as const
+export const VerifyFailures = [
+  "missing header",
+  "bad format",
+  "timestamp outside tolerance",
+  "signature mismatch",
+] as const
 export type VerifyFailure = (typeof VerifyFailures)[number]
 
 export type VerifyResult = { readonly ok: true } | { readonly ok: false; readonly reason: VerifyFailure }

@@ -45,7 +45,11 @@ describe("fast path argv", () => {
   })
 })
 
-const publish = { command: ["event", "publish"], positionals: { min: 1, max: 2 }, valueFlags: { "--file": "file", "--id": "id" } }
+const publish = {
+  command: ["event", "publish"],
+  positionals: { min: 1, max: 2 },
+  valueFlags: { "--file": "file", "--id": "id" },
+}
 
 describe("fast path argv: event publish", () => {
   test("fast path - event publish SUBJECT [JSON] with --file (- included), --id and shared flags", () => {
@@ -55,7 +59,9 @@ describe("fast path argv: event publish", () => {
       positionals: ["event.x", '{"a":1}'],
       values: { id: "d1" },
     })
-    expect(matchCommand(["event", "publish", "event.x", "--file", "-", "--nats-url=nats://h:1"], publish)).toStrictEqual({
+    expect(
+      matchCommand(["event", "publish", "event.x", "--file", "-", "--nats-url=nats://h:1"], publish),
+    ).toStrictEqual({
       json: false,
       connection: { natsUrl: "nats://h:1" },
       positionals: ["event.x"],

@@ -96,7 +96,11 @@ test.each([
 test("filters - a field filter on a payload that is not an object reports the field missing", () => {
   const filter = field("action", "opened")
   for (const body of [undefined, null, "opened", 42, ["opened"]]) {
-    expect(evaluateFilters([filter], body, noHeaders)).toEqual({ matched: false, failed: filter, reason: 'field "action" is missing' })
+    expect(evaluateFilters([filter], body, noHeaders)).toEqual({
+      matched: false,
+      failed: filter,
+      reason: 'field "action" is missing',
+    })
   }
 })
 
@@ -143,7 +147,9 @@ test("filters - a missing header fails naming it", () => {
 test("filters - an empty header value matches an empty filter value and is not missing", () => {
   const headers = headersOf({ "x-empty": "" })
   expect(evaluateFilters([header("X-Empty", "")], {}, headers)).toEqual({ matched: true })
-  expect(evaluateFilters([header("X-Empty", "x")], {}, headers)).toMatchObject({ reason: 'header "x-empty" is "", want "x"' })
+  expect(evaluateFilters([header("X-Empty", "x")], {}, headers)).toMatchObject({
+    reason: 'header "x-empty" is "", want "x"',
+  })
 })
 
 test("filters - several filters all hold", () => {
@@ -161,7 +167,11 @@ test("filters - the first failing filter of several is reported, in definition o
   const first = field("number", "7")
   const second = header("X-GitHub-Event", "push")
   const filters = [field("action", "opened"), first, second]
-  expect(evaluateFilters(filters, payload, githubHeaders)).toEqual({ matched: false, failed: first, reason: 'field "number" is 42, want 7' })
+  expect(evaluateFilters(filters, payload, githubHeaders)).toEqual({
+    matched: false,
+    failed: first,
+    reason: 'field "number" is 42, want 7',
+  })
   expect(evaluateFilters([field("action", "opened"), second, first], payload, githubHeaders)).toEqual({
     matched: false,
     failed: second,
@@ -196,8 +206,14 @@ test("filters - a compiled filter list gives the same outcomes over many payload
   const check = compileFilters([field("action", "opened"), field("number", "42")])
   expect(check(payload, noHeaders)).toEqual({ matched: true })
   expect(check({ action: "opened", number: 42 }, noHeaders)).toEqual({ matched: true })
-  expect(check({ action: "opened", number: "42" }, noHeaders)).toMatchObject({ matched: false, reason: 'field "number" is "42", want 42' })
-  expect(check({ action: "closed" }, noHeaders)).toMatchObject({ matched: false, reason: 'field "action" is "closed", want "opened"' })
+  expect(check({ action: "opened", number: "42" }, noHeaders)).toMatchObject({
+    matched: false,
+    reason: 'field "number" is "42", want 42',
+  })
+  expect(check({ action: "closed" }, noHeaders)).toMatchObject({
+    matched: false,
+    reason: 'field "action" is "closed", want "opened"',
+  })
   expect(check({ action: "opened" }, noHeaders)).toMatchObject({ matched: false, reason: 'field "number" is missing' })
 })
 

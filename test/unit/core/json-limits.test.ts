@@ -1,7 +1,12 @@
 // Proves the JSON depth limit is exact at its boundary, ignores brackets inside strings, costs no
 // JS stack even for a million levels, and that invalid UTF-8 is told apart from text.
 import { describe, expect, it } from "vitest"
-import { MAX_JSON_DEPTH, decodeUtf8, jsonTextDepthWithin, jsonValueDepthWithin } from "../../../src/domain/json-limits.js"
+import {
+  MAX_JSON_DEPTH,
+  decodeUtf8,
+  jsonTextDepthWithin,
+  jsonValueDepthWithin,
+} from "../../../src/domain/json-limits.js"
 
 const bytes = (s: string) => new TextEncoder().encode(s)
 const nested = (n: number) => "[".repeat(n) + "]".repeat(n)

@@ -87,12 +87,17 @@ test("json path - a compiled path reads many payloads", () => {
   expect(read({})).toEqual({ found: false })
 })
 
-test.each(["a", "a.b", "items.0.id", "with space", "a-b_c", "x".repeat(MAX_PATH_LENGTH), Array(MAX_PATH_TOKENS).fill("a").join(".")])(
-  "json path - %j is a valid path",
-  (path) => {
-    expect(isValidPath(path)).toBe(true)
-  },
-)
+test.each([
+  "a",
+  "a.b",
+  "items.0.id",
+  "with space",
+  "a-b_c",
+  "x".repeat(MAX_PATH_LENGTH),
+  Array(MAX_PATH_TOKENS).fill("a").join("."),
+])("json path - %j is a valid path", (path) => {
+  expect(isValidPath(path)).toBe(true)
+})
 
 test.each([
   ["", "empty"],
@@ -101,7 +106,12 @@ test.each([
   ["a.", "trailing empty token"],
   ["a..b", "empty middle token"],
   ["x".repeat(MAX_PATH_LENGTH + 1), "over 256 characters"],
-  [Array(MAX_PATH_TOKENS + 1).fill("a").join("."), "over 32 tokens"],
+  [
+    Array(MAX_PATH_TOKENS + 1)
+      .fill("a")
+      .join("."),
+    "over 32 tokens",
+  ],
 ])("json path - %j is not a valid path (%s)", (path) => {
   expect(isValidPath(path)).toBe(false)
 })

@@ -36,7 +36,9 @@ describe("server version", () => {
       "nats-server 2.9.10 is older than 2.9.21, the minimum for --replicas 3 " +
         "(its KV revision checks are unsafe on replicated buckets): upgrade nats-server or use --replicas 1",
     )
-    expect(replicasRefusal("2.9.21-RC.1", 2)).toMatch(/^nats-server 2\.9\.21-RC\.1 is older than 2\.9\.21, the minimum for --replicas 2 /)
+    expect(replicasRefusal("2.9.21-RC.1", 2)).toMatch(
+      /^nats-server 2\.9\.21-RC\.1 is older than 2\.9\.21, the minimum for --replicas 2 /,
+    )
   })
 
   test("replicasRefusal - an unreadable or missing version is refused with replicas", () => {

@@ -1,20 +1,18 @@
 // Proves the NATS subject syntax rules: valid patterns and literals, `event.>` containment, and matching semantics.
 import { expect, test } from "vitest"
-import { isValidSubjectLiteral, isValidSubjectPattern, isWithinEvents, subjectMatches } from "../../../src/domain/subjects.js"
+import {
+  isValidSubjectLiteral,
+  isValidSubjectPattern,
+  isWithinEvents,
+  subjectMatches,
+} from "../../../src/domain/subjects.js"
 
-test.each([
-  "a",
-  "event.webhook.github",
-  "event.*",
-  "event.>",
-  "*",
-  ">",
-  "*.*.>",
-  "event.*.prod",
-  "a-b_c.D9.ü",
-])("subjects - %j is a valid pattern", (s) => {
-  expect(isValidSubjectPattern(s)).toBe(true)
-})
+test.each(["a", "event.webhook.github", "event.*", "event.>", "*", ">", "*.*.>", "event.*.prod", "a-b_c.D9.ü"])(
+  "subjects - %j is a valid pattern",
+  (s) => {
+    expect(isValidSubjectPattern(s)).toBe(true)
+  },
+)
 
 test.each([
   ["", "empty"],
@@ -41,9 +39,12 @@ test.each(["a", "event.webhook.github", "a.b.c.d.e.f", "x-1_y.Z"])("subjects - %
   expect(isValidSubjectLiteral(s)).toBe(true)
 })
 
-test.each(["", "a.*", "a.>", "*", ">", "a*b", "a>b", "a..b", "a b", "a."])("subjects - %j is not a valid literal", (s) => {
-  expect(isValidSubjectLiteral(s)).toBe(false)
-})
+test.each(["", "a.*", "a.>", "*", ">", "a*b", "a>b", "a..b", "a b", "a."])(
+  "subjects - %j is not a valid literal",
+  (s) => {
+    expect(isValidSubjectLiteral(s)).toBe(false)
+  },
+)
 
 test.each(["event.>", "event.*", "event.webhook.x", "event.*.>", "event.git.push", "event.a"])(
   "subjects - %j is within event.>",
@@ -52,12 +53,22 @@ test.each(["event.>", "event.*", "event.webhook.x", "event.*.>", "event.git.push
   },
 )
 
-test.each(["event", "*.x", ">", "*", "*.>", "events.x", "eventx.a", "Event.a", "event..a", "event.a b", "event.>.x", ""])(
-  "subjects - %j is not within event.>",
-  (s) => {
-    expect(isWithinEvents(s)).toBe(false)
-  },
-)
+test.each([
+  "event",
+  "*.x",
+  ">",
+  "*",
+  "*.>",
+  "events.x",
+  "eventx.a",
+  "Event.a",
+  "event..a",
+  "event.a b",
+  "event.>.x",
+  "",
+])("subjects - %j is not within event.>", (s) => {
+  expect(isWithinEvents(s)).toBe(false)
+})
 
 test.each([
   ["event.deploy.prod", "event.deploy.prod"],

@@ -8,10 +8,16 @@ const VALID_SHAPE = /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/
 
 describe("parseTraceParent", () => {
   test("a version 00 header gives its trace id, span id and flags", () => {
-    expect(parseTraceParent(valid)).toStrictEqual({ traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7", flags: "01" })
+    expect(parseTraceParent(valid)).toStrictEqual({
+      traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+      spanId: "00f067aa0ba902b7",
+      flags: "01",
+    })
   })
   test("a future version with extra fields is read by its first four fields", () => {
-    expect(parseTraceParent("cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00-extra")?.traceId).toBe("4bf92f3577b34da6a3ce929d0e0e4736")
+    expect(parseTraceParent("cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00-extra")?.traceId).toBe(
+      "4bf92f3577b34da6a3ce929d0e0e4736",
+    )
   })
   test.each([
     ["missing", undefined],
@@ -43,7 +49,8 @@ test("continueOrStart - keeps a valid header and starts a new trace for an inval
 })
 
 describe("headersToStore - trace context on the stored webhook event", () => {
-  const traceOf = (h: ReadonlyArray<readonly [string, string]>) => h.filter(([n]) => n === "traceparent" || n === "tracestate")
+  const traceOf = (h: ReadonlyArray<readonly [string, string]>) =>
+    h.filter(([n]) => n === "traceparent" || n === "tracestate")
 
   test("a valid traceparent and its tracestate are stored as sent", () => {
     expect(traceOf(headersToStore(["X-A", "1", "Traceparent", valid, "tracestate", "k=v"]))).toStrictEqual([

@@ -1,7 +1,12 @@
 // Proves the order of evaluation for one event (SPEC §6): undecodable → error, disabled → skipped, filters → skipped, else one run per trigger with the event identity as run id; a redelivery never starts a second run.
 import { expect, test } from "vitest"
 import { Effect } from "effect"
-import { evaluateEvent, type EvaluateDeps, type InboundEvent, type WindowHandler } from "../../../src/evaluator/evaluate.js"
+import {
+  evaluateEvent,
+  type EvaluateDeps,
+  type InboundEvent,
+  type WindowHandler,
+} from "../../../src/evaluator/evaluate.js"
 import { makeMatcher } from "../../../src/evaluator/matcher.js"
 import { runIdFor } from "../../../src/domain/run-id.js"
 import type { StoredTrigger } from "../../../src/domain/trigger.js"
@@ -67,7 +72,16 @@ const event = (seq: number, body: string, extra: Partial<InboundEvent> = {}): In
 const evaluate = (deps: EvaluateDeps, e: InboundEvent) =>
   Effect.runSync(evaluateEvent(deps, e)).map((r) => {
     // The time and the engine's TriggerFire fields are fire-record.test.ts's subject.
-    const { at: _at, trigger_id: _t, workflow_id: _w, source: _s, fired_at: _f, skipped: _k, skip_reason: _r, ...rest } = r
+    const {
+      at: _at,
+      trigger_id: _t,
+      workflow_id: _w,
+      source: _s,
+      fired_at: _f,
+      skipped: _k,
+      skip_reason: _r,
+      ...rest
+    } = r
     return rest
   })
 
@@ -109,7 +123,13 @@ test("evaluate - a filter that does not hold records skipped filtered and starts
 test("evaluate - a disabled trigger records skipped disabled even when its filters hold", () => {
   const { deps, starts } = setup([trigger("off", { enabled: false })])
   expect(evaluate(deps, event(3, "{}"))).toStrictEqual([
-    { trigger: "off", workflow: "off-wf", outcome: "skipped", reason: "disabled", event: { subject: "event.pr", seq: 3 } },
+    {
+      trigger: "off",
+      workflow: "off-wf",
+      outcome: "skipped",
+      reason: "disabled",
+      event: { subject: "event.pr", seq: 3 },
+    },
   ])
   expect(starts).toHaveLength(0)
 })
@@ -118,9 +138,27 @@ test("evaluate - a payload that is not JSON records an error for every enabled t
   const { deps, starts } = setup([trigger("a", {}), trigger("b", {}), trigger("off", { enabled: false })])
   const records = evaluate(deps, event(4, "not json")).sort((x, y) => x.trigger.localeCompare(y.trigger))
   expect(records).toStrictEqual([
-    { trigger: "a", workflow: "a-wf", outcome: "error", error: "payload is not valid JSON", event: { subject: "event.pr", seq: 4 } },
-    { trigger: "b", workflow: "b-wf", outcome: "error", error: "payload is not valid JSON", event: { subject: "event.pr", seq: 4 } },
-    { trigger: "off", workflow: "off-wf", outcome: "skipped", reason: "disabled", event: { subject: "event.pr", seq: 4 } },
+    {
+      trigger: "a",
+      workflow: "a-wf",
+      outcome: "error",
+      error: "payload is not valid JSON",
+      event: { subject: "event.pr", seq: 4 },
+    },
+    {
+      trigger: "b",
+      workflow: "b-wf",
+      outcome: "error",
+      error: "payload is not valid JSON",
+      event: { subject: "event.pr", seq: 4 },
+    },
+    {
+      trigger: "off",
+      workflow: "off-wf",
+      outcome: "skipped",
+      reason: "disabled",
+      event: { subject: "event.pr", seq: 4 },
+    },
   ])
   expect(starts).toHaveLength(0)
 })
@@ -137,7 +175,14 @@ test("evaluate - the same delivery id stored again later gives the same run id a
   const { deps, runs } = setup([trigger("a", {})])
   const runId = runIdFor("a", { kind: "delivery", deliveryId: "gh-1" })
   expect(evaluate(deps, event(7, "{}", { deliveryId: "gh-1" }))).toStrictEqual([
-    { trigger: "a", workflow: "a-wf", outcome: "fired", run_id: runId, count: 1, event: { subject: "event.pr", seq: 7 } },
+    {
+      trigger: "a",
+      workflow: "a-wf",
+      outcome: "fired",
+      run_id: runId,
+      count: 1,
+      event: { subject: "event.pr", seq: 7 },
+    },
   ])
   expect(evaluate(deps, event(8, "{}", { deliveryId: "gh-1" }))).toStrictEqual([
     { trigger: "a", workflow: "a-wf", outcome: "skipped", reason: "duplicate", event: { subject: "event.pr", seq: 8 } },

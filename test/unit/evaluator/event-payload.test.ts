@@ -24,12 +24,20 @@ test("event payload - a form body decodes to an object and its JSON payload fiel
   const body = `token=abc&team_id=T1&payload=${payload}&text=hello+world`
   expect(decodeEventPayload(bytes(body), "application/x-www-form-urlencoded")).toStrictEqual({
     ok: true,
-    payload: { token: "abc", team_id: "T1", payload: { type: "block_actions", user: { id: "U1" } }, text: "hello world" },
+    payload: {
+      token: "abc",
+      team_id: "T1",
+      payload: { type: "block_actions", user: { id: "U1" } },
+      text: "hello world",
+    },
   })
 })
 
 test("event payload - a form content type with parameters and any case is still a form", () => {
-  expect(decodeEventPayload(bytes("a=1"), "Application/X-WWW-Form-Urlencoded; charset=utf-8")).toStrictEqual({ ok: true, payload: { a: "1" } })
+  expect(decodeEventPayload(bytes("a=1"), "Application/X-WWW-Form-Urlencoded; charset=utf-8")).toStrictEqual({
+    ok: true,
+    payload: { a: "1" },
+  })
 })
 
 test("event payload - invalid UTF-8 is an error, not a replacement character", () => {
@@ -40,24 +48,42 @@ test("event payload - invalid UTF-8 is an error, not a replacement character", (
 })
 
 test("event payload - an empty or blank body is an error", () => {
-  expect(decodeEventPayload(new Uint8Array(), "application/json")).toStrictEqual({ ok: false, error: "payload is empty, not JSON" })
-  expect(decodeEventPayload(bytes(" \n\t"), undefined)).toStrictEqual({ ok: false, error: "payload is empty, not JSON" })
+  expect(decodeEventPayload(new Uint8Array(), "application/json")).toStrictEqual({
+    ok: false,
+    error: "payload is empty, not JSON",
+  })
+  expect(decodeEventPayload(bytes(" \n\t"), undefined)).toStrictEqual({
+    ok: false,
+    error: "payload is empty, not JSON",
+  })
 })
 
 test("event payload - a body that is not JSON is an error", () => {
-  expect(decodeEventPayload(bytes("hello"), "application/json")).toStrictEqual({ ok: false, error: "payload is not valid JSON" })
+  expect(decodeEventPayload(bytes("hello"), "application/json")).toStrictEqual({
+    ok: false,
+    error: "payload is not valid JSON",
+  })
   expect(decodeEventPayload(bytes('{"a":'), undefined)).toStrictEqual({ ok: false, error: "payload is not valid JSON" })
   // Form-looking text without the form content type is not decoded as a form.
-  expect(decodeEventPayload(bytes("a=1&b=2"), "application/json")).toStrictEqual({ ok: false, error: "payload is not valid JSON" })
+  expect(decodeEventPayload(bytes("a=1&b=2"), "application/json")).toStrictEqual({
+    ok: false,
+    error: "payload is not valid JSON",
+  })
 })
 
 test("event payload - JSON nested 5,000 deep is an error naming the limit, decoded without a stack overflow", () => {
   const deep = "[".repeat(5_000) + "]".repeat(5_000)
-  expect(decodeEventPayload(bytes(deep), "application/json")).toStrictEqual({ ok: false, error: "payload nests deeper than 64 levels" })
+  expect(decodeEventPayload(bytes(deep), "application/json")).toStrictEqual({
+    ok: false,
+    error: "payload nests deeper than 64 levels",
+  })
   expect(decodeEventPayload(bytes(`{"a":${"[".repeat(63)}${"]".repeat(63)}}`), undefined)).toMatchObject({ ok: true })
 })
 
 test("event payload - a form body whose JSON payload field nests too deep is an error", () => {
   const body = `payload=${encodeURIComponent("[".repeat(100) + "]".repeat(100))}`
-  expect(decodeEventPayload(bytes(body), "application/x-www-form-urlencoded")).toStrictEqual({ ok: false, error: "payload nests deeper than 64 levels" })
+  expect(decodeEventPayload(bytes(body), "application/x-www-form-urlencoded")).toStrictEqual({
+    ok: false,
+    error: "payload nests deeper than 64 levels",
+  })
 })

@@ -26,22 +26,25 @@ test("fire record - fired carries run_id and count and nothing else optional", (
   expect(JSON.parse(JSON.stringify(r))).toStrictEqual(r)
 })
 
-test.each(["filtered", "disabled", "debounced", "batched"] as const)("fire record - skipped %s carries the reason and no run_id", (reason) => {
-  expect(skipped(base, reason)).toStrictEqual({
-    trigger: "deploys",
-    workflow: "deploy",
-    outcome: "skipped",
-    reason,
-    event: { subject: "event.deploy.api", seq: 7 },
-    at,
-    trigger_id: "deploys",
-    workflow_id: "deploy",
-    source: "deploys",
-    fired_at: at,
-    skipped: true,
-    skip_reason: reason,
-  })
-})
+test.each(["filtered", "disabled", "debounced", "batched"] as const)(
+  "fire record - skipped %s carries the reason and no run_id",
+  (reason) => {
+    expect(skipped(base, reason)).toStrictEqual({
+      trigger: "deploys",
+      workflow: "deploy",
+      outcome: "skipped",
+      reason,
+      event: { subject: "event.deploy.api", seq: 7 },
+      at,
+      trigger_id: "deploys",
+      workflow_id: "deploy",
+      source: "deploys",
+      fired_at: at,
+      skipped: true,
+      skip_reason: reason,
+    })
+  },
+)
 
 test("fire record - error carries the message and no reason or run_id", () => {
   expect(failed(base, "payload is not valid JSON")).toStrictEqual({

@@ -58,7 +58,11 @@ const webhookTrigger = (name: string): StoredTrigger => ({
   revision: 1,
 })
 
-const names = (m: ReturnType<typeof makeMatcher>, subject: string) => m.match(subject).map((x) => x.trigger.name).sort()
+const names = (m: ReturnType<typeof makeMatcher>, subject: string) =>
+  m
+    .match(subject)
+    .map((x) => x.trigger.name)
+    .sort()
 
 test("matcher - an event reaches exactly the triggers whose pattern matches, wildcards included", () => {
   const { table } = makeTable([
@@ -100,7 +104,13 @@ test("matcher - changed filters take effect on the next event", () => {
   const m = makeMatcher(t.table)
   const check = () => m.match("event.pr")[0]!.filters({ action: "opened" }, () => undefined)
   expect(check()).toEqual({ matched: true })
-  t.put(eventTrigger("f", "event.pr", { filters: [{ field: "action", value: "closed" }], revision: 2, updated_at: "2026-01-01T00:00:01.000Z" }))
+  t.put(
+    eventTrigger("f", "event.pr", {
+      filters: [{ field: "action", value: "closed" }],
+      revision: 2,
+      updated_at: "2026-01-01T00:00:01.000Z",
+    }),
+  )
   expect(check()).toEqual({
     matched: false,
     failed: { field: "action", value: "closed" },

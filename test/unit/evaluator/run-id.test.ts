@@ -58,6 +58,9 @@ describe("run ids - stream epoch", () => {
   test("run ids - the same sequence in a recreated stream (another epoch) gives another run id", () => {
     const a = runIdFor("t", { kind: "sequence", seq: 5, epoch: "20261129000000" })
     const b = runIdFor("t", { kind: "sequence", seq: 5, epoch: "20261130000000" })
-    expect([a === b, a === runIdFor("t", { kind: "sequence", seq: 5, epoch: "20261129000000" })]).toStrictEqual([false, true])
+    expect([a === b, a === runIdFor("t", { kind: "sequence", seq: 5, epoch: "20261129000000" })]).toStrictEqual([
+      false,
+      true,
+    ])
   })
 })

@@ -9,14 +9,21 @@ describe("evaluator timing", () => {
   })
 
   test("timing - DAGNATS_ACK_WAIT and DAGNATS_RETRY_DELAY take durations", () => {
-    expect(evaluatorTiming({ DAGNATS_ACK_WAIT: "2s", DAGNATS_RETRY_DELAY: "20ms" })).toStrictEqual({ ackWaitMs: 2_000, retryDelayMs: 20 })
+    expect(evaluatorTiming({ DAGNATS_ACK_WAIT: "2s", DAGNATS_RETRY_DELAY: "20ms" })).toStrictEqual({
+      ackWaitMs: 2_000,
+      retryDelayMs: 20,
+    })
   })
 
   test("timing - an ack wait under 1 s is refused naming the variable", () => {
-    expect(evaluatorTiming({ DAGNATS_ACK_WAIT: "500ms" })).toBe('DAGNATS_ACK_WAIT: must be a duration from 1000ms to 300s, such as "4s" (got "500ms")')
+    expect(evaluatorTiming({ DAGNATS_ACK_WAIT: "500ms" })).toBe(
+      'DAGNATS_ACK_WAIT: must be a duration from 1000ms to 300s, such as "4s" (got "500ms")',
+    )
   })
 
   test("timing - a retry delay that is not a duration is refused naming the variable", () => {
-    expect(evaluatorTiming({ DAGNATS_RETRY_DELAY: "soon" })).toBe('DAGNATS_RETRY_DELAY: must be a duration from 1ms to 30s, such as "4s" (got "soon")')
+    expect(evaluatorTiming({ DAGNATS_RETRY_DELAY: "soon" })).toBe(
+      'DAGNATS_RETRY_DELAY: must be a duration from 1ms to 30s, such as "4s" (got "soon")',
+    )
   })
 })

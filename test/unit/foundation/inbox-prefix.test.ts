@@ -1,11 +1,7 @@
 // Proves the inbox prefix setting: `_INBOX_<user>` by default so the shipped nats.conf users need no flag,
 // --inbox-prefix over NATS_INBOX_PREFIX over the default, and a prefix no client could subscribe to is refused.
 import { describe, expect, test } from "vitest"
-import {
-  connectionSettings,
-  inboxPrefixError,
-  inboxPrefixForUser,
-} from "../../../src/config/settings.js"
+import { connectionSettings, inboxPrefixError, inboxPrefixForUser } from "../../../src/config/settings.js"
 import { serveSettings } from "../../../src/config/serve-settings.js"
 
 const cli = { name: "dagnats cli", reconnect: false }

@@ -28,7 +28,13 @@ describe("service metadata", () => {
   test("endpointMetadata - a known endpoint gets its description, its own request schema and its response schema", () => {
     const m = parsed(endpointMetadata(endpoint("triggers", "get", NameRequest, () => Effect.succeed({}))))
     expect(m.description).toBe("One trigger by name, without its secrets")
-    expect(m.request).toEqual({ $schema: DRAFT, type: "object", properties: { name: { type: "string" } }, required: ["name"], additionalProperties: false })
+    expect(m.request).toEqual({
+      $schema: DRAFT,
+      type: "object",
+      properties: { name: { type: "string" } },
+      required: ["name"],
+      additionalProperties: false,
+    })
     expect(m.response.required).toEqual(["name", "workflow", "type", "created_at", "updated_at", "revision"])
     expect(m.response.properties).not.toHaveProperty("secrets")
   })
@@ -43,10 +49,20 @@ describe("service metadata", () => {
     const ep = { ...endpoint("runs", "cancel", NameRequest, () => Effect.succeed({})), description: "Cancel a run" }
     expect(parsed(endpointMetadata(ep))).toEqual({
       description: "Cancel a run",
-      request: { $schema: DRAFT, type: "object", properties: { name: { type: "string" } }, required: ["name"], additionalProperties: false },
+      request: {
+        $schema: DRAFT,
+        type: "object",
+        properties: { name: { type: "string" } },
+        required: ["name"],
+        additionalProperties: false,
+      },
       response: { $schema: DRAFT },
     })
     const bare = { group: "runs" as const, name: "other", handle: () => Effect.succeed({}) }
-    expect(parsed(endpointMetadata(bare))).toEqual({ description: "dagnats runs.other", request: { $schema: DRAFT }, response: { $schema: DRAFT } })
+    expect(parsed(endpointMetadata(bare))).toEqual({
+      description: "dagnats runs.other",
+      request: { $schema: DRAFT },
+      response: { $schema: DRAFT },
+    })
   })
 })

@@ -77,7 +77,12 @@ describe("NATS connection", () => {
   })
 
   test("settings - each connection setting is resolved on its own (flag for one, env for another)", () => {
-    const s = connectionSettings({ user: "flag-user" }, { NATS_PASSWORD: "env-pass", NATS_USER: "env-user" }, "nats://x:1", cli)
+    const s = connectionSettings(
+      { user: "flag-user" },
+      { NATS_PASSWORD: "env-pass", NATS_USER: "env-user" },
+      "nats://x:1",
+      cli,
+    )
     expect(s.user).toBe("flag-user")
     expect(s.password).toBe("env-pass")
   })
@@ -120,7 +125,14 @@ describe("serve", () => {
       DAGNATS_MAX_BODY_BYTES: "2048",
       DAGNATS_REPLICAS: "3",
     }
-    const flags = { natsUrl: "nats://flag:2", httpAddr: "0.0.0.0:9100", dataDir: "/flag/data", natsPort: 5100, maxBody: 4096, replicas: 5 }
+    const flags = {
+      natsUrl: "nats://flag:2",
+      httpAddr: "0.0.0.0:9100",
+      dataDir: "/flag/data",
+      natsPort: 5100,
+      maxBody: 4096,
+      replicas: 5,
+    }
     expect(settings(flags, env)).toMatchObject({
       natsUrl: "nats://flag:2",
       httpHost: "0.0.0.0",
@@ -173,7 +185,9 @@ describe("serve", () => {
     expect(settings({ shutdownDelay: "500ms" }, { DAGNATS_SHUTDOWN_DELAY: "9s" }).shutdownDelayMs).toBe(500)
     expect(settings({}, { DAGNATS_SHUTDOWN_DELAY: "0" }).shutdownDelayMs).toBe(0)
     expect(settings({}, { DAGNATS_SHUTDOWN_DELAY: "1m" }).shutdownDelayMs).toBe(60_000)
-    expect(serveSettings({ shutdownDelay: "2m" }, {})).toBe('--shutdown-delay: must be a duration from 0 to 60s, such as 5s or 500ms (got "2m")')
+    expect(serveSettings({ shutdownDelay: "2m" }, {})).toBe(
+      '--shutdown-delay: must be a duration from 0 to 60s, such as 5s or 500ms (got "2m")',
+    )
     expect(serveSettings({}, { DAGNATS_SHUTDOWN_DELAY: "soon" })).toBe(
       'DAGNATS_SHUTDOWN_DELAY: must be a duration from 0 to 60s, such as 5s or 500ms (got "soon")',
     )
@@ -214,19 +228,29 @@ describe("serve", () => {
 
   test("settings - a bad flag value is reported under the flag's name", () => {
     expect(serveSettings({ natsPort: 0 }, {})).toBe("--nats-port: must be a whole number from 1 to 65535 (got 0)")
-    expect(serveSettings({ natsPort: 65536 }, {})).toBe("--nats-port: must be a whole number from 1 to 65535 (got 65536)")
+    expect(serveSettings({ natsPort: 65536 }, {})).toBe(
+      "--nats-port: must be a whole number from 1 to 65535 (got 65536)",
+    )
     expect(serveSettings({ maxBody: 0 }, {})).toBe("--max-body: must be a whole number from 1 to 67108864 (got 0)")
     expect(serveSettings({ replicas: 6 }, {})).toBe("--replicas: must be a whole number from 1 to 5 (got 6)")
-    expect(serveSettings({ httpAddr: "8080" }, {})).toBe('--http-addr: must be host:port, such as 127.0.0.1:8080 (got "8080")')
+    expect(serveSettings({ httpAddr: "8080" }, {})).toBe(
+      '--http-addr: must be host:port, such as 127.0.0.1:8080 (got "8080")',
+    )
   })
 
   test("settings - a bad environment value is reported under the variable's name", () => {
-    expect(serveSettings({}, { DAGNATS_NATS_PORT: "abc" })).toBe('DAGNATS_NATS_PORT: must be a whole number from 1 to 65535 (got "abc")')
-    expect(serveSettings({}, { DAGNATS_NATS_PORT: "0x10" })).toBe('DAGNATS_NATS_PORT: must be a whole number from 1 to 65535 (got "0x10")')
+    expect(serveSettings({}, { DAGNATS_NATS_PORT: "abc" })).toBe(
+      'DAGNATS_NATS_PORT: must be a whole number from 1 to 65535 (got "abc")',
+    )
+    expect(serveSettings({}, { DAGNATS_NATS_PORT: "0x10" })).toBe(
+      'DAGNATS_NATS_PORT: must be a whole number from 1 to 65535 (got "0x10")',
+    )
     expect(serveSettings({}, { DAGNATS_MAX_BODY_BYTES: "1.5" })).toBe(
       'DAGNATS_MAX_BODY_BYTES: must be a whole number from 1 to 67108864 (got "1.5")',
     )
-    expect(serveSettings({}, { DAGNATS_REPLICAS: "0" })).toBe('DAGNATS_REPLICAS: must be a whole number from 1 to 5 (got "0")')
+    expect(serveSettings({}, { DAGNATS_REPLICAS: "0" })).toBe(
+      'DAGNATS_REPLICAS: must be a whole number from 1 to 5 (got "0")',
+    )
     expect(serveSettings({}, { DAGNATS_HTTP_ADDR: "localhost" })).toBe(
       'DAGNATS_HTTP_ADDR: must be host:port, such as 127.0.0.1:8080 (got "localhost")',
     )

@@ -51,7 +51,8 @@ const io = (stdin: string, files: Record<string, string> = {}): SecretSources =>
 })
 
 const webhook = (given: Partial<TriggerFlags> = {}) => flags({ workflow: some("build"), webhook: true, ...given })
-const event = (given: Partial<TriggerFlags> = {}) => flags({ workflow: some("deploy"), subject: some("event.deploy.*"), ...given })
+const event = (given: Partial<TriggerFlags> = {}) =>
+  flags({ workflow: some("deploy"), subject: some("event.deploy.*"), ...given })
 
 const ok = (r: ReturnType<typeof createDefinition>) => {
   if (!r.ok) throw new Error(`refused: ${r.message}`)
@@ -68,7 +69,12 @@ describe("create", () => {
   })
 
   test("trigger flags - --subject makes an event trigger on that subject", () => {
-    expect(ok(createDefinition("d", event(), noIo))).toEqual({ name: "d", type: "event", workflow: "deploy", subject: "event.deploy.*" })
+    expect(ok(createDefinition("d", event(), noIo))).toEqual({
+      name: "d",
+      type: "event",
+      workflow: "deploy",
+      subject: "event.deploy.*",
+    })
   })
 
   test("trigger flags - --webhook with --subject is refused naming subject", () => {
@@ -89,7 +95,9 @@ describe("create", () => {
 
   test("trigger flags - --no-filters, --no-debounce and --no-batch are refused on create", () => {
     for (const f of [{ noFilters: true }, { noDebounce: true }, { noBatch: true }]) {
-      expect(refused(createDefinition("x", webhook(f), noIo))).toBe("--no-filters, --no-debounce and --no-batch are for update")
+      expect(refused(createDefinition("x", webhook(f), noIo))).toBe(
+        "--no-filters, --no-debounce and --no-batch are for update",
+      )
     }
   })
 
@@ -99,7 +107,9 @@ describe("create", () => {
   })
 
   test("trigger flags - --scheme, --no-verify and --tolerance carry over", () => {
-    expect(ok(createDefinition("x", webhook({ scheme: some("github"), verify: some(false), tolerance: some("5m") }), noIo))).toEqual({
+    expect(
+      ok(createDefinition("x", webhook({ scheme: some("github"), verify: some(false), tolerance: some("5m") }), noIo)),
+    ).toEqual({
       name: "x",
       type: "webhook",
       workflow: "build",
@@ -124,20 +134,31 @@ describe("secrets", () => {
 
   test("trigger flags - --secret-file reads the file and drops one trailing newline", () => {
     const files = { "/s/a": "file-secret\n", "/s/b": "second" }
-    expect(ok(createDefinition("x", webhook({ secretFile: ["/s/a", "/s/b"] }), io("", files)))["secrets"]).toEqual(["file-secret", "second"])
+    expect(ok(createDefinition("x", webhook({ secretFile: ["/s/a", "/s/b"] }), io("", files)))["secrets"]).toEqual([
+      "file-secret",
+      "second",
+    ])
   })
 
   test("trigger flags - --secret values come before --secret-file values", () => {
-    const r = createDefinition("x", webhook({ secret: ["-"], secretFile: ["/s/a"] }), io("stdin\n", { "/s/a": "file\n" }))
+    const r = createDefinition(
+      "x",
+      webhook({ secret: ["-"], secretFile: ["/s/a"] }),
+      io("stdin\n", { "/s/a": "file\n" }),
+    )
     expect(ok(r)["secrets"]).toEqual(["stdin", "file"])
   })
 
   test("trigger flags - an unreadable --secret-file is refused naming the path", () => {
-    expect(refused(createDefinition("x", webhook({ secretFile: ["/missing"] }), io("")))).toBe("--secret-file: cannot read /missing")
+    expect(refused(createDefinition("x", webhook({ secretFile: ["/missing"] }), io("")))).toBe(
+      "--secret-file: cannot read /missing",
+    )
   })
 
   test("trigger flags - stdin can be used for one secret only", () => {
-    expect(refused(createDefinition("x", webhook({ secret: ["-", "-"] }), io("s\n")))).toBe("--secret: stdin (-) can be given only once")
+    expect(refused(createDefinition("x", webhook({ secret: ["-", "-"] }), io("s\n")))).toBe(
+      "--secret: stdin (-) can be given only once",
+    )
   })
 
   test("trigger flags - update with --secret - replaces the secrets with the one from stdin", () => {
@@ -188,13 +209,19 @@ describe("filters", () => {
     expect(refused(createDefinition("x", webhook({ filterHeader: ["X-GitHub-Event"] }), noIo))).toBe(
       '--filter-header: must be NAME=VALUE (got "X-GitHub-Event")',
     )
-    expect(refused(createDefinition("x", webhook({ filterHeader: ["=push"] }), noIo))).toBe('--filter-header: must be NAME=VALUE (got "=push")')
+    expect(refused(createDefinition("x", webhook({ filterHeader: ["=push"] }), noIo))).toBe(
+      '--filter-header: must be NAME=VALUE (got "=push")',
+    )
   })
 })
 
 describe("debounce and batch", () => {
   test("trigger flags - --debounce with timeout and key makes a debounce object", () => {
-    const r = createDefinition("x", event({ debounce: some("5s"), debounceTimeout: some("1m"), debounceKey: some("repo.id") }), noIo)
+    const r = createDefinition(
+      "x",
+      event({ debounce: some("5s"), debounceTimeout: some("1m"), debounceKey: some("repo.id") }),
+      noIo,
+    )
     expect(ok(r)["debounce"]).toEqual({ period: "5s", timeout: "1m", key: "repo.id" })
     expect(ok(r)).not.toHaveProperty("batch")
   })
@@ -206,14 +233,24 @@ describe("debounce and batch", () => {
   })
 
   test("trigger flags - --batch-size with --batch-timeout and key makes a batch object", () => {
-    const r = createDefinition("x", event({ batchSize: some(50), batchTimeout: some("30s"), batchKey: some("tenant") }), noIo)
+    const r = createDefinition(
+      "x",
+      event({ batchSize: some(50), batchTimeout: some("30s"), batchKey: some("tenant") }),
+      noIo,
+    )
     expect(ok(r)["batch"]).toEqual({ max_size: 50, timeout: "30s", key: "tenant" })
   })
 
   test("trigger flags - --batch-size and --batch-timeout each need the other", () => {
-    expect(refused(createDefinition("x", event({ batchSize: some(5) }), noIo))).toBe("--batch-timeout: required with --batch-size")
-    expect(refused(createDefinition("x", event({ batchTimeout: some("5s") }), noIo))).toBe("--batch-size: required with --batch-timeout")
-    expect(refused(createDefinition("x", event({ batchKey: some("k") }), noIo))).toBe("--batch-key needs --batch-size and --batch-timeout")
+    expect(refused(createDefinition("x", event({ batchSize: some(5) }), noIo))).toBe(
+      "--batch-timeout: required with --batch-size",
+    )
+    expect(refused(createDefinition("x", event({ batchTimeout: some("5s") }), noIo))).toBe(
+      "--batch-size: required with --batch-timeout",
+    )
+    expect(refused(createDefinition("x", event({ batchKey: some("k") }), noIo))).toBe(
+      "--batch-key needs --batch-size and --batch-timeout",
+    )
   })
 
   test("trigger flags - --debounce with --batch-size passes both on for the schema to refuse", () => {
@@ -246,7 +283,11 @@ describe("update", () => {
   })
 
   test("trigger flags - choosing debounce on update clears batch", () => {
-    expect(ok(updatePatch("x", flags({ debounce: some("2s") }), noIo))).toEqual({ name: "x", debounce: { period: "2s" }, batch: null })
+    expect(ok(updatePatch("x", flags({ debounce: some("2s") }), noIo))).toEqual({
+      name: "x",
+      debounce: { period: "2s" },
+      batch: null,
+    })
   })
 
   test("trigger flags - --no-filters, --no-debounce and --no-batch clear those fields", () => {
@@ -269,7 +310,11 @@ describe("update", () => {
   })
 
   test("trigger flags - update applies the same pairing and debounce rules as create", () => {
-    expect(refused(updatePatch("x", flags({ filterField: ["a"] }), noIo))).toBe("--filter-field and --filter-value: give them in pairs (1 fields, 0 values)")
-    expect(refused(updatePatch("x", flags({ debounceKey: some("k") }), noIo))).toBe("--debounce-timeout and --debounce-key need --debounce")
+    expect(refused(updatePatch("x", flags({ filterField: ["a"] }), noIo))).toBe(
+      "--filter-field and --filter-value: give them in pairs (1 fields, 0 values)",
+    )
+    expect(refused(updatePatch("x", flags({ debounceKey: some("k") }), noIo))).toBe(
+      "--debounce-timeout and --debounce-key need --debounce",
+    )
   })
 })

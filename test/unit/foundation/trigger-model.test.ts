@@ -81,12 +81,16 @@ describe("webhook fields", () => {
   })
 
   test("trigger model - a third secret is rejected", () => {
-    expect(rejection({ ...webhook, secrets: ["a", "b", "c"] })).toBe("secrets: at most 2 secrets (current and next, for rotation)")
+    expect(rejection({ ...webhook, secrets: ["a", "b", "c"] })).toBe(
+      "secrets: at most 2 secrets (current and next, for rotation)",
+    )
   })
 
   test("trigger model - an empty or over-long secret is rejected by position", () => {
     expect(rejection({ ...webhook, secrets: [""] })).toBe("secrets[0]: each secret must be 1-1024 characters")
-    expect(rejection({ ...webhook, secrets: ["ok", "x".repeat(1025)] })).toBe("secrets[1]: each secret must be 1-1024 characters")
+    expect(rejection({ ...webhook, secrets: ["ok", "x".repeat(1025)] })).toBe(
+      "secrets[1]: each secret must be 1-1024 characters",
+    )
   })
 
   test("trigger model - every documented scheme is accepted", () => {
@@ -131,7 +135,14 @@ describe("event triggers", () => {
   })
 
   test("trigger model - subject patterns inside event.> are accepted", () => {
-    for (const subject of ["event.x", "event.deploy.*", "event.>", "event.*.prod", "event.git.>", "event.webhook.github"]) {
+    for (const subject of [
+      "event.x",
+      "event.deploy.*",
+      "event.>",
+      "event.*.prod",
+      "event.git.>",
+      "event.webhook.github",
+    ]) {
       expect(accepted({ ...event, subject })["subject"]).toBe(subject)
     }
   })
@@ -145,7 +156,17 @@ describe("event triggers", () => {
   })
 
   test("trigger model - a subject that is not a valid pattern is rejected", () => {
-    for (const subject of ["", "event..x", "event.>.x", "event.a*", "event.a b", "event.", "event.a\u0000b", "event.a\u007f", `event.${"x".repeat(251)}`]) {
+    for (const subject of [
+      "",
+      "event..x",
+      "event.>.x",
+      "event.a*",
+      "event.a b",
+      "event.",
+      "event.a\u0000b",
+      "event.a\u007f",
+      `event.${"x".repeat(251)}`,
+    ]) {
       expect(rejection({ ...event, subject })).toBe(
         "subject: must be a NATS subject pattern of at most 256 characters (tokens separated by '.', '*' for one token, '>' last)",
       )
@@ -189,9 +210,15 @@ describe("filters", () => {
   })
 
   test("trigger model - a header filter with a bad header name names the header of that filter", () => {
-    expect(rejection({ ...webhook, filters: [{ field: "a", value: "1" }, { header: "X Bad", value: "x" }] })).toBe(
-      "filters[1].header: must be an HTTP header name",
-    )
+    expect(
+      rejection({
+        ...webhook,
+        filters: [
+          { field: "a", value: "1" },
+          { header: "X Bad", value: "x" },
+        ],
+      }),
+    ).toBe("filters[1].header: must be an HTTP header name")
   })
 
   test("trigger model - a filter that is neither form is rejected with both forms", () => {
@@ -217,17 +244,24 @@ describe("debounce", () => {
     const debounce = { period: "500ms", timeout: "1m", key: "repository.id" }
     expect(accepted({ ...event, debounce })["debounce"]).toEqual(debounce)
     expect(accepted({ ...event, debounce: { period: "7d" } })["debounce"]).toEqual({ period: "7d" })
-    expect(accepted({ ...event, debounce: { period: "5s", timeout: "5s" } })["debounce"]).toEqual({ period: "5s", timeout: "5s" })
+    expect(accepted({ ...event, debounce: { period: "5s", timeout: "5s" } })["debounce"]).toEqual({
+      period: "5s",
+      timeout: "5s",
+    })
     expect(accepted({ ...event, debounce: { period: "1h30m" } })["debounce"]).toEqual({ period: "1h30m" })
   })
 
   test("trigger model - a debounce timeout shorter than the period is rejected", () => {
-    expect(rejection({ ...event, debounce: { period: "5s", timeout: "1s" } })).toBe("debounce.timeout: must be at least the period (5s)")
+    expect(rejection({ ...event, debounce: { period: "5s", timeout: "1s" } })).toBe(
+      "debounce.timeout: must be at least the period (5s)",
+    )
   })
 
   test("trigger model - debounce period and timeout above 7d are rejected", () => {
     expect(rejection({ ...event, debounce: { period: "8d" } })).toBe("debounce.period: must be at most 7d")
-    expect(rejection({ ...event, debounce: { period: "1s", timeout: "169h" } })).toBe("debounce.timeout: must be at most 7d")
+    expect(rejection({ ...event, debounce: { period: "1s", timeout: "169h" } })).toBe(
+      "debounce.timeout: must be at most 7d",
+    )
   })
 
   test("trigger model - a debounce period that is not a duration is rejected", () => {
@@ -248,7 +282,10 @@ describe("debounce", () => {
 
 describe("batch", () => {
   test("trigger model - batch sizes 1 and 1000 and a 1h timeout are accepted", () => {
-    expect(accepted({ ...event, batch: { max_size: 1, timeout: "1s" } })["batch"]).toEqual({ max_size: 1, timeout: "1s" })
+    expect(accepted({ ...event, batch: { max_size: 1, timeout: "1s" } })["batch"]).toEqual({
+      max_size: 1,
+      timeout: "1s",
+    })
     expect(accepted({ ...event, batch: { max_size: 1000, timeout: "1h", key: "tenant" } })["batch"]).toEqual({
       max_size: 1000,
       timeout: "1h",
@@ -258,7 +295,9 @@ describe("batch", () => {
 
   test("trigger model - batch sizes 0, 1001 and 1.5 are rejected", () => {
     for (const max_size of [0, 1001, 1.5, -1]) {
-      expect(rejection({ ...event, batch: { max_size, timeout: "1s" } })).toBe("batch.max_size: must be a whole number from 1 to 1000")
+      expect(rejection({ ...event, batch: { max_size, timeout: "1s" } })).toBe(
+        "batch.max_size: must be a whole number from 1 to 1000",
+      )
     }
     expect(rejection({ ...event, batch: { max_size: "10", timeout: "1s" } })).toBe("batch.max_size: Expected number")
   })
@@ -314,7 +353,12 @@ describe("unknown fields and defaults", () => {
 
 describe("read view", () => {
   const stored = (t: Record<string, unknown>): StoredTrigger =>
-    ({ ...t, created_at: "2024-01-01T00:00:00.000Z", updated_at: "2024-01-02T00:00:00.000Z", revision: 3 }) as StoredTrigger
+    ({
+      ...t,
+      created_at: "2024-01-01T00:00:00.000Z",
+      updated_at: "2024-01-02T00:00:00.000Z",
+      revision: 3,
+    }) as StoredTrigger
 
   test("trigger model - the view of a webhook trigger hides secrets and shows how many are set", () => {
     const view = toView(stored({ ...accepted({ ...webhook, secrets: ["s3cr3t-one", "s3cr3t-two"] }) }))
@@ -343,6 +387,12 @@ describe("read view", () => {
     const view = toView(stored(accepted(event)))
     expect(view).not.toHaveProperty("secrets")
     expect(view).not.toHaveProperty("secret_count")
-    expect(view).toEqual({ ...event, enabled: true, created_at: "2024-01-01T00:00:00.000Z", updated_at: "2024-01-02T00:00:00.000Z", revision: 3 })
+    expect(view).toEqual({
+      ...event,
+      enabled: true,
+      created_at: "2024-01-01T00:00:00.000Z",
+      updated_at: "2024-01-02T00:00:00.000Z",
+      revision: 3,
+    })
   })
 })

@@ -7,42 +7,69 @@ const bytes = (v: unknown) => new TextEncoder().encode(typeof v === "string" ? v
 
 describe("publish ack decoding", () => {
   it("publish ack - a PubAck with stream and seq > 0 is stored", () => {
-    expect(decodeAckReply(bytes({ stream: "EVENTS", seq: 7 }), undefined)).toEqual({ stream: "EVENTS", seq: 7, duplicate: false })
-    expect(decodeAckReply(bytes({ stream: "EVENTS", seq: 7, duplicate: true }), undefined)).toEqual({ stream: "EVENTS", seq: 7, duplicate: true })
+    expect(decodeAckReply(bytes({ stream: "EVENTS", seq: 7 }), undefined)).toEqual({
+      stream: "EVENTS",
+      seq: 7,
+      duplicate: false,
+    })
+    expect(decodeAckReply(bytes({ stream: "EVENTS", seq: 7, duplicate: true }), undefined)).toEqual({
+      stream: "EVENTS",
+      seq: 7,
+      duplicate: true,
+    })
   })
 
   it("publish ack - an error reply that also carries stream and seq 0 is a failure (maximum messages exceeded)", () => {
-    const r = decodeAckReply(bytes({ stream: "EVENTS", seq: 0, error: { code: 503, err_code: 10077, description: "maximum messages exceeded" } }), undefined)
+    const r = decodeAckReply(
+      bytes({
+        stream: "EVENTS",
+        seq: 0,
+        error: { code: 503, err_code: 10077, description: "maximum messages exceeded" },
+      }),
+      undefined,
+    )
     expect(r).toBeInstanceOf(PublishFailed)
     expect((r as PublishFailed).message).toBe("JetStream refused the message: maximum messages exceeded")
     expect((r as PublishFailed).reason).toBe("api_error")
   })
 
   it("publish ack - the reply of a server out of file storage (nats-server 2.9.10, max_file_store 1MB) is a failure", () => {
-    const captured = '{"error":{"code":503,"err_code":10023,"description":"insufficient resources"},"stream":"EVENTS","seq":0}'
+    const captured =
+      '{"error":{"code":503,"err_code":10023,"description":"insufficient resources"},"stream":"EVENTS","seq":0}'
     const r = decodeAckReply(bytes(captured), undefined)
     expect(r).toBeInstanceOf(PublishFailed)
     expect((r as PublishFailed).message).toBe("JetStream refused the message: insufficient resources")
   })
 
   it("publish ack - an error reply with a positive seq is still a failure", () => {
-    const r = decodeAckReply(bytes({ stream: "EVENTS", seq: 12, error: { code: 500, description: "insufficient resources" } }), undefined)
+    const r = decodeAckReply(
+      bytes({ stream: "EVENTS", seq: 12, error: { code: 500, description: "insufficient resources" } }),
+      undefined,
+    )
     expect(r).toBeInstanceOf(PublishFailed)
     expect((r as PublishFailed).message).toBe("JetStream refused the message: insufficient resources")
   })
 
   it("publish ack - seq 0, a missing seq, a fractional seq or an empty stream name is not a PubAck", () => {
-    for (const reply of [{ stream: "EVENTS", seq: 0 }, { stream: "EVENTS" }, { stream: "EVENTS", seq: 1.5 }, { stream: "", seq: 3 }, { seq: 3 }]) {
+    for (const reply of [
+      { stream: "EVENTS", seq: 0 },
+      { stream: "EVENTS" },
+      { stream: "EVENTS", seq: 1.5 },
+      { stream: "", seq: 3 },
+      { seq: 3 },
+    ]) {
       const r = decodeAckReply(bytes(reply), undefined)
       expect(r, JSON.stringify(reply)).toBeInstanceOf(PublishFailed)
     }
   })
 
   it("publish ack - an error without a description names its code; an unreadable error is still a failure", () => {
-    expect((decodeAckReply(bytes({ error: { code: 507 } }), undefined) as PublishFailed).message).toBe("JetStream refused the message: error 507")
-    expect((decodeAckReply(bytes({ error: "boom", stream: "EVENTS", seq: 4 }), undefined) as PublishFailed).message).toBe(
-      "JetStream refused the message: error ?",
+    expect((decodeAckReply(bytes({ error: { code: 507 } }), undefined) as PublishFailed).message).toBe(
+      "JetStream refused the message: error 507",
     )
+    expect(
+      (decodeAckReply(bytes({ error: "boom", stream: "EVENTS", seq: 4 }), undefined) as PublishFailed).message,
+    ).toBe("JetStream refused the message: error ?")
   })
 
   it("publish ack - a status-only 503 is no_stream; other empty replies and non-JSON are failures", () => {

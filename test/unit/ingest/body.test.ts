@@ -6,11 +6,16 @@ import { readBody } from "../../../src/ingest/body.js"
 
 const run = (stream: Readable, limit: number) => Effect.runPromiseExit(readBody(stream, limit))
 const failureTag = (exit: Exit.Exit<Buffer, { _tag: string }>) =>
-  Exit.isSuccess(exit) ? "success" : Option.match(Exit.findErrorOption(exit), { onNone: () => "defect", onSome: (e) => e._tag })
+  Exit.isSuccess(exit)
+    ? "success"
+    : Option.match(Exit.findErrorOption(exit), { onNone: () => "defect", onSome: (e) => e._tag })
 
 describe("ingest body", () => {
   it("ingest body - returns every byte of a body in several chunks, up to exactly the limit", async () => {
-    const exit = await run(Readable.from([Buffer.from("héllo "), Buffer.from("wörld")]), Buffer.byteLength("héllo wörld"))
+    const exit = await run(
+      Readable.from([Buffer.from("héllo "), Buffer.from("wörld")]),
+      Buffer.byteLength("héllo wörld"),
+    )
     expect(Exit.isSuccess(exit) && exit.value.toString("utf8")).toBe("héllo wörld")
   })
 

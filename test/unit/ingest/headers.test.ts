@@ -8,7 +8,9 @@ const raw = (...pairs: Array<[string, string]>) => pairs.flat()
 
 describe("ingest headers", () => {
   it("ingest headers - keeps headers useful for filtering, with the names and order the client sent", () => {
-    expect(headersToStore(raw(["X-GitHub-Event", "push"], ["User-Agent", "GitHub-Hookshot"], ["x-request-id", "1"]))).toEqual([
+    expect(
+      headersToStore(raw(["X-GitHub-Event", "push"], ["User-Agent", "GitHub-Hookshot"], ["x-request-id", "1"])),
+    ).toEqual([
       ["X-GitHub-Event", "push"],
       ["User-Agent", "GitHub-Hookshot"],
       ["x-request-id", "1"],
@@ -23,7 +25,13 @@ describe("ingest headers", () => {
   })
 
   it("ingest headers - drops credentials and every scheme's signature or secret header, in any case", () => {
-    const names = ["Authorization", "PROXY-AUTHORIZATION", "cookie", "X-Gitlab-Token", ...[...allSignatureHeaders].map((h) => h.toUpperCase())]
+    const names = [
+      "Authorization",
+      "PROXY-AUTHORIZATION",
+      "cookie",
+      "X-Gitlab-Token",
+      ...[...allSignatureHeaders].map((h) => h.toUpperCase()),
+    ]
     expect(headersToStore(names.flatMap((n) => [n, "secret"]))).toEqual([])
   })
 
@@ -47,8 +55,15 @@ describe("ingest headers", () => {
   })
 
   it("ingest headers - drops every Nats-* header, so a client cannot steer JetStream", () => {
-    expect(headersToStore(raw(["Nats-Msg-Id", "x"], ["nats-expected-last-sequence", "1"], ["NATS-Rollup", "all"], ["X-Nats-Like", "kept"]))).toEqual([
-      ["X-Nats-Like", "kept"],
-    ])
+    expect(
+      headersToStore(
+        raw(
+          ["Nats-Msg-Id", "x"],
+          ["nats-expected-last-sequence", "1"],
+          ["NATS-Rollup", "all"],
+          ["X-Nats-Like", "kept"],
+        ),
+      ),
+    ).toEqual([["X-Nats-Like", "kept"]])
   })
 })

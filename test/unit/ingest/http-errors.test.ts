@@ -33,13 +33,22 @@ describe("ingest http errors", () => {
 
   it("ingest http errors - 405 says which method is allowed, 503 when to retry", () => {
     expect(toHttpError(new MethodNotAllowed({ method: "GET", allow: "POST" })).headers).toEqual({ Allow: "POST" })
-    expect(toHttpError(new Unavailable({ message: "x" })).headers).toEqual({ "Retry-After": String(RETRY_AFTER_SECONDS) })
+    expect(toHttpError(new Unavailable({ message: "x" })).headers).toEqual({
+      "Retry-After": String(RETRY_AFTER_SECONDS),
+    })
     expect(toHttpError(new PayloadTooLarge({ limitBytes: 10 })).headers).toEqual({})
   })
 
   it("ingest http errors - an invalid signature's message is only the failed check", () => {
-    for (const reason of ["missing header", "bad format", "timestamp outside tolerance", "signature mismatch"] as const) {
-      expect(toHttpError(new InvalidSignature({ trigger: "t", scheme: "stripe", reason })).body.error.message).toBe(reason)
+    for (const reason of [
+      "missing header",
+      "bad format",
+      "timestamp outside tolerance",
+      "signature mismatch",
+    ] as const) {
+      expect(toHttpError(new InvalidSignature({ trigger: "t", scheme: "stripe", reason })).body.error.message).toBe(
+        reason,
+      )
     }
   })
 })

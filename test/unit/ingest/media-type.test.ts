@@ -4,7 +4,12 @@ import { acceptedTypes, bodyKind } from "../../../src/ingest/media-type.js"
 
 describe("ingest media types", () => {
   it("ingest media types - application/json with or without parameters, in any case, is JSON", () => {
-    for (const t of ["application/json", "application/json; charset=utf-8", "APPLICATION/JSON ;charset=UTF-8", " application/json "]) {
+    for (const t of [
+      "application/json",
+      "application/json; charset=utf-8",
+      "APPLICATION/JSON ;charset=UTF-8",
+      " application/json ",
+    ]) {
       expect(bodyKind(t, "github"), t).toBe("json")
     }
   })

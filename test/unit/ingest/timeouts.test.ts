@@ -11,7 +11,10 @@ describe("ingest timeouts", () => {
   })
 
   it("ingest timeouts - DAGNATS_HTTP_HEADERS_TIMEOUT_MS and DAGNATS_HTTP_REQUEST_TIMEOUT_MS override them", () => {
-    const { timeouts } = httpTimeouts({ DAGNATS_HTTP_HEADERS_TIMEOUT_MS: "500", DAGNATS_HTTP_REQUEST_TIMEOUT_MS: "1000" })
+    const { timeouts } = httpTimeouts({
+      DAGNATS_HTTP_HEADERS_TIMEOUT_MS: "500",
+      DAGNATS_HTTP_REQUEST_TIMEOUT_MS: "1000",
+    })
     expect(timeouts).toMatchObject({ headersMs: 500, requestMs: 1_000 })
     expect(timeouts.checkIntervalMs).toBeLessThanOrEqual(125)
   })

@@ -19,7 +19,10 @@ const logWith = (format: "text" | "json", effect: Effect.Effect<void>) =>
 
 describe("serve log", () => {
   test("serve log - json: one line, ts/level/msg first, annotations after, an annotation named msg cannot replace it", () => {
-    logWith("json", Effect.logWarning("evaluating failed").pipe(Effect.annotateLogs({ subject: "event.a", seq: 7, msg: "spoof" })))
+    logWith(
+      "json",
+      Effect.logWarning("evaluating failed").pipe(Effect.annotateLogs({ subject: "event.a", seq: 7, msg: "spoof" })),
+    )
     expect(written).toHaveLength(1)
     expect(written[0]!.endsWith("}\n")).toBe(true)
     const o = JSON.parse(written[0]!) as Record<string, unknown>

@@ -20,7 +20,9 @@ describe("ops settings", () => {
 
   test("ops settings - an unknown log format names the flag or the variable", () => {
     expect(serveSettings({ logFormat: "xml" }, {})).toBe('--log-format: must be text or json (got "xml")')
-    expect(serveSettings({}, { DAGNATS_LOG_FORMAT: "JSON1" })).toBe('DAGNATS_LOG_FORMAT: must be text or json (got "JSON1")')
+    expect(serveSettings({}, { DAGNATS_LOG_FORMAT: "JSON1" })).toBe(
+      'DAGNATS_LOG_FORMAT: must be text or json (got "JSON1")',
+    )
   })
 
   test("ops settings - run and history retention default to 30 days, not marked as set by the operator", () => {
@@ -30,9 +32,15 @@ describe("ops settings", () => {
   })
 
   test("ops settings - retention from flag over env; 0 and forever keep records without an age limit", () => {
-    expect(ok({ runRetention: "7d" }, { DAGNATS_RUN_RETENTION: "90d" }).runRetention).toEqual({ ms: 7 * DAY, explicit: true })
+    expect(ok({ runRetention: "7d" }, { DAGNATS_RUN_RETENTION: "90d" }).runRetention).toEqual({
+      ms: 7 * DAY,
+      explicit: true,
+    })
     expect(ok({}, { DAGNATS_RUN_RETENTION: "90d" }).runRetention).toEqual({ ms: 90 * DAY, explicit: true })
-    expect(ok({}, { DAGNATS_HISTORY_RETENTION: "12h" }).historyRetention).toEqual({ ms: 12 * 3_600_000, explicit: true })
+    expect(ok({}, { DAGNATS_HISTORY_RETENTION: "12h" }).historyRetention).toEqual({
+      ms: 12 * 3_600_000,
+      explicit: true,
+    })
     expect(ok({}, { DAGNATS_RUN_RETENTION: "0" }).runRetention).toEqual({ ms: 0, explicit: true })
     expect(ok({ historyRetention: "forever" }, {}).historyRetention).toEqual({ ms: 0, explicit: true })
   })
@@ -55,6 +63,10 @@ describe("retention", () => {
     expect(parseRetentionMs("0")).toBe(0)
     expect(parseRetentionMs("forever")).toBe(0)
     expect(parseRetentionMs("30")).toBeUndefined()
-    expect([formatRetention(30 * DAY), formatRetention(36 * 3_600_000), formatRetention(0)]).toEqual(["30d", "36h", "forever"])
+    expect([formatRetention(30 * DAY), formatRetention(36 * 3_600_000), formatRetention(0)]).toEqual([
+      "30d",
+      "36h",
+      "forever",
+    ])
   })
 })

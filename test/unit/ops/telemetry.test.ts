@@ -14,38 +14,73 @@ const on = (env: Record<string, string>) => {
 describe("telemetry", () => {
   test("telemetry - traces are off without an endpoint, with OTEL_SDK_DISABLED=true and with OTEL_TRACES_EXPORTER=none", () => {
     expect(traceSetting({}, "1")).toEqual({ _tag: "Off" })
-    expect(traceSetting({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_SDK_DISABLED: "true" }, "1")).toEqual({ _tag: "Off" })
-    expect(traceSetting({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_TRACES_EXPORTER: "none" }, "1")).toEqual({ _tag: "Off" })
+    expect(traceSetting({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_SDK_DISABLED: "true" }, "1")).toEqual({
+      _tag: "Off",
+    })
+    expect(traceSetting({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_TRACES_EXPORTER: "none" }, "1")).toEqual({
+      _tag: "Off",
+    })
   })
 
   test("telemetry - the base endpoint gets /v1/traces; the traces endpoint is used as given", () => {
     expect(on({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318/" }).config.url).toBe("http://c:4318/v1/traces")
-    expect(on({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://t:1/x" }).config.url).toBe("http://t:1/x")
+    expect(
+      on({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://t:1/x" }).config
+        .url,
+    ).toBe("http://t:1/x")
   })
 
   test("telemetry - protocol defaults to http/protobuf; http/json selects JSON; grpc is warned about", () => {
     expect(on({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c" }).config.encoding).toBe("protobuf")
-    expect(on({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c", OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" }).config.encoding).toBe("json")
+    expect(
+      on({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c", OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" }).config.encoding,
+    ).toBe("json")
     const grpc = on({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c", OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" })
     expect(grpc.config.encoding).toBe("protobuf")
-    expect(grpc.warnings).toEqual(["OTEL_EXPORTER_OTLP_PROTOCOL grpc is not supported: exporting traces with http/protobuf"])
+    expect(grpc.warnings).toEqual([
+      "OTEL_EXPORTER_OTLP_PROTOCOL grpc is not supported: exporting traces with http/protobuf",
+    ])
   })
 
   test("telemetry - service name from OTEL_SERVICE_NAME, else OTEL_RESOURCE_ATTRIBUTES, else dagnats; headers are decoded", () => {
-    expect(on({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c" }).config).toMatchObject({ serviceName: "dagnats", serviceVersion: "1.2.3" })
-    expect(on({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c", OTEL_RESOURCE_ATTRIBUTES: "service.name=a,service.version=9" }).config).toMatchObject({
+    expect(on({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c" }).config).toMatchObject({
+      serviceName: "dagnats",
+      serviceVersion: "1.2.3",
+    })
+    expect(
+      on({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c", OTEL_RESOURCE_ATTRIBUTES: "service.name=a,service.version=9" })
+        .config,
+    ).toMatchObject({
       serviceName: "a",
       serviceVersion: "9",
     })
-    expect(on({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c", OTEL_SERVICE_NAME: "b", OTEL_RESOURCE_ATTRIBUTES: "service.name=a" }).config.serviceName).toBe("b")
+    expect(
+      on({
+        OTEL_EXPORTER_OTLP_ENDPOINT: "http://c",
+        OTEL_SERVICE_NAME: "b",
+        OTEL_RESOURCE_ATTRIBUTES: "service.name=a",
+      }).config.serviceName,
+    ).toBe("b")
     expect(parseKeyValues("api-key=a%20b, x=1,bad,=y")).toEqual({ "api-key": "a b", x: "1" })
   })
 
   test("telemetry - a valid traceparent becomes the remote parent; malformed, zero and ff-version ones are ignored", () => {
     const parent = parentFrom("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
-    expect(parent).toMatchObject({ _tag: "ExternalSpan", traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7", sampled: true })
+    expect(parent).toMatchObject({
+      _tag: "ExternalSpan",
+      traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+      spanId: "00f067aa0ba902b7",
+      sampled: true,
+    })
     expect(parentFrom("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00")?.sampled).toBe(false)
-    for (const bad of [undefined, "", "garbage", "00-" + "0".repeat(32) + "-00f067aa0ba902b7-01", "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra"]) {
+    for (const bad of [
+      undefined,
+      "",
+      "garbage",
+      "00-" + "0".repeat(32) + "-00f067aa0ba902b7-01",
+      "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",
+    ]) {
       expect(parentFrom(bad)).toBeUndefined()
     }
   })

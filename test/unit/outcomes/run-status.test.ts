@@ -4,11 +4,22 @@ import { foldRunStatus, lifecycleEvent, statusForEvent, type RunStatus } from ".
 
 const now = "2026-01-02T03:04:05.000Z"
 const eventAt = "2026-01-02T03:04:00Z"
-const record = (status: RunStatus, extra: Record<string, string> = {}) => ({ run_id: "r", workflow: "w", status, ...extra })
+const record = (status: RunStatus, extra: Record<string, string> = {}) => ({
+  run_id: "r",
+  workflow: "w",
+  status,
+  ...extra,
+})
 const ev = (type: string, error?: string) => ({ type, timestamp: eventAt, error })
 
 const STATUSES: ReadonlyArray<RunStatus> = ["pending", "running", "completed", "failed", "cancelled"]
-const EVENTS = ["step.started", "step.completed", "workflow.completed", "workflow.failed", "workflow.cancelled"] as const
+const EVENTS = [
+  "step.started",
+  "step.completed",
+  "workflow.completed",
+  "workflow.failed",
+  "workflow.cancelled",
+] as const
 const TARGET: Record<(typeof EVENTS)[number], RunStatus> = {
   "step.started": "running",
   "step.completed": "running",
@@ -59,7 +70,9 @@ test("run status fold - applying the same event twice changes the record once (r
   const first = foldRunStatus(record("running"), ev("workflow.completed"), now)
   expect(first.changed).toBe(true)
   if (!first.changed) return
-  expect(foldRunStatus(first.next, ev("workflow.completed"), "2026-01-02T04:00:00.000Z")).toStrictEqual({ changed: false })
+  expect(foldRunStatus(first.next, ev("workflow.completed"), "2026-01-02T04:00:00.000Z")).toStrictEqual({
+    changed: false,
+  })
 })
 
 test("run status fold - a late step.started after workflow.completed leaves it completed", () => {
@@ -68,19 +81,41 @@ test("run status fold - a late step.started after workflow.completed leaves it c
 })
 
 test("run status fold - workflow.started, workflow.spawn, child and unknown events change nothing", () => {
-  for (const type of ["workflow.started", "workflow.spawn", "workflow.child.completed", "approval.requested", "nonsense"]) {
+  for (const type of [
+    "workflow.started",
+    "workflow.spawn",
+    "workflow.child.completed",
+    "approval.requested",
+    "nonsense",
+  ]) {
     expect(foldRunStatus(record("pending"), ev(type), now)).toStrictEqual({ changed: false })
   }
 })
 
 test("run status fold - a final event without a valid timestamp finishes at the update time", () => {
-  const out = foldRunStatus(record("running"), { type: "workflow.cancelled", timestamp: undefined, error: undefined }, now)
-  expect(out.changed && out.next).toStrictEqual({ run_id: "r", workflow: "w", status: "cancelled", updated_at: now, finished_at: now })
+  const out = foldRunStatus(
+    record("running"),
+    { type: "workflow.cancelled", timestamp: undefined, error: undefined },
+    now,
+  )
+  expect(out.changed && out.next).toStrictEqual({
+    run_id: "r",
+    workflow: "w",
+    status: "cancelled",
+    updated_at: now,
+    finished_at: now,
+  })
 })
 
 test("run status fold - a failed event without payload.error records no error field", () => {
   const out = foldRunStatus(record("running"), ev("workflow.failed"), now)
-  expect(out.changed && out.next).toStrictEqual({ run_id: "r", workflow: "w", status: "failed", updated_at: now, finished_at: eventAt })
+  expect(out.changed && out.next).toStrictEqual({
+    run_id: "r",
+    workflow: "w",
+    status: "failed",
+    updated_at: now,
+    finished_at: eventAt,
+  })
 })
 
 test("statusForEvent - any step.* is running; only the three workflow endings are final", () => {
@@ -91,7 +126,14 @@ test("statusForEvent - any step.* is running; only the three workflow endings ar
 
 describe("lifecycleEvent - decoding a history message", () => {
   test("takes type, run_id, an RFC 3339 timestamp and payload.error", () => {
-    expect(lifecycleEvent({ type: "workflow.failed", run_id: "r1", timestamp: eventAt, payload: { error: "step x failed" } })).toStrictEqual({
+    expect(
+      lifecycleEvent({
+        type: "workflow.failed",
+        run_id: "r1",
+        timestamp: eventAt,
+        payload: { error: "step x failed" },
+      }),
+    ).toStrictEqual({
       type: "workflow.failed",
       runId: "r1",
       timestamp: eventAt,
@@ -99,7 +141,14 @@ describe("lifecycleEvent - decoding a history message", () => {
     })
   })
   test("a non-string error is kept as its JSON text; a bad timestamp is dropped", () => {
-    expect(lifecycleEvent({ type: "workflow.failed", run_id: "r1", timestamp: "yesterday", payload: { error: { code: 7 } } })).toStrictEqual({
+    expect(
+      lifecycleEvent({
+        type: "workflow.failed",
+        run_id: "r1",
+        timestamp: "yesterday",
+        payload: { error: { code: 7 } },
+      }),
+    ).toStrictEqual({
       type: "workflow.failed",
       runId: "r1",
       timestamp: undefined,

@@ -27,7 +27,9 @@ describe("schedule trigger model", () => {
 
   test("schedule model - a 6-field expression, a zone and each catch-up mode are accepted", () => {
     for (const mode of ["none", "last", "all"]) {
-      expect(accepted({ ...schedule, cron: "*/2 * * * * *", timezone: "Europe/Berlin", catch_up: mode })["catch_up"]).toBe(mode)
+      expect(
+        accepted({ ...schedule, cron: "*/2 * * * * *", timezone: "Europe/Berlin", catch_up: mode })["catch_up"],
+      ).toBe(mode)
     }
   })
 
@@ -45,13 +47,17 @@ describe("schedule trigger model", () => {
 
   test("schedule model - event-only fields are refused on a schedule", () => {
     expect(rejection({ ...schedule, subject: "event.x" })).toBe("subject: not allowed for schedule triggers")
-    expect(rejection({ ...schedule, filters: [{ field: "a", value: "1" }] })).toBe("filters: not allowed for schedule triggers")
+    expect(rejection({ ...schedule, filters: [{ field: "a", value: "1" }] })).toBe(
+      "filters: not allowed for schedule triggers",
+    )
     expect(rejection({ ...schedule, debounce: { period: "1s" } })).toBe("debounce: not allowed for schedule triggers")
     expect(rejection({ ...schedule, secrets: ["s"] })).toBe("secrets: not allowed for schedule triggers")
   })
 
   test("schedule model - schedule fields are refused on webhook and event triggers", () => {
-    expect(rejection({ name: "gh", workflow: "b", type: "webhook", cron: "0 2 * * *" })).toBe("cron: only allowed for schedule triggers")
+    expect(rejection({ name: "gh", workflow: "b", type: "webhook", cron: "0 2 * * *" })).toBe(
+      "cron: only allowed for schedule triggers",
+    )
     expect(rejection({ name: "d", workflow: "b", type: "event", subject: "event.d", timezone: "UTC" })).toBe(
       "timezone: only allowed for schedule triggers",
     )
@@ -86,10 +92,20 @@ const flags = (over: Partial<TriggerFlags> = {}): TriggerFlags => ({
 
 describe("schedule CLI flags", () => {
   test("schedule flags - --cron makes a schedule trigger with the zone and catch-up given", () => {
-    const r = createDefinition("nightly", flags({ cron: Option.some("0 2 * * *"), timezone: Option.some("Europe/Berlin"), catchUp: Option.some("all") }))
+    const r = createDefinition(
+      "nightly",
+      flags({ cron: Option.some("0 2 * * *"), timezone: Option.some("Europe/Berlin"), catchUp: Option.some("all") }),
+    )
     expect(r).toStrictEqual({
       ok: true,
-      value: { name: "nightly", type: "schedule", workflow: "report", cron: "0 2 * * *", timezone: "Europe/Berlin", catch_up: "all" },
+      value: {
+        name: "nightly",
+        type: "schedule",
+        workflow: "report",
+        cron: "0 2 * * *",
+        timezone: "Europe/Berlin",
+        catch_up: "all",
+      },
     })
   })
 
@@ -98,7 +114,9 @@ describe("schedule CLI flags", () => {
       ok: false,
       message: "cron: a --cron trigger is a schedule; give one of --webhook, --subject or --cron",
     })
-    expect(createDefinition("x", flags({ subject: Option.some("event.x"), timezone: Option.some("UTC") }))).toStrictEqual({
+    expect(
+      createDefinition("x", flags({ subject: Option.some("event.x"), timezone: Option.some("UTC") })),
+    ).toStrictEqual({
       ok: false,
       message: "--timezone and --catch-up need --cron",
     })
@@ -113,7 +131,15 @@ describe("schedule CLI flags", () => {
 })
 
 describe("schedule read views", () => {
-  const stored = { ...schedule, enabled: true, timezone: "Europe/Berlin", catch_up: "last", created_at: "x", updated_at: "x", revision: 1 } as StoredTrigger
+  const stored = {
+    ...schedule,
+    enabled: true,
+    timezone: "Europe/Berlin",
+    catch_up: "last",
+    created_at: "x",
+    updated_at: "x",
+    revision: 1,
+  } as StoredTrigger
   const now = Date.parse("2026-01-10T12:00:00Z")
 
   test("schedule view - list shows the next fire time of an enabled schedule only", () => {

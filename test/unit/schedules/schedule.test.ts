@@ -122,17 +122,28 @@ describe("schedule - missed instants", () => {
 
   test("schedule - instants in (after, until], oldest first, until itself included", () => {
     const r = instantsBetween(every2s, ms("2026-01-01T00:00:00Z"), ms("2026-01-01T00:00:06Z"), 10)
-    expect(iso(r.instants)).toEqual(["2026-01-01T00:00:02.000Z", "2026-01-01T00:00:04.000Z", "2026-01-01T00:00:06.000Z"])
+    expect(iso(r.instants)).toEqual([
+      "2026-01-01T00:00:02.000Z",
+      "2026-01-01T00:00:04.000Z",
+      "2026-01-01T00:00:06.000Z",
+    ])
     expect(r.more).toBe(false)
   })
 
   test("schedule - nothing due when until is not after after", () => {
-    expect(instantsBetween(every2s, ms("2026-01-01T00:00:06Z"), ms("2026-01-01T00:00:06Z"), 10)).toEqual({ instants: [], more: false })
+    expect(instantsBetween(every2s, ms("2026-01-01T00:00:06Z"), ms("2026-01-01T00:00:06Z"), 10)).toEqual({
+      instants: [],
+      more: false,
+    })
   })
 
   test("schedule - a long downtime keeps only the newest cap instants and says more were left out", () => {
     const r = instantsBetween(every2s, ms("2026-01-01T00:00:00Z"), ms("2026-01-02T00:00:00Z"), 3)
-    expect(iso(r.instants)).toEqual(["2026-01-01T23:59:56.000Z", "2026-01-01T23:59:58.000Z", "2026-01-02T00:00:00.000Z"])
+    expect(iso(r.instants)).toEqual([
+      "2026-01-01T23:59:56.000Z",
+      "2026-01-01T23:59:58.000Z",
+      "2026-01-02T00:00:00.000Z",
+    ])
     expect(r.more).toBe(true)
   })
 
@@ -169,7 +180,11 @@ describe("schedule - catch-up plans", () => {
   })
 
   test("schedule - last fires the most recent missed instant and skips the others", () => {
-    expect(planFire("last", due, true, t0 + 60_000)).toEqual({ fire: [t0 + 6_000], skip: due.slice(0, 3), skippedUncounted: true })
+    expect(planFire("last", due, true, t0 + 60_000)).toEqual({
+      fire: [t0 + 6_000],
+      skip: due.slice(0, 3),
+      skippedUncounted: true,
+    })
   })
 
   test("schedule - all fires each missed instant in order", () => {

@@ -40,7 +40,9 @@ describe("signatures - delivery id", () => {
   })
 
   it("signatures - stripe falls back to the body's top-level id", () => {
-    expect(idOf("stripe", {}, { id: "evt_1NG8Du2eZvKYlo2CUI79vXWy", object: "event" })).toBe("evt_1NG8Du2eZvKYlo2CUI79vXWy")
+    expect(idOf("stripe", {}, { id: "evt_1NG8Du2eZvKYlo2CUI79vXWy", object: "event" })).toBe(
+      "evt_1NG8Du2eZvKYlo2CUI79vXWy",
+    )
     expect(idOf("stripe", { "Idempotency-Key": "hdr" }, { id: "evt_1" })).toBe("hdr")
   })
 
@@ -58,7 +60,16 @@ describe("signatures - delivery id", () => {
   })
 
   it("signatures - a body id that is not a non-empty top-level string is ignored", () => {
-    for (const body of [{ id: 42 }, { id: "" }, { id: null }, { data: { id: "evt_nested" } }, ["evt_1"], "evt_1", null, undefined]) {
+    for (const body of [
+      { id: 42 },
+      { id: "" },
+      { id: null },
+      { data: { id: "evt_nested" } },
+      ["evt_1"],
+      "evt_1",
+      null,
+      undefined,
+    ]) {
       expect(idOf("stripe", {}, body)).toBeUndefined()
     }
     expect(idOf("stripe", {}, JSON.parse('{"__proto__":{"id":"evt_proto"}}'))).toBeUndefined()

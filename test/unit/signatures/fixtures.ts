@@ -59,8 +59,14 @@ export const fixtures: ReadonlyArray<SchemeFixture> = [
     malformed: [
       { what: "no t=", change: (h) => set(h, "Stripe-Signature", get(h, "Stripe-Signature").replace(/^t=\d+,/, "")) },
       { what: "no v1=", change: (h) => set(h, "Stripe-Signature", get(h, "Stripe-Signature").replace(",v1=", ",v0=")) },
-      { what: "a non-integer t", change: (h) => set(h, "Stripe-Signature", get(h, "Stripe-Signature").replace(/^t=(\d+)/, "t=$1.5")) },
-      { what: "a non-hex v1", change: (h) => set(h, "Stripe-Signature", get(h, "Stripe-Signature").replace(/v1=\w+/, "v1=xyz")) },
+      {
+        what: "a non-integer t",
+        change: (h) => set(h, "Stripe-Signature", get(h, "Stripe-Signature").replace(/^t=(\d+)/, "t=$1.5")),
+      },
+      {
+        what: "a non-hex v1",
+        change: (h) => set(h, "Stripe-Signature", get(h, "Stripe-Signature").replace(/v1=\w+/, "v1=xyz")),
+      },
     ],
     wrongLength: (h) => set(h, "Stripe-Signature", get(h, "Stripe-Signature").slice(0, -2)),
   },
@@ -82,7 +88,10 @@ export const fixtures: ReadonlyArray<SchemeFixture> = [
     required: ["webhook-id", "webhook-timestamp", "webhook-signature"],
     malformed: [
       { what: "a signature that is not base64", change: (h) => set(h, "webhook-signature", "v1,not*base64") },
-      { what: "no v1 signature", change: (h) => set(h, "webhook-signature", get(h, "webhook-signature").replace("v1,", "v2,")) },
+      {
+        what: "no v1 signature",
+        change: (h) => set(h, "webhook-signature", get(h, "webhook-signature").replace("v1,", "v2,")),
+      },
       { what: "a non-integer timestamp", change: (h) => set(h, "webhook-timestamp", "soon") },
     ],
     wrongLength: (h) => set(h, "webhook-signature", `v1,${Buffer.alloc(31, 7).toString("base64")}`),
@@ -94,7 +103,10 @@ export const fixtures: ReadonlyArray<SchemeFixture> = [
     required: ["X-Shopify-Hmac-Sha256"],
     malformed: [
       { what: "hex instead of base64", change: (h) => set(h, "X-Shopify-Hmac-Sha256", "zz-not-base64") },
-      { what: "unpadded base64", change: (h) => set(h, "X-Shopify-Hmac-Sha256", get(h, "X-Shopify-Hmac-Sha256").replace(/=+$/, "")) },
+      {
+        what: "unpadded base64",
+        change: (h) => set(h, "X-Shopify-Hmac-Sha256", get(h, "X-Shopify-Hmac-Sha256").replace(/=+$/, "")),
+      },
     ],
     wrongLength: (h) => set(h, "X-Shopify-Hmac-Sha256", Buffer.alloc(33, 1).toString("base64")),
   },
@@ -116,7 +128,12 @@ export interface VerifyOptions {
 }
 
 /** Verifies `headers` under `scheme` with the fixture defaults for anything not given. */
-export const verifyWith = (scheme: SchemeName, headers: Headers, secrets: ReadonlyArray<string>, options: VerifyOptions = {}): VerifyResult =>
+export const verifyWith = (
+  scheme: SchemeName,
+  headers: Headers,
+  secrets: ReadonlyArray<string>,
+  options: VerifyOptions = {},
+): VerifyResult =>
   schemes[scheme].verify({
     rawBody: options.body ?? BODY,
     header: headerLookupFrom(headers),
@@ -125,7 +142,14 @@ export const verifyWith = (scheme: SchemeName, headers: Headers, secrets: Readon
     toleranceMs: options.toleranceMs ?? TOLERANCE_MS,
   })
 
-export const signWith = (scheme: SchemeName, secret: string, nowMs = NOW_MS, body: Uint8Array = BODY, deliveryId?: string): Headers =>
+export const signWith = (
+  scheme: SchemeName,
+  secret: string,
+  nowMs = NOW_MS,
+  body: Uint8Array = BODY,
+  deliveryId?: string,
+): Headers =>
   schemes[scheme].sign({ rawBody: body, secret, nowMs, ...(deliveryId === undefined ? {} : { deliveryId }) })
 
-export const without = (h: Headers, name: string): Headers => Object.fromEntries(Object.entries(h).filter(([k]) => k !== name))
+export const without = (h: Headers, name: string): Headers =>
+  Object.fromEntries(Object.entries(h).filter(([k]) => k !== name))

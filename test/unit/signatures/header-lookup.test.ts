@@ -1,6 +1,12 @@
 // Proves the header adapter is case-insensitive over Node's header shapes, and which headers count as signatures.
 import { describe, it, expect } from "vitest"
-import { allSignatureHeaders, headerLookupFrom, isSchemeName, schemes, SchemeNames } from "../../../src/domain/signatures/index.js"
+import {
+  allSignatureHeaders,
+  headerLookupFrom,
+  isSchemeName,
+  schemes,
+  SchemeNames,
+} from "../../../src/domain/signatures/index.js"
 
 describe("signatures - headerLookupFrom", () => {
   it("signatures - header lookup ignores the case of both the stored and the asked name", () => {
@@ -11,7 +17,11 @@ describe("signatures - headerLookupFrom", () => {
   })
 
   it("signatures - header lookup takes the first value of an array and skips undefined", () => {
-    const lookup = headerLookupFrom({ "x-forwarded-for": ["10.0.0.1", "10.0.0.2"], "x-empty": [], "x-undefined": undefined })
+    const lookup = headerLookupFrom({
+      "x-forwarded-for": ["10.0.0.1", "10.0.0.2"],
+      "x-empty": [],
+      "x-undefined": undefined,
+    })
     expect(lookup("x-forwarded-for")).toBe("10.0.0.1")
     expect(lookup("x-empty")).toBeUndefined()
     expect(lookup("x-undefined")).toBeUndefined()
@@ -34,13 +44,27 @@ describe("signatures - allSignatureHeaders", () => {
   })
 
   it("signatures - timestamp and delivery-id headers are not withheld", () => {
-    for (const name of ["x-slack-request-timestamp", "webhook-timestamp", "webhook-id", "x-github-delivery", "idempotency-key"]) {
+    for (const name of [
+      "x-slack-request-timestamp",
+      "webhook-timestamp",
+      "webhook-id",
+      "x-github-delivery",
+      "idempotency-key",
+    ]) {
       expect(allSignatureHeaders.has(name)).toBe(false)
     }
   })
 
   it("signatures - every header a scheme's sign output carries a secret in is withheld", () => {
-    const secretBearing = ["X-Signature-256", "X-Hub-Signature-256", "Stripe-Signature", "X-Slack-Signature", "webhook-signature", "X-Shopify-Hmac-Sha256", "X-Gitlab-Token"]
+    const secretBearing = [
+      "X-Signature-256",
+      "X-Hub-Signature-256",
+      "Stripe-Signature",
+      "X-Slack-Signature",
+      "webhook-signature",
+      "X-Shopify-Hmac-Sha256",
+      "X-Gitlab-Token",
+    ]
     for (const name of secretBearing) expect(allSignatureHeaders.has(name.toLowerCase())).toBe(true)
   })
 })

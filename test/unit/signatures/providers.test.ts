@@ -56,10 +56,24 @@ describe("signatures - Stripe's stripe-node", () => {
 
   it("signatures - stripe-node's constructEvent accepts a header signed here", () => {
     const headers = schemes.stripe.sign({ rawBody: BODY, secret, nowMs: NOW_MS })
-    const event = stripe.webhooks.constructEvent(BODY, headers["Stripe-Signature"] ?? "", secret, undefined, undefined, NOW_MS)
+    const event = stripe.webhooks.constructEvent(
+      BODY,
+      headers["Stripe-Signature"] ?? "",
+      secret,
+      undefined,
+      undefined,
+      NOW_MS,
+    )
     expect(event.id).toBe("evt_1Nx")
     expect(() =>
-      stripe.webhooks.constructEvent(BODY, headers["Stripe-Signature"] ?? "", "whsec_other", undefined, undefined, NOW_MS),
+      stripe.webhooks.constructEvent(
+        BODY,
+        headers["Stripe-Signature"] ?? "",
+        "whsec_other",
+        undefined,
+        undefined,
+        NOW_MS,
+      ),
     ).toThrow()
   })
 })
@@ -69,7 +83,11 @@ describe("signatures - the Standard Webhooks reference library", () => {
 
   it("signatures - standard verifies a signature made by standardwebhooks", () => {
     const signature = new StandardWebhook(secret).sign("msg_p5jXN8AQM9LWM0D4loKWxJek", new Date(NOW_MS), PAYLOAD)
-    const headers = { "webhook-id": "msg_p5jXN8AQM9LWM0D4loKWxJek", "webhook-timestamp": String(NOW_S), "webhook-signature": signature }
+    const headers = {
+      "webhook-id": "msg_p5jXN8AQM9LWM0D4loKWxJek",
+      "webhook-timestamp": String(NOW_S),
+      "webhook-signature": signature,
+    }
     expect(verifyWith("standard", headers, [secret], { body: BODY })).toEqual({ ok: true })
   })
 
@@ -77,7 +95,9 @@ describe("signatures - the Standard Webhooks reference library", () => {
     const headers = schemes.standard.sign({ rawBody: BODY, secret, nowMs: NOW_MS, deliveryId: "msg_1" })
     pinClock()
     expect(new StandardWebhook(secret).verify(PAYLOAD, headers)).toEqual(JSON.parse(PAYLOAD))
-    expect(() => new StandardWebhook(`whsec_${Buffer.alloc(24, 9).toString("base64")}`).verify(PAYLOAD, headers)).toThrow()
+    expect(() =>
+      new StandardWebhook(`whsec_${Buffer.alloc(24, 9).toString("base64")}`).verify(PAYLOAD, headers),
+    ).toThrow()
   })
 
   it("signatures - standard and standardwebhooks agree on a secret without the whsec_ prefix", () => {

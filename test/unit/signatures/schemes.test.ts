@@ -103,7 +103,10 @@ for (const f of fixtures) {
 
       for (const { what, change } of f.malformed) {
         it(`signatures - ${scheme} reports bad format before a stale timestamp (${what})`, () => {
-          expect(verify(change(signWith(scheme, f.secret, NOW_MS - 301_000)))).toEqual({ ok: false, reason: "bad format" })
+          expect(verify(change(signWith(scheme, f.secret, NOW_MS - 301_000)))).toEqual({
+            ok: false,
+            reason: "bad format",
+          })
         })
       }
     } else if (scheme !== "gitlab") {
@@ -126,7 +129,10 @@ describe("signatures - reason order", () => {
 
   it("signatures - standard reports a missing id before a malformed signature", () => {
     const headers = { "webhook-timestamp": "1700000000", "webhook-signature": "garbage" }
-    expect(verifyWith("standard", headers, ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"])).toEqual({ ok: false, reason: "missing header" })
+    expect(verifyWith("standard", headers, ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"])).toEqual({
+      ok: false,
+      reason: "missing header",
+    })
   })
 
   it("signatures - no failure reason ever contains the expected signature", () => {
@@ -170,18 +176,27 @@ describe("signatures - scheme specifics", () => {
 
   it("signatures - stripe rejects a header with two t= values as bad format", () => {
     const header = `t=1700000000,${signWith("stripe", "whsec_a")["Stripe-Signature"] ?? ""}`
-    expect(verifyWith("stripe", { "Stripe-Signature": header }, ["whsec_a"])).toEqual({ ok: false, reason: "bad format" })
+    expect(verifyWith("stripe", { "Stripe-Signature": header }, ["whsec_a"])).toEqual({
+      ok: false,
+      reason: "bad format",
+    })
   })
 
   it("signatures - standard accepts a space-separated list and skips other versions", () => {
     const headers = signWith("standard", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
     const list = `v1a,${Buffer.alloc(64).toString("base64")} v1,${Buffer.alloc(32).toString("base64")} ${headers["webhook-signature"] ?? ""}`
-    expect(verifyWith("standard", { ...headers, "webhook-signature": list }, ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"])).toEqual({ ok: true })
+    expect(
+      verifyWith("standard", { ...headers, "webhook-signature": list }, ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]),
+    ).toEqual({ ok: true })
   })
 
   it("signatures - standard accepts the svix- header names", () => {
     const h = signWith("standard", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
-    const svix = { "svix-id": h["webhook-id"] ?? "", "svix-timestamp": h["webhook-timestamp"] ?? "", "svix-signature": h["webhook-signature"] ?? "" }
+    const svix = {
+      "svix-id": h["webhook-id"] ?? "",
+      "svix-timestamp": h["webhook-timestamp"] ?? "",
+      "svix-signature": h["webhook-signature"] ?? "",
+    }
     expect(verifyWith("standard", svix, ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"])).toEqual({ ok: true })
   })
 
@@ -193,12 +208,16 @@ describe("signatures - scheme specifics", () => {
   it("signatures - standard skips a secret that is not base64 and still tries the next", () => {
     const headers = signWith("standard", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
     expect(verifyWith("standard", headers, ["whsec_not base64!"])).toEqual(MISMATCH)
-    expect(verifyWith("standard", headers, ["whsec_not base64!", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"])).toEqual({ ok: true })
+    expect(verifyWith("standard", headers, ["whsec_not base64!", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"])).toEqual({
+      ok: true,
+    })
   })
 
   it("signatures - standard signs the webhook-id, so a changed id is a mismatch", () => {
     const headers = signWith("standard", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
-    expect(verifyWith("standard", { ...headers, "webhook-id": "msg_other" }, ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"])).toEqual(MISMATCH)
+    expect(
+      verifyWith("standard", { ...headers, "webhook-id": "msg_other" }, ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]),
+    ).toEqual(MISMATCH)
   })
 
   it("signatures - an empty configured secret verifies nothing, not even a signature keyed with it", () => {
@@ -208,13 +227,24 @@ describe("signatures - scheme specifics", () => {
   })
 
   it("signatures - gitlab compares the token itself and ignores the body", () => {
-    expect(verifyWith("gitlab", { "X-Gitlab-Token": "tok" }, ["tok"], { body: Buffer.from("anything") })).toEqual({ ok: true })
+    expect(verifyWith("gitlab", { "X-Gitlab-Token": "tok" }, ["tok"], { body: Buffer.from("anything") })).toEqual({
+      ok: true,
+    })
     expect(verifyWith("gitlab", { "X-Gitlab-Token": "to" }, ["tok"])).toEqual(MISMATCH)
     expect(verifyWith("gitlab", { "X-Gitlab-Token": "tok" }, ["other", "tok"])).toEqual({ ok: true })
   })
 
   it("signatures - verify never throws on hostile header values", () => {
-    const hostile = ["\u0000", "sha256=", "t=,v1=", "v1,", "v0=", "=".repeat(5000), "é".repeat(100), "t=99999999999999999999999,v1=00"]
+    const hostile = [
+      "\u0000",
+      "sha256=",
+      "t=,v1=",
+      "v1,",
+      "v0=",
+      "=".repeat(5000),
+      "é".repeat(100),
+      "t=99999999999999999999999,v1=00",
+    ]
     for (const f of fixtures) {
       for (const value of hostile) {
         const headers = Object.fromEntries(Object.keys(signWith(f.scheme, f.secret)).map((k) => [k, value]))

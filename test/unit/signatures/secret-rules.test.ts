@@ -14,7 +14,11 @@ const RULE =
 
 describe("secrets per scheme", () => {
   test("secret rules - standard accepts whsec_ + base64 (and bare base64, as its verifier does)", () => {
-    const good = ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"]
+    const good = [
+      "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+      "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+      "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
+    ]
     for (const secret of good) {
       expect({ secret, problem: secretProblem("standard", secret) }).toStrictEqual({ secret, problem: undefined })
     }
@@ -29,7 +33,10 @@ describe("secrets per scheme", () => {
 
   test("secret rules - every other scheme takes any non-empty secret", () => {
     for (const scheme of SchemeNames.filter((s) => s !== "standard")) {
-      expect({ scheme, problem: secretProblem(scheme, "not base64 at all!") }).toStrictEqual({ scheme, problem: undefined })
+      expect({ scheme, problem: secretProblem(scheme, "not base64 at all!") }).toStrictEqual({
+        scheme,
+        problem: undefined,
+      })
       expect(parse({ ...standard, scheme, secrets: ["not base64 at all!"] })._tag).toBe("Success")
     }
   })

@@ -8,7 +8,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 describe("signatures - sign", () => {
   it("signatures - each scheme signs with exactly the provider's header names", () => {
     const names = Object.fromEntries(
-      fixtures.map((f) => [f.scheme, Object.keys(schemes[f.scheme].sign({ rawBody: BODY, secret: f.secret, nowMs: NOW_MS })).sort()]),
+      fixtures.map((f) => [
+        f.scheme,
+        Object.keys(schemes[f.scheme].sign({ rawBody: BODY, secret: f.secret, nowMs: NOW_MS })).sort(),
+      ]),
     )
     expect(names).toEqual({
       "hmac-sha256": ["X-Signature-256"],
@@ -24,7 +27,9 @@ describe("signatures - sign", () => {
   it("signatures - timestamps are whole seconds from nowMs", () => {
     const nowMs = 1_700_000_000_999
     expect(schemes.slack.sign({ rawBody: BODY, secret: "s", nowMs })["X-Slack-Request-Timestamp"]).toBe("1700000000")
-    expect(schemes.stripe.sign({ rawBody: BODY, secret: "s", nowMs })["Stripe-Signature"]).toMatch(/^t=1700000000,v1=[0-9a-f]{64}$/)
+    expect(schemes.stripe.sign({ rawBody: BODY, secret: "s", nowMs })["Stripe-Signature"]).toMatch(
+      /^t=1700000000,v1=[0-9a-f]{64}$/,
+    )
     const standard = schemes.standard.sign({ rawBody: BODY, secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", nowMs })
     expect(standard["webhook-timestamp"]).toBe("1700000000")
     expect(standard["webhook-signature"]).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/)
@@ -34,7 +39,9 @@ describe("signatures - sign", () => {
     const req = { rawBody: BODY, nowMs: NOW_MS, deliveryId: "delivery-1" }
     expect(schemes["hmac-sha256"].sign({ ...req, secret: "s" })["Idempotency-Key"]).toBe("delivery-1")
     expect(schemes.github.sign({ ...req, secret: "s" })["X-GitHub-Delivery"]).toBe("delivery-1")
-    expect(schemes.standard.sign({ ...req, secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" })["webhook-id"]).toBe("delivery-1")
+    expect(schemes.standard.sign({ ...req, secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" })["webhook-id"]).toBe(
+      "delivery-1",
+    )
     expect(schemes.shopify.sign({ ...req, secret: "s" })["X-Shopify-Webhook-Id"]).toBe("delivery-1")
     expect(schemes.gitlab.sign({ ...req, secret: "s" })["X-Gitlab-Event-UUID"]).toBe("delivery-1")
   })
@@ -53,7 +60,12 @@ describe("signatures - sign", () => {
   it("signatures - the delivery id a scheme signs with is the one it extracts", () => {
     for (const scheme of ["hmac-sha256", "github", "standard", "shopify", "gitlab"] as const) {
       const f = fixtures.find((x) => x.scheme === scheme)
-      const headers = schemes[scheme].sign({ rawBody: BODY, secret: f?.secret ?? "", nowMs: NOW_MS, deliveryId: "same-id" })
+      const headers = schemes[scheme].sign({
+        rawBody: BODY,
+        secret: f?.secret ?? "",
+        nowMs: NOW_MS,
+        deliveryId: "same-id",
+      })
       expect(schemes[scheme].deliveryId(headerLookupFrom(headers), undefined)).toBe("same-id")
     }
   })

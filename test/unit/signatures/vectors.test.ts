@@ -36,7 +36,9 @@ describe("signatures - published vectors", () => {
 
   it("signatures - the default scheme verifies GitHub's vector under both of its header names", () => {
     for (const name of ["X-Signature-256", "X-Hub-Signature-256"]) {
-      expect(verifyWith("hmac-sha256", { [name]: GITHUB_SIGNATURE }, [GITHUB_SECRET], { body: GITHUB_PAYLOAD })).toEqual({ ok: true })
+      expect(
+        verifyWith("hmac-sha256", { [name]: GITHUB_SIGNATURE }, [GITHUB_SECRET], { body: GITHUB_PAYLOAD }),
+      ).toEqual({ ok: true })
     }
   })
 

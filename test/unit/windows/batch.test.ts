@@ -1,6 +1,13 @@
 // Proves the batch state machine (SPEC §6): a batch opens on its first event with a due time one timeout later, collects sequences in stream order whatever the arrival order, closes at max_size or once due, is replaced by the next event, and never takes the same event twice.
 import { describe, expect, test } from "vitest"
-import { batchInputBytes, openBatch, stepBatch, type BatchConfig, type BatchState, type WindowEvent } from "../../../src/domain/windows.js"
+import {
+  batchInputBytes,
+  openBatch,
+  stepBatch,
+  type BatchConfig,
+  type BatchState,
+  type WindowEvent,
+} from "../../../src/domain/windows.js"
 
 const KEY = "orders._"
 const cfg: BatchConfig = { maxSize: 10, timeoutMs: 2_000 }
@@ -91,7 +98,10 @@ describe("batch - collecting", () => {
 describe("batch - closing and replacing", () => {
   test("batch - an event stored at the due time closes the batch without joining it", () => {
     const open = openBatch("orders", KEY, ev(1, 50_000), cfg)
-    expect(stepBatch("orders", KEY, open, ev(2, 52_000), cfg)).toStrictEqual({ type: "close", next: { ...open, closed: true } })
+    expect(stepBatch("orders", KEY, open, ev(2, 52_000), cfg)).toStrictEqual({
+      type: "close",
+      next: { ...open, closed: true },
+    })
   })
 
   test("batch - an event on a closed batch fires it and opens the next batch with that event", () => {
@@ -132,7 +142,10 @@ describe("batch - size-aware", () => {
 
   test("batch - an event that would make the run input too large closes the batch as it is", () => {
     const open = { ...openBatch("orders", KEY, big(1, 500), sized), seqs: [1, 2], bytes: 900 }
-    expect(stepBatch("orders", KEY, open, big(3, 100), sized)).toStrictEqual({ type: "close", next: { ...open, closed: true } })
+    expect(stepBatch("orders", KEY, open, big(3, 100), sized)).toStrictEqual({
+      type: "close",
+      next: { ...open, closed: true },
+    })
   })
 
   test("batch - three 400-byte events under a 1,000-byte limit land in batches of 2 and 1", () => {
@@ -141,7 +154,11 @@ describe("batch - size-aware", () => {
   })
 
   test("batch - an event too large on its own is too_large, whatever the batch holds", () => {
-    expect(stepBatch("orders", KEY, undefined, big(1, 999), sized)).toStrictEqual({ type: "too_large", bytes: 1_001, maxBytes: 1_000 })
+    expect(stepBatch("orders", KEY, undefined, big(1, 999), sized)).toStrictEqual({
+      type: "too_large",
+      bytes: 1_001,
+      maxBytes: 1_000,
+    })
   })
 
   test("batch - batchInputBytes counts the brackets and the commas between payloads", () => {

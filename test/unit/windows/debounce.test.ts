@@ -1,6 +1,12 @@
 // Proves the debounce state machine (SPEC §6): a window opens on the first event, every later event extends it, the payload is always the highest stream sequence whatever the arrival order, the timeout caps the due time, a due window closes and is replaced, and a redelivered event is not counted twice.
 import { describe, expect, test } from "vitest"
-import { openDebounce, stepDebounce, type DebounceConfig, type DebounceState, type WindowEvent } from "../../../src/domain/windows.js"
+import {
+  openDebounce,
+  stepDebounce,
+  type DebounceConfig,
+  type DebounceState,
+  type WindowEvent,
+} from "../../../src/domain/windows.js"
 
 const KEY = "deploys._"
 const plain: DebounceConfig = { periodMs: 1_000, timeoutMs: undefined }
@@ -12,7 +18,8 @@ const fold = (events: ReadonlyArray<WindowEvent>, cfg: DebounceConfig): Debounce
   let state: DebounceState | undefined
   for (const e of events) {
     const step = stepDebounce("deploys", KEY, state, e, cfg)
-    if (step.type !== "create" && step.type !== "extend") throw new Error(`seq ${e.seq}: expected create or extend, got ${step.type}`)
+    if (step.type !== "create" && step.type !== "extend")
+      throw new Error(`seq ${e.seq}: expected create or extend, got ${step.type}`)
     state = step.next
   }
   return state!
@@ -60,8 +67,18 @@ describe("debounce - extending a window", () => {
   })
 
   test("debounce - 20 events within 500 ms fold into one window with the last sequence and a count of 20", () => {
-    const s = fold(Array.from({ length: 20 }, (_, i) => ev(i + 1, 10_000 + i * 25)), plain)
-    expect([s.id, s.count, s.last_seq, s.first_at, s.due_at, s.closed]).toStrictEqual(["deploys._:1", 20, 20, 10_000, 11_475, false])
+    const s = fold(
+      Array.from({ length: 20 }, (_, i) => ev(i + 1, 10_000 + i * 25)),
+      plain,
+    )
+    expect([s.id, s.count, s.last_seq, s.first_at, s.due_at, s.closed]).toStrictEqual([
+      "deploys._:1",
+      20,
+      20,
+      10_000,
+      11_475,
+      false,
+    ])
   })
 
   test("debounce - highest sequence wins regardless of arrival order", () => {
@@ -77,23 +94,35 @@ describe("debounce - extending a window", () => {
   })
 
   test("debounce - the timeout caps the due time at the deadline however many events extend it", () => {
-    const s = fold(Array.from({ length: 12 }, (_, i) => ev(i + 1, 10_000 + i * 200)), capped)
+    const s = fold(
+      Array.from({ length: 12 }, (_, i) => ev(i + 1, 10_000 + i * 200)),
+      capped,
+    )
     // The last event (12 200) alone would push the due time to 13 200; the deadline is 12 500.
     expect([s.due_at, s.deadline_at, s.count]).toStrictEqual([12_500, 12_500, 12])
   })
 
   test("debounce - without a timeout a steady stream keeps extending the window", () => {
-    const s = fold(Array.from({ length: 50 }, (_, i) => ev(i + 1, 10_000 + i * 200)), plain)
+    const s = fold(
+      Array.from({ length: 50 }, (_, i) => ev(i + 1, 10_000 + i * 200)),
+      plain,
+    )
     expect(s.due_at).toBe(10_000 + 49 * 200 + 1_000)
   })
 
   test("debounce - the window remembers every sequence it counted, not only the last 64", () => {
-    const s = fold(Array.from({ length: 70 }, (_, i) => ev(i + 1, 10_000 + i)), plain)
+    const s = fold(
+      Array.from({ length: 70 }, (_, i) => ev(i + 1, 10_000 + i)),
+      plain,
+    )
     expect(s.recent).toStrictEqual(Array.from({ length: 70 }, (_, i) => i + 1))
   })
 
   test("debounce - an event redelivered after 70 others is still a duplicate, so count stays 70", () => {
-    const s = fold(Array.from({ length: 70 }, (_, i) => ev(i + 1, 10_000 + i)), plain)
+    const s = fold(
+      Array.from({ length: 70 }, (_, i) => ev(i + 1, 10_000 + i)),
+      plain,
+    )
     expect([s.count, stepDebounce("deploys", KEY, s, ev(1, 10_000), plain).type]).toStrictEqual([70, "duplicate"])
   })
 })
@@ -115,7 +144,10 @@ describe("debounce - the event's stored time decides its window", () => {
 
   test("debounce - an event stored at the due time closes the window however late it is evaluated", () => {
     const open = openDebounce("deploys", KEY, ev(1, 10_000), plain)
-    expect(stepDebounce("deploys", KEY, open, ev(2, 11_000), plain)).toStrictEqual({ type: "close", next: { ...open, closed: true } })
+    expect(stepDebounce("deploys", KEY, open, ev(2, 11_000), plain)).toStrictEqual({
+      type: "close",
+      next: { ...open, closed: true },
+    })
   })
 
   test("debounce - with a stream epoch the window id names it, and a sequence of another epoch is not a duplicate", () => {
@@ -140,12 +172,18 @@ describe("debounce - duplicates", () => {
 describe("debounce - closing and replacing", () => {
   test("debounce - an event stored exactly at the due time closes the window without joining it", () => {
     const open = openDebounce("deploys", KEY, ev(1, 10_000), plain)
-    expect(stepDebounce("deploys", KEY, open, ev(2, 11_000), plain)).toStrictEqual({ type: "close", next: { ...open, closed: true } })
+    expect(stepDebounce("deploys", KEY, open, ev(2, 11_000), plain)).toStrictEqual({
+      type: "close",
+      next: { ...open, closed: true },
+    })
   })
 
   test("debounce - an event after the deadline closes a window that is still being extended", () => {
     const s = fold([ev(1, 10_000), ev(2, 10_900), ev(3, 11_800)], capped)
-    expect(stepDebounce("deploys", KEY, s, ev(4, 12_500), capped)).toStrictEqual({ type: "close", next: { ...s, closed: true } })
+    expect(stepDebounce("deploys", KEY, s, ev(4, 12_500), capped)).toStrictEqual({
+      type: "close",
+      next: { ...s, closed: true },
+    })
   })
 
   test("debounce - an event on a closed window fires it and opens a new window with that event alone", () => {

@@ -17,9 +17,22 @@ import {
 } from "../../../src/domain/windows.js"
 
 const KEY = "t._"
-const debounce = openDebounce("t", KEY, { seq: 3, atMs: 1_000, subject: "event.a" }, { periodMs: 500, timeoutMs: undefined })
-const batch = (seqs: ReadonlyArray<number>) => ({ ...openBatch("t", KEY, { seq: seqs[0]!, atMs: 0, subject: "event.a" }, { maxSize: 1000, timeoutMs: 1 }), seqs })
-const timerFor = (s: { id: string; due_at: number }, kind: TimerMessage["kind"] = "debounce"): TimerMessage => ({ kind, key: KEY, id: s.id, due_at: s.due_at })
+const debounce = openDebounce(
+  "t",
+  KEY,
+  { seq: 3, atMs: 1_000, subject: "event.a" },
+  { periodMs: 500, timeoutMs: undefined },
+)
+const batch = (seqs: ReadonlyArray<number>) => ({
+  ...openBatch("t", KEY, { seq: seqs[0]!, atMs: 0, subject: "event.a" }, { maxSize: 1000, timeoutMs: 1 }),
+  seqs,
+})
+const timerFor = (s: { id: string; due_at: number }, kind: TimerMessage["kind"] = "debounce"): TimerMessage => ({
+  kind,
+  key: KEY,
+  id: s.id,
+  due_at: s.due_at,
+})
 
 describe("timers - stepTimer", () => {
   test("timers - a timer before its window is due waits for the remaining time", () => {
@@ -32,7 +45,10 @@ describe("timers - stepTimer", () => {
   })
 
   test("timers - a due timer closes its open window", () => {
-    expect(stepTimer(timerFor(debounce), debounce, 1_500)).toStrictEqual({ type: "close", next: { ...debounce, closed: true } })
+    expect(stepTimer(timerFor(debounce), debounce, 1_500)).toStrictEqual({
+      type: "close",
+      next: { ...debounce, closed: true },
+    })
   })
 
   test("timers - a closed window fires, even before its due time", () => {
@@ -45,7 +61,12 @@ describe("timers - stepTimer", () => {
   })
 
   test("timers - a due timer whose window was replaced by a newer one is stale", () => {
-    const newer = openDebounce("t", KEY, { seq: 9, atMs: 1_400, subject: "event.a" }, { periodMs: 500, timeoutMs: undefined })
+    const newer = openDebounce(
+      "t",
+      KEY,
+      { seq: 9, atMs: 1_400, subject: "event.a" },
+      { periodMs: 500, timeoutMs: undefined },
+    )
     expect(stepTimer(timerFor(debounce), newer, 1_500)).toStrictEqual({ type: "stale" })
   })
 
@@ -55,7 +76,10 @@ describe("timers - stepTimer", () => {
 
   test("timers - a batch timer closes its batch at the due time", () => {
     const batch = openBatch("t", KEY, { seq: 1, atMs: 1_000, subject: "event.a" }, { maxSize: 10, timeoutMs: 2_000 })
-    expect(stepTimer(timerFor(batch, "batch"), batch, 3_000)).toStrictEqual({ type: "close", next: { ...batch, closed: true } })
+    expect(stepTimer(timerFor(batch, "batch"), batch, 3_000)).toStrictEqual({
+      type: "close",
+      next: { ...batch, closed: true },
+    })
   })
 })
 
@@ -93,7 +117,12 @@ describe("keys - windowKey", () => {
 
   test("keys - window keys are counted as open windows and done keys are not", () => {
     const k = windowKey("deploys", { found: true, value: "main" })
-    expect([isWindowKey(k), isWindowKey("deploys._"), isWindowKey(doneKey(k)), isWindowKey(doneKey("deploys._"))]).toStrictEqual([true, true, false, false])
+    expect([
+      isWindowKey(k),
+      isWindowKey("deploys._"),
+      isWindowKey(doneKey(k)),
+      isWindowKey(doneKey("deploys._")),
+    ]).toStrictEqual([true, true, false, false])
     expect([triggerOfKey(k), triggerOfKey(doneKey(k))]).toStrictEqual(["deploys", "deploys"])
   })
 })
@@ -105,7 +134,13 @@ describe("redelivery - alreadyFired and recordFired", () => {
 
   test("redelivery - a fired debounce window covers exactly the sequences it counted", () => {
     const done = recordFired(undefined, { ...debounce, last_seq: 40, recent: [3, 40] })
-    expect([1, 3, 39, 40, 41].map((s) => alreadyFired("debounce", done, s))).toStrictEqual([false, true, false, true, false])
+    expect([1, 3, 39, 40, 41].map((s) => alreadyFired("debounce", done, s))).toStrictEqual([
+      false,
+      true,
+      false,
+      true,
+      false,
+    ])
   })
 
   test("redelivery - an older event never counted is not taken for fired once a later window fired", () => {
@@ -131,7 +166,8 @@ describe("redelivery - alreadyFired and recordFired", () => {
 
   test("redelivery - batch sequences are bounded, keeping the most recent", () => {
     let done = recordFired(undefined, batch(Array.from({ length: 1000 }, (_, i) => i + 1)))
-    for (let b = 1; b < 6; b++) done = recordFired(done, batch(Array.from({ length: 1000 }, (_, i) => b * 1000 + i + 1)))
+    for (let b = 1; b < 6; b++)
+      done = recordFired(done, batch(Array.from({ length: 1000 }, (_, i) => b * 1000 + i + 1)))
     expect(done.seqs).toHaveLength(DONE_SEQS)
     expect([done.seqs[0], done.seqs[done.seqs.length - 1]]).toStrictEqual([1001, 6000])
     expect([alreadyFired("batch", done, 1000), alreadyFired("batch", done, 1001)]).toStrictEqual([false, true])
@@ -145,11 +181,21 @@ describe("redelivery - alreadyFired and recordFired", () => {
 
 describe("coverage - what a fired window names", () => {
   test("coverage - a debounce window covers its count and names its last event", () => {
-    expect(coverage({ ...debounce, count: 5, last_seq: 8, last_subject: "event.z" })).toStrictEqual({ count: 5, seqs: [8], lastSeq: 8, lastSubject: "event.z" })
+    expect(coverage({ ...debounce, count: 5, last_seq: 8, last_subject: "event.z" })).toStrictEqual({
+      count: 5,
+      seqs: [8],
+      lastSeq: 8,
+      lastSubject: "event.z",
+    })
   })
 
   test("coverage - a batch covers all its sequences and names the highest", () => {
-    expect(coverage({ ...batch([3, 5, 9]), last_subject: "event.z" })).toStrictEqual({ count: 3, seqs: [3, 5, 9], lastSeq: 9, lastSubject: "event.z" })
+    expect(coverage({ ...batch([3, 5, 9]), last_subject: "event.z" })).toStrictEqual({
+      count: 3,
+      seqs: [3, 5, 9],
+      lastSeq: 9,
+      lastSubject: "event.z",
+    })
   })
 })
 
