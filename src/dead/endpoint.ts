@@ -4,17 +4,12 @@ import { Effect, Schema } from "effect"
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream"
 import { endpoint, type Endpoint } from "../micro/index.js"
 import { listDead } from "./dead-letters.js"
+import { wholeNumber } from "../domain/whole-number.js"
 
 const DEFAULT_LIMIT = 20
 const MAX_LIMIT = 1_000
 
-const Limit = Schema.Number.pipe(
-  Schema.check(
-    Schema.makeFilter((n: number) =>
-      Number.isInteger(n) && n >= 1 && n <= MAX_LIMIT ? undefined : `must be a whole number from 1 to ${MAX_LIMIT}`,
-    ),
-  ),
-)
+const Limit = wholeNumber(1, MAX_LIMIT)
 const DeadRequest = Schema.Struct({ limit: Schema.optionalKey(Limit) })
 
 export const deadEndpoints = (js: JetStreamClient, jsm: JetStreamManager): ReadonlyArray<Endpoint> => [

@@ -7,6 +7,7 @@ import { MAX_SUBJECT_LENGTH, isValidSubjectPattern, isWithinEvents } from "./sub
 import { isValidPath } from "./json-path.js"
 import { ONE_HOUR_MS, SEVEN_DAYS_MS, parseDurationMs } from "./duration.js"
 import { CatchUpModes, cronProblem, isValidTimezone } from "./schedule.js"
+import { wholeNumber } from "./whole-number.js"
 
 const NAME_RULE = "must be 1-64 characters of A-Z, a-z, 0-9, _ or -"
 const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
@@ -71,13 +72,7 @@ export const Debounce = Schema.Struct({
 export type Debounce = typeof Debounce.Type
 
 export const Batch = Schema.Struct({
-  max_size: Schema.Number.pipe(
-    Schema.check(
-      Schema.makeFilter((n: number) =>
-        Number.isInteger(n) && n >= 1 && n <= 1000 ? undefined : "must be a whole number from 1 to 1000",
-      ),
-    ),
-  ),
+  max_size: wholeNumber(1, 1000),
   timeout: durationWithin(ONE_HOUR_MS, "1h"),
   key: Schema.optionalKey(DotPath),
 })

@@ -13,6 +13,7 @@ import { getRun, listRuns, type RunStarterShape } from "../runs/index.js"
 import { readHistory, withRunStatus } from "../history/index.js"
 import type { TriggerStoreShape } from "../triggers/index.js"
 import { endpoint, type Endpoint } from "../micro/index.js"
+import { wholeNumber } from "../domain/whole-number.js"
 import { MAX_TEST_COUNT, scheduleTest } from "../schedules/index.js"
 
 /** How many next fire times `trigger test` shows for a schedule by default. */
@@ -22,13 +23,7 @@ const DEFAULT_TEST_COUNT = 5
 const DEFAULT_LIMIT = 20
 const MAX_LIMIT = 1_000
 
-const Limit = Schema.Number.pipe(
-  Schema.check(
-    Schema.makeFilter((n: number) =>
-      Number.isInteger(n) && n >= 1 && n <= MAX_LIMIT ? undefined : `must be a whole number from 1 to ${MAX_LIMIT}`,
-    ),
-  ),
-)
+const Limit = wholeNumber(1, MAX_LIMIT)
 
 /** A run id as runIdFor makes them; anything else could not name a run and must not reach KV. */
 const RunId = Schema.String.pipe(
@@ -72,17 +67,7 @@ const TestRequest = Schema.Struct({
   name: Name,
   /** Required for webhook and event triggers; a schedule trigger takes `count` instead. */
   payload: Schema.optionalKey(BoundedJson),
-  count: Schema.optionalKey(
-    Schema.Number.pipe(
-      Schema.check(
-        Schema.makeFilter((n: number) =>
-          Number.isInteger(n) && n >= 1 && n <= MAX_TEST_COUNT
-            ? undefined
-            : `must be a whole number from 1 to ${MAX_TEST_COUNT}`,
-        ),
-      ),
-    ),
-  ),
+  count: Schema.optionalKey(wholeNumber(1, MAX_TEST_COUNT)),
   subject: Schema.optionalKey(TestSubject),
   headers: Schema.optionalKey(HeaderValues),
 })

@@ -2,6 +2,7 @@
 // create and update also ask whether the engine knows the workflow: a warning in the reply, or a
 // refusal when the request says `require_workflow: true`.
 import { Effect, Schema } from "effect"
+import { wholeNumber } from "../domain/whole-number.js"
 import { isValidName, Name, toView } from "../domain/trigger.js"
 import { BoundedJson } from "../domain/bounded-json.js"
 import { InvalidInput, type Unavailable } from "../domain/errors.js"
@@ -30,15 +31,7 @@ const ListRequest = Schema.Struct({
       Schema.check(Schema.isMaxLength(64, { message: "must be a trigger name (at most 64 characters)" })),
     ),
   ),
-  limit: Schema.optionalKey(
-    Schema.Number.pipe(
-      Schema.check(
-        Schema.makeFilter((n: number) =>
-          Number.isInteger(n) && n >= 1 && n <= MAX_PAGE ? undefined : `must be a whole number from 1 to ${MAX_PAGE}`,
-        ),
-      ),
-    ),
-  ),
+  limit: Schema.optionalKey(wholeNumber(1, MAX_PAGE)),
 })
 
 /** Open debounce windows and batches per trigger; list marks triggers that have any. */
