@@ -1,7 +1,7 @@
 // The full CLI: the effect/cli command tree, its built-in flags, and every outcome mapped to an
-// exit code (0 ok, 1 refused, 2 usage, 3 cannot reach). main.ts loads this for every command
+// exit code by toExitCode (0 ok, 1 refused, 2 usage, 3 cannot reach). main.ts loads this for every command
 // the start-up fast path does not serve.
-import { Cause, Effect, Exit, FileSystem, Layer, Logger, Path, References } from "effect"
+import { Effect, Exit, FileSystem, Layer, Logger, Path, References } from "effect"
 import { Argument, CliConfig, CliOutput, Command, Flag, GlobalFlag } from "effect/cli"
 import { ChildProcessSpawner } from "effect/process"
 import * as NodeStdio from "@effect/platform-node-shared/NodeStdio"
@@ -12,7 +12,7 @@ import { trigger } from "./commands/trigger.js"
 import { services } from "./commands/services.js"
 import { serve } from "./commands/serve.js"
 import { moreCommands } from "./commands/index.js"
-import { CliExit, ExitCode, usageError } from "./exit.js"
+import { ExitCode, toExitCode, usageError } from "./exit.js"
 import { rootExamples, triggerExamples } from "./examples.js"
 import { lineLogger } from "../serve/log.js"
 import { debugLevel, processEnv } from "../config/environment.js"
@@ -105,14 +105,7 @@ export const runApp = async (argv: ReadonlyArray<string>): Promise<number> => {
     Effect.runPromiseExit,
   )
   if (Exit.isSuccess(exit)) return ExitCode.ok
-  const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
-  const error = failure !== undefined && failure._tag === "Fail" ? (failure.error as { _tag?: string }) : undefined
-  if (error instanceof CliExit) {
-    process.stderr.write(`dagnats: ${error.message}\n`)
-    return error.code
-  }
-  // The presenter above already printed the one-line usage error.
-  if (error !== undefined && typeof error._tag === "string") return ExitCode.usage
-  process.stderr.write(`dagnats: unexpected failure: ${Cause.pretty(exit.cause)}\n`)
-  return ExitCode.refused
+  const { code, line } = toExitCode(exit.cause)
+  if (line !== undefined) process.stderr.write(`${line}\n`)
+  return code
 }

@@ -24,3 +24,12 @@ export class ExitError extends Error {
     super(message)
   }
 }
+
+/** The exit code and the one stderr line for a failure outside the effect runtime: an ExitError keeps its
+ * code; anything else is an unexpected failure, exit 1, never silent. */
+export const exitForError = (e: unknown): { readonly code: number; readonly line: string } =>
+  e instanceof ExitError
+    ? { code: e.code, line: `dagnats: ${e.message}` }
+    : { code: ExitCode.refused, line: `dagnats: unexpected failure: ${oneLine(e)}` }
+
+const oneLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, " ")

@@ -1,10 +1,10 @@
 // Running one fast-path command: check the input (usage errors come before any connection, as on
-// the full path), connect, run the body, close, and map an ExitError to its code and one
-// `dagnats: …` line on stderr, exactly as the effect commands report it.
+// the full path), connect, run the body, close, and map a failure to its code and one `dagnats: …`
+// line on stderr (exitForError), exactly as the effect commands report it.
 import type { NatsConnection } from "@nats-io/nats-core"
 import type { SharedOnly } from "./argv.js"
 import { connectPlain } from "../nats-client.js"
-import { ExitCode, ExitError } from "../exit-codes.js"
+import { ExitCode, exitForError } from "../exit-codes.js"
 
 export const runFast = async <T>(
   shared: SharedOnly,
@@ -21,8 +21,8 @@ export const runFast = async <T>(
     }
     return ExitCode.ok
   } catch (e) {
-    if (!(e instanceof ExitError)) throw e
-    process.stderr.write(`dagnats: ${e.message}\n`)
-    return e.code
+    const { code, line } = exitForError(e)
+    process.stderr.write(`${line}\n`)
+    return code
   }
 }
