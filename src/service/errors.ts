@@ -1,6 +1,7 @@
 // The one mapping from dagnats conditions to micro error codes and JSON error bodies (the same body
-// HTTP answers with).
-import type { ServiceError } from "../domain/errors.js"
+// HTTP answers with): a tagged error, a request that is not JSON, or a failure no handler expected.
+import { Cause } from "effect"
+import { Internal, InvalidInput, type ServiceError } from "../domain/errors.js"
 import { errorBody, type ErrorBody } from "../domain/errors.js"
 
 export interface MicroError {
@@ -19,6 +20,18 @@ const TABLE = {
 export const toMicroError = (e: ServiceError): MicroError => {
   const { code, name } = TABLE[e._tag]
   return { code, body: errorBody(name, e.message) }
+}
+
+/** A request body that does not parse as JSON is invalid input, before any endpoint sees it. */
+export const invalidJsonRequest = (): MicroError =>
+  toMicroError(new InvalidInput({ message: "request body is not valid JSON" }))
+
+/** A handler's failure: its tagged error, or for a defect a 500 that points at the log (`unexpected` is set). */
+export const causeToMicroError = (cause: Cause.Cause<ServiceError>): MicroError & { readonly unexpected: boolean } => {
+  const failure = cause.reasons.find(Cause.isFailReason)
+  return failure !== undefined
+    ? { ...toMicroError(failure.error), unexpected: false }
+    : { ...toMicroError(new Internal({ message: "internal error; see the serve log" })), unexpected: true }
 }
 
 /** The reverse, for clients: a micro error code back to its body code name. */

@@ -4,10 +4,9 @@ import { Effect } from "effect"
 import { Svcm, type Service, type ServiceMsg } from "@nats-io/services"
 import type { NatsConnection } from "@nats-io/nats-core"
 import { Service as ServiceNames, endpointSubject } from "../protocol/names.js"
-import { Internal, type ServiceError } from "../domain/errors.js"
-import { errorBody } from "../domain/errors.js"
+import { Internal } from "../domain/errors.js"
 import type { Endpoint } from "../micro/index.js"
-import { toMicroError } from "./errors.js"
+import { causeToMicroError, invalidJsonRequest, toMicroError, type MicroError } from "./errors.js"
 import { endpointMetadata } from "./metadata.js"
 
 const decoder = new TextDecoder()
@@ -46,8 +45,7 @@ interface EndpointStats {
 /** Count one error reply of the endpoint being served; its text is "code:message", as nats.js words it. */
 type Counter = (error: string) => void
 
-const respondError = (msg: ServiceMsg, e: ServiceError, errors: Counter) => {
-  const { code, body } = toMicroError(e)
+const respondError = (msg: ServiceMsg, { code, body }: MicroError, errors: Counter) => {
   errors(`${code}:${body.error.message}`)
   msg.respondError(code, body.error.message, JSON.stringify(body))
 }
@@ -65,7 +63,7 @@ const respondJson = (msg: ServiceMsg, value: unknown, where: string, log: (line:
     const message = `reply of ${Buffer.byteLength(data)} bytes could not be sent (${e instanceof Error ? e.message : String(e)}); ask for fewer items with "limit"`
     log(`endpoint ${where}: ${message}`)
     try {
-      respondError(msg, new Internal({ message }), errors)
+      respondError(msg, toMicroError(new Internal({ message })), errors)
     } catch {
       /* the connection is gone; the caller times out */
     }
@@ -75,22 +73,13 @@ const respondJson = (msg: ServiceMsg, value: unknown, where: string, log: (line:
 /** Serve one request; defects become 500 with the cause logged, never a dropped request. */
 const handle = (ep: Endpoint, msg: ServiceMsg, log: (line: string) => void, errors: Counter) => {
   const parsed = parseBody(msg)
-  if (!parsed.ok) {
-    errors("400:request body is not valid JSON")
-    msg.respondError(
-      400,
-      "request body is not valid JSON",
-      JSON.stringify(errorBody("invalid", "request body is not valid JSON")),
-    )
-    return
-  }
+  if (!parsed.ok) return respondError(msg, invalidJsonRequest(), errors)
   void Effect.runPromiseExit(ep.handle(parsed.value))
     .then((exit) => {
       if (exit._tag === "Success") return respondJson(msg, exit.value, `${ep.group}.${ep.name}`, log, errors)
-      const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
-      if (failure !== undefined && failure._tag === "Fail") return respondError(msg, failure.error, errors)
-      log(`endpoint ${ep.group}.${ep.name} failed: ${String(exit.cause)}`)
-      respondError(msg, new Internal({ message: "internal error; see the serve log" }), errors)
+      const error = causeToMicroError(exit.cause)
+      if (error.unexpected) log(`endpoint ${ep.group}.${ep.name} failed: ${String(exit.cause)}`)
+      respondError(msg, error, errors)
     })
     .catch((e: unknown) =>
       log(`endpoint ${ep.group}.${ep.name}: could not reply: ${e instanceof Error ? e.message : String(e)}`),
