@@ -2,7 +2,7 @@
 // one JSON request, and turn every failure into an ExitError with a message a person can act on.
 // Effect-free so `trigger list` starts without the effect runtime; client.ts wraps it for commands.
 import { connect } from "@nats-io/transport-node"
-import { NoRespondersError, RequestError, TimeoutError, type NatsConnection } from "@nats-io/nats-core"
+import type { NatsConnection } from "@nats-io/nats-core"
 import { ServiceErrorCodeHeader, ServiceErrorHeader } from "@nats-io/services"
 import {
   connectionSettings,
@@ -12,13 +12,12 @@ import {
   type ConnectionFlags,
 } from "../config/settings.js"
 import { connectOptions } from "../nats/connect-options.js"
+import { describe, isNoResponders, isRequestTimeout, permissionViolation } from "../nats/errors.js"
 import { ExitCode, ExitError, UNREACHABLE_HINT } from "./exit-codes.js"
 import { processEnv } from "../config/environment.js"
 
 /** Long enough for a list of thousands of triggers; short enough that a hung service is noticed. */
 const REQUEST_TIMEOUT_MS = 10_000
-
-const describe = (e: unknown) => (e instanceof Error ? e.message : String(e))
 
 /** A connection for one command; rejects with exit 3 and the hint when NATS cannot be reached. */
 export const connectPlain = async (flags: ConnectionFlags): Promise<NatsConnection> => {
@@ -54,18 +53,17 @@ const INBOX_HINT =
  * (the inbox prefix, or a user allowed to publish there) instead of the hint to start serve.
  */
 export const natsRefusal = (what: string, e: unknown): ExitError | undefined => {
-  const message = describe(e)
-  if (!/Permissions Violation/i.test(message)) return undefined
-  const hint = /for Subscription/i.test(message) ? INBOX_HINT : "your NATS user may not publish there"
-  return new ExitError(ExitCode.refused, `${what}: ${message}\n${hint}`)
+  const refused = permissionViolation(e)
+  if (refused === undefined) return undefined
+  const hint = refused === "subscribe" ? INBOX_HINT : "your NATS user may not publish there"
+  return new ExitError(ExitCode.refused, `${what}: ${describe(e)}\n${hint}`)
 }
 
 const requestFailure = (subject: string, e: unknown, timeoutMs: number): ExitError => {
-  const noResponders = e instanceof NoRespondersError || (e instanceof RequestError && e.isNoResponders())
-  if (noResponders) {
+  if (isNoResponders(e)) {
     return new ExitError(ExitCode.unreachable, `no dagnats service answers on ${subject}\n${UNREACHABLE_HINT}`)
   }
-  if (e instanceof TimeoutError) {
+  if (isRequestTimeout(e)) {
     const message = `the dagnats service did not answer ${subject} within ${timeoutMs / 1000}s`
     return new ExitError(ExitCode.unreachable, message)
   }

@@ -6,7 +6,7 @@ import { Effect } from "effect"
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream"
 import { headers as natsHeaders } from "@nats-io/nats-core"
 import { Headers, Streams, Subjects } from "../protocol/names.js"
-import { toUnavailable } from "../nats/errors.js"
+import { toUnavailable } from "../nats/conditions.js"
 import { Catalog } from "../metrics/index.js"
 
 export interface DeadLetter {

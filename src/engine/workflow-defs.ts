@@ -2,10 +2,10 @@
 // `workflow_defs`, and a run of any other fails at once. dagnats only reads that bucket (never
 // creates it) so `trigger create|update` can warn, or refuse with require_workflow.
 import { Effect } from "effect"
-import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream"
 import { EngineNames, kvKeySubject, kvStream } from "../protocol/names.js"
 import type { NatsHandles } from "../nats/connection.js"
-import { toUnavailable } from "../nats/errors.js"
+import { toUnavailable } from "../nats/conditions.js"
+import { isNoMessageFound, isStreamNotFound } from "../nats/errors.js"
 
 /** `none` when there is no workflow_defs bucket: no engine on this account to ask. */
 export type WorkflowKnown = "known" | "unknown" | "none"
@@ -13,8 +13,6 @@ export type WorkflowKnown = "known" | "unknown" | "none"
 export interface WorkflowRegistry {
   readonly check: (workflow: string) => Effect.Effect<WorkflowKnown, import("../domain/errors.js").Unavailable>
 }
-
-const notFound = (e: unknown, code: number) => e instanceof JetStreamApiError && e.code === code
 
 /** KV marks a deleted or purged key with this header on its last message. */
 const KV_OPERATION = "KV-Operation"
@@ -27,7 +25,7 @@ export const make = (h: NatsHandles): WorkflowRegistry => ({
         try {
           await h.jsm.streams.info(stream)
         } catch (e) {
-          if (notFound(e, JetStreamApiCodes.StreamNotFound)) return "none"
+          if (isStreamNotFound(e)) return "none"
           throw e
         }
         try {
@@ -37,7 +35,7 @@ export const make = (h: NatsHandles): WorkflowRegistry => ({
           const op = m.header?.get(KV_OPERATION) ?? ""
           return op === "DEL" || op === "PURGE" ? "unknown" : "known"
         } catch (e) {
-          if (notFound(e, JetStreamApiCodes.NoMessageFound)) return "unknown"
+          if (isNoMessageFound(e)) return "unknown"
           throw e
         }
       },

@@ -12,7 +12,7 @@ import { evaluateEvent, type EvaluateDeps, type InboundEvent } from "./evaluate.
 import { recordOutcome } from "../history/index.js"
 import { failed, type FireRecord } from "../domain/fire-record.js"
 import { publishDead } from "../dead/index.js"
-import { toUnavailable } from "../nats/errors.js"
+import { toUnavailable } from "../nats/conditions.js"
 import { DEFAULT_TIMING, type EvaluatorTiming } from "../config/evaluator-timing.js"
 import { traceEvaluate } from "../telemetry/index.js"
 

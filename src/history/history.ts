@@ -2,14 +2,15 @@
 // `trigger.fire.{name}`, deduplicated per trigger and event so a redelivery does not repeat it,
 // and read back newest first for `trigger history`, each fire with its run's current status.
 import { Effect } from "effect"
-import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream"
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream"
 import { headers as natsHeaders } from "@nats-io/nats-core"
 import { Streams, Subjects } from "../protocol/names.js"
 import type { FireRecord } from "../domain/fire-record.js"
-import { toUnavailable } from "../nats/errors.js"
+import { toUnavailable } from "../nats/conditions.js"
 import type { KV } from "@nats-io/kv"
 import { getRun } from "../runs/index.js"
 import { scanBack } from "../nats/scan-back.js"
+import { isNoMessageFound } from "../nats/errors.js"
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
@@ -94,7 +95,7 @@ const lastSeqOn = async (jsm: JetStreamManager, subject: string): Promise<number
   try {
     return (await jsm.streams.getMessage(Streams.triggerHistory, { last_by_subj: subject }))?.seq
   } catch (e) {
-    if (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.NoMessageFound) return undefined
+    if (isNoMessageFound(e)) return undefined
     throw e
   }
 }

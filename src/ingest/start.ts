@@ -11,7 +11,7 @@ import { makePublish } from "./publish.js"
 import { makeJetStreamPublisher } from "./jetstream-publisher.js"
 import { createIngestServer } from "./server.js"
 import { Streams } from "../protocol/names.js"
-import { toUnavailable } from "../nats/errors.js"
+import { toUnavailable } from "../nats/conditions.js"
 import { tracePublish, traceRequest } from "./tracing.js"
 
 /** A webhook waits at most 5 s for JetStream before it is answered 503, so senders retry in time. */

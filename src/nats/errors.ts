@@ -1,18 +1,37 @@
-// Translating nats.js failures into dagnats conditions, in one place.
+// The one place that inspects nats.js failures: each check is a named predicate, so callers say what
+// happened ("no message found", "no responders") and not how nats.js spells it. Effect-free: the CLI's
+// lean start imports it; translating into dagnats conditions is conditions.ts.
 import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream"
-import { Conflict, Unavailable } from "../domain/errors.js"
+import { NoRespondersError, RequestError, TimeoutError } from "@nats-io/nats-core"
+
+const isApiError = (e: unknown, code: number): boolean => e instanceof JetStreamApiError && e.code === code
 
 /** A KV create/update lost a race or found the key present: the revision check failed. */
 export const isRevisionMismatch = (e: unknown): boolean =>
-  e instanceof JetStreamApiError &&
-  (e.code === JetStreamApiCodes.StreamWrongLastSequence || e.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
+  isApiError(e, JetStreamApiCodes.StreamWrongLastSequence) ||
+  isApiError(e, JetStreamApiCodes.StreamWrongLastSequenceUnknown)
+
+/** A direct get or last-by-subject read found no message. */
+export const isNoMessageFound = (e: unknown): boolean => isApiError(e, JetStreamApiCodes.NoMessageFound)
+
+/** The stream does not exist. */
+export const isStreamNotFound = (e: unknown): boolean => isApiError(e, JetStreamApiCodes.StreamNotFound)
+
+/** The consumer does not exist. */
+export const isConsumerNotFound = (e: unknown): boolean => isApiError(e, JetStreamApiCodes.ConsumerNotFound)
+
+/** A request nobody subscribes to: no service answers on that subject. */
+export const isNoResponders = (e: unknown): boolean =>
+  e instanceof NoRespondersError || (e instanceof RequestError && e.isNoResponders())
+
+/** A request that got no reply in time. */
+export const isRequestTimeout = (e: unknown): boolean => e instanceof TimeoutError
+
+/** NATS refusing this user: "subscribe" when it may not subscribe (its inbox), "publish" otherwise; or undefined. */
+export const permissionViolation = (e: unknown): "subscribe" | "publish" | undefined => {
+  const message = describe(e)
+  if (!/Permissions Violation/i.test(message)) return undefined
+  return /for Subscription/i.test(message) ? "subscribe" : "publish"
+}
 
 export const describe = (e: unknown): string => (e instanceof Error ? e.message : String(e))
-
-/** Anything NATS failed with that is not a revision check is treated as "try again later". */
-export const toUnavailable = (e: unknown): Unavailable => new Unavailable({ message: `NATS: ${describe(e)}` })
-
-export const conflictOr =
-  (message: string) =>
-  (e: unknown): Conflict | Unavailable =>
-    isRevisionMismatch(e) ? new Conflict({ message }) : toUnavailable(e)

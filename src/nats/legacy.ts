@@ -2,11 +2,12 @@
 // serve can say so once. Reads a few entries of each old bucket and classifies them by shape; the
 // engine's records under the same names are not ours and are never reported. Never fails serve.
 import { Effect } from "effect"
-import { JetStreamApiCodes, JetStreamApiError, RetentionPolicy } from "@nats-io/jetstream"
+import { RetentionPolicy } from "@nats-io/jetstream"
 import { Kvm } from "@nats-io/kv"
 import { LegacyNames, kvStream } from "../protocol/names.js"
 import { isDagnatsRun, isDagnatsTrigger, isDagnatsWindow, legacyNotice } from "../domain/legacy-records.js"
 import type { NatsHandles } from "./connection.js"
+import { isStreamNotFound } from "./errors.js"
 
 /** Entries read per old bucket: an old dagnats bucket is all ours, so the first few tell. */
 const SAMPLE = 20
@@ -23,7 +24,7 @@ const exists = async (h: NatsHandles, stream: string) => {
   try {
     return await h.jsm.streams.info(stream)
   } catch (e) {
-    if (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.StreamNotFound) return undefined
+    if (isStreamNotFound(e)) return undefined
     throw e
   }
 }

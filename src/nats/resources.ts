@@ -4,8 +4,6 @@
 import { Effect } from "effect"
 import {
   DiscardPolicy,
-  JetStreamApiCodes,
-  JetStreamApiError,
   RetentionPolicy,
   StorageType,
   type JetStreamManager,
@@ -17,6 +15,7 @@ import { Buckets, Streams, Subjects } from "../protocol/names.js"
 import { Internal } from "../domain/errors.js"
 import type { NatsHandles } from "./connection.js"
 import { findLegacyRecords } from "./legacy.js"
+import { isStreamNotFound } from "./errors.js"
 import { DEFAULT_RETENTION, formatRetention, type Retention } from "../domain/retention.js"
 
 const DAY_MS = 86_400_000
@@ -98,9 +97,6 @@ export const incompatibility = (want: StreamSpec, have: StreamConfig): string | 
   return undefined
 }
 
-const isNotFound = (e: unknown): boolean =>
-  e instanceof JetStreamApiError && e.code === JetStreamApiCodes.StreamNotFound
-
 const ensureStream = (jsm: JetStreamManager, spec: StreamSpec) =>
   Effect.tryPromise({
     try: async (): Promise<"created" | "reused"> => {
@@ -113,7 +109,7 @@ const ensureStream = (jsm: JetStreamManager, spec: StreamSpec) =>
           )
         return "reused"
       } catch (e) {
-        if (!isNotFound(e)) throw e
+        if (!isStreamNotFound(e)) throw e
         await jsm.streams.add(spec)
         return "created"
       }
@@ -150,7 +146,7 @@ const ensureBucket = (
         }
         return await kvm.open(name)
       } catch (e) {
-        if (!isNotFound(e)) throw e
+        if (!isStreamNotFound(e)) throw e
         const { maxAge } = opts
         const ttl = maxAge !== undefined && maxAge.ms > 0 ? { ttl: maxAge.ms } : {}
         return await kvm.create(name, { history, replicas: o.replicas, storage: StorageType.File, ...ttl })

@@ -4,16 +4,10 @@
 // being handled, a progress heartbeat (`working`) keeps JetStream from handing it to another serve,
 // so the ack wait can be short: a killed serve's messages come back within it, a slow one's do not.
 import { Effect } from "effect"
-import {
-  AckPolicy,
-  DeliverPolicy,
-  JetStreamApiCodes,
-  JetStreamApiError,
-  type ConsumerMessages,
-  type JsMsg,
-} from "@nats-io/jetstream"
+import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JsMsg } from "@nats-io/jetstream"
 import { nanos } from "@nats-io/nats-core"
 import type { NatsHandles } from "./connection.js"
+import { isConsumerNotFound } from "./errors.js"
 
 export interface DurableSpec {
   readonly stream: string
@@ -40,7 +34,7 @@ export const ensureDurable = (h: NatsHandles, s: DurableSpec) =>
       }
       return "resumed" as const
     } catch (e) {
-      if (!(e instanceof JetStreamApiError && e.code === JetStreamApiCodes.ConsumerNotFound)) throw e
+      if (!isConsumerNotFound(e)) throw e
       await h.jsm.consumers.add(s.stream, {
         durable_name: s.name,
         deliver_policy: s.deliverAll === true ? DeliverPolicy.All : DeliverPolicy.New,

@@ -15,7 +15,7 @@ import { skipped, type FireRecord } from "../domain/fire-record.js"
 import type { Unavailable } from "../domain/errors.js"
 import { evaluateEvent, type EvaluateDeps, type InboundEvent, type WindowHandler } from "../evaluator/index.js"
 import type { RunStarterShape } from "../runs/index.js"
-import { toUnavailable } from "../nats/errors.js"
+import { toUnavailable } from "../nats/conditions.js"
 import type { ReplayRange } from "./range.js"
 
 /** Runs (and, for a dry run, per-event lines) listed in a reply; counts go on beyond this. */

@@ -7,7 +7,7 @@ import { scanBack } from "../nats/scan-back.js"
 import { Headers } from "../protocol/names.js"
 import { NotFound } from "../domain/errors.js"
 import type { RunRecord } from "../domain/workflow-started.js"
-import { toUnavailable } from "../nats/errors.js"
+import { toUnavailable } from "../nats/conditions.js"
 
 const decoder = new TextDecoder()
 

@@ -4,13 +4,14 @@
 // between the two steps heals and a late replay never duplicates. The event carries the run's trace
 // context (the inbound event's traceparent, or a new trace) so the engine continues that trace.
 import { Context, Effect } from "effect"
-import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream"
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream"
 import type { KV } from "@nats-io/kv"
 import { headers as natsHeaders } from "@nats-io/nats-core"
 import { Headers, Streams, Subjects } from "../protocol/names.js"
 import { runRecord, workflowStarted, type RunSpec } from "../domain/workflow-started.js"
 import { continueOrStart } from "../domain/traceparent.js"
-import { isRevisionMismatch, toUnavailable } from "../nats/errors.js"
+import { toUnavailable } from "../nats/conditions.js"
+import { isNoMessageFound, isRevisionMismatch } from "../nats/errors.js"
 import type { Unavailable } from "../domain/errors.js"
 
 export interface StartOutcome {
@@ -37,7 +38,7 @@ export const make = (runs: KV, js: JetStreamClient, jsm: JetStreamManager): RunS
             (await jsm.streams.getMessage(Streams.workflowHistory, { last_by_subj: Subjects.history(runId) })) !== null
           )
         } catch (e) {
-          if (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.NoMessageFound) return false
+          if (isNoMessageFound(e)) return false
           throw e
         }
       },

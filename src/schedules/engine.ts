@@ -24,7 +24,7 @@ import type { StoredTrigger } from "../domain/trigger.js"
 import type { Unavailable } from "../domain/errors.js"
 import type { RunStarterShape } from "../runs/index.js"
 import type { TriggerTableShape } from "../triggers/index.js"
-import { toUnavailable } from "../nats/errors.js"
+import { toUnavailable } from "../nats/conditions.js"
 import { readState, removeState, writeState, type ScheduleState } from "./state.js"
 import { firedRecord, missedRecord, recordSchedule } from "./history.js"
 

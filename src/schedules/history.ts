@@ -6,7 +6,7 @@ import type { JetStreamClient } from "@nats-io/jetstream"
 import { headers as natsHeaders } from "@nats-io/nats-core"
 import { Subjects } from "../protocol/names.js"
 import { rfc3339 } from "../domain/schedule.js"
-import { toUnavailable } from "../nats/errors.js"
+import { toUnavailable } from "../nats/conditions.js"
 
 export interface ScheduleRecord {
   readonly trigger: string

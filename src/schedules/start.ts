@@ -4,7 +4,7 @@
 import { Effect, type Scope } from "effect"
 import type { JsMsg } from "@nats-io/jetstream"
 import { Subjects } from "../protocol/names.js"
-import { toUnavailable } from "../nats/errors.js"
+import { toUnavailable } from "../nats/conditions.js"
 import type { ServeContext } from "../app-context/index.js"
 import type { RunStarterShape } from "../runs/index.js"
 import { decodeScheduleTimer, makeScheduleEngine, type TimerVerdict } from "./engine.js"

@@ -4,7 +4,8 @@
 // since an operator may have written anything there.
 import { Effect, Schema } from "effect"
 import type { KV } from "@nats-io/kv"
-import { isRevisionMismatch, toUnavailable } from "../nats/errors.js"
+import { toUnavailable } from "../nats/conditions.js"
+import { isRevisionMismatch } from "../nats/errors.js"
 
 export const ScheduleState = Schema.Struct({
   /** generationOf(trigger) this state was armed for. */

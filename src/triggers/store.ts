@@ -4,7 +4,8 @@ import { Context, Effect, Layer, Schema } from "effect"
 import type { KV } from "@nats-io/kv"
 import { Conflict, InvalidInput, NotFound, type Unavailable } from "../domain/errors.js"
 import { StoredTrigger, TriggerDefinition, UPDATABLE_FIELDS, describeIssue, withDefaults } from "../domain/trigger.js"
-import { conflictOr, isRevisionMismatch, toUnavailable } from "../nats/errors.js"
+import { conflictOr, toUnavailable } from "../nats/conditions.js"
+import { isRevisionMismatch } from "../nats/errors.js"
 
 export interface TriggerStoreShape {
   readonly create: (input: unknown) => Effect.Effect<StoredTrigger, InvalidInput | Conflict | Unavailable>

@@ -10,7 +10,6 @@
 import { Effect } from "effect"
 import { Bucket, type KV, type KvEntry } from "@nats-io/kv"
 import type { JetStreamClient, JetStreamManager, StoredMsg } from "@nats-io/jetstream"
-import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream"
 import { headers as natsHeaders } from "@nats-io/nats-core"
 import { Consumers, Headers, Streams, Subjects } from "../protocol/names.js"
 import {
@@ -38,7 +37,8 @@ import { compilePath } from "../domain/json-path.js"
 import { decodeEventPayload } from "../domain/event-payload.js"
 import { parseDurationMs } from "../domain/duration.js"
 import type { StoredTrigger } from "../domain/trigger.js"
-import { isRevisionMismatch, toUnavailable } from "../nats/errors.js"
+import { toUnavailable } from "../nats/conditions.js"
+import { isNoMessageFound, isRevisionMismatch } from "../nats/errors.js"
 import type { Unavailable } from "../domain/errors.js"
 import type { RunStarterShape } from "../runs/index.js"
 import type { TriggerTableShape } from "../triggers/index.js"
@@ -104,8 +104,6 @@ const write = (kv: KV, key: string, value: unknown, revision: number, existed: b
     }
   })
 
-const noMessage = (e: unknown) => e instanceof JetStreamApiError && e.code === JetStreamApiCodes.NoMessageFound
-
 export const makeWindowEngine = (d: WindowDeps) => {
   const kvOf = (kind: Kind) => (kind === "debounce" ? d.debounceKv : d.batchKv)
 
@@ -132,7 +130,7 @@ export const makeWindowEngine = (d: WindowDeps) => {
         return await d.jsm.streams.getMessage(Streams.events, { seq })
       } catch (e) {
         // Aged out of EVENTS (14 days) or purged by an operator.
-        if (noMessage(e)) return null
+        if (isNoMessageFound(e)) return null
         throw e
       }
     })
@@ -301,7 +299,7 @@ export const makeWindowEngine = (d: WindowDeps) => {
       : tryNats(() =>
           d.jsm.streams.deleteMessage(Streams.timers, timerSeq, false).catch((e) => {
             // Already acked (work queue) or deleted by another serve.
-            if (noMessage(e)) return false
+            if (isNoMessageFound(e)) return false
             throw e
           }),
         ).pipe(Effect.asVoid)
@@ -311,7 +309,7 @@ export const makeWindowEngine = (d: WindowDeps) => {
       try {
         return (await d.jsm.streams.getMessage(Streams.timers, { last_by_subj: Subjects.timer(kind, key) }))?.seq ?? 0
       } catch (e) {
-        if (noMessage(e)) return 0
+        if (isNoMessageFound(e)) return 0
         throw e
       }
     })

@@ -13,7 +13,6 @@
 //    change the window. Waiting is always safe; the look is only how a window stops waiting for
 //    events that are not its own.
 import { Effect } from "effect"
-import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream"
 import type { JetStreamManager, MsgRequest, StoredMsg } from "@nats-io/jetstream"
 import { Consumers, Streams } from "../protocol/names.js"
 import { batchInputBytes, type DoneState, type WindowState } from "../domain/windows.js"
@@ -21,7 +20,8 @@ import { decodeEventPayload } from "../domain/event-payload.js"
 import { compileFilters } from "../domain/filters.js"
 import { listenSubject, type StoredTrigger } from "../domain/trigger.js"
 import { parseDurationMs } from "../domain/duration.js"
-import { toUnavailable } from "../nats/errors.js"
+import { toUnavailable } from "../nats/conditions.js"
+import { isNoMessageFound } from "../nats/errors.js"
 import type { Unavailable } from "../domain/errors.js"
 import type { TriggerTableShape } from "../triggers/index.js"
 import { isDead } from "../dead/index.js"
@@ -40,7 +40,6 @@ export interface ProgressDeps {
 }
 
 const tryNats = <A>(f: () => Promise<A>) => Effect.tryPromise({ try: f, catch: toUnavailable })
-const noMessage = (e: unknown) => e instanceof JetStreamApiError && e.code === JetStreamApiCodes.NoMessageFound
 
 /**
  * How long the ack floor must stand still before a window looks past it. A floor that moves is an
@@ -75,7 +74,7 @@ export const makeProgress = (d: ProgressDeps) => {
     if (behind) {
       // The next event after the floor was stored no later than everything after it.
       const next = await d.jsm.streams.getMessage(Streams.events, { seq: floorSeq + 1 }).catch((e) => {
-        if (noMessage(e)) return null
+        if (isNoMessageFound(e)) return null
         throw e
       })
       if (next !== null) upTo = next.time.getTime()
@@ -121,7 +120,7 @@ export const makeProgress = (d: ProgressDeps) => {
         }
         return m
       } catch (e) {
-        if (noMessage(e)) return null
+        if (isNoMessageFound(e)) return null
         throw e
       }
     })

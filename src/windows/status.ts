@@ -3,7 +3,7 @@
 import { Effect } from "effect"
 import type { KV } from "@nats-io/kv"
 import { isWindowKey, triggerOfKey } from "../domain/windows.js"
-import { toUnavailable } from "../nats/errors.js"
+import { toUnavailable } from "../nats/conditions.js"
 
 export const openWindowCounts = (buckets: ReadonlyArray<KV>) =>
   Effect.tryPromise({
