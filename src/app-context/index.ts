@@ -8,7 +8,7 @@ import type { TriggerTableShape, TriggerStoreShape } from "../triggers/index.js"
 import type { Endpoint } from "../micro/index.js"
 
 /** Log annotations: what a line is about (trigger, run_id, subject, seq), as JSON fields or key=value. */
-export type LogFields = Readonly<Record<string, string | number>>
+type LogFields = Readonly<Record<string, string | number>>
 
 export interface ServeLog {
   readonly warn: (message: string, fields?: LogFields) => void

@@ -3,8 +3,8 @@
 // --json output asks for exactly the limit and keeps its shape.
 
 /** What the service uses when no --limit is given, and the most it returns. */
-export const DEFAULT_LIST_LIMIT = 20
-export const MAX_LIST_LIMIT = 1_000
+const DEFAULT_LIST_LIMIT = 20
+const MAX_LIST_LIMIT = 1_000
 
 /** The limit to request: one more than shown, for human output below the maximum. */
 export const requestLimit = (shown: number | undefined, json: boolean): number | undefined => {

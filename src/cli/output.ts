@@ -2,7 +2,7 @@
 // Colour only on a TTY and never with NO_COLOR.
 import { noColour, processEnv } from "../config/environment.js"
 
-export const useColour = (): boolean => process.stdout.isTTY === true && !noColour(processEnv())
+const useColour = (): boolean => process.stdout.isTTY === true && !noColour(processEnv())
 
 const bold = (s: string) => (useColour() ? `\u001b[1m${s}\u001b[22m` : s)
 

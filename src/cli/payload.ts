@@ -4,7 +4,7 @@
 import { fstatSync, readFileSync } from "node:fs"
 import { isatty } from "node:tty"
 
-export type PayloadSource =
+type PayloadSource =
   { readonly ok: true; readonly text: string; readonly from: string } | { readonly ok: false; readonly message: string }
 
 export interface PayloadIo {
@@ -14,7 +14,7 @@ export interface PayloadIo {
   readonly readFile: (path: string) => string
 }
 
-export const defaultPayloadIo: PayloadIo = {
+const defaultPayloadIo: PayloadIo = {
   stdinIsEmptyByNature: () => {
     if (isatty(0)) return true
     try {

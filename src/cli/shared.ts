@@ -10,7 +10,7 @@ import type { CliExit } from "./exit.js"
 const optionalString = (name: string, description: string) =>
   Flag.String(name).pipe(Flag.withDescription(description), Flag.optional)
 
-export const sharedFlags = {
+const sharedFlags = {
   json: Flag.Boolean("json").pipe(
     Flag.withoutNegation,
     Flag.withDescription("print one JSON document on stdout"),

@@ -36,7 +36,7 @@ export interface SecretSources {
   readonly readFile: (path: string) => string
 }
 
-export const defaultSecretSources: SecretSources = {
+const defaultSecretSources: SecretSources = {
   readStdin: () => readFileSync(0, "utf8"),
   readFile: (path) => readFileSync(path, "utf8"),
 }

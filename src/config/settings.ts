@@ -35,14 +35,14 @@ export interface ConnectionFlags {
 }
 
 export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222"
-export const DEFAULT_HTTP_ADDR = "127.0.0.1:8080"
-export const DEFAULT_MAX_BODY_BYTES = 1_048_576
-export const DEFAULT_NATS_PORT = 4222
+const DEFAULT_HTTP_ADDR = "127.0.0.1:8080"
+const DEFAULT_MAX_BODY_BYTES = 1_048_576
+const DEFAULT_NATS_PORT = 4222
 /**
  * How long a stopping serve answers /readyz 503 before its listener closes: long enough for a load
  * balancer polling every second or two to take it out of rotation.
  */
-export const DEFAULT_SHUTDOWN_DELAY_MS = 5_000
+const DEFAULT_SHUTDOWN_DELAY_MS = 5_000
 /** The delay is bounded so a SIGTERM always ends in a stop a supervisor can wait for. */
 const MAX_SHUTDOWN_DELAY_MS = 60_000
 

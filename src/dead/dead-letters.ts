@@ -9,7 +9,7 @@ import { Headers, Streams, Subjects } from "../protocol/names.js"
 import { toUnavailable } from "../nats/conditions.js"
 import { Catalog } from "../metrics/index.js"
 
-export interface DeadLetter {
+interface DeadLetter {
   readonly subject: string
   readonly seq: number
   /** Which incarnation of EVENTS the sequence is from; part of the deduplication id. */

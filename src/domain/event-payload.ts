@@ -5,8 +5,7 @@
 import { decodeFormBody } from "./form-body.js"
 import { decodeUtf8, jsonTextDepthWithin, jsonValueDepthWithin, TOO_DEEP } from "./json-limits.js"
 
-export type DecodedPayload =
-  { readonly ok: true; readonly payload: unknown } | { readonly ok: false; readonly error: string }
+type DecodedPayload = { readonly ok: true; readonly payload: unknown } | { readonly ok: false; readonly error: string }
 
 const isForm = (contentType: string | undefined): boolean =>
   contentType !== undefined && /^application\/x-www-form-urlencoded\b/i.test(contentType.trim())

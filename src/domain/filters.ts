@@ -8,7 +8,7 @@ import { compilePath } from "./json-path.js"
 export type Filter =
   { readonly field: string; readonly value: string } | { readonly header: string; readonly value: string }
 
-export type FilterOutcome =
+type FilterOutcome =
   { readonly matched: true } | { readonly matched: false; readonly failed: Filter; readonly reason: string }
 
 /** Looks up an inbound header by its lowercase name. */

@@ -3,7 +3,7 @@
 // engine's TriggerFire fields (trigger_id, workflow_id, run_id, source, fired_at, skipped,
 // skip_reason), so the engine's `trigger history` reads our records as real fires.
 
-export type SkipReason = "filtered" | "disabled" | "debounced" | "batched" | "duplicate"
+type SkipReason = "filtered" | "disabled" | "debounced" | "batched" | "duplicate"
 
 export interface FireRecord {
   readonly trigger: string
@@ -24,7 +24,7 @@ export interface FireRecord {
   readonly skip_reason?: string
 }
 
-export interface EvaluatedEvent {
+interface EvaluatedEvent {
   readonly subject: string
   readonly seq: number
 }

@@ -7,9 +7,9 @@ export const MAX_PATH_TOKENS = 32
 /** At most this many characters: keeps paths readable in trigger definitions and history. */
 export const MAX_PATH_LENGTH = 256
 
-export type PathRead = { readonly found: true; readonly value: unknown } | { readonly found: false }
+type PathRead = { readonly found: true; readonly value: unknown } | { readonly found: false }
 
-export type PathReader = (value: unknown) => PathRead
+type PathReader = (value: unknown) => PathRead
 
 const NOT_FOUND: PathRead = { found: false }
 

@@ -10,14 +10,14 @@ export interface Retention {
 }
 
 /** Run records and trigger history answer "what happened to my webhook last week?"; a month covers it. */
-export const DEFAULT_RETENTION_MS = 30 * 86_400_000
+const DEFAULT_RETENTION_MS = 30 * 86_400_000
 export const DEFAULT_RETENTION: Retention = { ms: DEFAULT_RETENTION_MS, explicit: false }
 
 /**
  * Under an hour would delete the records of runs still in progress, and would be shorter than the
  * streams' 2-minute duplicate window, which JetStream refuses.
  */
-export const MIN_RETENTION_MS = 3_600_000
+const MIN_RETENTION_MS = 3_600_000
 
 /** Milliseconds for `30d`, `36h`, `0` or `forever` (both 0), or undefined when it is not one or under an hour. */
 export const parseRetentionMs = (text: string): number | undefined => {

@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from "node:crypto"
 
 /** What makes an evaluation unique; the same identity always yields the same run id. */
-export type EventIdentity =
+type EventIdentity =
   | { readonly kind: "delivery"; readonly deliveryId: string }
   /**
    * A stream sequence is reused when the stream is deleted and recreated, so it names an event only

@@ -4,7 +4,7 @@
 
 export type RunStatus = "pending" | "running" | "completed" | "failed" | "cancelled"
 
-export const FINAL_STATUSES: ReadonlyArray<RunStatus> = ["completed", "failed", "cancelled"]
+const FINAL_STATUSES: ReadonlyArray<RunStatus> = ["completed", "failed", "cancelled"]
 
 export const isFinal = (s: string): boolean => (FINAL_STATUSES as ReadonlyArray<string>).includes(s)
 
@@ -33,14 +33,14 @@ export const statusForEvent = (type: string): RunStatus | undefined => {
 }
 
 /** The fields of a run record this fold reads and writes. */
-export interface StatusFields {
+interface StatusFields {
   readonly status: string
   readonly updated_at?: string | undefined
   readonly finished_at?: string | undefined
   readonly error?: string | undefined
 }
 
-export interface LifecycleEvent {
+interface LifecycleEvent {
   readonly type: string
   /** The event's own RFC 3339 timestamp, when it carries a valid one. */
   readonly timestamp: string | undefined

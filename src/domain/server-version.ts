@@ -4,7 +4,7 @@
 import { Schema } from "effect"
 
 /** The first release whose KV revision checks are safe on replicated buckets. */
-export const MIN_REPLICATED_VERSION = "2.9.21"
+const MIN_REPLICATED_VERSION = "2.9.21"
 
 /** serve refuses this server; `message` is the one line that says why and what to do. */
 export class UnsupportedServer extends Schema.TaggedError<UnsupportedServer>()("UnsupportedServer", {

@@ -6,7 +6,7 @@
 
 import { isValidSubjectLiteral, isValidSubjectPattern } from "./subjects.js"
 
-export interface SubjectIndex<V> {
+interface SubjectIndex<V> {
   /**
    * Registers `value` under `pattern`; adding the same value (`===`) under the same pattern again
    * changes nothing. Throws `InvalidSubjectPatternError` when `pattern` is not a valid NATS

@@ -3,7 +3,7 @@
 // from the random source, which is a parameter.
 import { randomBytes } from "node:crypto"
 
-export interface TraceParent {
+interface TraceParent {
   readonly traceId: string
   readonly spanId: string
   readonly flags: string

@@ -45,8 +45,8 @@ const FilterValue = Schema.String.pipe(
   Schema.check(Schema.isMaxLength(4096, { message: "must be at most 4096 characters" })),
 )
 
-export const FieldFilter = Schema.Struct({ field: DotPath, value: FilterValue })
-export const HeaderFilter = Schema.Struct({
+const FieldFilter = Schema.Struct({ field: DotPath, value: FilterValue })
+const HeaderFilter = Schema.Struct({
   header: Schema.String.pipe(
     Schema.check(Schema.isPattern(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/, { message: "must be an HTTP header name" })),
   ),
@@ -71,12 +71,12 @@ export const Debounce = Schema.Struct({
 )
 export type Debounce = typeof Debounce.Type
 
-export const Batch = Schema.Struct({
+const Batch = Schema.Struct({
   max_size: wholeNumber(1, 1000),
   timeout: durationWithin(ONE_HOUR_MS, "1h"),
   key: Schema.optionalKey(DotPath),
 })
-export type Batch = typeof Batch.Type
+type Batch = typeof Batch.Type
 
 const Secret = Schema.String.pipe(
   Schema.check(
@@ -86,9 +86,9 @@ const Secret = Schema.String.pipe(
   ),
 )
 
-export const TriggerType = Schema.Literals(["webhook", "event", "schedule"])
-export type TriggerType = typeof TriggerType.Type
-export const Scheme = Schema.Literals(SchemeNames)
+const TriggerType = Schema.Literals(["webhook", "event", "schedule"])
+type TriggerType = typeof TriggerType.Type
+const Scheme = Schema.Literals(SchemeNames)
 
 const CronText = Schema.String.pipe(Schema.check(Schema.makeFilter((s: string) => cronProblem(s))))
 const Timezone = Schema.String.pipe(

@@ -239,7 +239,7 @@ export interface TimerMessage {
   readonly due_at: number
 }
 
-export type TimerStep =
+type TimerStep =
   /** The window this timer was set for is gone or replaced. */
   | { readonly type: "stale" }
   | { readonly type: "wait"; readonly ms: number }

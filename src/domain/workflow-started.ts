@@ -2,7 +2,7 @@
 // Go engine reads. Pure: the runs adapter only publishes and stores what these return.
 import type { RunStatus } from "./run-status.js"
 
-export type RunSource = "webhook" | "event" | "manual" | "schedule"
+type RunSource = "webhook" | "event" | "manual" | "schedule"
 
 export interface RunRecord {
   readonly run_id: string

@@ -8,7 +8,7 @@ import { toUnavailable } from "../nats/conditions.js"
 import { isNoMessageFound, isStreamNotFound } from "../nats/errors.js"
 
 /** `none` when there is no workflow_defs bucket: no engine on this account to ask. */
-export type WorkflowKnown = "known" | "unknown" | "none"
+type WorkflowKnown = "known" | "unknown" | "none"
 
 export interface WorkflowRegistry {
   readonly check: (workflow: string) => Effect.Effect<WorkflowKnown, import("../domain/errors.js").Unavailable>

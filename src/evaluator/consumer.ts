@@ -17,7 +17,7 @@ import { DEFAULT_TIMING, type EvaluatorTiming } from "../config/evaluator-timing
 import { traceEvaluate } from "../telemetry/index.js"
 
 /** Deliveries after which an event whose evaluation keeps failing becomes a dead letter. */
-export const MAX_DELIVERIES = 10
+const MAX_DELIVERIES = 10
 
 export const evaluatorSpec = (t: EvaluatorTiming): DurableSpec => ({
   stream: Streams.events,
@@ -44,7 +44,7 @@ export const eventsEpoch = (h: NatsHandles) =>
     catch: toUnavailable,
   })
 
-export const toInboundEvent = (m: JsMsg, epoch?: string): InboundEvent => {
+const toInboundEvent = (m: JsMsg, epoch?: string): InboundEvent => {
   const headers = new Map<string, string>()
   if (m.headers !== undefined) for (const k of m.headers.keys()) headers.set(k.toLowerCase(), m.headers.get(k))
   return {
@@ -59,14 +59,14 @@ export const toInboundEvent = (m: JsMsg, epoch?: string): InboundEvent => {
   }
 }
 
-export interface EvaluatorHooks {
+interface EvaluatorHooks {
   readonly onOutcomes: (records: ReadonlyArray<FireRecord>) => void
   readonly onRetry: (event: InboundEvent, error: string) => void
   readonly onDead: (event: InboundEvent, error: string) => void
   readonly onRedelivered?: () => void
 }
 
-export interface EvaluatorOptions {
+interface EvaluatorOptions {
   /** Traces are exported: each evaluation continues the trace stored on its event. */
   readonly traced: boolean
 }

@@ -7,7 +7,6 @@ import { failed, fired, skipped, type FireRecord } from "../domain/fire-record.j
 import { runIdFor } from "../domain/run-id.js"
 import type { StoredTrigger } from "../domain/trigger.js"
 import type { Unavailable } from "../domain/errors.js"
-import type { HeaderLookup } from "../domain/filters.js"
 import type { RunStarterShape } from "../runs/index.js"
 import type { Matcher } from "./matcher.js"
 import type { InboundEvent, WindowHandler } from "../windows/index.js"

@@ -6,7 +6,7 @@ import { compileFilters, type CompiledFilters } from "../domain/filters.js"
 import { listenSubject, type StoredTrigger } from "../domain/trigger.js"
 import type { TriggerTableShape } from "../triggers/index.js"
 
-export interface MatchedTrigger {
+interface MatchedTrigger {
   readonly trigger: StoredTrigger
   readonly filters: CompiledFilters
 }

@@ -68,7 +68,7 @@ export type Outcome =
   /** A Slack url_verification handshake: answered with the challenge, never stored. */
   | { readonly _tag: "Challenge"; readonly challenge: string }
 
-export interface PipelineDeps {
+interface PipelineDeps {
   readonly trigger: (name: string) => StoredTrigger | undefined
   /** DAGNATS_WEBHOOK_SECRET: for every webhook trigger without secrets of its own. */
   readonly defaultSecret: string | undefined
@@ -87,7 +87,7 @@ const SlackUrlVerification = Schema.Struct({ type: Schema.Literal("url_verificat
 const isSlackUrlVerification = Schema.is(SlackUrlVerification)
 
 /** The trigger's own secrets win; the default secret applies only to triggers without any. */
-export const secretsFor = (trigger: StoredTrigger, defaultSecret: string | undefined): ReadonlyArray<string> =>
+const secretsFor = (trigger: StoredTrigger, defaultSecret: string | undefined): ReadonlyArray<string> =>
   trigger.secrets !== undefined && trigger.secrets.length > 0
     ? trigger.secrets
     : defaultSecret !== undefined

@@ -12,9 +12,9 @@ import { internalError, toHttpError, type HttpError } from "./http-errors.js"
 import type { Outcome, WebhookRequest } from "./pipeline.js"
 import type { HttpTimeouts } from "../config/http-timeouts.js"
 
-export const WEBHOOK_PREFIX = "/v1/webhooks/"
+const WEBHOOK_PREFIX = "/v1/webhooks/"
 
-export interface ServerDeps {
+interface ServerDeps {
   readonly pipeline: (req: WebhookRequest) => Effect.Effect<Outcome, IngestError>
   /** Runs an effect in serve's runtime (its logger and log level) and reports its exit. */
   readonly run: (
@@ -31,7 +31,7 @@ export interface ServerDeps {
   readonly onDefect: (message: string) => void
 }
 
-export interface IngestServer {
+interface IngestServer {
   readonly server: Server
   /** From now on every response closes its connection, so shutdown is not held up by keep-alive. */
   readonly beginShutdown: () => void

@@ -5,11 +5,11 @@ import { Effect, Schedule, type Scope } from "effect"
 import * as Catalog from "./catalog.js"
 
 /** One consumer-info request: often enough for an alert on a growing backlog, and nearly free. */
-export const CONSUMER_POLL_MS = 5_000
+const CONSUMER_POLL_MS = 5_000
 /** Counting windows lists every key of two buckets (up to 100,000 keys), so a third as often. */
-export const WINDOWS_POLL_MS = 15_000
+const WINDOWS_POLL_MS = 15_000
 
-export interface PolledState {
+interface PolledState {
   readonly consumer: () => Promise<{
     readonly num_pending: number
     readonly num_ack_pending: number

@@ -42,5 +42,3 @@ export const endpoint = <S extends Schema.Top & { readonly DecodingServices: nev
 
 /** Requests that name one trigger or run. */
 export const NameRequest = Schema.Struct({ name: Schema.String })
-/** Requests with nothing in them; `{}` and an empty body both decode to this. */
-export const EmptyRequest = Schema.Struct({})

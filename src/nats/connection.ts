@@ -6,6 +6,7 @@ import { createInbox } from "@nats-io/nats-core"
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream"
 import { Unavailable } from "../domain/errors.js"
 import { connectOptions } from "./connect-options.js"
+import { describe } from "./errors.js"
 import type { ConnectionSettings } from "../config/settings.js"
 
 export interface NatsHandles {
@@ -26,7 +27,7 @@ export const openConnection = (s: ConnectionSettings): Effect.Effect<NatsHandles
       return { nc, js, jsm }
     },
     catch: (cause) =>
-      new Unavailable({ message: `cannot connect to NATS at ${s.servers.join(",")}: ${describeCause(cause)}` }),
+      new Unavailable({ message: `cannot connect to NATS at ${s.servers.join(",")}: ${describe(cause)}` }),
   })
 
 /**
@@ -36,8 +37,6 @@ export const openConnection = (s: ConnectionSettings): Effect.Effect<NatsHandles
  */
 export const newInbox = (nc: NatsConnection): string =>
   createInbox((nc as { readonly options?: { readonly inboxPrefix?: string } }).options?.inboxPrefix)
-
-export const describeCause = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
 
 /** Connect for the lifetime of the scope; drain (flush subscriptions, then close) on release. */
 export const layer = (s: ConnectionSettings): Layer.Layer<Nats, Unavailable> =>

@@ -7,11 +7,11 @@ import { join } from "node:path"
 import { Effect, Schema } from "effect"
 
 /** serve cannot start the embedded server; `message` is the one line that says what to do. */
-export class EmbeddedNatsError extends Schema.TaggedError<EmbeddedNatsError>()("EmbeddedNatsError", {
+class EmbeddedNatsError extends Schema.TaggedError<EmbeddedNatsError>()("EmbeddedNatsError", {
   message: Schema.String,
 }) {}
 
-export interface EmbeddedOptions {
+interface EmbeddedOptions {
   readonly binary: string
   readonly port: number
   readonly dataDir: string

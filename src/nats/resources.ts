@@ -23,7 +23,7 @@ const DAY_MS = 86_400_000
 const EVENTS_MAX_AGE_MS = 14 * DAY_MS
 const DUPLICATE_WINDOW_MS = 2 * 60_000
 
-export interface ResourceOptions {
+interface ResourceOptions {
   readonly replicas: number
   /** Max age of run records and trigger history (0: forever); default 30 days each. */
   readonly retention?: { readonly runs: Retention; readonly history: Retention }
@@ -226,25 +226,4 @@ export const ensureResources = (handles: NatsHandles, o: ResourceOptions) =>
     const legacy = yield* findLegacyRecords(handles)
     if (legacy !== undefined) yield* Effect.logWarning(legacy)
     return buckets
-  })
-
-/** Bind to buckets that serve created; used by components that must not create them. */
-export const openBuckets = (handles: NatsHandles) =>
-  Effect.tryPromise({
-    try: async (): Promise<Buckets> => {
-      const kvm = new Kvm(handles.js)
-      const [triggers, runs, debounceState, batchState, schedules] = await Promise.all(
-        [Buckets.triggers, Buckets.runs, Buckets.debounceState, Buckets.batchState, Buckets.schedules].map((n) =>
-          kvm.open(n),
-        ),
-      )
-      return {
-        triggers: triggers!,
-        runs: runs!,
-        debounceState: debounceState!,
-        batchState: batchState!,
-        schedules: schedules!,
-      }
-    },
-    catch: (e) => new Internal({ message: e instanceof Error ? e.message : String(e) }),
   })

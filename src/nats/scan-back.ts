@@ -5,7 +5,7 @@
 // whether it has what it needs. Cost follows what is returned, not what is stored.
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream"
 
-export interface ScannedMessage {
+interface ScannedMessage {
   readonly seq: number
   readonly subject: string
   /** When JetStream stored it. */
@@ -14,7 +14,7 @@ export interface ScannedMessage {
   readonly header: (name: string) => string | undefined
 }
 
-export interface ScanBackOptions {
+interface ScanBackOptions {
   readonly stream: string
   readonly subject: string
   /** The newest sequence to read (e.g. the last message on the subject); default the stream's last. */

@@ -13,7 +13,7 @@ import { isRevisionMismatch } from "../nats/errors.js"
 import { isRunId } from "../domain/run-id.js"
 import { foldRunStatus, isFinal, lifecycleEvent, statusForEvent, type RunStatus } from "../domain/run-status.js"
 
-export const outcomesSpec: DurableSpec = {
+const outcomesSpec: DurableSpec = {
   stream: Streams.workflowHistory,
   name: Consumers.outcomes,
   filterSubject: Subjects.historyAll,
@@ -27,7 +27,7 @@ export const outcomesSpec: DurableSpec = {
 export const ensureOutcomesConsumer = (h: NatsHandles) => ensureDurable(h, outcomesSpec)
 
 /** A status change made by one event, for logs and metrics. */
-export interface StatusChange {
+interface StatusChange {
   readonly runId: string
   readonly from: string
   readonly to: RunStatus
@@ -65,14 +65,14 @@ export const makeSettledRuns = (capacity = 10_000) => {
     },
   }
 }
-export type SettledRuns = ReturnType<typeof makeSettledRuns>
+type SettledRuns = ReturnType<typeof makeSettledRuns>
 
 /**
  * Fold one history message into its run record. Resolves with the change, or undefined when
  * nothing changed: not a lifecycle event, our own workflow.started, a run that is not ours, or a
  * status the record already has or passed. Fails (to be retried) only when NATS fails.
  */
-export const foldMessage = (
+const foldMessage = (
   runs: KV,
   data: Uint8Array,
   settled: SettledRuns = makeSettledRuns(),

@@ -69,7 +69,7 @@ export const Service = {
 } as const
 
 /** Micro endpoints: group → endpoint names. Subjects are `dagnats.{group}.{endpoint}`. */
-export const Endpoints = {
+const Endpoints = {
   triggers: ["create", "get", "list", "update", "delete", "enable", "disable", "fire", "history", "test"],
   runs: ["start", "get", "list"],
   events: ["replay", "dead"],

@@ -19,7 +19,7 @@ import { toUnavailable } from "../nats/conditions.js"
 import type { ReplayRange } from "./range.js"
 
 /** Runs (and, for a dry run, per-event lines) listed in a reply; counts go on beyond this. */
-export const MAX_LISTED = 1_000
+const MAX_LISTED = 1_000
 
 export interface ReplayRequest {
   readonly trigger: StoredTrigger
@@ -30,9 +30,9 @@ export interface ReplayRequest {
   readonly dryRun: boolean
 }
 
-export type EventVerdict = "fired" | "existing" | "skipped"
+type EventVerdict = "fired" | "existing" | "skipped"
 
-export interface EventReport {
+interface EventReport {
   readonly subject: string
   readonly seq: number
   readonly outcome: EventVerdict

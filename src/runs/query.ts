@@ -45,7 +45,7 @@ export const getRun = (runs: KV, runId: string) =>
     return record
   })
 
-export interface RunFilter {
+interface RunFilter {
   readonly workflow?: string | undefined
   readonly trigger?: string | undefined
   readonly status?: string | undefined

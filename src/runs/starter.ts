@@ -14,7 +14,7 @@ import { toUnavailable } from "../nats/conditions.js"
 import { isNoMessageFound, isRevisionMismatch } from "../nats/errors.js"
 import type { Unavailable } from "../domain/errors.js"
 
-export interface StartOutcome {
+interface StartOutcome {
   readonly runId: string
   /** false when the run existed already (a replay): nothing new was started. */
   readonly created: boolean

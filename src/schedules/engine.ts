@@ -29,18 +29,18 @@ import { readState, removeState, writeState, type ScheduleState } from "./state.
 import { firedRecord, missedRecord, recordSchedule } from "./history.js"
 
 /** The message on `dagnats.timers.schedule.{trigger}`: wake up at `due_at` for this generation. */
-export const ScheduleTimer = Schema.Struct({
+const ScheduleTimer = Schema.Struct({
   kind: Schema.Literal("schedule"),
   trigger: Schema.String,
   generation: Schema.String,
   due_at: Schema.Number,
 })
-export type ScheduleTimer = typeof ScheduleTimer.Type
+type ScheduleTimer = typeof ScheduleTimer.Type
 export const decodeScheduleTimer = Schema.decodeUnknownOption(Schema.fromJsonString(ScheduleTimer))
 
 export type TimerVerdict = { readonly ack: true } | { readonly ack: false; readonly delayMs: number }
 
-export interface ScheduleDeps {
+interface ScheduleDeps {
   readonly kv: KV
   readonly js: JetStreamClient
   readonly starter: RunStarterShape
@@ -237,5 +237,3 @@ export const makeScheduleEngine = (d: ScheduleDeps) => {
 
   return { ensureArmed, onTimer, forget }
 }
-
-export type ScheduleEngine = ReturnType<typeof makeScheduleEngine>

@@ -8,7 +8,7 @@ import { Subjects } from "../protocol/names.js"
 import { rfc3339 } from "../domain/schedule.js"
 import { toUnavailable } from "../nats/conditions.js"
 
-export interface ScheduleRecord {
+interface ScheduleRecord {
   readonly trigger: string
   readonly workflow: string
   readonly outcome: "fired" | "skipped"

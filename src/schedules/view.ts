@@ -12,7 +12,7 @@ export const nextFireField = (t: StoredTrigger, nowMs: number): { readonly next_
 
 export const MAX_TEST_COUNT = 1_000
 
-export interface ScheduleTestReply {
+interface ScheduleTestReply {
   /** The next instants, RFC 3339 in UTC. */
   readonly next: ReadonlyArray<string>
   readonly timezone: string

@@ -15,7 +15,7 @@ export const lineLogger = Logger.make(({ date, logLevel, message, fiber }) => {
   process.stderr.write(`${date.toISOString()} ${logLevel.toUpperCase().padEnd(5)} ${messageText(message)}${extra}\n`)
 })
 
-export const jsonLogger = Logger.make(({ date, logLevel, message, fiber }) => {
+const jsonLogger = Logger.make(({ date, logLevel, message, fiber }) => {
   const line: Record<string, unknown> = {
     ts: date.toISOString(),
     level: logLevel.toLowerCase(),

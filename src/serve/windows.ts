@@ -11,7 +11,7 @@ import { DEFAULT_TIMING, type EvaluatorTiming } from "../config/evaluator-timing
  * Room in a NATS message beyond a run's input: the run record's other fields and the
  * `workflow.started` envelope (ids, trigger, timestamps, trace context) and their headers.
  */
-export const RUN_RECORD_HEADROOM_BYTES = 16 * 1024
+const RUN_RECORD_HEADROOM_BYTES = 16 * 1024
 
 export const makeWindows = (
   ctx: ServeContext,

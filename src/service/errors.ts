@@ -33,6 +33,3 @@ export const causeToMicroError = (cause: Cause.Cause<ServiceError>): MicroError 
     ? { ...toMicroError(failure.error), unexpected: false }
     : { ...toMicroError(new Internal({ message: "internal error; see the serve log" })), unexpected: true }
 }
-
-/** The reverse, for clients: a micro error code back to its body code name. */
-export const codeName = (code: number): string => Object.values(TABLE).find((t) => t.code === code)?.name ?? "internal"

@@ -72,7 +72,7 @@ const TestRequest = Schema.Struct({
   headers: Schema.optionalKey(HeaderValues),
 })
 
-export interface RunDeps {
+interface RunDeps {
   readonly starter: RunStarterShape
   readonly runs: KV
   readonly js: JetStreamClient

@@ -35,7 +35,7 @@ const ListRequest = Schema.Struct({
 })
 
 /** Open debounce windows and batches per trigger; list marks triggers that have any. */
-export type OpenCounts = Effect.Effect<ReadonlyMap<string, number>, Unavailable>
+type OpenCounts = Effect.Effect<ReadonlyMap<string, number>, Unavailable>
 
 /** No registry to ask (tests, or a serve that does not look): every workflow counts as known. */
 const noRegistry: WorkflowRegistry = { check: () => Effect.succeed("none") }

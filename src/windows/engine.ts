@@ -52,7 +52,7 @@ const decoder = new TextDecoder()
 /** How soon a due timer looks again while events that may belong to its window are unevaluated. */
 const CATCH_UP_POLL_MS = 100
 
-export interface WindowDeps {
+interface WindowDeps {
   readonly debounceKv: KV
   readonly batchKv: KV
   readonly js: JetStreamClient

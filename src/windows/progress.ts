@@ -29,7 +29,7 @@ import { isDead } from "../dead/index.js"
 /** Events looked at per check; a window with more unacknowledged events of its trigger waits. */
 const SCAN_LIMIT = 500
 
-export interface ProgressDeps {
+interface ProgressDeps {
   readonly jsm: JetStreamManager
   readonly table: TriggerTableShape
   readonly keyFor: (t: StoredTrigger, payload: unknown) => string

@@ -9,7 +9,7 @@ import type { NatsHandles } from "../nats/connection.js"
 import { ensureDurable, runWorker, type DurableSpec, type Verdict } from "../nats/worker.js"
 import type { WindowEngine } from "./engine.js"
 
-export const timerSpec = (ackWaitMs: number): DurableSpec => ({
+const timerSpec = (ackWaitMs: number): DurableSpec => ({
   stream: Streams.timers,
   name: Consumers.timers,
   filterSubject: Subjects.timersAll,

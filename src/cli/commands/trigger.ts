@@ -196,7 +196,7 @@ const simple = (verb: "delete" | "enable" | "disable", past: string, description
     ),
   ).pipe(Command.withDescription(description))
 
-export const triggerCommands = [
+const triggerCommands = [
   create,
   list,
   get,

@@ -8,14 +8,14 @@ export interface SharedOnly {
   readonly connection: ConnectionFlags
 }
 
-export interface Matched extends SharedOnly {
+interface Matched extends SharedOnly {
   /** Words after the command path, in order. */
   readonly positionals: ReadonlyArray<string>
   /** The command's own value flags that were given, by the key they were declared under. */
   readonly values: Readonly<Record<string, string>>
 }
 
-export interface Shape {
+interface Shape {
   readonly command: ReadonlyArray<string>
   /** How many positional words may follow the command path. */
   readonly positionals?: { readonly min: number; readonly max: number }

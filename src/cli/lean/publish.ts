@@ -11,7 +11,7 @@ import { natsRefusal } from "../nats-client.js"
 import { payloadText } from "../payload.js"
 import { printJson, printLine } from "../output.js"
 
-export interface PublishInput {
+interface PublishInput {
   readonly subject: string
   readonly json: string | undefined
   readonly file: string | undefined

@@ -6,7 +6,7 @@ import { endpointSubject } from "../../protocol/names.js"
 import { requestPlain } from "../nats-client.js"
 import { printJson, printLine, printTable } from "../output.js"
 
-export type ListedTrigger = TriggerView & { readonly open?: number }
+type ListedTrigger = TriggerView & { readonly open?: number }
 
 /** Triggers per list request: a page stays far below the default 1 MiB NATS max_payload. */
 const LIST_PAGE = 500
@@ -18,7 +18,7 @@ export const triggerSource = (t: TriggerView & { readonly next_fire_at?: string 
       ? `cron "${t.cron ?? ""}" ${t.timezone ?? "UTC"}${t.next_fire_at !== undefined ? `, next ${t.next_fire_at}` : ""}`
       : (t.subject ?? "")
 
-export const triggerMode = (t: TriggerView) =>
+const triggerMode = (t: TriggerView) =>
   t.debounce !== undefined
     ? `debounce ${t.debounce.period}`
     : t.batch !== undefined

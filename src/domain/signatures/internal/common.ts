@@ -69,7 +69,7 @@ const MAX_DELIVERY_ID_LENGTH = 256
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/
 
 /** The id itself when it is safe as a NATS header value, else undefined. */
-export const safeDeliveryId = (id: string | undefined): string | undefined =>
+const safeDeliveryId = (id: string | undefined): string | undefined =>
   id === undefined || id.length > MAX_DELIVERY_ID_LENGTH || CONTROL_CHARS.test(id) ? undefined : id
 
 /**
