@@ -11,6 +11,9 @@ export const ExitCode = {
   unreachable: 3,
 } as const
 
+/** A micro error reply from the service: 503 (NATS behind it is away) is "cannot reach", anything else a refusal. */
+export const exitCodeForMicroError = (code: number): number => (code === 503 ? ExitCode.unreachable : ExitCode.refused)
+
 export const UNREACHABLE_HINT =
   "is `dagnats serve` running? Start it with `dagnats serve` (or `make run`), " +
   "or point --nats-url / NATS_URL at your NATS server"

@@ -13,7 +13,7 @@ import {
 } from "../config/settings.js"
 import { connectOptions } from "../nats/connect-options.js"
 import { describe, isNoResponders, isRequestTimeout, permissionViolation } from "../nats/errors.js"
-import { ExitCode, ExitError, UNREACHABLE_HINT } from "./exit-codes.js"
+import { ExitCode, ExitError, UNREACHABLE_HINT, exitCodeForMicroError } from "./exit-codes.js"
 import { processEnv } from "../config/environment.js"
 
 /** Long enough for a list of thousands of triggers; short enough that a hung service is noticed. */
@@ -85,7 +85,7 @@ export const requestPlain = async (
   const code = reply.headers?.get(ServiceErrorCodeHeader)
   if (code !== undefined && code !== "") {
     const message = errorMessage(text) ?? reply.headers?.get(ServiceErrorHeader) ?? "request failed"
-    throw new ExitError(Number(code) === 503 ? ExitCode.unreachable : ExitCode.refused, message)
+    throw new ExitError(exitCodeForMicroError(Number(code)), message)
   }
   try {
     return JSON.parse(text) as unknown
