@@ -6,7 +6,7 @@ import { type ServeProcess } from "../support/serve.js"
 import { runJson } from "../support/cli.js"
 import { eventually } from "../support/poll.js"
 import { runIdFor } from "../../src/domain/run-id.js"
-import { openRawNats, withoutAt, type RawNats } from "./evaluator-support.js"
+import { openRawNats, withoutAt, type RawNats } from "../support/raw-nats.js"
 
 const { natsServer, serveOn, track } = perTestResources()
 const rawOn = async (nats: TestNatsServer) => track(await openRawNats(nats.url), (r) => r.close())

@@ -5,7 +5,7 @@ import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
 import { startServe, type ServeProcess } from "../support/serve.js"
 import { runJson } from "../support/cli.js"
 import { runIdFor } from "../../src/domain/run-id.js"
-import { openRawNats, withoutAt, type RawNats } from "./evaluator-support.js"
+import { openRawNats, withoutAt, type RawNats } from "../support/raw-nats.js"
 
 const SECRET = "It's a Secret to Everybody"
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
 import { startServe, type ServeProcess } from "../support/serve.js"
 import { runIdFor } from "../../src/domain/run-id.js"
-import { openRawNats, withoutAt, type RawNats } from "./evaluator-support.js"
+import { openRawNats, withoutAt, type RawNats } from "../support/raw-nats.js"
 import { send, signed } from "./ingest-support.js"
 import { runCli } from "../support/cli.js"
 

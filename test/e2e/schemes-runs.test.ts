@@ -6,7 +6,7 @@ import { schemes, SchemeNames, type SchemeName } from "../../src/domain/signatur
 import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
 import { startServe, type ServeProcess } from "../support/serve.js"
 import { eventually } from "../support/poll.js"
-import { openRawNats, type RawNats } from "./evaluator-support.js"
+import { openRawNats, type RawNats } from "../support/raw-nats.js"
 import { send } from "./ingest-support.js"
 
 let nats: TestNatsServer
