@@ -813,8 +813,16 @@ describe("scale", () => {
 describe("several serve processes", () => {
   let second: ServeProcess
   let created: Map<string, number>
+  /** How many triggers were stored when the second serve started, "kept" among them. */
+  let stored: number
 
   beforeAll(async () => {
+    expect((await raw("dagnats.triggers.create", { name: "kept", workflow: "kept-wf", type: "webhook" })).code).toBe(
+      undefined,
+    )
+    const before = await names()
+    expect(before).toContain("kept")
+    stored = before.length
     created = new Map(
       (
         await Promise.all(
@@ -839,7 +847,8 @@ describe("several serve processes", () => {
   test("serve - a second start reuses every stream and bucket and keeps the triggers", async () => {
     for (const [name, at] of created) expect(Date.parse((await stack.raw.jsm.streams.info(name)).created)).toBe(at)
     expect((await stack.raw.jsm.streams.info("EVENTS")).config.max_age).toBe(14 * DAY_NS)
-    expect(second.log()).toContain("trigger table loaded: ")
+    expect(second.log()).toContain(`trigger table loaded: ${stored} triggers`)
+    expect(await view("kept")).toMatchObject({ name: "kept", workflow: "kept-wf", type: "webhook" })
   })
 
   test("serve - two instances both answer in queue group dagnats, and a create through either is listed by both", async () => {
