@@ -24,8 +24,11 @@ export interface E2eStackOptions<R extends RawAccess = RawNats> {
   readonly engine?: boolean
   /** Extra nats-server configuration. */
   readonly natsConfig?: string
-  /** How serve is started; the NATS URL is always the stack's server. */
-  readonly serve?: Omit<ServeOptions, "natsUrl">
+  /**
+   * How serve is started; the NATS URL is always the stack's server. A function is called when serve
+   * starts, for options that depend on what an earlier beforeAll of the file started.
+   */
+  readonly serve?: Omit<ServeOptions, "natsUrl"> | (() => Omit<ServeOptions, "natsUrl">)
 }
 
 export interface E2eStack<R extends RawAccess = RawNats> {
@@ -55,6 +58,7 @@ export function e2eStack<R extends RawAccess>(options: E2eStackOptions<R> = {}):
   let nats: TestNatsServer | undefined
   let serve: ServeProcess | undefined
   let raw: R | undefined
+  const serveOptions = () => (typeof options.serve === "function" ? options.serve() : options.serve)
   const started = <T>(part: T | undefined, name: string): T => {
     if (part === undefined) throw new Error(`e2eStack: ${name} is used before beforeAll started it`)
     return part
@@ -64,7 +68,7 @@ export function e2eStack<R extends RawAccess>(options: E2eStackOptions<R> = {}):
     nats = await startNatsServer(options.natsConfig ?? "")
     raw = await openRaw(nats.url)
     if (options.engine === true) await createEngineResources(raw.js, raw.jsm)
-    serve = await startServe({ ...options.serve, natsUrl: nats.url })
+    serve = await startServe({ ...serveOptions(), natsUrl: nats.url })
   })
 
   // Reverse order of start; each part is optional because beforeAll may have failed half way.
@@ -90,7 +94,7 @@ export function e2eStack<R extends RawAccess>(options: E2eStackOptions<R> = {}):
     cli: (...args) => runJson([...args, "--nats-url", stack.url]),
     cliRaw: (...args) => runCli([...args, "--nats-url", stack.url]),
     startServeAgain: async () => {
-      serve = await startServe({ ...options.serve, natsUrl: stack.url })
+      serve = await startServe({ ...serveOptions(), natsUrl: stack.url })
       return serve
     },
   }
