@@ -1,26 +1,20 @@
 // The CLI as an operator meets it against a running serve: closed pipes, the `run list` hint,
 // stdin payloads, flag names in refusals, per-scheme secrets, webhook send's scheme lookup,
 // --log-level for serve, and serve's exit code when NATS cannot be reached.
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { beforeAll, describe, expect, it } from "vitest"
+import { e2eStack } from "../support/e2e-stack.js"
 import { spawn } from "node:child_process"
-import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream"
-import { connect, type NatsConnection } from "@nats-io/transport-node"
-import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
-import { startServe, type ServeProcess } from "../support/serve.js"
 import { DAGNATS_BIN, runCli, runJson } from "../support/cli.js"
 import { freePort } from "../support/ports.js"
 import { eventually } from "../support/poll.js"
 import { storedEvent } from "./ingest-support.js"
 
-let nats: TestNatsServer
-let serve: ServeProcess
-let nc: NatsConnection
-let jsm: JetStreamManager
+const stack = e2eStack({ serve: { args: ["--log-level", "debug"] } })
 const STANDARD_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-const env = () => ({ NATS_URL: nats.url, DAGNATS_URL: serve.baseUrl, DAGNATS_WEBHOOK_SECRET: undefined })
+const env = () => ({ NATS_URL: stack.url, DAGNATS_URL: stack.serve.baseUrl, DAGNATS_WEBHOOK_SECRET: undefined })
 const cli = (args: ReadonlyArray<string>, input?: string) =>
   runCli(args, { env: env(), ...(input !== undefined ? { input } : {}) })
-const lastSeq = async () => (await jsm.streams.info("EVENTS")).state.last_seq
+const lastSeq = async () => (await stack.raw.jsm.streams.info("EVENTS")).state.last_seq
 
 /** Run the CLI with its stdout closed before it writes anything, as `| true` or `| head` do. */
 const withClosedStdout = (args: ReadonlyArray<string>) =>
@@ -36,18 +30,8 @@ const withClosedStdout = (args: ReadonlyArray<string>) =>
   })
 
 beforeAll(async () => {
-  nats = await startNatsServer()
-  serve = await startServe({ natsUrl: nats.url, args: ["--log-level", "debug"] })
-  nc = await connect({ servers: nats.url })
-  jsm = await jetstreamManager(nc)
   await runJson(["trigger", "create", "many", "--workflow", "many-wf", "--subject", "event.many"], { env: env() })
   for (let i = 0; i < 3; i++) await runJson(["trigger", "fire", "many", "--input", `{"i":${i}}`], { env: env() })
-})
-
-afterAll(async () => {
-  await nc?.close()
-  await serve?.stop()
-  await nats?.dispose()
 })
 
 describe("cli against serve", () => {
@@ -93,7 +77,9 @@ describe("cli against serve", () => {
   it("cli - event publish --file - publishes stdin as given", async () => {
     const r = await cli(["event", "publish", "event.stdin", "--file", "-", "--json"], '{"from":"stdin"}\n')
     expect(r.code, r.stderr).toBe(0)
-    expect((await storedEvent(jsm, JSON.parse(r.stdout).seq)).data.toString("utf8")).toBe('{"from":"stdin"}\n')
+    expect((await storedEvent(stack.raw.jsm, JSON.parse(r.stdout).seq)).data.toString("utf8")).toBe(
+      '{"from":"stdin"}\n',
+    )
   })
 
   it("cli - event publish with piped stdin but no payload or --file - is refused (2), not published as {}", async () => {
@@ -158,7 +144,7 @@ describe("cli against serve", () => {
     expect((await cli([...create, "--secret", STANDARD_SECRET])).code).toBe(0)
     const r = await cli(["webhook", "send", "svix", "--secret", STANDARD_SECRET, "--data", '{"type":"paid"}', "--json"])
     expect(r.code, r.stderr).toBe(0)
-    const stored = await storedEvent(jsm, JSON.parse(r.stdout).body.seq)
+    const stored = await storedEvent(stack.raw.jsm, JSON.parse(r.stdout).body.seq)
     expect(stored.header("webhook-id")).toMatch(/^msg_/)
   })
 
@@ -217,7 +203,7 @@ describe("cli against serve", () => {
   it("cli - serve --log-level debug logs each refused webhook's reason", async () => {
     await cli(["webhook", "send", "svix"])
     const line = /DEBUG webhook svix: 401 invalid_signature \(standard: missing header\)/
-    await eventually(() => expect(serve.log()).toMatch(line))
+    await eventually(() => expect(stack.serve.log()).toMatch(line))
   })
 
   it("cli - serve exits 3 when the NATS server cannot be reached", async () => {

@@ -2,39 +2,23 @@
 // 10 deliveries — stored in DAGNATS_DEAD with the error, recorded as `error` in the history of each
 // trigger it matched, counted on /metrics, acknowledged, and listed by `dagnats event dead` — while
 // a debounce window of another trigger fires meanwhile, and `event dead` rejects a bad --limit.
-import { afterAll, beforeAll, describe, expect, test } from "vitest"
-import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
-import { startServe, type ServeProcess } from "../support/serve.js"
+import { describe, expect, test } from "vitest"
+import { e2eStack } from "../support/e2e-stack.js"
 import { eventually } from "../support/poll.js"
-import { cliOn, createTrigger, openWindowsNats, type WindowsNats } from "./windows-support.js"
+import { createTrigger, openWindowsNats } from "./windows-support.js"
 
-let nats: TestNatsServer
-let serve: ServeProcess
-let raw: WindowsNats
-let cli: ReturnType<typeof cliOn>
-
-beforeAll(async () => {
-  nats = await startNatsServer()
-  // Short NAK delays so ten deliveries take seconds, not minutes.
-  serve = await startServe({ natsUrl: nats.url, env: { DAGNATS_RETRY_DELAY: "20ms" } })
-  raw = await openWindowsNats(nats.url)
-  cli = cliOn(nats.url)
-})
-
-afterAll(async () => {
-  await raw?.close()
-  await serve?.stop()
-  await nats?.dispose()
-})
+// Short NAK delays so ten deliveries take seconds, not minutes.
+const stack = e2eStack({ openRaw: openWindowsNats, serve: { env: { DAGNATS_RETRY_DELAY: "20ms" } } })
+const cli = { json: stack.cli, raw: stack.cliRaw }
 
 /** A payload whose run record (payload plus the record's fields) exceeds the 2 MB max_payload. */
 const tooLargeForARun = () => ({ t: "x".repeat(2 * 1024 * 1024 - 200) })
 
 describe("dead letters - bounded retries", () => {
   test("dead letters - an event that fails 10 deliveries is in DAGNATS_DEAD, error in each matched trigger's history, on /metrics, acked, listed by event dead", async () => {
-    await createTrigger(nats.url, "huge-a", "event.huge", [])
-    await createTrigger(nats.url, "huge-b", "event.huge", [])
-    const seq = await raw.publish("event.huge", tooLargeForARun())
+    await createTrigger(stack.url, "huge-a", "event.huge", [])
+    await createTrigger(stack.url, "huge-b", "event.huge", [])
+    const seq = await stack.raw.publish("event.huge", tooLargeForARun())
     const listed = await eventually(
       async () => {
         const r = await cli.json<{ dead: Array<Record<string, unknown>> }>("event", "dead")
@@ -52,20 +36,20 @@ describe("dead letters - bounded retries", () => {
         at: expect.any(String),
       },
     ])
-    await raw.settled()
+    await stack.raw.settled()
     for (const trigger of ["huge-a", "huge-b"]) {
-      const fires = await raw.fires(trigger)
+      const fires = await stack.raw.fires(trigger)
       expect(fires.map((f) => [f.outcome, f.event.seq, f.error])).toStrictEqual([["error", seq, listed[0]!.error]])
     }
-    expect(await raw.runsOf("huge-a")).toStrictEqual([])
-    const dead = await raw.jsm.streams.getMessage("DAGNATS_DEAD", { last_by_subj: `dagnats.dead.${seq}` })
+    expect(await stack.raw.runsOf("huge-a")).toStrictEqual([])
+    const dead = await stack.raw.jsm.streams.getMessage("DAGNATS_DEAD", { last_by_subj: `dagnats.dead.${seq}` })
     // The body did not fit beside the dead-letter headers; EVENTS still holds it.
     expect([
       dead?.header.get("Dagnats-Dead-Subject"),
       dead?.header.get("Dagnats-Dead-Seq"),
       dead?.header.get("Dagnats-Dead-Body-Omitted"),
     ]).toStrictEqual(["event.huge", String(seq), String(JSON.stringify(tooLargeForARun()).length)])
-    const metrics = await (await fetch(`${serve.baseUrl}/metrics`)).text()
+    const metrics = await (await fetch(`${stack.serve.baseUrl}/metrics`)).text()
     expect(metrics).toMatch(/^dagnats_dead_letters_total 1$/m)
   })
 

@@ -1,39 +1,22 @@
 // Proves run status follows the engine's lifecycle events end to end from a signed webhook: pending → running → completed | failed, never backwards, once per event however often it arrives; events of runs dagnats did not start are acked and ignored; `run get --wait` exits 0/1/3; `trigger history` shows each run's status.
 import { spawn } from "node:child_process"
 import { createHmac, randomBytes } from "node:crypto"
-import { afterAll, beforeAll, expect, test } from "vitest"
-import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
-import { startServe, type ServeProcess } from "../support/serve.js"
-import { DAGNATS_BIN, runCli, runJson } from "../support/cli.js"
+import { expect, test } from "vitest"
+import { e2eStack } from "../support/e2e-stack.js"
+import { DAGNATS_BIN, runCli } from "../support/cli.js"
 import { eventually } from "../support/poll.js"
-import { createEngineResources, publishLifecycle } from "../support/engine-fixture.js"
-import { openRawNats, type RawNats } from "./evaluator-support.js"
+import { publishLifecycle } from "../support/engine-fixture.js"
 
 const SECRET = "outcomes-secret"
-let nats: TestNatsServer
-let serve: ServeProcess
-let raw: RawNats
-const cli = <T = any>(...args: Array<string>) => runJson<T>([...args, "--nats-url", nats.url])
-
-beforeAll(async () => {
-  nats = await startNatsServer()
-  raw = await openRawNats(nats.url)
-  await createEngineResources(raw.js, raw.jsm)
-  serve = await startServe({ natsUrl: nats.url })
-})
-
-afterAll(async () => {
-  await raw?.close()
-  await serve?.stop()
-  await nats?.dispose()
-})
+const stack = e2eStack({ engine: true })
+const cli = stack.cli
 
 /** A run started by a signed webhook POST to a new trigger; resolves with its run id. */
 const webhookRun = async (name: string) => {
   await cli("trigger", "create", name, "--workflow", `${name}-wf`, "--webhook", "--secret", SECRET)
-  await raw.request("dagnats.triggers.list", {})
+  await stack.raw.request("dagnats.triggers.list", {})
   const body = JSON.stringify({ name })
-  const r = await fetch(`${serve.baseUrl}/v1/webhooks/${name}`, {
+  const r = await fetch(`${stack.serve.baseUrl}/v1/webhooks/${name}`, {
     method: "POST",
     headers: {
       "Content-Type": "application/json",
@@ -42,7 +25,7 @@ const webhookRun = async (name: string) => {
     body,
   })
   expect(r.status).toBe(202)
-  await raw.settled()
+  await stack.raw.settled()
   const runs = (await cli("run", "list", "--trigger", name)).runs
   expect(runs).toHaveLength(1)
   return runs[0].run_id as string
@@ -55,21 +38,21 @@ const statusBecomes = (id: string, status: string) =>
 /** Resolves once the outcomes consumer has acknowledged everything on WORKFLOW_HISTORY. */
 const outcomesSettled = () =>
   eventually(async () => {
-    const history = await raw.jsm.streams.info("WORKFLOW_HISTORY")
-    const c = await raw.jsm.consumers.info("WORKFLOW_HISTORY", "dagnats-outcomes")
+    const history = await stack.raw.jsm.streams.info("WORKFLOW_HISTORY")
+    const c = await stack.raw.jsm.consumers.info("WORKFLOW_HISTORY", "dagnats-outcomes")
     expect(c.delivered.stream_seq).toBeGreaterThanOrEqual(history.state.last_seq)
     expect([c.num_pending, c.num_ack_pending]).toStrictEqual([0, 0])
   }, 20_000)
 
 const statusChanges = async (status: string) => {
-  const text = await (await fetch(`${serve.baseUrl}/metrics`)).text()
+  const text = await (await fetch(`${stack.serve.baseUrl}/metrics`)).text()
   const m = new RegExp(`^dagnats_run_status_changes_total\\{status="${status}"\\} (\\d+)$`, "m").exec(text)
   return m === null ? 0 : Number(m[1])
 }
 
 /** `dagnats run get ID --wait …` in the background, to see it block and then finish. */
 const waitInBackground = (id: string, ...extra: Array<string>) => {
-  const child = spawn(process.execPath, [DAGNATS_BIN, "run", "get", id, "--wait", "--nats-url", nats.url, ...extra], {
+  const child = spawn(process.execPath, [DAGNATS_BIN, "run", "get", id, "--wait", "--nats-url", stack.url, ...extra], {
     env: { ...process.env, NO_COLOR: "1" },
   })
   let stdout = ""
@@ -92,18 +75,18 @@ test("run outcomes - step.started makes a webhook run running, workflow.complete
   const waiter = waitInBackground(id, "--json")
   const completedBefore = await statusChanges("completed")
 
-  await publishLifecycle(raw.js, id, "step.started")
+  await publishLifecycle(stack.raw.js, id, "step.started")
   await statusBecomes(id, "running")
   const running = await runRecord(id)
   expect(running.updated_at).toMatch(/^\d{4}-\d{2}-\d{2}T/)
   expect(running.finished_at).toBeUndefined()
   expect(waiter.running()).toBe(true)
 
-  const ack = await publishLifecycle(raw.js, id, "workflow.completed", { output: { ok: true } })
+  const ack = await publishLifecycle(stack.raw.js, id, "workflow.completed", { output: { ok: true } })
   const result = await waiter.done
   expect(result.code).toBe(0)
   const record = JSON.parse(result.stdout)
-  const stored = (await raw.messages("WORKFLOW_HISTORY", `history.${id}`)).find((m) => m.seq === ack.seq)!
+  const stored = (await stack.raw.messages("WORKFLOW_HISTORY", `history.${id}`)).find((m) => m.seq === ack.seq)!
   expect(record).toStrictEqual({
     ...running,
     status: "completed",
@@ -115,11 +98,11 @@ test("run outcomes - step.started makes a webhook run running, workflow.complete
 
 test("run outcomes - workflow.failed records payload.error; run get --wait exits 1 and says why", async () => {
   const id = await webhookRun("out-fail")
-  await publishLifecycle(raw.js, id, "step.started")
-  await publishLifecycle(raw.js, id, "workflow.failed", { error: "step build: exit status 2" })
+  await publishLifecycle(stack.raw.js, id, "step.started")
+  await publishLifecycle(stack.raw.js, id, "workflow.failed", { error: "step build: exit status 2" })
   await statusBecomes(id, "failed")
   expect((await runRecord(id)).error).toBe("step build: exit status 2")
-  const r = await runCli(["run", "get", id, "--wait", "--nats-url", nats.url])
+  const r = await runCli(["run", "get", id, "--wait", "--nats-url", stack.url])
   expect(r.code).toBe(1)
   expect(r.stdout).toMatch(/status:\s+failed/)
   expect(r.stderr).toBe(`dagnats: run ${id} failed: step build: exit status 2\n`)
@@ -127,13 +110,13 @@ test("run outcomes - workflow.failed records payload.error; run get --wait exits
 
 test("run outcomes - the same workflow.completed delivered twice changes the run once", async () => {
   const id = await webhookRun("out-dup")
-  await publishLifecycle(raw.js, id, "step.started")
+  await publishLifecycle(stack.raw.js, id, "step.started")
   await statusBecomes(id, "running")
   const before = await statusChanges("completed")
-  await publishLifecycle(raw.js, id, "workflow.completed")
+  await publishLifecycle(stack.raw.js, id, "workflow.completed")
   await statusBecomes(id, "completed")
   const first = await runRecord(id)
-  await publishLifecycle(raw.js, id, "workflow.completed")
+  await publishLifecycle(stack.raw.js, id, "workflow.completed")
   await outcomesSettled()
   expect(await runRecord(id)).toStrictEqual(first)
   expect(await statusChanges("completed")).toBe(before + 1)
@@ -141,11 +124,11 @@ test("run outcomes - the same workflow.completed delivered twice changes the run
 
 test("run outcomes - a late step.started or workflow.cancelled after workflow.completed does not move the run", async () => {
   const id = await webhookRun("out-late")
-  await publishLifecycle(raw.js, id, "workflow.completed")
+  await publishLifecycle(stack.raw.js, id, "workflow.completed")
   await statusBecomes(id, "completed")
   const done = await runRecord(id)
-  await publishLifecycle(raw.js, id, "step.started")
-  await publishLifecycle(raw.js, id, "workflow.cancelled")
+  await publishLifecycle(stack.raw.js, id, "step.started")
+  await publishLifecycle(stack.raw.js, id, "workflow.cancelled")
   await outcomesSettled()
   expect(await runRecord(id)).toStrictEqual(done)
 })
@@ -153,23 +136,23 @@ test("run outcomes - a late step.started or workflow.cancelled after workflow.co
 test("run outcomes - lifecycle events of runs dagnats did not start are acknowledged and create no record", async () => {
   const foreign = [randomBytes(16).toString("hex"), "6f1c2a9e-0b7d-4c55-9a3e-2f8b7c1d0e99"]
   for (const id of foreign) {
-    await publishLifecycle(raw.js, id, "step.started")
-    await publishLifecycle(raw.js, id, "workflow.completed")
+    await publishLifecycle(stack.raw.js, id, "step.started")
+    await publishLifecycle(stack.raw.js, id, "workflow.completed")
   }
   await outcomesSettled()
-  const kv = await raw.runs()
+  const kv = await stack.raw.runs()
   for (const id of foreign.filter((i) => /^[0-9a-f]{32}$/.test(i))) expect(await kv.get(id)).toBeNull()
-  const r = await runCli(["run", "get", foreign[0]!, "--nats-url", nats.url])
+  const r = await runCli(["run", "get", foreign[0]!, "--nats-url", stack.url])
   expect(r.code).toBe(1)
 })
 
 test("run get --wait - exits 3 when the run is not finished within --timeout or NATS is unreachable; bad --timeout use is exit 2", async () => {
   const id = await webhookRun("out-slow")
-  const r = await runCli(["run", "get", id, "--wait", "--timeout", "1s", "--nats-url", nats.url])
+  const r = await runCli(["run", "get", id, "--wait", "--timeout", "1s", "--nats-url", stack.url])
   expect(r.code).toBe(3)
   expect(r.stderr).toBe(`dagnats: run ${id} is still pending after 1s\n`)
   expect((await runCli(["run", "get", id, "--wait", "--nats-url", "nats://127.0.0.1:1"])).code).toBe(3)
-  expect((await runCli(["run", "get", id, "--timeout", "1s", "--nats-url", nats.url])).code).toBe(2)
+  expect((await runCli(["run", "get", id, "--timeout", "1s", "--nats-url", stack.url])).code).toBe(2)
   expect(
     (await runCli(["run", "get", id, "--wait", "--timeout", "soon", "--nats-url", "nats://127.0.0.1:1"])).code,
   ).toBe(2)
@@ -177,11 +160,11 @@ test("run get --wait - exits 3 when the run is not finished within --timeout or 
 
 test("trigger history - each fired run shows its current status (human table; run_status with --json)", async () => {
   const id = await webhookRun("out-hist")
-  await publishLifecycle(raw.js, id, "workflow.completed")
+  await publishLifecycle(stack.raw.js, id, "workflow.completed")
   await statusBecomes(id, "completed")
   const json = await cli("trigger", "history", "out-hist")
   expect(json.fires.map((f: any) => [f.outcome, f.run_id, f.run_status])).toStrictEqual([["fired", id, "completed"]])
-  const human = await runCli(["trigger", "history", "out-hist", "--nats-url", nats.url])
+  const human = await runCli(["trigger", "history", "out-hist", "--nats-url", stack.url])
   expect(human.code).toBe(0)
   expect(human.stdout.split("\n")[0]).toMatch(/RUN STATUS/)
   expect(human.stdout.split("\n")[1]).toMatch(

@@ -14,7 +14,7 @@ import {
   publishLifecycle,
   snapshotEngine,
 } from "../support/engine-fixture.js"
-import { openRawNats } from "./evaluator-support.js"
+import { openRawNats } from "../support/raw-nats.js"
 
 const SECRET = "engine-neighbour-secret"
 const res = perTestResources()

@@ -1,37 +1,22 @@
 // Proves trace context and workflow names reach the engine: a webhook's traceparent (or a new one) is on the stored event and, with the same trace id, on workflow.started (trace_parent and header); an event publisher's traceparent is kept; trigger create/update warn about a workflow the engine's workflow_defs lacks and refuse it with --require-workflow.
 import { createHmac } from "node:crypto"
-import { afterAll, beforeAll, describe, expect, test } from "vitest"
+import { describe, expect, test } from "vitest"
+import { e2eStack } from "../support/e2e-stack.js"
+import { startNatsServer } from "../support/nats-server.js"
+import { startServe } from "../support/serve.js"
+import { openRawNats } from "../support/raw-nats.js"
 import { headers as natsHeaders } from "@nats-io/nats-core"
-import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
-import { startServe, type ServeProcess } from "../support/serve.js"
-import { runCli, runJson } from "../support/cli.js"
-import { createEngineResources } from "../support/engine-fixture.js"
-import { openRawNats, type RawNats } from "./evaluator-support.js"
+import { runCli } from "../support/cli.js"
 
 const SECRET = "trace-secret"
 const TRACE = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 const SHAPE = /^00-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/
-let nats: TestNatsServer
-let serve: ServeProcess
-let raw: RawNats
-const cli = <T = any>(...args: Array<string>) => runJson<T>([...args, "--nats-url", nats.url])
-
-beforeAll(async () => {
-  nats = await startNatsServer()
-  raw = await openRawNats(nats.url)
-  await createEngineResources(raw.js, raw.jsm)
-  serve = await startServe({ natsUrl: nats.url })
-})
-
-afterAll(async () => {
-  await raw?.close()
-  await serve?.stop()
-  await nats?.dispose()
-})
+const stack = e2eStack({ engine: true })
+const cli = stack.cli
 
 const post = async (name: string, headers: Record<string, string>) => {
   const body = JSON.stringify({ name })
-  const r = await fetch(`${serve.baseUrl}/v1/webhooks/${name}`, {
+  const r = await fetch(`${stack.serve.baseUrl}/v1/webhooks/${name}`, {
     method: "POST",
     headers: {
       "Content-Type": "application/json",
@@ -46,11 +31,11 @@ const post = async (name: string, headers: Record<string, string>) => {
 
 /** The stored event's traceparent, and the run's workflow.started body and traceparent header. */
 const traceOf = async (trigger: string, seq: number) => {
-  const stored = await raw.jsm.streams.getMessage("EVENTS", { seq })
-  await raw.settled()
+  const stored = await stack.raw.jsm.streams.getMessage("EVENTS", { seq })
+  await stack.raw.settled()
   const runs = (await cli("run", "list", "--trigger", trigger)).runs
   expect(runs).toHaveLength(1)
-  const [started] = await raw.messages("WORKFLOW_HISTORY", `history.${runs[0].run_id}`)
+  const [started] = await stack.raw.messages("WORKFLOW_HISTORY", `history.${runs[0].run_id}`)
   return {
     stored: stored!.header.get("traceparent"),
     event: started!.data as Record<string, any>,
@@ -61,7 +46,7 @@ const traceOf = async (trigger: string, seq: number) => {
 describe("trace context", () => {
   test("webhook - the sender's traceparent is stored on the event and is workflow.started's trace_parent and traceparent header", async () => {
     await cli("trigger", "create", "traced", "--workflow", "report", "--webhook", "--secret", SECRET)
-    await raw.request("dagnats.triggers.list", {})
+    await stack.raw.request("dagnats.triggers.list", {})
     const { seq } = await post("traced", { traceparent: TRACE })
     const t = await traceOf("traced", seq)
     expect([t.stored, t.event.trace_parent, t.event.payload.trace_parent, t.header]).toStrictEqual([
@@ -74,7 +59,7 @@ describe("trace context", () => {
 
   test("webhook - without a valid traceparent a new trace is stored and the run continues that same trace", async () => {
     await cli("trigger", "create", "untraced", "--workflow", "report", "--webhook", "--secret", SECRET)
-    await raw.request("dagnats.triggers.list", {})
+    await stack.raw.request("dagnats.triggers.list", {})
     const { seq } = await post("untraced", { traceparent: "not-a-trace" })
     const t = await traceOf("untraced", seq)
     expect(t.stored).toMatch(SHAPE)
@@ -84,19 +69,19 @@ describe("trace context", () => {
 
   test("event trigger - a publisher's traceparent header is kept on the run it starts", async () => {
     await cli("trigger", "create", "traced-events", "--workflow", "report", "--subject", "event.traced.>")
-    await raw.request("dagnats.triggers.list", {})
+    await stack.raw.request("dagnats.triggers.list", {})
     const h = natsHeaders()
     h.set("Content-Type", "application/json")
     h.set("traceparent", TRACE)
-    const ack = await raw.js.publish("event.traced.one", JSON.stringify({ a: 1 }), { headers: h })
+    const ack = await stack.raw.js.publish("event.traced.one", JSON.stringify({ a: 1 }), { headers: h })
     const t = await traceOf("traced-events", ack.seq)
     expect([t.event.trace_parent, t.header]).toStrictEqual([TRACE, TRACE])
   })
 
   test("event trigger - an event without traceparent starts a run with a new valid trace", async () => {
     await cli("trigger", "create", "plain-events", "--workflow", "report", "--subject", "event.plain.>")
-    await raw.request("dagnats.triggers.list", {})
-    const seq = await raw.publish("event.plain.one", JSON.stringify({ a: 1 }))
+    await stack.raw.request("dagnats.triggers.list", {})
+    const seq = await stack.raw.publish("event.plain.one", JSON.stringify({ a: 1 }))
     const t = await traceOf("plain-events", seq)
     expect(t.event.trace_parent).toMatch(SHAPE)
     expect(t.header).toBe(t.event.trace_parent)
@@ -116,7 +101,7 @@ describe("trace context", () => {
       "--batch-timeout",
       "10m",
     )
-    await raw.request("dagnats.triggers.list", {})
+    await stack.raw.request("dagnats.triggers.list", {})
     const traces = [
       "00-11111111111111111111111111111111-1111111111111111-01",
       "00-22222222222222222222222222222222-2222222222222222-01",
@@ -125,12 +110,12 @@ describe("trace context", () => {
       const h = natsHeaders()
       h.set("Content-Type", "application/json")
       h.set("traceparent", tp)
-      await raw.js.publish("event.tbatch.x", JSON.stringify({ i }), { headers: h })
+      await stack.raw.js.publish("event.tbatch.x", JSON.stringify({ i }), { headers: h })
     }
-    await raw.settled()
+    await stack.raw.settled()
     const runs = (await cli("run", "list", "--trigger", "traced-batch")).runs
     expect(runs.map((r: any) => r.input)).toStrictEqual([[{ i: 0 }, { i: 1 }]])
-    const [started] = await raw.messages("WORKFLOW_HISTORY", `history.${runs[0].run_id}`)
+    const [started] = await stack.raw.messages("WORKFLOW_HISTORY", `history.${runs[0].run_id}`)
     expect([(started!.data as any).trace_parent, started!.headers["traceparent"]]).toStrictEqual([traces[1], traces[1]])
   })
 })
@@ -146,7 +131,7 @@ describe("workflow names the engine knows", () => {
       "--webhook",
       "--no-verify",
       "--nats-url",
-      nats.url,
+      stack.url,
       "--json",
     ])
     expect(r.code).toBe(0)
@@ -165,13 +150,13 @@ describe("workflow names the engine knows", () => {
       "--webhook",
       "--no-verify",
       "--nats-url",
-      nats.url,
+      stack.url,
       "--json",
     ])
     expect(r.code).toBe(0)
     expect(r.stderr).toBe(`dagnats: warning: ${warning}\n`)
     expect(JSON.parse(r.stdout).warnings).toStrictEqual([warning])
-    const human = await runCli(["trigger", "update", "unknown-wf", "--disabled", "--nats-url", nats.url])
+    const human = await runCli(["trigger", "update", "unknown-wf", "--disabled", "--nats-url", stack.url])
     expect(human.code).toBe(0)
     expect(human.stdout).toMatch(/^updated trigger unknown-wf/)
     expect(human.stderr).toBe(`dagnats: warning: ${warning}\n`)
@@ -179,7 +164,7 @@ describe("workflow names the engine knows", () => {
 
   test("trigger create - an invalid workflow name is refused with 400 naming the field, not looked up in workflow_defs", async () => {
     const body = { name: "bad-wf", type: "webhook", workflow: "a.b c", verify: false, require_workflow: true }
-    await expect(raw.request("dagnats.triggers.create", body)).rejects.toThrow(/→ 400: .*workflow/)
+    await expect(stack.raw.request("dagnats.triggers.create", body)).rejects.toThrow(/→ 400: .*workflow/)
   })
 
   test("trigger create/update --require-workflow - an unregistered workflow is refused (exit 1) and nothing is written", async () => {
@@ -193,11 +178,11 @@ describe("workflow names the engine knows", () => {
       "--no-verify",
       "--require-workflow",
       "--nats-url",
-      nats.url,
+      stack.url,
     ])
     expect(r.code).toBe(1)
     expect(r.stderr).toMatch(/workflow: workflow "nope" is not registered in the engine's workflow_defs/)
-    expect((await runCli(["trigger", "get", "strict", "--nats-url", nats.url])).code).toBe(1)
+    expect((await runCli(["trigger", "get", "strict", "--nats-url", stack.url])).code).toBe(1)
     await cli("trigger", "create", "strict", "--workflow", "report", "--webhook", "--no-verify", "--require-workflow")
     const u = await runCli([
       "trigger",
@@ -207,7 +192,7 @@ describe("workflow names the engine knows", () => {
       "nope",
       "--require-workflow",
       "--nats-url",
-      nats.url,
+      stack.url,
     ])
     expect(u.code).toBe(1)
     expect((await cli("trigger", "get", "strict")).workflow).toBe("report")

@@ -1,31 +1,19 @@
 // Proves event triggers end to end (SPEC §6, §4 filters, §8): subject wildcards, filters, disabled triggers, undecodable events, the wire shapes of runs, history and workflow.started, and the run/trigger/event CLI.
-import { afterAll, beforeAll, describe, expect, test } from "vitest"
-import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
-import { startServe, type ServeProcess } from "../support/serve.js"
-import { runCli, runJson } from "../support/cli.js"
+import { beforeAll, describe, expect, test } from "vitest"
+import { e2eStack } from "../support/e2e-stack.js"
+import { runCli } from "../support/cli.js"
 import { runIdFor } from "../../src/domain/run-id.js"
-import { openRawNats, withoutAt, type RawNats } from "./evaluator-support.js"
+import { withoutAt } from "../support/raw-nats.js"
 
-let nats: TestNatsServer
-let serve: ServeProcess
-let raw: RawNats
-const cli = <T = any>(...args: Array<string>) => runJson<T>([...args, "--nats-url", nats.url])
-const cliRaw = (...args: Array<string>) => runCli([...args, "--nats-url", nats.url])
+const stack = e2eStack()
+const cli = stack.cli
+const cliRaw = stack.cliRaw
 
 /** The EVENTS epoch (its creation time, digits only): run ids of events without a delivery id include it. */
 let epoch = ""
 
 beforeAll(async () => {
-  nats = await startNatsServer()
-  serve = await startServe({ natsUrl: nats.url })
-  raw = await openRawNats(nats.url)
-  epoch = (await raw.jsm.streams.info("EVENTS")).created.replace(/\D/g, "")
-})
-
-afterAll(async () => {
-  await raw?.close()
-  await serve?.stop()
-  await nats?.dispose()
+  epoch = (await stack.raw.jsm.streams.info("EVENTS")).created.replace(/\D/g, "")
 })
 
 /**
@@ -33,11 +21,11 @@ afterAll(async () => {
  * answers only after the table caught up with KV (one serve here, so it is the evaluator's table).
  */
 const createTrigger = async (def: Record<string, unknown>) => {
-  await raw.request("dagnats.triggers.create", def)
-  await raw.request("dagnats.triggers.list", {})
+  await stack.raw.request("dagnats.triggers.create", def)
+  await stack.raw.request("dagnats.triggers.list", {})
 }
 
-const runsOf = async (workflow: string) => (await raw.allRuns()).filter((r) => r.workflow === workflow)
+const runsOf = async (workflow: string) => (await stack.raw.allRuns()).filter((r) => r.workflow === workflow)
 const fired = (trigger: string, workflow: string, subject: string, seq: number, runId: string) => ({
   trigger,
   workflow,
@@ -57,11 +45,11 @@ const skipped = (trigger: string, workflow: string, subject: string, seq: number
 describe("subject patterns", () => {
   test("evaluator - event.deploy.* fires for exactly one more token; other subjects leave no history record", async () => {
     await createTrigger({ name: "deploys", workflow: "deploy-wf", type: "event", subject: "event.deploy.*" })
-    const seq = await raw.publish("event.deploy.api", '{"version":"1.2.3"}')
+    const seq = await stack.raw.publish("event.deploy.api", '{"version":"1.2.3"}')
     for (const s of ["event.deploy.api.v2", "event.deploy", "event.deployx.api", "event.other.api"])
-      await raw.publish(s, "{}")
-    await raw.settled()
-    expect((await raw.fires("deploys")).map(withoutAt)).toStrictEqual([
+      await stack.raw.publish(s, "{}")
+    await stack.raw.settled()
+    expect((await stack.raw.fires("deploys")).map(withoutAt)).toStrictEqual([
       fired("deploys", "deploy-wf", "event.deploy.api", seq, runIdFor("deploys", { kind: "sequence", seq, epoch })),
     ])
     const runs = await runsOf("deploy-wf")
@@ -72,12 +60,12 @@ describe("subject patterns", () => {
 
   test("evaluator - event.git.> fires for one or more tokens after event.git, not for event.git itself", async () => {
     await createTrigger({ name: "git-all", workflow: "git-wf", type: "event", subject: "event.git.>" })
-    const push = await raw.publish("event.git.push", '{"ref":"a"}')
-    await raw.publish("event.git", '{"ref":"b"}')
-    const deep = await raw.publish("event.git.push.main.sub", '{"ref":"c"}')
-    await raw.publish("event.gitlab.push", '{"ref":"d"}')
-    await raw.settled()
-    expect((await raw.fires("git-all")).map(withoutAt)).toStrictEqual([
+    const push = await stack.raw.publish("event.git.push", '{"ref":"a"}')
+    await stack.raw.publish("event.git", '{"ref":"b"}')
+    const deep = await stack.raw.publish("event.git.push.main.sub", '{"ref":"c"}')
+    await stack.raw.publish("event.gitlab.push", '{"ref":"d"}')
+    await stack.raw.settled()
+    expect((await stack.raw.fires("git-all")).map(withoutAt)).toStrictEqual([
       fired("git-all", "git-wf", "event.git.push", push, runIdFor("git-all", { kind: "sequence", seq: push, epoch })),
       fired(
         "git-all",
@@ -96,12 +84,12 @@ describe("subject patterns", () => {
   test("evaluator - one event reaches every trigger that matches it, each starting its own run", async () => {
     await createTrigger({ name: "fan-a", workflow: "fan-wf-a", type: "event", subject: "event.fan.x" })
     await createTrigger({ name: "fan-b", workflow: "fan-wf-b", type: "event", subject: "event.fan.*" })
-    const seq = await raw.publish("event.fan.x", '{"n":1}')
-    await raw.settled()
-    expect((await raw.fires("fan-a")).map(withoutAt)).toStrictEqual([
+    const seq = await stack.raw.publish("event.fan.x", '{"n":1}')
+    await stack.raw.settled()
+    expect((await stack.raw.fires("fan-a")).map(withoutAt)).toStrictEqual([
       fired("fan-a", "fan-wf-a", "event.fan.x", seq, runIdFor("fan-a", { kind: "sequence", seq, epoch })),
     ])
-    expect((await raw.fires("fan-b")).map(withoutAt)).toStrictEqual([
+    expect((await stack.raw.fires("fan-b")).map(withoutAt)).toStrictEqual([
       fired("fan-b", "fan-wf-b", "event.fan.x", seq, runIdFor("fan-b", { kind: "sequence", seq, epoch })),
     ])
     expect((await runsOf("fan-wf-a")).map((r) => r.input)).toStrictEqual([{ n: 1 }])
@@ -162,10 +150,10 @@ describe("filters", () => {
     async (c) => {
       const subject = `event.filters.${c.name}`
       await createTrigger({ name: c.name, workflow: `${c.name}-wf`, type: "event", subject, filters: c.filters })
-      const pass = await raw.publish(subject, JSON.stringify(c.pass))
-      const fail = await raw.publish(subject, JSON.stringify(c.fail))
-      await raw.settled()
-      expect((await raw.fires(c.name)).map(withoutAt)).toStrictEqual([
+      const pass = await stack.raw.publish(subject, JSON.stringify(c.pass))
+      const fail = await stack.raw.publish(subject, JSON.stringify(c.fail))
+      await stack.raw.settled()
+      expect((await stack.raw.fires(c.name)).map(withoutAt)).toStrictEqual([
         fired(c.name, `${c.name}-wf`, subject, pass, runIdFor(c.name, { kind: "sequence", seq: pass, epoch })),
         skipped(c.name, `${c.name}-wf`, subject, fail, "filtered"),
       ])
@@ -177,21 +165,21 @@ describe("filters", () => {
 describe("disabled triggers and undecodable events", () => {
   test("evaluator - a disabled trigger records skipped disabled and starts no run until enabled", async () => {
     await createTrigger({ name: "off", workflow: "off-wf", type: "event", subject: "event.off", enabled: false })
-    const seq = await raw.publish("event.off", '{"n":1}')
+    const seq = await stack.raw.publish("event.off", '{"n":1}')
     // Not evaluated at all while disabled: an undecodable event is recorded as disabled, not as an error.
-    const notJson = await raw.publish("event.off", "not json", { contentType: null })
-    await raw.settled()
-    expect((await raw.fires("off")).map(withoutAt)).toStrictEqual([
+    const notJson = await stack.raw.publish("event.off", "not json", { contentType: null })
+    await stack.raw.settled()
+    expect((await stack.raw.fires("off")).map(withoutAt)).toStrictEqual([
       skipped("off", "off-wf", "event.off", seq, "disabled"),
       skipped("off", "off-wf", "event.off", notJson, "disabled"),
     ])
     expect(await runsOf("off-wf")).toStrictEqual([])
 
     await cli("trigger", "enable", "off")
-    await raw.request("dagnats.triggers.list", {})
-    const after = await raw.publish("event.off", '{"n":2}')
-    await raw.settled()
-    expect((await raw.fires("off")).map(withoutAt)).toStrictEqual([
+    await stack.raw.request("dagnats.triggers.list", {})
+    const after = await stack.raw.publish("event.off", '{"n":2}')
+    await stack.raw.settled()
+    expect((await stack.raw.fires("off")).map(withoutAt)).toStrictEqual([
       skipped("off", "off-wf", "event.off", seq, "disabled"),
       skipped("off", "off-wf", "event.off", notJson, "disabled"),
       fired("off", "off-wf", "event.off", after, runIdFor("off", { kind: "sequence", seq: after, epoch })),
@@ -201,11 +189,11 @@ describe("disabled triggers and undecodable events", () => {
 
   test("evaluator - an event that is not JSON records an error and later events are still processed", async () => {
     await createTrigger({ name: "raw-x", workflow: "raw-wf", type: "event", subject: "event.x" })
-    const notJson = await raw.publish("event.x", "this is not json {", { contentType: null })
-    const badUtf8 = await raw.publish("event.x", new Uint8Array([0x7b, 0xff, 0x7d]))
-    const empty = await raw.publish("event.x", new Uint8Array())
-    const good = await raw.publish("event.x", '{"ok":true}')
-    await raw.settled()
+    const notJson = await stack.raw.publish("event.x", "this is not json {", { contentType: null })
+    const badUtf8 = await stack.raw.publish("event.x", new Uint8Array([0x7b, 0xff, 0x7d]))
+    const empty = await stack.raw.publish("event.x", new Uint8Array())
+    const good = await stack.raw.publish("event.x", '{"ok":true}')
+    await stack.raw.settled()
     const error = (seq: number, message: string) => ({
       trigger: "raw-x",
       workflow: "raw-wf",
@@ -213,7 +201,7 @@ describe("disabled triggers and undecodable events", () => {
       error: message,
       event: { subject: "event.x", seq },
     })
-    expect((await raw.fires("raw-x")).map(withoutAt)).toStrictEqual([
+    expect((await stack.raw.fires("raw-x")).map(withoutAt)).toStrictEqual([
       error(notJson, "payload is not valid JSON"),
       error(badUtf8, "payload is not valid UTF-8"),
       error(empty, "payload is empty, not JSON"),
@@ -227,12 +215,12 @@ describe("wire shapes", () => {
   test("evaluator - the run record, workflow.started event and fire record have exactly the SPEC shapes", async () => {
     await createTrigger({ name: "shape", workflow: "shape-wf", type: "event", subject: "event.shape.*" })
     const payload = { action: "opened", items: [1, "two", { three: null }] }
-    const seq = await raw.publish("event.shape.a", JSON.stringify(payload), { msgID: "shape-delivery-1" })
-    await raw.settled()
+    const seq = await stack.raw.publish("event.shape.a", JSON.stringify(payload), { msgID: "shape-delivery-1" })
+    await stack.raw.settled()
     const runId = runIdFor("shape", { kind: "delivery", deliveryId: "shape-delivery-1" })
     expect(runId).toMatch(/^[0-9a-f]{32}$/)
 
-    const entry = await (await raw.runs()).get(runId)
+    const entry = await (await stack.raw.runs()).get(runId)
     const record = JSON.parse(new TextDecoder().decode(entry!.value)) as Record<string, any>
     expect(record).toStrictEqual({
       run_id: runId,
@@ -246,7 +234,7 @@ describe("wire shapes", () => {
     })
     expect(new Date(record.created_at as string).toISOString()).toBe(record.created_at)
 
-    const started = await raw.messages("WORKFLOW_HISTORY", `history.${runId}`)
+    const started = await stack.raw.messages("WORKFLOW_HISTORY", `history.${runId}`)
     expect(started).toHaveLength(1)
     const event = started[0]!.data as Record<string, any>
     expect(event).toStrictEqual({
@@ -267,7 +255,7 @@ describe("wire shapes", () => {
     expect(event.timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/)
     expect(started[0]!.headers["Nats-Msg-Id"]).toBe(`${runId}.workflow.started`)
 
-    const fires = await raw.fires("shape")
+    const fires = await stack.raw.fires("shape")
     expect(fires).toHaveLength(1)
     expect(Object.keys(fires[0]!).sort()).toStrictEqual([
       "at",
@@ -296,22 +284,22 @@ describe("idempotency", () => {
     const second = await cli("event", "publish", "event.once", '{"n":1}', "--id", "delivery-42")
     expect(first).toStrictEqual({ stream: "EVENTS", seq: first.seq, duplicate: false })
     expect(second).toStrictEqual({ stream: "EVENTS", seq: first.seq, duplicate: true })
-    await raw.settled()
+    await stack.raw.settled()
     const runId = runIdFor("once", { kind: "delivery", deliveryId: "delivery-42" })
-    expect((await raw.fires("once")).map(withoutAt)).toStrictEqual([
+    expect((await stack.raw.fires("once")).map(withoutAt)).toStrictEqual([
       fired("once", "once-wf", "event.once", first.seq, runId),
     ])
     expect((await runsOf("once-wf")).map((r) => [r.run_id, r.event])).toStrictEqual([
       [runId, { subject: "event.once", seq: first.seq, delivery_id: "delivery-42" }],
     ])
-    expect(await raw.messages("WORKFLOW_HISTORY", `history.${runId}`)).toHaveLength(1)
+    expect(await stack.raw.messages("WORKFLOW_HISTORY", `history.${runId}`)).toHaveLength(1)
   })
 
   test("evaluator - a run record left without its workflow.started event (a crash between the two) gets exactly one", async () => {
     await createTrigger({ name: "heal", workflow: "heal-wf", type: "event", subject: "event.heal" })
     const runId = runIdFor("heal", { kind: "delivery", deliveryId: "heal-1" })
     // Nothing else publishes in this file while a test runs, so the event's sequence is known ahead.
-    const seq = (await raw.jsm.streams.info("EVENTS")).state.last_seq + 1
+    const seq = (await stack.raw.jsm.streams.info("EVENTS")).state.last_seq + 1
     const half = {
       run_id: runId,
       workflow: "heal-wf",
@@ -322,11 +310,13 @@ describe("idempotency", () => {
       created_at: new Date().toISOString(),
       count: 1,
     }
-    await (await raw.runs()).create(runId, JSON.stringify(half))
-    expect(await raw.publish("event.heal", '{"n":1}', { msgID: "heal-1" })).toBe(seq)
-    await raw.settled()
-    expect((await raw.fires("heal")).map(withoutAt)).toStrictEqual([fired("heal", "heal-wf", "event.heal", seq, runId)])
-    const started = await raw.messages("WORKFLOW_HISTORY", `history.${runId}`)
+    await (await stack.raw.runs()).create(runId, JSON.stringify(half))
+    expect(await stack.raw.publish("event.heal", '{"n":1}', { msgID: "heal-1" })).toBe(seq)
+    await stack.raw.settled()
+    expect((await stack.raw.fires("heal")).map(withoutAt)).toStrictEqual([
+      fired("heal", "heal-wf", "event.heal", seq, runId),
+    ])
+    const started = await stack.raw.messages("WORKFLOW_HISTORY", `history.${runId}`)
     expect(started.map((m) => [(m.data as any).run_id, (m.data as any).payload.source])).toStrictEqual([
       [runId, "heal"],
     ])
@@ -351,7 +341,7 @@ describe("CLI", () => {
       created_at: run.created_at,
       count: 1,
     })
-    const started = await raw.messages("WORKFLOW_HISTORY", `history.${reply.run_id}`)
+    const started = await stack.raw.messages("WORKFLOW_HISTORY", `history.${reply.run_id}`)
     expect(started.map((m) => (m.data as any).payload)).toStrictEqual([
       {
         trigger: "manual",
@@ -383,8 +373,8 @@ describe("CLI", () => {
     expect(await cli("run", "get", started[0]!)).toStrictEqual(all.runs[2])
 
     await createTrigger({ name: "listing-t", workflow: "listing-wf", type: "event", subject: "event.listing" })
-    const seq = await raw.publish("event.listing", '{"n":4}')
-    await raw.settled()
+    const seq = await stack.raw.publish("event.listing", '{"n":4}')
+    await stack.raw.settled()
     const byTrigger = await cli("run", "list", "--trigger", "listing-t")
     expect(byTrigger.runs.map((r: any) => [r.input, r.event.seq])).toStrictEqual([[{ n: 4 }, seq]])
     expect((await cli("run", "list", "--workflow", "listing-wf", "--limit", "1000")).runs).toHaveLength(4)
@@ -438,8 +428,8 @@ describe("CLI", () => {
     // the order records were written.
     const seqs: Array<number> = []
     for (let i = 0; i < 5; i++) {
-      seqs.push(await raw.publish("event.hist", JSON.stringify({ keep: i % 2 === 0, i })))
-      await raw.settled()
+      seqs.push(await stack.raw.publish("event.hist", JSON.stringify({ keep: i % 2 === 0, i })))
+      await stack.raw.settled()
     }
     const three = await cli("trigger", "history", "hist", "--limit", "3")
     expect(three.fires.map(withoutAt)).toStrictEqual([
@@ -456,7 +446,7 @@ describe("CLI", () => {
   })
 
   test("cli - event publish outside event.>, to a wildcard or with a payload that is not JSON is a usage error and stores nothing", async () => {
-    const before = (await raw.jsm.streams.info("EVENTS")).state.last_seq
+    const before = (await stack.raw.jsm.streams.info("EVENTS")).state.last_seq
     for (const args of [
       ["other.x", "{}"],
       ["event", "{}"],
@@ -467,6 +457,6 @@ describe("CLI", () => {
       const r = await cliRaw("event", "publish", ...args, "--json")
       expect({ args, code: r.code, stdout: r.stdout }).toStrictEqual({ args, code: 2, stdout: "" })
     }
-    expect((await raw.jsm.streams.info("EVENTS")).state.last_seq).toBe(before)
+    expect((await stack.raw.jsm.streams.info("EVENTS")).state.last_seq).toBe(before)
   })
 })

@@ -6,12 +6,12 @@ import { type ServeProcess } from "../support/serve.js"
 import { runJson } from "../support/cli.js"
 import { eventually } from "../support/poll.js"
 import { runIdFor } from "../../src/domain/run-id.js"
-import { openRawNats, withoutAt, type RawNats } from "./evaluator-support.js"
+import { openRawNats, withoutAt, type RawNats } from "../support/raw-nats.js"
 
 const { natsServer, serveOn, track } = perTestResources()
 const rawOn = async (nats: TestNatsServer) => track(await openRawNats(nats.url), (r) => r.close())
 
-test("exactly once - an event accepted by a serve killed before evaluating it starts exactly one run after restart", async () => {
+test("exactly once - an event accepted by an ingest-only serve that is then killed starts exactly one run once an evaluating serve starts", async () => {
   const nats = await natsServer()
   // The first serve ever on this NATS system only ingests: it must still keep events for evaluation.
   const ingestOnly: ServeProcess = await serveOn(nats, { DAGNATS_EVALUATOR: "off" })
@@ -39,6 +39,50 @@ test("exactly once - an event accepted by a serve killed before evaluating it st
       run_id: runId,
       count: 1,
       event: { subject: "event.crash", seq: published.seq },
+    },
+  ])
+  expect(await raw.messages("WORKFLOW_HISTORY", `history.${runId}`)).toHaveLength(1)
+})
+
+test("exactly once - an event delivered to a serve killed before evaluating it starts exactly one run after restart", async () => {
+  const nats = await natsServer()
+  const first = await serveOn(nats)
+  const raw = await rawOn(nats)
+  await raw.request("dagnats.triggers.create", {
+    name: "frozen",
+    workflow: "frozen-wf",
+    type: "event",
+    subject: "event.frozen",
+  })
+  await raw.request("dagnats.triggers.list", {})
+  // Stopped, the serve cannot evaluate what NATS delivers into its open pull request.
+  first.child.kill("SIGSTOP")
+  let seq = 0
+  try {
+    seq = await raw.publish("event.frozen", JSON.stringify({ n: 1 }))
+    await eventually(async () => {
+      const c = await raw.jsm.consumers.info("EVENTS", "dagnats-evaluator")
+      expect([c.delivered.stream_seq, c.num_ack_pending]).toStrictEqual([seq, 1])
+    }, 20_000)
+  } finally {
+    await first.kill()
+  }
+  expect(await raw.allRuns()).toStrictEqual([])
+
+  // The delivery the killed serve never acknowledged comes again once its ack wait has passed.
+  await serveOn(nats)
+  await raw.settled(30_000)
+  const epoch = (await raw.jsm.streams.info("EVENTS")).created.replace(/\D/g, "")
+  const runId = runIdFor("frozen", { kind: "sequence", seq, epoch })
+  expect((await raw.allRuns()).map((r) => [r.run_id, r.input])).toStrictEqual([[runId, { n: 1 }]])
+  expect((await raw.fires("frozen")).map(withoutAt)).toStrictEqual([
+    {
+      trigger: "frozen",
+      workflow: "frozen-wf",
+      outcome: "fired",
+      run_id: runId,
+      count: 1,
+      event: { subject: "event.frozen", seq },
     },
   ])
   expect(await raw.messages("WORKFLOW_HISTORY", `history.${runId}`)).toHaveLength(1)

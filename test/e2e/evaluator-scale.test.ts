@@ -5,7 +5,7 @@ import { perTestResources } from "../support/per-test.js"
 import { runJson } from "../support/cli.js"
 import { eventually } from "../support/poll.js"
 import { runIdFor } from "../../src/domain/run-id.js"
-import { openRawNats, type RawNats } from "./evaluator-support.js"
+import { openRawNats, type RawNats } from "../support/raw-nats.js"
 
 const { natsServer, serveOn, track } = perTestResources()
 const rawOn = async (nats: TestNatsServer) => track(await openRawNats(nats.url), (r) => r.close())
@@ -18,7 +18,7 @@ const countKeys = async (raw: RawNats) => {
 
 test("evaluator at scale - two serve processes and 500 events in parallel give exactly 500 runs, none duplicated", async () => {
   const nats = await natsServer()
-  const a = await serveOn(nats)
+  await serveOn(nats)
   const raw = await rawOn(nats)
   await raw.request("dagnats.triggers.create", {
     name: "load",
@@ -27,8 +27,20 @@ test("evaluator at scale - two serve processes and 500 events in parallel give e
     subject: "event.load.*",
   })
   // Serve b loads the trigger table at start, serve a answered the create: both know the trigger.
-  await serveOn(nats)
-  expect(a.log()).toContain("dagnats serve ready")
+  const b = await serveOn(nats)
+  expect(b.log()).toContain("trigger table loaded: 1 triggers")
+  expect(
+    (await raw.request<{ triggers: Array<{ name: string }> }>("dagnats.triggers.list", {})).triggers.map((t) => t.name),
+  ).toStrictEqual(["load"])
+  // Both are in the queue group, so the events below are split between them.
+  const pings: Array<string> = []
+  for await (const m of await raw.nc.requestMany("$SRV.PING.dagnats", "", {
+    strategy: "count",
+    maxMessages: 2,
+    maxWait: 10_000,
+  }))
+    pings.push((m.json() as { id: string }).id)
+  expect(new Set(pings).size).toBe(2)
 
   const N = 500
   const seqs = await Promise.all(

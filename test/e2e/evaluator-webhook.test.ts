@@ -1,30 +1,15 @@
 // Proves webhooks drive triggers end to end (SPEC §5, §6): the README's GitHub example, header filters, disabled webhook triggers, and one run per X-GitHub-Delivery even when posted twice or when serve is killed right after the 202.
 import { createHmac } from "node:crypto"
-import { afterAll, beforeAll, describe, expect, test } from "vitest"
-import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
-import { startServe, type ServeProcess } from "../support/serve.js"
-import { runJson } from "../support/cli.js"
+import { describe, expect, test } from "vitest"
+import { e2eStack } from "../support/e2e-stack.js"
+import { startServe } from "../support/serve.js"
 import { runIdFor } from "../../src/domain/run-id.js"
-import { openRawNats, withoutAt, type RawNats } from "./evaluator-support.js"
+import { withoutAt } from "../support/raw-nats.js"
 
 const SECRET = "It's a Secret to Everybody"
 
-let nats: TestNatsServer
-let serve: ServeProcess
-let raw: RawNats
-const cli = <T = any>(...args: Array<string>) => runJson<T>([...args, "--nats-url", nats.url])
-
-beforeAll(async () => {
-  nats = await startNatsServer()
-  serve = await startServe({ natsUrl: nats.url })
-  raw = await openRawNats(nats.url)
-})
-
-afterAll(async () => {
-  await raw?.close()
-  await serve?.stop()
-  await nats?.dispose()
-})
+const stack = e2eStack()
+const cli = stack.cli
 
 /** POST a body signed with the default scheme, as GitHub or any HMAC sender would. */
 const post = async (base: string, name: string, payload: unknown, headers: Record<string, string> = {}) => {
@@ -42,8 +27,8 @@ const post = async (base: string, name: string, payload: unknown, headers: Recor
 }
 
 /** Wait until the (single) serve's trigger table has caught up with every trigger write. */
-const tableSynced = () => raw.request("dagnats.triggers.list", {})
-const runsOf = async (workflow: string) => (await raw.allRuns()).filter((r) => r.workflow === workflow)
+const tableSynced = () => stack.raw.request("dagnats.triggers.list", {})
+const runsOf = async (workflow: string) => (await stack.raw.allRuns()).filter((r) => r.workflow === workflow)
 
 describe("the README example", () => {
   test("webhook - an opened pull request starts a github-handler run and a pr-review run; a closed one only github-handler, with on-pr-opened filtered", async () => {
@@ -64,7 +49,7 @@ describe("the README example", () => {
     await tableSynced()
 
     const opened = { action: "opened", number: 1347, pull_request: { head: { ref: "feature/x" }, draft: false } }
-    const a = await post(serve.baseUrl, "github-events", opened)
+    const a = await post(stack.serve.baseUrl, "github-events", opened)
     expect(a).toStrictEqual({
       status: 202,
       body: {
@@ -75,11 +60,11 @@ describe("the README example", () => {
         duplicate: false,
       },
     })
-    await raw.settled()
+    await stack.raw.settled()
     const closed = { action: "closed", number: 1347 }
-    const b = await post(serve.baseUrl, "github-events", closed)
+    const b = await post(stack.serve.baseUrl, "github-events", closed)
     expect(b.status).toBe(202)
-    await raw.settled()
+    await stack.raw.settled()
 
     const handler = (await cli("run", "list", "--workflow", "github-handler")).runs
     expect(handler.map((r: any) => [r.input, r.trigger, r.event.seq])).toStrictEqual([
@@ -90,7 +75,7 @@ describe("the README example", () => {
     expect(review.map((r: any) => [r.input, r.trigger, r.event.seq])).toStrictEqual([
       [opened, { name: "on-pr-opened", type: "event" }, a.body.seq],
     ])
-    const started = await raw.messages("WORKFLOW_HISTORY", `history.${handler[1].run_id}`)
+    const started = await stack.raw.messages("WORKFLOW_HISTORY", `history.${handler[1].run_id}`)
     expect(started.map((m) => (m.data as any).payload)).toStrictEqual([
       {
         trigger: "webhook",
@@ -138,12 +123,12 @@ describe("header filters and disabled webhook triggers", () => {
       "X-GitHub-Event=pull_request",
     )
     await tableSynced()
-    const pr = await post(serve.baseUrl, "gh-prs", { n: 1 }, { "x-github-event": "pull_request" })
-    const push = await post(serve.baseUrl, "gh-prs", { n: 2 }, { "X-GitHub-Event": "push" })
-    const none = await post(serve.baseUrl, "gh-prs", { n: 3 })
+    const pr = await post(stack.serve.baseUrl, "gh-prs", { n: 1 }, { "x-github-event": "pull_request" })
+    const push = await post(stack.serve.baseUrl, "gh-prs", { n: 2 }, { "X-GitHub-Event": "push" })
+    const none = await post(stack.serve.baseUrl, "gh-prs", { n: 3 })
     expect([pr.status, push.status, none.status]).toStrictEqual([202, 202, 202])
-    await raw.settled()
-    const epoch = (await raw.jsm.streams.info("EVENTS")).created.replace(/\D/g, "")
+    await stack.raw.settled()
+    const epoch = (await stack.raw.jsm.streams.info("EVENTS")).created.replace(/\D/g, "")
     const skippedAt = (seq: number) => ({
       trigger: "gh-prs",
       workflow: "gh-prs-wf",
@@ -151,7 +136,7 @@ describe("header filters and disabled webhook triggers", () => {
       reason: "filtered",
       event: { subject: "event.webhook.gh-prs", seq },
     })
-    expect((await raw.fires("gh-prs")).map(withoutAt)).toStrictEqual([
+    expect((await stack.raw.fires("gh-prs")).map(withoutAt)).toStrictEqual([
       {
         trigger: "gh-prs",
         workflow: "gh-prs-wf",
@@ -185,30 +170,35 @@ describe("header filters and disabled webhook triggers", () => {
     )
     await tableSynced()
     const ok = await post(
-      serve.baseUrl,
+      stack.serve.baseUrl,
       "gh-both",
       { pull_request: { head: { ref: "main" } } },
       { "X-GitHub-Event": "pull_request" },
     )
     await post(
-      serve.baseUrl,
+      stack.serve.baseUrl,
       "gh-both",
       { pull_request: { head: { ref: "dev" } } },
       { "X-GitHub-Event": "pull_request" },
     )
-    await post(serve.baseUrl, "gh-both", { pull_request: { head: { ref: "main" } } }, { "X-GitHub-Event": "push" })
-    await raw.settled()
-    expect((await raw.fires("gh-both")).map((f) => f.outcome)).toStrictEqual(["fired", "skipped", "skipped"])
+    await post(
+      stack.serve.baseUrl,
+      "gh-both",
+      { pull_request: { head: { ref: "main" } } },
+      { "X-GitHub-Event": "push" },
+    )
+    await stack.raw.settled()
+    expect((await stack.raw.fires("gh-both")).map((f) => f.outcome)).toStrictEqual(["fired", "skipped", "skipped"])
     expect((await runsOf("gh-both-wf")).map((r) => r.event.seq)).toStrictEqual([ok.body.seq])
   })
 
   test("webhook - a disabled webhook trigger still answers 202 and records skipped disabled, starting no run", async () => {
     await cli("trigger", "create", "gh-off", "--workflow", "gh-off-wf", "--webhook", "--secret", SECRET, "--disabled")
     await tableSynced()
-    const r = await post(serve.baseUrl, "gh-off", { n: 1 })
+    const r = await post(stack.serve.baseUrl, "gh-off", { n: 1 })
     expect(r.status).toBe(202)
-    await raw.settled()
-    expect((await raw.fires("gh-off")).map(withoutAt)).toStrictEqual([
+    await stack.raw.settled()
+    expect((await stack.raw.fires("gh-off")).map(withoutAt)).toStrictEqual([
       {
         trigger: "gh-off",
         workflow: "gh-off-wf",
@@ -226,8 +216,8 @@ describe("idempotency", () => {
     await cli("trigger", "create", "gh-dup", "--workflow", "gh-dup-wf", "--webhook", "--secret", SECRET)
     await tableSynced()
     const delivery = "72d3162e-cc78-11e3-81ab-4c9367dc0958"
-    const first = await post(serve.baseUrl, "gh-dup", { action: "opened" }, { "X-GitHub-Delivery": delivery })
-    const second = await post(serve.baseUrl, "gh-dup", { action: "opened" }, { "X-GitHub-Delivery": delivery })
+    const first = await post(stack.serve.baseUrl, "gh-dup", { action: "opened" }, { "X-GitHub-Delivery": delivery })
+    const second = await post(stack.serve.baseUrl, "gh-dup", { action: "opened" }, { "X-GitHub-Delivery": delivery })
     expect(first.body).toStrictEqual({
       accepted: true,
       subject: "event.webhook.gh-dup",
@@ -242,32 +232,32 @@ describe("idempotency", () => {
       seq: first.body.seq,
       duplicate: true,
     })
-    await raw.settled()
+    await stack.raw.settled()
     const runId = runIdFor("gh-dup", { kind: "delivery", deliveryId: delivery })
     expect((await runsOf("gh-dup-wf")).map((r) => [r.run_id, r.event])).toStrictEqual([
       [runId, { subject: "event.webhook.gh-dup", seq: first.body.seq, delivery_id: delivery }],
     ])
-    expect((await raw.fires("gh-dup")).map((f) => [f.outcome, f.run_id])).toStrictEqual([["fired", runId]])
-    expect(await raw.messages("WORKFLOW_HISTORY", `history.${runId}`)).toHaveLength(1)
+    expect((await stack.raw.fires("gh-dup")).map((f) => [f.outcome, f.run_id])).toStrictEqual([["fired", runId]])
+    expect(await stack.raw.messages("WORKFLOW_HISTORY", `history.${runId}`)).toHaveLength(1)
   })
 
   test("webhook - serve killed after its 202 and before evaluating: exactly one run once a serve is back", async () => {
     await cli("trigger", "create", "gh-crash", "--workflow", "gh-crash-wf", "--webhook", "--secret", SECRET)
-    const ingestOnly = await startServe({ natsUrl: nats.url, env: { DAGNATS_EVALUATOR: "off" } })
+    const ingestOnly = await startServe({ natsUrl: stack.url, env: { DAGNATS_EVALUATOR: "off" } })
     try {
       // The evaluating serve of this file is stopped first, so nothing evaluates before the kill.
-      await serve.stop()
+      await stack.serve.stop()
       const r = await post(ingestOnly.baseUrl, "gh-crash", { n: 1 }, { "X-GitHub-Delivery": "crash-1" })
       expect(r.status).toBe(202)
       await ingestOnly.kill()
       expect(await runsOf("gh-crash-wf")).toStrictEqual([])
     } finally {
       await ingestOnly.kill()
-      serve = await startServe({ natsUrl: nats.url })
+      await stack.startServeAgain()
     }
-    await raw.settled()
+    await stack.raw.settled()
     const runId = runIdFor("gh-crash", { kind: "delivery", deliveryId: "crash-1" })
     expect((await runsOf("gh-crash-wf")).map((r) => [r.run_id, r.input])).toStrictEqual([[runId, { n: 1 }]])
-    expect(await raw.messages("WORKFLOW_HISTORY", `history.${runId}`)).toHaveLength(1)
+    expect(await stack.raw.messages("WORKFLOW_HISTORY", `history.${runId}`)).toHaveLength(1)
   })
 })

@@ -3,16 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
+import { e2eStack } from "../support/e2e-stack.js"
 import { connect, type NatsConnection } from "@nats-io/transport-node"
 import { nanos } from "@nats-io/nats-core"
-import {
-  jetstream,
-  jetstreamManager,
-  RetentionPolicy,
-  StorageType,
-  type JetStreamManager,
-  type StreamInfo,
-} from "@nats-io/jetstream"
+import { jetstream, jetstreamManager, RetentionPolicy, StorageType, type StreamInfo } from "@nats-io/jetstream"
 import { Kvm } from "@nats-io/kv"
 import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
 import { startServe, type ServeProcess } from "../support/serve.js"
@@ -45,10 +39,6 @@ const SPEC_ENDPOINTS = [
   "dagnats.events.dead",
 ]
 
-let nats: TestNatsServer
-let serve: ServeProcess
-let nc: NatsConnection
-let jsm: JetStreamManager
 let env: Record<string, string>
 
 /** The CLI against this file's NATS. */
@@ -64,7 +54,7 @@ interface RawReply {
 }
 
 /** One request/reply straight to the micro service, as any NATS client would send it. */
-const raw = async (subject: string, body: unknown, conn: NatsConnection = nc): Promise<RawReply> => {
+const raw = async (subject: string, body: unknown, conn: NatsConnection = stack.raw.nc): Promise<RawReply> => {
   const msg = await conn.request(subject, typeof body === "string" ? body : JSON.stringify(body), { timeout: 10_000 })
   return {
     code: msg.headers?.get("Nats-Service-Error-Code") || undefined,
@@ -82,23 +72,15 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 /** Small enough that one reply cannot hold 2,000 triggers: list must page (and never crash serve). */
 const MAX_PAYLOAD_BYTES = 256 * 1024
 
-beforeAll(async () => {
-  nats = await startNatsServer(`max_payload: ${MAX_PAYLOAD_BYTES}`)
-  env = { NATS_URL: nats.url }
-  serve = await startServe({ natsUrl: nats.url })
-  nc = await connect({ servers: nats.url })
-  jsm = await jetstreamManager(nc)
-})
+const stack = e2eStack({ natsConfig: `max_payload: ${MAX_PAYLOAD_BYTES}` })
 
-afterAll(async () => {
-  await nc?.close()
-  await serve?.stop()
-  await nats?.dispose()
+beforeAll(async () => {
+  env = { NATS_URL: stack.url }
 })
 
 describe("resources (SPEC §3)", () => {
   test("serve - EVENTS is a file stream on event.> keeping 14 days with a 2 minute duplicate window", async () => {
-    const { config } = await jsm.streams.info("EVENTS")
+    const { config } = await stack.raw.jsm.streams.info("EVENTS")
     expect(config.subjects).toEqual(["event.>"])
     expect(config.retention).toBe(RetentionPolicy.Limits)
     expect(config.storage).toBe(StorageType.File)
@@ -107,25 +89,25 @@ describe("resources (SPEC §3)", () => {
   })
 
   test("serve - WORKFLOW_HISTORY, TRIGGER_HISTORY, DAGNATS_TIMERS and DAGNATS_DEAD exist with their subjects and retention", async () => {
-    const history = (await jsm.streams.info("WORKFLOW_HISTORY")).config
+    const history = (await stack.raw.jsm.streams.info("WORKFLOW_HISTORY")).config
     expect([history.subjects, history.retention, history.storage]).toEqual([
       ["history.>"],
       RetentionPolicy.Limits,
       StorageType.File,
     ])
-    const fires = (await jsm.streams.info("TRIGGER_HISTORY")).config
+    const fires = (await stack.raw.jsm.streams.info("TRIGGER_HISTORY")).config
     expect([fires.subjects, fires.retention, fires.storage]).toEqual([
       ["trigger.fire.>"],
       RetentionPolicy.Limits,
       StorageType.File,
     ])
-    const timers = (await jsm.streams.info("DAGNATS_TIMERS")).config
+    const timers = (await stack.raw.jsm.streams.info("DAGNATS_TIMERS")).config
     expect([timers.subjects, timers.retention, timers.storage]).toEqual([
       ["dagnats.timers.>"],
       RetentionPolicy.Workqueue,
       StorageType.File,
     ])
-    const dead = (await jsm.streams.info("DAGNATS_DEAD")).config
+    const dead = (await stack.raw.jsm.streams.info("DAGNATS_DEAD")).config
     expect([dead.subjects, dead.retention, dead.storage]).toEqual([
       ["dagnats.dead.>"],
       RetentionPolicy.Limits,
@@ -134,7 +116,7 @@ describe("resources (SPEC §3)", () => {
   })
 
   test("serve - the buckets dagnats_triggers, dagnats_runs, dagnats_debounce and dagnats_batch exist", async () => {
-    const kvm = new Kvm(jetstream(nc))
+    const kvm = new Kvm(jetstream(stack.raw.nc))
     for (const bucket of ["dagnats_triggers", "dagnats_runs", "dagnats_debounce", "dagnats_batch"]) {
       const status = await (await kvm.open(bucket)).status()
       expect(status.bucket).toBe(bucket)
@@ -501,7 +483,7 @@ describe("secrets never appear in any output", () => {
     expect(JSON.parse(created[1]!.stdout)).not.toHaveProperty("secrets")
 
     // What the service stored (read straight from KV: no read path of the service returns it).
-    const kv = await new Kvm(jetstream(nc)).open("dagnats_triggers")
+    const kv = await new Kvm(jetstream(stack.raw.nc)).open("dagnats_triggers")
     const stored = async (name: string) => ((await kv.get(name))!.json() as { secrets: Array<string> }).secrets
     expect(await stored("sec-flag")).toEqual([S1])
     expect(await stored("sec-file")).toEqual([S2])
@@ -538,7 +520,7 @@ describe("secrets never appear in any output", () => {
           .body,
       ),
       JSON.stringify((await raw("dagnats.triggers.update", { name: "sec-raw", secrets: [S4] })).body),
-      serve.log(),
+      stack.serve.log(),
     ]
     expect((await raw("dagnats.triggers.get", { name: "sec-raw" })).body).toMatchObject({ secret_count: 1 })
     for (const text of texts) for (const s of secrets) expect(text).not.toContain(s)
@@ -823,7 +805,7 @@ describe("scale", () => {
     expect(r.body.error.message).toMatch(
       /^reply of \d+ bytes could not be sent \(.*max_payload.*\); ask for fewer items with "limit"$/,
     )
-    expect(serve.child.exitCode).toBeNull()
+    expect(stack.serve.child.exitCode).toBeNull()
     expect((await raw("dagnats.triggers.get", { name: "bulk-0000" })).body.name).toBe("bulk-0000")
   })
 })
@@ -831,8 +813,16 @@ describe("scale", () => {
 describe("several serve processes", () => {
   let second: ServeProcess
   let created: Map<string, number>
+  /** How many triggers were stored when the second serve started, "kept" among them. */
+  let stored: number
 
   beforeAll(async () => {
+    expect((await raw("dagnats.triggers.create", { name: "kept", workflow: "kept-wf", type: "webhook" })).code).toBe(
+      undefined,
+    )
+    const before = await names()
+    expect(before).toContain("kept")
+    stored = before.length
     created = new Map(
       (
         await Promise.all(
@@ -843,11 +833,11 @@ describe("several serve processes", () => {
             "DAGNATS_TIMERS",
             "DAGNATS_DEAD",
             "KV_dagnats_triggers",
-          ].map((s) => jsm.streams.info(s)),
+          ].map((s) => stack.raw.jsm.streams.info(s)),
         )
       ).map((i: StreamInfo) => [i.config.name, Date.parse(i.created)]),
     )
-    second = await startServe({ natsUrl: nats.url })
+    second = await startServe({ natsUrl: stack.url })
   })
 
   afterAll(async () => {
@@ -855,14 +845,15 @@ describe("several serve processes", () => {
   })
 
   test("serve - a second start reuses every stream and bucket and keeps the triggers", async () => {
-    for (const [name, at] of created) expect(Date.parse((await jsm.streams.info(name)).created)).toBe(at)
-    expect((await jsm.streams.info("EVENTS")).config.max_age).toBe(14 * DAY_NS)
-    expect(second.log()).toContain("trigger table loaded: ")
+    for (const [name, at] of created) expect(Date.parse((await stack.raw.jsm.streams.info(name)).created)).toBe(at)
+    expect((await stack.raw.jsm.streams.info("EVENTS")).config.max_age).toBe(14 * DAY_NS)
+    expect(second.log()).toContain(`trigger table loaded: ${stored} triggers`)
+    expect(await view("kept")).toMatchObject({ name: "kept", workflow: "kept-wf", type: "webhook" })
   })
 
   test("serve - two instances both answer in queue group dagnats, and a create through either is listed by both", async () => {
     const pings: Array<any> = []
-    for await (const m of await nc.requestMany("$SRV.PING.dagnats", "", {
+    for await (const m of await stack.raw.nc.requestMany("$SRV.PING.dagnats", "", {
       strategy: "count",
       maxMessages: 2,
       maxWait: 10_000,
@@ -882,7 +873,7 @@ describe("several serve processes", () => {
       expect(listed).toContain(name)
     }
     const stats: Array<any> = []
-    for await (const m of await nc.requestMany("$SRV.STATS.dagnats", "", {
+    for await (const m of await stack.raw.nc.requestMany("$SRV.STATS.dagnats", "", {
       strategy: "count",
       maxMessages: 2,
       maxWait: 10_000,

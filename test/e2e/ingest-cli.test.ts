@@ -1,41 +1,25 @@
 // Proves `dagnats webhook send` signs and posts like a provider against a running serve, and maps outcomes to exit codes 0, 1, 2 and 3.
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { beforeAll, describe, expect, it } from "vitest"
+import { e2eStack } from "../support/e2e-stack.js"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { connect, type NatsConnection } from "@nats-io/transport-node"
-import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream"
-import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
-import { startServe, type ServeProcess } from "../support/serve.js"
 import { runCli } from "../support/cli.js"
 import { freePort } from "../support/ports.js"
 import { storedEvent, webhookTrigger } from "./ingest-support.js"
 
-let nats: TestNatsServer
-let serve: ServeProcess
-let nc: NatsConnection
-let jsm: JetStreamManager
+const stack = e2eStack()
 /** Run the CLI against this file's serve and NATS (the trigger's scheme is looked up there); no ambient secret or URL. */
 const cli = (args: ReadonlyArray<string>, env: Record<string, string | undefined> = {}) =>
   runCli(["webhook", "send", ...args], {
-    env: { DAGNATS_WEBHOOK_SECRET: undefined, DAGNATS_URL: serve.baseUrl, NATS_URL: nats.url, ...env },
+    env: { DAGNATS_WEBHOOK_SECRET: undefined, DAGNATS_URL: stack.serve.baseUrl, NATS_URL: stack.url, ...env },
   })
 
 beforeAll(async () => {
-  nats = await startNatsServer()
-  serve = await startServe({ natsUrl: nats.url })
-  nc = await connect({ servers: nats.url })
-  jsm = await jetstreamManager(nc)
-  await webhookTrigger(nc, "hook", { secrets: ["cli-secret"] })
-  await webhookTrigger(nc, "gh", { scheme: "github", secrets: ["gh-secret"] })
-  await webhookTrigger(nc, "open", { verify: false })
-  await webhookTrigger(nc, "slack", { scheme: "slack", secrets: ["slack-secret"] })
-})
-
-afterAll(async () => {
-  await nc?.close()
-  await serve?.stop()
-  await nats?.dispose()
+  await webhookTrigger(stack.raw.nc, "hook", { secrets: ["cli-secret"] })
+  await webhookTrigger(stack.raw.nc, "gh", { scheme: "github", secrets: ["gh-secret"] })
+  await webhookTrigger(stack.raw.nc, "open", { verify: false })
+  await webhookTrigger(stack.raw.nc, "slack", { scheme: "slack", secrets: ["slack-secret"] })
 })
 
 describe("webhook send", () => {
@@ -45,7 +29,7 @@ describe("webhook send", () => {
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toMatch(/^202 Accepted$/m)
     const seq = Number(/"seq": (\d+)/.exec(r.stdout)?.[1])
-    expect((await storedEvent(jsm, seq)).data.toString("utf8")).toBe(data)
+    expect((await storedEvent(stack.raw.jsm, seq)).data.toString("utf8")).toBe(data)
   })
 
   it("webhook send - --json prints {status, body} with the parsed answer", async () => {
@@ -62,7 +46,7 @@ describe("webhook send", () => {
         duplicate: false,
       },
     })
-    expect((await storedEvent(jsm, out.body.seq)).data.toString("utf8")).toBe("{}")
+    expect((await storedEvent(stack.raw.jsm, out.body.seq)).data.toString("utf8")).toBe("{}")
   })
 
   it("webhook send - the wrong secret exits 1 and still prints the refusal", async () => {
@@ -88,7 +72,7 @@ describe("webhook send", () => {
     writeFileSync(file, '{"ref":"refs/heads/main"}\n')
     const r = await cli(["gh", "--scheme", "github", "--secret", "gh-secret", "--file", file, "--json"])
     expect(r.code, r.stderr).toBe(0)
-    const stored = await storedEvent(jsm, JSON.parse(r.stdout).body.seq)
+    const stored = await storedEvent(stack.raw.jsm, JSON.parse(r.stdout).body.seq)
     expect(stored.data.toString("utf8")).toBe('{"ref":"refs/heads/main"}\n')
     expect(stored.header("X-GitHub-Delivery")).toMatch(/^[0-9a-f-]{36}$/)
   })
@@ -108,13 +92,13 @@ describe("webhook send", () => {
       "--json",
     ])
     expect(r.code, r.stderr).toBe(0)
-    const stored = await storedEvent(jsm, JSON.parse(r.stdout).body.seq)
+    const stored = await storedEvent(stack.raw.jsm, JSON.parse(r.stdout).body.seq)
     expect(stored.data.toString("utf8")).toBe(data)
     expect(stored.header("Content-Type")).toBe("application/x-www-form-urlencoded")
   })
 
   it("webhook send - --url overrides DAGNATS_URL", async () => {
-    const r = await cli(["hook", "--secret", "cli-secret", "--url", serve.baseUrl], {
+    const r = await cli(["hook", "--secret", "cli-secret", "--url", stack.serve.baseUrl], {
       DAGNATS_URL: "http://127.0.0.1:1",
     })
     expect(r.code, r.stderr).toBe(0)

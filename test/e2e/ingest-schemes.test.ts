@@ -1,15 +1,12 @@
 // Proves every signature scheme works end to end over HTTP with requests signed by the providers' own libraries, including refusals and Slack's handshake and form bodies.
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { beforeAll, describe, expect, it } from "vitest"
+import { e2eStack } from "../support/e2e-stack.js"
 import { randomUUID } from "node:crypto"
 import { sign as octokitSign } from "@octokit/webhooks-methods"
 import Stripe from "stripe"
 import { Webhook as StandardWebhook } from "standardwebhooks"
 import { Webhook as SvixWebhook } from "svix"
-import { connect, type NatsConnection } from "@nats-io/transport-node"
-import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream"
 import { schemes, type SchemeName } from "../../src/domain/signatures/index.js"
-import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
-import { startServe, type ServeProcess } from "../support/serve.js"
 import { lastSeq, send, storedEvent, webhookTrigger } from "./ingest-support.js"
 
 type Signer = (body: string, secret: string, nowMs: number) => Promise<Record<string, string>>
@@ -112,11 +109,8 @@ const cases: ReadonlyArray<Case> = [
 /** How old a "stale" request is: twice the 300 s default tolerance. */
 const STALE_MS = 600_000
 
-let nats: TestNatsServer
-let serve: ServeProcess
-let nc: NatsConnection
-let jsm: JetStreamManager
-const url = (name: string) => `${serve.baseUrl}/v1/webhooks/${name}`
+const stack = e2eStack()
+const url = (name: string) => `${stack.serve.baseUrl}/v1/webhooks/${name}`
 const bodyFor = (scheme: string) =>
   JSON.stringify({
     id: `evt_${randomUUID()}`,
@@ -129,19 +123,16 @@ const post = (name: string, body: string, headers: Record<string, string>, conte
   send(url(name), { body, headers: { "Content-Type": contentType, ...headers } })
 
 beforeAll(async () => {
-  nats = await startNatsServer()
-  serve = await startServe({ natsUrl: nats.url })
-  nc = await connect({ servers: nats.url })
-  jsm = await jetstreamManager(nc)
-  for (const c of cases) await webhookTrigger(nc, c.scheme, { scheme: c.scheme, secrets: [c.secret] })
-  await webhookTrigger(nc, "svix", { scheme: "standard", secrets: ["whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"] })
-  await webhookTrigger(nc, "stripe-lenient", { scheme: "stripe", secrets: ["whsec_lenient"], tolerance: "15m" })
-})
-
-afterAll(async () => {
-  await nc?.close()
-  await serve?.stop()
-  await nats?.dispose()
+  for (const c of cases) await webhookTrigger(stack.raw.nc, c.scheme, { scheme: c.scheme, secrets: [c.secret] })
+  await webhookTrigger(stack.raw.nc, "svix", {
+    scheme: "standard",
+    secrets: ["whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"],
+  })
+  await webhookTrigger(stack.raw.nc, "stripe-lenient", {
+    scheme: "stripe",
+    secrets: ["whsec_lenient"],
+    tolerance: "15m",
+  })
 })
 
 describe.each(cases)("webhook schemes - $scheme", (c) => {
@@ -150,7 +141,7 @@ describe.each(cases)("webhook schemes - $scheme", (c) => {
     const headers = await c.sign(body, c.secret, Date.now())
     const r = await post(c.scheme, body, headers)
     expect(r.status, r.text).toBe(202)
-    const stored = await storedEvent(jsm, r.json.seq)
+    const stored = await storedEvent(stack.raw.jsm, r.json.seq)
     expect(stored.data.toString("utf8")).toBe(body)
     expect(stored.subject).toBe(`event.webhook.${c.scheme}`)
     if (c.deliveryId !== undefined) expect(stored.header("Nats-Msg-Id")).toBe(c.deliveryId(headers, body))
@@ -192,7 +183,7 @@ describe("webhook schemes - provider details", () => {
     }
     const r = await post("svix", body, headers)
     expect(r.status, r.text).toBe(202)
-    expect((await storedEvent(jsm, r.json.seq)).header("Nats-Msg-Id")).toBe("msg_svix_e2e")
+    expect((await storedEvent(stack.raw.jsm, r.json.seq)).header("Nats-Msg-Id")).toBe("msg_svix_e2e")
   })
 
   it("webhook schemes - a trigger's own tolerance applies: 15m accepts a stripe signature 10 minutes old", async () => {
@@ -207,7 +198,7 @@ describe("webhook schemes - provider details", () => {
   })
 
   it("webhook schemes - slack url_verification is answered 200 with the challenge and nothing is stored", async () => {
-    const before = await lastSeq(jsm)
+    const before = await lastSeq(stack.raw.jsm)
     const body = JSON.stringify({
       token: "Jhj5dZrVaK7ZwHHjRyZWjbDl",
       challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
@@ -216,7 +207,7 @@ describe("webhook schemes - provider details", () => {
     const r = await post("slack", body, await ours("slack")(body, "slack-signing-secret", Date.now()))
     expect(r.status).toBe(200)
     expect(r.json).toEqual({ challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" })
-    expect(await lastSeq(jsm)).toBe(before)
+    expect(await lastSeq(stack.raw.jsm)).toBe(before)
   })
 
   it("webhook schemes - slack url_verification still needs a valid signature", async () => {
@@ -231,7 +222,7 @@ describe("webhook schemes - provider details", () => {
     const headers = await ours("slack")(body, "slack-signing-secret", Date.now())
     const r = await post("slack", body, headers, "application/x-www-form-urlencoded")
     expect(r.status, r.text).toBe(202)
-    const stored = await storedEvent(jsm, r.json.seq)
+    const stored = await storedEvent(stack.raw.jsm, r.json.seq)
     expect(stored.data.toString("utf8")).toBe(body)
     expect(stored.header("Content-Type")).toBe("application/x-www-form-urlencoded")
   })

@@ -1,9 +1,8 @@
 // Proves the listener's operational side: health, readiness and metrics endpoints, timeouts for stalled clients, no_secret_configured with its start-up warning, debug logging of 401s, and a clean shutdown.
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { beforeAll, describe, expect, it } from "vitest"
+import { e2eStack } from "../support/e2e-stack.js"
+import { startServe } from "../support/serve.js"
 import { createConnection } from "node:net"
-import { connect, type NatsConnection } from "@nats-io/transport-node"
-import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
-import { startServe, type ServeProcess } from "../support/serve.js"
 import { eventually } from "../support/poll.js"
 import { runCli } from "../support/cli.js"
 import { send, signed, webhookTrigger } from "./ingest-support.js"
@@ -12,33 +11,19 @@ const BODY = '{"ping":true}'
 /** Short timeouts so stalled clients are cut off quickly (serve's defaults are 10 s and 30 s). */
 const TIMEOUT_ENV = { DAGNATS_HTTP_HEADERS_TIMEOUT_MS: "500", DAGNATS_HTTP_REQUEST_TIMEOUT_MS: "1000" }
 
-let nats: TestNatsServer
-let serve: ServeProcess
-let nc: NatsConnection
-const url = (path: string) => `${serve.baseUrl}${path}`
+// No DAGNATS_WEBHOOK_SECRET: triggers without secrets of their own have none.
+const stack = e2eStack({ serve: { env: { ...TIMEOUT_ENV, DAGNATS_WEBHOOK_SECRET: "", DAGNATS_LOG_LEVEL: "debug" } } })
+const url = (path: string) => `${stack.serve.baseUrl}${path}`
 
 beforeAll(async () => {
-  nats = await startNatsServer()
-  // No DAGNATS_WEBHOOK_SECRET: triggers without secrets of their own have none.
-  serve = await startServe({
-    natsUrl: nats.url,
-    env: { ...TIMEOUT_ENV, DAGNATS_WEBHOOK_SECRET: "", DAGNATS_LOG_LEVEL: "debug" },
-  })
-  nc = await connect({ servers: nats.url })
-  await webhookTrigger(nc, "hook", { secrets: ["s"] })
-  await webhookTrigger(nc, "secretless")
-})
-
-afterAll(async () => {
-  await nc?.close()
-  await serve?.stop()
-  await nats?.dispose()
+  await webhookTrigger(stack.raw.nc, "hook", { secrets: ["s"] })
+  await webhookTrigger(stack.raw.nc, "secretless")
 })
 
 /** Resolves when the server closes `socket`'s connection; rejects after `boundMs`. */
 const closedBy = (lines: string, boundMs: number) =>
   new Promise<string>((resolve, reject) => {
-    const socket = createConnection({ host: "127.0.0.1", port: serve.httpPort })
+    const socket = createConnection({ host: "127.0.0.1", port: stack.serve.httpPort })
     let received = ""
     const bound = setTimeout(() => {
       socket.destroy()
@@ -99,15 +84,17 @@ describe("webhook server - secrets and logging", () => {
     await send(url("/v1/webhooks/hook"), { body: BODY, headers: signed("wrong", BODY) })
     await send(url("/v1/webhooks/secretless"), { body: BODY, headers: signed("anything", BODY) })
     await eventually(() => {
-      expect(serve.log()).toMatch(/DEBUG .*webhook hook: 401 invalid_signature \(hmac-sha256: signature mismatch\)/)
-      expect(serve.log()).toMatch(/DEBUG .*webhook secretless: 401 no_secret_configured/)
+      expect(stack.serve.log()).toMatch(
+        /DEBUG .*webhook hook: 401 invalid_signature \(hmac-sha256: signature mismatch\)/,
+      )
+      expect(stack.serve.log()).toMatch(/DEBUG .*webhook secretless: 401 no_secret_configured/)
     }, 5_000)
   })
 
   it("webhook server - serve warns at start about each webhook trigger that verifies but has no secret; one line each", async () => {
-    await webhookTrigger(nc, "secretless-two")
-    await webhookTrigger(nc, "opted-out", { verify: false })
-    const second = await startServe({ natsUrl: nats.url, env: { DAGNATS_WEBHOOK_SECRET: "" } })
+    await webhookTrigger(stack.raw.nc, "secretless-two")
+    await webhookTrigger(stack.raw.nc, "opted-out", { verify: false })
+    const second = await startServe({ natsUrl: stack.url, env: { DAGNATS_WEBHOOK_SECRET: "" } })
     try {
       const warnings = second
         .log()
@@ -124,7 +111,7 @@ describe("webhook server - secrets and logging", () => {
   })
 
   it("webhook server - no start-up warning when DAGNATS_WEBHOOK_SECRET covers secretless triggers", async () => {
-    const third = await startServe({ natsUrl: nats.url, env: { DAGNATS_WEBHOOK_SECRET: "env" } })
+    const third = await startServe({ natsUrl: stack.url, env: { DAGNATS_WEBHOOK_SECRET: "env" } })
     await third.stop()
     expect(third.log()).not.toContain("verifies signatures but has no secret")
   })
@@ -132,11 +119,11 @@ describe("webhook server - secrets and logging", () => {
 
 describe("webhook server - start and stop", () => {
   it("webhook server - a taken HTTP port stops serve, non-zero, with one line saying what to do", async () => {
-    const r = await runCli(["serve", "--nats-url", nats.url, "--http-addr", `127.0.0.1:${serve.httpPort}`])
+    const r = await runCli(["serve", "--nats-url", stack.url, "--http-addr", `127.0.0.1:${stack.serve.httpPort}`])
     expect(r.code).not.toBe(0)
     const last = r.stderr.trimEnd().split("\n").at(-1) ?? ""
     expect(last).toContain(
-      `cannot listen on 127.0.0.1:${serve.httpPort}: the address is in use; choose another with --http-addr`,
+      `cannot listen on 127.0.0.1:${stack.serve.httpPort}: the address is in use; choose another with --http-addr`,
     )
   })
 })

@@ -1,38 +1,25 @@
 // Proves the webhook HTTP contract of SPEC §5 end to end: every status and code in its order, exact storage on EVENTS, secret precedence, dedup and live trigger changes.
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { connect, type NatsConnection } from "@nats-io/transport-node"
-import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream"
-import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
-import { startServe, type ServeProcess } from "../support/serve.js"
+import { beforeAll, describe, expect, it } from "vitest"
+import { e2eStack } from "../support/e2e-stack.js"
 import { eventually } from "../support/poll.js"
 import { hmacHex, lastSeq, send, signed, storedEvent, triggers, webhookTrigger } from "./ingest-support.js"
 
 const ENV_SECRET = "env-secret"
 const MAX_BODY = 4096
 
-let nats: TestNatsServer
-let serve: ServeProcess
-let nc: NatsConnection
-let jsm: JetStreamManager
-const url = (name: string) => `${serve.baseUrl}/v1/webhooks/${name}`
+const stack = e2eStack({
+  serve: { args: ["--max-body", String(MAX_BODY)], env: { DAGNATS_WEBHOOK_SECRET: ENV_SECRET } },
+})
+const url = (name: string) => `${stack.serve.baseUrl}/v1/webhooks/${name}`
 
 beforeAll(async () => {
-  nats = await startNatsServer()
-  serve = await startServe({
-    natsUrl: nats.url,
-    args: ["--max-body", String(MAX_BODY)],
-    env: { DAGNATS_WEBHOOK_SECRET: ENV_SECRET },
+  await webhookTrigger(stack.raw.nc, "hook", { secrets: ["hook-secret"] })
+  await triggers(stack.raw.nc, "create", {
+    name: "events-only",
+    workflow: "wf",
+    type: "event",
+    subject: "event.deploy.*",
   })
-  nc = await connect({ servers: nats.url })
-  jsm = await jetstreamManager(nc)
-  await webhookTrigger(nc, "hook", { secrets: ["hook-secret"] })
-  await triggers(nc, "create", { name: "events-only", workflow: "wf", type: "event", subject: "event.deploy.*" })
-})
-
-afterAll(async () => {
-  await nc?.close()
-  await serve?.stop()
-  await nats?.dispose()
 })
 
 const BODY = '{"action":"opened","number":1}'
@@ -185,7 +172,7 @@ describe("webhook ingest - refusals, in the order SPEC §5 checks them", () => {
 
   it("webhook ingest - unknown paths are 404 JSON", async () => {
     for (const path of ["/", "/v1/webhooks", "/v1/webhooks/hook/extra", "/v2/webhooks/hook"]) {
-      const r = await send(`${serve.baseUrl}${path}`, { body: BODY, headers: signed("hook-secret", BODY) })
+      const r = await send(`${stack.serve.baseUrl}${path}`, { body: BODY, headers: signed("hook-secret", BODY) })
       expect(r.status, path).toBe(404)
       expect(r.json.error.code).toBe("not_found")
     }
@@ -220,7 +207,7 @@ describe("webhook ingest - what is stored", () => {
       duplicate: false,
     })
 
-    const stored = await storedEvent(jsm, r.json.seq)
+    const stored = await storedEvent(stack.raw.jsm, r.json.seq)
     expect(stored.subject).toBe("event.webhook.hook")
     expect(stored.data.equals(Buffer.from(body, "utf8"))).toBe(true)
     expect(stored.header("Dagnats-Trigger")).toBe("hook")
@@ -255,7 +242,7 @@ describe("webhook ingest - what is stored", () => {
     })
     const r = await send(url("hook"), { body: BODY, headers })
     expect(r.status).toBe(202)
-    const stored = await storedEvent(jsm, r.json.seq)
+    const stored = await storedEvent(stack.raw.jsm, r.json.seq)
     expect(stored.header("Nats-Expected-Last-Sequence")).toBeUndefined()
     expect(stored.header("Nats-Msg-Id")).toBeUndefined()
   })
@@ -268,14 +255,16 @@ describe("webhook ingest - what is stored", () => {
     expect(first.json.duplicate).toBe(false)
     expect(second.status).toBe(202)
     expect(second.json).toMatchObject({ duplicate: true, seq: first.json.seq })
-    expect(await lastSeq(jsm)).toBe(first.json.seq)
-    expect((await storedEvent(jsm, first.json.seq)).header("Nats-Msg-Id")).toBe("72d3162e-cc78-11e3-81ab-4c9367dc0958")
+    expect(await lastSeq(stack.raw.jsm)).toBe(first.json.seq)
+    expect((await storedEvent(stack.raw.jsm, first.json.seq)).header("Nats-Msg-Id")).toBe(
+      "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+    )
   })
 
   it("webhook ingest - GitHub's documented vector: sha256 of 'Hello, World!' with It's a Secret to Everybody, then a signed JSON body is accepted", async () => {
     const secret = "It's a Secret to Everybody"
     expect(hmacHex(secret, "Hello, World!")).toBe("757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17")
-    await webhookTrigger(nc, "github-vector", { secrets: [secret] })
+    await webhookTrigger(stack.raw.nc, "github-vector", { secrets: [secret] })
     const body = '{"zen":"Keep it logically awesome.","hook_id":1}'
     const r = await send(url("github-vector"), {
       body,
@@ -289,16 +278,16 @@ describe("webhook ingest - what is stored", () => {
   })
 
   it("webhook ingest - a disabled webhook trigger still accepts and stores", async () => {
-    await webhookTrigger(nc, "disabled-hook", { secrets: ["d"], enabled: false })
+    await webhookTrigger(stack.raw.nc, "disabled-hook", { secrets: ["d"], enabled: false })
     const r = await send(url("disabled-hook"), { body: BODY, headers: signed("d", BODY) })
     expect(r.status).toBe(202)
-    expect((await storedEvent(jsm, r.json.seq)).subject).toBe("event.webhook.disabled-hook")
+    expect((await storedEvent(stack.raw.jsm, r.json.seq)).subject).toBe("event.webhook.disabled-hook")
   })
 })
 
 describe("webhook ingest - secrets", () => {
   it("webhook ingest - a trigger without secrets verifies with DAGNATS_WEBHOOK_SECRET", async () => {
-    await webhookTrigger(nc, "env-only")
+    await webhookTrigger(stack.raw.nc, "env-only")
     expect((await send(url("env-only"), { body: BODY, headers: signed(ENV_SECRET, BODY) })).status).toBe(202)
     expect((await send(url("env-only"), { body: BODY, headers: signed("other", BODY) })).status).toBe(401)
   })
@@ -311,14 +300,14 @@ describe("webhook ingest - secrets", () => {
   })
 
   it("webhook ingest - with two secrets (rotation) either one verifies", async () => {
-    await webhookTrigger(nc, "rotating", { secrets: ["old-secret", "new-secret"] })
+    await webhookTrigger(stack.raw.nc, "rotating", { secrets: ["old-secret", "new-secret"] })
     expect((await send(url("rotating"), { body: BODY, headers: signed("old-secret", BODY) })).status).toBe(202)
     expect((await send(url("rotating"), { body: BODY, headers: signed("new-secret", BODY) })).status).toBe(202)
     expect((await send(url("rotating"), { body: BODY, headers: signed(ENV_SECRET, BODY) })).status).toBe(401)
   })
 
   it("webhook ingest - verify: false accepts unsigned requests (explicit opt-out)", async () => {
-    await webhookTrigger(nc, "unverified", { verify: false })
+    await webhookTrigger(stack.raw.nc, "unverified", { verify: false })
     const r = await send(url("unverified"), { body: BODY, headers: { "Content-Type": "application/json" } })
     expect(r.status).toBe(202)
   })
@@ -328,15 +317,15 @@ describe("webhook ingest - live trigger changes", () => {
   it("webhook ingest - a trigger created while serve runs answers within 1 s, and is 404 within 1 s of its deletion", async () => {
     const post = () => send(url("late"), { body: BODY, headers: signed(ENV_SECRET, BODY) })
     expect((await post()).status).toBe(404)
-    await webhookTrigger(nc, "late")
+    await webhookTrigger(stack.raw.nc, "late")
     await eventually(async () => expect((await post()).status).toBe(202), 1_000, 20)
-    await triggers(nc, "delete", { name: "late" })
+    await triggers(stack.raw.nc, "delete", { name: "late" })
     await eventually(async () => expect((await post()).status).toBe(404), 1_000, 20)
   })
 
   it("webhook ingest - a changed secret applies to the next request", async () => {
-    await webhookTrigger(nc, "rekey", { secrets: ["before"] })
-    await triggers(nc, "update", { name: "rekey", secrets: ["after"] })
+    await webhookTrigger(stack.raw.nc, "rekey", { secrets: ["before"] })
+    await triggers(stack.raw.nc, "update", { name: "rekey", secrets: ["after"] })
     await eventually(
       async () => expect((await send(url("rekey"), { body: BODY, headers: signed("after", BODY) })).status).toBe(202),
       1_000,

@@ -2,10 +2,8 @@
 // with their latency histogram, publish latency, evaluation outcomes, the evaluator consumer's
 // backlog, runs started by trigger type, run status changes, open windows, dead letters and the NATS
 // connection gauge — and that no label value is a trigger name or a subject.
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { connect, type NatsConnection } from "@nats-io/transport-node"
-import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
-import { startServe, type ServeProcess } from "../support/serve.js"
+import { beforeAll, describe, expect, it } from "vitest"
+import { e2eStack } from "../support/e2e-stack.js"
 import { eventually } from "../support/poll.js"
 import { send, signed, webhookTrigger } from "./ingest-support.js"
 import { createTrigger } from "./windows-support.js"
@@ -28,25 +26,14 @@ const EXPECTED: Record<string, ReadonlyArray<string>> = {
   dagnats_dead_letters_total: [],
 }
 
-let nats: TestNatsServer
-let serve: ServeProcess
-let nc: NatsConnection
+const stack = e2eStack()
 
 beforeAll(async () => {
-  nats = await startNatsServer()
-  serve = await startServe({ natsUrl: nats.url })
-  nc = await connect({ servers: nats.url })
-  await webhookTrigger(nc, "metered-hook", { secrets: ["s"] })
-  await createTrigger(nats.url, "metered-window", "event.metered.window", ["--debounce", "1h"])
+  await webhookTrigger(stack.raw.nc, "metered-hook", { secrets: ["s"] })
+  await createTrigger(stack.url, "metered-window", "event.metered.window", ["--debounce", "1h"])
 })
 
-afterAll(async () => {
-  await nc?.close()
-  await serve?.stop()
-  await nats?.dispose()
-})
-
-const metrics = async () => (await send(`${serve.baseUrl}/metrics`, { method: "GET" })).text
+const metrics = async () => (await send(`${stack.serve.baseUrl}/metrics`, { method: "GET" })).text
 
 /** Sample lines as [metric family, labels]; `_bucket`, `_sum` and `_count` fold into their histogram. */
 const samples = (text: string) =>
@@ -63,12 +50,16 @@ const samples = (text: string) =>
 describe("ops metrics - /metrics for an on-call", () => {
   it("ops metrics - a webhook, a 401 and a windowed event show up by status, latency, run type and open windows", async () => {
     expect(
-      (await send(`${serve.baseUrl}/v1/webhooks/metered-hook`, { body: BODY, headers: signed("s", BODY) })).status,
+      (await send(`${stack.serve.baseUrl}/v1/webhooks/metered-hook`, { body: BODY, headers: signed("s", BODY) }))
+        .status,
     ).toBe(202)
     expect(
-      (await send(`${serve.baseUrl}/v1/webhooks/metered-hook`, { body: BODY, headers: signed("bad", BODY) })).status,
+      (await send(`${stack.serve.baseUrl}/v1/webhooks/metered-hook`, { body: BODY, headers: signed("bad", BODY) }))
+        .status,
     ).toBe(401)
-    await nc.request("event.metered.window", new TextEncoder().encode("{}"), { timeout: 5_000 }).catch(() => undefined)
+    await stack.raw.nc
+      .request("event.metered.window", new TextEncoder().encode("{}"), { timeout: 5_000 })
+      .catch(() => undefined)
     // Open windows are counted every 15 s (a listing of the window buckets' keys): allow for two rounds.
     const text = await eventually(async () => {
       const t = await metrics()
@@ -87,7 +78,7 @@ describe("ops metrics - /metrics for an on-call", () => {
     expect(text).toMatch(/^dagnats_dead_letters_total 0$/m)
     expect(text).toMatch(/^dagnats_nats_connected 1$/m)
     // No OTEL_EXPORTER_OTLP_ENDPOINT here: no trace export is set up.
-    expect(serve.log()).not.toContain("exporting traces")
+    expect(stack.serve.log()).not.toContain("exporting traces")
   })
 
   it("ops metrics - every dagnats metric is declared with its help and type, its label names are exactly the bounded set, and no value is a trigger name or subject", async () => {

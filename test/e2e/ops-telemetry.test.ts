@@ -4,9 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
-import { connect, type NatsConnection } from "@nats-io/transport-node"
-import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
-import { startServe, type ServeProcess } from "../support/serve.js"
+import { e2eStack } from "../support/e2e-stack.js"
 import { eventually } from "../support/poll.js"
 import { jetstream } from "@nats-io/jetstream"
 import { headers as natsHeaders } from "@nats-io/nats-core"
@@ -54,16 +52,19 @@ const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 const CALLER_SPAN = "00f067aa0ba902b7"
 const BODY = '{"hello":"trace"}'
 
-let nats: TestNatsServer
-let serve: ServeProcess
-let nc: NatsConnection
 let receiver: Awaited<ReturnType<typeof startReceiver>>
 
+// Registered before the stack's hooks: the receiver is up before serve starts and closed after it stops.
 beforeAll(async () => {
-  nats = await startNatsServer()
   receiver = await startReceiver()
-  serve = await startServe({
-    natsUrl: nats.url,
+})
+
+afterAll(async () => {
+  await receiver?.close()
+})
+
+const stack = e2eStack({
+  serve: () => ({
     args: ["--log-format", "json"],
     env: {
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
@@ -73,21 +74,16 @@ beforeAll(async () => {
       OTEL_BSP_SCHEDULE_DELAY: "100",
       DAGNATS_LOG_LEVEL: "debug",
     },
-  })
-  nc = await connect({ servers: nats.url })
-  await webhookTrigger(nc, "traced", { secrets: ["s"] })
+  }),
 })
 
-afterAll(async () => {
-  await nc?.close()
-  await serve?.stop()
-  await nats?.dispose()
-  await receiver?.close()
+beforeAll(async () => {
+  await webhookTrigger(stack.raw.nc, "traced", { secrets: ["s"] })
 })
 
 describe("ops telemetry - traces and JSON logs", () => {
   it("ops telemetry - a webhook's spans reach the OTLP receiver as one trace under the inbound traceparent: request → verify, publish → evaluate → run start", async () => {
-    const r = await send(`${serve.baseUrl}/v1/webhooks/traced`, {
+    const r = await send(`${stack.serve.baseUrl}/v1/webhooks/traced`, {
       body: BODY,
       headers: signed("s", BODY, { traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01` }),
     })
@@ -116,12 +112,17 @@ describe("ops telemetry - traces and JSON logs", () => {
   it("ops telemetry - an event a NATS client publishes with a traceparent header is evaluated in that trace", async () => {
     const traceId = "0af7651916cd43dd8448eb211c80319c"
     const publisherSpan = "b7ad6b7169203331"
-    await triggers(nc, "create", { name: "traced-event", workflow: "wf", type: "event", subject: "event.traced.x" })
+    await triggers(stack.raw.nc, "create", {
+      name: "traced-event",
+      workflow: "wf",
+      type: "event",
+      subject: "event.traced.x",
+    })
     // `list` answers once serve's trigger table has caught up with the create.
-    await triggers(nc, "list", {})
+    await triggers(stack.raw.nc, "list", {})
     const h = natsHeaders()
     h.set("traceparent", `00-${traceId}-${publisherSpan}-01`)
-    await jetstream(nc).publish("event.traced.x", new TextEncoder().encode('{"a":1}'), { headers: h })
+    await jetstream(stack.raw.nc).publish("event.traced.x", new TextEncoder().encode('{"a":1}'), { headers: h })
     const evaluate = await eventually(() => {
       const span = receiver.spans.find((x) => x.name === "evaluator.evaluate" && x.traceId === traceId)
       if (span === undefined) throw new Error("no evaluate span in the publisher's trace yet")
@@ -138,13 +139,13 @@ describe("ops telemetry - traces and JSON logs", () => {
   it("ops telemetry - with --log-format json every line serve writes, through shutdown, is one JSON object with ts, level and msg; a 401 line names its trigger", async () => {
     // A 401 at debug level is logged with the trigger it is about.
     expect(
-      (await send(`${serve.baseUrl}/v1/webhooks/traced`, { body: BODY, headers: signed("wrong", BODY) })).status,
+      (await send(`${stack.serve.baseUrl}/v1/webhooks/traced`, { body: BODY, headers: signed("wrong", BODY) })).status,
     ).toBe(401)
     await eventually(() => {
-      if (!serve.log().includes("invalid_signature")) throw new Error("no 401 line yet")
+      if (!stack.serve.log().includes("invalid_signature")) throw new Error("no 401 line yet")
     })
-    expect(await serve.stop()).toBe(0)
-    const lines = serve
+    expect(await stack.serve.stop()).toBe(0)
+    const lines = stack.serve
       .log()
       .split("\n")
       .filter((l) => l !== "")

@@ -11,7 +11,7 @@ import { startNatsServer } from "../support/nats-server.js"
 import { startServe } from "../support/serve.js"
 import { eventually } from "../support/poll.js"
 import { schemes } from "../../src/domain/signatures/index.js"
-import { openRawNats } from "./evaluator-support.js"
+import { openRawNats } from "../support/raw-nats.js"
 import { send, signed, webhookTrigger } from "./ingest-support.js"
 
 const res = perTestResources()

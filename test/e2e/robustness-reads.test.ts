@@ -1,28 +1,12 @@
 // Proves the bounded reads return exactly what a full scan would: `run list` newest first by
 // created_at (also when an old record was rewritten last), with --workflow and --status filters;
 // `trigger history --limit N` the newest N records of one trigger among interleaved others.
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
-import { startServe, type ServeProcess } from "../support/serve.js"
-import { runCli, runJson } from "../support/cli.js"
-import { openRawNats, type RawNats } from "./evaluator-support.js"
+import { describe, expect, it } from "vitest"
+import { e2eStack } from "../support/e2e-stack.js"
+import { runCli } from "../support/cli.js"
 
-let nats: TestNatsServer
-let serve: ServeProcess
-let raw: RawNats
-const cli = <T = any>(...args: Array<string>) => runJson<T>([...args, "--nats-url", nats.url])
-
-beforeAll(async () => {
-  nats = await startNatsServer()
-  serve = await startServe({ natsUrl: nats.url })
-  raw = await openRawNats(nats.url)
-})
-
-afterAll(async () => {
-  await raw?.close()
-  await serve?.stop()
-  await nats?.dispose()
-})
+const stack = e2eStack()
+const cli = stack.cli
 
 const newestFirst = (a: Record<string, any>, b: Record<string, any>) =>
   a.created_at !== b.created_at ? (a.created_at < b.created_at ? 1 : -1) : a.run_id < b.run_id ? 1 : -1
@@ -30,12 +14,12 @@ const newestFirst = (a: Record<string, any>, b: Record<string, any>) =>
 describe("run list", () => {
   it("run list - --limit N gives the N newest runs by created_at, also after an old run was rewritten last; --workflow and --status filter", async () => {
     for (let i = 0; i < 40; i++)
-      await raw.request("dagnats.runs.start", { workflow: i % 4 === 0 ? "rl-quarter" : "rl-other", input: { i } })
+      await stack.raw.request("dagnats.runs.start", { workflow: i % 4 === 0 ? "rl-quarter" : "rl-other", input: { i } })
     // The oldest run changes status last (as an engine would report it): it is now the newest write.
-    const all = (await raw.allRuns()).sort(newestFirst)
+    const all = (await stack.raw.allRuns()).sort(newestFirst)
     const oldest = all[all.length - 1]!
     await (
-      await raw.runs()
+      await stack.raw.runs()
     ).put(oldest.run_id, JSON.stringify({ ...oldest, status: "completed", updated_at: new Date().toISOString() }))
 
     const ids = (runs: ReadonlyArray<Record<string, any>>) => runs.map((r) => r.run_id)
@@ -66,7 +50,7 @@ describe("run list", () => {
   })
 
   it("run list - --status with a value that is not a status is a usage error (exit 2)", async () => {
-    const r = await runCli(["run", "list", "--status", "done", "--nats-url", nats.url])
+    const r = await runCli(["run", "list", "--status", "done", "--nats-url", stack.url])
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/status/)
   })
@@ -74,17 +58,27 @@ describe("run list", () => {
 
 describe("trigger history", () => {
   it("trigger history - --limit N gives the newest N records of one trigger among interleaved others, newest first, each with its run status", async () => {
-    await raw.request("dagnats.triggers.create", { name: "ha", workflow: "wf", type: "event", subject: "event.h.a" })
-    await raw.request("dagnats.triggers.create", { name: "hb", workflow: "wf", type: "event", subject: "event.h.b" })
-    await raw.request("dagnats.triggers.list", {})
+    await stack.raw.request("dagnats.triggers.create", {
+      name: "ha",
+      workflow: "wf",
+      type: "event",
+      subject: "event.h.a",
+    })
+    await stack.raw.request("dagnats.triggers.create", {
+      name: "hb",
+      workflow: "wf",
+      type: "event",
+      subject: "event.h.b",
+    })
+    await stack.raw.request("dagnats.triggers.list", {})
     for (let i = 0; i < 30; i++) {
-      await raw.publish("event.h.a", JSON.stringify({ i }))
-      await raw.publish("event.h.b", JSON.stringify({ i }))
-      await raw.publish("event.h.b", JSON.stringify({ i, again: true }))
+      await stack.raw.publish("event.h.a", JSON.stringify({ i }))
+      await stack.raw.publish("event.h.b", JSON.stringify({ i }))
+      await stack.raw.publish("event.h.b", JSON.stringify({ i, again: true }))
     }
-    await raw.settled(30_000)
+    await stack.raw.settled(30_000)
     // No engine reports on these runs: each fired record is read back with its run's status, pending.
-    const stored = (await raw.messages("TRIGGER_HISTORY", "trigger.fire.ha"))
+    const stored = (await stack.raw.messages("TRIGGER_HISTORY", "trigger.fire.ha"))
       .map((m) => ({ ...(m.data as Record<string, any>), run_status: "pending" }))
       .reverse()
     expect(stored.length).toBe(30)
@@ -103,7 +97,7 @@ describe("trigger history", () => {
   })
 
   it("trigger history - a trigger with no records answers an empty list", async () => {
-    await raw.request("dagnats.triggers.create", {
+    await stack.raw.request("dagnats.triggers.create", {
       name: "quiet",
       workflow: "wf",
       type: "event",

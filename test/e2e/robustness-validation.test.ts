@@ -2,37 +2,30 @@
 // ids, subjects, durations and deeply nested JSON get 400 naming the field (never 503, never a NATS
 // disconnect); webhook bodies nested too deep or not UTF-8 get 400 invalid_json; and poison events
 // published straight to event.> are recorded as errors without stalling the evaluator.
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
-import { startServe, type ServeProcess } from "../support/serve.js"
+import { beforeAll, describe, expect, it } from "vitest"
+import { e2eStack } from "../support/e2e-stack.js"
 import { runIdFor } from "../../src/domain/run-id.js"
-import { openRawNats, withoutAt, type RawNats } from "./evaluator-support.js"
+import { withoutAt } from "../support/raw-nats.js"
 import { send, signed } from "./ingest-support.js"
 import { runCli } from "../support/cli.js"
 
-let nats: TestNatsServer
-let serve: ServeProcess
-let raw: RawNats
+const stack = e2eStack()
 const SECRET = "validation-secret"
 
 beforeAll(async () => {
-  nats = await startNatsServer()
-  serve = await startServe({ natsUrl: nats.url })
-  raw = await openRawNats(nats.url)
-  await raw.request("dagnats.triggers.create", { name: "hook", workflow: "wf", type: "webhook", secrets: [SECRET] })
-  await raw.request("dagnats.triggers.create", {
+  await stack.raw.request("dagnats.triggers.create", {
+    name: "hook",
+    workflow: "wf",
+    type: "webhook",
+    secrets: [SECRET],
+  })
+  await stack.raw.request("dagnats.triggers.create", {
     name: "poison",
     workflow: "poison-wf",
     type: "event",
     subject: "event.poison",
   })
-  await raw.request("dagnats.triggers.list", {})
-})
-
-afterAll(async () => {
-  await raw?.close()
-  await serve?.stop()
-  await nats?.dispose()
+  await stack.raw.request("dagnats.triggers.list", {})
 })
 
 const encoder = new TextEncoder()
@@ -42,7 +35,7 @@ const decoder = new TextDecoder()
 const ask = async (subject: string, body: unknown): Promise<{ code: number; message: string }> => {
   // Too deep for JSON.stringify on the test's side: such bodies are given as text.
   const text = typeof body === "string" ? body : JSON.stringify(body)
-  const reply = await raw.nc.request(subject, encoder.encode(text), { timeout: 10_000 })
+  const reply = await stack.raw.nc.request(subject, encoder.encode(text), { timeout: 10_000 })
   const code = Number(reply.headers?.get("Nats-Service-Error-Code") || 0)
   const answer = decoder.decode(reply.data)
   return { code, message: code === 0 ? answer : (JSON.parse(answer) as { error: { message: string } }).error.message }
@@ -72,7 +65,7 @@ describe("micro requests are validated before NATS", () => {
     }
     // Still connected and answering: the 10 KB name never reached a subject.
     expect((await ask("dagnats.triggers.get", { name: "hook" })).code).toBe(0)
-    expect(serve.log()).not.toMatch(/maximum control line|disconnected/i)
+    expect(stack.serve.log()).not.toMatch(/maximum control line|disconnected/i)
   })
 
   it("validation - hostile workflow names, run ids and list filters get 400 naming the field", async () => {
@@ -168,7 +161,7 @@ describe("cli", () => {
       [["trigger", "fire", "poison", "--input", d], "--input"],
       [["event", "publish", "event.poison", d], "payload"],
     ] as const) {
-      const r = await runCli([...args, "--nats-url", nats.url])
+      const r = await runCli([...args, "--nats-url", stack.url])
       expect({ code: r.code, stderr: r.stderr.trim() }).toEqual({
         code: 2,
         stderr: `dagnats: ${flag}: must not nest deeper than 64 levels`,
@@ -178,7 +171,8 @@ describe("cli", () => {
 })
 
 describe("webhook bodies", () => {
-  const post = (body: Buffer) => send(`${serve.baseUrl}/v1/webhooks/hook`, { body, headers: signed(SECRET, body) })
+  const post = (body: Buffer) =>
+    send(`${stack.serve.baseUrl}/v1/webhooks/hook`, { body, headers: signed(SECRET, body) })
 
   it("webhook ingest - 400 invalid_json for a body nested 5,000 deep; 64 levels are stored", async () => {
     const r = await post(Buffer.from("[".repeat(5_000) + "]".repeat(5_000)))
@@ -194,15 +188,16 @@ describe("webhook bodies", () => {
   })
 })
 
-const eventsEpoch = async () => (await raw.jsm.streams.info("EVENTS")).created.replace(/\D/g, "")
+const eventsEpoch = async () => (await stack.raw.jsm.streams.info("EVENTS")).created.replace(/\D/g, "")
 
 describe("poison events", () => {
   it("evaluator - events nested 5,000 deep or not UTF-8, published straight to event.>, are recorded as errors and the next event still fires", async () => {
     const deepSeqs: Array<number> = []
-    for (let i = 0; i < 20; i++) deepSeqs.push(await raw.publish("event.poison", "[".repeat(5_000) + "]".repeat(5_000)))
-    const bad = await raw.publish("event.poison", new Uint8Array([0x7b, 0xc3, 0x28, 0x7d]))
-    const good = await raw.publish("event.poison", '{"ok":true}')
-    await raw.settled(30_000)
+    for (let i = 0; i < 20; i++)
+      deepSeqs.push(await stack.raw.publish("event.poison", "[".repeat(5_000) + "]".repeat(5_000)))
+    const bad = await stack.raw.publish("event.poison", new Uint8Array([0x7b, 0xc3, 0x28, 0x7d]))
+    const good = await stack.raw.publish("event.poison", '{"ok":true}')
+    await stack.raw.settled(30_000)
     const error = (seq: number, message: string) => ({
       trigger: "poison",
       workflow: "poison-wf",
@@ -210,7 +205,7 @@ describe("poison events", () => {
       error: message,
       event: { subject: "event.poison", seq },
     })
-    expect((await raw.fires("poison")).map(withoutAt)).toStrictEqual([
+    expect((await stack.raw.fires("poison")).map(withoutAt)).toStrictEqual([
       ...deepSeqs.map((s) => error(s, "payload nests deeper than 64 levels")),
       error(bad, "payload is not valid UTF-8"),
       {

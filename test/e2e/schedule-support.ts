@@ -1,20 +1,12 @@
 // Raw NATS reads for the schedule and replay end-to-end tests: run records, trigger history and
 // workflow.started events as any NATS program would see them, plus the cron instants a schedule
 // should have fired at, so a test can count runs against instants.
-import { connect } from "@nats-io/transport-node"
-import { headers as natsHeaders, type NatsConnection } from "@nats-io/nats-core"
-import {
-  DeliverPolicy,
-  jetstream,
-  jetstreamManager,
-  type JetStreamClient,
-  type JetStreamManager,
-} from "@nats-io/jetstream"
-import { Kvm } from "@nats-io/kv"
-import { runCli, runJson } from "../support/cli.js"
+import { type NatsConnection } from "@nats-io/nats-core"
+import { type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream"
+import { cliOn } from "../support/cli.js"
+import { openRawNats as openBaseNats } from "../support/raw-nats.js"
 
-const encoder = new TextEncoder()
-const decoder = new TextDecoder()
+export { cliOn }
 
 export type Json = Record<string, any>
 
@@ -32,55 +24,14 @@ export interface RawNats {
 }
 
 export const openRawNats = async (url: string): Promise<RawNats> => {
-  const nc = await connect({ servers: url })
-  const js = jetstream(nc)
-  const jsm = await jetstreamManager(nc)
-  const kvm = new Kvm(js)
-
-  const publish = async (subject: string, payload: unknown, msgId?: string) => {
-    const h = natsHeaders()
-    h.set("Content-Type", "application/json")
-    return (
-      await js.publish(subject, encoder.encode(JSON.stringify(payload)), {
-        headers: h,
-        ...(msgId !== undefined ? { msgID: msgId } : {}),
-      })
-    ).seq
-  }
-
-  const runsOf = async (trigger: string) => {
-    const kv = await kvm.open("dagnats_runs")
-    const out: Array<Json> = []
-    if ((await kv.status()).values === 0) return out
-    const iter = await kv.watch()
-    for await (const e of iter) {
-      if (e.operation === "PUT") out.push(JSON.parse(decoder.decode(e.value)) as Json)
-      if (e.delta === 0) break
-    }
-    iter.stop()
-    return out.filter((r) => r.trigger?.name === trigger)
-  }
-
-  const messages = async (stream: string, subject: string) => {
-    const consumer = await js.consumers.get(stream, { filter_subjects: subject, deliver_policy: DeliverPolicy.All })
-    const pending = (await consumer.info(true)).num_pending
-    const out: Array<Json> = []
-    while (out.length < pending) {
-      const batch = await consumer.fetch({ max_messages: Math.min(1_000, pending - out.length), expires: 5_000 })
-      for await (const m of batch) out.push(JSON.parse(decoder.decode(m.data)) as Json)
-    }
-    await consumer.delete().catch(() => undefined)
-    return out
-  }
-
-  return { nc, js, jsm, publish, runsOf, messages, close: () => nc.close() }
+  const base = await openBaseNats(url)
+  const publish = (subject: string, payload: unknown, msgId?: string) =>
+    base.publish(subject, JSON.stringify(payload), msgId !== undefined ? { msgID: msgId } : {})
+  const runsOf = async (trigger: string) => (await base.allRuns()).filter((r) => r.trigger?.name === trigger)
+  const messages = async (stream: string, subject: string) =>
+    (await base.messages(stream, subject)).map((m) => m.data as Json)
+  return { nc: base.nc, js: base.js, jsm: base.jsm, publish, runsOf, messages, close: () => base.close() }
 }
-
-/** The CLI against one NATS server. */
-export const cliOn = (url: string) => ({
-  json: <T = any>(...args: Array<string>) => runJson<T>([...args, "--nats-url", url]),
-  raw: (...args: Array<string>) => runCli([...args, "--nats-url", url]),
-})
 
 /** Scheduled instants (ms) of a schedule's runs, ascending. */
 export const instantsOf = (runs: ReadonlyArray<Json>) =>

@@ -1,29 +1,13 @@
 // Proves that for every signature scheme a delivery sent twice starts exactly one run (the delivery
 // id is part of the run id), and that a Slack form-encoded interactivity payload becomes a run whose
 // input is the decoded JSON.
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
+import { e2eStack } from "../support/e2e-stack.js"
 import { schemes, SchemeNames, type SchemeName } from "../../src/domain/signatures/index.js"
-import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
-import { startServe, type ServeProcess } from "../support/serve.js"
 import { eventually } from "../support/poll.js"
-import { openRawNats, type RawNats } from "./evaluator-support.js"
 import { send } from "./ingest-support.js"
 
-let nats: TestNatsServer
-let serve: ServeProcess
-let raw: RawNats
-
-beforeAll(async () => {
-  nats = await startNatsServer()
-  serve = await startServe({ natsUrl: nats.url })
-  raw = await openRawNats(nats.url)
-})
-
-afterAll(async () => {
-  await raw?.close()
-  await serve?.stop()
-  await nats?.dispose()
-})
+const stack = e2eStack()
 
 // A standard-webhooks secret must be base64 after its whsec_ prefix; the others take any string.
 const secretFor = (scheme: SchemeName) =>
@@ -38,21 +22,21 @@ const bodyFor = (scheme: SchemeName, n: number) =>
         : { n },
   )
 
-const runsOf = async (trigger: string) => (await raw.allRuns()).filter((r) => r.trigger.name === trigger)
+const runsOf = async (trigger: string) => (await stack.raw.allRuns()).filter((r) => r.trigger.name === trigger)
 
 describe("schemes and runs - a delivery sent twice starts one run", () => {
   it.each(SchemeNames.map((s) => [s]))(
     "schemes and runs - %s: the same delivery id posted twice gives one run",
     async (scheme) => {
       const name = `dup-${scheme}`
-      await raw.request("dagnats.triggers.create", {
+      await stack.raw.request("dagnats.triggers.create", {
         name,
         workflow: "wf",
         type: "webhook",
         scheme,
         secrets: [secretFor(scheme)],
       })
-      await raw.request("dagnats.triggers.list", {})
+      await stack.raw.request("dagnats.triggers.list", {})
       const body = bodyFor(scheme, 1)
       const headers = schemes[scheme].sign({
         rawBody: Buffer.from(body),
@@ -61,7 +45,7 @@ describe("schemes and runs - a delivery sent twice starts one run", () => {
         deliveryId: `delivery-${scheme}-1`,
       })
       const post = () =>
-        send(`${serve.baseUrl}/v1/webhooks/${name}`, {
+        send(`${stack.serve.baseUrl}/v1/webhooks/${name}`, {
           headers: { "Content-Type": "application/json", ...headers },
           body,
         })
@@ -69,7 +53,7 @@ describe("schemes and runs - a delivery sent twice starts one run", () => {
       const second = await post()
       expect([first.status, second.status]).toStrictEqual([202, 202])
       expect([first.json.duplicate, second.json.duplicate]).toStrictEqual([false, true])
-      await raw.settled()
+      await stack.raw.settled()
       const runs = await runsOf(name)
       expect(runs).toHaveLength(1)
       expect(runs[0]!.input).toStrictEqual(JSON.parse(body))
@@ -80,18 +64,18 @@ describe("schemes and runs - a delivery sent twice starts one run", () => {
 
 describe("schemes and runs - Slack forms", () => {
   it("schemes and runs - a form-encoded Slack interactivity payload becomes a run whose input is the decoded JSON", async () => {
-    await raw.request("dagnats.triggers.create", {
+    await stack.raw.request("dagnats.triggers.create", {
       name: "slack-forms",
       workflow: "chatops",
       type: "webhook",
       scheme: "slack",
       secrets: ["slack-signing"],
     })
-    await raw.request("dagnats.triggers.list", {})
+    await stack.raw.request("dagnats.triggers.list", {})
     const payload = { type: "block_actions", user: { id: "U1" }, actions: [{ action_id: "approve", value: "yes" }] }
     const body = new URLSearchParams({ payload: JSON.stringify(payload), token: "legacy" }).toString()
     const headers = schemes.slack.sign({ rawBody: Buffer.from(body), secret: "slack-signing", nowMs: Date.now() })
-    const reply = await send(`${serve.baseUrl}/v1/webhooks/slack-forms`, {
+    const reply = await send(`${stack.serve.baseUrl}/v1/webhooks/slack-forms`, {
       headers: { "Content-Type": "application/x-www-form-urlencoded", ...headers },
       body,
     })
@@ -107,7 +91,7 @@ describe("schemes and runs - one delivery id, two triggers", () => {
   it("schemes and runs - the same delivery id sent to two triggers is stored for both, each starts one run, and a retry to either is a duplicate", async () => {
     const secret = secretFor("standard")
     for (const name of ["fanout-a", "fanout-b"]) {
-      await raw.request("dagnats.triggers.create", {
+      await stack.raw.request("dagnats.triggers.create", {
         name,
         workflow: `${name}-wf`,
         type: "webhook",
@@ -115,7 +99,7 @@ describe("schemes and runs - one delivery id, two triggers", () => {
         secrets: [secret],
       })
     }
-    await raw.request("dagnats.triggers.list", {})
+    await stack.raw.request("dagnats.triggers.list", {})
     const body = JSON.stringify({ type: "user.created", id: "u1" })
     const headers = schemes.standard.sign({
       rawBody: Buffer.from(body),
@@ -124,7 +108,7 @@ describe("schemes and runs - one delivery id, two triggers", () => {
       deliveryId: "msg_shared_1",
     })
     const post = (name: string) =>
-      send(`${serve.baseUrl}/v1/webhooks/${name}`, {
+      send(`${stack.serve.baseUrl}/v1/webhooks/${name}`, {
         headers: { "Content-Type": "application/json", ...headers },
         body,
       })
@@ -135,7 +119,7 @@ describe("schemes and runs - one delivery id, two triggers", () => {
       [202, "event.webhook.fanout-b", true],
       [202, "event.webhook.fanout-a", true],
     ])
-    await raw.settled()
+    await stack.raw.settled()
     for (const name of ["fanout-a", "fanout-b"]) {
       const runs = await runsOf(name)
       expect(runs.map((r) => [r.workflow, r.event.delivery_id])).toStrictEqual([[`${name}-wf`, "msg_shared_1"]])
@@ -145,8 +129,8 @@ describe("schemes and runs - one delivery id, two triggers", () => {
 
 describe("schemes and runs - metrics", () => {
   it("schemes and runs - /metrics counts every fired outcome of this file's runs (7 schemes, 1 Slack form, 2 fan-out)", async () => {
-    await raw.settled()
-    const metrics = await send(`${serve.baseUrl}/metrics`, { method: "GET" })
+    await stack.raw.settled()
+    const metrics = await send(`${stack.serve.baseUrl}/metrics`, { method: "GET" })
     expect(metrics.status).toBe(200)
     expect(metrics.text).toMatch(/^dagnats_trigger_outcomes_total\{outcome="fired"\} 10$/m)
   })

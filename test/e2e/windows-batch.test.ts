@@ -1,31 +1,15 @@
 // Proves batching end to end (SPEC §4, §6, §8): full batches fire at max_size and the rest at the timeout, inputs are payload arrays in stream order with every event in exactly one batch, keyed batches are independent, history, `trigger list` and `trigger get` show it, and the CLI rejects invalid debounce and batch settings naming the flag.
-import { afterAll, beforeAll, describe, expect, test } from "vitest"
-import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
-import { startServe, type ServeProcess } from "../support/serve.js"
+import { describe, expect, test } from "vitest"
+import { e2eStack } from "../support/e2e-stack.js"
 import { eventually } from "../support/poll.js"
-import { cliOn, createTrigger, openWindowsNats, type WindowsNats } from "./windows-support.js"
+import { createTrigger, openWindowsNats } from "./windows-support.js"
 
-let nats: TestNatsServer
-let serve: ServeProcess
-let raw: WindowsNats
-let cli: ReturnType<typeof cliOn>
-
-beforeAll(async () => {
-  nats = await startNatsServer()
-  serve = await startServe({ natsUrl: nats.url })
-  raw = await openWindowsNats(nats.url)
-  cli = cliOn(nats.url)
-})
-
-afterAll(async () => {
-  await raw?.close()
-  await serve?.stop()
-  await nats?.dispose()
-})
+const stack = e2eStack({ openRaw: openWindowsNats })
+const cli = { json: stack.cli, raw: stack.cliRaw }
 
 const publishAll = async (subject: string, payloads: ReadonlyArray<unknown>) => {
   const seqs: Array<number> = []
-  for (const p of payloads) seqs.push(await raw.publish(subject, p))
+  for (const p of payloads) seqs.push(await stack.raw.publish(subject, p))
   return seqs
 }
 
@@ -39,27 +23,27 @@ const ns = (input: unknown) => {
 
 describe("batch - sizes and timeout", () => {
   test("batch - 25 events with size 10 give runs of 10 and 10, then 5 after the timeout, each event in exactly one batch", async () => {
-    await createTrigger(nats.url, "orders", "event.orders", ["--batch-size", "10", "--batch-timeout", "2s"])
+    await createTrigger(stack.url, "orders", "event.orders", ["--batch-size", "10", "--batch-timeout", "2s"])
     const payloads = Array.from({ length: 25 }, (_, i) => ({ n: i + 1 }))
     const seqs = await publishAll("event.orders", payloads)
 
     // The two full batches fire as soon as they fill; the last 5 wait for the timeout.
     await eventually(
-      async () => expect((await raw.runsOf("orders")).map((r) => r.count).sort()).toStrictEqual([10, 10]),
+      async () => expect((await stack.raw.runsOf("orders")).map((r) => r.count).sort()).toStrictEqual([10, 10]),
       10_000,
     )
-    await eventually(async () => expect(await raw.openWindows("orders")).toBe(1), 10_000)
-    await eventually(async () => expect(await raw.runsOf("orders")).toHaveLength(3), 10_000)
-    await raw.quiet("orders")
+    await eventually(async () => expect(await stack.raw.openWindows("orders")).toBe(1), 10_000)
+    await eventually(async () => expect(await stack.raw.runsOf("orders")).toHaveLength(3), 10_000)
+    await stack.raw.quiet("orders")
 
-    const runs = await raw.runsOf("orders")
+    const runs = await stack.raw.runsOf("orders")
     const batches = runs.map((r) => ns(r.input))
     expect(runs.map((r) => r.count)).toStrictEqual(batches.map((b) => b.length))
     expect(batches.map((b) => b.length).sort((a, b) => b - a)).toStrictEqual([10, 10, 5])
     expect(batches.flat().sort((a, b) => a - b)).toStrictEqual(payloads.map((p) => p.n))
     // Each run names the last event of its batch.
     for (const [i, r] of runs.entries()) expect(r.event.seq).toBe(seqs[batches[i]![batches[i]!.length - 1]! - 1])
-    expect(await raw.startedCounts(runs.map((r) => r.run_id))).toStrictEqual([1, 1, 1])
+    expect(await stack.raw.startedCounts(runs.map((r) => r.run_id))).toStrictEqual([1, 1, 1])
 
     // History: every event absorbed as batched (the one that filled a batch too), and one fired
     // record per batch with its count, naming the batch's last event.
@@ -75,26 +59,26 @@ describe("batch - sizes and timeout", () => {
   })
 
   test("batch - fewer events than max_size fire together once the timeout passes", async () => {
-    await createTrigger(nats.url, "slow", "event.slow", ["--batch-size", "100", "--batch-timeout", "1s"])
+    await createTrigger(stack.url, "slow", "event.slow", ["--batch-size", "100", "--batch-timeout", "1s"])
     await publishAll("event.slow", [{ n: 1 }, { n: 2 }, { n: 3 }])
-    await eventually(async () => expect(await raw.runsOf("slow")).toHaveLength(1), 10_000)
-    await raw.quiet("slow")
-    expect((await raw.runsOf("slow")).map((r) => [ns(r.input), r.count])).toStrictEqual([[[1, 2, 3], 3]])
+    await eventually(async () => expect(await stack.raw.runsOf("slow")).toHaveLength(1), 10_000)
+    await stack.raw.quiet("slow")
+    expect((await stack.raw.runsOf("slow")).map((r) => [ns(r.input), r.count])).toStrictEqual([[[1, 2, 3], 3]])
   })
 
   test("batch - batch size 1 starts one run per event, each with a one-element array", async () => {
-    await createTrigger(nats.url, "single", "event.single", ["--batch-size", "1", "--batch-timeout", "1h"])
+    await createTrigger(stack.url, "single", "event.single", ["--batch-size", "1", "--batch-timeout", "1h"])
     await publishAll("event.single", [{ n: 1 }, { n: 2 }])
-    await eventually(async () => expect(await raw.runsOf("single")).toHaveLength(2), 10_000)
-    expect((await raw.runsOf("single")).map((r) => [r.input, r.count])).toStrictEqual([
+    await eventually(async () => expect(await stack.raw.runsOf("single")).toHaveLength(2), 10_000)
+    expect((await stack.raw.runsOf("single")).map((r) => [r.input, r.count])).toStrictEqual([
       [[{ n: 1 }], 1],
       [[{ n: 2 }], 1],
     ])
-    await eventually(async () => expect(await raw.openWindows("single")).toBe(0), 10_000)
+    await eventually(async () => expect(await stack.raw.openWindows("single")).toBe(0), 10_000)
   })
 
   test("batch - keyed batches fill independently per key value", async () => {
-    await createTrigger(nats.url, "tenants", "event.tenants", [
+    await createTrigger(stack.url, "tenants", "event.tenants", [
       "--batch-size",
       "3",
       "--batch-timeout",
@@ -111,10 +95,10 @@ describe("batch - sizes and timeout", () => {
       { n: 6 },
     ]
     await publishAll("event.tenants", payloads)
-    await eventually(async () => expect(await raw.runsOf("tenants")).toHaveLength(3), 10_000)
-    await raw.quiet("tenants")
+    await eventually(async () => expect(await stack.raw.runsOf("tenants")).toHaveLength(3), 10_000)
+    await stack.raw.quiet("tenants")
     // a fills at 3; b (2 events) and the events without a tenant fire at the timeout.
-    expect((await raw.runsOf("tenants")).map((r) => ns(r.input)).sort((x, y) => x[0]! - y[0]!)).toStrictEqual([
+    expect((await stack.raw.runsOf("tenants")).map((r) => ns(r.input)).sort((x, y) => x[0]! - y[0]!)).toStrictEqual([
       [1, 3, 5],
       [2, 4],
       [6],
@@ -125,7 +109,7 @@ describe("batch - sizes and timeout", () => {
 describe("batch - visibility", () => {
   test("batch - trigger list shows the batch open until it fires; trigger get shows the config", async () => {
     // The batch stays open long enough for a few CLI runs to see it on a loaded machine.
-    const created = await createTrigger(nats.url, "shown", "event.shown", [
+    const created = await createTrigger(stack.url, "shown", "event.shown", [
       "--batch-size",
       "50",
       "--batch-timeout",
@@ -141,10 +125,10 @@ describe("batch - visibility", () => {
     })
     expect(created).not.toHaveProperty("debounce")
 
-    await raw.publish("event.shown", { tenant: "x" })
+    await stack.raw.publish("event.shown", { tenant: "x" })
     const listed = async () => (await cli.json("trigger", "list")).triggers.find((t: any) => t.name === "shown")
     await eventually(async () => expect((await listed()).open).toBe(1), 10_000)
-    await eventually(async () => expect(await raw.runsOf("shown")).toHaveLength(1), 30_000)
+    await eventually(async () => expect(await stack.raw.runsOf("shown")).toHaveLength(1), 30_000)
     await eventually(async () => expect(await listed()).not.toHaveProperty("open"), 10_000)
   })
 })

@@ -4,54 +4,38 @@
 // and a later event of that trigger starts a window of its own; three 800 KB events in a
 // `--batch-size 3` trigger land in size-aware batches of 2 and 1 instead of a batch that cannot
 // be stored.
-import { afterAll, beforeAll, describe, expect, test } from "vitest"
-import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
-import { startServe, type ServeProcess } from "../support/serve.js"
+import { describe, expect, test } from "vitest"
+import { e2eStack } from "../support/e2e-stack.js"
 import { eventually } from "../support/poll.js"
-import { cliOn, createTrigger, openWindowsNats, type WindowsNats } from "./windows-support.js"
+import { createTrigger, openWindowsNats } from "./windows-support.js"
 
-let nats: TestNatsServer
-let serve: ServeProcess
-let raw: WindowsNats
-let cli: ReturnType<typeof cliOn>
-
-beforeAll(async () => {
-  nats = await startNatsServer()
-  // Default retry delays: the poison event below keeps failing for minutes.
-  serve = await startServe({ natsUrl: nats.url })
-  raw = await openWindowsNats(nats.url)
-  cli = cliOn(nats.url)
-})
-
-afterAll(async () => {
-  await raw?.close()
-  await serve?.stop()
-  await nats?.dispose()
-})
+// Default retry delays: the poison event below keeps failing for minutes.
+const stack = e2eStack({ openRaw: openWindowsNats })
+const cli = { json: stack.cli, raw: stack.cliRaw }
 
 const big = (bytes: number, extra: Record<string, unknown> = {}) => ({ ...extra, t: "x".repeat(bytes) })
 /** How late a debounce run started after its window was due (its last event's stored time + period). */
 const lateness = async (run: Record<string, any>, periodMs: number) => {
-  const m = await raw.jsm.streams.getMessage("EVENTS", { seq: run.event.seq })
+  const m = await stack.raw.jsm.streams.getMessage("EVENTS", { seq: run.event.seq })
   return Date.parse(run.created_at) - (m!.time.getTime() + periodMs)
 }
 
 describe("windows - isolation", () => {
   test("B3 - a 1 s debounce fires within 5 s while an event that fails every delivery holds the evaluator's ack floor", async () => {
-    await createTrigger(nats.url, "poison", "event.poison", [])
-    await createTrigger(nats.url, "calm", "event.calm", ["--debounce", "1s"])
-    await raw.publish("event.poison", big(2 * 1024 * 1024 - 200))
+    await createTrigger(stack.url, "poison", "event.poison", [])
+    await createTrigger(stack.url, "calm", "event.calm", ["--debounce", "1s"])
+    await stack.raw.publish("event.poison", big(2 * 1024 * 1024 - 200))
     // The poison event is being retried (its delivery is outstanding) before the window opens.
     await eventually(
       async () =>
-        expect((await raw.jsm.consumers.info("EVENTS", "dagnats-evaluator")).num_redelivered).toBeGreaterThan(0),
+        expect((await stack.raw.jsm.consumers.info("EVENTS", "dagnats-evaluator")).num_redelivered).toBeGreaterThan(0),
       20_000,
       100,
     )
-    await raw.publish("event.calm", { n: 1 })
+    await stack.raw.publish("event.calm", { n: 1 })
     const [run] = await eventually(
       async () => {
-        const runs = await raw.runsOf("calm")
+        const runs = await stack.raw.runsOf("calm")
         expect(runs).toHaveLength(1)
         return runs
       },
@@ -59,15 +43,15 @@ describe("windows - isolation", () => {
       100,
     )
     expect(await lateness(run!, 1_000)).toBeLessThan(5_000)
-    expect((await raw.jsm.consumers.info("EVENTS", "dagnats-evaluator")).ack_floor.stream_seq).toBeLessThan(2)
+    expect((await stack.raw.jsm.consumers.info("EVENTS", "dagnats-evaluator")).ack_floor.stream_seq).toBeLessThan(2)
   })
 
   test("B3 - a debounce window whose run cannot be stored fails alone: history error, dead letter, window gone, the next event opens a new window", async () => {
-    await createTrigger(nats.url, "oversize", "event.oversize", ["--debounce", "1s"])
-    const seq = await raw.publish("event.oversize", big(2 * 1024 * 1024 - 10_000))
+    await createTrigger(stack.url, "oversize", "event.oversize", ["--debounce", "1s"])
+    const seq = await stack.raw.publish("event.oversize", big(2 * 1024 * 1024 - 10_000))
     const fires = await eventually(
       async () => {
-        const f = (await raw.fires("oversize")).filter((x) => x.outcome === "error")
+        const f = (await stack.raw.fires("oversize")).filter((x) => x.outcome === "error")
         expect(f).toHaveLength(1)
         return f
       },
@@ -77,13 +61,13 @@ describe("windows - isolation", () => {
     expect(fires[0]!.error).toMatch(
       /^debounce window oversize\._:\d+@\d+: run input of \d+ bytes is larger than can be stored/,
     )
-    expect(await raw.openWindows("oversize")).toBe(0)
+    expect(await stack.raw.openWindows("oversize")).toBe(0)
     const dead = await cli.json<{ dead: Array<Record<string, unknown>> }>("event", "dead", "--limit", "1000")
     expect(dead.dead.filter((d) => d.subject === "event.oversize").map((d) => d.seq)).toStrictEqual([seq])
-    await raw.publish("event.oversize", { small: true })
+    await stack.raw.publish("event.oversize", { small: true })
     const runs = await eventually(
       async () => {
-        const r = await raw.runsOf("oversize")
+        const r = await stack.raw.runsOf("oversize")
         expect(r).toHaveLength(1)
         return r
       },
@@ -94,12 +78,12 @@ describe("windows - isolation", () => {
   })
 
   test("size - three 800 KB events in a --batch-size 3 trigger start runs of 2 and 1 events, every event in exactly one", async () => {
-    await createTrigger(nats.url, "heavy", "event.heavy", ["--batch-size", "3", "--batch-timeout", "2s"])
+    await createTrigger(stack.url, "heavy", "event.heavy", ["--batch-size", "3", "--batch-timeout", "2s"])
     const seqs = [] as Array<number>
-    for (let i = 1; i <= 3; i++) seqs.push(await raw.publish("event.heavy", big(800 * 1024, { i })))
+    for (let i = 1; i <= 3; i++) seqs.push(await stack.raw.publish("event.heavy", big(800 * 1024, { i })))
     const runs = await eventually(
       async () => {
-        const r = await raw.runsOf("heavy")
+        const r = await stack.raw.runsOf("heavy")
         expect(r).toHaveLength(2)
         return r
       },
@@ -111,6 +95,6 @@ describe("windows - isolation", () => {
       [1, [3]],
     ])
     // Not quiet(): the poison event of the first test still holds the evaluator.
-    await eventually(async () => expect(await raw.openWindows("heavy")).toBe(0), 20_000, 100)
+    await eventually(async () => expect(await stack.raw.openWindows("heavy")).toBe(0), 20_000, 100)
   })
 })

@@ -1,22 +1,15 @@
 // Raw NATS access for the debounce and batch end-to-end tests: publish events as any NATS program
 // would, and read what dagnats left in the streams and buckets (runs, fire records, open windows,
 // pending timers), plus a "nothing more can happen" barrier so a test can assert exact counts.
-import { connect } from "@nats-io/transport-node"
-import { headers as natsHeaders, type NatsConnection } from "@nats-io/nats-core"
-import {
-  DeliverPolicy,
-  jetstream,
-  jetstreamManager,
-  type JetStreamClient,
-  type JetStreamManager,
-} from "@nats-io/jetstream"
+import { type NatsConnection } from "@nats-io/nats-core"
+import { type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream"
 import { Kvm } from "@nats-io/kv"
 import { expect } from "vitest"
 import { eventually } from "../support/poll.js"
-import { runCli, runJson } from "../support/cli.js"
+import { cliOn } from "../support/cli.js"
+import { openRawNats } from "../support/raw-nats.js"
 
-const encoder = new TextEncoder()
-const decoder = new TextDecoder()
+export { cliOn }
 
 export type Json = Record<string, any>
 
@@ -45,44 +38,17 @@ export interface WindowsNats {
 }
 
 export const openWindowsNats = async (url: string): Promise<WindowsNats> => {
-  const nc = await connect({ servers: url })
-  const js = jetstream(nc)
-  const jsm = await jetstreamManager(nc)
+  const base = await openRawNats(url)
+  const { nc, js, jsm } = base
   const kvm = new Kvm(js)
 
-  const publish = async (subject: string, payload: unknown) => {
-    const h = natsHeaders()
-    h.set("Content-Type", "application/json")
-    return (await js.publish(subject, encoder.encode(JSON.stringify(payload)), { headers: h })).seq
-  }
-
-  const allRuns = async () => {
-    const kv = await kvm.open("dagnats_runs")
-    const out: Array<Json> = []
-    if ((await kv.status()).values === 0) return out
-    const iter = await kv.watch()
-    for await (const e of iter) {
-      if (e.operation === "PUT") out.push(JSON.parse(decoder.decode(e.value)) as Json)
-      if (e.delta === 0) break
-    }
-    iter.stop()
-    return out
-  }
+  const publish = (subject: string, payload: unknown) => base.publish(subject, JSON.stringify(payload))
 
   const runsOf = async (trigger: string) =>
-    (await allRuns()).filter((r) => r.trigger?.name === trigger).sort((a, b) => a.event.seq - b.event.seq)
+    (await base.allRuns()).filter((r) => r.trigger?.name === trigger).sort((a, b) => a.event.seq - b.event.seq)
 
-  const messages = async (stream: string, subject: string) => {
-    const consumer = await js.consumers.get(stream, { filter_subjects: subject, deliver_policy: DeliverPolicy.All })
-    const pending = (await consumer.info(true)).num_pending
-    const out: Array<Json> = []
-    while (out.length < pending) {
-      const batch = await consumer.fetch({ max_messages: Math.min(1_000, pending - out.length), expires: 5_000 })
-      for await (const m of batch) out.push(JSON.parse(decoder.decode(m.data)) as Json)
-    }
-    await consumer.delete().catch(() => undefined)
-    return out
-  }
+  const messages = async (stream: string, subject: string) =>
+    (await base.messages(stream, subject)).map((m) => m.data as Json)
 
   const startedCounts = (runIds: ReadonlyArray<string>) =>
     Promise.all(runIds.map(async (id) => (await messages("WORKFLOW_HISTORY", `history.${id}`)).length))
@@ -131,15 +97,9 @@ export const openWindowsNats = async (url: string): Promise<WindowsNats> => {
     openWindows,
     settled: (timeoutMs = 20_000) => eventually(evaluatorCaughtUp, timeoutMs, 100),
     quiet,
-    close: () => nc.close(),
+    close: () => base.close(),
   }
 }
-
-/** The CLI against one NATS server. */
-export const cliOn = (url: string) => ({
-  json: <T = any>(...args: Array<string>) => runJson<T>([...args, "--nats-url", url]),
-  raw: (...args: Array<string>) => runCli([...args, "--nats-url", url]),
-})
 
 /**
  * Create an event trigger with the CLI, then wait until serve's trigger table has it (`trigger

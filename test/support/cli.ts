@@ -47,3 +47,9 @@ export const runJson = async <T = any>(
   if (r.code !== 0) throw new Error(`dagnats ${args.join(" ")} exited ${r.code}: ${r.stderr}`)
   return JSON.parse(r.stdout) as T
 }
+
+/** The CLI against one NATS server: `json` parses --json output, `raw` gives the exit code and output as they are. */
+export const cliOn = (url: string) => ({
+  json: <T = any>(...args: Array<string>) => runJson<T>([...args, "--nats-url", url]),
+  raw: (...args: Array<string>) => runCli([...args, "--nats-url", url]),
+})

@@ -1,5 +1,5 @@
-// Raw NATS access for the evaluator end-to-end tests: what another NATS program would see in the
-// streams and buckets, plus micro requests and a "the evaluator has caught up" barrier.
+// Raw NATS access for end-to-end tests: what another NATS program would see in the streams and
+// buckets, plus micro requests and a "the evaluator has caught up" barrier.
 import { connect } from "@nats-io/transport-node"
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/nats-core"
 import {
@@ -11,7 +11,7 @@ import {
 } from "@nats-io/jetstream"
 import { Kvm, type KV } from "@nats-io/kv"
 import { expect } from "vitest"
-import { eventually } from "../support/poll.js"
+import { eventually } from "./poll.js"
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
