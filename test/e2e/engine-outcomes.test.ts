@@ -1,8 +1,9 @@
 // Proves run status follows the engine's lifecycle events end to end from a signed webhook: pending → running → completed | failed, never backwards, once per event however often it arrives; events of runs dagnats did not start are acked and ignored; `run get --wait` exits 0/1/3; `trigger history` shows each run's status.
 import { spawn } from "node:child_process"
-import { createHmac, randomBytes } from "node:crypto"
+import { randomBytes } from "node:crypto"
 import { expect, test } from "vitest"
 import { e2eStack } from "../support/e2e-stack.js"
+import { signed } from "./ingest-support.js"
 import { DAGNATS_BIN, runCli } from "../support/cli.js"
 import { eventually } from "../support/poll.js"
 import { publishLifecycle } from "../support/engine-fixture.js"
@@ -18,10 +19,7 @@ const webhookRun = async (name: string) => {
   const body = JSON.stringify({ name })
   const r = await fetch(`${stack.serve.baseUrl}/v1/webhooks/${name}`, {
     method: "POST",
-    headers: {
-      "Content-Type": "application/json",
-      "X-Signature-256": `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`,
-    },
+    headers: signed(SECRET, body),
     body,
   })
   expect(r.status).toBe(202)

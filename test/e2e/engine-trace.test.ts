@@ -1,7 +1,7 @@
 // Proves trace context and workflow names reach the engine: a webhook's traceparent (or a new one) is on the stored event and, with the same trace id, on workflow.started (trace_parent and header); an event publisher's traceparent is kept; trigger create/update warn about a workflow the engine's workflow_defs lacks and refuse it with --require-workflow.
-import { createHmac } from "node:crypto"
 import { describe, expect, test } from "vitest"
 import { e2eStack } from "../support/e2e-stack.js"
+import { signed } from "./ingest-support.js"
 import { startNatsServer } from "../support/nats-server.js"
 import { startServe } from "../support/serve.js"
 import { openRawNats } from "../support/raw-nats.js"
@@ -18,11 +18,7 @@ const post = async (name: string, headers: Record<string, string>) => {
   const body = JSON.stringify({ name })
   const r = await fetch(`${stack.serve.baseUrl}/v1/webhooks/${name}`, {
     method: "POST",
-    headers: {
-      "Content-Type": "application/json",
-      "X-Signature-256": `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`,
-      ...headers,
-    },
+    headers: signed(SECRET, body, headers),
     body,
   })
   expect(r.status).toBe(202)

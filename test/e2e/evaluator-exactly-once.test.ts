@@ -11,6 +11,27 @@ import { openRawNats, withoutAt, type RawNats } from "../support/raw-nats.js"
 const { natsServer, serveOn, track } = perTestResources()
 const rawOn = async (nats: TestNatsServer) => track(await openRawNats(nats.url), (r) => r.close())
 
+/**
+ * Exactly one run for the event `{ n: 1 }` at `seq` on `event.{trigger}`: its run record, one fired record
+ * of trigger `{trigger}` (workflow `{trigger}-wf`) and one workflow.started.
+ */
+const expectOneFiredRun = async (raw: RawNats, trigger: string, seq: number) => {
+  const epoch = (await raw.jsm.streams.info("EVENTS")).created.replace(/\D/g, "")
+  const runId = runIdFor(trigger, { kind: "sequence", seq, epoch })
+  expect((await raw.allRuns()).map((r) => [r.run_id, r.input])).toStrictEqual([[runId, { n: 1 }]])
+  expect((await raw.fires(trigger)).map(withoutAt)).toStrictEqual([
+    {
+      trigger,
+      workflow: `${trigger}-wf`,
+      outcome: "fired",
+      run_id: runId,
+      count: 1,
+      event: { subject: `event.${trigger}`, seq },
+    },
+  ])
+  expect(await raw.messages("WORKFLOW_HISTORY", `history.${runId}`)).toHaveLength(1)
+}
+
 test("exactly once - an event accepted by an ingest-only serve that is then killed starts exactly one run once an evaluating serve starts", async () => {
   const nats = await natsServer()
   // The first serve ever on this NATS system only ingests: it must still keep events for evaluation.
@@ -28,20 +49,7 @@ test("exactly once - an event accepted by an ingest-only serve that is then kill
 
   await serveOn(nats)
   await raw.settled()
-  const epoch = (await raw.jsm.streams.info("EVENTS")).created.replace(/\D/g, "")
-  const runId = runIdFor("crash", { kind: "sequence", seq: published.seq, epoch })
-  expect((await raw.allRuns()).map((r) => [r.run_id, r.input])).toStrictEqual([[runId, { n: 1 }]])
-  expect((await raw.fires("crash")).map(withoutAt)).toStrictEqual([
-    {
-      trigger: "crash",
-      workflow: "crash-wf",
-      outcome: "fired",
-      run_id: runId,
-      count: 1,
-      event: { subject: "event.crash", seq: published.seq },
-    },
-  ])
-  expect(await raw.messages("WORKFLOW_HISTORY", `history.${runId}`)).toHaveLength(1)
+  await expectOneFiredRun(raw, "crash", published.seq)
 })
 
 test("exactly once - an event delivered to a serve killed before evaluating it starts exactly one run after restart", async () => {
@@ -72,20 +80,7 @@ test("exactly once - an event delivered to a serve killed before evaluating it s
   // The delivery the killed serve never acknowledged comes again once its ack wait has passed.
   await serveOn(nats)
   await raw.settled(30_000)
-  const epoch = (await raw.jsm.streams.info("EVENTS")).created.replace(/\D/g, "")
-  const runId = runIdFor("frozen", { kind: "sequence", seq, epoch })
-  expect((await raw.allRuns()).map((r) => [r.run_id, r.input])).toStrictEqual([[runId, { n: 1 }]])
-  expect((await raw.fires("frozen")).map(withoutAt)).toStrictEqual([
-    {
-      trigger: "frozen",
-      workflow: "frozen-wf",
-      outcome: "fired",
-      run_id: runId,
-      count: 1,
-      event: { subject: "event.frozen", seq },
-    },
-  ])
-  expect(await raw.messages("WORKFLOW_HISTORY", `history.${runId}`)).toHaveLength(1)
+  await expectOneFiredRun(raw, "frozen", seq)
 })
 
 test("exactly once - events published while no serve runs are evaluated when one starts", async () => {

@@ -1,7 +1,7 @@
 // Proves webhooks drive triggers end to end (SPEC §5, §6): the README's GitHub example, header filters, disabled webhook triggers, and one run per X-GitHub-Delivery even when posted twice or when serve is killed right after the 202.
-import { createHmac } from "node:crypto"
 import { describe, expect, test } from "vitest"
 import { e2eStack } from "../support/e2e-stack.js"
+import { signed } from "./ingest-support.js"
 import { startServe } from "../support/serve.js"
 import { runIdFor } from "../../src/domain/run-id.js"
 import { withoutAt } from "../support/raw-nats.js"
@@ -16,11 +16,7 @@ const post = async (base: string, name: string, payload: unknown, headers: Recor
   const body = JSON.stringify(payload)
   const res = await fetch(`${base}/v1/webhooks/${name}`, {
     method: "POST",
-    headers: {
-      "Content-Type": "application/json",
-      "X-Signature-256": `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`,
-      ...headers,
-    },
+    headers: signed(SECRET, body, headers),
     body,
   })
   return { status: res.status, body: (await res.json()) as Record<string, any> }
