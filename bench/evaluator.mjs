@@ -29,6 +29,7 @@ import {
   startNats,
   until,
   DAGNATS_BIN,
+  percentile,
 } from "./lib.mjs"
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
@@ -44,11 +45,6 @@ const CEILING_STREAM = "BENCH_CEILING"
 const CEILING_DURABLE = "bench-ceiling"
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
-
-const percentile = (values, p) => {
-  const s = [...values].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]
-}
 
 /** Child-process mode: the ceiling consumer, acking every message as soon as it arrives. */
 const runCeilingChild = async () => {

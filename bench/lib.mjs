@@ -111,6 +111,12 @@ export const median = (values) => {
   return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2
 }
 
+/** The nearest-rank p-th percentile (p in 0–100) of `values`. */
+export const percentile = (values, p) => {
+  const s = [...values].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]
+}
+
 const natsServerVersion = () => {
   try {
     return execFileSync(process.env.DAGNATS_NATS_SERVER_BIN ?? "nats-server", ["--version"], { encoding: "utf8" })

@@ -8,7 +8,17 @@ import { connect } from "@nats-io/transport-node"
 import { jetstream, jetstreamManager } from "@nats-io/jetstream"
 import { Kvm } from "@nats-io/kv"
 import { Buckets, Streams } from "../dist/protocol/names.js"
-import { appendResult, freePort, loadNow, markdownTable, startChild, startNats, until, DAGNATS_BIN } from "./lib.mjs"
+import {
+  appendResult,
+  freePort,
+  loadNow,
+  markdownTable,
+  startChild,
+  startNats,
+  until,
+  DAGNATS_BIN,
+  percentile,
+} from "./lib.mjs"
 
 const TRIGGERS = Number(process.env.BENCH_SCHEDULES ?? 1_000)
 /** Lead time before the common instant: creating and arming every trigger must finish before it. */
@@ -18,11 +28,6 @@ const SETTLE_MS = 20_000
 const TARGET_P99_MS = 250
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
-
-const percentile = (values, p) => {
-  const s = [...values].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]
-}
 
 /** A 6-field cron expression that matches exactly the UTC second of `ms` once a day. */
 const cronAt = (ms) => {

@@ -18,6 +18,7 @@ import {
   startNats,
   until,
   DAGNATS_BIN,
+  percentile,
 } from "./lib.mjs"
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
@@ -31,11 +32,6 @@ const THROUGHPUT_KEYS = 1_000
 const TARGET_P99_MS = 250
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
-
-const percentile = (values, p) => {
-  const s = [...values].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]
-}
 
 /** A fresh nats-server plus one serve, and a raw client for publishing and reading back. */
 const setup = async () => {
