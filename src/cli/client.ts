@@ -1,13 +1,23 @@
 // The micro service client for Effect commands: the plain client of nats-client.ts with its
-// failures as CliExit, so every command maps them to the same exit codes and messages.
+// failures as the commands' typed failures, so every command reports them the same way.
+// It takes only the connection flags it reads, so shared.ts (the root command) can build on it.
 import { Effect, Option } from "effect"
 import type { NatsConnection } from "@nats-io/nats-core"
 import { connectPlain, natsRefusal as plainRefusal, requestPlain } from "./nats-client.js"
 import { ExitError } from "./exit-codes.js"
-import { CliExit, ExitCode } from "./exit.js"
-import type { SharedInput } from "./shared.js"
+import { failure, Unreachable, type CliFailure } from "./exit.js"
 
-export const connectionFlags = (s: SharedInput) => ({
+/** The NATS connection flags every command takes (flag over environment over default). */
+export interface ConnectionInput {
+  readonly natsUrl: Option.Option<string>
+  readonly creds: Option.Option<string>
+  readonly user: Option.Option<string>
+  readonly password: Option.Option<string>
+  readonly token: Option.Option<string>
+  readonly inboxPrefix: Option.Option<string>
+}
+
+export const connectionFlags = (s: ConnectionInput) => ({
   natsUrl: Option.getOrUndefined(s.natsUrl),
   creds: Option.getOrUndefined(s.creds),
   user: Option.getOrUndefined(s.user),
@@ -16,26 +26,27 @@ export const connectionFlags = (s: SharedInput) => ({
   inboxPrefix: Option.getOrUndefined(s.inboxPrefix),
 })
 
-export const toCliExit = (e: unknown) =>
+/** A plain helper's failure as a typed one: an ExitError keeps its condition; anything else means NATS away. */
+export const fromPlain = (e: unknown): CliFailure =>
   e instanceof ExitError
-    ? new CliExit({ code: e.code, message: e.message })
-    : new CliExit({ code: ExitCode.unreachable, message: e instanceof Error ? e.message : String(e) })
+    ? failure(e.condition, e.message)
+    : new Unreachable({ message: e instanceof Error ? e.message : String(e) })
 
-/** NATS refusing this user (permissions) as a CliExit with what to change, or undefined. */
-export const natsRefusal = (what: string, e: unknown): CliExit | undefined => {
+/** NATS refusing this user (permissions) as a Refused with what to change, or undefined. */
+export const natsRefusal = (what: string, e: unknown): CliFailure | undefined => {
   const refusal = plainRefusal(what, e)
-  return refusal === undefined ? undefined : toCliExit(refusal)
+  return refusal === undefined ? undefined : fromPlain(refusal)
 }
 
-/** A NATS connection for the command's lifetime; exit 3 with the hint when it cannot be made. */
-export const connectCli = (s: SharedInput) =>
+/** A NATS connection for the command's lifetime; Unreachable with the hint when it cannot be made. */
+export const connectCli = (s: ConnectionInput) =>
   Effect.acquireRelease(
-    Effect.tryPromise({ try: () => connectPlain(connectionFlags(s)), catch: toCliExit }).pipe(
+    Effect.tryPromise({ try: () => connectPlain(connectionFlags(s)), catch: fromPlain }).pipe(
       Effect.map((nc) => ({ nc })),
     ),
     ({ nc }) => Effect.promise(() => nc.close()),
   )
 
-/** Send one request to `subject`; resolve with the decoded JSON reply or fail with a CliExit. */
+/** Send one request to `subject`; resolve with the decoded JSON reply or fail with a typed failure. */
 export const request = (nc: NatsConnection, subject: string, body: unknown, timeoutMs?: number) =>
-  Effect.tryPromise({ try: () => requestPlain(nc, subject, body, timeoutMs), catch: toCliExit })
+  Effect.tryPromise({ try: () => requestPlain(nc, subject, body, timeoutMs), catch: fromPlain })

@@ -13,24 +13,24 @@ import {
 } from "../config/settings.js"
 import { connectOptions } from "../nats/connect-options.js"
 import { describe, isNoResponders, isRequestTimeout, permissionViolation } from "../nats/errors.js"
-import { ExitCode, ExitError, UNREACHABLE_HINT, exitCodeForMicroError } from "./exit-codes.js"
+import { ExitError, UNREACHABLE_HINT, conditionForMicroError } from "./exit-codes.js"
 import { processEnv } from "../config/environment.js"
 
 /** Long enough for a list of thousands of triggers; short enough that a hung service is noticed. */
 const REQUEST_TIMEOUT_MS = 10_000
 
-/** A connection for one command; rejects with exit 3 and the hint when NATS cannot be reached. */
+/** A connection for one command; rejects as unreachable, with the hint, when NATS cannot be reached. */
 export const connectPlain = async (flags: ConnectionFlags): Promise<NatsConnection> => {
   const env = processEnv()
   const inboxError = inboxPrefixError(flags, env)
-  if (inboxError !== undefined) throw new ExitError(ExitCode.usage, inboxError)
+  if (inboxError !== undefined) throw new ExitError("usage", inboxError)
   const url = requestedNatsUrl(flags, env) ?? DEFAULT_NATS_URL
   const settings = connectionSettings(flags, env, url, { name: "dagnats cli", reconnect: false })
   try {
     return await connect(connectOptions(settings))
   } catch (e) {
     const message = `cannot connect to NATS at ${settings.servers.join(",")}: ${describe(e)}\n${UNREACHABLE_HINT}`
-    throw new ExitError(ExitCode.unreachable, message)
+    throw new ExitError("unreachable", message)
   }
 }
 
@@ -49,26 +49,26 @@ const INBOX_HINT =
   "your NATS user may not subscribe to this inbox: set --inbox-prefix (or NATS_INBOX_PREFIX) to its own, such as _INBOX_<user>"
 
 /**
- * A permissions violation is NATS refusing this user, not NATS being away: exit 1 with what to change
+ * A permissions violation is NATS refusing this user, not NATS being away: a refusal with what to change
  * (the inbox prefix, or a user allowed to publish there) instead of the hint to start serve.
  */
 export const natsRefusal = (what: string, e: unknown): ExitError | undefined => {
   const refused = permissionViolation(e)
   if (refused === undefined) return undefined
   const hint = refused === "subscribe" ? INBOX_HINT : "your NATS user may not publish there"
-  return new ExitError(ExitCode.refused, `${what}: ${describe(e)}\n${hint}`)
+  return new ExitError("refused", `${what}: ${describe(e)}\n${hint}`)
 }
 
 const requestFailure = (subject: string, e: unknown, timeoutMs: number): ExitError => {
   if (isNoResponders(e)) {
-    return new ExitError(ExitCode.unreachable, `no dagnats service answers on ${subject}\n${UNREACHABLE_HINT}`)
+    return new ExitError("unreachable", `no dagnats service answers on ${subject}\n${UNREACHABLE_HINT}`)
   }
   if (isRequestTimeout(e)) {
     const message = `the dagnats service did not answer ${subject} within ${timeoutMs / 1000}s`
-    return new ExitError(ExitCode.unreachable, message)
+    return new ExitError("unreachable", message)
   }
   const what = `request ${subject} failed`
-  return natsRefusal(what, e) ?? new ExitError(ExitCode.unreachable, `${what}: ${describe(e)}`)
+  return natsRefusal(what, e) ?? new ExitError("unreachable", `${what}: ${describe(e)}`)
 }
 
 /** Send one request to `subject`; resolve with the decoded JSON reply or reject with an ExitError. */
@@ -85,11 +85,11 @@ export const requestPlain = async (
   const code = reply.headers?.get(ServiceErrorCodeHeader)
   if (code !== undefined && code !== "") {
     const message = errorMessage(text) ?? reply.headers?.get(ServiceErrorHeader) ?? "request failed"
-    throw new ExitError(exitCodeForMicroError(Number(code)), message)
+    throw new ExitError(conditionForMicroError(Number(code)), message)
   }
   try {
     return JSON.parse(text) as unknown
   } catch {
-    throw new ExitError(ExitCode.refused, `the service answered ${subject} with something that is not JSON`)
+    throw new ExitError("refused", `the service answered ${subject} with something that is not JSON`)
   }
 }

@@ -3,9 +3,9 @@
 import { Effect, Option, type Scope } from "effect"
 import { Command, Flag } from "effect/cli"
 import type { NatsConnection } from "@nats-io/nats-core"
-import { connectCli, request } from "./client.js"
+import { connectCli, request, type ConnectionInput } from "./client.js"
 import { printJson } from "./output.js"
-import type { CliExit } from "./exit.js"
+import type { CliFailure } from "./exit.js"
 
 const optionalString = (name: string, description: string) =>
   Flag.String(name).pipe(Flag.withDescription(description), Flag.optional)
@@ -24,14 +24,8 @@ const sharedFlags = {
   inboxPrefix: optionalString("inbox-prefix", "prefix of reply inboxes (env NATS_INBOX_PREFIX, default _INBOX_<user>)"),
 }
 
-export interface SharedInput {
+export interface SharedInput extends ConnectionInput {
   readonly json: boolean
-  readonly natsUrl: Option.Option<string>
-  readonly creds: Option.Option<string>
-  readonly user: Option.Option<string>
-  readonly password: Option.Option<string>
-  readonly token: Option.Option<string>
-  readonly inboxPrefix: Option.Option<string>
 }
 
 export const root = Command.make("dagnats").pipe(
@@ -41,7 +35,7 @@ export const root = Command.make("dagnats").pipe(
 
 /** Run `body` with a NATS connection and the shared flags; the connection closes afterwards. */
 export const withNats = <A>(
-  body: (nc: NatsConnection, shared: SharedInput) => Effect.Effect<A, CliExit, Scope.Scope>,
+  body: (nc: NatsConnection, shared: SharedInput) => Effect.Effect<A, CliFailure, Scope.Scope>,
 ) =>
   Effect.scoped(
     Effect.gen(function* () {

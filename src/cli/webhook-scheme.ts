@@ -6,7 +6,7 @@ import { DEFAULT_SCHEME, isSchemeName, schemes, type SchemeName } from "../domai
 import type { TriggerView } from "../domain/trigger.js"
 import { request } from "./client.js"
 import { withNats } from "./shared.js"
-import { CliExit, ExitCode } from "./exit.js"
+import { Refused, withMessage } from "./exit.js"
 
 const getTrigger = (name: string) =>
   withNats((nc) => request(nc, endpointSubject("triggers", "get"), { name })).pipe(Effect.map((t) => t as TriggerView))
@@ -16,20 +16,15 @@ export const triggerScheme = (name: string) =>
   getTrigger(name).pipe(
     Effect.mapError(
       (e) =>
-        new CliExit({
-          code: e.code,
-          message:
-            `cannot look up trigger ${name}'s signature scheme: ${e.message}\n` +
-            "(or give --scheme to skip the lookup)",
-        }),
+        withMessage(
+          e,
+          `cannot look up trigger ${name}'s signature scheme: ${e.message}\n` + "(or give --scheme to skip the lookup)",
+        ),
     ),
     Effect.flatMap((t) =>
       t.type !== "webhook"
         ? Effect.fail(
-            new CliExit({
-              code: ExitCode.refused,
-              message: `trigger ${name} is an event trigger; webhook send needs a webhook trigger`,
-            }),
+            new Refused({ message: `trigger ${name} is an event trigger; webhook send needs a webhook trigger` }),
           )
         : Effect.succeed(t.scheme !== undefined && isSchemeName(t.scheme) ? t.scheme : DEFAULT_SCHEME),
     ),

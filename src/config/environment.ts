@@ -1,7 +1,8 @@
 // The one place the process environment is read. Everything else receives an `Env` or the settings
 // resolved from it, so every rule stays a pure function of its inputs. Effect-free: the CLI's lean
 // start loads it.
-import type { Env } from "./settings.js"
+/** Environment variables by name, as the settings functions take them. */
+export type Env = Readonly<Record<string, string | undefined>>
 
 /** The environment of this process, as the settings functions take it. */
 export const processEnv = (): Env => process.env

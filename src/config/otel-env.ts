@@ -1,6 +1,6 @@
 // Whether and where serve exports traces, from the standard OpenTelemetry environment variables.
 // Pure: the caller passes the environment, so every rule is unit-testable.
-import type { Env } from "./settings.js"
+import type { Env } from "./environment.js"
 
 export interface OtlpTraceConfig {
   /** The full traces URL: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is, else the base endpoint + /v1/traces. */

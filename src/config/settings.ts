@@ -6,7 +6,7 @@ import { DEFAULT_RETENTION, parseRetentionMs, type Retention } from "../domain/r
 import { traceSetting, type TraceSetting } from "./otel-env.js"
 import { VERSION } from "../version.js"
 import { parseDurationMs } from "../domain/duration.js"
-import { debugLevel } from "./environment.js"
+import { debugLevel, type Env } from "./environment.js"
 
 /** How to reach NATS: servers and credentials from flags, the environment or a context file. */
 export interface ConnectionSettings {
@@ -23,7 +23,7 @@ export interface ConnectionSettings {
   readonly reconnect: boolean
 }
 
-export type Env = Readonly<Record<string, string | undefined>>
+export type { Env } from "./environment.js"
 
 export interface ConnectionFlags {
   readonly natsUrl?: string | undefined

@@ -110,3 +110,33 @@ describe("architecture", () => {
     expect(cycles).toEqual([])
   })
 })
+
+// File level: two files of one folder that import each other are as hard to change as two folders that do.
+describe("architecture - files", () => {
+  /** Each file of src → the files of src it imports (".js" specifiers name the ".ts" sources). */
+  const fileEdges = (): ReadonlyMap<string, ReadonlyArray<string>> =>
+    new Map(
+      sources(SRC).map((file) => [
+        relative(SRC, file),
+        [...readFileSync(file, "utf8").matchAll(IMPORT)].map((m) =>
+          relative(SRC, resolve(dirname(file), (m[1] ?? m[2])!).replace(/\.js$/, ".ts")),
+        ),
+      ]),
+    )
+
+  test("architecture - no file of src imports itself through any chain of imports", () => {
+    const edges = fileEdges()
+    const state = new Map<string, "open" | "done">()
+    const cycles: Array<string> = []
+    const visit = (file: string, path: ReadonlyArray<string>): void => {
+      if (state.get(file) === "done") return
+      if (state.get(file) === "open") return void cycles.push([...path.slice(path.indexOf(file)), file].join(" → "))
+      state.set(file, "open")
+      for (const to of edges.get(file) ?? []) visit(to, [...path, file])
+      state.set(file, "done")
+    }
+    for (const file of edges.keys()) visit(file, [])
+    expect(edges.get("cli/shared.ts")).toContain("cli/client.ts")
+    expect(cycles).toEqual([])
+  })
+})

@@ -10,9 +10,9 @@ import { parseDurationMs } from "../../domain/duration.js"
 import { isFinal } from "../../domain/run-status.js"
 import { limitRows, requestLimit } from "../list-hint.js"
 import { printJson, printLine, printRecord, printTable } from "../output.js"
-import { CliExit, ExitCode, usageError } from "../exit.js"
+import { Refused, Unreachable, usageError } from "../exit.js"
 import { publishEvent, publishPayload } from "../lean/publish.js"
-import { request, toCliExit } from "../client.js"
+import { fromPlain, request } from "../client.js"
 import { publishExamples, runListExamples } from "../examples.js"
 import { scheduleTest } from "./schedule-test.js"
 import { replayCommand } from "./event-replay.js"
@@ -149,11 +149,11 @@ const waitForFinal = (id: string, timeoutText: string) => {
           else printRecord(describeRun(r))
           if (r.status === "completed") return
           const why = r.error !== undefined ? `: ${r.error}` : ""
-          return yield* new CliExit({ code: ExitCode.refused, message: `run ${id} ${r.status}${why}` })
+          return yield* new Refused({ message: `run ${id} ${r.status}${why}` })
         }
         if (Date.now() + WAIT_POLL_MS > deadline) {
           const message = `run ${id} is still ${r.status} after ${timeoutText}`
-          return yield* new CliExit({ code: ExitCode.unreachable, message })
+          return yield* new Unreachable({ message })
         }
         yield* Effect.sleep(WAIT_POLL_MS)
       }
@@ -301,9 +301,9 @@ const publish = Command.make(
         file: Option.getOrUndefined(file),
         id: Option.getOrUndefined(id),
       }
-      const text = yield* Effect.try({ try: () => publishPayload(input), catch: toCliExit })
+      const text = yield* Effect.try({ try: () => publishPayload(input), catch: fromPlain })
       yield* withNats((nc, shared) =>
-        Effect.tryPromise({ try: () => publishEvent(nc, input, text, shared.json), catch: toCliExit }),
+        Effect.tryPromise({ try: () => publishEvent(nc, input, text, shared.json), catch: fromPlain }),
       )
     }),
 ).pipe(

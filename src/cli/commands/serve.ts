@@ -5,7 +5,7 @@ import { Command, Flag, GlobalFlag } from "effect/cli"
 import { serveSettings, type ServeSettings } from "../../config/serve-settings.js"
 import { connectionFlags, natsRefusal } from "../client.js"
 import { root } from "../shared.js"
-import { CliExit, ExitCode, usageError } from "../exit.js"
+import { usageError, type ServeFailure } from "../exit.js"
 import { serveExamples } from "../examples.js"
 import { processEnv } from "../../config/environment.js"
 
@@ -70,17 +70,8 @@ export const serve = Command.make(
       const settings = { ...parsed, debug: debugFrom(yield* GlobalFlag.LogLevel, parsed.debug) }
       const { serve: runServe } = yield* Effect.promise(() => import("../../serve/serve.js"))
       yield* runServe(settings, flags, env).pipe(
-        Effect.catch((e) =>
-          // NATS refusing this user is a refusal with what to change; NATS that cannot be reached is exit 3,
-          // like every other command; anything else is a refusal.
-          Effect.fail(
-            natsRefusal("NATS refused serve", e.message) ??
-              new CliExit({
-                code: e._tag === "Unavailable" ? ExitCode.unreachable : ExitCode.refused,
-                message: e.message,
-              }),
-          ),
-        ),
+        // NATS refusing this user is a refusal with what to change; toExitCode reports every other failure.
+        Effect.catch((e: ServeFailure) => Effect.fail(natsRefusal("NATS refused serve", e.message) ?? e)),
         Effect.provide(yield* Effect.promise(() => observability(settings))),
       )
     }),

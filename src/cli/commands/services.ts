@@ -5,7 +5,7 @@ import { Svcm, type ServiceInfo } from "@nats-io/services"
 import { withNats } from "../shared.js"
 import { natsRefusal } from "../client.js"
 import { printJson, printLine, printTable } from "../output.js"
-import { CliExit, ExitCode } from "../exit.js"
+import { Unreachable } from "../exit.js"
 
 /** Instances answer $SRV.INFO within milliseconds; wait this long for the last one. */
 const DISCOVERY_WAIT_MS = 1_000
@@ -22,7 +22,7 @@ export const services = Command.make("services", {}, () =>
         },
         catch: (e) =>
           natsRefusal("service discovery failed", e) ??
-          new CliExit({ code: ExitCode.unreachable, message: `service discovery failed: ${String(e)}` }),
+          new Unreachable({ message: `service discovery failed: ${String(e)}` }),
       })
       infos.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
       if (shared.json) return printJson({ services: infos })

@@ -5,15 +5,15 @@ import { Subjects, endpointSubject } from "../../protocol/names.js"
 import { TriggerDefinition, TriggerPatch, describeIssue, isValidName, type TriggerView } from "../../domain/trigger.js"
 import { createDefinition, updatePatch, type TriggerFlags } from "../trigger-flags.js"
 import { callAndPrint, withNats } from "../shared.js"
-import { request, toCliExit } from "../client.js"
+import { fromPlain, request } from "../client.js"
 import { listTriggers, printTriggers, triggerSource } from "../lean/trigger-list.js"
 import { printJson, printLine, printRecord } from "../output.js"
-import { CliExit, usageError } from "../exit.js"
+import { usageError, withMessage, type CliFailure } from "../exit.js"
 import { withFlagNames } from "../flag-names.js"
 import { createExamples } from "../examples.js"
 
 /** The service's refusal of a definition, in flag names (the service itself names JSON fields). */
-const inFlagNames = Effect.mapError((e: CliExit) => new CliExit({ code: e.code, message: withFlagNames(e.message) }))
+const inFlagNames = Effect.mapError((e: CliFailure) => withMessage(e, withFlagNames(e.message)))
 
 const name = Argument.String("name").pipe(Argument.withDescription("trigger name: 1-64 of A-Z a-z 0-9 _ -"))
 const opt = (flag: string, description: string) =>
@@ -173,7 +173,7 @@ const update = Command.make("update", { name, ...definitionFlags, ...updateOnlyF
 
 const list = Command.make("list", {}, () =>
   withNats((nc, shared) =>
-    Effect.tryPromise({ try: () => listTriggers(nc), catch: toCliExit }).pipe(
+    Effect.tryPromise({ try: () => listTriggers(nc), catch: fromPlain }).pipe(
       Effect.map((t) => printTriggers(t, shared.json)),
     ),
   ),

@@ -17,7 +17,7 @@ import { root } from "../shared.js"
 import { isMissingHeader, missingHeaderHint, triggerScheme } from "../webhook-scheme.js"
 import { sendExamples } from "../examples.js"
 import { printJson, printLine } from "../output.js"
-import { CliExit, ExitCode, usageError } from "../exit.js"
+import { Refused, Unreachable, usageError } from "../exit.js"
 import { processEnv, webhookClientDefaults } from "../../config/environment.js"
 
 const DEFAULT_URL = "http://127.0.0.1:8080"
@@ -67,7 +67,7 @@ const parseOrText = (text: string): unknown => {
 const unreachable = (base: string, e: unknown) => {
   const code = (e as { code?: unknown }).code
   const what = code === "ECONNREFUSED" ? "connection refused" : e instanceof Error ? e.message : String(e)
-  return new CliExit({ code: ExitCode.unreachable, message: `cannot reach ${base}: ${what}\n${SERVE_HINT}` })
+  return new Unreachable({ message: `cannot reach ${base}: ${what}\n${SERVE_HINT}` })
 }
 
 const readBodyFlags = (data: Option.Option<string>, file: Option.Option<string>) => {
@@ -164,7 +164,7 @@ const send = Command.make(
           ? `; ${yield* missingHeaderHint(input.name, schemeName, given !== undefined)}`
           : ""
         const message = `serve answered ${reply.status}: the webhook was not accepted${why}`
-        return yield* new CliExit({ code: ExitCode.refused, message })
+        return yield* new Refused({ message })
       }
     }),
 ).pipe(

@@ -6,7 +6,7 @@ import { jetstream } from "@nats-io/jetstream"
 import { Streams } from "../../protocol/names.js"
 import { isValidSubjectLiteral, isWithinEvents } from "../../domain/subjects.js"
 import { MAX_JSON_DEPTH, jsonTextDepthWithin } from "../../domain/json-limits.js"
-import { ExitCode, ExitError } from "../exit-codes.js"
+import { ExitError } from "../exit-codes.js"
 import { natsRefusal } from "../nats-client.js"
 import { payloadText } from "../payload.js"
 import { printJson, printLine } from "../output.js"
@@ -25,19 +25,19 @@ export const publishPayload = (input: PublishInput): string => {
   const { subject } = input
   if (!isValidSubjectLiteral(subject) || !isWithinEvents(subject)) {
     const message = `subject: must be a subject without wildcards inside event.> (got "${subject}")`
-    throw new ExitError(ExitCode.usage, message)
+    throw new ExitError("usage", message)
   }
   const payload = payloadText(input.json, input.file, PAYLOAD_NAMES)
-  if (!payload.ok) throw new ExitError(ExitCode.usage, payload.message)
+  if (!payload.ok) throw new ExitError("usage", payload.message)
   // Checked before parsing: the service and the evaluator refuse deeper JSON, and parsing or
   // serializing JSON nested thousands deep can overflow the stack.
   if (!jsonTextDepthWithin(new TextEncoder().encode(payload.text))) {
-    throw new ExitError(ExitCode.usage, `${payload.from}: must not nest deeper than ${MAX_JSON_DEPTH} levels`)
+    throw new ExitError("usage", `${payload.from}: must not nest deeper than ${MAX_JSON_DEPTH} levels`)
   }
   try {
     JSON.parse(payload.text)
   } catch {
-    throw new ExitError(ExitCode.usage, `${payload.from}: must be valid JSON`)
+    throw new ExitError("usage", `${payload.from}: must be valid JSON`)
   }
   return payload.text
 }
@@ -61,7 +61,7 @@ export const publishEvent = async (
       const hint = "is the EVENTS stream there? start `dagnats serve`"
       const refused = natsRefusal(`publish to ${input.subject} failed`, e)
       if (refused !== undefined) throw refused
-      throw new ExitError(ExitCode.unreachable, `publish to ${input.subject} failed: ${why} (${hint})`)
+      throw new ExitError("unreachable", `publish to ${input.subject} failed: ${why} (${hint})`)
     })
   if (json) return printJson({ stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate })
   const duplicate = ack.duplicate ? " (duplicate, not stored again)" : ""
