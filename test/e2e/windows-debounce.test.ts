@@ -75,25 +75,66 @@ describe("debounce - bursts and gaps", () => {
     expect(new Set(runs.map((r) => r.run_id)).size).toBe(3)
   })
 
-  test("debounce - a steady stream every 200 ms for 5 s with timeout 2 s fires consecutive windows that cover every event once", async () => {
-    await createTrigger(stack.url, "steady", "event.steady", ["--debounce", "1s", "--debounce-timeout", "2s"])
-    const payloads = Array.from({ length: 25 }, (_, i) => ({ n: i + 1 }))
-    const seqs = await publishSpaced("event.steady", payloads, 200)
-    // The stream never paused for a whole period: only the timeout can have fired these.
-    const firedBeforeEnd = (await stack.raw.runsOf("steady")).length
+  test("debounce - a steady stream (gaps a tenth of the period) with a timeout fires windows on the timeout, each holding exactly the events stored before its deadline", async () => {
+    // Margins come from the settings, not from how fast this machine is: the stream goes on until the
+    // timeout has closed two windows (however late serve's timers run), each event is published a
+    // tenth of the period after the previous one was stored, and windows are checked against the
+    // times JetStream stored the events at, which is what decides a window.
+    const PERIOD_MS = 2_000
+    const TIMEOUT_MS = 3_000
+    const GAP_MS = PERIOD_MS / 10
+    await createTrigger(stack.url, "steady", "event.steady", ["--debounce", "2s", "--debounce-timeout", "3s"])
+    const payloads: Array<{ n: number }> = []
+    const seqs: Array<number> = []
+    const publishNext = async () => {
+      payloads.push({ n: payloads.length + 1 })
+      seqs.push(await stack.raw.publish("event.steady", payloads[payloads.length - 1]))
+    }
+    const deadline = Date.now() + 20 * TIMEOUT_MS
+    let firedBeforeEnd = 0
+    while (firedBeforeEnd < 2) {
+      if (Date.now() > deadline)
+        throw new Error(`the timeout closed ${firedBeforeEnd} windows in ${20 * TIMEOUT_MS} ms`)
+      await publishNext()
+      await sleep(GAP_MS) // the stream's pace (a scenario, not a wait)
+      firedBeforeEnd = (await stack.raw.runsOf("steady")).length
+    }
+    // One more event, so a last window is open when the stream stops and fires on the period.
+    await publishNext()
+    const storedAt = await Promise.all(
+      seqs.map(async (seq) => (await stack.raw.jsm.streams.getMessage("EVENTS", { seq }))!.time.getTime()),
+    )
+    // The stream never paused for a whole period: only the timeout can have closed the earlier windows.
+    const gaps = storedAt.slice(1).map((t, i) => t - storedAt[i]!)
+    expect(Math.max(...gaps)).toBeLessThan(PERIOD_MS)
 
     await stack.raw.quiet("steady")
     const runs = await stack.raw.runsOf("steady")
-    expect(firedBeforeEnd).toBeGreaterThanOrEqual(2)
-    // 2-3 windows close on their timeout while events keep coming; the last one fires after the stream stops.
     expect(runs.length).toBeGreaterThanOrEqual(3)
-    expect(runs.length).toBeLessThanOrEqual(4)
-    for (const r of runs) expect(r.count).toBeLessThanOrEqual(11)
+    expect(runs.length).toBeGreaterThan(firedBeforeEnd)
     expectContiguousCover(runs, seqs)
+    // Each window holds the events stored before its due time (its first event's time plus the timeout,
+    // or its last event's plus the period, whichever comes first) and the next event is stored at or
+    // after it. JetStream's times are read in whole milliseconds, hence the 1 ms either way.
+    let first = 0
+    for (const r of runs) {
+      const last = seqs.indexOf(r.event.seq)
+      expect(last - first + 1).toBe(r.count)
+      expect(r.count).toBeLessThanOrEqual(TIMEOUT_MS / GAP_MS + 1)
+      for (let i = first + 1; i <= last; i++) {
+        const due = Math.min(storedAt[first]! + TIMEOUT_MS, storedAt[i - 1]! + PERIOD_MS)
+        expect(storedAt[i]!).toBeLessThanOrEqual(due)
+      }
+      if (last + 1 < seqs.length) {
+        const due = Math.min(storedAt[first]! + TIMEOUT_MS, storedAt[last]! + PERIOD_MS)
+        expect(storedAt[last + 1]!).toBeGreaterThanOrEqual(due - 1)
+      }
+      first = last + 1
+    }
     // Each run carries the payload of the last event of its window; the last window ends with the last event.
     for (const r of runs) expect(r.input).toStrictEqual(payloads[seqs.indexOf(r.event.seq)])
-    expect(runs[runs.length - 1]!.input).toStrictEqual({ n: 25 })
-    expect(runs.reduce((n, r) => n + r.count, 0)).toBe(25)
+    expect(runs[runs.length - 1]!.input).toStrictEqual(payloads[payloads.length - 1])
+    expect(runs.reduce((n, r) => n + r.count, 0)).toBe(payloads.length)
   })
 })
 
