@@ -2,18 +2,13 @@
 import { expect, test } from "vitest"
 import { headers as natsHeaders } from "@nats-io/nats-core"
 import { Kvm } from "@nats-io/kv"
-import { perTestResources } from "../support/per-test.js"
+import { e2eStack } from "../support/e2e-stack.js"
 import { eventually } from "../support/poll.js"
-import { cliOn, openRawNats, type Json, type RawNats } from "./schedule-support.js"
+import { openRawNats, type Json, type RawNats } from "./schedule-support.js"
 
-const { natsServer, serveOn, track } = perTestResources()
-
-const setup = async () => {
-  const nats = await natsServer()
-  await serveOn(nats)
-  const raw = track(await openRawNats(nats.url), (r) => r.close())
-  return { raw, cli: cliOn(nats.url), nats }
-}
+// One server and serve for the file: each test has its own trigger and subject, and replays only those.
+const stack = e2eStack({ openRaw: openRawNats })
+const setup = async () => ({ raw: stack.raw, cli: { json: stack.cli, raw: stack.cliRaw } })
 
 /** Wait until the evaluator recorded `n` outcomes for the trigger: every published event was seen. */
 const outcomes = (raw: RawNats, trigger: string, n: number) =>

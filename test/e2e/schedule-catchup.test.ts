@@ -1,30 +1,29 @@
 // Proves catch_up after downtime: with both serves SIGKILLed for ~7 s, a `*/2 * * * * *` schedule restarted with catch_up `last` starts exactly one run for the missed instants, `all` one run per missed instant in order, `none` none; every missed instant without a run has a `skipped`/`missed` history record, and firing then resumes on time.
 import { expect, test } from "vitest"
-import { perTestResources } from "../support/per-test.js"
+import { e2eStack } from "../support/e2e-stack.js"
 import { eventually, sleep } from "../support/poll.js"
-import { cliOn, every2s, instantsOf, openRawNats, type Json } from "./schedule-support.js"
+import { every2s, instantsOf, openRawNats, type Json } from "./schedule-support.js"
 
-const { natsServer, serveOn, track } = perTestResources()
+// Two serves share the schedule's work; each test kills both, so each gets a fresh server and serves.
+const stack = e2eStack({ openRaw: openRawNats, serves: 2, per: "test" })
+const cli = { json: stack.cli, raw: stack.cliRaw }
 
 /** Downtime of both serves: long enough for at least three instants of a 2 s schedule to be missed. */
 const DOWNTIME_MS = 7_000
 
 const crashAndRestart = async (mode: "none" | "last" | "all") => {
-  const nats = await natsServer()
-  const a = await serveOn(nats)
-  const b = await serveOn(nats)
-  const raw = track(await openRawNats(nats.url), (r) => r.close())
-  const cli = cliOn(nats.url)
+  const [a, b] = stack.serves
+  const raw = stack.raw
   const name = `catch-${mode}`
   await cli.json("trigger", "create", name, "--workflow", "wf", "--cron", "*/2 * * * * *", "--catch-up", mode)
   await eventually(async () => expect((await raw.runsOf(name)).length).toBeGreaterThanOrEqual(2), 30_000, 200)
-  await Promise.all([a.kill(), b.kill()])
+  await Promise.all([a!.kill(), b!.kill()])
   const killedAt = Date.now()
   // Scenario: nothing runs for a while.
   await sleep(DOWNTIME_MS)
   const restartAt = Date.now()
-  await serveOn(nats)
-  await serveOn(nats)
+  await stack.startServeAgain()
+  await stack.startServeAgain()
   // Firing resumes on time after the catch-up.
   await eventually(
     async () => {

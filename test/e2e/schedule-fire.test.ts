@@ -1,10 +1,12 @@
 // Proves schedule firing end to end: a `*/2 * * * * *` schedule served by two serves for over 10 s starts exactly one run per scheduled instant (no instant missed, none twice), with input {scheduled_at, fired_at}, one `workflow.started` per run with payload trigger "schedule", and one fired history record per instant; and that the CLI shows the next fire times.
 import { expect, test } from "vitest"
-import { perTestResources } from "../support/per-test.js"
+import { e2eStack } from "../support/e2e-stack.js"
 import { eventually } from "../support/poll.js"
-import { cliOn, every2s, instantsOf, openRawNats, type Json } from "./schedule-support.js"
+import { every2s, instantsOf, openRawNats, type Json } from "./schedule-support.js"
 
-const { natsServer, serveOn, track } = perTestResources()
+// Two serves share the schedule's work. A fresh server per test: `trigger list` must show only the test's own trigger.
+const stack = e2eStack({ openRaw: openRawNats, serves: 2, per: "test" })
+const cli = { json: stack.cli, raw: stack.cliRaw }
 
 /** Wait until no timer of the trigger is left on DAGNATS_TIMERS: nothing more can fire. */
 const timersGone = (raw: Awaited<ReturnType<typeof openRawNats>>, trigger: string) =>
@@ -20,11 +22,7 @@ const timersGone = (raw: Awaited<ReturnType<typeof openRawNats>>, trigger: strin
   )
 
 test("schedule - */2 s with two serves for 10 s: exactly one run per instant, each started once and recorded once", async () => {
-  const nats = await natsServer()
-  await serveOn(nats)
-  await serveOn(nats)
-  const raw = track(await openRawNats(nats.url), (r) => r.close())
-  const cli = cliOn(nats.url)
+  const raw = stack.raw
   const createdAt = Date.now()
   const created = await cli.json("trigger", "create", "tick", "--workflow", "tick-wf", "--cron", "*/2 * * * * *")
   expect([created.type, created.cron, created.timezone, created.catch_up]).toStrictEqual([
@@ -80,9 +78,6 @@ test("schedule - */2 s with two serves for 10 s: exactly one run per instant, ea
 }, 90_000)
 
 test("schedule - trigger test prints the next instants in the trigger's zone and UTC; list shows the next fire time", async () => {
-  const nats = await natsServer()
-  await serveOn(nats)
-  const cli = cliOn(nats.url)
   await cli.json(
     "trigger",
     "create",

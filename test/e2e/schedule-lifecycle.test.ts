@@ -1,11 +1,13 @@
 // Proves a schedule follows its trigger's changes: disable pauses it (no run for instants while disabled), enable resumes from now without catching up the paused instants, an update of the expression re-arms it on the new expression only, and delete stops it and removes its state.
 import { expect, test } from "vitest"
-import { perTestResources } from "../support/per-test.js"
+import { e2eStack } from "../support/e2e-stack.js"
 import { eventually, sleep } from "../support/poll.js"
 import { Kvm } from "@nats-io/kv"
-import { cliOn, instantsOf, openRawNats } from "./schedule-support.js"
+import { instantsOf, openRawNats } from "./schedule-support.js"
 
-const { natsServer, serveOn, track } = perTestResources()
+// Two serves share the schedule's work.
+const stack = e2eStack({ openRaw: openRawNats, serves: 2 })
+const cli = { json: stack.cli, raw: stack.cliRaw }
 
 /** How long each paused or stopped phase lasts: several instants of a 2 s schedule. */
 const PHASE_MS = 5_000
@@ -13,11 +15,7 @@ const PHASE_MS = 5_000
 const CHANGE_MS = 500
 
 test("lifecycle - disable pauses, enable resumes from now, update re-arms on the new expression, delete stops", async () => {
-  const nats = await natsServer()
-  await serveOn(nats)
-  await serveOn(nats)
-  const raw = track(await openRawNats(nats.url), (r) => r.close())
-  const cli = cliOn(nats.url)
+  const raw = stack.raw
   const instants = async () => instantsOf(await raw.runsOf("life"))
   await cli.json("trigger", "create", "life", "--workflow", "wf", "--cron", "*/2 * * * * *")
   await eventually(async () => expect((await instants()).length).toBeGreaterThanOrEqual(2), 30_000, 200)

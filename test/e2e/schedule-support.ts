@@ -3,10 +3,7 @@
 // should have fired at, so a test can count runs against instants.
 import { type NatsConnection } from "@nats-io/nats-core"
 import { type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream"
-import { cliOn } from "../support/cli.js"
 import { openRawNats as openBaseNats } from "../support/raw-nats.js"
-
-export { cliOn }
 
 export type Json = Record<string, any>
 

@@ -1,8 +1,8 @@
-// One e2e stack per test file: a nats-server, raw NATS access to it, optionally the engine's own
-// streams and buckets, and `dagnats serve` against it, started before the file's tests and torn
-// down after them, plus the CLI pointed at that server. Files that crash or restart serve per test
-// use per-test.ts instead.
-import { afterAll, beforeAll } from "vitest"
+// One e2e stack per test file (or, with `per: "test"`, per test): a nats-server, raw NATS access to
+// it, optionally the engine's own streams and buckets, and one or more `dagnats serve` against it,
+// started before the file's tests (or each test) and torn down after them, plus the CLI pointed at
+// that server.
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest"
 import { runCli, runJson, type CliResult } from "./cli.js"
 import { createEngineResources } from "./engine-fixture.js"
 import { startNatsServer, type TestNatsServer } from "./nats-server.js"
@@ -29,11 +29,21 @@ export interface E2eStackOptions<R extends RawAccess = RawNats> {
    * starts, for options that depend on what an earlier beforeAll of the file started.
    */
   readonly serve?: Omit<ServeOptions, "natsUrl"> | (() => Omit<ServeOptions, "natsUrl">)
+  /** How many serves to start against the server (default 1), for tests of several serves sharing work. */
+  readonly serves?: number
+  /**
+   * "test": a fresh stack for every test, for tests that kill serve or must find the server empty
+   * (default "file": one stack for the whole file).
+   */
+  readonly per?: "file" | "test"
 }
 
 export interface E2eStack<R extends RawAccess = RawNats> {
   readonly nats: TestNatsServer
+  /** The serve started last. */
   readonly serve: ServeProcess
+  /** Every serve started on the stack, in start order (killed ones included); all are stopped at the end. */
+  readonly serves: ReadonlyArray<ServeProcess>
   readonly raw: R
   /** The stack's NATS URL. */
   readonly url: string
@@ -43,7 +53,7 @@ export interface E2eStack<R extends RawAccess = RawNats> {
   readonly cliRaw: (...args: Array<string>) => Promise<CliResult>
   /**
    * Start a new serve on the stack's server with the stack's serve options and make it the stack's
-   * serve (for tests that stop or kill the first one); afterAll stops it.
+   * serve (for tests that stop or kill the first one); the teardown stops it.
    */
   readonly startServeAgain: () => Promise<ServeProcess>
 }
@@ -56,7 +66,7 @@ export function e2eStack<R extends RawAccess>(
 export function e2eStack<R extends RawAccess>(options: E2eStackOptions<R> = {}): E2eStack<R> {
   const openRaw = options.openRaw ?? (openRawNats as unknown as (url: string) => Promise<R>)
   let nats: TestNatsServer | undefined
-  let serve: ServeProcess | undefined
+  const serves: Array<ServeProcess> = []
   let raw: R | undefined
   const serveOptions = () => (typeof options.serve === "function" ? options.serve() : options.serve)
   const started = <T>(part: T | undefined, name: string): T => {
@@ -64,18 +74,22 @@ export function e2eStack<R extends RawAccess>(options: E2eStackOptions<R> = {}):
     return part
   }
 
-  beforeAll(async () => {
+  const perTest = options.per === "test"
+  ;(perTest ? beforeEach : beforeAll)(async () => {
     nats = await startNatsServer(options.natsConfig ?? "")
     raw = await openRaw(nats.url)
     if (options.engine === true) await createEngineResources(raw.js, raw.jsm)
-    serve = await startServe({ ...serveOptions(), natsUrl: nats.url })
+    for (let i = 0; i < (options.serves ?? 1); i++)
+      serves.push(await startServe({ ...serveOptions(), natsUrl: nats.url }))
   })
 
-  // Reverse order of start; each part is optional because beforeAll may have failed half way.
-  afterAll(async () => {
+  // Reverse order of start; each part is optional because the start may have failed half way.
+  ;(perTest ? afterEach : afterAll)(async () => {
     await raw?.close()
-    await serve?.stop()
+    for (const s of serves.splice(0).reverse()) await s.stop()
     await nats?.dispose()
+    raw = undefined
+    nats = undefined
   })
 
   const stack: E2eStack<R> = {
@@ -83,7 +97,10 @@ export function e2eStack<R extends RawAccess>(options: E2eStackOptions<R> = {}):
       return started(nats, "nats")
     },
     get serve() {
-      return started(serve, "serve")
+      return started(serves[serves.length - 1], "serve")
+    },
+    get serves() {
+      return [...serves]
     },
     get raw() {
       return started(raw, "raw")
@@ -94,7 +111,8 @@ export function e2eStack<R extends RawAccess>(options: E2eStackOptions<R> = {}):
     cli: (...args) => runJson([...args, "--nats-url", stack.url]),
     cliRaw: (...args) => runCli([...args, "--nats-url", stack.url]),
     startServeAgain: async () => {
-      serve = await startServe({ ...serveOptions(), natsUrl: stack.url })
+      const serve = await startServe({ ...serveOptions(), natsUrl: stack.url })
+      serves.push(serve)
       return serve
     },
   }
