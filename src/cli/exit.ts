@@ -44,7 +44,8 @@ const conditions: Record<CliFailure["_tag"] | ServeFailure["_tag"], Condition> =
 
 const conditionOf = (error: unknown): Condition | undefined => {
   const tag = (error as { _tag?: unknown } | null)?._tag
-  return typeof tag === "string" && Object.hasOwn(conditions, tag) ? conditions[tag as keyof typeof conditions] : undefined
+  if (typeof tag !== "string" || !Object.hasOwn(conditions, tag)) return undefined
+  return conditions[tag as keyof typeof conditions]
 }
 
 /** The same failure with another message (a lookup that failed, said in the command's terms). */

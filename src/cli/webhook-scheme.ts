@@ -14,12 +14,11 @@ const getTrigger = (name: string) =>
 /** The scheme trigger `name` verifies with; a lookup that fails says how to skip it. */
 export const triggerScheme = (name: string) =>
   getTrigger(name).pipe(
-    Effect.mapError(
-      (e) =>
-        withMessage(
-          e,
-          `cannot look up trigger ${name}'s signature scheme: ${e.message}\n` + "(or give --scheme to skip the lookup)",
-        ),
+    Effect.mapError((e) =>
+      withMessage(
+        e,
+        `cannot look up trigger ${name}'s signature scheme: ${e.message}\n` + "(or give --scheme to skip the lookup)",
+      ),
     ),
     Effect.flatMap((t) =>
       t.type !== "webhook"

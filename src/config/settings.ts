@@ -138,66 +138,78 @@ export interface ServeBaseSettings {
 
 export type LogFormat = "text" | "json"
 
-const logFormatSetting = (flag: string | undefined, env: Env): LogFormat | string => {
-  const given = pick(flag, env["DAGNATS_LOG_FORMAT"])
-  if (given === undefined) return "text"
-  if (given === "text" || given === "json") return given
-  const source = nonEmpty(flag) !== undefined ? "--log-format" : "DAGNATS_LOG_FORMAT"
-  return `${source}: must be text or json (got "${given}")`
+/** One kind of textual setting: its value when neither flag nor variable is given, how a text becomes a
+ * value (undefined when it is not one), and what a valid text is, as the message says it. */
+interface TextKind<A> {
+  readonly fallback: A
+  readonly parse: (text: string) => A | undefined
+  readonly rule: string
+  /** How much of a bad text the message repeats (default: all of it). */
+  readonly shownAtMost?: number
+}
+
+const LOG_FORMAT: TextKind<LogFormat> = {
+  fallback: "text",
+  parse: (t) => (t === "text" || t === "json" ? t : undefined),
+  rule: "must be text or json",
 }
 
 /** A retention duration such as 30d or 12h; 0 (or "forever") keeps records without an age limit. */
-const retentionSetting = (
-  flagName: string,
-  flag: string | undefined,
-  envName: string,
-  env: Env,
-): Retention | string => {
-  const given = pick(flag, env[envName])
-  if (given === undefined) return DEFAULT_RETENTION
-  const ms = parseRetentionMs(given)
-  if (ms === undefined) {
-    const source = nonEmpty(flag) !== undefined ? flagName : envName
-    return `${source}: must be a duration of at least 1h such as 30d, or 0 to keep forever (got "${given}")`
+const RETENTION: TextKind<Retention> = {
+  fallback: DEFAULT_RETENTION,
+  parse: (t) => {
+    const ms = parseRetentionMs(t)
+    return ms === undefined ? undefined : { ms, explicit: true }
+  },
+  rule: "must be a duration of at least 1h such as 30d, or 0 to keep forever",
+}
+
+/** A duration such as "5s" or "500ms" ("0" for none) up to `maxMs`. */
+const durationUpTo = (fallback: number, maxMs: number): TextKind<number> => ({
+  fallback,
+  parse: (t) => {
+    const ms = t === "0" ? 0 : t.length <= 32 ? parseDurationMs(t) : undefined
+    return ms !== undefined && ms <= maxMs ? ms : undefined
+  },
+  rule: `must be a duration from 0 to ${maxMs / 1000}s, such as 5s or 500ms`,
+  shownAtMost: 32,
+})
+
+/**
+ * Reads settings from their flag, else their variable, else their default. A bad value is reported under the
+ * name the operator used (flag or variable); the first bad one is kept (`error`), and reading goes on with
+ * the default, so a list of reads needs one check at its end.
+ */
+const settingsReader = (env: Env) => {
+  let error: string | undefined
+  const bad = <A>(message: string, fallback: A): A => {
+    error ??= message
+    return fallback
   }
-  return { ms, explicit: true }
-}
-
-/** A whole-number setting; a bad value is reported under the name the operator used (flag or variable). */
-const intSetting = (
-  flagName: string,
-  flag: number | undefined,
-  envName: string,
-  env: Env,
-  fallback: number,
-  min: number,
-  max: number,
-): number | string => {
-  const rule = `must be a whole number from ${min} to ${max}`
-  if (flag !== undefined)
-    return Number.isInteger(flag) && flag >= min && flag <= max ? flag : `${flagName}: ${rule} (got ${flag})`
-  const e = nonEmpty(env[envName])
-  if (e === undefined) return fallback
-  const n = /^\d+$/.test(e) ? Number(e) : Number.NaN
-  return n >= min && n <= max ? n : `${envName}: ${rule} (got "${e}")`
-}
-
-/** A duration setting such as "5s" or "500ms" ("0" for none), from the flag or else the variable. */
-const durationSetting = (
-  flagName: string,
-  flag: string | undefined,
-  envName: string,
-  env: Env,
-  fallback: number,
-  maxMs: number,
-): number | string => {
-  const fromFlag = nonEmpty(flag)
-  const text = fromFlag ?? nonEmpty(env[envName])
-  if (text === undefined) return fallback
-  const ms = text === "0" ? 0 : text.length <= 32 ? parseDurationMs(text) : undefined
-  if (ms !== undefined && ms <= maxMs) return ms
-  const source = fromFlag !== undefined ? flagName : envName
-  return `${source}: must be a duration from 0 to ${maxMs / 1000}s, such as 5s or 500ms (got "${text.slice(0, 32)}")`
+  return {
+    text: <A>(kind: TextKind<A>, flagName: string, flag: string | undefined, envName: string): A => {
+      const fromFlag = nonEmpty(flag)
+      const given = fromFlag ?? nonEmpty(env[envName])
+      if (given === undefined) return kind.fallback
+      const value = kind.parse(given)
+      if (value !== undefined) return value
+      const shown = given.slice(0, kind.shownAtMost ?? given.length)
+      return bad(`${fromFlag !== undefined ? flagName : envName}: ${kind.rule} (got "${shown}")`, kind.fallback)
+    },
+    /** A whole number from `min` to `max`. */
+    int: (flagName: string, flag: number | undefined, envName: string, fallback: number, min: number, max: number) => {
+      const rule = `must be a whole number from ${min} to ${max}`
+      if (flag !== undefined)
+        return Number.isInteger(flag) && flag >= min && flag <= max
+          ? flag
+          : bad(`${flagName}: ${rule} (got ${flag})`, fallback)
+      const e = nonEmpty(env[envName])
+      if (e === undefined) return fallback
+      const n = /^\d+$/.test(e) ? Number(e) : Number.NaN
+      return n >= min && n <= max ? n : bad(`${envName}: ${rule} (got "${e}")`, fallback)
+    },
+    error: () => error,
+  }
 }
 
 /** Parse `host:port` (IPv6 in brackets); the port must be given. */
@@ -209,50 +221,44 @@ export const parseHostPort = (addr: string): { host: string; port: number } | un
   return { host: m[1] ?? (m[2] === "" ? "0.0.0.0" : m[2]!), port }
 }
 
+const HOST_PORT: TextKind<{ host: string; port: number }> = {
+  fallback: parseHostPort(DEFAULT_HTTP_ADDR)!,
+  parse: parseHostPort,
+  rule: "must be host:port, such as 127.0.0.1:8080",
+}
+
 /** The serve settings this module owns, or the message naming the one that is wrong. */
 export const serveBaseSettings = (flags: ServeFlags, env: Env): ServeBaseSettings | string => {
   const inboxError = inboxPrefixError(flags, env)
   if (inboxError !== undefined) return inboxError
-  const addrFlag = nonEmpty(flags.httpAddr)
-  const addr = addrFlag ?? nonEmpty(env["DAGNATS_HTTP_ADDR"]) ?? DEFAULT_HTTP_ADDR
-  const hostPort = parseHostPort(addr)
-  if (hostPort === undefined) {
-    return `${addrFlag !== undefined ? "--http-addr" : "DAGNATS_HTTP_ADDR"}: must be host:port, such as 127.0.0.1:8080 (got "${addr}")`
-  }
-  const natsPort = intSetting("--nats-port", flags.natsPort, "DAGNATS_NATS_PORT", env, DEFAULT_NATS_PORT, 1, 65535)
-  if (typeof natsPort === "string") return natsPort
-  const maxBody = intSetting(
+  const read = settingsReader(env)
+  const hostPort = read.text(HOST_PORT, "--http-addr", flags.httpAddr, "DAGNATS_HTTP_ADDR")
+  const natsPort = read.int("--nats-port", flags.natsPort, "DAGNATS_NATS_PORT", DEFAULT_NATS_PORT, 1, 65535)
+  const maxBody = read.int(
     "--max-body",
     flags.maxBody,
     "DAGNATS_MAX_BODY_BYTES",
-    env,
     DEFAULT_MAX_BODY_BYTES,
     1,
     64 * 1_048_576,
   )
-  if (typeof maxBody === "string") return maxBody
-  const replicas = intSetting("--replicas", flags.replicas, "DAGNATS_REPLICAS", env, 1, 1, 5)
-  if (typeof replicas === "string") return replicas
-  const logFormat = logFormatSetting(flags.logFormat, env)
-  if (logFormat !== "text" && logFormat !== "json") return logFormat
-  const runRetention = retentionSetting("--run-retention", flags.runRetention, "DAGNATS_RUN_RETENTION", env)
-  if (typeof runRetention === "string") return runRetention
-  const historyRetention = retentionSetting(
+  const replicas = read.int("--replicas", flags.replicas, "DAGNATS_REPLICAS", 1, 1, 5)
+  const logFormat = read.text(LOG_FORMAT, "--log-format", flags.logFormat, "DAGNATS_LOG_FORMAT")
+  const runRetention = read.text(RETENTION, "--run-retention", flags.runRetention, "DAGNATS_RUN_RETENTION")
+  const historyRetention = read.text(
+    RETENTION,
     "--history-retention",
     flags.historyRetention,
     "DAGNATS_HISTORY_RETENTION",
-    env,
   )
-  if (typeof historyRetention === "string") return historyRetention
-  const shutdownDelayMs = durationSetting(
+  const shutdownDelayMs = read.text(
+    durationUpTo(DEFAULT_SHUTDOWN_DELAY_MS, MAX_SHUTDOWN_DELAY_MS),
     "--shutdown-delay",
     flags.shutdownDelay,
     "DAGNATS_SHUTDOWN_DELAY",
-    env,
-    DEFAULT_SHUTDOWN_DELAY_MS,
-    MAX_SHUTDOWN_DELAY_MS,
   )
-  if (typeof shutdownDelayMs === "string") return shutdownDelayMs
+  const error = read.error()
+  if (error !== undefined) return error
   return {
     natsUrl: requestedNatsUrl(flags, env),
     httpHost: hostPort.host,

@@ -14,6 +14,10 @@ const SHAPE = /^00-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/
 const stack = e2eStack({ engine: true })
 const cli = stack.cli
 
+/** `trigger create` of a webhook trigger without verification for `workflow`, against the server at `url`. */
+const createWebhook = (url: string, name: string, workflow: string, ...flags: Array<string>) =>
+  runCli(["trigger", "create", name, "--workflow", workflow, "--webhook", "--no-verify", ...flags, "--nats-url", url])
+
 const post = async (name: string, headers: Record<string, string>) => {
   const body = JSON.stringify({ name })
   const r = await fetch(`${stack.serve.baseUrl}/v1/webhooks/${name}`, {
@@ -118,18 +122,7 @@ describe("trace context", () => {
 
 describe("workflow names the engine knows", () => {
   test("trigger create - a workflow registered in workflow_defs gives no warning", async () => {
-    const r = await runCli([
-      "trigger",
-      "create",
-      "known-wf",
-      "--workflow",
-      "report",
-      "--webhook",
-      "--no-verify",
-      "--nats-url",
-      stack.url,
-      "--json",
-    ])
+    const r = await createWebhook(stack.url, "known-wf", "report", "--json")
     expect(r.code).toBe(0)
     expect(r.stderr).toBe("")
     expect(JSON.parse(r.stdout).warnings).toBeUndefined()
@@ -137,22 +130,11 @@ describe("workflow names the engine knows", () => {
 
   test("trigger create - an unregistered workflow is created with a warning on stderr and in --json warnings", async () => {
     const warning = 'workflow "nope" is not registered in the engine\'s workflow_defs: its runs will fail until it is'
-    const r = await runCli([
-      "trigger",
-      "create",
-      "unknown-wf",
-      "--workflow",
-      "nope",
-      "--webhook",
-      "--no-verify",
-      "--nats-url",
-      stack.url,
-      "--json",
-    ])
+    const r = await createWebhook(stack.url, "unknown-wf", "nope", "--json")
     expect(r.code).toBe(0)
     expect(r.stderr).toBe(`dagnats: warning: ${warning}\n`)
     expect(JSON.parse(r.stdout).warnings).toStrictEqual([warning])
-    const human = await runCli(["trigger", "update", "unknown-wf", "--disabled", "--nats-url", stack.url])
+    const human = await stack.cliRaw("trigger", "update", "unknown-wf", "--disabled")
     expect(human.code).toBe(0)
     expect(human.stdout).toMatch(/^updated trigger unknown-wf/)
     expect(human.stderr).toBe(`dagnats: warning: ${warning}\n`)
@@ -164,32 +146,12 @@ describe("workflow names the engine knows", () => {
   })
 
   test("trigger create/update --require-workflow - an unregistered workflow is refused (exit 1) and nothing is written", async () => {
-    const r = await runCli([
-      "trigger",
-      "create",
-      "strict",
-      "--workflow",
-      "nope",
-      "--webhook",
-      "--no-verify",
-      "--require-workflow",
-      "--nats-url",
-      stack.url,
-    ])
+    const r = await createWebhook(stack.url, "strict", "nope", "--require-workflow")
     expect(r.code).toBe(1)
     expect(r.stderr).toMatch(/workflow: workflow "nope" is not registered in the engine's workflow_defs/)
-    expect((await runCli(["trigger", "get", "strict", "--nats-url", stack.url])).code).toBe(1)
+    expect((await stack.cliRaw("trigger", "get", "strict")).code).toBe(1)
     await cli("trigger", "create", "strict", "--workflow", "report", "--webhook", "--no-verify", "--require-workflow")
-    const u = await runCli([
-      "trigger",
-      "update",
-      "strict",
-      "--workflow",
-      "nope",
-      "--require-workflow",
-      "--nats-url",
-      stack.url,
-    ])
+    const u = await stack.cliRaw("trigger", "update", "strict", "--workflow", "nope", "--require-workflow")
     expect(u.code).toBe(1)
     expect((await cli("trigger", "get", "strict")).workflow).toBe("report")
   })
@@ -199,19 +161,7 @@ test("workflow names - without the engine's workflow_defs bucket nothing is chec
   const other = await startNatsServer()
   const lone = await startServe({ natsUrl: other.url })
   try {
-    const r = await runCli([
-      "trigger",
-      "create",
-      "lone",
-      "--workflow",
-      "anything",
-      "--webhook",
-      "--no-verify",
-      "--require-workflow",
-      "--nats-url",
-      other.url,
-      "--json",
-    ])
+    const r = await createWebhook(other.url, "lone", "anything", "--require-workflow", "--json")
     expect(r.code).toBe(0)
     expect(r.stderr).toBe("")
     const o = await openRawNats(other.url)

@@ -89,29 +89,13 @@ describe("resources (SPEC §3)", () => {
   })
 
   test("serve - WORKFLOW_HISTORY, TRIGGER_HISTORY, DAGNATS_TIMERS and DAGNATS_DEAD exist with their subjects and retention", async () => {
-    const history = (await stack.raw.jsm.streams.info("WORKFLOW_HISTORY")).config
-    expect([history.subjects, history.retention, history.storage]).toEqual([
-      ["history.>"],
-      RetentionPolicy.Limits,
-      StorageType.File,
-    ])
-    const fires = (await stack.raw.jsm.streams.info("TRIGGER_HISTORY")).config
-    expect([fires.subjects, fires.retention, fires.storage]).toEqual([
-      ["trigger.fire.>"],
-      RetentionPolicy.Limits,
-      StorageType.File,
-    ])
-    const timers = (await stack.raw.jsm.streams.info("DAGNATS_TIMERS")).config
-    expect([timers.subjects, timers.retention, timers.storage]).toEqual([
-      ["dagnats.timers.>"],
-      RetentionPolicy.Workqueue,
-      StorageType.File,
-    ])
-    const dead = (await stack.raw.jsm.streams.info("DAGNATS_DEAD")).config
-    expect([dead.subjects, dead.retention, dead.storage]).toEqual([
-      ["dagnats.dead.>"],
-      RetentionPolicy.Limits,
-      StorageType.File,
+    const names = ["WORKFLOW_HISTORY", "TRIGGER_HISTORY", "DAGNATS_TIMERS", "DAGNATS_DEAD"]
+    const configs = await Promise.all(names.map(async (n) => (await stack.raw.jsm.streams.info(n)).config))
+    expect(configs.map((c) => [c.name, c.subjects, c.retention, c.storage])).toEqual([
+      ["WORKFLOW_HISTORY", ["history.>"], RetentionPolicy.Limits, StorageType.File],
+      ["TRIGGER_HISTORY", ["trigger.fire.>"], RetentionPolicy.Limits, StorageType.File],
+      ["DAGNATS_TIMERS", ["dagnats.timers.>"], RetentionPolicy.Workqueue, StorageType.File],
+      ["DAGNATS_DEAD", ["dagnats.dead.>"], RetentionPolicy.Limits, StorageType.File],
     ])
   })
 
