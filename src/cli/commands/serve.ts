@@ -20,7 +20,7 @@ const debugFrom = (level: Option.Option<string>, fromEnv: boolean) =>
 
 /** serve's logger, and the trace exporter when configured; the exporter's own lines use that logger too. */
 const observability = async (settings: ServeSettings) => {
-  const { loggerFor } = await import("../../serve/log.js")
+  const { loggerFor } = await import("../../app/log.js")
   const logger = Logger.layer([loggerFor(settings.logFormat)])
   if (settings.tracing._tag === "Off") return logger
   const { tracingLayer } = await import("../../telemetry/index.js")
@@ -68,7 +68,7 @@ export const serve = Command.make(
       const parsed = serveSettings(flags, env)
       if (typeof parsed === "string") return yield* usageError(parsed)
       const settings = { ...parsed, debug: debugFrom(yield* GlobalFlag.LogLevel, parsed.debug) }
-      const { serve: runServe } = yield* Effect.promise(() => import("../../serve/serve.js"))
+      const { serve: runServe } = yield* Effect.promise(() => import("../../app/serve.js"))
       yield* runServe(settings, flags, env).pipe(
         Effect.catch((e) =>
           // NATS refusing this user is a refusal with what to change; NATS that cannot be reached is exit 3,
