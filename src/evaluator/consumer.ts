@@ -132,7 +132,7 @@ export const runEvaluatorLoop = (
   Effect.gen(function* () {
     // Read once per consumer: deleting EVENTS deletes this consumer too, so a recreated stream is
     // only consumed after serve restarts and reads the new epoch.
-    const epoch = yield* Effect.orDie(eventsEpoch(h))
+    const epoch = yield* eventsEpoch(h)
     yield* runWorker(h, evaluatorSpec(t), evaluateMessage(h, deps, { ...hooks, ...o }, t, epoch))
     return epoch
   })

@@ -22,7 +22,7 @@ export const make = Effect.gen(function* () {
   const buckets = yield* NatsBuckets
   // Read once: deleting EVENTS deletes the evaluator's consumer too, so a recreated stream is only
   // consumed after serve restarts and reads the new epoch.
-  const epoch = yield* Effect.orDie(eventsEpoch(handles))
+  const epoch = yield* eventsEpoch(handles)
   const maxPayload = handles.nc.info?.max_payload ?? 0
   return makeWindowEngine({
     debounceKv: buckets.debounceState,
