@@ -6,7 +6,7 @@
 // A watchdog ends the process with one line if any step hangs (a frozen NATS server), so a stop
 // always finishes.
 import { Context, Deferred, Effect, Exit, type Fiber, Layer, Scope } from "effect"
-import { layerAt as natsAt, layerUrl, Nats } from "../nats/connection.js"
+import { layer as natsAt, layerUrl, Nats } from "../nats/connection.js"
 import * as Embedded from "../nats/embedded.js"
 import * as BucketsLayer from "../nats/buckets.js"
 import { connectionSettings, type ConnectionFlags, type Env } from "../config/settings.js"

@@ -44,15 +44,6 @@ export const openConnection = (s: ConnectionSettings): Effect.Effect<NatsHandles
 export const newInbox = (nc: NatsConnection): string =>
   createInbox((nc as { readonly options?: { readonly inboxPrefix?: string } }).options?.inboxPrefix)
 
-/** Connect for the lifetime of the scope; drain (flush subscriptions, then close) on release. */
-export const layer = (s: ConnectionSettings): Layer.Layer<Nats, Unavailable> =>
-  Layer.effect(
-    Nats,
-    Effect.acquireRelease(openConnection(s), ({ nc }) =>
-      Effect.promise(() => (nc.isClosed() ? Promise.resolve() : nc.drain().catch(() => nc.close()))),
-    ),
-  )
-
 /** How long draining may take before the connection is closed instead (unacked work is redelivered). */
 const DRAIN_TIMEOUT_MS = 5_000
 
@@ -99,11 +90,11 @@ const drainBounded = (nc: NatsConnection) =>
   )
 
 /** serve's connection to the server at `NatsUrl`, with settings resolved for that URL; a bounded drain on release. */
-export const makeAt = (settingsFor: (url: string) => ConnectionSettings) =>
+export const make = (settingsFor: (url: string) => ConnectionSettings) =>
   Effect.gen(function* () {
     const { url } = yield* NatsUrl
     return yield* Effect.acquireRelease(openConnection(settingsFor(url)), ({ nc }) => drainBounded(nc))
   })
 
-export const layerAt = (settingsFor: (url: string) => ConnectionSettings): Layer.Layer<Nats, Unavailable, NatsUrl> =>
-  Layer.effect(Nats, makeAt(settingsFor))
+export const layer = (settingsFor: (url: string) => ConnectionSettings): Layer.Layer<Nats, Unavailable, NatsUrl> =>
+  Layer.effect(Nats, make(settingsFor))
