@@ -5,7 +5,7 @@
 // listener and the consumers (bounded), the NATS connection (a bounded drain), the embedded server.
 // A watchdog ends the process with one line if any step hangs (a frozen NATS server), so a stop
 // always finishes.
-import { Context, Deferred, Effect, Exit, type Fiber, Layer, Scope } from "effect"
+import { Context, Deferred, Effect, Exit, type Fiber, Layer, Logger, Scope } from "effect"
 import { layer as natsAt, layerUrl, Nats } from "../nats/connection.js"
 import * as Embedded from "../nats/embedded.js"
 import * as BucketsLayer from "../nats/buckets.js"
@@ -24,7 +24,9 @@ import { TimerRoutes, Timers, WindowsService } from "../windows/index.js"
 import { Outcomes, OutcomesService } from "../outcomes/index.js"
 import { Ingest, IngestService } from "../ingest/index.js"
 import { UnsupportedServer, replicasRefusal } from "../domain/server-version.js"
+import { tracingLayer } from "../telemetry/index.js"
 import * as Endpoints from "./endpoints.js"
+import { loggerFor } from "./log.js"
 
 /** Extra room in the NATS max payload beyond the webhook body: headers of the stored message. */
 const HEADER_ALLOWANCE_BYTES = 64 * 1024
@@ -171,6 +173,13 @@ const appLayer = (settings: ServeSettings, flags: ConnectionFlags, env: Env) => 
   return service.pipe(Layer.provideMerge(endpoints), Layer.provideMerge(components), Layer.provideMerge(infra))
 }
 
+/** serve's log and, when configured, the trace exporter; the exporter's own lines use that log too. */
+const observability = (settings: ServeSettings) => {
+  const logger = Logger.layer([loggerFor(settings.logFormat)])
+  if (settings.tracing._tag === "Off") return logger
+  return Layer.merge(logger, tracingLayer(settings.tracing.config).pipe(Layer.provide(logger)))
+}
+
 export const serve = (settings: ServeSettings, flags: ConnectionFlags, env: Env) =>
   Effect.scoped(
     Effect.gen(function* () {
@@ -187,4 +196,4 @@ export const serve = (settings: ServeSettings, flags: ConnectionFlags, env: Env)
       if (settings.shutdownDelayMs > 0) yield* Effect.sleep(settings.shutdownDelayMs)
       yield* Effect.log("stopping: closing the listener, then draining NATS")
     }),
-  )
+  ).pipe(Effect.provide(observability(settings)))

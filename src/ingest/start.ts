@@ -1,6 +1,7 @@
 // The HTTP ingest inside serve, as a layer: wires the pipeline to the trigger table, JetStream and
-// metrics, listens on --http-addr (a taken address is a typed ListenError), and on scope close stops accepting, lets in-flight requests finish
-// (bounded), then closes every connection, before serve drains NATS.
+// metrics, listens on --http-addr (a taken address is a typed ListenError), and on scope close stops
+// accepting, lets in-flight requests finish (bounded), then closes every connection, before serve
+// drains NATS.
 import type { Server } from "node:http"
 import { Context, Effect, Layer, Schema } from "effect"
 import { Catalog, MetricsRegistry } from "../metrics/index.js"

@@ -60,13 +60,11 @@ export const make = Effect.gen(function* () {
       { concurrency: 16, discard: true },
     ),
   )
-  const changes = Stream.callback<TriggerTable.TableChange>((queue) =>
-    Effect.acquireRelease(
-      Effect.sync(() => table.subscribe((change) => void Queue.offerUnsafe(queue, change))),
-      (unsubscribe) => Effect.sync(unsubscribe),
-    ),
-  )
-  yield* changes.pipe(
+  // Subscribed before the first arming, so no change made meanwhile is missed.
+  const changes = yield* Queue.unbounded<TriggerTable.TableChange>()
+  const unsubscribe = table.subscribe((change) => void Queue.offerUnsafe(changes, change))
+  yield* Effect.addFinalizer(() => Effect.sync(unsubscribe))
+  yield* Stream.fromQueue(changes).pipe(
     Stream.mapEffect(
       (change) => {
         if (change.kind === "put" && change.trigger.type === "schedule") {

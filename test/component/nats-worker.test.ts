@@ -85,7 +85,7 @@ describe("nats worker - a durable consumer as a stream", () => {
     await Effect.runPromise(Scope.close(scope, Exit.void))
   })
 
-  test("nats worker - closing the scope waits for an in-flight message, which is then acked, not redelivered", async () => {
+  test("nats worker - closing the scope waits for the in-flight message and acks it: nothing redelivered", async () => {
     const h = await setup(1)
     const started = await Effect.runPromise(Deferred.make<void>())
     const release = await Effect.runPromise(Deferred.make<void>())

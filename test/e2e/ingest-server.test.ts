@@ -118,7 +118,7 @@ describe("webhook server - secrets and logging", () => {
 })
 
 describe("webhook server - start and stop", () => {
-  it("webhook server - a taken HTTP port stops serve with exit 1 and one line saying what to do (a typed error, not a defect)", async () => {
+  it("webhook server - a taken HTTP port exits 1 with one line saying what to do (a typed error, no defect)", async () => {
     const r = await runCli(["serve", "--nats-url", stack.url, "--http-addr", `127.0.0.1:${stack.serve.httpPort}`])
     expect(r.code).toBe(1)
     const last = r.stderr.trimEnd().split("\n").at(-1) ?? ""
