@@ -1,6 +1,6 @@
 // A durable pull consumer worked by every serve at once: ensure it exists (settings are fixed at
-// creation), then handle its messages as a stream with bounded concurrency until the scope closes. The handler
-// decides per message: ack, or NAK with a delay so JetStream redelivers it later. While a message is
+// creation), then handle its messages as a stream with bounded concurrency until the scope closes.
+// The handler decides per message: ack, or NAK with a delay so JetStream redelivers it later. While a message is
 // being handled, a progress heartbeat (`working`) keeps JetStream from handing it to another serve,
 // so the ack wait can be short: a killed serve's messages come back within it, a slow one's do not.
 import { Effect, Fiber, Stream } from "effect"
@@ -83,15 +83,14 @@ export const runWorker = <R>(h: NatsHandles, s: DurableSpec, handle: (m: JsMsg) 
     })
     const heartbeatMs = Math.max(250, Math.floor(s.ackWaitMs / 3))
     const settle = (m: JsMsg) =>
-      Effect.acquireUseRelease(
-        Effect.sync(() => setInterval(() => m.working(), heartbeatMs)),
-        () =>
-          handle(m).pipe(
-            Effect.catchCause(() => Effect.succeed(nakOnFailure)),
-            Effect.flatMap((v) => settleAs(m, v)),
-          ),
-        (beat) => Effect.sync(() => clearInterval(beat)),
-      )
+      Effect.suspend(() => {
+        const beat = setInterval(() => m.working(), heartbeatMs)
+        return handle(m).pipe(
+          Effect.catchCause(() => Effect.succeed(nakOnFailure)),
+          Effect.flatMap((v) => settleAs(m, v)),
+          Effect.ensuring(Effect.sync(() => clearInterval(beat))),
+        )
+      })
     const worked = yield* Stream.fromAsyncIterable(messages, (e) => e).pipe(
       Stream.mapEffect(settle, { concurrency: s.maxInFlight, unordered: true }),
       Stream.runDrain,
