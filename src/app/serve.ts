@@ -120,7 +120,10 @@ const serverChecks = (settings: ServeSettings) =>
     }),
   )
 
-/** serve's whole graph. Each `provideMerge` builds its argument first, so parts start in this order. */
+/**
+ * serve's whole graph, read from the bottom up: each `provideMerge` builds its argument first, so the
+ * parts start bottom to top and are released top to bottom (the micro service first, NATS last).
+ */
 const appLayer = (settings: ServeSettings, flags: ConnectionFlags, env: Env) => {
   const source =
     settings.natsUrl === undefined
@@ -184,8 +187,10 @@ export const serve = (settings: ServeSettings, flags: ConnectionFlags, env: Env)
   Effect.scoped(
     Effect.gen(function* () {
       const app = yield* Layer.build(appLayer(settings, flags, env))
-      const started = [Context.get(app, MicroService), Context.get(app, Evaluator), Context.get(app, Outcomes)]
-      for (const part of [...started, Context.get(app, Ingest)]) yield* Effect.log(part.started)
+      yield* Effect.log(Context.get(app, MicroService).started)
+      yield* Effect.log(Context.get(app, Evaluator).started)
+      yield* Effect.log(Context.get(app, Outcomes).started)
+      yield* Effect.log(Context.get(app, Ingest).started)
       yield* Effect.log("dagnats serve ready")
       const signal = yield* awaitShutdownSignal
       Context.get(app, Lifecycle).beginStopping()
