@@ -14,7 +14,7 @@ import { serve } from "./commands/serve.js"
 import { moreCommands } from "./commands/index.js"
 import { ExitCode, toExitCode, usageError } from "./exit.js"
 import { rootExamples, triggerExamples } from "./examples.js"
-import { lineLogger } from "../serve/log.js"
+import { lineLogger } from "../app/log.js"
 import { debugLevel, processEnv } from "../config/environment.js"
 
 // `dagnats help trigger create` is `dagnats trigger create --help`, as in gh and kubectl.

@@ -27,7 +27,7 @@ export const failure = (condition: Condition, message: string): CliFailure =>
 
 /** The failures of `dagnats serve` itself that end the command; serve's error channel must stay within these. */
 export interface ServeFailure {
-  readonly _tag: "Unavailable" | "Internal" | "UnsupportedServer" | "EmbeddedNatsError"
+  readonly _tag: "Unavailable" | "Internal" | "UnsupportedServer" | "EmbeddedNatsError" | "ListenError"
   readonly message: string
 }
 
@@ -40,6 +40,7 @@ const conditions: Record<CliFailure["_tag"] | ServeFailure["_tag"], Condition> =
   Internal: "refused",
   UnsupportedServer: "refused",
   EmbeddedNatsError: "refused",
+  ListenError: "refused",
 }
 
 const conditionOf = (error: unknown): Condition | undefined => {

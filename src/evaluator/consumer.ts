@@ -3,7 +3,7 @@
 // failure is retried with backoff and then NAKed with a delay. An event that fails on its 10th
 // delivery is given up on: it goes to DAGNATS_DEAD with the error, each trigger it matched records
 // `error`, and it is acked, so it holds nothing else back.
-import { Effect, type Exit, Schedule } from "effect"
+import { Effect, Schedule } from "effect"
 import type { JsMsg } from "@nats-io/jetstream"
 import { Consumers, Headers, Streams, Subjects } from "../protocol/names.js"
 import type { NatsHandles } from "../nats/connection.js"
@@ -12,7 +12,7 @@ import { evaluateEvent, type EvaluateDeps, type InboundEvent } from "./evaluate.
 import { recordOutcome } from "../history/index.js"
 import { failed, type FireRecord } from "../domain/fire-record.js"
 import { publishDead } from "../dead/index.js"
-import { toUnavailable } from "../nats/conditions.js"
+import { eventsEpoch } from "../nats/events-epoch.js"
 import { DEFAULT_TIMING, type EvaluatorTiming } from "../config/evaluator-timing.js"
 import { traceEvaluate } from "../telemetry/index.js"
 
@@ -37,13 +37,6 @@ const nakDelayMs = (t: EvaluatorTiming, deliveryCount: number) =>
 export const ensureEvaluatorConsumer = (h: NatsHandles, t: EvaluatorTiming = DEFAULT_TIMING) =>
   ensureDurable(h, evaluatorSpec(t))
 
-/** The events stream's epoch: its creation time, digits only. Sequences restart with a new one. */
-export const eventsEpoch = (h: NatsHandles) =>
-  Effect.tryPromise({
-    try: async () => (await h.jsm.streams.info(Streams.events)).created.replace(/\D/g, ""),
-    catch: toUnavailable,
-  })
-
 const toInboundEvent = (m: JsMsg, epoch?: string): InboundEvent => {
   const headers = new Map<string, string>()
   if (m.headers !== undefined) for (const k of m.headers.keys()) headers.set(k.toLowerCase(), m.headers.get(k))
@@ -61,8 +54,8 @@ const toInboundEvent = (m: JsMsg, epoch?: string): InboundEvent => {
 
 interface EvaluatorHooks {
   readonly onOutcomes: (records: ReadonlyArray<FireRecord>) => void
-  readonly onRetry: (event: InboundEvent, error: string) => void
-  readonly onDead: (event: InboundEvent, error: string) => void
+  readonly onRetry: (event: InboundEvent, error: string) => Effect.Effect<void>
+  readonly onDead: (event: InboundEvent, error: string) => Effect.Effect<void>
   readonly onRedelivered?: () => void
 }
 
@@ -70,11 +63,6 @@ interface EvaluatorOptions {
   /** Traces are exported: each evaluation continues the trace stored on its event. */
   readonly traced: boolean
 }
-
-type Run = <A, E>(effect: Effect.Effect<A, E>) => Promise<Exit.Exit<A, E>>
-
-/** The hooks, plus how to run an evaluation (serve's context) and whether to trace it. */
-type Runner = EvaluatorHooks & EvaluatorOptions & { readonly run: Run }
 
 /**
  * Give up on an event: store it in DAGNATS_DEAD, record `error` for every trigger it matched, and
@@ -98,37 +86,42 @@ const recordAll = (h: NatsHandles, records: ReadonlyArray<FireRecord>) =>
   Effect.forEach(records, (r) => recordOutcome(h.js, r), { concurrency: "unbounded", discard: true })
 
 const evaluateMessage =
-  (h: NatsHandles, deps: EvaluateDeps, hooks: Runner, t: EvaluatorTiming, epoch: string) =>
-  (m: JsMsg): Promise<Verdict> => {
-    const event = toInboundEvent(m, epoch)
-    if (event.redelivered) hooks.onRedelivered?.()
-    const evaluated = evaluateEvent(deps, event).pipe(
-      Effect.tap((records) => recordAll(h, records)),
-      Effect.retry(retryPolicy),
-    )
-    const work = (hooks.traced ? traceEvaluate(evaluated, event) : evaluated).pipe(
-      Effect.annotateLogs({ subject: event.subject, seq: event.seq }),
-    )
-    return hooks.run(work).then(async (exit): Promise<Verdict> => {
-      if (exit._tag === "Success") {
-        hooks.onOutcomes(exit.value)
-        return { ack: true }
-      }
-      const error = String(exit.cause)
-      if (m.info.deliveryCount >= MAX_DELIVERIES) {
-        const dead = await hooks.run(giveUp(h, deps, m, event, epoch, error))
-        if (dead._tag === "Success") {
-          hooks.onDead(event, error)
-          hooks.onOutcomes(dead.value)
-          return { ack: true }
-        }
-      }
-      hooks.onRetry(event, error)
-      return { ack: false, delayMs: nakDelayMs(t, m.info.deliveryCount) }
+  (h: NatsHandles, deps: EvaluateDeps, hooks: EvaluatorHooks & EvaluatorOptions, t: EvaluatorTiming, epoch: string) =>
+  (m: JsMsg): Effect.Effect<Verdict> =>
+    Effect.suspend(() => {
+      const event = toInboundEvent(m, epoch)
+      if (event.redelivered) hooks.onRedelivered?.()
+      const evaluated = evaluateEvent(deps, event).pipe(
+        Effect.tap((records) => recordAll(h, records)),
+        Effect.retry(retryPolicy),
+      )
+      const work = (hooks.traced ? traceEvaluate(evaluated, event) : evaluated).pipe(
+        Effect.annotateLogs({ subject: event.subject, seq: event.seq }),
+      )
+      return Effect.exit(work).pipe(
+        Effect.flatMap((exit): Effect.Effect<Verdict> =>
+          Effect.gen(function* () {
+            if (exit._tag === "Success") {
+              hooks.onOutcomes(exit.value)
+              return { ack: true }
+            }
+            const error = String(exit.cause)
+            if (m.info.deliveryCount >= MAX_DELIVERIES) {
+              const dead = yield* Effect.exit(giveUp(h, deps, m, event, epoch, error))
+              if (dead._tag === "Success") {
+                yield* hooks.onDead(event, error)
+                hooks.onOutcomes(dead.value)
+                return { ack: true }
+              }
+            }
+            yield* hooks.onRetry(event, error)
+            return { ack: false, delayMs: nakDelayMs(t, m.info.deliveryCount) }
+          }),
+        ),
+      )
     })
-  }
 
-/** Evaluations run in serve's own context: its logger, its log level and its tracer. */
+/** Evaluations run in the fiber of whoever runs the loop (serve's): its logger, its log level and its tracer. */
 export const runEvaluatorLoop = (
   h: NatsHandles,
   deps: EvaluateDeps,
@@ -137,10 +130,9 @@ export const runEvaluatorLoop = (
   o: EvaluatorOptions = { traced: false },
 ) =>
   Effect.gen(function* () {
-    const run = Effect.runPromiseExitWith(yield* Effect.context<never>())
     // Read once per consumer: deleting EVENTS deletes this consumer too, so a recreated stream is
     // only consumed after serve restarts and reads the new epoch.
-    const epoch = yield* Effect.orDie(eventsEpoch(h))
-    yield* runWorker(h, evaluatorSpec(t), evaluateMessage(h, deps, { ...hooks, ...o, run }, t, epoch))
+    const epoch = yield* eventsEpoch(h)
+    yield* runWorker(h, evaluatorSpec(t), evaluateMessage(h, deps, { ...hooks, ...o }, t, epoch))
     return epoch
   })

@@ -1,8 +1,10 @@
 // The evaluator's surface: evaluating one event against its triggers, the matcher over the
-// trigger table, and the durable consumer loop on EVENTS that serve runs.
+// trigger table, and the durable consumer on EVENTS that serve runs (its layers).
 // Other folders import from here only; the files behind it are free to change.
 
-export { ensureEvaluatorConsumer, evaluatorSpec, eventsEpoch, runEvaluatorLoop } from "./consumer.js"
+export { ensureEvaluatorConsumer, evaluatorSpec, runEvaluatorLoop } from "./consumer.js"
 export { evaluateEvent } from "./evaluate.js"
 export type { EvaluateDeps, InboundEvent, WindowHandler } from "./evaluate.js"
 export { makeMatcher } from "./matcher.js"
+export * as EvaluatorLayers from "./start.js"
+export { Evaluator, lookupRunSeq } from "./start.js"

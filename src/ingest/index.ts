@@ -1,4 +1,5 @@
-// The webhook ingest surface serve starts: the HTTP listener with its pipeline.
+// The webhook ingest surface serve starts: the HTTP listener with its pipeline, as a layer.
 // Other folders import from here only; the files behind it are free to change.
 
-export { startIngest } from "./start.js"
+export * as IngestService from "./start.js"
+export { Ingest, ListenError } from "./start.js"

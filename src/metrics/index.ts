@@ -5,3 +5,5 @@
 export * as Catalog from "./catalog.js"
 export { pollGauges } from "./poll.js"
 export * as Metrics from "./registry.js"
+export * as MetricsService from "./service.js"
+export { MetricsRegistry } from "./service.js"

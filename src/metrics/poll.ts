@@ -10,22 +10,20 @@ const CONSUMER_POLL_MS = 5_000
 const WINDOWS_POLL_MS = 15_000
 
 interface PolledState {
-  readonly consumer: () => Promise<{
-    readonly num_pending: number
-    readonly num_ack_pending: number
-    readonly num_redelivered: number
-  }>
-  readonly openWindows: () => Promise<{ readonly debounce: number; readonly batch: number }>
+  readonly consumer: Effect.Effect<
+    {
+      readonly num_pending: number
+      readonly num_ack_pending: number
+      readonly num_redelivered: number
+    },
+    unknown
+  >
+  readonly openWindows: Effect.Effect<{ readonly debounce: number; readonly batch: number }, unknown>
 }
 
 /** Run `read` now and then every `intervalMs` until the scope closes; a failure skips one round. */
-const every = (intervalMs: number, read: () => Promise<void>) =>
-  Effect.forkScoped(
-    Effect.repeat(
-      Effect.promise(() => read().catch(() => undefined)),
-      Schedule.spaced(`${intervalMs} millis`),
-    ),
-  )
+const every = (intervalMs: number, read: Effect.Effect<void, unknown>) =>
+  Effect.forkScoped(Effect.repeat(Effect.ignoreCause(read), Schedule.spaced(`${intervalMs} millis`)))
 
 export const pollGauges = (state: PolledState): Effect.Effect<void, never, Scope.Scope> =>
   Effect.gen(function* () {
@@ -33,15 +31,19 @@ export const pollGauges = (state: PolledState): Effect.Effect<void, never, Scope
     const ackPending = Catalog.evaluatorAckPending()
     const redelivered = Catalog.evaluatorRedelivered()
     const windows = Catalog.openWindows()
-    yield* every(CONSUMER_POLL_MS, async () => {
-      const info = await state.consumer()
-      pending.set(info.num_pending)
-      ackPending.set(info.num_ack_pending)
-      redelivered.set(info.num_redelivered)
-    })
-    yield* every(WINDOWS_POLL_MS, async () => {
-      const open = await state.openWindows()
-      windows.set({ kind: "debounce" }, open.debounce)
-      windows.set({ kind: "batch" }, open.batch)
-    })
+    yield* every(
+      CONSUMER_POLL_MS,
+      Effect.map(state.consumer, (info) => {
+        pending.set(info.num_pending)
+        ackPending.set(info.num_ack_pending)
+        redelivered.set(info.num_redelivered)
+      }),
+    )
+    yield* every(
+      WINDOWS_POLL_MS,
+      Effect.map(state.openWindows, (open) => {
+        windows.set({ kind: "debounce" }, open.debounce)
+        windows.set({ kind: "batch" }, open.batch)
+      }),
+    )
   })

@@ -3,3 +3,4 @@
 
 export { endpoint } from "./endpoint.js"
 export type { Endpoint } from "./endpoint.js"
+export { MicroEndpoints } from "./endpoints.js"

@@ -1,5 +1,6 @@
 // The NATS connection as a scoped service: connect with the operator's credentials, expose the
-// JetStream client and manager, and drain on release so in-flight work completes.
+// JetStream client and manager, and drain on release so in-flight work completes. serve's connection
+// follows `NatsUrl` (an embedded server's or the operator's) and its drain is bounded.
 import { Context, Effect, Layer } from "effect"
 import { connect, type NatsConnection } from "@nats-io/transport-node"
 import { createInbox } from "@nats-io/nats-core"
@@ -16,6 +17,11 @@ export interface NatsHandles {
 }
 
 export class Nats extends Context.Service<Nats, NatsHandles>()("dagnats/nats/Nats") {}
+
+/** Where serve's NATS is: the embedded server's URL, or the one the operator gave. */
+export class NatsUrl extends Context.Service<NatsUrl, { readonly url: string }>()("dagnats/nats/NatsUrl") {}
+
+export const layerUrl = (url: string) => Layer.succeed(NatsUrl, { url })
 
 export const openConnection = (s: ConnectionSettings): Effect.Effect<NatsHandles, Unavailable> =>
   Effect.tryPromise({
@@ -38,11 +44,57 @@ export const openConnection = (s: ConnectionSettings): Effect.Effect<NatsHandles
 export const newInbox = (nc: NatsConnection): string =>
   createInbox((nc as { readonly options?: { readonly inboxPrefix?: string } }).options?.inboxPrefix)
 
-/** Connect for the lifetime of the scope; drain (flush subscriptions, then close) on release. */
-export const layer = (s: ConnectionSettings): Layer.Layer<Nats, Unavailable> =>
-  Layer.effect(
-    Nats,
-    Effect.acquireRelease(openConnection(s), ({ nc }) =>
-      Effect.promise(() => (nc.isClosed() ? Promise.resolve() : nc.drain().catch(() => nc.close()))),
+/** How long draining may take before the connection is closed instead (unacked work is redelivered). */
+const DRAIN_TIMEOUT_MS = 5_000
+
+/** `promise`, or `undefined` after `ms`: a step of the stop that must not wait forever. */
+const within = <A>(ms: number, promise: Promise<A>): Promise<A | undefined> =>
+  new Promise((resolve, reject) => {
+    const timer = setTimeout(() => resolve(undefined), ms)
+    timer.unref()
+    promise.then(
+      (a) => {
+        clearTimeout(timer)
+        resolve(a)
+      },
+      (e: unknown) => {
+        clearTimeout(timer)
+        reject(e)
+      },
+    )
+  })
+
+/** Drain, bounded: a frozen or vanished server must not hold up the stop; then close without draining. */
+const drainBounded = (nc: NatsConnection) =>
+  Effect.promise(async () => {
+    if (nc.isClosed()) return "closed"
+    const drained = await within(
+      DRAIN_TIMEOUT_MS,
+      nc.drain().then(
+        () => true,
+        () => false,
+      ),
+    )
+    if (drained === true) return "drained"
+    await within(
+      1_000,
+      nc.close().catch(() => undefined),
+    )
+    return "closed without drain"
+  }).pipe(
+    Effect.flatMap((how) =>
+      how === "drained"
+        ? Effect.log("NATS connection drained")
+        : Effect.logWarning(`NATS connection ${how} (drain did not finish in ${DRAIN_TIMEOUT_MS / 1000}s)`),
     ),
   )
+
+/** serve's connection to the server at `NatsUrl`, with settings resolved for that URL; a bounded drain on release. */
+export const make = (settingsFor: (url: string) => ConnectionSettings) =>
+  Effect.gen(function* () {
+    const { url } = yield* NatsUrl
+    return yield* Effect.acquireRelease(openConnection(settingsFor(url)), ({ nc }) => drainBounded(nc))
+  })
+
+export const layer = (settingsFor: (url: string) => ConnectionSettings): Layer.Layer<Nats, Unavailable, NatsUrl> =>
+  Layer.effect(Nats, make(settingsFor))

@@ -1,17 +1,19 @@
 // The embedded nats-server of `dagnats serve` when no NATS URL is given: a child process
-// with JetStream, bound to 127.0.0.1, storing under the data dir, stopped when serve stops.
+// with JetStream, bound to 127.0.0.1, storing under the data dir, stopped when serve stops. Its layer
+// provides `NatsUrl`, which serve's connection follows.
 import { spawn, type ChildProcess } from "node:child_process"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { createConnection, createServer } from "node:net"
 import { join } from "node:path"
-import { Effect, Schema } from "effect"
+import { Effect, Layer, Schema } from "effect"
+import { NatsUrl } from "./connection.js"
 
 /** serve cannot start the embedded server; `message` is the one line that says what to do. */
 class EmbeddedNatsError extends Schema.TaggedError<EmbeddedNatsError>()("EmbeddedNatsError", {
   message: Schema.String,
 }) {}
 
-interface EmbeddedOptions {
+export interface EmbeddedOptions {
   readonly binary: string
   readonly port: number
   readonly dataDir: string
@@ -126,3 +128,12 @@ export const startEmbedded = (o: EmbeddedOptions) =>
     }
     return { url: `nats://127.0.0.1:${o.port}` }
   })
+
+/** The embedded server as the source of serve's `NatsUrl`; stopped when the layer's scope closes. */
+export const layer = (o: EmbeddedOptions) =>
+  Layer.effect(
+    NatsUrl,
+    startEmbedded(o).pipe(
+      Effect.tap(({ url }) => Effect.log(`embedded nats-server started on ${url} (data ${o.dataDir})`)),
+    ),
+  )

@@ -1,13 +1,14 @@
 // A durable pull consumer worked by every serve at once: ensure it exists (settings are fixed at
-// creation), then handle messages with bounded concurrency until the scope closes. The handler
-// decides per message: ack, or NAK with a delay so JetStream redelivers it later. While a message is
+// creation), then handle its messages as a stream with bounded concurrency until the scope closes.
+// The handler decides per message: ack, or NAK with a delay so JetStream redelivers it later. While a message is
 // being handled, a progress heartbeat (`working`) keeps JetStream from handing it to another serve,
 // so the ack wait can be short: a killed serve's messages come back within it, a slow one's do not.
-import { Effect } from "effect"
+import { Effect, Fiber, Stream } from "effect"
 import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JsMsg } from "@nats-io/jetstream"
 import { nanos } from "@nats-io/nats-core"
 import type { NatsHandles } from "./connection.js"
 import { isConsumerNotFound } from "./errors.js"
+import { toUnavailable } from "./conditions.js"
 
 export interface DurableSpec {
   readonly stream: string
@@ -23,62 +24,81 @@ export interface DurableSpec {
 
 export type Verdict = { readonly ack: true } | { readonly ack: false; readonly delayMs: number }
 
+/** Fails with Unavailable when NATS cannot be asked or refuses (a serve without the permission). */
 export const ensureDurable = (h: NatsHandles, s: DurableSpec) =>
-  Effect.promise(async () => {
-    try {
-      const info = await h.jsm.consumers.info(s.stream, s.name)
-      // The ack wait is a setting: follow it on a consumer created with another one.
-      // A server that cannot update it keeps the old wait: slower recovery, nothing lost.
-      if (info.config.ack_wait !== nanos(s.ackWaitMs)) {
-        await h.jsm.consumers.update(s.stream, s.name, { ack_wait: nanos(s.ackWaitMs) }).catch(() => undefined)
+  Effect.tryPromise({
+    try: async () => {
+      try {
+        const info = await h.jsm.consumers.info(s.stream, s.name)
+        // The ack wait is a setting: follow it on a consumer created with another one.
+        // A server that cannot update it keeps the old wait: slower recovery, nothing lost.
+        if (info.config.ack_wait !== nanos(s.ackWaitMs)) {
+          await h.jsm.consumers.update(s.stream, s.name, { ack_wait: nanos(s.ackWaitMs) }).catch(() => undefined)
+        }
+        return "resumed" as const
+      } catch (e) {
+        if (!isConsumerNotFound(e)) throw e
+        await h.jsm.consumers.add(s.stream, {
+          durable_name: s.name,
+          deliver_policy: s.deliverAll === true ? DeliverPolicy.All : DeliverPolicy.New,
+          ack_policy: AckPolicy.Explicit,
+          filter_subject: s.filterSubject,
+          ack_wait: nanos(s.ackWaitMs),
+          max_ack_pending: s.maxAckPending,
+          // Never give up on a message: a failing one is retried with a growing delay instead.
+          max_deliver: -1,
+        })
+        return "created" as const
       }
-      return "resumed" as const
-    } catch (e) {
-      if (!isConsumerNotFound(e)) throw e
-      await h.jsm.consumers.add(s.stream, {
-        durable_name: s.name,
-        deliver_policy: s.deliverAll === true ? DeliverPolicy.All : DeliverPolicy.New,
-        ack_policy: AckPolicy.Explicit,
-        filter_subject: s.filterSubject,
-        ack_wait: nanos(s.ackWaitMs),
-        max_ack_pending: s.maxAckPending,
-        // Never give up on a message: a failing one is retried with a growing delay instead.
-        max_deliver: -1,
-      })
-      return "created" as const
+    },
+    catch: toUnavailable,
+  })
+
+const nakOnFailure: Verdict = { ack: false, delayMs: 1_000 }
+
+/** Ack or NAK as decided; a connection already gone cannot take either, and JetStream redelivers. */
+const settleAs = (m: JsMsg, v: Verdict) =>
+  Effect.sync(() => {
+    try {
+      if (v.ack) m.ack()
+      else m.nak(v.delayMs)
+    } catch {
+      /* the connection is closed: the ack wait runs out and the message comes back */
     }
   })
 
-/** Work the consumer until the scope closes; in-flight messages finish before release returns. */
-export const runWorker = (h: NatsHandles, s: DurableSpec, handle: (m: JsMsg) => Promise<Verdict>) =>
-  Effect.acquireRelease(
-    Effect.promise(async () => {
-      const consumer = await h.js.consumers.get(s.stream, s.name)
-      const messages: ConsumerMessages = await consumer.consume({ max_messages: Math.max(64, s.maxInFlight * 2) })
-      const inFlight = new Set<Promise<void>>()
-      const heartbeatMs = Math.max(250, Math.floor(s.ackWaitMs / 3))
-      const settle = (m: JsMsg) => {
+/**
+ * Work the consumer until the scope closes: a stream over its messages, at most `maxInFlight` handled
+ * at once, each settled as its handler decides (a handler that fails or dies is NAKed for a second).
+ * Closing stops fetching; in-flight messages finish before the release returns.
+ */
+export const runWorker = <R>(h: NatsHandles, s: DurableSpec, handle: (m: JsMsg) => Effect.Effect<Verdict, never, R>) =>
+  Effect.gen(function* () {
+    const messages: ConsumerMessages = yield* Effect.tryPromise({
+      try: async () => {
+        const consumer = await h.js.consumers.get(s.stream, s.name)
+        return consumer.consume({ max_messages: Math.max(64, s.maxInFlight * 2) })
+      },
+      catch: toUnavailable,
+    })
+    const heartbeatMs = Math.max(250, Math.floor(s.ackWaitMs / 3))
+    const settle = (m: JsMsg) =>
+      Effect.suspend(() => {
         const beat = setInterval(() => m.working(), heartbeatMs)
-        return handle(m)
-          .then(
-            (v) => (v.ack ? m.ack() : m.nak(v.delayMs)),
-            () => m.nak(1_000),
-          )
-          .finally(() => clearInterval(beat))
-      }
-      const loop = (async () => {
-        for await (const m of messages) {
-          const p: Promise<void> = settle(m).finally(() => inFlight.delete(p))
-          inFlight.add(p)
-          if (inFlight.size >= s.maxInFlight) await Promise.race(inFlight)
-        }
-        await Promise.all(inFlight)
-      })()
-      return { messages, loop }
-    }),
-    ({ messages, loop }) =>
-      Effect.promise(async () => {
-        await messages.close().catch(() => undefined)
-        await loop.catch(() => undefined)
-      }),
-  )
+        return handle(m).pipe(
+          Effect.catchCause(() => Effect.succeed(nakOnFailure)),
+          Effect.flatMap((v) => settleAs(m, v)),
+          Effect.ensuring(Effect.sync(() => clearInterval(beat))),
+        )
+      })
+    const worked = yield* Stream.fromAsyncIterable(messages, (e) => e).pipe(
+      Stream.mapEffect(settle, { concurrency: s.maxInFlight, unordered: true }),
+      Stream.runDrain,
+      Effect.ignore,
+      Effect.forkDetach,
+    )
+    // Not interrupted: closing the message iterator ends the stream once in-flight handlers finish.
+    yield* Effect.addFinalizer(() =>
+      Effect.promise(() => messages.close().catch(() => undefined)).pipe(Effect.andThen(Fiber.await(worked))),
+    )
+  })

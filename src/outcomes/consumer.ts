@@ -119,22 +119,20 @@ const foldMessage = (
 /** Retry a message whose record could not be read or written (NATS trouble) after this long. */
 const RETRY_DELAY_MS = 1_000
 
-export const runOutcomesLoop = (
-  h: NatsHandles,
-  runs: KV,
-  onChange: (c: StatusChange) => void,
-  onError: (message: string) => void,
-) =>
+export const runOutcomesLoop = (h: NatsHandles, runs: KV, onChange: (c: StatusChange) => void) =>
   Effect.suspend(() => {
     const settled = makeSettledRuns()
-    return runWorker(h, outcomesSpec, (m: JsMsg): Promise<Verdict> =>
-      Effect.runPromiseExit(foldMessage(runs, m.data, settled)).then((exit): Verdict => {
-        if (exit._tag === "Success") {
-          if (exit.value !== undefined) onChange(exit.value)
+    return runWorker(h, outcomesSpec, (m: JsMsg): Effect.Effect<Verdict> =>
+      foldMessage(runs, m.data, settled).pipe(
+        Effect.map((change): Verdict => {
+          if (change !== undefined) onChange(change)
           return { ack: true }
-        }
-        onError(`run outcome from ${m.subject} #${m.seq} failed, will retry: ${String(exit.cause)}`)
-        return { ack: false, delayMs: RETRY_DELAY_MS }
-      }),
+        }),
+        Effect.catchCause((cause) =>
+          Effect.logWarning(`run outcome from ${m.subject} #${m.seq} failed, will retry: ${String(cause)}`).pipe(
+            Effect.as<Verdict>({ ack: false, delayMs: RETRY_DELAY_MS }),
+          ),
+        ),
+      ),
     )
   })

@@ -1,4 +1,5 @@
 // The run outcomes consumer serve starts (run status from the engine's lifecycle events).
 // Other folders import from here only; the files behind it are free to change.
 
-export { startOutcomes } from "./start.js"
+export * as OutcomesService from "./start.js"
+export { Outcomes } from "./start.js"

@@ -1,14 +1,21 @@
-// Run outcomes inside serve: ensure the shared durable consumer on WORKFLOW_HISTORY and fold the
-// engine's lifecycle events into run records, counting each status change on /metrics.
-import { Effect, type Scope } from "effect"
-import type { Component, ServeContext } from "../app-context/index.js"
+// Run outcomes inside serve, as a layer: ensure the shared durable consumer on WORKFLOW_HISTORY and
+// fold the engine's lifecycle events into run records, counting each status change on /metrics.
+import { Context, Effect, Layer } from "effect"
+import { Nats } from "../nats/connection.js"
+import { NatsBuckets } from "../nats/buckets.js"
 import { Catalog } from "../metrics/index.js"
 import { ensureOutcomesConsumer, runOutcomesLoop } from "./consumer.js"
 
-export const startOutcomes = (ctx: ServeContext): Effect.Effect<Component, never, Scope.Scope> =>
-  Effect.gen(function* () {
-    const consumer = yield* ensureOutcomesConsumer(ctx.handles)
-    const changes = Catalog.runStatusChanges()
-    yield* runOutcomesLoop(ctx.handles, ctx.buckets.runs, (c) => changes.inc({ status: c.to }), ctx.log.warn)
-    return { endpoints: [], started: [`run outcomes consuming WORKFLOW_HISTORY (durable ${consumer})`] }
-  })
+/** What the outcomes consumer tells serve: the line that says how it started. */
+export class Outcomes extends Context.Service<Outcomes, { readonly started: string }>()("dagnats/outcomes/Outcomes") {}
+
+export const make = Effect.gen(function* () {
+  const handles = yield* Nats
+  const buckets = yield* NatsBuckets
+  const consumer = yield* ensureOutcomesConsumer(handles)
+  const changes = Catalog.runStatusChanges()
+  yield* runOutcomesLoop(handles, buckets.runs, (c) => changes.inc({ status: c.to }))
+  return { started: `run outcomes consuming WORKFLOW_HISTORY (durable ${consumer})` }
+})
+
+export const layer = Layer.effect(Outcomes, make)

@@ -1,5 +1,6 @@
-// The schedules surface: the schedule engine serve starts, and the views the service answers with.
-// Other folders import from here only; the files behind it are free to change.
+// The schedules surface: the schedule engine serve starts (a service), and the views the service
+// answers with. Other folders import from here only; the files behind it are free to change.
 
-export { startSchedules } from "./start.js"
+export * as SchedulesService from "./start.js"
+export { Schedules } from "./start.js"
 export { MAX_TEST_COUNT, nextFireField, scheduleTest } from "./view.js"

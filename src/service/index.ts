@@ -1,6 +1,7 @@
-// The `dagnats` micro service serve starts, with its trigger and run endpoints.
+// The `dagnats` micro service serve starts (a layer), with its trigger and run endpoints.
 // Other folders import from here only; the files behind it are free to change.
 
 export { runEndpoints } from "./runs.js"
-export { startService } from "./server.js"
+export * as MicroServiceLayer from "./server.js"
+export { MicroService } from "./server.js"
 export { triggerEndpoints } from "./triggers.js"

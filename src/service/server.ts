@@ -1,11 +1,15 @@
 // The `dagnats` micro service: one queue group shared by every serve, JSON in and out,
 // errors as micro error headers plus the JSON error body. Discoverable with `nats micro list`.
-import { Effect } from "effect"
+// Requests enter Effect through serve's callback boundary (its logger, its tracer).
+import { Context, Effect, Layer, type Scope } from "effect"
 import { Svcm, type Service, type ServiceMsg } from "@nats-io/services"
 import type { NatsConnection } from "@nats-io/nats-core"
 import { Service as ServiceNames, endpointSubject } from "../protocol/names.js"
 import { Internal } from "../domain/errors.js"
-import type { Endpoint } from "../micro/index.js"
+import { MicroEndpoints, type Endpoint } from "../micro/index.js"
+import { Nats } from "../nats/connection.js"
+import { Boundary, type BoundaryShape } from "../runtime/index.js"
+import { VERSION } from "../version.js"
 import { causeToMicroError, invalidJsonRequest, toMicroError, type MicroError } from "./errors.js"
 import { endpointMetadata } from "./metadata.js"
 
@@ -71,10 +75,17 @@ const respondJson = (msg: ServiceMsg, value: unknown, where: string, log: (line:
 }
 
 /** Serve one request; defects become 500 with the cause logged, never a dropped request. */
-const handle = (ep: Endpoint, msg: ServiceMsg, log: (line: string) => void, errors: Counter) => {
+const handle = (
+  ep: Endpoint,
+  msg: ServiceMsg,
+  log: (line: string) => void,
+  errors: Counter,
+  boundary: BoundaryShape,
+) => {
   const parsed = parseBody(msg)
   if (!parsed.ok) return respondError(msg, invalidJsonRequest(), errors)
-  void Effect.runPromiseExit(ep.handle(parsed.value))
+  void boundary
+    .exit(ep.handle(parsed.value))
     .then((exit) => {
       if (exit._tag === "Success") return respondJson(msg, exit.value, `${ep.group}.${ep.name}`, log, errors)
       const error = causeToMicroError(exit.cause)
@@ -90,9 +101,10 @@ export const startService = (
   nc: NatsConnection,
   version: string,
   endpoints: ReadonlyArray<Endpoint>,
-  log: (line: string) => void,
-): Effect.Effect<Service, never, import("effect").Scope.Scope> =>
-  Effect.acquireRelease(
+  boundary: BoundaryShape,
+): Effect.Effect<Service, never, Scope.Scope> => {
+  const log = (line: string) => void boundary.fork(Effect.logError(line))
+  return Effect.acquireRelease(
     Effect.promise(async () => {
       const errors = new ErrorCounts()
       const service = await new Svcm(nc).add({
@@ -124,7 +136,7 @@ export const startService = (
           metadata: endpointMetadata(ep),
           handler: (err, msg) => {
             if (err !== null) return log(`endpoint ${subject} stopped: ${err.message}`)
-            handle(ep, msg, log, counter)
+            handle(ep, msg, log, counter, boundary)
           },
         })
       }
@@ -132,3 +144,18 @@ export const startService = (
     }),
     (service) => Effect.promise(() => service.stop().catch(() => undefined)),
   )
+}
+
+/** What the micro service tells serve: the line that says it is up. */
+export class MicroService extends Context.Service<MicroService, { readonly started: string }>()(
+  "dagnats/service/MicroService",
+) {}
+
+/** The micro service over serve's connection, answering every endpoint in `MicroEndpoints`; stopped on release. */
+export const make = Effect.gen(function* () {
+  const { nc } = yield* Nats
+  yield* startService(nc, VERSION, yield* MicroEndpoints, yield* Boundary)
+  return { started: `micro service dagnats ${VERSION} up (queue group dagnats)` }
+})
+
+export const layer = Layer.effect(MicroService, make)

@@ -2,12 +2,14 @@
 // not due yet is NAKed with the remaining delay, so JetStream itself holds it durably and hands it
 // back at the due time (no per-message TTL, which nats-server 2.9 ignores). A window that fails to
 // fire again and again is given up on alone (dead letters, history `error`); no other waits on it.
-import { Effect, Schema } from "effect"
+import { Context, Effect, Layer, Schema } from "effect"
 import type { JsMsg } from "@nats-io/jetstream"
 import { Consumers, Streams, Subjects } from "../protocol/names.js"
-import type { NatsHandles } from "../nats/connection.js"
+import { Nats, type NatsHandles } from "../nats/connection.js"
+import { ServeConfig } from "../config/serve-config.js"
 import { ensureDurable, runWorker, type DurableSpec, type Verdict } from "../nats/worker.js"
 import type { WindowEngine } from "./engine.js"
+import { Windows } from "./service.js"
 
 const timerSpec = (ackWaitMs: number): DurableSpec => ({
   stream: Streams.timers,
@@ -42,13 +44,41 @@ const MAX_FAILURES = 10
  */
 export interface TimerRoute {
   readonly prefix: string
-  readonly handle: (m: JsMsg) => Promise<Verdict>
+  readonly handle: (m: JsMsg) => Effect.Effect<Verdict>
 }
+
+/** The routes serve gives the timer worker (none when no other part owns timers). */
+export class TimerRoutes extends Context.Service<TimerRoutes, ReadonlyArray<TimerRoute>>()(
+  "dagnats/windows/TimerRoutes",
+) {}
+
+/** Fire one window's timer; count its failures and give the window up after MAX_FAILURES. */
+const onWindowTimer = (engine: WindowEngine, failures: Map<string, number>, t: typeof TimerSchema.Type) =>
+  engine.onTimer(t).pipe(
+    Effect.tap(() => Effect.sync(() => failures.delete(t.id))),
+    Effect.catchCause((cause) =>
+      Effect.gen(function* () {
+        const n = (failures.get(t.id) ?? 0) + 1
+        failures.set(t.id, n)
+        if (n >= MAX_FAILURES) {
+          const gaveUp = yield* Effect.exit(engine.failTimer(t, String(cause)))
+          if (gaveUp._tag === "Success") {
+            failures.delete(t.id)
+            yield* Effect.logWarning(
+              `timer ${t.kind} ${t.key}: window ${t.id} failed ${n} times; its events are in ${Streams.dead}`,
+            )
+            return { ack: true } satisfies Verdict
+          }
+        }
+        yield* Effect.logWarning(`timer ${t.kind} ${t.key} failed, will retry: ${String(cause)}`)
+        return { ack: false, delayMs: RETRY_DELAY_MS } satisfies Verdict
+      }),
+    ),
+  )
 
 export const runTimers = (
   h: NatsHandles,
   engine: WindowEngine,
-  onError: (message: string) => void,
   timing: { readonly ackWaitMs: number },
   routes: ReadonlyArray<TimerRoute> = [],
 ) =>
@@ -57,30 +87,20 @@ export const runTimers = (
     yield* ensureDurable(h, spec)
     // Timers NAKed to wait count as deliveries too, so failures are counted here, per window.
     const failures = new Map<string, number>()
-    yield* runWorker(h, spec, (m: JsMsg): Promise<Verdict> => {
+    yield* runWorker(h, spec, (m: JsMsg): Effect.Effect<Verdict> => {
       const route = routes.find((r) => m.subject.startsWith(r.prefix))
       if (route !== undefined) return route.handle(m)
       const timer = decodeTimer(decoder.decode(m.data))
       // Something that is not a timer of ours: drop it rather than redeliver it forever.
-      if (timer._tag === "None") return Promise.resolve({ ack: true })
-      const t = timer.value
-      return Effect.runPromiseExit(engine.onTimer(t)).then(async (exit): Promise<Verdict> => {
-        if (exit._tag === "Success") {
-          failures.delete(t.id)
-          return exit.value
-        }
-        const n = (failures.get(t.id) ?? 0) + 1
-        failures.set(t.id, n)
-        if (n >= MAX_FAILURES) {
-          const gaveUp = await Effect.runPromiseExit(engine.failTimer(t, String(exit.cause)))
-          if (gaveUp._tag === "Success") {
-            failures.delete(t.id)
-            onError(`timer ${t.kind} ${t.key}: window ${t.id} failed ${n} times; its events are in ${Streams.dead}`)
-            return { ack: true }
-          }
-        }
-        onError(`timer ${t.kind} ${t.key} failed, will retry: ${String(exit.cause)}`)
-        return { ack: false, delayMs: RETRY_DELAY_MS }
-      })
+      if (timer._tag === "None") return Effect.succeed({ ack: true })
+      return onWindowTimer(engine, failures, timer.value)
     })
   })
+
+/** The timer worker for serve's window engine and routes, for the lifetime of the layer. */
+export const layer = Layer.effectDiscard(
+  Effect.gen(function* () {
+    const settings = yield* ServeConfig
+    yield* runTimers(yield* Nats, yield* Windows, settings.evaluatorTiming, yield* TimerRoutes)
+  }),
+)

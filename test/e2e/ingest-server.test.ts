@@ -118,12 +118,13 @@ describe("webhook server - secrets and logging", () => {
 })
 
 describe("webhook server - start and stop", () => {
-  it("webhook server - a taken HTTP port stops serve, non-zero, with one line saying what to do", async () => {
+  it("webhook server - a taken HTTP port exits 1 with one line saying what to do (a typed error, no defect)", async () => {
     const r = await runCli(["serve", "--nats-url", stack.url, "--http-addr", `127.0.0.1:${stack.serve.httpPort}`])
-    expect(r.code).not.toBe(0)
+    expect(r.code).toBe(1)
     const last = r.stderr.trimEnd().split("\n").at(-1) ?? ""
-    expect(last).toContain(
-      `cannot listen on 127.0.0.1:${stack.serve.httpPort}: the address is in use; choose another with --http-addr`,
+    expect(last).toBe(
+      `dagnats: cannot listen on 127.0.0.1:${stack.serve.httpPort}: the address is in use; ` +
+        "choose another with --http-addr or DAGNATS_HTTP_ADDR",
     )
   })
 })

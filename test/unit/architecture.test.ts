@@ -14,6 +14,7 @@ const RANK: Readonly<Record<string, number>> = {
   version: 0,
   protocol: 1,
   config: 2,
+  runtime: 2,
   nats: 3,
   metrics: 3,
   telemetry: 3,
@@ -22,7 +23,6 @@ const RANK: Readonly<Record<string, number>> = {
   runs: 4,
   dead: 4,
   history: 5,
-  "app-context": 6,
   windows: 6,
   engine: 6,
   schedules: 7,
@@ -31,7 +31,7 @@ const RANK: Readonly<Record<string, number>> = {
   outcomes: 7,
   replay: 8,
   service: 8,
-  serve: 9,
+  app: 9,
   cli: 10,
 }
 

@@ -1,8 +1,8 @@
 // `dagnats serve`: flags to settings, then the composition root (imported only when serve runs, so
-// other commands do not load the HTTP server, evaluator, window engine, logger or trace exporter).
-import { Effect, Layer, Logger, Option } from "effect"
+// other commands do not load the HTTP server, evaluator, window engine, serve's logger or trace exporter).
+import { Effect, Option } from "effect"
 import { Command, Flag, GlobalFlag } from "effect/cli"
-import { serveSettings, type ServeSettings } from "../../config/serve-settings.js"
+import { serveSettings } from "../../config/serve-settings.js"
 import { connectionFlags, natsRefusal } from "../client.js"
 import { root } from "../shared.js"
 import { usageError, type ServeFailure } from "../exit.js"
@@ -17,15 +17,6 @@ const optInt = (flag: string, description: string) =>
 /** `--log-level` wins over DAGNATS_LOG_LEVEL for serve's debug-only lines (such as each 401's reason). */
 const debugFrom = (level: Option.Option<string>, fromEnv: boolean) =>
   Option.match(level, { onNone: () => fromEnv, onSome: (l) => l === "Debug" || l === "Trace" || l === "All" })
-
-/** serve's logger, and the trace exporter when configured; the exporter's own lines use that logger too. */
-const observability = async (settings: ServeSettings) => {
-  const { loggerFor } = await import("../../serve/log.js")
-  const logger = Logger.layer([loggerFor(settings.logFormat)])
-  if (settings.tracing._tag === "Off") return logger
-  const { tracingLayer } = await import("../../telemetry/index.js")
-  return Layer.merge(logger, tracingLayer(settings.tracing.config).pipe(Layer.provide(logger)))
-}
 
 export const serve = Command.make(
   "serve",
@@ -68,11 +59,10 @@ export const serve = Command.make(
       const parsed = serveSettings(flags, env)
       if (typeof parsed === "string") return yield* usageError(parsed)
       const settings = { ...parsed, debug: debugFrom(yield* GlobalFlag.LogLevel, parsed.debug) }
-      const { serve: runServe } = yield* Effect.promise(() => import("../../serve/serve.js"))
+      const { serve: runServe } = yield* Effect.promise(() => import("../../app/serve.js"))
       yield* runServe(settings, flags, env).pipe(
         // NATS refusing this user is a refusal with what to change; toExitCode reports every other failure.
         Effect.catch((e: ServeFailure) => Effect.fail(natsRefusal("NATS refused serve", e.message) ?? e)),
-        Effect.provide(yield* Effect.promise(() => observability(settings))),
       )
     }),
 ).pipe(

@@ -2,7 +2,7 @@
 // annotations after (never overwriting them); text is `time LEVEL message key=value`.
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest"
 import { Effect, Logger } from "effect"
-import { loggerFor } from "../../../src/serve/log.js"
+import { loggerFor } from "../../../src/app/log.js"
 
 let written: Array<string> = []
 beforeEach(() => {

@@ -1,0 +1,46 @@
+// The micro endpoints serve answers, gathered from its parts: triggers, runs and dead letters always;
+// replay only where this serve evaluates (it runs events through the same window engine).
+import { Effect } from "effect"
+import { Nats } from "../nats/connection.js"
+import { NatsBuckets } from "../nats/buckets.js"
+import { TriggerStore, TriggerTable } from "../triggers/index.js"
+import { RunStarter } from "../runs/index.js"
+import { runEndpoints, triggerEndpoints } from "../service/index.js"
+import { deadEndpoints } from "../dead/index.js"
+import { openWindowCounts, Windows } from "../windows/index.js"
+import { WorkflowDefs } from "../engine/index.js"
+import { replayEndpoints } from "../replay/index.js"
+import { lookupRunSeq } from "../evaluator/index.js"
+import { recordOutcome } from "../history/index.js"
+
+/** The trigger, run and dead-letter endpoints every serve answers. */
+export const always = Effect.gen(function* () {
+  const handles = yield* Nats
+  const buckets = yield* NatsBuckets
+  const store = yield* TriggerStore.TriggerStore
+  const table = yield* TriggerTable.TriggerTable
+  const starter = yield* RunStarter.RunStarter
+  const openCounts = openWindowCounts([buckets.debounceState, buckets.batchState])
+  return [
+    ...triggerEndpoints(store, table, openCounts, WorkflowDefs.make(handles)),
+    ...runEndpoints({ starter, runs: buckets.runs, js: handles.js, jsm: handles.jsm, store }),
+    ...deadEndpoints(handles.js, handles.jsm),
+  ]
+})
+
+/** `dagnats.events.replay`, for a serve that evaluates. */
+export const replay = Effect.gen(function* () {
+  const handles = yield* Nats
+  const buckets = yield* NatsBuckets
+  const windows = yield* Windows
+  return replayEndpoints(handles.nc, yield* TriggerStore.TriggerStore, {
+    js: handles.js,
+    jsm: handles.jsm,
+    runs: buckets.runs,
+    starter: yield* RunStarter.RunStarter,
+    debounce: windows.debounce,
+    batch: windows.batch,
+    lookupRunSeq: lookupRunSeq(buckets.runs),
+    record: (r) => recordOutcome(handles.js, r),
+  })
+})

@@ -1,0 +1,28 @@
+// serve's run starter as a layer: the exactly-once starter over KV `dagnats_runs`, counting the runs
+// this serve started (a replay finding the run is not counted) and traced when traces are exported.
+import { Effect, Layer } from "effect"
+import { Nats } from "../nats/connection.js"
+import { NatsBuckets } from "../nats/buckets.js"
+import { ServeConfig } from "../config/serve-config.js"
+import { Catalog } from "../metrics/index.js"
+import { RunStarter, make as makeStarter, type RunStarterShape } from "./starter.js"
+import { traceStarter } from "./tracing.js"
+
+/** Runs this serve started, by source. */
+const countStarts = (starter: RunStarterShape): RunStarterShape => {
+  const started = Catalog.runsStarted()
+  return {
+    start: (spec) =>
+      starter.start(spec).pipe(Effect.tap((o) => Effect.sync(() => o.created && started.inc({ type: spec.source })))),
+  }
+}
+
+export const make = Effect.gen(function* () {
+  const handles = yield* Nats
+  const buckets = yield* NatsBuckets
+  const settings = yield* ServeConfig
+  const counted = countStarts(makeStarter(buckets.runs, handles.js, handles.jsm))
+  return settings.tracing._tag === "On" ? traceStarter(counted) : counted
+})
+
+export const layer = Layer.effect(RunStarter, make)

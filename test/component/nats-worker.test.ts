@@ -1,0 +1,112 @@
+// Proves the durable worker (src/nats/worker.ts) against a real nats-server: a stream over the
+// consumer's messages handled with bounded concurrency, each acked or NAKed as its handler decides,
+// a failing handler's message redelivered, and closing the scope waiting for in-flight messages.
+import { afterEach, describe, expect, test } from "vitest"
+import { Deferred, Effect, Exit, Scope } from "effect"
+import { connect } from "@nats-io/transport-node"
+import { jetstream, jetstreamManager, type JsMsg } from "@nats-io/jetstream"
+import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
+import { eventually } from "../support/poll.js"
+import type { NatsHandles } from "../../src/nats/connection.js"
+import { ensureDurable, runWorker, type DurableSpec, type Verdict } from "../../src/nats/worker.js"
+
+const servers: Array<TestNatsServer> = []
+const connections: Array<NatsHandles> = []
+afterEach(async () => {
+  for (const h of connections.splice(0)) await h.nc.close().catch(() => undefined)
+  for (const s of servers.splice(0)) await s.dispose().catch(() => undefined)
+})
+
+const spec: DurableSpec = {
+  stream: "WORK",
+  name: "worker",
+  filterSubject: "work.>",
+  ackWaitMs: 30_000,
+  maxAckPending: 1_000,
+  maxInFlight: 3,
+  deliverAll: true,
+}
+
+/** A server with stream WORK holding `count` messages and the durable consumer on it. */
+const setup = async (count: number): Promise<NatsHandles> => {
+  const server = await startNatsServer()
+  servers.push(server)
+  const nc = await connect({ servers: server.url })
+  const h: NatsHandles = { nc, js: jetstream(nc), jsm: await jetstreamManager(nc) }
+  connections.push(h)
+  await h.jsm.streams.add({ name: "WORK", subjects: ["work.>"] })
+  for (let i = 1; i <= count; i++) await h.js.publish(`work.${i}`, new TextEncoder().encode(String(i)))
+  await Effect.runPromise(ensureDurable(h, spec))
+  return h
+}
+
+const consumerState = async (h: NatsHandles) => {
+  const info = await h.jsm.consumers.info(spec.stream, spec.name)
+  return { pending: info.num_pending, ackPending: info.num_ack_pending, redelivered: info.num_redelivered }
+}
+
+describe("nats worker - a durable consumer as a stream", () => {
+  test("nats worker - handles 20 messages with at most maxInFlight (3) at once and acks all 20", async () => {
+    const h = await setup(20)
+    let running = 0
+    let most = 0
+    const seen = new Set<number>()
+    const handle = (m: JsMsg): Effect.Effect<Verdict> =>
+      Effect.gen(function* () {
+        running++
+        most = Math.max(most, running)
+        yield* Effect.sleep("20 millis")
+        seen.add(m.seq)
+        running--
+        return { ack: true }
+      })
+    const scope = await Effect.runPromise(Scope.make())
+    await Effect.runPromise(Scope.provide(scope)(runWorker(h, spec, handle)))
+    await eventually(async () =>
+      expect(await consumerState(h)).toStrictEqual({ pending: 0, ackPending: 0, redelivered: 0 }),
+    )
+    await Effect.runPromise(Scope.close(scope, Exit.void))
+    expect(seen.size).toBe(20)
+    expect(most).toBe(3)
+  })
+
+  test("nats worker - a handler that dies has its message NAKed and handed to it again", async () => {
+    const h = await setup(1)
+    const deliveries: Array<number> = []
+    const handle = (m: JsMsg): Effect.Effect<Verdict> =>
+      Effect.suspend(() => {
+        deliveries.push(m.info.deliveryCount)
+        return m.info.deliveryCount === 1 ? Effect.die("boom") : Effect.succeed({ ack: true } as const)
+      })
+    const scope = await Effect.runPromise(Scope.make())
+    await Effect.runPromise(Scope.provide(scope)(runWorker(h, spec, handle)))
+    await eventually(async () => expect(deliveries).toStrictEqual([1, 2]))
+    await eventually(async () => expect((await consumerState(h)).ackPending).toBe(0))
+    await Effect.runPromise(Scope.close(scope, Exit.void))
+  })
+
+  test("nats worker - closing the scope waits for the in-flight message and acks it: nothing redelivered", async () => {
+    const h = await setup(1)
+    const started = await Effect.runPromise(Deferred.make<void>())
+    const release = await Effect.runPromise(Deferred.make<void>())
+    const order: Array<string> = []
+    const handle = (): Effect.Effect<Verdict> =>
+      Effect.gen(function* () {
+        yield* Deferred.succeed(started, undefined)
+        yield* Deferred.await(release)
+        order.push("handler finished")
+        return { ack: true }
+      })
+    const scope = await Effect.runPromise(Scope.make())
+    await Effect.runPromise(Scope.provide(scope)(runWorker(h, spec, handle)))
+    await Effect.runPromise(Deferred.await(started))
+    const closing = Effect.runPromise(Scope.close(scope, Exit.void)).then(() => order.push("scope closed"))
+    // Let the handler go only once the close is under way: a close that did not wait would end first.
+    setTimeout(() => void Effect.runPromise(Deferred.succeed(release, undefined)), 100)
+    await closing
+    expect(order).toStrictEqual(["handler finished", "scope closed"])
+    await eventually(async () =>
+      expect(await consumerState(h)).toStrictEqual({ pending: 0, ackPending: 0, redelivered: 0 }),
+    )
+  })
+})
