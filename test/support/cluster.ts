@@ -40,6 +40,11 @@ export interface TestCluster {
   readonly streamLeader: (stream: string, timeoutMs?: number) => Promise<ClusterNode>
   /** The node leading KV `bucket` (its stream is KV_<bucket>). */
   readonly kvLeader: (bucket: string, timeoutMs?: number) => Promise<ClusterNode>
+  /**
+   * Move `stream`'s leadership to node `to` (a leader step-down naming it as preferred), retried
+   * until `to` leads, so a test can choose which node a later kill takes leadership from.
+   */
+  readonly moveLeader: (stream: string, to: ClusterNode, timeoutMs?: number) => Promise<void>
   /** Stop every node and delete the stores. */
   readonly dispose: () => Promise<void>
 }
@@ -174,6 +179,24 @@ export const startCluster = async (o: ClusterOptions = {}): Promise<TestCluster>
       200,
     )
 
+  const moveLeader = (stream: string, to: ClusterNode, timeoutMs = 30_000) =>
+    eventually(
+      async () => {
+        if ((await streamLeader(stream)).name === to.name) return
+        const nc = await connect({ servers: nodes.filter((n) => n.alive()).map((n) => n.url), reconnect: false })
+        try {
+          const body = JSON.stringify({ placement: { preferred: to.name } })
+          await nc.request(`$JS.API.STREAM.LEADER.STEPDOWN.${stream}`, body, { timeout: 5_000 })
+        } finally {
+          await nc.close()
+        }
+        const now = (await streamLeader(stream)).name
+        if (now !== to.name) throw new Error(`stream ${stream} is led by ${now}, not ${to.name}`)
+      },
+      timeoutMs,
+      500,
+    )
+
   const cluster: TestCluster = {
     nodes,
     urls: nodes.map((n) => n.url).join(","),
@@ -181,6 +204,7 @@ export const startCluster = async (o: ClusterOptions = {}): Promise<TestCluster>
     ready,
     streamLeader,
     kvLeader: (bucket, timeoutMs) => streamLeader(`KV_${bucket}`, timeoutMs),
+    moveLeader,
     dispose: async () => {
       await Promise.all(nodes.map((n) => n.stop()))
       rmSync(dir, { recursive: true, force: true })
