@@ -197,9 +197,18 @@ describe("windows - cluster", () => {
     const victim = serves.find((s) => s.node !== doomed)!
 
     let chaos: Promise<void> = Promise.resolve()
+    let leadersAfterKill: Array<string> = []
     const onTick = (round: number, tick: number) => {
       if (tick !== PER_BURST / 2) return
-      if (round === 1) chaos = chaos.then(() => Promise.all([doomed.kill(), victim.serve.kill()]).then(() => {}))
+      if (round === 1)
+        chaos = chaos.then(async () => {
+          await Promise.all([doomed.kill(), victim.serve.kill()])
+          // The surviving nodes elect new leaders for both window buckets.
+          leadersAfterKill = [
+            (await cluster.kvLeader("dagnats_batch")).name,
+            (await cluster.kvLeader("dagnats_debounce")).name,
+          ]
+        })
       if (round === 2)
         chaos = chaos.then(async () => {
           await doomed.start()
@@ -245,6 +254,8 @@ describe("windows - cluster", () => {
     await Promise.all([debounceTraffic(), batchTraffic(expectedSpread)])
     await chaos
     expect(doomed.alive()).toBe(true)
+    expect(leadersAfterKill.filter((name) => name === doomed.name)).toStrictEqual([])
+    expect(leadersAfterKill).toHaveLength(2)
 
     // Every batch event is in exactly one batch: the exact multiset of event ids over all batch runs.
     const batchIds = (runs: ReadonlyArray<Json>) =>
