@@ -179,11 +179,13 @@ describe("windows - cluster", () => {
       "k",
     ])
 
-    // One node leads both window buckets, and EVENTS is led elsewhere: killing that node takes the
-    // windows' leader away while publishing stays prompt, so gaps in the stored times are the ones
-    // the traffic was shaped with.
+    // One node leads both window buckets, the evaluator's and the timers' consumers, and EVENTS is
+    // led elsewhere: killing that node takes all of the windows' leaders away at once while
+    // publishing stays prompt, so gaps in the stored times are the ones the traffic was shaped with.
     const doomed = await cluster.kvLeader("dagnats_batch")
     await cluster.moveLeader("KV_dagnats_debounce", doomed)
+    await cluster.moveConsumerLeader("EVENTS", "dagnats-evaluator", doomed)
+    await cluster.moveConsumerLeader("DAGNATS_TIMERS", "dagnats-timers", doomed)
     if ((await cluster.streamLeader("EVENTS")).name === doomed.name)
       await cluster.moveLeader(
         "EVENTS",
@@ -203,10 +205,12 @@ describe("windows - cluster", () => {
       if (round === 1)
         chaos = chaos.then(async () => {
           await Promise.all([doomed.kill(), victim.serve.kill()])
-          // The surviving nodes elect new leaders for both window buckets.
+          // The surviving nodes elect new leaders for the window buckets and both consumers.
           leadersAfterKill = [
             (await cluster.kvLeader("dagnats_batch")).name,
             (await cluster.kvLeader("dagnats_debounce")).name,
+            (await cluster.consumerLeader("EVENTS", "dagnats-evaluator")).name,
+            (await cluster.consumerLeader("DAGNATS_TIMERS", "dagnats-timers")).name,
           ]
         })
       if (round === 2)
@@ -255,7 +259,7 @@ describe("windows - cluster", () => {
     await chaos
     expect(doomed.alive()).toBe(true)
     expect(leadersAfterKill.filter((name) => name === doomed.name)).toStrictEqual([])
-    expect(leadersAfterKill).toHaveLength(2)
+    expect(leadersAfterKill).toHaveLength(4)
 
     // Every batch event is in exactly one batch: the exact multiset of event ids over all batch runs.
     const batchIds = (runs: ReadonlyArray<Json>) =>
