@@ -390,10 +390,6 @@ export const makeWindowEngine = (d: WindowDeps) => {
       const key = keyFor(trigger, payload)
       const base = { trigger: trigger.name, workflow: trigger.workflow, event }
       const absorbed = skipped(base, kind === "debounce" ? "debounced" : "batched")
-      if (event.redelivered) {
-        const done = (yield* read<DoneState>(kind, doneKey(key), true)).value
-        if (alreadyFired(kind, done, event.seq, ev.epoch)) return absorbed
-      }
       let fromLeader = false
       while (true) {
         const cur = yield* read<WindowState>(kind, key, fromLeader)
@@ -403,6 +399,13 @@ export const makeWindowEngine = (d: WindowDeps) => {
         const readFromLeader = fromLeader
         fromLeader = true
         if (step.type === "alone" && !readFromLeader) continue
+        // A redelivered event missing from the window read may be in one that fired since. The fired
+        // window is remembered before its key is cleared or replaced, so `….done` is read after the
+        // window (from the leader), never before: read first, it could miss a fire in between.
+        if (event.redelivered && step.type !== "duplicate") {
+          const done = (yield* read<DoneState>(kind, doneKey(key), true)).value
+          if (alreadyFired(kind, done, event.seq, ev.epoch)) return absorbed
+        }
         switch (step.type) {
           case "too_large":
             return failed(

@@ -1,6 +1,7 @@
-// Proves two window faults found by the cluster e2e (kills of a node and a serve) against a real
+// Proves window faults found by the cluster e2e (kills of a node and a serve) against a real
 // nats-server, step by step: an evaluation retried after its first attempt already filled and fired
-// a batch does not put the event in the next batch too; and an event stored after a debounce
+// a batch does not put the event in the next batch too; a redelivered event whose window fires
+// between its reads is not counted again; and an event stored after a debounce
 // window's due time does not close that window while one of the window's own events is still
 // unevaluated (held by a dead serve until the ack wait), which would make that one a window of its own.
 import { afterEach, describe, expect, test } from "vitest"
@@ -87,6 +88,33 @@ describe("windows faults - retried evaluations", () => {
   })
 })
 
+describe("windows faults - redelivered events and fires in between", () => {
+  test("redelivery - a window that fires between the redelivered event's reads is found in the fired record: the event joins no new batch", async () => {
+    // The consumer first: events 1 and 2 stay unacknowledged, as a dead serve leaves them.
+    const r = await rig(
+      { name: "rr", workflow: "wf", type: "event", subject: "event.rr", batch: { max_size: 3, timeout: "1h" } },
+      { consumerFirst: true },
+    )
+    const key = windowKey("rr", { found: false })
+    const e1 = await r.publish("event.rr", { n: 1 })
+    const e2 = await r.publish("event.rr", { n: 2 })
+    await run(r.engine.batch.absorb(r.event(e1.seq, "event.rr", e1.storedAtMs, { n: 1 })))
+    await run(r.engine.batch.absorb(r.event(e2.seq, "event.rr", e2.storedAtMs, { n: 2 })))
+    const open = (await r.windowState("batch", key))!
+    // Event 2 comes back (its serve wrote it, then died before acking). Just as it reads the batch,
+    // another serve's timer fires that batch (its timeout passed) and clears it.
+    r.now = open.due_at + 1
+    const timer = { kind: "batch" as const, key, id: open.id, due_at: open.due_at }
+    r.beforeNextRead("batch", key, () =>
+      eventually(async () => expect(await run(r.engine.onTimer(timer))).toStrictEqual({ ack: true }), 5_000, 100),
+    )
+    const again = r.event(e2.seq, "event.rr", e2.storedAtMs, { n: 2 })
+    await run(r.engine.batch.absorb({ ...again, event: { ...again.event, redelivered: true } }))
+    expect((await r.runs()).map((x) => [x.count, x.input])).toStrictEqual([[2, [{ n: 1 }, { n: 2 }]]])
+    expect(await r.windowState("batch", key)).toBeUndefined()
+  })
+})
+
 describe("windows faults - a debounce window closes with all its own events", () => {
   test("close - an event stored after the due time waits while an event of the window is unevaluated; then the window fires with both", async () => {
     const r = await rig(
@@ -99,8 +127,9 @@ describe("windows faults - a debounce window closes with all its own events", ()
     const a2 = await r.publish("event.cw", { n: 2 })
     await run(r.engine.debounce.absorb(r.event(a1.seq, "event.cw", a1.storedAtMs, { n: 1 })))
     const open = (await r.windowState("debounce", key))!
-    // Event 3 is stored after the window is due (the clock passes it: events are stored now).
-    await eventually(() => expect(Date.now()).toBeGreaterThan(open.due_at), 5_000, 20)
+    // Event 3 is stored after the window is due, event 2 counted too (the clock passes it: events are stored now).
+    const due = Math.max(open.due_at, a2.storedAtMs + 1_000)
+    await eventually(() => expect(Date.now()).toBeGreaterThan(due), 5_000, 20)
     const b = await r.publish("event.cw", { n: 3 })
     r.now = b.storedAtMs
     const absorbB = () =>
@@ -115,7 +144,7 @@ describe("windows faults - a debounce window closes with all its own events", ()
 
     await run(r.engine.debounce.absorb(r.event(a2.seq, "event.cw", a2.storedAtMs, { n: 2 })))
     // Once the ack floor has stood still briefly, the window looks at its own events: all counted.
-    await eventually(async () => expect(Exit.isSuccess(await absorbB())).toBe(true), 5_000, 100)
+    await eventually(async () => expect(Exit.isSuccess(await absorbB())).toBe(true), 15_000, 100)
     expect((await r.runs()).map((x) => [x.count, x.input])).toStrictEqual([[2, { n: 2 }]])
     expect((await r.windowState("debounce", key))?.recent).toStrictEqual([b.seq])
   })
