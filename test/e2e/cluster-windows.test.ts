@@ -1,8 +1,8 @@
 // Proves windows on a cluster: three nodes of the latest nats-server on loopback (the shared harness,
 // test/support/cluster.ts), streams and buckets with 3 replicas, two serves on different nodes, and
 // 2,000 events into a keyed batch trigger and 2,000 into a keyed debounce trigger while the node
-// leading both window buckets (KV_dagnats_batch, KV_dagnats_debounce) and one serve are SIGKILLed and
-// restarted. Every batch event lands in exactly one batch; every debounce key fires exactly the
+// leading both window buckets (KV_dagnats_batch, KV_dagnats_debounce) and the evaluator's and timers'
+// consumers, and one serve, are SIGKILLed and restarted. Every batch event lands in exactly one batch; every debounce key fires exactly the
 // windows its events' stored times make (domain/windows.ts: an event stored at or after its window's
 // due time, a period after the window's last event, opens the next window); no window or timer is
 // left once everything is due; `trigger list` shows nothing open.
@@ -51,7 +51,8 @@ const serveOn = async (node: ClusterNode): Promise<ServeProcess> => {
 
 beforeAll(async () => {
   cluster = await startCluster({ bin: latestNatsServerBin() })
-  for (const node of cluster.nodes.slice(0, 2)) serves.push({ node, serve: await serveOn(node) })
+  // The second serve starts once the triggers exist (see the test).
+  serves.push({ node: cluster.nodes[0]!, serve: await serveOn(cluster.nodes[0]!) })
 }, 120_000)
 
 afterAll(async () => {
@@ -192,8 +193,10 @@ describe("windows - cluster", () => {
       cluster.streamLeader("EVENTS").then((l) => (l === doomed ? cluster.moveLeader("EVENTS", elsewhere) : undefined)),
     ])
     raw = await openWindowsNats(elsewhere.url)
-    // Both serves' tables have both triggers before events flow.
-    await eventually(async () => expect(await raw.openWindows(BATCH.name)).toBe(0), 10_000)
+    // Both serves have both triggers before events flow: the first answered `trigger list` after
+    // creating them (it syncs its table first), the second loads them as it starts.
+    serves.push({ node: cluster.nodes[1]!, serve: await serveOn(cluster.nodes[1]!) })
+    expect(serves[1]!.serve.log()).toContain("trigger table loaded: 2 triggers")
     // The serve killed is not the one on the doomed node: that one loses its node and reconnects.
     const victim = serves.find((s) => s.node !== doomed)!
 
