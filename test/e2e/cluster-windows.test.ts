@@ -2,10 +2,11 @@
 // test/support/cluster.ts), streams and buckets with 3 replicas, two serves on different nodes, and
 // 2,000 events into a keyed batch trigger and 2,000 into a keyed debounce trigger while the node
 // leading both window buckets (KV_dagnats_batch, KV_dagnats_debounce) and the evaluator's and timers'
-// consumers, and one serve, are SIGKILLed and restarted. Every batch event lands in exactly one batch; every debounce key fires exactly the
-// windows its events' stored times make (domain/windows.ts: an event stored at or after its window's
-// due time, a period after the window's last event, opens the next window); no window or timer is
-// left once everything is due; `trigger list` shows nothing open.
+// consumers, and one serve, are SIGKILLed and restarted. Every batch event lands in exactly one
+// batch; every debounce key fires exactly the windows its events' stored times make
+// (domain/windows.ts: an event stored at or after its window's due time, a period after the
+// window's last event, opens the next window); no window or timer is left once everything is due;
+// `trigger list` shows nothing open.
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { headers as natsHeaders } from "@nats-io/nats-core"
 import { DeliverPolicy, type JetStreamClient } from "@nats-io/jetstream"
