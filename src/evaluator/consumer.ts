@@ -91,7 +91,13 @@ const evaluateMessage =
     Effect.suspend(() => {
       const event = toInboundEvent(m, epoch)
       if (event.redelivered) hooks.onRedelivered?.()
-      const evaluated = evaluateEvent(deps, event).pipe(
+      let attempts = 0
+      // A retry follows an attempt that may have done part of the work (put the event in a window that
+      // has fired since, then lost a reply): it is evaluated as a redelivery, so windows first check
+      // what already fired instead of counting the event again in the next window.
+      const evaluated = Effect.suspend(() =>
+        evaluateEvent(deps, attempts++ === 0 ? event : { ...event, redelivered: true }),
+      ).pipe(
         Effect.tap((records) => recordAll(h, records)),
         Effect.retry(retryPolicy),
       )

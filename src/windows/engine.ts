@@ -39,7 +39,7 @@ import { parseDurationMs } from "../domain/duration.js"
 import type { StoredTrigger } from "../domain/trigger.js"
 import { toUnavailable } from "../nats/conditions.js"
 import { isNoMessageFound, isRevisionMismatch } from "../nats/errors.js"
-import type { Unavailable } from "../domain/errors.js"
+import { Unavailable } from "../domain/errors.js"
 import type { RunStarterShape } from "../runs/index.js"
 import type { TriggerTableShape } from "../triggers/index.js"
 import type { WindowedEvent, WindowHandler } from "./handler.js"
@@ -390,10 +390,6 @@ export const makeWindowEngine = (d: WindowDeps) => {
       const key = keyFor(trigger, payload)
       const base = { trigger: trigger.name, workflow: trigger.workflow, event }
       const absorbed = skipped(base, kind === "debounce" ? "debounced" : "batched")
-      if (event.redelivered) {
-        const done = (yield* read<DoneState>(kind, doneKey(key), true)).value
-        if (alreadyFired(kind, done, event.seq, ev.epoch)) return absorbed
-      }
       let fromLeader = false
       while (true) {
         const cur = yield* read<WindowState>(kind, key, fromLeader)
@@ -403,6 +399,13 @@ export const makeWindowEngine = (d: WindowDeps) => {
         const readFromLeader = fromLeader
         fromLeader = true
         if (step.type === "alone" && !readFromLeader) continue
+        // A redelivered event missing from the window read may be in one that fired since. The fired
+        // window is remembered before its key is cleared or replaced, so `….done` is read after the
+        // window (from the leader), never before: read first, it could miss a fire in between.
+        if (event.redelivered && step.type !== "duplicate") {
+          const done = (yield* read<DoneState>(kind, doneKey(key), true)).value
+          if (alreadyFired(kind, done, event.seq, ev.epoch)) return absorbed
+        }
         switch (step.type) {
           case "too_large":
             return failed(
@@ -418,6 +421,12 @@ export const makeWindowEngine = (d: WindowDeps) => {
             yield* fire(step.fire, key)
             return absorbed
           case "close": {
+            // A debounce window that this event (stored after its due time) closes must first have
+            // all its own events: one held by a dead serve until the ack wait would otherwise come
+            // back after the fire and make a window of its own. Until then this event is retried
+            // like any evaluation that cannot finish yet (the timer path waits the same way).
+            if (kind === "debounce" && !(yield* progress.mayClose(step.next, key)))
+              return yield* new Unavailable({ message: `debounce window ${step.next.id} waits for its own events` })
             const timersBefore = kind === "batch" ? yield* lastTimerSeq(kind, key) : 0
             const rev = yield* write(kvOf(kind), key, step.next, cur.revision, cur.existed)
             // A batch closed because this event would not fit: fire it now rather than at its timeout.

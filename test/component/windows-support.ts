@@ -29,16 +29,26 @@ const decoder = new TextDecoder()
 export const laggingKv = (kv: KV) => {
   const previous = new Map<string, KvEntry | null>()
   let lagging = false
+  /** Work to run once, just before the next read of a key is answered (another serve acting then). */
+  const beforeGet = new Map<string, () => Promise<unknown>>()
   const w = Object.create(kv) as KV
   const remember = async (k: string) => previous.set(k, await kv.get(k))
   Object.assign(w, {
-    get: async (k: string, o?: { revision: number }) =>
-      lagging && o === undefined && previous.has(k) ? previous.get(k)! : kv.get(k, o),
+    get: async (k: string, o?: { revision: number }) => {
+      const first = beforeGet.get(k)
+      beforeGet.delete(k)
+      await first?.()
+      return lagging && o === undefined && previous.has(k) ? previous.get(k)! : kv.get(k, o)
+    },
     create: async (k: string, d: Uint8Array) => (await remember(k), kv.create(k, d)),
     update: async (k: string, d: Uint8Array, v: number) => (await remember(k), kv.update(k, d, v)),
     delete: async (k: string, o?: unknown) => (await remember(k), kv.delete(k, o as never)),
   })
-  return { kv: w, lag: (on: boolean) => void (lagging = on) }
+  return {
+    kv: w,
+    lag: (on: boolean) => void (lagging = on),
+    beforeNextGet: (k: string, f: () => Promise<unknown>) => void beforeGet.set(k, f),
+  }
 }
 
 export interface Rig {
@@ -48,6 +58,8 @@ export interface Rig {
   readonly trigger: StoredTrigger
   readonly records: Array<FireRecord>
   readonly lag: (on: boolean) => void
+  /** Run `f` once, just before the engine's next (non-leader) read of window `key` is answered. */
+  readonly beforeNextRead: (kind: "debounce" | "batch", key: string, f: () => Promise<unknown>) => void
   /** The engine's clock (ms). */
   now: number
   /** Publish a JSON event to EVENTS; returns its sequence and stored time. */
@@ -94,6 +106,7 @@ export const startRig = async (
       debounce.lag(on)
       batch.lag(on)
     },
+    beforeNextRead: (kind, key, f) => (kind === "debounce" ? debounce : batch).beforeNextGet(key, f),
     engine: undefined as never,
     publish: async (subject, payload) => {
       const h = natsHeaders()

@@ -1,12 +1,13 @@
 // A 3-node nats-server cluster on loopback for tests: the shipped deploy/cluster/node-N.conf files
 // with free ports and temporary stores substituted, so the example operators copy is the one tested.
-// Nodes can be SIGKILLed and restarted on their store; leaders are found through the JetStream API.
+// Nodes can be SIGKILLed and restarted on their store; leaders are found and moved through the JetStream API.
 import { spawn, type ChildProcess } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { connect } from "@nats-io/transport-node"
+import type { NatsConnection } from "@nats-io/nats-core"
 import { jetstreamManager } from "@nats-io/jetstream"
 import { freePort } from "./ports.js"
 import { eventually } from "./poll.js"
@@ -40,6 +41,15 @@ export interface TestCluster {
   readonly streamLeader: (stream: string, timeoutMs?: number) => Promise<ClusterNode>
   /** The node leading KV `bucket` (its stream is KV_<bucket>). */
   readonly kvLeader: (bucket: string, timeoutMs?: number) => Promise<ClusterNode>
+  /**
+   * Move `stream`'s leadership to node `to` (a leader step-down naming it as preferred), retried
+   * until `to` leads, so a test can choose which node a later kill takes leadership from.
+   */
+  readonly moveLeader: (stream: string, to: ClusterNode, timeoutMs?: number) => Promise<void>
+  /** The node leading durable `consumer` on `stream`; retried until a leader is elected. */
+  readonly consumerLeader: (stream: string, consumer: string, timeoutMs?: number) => Promise<ClusterNode>
+  /** Move a durable consumer's leadership to node `to`, as moveLeader does for a stream. */
+  readonly moveConsumerLeader: (stream: string, consumer: string, to: ClusterNode, timeoutMs?: number) => Promise<void>
   /** Stop every node and delete the stores. */
   readonly dispose: () => Promise<void>
 }
@@ -153,25 +163,74 @@ export const startCluster = async (o: ClusterOptions = {}): Promise<TestCluster>
       timeoutMs,
       200,
     )
+  /** A connection to the live nodes for one request, closed afterwards. */
+  const withNats = async <T>(f: (nc: NatsConnection) => Promise<T>): Promise<T> => {
+    const nc = await connect({
+      servers: nodes.filter((n) => n.alive()).map((n) => n.url),
+      reconnect: false,
+      timeout: 2_000,
+    })
+    try {
+      return await f(nc)
+    } finally {
+      await nc.close()
+    }
+  }
+  /** The leader named by a stream or consumer info; throws while none is elected. */
+  const leaderOf = (what: string, info: { cluster?: { leader?: string } }) => {
+    const leader = info.cluster?.leader
+    if (leader === undefined || leader === "") throw new Error(`${what} has no leader yet`)
+    return byName(leader)
+  }
   const streamLeader = (stream: string, timeoutMs = 30_000) =>
     eventually(
-      async () => {
-        const nc = await connect({
-          servers: nodes.filter((n) => n.alive()).map((n) => n.url),
-          reconnect: false,
-          timeout: 2_000,
-        })
-        try {
-          const info = await (await jetstreamManager(nc, { timeout: 5_000 })).streams.info(stream)
-          const leader = info.cluster?.leader
-          if (leader === undefined || leader === "") throw new Error(`stream ${stream} has no leader yet`)
-          return byName(leader)
-        } finally {
-          await nc.close()
-        }
-      },
+      () =>
+        withNats(async (nc) =>
+          leaderOf(`stream ${stream}`, await (await jetstreamManager(nc, { timeout: 5_000 })).streams.info(stream)),
+        ),
       timeoutMs,
       200,
+    )
+  const consumerLeader = (stream: string, consumer: string, timeoutMs = 30_000) =>
+    eventually(
+      () =>
+        withNats(async (nc) =>
+          leaderOf(
+            `consumer ${stream}/${consumer}`,
+            await (await jetstreamManager(nc, { timeout: 5_000 })).consumers.info(stream, consumer),
+          ),
+        ),
+      timeoutMs,
+      200,
+    )
+  /** Ask the leader of `subject`'s group to step down in favour of `to` until `to` leads (JetStream API). */
+  const moveTo = (
+    what: string,
+    subject: string,
+    leader: () => Promise<ClusterNode>,
+    to: ClusterNode,
+    timeoutMs: number,
+  ) =>
+    eventually(
+      async () => {
+        if ((await leader()).name === to.name) return
+        const body = JSON.stringify({ placement: { preferred: to.name } })
+        await withNats((nc) => nc.request(subject, body, { timeout: 5_000 }))
+        const now = (await leader()).name
+        if (now !== to.name) throw new Error(`${what} is led by ${now}, not ${to.name}`)
+      },
+      timeoutMs,
+      500,
+    )
+  const moveLeader = (stream: string, to: ClusterNode, timeoutMs = 30_000) =>
+    moveTo(`stream ${stream}`, `$JS.API.STREAM.LEADER.STEPDOWN.${stream}`, () => streamLeader(stream), to, timeoutMs)
+  const moveConsumerLeader = (stream: string, consumer: string, to: ClusterNode, timeoutMs = 30_000) =>
+    moveTo(
+      `consumer ${stream}/${consumer}`,
+      `$JS.API.CONSUMER.LEADER.STEPDOWN.${stream}.${consumer}`,
+      () => consumerLeader(stream, consumer),
+      to,
+      timeoutMs,
     )
 
   const cluster: TestCluster = {
@@ -181,6 +240,9 @@ export const startCluster = async (o: ClusterOptions = {}): Promise<TestCluster>
     ready,
     streamLeader,
     kvLeader: (bucket, timeoutMs) => streamLeader(`KV_${bucket}`, timeoutMs),
+    moveLeader,
+    consumerLeader,
+    moveConsumerLeader,
     dispose: async () => {
       await Promise.all(nodes.map((n) => n.stop()))
       rmSync(dir, { recursive: true, force: true })
