@@ -7,6 +7,8 @@
 // exactly the state that was written (with the revision that write returned), never a re-read.
 // A window waits only for events that could belong to it (see progress.ts), never for the whole
 // evaluator, and a window whose run cannot be stored fails alone: dead letters, an `error` record.
+// Under a burst of due windows a timer's fire starts the run first: it reads before the due time,
+// its debounce payload is in the state, and its bookkeeping waits for the other timers' runs.
 import { Effect } from "effect"
 import { Bucket, type KV, type KvEntry } from "@nats-io/kv"
 import type { JetStreamClient, JetStreamManager, StoredMsg } from "@nats-io/jetstream"
@@ -239,7 +241,9 @@ export const makeWindowEngine = (d: WindowDeps) => {
    * window stays in KV (closed) until the caller clears it, so a crash anywhere in here is healed by
    * the timer coming back: remembering before the run exists is safe, and lets the writes go out
    * together (fire lateness under a burst is round trips): the record follows the run (`fired`
-   * only once the run exists) while the done state is written.
+   * only once the run exists) while the done state is written. A timer's fire passes `started`:
+   * it is called once the run exists, and the record and done state then wait for the other
+   * timers' runs (startsDone).
    */
   const fire = (state: WindowState, key: string, prefetched?: Payloads, started?: () => void) =>
     Effect.gen(function* () {
