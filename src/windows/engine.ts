@@ -7,6 +7,8 @@
 // exactly the state that was written (with the revision that write returned), never a re-read.
 // A window waits only for events that could belong to it (see progress.ts), never for the whole
 // evaluator, and a window whose run cannot be stored fails alone: dead letters, an `error` record.
+// Under a burst of due windows a timer's fire starts the run first: it reads before the due time,
+// its debounce payload is in the state, and its bookkeeping waits for the other timers' runs.
 import { Effect } from "effect"
 import { Bucket, type KV, type KvEntry } from "@nats-io/kv"
 import type { JetStreamClient, JetStreamManager, StoredMsg } from "@nats-io/jetstream"
@@ -16,6 +18,7 @@ import {
   alreadyFired,
   coverage,
   forgetAcked,
+  INLINE_PAYLOAD_BYTES,
   doneKey,
   recordFired,
   stepBatch,
@@ -51,6 +54,17 @@ const decoder = new TextDecoder()
 
 /** How soon a due timer looks again while events that may belong to its window are unevaluated. */
 const CATCH_UP_POLL_MS = 100
+/**
+ * A timer comes back this long before its window is due: it reads the window then, waits in
+ * process, and at the due time only writes the close (revision-checked against what it read) and
+ * starts the run. Reads and timer deliveries of a burst of windows happen before the burst.
+ */
+const EARLY_MS = 250
+/**
+ * The longest a timer's fire defers its bookkeeping (done state, history record, clearing the key)
+ * while other timers in this process are still on their way to starting their runs.
+ */
+const MAX_DEFER_MS = 1_000
 
 interface WindowDeps {
   readonly debounceKv: KV
@@ -151,14 +165,30 @@ export const makeWindowEngine = (d: WindowDeps) => {
       }
     })
 
+  /**
+   * The done state this process last wrote or read per key, with its revision: the next window
+   * fired at the key writes on top of it without reading first, and a key this process never saw is
+   * created blindly (a first fire at a key is the common case under a burst). Both writes are
+   * revision-checked, so a stale guess only loses the write; then the leader is asked, as before.
+   */
+  const doneSeen = new Map<string, { readonly value: DoneState | undefined; revision: number; existed: boolean }>()
+  const DONE_SEEN_KEYS = 10_000
   const rememberFired = (state: WindowState, key: string) =>
     Effect.gen(function* () {
-      let fromLeader = false
+      const dk = doneKey(key)
+      const seenKey = `${state.kind} ${dk}`
+      let done = doneSeen.get(seenKey) ?? { value: undefined, revision: 0, existed: false }
       while (true) {
-        const done = yield* read<DoneState>(state.kind, doneKey(key), fromLeader)
         const next = recordFired(done.value, state, ackFloor.get())
-        if ((yield* write(kvOf(state.kind), doneKey(key), next, done.revision, done.existed)) !== undefined) return
-        fromLeader = true
+        const rev = yield* write(kvOf(state.kind), dk, next, done.revision, done.existed)
+        if (rev !== undefined) {
+          // Oldest first out: a Map iterates in insertion order.
+          doneSeen.delete(seenKey)
+          if (doneSeen.size >= DONE_SEEN_KEYS) doneSeen.delete(doneSeen.keys().next().value!)
+          doneSeen.set(seenKey, { value: next, revision: rev, existed: true })
+          return
+        }
+        done = yield* read<DoneState>(state.kind, dk, true)
       }
     })
 
@@ -202,15 +232,20 @@ export const makeWindowEngine = (d: WindowDeps) => {
   type Payloads = ReadonlyArray<EventRead>
   /** The events a window's run takes: the last one for debounce, every one for a batch. */
   const payloadsOf = (state: WindowState): Effect.Effect<Payloads, Unavailable> =>
-    Effect.forEach(coverage(state).seqs, payloadAt, { concurrency: 32 })
+    state.kind === "debounce" && state.last_event !== undefined
+      ? Effect.succeed([{ payload: state.last_event.payload, traceParent: state.last_event.traceparent }])
+      : Effect.forEach(coverage(state).seqs, payloadAt, { concurrency: 32 })
 
   /**
    * Start the window's run (idempotent by its id), remember what it covered, and record it. The
    * window stays in KV (closed) until the caller clears it, so a crash anywhere in here is healed by
-   * the timer coming back: remembering before the run exists is safe, and lets the two writes go
-   * out together (fire lateness under a burst is round trips).
+   * the timer coming back: remembering before the run exists is safe, and lets the writes go out
+   * together (fire lateness under a burst is round trips): the record follows the run (`fired`
+   * only once the run exists) while the done state is written. A timer's fire passes `started`:
+   * it is called once the run exists, and the record and done state then wait for the other
+   * timers' runs (startsDone).
    */
-  const fire = (state: WindowState, key: string, prefetched?: Payloads) =>
+  const fire = (state: WindowState, key: string, prefetched?: Payloads, started?: () => void) =>
     Effect.gen(function* () {
       const trigger = d.table.get(state.trigger)
       const cov = coverage(state)
@@ -246,10 +281,19 @@ export const makeWindowEngine = (d: WindowDeps) => {
         count: cov.count,
         traceParent,
       })
-      yield* Effect.all([start, rememberFired(state, key)], { concurrency: 2, discard: true })
-      // `fired` only once the run exists.
       const record = fired(base, runId, cov.count)
-      yield* d.record(record)
+      if (started !== undefined) {
+        // A timer's fire: the run first, the bookkeeping once no other timer waits to start its run.
+        yield* start
+        started()
+        yield* startsDone
+        yield* Effect.all([d.record(record), rememberFired(state, key)], { concurrency: 2, discard: true })
+        return record
+      }
+      yield* Effect.all([Effect.andThen(start, d.record(record)), rememberFired(state, key)], {
+        concurrency: 2,
+        discard: true,
+      })
       return record
     })
 
@@ -279,9 +323,15 @@ export const makeWindowEngine = (d: WindowDeps) => {
     })
 
   /** Fire a window found (or written) closed at `revision`, then clear its key. */
-  const fireAndClear = (state: WindowState, key: string, revision: number, prefetched?: Payloads) =>
+  const fireAndClear = (
+    state: WindowState,
+    key: string,
+    revision: number,
+    prefetched?: Payloads,
+    started?: () => void,
+  ) =>
     Effect.gen(function* () {
-      const record = yield* fire(state, key, prefetched)
+      const record = yield* fire(state, key, prefetched, started)
       yield* clear(state, key, revision)
       return record
     })
@@ -470,13 +520,21 @@ export const makeWindowEngine = (d: WindowDeps) => {
     bytes: Buffer.byteLength(JSON.stringify(w.payload) ?? "null"),
   })
 
+  /** A debounce event keeps its payload (and trace context) in the window when it is small. */
+  const debounceEvent = (w: WindowedEvent): WindowEvent => {
+    const ev = windowEvent(w)
+    if ((ev.bytes ?? Infinity) > INLINE_PAYLOAD_BYTES) return ev
+    const traceparent = w.event.header(Headers.traceparent)
+    return { ...ev, inline: { payload: w.payload, ...(traceparent !== undefined ? { traceparent } : {}) } }
+  }
+
   const absorbDebounce = (w: WindowedEvent) => {
     const debounce = w.trigger.debounce!
     const cfg = {
       periodMs: parseDurationMs(debounce.period)!,
       timeoutMs: debounce.timeout !== undefined ? parseDurationMs(debounce.timeout) : undefined,
     }
-    const ev = windowEvent(w)
+    const ev = debounceEvent(w)
     return absorbInto("debounce", w, ev, (key, cur) =>
       stepDebounce(w.trigger.name, key, cur as DebounceState | undefined, ev, cfg),
     )
@@ -495,13 +553,69 @@ export const makeWindowEngine = (d: WindowDeps) => {
   const debounceHandler: WindowHandler = { absorb: (w) => oneAtATime(windowKeyOf(w), absorbDebounce(w)) }
   const batchHandler: WindowHandler = { absorb: (w) => oneAtATime(windowKeyOf(w), absorbBatch(w)) }
 
+  /**
+   * Timers in this process on their way to starting a run (from delivery until the run exists or
+   * they find nothing to start). Under a burst of due windows, each fire's bookkeeping waits until
+   * none is left (or MAX_DEFER_MS), so every run starts before the writes that only tidy up.
+   * Deferring them is safe: the window stays in KV, closed, until its key is cleared last.
+   */
+  let starting = 0
+  let allStarted: { readonly promise: Promise<void>; readonly resolve: () => void } | undefined
+  /** One timer's membership in `starting`: entered on delivery and after waiting, left once. */
+  const startingMember = () => {
+    let inside = false
+    return {
+      enter: () => {
+        if (inside) return
+        inside = true
+        starting++
+      },
+      leave: () => {
+        if (!inside) return
+        inside = false
+        starting--
+        if (starting === 0 && allStarted !== undefined) {
+          allStarted.resolve()
+          allStarted = undefined
+        }
+      },
+    }
+  }
+  const startsDone = Effect.suspend(() => {
+    if (starting === 0) return Effect.void
+    if (allStarted === undefined) {
+      let resolve!: () => void
+      const promise = new Promise<void>((r) => (resolve = r))
+      allStarted = { promise, resolve }
+    }
+    const { promise } = allStarted
+    return Effect.promise(() => promise).pipe(Effect.timeoutOption(MAX_DEFER_MS), Effect.asVoid)
+  })
+
   /** A due timer: fire the window if it is over, or say how long to wait. */
   const onTimer = (timer: TimerMessage) =>
+    Effect.suspend(() => {
+      const member = startingMember()
+      member.enter()
+      return Effect.ensuring(onTimerWith(timer, member), Effect.sync(member.leave))
+    })
+
+  const onTimerWith = (timer: TimerMessage, member: ReturnType<typeof startingMember>) =>
     Effect.gen(function* () {
       let fromLeader = false
+      let waited = false
       while (true) {
         const cur = yield* read<WindowState>(timer.kind, timer.key, fromLeader)
-        const step = stepTimer(timer, cur.value, d.now())
+        let step = stepTimer(timer, cur.value, d.now())
+        // Close to due: wait here with what was read, once; the close write's revision check
+        // still catches any change made meanwhile. Further off: come back EARLY_MS before due.
+        if (step.type === "wait" && !waited && step.ms <= EARLY_MS) {
+          waited = true
+          member.leave()
+          yield* Effect.sleep(step.ms)
+          member.enter()
+          step = stepTimer(timer, cur.value, d.now())
+        }
         switch (step.type) {
           case "stale":
             // Giving up on a window is irreversible: a replica's "nothing here" or older window
@@ -512,7 +626,7 @@ export const makeWindowEngine = (d: WindowDeps) => {
             }
             return { ack: true as const }
           case "wait":
-            return { ack: false as const, delayMs: step.ms }
+            return { ack: false as const, delayMs: step.ms > EARLY_MS ? step.ms - EARLY_MS : step.ms }
           case "close": {
             const mayClose = yield* progress.mayClose(step.next, timer.key)
             if (!mayClose) return { ack: false as const, delayMs: CATCH_UP_POLL_MS }
@@ -525,11 +639,11 @@ export const makeWindowEngine = (d: WindowDeps) => {
               fromLeader = true
               continue
             }
-            yield* fireAndClear(step.next, timer.key, rev, payloads)
+            yield* fireAndClear(step.next, timer.key, rev, payloads, member.leave)
             return { ack: true as const }
           }
           case "fire":
-            yield* fireAndClear(step.state, timer.key, cur.revision)
+            yield* fireAndClear(step.state, timer.key, cur.revision, undefined, member.leave)
             return { ack: true as const }
         }
       }

@@ -59,6 +59,7 @@ export const makeProgress = (d: ProgressDeps) => {
   let floorSince = 0
   let stalled = false
   let current: { readonly startedAt: number; readonly promise: Promise<void> } | undefined
+  let queued: Promise<void> | undefined
 
   const refresh = async () => {
     const asked = d.now()
@@ -83,15 +84,31 @@ export const makeProgress = (d: ProgressDeps) => {
     evaluatedUpToMs = Math.max(evaluatedUpToMs, upTo)
   }
 
-  /** A consumer info taken no earlier than `since`; concurrent callers share one request. */
-  const infoSince = (since: number) => {
-    if (current !== undefined && current.startedAt >= since) return current.promise
+  const startRefresh = () => {
     const startedAt = Date.now()
     const promise: Promise<void> = refresh().finally(() => {
       if (current?.promise === promise) current = undefined
     })
     current = { startedAt, promise }
     return promise
+  }
+
+  /**
+   * A consumer info taken no earlier than `since`; concurrent callers share one request. A caller
+   * that finds one running that began too early waits for it and shares the next one: it starts
+   * after every such caller asked. A burst of windows falling due together then asks once or
+   * twice, not once per window.
+   */
+  const infoSince = (since: number): Promise<void> => {
+    if (current === undefined) return startRefresh()
+    if (current.startedAt >= since) return current.promise
+    queued ??= current.promise
+      .catch(() => undefined)
+      .then(() => {
+        queued = undefined
+        return current !== undefined ? current.promise : startRefresh()
+      })
+    return queued
   }
 
   /** Whether everything stored up to `atMs` is acknowledged. */

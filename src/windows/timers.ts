@@ -20,7 +20,7 @@ const timerSpec = (ackWaitMs: number): DurableSpec => ({
   maxAckPending: 100_000,
   // Many windows fall due together (a burst): firing one is a handful of round trips, so a wide
   // window of concurrent fires is what keeps them on time.
-  maxInFlight: 256,
+  maxInFlight: 1024,
   deliverAll: true,
 })
 

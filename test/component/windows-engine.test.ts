@@ -206,3 +206,72 @@ describe("windows engine - sizes", () => {
     ])
   })
 })
+
+describe("windows engine - firing on time", () => {
+  test("inline payload - a debounce window fires the payload of its last event kept in the window, even with the event gone from EVENTS", async () => {
+    const r = await rig({ name: "il", workflow: "wf", type: "event", subject: "event.il", debounce: { period: "1s" } })
+    const [e1, e2] = [await r.publish("event.il", { n: 1 }), await r.publish("event.il", { n: 2 })]
+    await nothingPending(r)
+    const key = windowKey("il", { found: false })
+    await run(r.engine.debounce.absorb(r.event(e2!.seq, "event.il", e2!.storedAtMs, { n: 2 })))
+    await run(r.engine.debounce.absorb(r.event(e1!.seq, "event.il", e1!.storedAtMs, { n: 1 })))
+    const state = (await r.windowState("debounce", key))!
+    expect(state.last_event).toStrictEqual({ payload: { n: 2 } })
+    // Purged by an operator (or aged out): the window still has what its run takes.
+    await r.handles.jsm.streams.deleteMessage("EVENTS", e2!.seq)
+    r.now = state.due_at + 1
+    expect(await run(r.engine.onTimer({ kind: "debounce", key, id: state.id, due_at: state.due_at }))).toStrictEqual({
+      ack: true,
+    })
+    expect((await r.runs()).map((x) => [x.count, x.input])).toStrictEqual([[2, { n: 2 }]])
+  })
+
+  test("early timer - a timer more than 250 ms before due is sent back to return 250 ms before due", async () => {
+    const r = await rig({ name: "et", workflow: "wf", type: "event", subject: "event.et", debounce: { period: "5s" } })
+    const e = await r.publish("event.et", { n: 1 })
+    await nothingPending(r)
+    const key = windowKey("et", { found: false })
+    await run(r.engine.debounce.absorb(r.event(e.seq, "event.et", e.storedAtMs, { n: 1 })))
+    const state = (await r.windowState("debounce", key))!
+    r.now = state.due_at - 1_000
+    expect(await run(r.engine.onTimer({ kind: "debounce", key, id: state.id, due_at: state.due_at }))).toStrictEqual({
+      ack: false,
+      delayMs: 750,
+    })
+  })
+
+  test("early timer - a timer within 250 ms of due waits in process and fires the window it read once due", async () => {
+    const r = await rig({ name: "ew", workflow: "wf", type: "event", subject: "event.ew", debounce: { period: "5s" } })
+    const e = await r.publish("event.ew", { n: 1 })
+    await nothingPending(r)
+    const key = windowKey("ew", { found: false })
+    await run(r.engine.debounce.absorb(r.event(e.seq, "event.ew", e.storedAtMs, { n: 1 })))
+    const state = (await r.windowState("debounce", key))!
+    r.now = state.due_at - 200
+    const verdict = run(r.engine.onTimer({ kind: "debounce", key, id: state.id, due_at: state.due_at }))
+    // The engine's clock reaches the due time while the timer waits.
+    setTimeout(() => (r.now = state.due_at + 1), 50)
+    expect(await verdict).toStrictEqual({ ack: true })
+    expect((await r.runs()).map((x) => [x.count, x.input])).toStrictEqual([[1, { n: 1 }]])
+    expect(await r.windowState("debounce", key)).toBeUndefined()
+  })
+
+  test("early timer - an event absorbed while the timer waits makes its close fail: no run, the timer waits for the extended window", async () => {
+    const r = await rig({ name: "ex", workflow: "wf", type: "event", subject: "event.ex", debounce: { period: "5s" } })
+    const [e1, e2] = [await r.publish("event.ex", { n: 1 }), await r.publish("event.ex", { n: 2 })]
+    await nothingPending(r)
+    const key = windowKey("ex", { found: false })
+    await run(r.engine.debounce.absorb(r.event(e1!.seq, "event.ex", e1!.storedAtMs, { n: 1 })))
+    const state = (await r.windowState("debounce", key))!
+    r.now = state.due_at - 200
+    const verdict = run(r.engine.onTimer({ kind: "debounce", key, id: state.id, due_at: state.due_at }))
+    // Stored 100 ms before the due time: it extends the window to 5 s after itself.
+    const at = state.due_at - 100
+    await run(r.engine.debounce.absorb(r.event(e2!.seq, "event.ex", at, { n: 2 })))
+    r.now = state.due_at + 1
+    // Whether the timer read before or after the absorb, it sends itself back for the later due time.
+    expect(await verdict).toMatchObject({ ack: false })
+    expect(await r.runs()).toStrictEqual([])
+    expect((await r.windowState("debounce", key))?.count).toBe(2)
+  })
+})

@@ -203,3 +203,29 @@ describe("debounce - closing and replacing", () => {
     expect(step.type).toBe("replace")
   })
 })
+
+describe("debounce - the last event's payload kept in the window", () => {
+  const withPayload = (seq: number, atMs: number, payload: unknown): WindowEvent => ({
+    ...ev(seq, atMs),
+    inline: { payload, traceparent: `tp-${seq}` },
+  })
+
+  test("debounce - a window opened by a small event keeps its payload and trace context", () => {
+    const s = openDebounce("deploys", KEY, withPayload(1, 10_000, { n: 1 }), plain)
+    expect(s.last_event).toStrictEqual({ payload: { n: 1 }, traceparent: "tp-1" })
+  })
+
+  test("debounce - a later event's payload replaces it; an earlier one evaluated late leaves it", () => {
+    const s = fold(
+      [withPayload(2, 10_000, { n: 2 }), withPayload(3, 10_100, { n: 3 }), withPayload(1, 9_900, { n: 1 })],
+      plain,
+    )
+    expect([s.last_seq, s.last_event]).toStrictEqual([3, { payload: { n: 3 }, traceparent: "tp-3" }])
+  })
+
+  test("debounce - a later event too large to keep drops the earlier payload, so the fire reads the right one back", () => {
+    const s = fold([withPayload(1, 10_000, { n: 1 }), ev(2, 10_100)], plain)
+    expect([s.last_seq, s.last_event]).toStrictEqual([2, undefined])
+    expect("last_event" in s).toBe(false)
+  })
+})
