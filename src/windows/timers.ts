@@ -17,8 +17,9 @@ const timerSpec = (ackWaitMs: number): DurableSpec => ({
   // A timer waiting for its due time stays pending on the consumer: this bounds open windows.
   maxAckPending: 100_000,
   // Many windows fall due together (a burst): firing one is a handful of round trips, so a wide
-  // window of concurrent fires is what keeps them on time.
-  maxInFlight: 256,
+  // window of concurrent fires is what keeps them on time. Schedule timers are held in flight for
+  // their last moments before the instant (schedules/engine.ts ARM_AHEAD_MS): room for a thousand.
+  maxInFlight: 1_280,
   deliverAll: true,
 })
 
