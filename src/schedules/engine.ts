@@ -1,9 +1,10 @@
 // The schedule engine: arms each enabled schedule trigger's next instant as a durable timer on
-// DAGNATS_TIMERS and, when a timer is due, starts the run of that instant (and of missed ones, per
-// catch_up). Exactly one run per instant across serves, restarts and clock skew comes from three
-// things together: the run id is derived from trigger + instant (a second start finds the run), the
-// state in KV is advanced only with revision checks (two serves never both advance it), and a timer
-// for an older version of the trigger (updated, disabled, deleted) is recognised and dropped.
+// DAGNATS_TIMERS and, when the timer is handed out shortly before its instant, prepares the fire,
+// waits for the instant and starts the run of that instant (and of missed ones, per catch_up).
+// Exactly one run per instant across serves, restarts and clock skew comes from three things
+// together: the run id is derived from trigger + instant (a second start finds the run), the state
+// in KV is advanced only with revision checks (two serves never both advance it), and a timer for an
+// older version of the trigger (updated, disabled, deleted) is recognised and dropped.
 import { Effect, Schema } from "effect"
 import type { KV } from "@nats-io/kv"
 import type { JetStreamClient } from "@nats-io/jetstream"
