@@ -3,7 +3,8 @@
 // engine's TriggerFire fields (trigger_id, workflow_id, run_id, source, fired_at, skipped,
 // skip_reason), so the engine's `trigger history` reads our records as real fires.
 
-type SkipReason = "filtered" | "disabled" | "debounced" | "batched" | "duplicate"
+/** Why no run was started: the evaluator's reasons, and `missed` for a schedule instant skipped per catch_up. */
+export type SkipReason = "filtered" | "disabled" | "debounced" | "batched" | "duplicate" | "missed"
 
 export interface FireRecord {
   readonly trigger: string

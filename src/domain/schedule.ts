@@ -122,7 +122,7 @@ export const instantsBetween = (
   return { instants: newestFirst.reverse(), more: false }
 }
 
-interface FirePlan {
+export interface FirePlan {
   /** Instants to start a run for, oldest first. */
   readonly fire: ReadonlyArray<number>
   /** Missed instants that start no run (their history says skipped), oldest first. */

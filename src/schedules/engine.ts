@@ -1,9 +1,10 @@
 // The schedule engine: arms each enabled schedule trigger's next instant as a durable timer on
-// DAGNATS_TIMERS and, when a timer is due, starts the run of that instant (and of missed ones, per
-// catch_up). Exactly one run per instant across serves, restarts and clock skew comes from three
-// things together: the run id is derived from trigger + instant (a second start finds the run), the
-// state in KV is advanced only with revision checks (two serves never both advance it), and a timer
-// for an older version of the trigger (updated, disabled, deleted) is recognised and dropped.
+// DAGNATS_TIMERS and, when the timer is handed out shortly before its instant, prepares the fire,
+// waits for the instant and starts the run of that instant (and of missed ones, per catch_up).
+// Exactly one run per instant across serves, restarts and clock skew comes from three things
+// together: the run id is derived from trigger + instant (a second start finds the run), the state
+// in KV is advanced only with revision checks (two serves never both advance it), and a timer for an
+// older version of the trigger (updated, disabled, deleted) is recognised and dropped.
 import { Effect, Schema } from "effect"
 import type { KV } from "@nats-io/kv"
 import type { JetStreamClient } from "@nats-io/jetstream"
@@ -17,6 +18,7 @@ import {
   planFire,
   rfc3339,
   type CatchUp,
+  type FirePlan,
   type ScheduleSpec,
 } from "../domain/schedule.js"
 import { scheduleRunId } from "../domain/run-id.js"
@@ -25,7 +27,7 @@ import type { Unavailable } from "../domain/errors.js"
 import type { RunStarterShape } from "../runs/index.js"
 import type { TriggerTableShape } from "../triggers/index.js"
 import { toUnavailable } from "../nats/conditions.js"
-import { readState, removeState, writeState, type ScheduleState } from "./state.js"
+import { readState, removeState, writeState, type ScheduleState, type StateEntry } from "./state.js"
 import { firedRecord, missedRecord, recordSchedule } from "./history.js"
 
 /** The message on `dagnats.timers.schedule.{trigger}`: wake up at `due_at` for this generation. */
@@ -51,6 +53,46 @@ interface ScheduleDeps {
 }
 
 const encoder = new TextEncoder()
+
+/**
+ * A timer is handed to the engine this long before its instant. Reading the state and planning
+ * happen before the instant, so when a thousand schedules are due at one second the instant itself
+ * costs only the run starts. Held timers are in flight on the timer consumer (its heartbeat keeps
+ * them), which is why the consumer's in-flight window is wider than a burst of due timers.
+ */
+export const ARM_AHEAD_MS = 1_500
+
+/**
+ * One wake-up per instant, shared by every fire waiting for it: the fires of a thousand schedules
+ * due at one second then run in one turn of the event loop (their NATS requests leave in one
+ * write) instead of a thousand timer callbacks with a socket write each.
+ */
+const gates = new Map<number, Promise<void>>()
+const gate = (dueAt: number, delayMs: number): Promise<void> => {
+  let g = gates.get(dueAt)
+  if (g === undefined) {
+    g = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        gates.delete(dueAt)
+        resolve()
+      }, delayMs),
+    )
+    gates.set(dueAt, g)
+  }
+  return g
+}
+
+/** Wait (in process) until `dueAt` by this clock; whether there was anything to wait for. */
+const untilInstant = (dueAt: number, now: () => number) =>
+  Effect.gen(function* () {
+    let waited = false
+    // A timer may wake a millisecond before the wall clock reaches the instant: wait again.
+    for (let left = dueAt - now(); left > 0; left = dueAt - now()) {
+      waited = true
+      yield* Effect.promise(() => gate(dueAt, left))
+    }
+    return waited
+  })
 
 /** A timer this much past its instant with the state not advanced was lost, not just slow. */
 const OVERDUE_MS = 10_000
@@ -146,51 +188,68 @@ export const makeScheduleEngine = (d: ScheduleDeps) => {
       return isSchedule(t) && generationOf(t) === timer.generation ? t : undefined
     })
 
-  /** A timer is due: fire (and skip) what is due per catch_up, arm the next instant, advance state. */
+  /**
+   * A timer is handed out: until ARM_AHEAD_MS before its instant it is put back to wait; from then
+   * on the state is read and the instant prepared ahead, the fire waits in process for the instant
+   * (never before it: fired_at is not earlier than scheduled_at), and then starts the run and arms
+   * the next instant at once. The state is advanced last, against the revision read: a serve that
+   * crashes while waiting leaves the timer unacknowledged, and it is handed out again.
+   */
   const onTimer = (timer: ScheduleTimer): Effect.Effect<TimerVerdict, Unavailable> =>
     Effect.gen(function* () {
       const t = yield* currentTrigger(timer)
       // Updated, disabled or deleted since it was armed: the new version has its own timer.
       if (t === undefined || t.enabled === false) return { ack: true as const }
       const early = timer.due_at - d.now()
-      if (early > 0) return { ack: false as const, delayMs: early }
+      if (early > ARM_AHEAD_MS) return { ack: false as const, delayMs: early - ARM_AHEAD_MS }
       const spec = specOf(t)
+      // Read before the instant when the timer came early: at the instant only the fire is left.
+      let read: StateEntry | undefined = yield* readState(d.kv, t.name)
+      let waited = false
       while (true) {
-        // Looking again after a lost revision check: a trigger changed or deleted meanwhile is
-        // the new version's business (and a deleted one must not get its state written back).
+        // Looking again after a lost revision check or the wait: a trigger changed or deleted
+        // meanwhile is the new version's business (and a deleted one must not get its state
+        // written back).
         const latest = d.table.get(t.name)
         if (latest === undefined || generationOf(latest) !== timer.generation) return { ack: true as const }
-        const read = yield* readState(d.kv, t.name)
+        if (read === undefined) read = yield* readState(d.kv, t.name)
         const cur = read.value?.generation === timer.generation ? read.value : undefined
         if (cur !== undefined && cur.last_ms !== null && cur.last_ms >= timer.due_at) return { ack: true as const }
-        const now = d.now()
         const base = cur !== undefined ? (cur.last_ms ?? cur.base_ms) : timer.due_at - 1
-        // The usual case needs no walk back: the state armed exactly this instant after the last
-        // one handled, and the next one is still in the future.
+        // The state armed exactly this instant after the last one handled: the usual case.
+        const armed = cur !== undefined && cur.next_ms === timer.due_at && base < timer.due_at
+        if (!waited) {
+          waited = true
+          if (yield* untilInstant(timer.due_at, d.now)) {
+            // Anything but the usual case is decided on a state read after the instant, since the
+            // state may have moved on while this serve waited.
+            if (!armed) read = undefined
+            continue
+          }
+        }
+        const now = d.now()
         const following = nextAfter(spec, timer.due_at)
+        // The usual case needs no walk back when the next instant is still in the future.
         const due =
-          cur !== undefined &&
-          cur.next_ms === timer.due_at &&
-          base < timer.due_at &&
-          (following === undefined || following > now)
+          armed && (following === undefined || following > now)
             ? { instants: [timer.due_at], more: false }
             : instantsBetween(spec, base, now, MAX_CATCH_UP + 1)
         if (due.instants.length === 0) return { ack: true as const }
         const plan = planFire(catchUpOf(t), due.instants, due.more, now)
-        for (const [i, instant] of plan.skip.entries()) {
-          if (yield* d.runExists(scheduleRunId(t.name, instant))) continue
-          const missed = { trigger: t.name, workflow: t.workflow, instantMs: instant, atMs: now }
-          yield* recordSchedule(d.js, missedRecord(missed, i === 0 && plan.skippedUncounted))
-        }
         const newest = due.instants[due.instants.length - 1]!
         const next = nextAfter(spec, newest) ?? null
-        // Runs in order; the next timer meanwhile (both idempotent), one round trip less per fire.
+        // History lists the missed instants before the runs that follow them (none when on time).
+        yield* recordMissed(t, plan, now)
+        // The runs first, in order: nothing else stands between the instant and its run. Then the
+        // bookkeeping together: history records and the next timer (all idempotent, so a crash
+        // before the state is advanced repeats them harmlessly).
+        const fired = yield* Effect.forEach(plan.fire, (instant) => startRun(t, instant))
         yield* Effect.all(
           [
-            Effect.forEach(plan.fire, (instant) => fireInstant(t, instant), { discard: true }),
+            ...fired.map((r) => recordSchedule(d.js, r)),
             next !== null ? publishTimer(t.name, timer.generation, next) : Effect.void,
           ],
-          { concurrency: 2, discard: true },
+          { concurrency: "unbounded", discard: true },
         )
         const state: ScheduleState = {
           generation: timer.generation,
@@ -203,33 +262,38 @@ export const makeScheduleEngine = (d: ScheduleDeps) => {
         }
         if (yield* writeState(d.kv, t.name, state, read)) return { ack: true as const }
         // Someone else advanced the state meanwhile; everything above was idempotent, look again.
+        read = undefined
       }
     })
 
-  const fireInstant = (t: StoredTrigger, instant: number) =>
+  /** Missed instants (per catch_up) get a skipped record, unless a run shows one was started. */
+  const recordMissed = (t: StoredTrigger, plan: FirePlan, now: number) =>
+    Effect.forEach(
+      plan.skip,
+      (instant, i) =>
+        Effect.gen(function* () {
+          if (yield* d.runExists(scheduleRunId(t.name, instant))) return
+          const missed = { trigger: t.name, workflow: t.workflow, instantMs: instant, atMs: now }
+          yield* recordSchedule(d.js, missedRecord(missed, i === 0 && plan.skippedUncounted))
+        }),
+      { discard: true },
+    )
+
+  /** Start the run of one instant; the moment it was started goes into its input and its record. */
+  const startRun = (t: StoredTrigger, instant: number) =>
     Effect.gen(function* () {
       const runId = scheduleRunId(t.name, instant)
       const firedAt = d.now()
-      // The record may land a moment before the run: if the run then fails to start, the timer is
-      // retried, the run starts, and the record (same message id) is not repeated.
-      yield* Effect.all(
-        [
-          d.starter.start({
-            runId,
-            workflow: t.workflow,
-            input: { scheduled_at: rfc3339(instant), fired_at: rfc3339(firedAt) },
-            source: "schedule",
-            triggerName: t.name,
-            event: null,
-            count: 1,
-          }),
-          recordSchedule(
-            d.js,
-            firedRecord({ trigger: t.name, workflow: t.workflow, instantMs: instant, atMs: firedAt }, runId),
-          ),
-        ],
-        { concurrency: 2, discard: true },
-      )
+      yield* d.starter.start({
+        runId,
+        workflow: t.workflow,
+        input: { scheduled_at: rfc3339(instant), fired_at: rfc3339(firedAt) },
+        source: "schedule",
+        triggerName: t.name,
+        event: null,
+        count: 1,
+      })
+      return firedRecord({ trigger: t.name, workflow: t.workflow, instantMs: instant, atMs: firedAt }, runId)
     })
 
   /** A deleted trigger's state goes too; its timers are dropped when they come due. */

@@ -26,7 +26,7 @@ const decodeState = Schema.decodeUnknownOption(Schema.fromJsonString(ScheduleSta
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
-interface StateEntry {
+export interface StateEntry {
   readonly value: ScheduleState | undefined
   /** KV revision to update against; 0 when the key does not exist. */
   readonly revision: number

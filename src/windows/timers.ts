@@ -19,8 +19,10 @@ const timerSpec = (ackWaitMs: number): DurableSpec => ({
   // A timer waiting for its due time stays pending on the consumer: this bounds open windows.
   maxAckPending: 100_000,
   // Many windows fall due together (a burst): firing one is a handful of round trips, so a wide
-  // window of concurrent fires is what keeps them on time.
-  maxInFlight: 1024,
+  // window of concurrent fires is what keeps them on time. Timers are also held in flight for their last
+  // moments before due (window timers 250 ms, schedule timers ARM_AHEAD_MS in schedules/engine.ts): room
+  // for a thousand of each at once.
+  maxInFlight: 2_048,
   deliverAll: true,
 })
 

@@ -1,4 +1,4 @@
-// Proves a schedule follows its trigger's changes: disable pauses it (no run for instants while disabled), enable resumes from now without catching up the paused instants, an update of the expression re-arms it on the new expression only, and delete stops it and removes its state.
+// Proves a schedule follows its trigger's changes: disable pauses it (no run for instants while disabled), enable resumes from now without catching up the paused instants, an update of the expression re-arms it on the new expression only, and delete stops it and removes its state; and a disable in the last moments before an instant, while its timer is already handed out and waiting for it, still stops that instant.
 import { expect, test } from "vitest"
 import { e2eStack } from "../support/e2e-stack.js"
 import { eventually, sleep } from "../support/poll.js"
@@ -60,3 +60,34 @@ test("lifecycle - disable pauses, enable resumes from now, update re-arms on the
     200,
   )
 }, 120_000)
+
+/** A 6-field cron expression that matches exactly the UTC second of `ms`, once a day. */
+const cronAt = (ms: number) => {
+  const d = new Date(ms)
+  return `${d.getUTCSeconds()} ${d.getUTCMinutes()} ${d.getUTCHours()} * * *`
+}
+
+test("lifecycle - a schedule disabled 1 s before its instant (its timer already waiting for it) starts no run and records nothing for it", async () => {
+  const raw = stack.raw
+  const instant = Math.ceil((Date.now() + 8_000) / 1_000) * 1_000
+  // Both due at the same instant; only "held" is disabled: "control" shows the instant did fire.
+  await cli.json("trigger", "create", "held", "--workflow", "wf", "--cron", cronAt(instant))
+  await cli.json("trigger", "create", "control", "--workflow", "wf", "--cron", cronAt(instant))
+  // Timers are handed to the engine 1.5 s ahead of their instant: by now "held"'s is waiting.
+  await sleep(instant - 1_000 - Date.now())
+  const reply = await raw.nc.request("dagnats.triggers.disable", JSON.stringify({ name: "held" }), { timeout: 5_000 })
+  expect(reply.json<{ enabled: boolean }>().enabled).toBe(false)
+  // The disable must have been stored before the instant for the check below to mean anything.
+  expect(Date.now()).toBeLessThan(instant)
+  const control = await eventually(async () => {
+    const runs = await raw.runsOf("control")
+    expect(runs.length).toBe(1)
+    return runs
+  }, 20_000)
+  expect(Date.parse(control[0]!.input.scheduled_at)).toBe(instant)
+  // The control's run and record exist, so the engine handled the instant; give "held" as long again.
+  await eventually(async () => expect((await raw.messages("TRIGGER_HISTORY", "trigger.fire.control")).length).toBe(1))
+  await sleep(2_000)
+  expect(await raw.runsOf("held")).toStrictEqual([])
+  expect(await raw.messages("TRIGGER_HISTORY", "trigger.fire.held")).toStrictEqual([])
+}, 60_000)
