@@ -213,6 +213,9 @@ export const makeScheduleEngine = (d: ScheduleDeps) => {
         const latest = d.table.get(t.name)
         if (latest === undefined || generationOf(latest) !== timer.generation) return { ack: true as const }
         if (read === undefined) read = yield* readState(d.kv, t.name)
+        // A later version's state: this serve's table has not seen the update yet. Writing this
+        // version's state over it would undo the update's arming; the later version fires instead.
+        if (read.value !== undefined && isNewer(read.value.generation, t)) return { ack: true as const }
         const cur = read.value?.generation === timer.generation ? read.value : undefined
         if (cur !== undefined && cur.last_ms !== null && cur.last_ms >= timer.due_at) return { ack: true as const }
         const base = cur !== undefined ? (cur.last_ms ?? cur.base_ms) : timer.due_at - 1
