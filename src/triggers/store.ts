@@ -1,6 +1,6 @@
 // Trigger definitions in KV `dagnats_triggers`: create-only writes, revision-checked updates, and decoding
 // of whatever is stored (an operator may have put anything there with `nats kv put`).
-import { Context, Effect, Layer, Schema } from "effect"
+import { Context, Effect, Schema } from "effect"
 import type { KV } from "@nats-io/kv"
 import { Conflict, InvalidInput, NotFound, type Unavailable } from "../domain/errors.js"
 import { StoredTrigger, TriggerDefinition, UPDATABLE_FIELDS, describeIssue, withDefaults } from "../domain/trigger.js"
@@ -115,5 +115,3 @@ export const make = (kv: KV): TriggerStoreShape => {
 
   return { create, get: (name) => Effect.map(read(name), (r) => r.trigger), update, delete: remove }
 }
-
-export const layer = (kv: KV) => Layer.succeed(TriggerStore, make(kv))

@@ -1,7 +1,7 @@
 // The in-memory table of trigger definitions that every serve keeps current by watching KV
 // `triggers`. Ingest and the evaluator read it on the hot path; a change made anywhere reaches
 // every serve within milliseconds, with no restart and no request per event.
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect } from "effect"
 import type { KV, KvWatchEntry } from "@nats-io/kv"
 import type { StoredTrigger } from "../domain/trigger.js"
 import { decodeStoredTrigger } from "./store.js"
@@ -134,5 +134,3 @@ export const make = (kv: KV, onCorrupt: (message: string) => void) =>
     }
     return table
   })
-
-export const layer = (kv: KV, onCorrupt: (message: string) => void) => Layer.effect(TriggerTable, make(kv, onCorrupt))
