@@ -448,12 +448,13 @@ export const makeWindowEngine = (d: WindowDeps) => {
     w: WindowedEvent,
     ev: WindowEvent,
     stepFor: (key: string, cur: WindowState | undefined) => AnyStep,
+    mayBeLate = false,
   ) =>
     Effect.gen(function* () {
       const key = keyFor(w.trigger, w.payload)
-      const outcome = yield* absorbAt(kind, w, ev, key, key, stepFor)
+      const outcome = yield* absorbAt(kind, w, ev, key, key, stepFor, mayBeLate)
       if (outcome !== "late") return outcome
-      const lateOutcome = yield* absorbAt(kind, w, ev, key, lateKey(key), stepFor)
+      const lateOutcome = yield* absorbAt(kind, w, ev, key, lateKey(key), stepFor, false)
       // Never "late" again: stepped on the late slot, an `alone` event fires at once.
       const base = { trigger: w.trigger.name, workflow: w.trigger.workflow, event: w.event }
       return lateOutcome === "late" ? skipped(base, "debounced") : lateOutcome
@@ -467,6 +468,7 @@ export const makeWindowEngine = (d: WindowDeps) => {
     key: string,
     slot: string,
     stepFor: (key: string, cur: WindowState | undefined) => AnyStep,
+    mayBeLate: boolean,
   ) =>
     Effect.gen(function* () {
       const late = slot !== key
@@ -486,6 +488,24 @@ export const makeWindowEngine = (d: WindowDeps) => {
         // A redelivered event missing from the window read may be in one that fired since. The fired
         // window is remembered before its key is cleared or replaced, so `….done` is read after the
         // window (from the leader), never before: read first, it could miss a fire in between.
+        // The key's late window, when it may matter (read from the leader, after the window, before
+        // `….done`): a redelivered event may be counted there, still open (its serve died after writing
+        // it); and an event evaluated a period or more after it was stored that finds no window may
+        // belong there (the newer window that made the late one has fired since). A prompt event
+        // cannot: the late window was over a period before that newer window fired.
+        if (
+          !late &&
+          kind === "debounce" &&
+          ((event.redelivered && step.type !== "duplicate") || (step.type === "create" && mayBeLate))
+        ) {
+          const other = yield* read<WindowState>(kind, lateKey(key), true)
+          const there = other.value?.kind === kind ? stepFor(key, other.value).type : "create"
+          if (there === "duplicate") {
+            yield* scheduleTimer(other.value!, lateKey(key))
+            return absorbed
+          }
+          if (there === "extend" && step.type === "create") return "late" as const
+        }
         if (event.redelivered && step.type !== "duplicate") {
           const done = (yield* read<DoneState>(kind, doneKey(key), true)).value
           if (alreadyFired(kind, done, event.seq, ev.epoch)) return absorbed
@@ -570,8 +590,14 @@ export const makeWindowEngine = (d: WindowDeps) => {
       timeoutMs: debounce.timeout !== undefined ? parseDurationMs(debounce.timeout) : undefined,
     }
     const ev = debounceEvent(w)
-    return absorbInto("debounce", w, ev, (key, cur) =>
-      stepDebounce(w.trigger.name, key, cur as DebounceState | undefined, ev, cfg),
+    // Evaluated a period or more after it was stored: it may belong to the key's late window.
+    const mayBeLate = ev.atMs + cfg.periodMs <= d.now()
+    return absorbInto(
+      "debounce",
+      w,
+      ev,
+      (key, cur) => stepDebounce(w.trigger.name, key, cur as DebounceState | undefined, ev, cfg),
+      mayBeLate,
     )
   }
 
