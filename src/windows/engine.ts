@@ -9,6 +9,8 @@
 // evaluator, and a window whose run cannot be stored fails alone: dead letters, an `error` record.
 // Under a burst of due windows a timer's fire starts the run first: it reads before the due time,
 // its debounce payload is in the state, and its bookkeeping waits for the other timers' runs.
+// Late debounce events a whole period before their key's current window meet in the key's late slot
+// (`{key}.late`), a window like the current one with its own timer (docs/adr/0004).
 import { Effect } from "effect"
 import { Bucket, type KV, type KvEntry } from "@nats-io/kv"
 import type { JetStreamClient, JetStreamManager, StoredMsg } from "@nats-io/jetstream"
@@ -485,18 +487,16 @@ export const makeWindowEngine = (d: WindowDeps) => {
         if (step.type === "alone" && !readFromLeader) continue
         // The late slot's turn: it reads `….done` itself, after reading the slot.
         if (step.type === "alone" && !late) return "late" as const
-        // A redelivered event missing from the window read may be in one that fired since. The fired
-        // window is remembered before its key is cleared or replaced, so `….done` is read after the
-        // window (from the leader), never before: read first, it could miss a fire in between.
         // The key's late window, when it may matter (read from the leader, after the window, before
         // `….done`): a redelivered event may be counted there, still open (its serve died after writing
-        // it); and an event evaluated a period or more after it was stored that finds no window may
-        // belong there (the newer window that made the late one has fired since). A prompt event
-        // cannot: the late window was over a period before that newer window fired.
+        // it); and an event evaluated a period or more after it was stored that finds no open window
+        // may belong there (the newer window that made the late one is over since). A prompt event
+        // cannot: the late window was over a period before that newer window was.
+        const opensWindow = step.type === "create" || step.type === "replace"
         if (
           !late &&
           kind === "debounce" &&
-          ((event.redelivered && step.type !== "duplicate") || (step.type === "create" && mayBeLate))
+          ((event.redelivered && step.type !== "duplicate") || (opensWindow && mayBeLate))
         ) {
           const other = yield* read<WindowState>(kind, lateKey(key), true)
           const there = other.value?.kind === kind ? stepFor(key, other.value).type : "create"
@@ -504,8 +504,12 @@ export const makeWindowEngine = (d: WindowDeps) => {
             yield* scheduleTimer(other.value!, lateKey(key))
             return absorbed
           }
-          if (there === "extend" && step.type === "create") return "late" as const
+          // A closed current window is left to its timer, which fires whatever it finds closed.
+          if (there === "extend" && opensWindow) return "late" as const
         }
+        // A redelivered event missing from the window read may be in one that fired since. The fired
+        // window is remembered before its key is cleared or replaced, so `….done` is read after the
+        // window (from the leader), never before: read first, it could miss a fire in between.
         if (event.redelivered && step.type !== "duplicate") {
           const done = (yield* read<DoneState>(kind, doneKey(key), true)).value
           if (alreadyFired(kind, done, event.seq, ev.epoch)) return absorbed
