@@ -118,7 +118,20 @@ export const windowKey = (trigger: string, keyValue: { readonly found: boolean; 
     : `${trigger}._`
 
 export const doneKey = (key: string): string => `${key}.done`
-export const isWindowKey = (kvKey: string): boolean => kvKey.split(".").length === 2
+/**
+ * The key's late slot: the window of events evaluated late that are a whole period before the
+ * key's current window (`alone`). Late events that belong together meet there, stepped like the
+ * current window and fired by their own timer, instead of firing one run each. Its id is named
+ * after the key, like any window of the key, and its fires are remembered in the key's `.done`.
+ */
+export const lateKey = (key: string): string => `${key}.late`
+/** The window key a slot (the current window's key or its late slot) belongs to. */
+export const slotOwner = (kvKey: string): string => (kvKey.endsWith(".late") ? kvKey.slice(0, -".late".length) : kvKey)
+/** A key holding a window (the current one or a late one), not a fired-window record. */
+export const isWindowKey = (kvKey: string): boolean => {
+  const parts = kvKey.split(".")
+  return parts.length === 2 || (parts.length === 3 && parts[2] === "late")
+}
 export const triggerOfKey = (kvKey: string): string => kvKey.split(".")[0] ?? ""
 
 const isDue = (s: WindowState, nowMs: number) => s.closed || nowMs >= s.due_at
@@ -135,7 +148,10 @@ export type DebounceStep =
   | { readonly type: "replace"; readonly fire: DebounceState; readonly next: DebounceState }
   /**
    * An event evaluated late whose stored time puts it a whole period before the current window:
-   * it was a window of its own, already over. Fire that (closed) window; the current one stays.
+   * it belongs to a window that was over before this one began. Stepped on the current window, the
+   * event goes to the key's late slot (lateKey), where late events that belong together meet; `fire`
+   * is that window alone, closed. Stepped on the late slot itself (a whole period before that late
+   * window too), `fire` is fired at once: a third slot per key is not worth it (docs/adr/0004).
    */
   | { readonly type: "alone"; readonly fire: DebounceState }
 
@@ -297,7 +313,7 @@ export const alreadyFired = (
 ): boolean => done !== undefined && sameEpoch(done.epoch, epoch) && (done.seqs ?? []).includes(seq)
 
 /** The sequences a fired window counted. */
-const countedSeqs = (s: WindowState): ReadonlyArray<number> => (s.kind === "debounce" ? s.recent : s.seqs)
+export const countedSeqs = (s: WindowState): ReadonlyArray<number> => (s.kind === "debounce" ? s.recent : s.seqs)
 
 /**
  * Only an event the evaluator has not acknowledged can be delivered again, so sequences at or below

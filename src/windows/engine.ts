@@ -9,6 +9,8 @@
 // evaluator, and a window whose run cannot be stored fails alone: dead letters, an `error` record.
 // Under a burst of due windows a timer's fire starts the run first: it reads before the due time,
 // its debounce payload is in the state, and its bookkeeping waits for the other timers' runs.
+// Late debounce events a whole period before their key's current window meet in the key's late slot
+// (`{key}.late`), a window like the current one with its own timer (docs/adr/0004).
 import { Effect } from "effect"
 import { Bucket, type KV, type KvEntry } from "@nats-io/kv"
 import type { JetStreamClient, JetStreamManager, StoredMsg } from "@nats-io/jetstream"
@@ -16,11 +18,14 @@ import { headers as natsHeaders } from "@nats-io/nats-core"
 import { Consumers, Headers, Streams, Subjects } from "../protocol/names.js"
 import {
   alreadyFired,
+  countedSeqs,
   coverage,
   forgetAcked,
   INLINE_PAYLOAD_BYTES,
   doneKey,
+  lateKey,
   recordFired,
+  slotOwner,
   stepBatch,
   stepDebounce,
   stepTimer,
@@ -175,7 +180,8 @@ export const makeWindowEngine = (d: WindowDeps) => {
   const DONE_SEEN_KEYS = 10_000
   const rememberFired = (state: WindowState, key: string) =>
     Effect.gen(function* () {
-      const dk = doneKey(key)
+      // A late window's fires are remembered with the key's others: one record answers a redelivery.
+      const dk = doneKey(slotOwner(key))
       const seenKey = `${state.kind} ${dk}`
       let done = doneSeen.get(seenKey) ?? { value: undefined, revision: 0, existed: false }
       while (true) {
@@ -396,6 +402,14 @@ export const makeWindowEngine = (d: WindowDeps) => {
     table: d.table,
     keyFor,
     readDone: (kind, key) => Effect.map(read<DoneState>(kind, doneKey(key), true), (r) => r.value),
+    readCounted: (kind, key) =>
+      Effect.map(
+        // Only debounce keys have a late slot.
+        Effect.forEach(kind === "debounce" ? [key, lateKey(key)] : [key], (k) => read<WindowState>(kind, k), {
+          concurrency: 2,
+        }),
+        (slots) => new Set(slots.flatMap((r) => (r.value === undefined ? [] : countedSeqs(r.value)))),
+      ),
     maxRunInputBytes: d.maxRunInputBytes,
     now: d.now,
   })
@@ -428,27 +442,71 @@ export const makeWindowEngine = (d: WindowDeps) => {
 
   /**
    * Put one event into its debounce window or batch: read the state, take the pure step, write it
-   * with a revision check, and read again (from the leader) on a conflict.
+   * with a revision check, and read again (from the leader) on a conflict. A debounce event a whole
+   * period before the key's current window (`alone`) goes to the key's late slot, stepped the same way.
    */
   const absorbInto = (
     kind: Kind,
-    { trigger, event, payload }: WindowedEvent,
+    w: WindowedEvent,
     ev: WindowEvent,
     stepFor: (key: string, cur: WindowState | undefined) => AnyStep,
+    mayBeLate = false,
   ) =>
     Effect.gen(function* () {
-      const key = keyFor(trigger, payload)
+      const key = keyFor(w.trigger, w.payload)
+      const outcome = yield* absorbAt(kind, w, ev, key, key, stepFor, mayBeLate)
+      if (outcome !== "late") return outcome
+      const lateOutcome = yield* absorbAt(kind, w, ev, key, lateKey(key), stepFor, false)
+      // Never "late" again: stepped on the late slot, an `alone` event fires at once.
+      const base = { trigger: w.trigger.name, workflow: w.trigger.workflow, event: w.event }
+      return lateOutcome === "late" ? skipped(base, "debounced") : lateOutcome
+    })
+
+  /** Step one event into the window held at `slot` (the key itself or its late slot). */
+  const absorbAt = (
+    kind: Kind,
+    { trigger, event }: WindowedEvent,
+    ev: WindowEvent,
+    key: string,
+    slot: string,
+    stepFor: (key: string, cur: WindowState | undefined) => AnyStep,
+    mayBeLate: boolean,
+  ) =>
+    Effect.gen(function* () {
+      const late = slot !== key
       const base = { trigger: trigger.name, workflow: trigger.workflow, event }
       const absorbed = skipped(base, kind === "debounce" ? "debounced" : "batched")
       let fromLeader = false
       while (true) {
-        const cur = yield* read<WindowState>(kind, key, fromLeader)
+        const cur = yield* read<WindowState>(kind, slot, fromLeader)
         const step = stepFor(key, cur.value?.kind === kind ? cur.value : undefined)
-        // A decision that writes nothing (a window of its own) is not made on a replica's answer;
-        // any further read in this loop follows a lost race: ask the leader, not a lagging replica.
+        // A decision that writes nothing here (to the late slot, or a window of its own) is not made
+        // on a replica's answer; any further read in this loop follows a lost race: ask the leader.
         const readFromLeader = fromLeader
         fromLeader = true
         if (step.type === "alone" && !readFromLeader) continue
+        // The late slot's turn: it reads `….done` itself, after reading the slot.
+        if (step.type === "alone" && !late) return "late" as const
+        // The key's late window, when it may matter (read from the leader, after the window, before
+        // `….done`): a redelivered event may be counted there, still open (its serve died after writing
+        // it); and an event evaluated a period or more after it was stored that finds no open window
+        // may belong there (the newer window that made the late one is over since). A prompt event
+        // cannot: the late window was over a period before that newer window was.
+        const opensWindow = step.type === "create" || step.type === "replace"
+        if (
+          !late &&
+          kind === "debounce" &&
+          ((event.redelivered && step.type !== "duplicate") || (opensWindow && mayBeLate))
+        ) {
+          const other = yield* read<WindowState>(kind, lateKey(key), true)
+          const there = other.value?.kind === kind ? stepFor(key, other.value).type : "create"
+          if (there === "duplicate") {
+            yield* scheduleTimer(other.value!, lateKey(key))
+            return absorbed
+          }
+          // A closed current window is left to its timer, which fires whatever it finds closed.
+          if (there === "extend" && opensWindow) return "late" as const
+        }
         // A redelivered event missing from the window read may be in one that fired since. The fired
         // window is remembered before its key is cleared or replaced, so `….done` is read after the
         // window (from the leader), never before: read first, it could miss a fire in between.
@@ -464,10 +522,11 @@ export const makeWindowEngine = (d: WindowDeps) => {
             )
           case "duplicate":
             // Redelivered after a crash between storing its window and setting the timer.
-            yield* scheduleTimer(cur.value!, key)
+            yield* scheduleTimer(cur.value!, slot)
             return absorbed
           case "alone":
-            // A window of its own, over by its stored time: fire it now; the open window stays.
+            // A whole period before the late window too, which is itself over: a window of its own,
+            // fired now; both open windows stay.
             yield* fire(step.fire, key)
             return absorbed
           case "close": {
@@ -477,27 +536,27 @@ export const makeWindowEngine = (d: WindowDeps) => {
             // like any evaluation that cannot finish yet (the timer path waits the same way).
             if (kind === "debounce" && !(yield* progress.mayClose(step.next, key)))
               return yield* new Unavailable({ message: `debounce window ${step.next.id} waits for its own events` })
-            const timersBefore = kind === "batch" ? yield* lastTimerSeq(kind, key) : 0
-            const rev = yield* write(kvOf(kind), key, step.next, cur.revision, cur.existed)
+            const timersBefore = kind === "batch" ? yield* lastTimerSeq(kind, slot) : 0
+            const rev = yield* write(kvOf(kind), slot, step.next, cur.revision, cur.existed)
             // A batch closed because this event would not fit: fire it now rather than at its timeout.
             if (rev !== undefined && kind === "batch") {
-              yield* fireAndClear(step.next, key, rev)
+              yield* fireAndClear(step.next, slot, rev)
               yield* dropTimer(timersBefore)
             }
             continue
           }
           default: {
-            if (step.type === "replace") yield* fire(step.fire, key)
+            if (step.type === "replace") yield* fire(step.fire, slot)
             const closesNow = step.next.closed
-            const timersBefore = closesNow ? yield* lastTimerSeq(kind, key) : 0
+            const timersBefore = closesNow ? yield* lastTimerSeq(kind, slot) : 0
             const next = forgetAcked(step.next, ackFloor.get())
-            const rev = yield* write(kvOf(kind), key, next, cur.revision, cur.existed)
+            const rev = yield* write(kvOf(kind), slot, next, cur.revision, cur.existed)
             if (rev === undefined) continue
             // The event that fills a batch fires exactly what was written, at the revision the write
             // returned. fire() records the run under the batch's last event, which need not be this
             // one: this event's own outcome is batched.
             if (closesNow) {
-              yield* fireAndClear(step.next, key, rev)
+              yield* fireAndClear(step.next, slot, rev)
               yield* dropTimer(timersBefore)
               return absorbed
             }
@@ -505,7 +564,7 @@ export const makeWindowEngine = (d: WindowDeps) => {
             // it for fired and drops it. A redelivered event sets it again (the message id makes
             // that a no-op when it exists), in case a crash came between the two.
             if (step.type === "create" || step.type === "replace" || event.redelivered)
-              yield* scheduleTimer(step.next, key)
+              yield* scheduleTimer(step.next, slot)
             return absorbed
           }
         }
@@ -535,8 +594,14 @@ export const makeWindowEngine = (d: WindowDeps) => {
       timeoutMs: debounce.timeout !== undefined ? parseDurationMs(debounce.timeout) : undefined,
     }
     const ev = debounceEvent(w)
-    return absorbInto("debounce", w, ev, (key, cur) =>
-      stepDebounce(w.trigger.name, key, cur as DebounceState | undefined, ev, cfg),
+    // Evaluated a period or more after it was stored: it may belong to the key's late window.
+    const mayBeLate = ev.atMs + cfg.periodMs <= d.now()
+    return absorbInto(
+      "debounce",
+      w,
+      ev,
+      (key, cur) => stepDebounce(w.trigger.name, key, cur as DebounceState | undefined, ev, cfg),
+      mayBeLate,
     )
   }
 
@@ -628,7 +693,7 @@ export const makeWindowEngine = (d: WindowDeps) => {
           case "wait":
             return { ack: false as const, delayMs: step.ms > EARLY_MS ? step.ms - EARLY_MS : step.ms }
           case "close": {
-            const mayClose = yield* progress.mayClose(step.next, timer.key)
+            const mayClose = yield* progress.mayClose(step.next, slotOwner(timer.key))
             if (!mayClose) return { ack: false as const, delayMs: CATCH_UP_POLL_MS }
             // The payloads are read while the close is written: one round trip fewer per window.
             const [rev, payloads] = yield* Effect.all(

@@ -8,8 +8,9 @@
 // 2. While the floor moves, wait: the evaluator is catching up. Once it stands still (an event
 //    being retried, or a dead serve's events until the ack wait), look at the events above it on
 //    this trigger's own subject, stored up to the due time: an event that passes the trigger's
-//    filters, has this window's key and is not yet counted (in this window, in a fired one, or
-//    given up on as a dead letter) is still to come, so the window waits. Anything else cannot
+//    filters, has this window's key and is not yet counted (in this window, in the key's other open
+//    window — its current one or its late one —, in a fired one, or given up on as a dead letter)
+//    is still to come, so the window waits. Anything else cannot
 //    change the window. Waiting is always safe; the look is only how a window stops waiting for
 //    events that are not its own.
 import { Effect } from "effect"
@@ -34,6 +35,8 @@ interface ProgressDeps {
   readonly table: TriggerTableShape
   readonly keyFor: (t: StoredTrigger, payload: unknown) => string
   readonly readDone: (kind: WindowState["kind"], key: string) => Effect.Effect<DoneState | undefined, Unavailable>
+  /** The sequences counted in the key's open windows (its current one and its late one). */
+  readonly readCounted: (kind: WindowState["kind"], key: string) => Effect.Effect<ReadonlySet<number>, Unavailable>
   readonly maxRunInputBytes: number
   /** The engine's clock: "everything is evaluated" means evaluated up to now. */
   readonly now: () => number
@@ -155,6 +158,7 @@ export const makeProgress = (d: ProgressDeps) => {
       const counted = new Set(state.kind === "debounce" ? state.recent : state.seqs)
       let done: DoneState | undefined
       let doneRead = false
+      let inOpen: ReadonlySet<number> | undefined
       let seq = floorSeq + 1
       for (let i = 0; i < SCAN_LIMIT; i++) {
         const m = yield* nextOnSubject(subject, seq)
@@ -174,6 +178,10 @@ export const makeProgress = (d: ProgressDeps) => {
           doneRead = true
         }
         if (done?.seqs.includes(m.seq) === true) continue
+        // Counted in the key's other open window: it can never join this one. (Without this, a late
+        // window and a current window whose start moved back to it could each wait for the other.)
+        inOpen ??= yield* d.readCounted(state.kind, key)
+        if (inOpen.has(m.seq)) continue
         if (yield* isDead(d.jsm, m.seq)) continue
         return false
       }
