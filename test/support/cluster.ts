@@ -102,7 +102,23 @@ const accepts = async (port: number) => {
   await nc.close()
 }
 
+class NodeExited extends Error {}
+
+/** Attempts at a first start: ports are picked free and bound a moment later, so another process may take one. */
+const START_ATTEMPTS = 3
+
+/** A 3-node cluster on fresh ports; started again on other ports when a node cannot bind one of its own. */
 export const startCluster = async (o: ClusterOptions = {}): Promise<TestCluster> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startClusterOnce(o)
+    } catch (e) {
+      if (!(e instanceof NodeExited) || attempt >= START_ATTEMPTS) throw e
+    }
+  }
+}
+
+const startClusterOnce = async (o: ClusterOptions): Promise<TestCluster> => {
   const bin = o.bin ?? natsServerBin()
   const dir = mkdtempSync(join(tmpdir(), "dagnats-test-cluster-"))
   const ports: Array<Ports> = []
@@ -130,8 +146,18 @@ export const startCluster = async (o: ClusterOptions = {}): Promise<TestCluster>
       stop: () => signal("SIGTERM"),
       start: async () => {
         if (alive()) return
-        child = spawn(bin, ["-c", conf], { stdio: "ignore" })
-        await eventually(() => accepts(p.client), 20_000, 100)
+        const c = spawn(bin, ["-c", conf], { stdio: "ignore" })
+        child = c
+        // A node that cannot bind one of its ports exits at once: say so instead of waiting out the deadline.
+        let exited: string | undefined
+        const onExit = (code: number | null, sig: NodeJS.Signals | null) => void (exited = String(code ?? sig))
+        c.once("exit", onExit)
+        try {
+          await eventually(async () => (exited === undefined ? accepts(p.client) : undefined), 20_000, 100)
+        } finally {
+          c.off("exit", onExit)
+        }
+        if (exited !== undefined) throw new NodeExited(`dagnats-${i + 1} exited (${exited}) while starting`)
       },
     }
   })
