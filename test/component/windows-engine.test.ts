@@ -7,18 +7,10 @@ import { afterEach, describe, expect, test } from "vitest"
 import { Effect } from "effect"
 import { lateKey, windowKey } from "../../src/domain/windows.js"
 import { ensureEvaluatorConsumer } from "../../src/evaluator/consumer.js"
-import { startRig, run, type Rig } from "./windows-support.js"
+import { rigPerTest, run, type Rig } from "./windows-support.js"
 import { eventually } from "../support/poll.js"
 
-const rigs: Array<Rig> = []
-afterEach(async () => {
-  for (const r of rigs.splice(0)) await r.close().catch(() => undefined)
-})
-const rig = async (...a: Parameters<typeof startRig>) => {
-  const r = await startRig(...a)
-  rigs.push(r)
-  return r
-}
+const rig = rigPerTest()
 /** Nothing is pending on the evaluator (a consumer created now counts every event so far as evaluated). */
 const nothingPending = (r: Rig) => Effect.runPromise(ensureEvaluatorConsumer(r.handles))
 

@@ -16,18 +16,10 @@ import {
   type WindowHandler,
 } from "../../src/evaluator/index.js"
 import type { TriggerTableShape } from "../../src/triggers/table.js"
-import { startRig, run, type Rig } from "./windows-support.js"
+import { rigPerTest, run, type Rig } from "./windows-support.js"
 import { eventually } from "../support/poll.js"
 
-const rigs: Array<Rig> = []
-afterEach(async () => {
-  for (const r of rigs.splice(0)) await r.close().catch(() => undefined)
-})
-const rig = async (...a: Parameters<typeof startRig>) => {
-  const r = await startRig(...a)
-  rigs.push(r)
-  return r
-}
+const rig = rigPerTest()
 
 const tableOf = (r: Rig): TriggerTableShape => ({
   get: (name) => (name === r.trigger.name ? r.trigger : undefined),

@@ -3,41 +3,53 @@
 // times call for). Two events a dead serve held unacked come back after another serve opened a new
 // window for their key: they meet in the key's late slot, which its own timer fires once both are
 // in, and a redelivery after that fire starts nothing.
-import { afterEach, describe, expect, test } from "vitest"
+import { describe, expect, test } from "vitest"
 import { Kvm } from "@nats-io/kv"
 import { lateKey, windowKey } from "../../src/domain/windows.js"
 import { Buckets, Streams, Subjects } from "../../src/protocol/names.js"
 import { openWindowCounts } from "../../src/windows/status.js"
-import { startRig, run, type Rig } from "./windows-support.js"
+import { rigPerTest, run, type Rig } from "./windows-support.js"
 import { eventually } from "../support/poll.js"
 
-const rigs: Array<Rig> = []
-afterEach(async () => {
-  for (const r of rigs.splice(0)) await r.close().catch(() => undefined)
-})
+const rig = rigPerTest()
 
 const redelivered = (w: ReturnType<Rig["event"]>) => ({ ...w, event: { ...w.event, redelivered: true } })
 
+type Window = Record<string, any>
+const timerOf = (key: string, w: Window) => ({ kind: "debounce" as const, key, id: w.id, due_at: w.due_at })
+/** Fire a due window's timer, retried until the window's own events are all evaluated (acked). */
+const fired = (r: Rig, key: string, w: Window) =>
+  eventually(async () => expect(await run(r.engine.onTimer(timerOf(key, w)))).toStrictEqual({ ack: true }), 15_000, 100)
+
+/**
+ * Events 1 and 2 stored and held unacked (a SIGKILLed serve), event 3 stored more than a period
+ * later and absorbed by another serve (the key's new window), then event 1 redelivered into the late slot.
+ */
+const heldThenNewWindow = async (name: string) => {
+  const subject = `event.${name}`
+  // The consumer first: events 1 and 2 stay unacknowledged.
+  const r = await rig(
+    { name, workflow: "wf", type: "event", subject, debounce: { period: "1s" } },
+    { consumerFirst: true },
+  )
+  const key = windowKey(name, { found: false })
+  const e1 = await r.publish(subject, { n: 1 })
+  const e2 = await r.publish(subject, { n: 2 })
+  await eventually(() => expect(Date.now()).toBeGreaterThan(e2.storedAtMs + 1_050), 5_000, 20)
+  const e3 = await r.publish(subject, { n: 3 })
+  r.now = e3.storedAtMs
+  await run(r.engine.debounce.absorb(r.event(e3.seq, subject, e3.storedAtMs, { n: 3 })))
+  const current = (await r.windowState("debounce", key))!
+  const absorbAgain = (e: { seq: number; storedAtMs: number }, n: number) =>
+    run(r.engine.debounce.absorb(redelivered(r.event(e.seq, subject, e.storedAtMs, { n }))))
+  await absorbAgain(e1, 1)
+  return { r, key, e1, e2, current, absorbAgain }
+}
+
 describe("windows late - late events of one key held by a dead serve", () => {
   test("late - two events a period before the key's new window fire as one run (count 2, the later payload), the new window as another; a redelivery after the fire starts nothing", async () => {
-    // The consumer first: events 1 and 2 stay unacknowledged, as a SIGKILLed serve leaves them.
-    const r = await startRig(
-      { name: "lt", workflow: "wf", type: "event", subject: "event.lt", debounce: { period: "1s" } },
-      { consumerFirst: true },
-    )
-    rigs.push(r)
-    const key = windowKey("lt", { found: false })
-    const e1 = await r.publish("event.lt", { n: 1 })
-    const e2 = await r.publish("event.lt", { n: 2 })
-    // Event 3 is stored more than a period after event 2: another serve opens a new window with it.
-    await eventually(() => expect(Date.now()).toBeGreaterThan(e2.storedAtMs + 1_050), 5_000, 20)
-    const e3 = await r.publish("event.lt", { n: 3 })
-    r.now = e3.storedAtMs
-    await run(r.engine.debounce.absorb(r.event(e3.seq, "event.lt", e3.storedAtMs, { n: 3 })))
-    const current = (await r.windowState("debounce", key))!
-
     // Event 1 comes back after the ack wait: a whole period before the new window, it opens the late slot.
-    await run(r.engine.debounce.absorb(redelivered(r.event(e1.seq, "event.lt", e1.storedAtMs, { n: 1 }))))
+    const { r, key, e1, e2, current, absorbAgain } = await heldThenNewWindow("lt")
     expect(await r.runs()).toStrictEqual([])
     const late = (await r.windowState("debounce", lateKey(key)))!
     expect([late.id, late.count, late.closed, late.due_at]).toStrictEqual([
@@ -55,11 +67,10 @@ describe("windows late - late events of one key held by a dead serve", () => {
     expect([...(await run(openWindowCounts([kv])))]).toStrictEqual([["lt", 2]])
 
     // The late window's timer is due, but event 2 (stored within its period) is still unevaluated.
-    const lateTimer = { kind: "debounce" as const, key: lateKey(key), id: late.id, due_at: late.due_at }
-    expect((await run(r.engine.onTimer(lateTimer))).ack).toBe(false)
+    expect((await run(r.engine.onTimer(timerOf(lateKey(key), late)))).ack).toBe(false)
     expect(await r.runs()).toStrictEqual([])
 
-    await run(r.engine.debounce.absorb(redelivered(r.event(e2.seq, "event.lt", e2.storedAtMs, { n: 2 }))))
+    await absorbAgain(e2, 2)
     const joined = (await r.windowState("debounce", lateKey(key)))!
     expect([joined.id, joined.count, joined.last_seq, joined.due_at]).toStrictEqual([
       late.id,
@@ -68,28 +79,19 @@ describe("windows late - late events of one key held by a dead serve", () => {
       e2.storedAtMs + 1_000,
     ])
     // Once the ack floor has stood still briefly, the late window looks at its own events: all counted.
-    await eventually(
-      async () => expect(await run(r.engine.onTimer(lateTimer))).toStrictEqual({ ack: true }),
-      15_000,
-      100,
-    )
+    await fired(r, lateKey(key), late)
     expect((await r.runs()).map((x) => [x.count, x.input])).toStrictEqual([[2, { n: 2 }]])
     expect(await r.windowState("debounce", lateKey(key))).toBeUndefined()
     // The new window was never touched.
     expect(await r.windowState("debounce", key)).toStrictEqual(current)
 
     // Event 1 comes back once more (a serve died after the fire, before acking): no second run, no late window.
-    await run(r.engine.debounce.absorb(redelivered(r.event(e1.seq, "event.lt", e1.storedAtMs, { n: 1 }))))
+    await absorbAgain(e1, 1)
     expect(await r.windowState("debounce", lateKey(key))).toBeUndefined()
     expect((await r.runs()).length).toBe(1)
 
     r.now = current.due_at + 1
-    const currentTimer = { kind: "debounce" as const, key, id: current.id, due_at: current.due_at }
-    await eventually(
-      async () => expect(await run(r.engine.onTimer(currentTimer))).toStrictEqual({ ack: true }),
-      15_000,
-      100,
-    )
+    await fired(r, key, current)
     expect((await r.runs()).map((x) => [x.count, x.input])).toStrictEqual([
       [2, { n: 2 }],
       [1, { n: 3 }],
@@ -98,44 +100,21 @@ describe("windows late - late events of one key held by a dead serve", () => {
   })
 
   test("late - after the key's current window fired, a redelivered event counted in the open late window joins no new window, and the late window's other event still joins it (one run of 2)", async () => {
-    const r = await startRig(
-      { name: "lr", workflow: "wf", type: "event", subject: "event.lr", debounce: { period: "1s" } },
-      { consumerFirst: true },
-    )
-    rigs.push(r)
-    const key = windowKey("lr", { found: false })
-    const e1 = await r.publish("event.lr", { n: 1 })
-    const e2 = await r.publish("event.lr", { n: 2 })
-    await eventually(() => expect(Date.now()).toBeGreaterThan(e2.storedAtMs + 1_050), 5_000, 20)
-    const e3 = await r.publish("event.lr", { n: 3 })
-    r.now = e3.storedAtMs
-    await run(r.engine.debounce.absorb(r.event(e3.seq, "event.lr", e3.storedAtMs, { n: 3 })))
-    const current = (await r.windowState("debounce", key))!
-    await run(r.engine.debounce.absorb(redelivered(r.event(e1.seq, "event.lr", e1.storedAtMs, { n: 1 }))))
+    const { r, key, e2, e1, current, absorbAgain } = await heldThenNewWindow("lr")
     const late = (await r.windowState("debounce", lateKey(key)))!
     // The current window fires (event 2 is no event of its) and its key is cleared.
     r.now = current.due_at + 1
-    const currentTimer = { kind: "debounce" as const, key, id: current.id, due_at: current.due_at }
-    await eventually(
-      async () => expect(await run(r.engine.onTimer(currentTimer))).toStrictEqual({ ack: true }),
-      15_000,
-      100,
-    )
+    await fired(r, key, current)
     expect(await r.windowState("debounce", key)).toBeUndefined()
 
     // Event 1 comes back again (the serve that put it in the late window died before acking): the
     // key has no current window, but event 1 is counted in the late one.
-    await run(r.engine.debounce.absorb(redelivered(r.event(e1.seq, "event.lr", e1.storedAtMs, { n: 1 }))))
+    await absorbAgain(e1, 1)
     expect(await r.windowState("debounce", key)).toBeUndefined()
     expect((await r.windowState("debounce", lateKey(key)))?.count).toBe(1)
 
-    await run(r.engine.debounce.absorb(redelivered(r.event(e2.seq, "event.lr", e2.storedAtMs, { n: 2 }))))
-    const lateTimer = { kind: "debounce" as const, key: lateKey(key), id: late.id, due_at: late.due_at }
-    await eventually(
-      async () => expect(await run(r.engine.onTimer(lateTimer))).toStrictEqual({ ack: true }),
-      15_000,
-      100,
-    )
+    await absorbAgain(e2, 2)
+    await fired(r, lateKey(key), late)
     expect((await r.runs()).map((x) => [x.count, x.input])).toStrictEqual([
       [2, { n: 2 }],
       [1, { n: 3 }],
@@ -147,11 +126,10 @@ describe("windows late - late events of one key held by a dead serve", () => {
     // All four events are stored now and stay unacknowledged; their stored times are given as a
     // dead serve's redelivery would find them: event 1 a whole period before event 4 (the current
     // window), then events 3 and 2 move the current window's start back to within a period of event 1.
-    const r = await startRig(
+    const r = await rig(
       { name: "lw", workflow: "wf", type: "event", subject: "event.lw", debounce: { period: "1s" } },
       { consumerFirst: true },
     )
-    rigs.push(r)
     const key = windowKey("lw", { found: false })
     const e = [
       await r.publish("event.lw", { n: 1 }),
@@ -171,18 +149,8 @@ describe("windows late - late events of one key held by a dead serve", () => {
     const current = (await r.windowState("debounce", key))!
     expect([late.count, current.count, current.first_at]).toStrictEqual([1, 3, t + 700])
     r.now = current.due_at + 1
-    const lateTimer = { kind: "debounce" as const, key: lateKey(key), id: late.id, due_at: late.due_at }
-    const currentTimer = { kind: "debounce" as const, key, id: current.id, due_at: current.due_at }
-    await eventually(
-      async () => expect(await run(r.engine.onTimer(lateTimer))).toStrictEqual({ ack: true }),
-      15_000,
-      100,
-    )
-    await eventually(
-      async () => expect(await run(r.engine.onTimer(currentTimer))).toStrictEqual({ ack: true }),
-      15_000,
-      100,
-    )
+    await fired(r, lateKey(key), late)
+    await fired(r, key, current)
     expect((await r.runs()).map((x) => [x.count, x.input])).toStrictEqual([
       [1, { n: 1 }],
       [3, { n: 4 }],

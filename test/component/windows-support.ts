@@ -2,6 +2,7 @@
 // them, a real run starter, and a clock the test sets. Events are real EVENTS messages; the test
 // decides when each is "evaluated" (absorbed) and with which stored time, so races that need a
 // crash or a leader election at the process level are laid out step by step.
+import { afterEach } from "vitest"
 import { Effect } from "effect"
 import { connect } from "@nats-io/transport-node"
 import { headers as natsHeaders } from "@nats-io/nats-core"
@@ -164,3 +165,16 @@ export const startRig = async (
 }
 
 export const run = <A, E>(e: Effect.Effect<A, E>) => Effect.runPromise(e as Effect.Effect<A, never>)
+
+/** `startRig` for a test file: every rig it starts is closed after its test. */
+export const rigPerTest = () => {
+  const rigs: Array<Rig> = []
+  afterEach(async () => {
+    for (const r of rigs.splice(0)) await r.close().catch(() => undefined)
+  })
+  return async (...a: Parameters<typeof startRig>) => {
+    const r = await startRig(...a)
+    rigs.push(r)
+    return r
+  }
+}
