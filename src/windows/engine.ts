@@ -205,7 +205,7 @@ export const makeWindowEngine = (d: WindowDeps) => {
   const failWindow = (state: WindowState, key: string, error: string) =>
     Effect.gen(function* () {
       const cov = coverage(state)
-      const counted = state.kind === "debounce" ? state.recent : state.seqs
+      const counted = countedSeqs(state)
       const message = `${state.kind} window ${state.id}: ${error}`
       yield* Effect.forEach(
         counted,

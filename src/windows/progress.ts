@@ -16,7 +16,7 @@
 import { Effect } from "effect"
 import type { JetStreamManager, MsgRequest, StoredMsg } from "@nats-io/jetstream"
 import { Consumers, Streams } from "../protocol/names.js"
-import { batchInputBytes, type DoneState, type WindowState } from "../domain/windows.js"
+import { batchInputBytes, countedSeqs, type DoneState, type WindowState } from "../domain/windows.js"
 import { decodeEventPayload } from "../domain/event-payload.js"
 import { compileFilters } from "../domain/filters.js"
 import { listenSubject, type StoredTrigger } from "../domain/trigger.js"
@@ -155,7 +155,7 @@ export const makeProgress = (d: ProgressDeps) => {
       // Debounce: an event up to a period before the first one would have joined this window.
       // Events stored before the trigger's last change were evaluated against another definition.
       const from = Math.max(state.first_at - periodMs, Date.parse(trigger.updated_at) || 0)
-      const counted = new Set(state.kind === "debounce" ? state.recent : state.seqs)
+      const counted = new Set(countedSeqs(state))
       let done: DoneState | undefined
       let doneRead = false
       let inOpen: ReadonlySet<number> | undefined
