@@ -27,6 +27,7 @@ import type { Unavailable } from "../domain/errors.js"
 import type { RunStarterShape } from "../runs/index.js"
 import type { TriggerTableShape } from "../triggers/index.js"
 import { toUnavailable } from "../nats/conditions.js"
+import type { Verdict } from "../nats/worker.js"
 import { readState, removeState, writeState, type ScheduleState, type StateEntry } from "./state.js"
 import { firedRecord, missedRecord, recordSchedule } from "./history.js"
 
@@ -39,8 +40,6 @@ const ScheduleTimer = Schema.Struct({
 })
 type ScheduleTimer = typeof ScheduleTimer.Type
 export const decodeScheduleTimer = Schema.decodeUnknownOption(Schema.fromJsonString(ScheduleTimer))
-
-export type TimerVerdict = { readonly ack: true } | { readonly ack: false; readonly delayMs: number }
 
 interface ScheduleDeps {
   readonly kv: KV
@@ -195,7 +194,7 @@ export const makeScheduleEngine = (d: ScheduleDeps) => {
    * the next instant at once. The state is advanced last, against the revision read: a serve that
    * crashes while waiting leaves the timer unacknowledged, and it is handed out again.
    */
-  const onTimer = (timer: ScheduleTimer): Effect.Effect<TimerVerdict, Unavailable> =>
+  const onTimer = (timer: ScheduleTimer): Effect.Effect<Verdict, Unavailable> =>
     Effect.gen(function* () {
       const t = yield* currentTrigger(timer)
       // Updated, disabled or deleted since it was armed: the new version has its own timer.

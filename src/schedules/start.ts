@@ -7,9 +7,11 @@ import { Subjects } from "../protocol/names.js"
 import { toUnavailable } from "../nats/conditions.js"
 import { Nats } from "../nats/connection.js"
 import { NatsBuckets } from "../nats/buckets.js"
+import type { Verdict } from "../nats/worker.js"
 import { RunStarter } from "../runs/index.js"
 import { TriggerTable } from "../triggers/index.js"
-import { decodeScheduleTimer, makeScheduleEngine, type TimerVerdict } from "./engine.js"
+import type { TimerRoute } from "../windows/index.js"
+import { decodeScheduleTimer, makeScheduleEngine } from "./engine.js"
 
 /** How often each serve checks that every enabled schedule has a live timer. */
 const WATCHDOG_INTERVAL = "30 seconds"
@@ -17,12 +19,6 @@ const WATCHDOG_INTERVAL = "30 seconds"
 const RETRY_DELAY_MS = 1_000
 /** Trigger changes applied at once (each arms or forgets one schedule: a few NATS round trips). */
 const CHANGE_CONCURRENCY = 16
-
-export interface TimerRoute {
-  /** Timers whose subject starts with this go to `handle`. */
-  readonly prefix: string
-  readonly handle: (m: JsMsg) => Effect.Effect<TimerVerdict>
-}
 
 /** What the schedules part gives serve: the route for its timers on the shared timer consumer. */
 export class Schedules extends Context.Service<Schedules, { readonly route: TimerRoute }>()(
@@ -84,7 +80,7 @@ export const make = Effect.gen(function* () {
   yield* Effect.forkScoped(Effect.forever(Effect.sleep(WATCHDOG_INTERVAL).pipe(Effect.andThen(armAll))))
   const route: TimerRoute = {
     prefix: Subjects.scheduleTimersPrefix,
-    handle: (m: JsMsg): Effect.Effect<TimerVerdict> => {
+    handle: (m: JsMsg): Effect.Effect<Verdict> => {
       const timer = decodeScheduleTimer(decoder.decode(m.data))
       // Not a timer of ours: drop it rather than redeliver it forever.
       if (timer._tag === "None") return Effect.succeed({ ack: true })
@@ -93,7 +89,7 @@ export const make = Effect.gen(function* () {
         .pipe(
           Effect.catchCause((cause) =>
             Effect.logWarning(`schedule ${timer.value.trigger} timer failed, will retry: ${String(cause)}`).pipe(
-              Effect.as<TimerVerdict>({ ack: false, delayMs: RETRY_DELAY_MS }),
+              Effect.as<Verdict>({ ack: false, delayMs: RETRY_DELAY_MS }),
             ),
           ),
         )

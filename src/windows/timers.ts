@@ -45,6 +45,7 @@ const MAX_FAILURES = 10
  * consumers may not overlap, so this one consumer hands them to their owner by subject prefix.
  */
 export interface TimerRoute {
+  /** Timers whose subject starts with this go to `handle`. */
   readonly prefix: string
   readonly handle: (m: JsMsg) => Effect.Effect<Verdict>
 }
