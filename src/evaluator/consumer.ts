@@ -88,7 +88,7 @@ const recordAll = (h: NatsHandles, records: ReadonlyArray<FireRecord>) =>
 const evaluateMessage =
   (h: NatsHandles, deps: EvaluateDeps, hooks: EvaluatorHooks & EvaluatorOptions, t: EvaluatorTiming, epoch: string) =>
   (m: JsMsg): Effect.Effect<Verdict> =>
-    Effect.suspend(() => {
+    Effect.gen(function* () {
       const event = toInboundEvent(m, epoch)
       if (event.redelivered) hooks.onRedelivered?.()
       let attempts = 0
@@ -104,27 +104,22 @@ const evaluateMessage =
       const work = (hooks.traced ? traceEvaluate(evaluated, event) : evaluated).pipe(
         Effect.annotateLogs({ subject: event.subject, seq: event.seq }),
       )
-      return Effect.exit(work).pipe(
-        Effect.flatMap((exit): Effect.Effect<Verdict> =>
-          Effect.gen(function* () {
-            if (exit._tag === "Success") {
-              hooks.onOutcomes(exit.value)
-              return { ack: true }
-            }
-            const error = String(exit.cause)
-            if (m.info.deliveryCount >= MAX_DELIVERIES) {
-              const dead = yield* Effect.exit(giveUp(h, deps, m, event, epoch, error))
-              if (dead._tag === "Success") {
-                yield* hooks.onDead(event, error)
-                hooks.onOutcomes(dead.value)
-                return { ack: true }
-              }
-            }
-            yield* hooks.onRetry(event, error)
-            return { ack: false, delayMs: nakDelayMs(t, m.info.deliveryCount) }
-          }),
-        ),
-      )
+      const exit = yield* Effect.exit(work)
+      if (exit._tag === "Success") {
+        hooks.onOutcomes(exit.value)
+        return { ack: true } as const
+      }
+      const error = String(exit.cause)
+      if (m.info.deliveryCount >= MAX_DELIVERIES) {
+        const dead = yield* Effect.exit(giveUp(h, deps, m, event, epoch, error))
+        if (dead._tag === "Success") {
+          yield* hooks.onDead(event, error)
+          hooks.onOutcomes(dead.value)
+          return { ack: true } as const
+        }
+      }
+      yield* hooks.onRetry(event, error)
+      return { ack: false, delayMs: nakDelayMs(t, m.info.deliveryCount) } as const
     })
 
 /** Evaluations run in the fiber of whoever runs the loop (serve's): its logger, its log level and its tracer. */
