@@ -15,19 +15,10 @@ import {
   type EvaluateDeps,
   type WindowHandler,
 } from "../../src/evaluator/index.js"
-import type { TriggerTableShape } from "../../src/triggers/table.js"
-import { rigPerTest, run, type Rig } from "./windows-support.js"
+import { rigPerTest, run } from "./windows-support.js"
 import { eventually } from "../support/poll.js"
 
 const rig = rigPerTest()
-
-const tableOf = (r: Rig): TriggerTableShape => ({
-  get: (name) => (name === r.trigger.name ? r.trigger : undefined),
-  all: () => [r.trigger],
-  subscribe: () => () => undefined,
-  sync: Effect.void,
-  ready: () => true,
-})
 
 describe("windows faults - retried evaluations", () => {
   test("retry - an event whose first evaluation filled a batch that fired, then failed on a lost reply, is in that batch only after the retry", async () => {
@@ -53,7 +44,7 @@ describe("windows faults - retried evaluations", () => {
           : r.engine.batch.absorb(w),
     }
     const deps: EvaluateDeps = {
-      matcher: makeMatcher(tableOf(r)),
+      matcher: makeMatcher(r.table),
       starter: { start: () => Effect.die("a batch trigger starts runs from its window") },
       debounce: r.engine.debounce,
       batch,

@@ -57,6 +57,8 @@ export interface Rig {
   readonly handles: NatsHandles
   readonly engine: WindowEngine
   readonly trigger: StoredTrigger
+  /** The trigger table the engine reads: the rig's one trigger. */
+  readonly table: TriggerTableShape
   readonly records: Array<FireRecord>
   readonly lag: (on: boolean) => void
   /** Run `f` once, just before the engine's next (non-leader) read of window `key` is answered. */
@@ -101,6 +103,7 @@ export const startRig = async (
     nats,
     handles,
     trigger,
+    table,
     records,
     now: 0,
     lag: (on) => {
