@@ -85,7 +85,7 @@ const stop = (child: ChildProcess) =>
   )
 
 /** Start nats-server for the lifetime of the scope; returns its URL once it accepts connections. */
-export const startEmbedded = (o: EmbeddedOptions) =>
+const startEmbedded = (o: EmbeddedOptions) =>
   Effect.gen(function* () {
     if (!(yield* Effect.promise(() => portIsFree(o.port)))) {
       return yield* new EmbeddedNatsError({

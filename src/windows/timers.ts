@@ -79,7 +79,7 @@ const onWindowTimer = (engine: WindowEngine, failures: Map<string, number>, t: t
     ),
   )
 
-export const runTimers = (
+const runTimers = (
   h: NatsHandles,
   engine: WindowEngine,
   timing: { readonly ackWaitMs: number },
