@@ -8,7 +8,7 @@ import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JsMsg } from "@na
 import { nanos } from "@nats-io/nats-core"
 import type { NatsHandles } from "./connection.js"
 import { isConsumerNotFound } from "./errors.js"
-import { toUnavailable } from "./conditions.js"
+import { askWhileStarting } from "./conditions.js"
 
 export interface DurableSpec {
   readonly stream: string
@@ -26,32 +26,29 @@ export type Verdict = { readonly ack: true } | { readonly ack: false; readonly d
 
 /** Fails with Unavailable when NATS cannot be asked or refuses (a serve without the permission). */
 export const ensureDurable = (h: NatsHandles, s: DurableSpec) =>
-  Effect.tryPromise({
-    try: async () => {
-      try {
-        const info = await h.jsm.consumers.info(s.stream, s.name)
-        // The ack wait is a setting: follow it on a consumer created with another one.
-        // A server that cannot update it keeps the old wait: slower recovery, nothing lost.
-        if (info.config.ack_wait !== nanos(s.ackWaitMs)) {
-          await h.jsm.consumers.update(s.stream, s.name, { ack_wait: nanos(s.ackWaitMs) }).catch(() => undefined)
-        }
-        return "resumed" as const
-      } catch (e) {
-        if (!isConsumerNotFound(e)) throw e
-        await h.jsm.consumers.add(s.stream, {
-          durable_name: s.name,
-          deliver_policy: s.deliverAll === true ? DeliverPolicy.All : DeliverPolicy.New,
-          ack_policy: AckPolicy.Explicit,
-          filter_subject: s.filterSubject,
-          ack_wait: nanos(s.ackWaitMs),
-          max_ack_pending: s.maxAckPending,
-          // Never give up on a message: a failing one is retried with a growing delay instead.
-          max_deliver: -1,
-        })
-        return "created" as const
+  askWhileStarting(async () => {
+    try {
+      const info = await h.jsm.consumers.info(s.stream, s.name)
+      // The ack wait is a setting: follow it on a consumer created with another one.
+      // A server that cannot update it keeps the old wait: slower recovery, nothing lost.
+      if (info.config.ack_wait !== nanos(s.ackWaitMs)) {
+        await h.jsm.consumers.update(s.stream, s.name, { ack_wait: nanos(s.ackWaitMs) }).catch(() => undefined)
       }
-    },
-    catch: toUnavailable,
+      return "resumed" as const
+    } catch (e) {
+      if (!isConsumerNotFound(e)) throw e
+      await h.jsm.consumers.add(s.stream, {
+        durable_name: s.name,
+        deliver_policy: s.deliverAll === true ? DeliverPolicy.All : DeliverPolicy.New,
+        ack_policy: AckPolicy.Explicit,
+        filter_subject: s.filterSubject,
+        ack_wait: nanos(s.ackWaitMs),
+        max_ack_pending: s.maxAckPending,
+        // Never give up on a message: a failing one is retried with a growing delay instead.
+        max_deliver: -1,
+      })
+      return "created" as const
+    }
   })
 
 const nakOnFailure: Verdict = { ack: false, delayMs: 1_000 }
@@ -74,12 +71,9 @@ const settleAs = (m: JsMsg, v: Verdict) =>
  */
 export const runWorker = <R>(h: NatsHandles, s: DurableSpec, handle: (m: JsMsg) => Effect.Effect<Verdict, never, R>) =>
   Effect.gen(function* () {
-    const messages: ConsumerMessages = yield* Effect.tryPromise({
-      try: async () => {
-        const consumer = await h.js.consumers.get(s.stream, s.name)
-        return consumer.consume({ max_messages: Math.max(64, s.maxInFlight * 2) })
-      },
-      catch: toUnavailable,
+    const messages: ConsumerMessages = yield* askWhileStarting(async () => {
+      const consumer = await h.js.consumers.get(s.stream, s.name)
+      return consumer.consume({ max_messages: Math.max(64, s.maxInFlight * 2) })
     })
     const heartbeatMs = Math.max(250, Math.floor(s.ackWaitMs / 3))
     const settle = (m: JsMsg) =>
