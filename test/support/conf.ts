@@ -2,14 +2,13 @@
 // JetStream store are replaced, and the users' passwords come from the environment as the file documents.
 import { spawn, type ChildProcess } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { createConnection } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { connect, type NatsConnection } from "@nats-io/transport-node"
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream"
 import { runCli, runJson, type CliResult } from "./cli.js"
-import { freePort } from "./ports.js"
+import { acceptsTcp, freePort } from "./ports.js"
 import { natsServerBin } from "./tools.js"
 import { eventually } from "./poll.js"
 import { startServe, type ServeProcess } from "./serve.js"
@@ -43,16 +42,6 @@ export interface ShippedNatsServer {
   dispose(): Promise<void>
 }
 
-const accepts = (port: number) =>
-  new Promise<void>((resolve, reject) => {
-    const s = createConnection({ port, host: "127.0.0.1" })
-    s.once("connect", () => {
-      s.destroy()
-      resolve()
-    })
-    s.once("error", reject)
-  })
-
 /** nats-server (DAGNATS_NATS_SERVER_BIN, default on PATH) running the repository's nats.conf. */
 export const startShippedNatsServer = async (): Promise<ShippedNatsServer> => {
   const port = await freePort()
@@ -74,7 +63,7 @@ export const startShippedNatsServer = async (): Promise<ShippedNatsServer> => {
     if (child.exitCode !== null) {
       throw new Error(`nats-server exited ${child.exitCode} on the shipped nats.conf:\n${log}`)
     }
-    return accepts(port)
+    return acceptsTcp(port)
   }, 15_000)
   return {
     url: `nats://127.0.0.1:${port}`,

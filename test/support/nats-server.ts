@@ -2,10 +2,9 @@
 // stop/start keep the store, so tests can take NATS away and bring it back.
 import { spawn, type ChildProcess } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { createConnection } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { freePort } from "./ports.js"
+import { acceptsTcp, freePort } from "./ports.js"
 import { eventually } from "./poll.js"
 import { natsServerBin } from "./tools.js"
 
@@ -18,16 +17,6 @@ export interface TestNatsServer {
   /** Stop the server and delete its store. */
   dispose(): Promise<void>
 }
-
-const accepts = (port: number) =>
-  new Promise<void>((resolve, reject) => {
-    const s = createConnection({ port, host: "127.0.0.1" })
-    s.once("connect", () => {
-      s.destroy()
-      resolve()
-    })
-    s.once("error", reject)
-  })
 
 export interface NatsServerOptions {
   /** The nats-server binary; default: the one this run of the suite is on (DAGNATS_NATS_SERVER_BIN). */
@@ -46,7 +35,7 @@ export const startNatsServer = async (extraConfig = "", options: NatsServerOptio
   let child: ChildProcess | undefined
   const start = async () => {
     child = spawn(bin, ["-c", conf], { stdio: "ignore" })
-    await eventually(() => accepts(port), 15_000)
+    await eventually(() => acceptsTcp(port), 15_000)
   }
   const stop = () =>
     new Promise<void>((resolve) => {
