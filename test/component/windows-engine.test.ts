@@ -7,7 +7,7 @@ import { afterEach, describe, expect, test } from "vitest"
 import { Effect } from "effect"
 import { lateKey, windowKey } from "../../src/domain/windows.js"
 import { ensureEvaluatorConsumer } from "../../src/evaluator/consumer.js"
-import { rigPerTest, run, type Rig } from "./windows-support.js"
+import { fired, rigPerTest, run, type Rig } from "./windows-support.js"
 import { eventually } from "../support/poll.js"
 
 const rig = rigPerTest()
@@ -104,14 +104,7 @@ describe("windows engine - a window waits only for events that could belong to i
     const state = (await r.windowState("debounce", key))!
     r.now = state.due_at + 1
     // Once the ack floor has stood still briefly, the window looks past it at its own events.
-    await eventually(
-      async () =>
-        expect(
-          await run(r.engine.onTimer({ kind: "debounce", key, id: state.id, due_at: state.due_at })),
-        ).toStrictEqual({ ack: true }),
-      5_000,
-      100,
-    )
+    await fired(r, key, state, 5_000)
     expect((await r.runs()).map((x) => x.count)).toStrictEqual([1])
   })
 
@@ -137,14 +130,7 @@ describe("windows engine - a window waits only for events that could belong to i
     expect(await r.runs()).toStrictEqual([])
     await run(r.engine.debounce.absorb(r.event(a2.seq, "event.b3k", a2.storedAtMs, { n: 2 })))
     r.now = a2.storedAtMs + 1_001
-    await eventually(
-      async () =>
-        expect(
-          await run(r.engine.onTimer({ kind: "debounce", key, id: state.id, due_at: state.due_at })),
-        ).toStrictEqual({ ack: true }),
-      5_000,
-      100,
-    )
+    await fired(r, key, state, 5_000)
     expect((await r.runs()).map((x) => [x.count, x.input])).toStrictEqual([[2, { n: 2 }]])
   })
 })

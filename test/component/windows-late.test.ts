@@ -8,18 +8,12 @@ import { Kvm } from "@nats-io/kv"
 import { lateKey, windowKey } from "../../src/domain/windows.js"
 import { Buckets, Streams, Subjects } from "../../src/protocol/names.js"
 import { openWindowCounts } from "../../src/windows/status.js"
-import { rigPerTest, run, type Rig } from "./windows-support.js"
+import { fired, rigPerTest, run, timerOf, type Rig } from "./windows-support.js"
 import { eventually } from "../support/poll.js"
 
 const rig = rigPerTest()
 
 const redelivered = (w: ReturnType<Rig["event"]>) => ({ ...w, event: { ...w.event, redelivered: true } })
-
-type Window = Record<string, any>
-const timerOf = (key: string, w: Window) => ({ kind: "debounce" as const, key, id: w.id, due_at: w.due_at })
-/** Fire a due window's timer, retried until the window's own events are all evaluated (acked). */
-const fired = (r: Rig, key: string, w: Window) =>
-  eventually(async () => expect(await run(r.engine.onTimer(timerOf(key, w)))).toStrictEqual({ ack: true }), 15_000, 100)
 
 /**
  * Events 1 and 2 stored and held unacked (a SIGKILLed serve), event 3 stored more than a period

@@ -2,13 +2,14 @@
 // them, a real run starter, and a clock the test sets. Events are real EVENTS messages; the test
 // decides when each is "evaluated" (absorbed) and with which stored time, so races that need a
 // crash or a leader election at the process level are laid out step by step.
-import { afterEach } from "vitest"
+import { afterEach, expect } from "vitest"
 import { Effect } from "effect"
 import { connect } from "@nats-io/transport-node"
 import { headers as natsHeaders } from "@nats-io/nats-core"
 import { jetstream, jetstreamManager } from "@nats-io/jetstream"
 import type { KV, KvEntry } from "@nats-io/kv"
 import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
+import { eventually } from "../support/poll.js"
 import { ensureResources } from "../../src/nats/resources.js"
 import * as TriggerStore from "../../src/triggers/store.js"
 import * as RunStarter from "../../src/runs/starter.js"
@@ -181,3 +182,19 @@ export const rigPerTest = () => {
     return r
   }
 }
+
+/** A debounce window's timer, as the engine armed it for `key`. */
+export const timerOf = (key: string, w: Record<string, any>) => ({
+  kind: "debounce" as const,
+  key,
+  id: w.id as string,
+  due_at: w.due_at as number,
+})
+
+/** Fire a due window's timer, asked again until it is acked (the window's own events all evaluated). */
+export const fired = (r: Rig, key: string, w: Record<string, any>, timeoutMs = 15_000) =>
+  eventually(
+    async () => expect(await run(r.engine.onTimer(timerOf(key, w)))).toStrictEqual({ ack: true }),
+    timeoutMs,
+    100,
+  )
