@@ -11,6 +11,7 @@ import { TriggerTable } from "../triggers/index.js"
 import { Boundary, Lifecycle } from "../runtime/index.js"
 import { followConnection } from "./connection.js"
 import { makePipeline } from "./pipeline.js"
+import { withTableCaughtUp } from "./catch-up.js"
 import { makePublish } from "./publish.js"
 import { makeJetStreamPublisher } from "./jetstream-publisher.js"
 import { createIngestServer } from "./server.js"
@@ -123,8 +124,9 @@ export const make = Effect.gen(function* () {
     logUnauthorized: settings.debug,
     traced,
   })
+  const caughtUp = withTableCaughtUp(table, pipeline)
   const { server, beginShutdown } = createIngestServer({
-    pipeline: traced ? traceRequest(pipeline) : pipeline,
+    pipeline: traced ? traceRequest(caughtUp) : caughtUp,
     run: boundary.callback,
     maxBodyBytes: settings.maxBodyBytes,
     timeouts: settings.httpTimeouts,
