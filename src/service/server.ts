@@ -140,6 +140,9 @@ export const startService = (
           },
         })
       }
+      // Until the server has the endpoints' subscriptions, a request from another connection finds no
+      // responders: serve says it is up (and ready) only after a round trip has carried them there.
+      await nc.flush()
       return service
     }),
     (service) => Effect.promise(() => service.stop().catch(() => undefined)),
