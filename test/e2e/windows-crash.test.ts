@@ -15,7 +15,10 @@ const publishAll = async (raw: WindowsNats, subject: string, payloads: ReadonlyA
   return seqs
 }
 
-/** Kill the only serve while `trigger` has one open window that holds every event published. */
+/**
+ * Kill the only serve while `trigger` has one open window that holds every event published. The
+ * windows are 8 s long so that a loaded machine still gets here before they are due.
+ */
 const crashWithWindowOpen = async (raw: WindowsNats, serve: ServeProcess, trigger: string) => {
   await raw.settled()
   expect(await raw.openWindows(trigger)).toBe(1)
@@ -29,7 +32,7 @@ test("crash - a debounce window open when the only serve is SIGKILLed fires exac
   const nats = await natsServer()
   const first = await serveOn(nats)
   const raw = await rawOn(nats)
-  await createTrigger(nats.url, "crash-debounce", "event.crash.debounce", ["--debounce", "3s"])
+  await createTrigger(nats.url, "crash-debounce", "event.crash.debounce", ["--debounce", "8s"])
   const seqs = await publishAll(raw, "event.crash.debounce", [{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }])
   await crashWithWindowOpen(raw, first, "crash-debounce")
 
@@ -45,7 +48,7 @@ test("crash - a half-full batch when the only serve is SIGKILLed fires once, wit
   const nats = await natsServer()
   const first = await serveOn(nats)
   const raw = await rawOn(nats)
-  await createTrigger(nats.url, "crash-batch", "event.crash.batch", ["--batch-size", "10", "--batch-timeout", "3s"])
+  await createTrigger(nats.url, "crash-batch", "event.crash.batch", ["--batch-size", "10", "--batch-timeout", "8s"])
   const payloads = Array.from({ length: 5 }, (_, i) => ({ n: i + 1 }))
   await publishAll(raw, "event.crash.batch", payloads)
   await crashWithWindowOpen(raw, first, "crash-batch")
