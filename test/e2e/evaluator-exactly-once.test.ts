@@ -5,6 +5,7 @@ import { perTestResources } from "../support/per-test.js"
 import { type ServeProcess } from "../support/serve.js"
 import { runJson } from "../support/cli.js"
 import { eventually } from "../support/poll.js"
+import { freeze } from "../support/freeze.js"
 import { runIdFor } from "../../src/domain/run-id.js"
 import { openRawNats, withoutAt, type RawNats } from "../support/raw-nats.js"
 
@@ -64,7 +65,7 @@ test("exactly once - an event delivered to a serve killed before evaluating it s
   })
   await raw.request("dagnats.triggers.list", {})
   // Stopped, the serve cannot evaluate what NATS delivers into its open pull request.
-  first.child.kill("SIGSTOP")
+  await freeze(first.child.pid!)
   let seq = 0
   try {
     seq = await raw.publish("event.frozen", JSON.stringify({ n: 1 }))

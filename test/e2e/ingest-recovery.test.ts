@@ -2,6 +2,7 @@
 import { beforeAll, describe, expect, it } from "vitest"
 import { e2eStack } from "../support/e2e-stack.js"
 import { eventually } from "../support/poll.js"
+import { freeze, thaw } from "../support/freeze.js"
 import { natsServerPid, send, signed, webhookTrigger } from "./ingest-support.js"
 
 const SECRET = "recovery-secret"
@@ -49,7 +50,7 @@ describe("webhook recovery", () => {
 
   it("webhook recovery - NATS hung (connected, never acknowledging): 503 after the 5 s budget; answering again once it resumes", async () => {
     const pid = natsServerPid(stack.nats.storeDir)
-    process.kill(pid, "SIGSTOP")
+    await freeze(pid)
     try {
       const r = await post()
       expect(r.status).toBe(503)
@@ -59,7 +60,7 @@ describe("webhook recovery", () => {
       })
       expect(r.headers["retry-after"]).toBeDefined()
     } finally {
-      process.kill(pid, "SIGCONT")
+      thaw(pid)
     }
     await eventually(async () => expect((await post()).status).toBe(202), 10_000, 100)
   })

@@ -6,6 +6,7 @@ import { connect } from "@nats-io/transport-node"
 import { perTestResources } from "../support/per-test.js"
 import { startServe } from "../support/serve.js"
 import { eventually } from "../support/poll.js"
+import { freeze, thaw } from "../support/freeze.js"
 import { natsServerPid, send, signed, webhookTrigger } from "./ingest-support.js"
 
 const res = perTestResources()
@@ -57,12 +58,12 @@ describe("shutdown", () => {
   it("shutdown - NATS frozen (SIGSTOP): SIGTERM still ends serve within 30 s, exit 0, no uncaught error", async () => {
     const { nats, serve } = await setup()
     const pid = natsServerPid(nats.storeDir)
-    process.kill(pid, "SIGSTOP")
+    await freeze(pid)
     try {
       serve.child.kill("SIGTERM")
       expect(await exitWithin(serve, STOP_DEADLINE_MS)).toBe(0)
     } finally {
-      process.kill(pid, "SIGCONT")
+      thaw(pid)
     }
     noUncaught(serve.log())
   })
@@ -85,7 +86,7 @@ describe("shutdown", () => {
   it("shutdown - a webhook waiting for its ack gets 503 as soon as NATS drops, not after the 5 s budget", async () => {
     const { nats, serve, post } = await setup()
     const pid = natsServerPid(nats.storeDir)
-    process.kill(pid, "SIGSTOP")
+    await freeze(pid)
     const pending = post()
     // The publish is out and waiting; now the connection breaks (the frozen server is killed).
     await new Promise((r) => setTimeout(r, 300))

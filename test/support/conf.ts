@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url"
 import { connect, type NatsConnection } from "@nats-io/transport-node"
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream"
 import { runCli, runJson, type CliResult } from "./cli.js"
-import { acceptsTcp, freePort } from "./ports.js"
+import { freePort } from "./ports.js"
 import { natsServerBin } from "./tools.js"
 import { eventually } from "./poll.js"
 import { startServe, type ServeProcess } from "./serve.js"
@@ -43,7 +43,7 @@ export interface ShippedNatsServer {
 }
 
 /** nats-server (DAGNATS_NATS_SERVER_BIN, default on PATH) running the repository's nats.conf. */
-export const startShippedNatsServer = async (): Promise<ShippedNatsServer> => {
+export const startShippedNatsServer = async (attempt = 1): Promise<ShippedNatsServer> => {
   const port = await freePort()
   const httpPort = await freePort()
   const dir = mkdtempSync(join(tmpdir(), "dagnats-test-conf-"))
@@ -59,12 +59,18 @@ export const startShippedNatsServer = async (): Promise<ShippedNatsServer> => {
   })
   child.stdout!.on("data", (d: Buffer) => (log += d.toString()))
   child.stderr!.on("data", (d: Buffer) => (log += d.toString()))
-  await eventually(() => {
-    if (child.exitCode !== null) {
-      throw new Error(`nats-server exited ${child.exitCode} on the shipped nats.conf:\n${log}`)
-    }
-    return acceptsTcp(port)
+  // Its own log, not a TCP connect: another test's server may hold a port this one failed to bind,
+  // in which case it exits and is started again on other ports.
+  const exited = await eventually(() => {
+    if (child.exitCode !== null || child.signalCode !== null) return true
+    if (!log.includes("Server is ready")) throw new Error(`nats-server on the shipped nats.conf is not ready:\n${log}`)
+    return false
   }, 15_000)
+  if (exited) {
+    rmSync(dir, { recursive: true, force: true })
+    if (attempt < 3 && /address already in use/.test(log)) return startShippedNatsServer(attempt + 1)
+    throw new Error(`nats-server exited ${child.exitCode} on the shipped nats.conf:\n${log}`)
+  }
   return {
     url: `nats://127.0.0.1:${port}`,
     port,

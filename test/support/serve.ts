@@ -4,7 +4,6 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { DAGNATS_BIN } from "./cli.js"
-import { freePort } from "./ports.js"
 import { sleep } from "./poll.js"
 
 export interface ServeProcess {
@@ -32,12 +31,12 @@ export interface ServeOptions {
 }
 
 export const startServe = async (o: ServeOptions = {}): Promise<ServeProcess> => {
-  const httpPort = o.httpPort ?? (await freePort())
+  // Port 0 unless a test needs a known one: serve binds a port no one else holds and logs it.
   const args = [
     DAGNATS_BIN,
     "serve",
     "--http-addr",
-    `127.0.0.1:${httpPort}`,
+    `127.0.0.1:${o.httpPort ?? 0}`,
     ...(o.natsUrl !== undefined ? ["--nats-url", o.natsUrl] : []),
     ...(o.args ?? []),
   ]
@@ -69,6 +68,9 @@ export const startServe = async (o: ServeOptions = {}): Promise<ServeProcess> =>
     }
     await sleep(50)
   }
+  const listening = /HTTP listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(log)
+  const httpPort = o.httpPort ?? Number(listening?.[1])
+  if (!(httpPort > 0)) throw new Error(`serve is ready but did not log the port it listens on:\n${log}`)
   return {
     child,
     httpPort,
