@@ -61,7 +61,7 @@ describe("batch - sizes and timeout", () => {
   })
 
   test("batch - fewer events than max_size fire together once the timeout passes", async () => {
-    await createTrigger(stack.url, "slow", "event.slow", ["--batch-size", "100", "--batch-timeout", "1s"])
+    await createTrigger(stack.url, "slow", "event.slow", ["--batch-size", "100", "--batch-timeout", "2s"])
     await publishAll("event.slow", [{ n: 1 }, { n: 2 }, { n: 3 }])
     await eventually(async () => expect(await stack.raw.runsOf("slow")).toHaveLength(1), 10_000)
     await stack.raw.quiet("slow")
@@ -84,7 +84,7 @@ describe("batch - sizes and timeout", () => {
       "--batch-size",
       "3",
       "--batch-timeout",
-      "1s",
+      "2s",
       "--batch-key",
       "tenant",
     ])

@@ -65,15 +65,16 @@ test("backlog - debounced and batched events published while no serve runs fire 
   const nats = await natsServer()
   const first = await serveOn(nats)
   const raw = await rawOn(nats)
-  await createTrigger(nats.url, "late-debounce", "event.late.debounce", ["--debounce", "500ms"])
-  await createTrigger(nats.url, "late-batch", "event.late.batch", ["--batch-size", "10", "--batch-timeout", "500ms"])
+  await createTrigger(nats.url, "late-debounce", "event.late.debounce", ["--debounce", "2s"])
+  await createTrigger(nats.url, "late-batch", "event.late.batch", ["--batch-size", "10", "--batch-timeout", "2s"])
   await first.stop()
 
   const debounceSeqs = await publishAll(raw, "event.late.debounce", [{ n: 1 }, { n: 2 }, { n: 3 }])
   const batched = [{ n: 1 }, { n: 2 }, { n: 3 }]
   await publishAll(raw, "event.late.batch", batched)
   // Scenario: the next serve starts after both windows' due times (they are timed from storage).
-  await sleep(1_000)
+  // 2 s windows, so that the three publishes of each fall into one window on a loaded machine too.
+  await sleep(2_500)
 
   await serveOn(nats)
   await eventually(

@@ -17,9 +17,11 @@ const publishSpaced = async (subject: string, payloads: ReadonlyArray<unknown>, 
   return seqs
 }
 
+// Windows whose events must meet are 2 s long, well past the publishes' spacing even when a loaded
+// machine stalls a publish; the spaced events below are 2 s apart against a 1 s window.
 describe("debounce - bursts and gaps", () => {
   test("debounce - 20 events within 500 ms give exactly one run with the last payload", async () => {
-    await createTrigger(stack.url, "burst", "event.burst", ["--debounce", "1s"])
+    await createTrigger(stack.url, "burst", "event.burst", ["--debounce", "2s"])
     const payloads = Array.from({ length: 20 }, (_, i) => ({ n: i + 1 }))
     const seqs = await publishSpaced("event.burst", payloads, 20)
 
@@ -167,7 +169,7 @@ describe("debounce - disabled while open", () => {
 
 describe("debounce - keys", () => {
   test("debounce - interleaved keys A and B give one run per key, each with its own last payload", async () => {
-    await createTrigger(stack.url, "keyed", "event.keyed", ["--debounce", "1s", "--debounce-key", "branch"])
+    await createTrigger(stack.url, "keyed", "event.keyed", ["--debounce", "2s", "--debounce-key", "branch"])
     const payloads = Array.from({ length: 10 }, (_, i) => ({ branch: i % 2 === 0 ? "A" : "B", n: i + 1 }))
     await publishSpaced("event.keyed", payloads, 20)
 
@@ -181,7 +183,7 @@ describe("debounce - keys", () => {
   })
 
   test("debounce - events without the key field share the trigger-wide window, apart from keyed ones", async () => {
-    await createTrigger(stack.url, "fallback", "event.fallback", ["--debounce", "1s", "--debounce-key", "branch"])
+    await createTrigger(stack.url, "fallback", "event.fallback", ["--debounce", "2s", "--debounce-key", "branch"])
     const payloads = [{ n: 1 }, { branch: "main", n: 2 }, { n: 3 }, { other: "x", n: 4 }, { branch: "main", n: 5 }]
     await publishSpaced("event.fallback", payloads, 20)
 
