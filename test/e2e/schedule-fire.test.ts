@@ -48,8 +48,9 @@ test("schedule - */2 s with two serves for 10 s: exactly one run per instant, ea
   // One run per instant from the first to the last: none missing, none twice.
   expect(instants).toStrictEqual(every2s(instants[0]!, instants[instants.length - 1]!))
   expect(instants.length).toBeGreaterThanOrEqual(5)
-  // The first instant is the first one after the trigger was created.
-  expect(instants[0]! - createdAt).toBeLessThanOrEqual(4_000)
+  // The first instant is one of the first after the trigger was created: 2 s for the instant, and
+  // room for the CLI's start on a loaded machine (createdAt is taken before it runs).
+  expect(instants[0]! - createdAt).toBeLessThanOrEqual(6_000)
   for (const r of runs) {
     expect(Object.keys(r.input).sort()).toStrictEqual(["fired_at", "scheduled_at"])
     expect(Date.parse(r.input.fired_at)).toBeGreaterThanOrEqual(Date.parse(r.input.scheduled_at))
