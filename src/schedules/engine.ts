@@ -240,8 +240,6 @@ export const makeScheduleEngine = (d: ScheduleDeps) => {
         const plan = planFire(catchUpOf(t), due.instants, due.more, now)
         const newest = due.instants[due.instants.length - 1]!
         const next = nextAfter(spec, newest) ?? null
-        // History lists the missed instants before the runs that follow them (none when on time).
-        yield* recordMissed(t, plan, now)
         // The runs first, in order: nothing else stands between the instant and its run. Then the
         // bookkeeping together: history records and the next timer (all idempotent, so a crash
         // before the state is advanced repeats them harmlessly).
@@ -262,7 +260,14 @@ export const makeScheduleEngine = (d: ScheduleDeps) => {
           last_ms: newest,
           next_ms: next,
         }
-        if (yield* writeState(d.kv, t.name, state, read)) return { ack: true as const }
+        if (yield* writeState(d.kv, t.name, state, read)) {
+          // Missed instants are recorded only by the serve whose state write decided them: a serve
+          // that planned from an older state may count an instant as missed that the serve which
+          // advanced the state fires on time. (A crash between the write and these records loses
+          // them; it never loses or repeats a run.)
+          yield* recordMissed(t, plan, now)
+          return { ack: true as const }
+        }
         // Someone else advanced the state meanwhile; everything above was idempotent, look again.
         read = undefined
       }

@@ -78,3 +78,94 @@ test("schedule engine - a serve whose table still holds the older version drops 
   for await (const k of await buckets.runs.keys()) runKeys.push(k)
   expect(runKeys).toStrictEqual([])
 })
+
+/** Every schedule record of `trigger` on TRIGGER_HISTORY, as [scheduled_at, outcome]. */
+const recordsOf = async (handles: NatsHandles, trigger: string) => {
+  const consumer = await handles.js.consumers.get("TRIGGER_HISTORY", { filter_subjects: `trigger.fire.${trigger}` })
+  const pending = (await consumer.info(true)).num_pending
+  const out: Array<[string, string]> = []
+  while (out.length < pending) {
+    for await (const m of await consumer.fetch({ max_messages: pending - out.length, expires: 5_000 })) {
+      const r = JSON.parse(decoder.decode(m.data)) as { scheduled_at: string; outcome: string }
+      out.push([r.scheduled_at, r.outcome])
+    }
+  }
+  return out.sort((a, b) => a[0].localeCompare(b[0]))
+}
+
+test("schedule engine - a serve that planned a catch-up from an older state records no instant as missed that the serve which advanced the state fired on time", async () => {
+  const { handles, buckets } = await rig()
+  const store = TriggerStore.make(buckets.triggers)
+  const tick = await Effect.runPromise(
+    store.create({ name: "tick", type: "schedule", workflow: "wf", cron: "*/2 * * * * *", catch_up: "none" }),
+  )
+  const T = Date.UTC(2026, 10, 30, 3, 0, 0)
+  const at = (ms: number) => new Date(T + ms).toISOString()
+  // Both serves were down from just after T: the timer of T+2 s is overdue when they come back.
+  await buckets.schedules.put(
+    "tick",
+    encoder.encode(
+      JSON.stringify({
+        generation: generationOf(tick),
+        cron: "*/2 * * * * *",
+        timezone: "UTC",
+        enabled: true,
+        base_ms: T - 2_000,
+        last_ms: T,
+        next_ms: T + 2_000,
+      }),
+    ),
+  )
+  const overdue = { kind: "schedule" as const, trigger: "tick", generation: generationOf(tick), due_at: T + 2_000 }
+  const starter = RunStarter.make(buckets.runs, handles.js, handles.jsm)
+  // Serve B plans at T+14.3 s from the state as it was, and its state write is held back until
+  // serve A has caught up (at T+12.5 s) and fired T+14 s on time.
+  let release: () => void = () => undefined
+  const released = new Promise<void>((r) => (release = r))
+  let reachedWrite: () => void = () => undefined
+  const atWrite = new Promise<void>((r) => (reachedWrite = r))
+  const heldKv = new Proxy(buckets.schedules, {
+    get: (target, p) => {
+      const v = Reflect.get(target, p) as unknown
+      if (p !== "update" && p !== "create") return typeof v === "function" ? v.bind(target) : v
+      return async (...args: Array<unknown>) => {
+        reachedWrite()
+        await released
+        return (v as (...a: Array<unknown>) => Promise<number>).apply(target, args)
+      }
+    },
+  })
+  const b = makeScheduleEngine({
+    kv: heldKv,
+    js: handles.js,
+    starter,
+    table: tableOf(tick),
+    now: () => T + 14_300,
+    runExists: () => Effect.succeed(false),
+  })
+  let clockA = T + 12_500
+  const a = makeScheduleEngine({
+    kv: buckets.schedules,
+    js: handles.js,
+    starter,
+    table: tableOf(tick),
+    now: () => clockA,
+    runExists: () => Effect.succeed(false),
+  })
+  const bVerdict = Effect.runPromise(b.onTimer(overdue))
+  await atWrite
+  expect(await Effect.runPromise(a.onTimer(overdue))).toStrictEqual({ ack: true })
+  clockA = T + 14_000
+  expect(await Effect.runPromise(a.onTimer({ ...overdue, due_at: T + 14_000 }))).toStrictEqual({ ack: true })
+  release()
+  expect(await bVerdict).toStrictEqual({ ack: true })
+
+  const runs: Array<string> = []
+  for await (const k of await buckets.runs.keys()) runs.push(k)
+  expect(runs).toHaveLength(1)
+  // T+2 s … T+12 s missed (catch_up none) and T+14 s fired: one record per instant, none both.
+  expect(await recordsOf(handles, "tick")).toStrictEqual([
+    ...[2, 4, 6, 8, 10, 12].map((s) => [at(s * 1_000), "skipped"]),
+    [at(14_000), "fired"],
+  ])
+})
