@@ -232,12 +232,22 @@ export const makeScheduleEngine = (d: ScheduleDeps) => {
         const now = d.now()
         const following = nextAfter(spec, timer.due_at)
         // The usual case needs no walk back when the next instant is still in the future.
-        const due =
-          armed && (following === undefined || following > now)
-            ? { instants: [timer.due_at], more: false }
-            : instantsBetween(spec, base, now, MAX_CATCH_UP + 1)
+        const usual = armed && (following === undefined || following > now)
+        const due = usual
+          ? { instants: [timer.due_at], more: false }
+          : instantsBetween(spec, base, now, MAX_CATCH_UP + 1)
         if (due.instants.length === 0) return { ack: true as const }
         const plan = planFire(catchUpOf(t), due.instants, due.more, now)
+        // A catch-up starts runs only from the state as it is now: another serve back at the same
+        // time may have planned from the same old state, later, and advanced it meanwhile; a run,
+        // unlike a record, cannot be taken back. (The revision check below still decides.)
+        if (!usual && plan.fire.length > 0) {
+          const again = yield* readState(d.kv, t.name)
+          if (again.revision !== read.revision) {
+            read = again
+            continue
+          }
+        }
         const newest = due.instants[due.instants.length - 1]!
         const next = nextAfter(spec, newest) ?? null
         // The runs first, in order: nothing else stands between the instant and its run. Then the

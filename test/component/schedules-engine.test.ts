@@ -93,77 +93,123 @@ const recordsOf = async (handles: NatsHandles, trigger: string) => {
   return out.sort((a, b) => a[0].localeCompare(b[0]))
 }
 
-test("schedule engine - a serve that planned a catch-up from an older state records no instant as missed that the serve which advanced the state fired on time", async () => {
+/**
+ * A trigger `tick` (`*` /2 s, catch_up `mode`) whose two serves were down from just after T: the
+ * timer of T+2 s is overdue when they come back.
+ */
+const catchUpRig = async (mode: "none" | "last") => {
   const { handles, buckets } = await rig()
-  const store = TriggerStore.make(buckets.triggers)
   const tick = await Effect.runPromise(
-    store.create({ name: "tick", type: "schedule", workflow: "wf", cron: "*/2 * * * * *", catch_up: "none" }),
+    TriggerStore.make(buckets.triggers).create({
+      name: "tick",
+      type: "schedule",
+      workflow: "wf",
+      cron: "*/2 * * * * *",
+      catch_up: mode,
+    }),
   )
   const T = Date.UTC(2026, 10, 30, 3, 0, 0)
-  const at = (ms: number) => new Date(T + ms).toISOString()
-  // Both serves were down from just after T: the timer of T+2 s is overdue when they come back.
+  const state = { cron: "*/2 * * * * *", timezone: "UTC", enabled: true, base_ms: T - 2_000, last_ms: T }
   await buckets.schedules.put(
     "tick",
-    encoder.encode(
-      JSON.stringify({
-        generation: generationOf(tick),
-        cron: "*/2 * * * * *",
-        timezone: "UTC",
-        enabled: true,
-        base_ms: T - 2_000,
-        last_ms: T,
-        next_ms: T + 2_000,
-      }),
-    ),
+    encoder.encode(JSON.stringify({ generation: generationOf(tick), ...state, next_ms: T + 2_000 })),
   )
-  const overdue = { kind: "schedule" as const, trigger: "tick", generation: generationOf(tick), due_at: T + 2_000 }
   const starter = RunStarter.make(buckets.runs, handles.js, handles.jsm)
-  // Serve B plans at T+14.3 s from the state as it was, and its state write is held back until
-  // serve A has caught up (at T+12.5 s) and fired T+14 s on time.
+  const engine = (kv: typeof buckets.schedules, now: () => number) =>
+    makeScheduleEngine({
+      kv,
+      js: handles.js,
+      starter,
+      table: tableOf(tick),
+      now,
+      runExists: () => Effect.succeed(false),
+    })
+  const runIds = async () => {
+    const ids: Array<string> = []
+    for await (const k of await buckets.runs.keys()) ids.push(k)
+    return ids
+  }
+  return {
+    handles,
+    buckets,
+    T,
+    at: (ms: number) => new Date(T + ms).toISOString(),
+    overdue: { kind: "schedule" as const, trigger: "tick", generation: generationOf(tick), due_at: T + 2_000 },
+    engine,
+    runIds,
+  }
+}
+
+/**
+ * `kv` with the first call of one of `methods` held: it is made (a read sees the store as it is
+ * then) but its result is handed back only after `release()`. `reached` resolves once it is held.
+ */
+const holdFirst = <K extends object>(kv: K, methods: ReadonlyArray<string>) => {
   let release: () => void = () => undefined
   const released = new Promise<void>((r) => (release = r))
-  let reachedWrite: () => void = () => undefined
-  const atWrite = new Promise<void>((r) => (reachedWrite = r))
-  const heldKv = new Proxy(buckets.schedules, {
+  let reach: () => void = () => undefined
+  const reached = new Promise<void>((r) => (reach = r))
+  let held = false
+  const proxy = new Proxy(kv, {
     get: (target, p) => {
       const v = Reflect.get(target, p) as unknown
-      if (p !== "update" && p !== "create") return typeof v === "function" ? v.bind(target) : v
+      if (typeof v !== "function") return v
+      const f = (v as (...a: Array<unknown>) => unknown).bind(target)
+      if (!methods.includes(String(p))) return f
       return async (...args: Array<unknown>) => {
-        reachedWrite()
+        if (held) return f(...args)
+        held = true
+        reach()
+        if (p === "get") {
+          const result = await f(...args)
+          await released
+          return result
+        }
         await released
-        return (v as (...a: Array<unknown>) => Promise<number>).apply(target, args)
+        return f(...args)
       }
     },
   })
-  const b = makeScheduleEngine({
-    kv: heldKv,
-    js: handles.js,
-    starter,
-    table: tableOf(tick),
-    now: () => T + 14_300,
-    runExists: () => Effect.succeed(false),
-  })
+  return { kv: proxy, reached, release }
+}
+
+test("schedule engine - a serve that planned a catch-up from an older state records no instant as missed that the serve which advanced the state fired on time", async () => {
+  const { handles, buckets, T, at, overdue, engine, runIds } = await catchUpRig("none")
+  // Serve B plans at T+14.3 s from the state as it was; its state write is held back until serve A
+  // has caught up (at T+12.5 s) and fired T+14 s on time.
+  const b = holdFirst(buckets.schedules, ["update", "create"])
+  const bVerdict = Effect.runPromise(engine(b.kv, () => T + 14_300).onTimer(overdue))
+  await b.reached
   let clockA = T + 12_500
-  const a = makeScheduleEngine({
-    kv: buckets.schedules,
-    js: handles.js,
-    starter,
-    table: tableOf(tick),
-    now: () => clockA,
-    runExists: () => Effect.succeed(false),
-  })
-  const bVerdict = Effect.runPromise(b.onTimer(overdue))
-  await atWrite
+  const a = engine(buckets.schedules, () => clockA)
   expect(await Effect.runPromise(a.onTimer(overdue))).toStrictEqual({ ack: true })
   clockA = T + 14_000
   expect(await Effect.runPromise(a.onTimer({ ...overdue, due_at: T + 14_000 }))).toStrictEqual({ ack: true })
-  release()
+  b.release()
   expect(await bVerdict).toStrictEqual({ ack: true })
 
-  const runs: Array<string> = []
-  for await (const k of await buckets.runs.keys()) runs.push(k)
-  expect(runs).toHaveLength(1)
+  expect(await runIds()).toHaveLength(1)
   // T+2 s … T+12 s missed (catch_up none) and T+14 s fired: one record per instant, none both.
+  expect(await recordsOf(handles, "tick")).toStrictEqual([
+    ...[2, 4, 6, 8, 10, 12].map((s) => [at(s * 1_000), "skipped"]),
+    [at(14_000), "fired"],
+  ])
+})
+
+test("schedule engine - catch_up last: a serve that read the old state before another serve caught up starts no run of its own", async () => {
+  const { handles, buckets, T, at, overdue, engine, runIds } = await catchUpRig("last")
+  // Serve A reads the old state at T+12.5 s and stalls; serve B catches up at T+14.3 s meanwhile.
+  const a = holdFirst(buckets.schedules, ["get"])
+  const aVerdict = Effect.runPromise(engine(a.kv, () => T + 12_500).onTimer(overdue))
+  await a.reached
+  expect(await Effect.runPromise(engine(buckets.schedules, () => T + 14_300).onTimer(overdue))).toStrictEqual({
+    ack: true,
+  })
+  a.release()
+  expect(await aVerdict).toStrictEqual({ ack: true })
+
+  // One catch-up run, for the newest missed instant; every other instant skipped, none both.
+  expect(await runIds()).toHaveLength(1)
   expect(await recordsOf(handles, "tick")).toStrictEqual([
     ...[2, 4, 6, 8, 10, 12].map((s) => [at(s * 1_000), "skipped"]),
     [at(14_000), "fired"],
