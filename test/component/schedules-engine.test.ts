@@ -129,14 +129,21 @@ const catchUpRig = async (mode: "none" | "last") => {
     for await (const k of await buckets.runs.keys()) ids.push(k)
     return ids
   }
+  const at = (ms: number) => new Date(T + ms).toISOString()
+  /** One run, T+14 s's; T+2 s … T+12 s skipped: one record per instant, none both. */
+  const expectOneRunAt14s = async () => {
+    expect(await runIds()).toHaveLength(1)
+    expect(await recordsOf(handles, "tick")).toStrictEqual([
+      ...[2, 4, 6, 8, 10, 12].map((s) => [at(s * 1_000), "skipped"]),
+      [at(14_000), "fired"],
+    ])
+  }
   return {
-    handles,
     buckets,
     T,
-    at: (ms: number) => new Date(T + ms).toISOString(),
+    expectOneRunAt14s,
     overdue: { kind: "schedule" as const, trigger: "tick", generation: generationOf(tick), due_at: T + 2_000 },
     engine,
-    runIds,
   }
 }
 
@@ -174,7 +181,7 @@ const holdFirst = <K extends object>(kv: K, methods: ReadonlyArray<string>) => {
 }
 
 test("schedule engine - a serve that planned a catch-up from an older state records no instant as missed that the serve which advanced the state fired on time", async () => {
-  const { handles, buckets, T, at, overdue, engine, runIds } = await catchUpRig("none")
+  const { buckets, T, overdue, engine, expectOneRunAt14s } = await catchUpRig("none")
   // Serve B plans at T+14.3 s from the state as it was; its state write is held back until serve A
   // has caught up (at T+12.5 s) and fired T+14 s on time.
   const b = holdFirst(buckets.schedules, ["update", "create"])
@@ -188,16 +195,12 @@ test("schedule engine - a serve that planned a catch-up from an older state reco
   b.release()
   expect(await bVerdict).toStrictEqual({ ack: true })
 
-  expect(await runIds()).toHaveLength(1)
   // T+2 s … T+12 s missed (catch_up none) and T+14 s fired: one record per instant, none both.
-  expect(await recordsOf(handles, "tick")).toStrictEqual([
-    ...[2, 4, 6, 8, 10, 12].map((s) => [at(s * 1_000), "skipped"]),
-    [at(14_000), "fired"],
-  ])
+  await expectOneRunAt14s()
 })
 
 test("schedule engine - catch_up last: a serve that read the old state before another serve caught up starts no run of its own", async () => {
-  const { handles, buckets, T, at, overdue, engine, runIds } = await catchUpRig("last")
+  const { buckets, T, overdue, engine, expectOneRunAt14s } = await catchUpRig("last")
   // Serve A reads the old state at T+12.5 s and stalls; serve B catches up at T+14.3 s meanwhile.
   const a = holdFirst(buckets.schedules, ["get"])
   const aVerdict = Effect.runPromise(engine(a.kv, () => T + 12_500).onTimer(overdue))
@@ -209,9 +212,5 @@ test("schedule engine - catch_up last: a serve that read the old state before an
   expect(await aVerdict).toStrictEqual({ ack: true })
 
   // One catch-up run, for the newest missed instant; every other instant skipped, none both.
-  expect(await runIds()).toHaveLength(1)
-  expect(await recordsOf(handles, "tick")).toStrictEqual([
-    ...[2, 4, 6, 8, 10, 12].map((s) => [at(s * 1_000), "skipped"]),
-    [at(14_000), "fired"],
-  ])
+  await expectOneRunAt14s()
 })
