@@ -37,10 +37,8 @@ describe("batch - sizes and timeout", () => {
     // The last 5 waited for the timeout: their run started no earlier than the time JetStream stored
     // the batch's first event plus 2 s (whole milliseconds, hence the 1 ms). Checked on stored times
     // rather than by watching the window, which a loaded machine can fire before a poll sees it.
-    const storedAt = async (stream: string, query: { seq: number } | { last_by_subj: string }) =>
-      (await stack.raw.jsm.streams.getMessage(stream, query))!.time.getTime()
-    const lastOpenedAt = await storedAt("EVENTS", { seq: seqs[batches[2]![0]! - 1]! })
-    const lastStartedAt = await storedAt("WORKFLOW_HISTORY", { last_by_subj: `history.${runs[2]!.run_id}` })
+    const lastOpenedAt = await stack.raw.storedAt("EVENTS", { seq: seqs[batches[2]![0]! - 1]! })
+    const lastStartedAt = await stack.raw.storedAt("WORKFLOW_HISTORY", { last_by_subj: `history.${runs[2]!.run_id}` })
     expect(lastStartedAt).toBeGreaterThanOrEqual(lastOpenedAt + 2_000 - 1)
     expect(batches.flat().sort((a, b) => a - b)).toStrictEqual(payloads.map((p) => p.n))
     // Each run names the last event of its batch.

@@ -103,9 +103,7 @@ describe("debounce - bursts and gaps", () => {
     }
     // One more event, so a last window is open when the stream stops and fires on the period.
     await publishNext()
-    const storedAt = await Promise.all(
-      seqs.map(async (seq) => (await stack.raw.jsm.streams.getMessage("EVENTS", { seq }))!.time.getTime()),
-    )
+    const storedAt = await Promise.all(seqs.map((seq) => stack.raw.storedAt("EVENTS", { seq })))
     // The stream never paused for a whole period: only the timeout can have closed the earlier windows.
     const gaps = storedAt.slice(1).map((t, i) => t - storedAt[i]!)
     expect(Math.max(...gaps)).toBeLessThan(PERIOD_MS)

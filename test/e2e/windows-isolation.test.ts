@@ -16,10 +16,8 @@ const cli = { json: stack.cli, raw: stack.cliRaw }
 
 const big = (bytes: number, extra: Record<string, unknown> = {}) => ({ ...extra, t: "x".repeat(bytes) })
 /** How late a debounce run started after its window was due (its last event's stored time + period). */
-const lateness = async (run: Record<string, any>, periodMs: number) => {
-  const m = await stack.raw.jsm.streams.getMessage("EVENTS", { seq: run.event.seq })
-  return Date.parse(run.created_at) - (m!.time.getTime() + periodMs)
-}
+const lateness = async (run: Record<string, any>, periodMs: number) =>
+  Date.parse(run.created_at) - ((await stack.raw.storedAt("EVENTS", { seq: run.event.seq })) + periodMs)
 
 describe("windows - isolation", () => {
   test("B3 - a 1 s debounce fires within 5 s while an event that fails every delivery holds the evaluator's ack floor", async () => {

@@ -25,6 +25,11 @@ export interface WindowsNats {
   readonly fires: (trigger: string) => Promise<Array<Json>>
   /** How many `workflow.started` events WORKFLOW_HISTORY holds for each of the trigger's runs. */
   readonly startedCounts: (runIds: ReadonlyArray<string>) => Promise<Array<number>>
+  /**
+   * When JetStream stored a message (ms; its times are whole milliseconds): an event by sequence, or
+   * the last message on a subject. Windows are decided on these times.
+   */
+  readonly storedAt: (stream: string, query: { seq: number } | { last_by_subj: string }) => Promise<number>
   /** Open debounce windows and batches of the trigger (done-state keys not counted). */
   readonly openWindows: (trigger: string) => Promise<number>
   /** Resolves once the evaluator has acknowledged every event in EVENTS. */
@@ -94,6 +99,7 @@ export const openWindowsNats = async (url: string): Promise<WindowsNats> => {
     runsOf,
     fires: (trigger) => messages("TRIGGER_HISTORY", `trigger.fire.${trigger}`),
     startedCounts,
+    storedAt: async (stream, query) => (await jsm.streams.getMessage(stream, query))!.time.getTime(),
     openWindows,
     settled: (timeoutMs = 20_000) => eventually(evaluatorCaughtUp, timeoutMs, 100),
     quiet,
