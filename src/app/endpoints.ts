@@ -21,10 +21,12 @@ export const always = Effect.gen(function* () {
   const table = yield* TriggerTable.TriggerTable
   const starter = yield* RunStarter.RunStarter
   const openCounts = openWindowCounts([buckets.debounceState, buckets.batchState])
+  // Read at each request: a reconnect may reach a server with another max_payload.
+  const maxPayload = () => handles.nc.info?.max_payload ?? 0
   return [
-    ...triggerEndpoints(store, table, openCounts, WorkflowDefs.make(handles)),
-    ...runEndpoints({ starter, runs: buckets.runs, js: handles.js, jsm: handles.jsm, store }),
-    ...deadEndpoints(handles.js, handles.jsm),
+    ...triggerEndpoints(store, table, openCounts, WorkflowDefs.make(handles), maxPayload),
+    ...runEndpoints({ starter, runs: buckets.runs, js: handles.js, jsm: handles.jsm, store, maxPayload }),
+    ...deadEndpoints(handles.js, handles.jsm, maxPayload),
   ]
 })
 

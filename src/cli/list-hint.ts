@@ -24,3 +24,10 @@ export const limitRows = <T>(
   const hint = `showing the newest ${n}; more exist: use --limit N (up to ${MAX_LIST_LIMIT}), e.g. --limit ${next}`
   return { rows: rows.slice(0, n), hint }
 }
+
+/** The line (for stderr) under a list the service cut to fit the NATS max payload (`"truncated": true`). */
+export const truncatedNote = (reply: object, whole: string): void => {
+  if ((reply as { readonly truncated?: unknown }).truncated === true) {
+    process.stderr.write(`truncated to fit the NATS max payload: ${whole}\n`)
+  }
+}

@@ -8,6 +8,7 @@ import { headers as natsHeaders } from "@nats-io/nats-core"
 import { Headers, Streams, Subjects } from "../protocol/names.js"
 import { toUnavailable } from "../nats/conditions.js"
 import { Catalog } from "../metrics/index.js"
+import type { DeadSummary } from "../domain/dead-letter.js"
 
 interface DeadLetter {
   readonly subject: string
@@ -20,11 +21,10 @@ interface DeadLetter {
   readonly data: Uint8Array
 }
 
-export interface DeadSummary {
-  readonly subject: string
-  readonly seq: number
-  readonly error: string
-  readonly at: string
+/** A listed dead letter and its sequence in DAGNATS_DEAD (where the next page starts). */
+export interface DeadEntry {
+  readonly streamSeq: number
+  readonly dead: DeadSummary
 }
 
 /** Longest error text kept in a header; a stack of NATS errors can be long. */
@@ -64,29 +64,32 @@ export const publishDead = (
     catch: toUnavailable,
   })
 
-/** The newest `limit` dead letters, newest first. */
-export const listDead = (js: JetStreamClient, jsm: JetStreamManager, limit: number) =>
+/** The newest `limit` dead letters (stored before the sequence `before`, when given), newest first. */
+export const listDead = (js: JetStreamClient, jsm: JetStreamManager, limit: number, before?: number) =>
   Effect.tryPromise({
-    try: async (): Promise<Array<DeadSummary>> => {
+    try: async (): Promise<Array<DeadEntry>> => {
       const info = await jsm.streams.info(Streams.dead)
-      if (info.state.messages === 0) return []
-      const from = Math.max(info.state.first_seq, info.state.last_seq - limit + 1)
+      const last = Math.min(info.state.last_seq, (before ?? Number.POSITIVE_INFINITY) - 1)
+      if (info.state.messages === 0 || last < info.state.first_seq) return []
+      const from = Math.max(info.state.first_seq, last - limit + 1)
       const consumer = await js.consumers.get(Streams.dead, {
         deliver_policy: DeliverPolicy.StartSequence,
         opt_start_seq: from,
         headers_only: true,
       })
-      const out: Array<DeadSummary> = []
+      const out: Array<DeadEntry> = []
       const iter = await consumer.fetch({ max_messages: limit, expires: 2_000 })
       for await (const m of iter) {
         const h = m.headers
-        out.push({
+        if (m.seq > last) break
+        const dead = {
           subject: h?.get(Headers.deadSubject) ?? "",
           seq: Number(h?.get(Headers.deadSeq) ?? 0),
           error: h?.get(Headers.deadError) ?? "",
           at: h?.get(Headers.deadAt) ?? m.time.toISOString(),
-        })
-        if (m.info.pending === 0 || m.seq >= info.state.last_seq) break
+        }
+        out.push({ streamSeq: m.seq, dead })
+        if (m.info.pending === 0 || m.seq >= last) break
       }
       return out.reverse().slice(0, limit)
     },

@@ -1,8 +1,10 @@
 // A run's status as its lifecycle events on `history.{run_id}` report it: pending until the engine
 // says anything, running after any `step.*`, then completed, failed or cancelled. Pure: the outcomes
 // consumer reads the record, folds one event into it here, and writes the result back.
+import { Schema } from "effect"
 
-export type RunStatus = "pending" | "running" | "completed" | "failed" | "cancelled"
+export const RunStatus = Schema.Literals(["pending", "running", "completed", "failed", "cancelled"])
+export type RunStatus = typeof RunStatus.Type
 
 const FINAL_STATUSES: ReadonlyArray<RunStatus> = ["completed", "failed", "cancelled"]
 

@@ -224,8 +224,29 @@ export const StoredTrigger = Schema.Struct({
 }).pipe(Schema.check(crossFieldRules))
 export type StoredTrigger = typeof StoredTrigger.Type
 
+const { secrets: _secrets, ...viewFields } = StoredTrigger.fields
+const viewShape = { ...viewFields, revision: Schema.Finite, secret_count: Schema.optionalKey(Schema.Finite) }
+
 /** The read view returned by every read path: secrets replaced by how many are set. */
-export type TriggerView = Omit<StoredTrigger, "secrets"> & { readonly secret_count?: number }
+export const TriggerView = Schema.Struct(viewShape)
+export type TriggerView = typeof TriggerView.Type
+
+/** create and update answer the trigger, with warnings (an unregistered workflow) when there are any. */
+export const TriggerReply = Schema.Struct({ ...viewShape, warnings: Schema.optionalKey(Schema.Array(Schema.String)) })
+
+/** A trigger as triggers.list shows it: open windows, and a schedule's next fire time. */
+export const TriggerListItem = Schema.Struct({
+  ...viewShape,
+  open: Schema.optionalKey(Schema.Finite),
+  next_fire_at: Schema.optionalKey(Schema.String),
+})
+
+/** triggers.list: name order; `next` is the `after` of the next page; `truncated` when cut for size. */
+export const TriggerListReply = Schema.Struct({
+  triggers: Schema.Array(TriggerListItem),
+  truncated: Schema.optionalKey(Schema.Literal(true)),
+  next: Schema.optionalKey(Schema.String),
+})
 
 export const toView = (t: StoredTrigger): TriggerView => {
   const { secrets, ...rest } = t

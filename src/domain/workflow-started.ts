@@ -1,27 +1,8 @@
 // The `workflow.started` history event and the run record, in the wire shape the DagNats
 // Go engine reads. Pure: the runs adapter only publishes and stores what these return.
-import type { RunStatus } from "./run-status.js"
+import type { RunRecord, RunSource } from "./run-record.js"
 
-type RunSource = "webhook" | "event" | "manual" | "schedule"
-
-export interface RunRecord {
-  readonly run_id: string
-  readonly workflow: string
-  /** `pending` when created; the outcomes consumer moves it forward from the engine's events. */
-  readonly status: RunStatus
-  readonly input: unknown
-  readonly trigger: { readonly name: string | null; readonly type: RunSource }
-  readonly event: { readonly subject: string; readonly seq: number; readonly delivery_id: string | null } | null
-  readonly created_at: string
-  /** How many events the run covers (1, or the size of a debounce window or batch). */
-  readonly count: number
-  /** When the status last changed; absent while pending. */
-  readonly updated_at?: string
-  /** When the engine reported the run completed, failed or cancelled. */
-  readonly finished_at?: string
-  /** `payload.error` of the engine's workflow.failed event. */
-  readonly error?: string
-}
+export type { RunRecord } from "./run-record.js"
 
 export interface RunSpec {
   readonly runId: string

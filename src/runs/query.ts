@@ -6,32 +6,19 @@ import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream"
 import { scanBack } from "../nats/scan-back.js"
 import { Headers } from "../protocol/names.js"
 import { NotFound } from "../domain/errors.js"
-import type { RunRecord } from "../domain/workflow-started.js"
+import { RUN_LARGE_FIELDS, RunRecord, type RunListItem } from "../domain/run-record.js"
+import { cutToShare, fitList, recordShare } from "../domain/list-budget.js"
 import { toUnavailable } from "../nats/conditions.js"
 
 const decoder = new TextDecoder()
 
-const RunRecordSchema = Schema.Struct({
-  run_id: Schema.String,
-  workflow: Schema.String,
-  status: Schema.String,
-  input: Schema.Unknown,
-  trigger: Schema.Struct({ name: Schema.NullOr(Schema.String), type: Schema.String }),
-  event: Schema.NullOr(
-    Schema.Struct({ subject: Schema.String, seq: Schema.Number, delivery_id: Schema.NullOr(Schema.String) }),
-  ),
-  created_at: Schema.String,
-  // Set by the run outcomes consumer once the engine reports progress.
-  updated_at: Schema.optionalKey(Schema.String),
-  finished_at: Schema.optionalKey(Schema.String),
-  error: Schema.optionalKey(Schema.String),
-})
-const decodeRecord = Schema.decodeUnknownOption(RunRecordSchema)
+const decodeRecord = Schema.decodeUnknownOption(RunRecord)
 
+/** The record, with only the fields the run record has; undefined when it is not one. */
 const parse = (bytes: Uint8Array): RunRecord | undefined => {
   try {
-    const json = JSON.parse(decoder.decode(bytes)) as unknown
-    return decodeRecord(json)._tag === "Some" ? (json as RunRecord) : undefined
+    const decoded = decodeRecord(JSON.parse(decoder.decode(bytes)))
+    return decoded._tag === "Some" ? decoded.value : undefined
   } catch {
     return undefined
   }
@@ -45,11 +32,36 @@ export const getRun = (runs: KV, runId: string) =>
     return record
   })
 
+/** Where a page of runs ends: the next page holds the runs older than this one (created_at, then run id). */
+interface Position {
+  readonly created_at: string
+  readonly run_id: string
+}
+
+/** `next` and `before` as they travel: created_at, a space, the run id. */
+export const cursorOf = (p: Position): string => `${p.created_at} ${p.run_id}`
+export const parseCursor = (text: string): Position | undefined => {
+  const at = text.lastIndexOf(" ")
+  return at <= 0 ? undefined : { created_at: text.slice(0, at), run_id: text.slice(at + 1) }
+}
+
 interface RunFilter {
   readonly workflow?: string | undefined
   readonly trigger?: string | undefined
   readonly status?: string | undefined
   readonly limit: number
+  /** Only runs older than this position (a `next` of an earlier page). */
+  readonly before?: Position | undefined
+  /** The bytes the runs of the reply may take (the server's max payload less the reply's own fields). */
+  readonly budget: number
+}
+
+export interface RunPage {
+  readonly runs: ReadonlyArray<RunListItem>
+  /** Runs were left out for size, or had fields cut. */
+  readonly truncated: boolean
+  /** Where the next page starts (its `before`), when runs were left out for size. */
+  readonly next?: string
 }
 
 /**
@@ -59,27 +71,51 @@ interface RunFilter {
  */
 const CLOCK_SKEW_MS = 250
 
-/** Keeps the `limit` newest records seen (created_at, then run id, descending); memory is O(limit). */
-const newest = (limit: number) => {
-  const kept: Array<RunRecord> = []
+const newer = (a: Position, b: Position) =>
+  a.created_at !== b.created_at ? a.created_at > b.created_at : a.run_id > b.run_id
+
+interface Kept {
+  readonly run: RunListItem & Position
+  readonly bytes: number
+  readonly cut: boolean
+}
+
+/**
+ * Keeps the `keep` newest records seen (created_at, then run id, descending), each already cut to
+ * its share of the reply: memory is O(keep × share), about one reply, whatever the records hold.
+ */
+const newest = (keep: number) => {
+  const kept: Array<Kept> = []
   const ids = new Set<string>()
-  const newer = (a: RunRecord, b: RunRecord) =>
-    a.created_at !== b.created_at ? a.created_at > b.created_at : a.run_id > b.run_id
   return {
-    offer: (r: RunRecord) => {
+    offer: (k: Kept) => {
       // A record rewritten while the read runs could be met twice; the first (newer) one wins.
-      if (ids.has(r.run_id)) return
+      if (ids.has(k.run.run_id)) return
       let i = kept.length
-      while (i > 0 && newer(r, kept[i - 1]!)) i--
-      if (i < limit) {
-        kept.splice(i, 0, r)
-        ids.add(r.run_id)
-        if (kept.length > limit) ids.delete(kept.pop()!.run_id)
+      while (i > 0 && newer(k.run, kept[i - 1]!.run)) i--
+      if (i < keep) {
+        kept.splice(i, 0, k)
+        ids.add(k.run.run_id)
+        if (kept.length > keep) ids.delete(kept.pop()!.run.run_id)
       }
     },
-    full: () => kept.length >= limit,
-    oldestMs: () => (kept.length === 0 ? Number.NaN : Date.parse(kept[kept.length - 1]!.created_at)),
-    records: () => kept,
+    full: () => kept.length >= keep,
+    oldestMs: () => (kept.length === 0 ? Number.NaN : Date.parse(kept[kept.length - 1]!.run.created_at)),
+    kept: () => kept,
+  }
+}
+
+/**
+ * The reply from the newest matching records, newest first: those that fit the budget, and `next`
+ * after the last one when some were left out for size (older ones past `limit` are not looked for).
+ */
+const page = (kept: ReadonlyArray<Kept>, budget: number): RunPage => {
+  const fit = fitList(kept, budget, (k) => k.bytes)
+  const last = fit.items.at(-1)
+  return {
+    runs: fit.items.map((k) => k.run),
+    truncated: fit.truncated || fit.items.some((k) => k.cut),
+    ...(fit.left > 0 && last !== undefined ? { next: cursorOf(last.run) } : {}),
   }
 }
 
@@ -88,14 +124,17 @@ const newest = (limit: number) => {
  * record is written when the run is created and rewritten when its status changes, so its
  * created_at is never later than its newest write: once `limit` matches are kept and a window's
  * oldest write is older than the oldest kept created_at (less clock skew), no earlier write can
- * hold a newer run, and the read stops. Memory holds `limit` records plus a few buffered messages.
+ * hold a newer run, and the read stops. Each record is cut to its share of the reply as it is kept,
+ * so memory holds about one reply plus a few buffered messages, however large the inputs.
  */
 export const listRuns = (runs: KV, js: JetStreamClient, jsm: JetStreamManager, filter: RunFilter) =>
   Effect.tryPromise({
-    try: async () => {
+    try: async (): Promise<RunPage> => {
       const status = await runs.status()
       const top = newest(filter.limit)
-      if (status.values === 0) return top.records()
+      const share = recordShare(filter.budget, filter.limit)
+      const before = filter.before
+      if (status.values === 0) return { runs: [], truncated: false }
       await scanBack(js, jsm, {
         stream: status.streamInfo.config.name,
         subject: status.streamInfo.config.subjects?.[0] ?? ">",
@@ -109,16 +148,20 @@ export const listRuns = (runs: KV, js: JetStreamClient, jsm: JetStreamManager, f
           const r = parse(m.data)
           if (
             r !== undefined &&
+            (before === undefined || newer(before, r)) &&
             (filter.workflow === undefined || r.workflow === filter.workflow) &&
             (filter.trigger === undefined || r.trigger.name === filter.trigger) &&
             (filter.status === undefined || r.status === filter.status)
           ) {
-            top.offer(r)
+            // The stored bytes bound the record's size in the reply (its JSON, without unknown fields).
+            const known = m.data.length <= share ? m.data.length : undefined
+            const c = cutToShare<RunListItem & Position>(r, share, RUN_LARGE_FIELDS, known)
+            top.offer({ run: c.record, bytes: c.bytes, cut: c.cut })
           }
         },
         done: (oldestWriteMs) => top.full() && oldestWriteMs + CLOCK_SKEW_MS < top.oldestMs(),
       })
-      return top.records()
+      return page(top.kept(), filter.budget)
     },
     catch: toUnavailable,
   })

@@ -2,40 +2,12 @@
 // JSON Schemas of its request and response, generated from effect Schemas so they cannot drift from
 // what the endpoints decode. Micro metadata values are strings, so the schemas are JSON text.
 import { Schema } from "effect"
-import { StoredTrigger, TriggerDefinition, TriggerPatch } from "../domain/trigger.js"
+import { TriggerDefinition, TriggerListReply, TriggerPatch, TriggerReply, TriggerView } from "../domain/trigger.js"
+import { RunListReply, RunRecord } from "../domain/run-record.js"
+import { HistoryReply } from "../domain/fire-record.js"
+import { DeadReply } from "../domain/dead-letter.js"
+import { DeletedReply, ReplayReply, RunIdReply, TestReply } from "../domain/replies.js"
 import type { Endpoint } from "../micro/index.js"
-
-const { secrets: _secrets, ...viewFields } = StoredTrigger.fields
-/** A trigger as every read returns it: secrets replaced by how many are set. */
-const TriggerView = Schema.Struct({
-  ...viewFields,
-  revision: Schema.Finite,
-  secret_count: Schema.optionalKey(Schema.Finite),
-})
-const RunId = Schema.Struct({ run_id: Schema.String })
-const RunRecord = Schema.Struct({
-  run_id: Schema.String,
-  workflow: Schema.String,
-  status: Schema.String,
-  input: Schema.Unknown,
-  trigger: Schema.Struct({ name: Schema.NullOr(Schema.String), type: Schema.Literals(["webhook", "event", "manual"]) }),
-  event: Schema.NullOr(
-    Schema.Struct({ subject: Schema.String, seq: Schema.Finite, delivery_id: Schema.NullOr(Schema.String) }),
-  ),
-  created_at: Schema.String,
-  count: Schema.Finite,
-})
-const FireRecord = Schema.Struct({
-  trigger: Schema.String,
-  workflow: Schema.String,
-  outcome: Schema.Literals(["fired", "skipped", "error"]),
-  reason: Schema.optionalKey(Schema.Literals(["filtered", "disabled", "debounced", "batched", "duplicate"])),
-  error: Schema.optionalKey(Schema.String),
-  run_id: Schema.optionalKey(Schema.String),
-  count: Schema.optionalKey(Schema.Finite),
-  event: Schema.Struct({ subject: Schema.String, seq: Schema.Finite }),
-  at: Schema.String,
-})
 
 interface EndpointDoc {
   readonly description: string
@@ -48,24 +20,23 @@ const DOCS: Record<string, EndpointDoc> = {
   "triggers.create": {
     description: "Create a trigger; answers it without its secrets",
     request: TriggerDefinition,
-    response: TriggerView,
+    response: TriggerReply,
   },
   "triggers.get": { description: "One trigger by name, without its secrets", response: TriggerView },
   "triggers.list": {
-    description: "Triggers in name order, `limit` after the name `after`; `next` names the following page",
-    response: Schema.Struct({
-      triggers: Schema.Array(Schema.Struct({ ...TriggerView.fields, open: Schema.optionalKey(Schema.Finite) })),
-      next: Schema.optionalKey(Schema.String),
-    }),
+    description:
+      "Triggers in name order, `limit` after the name `after`; `next` names the following page; " +
+      "`truncated` when fewer were answered to fit the max payload",
+    response: TriggerListReply,
   },
   "triggers.update": {
     description: "Change the given fields of the trigger `name`",
     request: TriggerPatch,
-    response: TriggerView,
+    response: TriggerReply,
   },
   "triggers.delete": {
     description: "Delete a trigger",
-    response: Schema.Struct({ deleted: Schema.Literal(true), name: Schema.String }),
+    response: DeletedReply,
   },
   "triggers.enable": { description: "Enable a trigger", response: TriggerView },
   "triggers.disable": {
@@ -74,21 +45,40 @@ const DOCS: Record<string, EndpointDoc> = {
   },
   "triggers.fire": {
     description: "Start a run of the trigger's workflow now; the same `key` never starts a second run",
-    response: RunId,
+    response: RunIdReply,
   },
   "triggers.history": {
-    description: "The trigger's latest evaluations (fired, skipped, error), newest first",
-    response: Schema.Struct({ fires: Schema.Array(FireRecord) }),
+    description:
+      "The trigger's latest evaluations (fired, skipped, error), newest first; records of other programs " +
+      "as they are; `truncated` when fewer or cut records were answered to fit the max payload, " +
+      "`next` the `before` of the following page",
+    response: HistoryReply,
   },
   "triggers.test": {
     description: "Whether a payload (and subject, headers) would start a run; nothing is published",
-    response: Schema.Struct({ matched: Schema.Boolean, reason: Schema.optionalKey(Schema.String) }),
+    response: TestReply,
   },
-  "runs.start": { description: "Start a run of a workflow; the same `key` never starts a second run", response: RunId },
+  "runs.start": {
+    description: "Start a run of a workflow; the same `key` never starts a second run",
+    response: RunIdReply,
+  },
   "runs.get": { description: "One run record by run id", response: RunRecord },
   "runs.list": {
-    description: "The latest run records, filtered by workflow or trigger",
-    response: Schema.Struct({ runs: Schema.Array(RunRecord) }),
+    description:
+      "The latest run records, newest first, filtered by workflow, trigger or status; `truncated` when " +
+      "fewer runs, or runs with large fields cut (named in `cut`), were answered to fit the max payload, " +
+      "`next` the `before` of the following page",
+    response: RunListReply,
+  },
+  "events.dead": {
+    description:
+      "The newest dead letters, newest first; `truncated` when fewer were answered to fit the max payload, " +
+      "`next` the `before` of the following page",
+    response: DeadReply,
+  },
+  "events.replay": {
+    description: "Evaluate stored events (or dead letters) again against one trigger; existing runs are not repeated",
+    response: ReplayReply,
   },
 }
 

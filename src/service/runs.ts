@@ -9,8 +9,10 @@ import { listenSubject, Name } from "../domain/trigger.js"
 import { subjectMatches, isValidSubjectLiteral } from "../domain/subjects.js"
 import { compileFilters } from "../domain/filters.js"
 import { BoundedJson } from "../domain/bounded-json.js"
-import { getRun, listRuns, type RunStarterShape } from "../runs/index.js"
-import { readHistory, withRunStatus } from "../history/index.js"
+import { getRun, listRuns, parseCursor, type RunStarterShape } from "../runs/index.js"
+import { historyReply, readHistory, withRunStatus } from "../history/index.js"
+import { RunStatus } from "../domain/run-status.js"
+import { recordShare, replyBudget, truncatedField } from "../domain/list-budget.js"
 import type { TriggerStoreShape } from "../triggers/index.js"
 import { endpoint, type Endpoint } from "../micro/index.js"
 import { wholeNumber } from "../domain/whole-number.js"
@@ -35,8 +37,16 @@ const Key = Schema.String.pipe(
     Schema.makeFilter((s: string) => (s.length >= 1 && s.length <= 256 ? undefined : "must be 1-256 characters")),
   ),
 )
-/** The run statuses a list can ask for (a run's lifecycle: pending → running → completed/failed/cancelled). */
-export const RunStatus = Schema.Literals(["pending", "running", "completed", "failed", "cancelled"])
+/** `next` of an earlier runs.list page: the created_at and run id of the last run it answered. */
+const RunCursor = Schema.String.pipe(
+  Schema.check(
+    Schema.isPattern(/^\d{4}-\d{2}-\d{2}T[0-9:.]{1,40}(Z|[+-]\d{2}:\d{2}) [0-9a-f]{32}$/, {
+      message: "must be the `next` of an earlier runs.list reply",
+    }),
+  ),
+)
+/** `next` of an earlier history page: only records stored before this TRIGGER_HISTORY sequence. */
+const Before = wholeNumber(1, Number.MAX_SAFE_INTEGER)
 const TestSubject = Schema.String.pipe(
   Schema.check(
     Schema.makeFilter((s: string) =>
@@ -61,8 +71,13 @@ const ListRunsRequest = Schema.Struct({
   trigger: Schema.optionalKey(Name),
   status: Schema.optionalKey(RunStatus),
   limit: Schema.optionalKey(Limit),
+  before: Schema.optionalKey(RunCursor),
 })
-const HistoryRequest = Schema.Struct({ name: Name, limit: Schema.optionalKey(Limit) })
+const HistoryRequest = Schema.Struct({
+  name: Name,
+  limit: Schema.optionalKey(Limit),
+  before: Schema.optionalKey(Before),
+})
 const TestRequest = Schema.Struct({
   name: Name,
   /** Required for webhook and event triggers; a schedule trigger takes `count` instead. */
@@ -78,6 +93,8 @@ interface RunDeps {
   readonly js: JetStreamClient
   readonly jsm: JetStreamManager
   readonly store: TriggerStoreShape
+  /** The server's max payload now: every list reply fits it. */
+  readonly maxPayload: () => number
 }
 
 export const runEndpoints = (d: RunDeps): ReadonlyArray<Endpoint> => [
@@ -97,8 +114,20 @@ export const runEndpoints = (d: RunDeps): ReadonlyArray<Endpoint> => [
     }),
   ),
   endpoint("runs", "get", GetRunRequest, (r) => getRun(d.runs, r.run_id)),
-  endpoint("runs", "list", ListRunsRequest, (r) =>
-    Effect.map(listRuns(d.runs, d.js, d.jsm, { ...r, limit: r.limit ?? DEFAULT_LIMIT }), (runs) => ({ runs })),
+  endpoint("runs", "list", ListRunsRequest, ({ before, ...r }) =>
+    Effect.map(
+      listRuns(d.runs, d.js, d.jsm, {
+        ...r,
+        limit: r.limit ?? DEFAULT_LIMIT,
+        before: before === undefined ? undefined : parseCursor(before),
+        budget: replyBudget(d.maxPayload()),
+      }),
+      (page) => ({
+        runs: page.runs,
+        ...truncatedField(page.truncated),
+        ...(page.next !== undefined ? { next: page.next } : {}),
+      }),
+    ),
   ),
   endpoint("triggers", "fire", FireRequest, (r) =>
     Effect.gen(function* () {
@@ -119,7 +148,10 @@ export const runEndpoints = (d: RunDeps): ReadonlyArray<Endpoint> => [
   endpoint("triggers", "history", HistoryRequest, (r) =>
     Effect.gen(function* () {
       yield* d.store.get(r.name)
-      return { fires: yield* withRunStatus(d.runs, yield* readHistory(d.js, d.jsm, r.name, r.limit ?? DEFAULT_LIMIT)) }
+      const limit = r.limit ?? DEFAULT_LIMIT
+      const budget = replyBudget(d.maxPayload())
+      const entries = yield* readHistory(d.js, d.jsm, r.name, limit, recordShare(budget, limit), r.before)
+      return historyReply(yield* withRunStatus(d.runs, entries), budget)
     }),
   ),
   endpoint("triggers", "test", TestRequest, (r) =>

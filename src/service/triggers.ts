@@ -10,6 +10,7 @@ import { notRegistered, type WorkflowRegistry } from "../engine/index.js"
 import type { TriggerStoreShape, TriggerTableShape } from "../triggers/index.js"
 import { endpoint, type Endpoint } from "../micro/index.js"
 import { nextFireField } from "../schedules/index.js"
+import { fitList, replyBudget, truncatedField } from "../domain/list-budget.js"
 
 /** update takes the name plus any updatable fields; the store checks which ones and the result. */
 const UpdateRequest = Schema.Record(Schema.String, Schema.Unknown)
@@ -22,7 +23,7 @@ const TriggerNameRequest = Schema.Struct({ name: Name })
 /**
  * list pages so a reply always fits the NATS max_payload: `limit` triggers after the name `after`,
  * with `next` (the cursor for the following page) when more remain. Without `limit` it answers
- * every trigger in one reply, for clients that know their list is small.
+ * every trigger that fits one reply; when they do not all fit it says `truncated` and `next`.
  */
 const MAX_PAGE = 1_000
 const ListRequest = Schema.Struct({
@@ -69,6 +70,7 @@ export const triggerEndpoints = (
   table: TriggerTableShape,
   openCounts: OpenCounts,
   workflows: WorkflowRegistry = noRegistry,
+  maxPayload: () => number = () => 0,
 ): ReadonlyArray<Endpoint> => [
   endpoint("triggers", "create", CreateRequest, (req) =>
     Effect.gen(function* () {
@@ -86,14 +88,19 @@ export const triggerEndpoints = (
         .all()
         .filter((t) => after === undefined || t.name > after)
         .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-      const page = limit === undefined ? sorted : sorted.slice(0, limit)
+      const now = Date.now()
+      const page = (limit === undefined ? sorted : sorted.slice(0, limit)).map((t) => ({
+        ...toView(t),
+        ...(open.has(t.name) ? { open: open.get(t.name) } : {}),
+        ...nextFireField(t, now),
+      }))
+      // A trigger is bounded by its definition's rules (a few KB at most): none is cut, fewer are answered.
+      const fit = fitList(page, replyBudget(maxPayload()))
+      const last = fit.items.at(-1)
       return {
-        triggers: page.map((t) => ({
-          ...toView(t),
-          ...(open.has(t.name) ? { open: open.get(t.name) } : {}),
-          ...nextFireField(t, Date.now()),
-        })),
-        ...(page.length < sorted.length ? { next: page[page.length - 1]!.name } : {}),
+        triggers: fit.items,
+        ...truncatedField(fit.truncated),
+        ...(fit.items.length < sorted.length && last !== undefined ? { next: last.name } : {}),
       }
     }),
   ),

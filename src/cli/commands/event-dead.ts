@@ -6,6 +6,7 @@ import { endpointSubject } from "../../protocol/names.js"
 import { callAndPrint } from "../shared.js"
 import { printLine, printTable } from "../output.js"
 import { usageError } from "../exit.js"
+import { truncatedNote } from "../list-hint.js"
 
 interface DeadSummary {
   readonly subject: string
@@ -25,12 +26,14 @@ export const eventDead = Command.make("dead", { limit: limitFlag }, ({ limit }) 
       return yield* usageError("--limit: must be a whole number from 1 to 1000")
     }
     const body = Option.isSome(limit) ? { limit: limit.value } : {}
-    yield* callAndPrint<{ dead: ReadonlyArray<DeadSummary> }>(endpointSubject("events", "dead"), body, ({ dead }) => {
+    yield* callAndPrint<{ dead: ReadonlyArray<DeadSummary> }>(endpointSubject("events", "dead"), body, (reply) => {
+      const { dead } = reply
       if (dead.length === 0) return printLine("no dead letters")
       printTable(
         ["AT", "EVENT", "ERROR"],
         dead.map((d) => [d.at, `${d.subject} #${d.seq}`, d.error]),
       )
+      truncatedNote(reply, "letters were left out or cut")
     })
   }),
 ).pipe(Command.withDescription("list events whose evaluation was given up on (DAGNATS_DEAD), newest first"))

@@ -8,7 +8,7 @@ import type { FireRecord } from "../../domain/fire-record.js"
 import { callAndPrint, root, withNats } from "../shared.js"
 import { parseDurationMs } from "../../domain/duration.js"
 import { isFinal } from "../../domain/run-status.js"
-import { limitRows, requestLimit } from "../list-hint.js"
+import { limitRows, requestLimit, truncatedNote } from "../list-hint.js"
 import { printJson, printLine, printRecord, printTable } from "../output.js"
 import { Refused, Unreachable, usageError } from "../exit.js"
 import { publishEvent, publishPayload } from "../lean/publish.js"
@@ -105,6 +105,7 @@ const runList = Command.make(
           ]),
         )
         if (hint !== undefined) process.stderr.write(`${hint}\n`)
+        truncatedNote(reply, "runs were left out or had fields cut (`dagnats run get ID` shows a whole run)")
       })
     }),
 ).pipe(Command.withDescription("list runs, newest first"), Command.withExamples(runListExamples))
@@ -210,7 +211,8 @@ const history = Command.make("history", { name: Argument.String("name"), limit: 
   Effect.gen(function* () {
     const body = { name, ...(yield* limitField(limit)) }
     const subject = endpointSubject("triggers", "history")
-    yield* callAndPrint<{ fires: ReadonlyArray<HistoryFire> }>(subject, body, ({ fires }) => {
+    yield* callAndPrint<{ fires: ReadonlyArray<HistoryFire> }>(subject, body, (reply) => {
+      const { fires } = reply
       if (fires.length === 0) return printLine(`no history for trigger ${name}`)
       printTable(
         ["AT", "OUTCOME", "DETAIL", "RUN STATUS", "EVENT"],
@@ -224,6 +226,7 @@ const history = Command.make("history", { name: Argument.String("name"), limit: 
           "scheduled_at" in f ? `scheduled ${String(f.scheduled_at)}` : `${f.event.subject} #${f.event.seq}`,
         ]),
       )
+      truncatedNote(reply, "records were left out or cut")
     })
   }),
 ).pipe(Command.withDescription("show the trigger's evaluation outcomes, newest first"))
