@@ -39,8 +39,9 @@ export interface Cut<A> {
 /**
  * The record within `share` bytes: the `large` fields, in that order, are cut until it fits — a
  * string is shortened to CUT_STRING_CHARS characters and "…", any other value left out — and the
- * record names them in `cut`. Fields not named in `large` are never touched, so a record that is
- * still too big after every cut is kept as it is (the list step then decides).
+ * record names them in `cut`. Fields not named in `large`, and values no larger than a cut string,
+ * are never touched, so a record that is still too big after every cut is kept as it is (the list
+ * step then decides).
  */
 export const cutToShare = <A extends object>(
   record: A,
@@ -60,6 +61,8 @@ export const cutToShare = <A extends object>(
       if (value.length <= CUT_STRING_CHARS) continue
       out[field] = `${value.slice(0, CUT_STRING_CHARS)}…`
     } else {
+      // A small value (an id, a count, a flag) is worth more than the bytes it frees.
+      if (jsonBytes(value) <= CUT_STRING_CHARS) continue
       delete out[field]
     }
     cut.push(field)

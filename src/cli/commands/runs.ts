@@ -205,7 +205,8 @@ const fire = Command.make(
 ).pipe(Command.withDescription("start a run of the trigger's workflow by hand (source manual)"))
 
 /** A history record as the service answers it: with its run's current status when it started one. */
-type HistoryFire = FireRecord & { readonly run_status?: string }
+/** Records of other programs (the engine's TriggerFire) have none of dagnats's fields; they still show. */
+type HistoryFire = Partial<FireRecord> & { readonly run_status?: string }
 
 const history = Command.make("history", { name: Argument.String("name"), limit: limitFlag }, ({ name, limit }) =>
   Effect.gen(function* () {
@@ -217,13 +218,17 @@ const history = Command.make("history", { name: Argument.String("name"), limit: 
       printTable(
         ["AT", "OUTCOME", "DETAIL", "RUN STATUS", "EVENT"],
         fires.map((f) => [
-          f.at,
-          f.outcome,
+          f.at ?? f.fired_at ?? "-",
+          f.outcome ?? "(other program)",
           f.outcome === "fired"
             ? `run ${f.run_id}${f.count !== undefined && f.count > 1 ? ` (${f.count} events)` : ""}`
             : (f.reason ?? f.error ?? ""),
           f.run_status ?? "-",
-          "scheduled_at" in f ? `scheduled ${String(f.scheduled_at)}` : `${f.event.subject} #${f.event.seq}`,
+          f.scheduled_at !== undefined
+            ? `scheduled ${f.scheduled_at}`
+            : f.event !== undefined
+              ? `${f.event.subject} #${f.event.seq}`
+              : "-",
         ]),
       )
       truncatedNote(reply, "records were left out or cut")
