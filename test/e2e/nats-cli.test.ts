@@ -1,12 +1,16 @@
 // Proves the micro service works with the real `nats` CLI (v0.5.0) as operators use it: discovery
 // with its version, endpoint metadata (description, request and response JSON Schemas), error counts
-// in stats, trigger creation by `nats req`, and the micro error headers on a bad request.
+// in stats, trigger creation by `nats req`, the micro error headers on a bad request, and that every
+// endpoint's real reply validates against the response schema `nats micro info` publishes.
 import { createHmac } from "node:crypto"
 import { describe, expect, test } from "vitest"
 import { perTestResources } from "../support/per-test.js"
 import { runJson } from "../support/cli.js"
 import { natsJson, runNats } from "../support/nats-cli.js"
 import { eventually } from "../support/poll.js"
+import { openRawNats } from "../support/raw-nats.js"
+import { haveJsonSchema, validateAll } from "../support/json-schema.js"
+import { headers as natsHeaders } from "@nats-io/nats-core"
 import { VERSION } from "../../src/version.js"
 
 const r = perTestResources()
@@ -31,6 +35,8 @@ const ENDPOINTS = [
   "runs-start",
   "runs-get",
   "runs-list",
+  "events-dead",
+  "events-replay",
 ]
 
 describe("nats micro", () => {
@@ -163,4 +169,103 @@ describe("nats req", () => {
     expect(req.stderr).toMatch(/Nats-Service-Error-Code: 400\n/)
     expect(req.stderr).toContain(`Nats-Service-Error: ${body.error.message}\n`)
   })
+})
+
+describe("published schemas describe the replies", () => {
+  test.skipIf(!haveJsonSchema)(
+    `nats micro info dagnats - every endpoint's real reply validates against its published response schema (jsonschema, draft 2020-12)${haveJsonSchema ? "" : " (skipped: python3 jsonschema not found; run deploy/tools.sh)"}`,
+    async () => {
+      const { url } = await running()
+      const raw = await openRawNats(url)
+      try {
+        type Info = { endpoints: Array<{ name: string; subject: string; metadata: Record<string, string> }> }
+        const { info } = await natsJson<{ info: Info }>(url, ["micro", "info", "dagnats"])
+        const schemaOf = new Map(info.endpoints.map((e) => [e.subject, JSON.parse(e.metadata["response_schema"]!)]))
+        const replies: Array<{ subject: string; reply: unknown }> = []
+        const call = async <T = any>(endpoint: string, body: unknown): Promise<T> => {
+          const subject = `dagnats.${endpoint}`
+          const reply = await raw.request<T>(subject, body)
+          replies.push({ subject, reply })
+          return reply
+        }
+        // Every kind of trigger, and each change to one.
+        await call("triggers.create", { name: "wh", workflow: "wh-wf", type: "webhook", secrets: ["s3cret"] })
+        await call("triggers.create", {
+          name: "ev",
+          workflow: "ev-wf",
+          type: "event",
+          subject: "event.schema.*",
+          filters: [{ field: "a", value: "1" }],
+        })
+        await call("triggers.create", { name: "sch", workflow: "sch-wf", type: "schedule", cron: "* * * * * *" })
+        await call("triggers.get", { name: "wh" })
+        await call("triggers.update", { name: "wh", workflow: "wh-wf-2" })
+        await call("triggers.disable", { name: "wh" })
+        await call("triggers.enable", { name: "wh" })
+        await call("triggers.test", { name: "ev", payload: { a: 2 }, subject: "event.schema.x" })
+        await call("triggers.test", { name: "wh", payload: {} })
+        await call("triggers.test", { name: "sch", count: 3 })
+        // Runs: by hand, by a fire, from events (one filtered out), and one too large to list whole.
+        const { run_id } = await call("runs.start", { workflow: "manual-wf", input: { hello: 1 } })
+        await call("triggers.fire", { name: "wh", input: { x: 1 } })
+        await call("runs.start", { workflow: "big-wf", input: { blob: "b".repeat(600_000) } })
+        await raw.publish("event.schema.x", JSON.stringify({ a: "1" }))
+        await raw.publish("event.schema.x", JSON.stringify({ a: "2" }))
+        // The engine's own TriggerFire record under the same name: no `outcome`.
+        const h = natsHeaders()
+        h.set("Content-Type", "application/json")
+        const engineFire = {
+          trigger_id: "ev",
+          workflow_id: "engine-wf",
+          run_id: "engine-run",
+          source: "ev",
+          fired_at: new Date().toISOString(),
+          skipped: false,
+        }
+        await raw.js.publish("trigger.fire.ev", new TextEncoder().encode(JSON.stringify(engineFire)), { headers: h })
+        await eventually(
+          async () => expect((await raw.request("dagnats.triggers.history", { name: "ev" })).fires).toHaveLength(3),
+          20_000,
+        )
+        await eventually(
+          async () =>
+            expect((await raw.request("dagnats.triggers.history", { name: "sch" })).fires.length).toBeGreaterThan(0),
+          20_000,
+        )
+        await call("triggers.history", { name: "ev" })
+        await call("triggers.history", { name: "sch" })
+        await call("runs.get", { run_id })
+        const listed = await call("runs.list", {})
+        expect(listed.truncated).toBe(true)
+        await call("runs.list", { limit: 1 })
+        await call("triggers.list", {})
+        await call("triggers.list", { limit: 1 })
+        // A dead letter as serve stores one.
+        const dh = natsHeaders()
+        dh.set("Dagnats-Dead-Subject", "event.schema.dead")
+        dh.set("Dagnats-Dead-Seq", "99")
+        dh.set("Dagnats-Dead-Error", "gave up after 10 deliveries: boom")
+        dh.set("Dagnats-Dead-At", new Date().toISOString())
+        await raw.js.publish("dagnats.dead.99", new TextEncoder().encode("{}"), { headers: dh, msgID: "fixture.99" })
+        expect((await call("events.dead", {})).dead).toHaveLength(1)
+        await call("events.replay", { trigger: "ev", since: "1h", dry_run: true })
+        await call("events.replay", { trigger: "ev", since: "1h" })
+        await call("triggers.delete", { name: "wh" })
+        // Every endpoint $SRV.INFO names was called.
+        expect([...new Set(replies.map((x) => x.subject))].sort()).toStrictEqual([...schemaOf.keys()].sort())
+        const errors = validateAll(replies.map((x) => ({ schema: schemaOf.get(x.subject), instance: x.reply })))
+        expect(replies.map((x, i) => [x.subject, errors[i]])).toStrictEqual(replies.map((x) => [x.subject, []]))
+        // The validator does reject what a schema does not describe: a fire record with a field no writer sets.
+        const history = replies.find((x) => x.subject === "dagnats.triggers.history")!.reply as { fires: Array<object> }
+        const own = history.fires.find((f) => "outcome" in f)!
+        const [rejected] = validateAll([
+          { schema: schemaOf.get("dagnats.triggers.history"), instance: { fires: [{ ...own, bogus: 1 }] } },
+        ])
+        expect(rejected!.length).toBeGreaterThan(0)
+      } finally {
+        await raw.close()
+      }
+    },
+    120_000,
+  )
 })
