@@ -153,9 +153,9 @@ export const listRuns = (runs: KV, js: JetStreamClient, jsm: JetStreamManager, f
             (filter.trigger === undefined || r.trigger.name === filter.trigger) &&
             (filter.status === undefined || r.status === filter.status)
           ) {
-            // The stored bytes bound the record's size in the reply (its JSON, without unknown fields).
-            const known = m.data.length <= share ? m.data.length : undefined
-            const c = cutToShare<RunListItem & Position>(r, share, RUN_LARGE_FIELDS, known)
+            // The stored bytes bound the record's size in the reply (its JSON, without unknown fields):
+            // a large record is not encoded again just to learn that it is large.
+            const c = cutToShare<RunListItem & Position>(r, share, RUN_LARGE_FIELDS, m.data.length)
             top.offer({ run: c.record, bytes: c.bytes, cut: c.cut })
           }
         },
