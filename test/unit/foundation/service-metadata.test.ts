@@ -65,4 +65,35 @@ describe("service metadata", () => {
       response: { $schema: DRAFT },
     })
   })
+
+  test("endpointMetadata - list and record schemas come from the domain Schemas: fires with the engine's and schedule fields and missed, schedule runs, truncated and next", () => {
+    const of = (group: "triggers" | "runs" | "events", name: string) =>
+      parsed(endpointMetadata(endpoint(group, name, NameRequest, () => Effect.succeed({})))).response
+    const history = of("triggers", "history")
+    const [own, foreign] = history.properties.fires.items.anyOf
+    expect(Object.keys(own.properties)).toEqual(
+      expect.arrayContaining(["trigger_id", "workflow_id", "source", "fired_at", "skipped", "skip_reason"]),
+    )
+    expect(Object.keys(own.properties)).toEqual(
+      expect.arrayContaining(["scheduled_at", "older_missed", "run_status", "cut"]),
+    )
+    expect(own.properties.reason.enum).toContain("missed")
+    expect(own.additionalProperties).toBe(false)
+    // The engine's own records (no `outcome`) are described, whatever else they carry.
+    expect(foreign.properties.outcome).toEqual({ not: {} })
+    expect(Object.keys(history.properties)).toEqual(["fires", "truncated", "next"])
+    const runs = of("runs", "list")
+    expect(runs.properties.runs.items.properties.trigger.properties.type.enum).toEqual([
+      "webhook",
+      "event",
+      "manual",
+      "schedule",
+    ])
+    expect(runs.properties.runs.items.required).not.toContain("input")
+    expect(of("runs", "get").required).toContain("input")
+    expect(Object.keys(of("events", "dead").properties)).toEqual(["dead", "truncated", "next"])
+    expect(Object.keys(of("triggers", "list").properties.triggers.items.properties)).toEqual(
+      expect.arrayContaining(["open", "next_fire_at", "secret_count"]),
+    )
+  })
 })
