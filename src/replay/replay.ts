@@ -7,7 +7,13 @@
 // sees progress, and a replay whose requester went away stops within one part. Events are read with
 // an ordered consumer and handled one at a time: memory stays bounded, windows see stream order.
 import { Duration, Effect, Option } from "effect"
-import { DeliverPolicy, type JsMsg, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream"
+import {
+  DeliverPolicy,
+  type Consumer,
+  type JsMsg,
+  type JetStreamClient,
+  type JetStreamManager,
+} from "@nats-io/jetstream"
 import type { KV } from "@nats-io/kv"
 import { DeadHeaders, Streams, Subjects } from "../protocol/names.js"
 import { compileFilters } from "../domain/filters.js"
@@ -288,6 +294,21 @@ const readPart = (
         }),
       catch: toUnavailable,
     })
+    // Deleted when the part ends: nats.js leaves an ordered consumer to the server's inactivity
+    // threshold (minutes), and a long replay makes one per part.
+    return yield* readWith(consumer, range, startedMs, each).pipe(
+      Effect.ensuring(Effect.promise(() => consumer.delete().catch(() => false))),
+    )
+  })
+
+/** readPart's loop over one consumer, for the part that started at `startedMs`. */
+const readWith = (
+  consumer: Consumer,
+  range: ReplayRange,
+  startedMs: number,
+  each: (m: JsMsg) => Effect.Effect<unknown, Unavailable>,
+) =>
+  Effect.gen(function* () {
     const pending = yield* Effect.tryPromise({
       try: async () => (await consumer.info(true)).num_pending,
       catch: toUnavailable,
