@@ -297,11 +297,12 @@ const readPart = (
     // Deleted when the part ends: nats.js leaves an ordered consumer to the server's inactivity
     // threshold (minutes), and a long replay makes one per part.
     return yield* readWith(consumer, range, startedMs, each).pipe(
+      Effect.map((part) => part ?? DONE),
       Effect.ensuring(Effect.promise(() => consumer.delete().catch(() => false))),
     )
   })
 
-/** readPart's loop over one consumer, for the part that started at `startedMs`. */
+/** readPart's loop over one consumer, for the part that started at `startedMs`; undefined: nothing to read. */
 const readWith = (
   consumer: Consumer,
   range: ReplayRange,
@@ -309,16 +310,16 @@ const readWith = (
   each: (m: JsMsg) => Effect.Effect<unknown, Unavailable>,
 ) =>
   Effect.gen(function* () {
+    let handled = 0
+    /** The stream sequence after the last message handled. */
+    let nextSeq: number | undefined
     const pending = yield* Effect.tryPromise({
       try: async () => (await consumer.info(true)).num_pending,
       catch: toUnavailable,
     })
-    if (pending === 0) return DONE
+    if (pending === 0) return
     const iter = yield* Effect.tryPromise({ try: () => consumer.consume({ max_messages: 256 }), catch: toUnavailable })
     const it = iter[Symbol.asyncIterator]()
-    let handled = 0
-    /** The stream sequence after the last message handled. */
-    let nextSeq: number | undefined
     return yield* Effect.gen(function* () {
       for (;;) {
         const leftMs = REQUEST_BUDGET_MS - (Date.now() - startedMs)
