@@ -311,8 +311,9 @@ const readWith = (
 ) =>
   Effect.gen(function* () {
     let handled = 0
-    /** The stream sequence after the last message handled. */
+    /** The stream sequence after the last message handled, and its consumer sequence (0: none yet). */
     let nextSeq: number | undefined
+    let lastDelivery = 0
     const pending = yield* Effect.tryPromise({
       try: async () => (await consumer.info(true)).num_pending,
       catch: toUnavailable,
@@ -333,9 +334,10 @@ const readWith = (
           // Nothing came within the budget. The range is over when nothing is pending and nothing
           // was delivered past what was handled (a message may still be on its way); else the
           // next part reads on from here.
+          // (Counted in consumer sequences: a purge moves the consumer's stream sequence past what
+          // it removed, so that one says nothing about what was delivered.)
           const info = yield* Effect.tryPromise({ try: () => consumer.info(), catch: toUnavailable })
-          const delivered = info.delivered.stream_seq
-          const caughtUp = nextSeq === undefined ? info.delivered.consumer_seq === 0 : delivered < nextSeq
+          const caughtUp = info.delivered.consumer_seq === lastDelivery
           return info.num_pending === 0 && caughtUp ? DONE : ({ done: false, fromSeq: nextSeq } as const)
         }
         // The iterator ended without the range ending (the consumer went away): the next part finds out.
@@ -345,6 +347,7 @@ const readWith = (
         yield* each(m)
         handled++
         nextSeq = m.seq + 1
+        lastDelivery = m.info.deliverySequence
         if (m.info.pending === 0) return DONE
         if (handled >= MAX_PER_REQUEST || Date.now() - startedMs >= REQUEST_BUDGET_MS) {
           return { done: false, fromSeq: nextSeq } as const
