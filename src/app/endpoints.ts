@@ -3,6 +3,7 @@
 import { Effect } from "effect"
 import { Nats } from "../nats/connection.js"
 import { NatsBuckets } from "../nats/buckets.js"
+import { eventsEpoch } from "../nats/events-epoch.js"
 import { TriggerStore, TriggerTable } from "../triggers/index.js"
 import { RunStarter } from "../runs/index.js"
 import { runEndpoints, triggerEndpoints } from "../service/index.js"
@@ -35,7 +36,8 @@ export const replay = Effect.gen(function* () {
   const handles = yield* Nats
   const buckets = yield* NatsBuckets
   const windows = yield* Windows
-  return replayEndpoints(handles.nc, yield* TriggerStore.TriggerStore, {
+  return replayEndpoints(yield* TriggerStore.TriggerStore, {
+    eventsEpoch: eventsEpoch(handles),
     js: handles.js,
     jsm: handles.jsm,
     runs: buckets.runs,

@@ -35,8 +35,15 @@ const HEADER_ROOM_BYTES = 4_096
 /** Header values must be one line. */
 const oneLine = (s: string) => s.replace(/[\r\n]+/g, " ").slice(0, MAX_ERROR_CHARS)
 
-/** JetStream control headers of the original must not act again on the dead letter. */
-const keepHeader = (name: string) => !/^nats-/i.test(name)
+/**
+ * JetStream control headers of the original must not act again on the dead letter, and dead-letter
+ * headers an event arrived with must not pass for the dead letter's own.
+ */
+const keepHeader = (name: string) => !/^(nats-|dagnats-dead-)/i.test(name)
+
+/** The dead letter's own message id: one per event of one EVENTS incarnation. */
+const deadMsgId = (epoch: string, seq: number) => `dead.${epoch}.${seq}`
+const DEAD_MSG_ID = /^dead\.(\d+)\.(\d+)$/
 
 export const publishDead = (
   js: JetStreamClient,
@@ -52,17 +59,44 @@ export const publishDead = (
       h.set(Headers.deadSeq, String(letter.seq))
       h.set(Headers.deadError, oneLine(letter.error))
       h.set(Headers.deadAt, now().toISOString())
+      // What the event's identity is made of (its run ids): the original's Nats-Msg-Id is dropped
+      // above with the other control headers, so it is kept under a name of its own.
+      h.set(Headers.deadEpoch, letter.epoch)
+      const msgId = letter.headers.find(([k]) => k.toLowerCase() === Headers.msgId.toLowerCase())?.[1]
+      if (msgId !== undefined && msgId !== "") h.set(Headers.deadMsgId, msgId)
       const fits = maxPayload <= 0 || letter.data.length + HEADER_ROOM_BYTES <= maxPayload
       if (!fits) h.set(Headers.deadBodyOmitted, String(letter.data.length))
       const ack = await js.publish(Subjects.dead(letter.seq), fits ? letter.data : new Uint8Array(0), {
         headers: h,
-        msgID: `dead.${letter.epoch}.${letter.seq}`,
+        msgID: deadMsgId(letter.epoch, letter.seq),
       })
       if (!ack.duplicate) Catalog.deadLetters().inc()
       return ack
     },
     catch: toUnavailable,
   })
+
+/** Where a dead letter's event was stored: subject, sequence and the EVENTS epoch of that sequence. */
+export interface DeadOrigin {
+  readonly subject: string
+  readonly seq: number
+  /** Undefined only for a letter that says neither (never written by this dagnats). */
+  readonly epoch: string | undefined
+}
+
+/**
+ * The origin of a dead letter from its headers (looked up by lower-case name), or undefined when it
+ * is not a dead letter. Letters written before the epoch header was added carry the epoch in their
+ * own message id.
+ */
+export const deadLetterOrigin = (header: (lowercaseName: string) => string | undefined): DeadOrigin | undefined => {
+  const subject = header(Headers.deadSubject.toLowerCase())
+  const seq = Number(header(Headers.deadSeq.toLowerCase()))
+  if (subject === undefined || subject === "" || !Number.isInteger(seq) || seq < 1) return undefined
+  const own = DEAD_MSG_ID.exec(header(Headers.msgId.toLowerCase()) ?? "")
+  const epoch = header(Headers.deadEpoch.toLowerCase()) || (own !== null && Number(own[2]) === seq ? own[1] : undefined)
+  return { subject, seq, epoch }
+}
 
 /** The newest `limit` dead letters (stored before the sequence `before`, when given), newest first. */
 export const listDead = (js: JetStreamClient, jsm: JetStreamManager, limit: number, before?: number) =>

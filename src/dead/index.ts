@@ -2,5 +2,6 @@
 // endpoints that list and read dead letters.
 // Other folders import from here only; the files behind it are free to change.
 
-export { isDead, publishDead } from "./dead-letters.js"
+export { deadLetterOrigin, isDead, publishDead } from "./dead-letters.js"
+export type { DeadOrigin } from "./dead-letters.js"
 export { deadEndpoints } from "./endpoint.js"

@@ -26,6 +26,20 @@ const identityText = (i: EventIdentity): string => {
   }
 }
 
+/**
+ * The identity of a stored event, the one every evaluation of it must use (the live evaluator, its
+ * retries, a replay of the event or of its dead letter): the sender's delivery id when it had one,
+ * else its sequence within the stream's epoch. Two derivations would give one event two run ids.
+ */
+export const storedEventIdentity = (e: {
+  readonly deliveryId: string | undefined
+  readonly seq: number
+  readonly epoch?: string | undefined
+}): EventIdentity =>
+  e.deliveryId !== undefined
+    ? { kind: "delivery", deliveryId: e.deliveryId }
+    : { kind: "sequence", seq: e.seq, epoch: e.epoch }
+
 export const runIdFor = (triggerName: string, identity: EventIdentity): string =>
   createHash("sha256")
     .update(`${triggerName}\n${identityText(identity)}`)

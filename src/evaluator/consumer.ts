@@ -5,10 +5,11 @@
 // `error`, and it is acked, so it holds nothing else back.
 import { Effect, Schedule } from "effect"
 import type { JsMsg } from "@nats-io/jetstream"
-import { Consumers, Headers, Streams, Subjects } from "../protocol/names.js"
+import { Consumers, Streams, Subjects } from "../protocol/names.js"
 import type { NatsHandles } from "../nats/connection.js"
 import { ensureDurable, runWorker, type DurableSpec, type Verdict } from "../nats/worker.js"
 import { evaluateEvent, type EvaluateDeps, type InboundEvent } from "./evaluate.js"
+import { storedEvent } from "./inbound.js"
 import { recordOutcome } from "../history/index.js"
 import { failed, type FireRecord } from "../domain/fire-record.js"
 import { publishDead } from "../dead/index.js"
@@ -36,21 +37,6 @@ const nakDelayMs = (t: EvaluatorTiming, deliveryCount: number) =>
 
 export const ensureEvaluatorConsumer = (h: NatsHandles, t: EvaluatorTiming = DEFAULT_TIMING) =>
   ensureDurable(h, evaluatorSpec(t))
-
-const toInboundEvent = (m: JsMsg, epoch?: string): InboundEvent => {
-  const headers = new Map<string, string>()
-  if (m.headers !== undefined) for (const k of m.headers.keys()) headers.set(k.toLowerCase(), m.headers.get(k))
-  return {
-    subject: m.subject,
-    seq: m.seq,
-    data: m.data,
-    header: (name) => headers.get(name),
-    deliveryId: headers.get(Headers.deliveryId.toLowerCase()) || headers.get(Headers.msgId.toLowerCase()) || undefined,
-    redelivered: m.info.deliveryCount > 1,
-    storedAtMs: m.time.getTime(),
-    ...(epoch !== undefined ? { epoch } : {}),
-  }
-}
 
 interface EvaluatorHooks {
   readonly onOutcomes: (records: ReadonlyArray<FireRecord>) => void
@@ -89,7 +75,7 @@ const evaluateMessage =
   (h: NatsHandles, deps: EvaluateDeps, hooks: EvaluatorHooks & EvaluatorOptions, t: EvaluatorTiming, epoch: string) =>
   (m: JsMsg): Effect.Effect<Verdict> =>
     Effect.gen(function* () {
-      const event = toInboundEvent(m, epoch)
+      const event = storedEvent(m, epoch)
       if (event.redelivered) hooks.onRedelivered?.()
       let attempts = 0
       // A retry follows an attempt that may have done part of the work (put the event in a window that

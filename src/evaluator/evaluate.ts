@@ -4,7 +4,7 @@
 import { Effect } from "effect"
 import { decodeEventPayload } from "../domain/event-payload.js"
 import { failed, fired, skipped, type FireRecord } from "../domain/fire-record.js"
-import { runIdFor } from "../domain/run-id.js"
+import { runIdFor, storedEventIdentity } from "../domain/run-id.js"
 import type { StoredTrigger } from "../domain/trigger.js"
 import type { Unavailable } from "../domain/errors.js"
 import type { RunStarterShape } from "../runs/index.js"
@@ -62,12 +62,7 @@ export const evaluateEvent = (
         records.push(yield* deps.batch.absorb({ trigger, event, payload: decoded.payload }))
         continue
       }
-      const runId = runIdFor(
-        trigger.name,
-        event.deliveryId !== undefined
-          ? { kind: "delivery", deliveryId: event.deliveryId }
-          : { kind: "sequence", seq: event.seq, epoch: event.epoch },
-      )
+      const runId = runIdFor(trigger.name, storedEventIdentity(event))
       const outcome = yield* deps.starter.start({
         runId,
         workflow: trigger.workflow,

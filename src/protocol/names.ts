@@ -96,6 +96,9 @@ export const Headers = {
   deadAt: "Dagnats-Dead-At",
   /** Set (to the body's size) when the body did not fit beside the dead-letter headers; EVENTS keeps it. */
   deadBodyOmitted: "Dagnats-Dead-Body-Omitted",
+  /** On a dead letter: the EVENTS epoch and the Nats-Msg-Id the event had, which make its identity. */
+  deadEpoch: "Dagnats-Dead-Epoch",
+  deadMsgId: "Dagnats-Dead-Msg-Id",
 } as const
 
 /**
@@ -107,4 +110,6 @@ export const DeadHeaders = {
   seq: Headers.deadSeq,
   error: Headers.deadError,
   bodyOmitted: Headers.deadBodyOmitted,
+  epoch: Headers.deadEpoch,
+  msgId: Headers.deadMsgId,
 } as const

@@ -1,25 +1,48 @@
 // Replay: evaluate stored events (EVENTS, or dead letters on DAGNATS_DEAD) again against one trigger
-// as it is now, through the evaluator's own evaluateEvent, so filters, debounce and batch apply
-// exactly as they would live. A run that already exists for the trigger and event (deterministic
-// run ids) is counted `existing` and not started again, so a replay fills gaps and can be repeated.
-// Events are read with an ordered consumer from the range's start time and handled one at a time:
-// memory stays bounded whatever the range, and windows see events in stream order.
-import { Effect } from "effect"
-import { DeliverPolicy, type JsMsg, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream"
+// as it is now, through the evaluator's own evaluateEvent and its own event identity (delivery id,
+// else sequence within the EVENTS epoch), so filters, debounce and batch apply exactly as they would
+// live and a run the live evaluation started is found `existing`, never started again.
+// One request does a bounded part of a replay (REQUEST_BUDGET_MS, MAX_PER_REQUEST) and answers with
+// its counts and, while events are left, where the next request continues (`next`): the requester
+// sees progress, and a replay whose requester went away stops within one part. Events are read with
+// an ordered consumer and handled one at a time: memory stays bounded, windows see stream order.
+import { Duration, Effect, Option } from "effect"
+import {
+  DeliverPolicy,
+  type Consumer,
+  type JsMsg,
+  type JetStreamClient,
+  type JetStreamManager,
+} from "@nats-io/jetstream"
 import type { KV } from "@nats-io/kv"
-import { DeadHeaders, Headers, Streams, Subjects } from "../protocol/names.js"
+import { DeadHeaders, Streams, Subjects } from "../protocol/names.js"
 import { compileFilters } from "../domain/filters.js"
 import { subjectMatches } from "../domain/subjects.js"
 import { listenSubject, type StoredTrigger } from "../domain/trigger.js"
 import { skipped, type FireRecord } from "../domain/fire-record.js"
 import type { Unavailable } from "../domain/errors.js"
-import { evaluateEvent, type EvaluateDeps, type InboundEvent, type WindowHandler } from "../evaluator/index.js"
+import {
+  deliveryIdOf,
+  evaluateEvent,
+  headerLookup,
+  storedEvent,
+  type EvaluateDeps,
+  type InboundEvent,
+  type WindowHandler,
+} from "../evaluator/index.js"
+import { deadLetterOrigin } from "../dead/index.js"
 import type { RunStarterShape } from "../runs/index.js"
 import { toUnavailable } from "../nats/conditions.js"
 import type { ReplayRange } from "./range.js"
 
-/** Runs (and, for a dry run, per-event lines) listed in a reply; counts go on beyond this. */
-const MAX_LISTED = 1_000
+/**
+ * Messages one request handles at most, and how long it works before it answers with what is left.
+ * The bound on messages also bounds the reply: every run and (dry run) event line fits in it.
+ */
+const MAX_PER_REQUEST = 500
+const REQUEST_BUDGET_MS = 2_000
+/** The longest reason text kept on a dry run's event line. */
+const MAX_REASON_CHARS = 200
 
 export interface ReplayRequest {
   readonly trigger: StoredTrigger
@@ -50,11 +73,24 @@ export interface ReplayReply {
   readonly removed?: number
   /** Per event, what happened or (dry run) would happen; dry runs only. */
   readonly events?: ReadonlyArray<EventReport>
-  /** More runs or events than listed. */
+  /** More runs or events than listed (the CLI sets it when it lists fewer than it was sent). */
   readonly truncated?: boolean
+  /** Events are left: the request fields to send again, with these replaced, for the next part. */
+  readonly next?: ReplayNext
+}
+
+export interface ReplayNext {
+  /** The next message to handle, by its sequence in the stream replayed. */
+  readonly from_seq?: number
+  /** When no message was handled yet: the start time, unchanged. */
+  readonly since?: string
+  /** The end of the range as the first request fixed it (a duration ago would move). */
+  readonly until: string
 }
 
 export interface ReplayDeps {
+  /** The EVENTS stream's epoch, read for each request: the live evaluator's identity of an event uses it. */
+  readonly eventsEpoch: Effect.Effect<string, Unavailable>
   readonly js: JetStreamClient
   readonly jsm: JetStreamManager
   readonly runs: KV
@@ -65,46 +101,36 @@ export interface ReplayDeps {
   readonly record: (r: FireRecord) => Effect.Effect<unknown, Unavailable>
 }
 
-export type Progress = (counts: Omit<ReplayReply, "runs" | "events">) => void
-
-const headerMap = (m: JsMsg) => {
-  const out = new Map<string, string>()
-  if (m.headers !== undefined) for (const k of m.headers.keys()) out.set(k.toLowerCase(), m.headers.get(k))
-  return out
-}
+/**
+ * A stored event as the evaluator sees it, with the live evaluator's identity; `redelivered` so
+ * windows never count an event twice. Windows are timed from the replay, not from when the event
+ * was stored: a window timed from the past would be due at once and its timer could close it
+ * between two replayed events.
+ */
+const fromEvents = (m: JsMsg, epoch: string): InboundEvent => ({
+  ...storedEvent(m, epoch),
+  redelivered: true,
+  storedAtMs: Date.now(),
+})
 
 /**
- * A stored event as the evaluator sees it; `redelivered` so windows never count an event twice.
- * Windows are timed from the replay, not from when the event was stored: a window timed from
- * the past would be due at once and its timer could close it between two replayed events.
+ * A dead letter as the event it was: its original subject, sequence, epoch and headers, so its
+ * identity (and run id) is the one the live evaluation gave it; body unchanged.
  */
-const fromEvents = (m: JsMsg): InboundEvent => {
-  const h = headerMap(m)
-  return {
-    subject: m.subject,
-    seq: m.seq,
-    data: m.data,
-    header: (n) => h.get(n),
-    deliveryId: h.get(Headers.deliveryId.toLowerCase()) || h.get(Headers.msgId.toLowerCase()) || undefined,
-    redelivered: true,
-    storedAtMs: Date.now(),
-  }
-}
-
-/** A dead letter as the event it was: its original subject, sequence and headers; body unchanged. */
 const fromDead = (m: JsMsg): InboundEvent | undefined => {
-  const h = headerMap(m)
-  const subject = h.get(DeadHeaders.subject.toLowerCase())
-  const seq = Number(h.get(DeadHeaders.seq.toLowerCase()))
-  if (subject === undefined || subject === "" || !Number.isInteger(seq) || seq < 1) return undefined
+  const header = headerLookup(m)
+  const origin = deadLetterOrigin(header)
+  if (origin === undefined) return undefined
   return {
-    subject,
-    seq,
+    subject: origin.subject,
+    seq: origin.seq,
     data: m.data,
-    header: (n) => h.get(n),
-    deliveryId: h.get(Headers.deliveryId.toLowerCase()) || h.get(Headers.msgId.toLowerCase()) || undefined,
+    header,
+    // The letter's own Nats-Msg-Id names the letter, not the event; the event's is kept apart.
+    deliveryId: deliveryIdOf(header, DeadHeaders.msgId),
     redelivered: true,
     storedAtMs: Date.now(),
+    ...(origin.epoch !== undefined ? { epoch: origin.epoch } : {}),
   }
 }
 
@@ -125,7 +151,7 @@ const dryWindow = (reason: "debounced" | "batched"): WindowHandler => ({
     Effect.succeed(skipped({ trigger: trigger.name, workflow: trigger.workflow, event }, reason)),
 })
 
-export const replay = (d: ReplayDeps, r: ReplayRequest, progress: Progress) =>
+export const replay = (d: ReplayDeps, r: ReplayRequest) =>
   Effect.gen(function* () {
     /** A dead letter whose body was too large to keep: the body is read back from EVENTS. */
     const withStoredBody = (e: InboundEvent) =>
@@ -136,6 +162,8 @@ export const replay = (d: ReplayDeps, r: ReplayRequest, progress: Progress) =>
         },
         catch: toUnavailable,
       })
+    // Dead letters carry the epoch of their own event; events in EVENTS are of the stream as it is.
+    const epoch = r.dead ? "" : yield* d.eventsEpoch
     const pattern = listenSubject(r.trigger)
     const filters = compileFilters(r.trigger.filters ?? [])
     const created = new Map<string, boolean>()
@@ -159,13 +187,12 @@ export const replay = (d: ReplayDeps, r: ReplayRequest, progress: Progress) =>
     const counts = { evaluated: 0, fired: 0, existing: 0, skipped: 0, removed: 0 }
     const runs: Array<string> = []
     const events: Array<EventReport> = []
-    let truncated = false
 
     const handle = (m: JsMsg) =>
       Effect.gen(function* () {
-        const found = r.dead ? fromDead(m) : fromEvents(m)
+        const found = r.dead ? fromDead(m) : fromEvents(m, epoch)
         if (found === undefined || deps.matcher.match(found.subject).length === 0) return
-        const omitted = r.dead && headerMap(m).has(DeadHeaders.bodyOmitted.toLowerCase())
+        const omitted = r.dead && found.header(DeadHeaders.bodyOmitted.toLowerCase()) !== undefined
         const event = omitted ? yield* withStoredBody(found) : found
         created.clear()
         const records = yield* evaluateEvent(deps, event)
@@ -183,21 +210,18 @@ export const replay = (d: ReplayDeps, r: ReplayRequest, progress: Progress) =>
           if (rec.outcome === "error") clean = false
           counts[verdict]++
           if (verdict === "fired") {
-            if (runs.length < MAX_LISTED) runs.push(rec.run_id!)
-            else truncated = true
+            runs.push(rec.run_id!)
             if (!r.dryRun) yield* d.record(rec)
           }
           if (r.dryRun) {
-            if (events.length < MAX_LISTED) {
-              events.push({
-                subject: event.subject,
-                seq: event.seq,
-                outcome: verdict,
-                ...(verdict === "skipped" && rec.reason !== undefined ? { reason: rec.reason } : {}),
-                ...(rec.error !== undefined ? { reason: rec.error } : {}),
-                ...(rec.run_id !== undefined ? { run_id: rec.run_id } : {}),
-              })
-            } else truncated = true
+            const reason = rec.error ?? (verdict === "skipped" ? rec.reason : undefined)
+            events.push({
+              subject: event.subject,
+              seq: event.seq,
+              outcome: verdict,
+              ...(reason !== undefined ? { reason: reason.slice(0, MAX_REASON_CHARS) } : {}),
+              ...(rec.run_id !== undefined ? { run_id: rec.run_id } : {}),
+            })
           }
         }
         if (r.dead && clean && !r.dryRun) {
@@ -211,9 +235,20 @@ export const replay = (d: ReplayDeps, r: ReplayRequest, progress: Progress) =>
 
     const stream = r.dead ? Streams.dead : Streams.events
     const filter = r.dead ? Subjects.deadAll : (r.subject ?? pattern)
-    yield* readRange(d.js, stream, filter, r.range, (m) =>
-      handle(m).pipe(Effect.tap(() => Effect.sync(() => progress(counts)))),
-    )
+    const part = yield* readPart(d.js, stream, filter, r.range, handle)
+    const from = r.range.from
+    const next: ReplayNext | undefined = part.done
+      ? undefined
+      : {
+          ...(part.fromSeq !== undefined
+            ? { from_seq: part.fromSeq }
+            : from === undefined
+              ? {}
+              : "seq" in from
+                ? { from_seq: from.seq }
+                : { since: new Date(from.timeMs).toISOString() }),
+          until: new Date(r.range.untilMs).toISOString(),
+        }
     const reply: ReplayReply = {
       evaluated: counts.evaluated,
       fired: counts.fired,
@@ -222,16 +257,22 @@ export const replay = (d: ReplayDeps, r: ReplayRequest, progress: Progress) =>
       runs,
       ...(r.dead ? { removed: counts.removed } : {}),
       ...(r.dryRun ? { events } : {}),
-      ...(truncated ? { truncated: true } : {}),
+      ...(next !== undefined ? { next } : {}),
     }
     return reply
   })
 
+/** How a part of a replay ended: the range is done, or the next part starts at `fromSeq`. */
+type Part = { readonly done: true } | { readonly done: false; readonly fromSeq: number | undefined }
+const DONE: Part = { done: true }
+
 /**
- * Hand every message of `stream` on `filter` stored in the range to `each`, in stream order, one at
- * a time. An ordered consumer (ephemeral, flow-controlled) holds no state on the server afterwards.
+ * Hand the messages of `stream` on `filter` stored in the range to `each`, in stream order, one at
+ * a time, until the range ends or this part's bound (MAX_PER_REQUEST, REQUEST_BUDGET_MS) is reached.
+ * An ordered consumer (ephemeral, flow-controlled) holds no state on the server afterwards. No wait
+ * outlasts the budget: a range whose remaining messages vanished (purged, aged out) ends.
  */
-const readRange = (
+const readPart = (
   js: JetStreamClient,
   stream: string,
   filter: string,
@@ -239,16 +280,40 @@ const readRange = (
   each: (m: JsMsg) => Effect.Effect<unknown, Unavailable>,
 ) =>
   Effect.gen(function* () {
+    const startedMs = Date.now()
+    const from = range.from
     const consumer = yield* Effect.tryPromise({
       try: () =>
         js.consumers.get(stream, {
           filter_subjects: filter,
-          ...(range.sinceMs !== undefined
-            ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(range.sinceMs).toISOString() }
-            : { deliver_policy: DeliverPolicy.All }),
+          ...(from === undefined
+            ? { deliver_policy: DeliverPolicy.All }
+            : "seq" in from
+              ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from.seq }
+              : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(from.timeMs).toISOString() }),
         }),
       catch: toUnavailable,
     })
+    // Deleted when the part ends: nats.js leaves an ordered consumer to the server's inactivity
+    // threshold (minutes), and a long replay makes one per part.
+    return yield* readWith(consumer, range, startedMs, each).pipe(
+      Effect.map((part) => part ?? DONE),
+      Effect.ensuring(Effect.promise(() => consumer.delete().catch(() => false))),
+    )
+  })
+
+/** readPart's loop over one consumer, for the part that started at `startedMs`; undefined: nothing to read. */
+const readWith = (
+  consumer: Consumer,
+  range: ReplayRange,
+  startedMs: number,
+  each: (m: JsMsg) => Effect.Effect<unknown, Unavailable>,
+) =>
+  Effect.gen(function* () {
+    let handled = 0
+    /** The stream sequence after the last message handled, and its consumer sequence (0: none yet). */
+    let nextSeq: number | undefined
+    let lastDelivery = 0
     const pending = yield* Effect.tryPromise({
       try: async () => (await consumer.info(true)).num_pending,
       catch: toUnavailable,
@@ -256,14 +321,37 @@ const readRange = (
     if (pending === 0) return
     const iter = yield* Effect.tryPromise({ try: () => consumer.consume({ max_messages: 256 }), catch: toUnavailable })
     const it = iter[Symbol.asyncIterator]()
-    yield* Effect.gen(function* () {
+    return yield* Effect.gen(function* () {
       for (;;) {
-        const next = yield* Effect.tryPromise({ try: () => it.next(), catch: toUnavailable })
-        if (next.done === true) return
-        const m = next.value
-        if (m.time.getTime() > range.untilMs) return
+        const leftMs = REQUEST_BUDGET_MS - (Date.now() - startedMs)
+        const next =
+          leftMs <= 0
+            ? Option.none()
+            : yield* Effect.tryPromise({ try: () => it.next(), catch: toUnavailable }).pipe(
+                Effect.timeoutOption(Duration.millis(leftMs)),
+              )
+        if (Option.isNone(next)) {
+          // Nothing came within the budget. The range is over when nothing is pending and nothing
+          // was delivered past what was handled (a message may still be on its way); else the
+          // next part reads on from here.
+          // (Counted in consumer sequences: a purge moves the consumer's stream sequence past what
+          // it removed, so that one says nothing about what was delivered.)
+          const info = yield* Effect.tryPromise({ try: () => consumer.info(), catch: toUnavailable })
+          const caughtUp = info.delivered.consumer_seq === lastDelivery
+          return info.num_pending === 0 && caughtUp ? DONE : ({ done: false, fromSeq: nextSeq } as const)
+        }
+        // The iterator ended without the range ending (the consumer went away): the next part finds out.
+        if (next.value.done === true) return { done: false, fromSeq: nextSeq } as const
+        const m = next.value.value
+        if (m.time.getTime() > range.untilMs) return DONE
         yield* each(m)
-        if (m.info.pending === 0) return
+        handled++
+        nextSeq = m.seq + 1
+        lastDelivery = m.info.deliverySequence
+        if (m.info.pending === 0) return DONE
+        if (handled >= MAX_PER_REQUEST || Date.now() - startedMs >= REQUEST_BUDGET_MS) {
+          return { done: false, fromSeq: nextSeq } as const
+        }
       }
     }).pipe(
       // Not awaited: close() resolves only once the iterator has ended, and ending it is what

@@ -1,7 +1,8 @@
 // Proves dagnats on a 3-node cluster (--replicas 3): signed webhooks keep flowing while the EVENTS
 // leader node and one of two serve processes are SIGKILLed and restarted, and every accepted webhook
-// is exactly one run; and serve refuses --replicas 3 on a 2.9.10 cluster, whose replicated KV
-// revision checks are unsafe.
+// is exactly one run; events that fired live through a serve on one node are `existing` when replayed
+// through a serve on another (both derive one event identity); and serve refuses --replicas 3 on a
+// 2.9.10 cluster, whose replicated KV revision checks are unsafe.
 import { createHmac } from "node:crypto"
 import { afterEach, describe, expect, test } from "vitest"
 import { connect } from "@nats-io/transport-node"
@@ -154,6 +155,32 @@ describe("cluster", () => {
     )
     expect(runs).toHaveLength(EVENTS)
     expect(new Set(runs.map((r) => r.run_id)).size).toBe(EVENTS)
+  })
+
+  test("cluster - events that fired live through a serve on one node are existing when replayed through a serve on another", async () => {
+    const c = await cluster(latestNatsServerBin())
+    const a = await serveOn(c.nodes[0]!.url)
+    const on = (node: number) => ["--nats-url", c.nodes[node]!.url]
+    await runJson(["trigger", "create", "cl-replay", "--workflow", "wf", "--subject", "event.clreplay", ...on(0)])
+    for (const n of [1, 2, 3]) await runJson(["event", "publish", "event.clreplay", JSON.stringify({ n }), ...on(0)])
+    const live = await eventually(
+      async () => {
+        const r = (await runRecords(c)).filter((x) => x.trigger?.name === "cl-replay")
+        expect(r).toHaveLength(3)
+        return r.map((x) => x.run_id as string).sort()
+      },
+      60_000,
+      500,
+    )
+    // Only a serve on another node answers the replay: it reads the EVENTS epoch from its own node.
+    await a.stop()
+    await serveOn(c.nodes[2]!.url)
+    for (let round = 0; round < 2; round++) {
+      const r = await runJson(["event", "replay", "--trigger", "cl-replay", ...on(2)])
+      expect([r.evaluated, r.fired, r.existing, r.runs]).toStrictEqual([3, 0, 3, []])
+    }
+    const after = (await runRecords(c)).filter((x) => x.trigger?.name === "cl-replay")
+    expect(after.map((x) => x.run_id as string).sort()).toStrictEqual(live)
   })
 
   test("cluster - serve --replicas 3 against a 2.9.10 cluster exits non-zero with the version message", async () => {

@@ -1,7 +1,8 @@
 // Proves bounded retries: an event whose evaluation fails on every delivery is given up on after
 // 10 deliveries — stored in DAGNATS_DEAD with the error, recorded as `error` in the history of each
 // trigger it matched, counted on /metrics, acknowledged, and listed by `dagnats event dead` — while
-// a debounce window of another trigger fires meanwhile, and `event dead` rejects a bad --limit.
+// a debounce window of another trigger fires meanwhile, and `event dead` rejects a bad --limit. The
+// dead letter keeps what the event's identity is made of: the EVENTS epoch and its message id.
 import { describe, expect, test } from "vitest"
 import { e2eStack } from "../support/e2e-stack.js"
 import { eventually } from "../support/poll.js"
@@ -18,7 +19,8 @@ describe("dead letters - bounded retries", () => {
   test("dead letters - an event that fails 10 deliveries is in DAGNATS_DEAD, error in each matched trigger's history, on /metrics, acked, listed by event dead", async () => {
     await createTrigger(stack.url, "huge-a", "event.huge", [])
     await createTrigger(stack.url, "huge-b", "event.huge", [])
-    const seq = await stack.raw.publish("event.huge", tooLargeForARun())
+    const body = new TextEncoder().encode(JSON.stringify(tooLargeForARun()))
+    const seq = (await stack.raw.js.publish("event.huge", body, { msgID: "huge-1" })).seq
     const listed = await eventually(
       async () => {
         const r = await cli.json<{ dead: Array<Record<string, unknown>> }>("event", "dead")
@@ -43,12 +45,16 @@ describe("dead letters - bounded retries", () => {
     }
     expect(await stack.raw.runsOf("huge-a")).toStrictEqual([])
     const dead = await stack.raw.jsm.streams.getMessage("DAGNATS_DEAD", { last_by_subj: `dagnats.dead.${seq}` })
-    // The body did not fit beside the dead-letter headers; EVENTS still holds it.
+    // The body did not fit beside the dead-letter headers; EVENTS still holds it. The event's
+    // identity (the EVENTS epoch, its message id) is kept, so a replay of the letter finds its runs.
+    const epoch = (await stack.raw.jsm.streams.info("EVENTS")).created.replace(/\D/g, "")
     expect([
       dead?.header.get("Dagnats-Dead-Subject"),
       dead?.header.get("Dagnats-Dead-Seq"),
       dead?.header.get("Dagnats-Dead-Body-Omitted"),
-    ]).toStrictEqual(["event.huge", String(seq), String(JSON.stringify(tooLargeForARun()).length)])
+      dead?.header.get("Dagnats-Dead-Epoch"),
+      dead?.header.get("Dagnats-Dead-Msg-Id"),
+    ]).toStrictEqual(["event.huge", String(seq), String(body.length), epoch, "huge-1"])
     const metrics = await (await fetch(`${stack.serve.baseUrl}/metrics`)).text()
     expect(metrics).toMatch(/^dagnats_dead_letters_total 1$/m)
   })

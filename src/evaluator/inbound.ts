@@ -1,0 +1,36 @@
+// A stored message as the evaluator sees it (an InboundEvent). One builder for the live consumer and
+// for replay, so an event has one identity whoever evaluates it (domain/run-id.ts: the delivery id,
+// else the sequence within the EVENTS epoch) and a replay finds the run the live evaluation started.
+import type { JsMsg } from "@nats-io/jetstream"
+import type { HeaderLookup } from "../domain/filters.js"
+import { Headers } from "../protocol/names.js"
+import type { InboundEvent } from "../windows/index.js"
+
+/** A message's headers by lower-case name (the first value of each), as filters look them up. */
+export const headerLookup = (m: JsMsg): HeaderLookup => {
+  const headers = new Map<string, string>()
+  if (m.headers !== undefined) for (const k of m.headers.keys()) headers.set(k.toLowerCase(), m.headers.get(k))
+  return (name) => headers.get(name)
+}
+
+/**
+ * The sender's delivery id: dagnats' own header (ingest writes it), else the message id the event
+ * was stored under (`msgIdHeader`: Nats-Msg-Id on EVENTS; a dead letter keeps it under its own name).
+ */
+export const deliveryIdOf = (header: HeaderLookup, msgIdHeader: string = Headers.msgId): string | undefined =>
+  header(Headers.deliveryId.toLowerCase()) || header(msgIdHeader.toLowerCase()) || undefined
+
+/** An EVENTS message of stream incarnation `epoch`, as delivered to the evaluator's consumer. */
+export const storedEvent = (m: JsMsg, epoch: string | undefined): InboundEvent => {
+  const header = headerLookup(m)
+  return {
+    subject: m.subject,
+    seq: m.seq,
+    data: m.data,
+    header,
+    deliveryId: deliveryIdOf(header),
+    redelivered: m.info.deliveryCount > 1,
+    storedAtMs: m.time.getTime(),
+    ...(epoch !== undefined ? { epoch } : {}),
+  }
+}
