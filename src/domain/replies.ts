@@ -43,4 +43,12 @@ export const ReplayReply = Schema.Struct({
     ),
   ),
   truncated: Schema.optionalKey(Schema.Boolean),
+  /** Events are left: the request fields to send again, with these replaced, for the next part. */
+  next: Schema.optionalKey(
+    Schema.Struct({
+      from_seq: Schema.optionalKey(Schema.Finite),
+      since: Schema.optionalKey(Schema.String),
+      until: Schema.String,
+    }),
+  ),
 })
