@@ -1,8 +1,9 @@
 // `dagnats serve`: the composition root, the one place layers are put together. Starts (or connects
 // to) NATS, ensures resources, loads the trigger table, and runs the micro service, the HTTP listener
 // and the evaluator until SIGINT or SIGTERM; then reports not ready at once, waits --shutdown-delay
-// for load balancers to notice, and releases the layers in reverse: the micro service (bounded), the
-// listener and the consumers (bounded), the NATS connection (a bounded drain), the embedded server.
+// for load balancers to notice (by default none on the embedded server), and releases the layers in
+// reverse: the micro service (bounded), the listener and the consumers (bounded), the NATS
+// connection (a bounded drain), the embedded server.
 // A watchdog ends the process with one line if any step hangs (a frozen NATS server), so a stop
 // always finishes.
 import { Context, Deferred, Effect, Exit, type Fiber, Layer, Logger, Scope } from "effect"
@@ -195,10 +196,14 @@ export const serve = (settings: ServeSettings, flags: ConnectionFlags, env: Env)
       const signal = yield* awaitShutdownSignal
       Context.get(app, Lifecycle).beginStopping()
       armWatchdog(settings.shutdownDelayMs + SHUTDOWN_DEADLINE_MS)
-      const delay = `${settings.shutdownDelayMs / 1000}s`
-      yield* Effect.log(`${signal} received: stopping (/readyz answers 503; the listener closes in ${delay})`)
-      // Requests keep being served meanwhile: a load balancer needs this time to stop sending them.
-      if (settings.shutdownDelayMs > 0) yield* Effect.sleep(settings.shutdownDelayMs)
+      if (settings.shutdownDelayMs > 0) {
+        const delay = `${settings.shutdownDelayMs / 1000}s`
+        yield* Effect.log(`${signal} received: stopping (/readyz answers 503; the listener closes in ${delay})`)
+        // Requests keep being served meanwhile: a load balancer needs this time to stop sending them.
+        yield* Effect.sleep(settings.shutdownDelayMs)
+      } else {
+        yield* Effect.log(`${signal} received: stopping (no shutdown delay)`)
+      }
       yield* Effect.log("stopping: closing the listener, then draining NATS")
     }),
   ).pipe(Effect.provide(observability(settings)))
