@@ -91,13 +91,15 @@ const awaitShutdownSignal = Effect.gen(function* () {
   return yield* Deferred.await(signalled)
 })
 
-/** The trace exporter's warnings and where it sends, before anything else talks to NATS. */
+/** The trace exporters' warnings and where they send, before anything else talks to NATS. */
 const tracingNotice = (settings: ServeSettings) =>
   Layer.effectDiscard(
     Effect.gen(function* () {
-      if (settings.tracing._tag !== "On") return
-      for (const w of settings.tracing.warnings) yield* Effect.logWarning(w)
-      yield* Effect.log(`exporting traces over OTLP to ${settings.tracing.config.url}`)
+      const tracing = settings.tracing
+      for (const w of tracing.warnings) yield* Effect.logWarning(w)
+      if (tracing._tag !== "On") return
+      if (tracing.otlp !== undefined) yield* Effect.log(`exporting traces over OTLP to ${tracing.otlp.url}`)
+      if (tracing.console !== undefined) yield* Effect.log("printing traces on stdout (OTEL_TRACES_EXPORTER=console)")
     }),
   )
 
@@ -181,7 +183,7 @@ const appLayer = (settings: ServeSettings, flags: ConnectionFlags, env: Env) => 
 const observability = (settings: ServeSettings) => {
   const logger = Logger.layer([loggerFor(settings.logFormat)])
   if (settings.tracing._tag === "Off") return logger
-  return Layer.merge(logger, tracingLayer(settings.tracing.config).pipe(Layer.provide(logger)))
+  return Layer.merge(logger, tracingLayer(settings.tracing).pipe(Layer.provide(logger)))
 }
 
 export const serve = (settings: ServeSettings, flags: ConnectionFlags, env: Env) =>
