@@ -81,6 +81,22 @@ export const inboxPrefixError = (flags: ConnectionFlags, env: Env): string | und
   return `${source}: must be a NATS subject without wildcards or spaces, such as _INBOX_cli (got "${value}")`
 }
 
+/**
+ * What to check when NATS refuses the credentials, naming the flags and variables that gave them:
+ * the server is up, so starting serve or changing the URL would not help.
+ */
+export const credentialsHint = (s: ConnectionSettings): string => {
+  if (s.creds !== undefined) return `NATS refused the credentials file ${s.creds}: check --creds / NATS_CREDS`
+  if (s.token !== undefined) return "NATS refused the token: check --token / NATS_TOKEN"
+  if (s.user !== undefined) {
+    return `NATS refused user "${s.user}": check its password (--password / NATS_PASSWORD) and --user / NATS_USER`
+  }
+  return (
+    "this NATS server requires credentials: give --user and --password (NATS_USER, NATS_PASSWORD), " +
+    "--creds (NATS_CREDS) or --token (NATS_TOKEN)"
+  )
+}
+
 export const connectionSettings = (
   flags: ConnectionFlags,
   env: Env,
