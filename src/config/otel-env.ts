@@ -85,9 +85,9 @@ export const traceSetting = (env: Env, defaultVersion: string): TraceSetting => 
   if (otlp === undefined && requested !== undefined && exporters.includes("otlp")) {
     warnings.push("OTEL_TRACES_EXPORTER otlp needs OTEL_EXPORTER_OTLP_ENDPOINT: not exporting traces over OTLP")
   }
-  const console = exporters.includes("console") ? resource : undefined
-  if (otlp === undefined && console === undefined) return { _tag: "Off", warnings }
-  return { _tag: "On", otlp, console, warnings }
+  const printed = exporters.includes("console") ? resource : undefined
+  if (otlp === undefined && printed === undefined) return { _tag: "Off", warnings }
+  return { _tag: "On", otlp, console: printed, warnings }
 }
 
 /** Where and how OTLP export sends, or undefined without an endpoint; its problems go to `warnings`. */
