@@ -1,4 +1,6 @@
 # dagnats: `make run` to start, `make test` to check everything. See README.md.
+# `make run` and `make build` install only what serve needs (the npm packages and Debian's
+# nats-server); `make setup`, which `make test` and each test leg run, installs the test tools too.
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
 .PHONY: setup tools build typecheck format run test test-2.15 test-2.9 test-node24 test-cluster bench clean
@@ -22,11 +24,14 @@ NO_GO := go not found: nats-server $(NATS_SERVER_VERSION) and nats CLI $(NATS_CL
 # and npx would put it first on PATH). The Node 24 leg runs the same vitest with that binary.
 NODE24 := node_modules/node/bin/node
 VITEST := node_modules/vitest/vitest.mjs
+# tsc without npx, so that a build runs nothing of npm's beyond the packages `npm ci` installed.
+TSC := node_modules/.bin/tsc
 TESTS_TOOLS := DAGNATS_NATS_SERVER_LATEST=$(NATS_SERVER_LATEST) DAGNATS_NATS_SERVER_OLDEST=$(NATS_SERVER_OLDEST) \
   DAGNATS_NATS_CLI=$(NATS_CLI)
 ON_LATEST := $(TESTS_TOOLS) DAGNATS_NATS_SERVER_BIN=$(NATS_SERVER_LATEST)
 ON_OLDEST := $(TESTS_TOOLS) DAGNATS_NATS_SERVER_BIN=$(NATS_SERVER_OLDEST)
 
+# Everything the tests use: what serve needs, plus the test-only tools (Go builds, deploy/tools.sh).
 setup: $(NODE_STAMP) tools
 
 $(NODE_STAMP): package.json package-lock.json
@@ -56,23 +61,25 @@ $(NATS_CLI_GO):
 	@echo "installing nats CLI v$(NATS_CLI_VERSION) (go install)"
 	@GOBIN=$(@D) go install github.com/nats-io/natscli/nats@v$(NATS_CLI_VERSION)
 
-build: setup
-	@npx tsc -p tsconfig.build.json
+# Compiling needs the npm packages only: the container image's build stage runs this.
+build: $(NODE_STAMP)
+	@$(TSC) -p tsconfig.build.json
 
 # Formats the TypeScript with Prettier (.prettierrc.json); run it before committing. Not part of `make test`.
 format: $(NODE_STAMP)
 	@npm run -s format
 
-typecheck: setup
-	@npx tsc --noEmit -p tsconfig.json
+typecheck: $(NODE_STAMP)
+	@$(TSC) --noEmit -p tsconfig.json
 
-run: build
+# serve with its embedded nats-server: Debian's, the one thing beyond the build that it needs.
+run: build $(NATS_SERVER_OLDEST)
 	@./bin/dagnats serve
 
 # The server matrix: everything on the latest server, the e2e suite again on the oldest supported
 # one, unit and e2e on Node 24, then the 3-node cluster tests. Each leg prints its wall time; a
 # failing leg does not stop the others (-k), and make test fails if any leg failed.
-test: build typecheck
+test: setup build typecheck
 	@$(MAKE) -k --no-print-directory test-2.15 test-2.9 test-node24 test-cluster
 
 define leg
@@ -89,28 +96,28 @@ endef
 LATEST_V = $$($(NATS_SERVER_LATEST) --version 2>/dev/null || echo "nats-server 2.15 missing")
 OLDEST_V = $$($(NATS_SERVER_OLDEST) --version 2>/dev/null || echo "nats-server 2.9 missing")
 
-test-2.15: build
+test-2.15: setup build
 	$(call need,$(NATS_SERVER_LATEST),nats-server $(NATS_SERVER_VERSION))
 	$(call need,$(NATS_CLI),nats CLI $(NATS_CLI_VERSION))
 	$(call leg,$(LATEST_V) node $$(node --version): unit + component + e2e + nats CLI,\
 	  $(ON_LATEST) node $(VITEST) run --project unit --project component --project e2e --project nats-cli)
 
-test-2.9: build
+test-2.9: setup build
 	$(call leg,$(OLDEST_V) node $$(node --version): component + e2e,\
 	  $(ON_OLDEST) node $(VITEST) run --project component --project e2e)
 
-test-node24: build
+test-node24: setup build
 	$(call need,$(NATS_SERVER_LATEST),nats-server $(NATS_SERVER_VERSION))
 	$(call need,$(NODE24),Node 24 (npm devDependency node))
 	$(call leg,$(LATEST_V) node $$($(NODE24) --version): unit + e2e,\
 	  $(ON_LATEST) $(NODE24) $(VITEST) run --project unit --project e2e)
 
-test-cluster: build
+test-cluster: setup build
 	$(call need,$(NATS_SERVER_LATEST),nats-server $(NATS_SERVER_VERSION))
 	$(call leg,3-node clusters of $(LATEST_V) and $(OLDEST_V) node $$(node --version),\
 	  $(ON_LATEST) node $(VITEST) run --project cluster)
 
-bench: build
+bench: build $(NATS_SERVER_OLDEST)
 	@node bench/run.mjs
 
 clean:

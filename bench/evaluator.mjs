@@ -5,7 +5,8 @@
 // 2. the ceiling: a plain durable pull consumer (same ack settings) on its own stream that only
 //    acks, in a separate process, timed the same way;
 // 3. webhook POST to run record readable (KV watch on `runs`) at a fixed request rate.
-// Run with `node bench/run.mjs evaluator` after `make build`.
+// Run with `node bench/run.mjs evaluator` after `make build`. A quick look that appends nothing:
+// BENCH_DRY_RUN=1 BENCH_TRIGGER_COUNTS=10 BENCH_ROUNDS=1 BENCH_EVAL_EVENTS=200 BENCH_WEBHOOK_SECONDS=1.
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -17,6 +18,7 @@ import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/
 import { Kvm } from "@nats-io/kv"
 import { Buckets, Consumers, Streams } from "../dist/protocol/names.js"
 import { evaluatorSpec } from "../dist/evaluator/consumer.js"
+import { DEFAULT_TIMING, evaluatorTiming } from "../dist/config/evaluator-timing.js"
 import { schemes } from "../dist/domain/signatures/index.js"
 import {
   appendResult,
@@ -34,7 +36,7 @@ import {
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const EVENTS = Number(process.env.BENCH_EVAL_EVENTS ?? 3_000)
-const TRIGGER_COUNTS = [10, 1_000, 10_000]
+const TRIGGER_COUNTS = (process.env.BENCH_TRIGGER_COUNTS ?? "10,1000,10000").split(",").map(Number)
 const MATCHED_SUBJECTS = 10
 const PUBLISH_BATCH = 500
 const WEBHOOK_RPS = Number(process.env.BENCH_WEBHOOK_RPS ?? 500)
@@ -43,6 +45,11 @@ const SECRET = "s"
 const TARGET_RATIO = 0.7
 const CEILING_STREAM = "BENCH_CEILING"
 const CEILING_DURABLE = "bench-ceiling"
+// The evaluator consumer's settings for the timing serve resolves from this same environment
+// (DAGNATS_ACK_WAIT), so the ceiling consumer acks under the same limits as the evaluator.
+const timing = evaluatorTiming(process.env)
+const SPEC = evaluatorSpec(typeof timing === "string" ? DEFAULT_TIMING : timing)
+const CEILING_MAX_MESSAGES = Math.max(64, SPEC.maxInFlight * 2)
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
@@ -51,7 +58,7 @@ const runCeilingChild = async () => {
   const nc = await connect({ servers: process.env.NATS_URL })
   const js = jetstream(nc)
   const consumer = await js.consumers.get(CEILING_STREAM, CEILING_DURABLE)
-  const messages = await consumer.consume({ max_messages: Math.max(64, evaluatorSpec.maxInFlight * 2) })
+  const messages = await consumer.consume({ max_messages: CEILING_MAX_MESSAGES })
   console.log("ceiling consumer ready")
   process.once("SIGTERM", async () => {
     await messages.close().catch(() => {})
@@ -226,8 +233,8 @@ export default async function benchEvaluator() {
       durable_name: CEILING_DURABLE,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
-      ack_wait: evaluatorSpec.ackWaitMs * 1_000_000,
-      max_ack_pending: evaluatorSpec.maxAckPending,
+      ack_wait: SPEC.ackWaitMs * 1_000_000,
+      max_ack_pending: SPEC.maxAckPending,
     })
     const ceilingChild = await startChild([fileURLToPath(import.meta.url)], {
       env: { BENCH_CEILING_CHILD: "1", NATS_URL: nats.url },
@@ -286,7 +293,7 @@ export default async function benchEvaluator() {
       [
         "triggers present",
         "evaluator events/s (median)",
-        "vs 10 triggers",
+        `vs ${TRIGGER_COUNTS[0].toLocaleString("en")} triggers`,
         "ceiling msgs/s (median)",
         "evaluator / ceiling",
       ],
@@ -303,7 +310,7 @@ export default async function benchEvaluator() {
       ["target / measurement", "result", ""],
       [
         [
-          `events/s with 10,000 triggers ≥ ${TARGET_RATIO}× with 10`,
+          `events/s with ${TRIGGER_COUNTS.at(-1).toLocaleString("en")} triggers ≥ ${TARGET_RATIO}× with ${TRIGGER_COUNTS[0].toLocaleString("en")}`,
           ratio(last.evaluator, base),
           last.evaluator >= TARGET_RATIO * base ? "met" : "**missed**",
         ],
@@ -319,13 +326,13 @@ export default async function benchEvaluator() {
       `timed from the first publish until the \`${Consumers.evaluator}\` ack floor reaches the last event's sequence (an event is acked only after its run is recorded). ` +
       `Each event matches exactly one event trigger (${MATCHED_SUBJECTS} subjects spread over the triggers present) and starts one run. ` +
       `Ceiling: the same bursts to a separate file-store stream, consumed by a plain durable pull consumer in its own Node process that only acks ` +
-      `(ack wait ${evaluatorSpec.ackWaitMs / 1000} s, max ack pending ${evaluatorSpec.maxAckPending}, consume max_messages ${Math.max(64, evaluatorSpec.maxInFlight * 2)}), timed the same way, ` +
+      `(ack wait ${SPEC.ackWaitMs / 1000} s, max ack pending ${SPEC.maxAckPending}, consume max_messages ${CEILING_MAX_MESSAGES}), timed the same way, ` +
       `alternating with the evaluator bursts. One warm-up burst per trigger count, then medians of ${ROUNDS} rounds. ` +
       `Latency: one webhook trigger (hmac-sha256), ${WEBHOOK_RPS} signed POSTs/s for ${WEBHOOK_SECONDS} s (node:http, keep-alive, up to 64 connections), each body carrying a unique id; latency is from sending the POST ` +
       `to the run record arriving on a KV watch of \`${Buckets.runs}\` (matched by input id); ${created.toLocaleString("en")} event triggers also present. ` +
       `One nats-server (file store), one serve, load generator on the same machine (1-minute load average before the run: ${loadAtStart}).`
     console.log(`\n${table}\n\n${targets}\n`)
-    if (process.env.BENCH_DRY_RUN === "1") return console.log("BENCH_DRY_RUN=1: not appended")
+    if (process.env.BENCH_DRY_RUN === "1") return console.log(`${method}\n\nBENCH_DRY_RUN=1: not appended`)
     appendResult("Evaluator throughput and webhook-to-run latency", `${method}\n\n${table}\n\n${targets}`)
     console.log("appended to BENCHMARKS.md")
   } finally {

@@ -24,7 +24,9 @@ if [ -f ".tools/python/kubernetes_validate-${KUBERNETES_VALIDATE_VERSION}.dist-i
   :
 elif python3 -m pip --version >/dev/null 2>&1; then
   echo "installing kubernetes-validate ${KUBERNETES_VALIDATE_VERSION} (Kubernetes JSON schemas) into .tools/python"
-  python3 -m pip install --quiet --disable-pip-version-check --target .tools/python \
+  # A --target install touches nothing of the system's, so pip's warning about running as root is noise
+  # (a variable, not --root-user-action, which pip before 22.1 refuses).
+  PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check --target .tools/python \
     "kubernetes-validate==${KUBERNETES_VALIDATE_VERSION}"
 else
   echo "deploy/tools.sh: pip not found; the Kubernetes and compose YAML checks may be skipped" >&2

@@ -1,8 +1,9 @@
 // `dagnats serve`: the composition root, the one place layers are put together. Starts (or connects
 // to) NATS, ensures resources, loads the trigger table, and runs the micro service, the HTTP listener
 // and the evaluator until SIGINT or SIGTERM; then reports not ready at once, waits --shutdown-delay
-// for load balancers to notice, and releases the layers in reverse: the micro service (bounded), the
-// listener and the consumers (bounded), the NATS connection (a bounded drain), the embedded server.
+// for load balancers to notice (by default none on the embedded server), and releases the layers in
+// reverse: the micro service (bounded), the listener and the consumers (bounded), the NATS
+// connection (a bounded drain), the embedded server.
 // A watchdog ends the process with one line if any step hangs (a frozen NATS server), so a stop
 // always finishes.
 import { Context, Deferred, Effect, Exit, type Fiber, Layer, Logger, Scope } from "effect"
@@ -90,13 +91,15 @@ const awaitShutdownSignal = Effect.gen(function* () {
   return yield* Deferred.await(signalled)
 })
 
-/** The trace exporter's warnings and where it sends, before anything else talks to NATS. */
+/** The trace exporters' warnings and where they send, before anything else talks to NATS. */
 const tracingNotice = (settings: ServeSettings) =>
   Layer.effectDiscard(
     Effect.gen(function* () {
-      if (settings.tracing._tag !== "On") return
-      for (const w of settings.tracing.warnings) yield* Effect.logWarning(w)
-      yield* Effect.log(`exporting traces over OTLP to ${settings.tracing.config.url}`)
+      const tracing = settings.tracing
+      for (const w of tracing.warnings) yield* Effect.logWarning(w)
+      if (tracing._tag !== "On") return
+      if (tracing.otlp !== undefined) yield* Effect.log(`exporting traces over OTLP to ${tracing.otlp.url}`)
+      if (tracing.console !== undefined) yield* Effect.log("printing traces on stdout (OTEL_TRACES_EXPORTER=console)")
     }),
   )
 
@@ -180,7 +183,7 @@ const appLayer = (settings: ServeSettings, flags: ConnectionFlags, env: Env) => 
 const observability = (settings: ServeSettings) => {
   const logger = Logger.layer([loggerFor(settings.logFormat)])
   if (settings.tracing._tag === "Off") return logger
-  return Layer.merge(logger, tracingLayer(settings.tracing.config).pipe(Layer.provide(logger)))
+  return Layer.merge(logger, tracingLayer(settings.tracing).pipe(Layer.provide(logger)))
 }
 
 export const serve = (settings: ServeSettings, flags: ConnectionFlags, env: Env) =>
@@ -195,10 +198,14 @@ export const serve = (settings: ServeSettings, flags: ConnectionFlags, env: Env)
       const signal = yield* awaitShutdownSignal
       Context.get(app, Lifecycle).beginStopping()
       armWatchdog(settings.shutdownDelayMs + SHUTDOWN_DEADLINE_MS)
-      const delay = `${settings.shutdownDelayMs / 1000}s`
-      yield* Effect.log(`${signal} received: stopping (/readyz answers 503; the listener closes in ${delay})`)
-      // Requests keep being served meanwhile: a load balancer needs this time to stop sending them.
-      if (settings.shutdownDelayMs > 0) yield* Effect.sleep(settings.shutdownDelayMs)
+      if (settings.shutdownDelayMs > 0) {
+        const delay = `${settings.shutdownDelayMs / 1000}s`
+        yield* Effect.log(`${signal} received: stopping (/readyz answers 503; the listener closes in ${delay})`)
+        // Requests keep being served meanwhile: a load balancer needs this time to stop sending them.
+        yield* Effect.sleep(settings.shutdownDelayMs)
+      } else {
+        yield* Effect.log(`${signal} received: stopping (no shutdown delay)`)
+      }
       yield* Effect.log("stopping: closing the listener, then draining NATS")
     }),
   ).pipe(Effect.provide(observability(settings)))

@@ -6,13 +6,20 @@ import type { NatsConnection } from "@nats-io/nats-core"
 import { ServiceErrorCodeHeader, ServiceErrorHeader } from "@nats-io/services"
 import {
   connectionSettings,
+  credentialsHint,
   inboxPrefixError,
   requestedNatsUrl,
   DEFAULT_NATS_URL,
   type ConnectionFlags,
 } from "../config/settings.js"
 import { connectOptions } from "../nats/connect-options.js"
-import { describe, isNoResponders, isRequestTimeout, permissionViolation } from "../nats/errors.js"
+import {
+  describe,
+  isAuthorizationFailure,
+  isNoResponders,
+  isRequestTimeout,
+  permissionViolation,
+} from "../nats/errors.js"
 import { ExitError, UNREACHABLE_HINT, conditionForMicroError } from "./exit-codes.js"
 import { processEnv } from "../config/environment.js"
 
@@ -29,7 +36,8 @@ export const connectPlain = async (flags: ConnectionFlags): Promise<NatsConnecti
   try {
     return await connect(connectOptions(settings))
   } catch (e) {
-    const message = `cannot connect to NATS at ${settings.servers.join(",")}: ${describe(e)}\n${UNREACHABLE_HINT}`
+    const hint = isAuthorizationFailure(e) ? credentialsHint(settings) : UNREACHABLE_HINT
+    const message = `cannot connect to NATS at ${settings.servers.join(",")}: ${describe(e)}\n${hint}`
     throw new ExitError("unreachable", message)
   }
 }

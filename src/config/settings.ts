@@ -40,7 +40,8 @@ const DEFAULT_MAX_BODY_BYTES = 1_048_576
 const DEFAULT_NATS_PORT = 4222
 /**
  * How long a stopping serve answers /readyz 503 before its listener closes: long enough for a load
- * balancer polling every second or two to take it out of rotation.
+ * balancer polling every second or two to take it out of rotation. Only a serve given a NATS URL may
+ * sit behind one; the embedded server is for development, where Ctrl-C should stop at once (0).
  */
 const DEFAULT_SHUTDOWN_DELAY_MS = 5_000
 /** The delay is bounded so a SIGTERM always ends in a stop a supervisor can wait for. */
@@ -78,6 +79,22 @@ export const inboxPrefixError = (flags: ConnectionFlags, env: Env): string | und
   const valid = tokens.every((t) => t !== "" && !/[\s*>]/.test(t)) && value.length <= 256
   if (valid) return undefined
   return `${source}: must be a NATS subject without wildcards or spaces, such as _INBOX_cli (got "${value}")`
+}
+
+/**
+ * What to check when NATS refuses the credentials, naming the flags and variables that gave them:
+ * the server is up, so starting serve or changing the URL would not help.
+ */
+export const credentialsHint = (s: ConnectionSettings): string => {
+  if (s.creds !== undefined) return `NATS refused the credentials file ${s.creds}: check --creds / NATS_CREDS`
+  if (s.token !== undefined) return "NATS refused the token: check --token / NATS_TOKEN"
+  if (s.user !== undefined) {
+    return `NATS refused user "${s.user}": check its password (--password / NATS_PASSWORD) and --user / NATS_USER`
+  }
+  return (
+    "this NATS server requires credentials: give --user and --password (NATS_USER, NATS_PASSWORD), " +
+    "--creds (NATS_CREDS) or --token (NATS_TOKEN)"
+  )
 }
 
 export const connectionSettings = (
@@ -132,7 +149,7 @@ export interface ServeBaseSettings {
   readonly historyRetention: Retention
   /** OTLP trace export, from the standard OTEL_* variables. */
   readonly tracing: TraceSetting
-  /** From SIGTERM to closing the listener; /readyz answers 503 meanwhile. */
+  /** From SIGTERM to closing the listener; /readyz answers 503 meanwhile. Default 5 s, 0 when embedded. */
   readonly shutdownDelayMs: number
 }
 
@@ -251,8 +268,9 @@ export const serveBaseSettings = (flags: ServeFlags, env: Env): ServeBaseSetting
     flags.historyRetention,
     "DAGNATS_HISTORY_RETENTION",
   )
+  const natsUrl = requestedNatsUrl(flags, env)
   const shutdownDelayMs = read.text(
-    durationUpTo(DEFAULT_SHUTDOWN_DELAY_MS, MAX_SHUTDOWN_DELAY_MS),
+    durationUpTo(natsUrl === undefined ? 0 : DEFAULT_SHUTDOWN_DELAY_MS, MAX_SHUTDOWN_DELAY_MS),
     "--shutdown-delay",
     flags.shutdownDelay,
     "DAGNATS_SHUTDOWN_DELAY",
@@ -260,7 +278,7 @@ export const serveBaseSettings = (flags: ServeFlags, env: Env): ServeBaseSetting
   const error = read.error()
   if (error !== undefined) return error
   return {
-    natsUrl: requestedNatsUrl(flags, env),
+    natsUrl,
     httpHost: hostPort.host,
     httpPort: hostPort.port,
     dataDir: pick(flags.dataDir, env["DAGNATS_DATA_DIR"]) ?? defaultDataDir(env),

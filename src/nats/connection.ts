@@ -7,8 +7,8 @@ import { createInbox } from "@nats-io/nats-core"
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream"
 import { Unavailable } from "../domain/errors.js"
 import { connectOptions } from "./connect-options.js"
-import { describe } from "./errors.js"
-import type { ConnectionSettings } from "../config/settings.js"
+import { describe, isAuthorizationFailure } from "./errors.js"
+import { credentialsHint, type ConnectionSettings } from "../config/settings.js"
 
 export interface NatsHandles {
   readonly nc: NatsConnection
@@ -32,8 +32,10 @@ export const openConnection = (s: ConnectionSettings): Effect.Effect<NatsHandles
       const jsm = await jetstreamManager(nc, { timeout: 5_000, checkAPI: false })
       return { nc, js, jsm }
     },
-    catch: (cause) =>
-      new Unavailable({ message: `cannot connect to NATS at ${s.servers.join(",")}: ${describe(cause)}` }),
+    catch: (cause) => {
+      const hint = isAuthorizationFailure(cause) ? `; ${credentialsHint(s)}` : ""
+      return new Unavailable({ message: `cannot connect to NATS at ${s.servers.join(",")}: ${describe(cause)}${hint}` })
+    },
   })
 
 /**

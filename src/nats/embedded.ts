@@ -99,8 +99,12 @@ const startEmbedded = (o: EmbeddedOptions) =>
           message: `cannot write to data dir ${o.dataDir}: ${String(e)}; choose another with --data-dir`,
         }),
     })
+    // A process group of its own: Ctrl-C in a terminal signals the whole foreground group, and the
+    // server must outlive serve's drain; serve stops it last, and the wrapper if serve dies.
     const child = yield* Effect.acquireRelease(
-      Effect.sync(() => spawn("/bin/sh", ["-c", WRAPPER, o.binary, config], { stdio: ["pipe", "ignore", "pipe"] })),
+      Effect.sync(() =>
+        spawn("/bin/sh", ["-c", WRAPPER, o.binary, config], { stdio: ["pipe", "ignore", "pipe"], detached: true }),
+      ),
       stop,
     )
     let stderr = ""

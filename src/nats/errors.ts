@@ -2,7 +2,13 @@
 // happened ("no message found", "no responders") and not how nats.js spells it. Effect-free: the CLI's
 // lean start imports it; translating into dagnats conditions is conditions.ts.
 import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream"
-import { NoRespondersError, RequestError, TimeoutError } from "@nats-io/nats-core"
+import {
+  AuthorizationError,
+  NoRespondersError,
+  RequestError,
+  TimeoutError,
+  UserAuthenticationExpiredError,
+} from "@nats-io/nats-core"
 
 const isApiError = (e: unknown, code: number): boolean => e instanceof JetStreamApiError && e.code === code
 
@@ -23,6 +29,10 @@ export const isConsumerNotFound = (e: unknown): boolean => isApiError(e, JetStre
 /** A request nobody subscribes to: no service answers on that subject. */
 export const isNoResponders = (e: unknown): boolean =>
   e instanceof NoRespondersError || (e instanceof RequestError && e.isNoResponders())
+
+/** The server refused the connection's credentials (wrong, missing or expired), not an unreachable server. */
+export const isAuthorizationFailure = (e: unknown): boolean =>
+  e instanceof AuthorizationError || e instanceof UserAuthenticationExpiredError
 
 /** A request that got no reply in time. */
 export const isRequestTimeout = (e: unknown): boolean => e instanceof TimeoutError

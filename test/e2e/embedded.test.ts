@@ -1,11 +1,13 @@
 // Proves serve's embedded NATS (SPEC §2): without a URL it runs nats-server on the given port and data dir, stops it on SIGTERM, keeps triggers across restarts, and fails with one actionable line when the port is taken or the binary is missing.
+// A stop on the embedded server (Ctrl-C on `make run`) has no load-balancer delay and drains before the server stops.
+import { spawn } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { createServer, type Server } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { startServe, type ServeProcess } from "../support/serve.js"
-import { runCli } from "../support/cli.js"
+import { DAGNATS_BIN, runCli } from "../support/cli.js"
 import { freePort } from "../support/ports.js"
 import { eventually } from "../support/poll.js"
 
@@ -70,6 +72,56 @@ describe("embedded nats-server", () => {
     await serve!.kill()
     serve = undefined
     await eventually(() => canListen(port), 15_000)
+  })
+})
+
+describe("embedded nats-server stop", () => {
+  /**
+   * serve as `make run` starts it from a terminal: the leader of its own process group, with no
+   * shutdown delay set, so Ctrl-C (SIGINT to the whole group) reaches every process in it.
+   */
+  const terminalServe = async () => {
+    const natsPort = await freePort()
+    const env: Record<string, string | undefined> = { ...process.env, DAGNATS_DATA_DIR: tempDir() }
+    delete env["DAGNATS_SHUTDOWN_DELAY"]
+    const child = spawn(
+      process.execPath,
+      [DAGNATS_BIN, "serve", "--nats-port", String(natsPort), "--http-addr", "127.0.0.1:0"],
+      {
+        env,
+        stdio: ["pipe", "pipe", "pipe"],
+        detached: true,
+      },
+    )
+    let log = ""
+    child.stdout!.on("data", (d: Buffer) => (log += d.toString()))
+    child.stderr!.on("data", (d: Buffer) => (log += d.toString()))
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+    await eventually(() => {
+      if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode} while starting:\n${log}`)
+      expect(log).toContain("dagnats serve ready")
+    }, 20_000)
+    return { child, natsPort, exited, log: () => log }
+  }
+
+  test("serve - Ctrl-C (SIGINT to the process group) on the embedded server: no shutdown delay, NATS drained before the server stops, exit 0", async () => {
+    const s = await terminalServe()
+    process.kill(-s.child.pid!, "SIGINT")
+    expect(await s.exited).toBe(0)
+    expect(s.log()).toContain("SIGINT received: stopping (no shutdown delay)")
+    expect(s.log()).not.toContain("the listener closes in")
+    expect(s.log()).toContain("NATS connection drained")
+    expect(s.log()).not.toMatch(/NATS disconnected|without drain/)
+    await eventually(() => canListen(s.natsPort), 15_000)
+  })
+
+  test("serve - SIGTERM on the embedded server: no shutdown delay, NATS drained, exit 0", async () => {
+    const s = await terminalServe()
+    s.child.kill("SIGTERM")
+    expect(await s.exited).toBe(0)
+    expect(s.log()).toContain("SIGTERM received: stopping (no shutdown delay)")
+    expect(s.log()).toContain("NATS connection drained")
+    await eventually(() => canListen(s.natsPort), 15_000)
   })
 })
 

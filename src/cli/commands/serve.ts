@@ -37,7 +37,8 @@ export const serve = Command.make(
     ),
     shutdownDelay: opt(
       "shutdown-delay",
-      "on SIGTERM, answer /readyz 503 this long before closing the listener (env DAGNATS_SHUTDOWN_DELAY, default 5s)",
+      "on SIGTERM, answer /readyz 503 this long before closing the listener " +
+        "(env DAGNATS_SHUTDOWN_DELAY, default 5s with a NATS URL, 0 embedded)",
     ),
   },
   (input) =>

@@ -91,7 +91,7 @@ describe("NATS connection", () => {
 describe("serve", () => {
   const HOME_DATA = join(homedir(), ".local", "share", "dagnats")
 
-  test("settings - serve defaults: embedded NATS on 4222, HTTP 127.0.0.1:8080, 1 MiB bodies, 1 replica", () => {
+  test("settings - serve defaults: embedded NATS on 4222, HTTP 127.0.0.1:8080, 1 MiB bodies, 1 replica, no shutdown delay", () => {
     expect(settings({}, {})).toEqual({
       natsUrl: undefined,
       httpHost: "127.0.0.1",
@@ -106,8 +106,8 @@ describe("serve", () => {
       logFormat: "text",
       runRetention: { ms: 30 * 86_400_000, explicit: false },
       historyRetention: { ms: 30 * 86_400_000, explicit: false },
-      tracing: { _tag: "Off" },
-      shutdownDelayMs: 5_000,
+      tracing: { _tag: "Off", warnings: [] },
+      shutdownDelayMs: 0,
       evaluatorOff: false,
       evaluatorTiming: { ackWaitMs: 4_000, retryDelayMs: 500 },
       evaluatorTimingWarning: undefined,
@@ -171,7 +171,7 @@ describe("serve", () => {
       logFormat: "text",
       runRetention: { ms: 30 * 86_400_000, explicit: false },
       historyRetention: { ms: 30 * 86_400_000, explicit: false },
-      tracing: { _tag: "Off" },
+      tracing: { _tag: "Off", warnings: [] },
       shutdownDelayMs: 2_000,
       evaluatorOff: false,
       evaluatorTiming: { ackWaitMs: 4_000, retryDelayMs: 500 },
@@ -191,6 +191,14 @@ describe("serve", () => {
     expect(serveSettings({}, { DAGNATS_SHUTDOWN_DELAY: "soon" })).toBe(
       'DAGNATS_SHUTDOWN_DELAY: must be a duration from 0 to 60s, such as 5s or 500ms (got "soon")',
     )
+  })
+
+  test("settings - shutdown delay default: 5s with a NATS URL (a load balancer may be in front), 0 on the embedded server; a given delay applies to both", () => {
+    expect(settings({}, {}).shutdownDelayMs).toBe(0)
+    expect(settings({ natsUrl: "nats://n:4222" }, {}).shutdownDelayMs).toBe(5_000)
+    expect(settings({}, { NATS_URL: "nats://n:4222" }).shutdownDelayMs).toBe(5_000)
+    expect(settings({ shutdownDelay: "2s" }, {}).shutdownDelayMs).toBe(2_000)
+    expect(settings({}, { NATS_URL: "nats://n:4222", DAGNATS_SHUTDOWN_DELAY: "0" }).shutdownDelayMs).toBe(0)
   })
 
   test("settings - DAGNATS_EVALUATOR=off (any case) turns the evaluator off; anything else leaves it on", () => {

@@ -1,8 +1,10 @@
 // Proves the operations settings of serve: log format and retention resolve flag > env > default,
-// and a bad value is refused with a message naming the flag or variable the operator used.
+// and a bad value is refused with a message naming the flag or variable the operator used; and what
+// to check when NATS refuses the credentials, for each way of giving them.
 import { describe, expect, test } from "vitest"
 import { serveSettings, type ServeSettings } from "../../../src/config/serve-settings.js"
 import { formatRetention, parseRetentionMs } from "../../../src/domain/retention.js"
+import { connectionSettings, credentialsHint } from "../../../src/config/settings.js"
 
 const ok = (...args: Parameters<typeof serveSettings>): ServeSettings => {
   const s = serveSettings(...args)
@@ -68,5 +70,21 @@ describe("retention", () => {
       "36h",
       "forever",
     ])
+  })
+
+  test("ops settings - a refused connection's hint names what gave the credentials: creds file, token, user, or none given", () => {
+    const hint = (flags: Record<string, string>, env: Record<string, string> = {}) =>
+      credentialsHint(connectionSettings(flags, env, "nats://x:1", { name: "t", reconnect: false }))
+    expect(hint({ creds: "/etc/u.creds" })).toBe(
+      "NATS refused the credentials file /etc/u.creds: check --creds / NATS_CREDS",
+    )
+    expect(hint({}, { NATS_TOKEN: "t" })).toBe("NATS refused the token: check --token / NATS_TOKEN")
+    expect(hint({}, { NATS_USER: "ops", NATS_PASSWORD: "p" })).toBe(
+      'NATS refused user "ops": check its password (--password / NATS_PASSWORD) and --user / NATS_USER',
+    )
+    expect(hint({})).toBe(
+      "this NATS server requires credentials: give --user and --password (NATS_USER, NATS_PASSWORD), " +
+        "--creds (NATS_CREDS) or --token (NATS_TOKEN)",
+    )
   })
 })
