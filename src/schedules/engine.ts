@@ -30,6 +30,7 @@ import { toUnavailable } from "../nats/conditions.js"
 import type { Verdict } from "../nats/worker.js"
 import { readState, removeState, writeState, type ScheduleState, type StateEntry } from "./state.js"
 import { firedRecord, missedRecord, recordSchedule } from "./history.js"
+import { specOf } from "./view.js"
 
 /** The message on `dagnats.timers.schedule.{trigger}`: wake up at `due_at` for this generation. */
 const ScheduleTimer = Schema.Struct({
@@ -102,7 +103,6 @@ const isNewer = (generation: string, t: StoredTrigger): boolean => {
   return createdAt === t.created_at && Number(revision) > t.revision
 }
 
-const specOf = (t: StoredTrigger): ScheduleSpec => ({ cron: t.cron ?? "", timezone: t.timezone ?? "UTC" })
 const catchUpOf = (t: StoredTrigger): CatchUp => t.catch_up ?? "last"
 const isSchedule = (t: StoredTrigger | undefined): t is StoredTrigger => t?.type === "schedule"
 

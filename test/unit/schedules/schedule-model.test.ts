@@ -147,8 +147,8 @@ describe("schedule read views", () => {
     expect(nextFireField({ ...stored, enabled: false }, now)).toStrictEqual({})
   })
 
-  test("schedule view - test gives the next instants in UTC and in the trigger's zone", () => {
-    expect(scheduleTest(stored, 2, now)).toStrictEqual({
+  test("schedule view - test gives the next instants in UTC and in the trigger's zone", async () => {
+    expect(await Effect.runPromise(scheduleTest(stored, 2, now))).toStrictEqual({
       next: ["2026-01-11T01:00:00.000Z", "2026-01-12T01:00:00.000Z"],
       timezone: "Europe/Berlin",
       next_local: ["2026-01-11T02:00:00+01:00", "2026-01-12T02:00:00+01:00"],
