@@ -33,26 +33,38 @@ const formatter = (tz: string): Intl.DateTimeFormat => {
   return f
 }
 
+const WALL = /^(\d+)\/(\d+)\/(\d+) (AD|BC), (\d+):(\d+):(\d+)$/
+
 /** The offset (local minus UTC, milliseconds, whole seconds) of `tz` at instant `ms`. */
 const offsetFromIntl = (tz: string, ms: number): number => {
   if (tz === "UTC") return 0
   const at = Math.floor(ms / 1000) * 1000
-  const parts = formatter(tz).formatToParts(new Date(at))
-  let y = 0,
-    mo = 1,
-    d = 1,
-    h = 0,
-    mi = 0,
-    s = 0,
-    bc = false
-  for (const p of parts) {
-    if (p.type === "year") y = Number(p.value)
-    else if (p.type === "month") mo = Number(p.value)
-    else if (p.type === "day") d = Number(p.value)
-    else if (p.type === "hour") h = Number(p.value)
-    else if (p.type === "minute") mi = Number(p.value)
-    else if (p.type === "second") s = Number(p.value)
-    else if (p.type === "era") bc = p.value.startsWith("B")
+  const f = formatter(tz)
+  // format() is several times cheaper than formatToParts(); the parts are the fallback should a
+  // runtime write en-US differently.
+  const m = WALL.exec(f.format(new Date(at)))
+  let y: number, mo: number, d: number, h: number, mi: number, s: number, bc: boolean
+  if (m !== null) {
+    ;[mo, d, y, h, mi, s] = [m[1], m[2], m[3], m[5], m[6], m[7]].map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ]
+    bc = m[4] === "BC"
+  } else {
+    const parts = Object.fromEntries(f.formatToParts(new Date(at)).map((p) => [p.type, p.value]))
+    ;[y, mo, d, h, mi, s] = [
+      parts["year"],
+      parts["month"],
+      parts["day"],
+      parts["hour"],
+      parts["minute"],
+      parts["second"],
+    ].map(Number) as [number, number, number, number, number, number]
+    bc = (parts["era"] ?? "").startsWith("B")
   }
   const wall = new Date(0)
   wall.setUTCFullYear(bc ? 1 - y : y, mo - 1, d)
@@ -60,8 +72,21 @@ const offsetFromIntl = (tz: string, ms: number): number => {
   return wall.getTime() - at
 }
 
-const days = new Map<string, ZoneDay>()
 const MAX_DAYS = 50_000
+const days = new Map<string, ZoneDay>()
+const midnights = new Map<string, number>()
+
+/** The offset at the start of UTC day `index`, remembered. */
+const midnightOffset = (tz: string, index: number): number => {
+  const key = `${tz}|${index}`
+  let o = midnights.get(key)
+  if (o === undefined) {
+    o = offsetFromIntl(tz, index * DAY_MS)
+    if (midnights.size >= MAX_DAYS) midnights.clear()
+    midnights.set(key, o)
+  }
+  return o
+}
 
 /** The zone's UTC day `index` (epoch day number). */
 export const zoneDay = (tz: string, index: number): ZoneDay => {
@@ -69,8 +94,8 @@ export const zoneDay = (tz: string, index: number): ZoneDay => {
   const known = days.get(key)
   if (known !== undefined) return known
   const start = index * DAY_MS
-  const startOffset = offsetFromIntl(tz, start)
-  const endOffset = offsetFromIntl(tz, start + DAY_MS)
+  const startOffset = midnightOffset(tz, index)
+  const endOffset = midnightOffset(tz, index + 1)
   let day: ZoneDay = { startOffset }
   if (endOffset !== startOffset) {
     // The change lies in (start, start + DAY]: halve down to the whole second it takes effect.

@@ -27,6 +27,10 @@ interface Remembered {
 const nextByTrigger = new Map<string, Remembered>()
 const MAX_REMEMBERED = 100_000
 
+let computed = 0
+/** How many next instants nextOf has computed rather than remembered (for tests). */
+export const nextOfComputations = (): number => computed
+
 const versionOf = (t: StoredTrigger) => `${generationOf(t)}|${t.cron}|${t.timezone}`
 
 /** The first instant of `t` after `nowMs`, remembered for its version. */
@@ -36,6 +40,7 @@ export const nextOf = (t: StoredTrigger, nowMs: number): number | undefined => {
   if (known !== undefined && known.version === version && known.fromMs <= nowMs) {
     if (known.next !== undefined && nowMs < known.next) return known.next
   }
+  computed++
   const next = nextAfter(specOf(t), nowMs)
   if (nextByTrigger.size >= MAX_REMEMBERED) nextByTrigger.clear()
   nextByTrigger.set(t.name, { version, fromMs: nowMs, next })
@@ -59,15 +64,16 @@ interface ScheduleTestReply {
   readonly next_local: ReadonlyArray<string>
 }
 
-/** Instants computed between two turns of the event loop. */
+/** At most this many instants, or this much time, between two turns of the event loop. */
 export const TEST_SLICE = 25
+const SLICE_MS = 2
 
 /** Let timers and sockets (webhooks) run: a macrotask, not a microtask. */
 const letOthersRun = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
 
 /**
  * The next `count` instants of `t` after `nowMs`. Each instant costs one bounded search (see
- * searchNext); after every TEST_SLICE of them the event loop gets a turn.
+ * searchNext); after every TEST_SLICE of them, or SLICE_MS of work, the event loop gets a turn.
  */
 export const scheduleTest = (t: StoredTrigger, count: number, nowMs: number): Effect.Effect<ScheduleTestReply> =>
   Effect.gen(function* () {
@@ -75,8 +81,15 @@ export const scheduleTest = (t: StoredTrigger, count: number, nowMs: number): Ef
     const spec = specOf(t)
     const instants: Array<number> = []
     let at = nowMs
+    let sliceStart = performance.now()
+    let inSlice = 0
     while (instants.length < count) {
-      if (instants.length > 0 && instants.length % TEST_SLICE === 0) yield* letOthersRun
+      if (inSlice >= TEST_SLICE || performance.now() - sliceStart > SLICE_MS) {
+        yield* letOthersRun
+        sliceStart = performance.now()
+        inSlice = 0
+      }
+      inSlice++
       const n = nextAfter(spec, at)
       if (n === undefined || n <= at) break
       instants.push(n)
