@@ -366,3 +366,18 @@ export const inZone = (ms: number, timezone: string): string => {
   const offset = offsetMin === 0 && timezone === "UTC" ? "Z" : `${sign}${two(Math.floor(abs / 60))}:${two(abs % 60)}`
   return `${local}${offset}`
 }
+
+/**
+ * How many instants a second the expression fires on a day it fires at all (the busiest days):
+ * every matching day has seconds × minutes × hours instants. Undefined when it is not an expression.
+ */
+export const instantsPerSecond = (s: ScheduleSpec): number | undefined => {
+  try {
+    const c = calendarOf(s)
+    const count = (steps: { readonly next: ReadonlyArray<number> }) =>
+      steps.next.filter((v, i) => v === i && i < steps.next.length - 1).length
+    return (count(c.seconds) * count(c.minutes) * count(c.hours)) / 86_400
+  } catch {
+    return undefined
+  }
+}

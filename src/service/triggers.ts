@@ -9,7 +9,7 @@ import { InvalidInput, type Unavailable } from "../domain/errors.js"
 import { notRegistered, type WorkflowRegistry } from "../engine/index.js"
 import type { TriggerStoreShape, TriggerTableShape } from "../triggers/index.js"
 import { endpoint, type Endpoint } from "../micro/index.js"
-import { nextFireField } from "../schedules/index.js"
+import { nextFireField, scheduleRateProblem, type ScheduleCandidate } from "../schedules/index.js"
 
 /** update takes the name plus any updatable fields; the store checks which ones and the result. */
 const UpdateRequest = Schema.Record(Schema.String, Schema.Unknown)
@@ -64,6 +64,26 @@ const workflowWarnings = (registry: WorkflowRegistry, workflow: unknown, require
 const withWarnings = <A extends object>(reply: A, warnings: ReadonlyArray<string>) =>
   warnings.length > 0 ? { ...reply, warnings } : reply
 
+/** Refuse a schedule that would take the enabled schedules past their bound on instants a second. */
+const withinScheduleRate = (table: TriggerTableShape, candidate: unknown) =>
+  Effect.gen(function* () {
+    const name =
+      typeof candidate === "object" && candidate !== null ? (candidate as { name?: unknown }).name : undefined
+    if (typeof name !== "string") return
+    // Judged against every trigger stored so far, not just those this serve has seen change.
+    yield* table.sync
+    const problem = scheduleRateProblem(candidate as ScheduleCandidate, table.all())
+    if (problem !== undefined) return yield* new InvalidInput({ message: problem })
+  })
+
+/** A stored trigger with a patch applied, as far as the schedule bound needs it. */
+const patched = (table: TriggerTableShape, name: string, patch: Record<string, unknown>) =>
+  Effect.gen(function* () {
+    yield* table.sync
+    const current = table.get(name)
+    return current === undefined ? undefined : { ...current, ...patch, name, type: current.type }
+  })
+
 export const triggerEndpoints = (
   store: TriggerStoreShape,
   table: TriggerTableShape,
@@ -74,6 +94,7 @@ export const triggerEndpoints = (
     Effect.gen(function* () {
       const { body, require } = yield* takeRequire(req)
       const warnings = yield* workflowWarnings(workflows, (body as { workflow?: unknown } | null)?.workflow, require)
+      yield* withinScheduleRate(table, body)
       return withWarnings(toView(yield* store.create(body)), warnings)
     }),
   ),
@@ -115,6 +136,7 @@ export const triggerEndpoints = (
         const given = (patch as Record<string, unknown>)["workflow"]
         const workflow = typeof given === "string" ? given : (yield* store.get(name)).workflow
         const warnings = yield* workflowWarnings(workflows, workflow, require)
+        yield* withinScheduleRate(table, yield* patched(table, name, patch as Record<string, unknown>))
         return withWarnings(toView(yield* store.update(name, patch as Record<string, unknown>)), warnings)
       })
     },
@@ -123,7 +145,11 @@ export const triggerEndpoints = (
     Effect.as(store.delete(name), { deleted: true, name }),
   ),
   endpoint("triggers", "enable", TriggerNameRequest, ({ name }) =>
-    Effect.map(store.update(name, { enabled: true }), toView),
+    patched(table, name, { enabled: true }).pipe(
+      Effect.andThen((candidate) => withinScheduleRate(table, candidate)),
+      Effect.andThen(store.update(name, { enabled: true })),
+      Effect.map(toView),
+    ),
   ),
   endpoint("triggers", "disable", TriggerNameRequest, ({ name }) =>
     Effect.map(store.update(name, { enabled: false }), toView),

@@ -1,4 +1,4 @@
-// Proves the rules on cron expressions end to end: `trigger create --cron 'H * * * *'` and an expression with no instant for more than 10 years are refused naming `cron` (by the CLI and by the service), a trigger stored with H by an older build is read, tested with the same answer every time, listed and deleted without harming serve, and `trigger test --count 1000` on a rare but valid expression (29 February) lets webhooks be answered while it computes.
+// Proves the rules on cron expressions end to end: `trigger create --cron 'H * * * *'` and an expression with no instant for more than 10 years are refused naming `cron` (by the CLI and by the service), a trigger stored with H by an older build is read, tested with the same answer every time, listed and deleted without harming serve, `trigger test --count 1000` on a rare but valid expression (29 February) lets webhooks be answered while it computes, and schedules together may fire at most 100 instants a second (create, enable and update beyond it refused).
 import { expect, test } from "vitest"
 import { Kvm } from "@nats-io/kv"
 import { e2eStack } from "../support/e2e-stack.js"
@@ -101,4 +101,39 @@ test("rules - webhooks sent while trigger test --count 1000 computes 29 February
   expect(reply.next[0]).toBe("2028-02-28T23:00:00.000Z")
   expect(answeredDuringTest.length).toBeGreaterThanOrEqual(1)
   expect(answeredDuringTest.every((s) => s === 202)).toBe(true)
+})
+
+test("rules - schedules together may fire at most 100 instants a second: create, enable and update beyond it are refused", async () => {
+  // Every second of 29 February: 1 instant a second on its day, and none before 2028.
+  const leapSeconds = "* * * 29 2 *"
+  const create = (name: string, extra: Record<string, unknown> = {}) =>
+    stack.raw.request("dagnats.triggers.create", {
+      name,
+      workflow: "wf",
+      type: "schedule",
+      cron: leapSeconds,
+      ...extra,
+    })
+  for (let i = 0; i < 100; i += 10) {
+    await Promise.all(Array.from({ length: 10 }, (_, j) => create(`rate-${i + j}`)))
+  }
+  const refusal = (message: string) => JSON.stringify({ error: { code: "invalid", message } })
+  const rule =
+    "cron: the enabled schedule triggers would fire 101 times a second together (this one 1); at most 100 a " +
+    "second are allowed, so webhooks keep their share of serve: use a longer period, or disable or delete other schedules"
+  await expect(create("rate-extra")).rejects.toThrow(`→ 400: ${refusal(rule)}`)
+  // Disabled, it is accepted; enabling it is refused; so is an update of a slower schedule to every second.
+  await create("rate-extra", { enabled: false })
+  const enable = await stack.cliRaw("trigger", "enable", "rate-extra")
+  expect(enable.code).toBe(1)
+  expect(enable.stderr).toContain(rule)
+  await stack.cli("trigger", "update", "rate-0", "--cron", "0 * * 29 2 *")
+  await expect(
+    stack.raw.request("dagnats.triggers.update", { name: "rate-extra", cron: "*/2 * * 29 2 *", enabled: true }),
+  ).resolves.toMatchObject({ enabled: true })
+  await expect(stack.raw.request("dagnats.triggers.update", { name: "rate-0", cron: leapSeconds })).rejects.toThrow(
+    "would fire 100.5 times a second together (this one 1)",
+  )
+  for (let i = 0; i < 100; i++) await stack.raw.request("dagnats.triggers.delete", { name: `rate-${i}` })
+  await stack.raw.request("dagnats.triggers.delete", { name: "rate-extra" })
 })
