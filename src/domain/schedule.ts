@@ -126,9 +126,11 @@ export const isValidTimezone = (tz: string): boolean => {
 const calendars = new Map<string, CronCalendar>()
 const MAX_CALENDARS = 10_000
 
-/** The expression's calendar, read once per expression and seed. Throws when it is not one. */
+/** The expression's calendar, remembered. Throws when it is not one. */
 const calendarOf = (s: ScheduleSpec): CronCalendar => {
-  const seed = s.seed ?? ""
+  // Reading an expression costs cron-parser up to a millisecond: one reading per expression, and
+  // per seed only where the seed matters (an H).
+  const seed = usesHash(s.cron) ? (s.seed ?? "") : ""
   const key = `${seed}|${s.cron}`
   let c = calendars.get(key)
   if (c === undefined) {

@@ -22,9 +22,11 @@ interface Remembered {
 /**
  * The next instant per trigger, for the version it was computed for: the first instant after
  * `fromMs` is also the first after any time before it, so the answer holds until then, whatever
- * the clock says when the list is asked again.
+ * the clock says when the list is asked again. "None" holds for a day: the next instant, if any, is
+ * then still years away.
  */
 const nextByTrigger = new Map<string, Remembered>()
+const DAY_MS = 86_400_000
 const MAX_REMEMBERED = 100_000
 
 let computed = 0
@@ -39,6 +41,8 @@ export const nextOf = (t: StoredTrigger, nowMs: number): number | undefined => {
   const known = nextByTrigger.get(t.name)
   if (known !== undefined && known.version === version && known.fromMs <= nowMs) {
     if (known.next !== undefined && nowMs < known.next) return known.next
+    // None within the horizon of fromMs: a day later the next one is still beyond this one's.
+    if (known.next === undefined && nowMs < known.fromMs + DAY_MS) return undefined
   }
   computed++
   const next = nextAfter(specOf(t), nowMs)
