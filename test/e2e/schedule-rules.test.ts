@@ -120,7 +120,8 @@ test("rules - schedules together may fire at most 100 instants a second: create,
   const refusal = (message: string) => JSON.stringify({ error: { code: "invalid", message } })
   const rule =
     "cron: the enabled schedule triggers would fire 101 times a second together (this one 1); at most 100 a " +
-    "second are allowed, so webhooks keep their share of serve: use a longer period, or disable or delete other schedules"
+    "second are allowed, so webhooks keep their share of serve: " +
+    "use a longer period, or disable or delete other schedules"
   await expect(create("rate-extra")).rejects.toThrow(`→ 400: ${refusal(rule)}`)
   // Disabled, it is accepted; enabling it is refused; so is an update of a slower schedule to every second.
   await create("rate-extra", { enabled: false })

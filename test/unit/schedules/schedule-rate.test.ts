@@ -36,7 +36,8 @@ describe("schedule rate", () => {
     expect(scheduleRateProblem(candidate, everySecond(99))).toBeUndefined()
     expect(scheduleRateProblem(candidate, everySecond(100))).toBe(
       "cron: the enabled schedule triggers would fire 101 times a second together (this one 1); at most 100 a " +
-        "second are allowed, so webhooks keep their share of serve: use a longer period, or disable or delete other schedules",
+        "second are allowed, so webhooks keep their share of serve: " +
+        "use a longer period, or disable or delete other schedules",
     )
     expect(scheduleRateProblem({ ...candidate, cron: "*/2 * * * * *" }, everySecond(100))).toContain(
       "would fire 100.5 times a second together (this one 0.5)",
