@@ -6,6 +6,12 @@ import { Effect } from "effect"
 import { generationOf, inZone, nextAfter, rfc3339, type ScheduleSpec } from "../domain/schedule.js"
 import type { StoredTrigger } from "../domain/trigger.js"
 
+/** At most this much work between two turns of the event loop. */
+const SLICE_MS = 2
+
+/** Let timers and sockets (webhooks) run: a macrotask, not a microtask. */
+const letOthersRun = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+
 /** How a stored schedule trigger is read: its H fields (stored before they were refused) pinned to its name. */
 export const specOf = (t: StoredTrigger): ScheduleSpec => ({
   cron: t.cron ?? "",
@@ -58,6 +64,30 @@ export const nextFireField = (t: StoredTrigger, nowMs: number): { readonly next_
   return next === undefined ? {} : { next_fire_at: rfc3339(next) }
 }
 
+/** At most this many triggers' next instants between two turns of the event loop. */
+export const LIST_SLICE = 100
+
+/**
+ * nextFireField of each trigger, in slices like scheduleTest: a first list after a start computes
+ * every trigger's next instant once, and a thousand of them must not hold up webhooks either.
+ */
+export const nextFireFields = (
+  ts: ReadonlyArray<StoredTrigger>,
+  nowMs: number,
+): Effect.Effect<ReadonlyArray<{ readonly next_fire_at?: string }>> =>
+  Effect.gen(function* () {
+    const out: Array<{ readonly next_fire_at?: string }> = []
+    let sliceStart = performance.now()
+    for (const t of ts) {
+      if (out.length % LIST_SLICE === LIST_SLICE - 1 || performance.now() - sliceStart > SLICE_MS) {
+        yield* letOthersRun
+        sliceStart = performance.now()
+      }
+      out.push(nextFireField(t, nowMs))
+    }
+    return out
+  })
+
 export const MAX_TEST_COUNT = 1_000
 
 interface ScheduleTestReply {
@@ -68,12 +98,8 @@ interface ScheduleTestReply {
   readonly next_local: ReadonlyArray<string>
 }
 
-/** At most this many instants, or this much time, between two turns of the event loop. */
+/** At most this many instants between two turns of the event loop. */
 export const TEST_SLICE = 25
-const SLICE_MS = 2
-
-/** Let timers and sockets (webhooks) run: a macrotask, not a microtask. */
-const letOthersRun = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
 
 /**
  * The next `count` instants of `t` after `nowMs`. Each instant costs one bounded search (see

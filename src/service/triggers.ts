@@ -9,7 +9,7 @@ import { InvalidInput, type Unavailable } from "../domain/errors.js"
 import { notRegistered, type WorkflowRegistry } from "../engine/index.js"
 import type { TriggerStoreShape, TriggerTableShape } from "../triggers/index.js"
 import { endpoint, type Endpoint } from "../micro/index.js"
-import { nextFireField, scheduleRateProblem, type ScheduleCandidate } from "../schedules/index.js"
+import { nextFireFields, scheduleRateProblem, type ScheduleCandidate } from "../schedules/index.js"
 
 /** update takes the name plus any updatable fields; the store checks which ones and the result. */
 const UpdateRequest = Schema.Record(Schema.String, Schema.Unknown)
@@ -108,11 +108,12 @@ export const triggerEndpoints = (
         .filter((t) => after === undefined || t.name > after)
         .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
       const page = limit === undefined ? sorted : sorted.slice(0, limit)
+      const next = yield* nextFireFields(page, Date.now())
       return {
-        triggers: page.map((t) => ({
+        triggers: page.map((t, i) => ({
           ...toView(t),
           ...(open.has(t.name) ? { open: open.get(t.name) } : {}),
-          ...nextFireField(t, Date.now()),
+          ...next[i],
         })),
         ...(page.length < sorted.length ? { next: page[page.length - 1]!.name } : {}),
       }

@@ -4,7 +4,14 @@ import { Effect, Option } from "effect"
 import { parseDefinition } from "../../../src/triggers/store.js"
 import { createDefinition, updatePatch, type TriggerFlags } from "../../../src/cli/trigger-flags.js"
 import { parseRange, parseTimeBound } from "../../../src/replay/range.js"
-import { TEST_SLICE, nextFireField, nextOfComputations, scheduleTest } from "../../../src/schedules/view.js"
+import {
+  LIST_SLICE,
+  TEST_SLICE,
+  nextFireField,
+  nextFireFields,
+  nextOfComputations,
+  scheduleTest,
+} from "../../../src/schedules/view.js"
 import type { StoredTrigger } from "../../../src/domain/trigger.js"
 
 const schedule = { name: "nightly", workflow: "report", type: "schedule", cron: "0 2 * * *" } as const
@@ -174,6 +181,17 @@ describe("schedule read views", () => {
     expect(reply.next[0]).toBe("2028-02-28T23:00:00.000Z")
     expect(order).toStrictEqual(["other work", "test answered"])
     expect(TEST_SLICE).toBeLessThan(1_000)
+  })
+
+  test("schedule view - list's next fire times of many triggers let the event loop run between slices", async () => {
+    const many = Array.from({ length: LIST_SLICE + 1 }, (_, i) => ({ ...stored, name: `many-${i}` }))
+    const order: Array<string> = []
+    setImmediate(() => order.push("other work"))
+    const fields = await Effect.runPromise(nextFireFields(many, now))
+    order.push("list answered")
+    expect(fields).toHaveLength(LIST_SLICE + 1)
+    expect(fields.every((f) => f.next_fire_at === "2026-01-11T01:00:00.000Z")).toBe(true)
+    expect(order).toStrictEqual(["other work", "list answered"])
   })
 
   test("schedule view - test gives the next instants in UTC and in the trigger's zone", async () => {
