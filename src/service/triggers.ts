@@ -67,9 +67,9 @@ const withWarnings = <A extends object>(reply: A, warnings: ReadonlyArray<string
 /** Refuse a schedule that would take the enabled schedules past their bound on instants a second. */
 const withinScheduleRate = (table: TriggerTableShape, candidate: unknown) =>
   Effect.gen(function* () {
-    const name =
-      typeof candidate === "object" && candidate !== null ? (candidate as { name?: unknown }).name : undefined
-    if (typeof name !== "string") return
+    if (typeof candidate !== "object" || candidate === null) return
+    const { name, type } = candidate as { name?: unknown; type?: unknown }
+    if (typeof name !== "string" || type !== "schedule") return
     // Judged against every trigger stored so far, not just those this serve has seen change.
     yield* table.sync
     const problem = scheduleRateProblem(candidate as ScheduleCandidate, table.all())
