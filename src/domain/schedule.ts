@@ -107,8 +107,8 @@ export const cronProblem = (expr: string): string | undefined => {
 /**
  * What a stored trigger's expression must satisfy to be read at all: the syntax only. A trigger
  * stored before the rules of cronProblem (an H, a rare instant) stays readable, deletable and
- * updatable; its H fields are pinned (ScheduleSpec.seed), its rare instants beyond the horizon are
- * not found.
+ * updatable; its H fields are pinned (ScheduleSpec.seed), and an instant beyond the horizon is
+ * found once it comes within it (the engine looks again).
  */
 export const storedCronProblem = (expr: string): string | undefined => fieldCountProblem(expr) ?? parseProblem(expr)
 

@@ -143,6 +143,14 @@ export const makeScheduleEngine = (d: ScheduleDeps) => {
           if (cur.enabled && cur.next_ms !== null && now - cur.next_ms > OVERDUE_MS) {
             yield* publishTimer(t.name, generation, cur.next_ms)
           }
+          // Armed with no next instant: none was within the horizon then (a rare expression stored
+          // before such were refused). Once one comes within it, arm it.
+          if (cur.enabled && cur.next_ms === null) {
+            const later = nextAfter(spec, Math.max(now, cur.last_ms ?? cur.base_ms))
+            if (later === undefined) return
+            if (!(yield* writeState(d.kv, t.name, { ...cur, next_ms: later }, read))) continue
+            yield* publishTimer(t.name, generation, later)
+          }
           return
         }
         // A serve that is behind must not put an older version back over a newer one.
