@@ -3,6 +3,10 @@
 // (a trigger without its run) and duplicates (more than one run, workflow.started or fired record
 // for an instant). Run with `node bench/schedules.mjs` or `node bench/run.mjs schedules` after
 // `make build`.
+//
+// BENCH_SCHEDULE_MODE=webhooks instead measures webhook throughput beside every-second schedules
+// (BENCH_SCHEDULE_BESIDE, default "0,100,2000"; past the bound of 100 a second they are written
+// straight into KV, as an older build could have stored them) and prints it, writing nothing.
 import { fileURLToPath } from "node:url"
 import { connect } from "@nats-io/transport-node"
 import { jetstream, jetstreamManager } from "@nats-io/jetstream"
@@ -177,4 +181,56 @@ export default async function schedules() {
   for (const r of results) console.error(JSON.stringify(r))
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await schedules()
+/** Webhook requests a second (and p99) on one serve while `n` every-second schedules run beside them. */
+export const webhooksBeside = async (n, seconds = 10) => {
+  const { default: autocannon } = await import("autocannon")
+  const nats = await startNats()
+  const port = await freePort()
+  const serve = await startChild([DAGNATS_BIN, "serve", "--nats-url", nats.url, "--http-addr", `127.0.0.1:${port}`], {
+    ready: /dagnats serve ready/,
+    name: "dagnats serve",
+  })
+  const nc = await connect({ servers: nats.url })
+  try {
+    const request = async (subject, body) => {
+      const reply = await nc.request(subject, encoder.encode(JSON.stringify(body)), { timeout: 10_000 })
+      if (reply.headers?.get("Nats-Service-Error-Code")) throw new Error(`${subject}: ${decoder.decode(reply.data)}`)
+    }
+    await request("dagnats.triggers.create", { name: "hook", workflow: "bench", type: "webhook", verify: false })
+    const kv = await new Kvm(jetstream(nc)).open(Buckets.triggers)
+    const at = new Date().toISOString()
+    for (let i = 0; i < n; i++) {
+      const t = { name: `tick-${i}`, workflow: "bench", type: "schedule", cron: "* * * * * *", catch_up: "last" }
+      if (i < 100) await request("dagnats.triggers.create", t)
+      else
+        await kv.put(
+          t.name,
+          JSON.stringify({ ...t, timezone: "UTC", enabled: true, created_at: at, updated_at: at, revision: 1 }),
+        )
+    }
+    // Let every schedule arm and settle into its every-second rhythm.
+    await new Promise((r) => setTimeout(r, 5_000))
+    const r = await autocannon({
+      url: `http://127.0.0.1:${port}/v1/webhooks/hook`,
+      method: "POST",
+      connections: 16,
+      duration: seconds,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ hello: "world" }),
+    })
+    return { schedules: n, rps: Math.round(r.requests.average), p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors }
+  } finally {
+    await nc.close()
+    await serve.stop()
+    await nats.stop()
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  if (process.env.BENCH_SCHEDULE_MODE === "webhooks") {
+    console.error(`load average at start: ${loadNow()}`)
+    for (const n of (process.env.BENCH_SCHEDULE_BESIDE ?? "0,100,2000").split(",").map(Number)) {
+      console.log(JSON.stringify(await webhooksBeside(n)))
+    }
+  } else await schedules()
+}

@@ -1,8 +1,18 @@
 // Schedule triggers as pure logic: checking a cron expression and time zone, the instants a
 // schedule fires at, and which missed instants to fire or skip after downtime. Time is always a
-// parameter (epoch milliseconds), so every rule is unit-tested without a clock. cron-parser does the
-// calendar arithmetic, DST gaps and repeats included (see the unit tests for Europe/Berlin).
-import { CronExpressionParser, type CronExpression } from "cron-parser"
+// parameter (epoch milliseconds), so every rule is unit-tested without a clock. cron-parser reads
+// the fields; the calendar arithmetic (cron-calendar.ts) and the DST rules (zone-offsets.ts and
+// searchNext here) are ours, bounded by a horizon and a step budget.
+import {
+  DAY_MS,
+  compileCalendar,
+  firstAtOrAfter,
+  lastAtOrBefore,
+  longestDryDays,
+  type Budget,
+  type CronCalendar,
+} from "./cron-calendar.js"
+import { regimes, type Regime } from "./zone-offsets.js"
 
 export const CatchUpModes = ["none", "last", "all"] as const
 export type CatchUp = (typeof CatchUpModes)[number]
@@ -11,6 +21,11 @@ export interface ScheduleSpec {
   readonly cron: string
   /** An IANA time zone name; the trigger model defaults it to UTC. */
   readonly timezone: string
+  /**
+   * What `H` fields are pinned to (the trigger's name). New definitions may not use H; one stored
+   * before that rule is read the same way by every serve and every call.
+   */
+  readonly seed?: string
 }
 
 /** `all` fires at most this many missed instants per trigger after downtime; older ones are skipped. */
@@ -23,8 +38,7 @@ export const MAX_CATCH_UP = 100
  */
 export const ON_TIME_GRACE_MS = 10_000
 
-/** Why the expression is not a usable 5- or 6-field cron expression, or undefined when it is. */
-export const cronProblem = (expr: string): string | undefined => {
+const fieldCountProblem = (expr: string): string | undefined => {
   const fields = expr.trim().split(/\s+/)
   // cron-parser also takes 4 fields or aliases such as @daily; the contract is 5, or 6 with seconds.
   if (fields.length !== 5 && fields.length !== 6) {
@@ -34,14 +48,69 @@ export const cronProblem = (expr: string): string | undefined => {
     )
   }
   if (fields.some((f) => f.startsWith("@"))) return "must be fields, not an alias such as @daily"
+  return undefined
+}
+
+const parseProblem = (expr: string): string | undefined => {
   try {
-    const it = CronExpressionParser.parse(expr, { tz: "UTC", currentDate: new Date(0) })
-    it.next()
+    calendarOf({ cron: expr, timezone: "UTC" })
     return undefined
   } catch (e) {
     return `is not a valid cron expression: ${e instanceof Error ? e.message : String(e)}`
   }
 }
+
+/**
+ * Whether a field uses `H` (cron-parser's hashed value). Month and weekday names are read first,
+ * as cron-parser does, so THU is not taken for an H.
+ */
+const usesHash = (expr: string): boolean =>
+  expr
+    .trim()
+    .split(/\s+/)
+    .some((f) => /H/i.test(f.replace(/[a-z]{3}/gi, "")))
+
+/** Instants are looked for at most this far ahead (and back); an expression must fire within it. */
+export const HORIZON_YEARS = 10
+const HORIZON_DAYS = Math.floor(HORIZON_YEARS * 365.2425)
+export const HORIZON_MS = HORIZON_DAYS * DAY_MS
+
+/**
+ * Why the expression is not a usable 5- or 6-field cron expression for a new or updated trigger,
+ * or undefined when it is. Besides the syntax: no `H` (cron-parser draws it at random on every
+ * reading, so two serves, or two calls, would disagree on the instant), and at least one instant
+ * every HORIZON_YEARS years over the whole calendar cycle (so the bounded search always finds the
+ * next one). Does not depend on the time it is asked at.
+ */
+export const cronProblem = (expr: string): string | undefined => {
+  const shape = fieldCountProblem(expr)
+  if (shape !== undefined) return shape
+  if (usesHash(expr)) {
+    return (
+      "must not use H (a hashed value, which would be a different instant on every reading); " +
+      "write the value you mean, such as 17 * * * * instead of H * * * *"
+    )
+  }
+  const syntax = parseProblem(expr)
+  if (syntax !== undefined) return syntax
+  const dry = longestDryDays(calendarOf({ cron: expr, timezone: "UTC" }), HORIZON_DAYS)
+  if (dry > HORIZON_DAYS) {
+    const years = dry === Infinity ? "forever" : `${Math.floor(dry / 365.2425)} years`
+    return (
+      `must fire at least once every ${HORIZON_YEARS} years (this one can go ${years} without an instant; ` +
+      `instants are looked for at most ${HORIZON_YEARS} years ahead)`
+    )
+  }
+  return undefined
+}
+
+/**
+ * What a stored trigger's expression must satisfy to be read at all: the syntax only. A trigger
+ * stored before the rules of cronProblem (an H, a rare instant) stays readable, deletable and
+ * updatable; its H fields are pinned (ScheduleSpec.seed), and an instant beyond the horizon is
+ * found once it comes within it (the engine looks again).
+ */
+export const storedCronProblem = (expr: string): string | undefined => fieldCountProblem(expr) ?? parseProblem(expr)
 
 /** Whether the runtime knows this IANA time zone name. */
 export const isValidTimezone = (tz: string): boolean => {
@@ -54,24 +123,132 @@ export const isValidTimezone = (tz: string): boolean => {
   }
 }
 
-const iterator = (s: ScheduleSpec, fromMs: number): CronExpression =>
-  CronExpressionParser.parse(s.cron, { tz: s.timezone, currentDate: new Date(fromMs) })
+const calendars = new Map<string, CronCalendar>()
+const MAX_CALENDARS = 10_000
+
+/** The expression's calendar, remembered. Throws when it is not one. */
+const calendarOf = (s: ScheduleSpec): CronCalendar => {
+  // Reading an expression costs cron-parser up to a millisecond: one reading per expression, and
+  // per seed only where the seed matters (an H).
+  const seed = usesHash(s.cron) ? (s.seed ?? "") : ""
+  const key = `${seed}|${s.cron}`
+  let c = calendars.get(key)
+  if (c === undefined) {
+    c = compileCalendar(s.cron, seed)
+    if (calendars.size >= MAX_CALENDARS) calendars.clear()
+    calendars.set(key, c)
+  }
+  return c
+}
 
 /**
- * Remembered answers of nextAfter. A step costs up to ~2 ms of CPU for a daily 6-field expression,
- * and many triggers share an expression and come due together (every hourly job at :00): the
- * first one pays, the rest read the answer. Bounded; cleared when full.
+ * Calendar steps (days and months visited) one computation may take. Searching HORIZON_YEARS
+ * ahead costs at most ~3,700 days plus a few per round, so an accepted expression never runs out;
+ * the budget is what keeps anything else (a stored expression, a bug) from freezing serve.
+ */
+export const STEP_BUDGET = 20_000
+
+const spanOf = (r: Regime) => ({
+  /** Spring forward at the end: wall-clock times in the gap are read with the offset before it. */
+  gapEnd: r.after !== undefined && r.after > r.offset ? r.end + (r.after - r.offset) : r.end,
+  /** Fall back at the start: the repeated wall-clock times, from the start to here, are a second pass. */
+  repeatEnd: r.before !== undefined && r.before > r.offset ? r.start + r.before : r.start + r.offset,
+})
+
+const sec = (ms: number) => Math.floor(ms / 1000) * 1000
+
+/**
+ * The first instant strictly after `afterMs`, or undefined when there is none within HORIZON_YEARS
+ * (or the budget ran out: never for an expression cronProblem accepts).
+ *
+ * The instants are the real times whose wall-clock time in the zone matches the fields, with the
+ * two DST rules: a wall-clock time that does not exist (a spring-forward gap, of any length) is
+ * read with the offset before the change, so it fires shifted by the gap (02:30 in Berlin's gap at
+ * 03:30, 02:15 in Lord Howe's 30-minute gap at 02:45); in a fall-back repeat an expression that
+ * names its hours fires in the first pass only, one whose hour field is `*` fires in both (it
+ * follows real time). The zone is walked in stretches of one offset (three UTC days at a time),
+ * and whole months and days that cannot match are skipped.
+ */
+export const searchNext = (
+  s: ScheduleSpec,
+  afterMs: number,
+  budget: Budget = { left: STEP_BUDGET },
+): number | undefined => {
+  const cal = calendarOf(s)
+  const limit = afterMs + HORIZON_MS
+  let c = afterMs
+  while (budget.left > 0) {
+    const k = Math.floor(c / DAY_MS)
+    let best: number | undefined
+    for (const r of regimes(s.timezone, k - 1, k + 1)) {
+      if (best !== undefined && r.start >= best) break
+      const span = spanOf(r)
+      const low = Math.max(r.start + r.offset, cal.everyHour ? -Infinity : span.repeatEnd, sec(c) + 1000 + r.offset)
+      const high = span.gapEnd + r.offset - 1000
+      if (low > high) continue
+      const wall = firstAtOrAfter(cal, low, high, budget)
+      if (wall !== undefined && (best === undefined || wall - r.offset < best)) best = wall - r.offset
+    }
+    if (best !== undefined) return best <= limit ? best : undefined
+    // Nothing in these days: every later instant is at least a day before its wall-clock time
+    // minus the largest offset, so jump to a day before the next wall-clock match.
+    const windowEnd = (k + 2) * DAY_MS
+    if (windowEnd > limit) return undefined
+    const wall = firstAtOrAfter(cal, windowEnd - DAY_MS, limit + DAY_MS, budget)
+    if (wall === undefined) return undefined
+    c = Math.max(windowEnd - 1000, wall - DAY_MS)
+  }
+  return undefined
+}
+
+/** The last instant strictly before `beforeMs` and at or after `notBeforeMs`, by the rules of searchNext. */
+export const searchPrev = (
+  s: ScheduleSpec,
+  beforeMs: number,
+  notBeforeMs: number,
+  budget: Budget = { left: STEP_BUDGET },
+): number | undefined => {
+  const cal = calendarOf(s)
+  let c = beforeMs
+  while (budget.left > 0) {
+    const k = Math.floor((c - 1) / DAY_MS)
+    let best: number | undefined
+    for (const r of [...regimes(s.timezone, k - 1, k + 1)].reverse()) {
+      const span = spanOf(r)
+      if (best !== undefined && span.gapEnd <= best) break
+      const low = Math.max(r.start + r.offset, cal.everyHour ? -Infinity : span.repeatEnd, notBeforeMs + r.offset)
+      const high = Math.min(span.gapEnd + r.offset - 1000, Math.ceil(c / 1000) * 1000 - 1000 + r.offset)
+      if (low > high) continue
+      const wall = lastAtOrBefore(cal, high, low, budget)
+      if (wall !== undefined && (best === undefined || wall - r.offset > best)) best = wall - r.offset
+    }
+    if (best !== undefined) return best
+    const windowStart = (k - 1) * DAY_MS
+    if (windowStart <= notBeforeMs) return undefined
+    const wall = lastAtOrBefore(cal, windowStart + DAY_MS, notBeforeMs - DAY_MS, budget)
+    if (wall === undefined) return undefined
+    c = Math.min(windowStart, wall + DAY_MS)
+  }
+  return undefined
+}
+
+/**
+ * Remembered answers of searchNext: many triggers share an expression and come due together (every
+ * hourly job at :00): the first one computes, the rest read the answer. Bounded; cleared when full.
  */
 const nextCache = new Map<string, number | undefined>()
 const NEXT_CACHE_MAX = 10_000
 
-/** The first instant strictly after `afterMs`, or undefined when the schedule never fires again. */
+/**
+ * The first instant strictly after `afterMs`, or undefined when the schedule has none within
+ * HORIZON_YEARS (or is not one); remembered per expression, zone, seed and time.
+ */
 export const nextAfter = (s: ScheduleSpec, afterMs: number): number | undefined => {
-  const key = `${s.timezone}|${s.cron}|${afterMs}`
+  const key = `${s.timezone}|${s.seed ?? ""}|${s.cron}|${afterMs}`
   if (nextCache.has(key)) return nextCache.get(key)
   let next: number | undefined
   try {
-    next = iterator(s, afterMs).next().getTime()
+    next = searchNext(s, afterMs)
   } catch {
     next = undefined
   }
@@ -95,8 +272,9 @@ export const nextInstants = (s: ScheduleSpec, afterMs: number, count: number): R
 
 /**
  * The instants in (afterMs, untilMs], oldest first, at most `cap` of them: the newest ones. `more`
- * says that older instants in the range were left out. Walks backwards from `untilMs`, so a long
- * downtime of a every-second schedule costs `cap` steps, not one per missed second.
+ * says that older instants in the range were left out. Walks backwards from `untilMs` (at most
+ * HORIZON_YEARS), so a long downtime of a every-second schedule costs `cap` steps, not one per
+ * missed second.
  */
 export const instantsBetween = (
   s: ScheduleSpec,
@@ -106,18 +284,19 @@ export const instantsBetween = (
 ): { readonly instants: ReadonlyArray<number>; readonly more: boolean } => {
   const newestFirst: Array<number> = []
   if (untilMs <= afterMs) return { instants: [], more: false }
-  // prev() is strictly before its start: start just after untilMs so untilMs itself is included.
-  const it = iterator(s, untilMs + 1)
+  const notBefore = Math.max(sec(afterMs) + 1000, untilMs - HORIZON_MS)
+  let before = untilMs + 1
   while (true) {
-    let at: number
+    let at: number | undefined
     try {
-      at = it.prev().getTime()
+      at = searchPrev(s, before, notBefore)
     } catch {
-      break
+      at = undefined
     }
-    if (at <= afterMs) break
+    if (at === undefined || at <= afterMs) break
     if (newestFirst.length === cap) return { instants: newestFirst.reverse(), more: true }
     newestFirst.push(at)
+    before = at
   }
   return { instants: newestFirst.reverse(), more: false }
 }
@@ -188,4 +367,19 @@ export const inZone = (ms: number, timezone: string): string => {
   const two = (n: number) => String(n).padStart(2, "0")
   const offset = offsetMin === 0 && timezone === "UTC" ? "Z" : `${sign}${two(Math.floor(abs / 60))}:${two(abs % 60)}`
   return `${local}${offset}`
+}
+
+/**
+ * How many instants a second the expression fires on a day it fires at all (the busiest days):
+ * every matching day has seconds × minutes × hours instants. Undefined when it is not an expression.
+ */
+export const instantsPerSecond = (s: ScheduleSpec): number | undefined => {
+  try {
+    const c = calendarOf(s)
+    const count = (steps: { readonly next: ReadonlyArray<number> }) =>
+      steps.next.filter((v, i) => v === i && i < steps.next.length - 1).length
+    return (count(c.seconds) * count(c.minutes) * count(c.hours)) / 86_400
+  } catch {
+    return undefined
+  }
 }

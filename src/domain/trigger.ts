@@ -6,7 +6,7 @@ import { DEFAULT_SCHEME, isSchemeName, secretProblem } from "./signatures/index.
 import { MAX_SUBJECT_LENGTH, isValidSubjectPattern, isWithinEvents } from "./subjects.js"
 import { isValidPath } from "./json-path.js"
 import { ONE_HOUR_MS, SEVEN_DAYS_MS, parseDurationMs } from "./duration.js"
-import { CatchUpModes, cronProblem, isValidTimezone } from "./schedule.js"
+import { CatchUpModes, cronProblem, isValidTimezone, storedCronProblem } from "./schedule.js"
 import { wholeNumber } from "./whole-number.js"
 
 const NAME_RULE = "must be 1-64 characters of A-Z, a-z, 0-9, _ or -"
@@ -91,6 +91,8 @@ type TriggerType = typeof TriggerType.Type
 const Scheme = Schema.Literals(SchemeNames)
 
 const CronText = Schema.String.pipe(Schema.check(Schema.makeFilter((s: string) => cronProblem(s))))
+/** A stored expression needs only its syntax: one stored before a newer rule (no H) stays readable. */
+const StoredCronText = Schema.String.pipe(Schema.check(Schema.makeFilter((s: string) => storedCronProblem(s))))
 const Timezone = Schema.String.pipe(
   Schema.check(
     Schema.makeFilter((s: string) =>
@@ -218,6 +220,7 @@ export const TriggerPatch = Schema.Struct({
 /** What is stored in KV `dagnats_triggers`: the definition plus fields the service maintains. */
 export const StoredTrigger = Schema.Struct({
   ...definitionFields,
+  cron: Schema.optionalKey(StoredCronText),
   created_at: Schema.String,
   updated_at: Schema.String,
   revision: Schema.Number,

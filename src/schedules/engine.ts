@@ -30,6 +30,7 @@ import { toUnavailable } from "../nats/conditions.js"
 import type { Verdict } from "../nats/worker.js"
 import { readState, removeState, writeState, type ScheduleState, type StateEntry } from "./state.js"
 import { firedRecord, missedRecord, recordSchedule } from "./history.js"
+import { specOf } from "./view.js"
 
 /** The message on `dagnats.timers.schedule.{trigger}`: wake up at `due_at` for this generation. */
 const ScheduleTimer = Schema.Struct({
@@ -102,7 +103,6 @@ const isNewer = (generation: string, t: StoredTrigger): boolean => {
   return createdAt === t.created_at && Number(revision) > t.revision
 }
 
-const specOf = (t: StoredTrigger): ScheduleSpec => ({ cron: t.cron ?? "", timezone: t.timezone ?? "UTC" })
 const catchUpOf = (t: StoredTrigger): CatchUp => t.catch_up ?? "last"
 const isSchedule = (t: StoredTrigger | undefined): t is StoredTrigger => t?.type === "schedule"
 
@@ -142,6 +142,14 @@ export const makeScheduleEngine = (d: ScheduleDeps) => {
           // that still exists is dropped by the state check when it comes due.
           if (cur.enabled && cur.next_ms !== null && now - cur.next_ms > OVERDUE_MS) {
             yield* publishTimer(t.name, generation, cur.next_ms)
+          }
+          // Armed with no next instant: none was within the horizon then (a rare expression stored
+          // before such were refused). Once one comes within it, arm it.
+          if (cur.enabled && cur.next_ms === null) {
+            const later = nextAfter(spec, Math.max(now, cur.last_ms ?? cur.base_ms))
+            if (later === undefined) return
+            if (!(yield* writeState(d.kv, t.name, { ...cur, next_ms: later }, read))) continue
+            yield* publishTimer(t.name, generation, later)
           }
           return
         }

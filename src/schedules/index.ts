@@ -3,4 +3,5 @@
 
 export * as SchedulesService from "./start.js"
 export { Schedules } from "./start.js"
-export { MAX_TEST_COUNT, nextFireField, scheduleTest } from "./view.js"
+export { MAX_TEST_COUNT, nextFireField, nextFireFields, scheduleTest } from "./view.js"
+export { MAX_SCHEDULE_RATE, scheduleRateProblem, type ScheduleCandidate } from "./rate.js"

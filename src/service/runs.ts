@@ -157,7 +157,7 @@ export const runEndpoints = (d: RunDeps): ReadonlyArray<Endpoint> => [
   endpoint("triggers", "test", TestRequest, (r) =>
     Effect.gen(function* () {
       const trigger = yield* d.store.get(r.name)
-      if (trigger.type === "schedule") return scheduleTest(trigger, r.count ?? DEFAULT_TEST_COUNT, Date.now())
+      if (trigger.type === "schedule") return yield* scheduleTest(trigger, r.count ?? DEFAULT_TEST_COUNT, Date.now())
       if (r.payload === undefined)
         return yield* new InvalidInput({ message: "payload: required for webhook and event triggers" })
       const pattern = listenSubject(trigger)

@@ -9,7 +9,7 @@ import { InvalidInput, type Unavailable } from "../domain/errors.js"
 import { notRegistered, type WorkflowRegistry } from "../engine/index.js"
 import type { TriggerStoreShape, TriggerTableShape } from "../triggers/index.js"
 import { endpoint, type Endpoint } from "../micro/index.js"
-import { nextFireField } from "../schedules/index.js"
+import { nextFireFields, scheduleRateProblem, type ScheduleCandidate } from "../schedules/index.js"
 import { fitList, replyBudget, truncatedField } from "../domain/list-budget.js"
 
 /** update takes the name plus any updatable fields; the store checks which ones and the result. */
@@ -65,6 +65,26 @@ const workflowWarnings = (registry: WorkflowRegistry, workflow: unknown, require
 const withWarnings = <A extends object>(reply: A, warnings: ReadonlyArray<string>) =>
   warnings.length > 0 ? { ...reply, warnings } : reply
 
+/** Refuse a schedule that would take the enabled schedules past their bound on instants a second. */
+const withinScheduleRate = (table: TriggerTableShape, candidate: unknown) =>
+  Effect.gen(function* () {
+    if (typeof candidate !== "object" || candidate === null) return
+    const { name, type } = candidate as { name?: unknown; type?: unknown }
+    if (typeof name !== "string" || type !== "schedule") return
+    // Judged against every trigger stored so far, not just those this serve has seen change.
+    yield* table.sync
+    const problem = scheduleRateProblem(candidate as ScheduleCandidate, table.all())
+    if (problem !== undefined) return yield* new InvalidInput({ message: problem })
+  })
+
+/** A stored trigger with a patch applied, as far as the schedule bound needs it. */
+const patched = (table: TriggerTableShape, name: string, patch: Record<string, unknown>) =>
+  Effect.gen(function* () {
+    yield* table.sync
+    const current = table.get(name)
+    return current === undefined ? undefined : { ...current, ...patch, name, type: current.type }
+  })
+
 export const triggerEndpoints = (
   store: TriggerStoreShape,
   table: TriggerTableShape,
@@ -76,6 +96,7 @@ export const triggerEndpoints = (
     Effect.gen(function* () {
       const { body, require } = yield* takeRequire(req)
       const warnings = yield* workflowWarnings(workflows, (body as { workflow?: unknown } | null)?.workflow, require)
+      yield* withinScheduleRate(table, body)
       return withWarnings(toView(yield* store.create(body)), warnings)
     }),
   ),
@@ -88,14 +109,15 @@ export const triggerEndpoints = (
         .all()
         .filter((t) => after === undefined || t.name > after)
         .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-      const now = Date.now()
-      const page = (limit === undefined ? sorted : sorted.slice(0, limit)).map((t) => ({
+      const page = limit === undefined ? sorted : sorted.slice(0, limit)
+      const next = yield* nextFireFields(page, Date.now())
+      const views = page.map((t, i) => ({
         ...toView(t),
         ...(open.has(t.name) ? { open: open.get(t.name) } : {}),
-        ...nextFireField(t, now),
+        ...next[i],
       }))
       // A trigger is bounded by its definition's rules (a few KB at most): none is cut, fewer are answered.
-      const fit = fitList(page, replyBudget(maxPayload()))
+      const fit = fitList(views, replyBudget(maxPayload()))
       const last = fit.items.at(-1)
       return {
         triggers: fit.items,
@@ -122,6 +144,7 @@ export const triggerEndpoints = (
         const given = (patch as Record<string, unknown>)["workflow"]
         const workflow = typeof given === "string" ? given : (yield* store.get(name)).workflow
         const warnings = yield* workflowWarnings(workflows, workflow, require)
+        yield* withinScheduleRate(table, yield* patched(table, name, patch as Record<string, unknown>))
         return withWarnings(toView(yield* store.update(name, patch as Record<string, unknown>)), warnings)
       })
     },
@@ -130,7 +153,11 @@ export const triggerEndpoints = (
     Effect.as(store.delete(name), { deleted: true, name }),
   ),
   endpoint("triggers", "enable", TriggerNameRequest, ({ name }) =>
-    Effect.map(store.update(name, { enabled: true }), toView),
+    patched(table, name, { enabled: true }).pipe(
+      Effect.andThen((candidate) => withinScheduleRate(table, candidate)),
+      Effect.andThen(store.update(name, { enabled: true })),
+      Effect.map(toView),
+    ),
   ),
   endpoint("triggers", "disable", TriggerNameRequest, ({ name }) =>
     Effect.map(store.update(name, { enabled: false }), toView),

@@ -214,3 +214,45 @@ test("schedule engine - catch_up last: a serve that read the old state before an
   // One catch-up run, for the newest missed instant; every other instant skipped, none both.
   await expectOneRunAt14s()
 })
+
+test("schedule engine - a stored expression with no instant within 10 years is armed once its next instant comes within them", async () => {
+  const { handles, buckets } = await rig()
+  // Written as an older build stored it: 29 February on a fifth Monday (2016, 2044, …).
+  const at = "2026-01-01T00:00:00.000Z"
+  const t = {
+    name: "rare",
+    workflow: "wf",
+    type: "schedule",
+    cron: "0 0 0 * 2 1#5",
+    timezone: "UTC",
+    catch_up: "last",
+    enabled: true,
+    created_at: at,
+    updated_at: at,
+    revision: 1,
+  } as StoredTrigger
+  let now = Date.parse("2026-06-01T00:00:00Z")
+  const engine = makeScheduleEngine({
+    kv: buckets.schedules,
+    js: handles.js,
+    starter: RunStarter.make(buckets.runs, handles.js, handles.jsm),
+    table: tableOf(t),
+    now: () => now,
+    runExists: () => Effect.succeed(false),
+  })
+  const state = async () => JSON.parse(decoder.decode((await buckets.schedules.get("rare"))!.value))
+  const timers = async () =>
+    (await handles.jsm.streams.info("DAGNATS_TIMERS", { subjects_filter: "dagnats.timers.schedule.rare" })).state
+      .messages
+  await Effect.runPromise(engine.ensureArmed(t))
+  expect((await state()).next_ms).toBeNull()
+  expect(await timers()).toBe(0)
+  // The watchdog looks again years later: 2044-02-29 is now within 10 years.
+  now = Date.parse("2036-01-01T00:00:00Z")
+  await Effect.runPromise(engine.ensureArmed(t))
+  expect((await state()).next_ms).toBe(Date.parse("2044-02-29T00:00:00Z"))
+  expect(await timers()).toBe(1)
+  // Armed: looking again changes nothing.
+  await Effect.runPromise(engine.ensureArmed(t))
+  expect(await timers()).toBe(1)
+})

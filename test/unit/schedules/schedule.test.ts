@@ -1,7 +1,12 @@
-// Proves the pure schedule logic: which cron expressions and time zones are accepted, the instants a schedule fires at (Europe/Berlin spring-forward gap and fall-back repeat included), the walk back over missed instants, and the catch-up decisions none/last/all with time as a parameter.
+// Proves the pure schedule logic: which cron expressions and time zones are accepted (no H, at least one instant every 10 years), the instants a schedule fires at (Europe/Berlin's and Lord Howe's half-hour spring-forward gaps and fall-back repeats included), that every computation is bounded by the horizon and the step budget, the walk back over missed instants, and the catch-up decisions none/last/all with time as a parameter.
 import { describe, expect, test } from "vitest"
 import {
+  HORIZON_YEARS,
   MAX_CATCH_UP,
+  STEP_BUDGET,
+  searchNext,
+  searchPrev,
+  storedCronProblem,
   ON_TIME_GRACE_MS,
   cronProblem,
   generationOf,
@@ -17,6 +22,8 @@ const ms = (iso: string) => Date.parse(iso)
 const iso = (xs: ReadonlyArray<number>) => xs.map((x) => new Date(x).toISOString())
 const berlin = (cron: string) => ({ cron, timezone: "Europe/Berlin" })
 const utc = (cron: string) => ({ cron, timezone: "UTC" })
+const lordHowe = (cron: string) => ({ cron, timezone: "Australia/Lord_Howe" })
+const local = (xs: ReadonlyArray<number>, tz: string) => xs.map((x) => inZone(x, tz))
 
 describe("schedule - cron expressions", () => {
   test("schedule - 5 fields and 6 fields with seconds first are accepted", () => {
@@ -114,6 +121,133 @@ describe("schedule - next instants", () => {
     expect(inZone(ms("2026-01-11T01:00:00Z"), "UTC")).toBe("2026-01-11T01:00:00Z")
     expect(inZone(ms("2026-01-11T01:00:00Z"), "Europe/Berlin")).toBe("2026-01-11T02:00:00+01:00")
     expect(inZone(ms("2026-01-11T01:00:00Z"), "America/New_York")).toBe("2026-01-10T20:00:00-05:00")
+  })
+})
+
+describe("schedule - H and rare expressions", () => {
+  const H_RULE =
+    "must not use H (a hashed value, which would be a different instant on every reading); " +
+    "write the value you mean, such as 17 * * * * instead of H * * * *"
+
+  test("schedule - H in any field is refused naming the rule; weekday names with an H (THU) are not H", () => {
+    expect(cronProblem("H * * * *")).toBe(H_RULE)
+    expect(cronProblem("0 H(0-5) * * *")).toBe(H_RULE)
+    expect(cronProblem("H/5 * * * * *")).toBe(H_RULE)
+    expect(cronProblem("0 0 * * THU")).toBeUndefined()
+    expect(cronProblem("0 0 * MAR,THU * ")).toMatch(/^is not a valid cron expression/)
+  })
+
+  test("schedule - a stored expression with H is still readable, and pinned: the same instants on every call", () => {
+    expect(storedCronProblem("H * * * *")).toBeUndefined()
+    const spec = { cron: "H H * * *", timezone: "UTC", seed: "pay" }
+    const from = ms("2026-01-01T00:00:00Z")
+    const first = nextInstants(spec, from, 5)
+    expect(first).toHaveLength(5)
+    for (let i = 0; i < 20; i++) expect(searchNext(spec, from)).toBe(first[0])
+    expect(nextInstants({ ...spec }, from, 5)).toEqual(first)
+    // Once a day at one fixed time of day.
+    expect(first.every((x) => x % 86_400_000 === first[0]! % 86_400_000)).toBe(true)
+  })
+
+  test("schedule - an expression that can go more than 10 years without an instant is refused naming the horizon", () => {
+    expect(HORIZON_YEARS).toBe(10)
+    // 29 February on a fifth Monday: 2016, 2044, 2072, ...
+    expect(cronProblem("0 0 0 * 2 1#5")).toBe(
+      "must fire at least once every 10 years (this one can go 27 years without an instant; " +
+        "instants are looked for at most 10 years ahead)",
+    )
+    // 29 February: 8 years between 2096 and 2104 at most, inside the horizon.
+    expect(cronProblem("0 0 29 2 *")).toBeUndefined()
+    expect(cronProblem("0 0 0 29 2 1#5")).toBeUndefined()
+  })
+
+  test("schedule - the search looks 10 years ahead: a stored rare expression has no next instant beyond that", () => {
+    const rare = utc("0 0 0 * 2 1#5")
+    expect(searchNext(rare, ms("2026-01-01T00:00:00Z"))).toBeUndefined()
+    expect(searchNext(rare, ms("2040-01-01T00:00:00Z"))).toBe(ms("2044-02-29T00:00:00Z"))
+    expect(nextAfter(rare, ms("2026-01-01T00:00:00Z"))).toBeUndefined()
+  })
+
+  test("schedule - a computation stops at its step budget instead of running on", () => {
+    const budget = { left: 50 }
+    expect(searchNext(utc("0 0 29 2 *"), ms("2026-03-01T00:00:00Z"), budget)).toBeUndefined()
+    expect(budget.left).toBeLessThanOrEqual(0)
+  })
+
+  test("schedule - the rarest accepted searches stay far inside the step budget (29 February across 2100, in Berlin)", () => {
+    for (const [cron, from] of [
+      ["0 0 29 2 *", "2096-03-01T00:00:00Z"],
+      ["0 0 0 29 2 1#5", "2096-03-01T00:00:00Z"],
+      ["59 59 23 31 12 *", "2026-01-01T00:00:00Z"],
+    ] as const) {
+      const next = { left: STEP_BUDGET }
+      expect(searchNext(berlin(cron), ms(from), next)).toBeGreaterThan(ms(from))
+      expect(STEP_BUDGET - next.left).toBeLessThan(STEP_BUDGET / 4)
+      const prev = { left: STEP_BUDGET }
+      expect(searchPrev(berlin(cron), ms(from) + 9 * 365 * 86_400_000, ms(from), prev)).toBeGreaterThan(ms(from))
+      expect(STEP_BUDGET - prev.left).toBeLessThan(STEP_BUDGET / 4)
+    }
+    expect(iso(nextInstants(berlin("0 0 29 2 *"), ms("2096-03-01T00:00:00Z"), 1))).toEqual(["2104-02-28T23:00:00.000Z"])
+  })
+})
+
+describe("schedule - Lord Howe (30-minute DST)", () => {
+  test("schedule - DST gap (2026-10-04, 02:00-02:30 does not exist): 02:15 fires once, at 02:45 local", () => {
+    const got = nextInstants(lordHowe("15 2 * * *"), ms("2026-10-02T00:00:00Z"), 3)
+    expect(local(got, "Australia/Lord_Howe")).toEqual([
+      "2026-10-03T02:15:00+10:30",
+      "2026-10-04T02:45:00+11:00",
+      "2026-10-05T02:15:00+11:00",
+    ])
+  })
+
+  test("schedule - DST gap: a shifted time and a real one of the same hour come out in real order", () => {
+    const got = nextInstants(lordHowe("15,40 2 * * *"), ms("2026-10-03T00:00:00Z"), 3)
+    expect(local(got, "Australia/Lord_Howe")).toEqual([
+      "2026-10-04T02:40:00+11:00",
+      "2026-10-04T02:45:00+11:00",
+      "2026-10-05T02:15:00+11:00",
+    ])
+  })
+
+  test("schedule - DST repeat (2026-04-05, 01:30-02:00 happens twice): 01:45 fires once, the first time", () => {
+    const got = nextInstants(lordHowe("45 1 * * *"), ms("2026-04-03T00:00:00Z"), 3)
+    expect(local(got, "Australia/Lord_Howe")).toEqual([
+      "2026-04-04T01:45:00+11:00",
+      "2026-04-05T01:45:00+11:00",
+      "2026-04-06T01:45:00+10:30",
+    ])
+  })
+
+  test("schedule - DST repeat: every 15 minutes fires in both passes, 15 real minutes apart", () => {
+    const got = nextInstants(lordHowe("*/15 * * * *"), ms("2026-04-04T14:20:00Z"), 5)
+    expect(iso(got)).toEqual([
+      "2026-04-04T14:30:00.000Z",
+      "2026-04-04T14:45:00.000Z",
+      "2026-04-04T15:00:00.000Z",
+      "2026-04-04T15:15:00.000Z",
+      "2026-04-04T15:30:00.000Z",
+    ])
+    expect(local(got, "Australia/Lord_Howe").slice(1, 3)).toEqual([
+      "2026-04-05T01:45:00+11:00",
+      "2026-04-05T01:30:00+10:30",
+    ])
+  })
+
+  test("schedule - walking back over a DST day finds exactly the instants walking forward finds", () => {
+    const cases = [
+      [lordHowe("*/15 * * * *"), "2026-04-04T12:00:00Z"],
+      [lordHowe("15,40 1,2 * * *"), "2026-10-02T12:00:00Z"],
+      [lordHowe("45 1 * * *"), "2026-04-02T12:00:00Z"],
+      [berlin("*/20 2 * * *"), "2026-03-28T12:00:00Z"],
+      [berlin("*/20 2 * * *"), "2026-10-24T12:00:00Z"],
+      [{ cron: "30 0 * * *", timezone: "America/Santiago" }, "2026-09-04T00:00:00Z"],
+    ] as const
+    for (const [spec, from] of cases) {
+      const forward = nextInstants(spec, ms(from), 12)
+      const back = instantsBetween(spec, ms(from), forward[forward.length - 1]!, 50)
+      expect(iso(back.instants)).toEqual(iso(forward))
+    }
   })
 })
 
