@@ -25,7 +25,7 @@ describe("payload source", () => {
   test("payload - the argument, --file F and --file - each give their text", () => {
     expect(payloadText('{"a":1}', undefined, names, io())).toStrictEqual({ ok: true, text: '{"a":1}', from: "payload" })
     const file = payloadText(undefined, "p.json", names, io({ files: { "p.json": "[1]" } }))
-    expect(file).toStrictEqual({ ok: true, text: "[1]", from: "--file" })
+    expect(file).toStrictEqual({ ok: true, text: "[1]", from: "--file p.json" })
     const stdin = payloadText(undefined, "-", names, io({ stdin: '{"s":1}' }))
     expect(stdin).toStrictEqual({ ok: true, text: '{"s":1}', from: "--file -" })
   })
