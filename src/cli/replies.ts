@@ -22,6 +22,7 @@ import {
 } from "./reply-shape.js"
 
 const Filter = oneOf<{ readonly value: string } & ({ readonly field: string } | { readonly header: string })>(
+  "{field, value} or {header, value}",
   struct({ field: string, value: string }),
   struct({ header: string, value: string }),
 )

@@ -102,19 +102,15 @@ export const struct =
     return value as Struct<R, O>
   }
 
-/** The first of `shapes` that fits; when none does, the problem with the last. */
+/** The first of `shapes` that fits; when none does, `expected` names the forms accepted. */
 export const oneOf =
-  <T>(...shapes: ReadonlyArray<Shape<T>>): Shape<T> =>
+  <T>(expected: string, ...shapes: ReadonlyArray<Shape<T>>): Shape<T> =>
   (value, path) => {
-    let last: unknown
     for (const shape of shapes) {
-      try {
-        return shape(value, path)
-      } catch (e) {
-        last = e
-      }
+      const fits = tryShape(shape, value)
+      if (fits !== undefined) return fits
     }
-    throw last
+    return fail(path, expected, value)
   }
 
 /** `value` as `shape`, or undefined when it does not fit (a row the CLI shows as unknown). */

@@ -28,8 +28,8 @@ export const listTriggers = async (nc: NatsConnection): Promise<ReadonlyArray<Tr
     if (next === undefined) return triggers
     if (after !== undefined && next <= after) {
       const message =
-        `the service's reply to ${subject} continues after "${safeText(next)}", not after "${safeText(after)}": ` +
-        "following it would never end; stopped"
+        `the service's reply to ${subject} names "${safeText(next)}" as the page after "${safeText(after)}"; ` +
+        "names only grow, so following it would never end: stopped"
       throw new ExitError("refused", message)
     }
     if (pages >= MAX_LIST_PAGES) {
