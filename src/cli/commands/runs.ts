@@ -14,7 +14,7 @@ import { waitProgress } from "../wait-progress.js"
 import { Refused, Unreachable, usageError } from "../exit.js"
 import { publishEvent, publishPayload } from "../lean/publish.js"
 import { fromPlain, requestAs } from "../client.js"
-import { publishExamples, runListExamples } from "../examples.js"
+import { publishExamples, runListExamples, runStartExamples } from "../examples.js"
 import { scheduleTest } from "./schedule-test.js"
 import { replayCommand } from "./event-replay.js"
 import { eventDead } from "./event-dead.js"
@@ -67,7 +67,7 @@ const runStart = Command.make(
         printLine(`started run ${r.run_id} of workflow ${workflow}`),
       )
     }),
-).pipe(Command.withDescription("start a run of a workflow by hand"))
+).pipe(Command.withDescription("start a run of a workflow by hand"), Command.withExamples(runStartExamples))
 
 /** The statuses of a run's lifecycle, as `run list --status` accepts them. */
 const RUN_STATUSES = ["pending", "running", "completed", "failed", "cancelled"] as const
@@ -177,7 +177,9 @@ const runGet = Command.make(
     id: Argument.String("id"),
     wait: Flag.Boolean("wait").pipe(
       Flag.withoutNegation,
-      Flag.withDescription("block until the run is completed, failed or cancelled"),
+      Flag.withDescription(
+        "block until the run is completed, failed or cancelled (a terminal shows its state meanwhile)",
+      ),
       Flag.withDefault(false),
     ),
     timeout: Flag.String("timeout").pipe(

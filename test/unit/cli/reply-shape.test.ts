@@ -71,7 +71,11 @@ describe("reply shapes", () => {
   })
 
   test("reply shape - oneOf takes the first form that fits, else names the forms it accepts", () => {
-    const shape = oneOf("{a} or {b}", struct({ a: string }), struct({ b: string }))
+    const shape = oneOf<{ readonly a: string } | { readonly b: string }>(
+      "{a} or {b}",
+      struct({ a: string }),
+      struct({ b: string }),
+    )
     expect(shape({ b: "y" }, "f")).toStrictEqual({ b: "y" })
     expect(() => shape({ c: 1 }, "f")).toThrow("f: expected {a} or {b}, got an object")
   })
