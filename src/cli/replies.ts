@@ -93,7 +93,7 @@ export const EventFire = struct(
 /** A history record of a schedule instant. */
 export const ScheduleFire = struct(
   { outcome: string, at: string, scheduled_at: string },
-  { reason: string, error: string, run_id: string, run_status: string },
+  { reason: string, error: string, run_id: string, count: count, run_status: string },
 )
 
 /** A record the DagNats engine writes for its own triggers (its TriggerFire, no outcome). */

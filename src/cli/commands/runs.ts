@@ -227,7 +227,7 @@ const historyRow = (record: unknown): ReadonlyArray<string> => {
       f.at,
       f.outcome,
       f.outcome === "fired"
-        ? `run ${f.run_id ?? "-"}${"count" in f && f.count !== undefined && f.count > 1 ? ` (${f.count} events)` : ""}`
+        ? `run ${f.run_id ?? "-"}${f.count !== undefined && f.count > 1 ? ` (${f.count} events)` : ""}`
         : (f.reason ?? f.error ?? ""),
       f.run_status ?? "-",
       "scheduled_at" in f ? `scheduled ${f.scheduled_at}` : `${f.event.subject} #${f.event.seq}`,
