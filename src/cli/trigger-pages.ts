@@ -9,8 +9,12 @@ import { safeText } from "./terminal-text.js"
 
 /** Triggers per list request: a page stays far below the default 1 MiB NATS max_payload. */
 export const LIST_PAGE = 500
-/** 50,000 triggers: far beyond what one deployment holds (each is evaluated on every event it matches). */
-export const MAX_LIST_PAGES = 100
+/**
+ * Pages followed at most. A page may hold fewer than LIST_PAGE triggers (the service cuts a page to
+ * fit the max payload, down to one large trigger), so the bound is on pages: 1,000 is at least 1,000
+ * triggers however large, 500,000 at full pages, and a service paging forever costs a few seconds.
+ */
+export const MAX_LIST_PAGES = 1_000
 
 export const listTriggers = async (nc: NatsConnection): Promise<ReadonlyArray<Trigger>> => {
   const subject = endpointSubject("triggers", "list")

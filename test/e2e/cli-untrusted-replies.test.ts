@@ -269,20 +269,20 @@ describe("cli - paging", () => {
   const trigger = (name: string) => ({ ...hostileTrigger, name, workflow: "wf", scheme: "github" })
   const name = (n: number) => `t${String(n).padStart(4, "0")}`
 
-  it("cli - trigger list stops after 100 pages of an endless next (exit 1, lean entry and full tree alike)", async () => {
+  it("cli - trigger list stops after 1000 pages of an endless next (exit 1, lean entry and full tree alike)", async () => {
     answer("dagnats.triggers.list", (_req, n) => ({ json: { triggers: [trigger(name(n))], next: name(n) } }))
     const expected = {
       code: 1,
       stdout: "",
       stderr:
-        "dagnats: stopped after 100 pages (100 triggers) of dagnats.triggers.list: " +
+        "dagnats: stopped after 1000 pages (1000 triggers) of dagnats.triggers.list: " +
         "the service still answers with a next page\n",
     }
     expect(await cli("trigger", "list")).toStrictEqual(expected)
-    expect(requests.get("dagnats.triggers.list")).toBe(100)
+    expect(requests.get("dagnats.triggers.list")).toBe(1000)
     requests.clear()
     expect(await fullCli("trigger", "list", "--json")).toStrictEqual(expected)
-    expect(requests.get("dagnats.triggers.list")).toBe(100)
+    expect(requests.get("dagnats.triggers.list")).toBe(1000)
   })
 
   it("cli - trigger list stops at once when next does not move past the page it continues after (exit 1)", async () => {
