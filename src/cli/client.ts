@@ -6,6 +6,8 @@ import type { NatsConnection } from "@nats-io/nats-core"
 import { connectPlain, natsRefusal as plainRefusal, requestPlain } from "./nats-client.js"
 import { ExitError } from "./exit-codes.js"
 import { failure, Unreachable, type CliFailure } from "./exit.js"
+import { requestReply } from "./replies.js"
+import type { Shape } from "./reply-shape.js"
 
 /** The NATS connection flags every command takes (flag over environment over default). */
 export interface ConnectionInput {
@@ -50,3 +52,7 @@ export const connectCli = (s: ConnectionInput) =>
 /** Send one request to `subject`; resolve with the decoded JSON reply or fail with a typed failure. */
 export const request = (nc: NatsConnection, subject: string, body: unknown, timeoutMs?: number) =>
   Effect.tryPromise({ try: () => requestPlain(nc, subject, body, timeoutMs), catch: fromPlain })
+
+/** Send one request to `subject`; resolve with the reply decoded as `shape` (a refusal naming the field if not). */
+export const requestAs = <T>(nc: NatsConnection, subject: string, body: unknown, shape: Shape<T>, timeoutMs?: number) =>
+  Effect.tryPromise({ try: () => requestReply(nc, subject, body, shape, timeoutMs), catch: fromPlain })

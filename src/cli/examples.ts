@@ -29,6 +29,10 @@ export const triggerExamples: Examples = [
   { command: "dagnats trigger create orders --workflow fulfil --subject 'event.orders.>' --debounce 5s" },
   { command: "dagnats trigger list --json" },
   { command: `dagnats trigger test orders --payload '{"id":7}'`, description: "would it fire?" },
+  {
+    command: "dagnats trigger test gh --payload @push.json --header X-GitHub-Event=push",
+    description: "a payload from a file (--payload - reads stdin)",
+  },
 ]
 
 export const createExamples: Examples = [
@@ -39,7 +43,7 @@ export const createExamples: Examples = [
 
 export const publishExamples: Examples = [
   { command: `dagnats event publish event.orders.created '{"id":7}'` },
-  { command: "dagnats event publish event.orders.created --file order.json" },
+  { command: "dagnats event publish event.orders.created @order.json", description: "or --file order.json" },
   { command: "curl -s https://example.com/order.json | dagnats event publish event.orders.created --file -" },
 ]
 
@@ -48,7 +52,13 @@ export const sendExamples: Examples = [
     command: `dagnats webhook send deploy --secret s3cret --data '{"ref":"main"}'`,
     description: "signed with the trigger's own scheme",
   },
-  { command: 'dagnats webhook send gh --secret "$GH_SECRET" --header X-GitHub-Event=push --file push.json' },
+  { command: 'dagnats webhook send gh --secret "$GH_SECRET" --header X-GitHub-Event=push --data @push.json' },
+]
+
+export const runStartExamples: Examples = [
+  { command: `dagnats run start deploy-wf --input '{"ref":"main"}'` },
+  { command: "dagnats run start deploy-wf --input @input.json", description: "the input from a file" },
+  { command: `jq -n '{ref: "main"}' | dagnats run start deploy-wf --input -`, description: "the input from stdin" },
 ]
 
 export const runListExamples: Examples = [

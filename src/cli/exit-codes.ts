@@ -1,6 +1,7 @@
 // How a failed command is classified (Condition), the exit code of each condition, and the plain error the
 // start-up fast path fails with. No effect import: `dagnats --version` and `trigger list` load this without
 // the effect runtime. Commands name a condition; only exitFor turns one into a code and a stderr line.
+import { safeLines } from "./terminal-text.js"
 
 export const ExitCode = {
   ok: 0,
@@ -32,10 +33,13 @@ export class ExitError extends Error {
   }
 }
 
-/** The exit code and stderr line of a command that failed under `condition` with `message`. */
+/**
+ * The exit code and stderr line of a command that failed under `condition` with `message`. Messages
+ * quote the service and NATS, so control characters are shown as escapes; the lines stay the CLI's.
+ */
 export const exitFor = (condition: Condition, message: string): { readonly code: number; readonly line: string } => ({
   code: ExitCode[condition],
-  line: `dagnats: ${message}`,
+  line: `dagnats: ${safeLines(message)}`,
 })
 
 /** The exit code and the one stderr line for a failure outside the effect runtime: an ExitError keeps its

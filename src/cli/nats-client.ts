@@ -22,6 +22,7 @@ import {
 } from "../nats/errors.js"
 import { ExitError, UNREACHABLE_HINT, conditionForMicroError } from "./exit-codes.js"
 import { processEnv } from "../config/environment.js"
+import { safeText } from "./terminal-text.js"
 
 /** Long enough for a list of thousands of triggers; short enough that a hung service is noticed. */
 const REQUEST_TIMEOUT_MS = 10_000
@@ -92,8 +93,9 @@ export const requestPlain = async (
   const text = decoder.decode(reply.data)
   const code = reply.headers?.get(ServiceErrorCodeHeader)
   if (code !== undefined && code !== "") {
+    // The service's own words, on one line: a line break in them cannot pass for the CLI's hint.
     const message = errorMessage(text) ?? reply.headers?.get(ServiceErrorHeader) ?? "request failed"
-    throw new ExitError(conditionForMicroError(Number(code)), message)
+    throw new ExitError(conditionForMicroError(Number(code)), safeText(message))
   }
   try {
     return JSON.parse(text) as unknown

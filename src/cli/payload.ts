@@ -1,10 +1,14 @@
 // Where a command's payload comes from: an argument, `--file F`, or `--file -` (stdin). A payload
 // piped in without `--file -` is refused rather than silently replaced by `{}`; stdin is never
 // read unasked, so `dagnats event publish S` inside a `while read` loop cannot swallow the loop's input.
+// A JSON argument (`--payload`, `--input`, the payload of `event publish`) may itself name its
+// source as curl's `-d` does: `@FILE` reads the file, `-` (or `@-`) reads stdin. Neither can be
+// JSON text, so no JSON argument changes meaning.
 import { fstatSync, readFileSync } from "node:fs"
 import { isatty } from "node:tty"
+import { MAX_JSON_DEPTH, jsonTextDepthWithin } from "../domain/json-limits.js"
 
-type PayloadSource =
+export type PayloadSource =
   { readonly ok: true; readonly text: string; readonly from: string } | { readonly ok: false; readonly message: string }
 
 export interface PayloadIo {
@@ -26,6 +30,17 @@ const defaultPayloadIo: PayloadIo = {
   },
   readStdin: () => readFileSync(0, "utf8"),
   readFile: (path) => readFileSync(path, "utf8"),
+}
+
+const reason = (e: unknown): string => {
+  const code = (e as { code?: unknown }).code
+  return code === "ENOENT"
+    ? "no such file"
+    : code === "EISDIR"
+      ? "is a directory"
+      : e instanceof Error
+        ? e.message
+        : String(e)
 }
 
 /**
@@ -51,14 +66,12 @@ export const payloadText = (
   }
   if (file !== undefined) {
     try {
-      return { ok: true, text: io.readFile(file), from: fileFlag }
+      return { ok: true, text: io.readFile(file), from: `${fileFlag} ${file}` }
     } catch (e) {
-      const missing = (e as { code?: unknown }).code === "ENOENT"
-      const reason = missing ? "no such file" : e instanceof Error ? e.message : String(e)
-      return { ok: false, message: `${fileFlag}: cannot read ${file}: ${reason}` }
+      return { ok: false, message: `${fileFlag}: cannot read ${file}: ${reason(e)}` }
     }
   }
-  if (argument !== undefined) return { ok: true, text: argument, from: "payload" }
+  if (argument !== undefined) return argumentText(argument, undefined, io)
   if (!io.stdinIsEmptyByNature()) {
     return {
       ok: false,
@@ -68,4 +81,57 @@ export const payloadText = (
     }
   }
   return { ok: true, text: fallback, from: "payload" }
+}
+
+/** Where an argument's text is: the argument itself, a file (`@FILE`) or stdin (`-`, `@-`). */
+export type ArgumentSource =
+  | { readonly kind: "text"; readonly text: string }
+  | { readonly kind: "file"; readonly path: string }
+  | { readonly kind: "stdin" }
+
+export const argumentSource = (value: string): ArgumentSource =>
+  value === "-" || value === "@-"
+    ? { kind: "stdin" }
+    : value.startsWith("@") && value.length > 1
+      ? { kind: "file", path: value.slice(1) }
+      : { kind: "text", text: value }
+
+/**
+ * The text of a JSON argument `value`: itself, or read from `@FILE` or stdin. `flag` names it in
+ * messages (`--payload`, or `--payload @p.json` for a file); without one (the payload argument of
+ * `event publish`) it is `payload`, or the `@FILE` as given.
+ */
+export const argumentText = (
+  value: string,
+  flag: string | undefined,
+  io: Pick<PayloadIo, "readStdin" | "readFile"> = defaultPayloadIo,
+): PayloadSource => {
+  const source = argumentSource(value)
+  if (source.kind === "text") return { ok: true, text: source.text, from: flag ?? "payload" }
+  const from = flag === undefined ? value : `${flag} ${value}`
+  try {
+    return { ok: true, text: source.kind === "stdin" ? io.readStdin() : io.readFile(source.path), from }
+  } catch (e) {
+    const what = source.kind === "stdin" ? "stdin" : source.path
+    return { ok: false, message: `${from}: cannot read ${what}: ${reason(e)}` }
+  }
+}
+
+/**
+ * `text` parsed as JSON, or why not, named by `from`. The depth is checked first: the request would
+ * be serialized again, which overflows the stack on JSON nested thousands deep, and the service
+ * refuses more than MAX_JSON_DEPTH levels anyway.
+ */
+export const parseJsonText = (
+  text: string,
+  from: string,
+): { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly message: string } => {
+  if (!jsonTextDepthWithin(new TextEncoder().encode(text))) {
+    return { ok: false, message: `${from}: must not nest deeper than ${MAX_JSON_DEPTH} levels` }
+  }
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown }
+  } catch {
+    return { ok: false, message: `${from}: must be valid JSON` }
+  }
 }

@@ -3,7 +3,8 @@
 import { Effect, Option, type Scope } from "effect"
 import { Command, Flag } from "effect/cli"
 import type { NatsConnection } from "@nats-io/nats-core"
-import { connectCli, request, type ConnectionInput } from "./client.js"
+import { connectCli, requestAs, type ConnectionInput } from "./client.js"
+import type { Shape } from "./reply-shape.js"
 import { printJson } from "./output.js"
 import type { CliFailure } from "./exit.js"
 
@@ -45,11 +46,11 @@ export const withNats = <A>(
     }),
   )
 
-/** Call one service endpoint and print its reply: JSON with --json, else `human(reply)`. */
-export const callAndPrint = <T>(subject: string, body: unknown, human: (reply: T) => void) =>
+/** Call one service endpoint and print its reply, decoded as `shape`: JSON with --json, else `human(reply)`. */
+export const callAndPrint = <T>(subject: string, body: unknown, shape: Shape<T>, human: (reply: T) => void) =>
   withNats((nc, shared) =>
     Effect.gen(function* () {
-      const reply = (yield* request(nc, subject, body)) as T
+      const reply = yield* requestAs(nc, subject, body, shape)
       if (shared.json) printJson(reply)
       else human(reply)
     }),

@@ -3,13 +3,13 @@
 import { Effect } from "effect"
 import { endpointSubject } from "../protocol/names.js"
 import { DEFAULT_SCHEME, isSchemeName, schemes, type SchemeName } from "../domain/signatures/index.js"
-import type { TriggerView } from "../domain/trigger.js"
-import { request } from "./client.js"
+import { requestAs } from "./client.js"
+import { Trigger } from "./replies.js"
 import { withNats } from "./shared.js"
 import { Refused, withMessage } from "./exit.js"
 
 const getTrigger = (name: string) =>
-  withNats((nc) => request(nc, endpointSubject("triggers", "get"), { name })).pipe(Effect.map((t) => t as TriggerView))
+  withNats((nc) => requestAs(nc, endpointSubject("triggers", "get"), { name }, Trigger))
 
 /** The scheme trigger `name` verifies with; a lookup that fails says how to skip it. */
 export const triggerScheme = (name: string) =>

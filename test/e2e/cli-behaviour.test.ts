@@ -1,9 +1,12 @@
 // The CLI as an operator meets it against a running serve: closed pipes, the `run list` hint,
-// stdin payloads, flag names in refusals, per-scheme secrets, webhook send's scheme lookup,
-// --log-level for serve, and serve's exit code when NATS cannot be reached.
+// stdin payloads, JSON arguments from @FILE and stdin, flag names in refusals, per-scheme secrets,
+// webhook send's scheme lookup, --log-level for serve, and serve's exit code when NATS cannot be reached.
 import { beforeAll, describe, expect, it } from "vitest"
 import { e2eStack } from "../support/e2e-stack.js"
 import { spawn } from "node:child_process"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { DAGNATS_BIN, runCli, runJson } from "../support/cli.js"
 import { freePort } from "../support/ports.js"
 import { eventually } from "../support/poll.js"
@@ -88,6 +91,61 @@ describe("cli against serve", () => {
     expect({ code: r.code, stdout: r.stdout }).toStrictEqual({ code: 2, stdout: "" })
     expect(r.stderr).toContain("use --file -")
     expect(await lastSeq()).toBe(before)
+  })
+
+  it("cli - JSON arguments take @FILE and - (stdin): trigger test --payload, run start and trigger fire --input, event publish", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dagnats-json-args-"))
+    const file = join(dir, "p.json")
+    writeFileSync(file, '{"from":"file"}\n')
+    const outcome = async (args: ReadonlyArray<string>, input?: string) => {
+      const r = await cli(args, input)
+      return { args, code: r.code, stdout: r.stdout, stderr: r.stderr }
+    }
+    for (const [args, input] of [
+      [["trigger", "test", "many", "--payload", `@${file}`], undefined],
+      [["trigger", "test", "many", "--payload", "-"], '{"from":"stdin"}'],
+    ] as const) {
+      expect(await outcome(args, input)).toStrictEqual({ args, code: 0, stdout: "matched\n", stderr: "" })
+    }
+    const inputOf = async (args: ReadonlyArray<string>, input?: string) => {
+      const r = await cli([...args, "--json"], input)
+      expect(r.code, r.stderr).toBe(0)
+      return (await runJson(["run", "get", JSON.parse(r.stdout).run_id], { env: env() })).input
+    }
+    expect(await inputOf(["run", "start", "wf", "--input", `@${file}`])).toStrictEqual({ from: "file" })
+    expect(await inputOf(["trigger", "fire", "many", "--input", "-"], '{"from":"stdin"}')).toStrictEqual({
+      from: "stdin",
+    })
+    const published = await cli(["event", "publish", "event.from-file", `@${file}`, "--json"])
+    expect(published.code, published.stderr).toBe(0)
+    expect((await storedEvent(stack.raw.jsm, JSON.parse(published.stdout).seq)).data.toString("utf8")).toBe(
+      '{"from":"file"}\n',
+    )
+  })
+
+  it("cli - a JSON argument's missing or invalid file is a usage error (2) naming the flag and the file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dagnats-json-args-"))
+    const bad = join(dir, "bad.json")
+    writeFileSync(bad, "{not json")
+    const missing = join(dir, "missing.json")
+    const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
+      [
+        ["trigger", "test", "many", "--payload", `@${missing}`],
+        `--payload @${missing}: cannot read ${missing}: no such file`,
+      ],
+      [["run", "start", "wf", "--input", `@${bad}`], `--input @${bad}: must be valid JSON`],
+      [["trigger", "fire", "many", "--input", `@${dir}`], `--input @${dir}: cannot read ${dir}: is a directory`],
+      [["event", "publish", "event.x", `@${bad}`], `@${bad}: must be valid JSON`],
+    ]
+    for (const [args, message] of cases) {
+      const r = await cli(args)
+      expect({ args, code: r.code, stdout: r.stdout, stderr: r.stderr }).toStrictEqual({
+        args,
+        code: 2,
+        stdout: "",
+        stderr: `dagnats: ${message}\n`,
+      })
+    }
   })
 
   it("cli - trigger create refusals name flags, not fields (--debounce, --batch-size, --secret)", async () => {

@@ -77,6 +77,29 @@ describe("webhook send", () => {
     expect(stored.header("X-GitHub-Delivery")).toMatch(/^[0-9a-f-]{36}$/)
   })
 
+  it("webhook send - --data @FILE sends the file's bytes and --data - sends stdin's, as curl --data-binary does", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dagnats-cli-"))
+    const file = join(dir, "body.json")
+    writeFileSync(file, '{"from":"file"}\n')
+    const fromFile = await cli(["hook", "--secret", "cli-secret", "--data", `@${file}`, "--json"])
+    expect(fromFile.code, fromFile.stderr).toBe(0)
+    const stored = await storedEvent(stack.raw.jsm, JSON.parse(fromFile.stdout).body.seq)
+    expect(stored.data.toString("utf8")).toBe('{"from":"file"}\n')
+    const fromStdin = await runCli(["webhook", "send", "hook", "--secret", "cli-secret", "--data", "-", "--json"], {
+      env: { DAGNATS_WEBHOOK_SECRET: undefined, DAGNATS_URL: stack.serve.baseUrl, NATS_URL: stack.url },
+      input: '{"from":"stdin"}',
+    })
+    expect(fromStdin.code, fromStdin.stderr).toBe(0)
+    const piped = await storedEvent(stack.raw.jsm, JSON.parse(fromStdin.stdout).body.seq)
+    expect(piped.data.toString("utf8")).toBe('{"from":"stdin"}')
+    const missing = join(dir, "missing.json")
+    expect(await cli(["hook", "--data", `@${missing}`])).toStrictEqual({
+      code: 2,
+      stdout: "",
+      stderr: `dagnats: --data @${missing}: cannot read ${missing}: no such file\n`,
+    })
+  })
+
   it("webhook send - --content-type sends a slack form body as it is", async () => {
     const data = "command=%2Fdeploy&text=prod"
     const r = await cli([

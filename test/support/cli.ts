@@ -53,3 +53,35 @@ export const cliOn = (url: string) => ({
   json: <T = any>(...args: Array<string>) => runJson<T>([...args, "--nats-url", url]),
   raw: (...args: Array<string>) => runCli([...args, "--nats-url", url]),
 })
+
+const shellQuote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`
+
+/**
+ * Run bin/dagnats with stdin, stdout and stderr on one pseudo-terminal (util-linux `script`), as at
+ * a person's terminal. `output` is everything the terminal received, in order, with the terminal's
+ * \r\n line ends turned back into \n.
+ */
+export const runCliOnTty = (
+  args: ReadonlyArray<string>,
+  options: { readonly env?: Record<string, string | undefined>; readonly timeoutMs?: number } = {},
+): Promise<{ readonly code: number | null; readonly output: string }> =>
+  new Promise((resolve, reject) => {
+    const command = [process.execPath, DAGNATS_BIN, ...args].map(shellQuote).join(" ")
+    const child = spawn("script", ["--quiet", "--return", "--command", command, "/dev/null"], {
+      env: { ...process.env, NO_COLOR: "1", ...options.env },
+      stdio: ["pipe", "pipe", "pipe"],
+    })
+    let output = ""
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()))
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()))
+    child.on("error", (e) => reject(new Error(`cannot run util-linux script for a terminal: ${e.message}`)))
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL")
+      reject(new Error(`dagnats ${args.join(" ")} on a terminal did not finish\n${output}`))
+    }, options.timeoutMs ?? 30_000)
+    child.on("exit", (code) => {
+      clearTimeout(timer)
+      resolve({ code, output: output.replace(/\r\n/g, "\n") })
+    })
+    child.stdin.end("")
+  })

@@ -7,13 +7,7 @@ import { callAndPrint } from "../shared.js"
 import { printLine, printTable } from "../output.js"
 import { usageError } from "../exit.js"
 import { truncatedNote } from "../list-hint.js"
-
-interface DeadSummary {
-  readonly subject: string
-  readonly seq: number
-  readonly error: string
-  readonly at: string
-}
+import { DeadList } from "../replies.js"
 
 const limitFlag = Flag.Int("limit").pipe(
   Flag.withDescription("how many, newest first (1-1000, default 20)"),
@@ -26,7 +20,8 @@ export const eventDead = Command.make("dead", { limit: limitFlag }, ({ limit }) 
       return yield* usageError("--limit: must be a whole number from 1 to 1000")
     }
     const body = Option.isSome(limit) ? { limit: limit.value } : {}
-    yield* callAndPrint<{ dead: ReadonlyArray<DeadSummary> }>(endpointSubject("events", "dead"), body, (reply) => {
+    const shape = DeadList(Option.getOrUndefined(limit))
+    yield* callAndPrint(endpointSubject("events", "dead"), body, shape, (reply) => {
       const { dead } = reply
       if (dead.length === 0) return printLine("no dead letters")
       printTable(

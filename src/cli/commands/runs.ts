@@ -2,30 +2,31 @@
 import { Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { endpointSubject } from "../../protocol/names.js"
-import { MAX_JSON_DEPTH, jsonTextDepthWithin } from "../../domain/json-limits.js"
-import type { RunRecord } from "../../domain/workflow-started.js"
-import type { FireRecord } from "../../domain/fire-record.js"
 import { callAndPrint, root, withNats } from "../shared.js"
 import { parseDurationMs } from "../../domain/duration.js"
 import { isFinal } from "../../domain/run-status.js"
 import { limitRows, requestLimit, truncatedNote } from "../list-hint.js"
 import { printJson, printLine, printRecord, printTable } from "../output.js"
+import { argumentText, parseJsonText } from "../payload.js"
+import { EngineFire, EventFire, History, Matched, Run, RunList, ScheduleFire, Started } from "../replies.js"
+import { tryShape } from "../reply-shape.js"
+import { waitProgress } from "../wait-progress.js"
 import { Refused, Unreachable, usageError } from "../exit.js"
 import { publishEvent, publishPayload } from "../lean/publish.js"
-import { fromPlain, request } from "../client.js"
-import { publishExamples, runListExamples } from "../examples.js"
+import { fromPlain, requestAs } from "../client.js"
+import { publishExamples, runListExamples, runStartExamples } from "../examples.js"
 import { scheduleTest } from "./schedule-test.js"
 import { replayCommand } from "./event-replay.js"
 import { eventDead } from "./event-dead.js"
 
 type AnyCommand = Command.Command<any, any, any, any, any>
 
-// The depth is checked first: the request would be serialized again, which overflows the stack on
-// JSON nested thousands deep, and the service refuses more than MAX_JSON_DEPTH levels anyway.
-const parseJsonFlag = (flag: string, text: string) =>
-  jsonTextDepthWithin(new TextEncoder().encode(text))
-    ? Effect.try({ try: () => JSON.parse(text) as unknown, catch: () => usageError(`${flag}: must be valid JSON`) })
-    : Effect.fail(usageError(`${flag}: must not nest deeper than ${MAX_JSON_DEPTH} levels`))
+/** A JSON flag's value: JSON text, `@FILE` or `-` (stdin); a usage error names the flag and the file. */
+const parseJsonFlag = (flag: string, value: string) => {
+  const source = argumentText(value, flag)
+  const parsed = source.ok ? parseJsonText(source.text, source.from) : source
+  return parsed.ok ? Effect.succeed(parsed.value) : Effect.fail(usageError(parsed.message))
+}
 
 const optionalJson = (flag: string, value: Option.Option<string>) =>
   Option.isSome(value) ? Effect.map(parseJsonFlag(flag, value.value), (v) => ({ input: v })) : Effect.succeed({})
@@ -41,7 +42,10 @@ const limitField = (limit: Option.Option<number>) =>
       : Effect.fail(usageError("--limit: must be a whole number from 1 to 1000"))
     : Effect.succeed({})
 
-const inputFlag = Flag.String("input").pipe(Flag.withDescription("run input as JSON (default {})"), Flag.optional)
+const inputFlag = Flag.String("input").pipe(
+  Flag.withDescription("run input as JSON, @FILE to read a file or - to read stdin (default {})"),
+  Flag.optional,
+)
 const keyFlag = Flag.String("key").pipe(
   Flag.withDescription("idempotency key: the same key never starts a second run"),
   Flag.optional,
@@ -59,11 +63,11 @@ const runStart = Command.make(
   ({ workflow, input, key }) =>
     Effect.gen(function* () {
       const body = { workflow, ...(yield* optionalJson("--input", input)), ...keyField(key) }
-      yield* callAndPrint<{ run_id: string }>(endpointSubject("runs", "start"), body, (r) =>
+      yield* callAndPrint(endpointSubject("runs", "start"), body, Started, (r) =>
         printLine(`started run ${r.run_id} of workflow ${workflow}`),
       )
     }),
-).pipe(Command.withDescription("start a run of a workflow by hand"))
+).pipe(Command.withDescription("start a run of a workflow by hand"), Command.withExamples(runStartExamples))
 
 /** The statuses of a run's lifecycle, as `run list --status` accepts them. */
 const RUN_STATUSES = ["pending", "running", "completed", "failed", "cancelled"] as const
@@ -90,7 +94,7 @@ const runList = Command.make(
         ...(Option.isSome(status) ? { status: status.value } : {}),
         ...(wanted !== undefined ? { limit: wanted } : {}),
       }
-      yield* callAndPrint<{ runs: ReadonlyArray<RunRecord> }>(endpointSubject("runs", "list"), body, (reply) => {
+      yield* callAndPrint(endpointSubject("runs", "list"), body, RunList(wanted), (reply) => {
         const { rows: runs, hint } = limitRows(reply.runs, shown)
         if (runs.length === 0) return printLine("no runs")
         printTable(
@@ -101,7 +105,7 @@ const runList = Command.make(
             r.trigger.name ?? `(${r.trigger.type})`,
             r.status,
             r.created_at,
-            short(r.input),
+            "input" in r ? short(r.input) : "-",
           ]),
         )
         if (hint !== undefined) process.stderr.write(`${hint}\n`)
@@ -110,10 +114,12 @@ const runList = Command.make(
     }),
 ).pipe(Command.withDescription("list runs, newest first"), Command.withExamples(runListExamples))
 
-const describeEvent = (e: RunRecord["event"]) =>
-  e === null ? "-" : `${e.subject} #${e.seq}${e.delivery_id !== null ? ` delivery ${e.delivery_id}` : ""}`
+const describeEvent = (e: Run["event"]) =>
+  e === null
+    ? "-"
+    : `${e.subject} #${e.seq}${e.delivery_id !== null && e.delivery_id !== undefined ? ` delivery ${e.delivery_id}` : ""}`
 
-const describeRun = (r: RunRecord): ReadonlyArray<readonly [string, string]> => [
+const describeRun = (r: Run): ReadonlyArray<readonly [string, string]> => [
   ["run id", r.run_id],
   ["workflow", r.workflow],
   ["status", r.status],
@@ -123,7 +129,7 @@ const describeRun = (r: RunRecord): ReadonlyArray<readonly [string, string]> => 
   ["created", r.created_at],
   ...(r.updated_at !== undefined ? ([["updated", r.updated_at]] as const) : []),
   ...(r.finished_at !== undefined ? ([["finished", r.finished_at]] as const) : []),
-  ["input", JSON.stringify(r.input)],
+  ["input", "input" in r ? (JSON.stringify(r.input) ?? "-") : "-"],
 ]
 
 /** How often `run get --wait` asks again: status changes arrive within a second of the engine's event. */
@@ -132,7 +138,8 @@ const DEFAULT_WAIT = "5m"
 
 /**
  * `--wait` polls runs.get until the run is completed, failed or cancelled (a poll, not a watch: the
- * CLI only talks to the micro service). Exit 0 completed, 1 failed or cancelled, 3 on timeout.
+ * CLI only talks to the micro service). Exit 0 completed, 1 failed or cancelled, 3 on timeout. On a
+ * terminal, stderr shows the state and the time waited meanwhile (wait-progress.ts).
  */
 const waitForFinal = (id: string, timeoutText: string) => {
   // Checked before connecting: a bad flag is a usage error (exit 2) whether or not NATS is up.
@@ -140,12 +147,14 @@ const waitForFinal = (id: string, timeoutText: string) => {
   if (timeoutMs === undefined || timeoutMs <= 0) {
     return Effect.fail(usageError(`--timeout: must be a duration such as 30s or 5m (got "${timeoutText}")`))
   }
-  return withNats((nc, shared) =>
-    Effect.gen(function* () {
+  return withNats((nc, shared) => {
+    const progress = waitProgress(id)
+    return Effect.gen(function* () {
       const deadline = Date.now() + timeoutMs
       while (true) {
-        const r = (yield* request(nc, endpointSubject("runs", "get"), { run_id: id })) as RunRecord
+        const r = yield* requestAs(nc, endpointSubject("runs", "get"), { run_id: id }, Run)
         if (isFinal(r.status)) {
+          progress.clear()
           if (shared.json) printJson(r)
           else printRecord(describeRun(r))
           if (r.status === "completed") return
@@ -156,10 +165,11 @@ const waitForFinal = (id: string, timeoutText: string) => {
           const message = `run ${id} is still ${r.status} after ${timeoutText}`
           return yield* new Unreachable({ message })
         }
+        progress.show(r.status)
         yield* Effect.sleep(WAIT_POLL_MS)
       }
-    }),
-  )
+    }).pipe(Effect.ensuring(Effect.sync(progress.clear)))
+  })
 }
 
 const runGet = Command.make(
@@ -168,7 +178,9 @@ const runGet = Command.make(
     id: Argument.String("id"),
     wait: Flag.Boolean("wait").pipe(
       Flag.withoutNegation,
-      Flag.withDescription("block until the run is completed, failed or cancelled"),
+      Flag.withDescription(
+        "block until the run is completed, failed or cancelled (a terminal shows its state meanwhile)",
+      ),
       Flag.withDefault(false),
     ),
     timeout: Flag.String("timeout").pipe(
@@ -184,7 +196,7 @@ const runGet = Command.make(
         )
       : Option.isSome(timeout)
         ? Effect.fail(usageError("--timeout: only with --wait"))
-        : callAndPrint<RunRecord>(endpointSubject("runs", "get"), { run_id: id }, (r) => printRecord(describeRun(r))),
+        : callAndPrint(endpointSubject("runs", "get"), { run_id: id }, Run, (r) => printRecord(describeRun(r))),
 ).pipe(Command.withDescription("show one run record; --wait blocks until it is completed, failed or cancelled"))
 
 export const runCommand: AnyCommand = Command.make("run").pipe(
@@ -198,39 +210,46 @@ const fire = Command.make(
   ({ name, input, key }) =>
     Effect.gen(function* () {
       const body = { name, ...(yield* optionalJson("--input", input)), ...keyField(key) }
-      yield* callAndPrint<{ run_id: string }>(endpointSubject("triggers", "fire"), body, (r) =>
+      yield* callAndPrint(endpointSubject("triggers", "fire"), body, Started, (r) =>
         printLine(`trigger ${name} fired: run ${r.run_id}`),
       )
     }),
 ).pipe(Command.withDescription("start a run of the trigger's workflow by hand (source manual)"))
 
-/** A history record as the service answers it: with its run's current status when it started one. */
-/** Records of other programs (the engine's TriggerFire) have none of dagnats's fields; they still show. */
-type HistoryFire = Partial<FireRecord> & { readonly run_status?: string }
+/**
+ * One row of `trigger history`. Anything may be published on trigger.fire.NAME: besides dagnats'
+ * records (of an event or a schedule instant, with the run's current status) there are the DagNats
+ * engine's own, and a record of neither shape is shown as such rather than failing the command.
+ */
+const historyRow = (record: unknown): ReadonlyArray<string> => {
+  const f = tryShape(ScheduleFire, record) ?? tryShape(EventFire, record)
+  if (f !== undefined) {
+    return [
+      f.at,
+      f.outcome,
+      f.outcome === "fired"
+        ? `run ${f.run_id ?? "-"}${f.count !== undefined && f.count > 1 ? ` (${f.count} events)` : ""}`
+        : (f.reason ?? f.error ?? ""),
+      f.run_status ?? "-",
+      "scheduled_at" in f ? `scheduled ${f.scheduled_at}` : `${f.event.subject} #${f.event.seq}`,
+    ]
+  }
+  const engine = tryShape(EngineFire, record)
+  if (engine !== undefined) {
+    const detail = engine.skipped === true ? (engine.skip_reason ?? "") : `run ${engine.run_id ?? "-"}`
+    return [engine.fired_at, engine.skipped === true ? "skipped" : "fired", detail, "-", "(a DagNats engine record)"]
+  }
+  return ["-", "unknown", "a record of no shape dagnats knows", "-", "-"]
+}
 
 const history = Command.make("history", { name: Argument.String("name"), limit: limitFlag }, ({ name, limit }) =>
   Effect.gen(function* () {
     const body = { name, ...(yield* limitField(limit)) }
     const subject = endpointSubject("triggers", "history")
-    yield* callAndPrint<{ fires: ReadonlyArray<HistoryFire> }>(subject, body, (reply) => {
+    yield* callAndPrint(subject, body, History(Option.getOrUndefined(limit)), (reply) => {
       const { fires } = reply
       if (fires.length === 0) return printLine(`no history for trigger ${name}`)
-      printTable(
-        ["AT", "OUTCOME", "DETAIL", "RUN STATUS", "EVENT"],
-        fires.map((f) => [
-          f.at ?? f.fired_at ?? "-",
-          f.outcome ?? "(other program)",
-          f.outcome === "fired"
-            ? `run ${f.run_id}${f.count !== undefined && f.count > 1 ? ` (${f.count} events)` : ""}`
-            : (f.reason ?? f.error ?? ""),
-          f.run_status ?? "-",
-          f.scheduled_at !== undefined
-            ? `scheduled ${f.scheduled_at}`
-            : f.event !== undefined
-              ? `${f.event.subject} #${f.event.seq}`
-              : "-",
-        ]),
-      )
+      printTable(["AT", "OUTCOME", "DETAIL", "RUN STATUS", "EVENT"], fires.map(historyRow))
       truncatedNote(reply, "records were left out or cut")
     })
   }),
@@ -241,7 +260,9 @@ const test = Command.make(
   {
     name: Argument.String("name"),
     payload: Flag.String("payload").pipe(
-      Flag.withDescription("the event payload as JSON (webhook and event triggers)"),
+      Flag.withDescription(
+        "the event payload as JSON, @FILE to read a file or - to read stdin (webhook and event triggers)",
+      ),
       Flag.optional,
     ),
     count: Flag.Int("count").pipe(
@@ -273,7 +294,7 @@ const test = Command.make(
         ...(Option.isSome(subject) ? { subject: subject.value } : {}),
         ...(header.length > 0 ? { headers } : {}),
       }
-      yield* callAndPrint<{ matched: boolean; reason?: string }>(endpointSubject("triggers", "test"), body, (r) =>
+      yield* callAndPrint(endpointSubject("triggers", "test"), body, Matched, (r) =>
         printLine(
           r.matched ? `matched${r.reason !== undefined ? ` (${r.reason})` : ""}` : `not matched: ${r.reason ?? ""}`,
         ),
@@ -291,7 +312,10 @@ const publish = Command.make(
   "publish",
   {
     subject: Argument.String("subject").pipe(Argument.withDescription("a subject inside event.>")),
-    json: Argument.String("json").pipe(Argument.withDescription("the payload as JSON"), Argument.optional),
+    json: Argument.String("json").pipe(
+      Argument.withDescription("the payload as JSON, @FILE to read a file or - to read stdin"),
+      Argument.optional,
+    ),
     file: Flag.String("file").pipe(
       Flag.withDescription("read the payload from this file; - reads stdin"),
       Flag.optional,

@@ -2,17 +2,11 @@
 // trigger's time zone and in UTC; `--json` prints {"next":[RFC3339…]}.
 import { Effect, Option } from "effect"
 import { endpointSubject } from "../../protocol/names.js"
-import { request } from "../client.js"
+import { requestAs } from "../client.js"
+import { ScheduleNext } from "../replies.js"
 import { withNats } from "../shared.js"
 import { printJson, printLine, printTable } from "../output.js"
 import { usageError } from "../exit.js"
-
-interface Reply {
-  readonly next?: ReadonlyArray<string>
-  readonly timezone?: string
-  readonly next_local?: ReadonlyArray<string>
-  readonly matched?: boolean
-}
 
 export const scheduleTest = (name: string, count: Option.Option<number>) =>
   Effect.gen(function* () {
@@ -22,7 +16,7 @@ export const scheduleTest = (name: string, count: Option.Option<number>) =>
     yield* withNats((nc, shared) =>
       Effect.gen(function* () {
         const body = { name, ...(Option.isSome(count) ? { count: count.value } : {}) }
-        const reply = (yield* request(nc, endpointSubject("triggers", "test"), body)) as Reply
+        const reply = yield* requestAs(nc, endpointSubject("triggers", "test"), body, ScheduleNext)
         if (reply.next === undefined) {
           return yield* usageError("--payload: required for webhook and event triggers (--count is for schedules)")
         }

@@ -1,10 +1,14 @@
 // `dagnats services`: every micro service instance on this NATS system, like `nats micro list`.
+// Any program may answer $SRV.INFO: an answer that is not a service's info is left out with a
+// warning, so one odd responder cannot hide the others.
 import { Effect } from "effect"
 import { Command } from "effect/cli"
-import { Svcm, type ServiceInfo } from "@nats-io/services"
+import { Svcm } from "@nats-io/services"
 import { withNats } from "../shared.js"
 import { natsRefusal } from "../client.js"
-import { printJson, printLine, printTable } from "../output.js"
+import { printJson, printLine, printTable, printWarning } from "../output.js"
+import { ServiceInfo } from "../replies.js"
+import { ShapeMismatch, type Decoded } from "../reply-shape.js"
 import { Unreachable } from "../exit.js"
 
 /** Instances answer $SRV.INFO within milliseconds; wait this long for the last one. */
@@ -15,9 +19,16 @@ export const services = Command.make("services", {}, () =>
     Effect.gen(function* () {
       const infos = yield* Effect.tryPromise({
         try: async () => {
-          const out: Array<ServiceInfo> = []
+          const out: Array<Decoded<typeof ServiceInfo>> = []
           const iter = await new Svcm(nc).client({ maxWait: DISCOVERY_WAIT_MS, strategy: "timer" }).info()
-          for await (const info of iter) out.push(info)
+          for await (const info of iter) {
+            try {
+              out.push(ServiceInfo(info, ""))
+            } catch (e) {
+              if (!(e instanceof ShapeMismatch)) throw e
+              printWarning(`left out an answer to $SRV.INFO that is not a service's info: ${e.message}`)
+            }
+          }
           return out
         },
         catch: (e) =>

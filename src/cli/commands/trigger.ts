@@ -2,12 +2,13 @@
 import { Effect, Schema } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { Subjects, endpointSubject } from "../../protocol/names.js"
-import { TriggerDefinition, TriggerPatch, describeIssue, isValidName, type TriggerView } from "../../domain/trigger.js"
+import { TriggerDefinition, TriggerPatch, describeIssue, isValidName } from "../../domain/trigger.js"
 import { createDefinition, updatePatch, type TriggerFlags } from "../trigger-flags.js"
 import { callAndPrint, withNats } from "../shared.js"
-import { fromPlain, request } from "../client.js"
+import { fromPlain, requestAs } from "../client.js"
+import { Deleted, Trigger, TriggerWithWarnings } from "../replies.js"
 import { listTriggers, printTriggers, triggerSource } from "../lean/trigger-list.js"
-import { printJson, printLine, printRecord } from "../output.js"
+import { printJson, printLine, printRecord, printWarning } from "../output.js"
 import { usageError, withMessage, type CliFailure } from "../exit.js"
 import { withFlagNames } from "../flag-names.js"
 import { createExamples } from "../examples.js"
@@ -82,7 +83,7 @@ const checkDefinition = (def: Record<string, unknown>) => usageFromExit(decodeDe
 const checkPatch = (patch: Record<string, unknown>) =>
   usageFromExit(decodePatch(Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== null))))
 
-const describeTrigger = (t: TriggerView): ReadonlyArray<readonly [string, string]> => [
+const describeTrigger = (t: Trigger): ReadonlyArray<readonly [string, string]> => [
   ["name", t.name],
   ["type", t.type],
   ["workflow", t.workflow],
@@ -128,13 +129,13 @@ const withRequire = (body: Record<string, unknown>, require: boolean) =>
   require ? { ...body, require_workflow: true } : body
 
 /** create/update: the reply as usual, and each warning (an unregistered workflow) on stderr. */
-const callWithWarnings = (subject: string, body: unknown, human: (t: TriggerView) => void) =>
+const callWithWarnings = (subject: string, body: unknown, human: (t: Trigger) => void) =>
   withNats((nc, shared) =>
     Effect.gen(function* () {
-      const reply = (yield* request(nc, subject, body)) as TriggerView & { readonly warnings?: ReadonlyArray<string> }
+      const reply = yield* requestAs(nc, subject, body, TriggerWithWarnings)
       if (shared.json) printJson(reply)
       else human(reply)
-      for (const w of reply.warnings ?? []) process.stderr.write(`dagnats: warning: ${w}\n`)
+      for (const w of reply.warnings ?? []) printWarning(w)
     }),
   )
 
@@ -182,7 +183,7 @@ const list = Command.make("list", {}, () =>
 const get = Command.make("get", { name }, ({ name }) =>
   checkName(name).pipe(
     Effect.andThen(
-      callAndPrint<TriggerView>(endpointSubject("triggers", "get"), { name }, (t) => printRecord(describeTrigger(t))),
+      callAndPrint(endpointSubject("triggers", "get"), { name }, Trigger, (t) => printRecord(describeTrigger(t))),
     ),
   ),
 ).pipe(Command.withDescription("show one trigger (secrets are never shown, only how many are set)"))
@@ -191,7 +192,9 @@ const simple = (verb: "delete" | "enable" | "disable", past: string, description
   Command.make(verb, { name }, ({ name }) =>
     checkName(name).pipe(
       Effect.andThen(
-        callAndPrint<unknown>(endpointSubject("triggers", verb), { name }, () => printLine(`${past} trigger ${name}`)),
+        callAndPrint(endpointSubject("triggers", verb), { name }, verb === "delete" ? Deleted : Trigger, () =>
+          printLine(`${past} trigger ${name}`),
+        ),
       ),
     ),
   ).pipe(Command.withDescription(description))

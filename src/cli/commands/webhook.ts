@@ -16,7 +16,8 @@ import {
 import { root } from "../shared.js"
 import { isMissingHeader, missingHeaderHint, triggerScheme } from "../webhook-scheme.js"
 import { sendExamples } from "../examples.js"
-import { printJson, printLine } from "../output.js"
+import { printJson, printLine, printLines } from "../output.js"
+import { argumentSource } from "../payload.js"
 import { Refused, Unreachable, usageError } from "../exit.js"
 import { processEnv, webhookClientDefaults } from "../../config/environment.js"
 
@@ -70,29 +71,33 @@ const unreachable = (base: string, e: unknown) => {
   return new Unreachable({ message: `cannot reach ${base}: ${what}\n${SERVE_HINT}` })
 }
 
+const cannotRead = (e: unknown) =>
+  (e as { code?: unknown }).code === "ENOENT" ? "no such file" : e instanceof Error ? e.message : String(e)
+
+/** The body: `--data` (text, `@FILE` or `-` for stdin, as curl's --data-binary) or `--file` (`-`: stdin), byte for byte. */
 const readBodyFlags = (data: Option.Option<string>, file: Option.Option<string>) => {
   if (Option.isSome(data) && Option.isSome(file))
     return Effect.fail(usageError("--data and --file cannot be combined; choose one"))
   if (Option.isSome(file)) {
     return Effect.try({
-      // `--file -` sends stdin, byte for byte.
       try: () => readFileSync(file.value === "-" ? 0 : file.value),
-      catch: (e) => usageError(`--file: cannot read ${file.value}: ${e instanceof Error ? e.message : String(e)}`),
+      catch: (e) => usageError(`--file: cannot read ${file.value}: ${cannotRead(e)}`),
     })
   }
-  return Effect.succeed(
-    Buffer.from(
-      Option.getOrElse(data, () => "{}"),
-      "utf8",
-    ),
-  )
+  const source = argumentSource(Option.getOrElse(data, () => "{}"))
+  if (source.kind === "text") return Effect.succeed(Buffer.from(source.text, "utf8"))
+  const what = source.kind === "stdin" ? "stdin" : source.path
+  return Effect.try({
+    try: () => readFileSync(source.kind === "stdin" ? 0 : source.path),
+    catch: (e) => usageError(`--data ${Option.getOrElse(data, () => "")}: cannot read ${what}: ${cannotRead(e)}`),
+  })
 }
 
 const send = Command.make(
   "send",
   {
     name: Argument.String("name").pipe(Argument.withDescription("the webhook trigger to POST to")),
-    data: opt("data", "the body, sent byte for byte (default {})"),
+    data: opt("data", "the body, sent byte for byte: text, @FILE to read a file or - to read stdin (default {})"),
     file: opt("file", "read the body from this file; - reads stdin"),
     secret: opt("secret", "sign with this secret (env DAGNATS_WEBHOOK_SECRET; neither: send unsigned)"),
     scheme: opt(
@@ -157,7 +162,7 @@ const send = Command.make(
       if (shared.json) printJson({ status: reply.status, body: parsed })
       else {
         printLine(`${reply.status} ${STATUS_CODES[reply.status] ?? ""}`.trimEnd())
-        if (reply.text !== "") printLine(typeof parsed === "string" ? parsed : JSON.stringify(parsed, null, 2))
+        if (reply.text !== "") printLines(typeof parsed === "string" ? parsed : JSON.stringify(parsed, null, 2))
       }
       if (reply.status < 200 || reply.status > 299) {
         const why = isMissingHeader(reply.status, parsed)
