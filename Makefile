@@ -58,6 +58,7 @@ $(NATS_CLI_GO):
 
 build: setup
 	@npx tsc -p tsconfig.build.json
+	@node bin/bundle-cli.mjs
 
 # Formats the TypeScript with Prettier (.prettierrc.json); run it before committing. Not part of `make test`.
 format: $(NODE_STAMP)
