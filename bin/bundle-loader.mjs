@@ -14,8 +14,16 @@ export const ENTRY = fileURLToPath(new URL("../dist/cli/main.js", import.meta.ur
 
 const modifiedMs = (path) => statSync(path, { throwIfNoEntry: false })?.mtimeMs
 
+/** `bundle` exists and was written no earlier than `entry`, the file it was made from (tsc rewrites
+ * every file of dist/ on each build, so an older bundle holds older code). */
+export const isFresh = (bundle, entry) => {
+  const made = modifiedMs(bundle)
+  const source = modifiedMs(entry)
+  return made !== undefined && source !== undefined && made >= source
+}
+
 /** The bundle was made after tsc last wrote dist/ (so it holds the same code). */
-export const bundleIsFresh = () => (modifiedMs(BUNDLE) ?? -1) >= (modifiedMs(ENTRY) ?? Infinity)
+export const bundleIsFresh = () => isFresh(BUNDLE, ENTRY)
 
 const readCache = () => {
   try {
