@@ -17,11 +17,13 @@ const version = JSON.parse(readFileSync(`${root}package.json`, "utf8")).version
 
 // version.ts reads ../package.json next to its own file; the bundle sits elsewhere, so the version
 // is read here, at build time, from the same package.json.
+let versionInlined = false
 const versionModule = {
   name: "dagnats-version",
   load(id) {
-    if (id === `${root}dist/version.js`) return `export const VERSION = ${JSON.stringify(version)}\n`
-    return undefined
+    if (id !== `${root}dist/version.js`) return undefined
+    versionInlined = true
+    return `export const VERSION = ${JSON.stringify(version)}\n`
   },
 }
 
@@ -33,8 +35,13 @@ await build({
   plugins: [versionModule],
   // effect reads import.meta?.env where a bundler for browsers provides it; in Node it is undefined.
   transform: { define: { "import.meta": "{}" } },
+  // ES modules are strict; so is the whole script, as it would be unbundled.
   output: { file: BUNDLE, format: "cjs", codeSplitting: false, strict: true },
 })
+if (!versionInlined) {
+  process.stderr.write("bundle-cli: dist/version.js was not bundled; where did the version move?\n")
+  process.exit(1)
+}
 
 // The code cache holds what V8 compiled while running `dagnats --help` (the command tree, effect/cli
 // and the effect runtime every full command uses). It is made by a child process because the CLI
