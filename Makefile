@@ -61,9 +61,11 @@ $(NATS_CLI_GO):
 	@echo "installing nats CLI v$(NATS_CLI_VERSION) (go install)"
 	@GOBIN=$(@D) go install github.com/nats-io/natscli/nats@v$(NATS_CLI_VERSION)
 
-# Compiling needs the npm packages only: the container image's build stage runs this.
+# Compiling needs the npm packages only: the container image's build stage runs this. The CLI is then
+# bundled into one script with a V8 code cache (bin/bundle-cli.mjs), so a command starts in ~2x `node -e 0`.
 build: $(NODE_STAMP)
 	@$(TSC) -p tsconfig.build.json
+	@node bin/bundle-cli.mjs
 
 # Formats the TypeScript with Prettier (.prettierrc.json); run it before committing. Not part of `make test`.
 format: $(NODE_STAMP)
