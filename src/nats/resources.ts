@@ -233,7 +233,11 @@ const sharedMaxAgeNotice = (jsm: JetStreamManager, stream: string, want: Retenti
 /** Create or reuse every stream and bucket; logs one line per resource. */
 export const ensureResources = (handles: NatsHandles, o: ResourceOptions) =>
   Effect.gen(function* () {
-    for (const spec of streamSpecs(o)) {
+    // DAGNATS_DELIVERIES reserves its max bytes of NATS storage: it comes last, so a server without
+    // room for it says so about that stream, not about whichever resource came after it.
+    const specs = streamSpecs(o)
+    const reserving = specs.filter((spec) => spec.max_bytes !== undefined && spec.max_bytes > 0)
+    for (const spec of specs.filter((spec) => !reserving.includes(spec))) {
       const outcome = yield* ensureStream(handles.jsm, spec)
       yield* Effect.logDebug(`stream ${spec.name} ${outcome}`)
     }
@@ -246,6 +250,10 @@ export const ensureResources = (handles: NatsHandles, o: ResourceOptions) =>
       debounceState: yield* ensureBucket(handles, Buckets.debounceState, o, 1),
       batchState: yield* ensureBucket(handles, Buckets.batchState, o, 1),
       schedules: yield* ensureBucket(handles, Buckets.schedules, o, 1),
+    }
+    for (const spec of reserving) {
+      const outcome = yield* ensureStream(handles.jsm, spec)
+      yield* Effect.logDebug(`stream ${spec.name} ${outcome}`)
     }
     yield* reconcileMaxAge(handles.jsm, `KV_${Buckets.runs}`, runsRetention, "DAGNATS_RUN_RETENTION")
     yield* sharedMaxAgeNotice(handles.jsm, Streams.triggerHistory, historyRetention(o))

@@ -37,6 +37,8 @@ const SPEC_ENDPOINTS = [
   "dagnats.runs.list",
   "dagnats.events.replay",
   "dagnats.events.dead",
+  "dagnats.deliveries.list",
+  "dagnats.deliveries.get",
 ]
 
 let env: Record<string, string>
