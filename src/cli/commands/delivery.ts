@@ -146,5 +146,19 @@ const get = Command.make(
 
 export const deliveryCommand = Command.make("delivery").pipe(
   Command.withDescription("what happened to webhook requests: list deliveries, or follow one to its runs"),
+  Command.withExamples([
+    {
+      command: "dagnats delivery list --trigger github --since 1h",
+      description: "the last hour's requests to one webhook",
+    },
+    {
+      command: "dagnats delivery list --status invalid_signature",
+      description: "requests refused for their signature",
+    },
+    {
+      command: "dagnats delivery get 01KC3Q8Z7X9V2M4N6P8R0S2T4W",
+      description: "one request (the Dagnats-Delivery header of its answer) → event → decisions → runs",
+    },
+  ]),
   Command.withSubcommands([list, get]),
 )
