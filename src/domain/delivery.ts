@@ -140,7 +140,12 @@ export const DeliveryStatusFilter = Schema.String.pipe(
 
 export const MAX_DELIVERY_LIMIT = 1_000
 export const DeliveryListRequest = Schema.Struct({
-  trigger: Schema.optionalKey(Schema.String),
+  /** A trigger name, or `_` for the paths that named no valid one. */
+  trigger: Schema.optionalKey(
+    Schema.String.pipe(
+      Schema.check(Schema.isPattern(/^[A-Za-z0-9_-]{1,64}$/, { message: "must be a trigger name (or _)" })),
+    ),
+  ),
   status: Schema.optionalKey(DeliveryStatusFilter),
   /** RFC 3339: only deliveries received at or after it. */
   since: Schema.optionalKey(Schema.String),

@@ -318,6 +318,14 @@ describe("deliveries - decisions and runs", () => {
     for (const run of runs) expect(run.status).toBe(records.find((x) => x.run_id === run.run_id)?.status)
   })
 
+  test("deliveries - deliveries.list refuses a trigger that is no name and a status that is no filter (400 naming the field)", async () => {
+    await expect(stack.raw.request("dagnats.deliveries.list", { trigger: "a.>" })).rejects.toThrow(
+      /400.*trigger.*must be a trigger name/,
+    )
+    await expect(stack.raw.request("dagnats.deliveries.list", { status: "Nope!" })).rejects.toThrow(/400.*status/)
+    await expect(stack.raw.request("dagnats.deliveries.get", { id: "nope" })).rejects.toThrow(/400.*id/)
+  })
+
   test("deliveries - deliveries.get answers 404 not_found for an id no delivery has", async () => {
     await expect(stack.raw.request("dagnats.deliveries.get", { id: "01ARZ3NDEKTSV4RRFFQ69G5FAV" })).rejects.toThrow(
       /404/,
