@@ -93,7 +93,8 @@ export const deliveryTree = (d: Delivery): ReadonlyArray<string> => {
   const lines = [`delivery ${d.id}  ${d.received_at}  trigger ${d.trigger}`]
   const r = d.request
   lines.push(
-    `├─ request   ${r.method} ${r.path} from ${r.remote_addr || "?"}  ${r.content_type ?? "(no content type)"}  ${r.size} B` +
+    `├─ request   ${r.method} ${r.path} from ${r.remote_addr || "?"}  ` +
+      `${r.content_type ?? "(no content type)"}  ${r.size} B` +
       (r.body_sha256 !== undefined ? `  sha256 ${r.body_sha256.slice(0, 16)}…` : ""),
   )
   lines.push(`├─ response  ${statusText(d)}  in ${d.response.duration_ms} ms`)
