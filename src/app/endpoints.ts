@@ -1,4 +1,4 @@
-// The micro endpoints serve answers, gathered from its parts: triggers, runs and dead letters always;
+// The micro endpoints serve answers, gathered from its parts: triggers, runs, dead letters and deliveries always;
 // replay only where this serve evaluates (it runs events through the same window engine).
 import { Effect } from "effect"
 import { Nats } from "../nats/connection.js"
@@ -13,6 +13,7 @@ import { WorkflowDefs } from "../engine/index.js"
 import { replayEndpoints } from "../replay/index.js"
 import { lookupRunSeq } from "../evaluator/index.js"
 import { recordOutcome } from "../history/index.js"
+import { deliveryEndpoints } from "../deliveries/index.js"
 
 /** The trigger, run and dead-letter endpoints every serve answers. */
 export const always = Effect.gen(function* () {
@@ -28,6 +29,7 @@ export const always = Effect.gen(function* () {
     ...triggerEndpoints(store, table, openCounts, WorkflowDefs.make(handles), maxPayload),
     ...runEndpoints({ starter, runs: buckets.runs, js: handles.js, jsm: handles.jsm, store, maxPayload }),
     ...deadEndpoints(handles.js, handles.jsm, maxPayload),
+    ...deliveryEndpoints(handles.js, handles.jsm, buckets.runs, maxPayload),
   ]
 })
 

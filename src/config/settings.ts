@@ -147,6 +147,8 @@ export interface ServeBaseSettings {
   /** Max age of run records and of trigger history; 0 keeps them forever. `explicit`: the operator set it. */
   readonly runRetention: Retention
   readonly historyRetention: Retention
+  /** DAGNATS_DELIVERIES: max age (0: no age limit) and max bytes; the oldest records go first. */
+  readonly deliveries: { readonly maxAge: Retention; readonly maxBytes: number }
   /** OTLP trace export, from the standard OTEL_* variables. */
   readonly tracing: TraceSetting
   /** From SIGTERM to closing the listener; /readyz answers 503 meanwhile. Default 5 s, 0 when embedded. */
@@ -244,6 +246,11 @@ const HOST_PORT: TextKind<{ host: string; port: number }> = {
   rule: "must be host:port, such as 127.0.0.1:8080",
 }
 
+/** Deliveries answer "what happened to my webhook?" about the last days; a week by default. */
+const DEFAULT_DELIVERIES_MAX_AGE: Retention = { ms: 7 * 86_400_000, explicit: false }
+/** 1 GiB holds about a million deliveries of typical size (a record is about 1 KB). */
+const DEFAULT_DELIVERIES_MAX_BYTES = 1_073_741_824
+
 /** The serve settings this module owns, or the message naming the one that is wrong. */
 export const serveBaseSettings = (flags: ServeFlags, env: Env): ServeBaseSettings | string => {
   const inboxError = inboxPrefixError(flags, env)
@@ -269,6 +276,20 @@ export const serveBaseSettings = (flags: ServeFlags, env: Env): ServeBaseSetting
     "DAGNATS_HISTORY_RETENTION",
   )
   const natsUrl = requestedNatsUrl(flags, env)
+  const deliveriesMaxAge = read.text(
+    { ...RETENTION, fallback: DEFAULT_DELIVERIES_MAX_AGE },
+    "DAGNATS_DELIVERIES_MAX_AGE",
+    undefined,
+    "DAGNATS_DELIVERIES_MAX_AGE",
+  )
+  const deliveriesMaxBytes = read.int(
+    "DAGNATS_DELIVERIES_MAX_BYTES",
+    undefined,
+    "DAGNATS_DELIVERIES_MAX_BYTES",
+    DEFAULT_DELIVERIES_MAX_BYTES,
+    1_048_576,
+    Number.MAX_SAFE_INTEGER,
+  )
   const shutdownDelayMs = read.text(
     durationUpTo(natsUrl === undefined ? 0 : DEFAULT_SHUTDOWN_DELAY_MS, MAX_SHUTDOWN_DELAY_MS),
     "--shutdown-delay",
@@ -291,6 +312,7 @@ export const serveBaseSettings = (flags: ServeFlags, env: Env): ServeBaseSetting
     logFormat,
     runRetention,
     historyRetention,
+    deliveries: { maxAge: deliveriesMaxAge, maxBytes: deliveriesMaxBytes },
     tracing: traceSetting(env, VERSION),
     shutdownDelayMs,
   }

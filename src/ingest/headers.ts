@@ -27,6 +27,8 @@ const NEVER_STORED: ReadonlySet<string> = new Set([
   "content-type",
   "dagnats-trigger",
   "dagnats-delivery-id",
+  // dagnats' own delivery id is written by ingest: a client must not name another delivery.
+  "dagnats-delivery",
   "x-gitlab-token",
   // Trace context is validated and written by headersToStore itself (one valid traceparent always).
   Headers.traceparent,

@@ -42,6 +42,8 @@ export interface WebhookRequest {
   readonly rawHeaders: ReadonlyArray<string>
   /** Reads the body, failing at the first byte over the limit; run only after the cheap checks. */
   readonly body: Effect.Effect<Uint8Array, PayloadTooLarge | RequestAborted>
+  /** dagnats' delivery id of this request, stored on the event so it leads back to its delivery. */
+  readonly delivery?: string
 }
 
 /** The message to store on EVENTS. */
@@ -54,6 +56,8 @@ export interface EventToStore {
   readonly msgId: string | undefined
   /** The sender's delivery id, kept in its own header whatever Nats-Msg-Id says. */
   readonly deliveryId: string | undefined
+  /** dagnats' own delivery id (Dagnats-Delivery). */
+  readonly delivery?: string | undefined
 }
 
 /** JetStream's acknowledgement, the only proof that the event is durable. */
@@ -195,6 +199,7 @@ export const makePipeline = (deps: PipelineDeps) => {
         headers: headersToStore(req.rawHeaders),
         msgId: deliveryId,
         deliveryId,
+        delivery: req.delivery,
       }
       const stored = yield* deps.publish(event)
       // JetStream deduplicates by Nats-Msg-Id across the whole stream. A provider that sends one

@@ -48,6 +48,7 @@ export const makePublish = (
         h.set(Headers.trigger, event.trigger)
         if (event.msgId !== undefined) h.set(Headers.msgId, event.msgId)
         if (event.deliveryId !== undefined) h.set(Headers.deliveryId, event.deliveryId)
+        if (event.delivery !== undefined) h.set(Headers.delivery, event.delivery)
         publisher.publish(event.subject, event.body, h).then(
           (ack) => {
             observeSeconds((performance.now() - started) / 1000)

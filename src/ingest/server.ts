@@ -11,6 +11,30 @@ import { MethodNotAllowed } from "./errors.js"
 import { internalError, toHttpError, type HttpError } from "./http-errors.js"
 import type { Outcome, WebhookRequest } from "./pipeline.js"
 import type { HttpTimeouts } from "../config/http-timeouts.js"
+import { Headers } from "../protocol/names.js"
+
+/** What the server tells the delivery recorder about each webhook once it is answered. */
+export interface Answered {
+  readonly id: string
+  readonly receivedAtMs: number
+  readonly name: string
+  readonly method: string
+  readonly path: string
+  readonly remoteAddr: string
+  readonly contentType: string | undefined
+  readonly rawHeaders: ReadonlyArray<string>
+  readonly body: Uint8Array | undefined
+  readonly declaredLength: number | undefined
+  readonly status: number
+  readonly code: string | undefined
+  readonly durationMs: number
+  readonly event?: {
+    readonly stream: string
+    readonly subject: string
+    readonly seq: number
+    readonly duplicate: boolean
+  }
+}
 
 const WEBHOOK_PREFIX = "/v1/webhooks/"
 
@@ -29,6 +53,10 @@ interface ServerDeps {
   /** Every answered webhook: its status and the seconds from arrival to answer. */
   readonly countWebhook: (status: number, seconds: number) => void
   readonly onDefect: (message: string) => void
+  /** A new delivery id for each webhook request. */
+  readonly newDeliveryId: () => string
+  /** Called after the answer was written; must not throw or block. */
+  readonly answered: (a: Answered) => void
 }
 
 interface IngestServer {
@@ -75,8 +103,12 @@ export const createIngestServer = (deps: ServerDeps): IngestServer => {
   const sendError = (req: IncomingMessage, res: ServerResponse, e: HttpError) =>
     sendJson(req, res, e.status, e.body, e.headers)
 
-  const webhook = (req: IncomingMessage, res: ServerResponse, name: string) => {
+  const webhook = (req: IncomingMessage, res: ServerResponse, name: string, path: string) => {
     const arrivedAt = performance.now()
+    const receivedAtMs = Date.now()
+    const delivery = deps.newDeliveryId()
+    const withId = { [Headers.delivery]: delivery }
+    let read: Uint8Array | undefined
     const headers = req.headers
     const header: HeaderLookup = (lowercaseName) => {
       const v = headers[lowercaseName]
@@ -93,45 +125,80 @@ export const createIngestServer = (deps: ServerDeps): IngestServer => {
       rawHeaders: req.rawHeaders,
       // With `Expect: 100-continue` the client sends its body only when told to: that happens
       // once the checks that need no body passed, so a refused body is never sent at all.
-      body:
-        headers.expect?.toLowerCase() === "100-continue"
-          ? Effect.suspend(() => {
-              res.writeContinue()
-              return readBody(req, deps.maxBodyBytes)
-            })
-          : readBody(req, deps.maxBodyBytes),
+      body: (headers.expect?.toLowerCase() === "100-continue"
+        ? Effect.suspend(() => {
+            res.writeContinue()
+            return readBody(req, deps.maxBodyBytes)
+          })
+        : readBody(req, deps.maxBodyBytes)
+      ).pipe(
+        Effect.map((b) => {
+          read = b
+          return b
+        }),
+      ),
+      delivery,
     }
     deps.run(deps.pipeline(request), (exit) => {
       let status: number
+      let code: string | undefined
+      let event: Answered["event"]
       if (Exit.isSuccess(exit)) {
         const outcome = exit.value
         if (outcome._tag === "Challenge") {
           status = 200
-          sendJson(req, res, status, { challenge: outcome.challenge })
+          sendJson(req, res, status, { challenge: outcome.challenge, delivery_id: delivery }, withId)
         } else {
           status = 202
-          sendJson(req, res, status, {
-            accepted: true,
-            subject: outcome.subject,
-            stream: outcome.stream,
-            seq: outcome.seq,
-            duplicate: outcome.duplicate,
-          })
+          event = { stream: outcome.stream, subject: outcome.subject, seq: outcome.seq, duplicate: outcome.duplicate }
+          sendJson(
+            req,
+            res,
+            status,
+            {
+              accepted: true,
+              subject: outcome.subject,
+              stream: outcome.stream,
+              seq: outcome.seq,
+              duplicate: outcome.duplicate,
+              delivery_id: delivery,
+            },
+            withId,
+          )
         }
       } else {
         const error = Cause.findErrorOption(exit.cause)
         if (Option.isSome(error)) {
           const e = toHttpError(error.value)
           status = e.status
+          code = e.body.error.code
           if (error.value._tag === "RequestAborted") res.destroy()
-          else sendError(req, res, e)
+          else sendJson(req, res, e.status, { ...e.body, delivery_id: delivery }, { ...e.headers, ...withId })
         } else {
           deps.onDefect(`webhook ${name}: ${Cause.pretty(exit.cause)}`)
           status = internalError.status
-          sendError(req, res, internalError)
+          code = internalError.body.error.code
+          sendJson(req, res, status, { ...internalError.body, delivery_id: delivery }, withId)
         }
       }
-      deps.countWebhook(status, (performance.now() - arrivedAt) / 1000)
+      const durationMs = performance.now() - arrivedAt
+      deps.countWebhook(status, durationMs / 1000)
+      deps.answered({
+        id: delivery,
+        receivedAtMs,
+        name,
+        method: request.method,
+        path,
+        remoteAddr: req.socket.remoteAddress ?? "",
+        contentType: request.contentType,
+        rawHeaders: req.rawHeaders,
+        body: read,
+        declaredLength: request.contentLength,
+        status,
+        code,
+        durationMs,
+        ...(event !== undefined ? { event } : {}),
+      })
     })
   }
 
@@ -144,7 +211,7 @@ export const createIngestServer = (deps: ServerDeps): IngestServer => {
     const url = req.url ?? "/"
     const q = url.indexOf("?")
     const path = q < 0 ? url : url.slice(0, q)
-    if (path.startsWith(WEBHOOK_PREFIX)) return webhook(req, res, path.slice(WEBHOOK_PREFIX.length))
+    if (path.startsWith(WEBHOOK_PREFIX)) return webhook(req, res, path.slice(WEBHOOK_PREFIX.length), path)
     switch (path) {
       case "/healthz":
         return probe(req, res, () => sendJson(req, res, 200, { status: "ok" }))

@@ -15,9 +15,11 @@ import { withTableCaughtUp } from "./catch-up.js"
 import { makePublish } from "./publish.js"
 import { makeJetStreamPublisher } from "./jetstream-publisher.js"
 import { createIngestServer } from "./server.js"
-import { Streams } from "../protocol/names.js"
+import { Headers, Streams } from "../protocol/names.js"
 import { toUnavailable } from "../nats/conditions.js"
 import { tracePublish, traceRequest } from "./tracing.js"
+import { makeRecorder } from "../deliveries/index.js"
+import { headers as natsHeaders } from "@nats-io/nats-core"
 
 /** A webhook waits at most 5 s for JetStream before it is answered 503, so senders retry in time. */
 const ACK_TIMEOUT_MS = 5_000
@@ -108,6 +110,24 @@ export const make = Effect.gen(function* () {
     }
   }
 
+  // Delivery records share the webhook publisher (its one reply subscription and timer), and are
+  // written after each answer, never before it.
+  const suppressed = Catalog.deliveriesSuppressed()
+  const recordFailures = Catalog.deliveriesRecordFailures()
+  const recorder = makeRecorder({
+    publish: (subject, data) => {
+      if (!connection.connected()) return Promise.reject(new Error("NATS is disconnected"))
+      const h = natsHeaders()
+      h.set(Headers.contentType, "application/json")
+      return publisher.publish(subject, data, h)
+    },
+    nowMs: Date.now,
+    countSuppressed: (n) => suppressed.inc(n),
+    countFailure: () => recordFailures.inc(),
+    logFailure: (message) => log(Effect.logWarning(message)),
+  })
+  yield* Effect.addFinalizer(() => Effect.sync(recorder.close))
+
   const traced = settings.tracing._tag === "On"
   const publish = makePublish(publisher, connection, (s) => latency.observe(s))
   const pipeline = makePipeline({
@@ -134,6 +154,8 @@ export const make = Effect.gen(function* () {
     metrics: metrics.render,
     countWebhook,
     onDefect: (message) => log(Effect.logError(message)),
+    newDeliveryId: recorder.newId,
+    answered: recorder.record,
   })
   yield* Effect.acquireRelease(listen(server, settings.httpHost, settings.httpPort), () =>
     close(server, beginShutdown).pipe(Effect.andThen(Effect.log("HTTP listener closed"))),

@@ -118,3 +118,17 @@ export const declareAll = (): void => {
   ]
   for (const declare of all) declare()
 }
+
+/** Rejected deliveries not stored by the flood cap (100 per second per trigger name); one summary record a second. */
+export const deliveriesSuppressed = () =>
+  Metrics.counter({
+    name: "dagnats_deliveries_suppressed_total",
+    help: "Rejected webhook deliveries counted, not stored on DAGNATS_DELIVERIES (over 100 a second per trigger name)",
+  })
+
+/** Delivery records that could not be written (the webhook's answer was not affected). */
+export const deliveriesRecordFailures = () =>
+  Metrics.counter({
+    name: "dagnats_deliveries_record_failures_total",
+    help: "Delivery records not written to DAGNATS_DELIVERIES (publish failed, or too many in flight)",
+  })

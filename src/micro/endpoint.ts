@@ -5,7 +5,7 @@ import { InvalidInput, type ServiceError } from "../domain/errors.js"
 import { describeIssue } from "../domain/trigger.js"
 
 export interface Endpoint {
-  readonly group: "triggers" | "runs" | "events"
+  readonly group: "triggers" | "runs" | "events" | "deliveries"
   readonly name: string
   readonly handle: (body: unknown) => Effect.Effect<unknown, ServiceError>
   /** The request schema, published as JSON Schema in `$SRV.INFO` (service/metadata.ts). */

@@ -13,6 +13,7 @@ export const make = Effect.gen(function* () {
   const buckets = yield* ensureResources(yield* Nats, {
     replicas: settings.replicas,
     retention: { runs: settings.runRetention, history: settings.historyRetention },
+    deliveries: settings.deliveries,
   })
   yield* Effect.log(
     `resources ready: streams ${Object.values(Streams).join(", ")}; buckets ${Object.values(BucketNames).join(", ")}`,

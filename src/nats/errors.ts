@@ -45,3 +45,7 @@ export const permissionViolation = (e: unknown): "subscribe" | "publish" | undef
 }
 
 export const describe = (e: unknown): string => (e instanceof Error ? e.message : String(e))
+
+/** The server (or account) has not enough storage left for what a stream would reserve. */
+export const isInsufficientStorage = (e: unknown): boolean =>
+  e instanceof JetStreamApiError && (e.code === 10047 || /insufficient (storage )?resources/i.test(e.message))

@@ -15,7 +15,7 @@ import { Buckets, Streams, Subjects } from "../protocol/names.js"
 import { Internal } from "../domain/errors.js"
 import type { NatsHandles } from "./connection.js"
 import { findLegacyRecords } from "./legacy.js"
-import { isStreamNotFound } from "./errors.js"
+import { isInsufficientStorage, isStreamNotFound } from "./errors.js"
 import { DEFAULT_RETENTION, formatRetention, type Retention } from "../domain/retention.js"
 
 const DAY_MS = 86_400_000
@@ -27,7 +27,11 @@ interface ResourceOptions {
   readonly replicas: number
   /** Max age of run records and trigger history (0: forever); default 30 days each. */
   readonly retention?: { readonly runs: Retention; readonly history: Retention }
+  /** DAGNATS_DELIVERIES limits; default 7 days and 1 GiB. */
+  readonly deliveries?: { readonly maxAge: Retention; readonly maxBytes: number }
 }
+
+const DELIVERIES_DEFAULTS = { maxAge: { ms: 7 * DAY_MS, explicit: false }, maxBytes: 1_073_741_824 }
 
 const historyRetention = (o: ResourceOptions) => o.retention?.history ?? DEFAULT_RETENTION
 
@@ -78,6 +82,18 @@ export const streamSpecs = (o: ResourceOptions): ReadonlyArray<StreamSpec> => [
     max_age: nanos(EVENTS_MAX_AGE_MS),
     num_replicas: o.replicas,
   },
+  {
+    // Every webhook request and what followed: bounded by age and bytes, the oldest go first, so a
+    // flood of requests can never stop webhooks from being recorded (or answered).
+    name: Streams.deliveries,
+    subjects: [Subjects.deliveriesStored],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    discard: DiscardPolicy.Old,
+    max_age: nanos((o.deliveries ?? DELIVERIES_DEFAULTS).maxAge.ms),
+    max_bytes: (o.deliveries ?? DELIVERIES_DEFAULTS).maxBytes,
+    num_replicas: o.replicas,
+  },
 ]
 
 export interface Buckets {
@@ -110,7 +126,17 @@ const ensureStream = (jsm: JetStreamManager, spec: StreamSpec) =>
         return "reused"
       } catch (e) {
         if (!isStreamNotFound(e)) throw e
-        await jsm.streams.add(spec)
+        try {
+          await jsm.streams.add(spec)
+        } catch (added) {
+          // A stream with max_bytes reserves that much of the server's (or account's) file storage.
+          if (spec.max_bytes !== undefined && spec.max_bytes > 0 && isInsufficientStorage(added))
+            throw new Error(
+              `cannot create stream ${spec.name}: its max bytes (${spec.max_bytes}) do not fit the storage NATS ` +
+                `has left (max_file_store or account limits); lower DAGNATS_DELIVERIES_MAX_BYTES or give NATS more`,
+            )
+          throw added
+        }
         return "created"
       }
     },
@@ -207,7 +233,11 @@ const sharedMaxAgeNotice = (jsm: JetStreamManager, stream: string, want: Retenti
 /** Create or reuse every stream and bucket; logs one line per resource. */
 export const ensureResources = (handles: NatsHandles, o: ResourceOptions) =>
   Effect.gen(function* () {
-    for (const spec of streamSpecs(o)) {
+    // DAGNATS_DELIVERIES reserves its max bytes of NATS storage: it comes last, so a server without
+    // room for it says so about that stream, not about whichever resource came after it.
+    const specs = streamSpecs(o)
+    const reserving = specs.filter((spec) => spec.max_bytes !== undefined && spec.max_bytes > 0)
+    for (const spec of specs.filter((spec) => !reserving.includes(spec))) {
       const outcome = yield* ensureStream(handles.jsm, spec)
       yield* Effect.logDebug(`stream ${spec.name} ${outcome}`)
     }
@@ -220,6 +250,10 @@ export const ensureResources = (handles: NatsHandles, o: ResourceOptions) =>
       debounceState: yield* ensureBucket(handles, Buckets.debounceState, o, 1),
       batchState: yield* ensureBucket(handles, Buckets.batchState, o, 1),
       schedules: yield* ensureBucket(handles, Buckets.schedules, o, 1),
+    }
+    for (const spec of reserving) {
+      const outcome = yield* ensureStream(handles.jsm, spec)
+      yield* Effect.logDebug(`stream ${spec.name} ${outcome}`)
     }
     yield* reconcileMaxAge(handles.jsm, `KV_${Buckets.runs}`, runsRetention, "DAGNATS_RUN_RETENTION")
     yield* sharedMaxAgeNotice(handles.jsm, Streams.triggerHistory, historyRetention(o))

@@ -9,6 +9,8 @@ export const Streams = {
   timers: "DAGNATS_TIMERS",
   /** Events that failed evaluation too often. */
   dead: "DAGNATS_DEAD",
+  /** Every webhook request and what followed from it. */
+  deliveries: "DAGNATS_DELIVERIES",
 } as const
 
 // The DagNats engine shares the account and owns the unprefixed names (`triggers`, `debounce_state`, …):
@@ -60,6 +62,21 @@ export const Subjects = {
   scheduleTimersPrefix: "dagnats.timers.schedule.",
   dead: (seq: number) => `dagnats.dead.${seq}`,
   deadAll: "dagnats.dead.>",
+  /**
+   * One delivery record: `dagnats.deliveries.{trigger}.{id}` (`_` for a path that names no valid
+   * trigger). Two tokens after `deliveries`, so the stream never captures the micro endpoints
+   * `dagnats.deliveries.list|get`, which have one.
+   */
+  delivery: (trigger: string, id: string) => `dagnats.deliveries.${trigger}.${id}`,
+  /** The count of one trigger name's rejected deliveries not stored in one second (flood cap). */
+  deliveriesSuppressed: (trigger: string) => `dagnats.deliveries.${trigger}.suppressed`,
+  /** Every delivery of one trigger name (with its suppressed counts). */
+  deliveriesOf: (trigger: string) => `dagnats.deliveries.${trigger}.*`,
+  /** The record with this id, whatever its trigger. */
+  deliveryById: (id: string) => `dagnats.deliveries.*.${id}`,
+  /** What DAGNATS_DELIVERIES stores; `dagnats.deliveries.>` is the live view for core subscribers. */
+  deliveriesStored: "dagnats.deliveries.*.*",
+  deliveriesAll: "dagnats.deliveries.>",
 } as const
 
 export const Service = {
@@ -73,6 +90,7 @@ const Endpoints = {
   triggers: ["create", "get", "list", "update", "delete", "enable", "disable", "fire", "history", "test"],
   runs: ["start", "get", "list"],
   events: ["replay", "dead"],
+  deliveries: ["list", "get"],
 } as const
 
 export const endpointSubject = (group: keyof typeof Endpoints, name: string): string => `dagnats.${group}.${name}`
@@ -83,6 +101,11 @@ export const Headers = {
   /** The sender's delivery id as sent; Nats-Msg-Id carries it too unless another trigger had it. */
   deliveryId: "Dagnats-Delivery-Id",
   msgId: "Nats-Msg-Id",
+  /**
+   * dagnats' own delivery id (a ULID), on every webhook response and on the stored event, so an
+   * event leads back to the request that brought it.
+   */
+  delivery: "Dagnats-Delivery",
   contentType: "Content-Type",
   /** W3C trace context, carried on stored events and on `workflow.started`. */
   traceparent: "traceparent",

@@ -8,6 +8,7 @@ import { HistoryReply } from "../domain/fire-record.js"
 import { DeadReply } from "../domain/dead-letter.js"
 import { DeletedReply, ReplayReply, RunIdReply, TestReply } from "../domain/replies.js"
 import type { Endpoint } from "../micro/index.js"
+import { Delivery, DeliveryListReply } from "../domain/delivery.js"
 
 interface EndpointDoc {
   readonly description: string
@@ -79,6 +80,16 @@ const DOCS: Record<string, EndpointDoc> = {
   "events.replay": {
     description: "Evaluate stored events (or dead letters) again against one trigger; existing runs are not repeated",
     response: ReplayReply,
+  },
+  "deliveries.list": {
+    description:
+      "The newest webhook deliveries, newest first, by trigger, status (accepted, rejected, an error code or " +
+      "an HTTP status) and time; `truncated` when fewer, or records without their headers (`cut`), were answered",
+    response: DeliveryListReply,
+  },
+  "deliveries.get": {
+    description: "One webhook delivery by id, with the decisions its event led to and their runs' current status",
+    response: Delivery,
   },
 }
 

@@ -1,7 +1,7 @@
 // Proves webhooks drive triggers end to end (SPEC §5, §6): the README's GitHub example, header filters, disabled webhook triggers, and one run per X-GitHub-Delivery even when posted twice or when serve is killed right after the 202.
 import { describe, expect, test } from "vitest"
 import { e2eStack } from "../support/e2e-stack.js"
-import { signed } from "./ingest-support.js"
+import { signed, DELIVERY_ID } from "./ingest-support.js"
 import { startServe } from "../support/serve.js"
 import { runIdFor } from "../../src/domain/run-id.js"
 import { withoutAt } from "../support/raw-nats.js"
@@ -54,6 +54,7 @@ describe("the README example", () => {
         stream: "EVENTS",
         seq: a.body.seq,
         duplicate: false,
+        delivery_id: DELIVERY_ID,
       },
     })
     await stack.raw.settled()
@@ -220,6 +221,7 @@ describe("idempotency", () => {
       stream: "EVENTS",
       seq: first.body.seq,
       duplicate: false,
+      delivery_id: DELIVERY_ID,
     })
     expect(second.body).toStrictEqual({
       accepted: true,
@@ -227,6 +229,7 @@ describe("idempotency", () => {
       stream: "EVENTS",
       seq: first.body.seq,
       duplicate: true,
+      delivery_id: DELIVERY_ID,
     })
     await stack.raw.settled()
     const runId = runIdFor("gh-dup", { kind: "delivery", deliveryId: delivery })

@@ -37,6 +37,8 @@ const SPEC_ENDPOINTS = [
   "dagnats.runs.list",
   "dagnats.events.replay",
   "dagnats.events.dead",
+  "dagnats.deliveries.list",
+  "dagnats.deliveries.get",
 ]
 
 let env: Record<string, string>
@@ -88,15 +90,21 @@ describe("resources (SPEC §3)", () => {
     expect(config.duplicate_window).toBe(nanos(120_000))
   })
 
-  test("serve - WORKFLOW_HISTORY, TRIGGER_HISTORY, DAGNATS_TIMERS and DAGNATS_DEAD exist with their subjects and retention", async () => {
-    const names = ["WORKFLOW_HISTORY", "TRIGGER_HISTORY", "DAGNATS_TIMERS", "DAGNATS_DEAD"]
+  test("serve - WORKFLOW_HISTORY, TRIGGER_HISTORY, DAGNATS_TIMERS, DAGNATS_DEAD and DAGNATS_DELIVERIES exist with their subjects and retention", async () => {
+    const names = ["WORKFLOW_HISTORY", "TRIGGER_HISTORY", "DAGNATS_TIMERS", "DAGNATS_DEAD", "DAGNATS_DELIVERIES"]
     const configs = await Promise.all(names.map(async (n) => (await stack.raw.jsm.streams.info(n)).config))
     expect(configs.map((c) => [c.name, c.subjects, c.retention, c.storage])).toEqual([
       ["WORKFLOW_HISTORY", ["history.>"], RetentionPolicy.Limits, StorageType.File],
       ["TRIGGER_HISTORY", ["trigger.fire.>"], RetentionPolicy.Limits, StorageType.File],
       ["DAGNATS_TIMERS", ["dagnats.timers.>"], RetentionPolicy.Workqueue, StorageType.File],
       ["DAGNATS_DEAD", ["dagnats.dead.>"], RetentionPolicy.Limits, StorageType.File],
+      ["DAGNATS_DELIVERIES", ["dagnats.deliveries.*.*"], RetentionPolicy.Limits, StorageType.File],
     ])
+  })
+
+  test("serve - DAGNATS_DELIVERIES keeps 7 days and DAGNATS_DELIVERIES_MAX_BYTES bytes, discarding the oldest", async () => {
+    const config = (await stack.raw.jsm.streams.info("DAGNATS_DELIVERIES")).config
+    expect([config.max_age, config.max_bytes, config.discard]).toEqual([7 * 86_400 * 1e9, 67_108_864, "old"])
   })
 
   test("serve - the buckets dagnats_triggers, dagnats_runs, dagnats_debounce and dagnats_batch exist", async () => {
@@ -821,6 +829,7 @@ describe("several serve processes", () => {
             "TRIGGER_HISTORY",
             "DAGNATS_TIMERS",
             "DAGNATS_DEAD",
+            "DAGNATS_DELIVERIES",
             "KV_dagnats_triggers",
           ].map((s) => stack.raw.jsm.streams.info(s)),
         )

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { runCli } from "../support/cli.js"
 import { freePort } from "../support/ports.js"
-import { storedEvent, webhookTrigger } from "./ingest-support.js"
+import { storedEvent, webhookTrigger, DELIVERY_ID } from "./ingest-support.js"
 
 const stack = e2eStack()
 /** Run the CLI against this file's serve and NATS (the trigger's scheme is looked up there); no ambient secret or URL. */
@@ -44,6 +44,7 @@ describe("webhook send", () => {
         stream: "EVENTS",
         seq: expect.any(Number),
         duplicate: false,
+        delivery_id: DELIVERY_ID,
       },
     })
     expect((await storedEvent(stack.raw.jsm, out.body.seq)).data.toString("utf8")).toBe("{}")
@@ -54,7 +55,7 @@ describe("webhook send", () => {
     expect(r.code).toBe(1)
     expect(JSON.parse(r.stdout)).toEqual({
       status: 401,
-      body: { error: { code: "invalid_signature", message: "signature mismatch" } },
+      body: { error: { code: "invalid_signature", message: "signature mismatch" }, delivery_id: DELIVERY_ID },
     })
   })
 

@@ -7,7 +7,7 @@ import Stripe from "stripe"
 import { Webhook as StandardWebhook } from "standardwebhooks"
 import { Webhook as SvixWebhook } from "svix"
 import { schemes, type SchemeName } from "../../src/domain/signatures/index.js"
-import { lastSeq, send, storedEvent, webhookTrigger } from "./ingest-support.js"
+import { lastSeq, send, storedEvent, webhookTrigger, DELIVERY_ID } from "./ingest-support.js"
 
 type Signer = (body: string, secret: string, nowMs: number) => Promise<Record<string, string>>
 
@@ -152,7 +152,10 @@ describe.each(cases)("webhook schemes - $scheme", (c) => {
     const body = bodyFor(c.scheme)
     const r = await post(c.scheme, body, await c.sign(body, c.wrongSecret, Date.now()))
     expect(r.status).toBe(401)
-    expect(r.json).toEqual({ error: { code: "invalid_signature", message: "signature mismatch" } })
+    expect(r.json).toEqual({
+      error: { code: "invalid_signature", message: "signature mismatch" },
+      delivery_id: DELIVERY_ID,
+    })
   })
 
   it(`webhook schemes - ${c.scheme}: no signature headers is 401 missing header`, async () => {
@@ -206,7 +209,10 @@ describe("webhook schemes - provider details", () => {
     })
     const r = await post("slack", body, await ours("slack")(body, "slack-signing-secret", Date.now()))
     expect(r.status).toBe(200)
-    expect(r.json).toEqual({ challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" })
+    expect(r.json).toEqual({
+      challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+      delivery_id: DELIVERY_ID,
+    })
     expect(await lastSeq(stack.raw.jsm)).toBe(before)
   })
 

@@ -5,6 +5,10 @@ import { createHmac } from "node:crypto"
 import { readdirSync, readFileSync } from "node:fs"
 import type { NatsConnection } from "@nats-io/nats-core"
 import type { JetStreamManager } from "@nats-io/jetstream"
+import { expect } from "vitest"
+
+/** Every webhook answer's `delivery_id` (and `Dagnats-Delivery` header): a ULID, different each time. */
+export const DELIVERY_ID = expect.stringMatching(/^[0-7][0-9A-HJKMNP-TV-Z]{25}$/)
 
 export interface HttpReply {
   readonly status: number

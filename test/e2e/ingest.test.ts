@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from "vitest"
 import { e2eStack } from "../support/e2e-stack.js"
 import { eventually } from "../support/poll.js"
-import { hmacHex, lastSeq, send, signed, storedEvent, triggers, webhookTrigger } from "./ingest-support.js"
+import { hmacHex, lastSeq, send, signed, storedEvent, triggers, webhookTrigger, DELIVERY_ID } from "./ingest-support.js"
 
 const ENV_SECRET = "env-secret"
 const MAX_BODY = 4096
@@ -28,7 +28,10 @@ describe("webhook ingest - refusals, in the order SPEC §5 checks them", () => {
   it("webhook ingest - 404 not_found for a name no trigger has", async () => {
     const r = await send(url("nope"), { body: BODY, headers: signed("hook-secret", BODY) })
     expect(r.status).toBe(404)
-    expect(r.json).toEqual({ error: { code: "not_found", message: expect.stringContaining("nope") } })
+    expect(r.json).toEqual({
+      error: { code: "not_found", message: expect.stringContaining("nope") },
+      delivery_id: DELIVERY_ID,
+    })
   })
 
   it("webhook ingest - 404 not_found for an event trigger's name: only webhook triggers have an endpoint", async () => {
@@ -139,7 +142,7 @@ describe("webhook ingest - refusals, in the order SPEC §5 checks them", () => {
     for (const [headers, reason] of cases) {
       const r = await send(url("hook"), { body: BODY, headers })
       expect(r.status, reason).toBe(401)
-      expect(r.json).toEqual({ error: { code: "invalid_signature", message: reason } })
+      expect(r.json).toEqual({ error: { code: "invalid_signature", message: reason }, delivery_id: DELIVERY_ID })
     }
   })
 
@@ -205,6 +208,7 @@ describe("webhook ingest - what is stored", () => {
       stream: "EVENTS",
       seq: expect.any(Number),
       duplicate: false,
+      delivery_id: DELIVERY_ID,
     })
 
     const stored = await storedEvent(stack.raw.jsm, r.json.seq)

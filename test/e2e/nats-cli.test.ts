@@ -37,6 +37,8 @@ const ENDPOINTS = [
   "runs-list",
   "events-dead",
   "events-replay",
+  "deliveries-list",
+  "deliveries-get",
 ]
 
 describe("nats micro", () => {
@@ -175,7 +177,7 @@ describe("published schemas describe the replies", () => {
   test.skipIf(!haveJsonSchema)(
     `nats micro info dagnats - every endpoint's real reply validates against its published response schema (jsonschema, draft 2020-12)${haveJsonSchema ? "" : " (skipped: python3 jsonschema not found; run deploy/tools.sh)"}`,
     async () => {
-      const { url } = await running()
+      const { url, serve } = await running()
       const raw = await openRawNats(url)
       try {
         type Info = { endpoints: Array<{ name: string; subject: string; metadata: Record<string, string> }> }
@@ -250,6 +252,22 @@ describe("published schemas describe the replies", () => {
         expect((await call("events.dead", {})).dead).toHaveLength(1)
         await call("events.replay", { trigger: "ev", since: "1h", dry_run: true })
         await call("events.replay", { trigger: "ev", since: "1h" })
+        // Deliveries: a refused webhook leaves one.
+        const hook = (name: string) =>
+          fetch(`${serve.baseUrl}/v1/webhooks/${name}`, {
+            method: "POST",
+            body: "{}",
+            headers: { "Content-Type": "application/json" },
+          })
+        const refused = await hook("nope")
+        const deliveryId = refused.headers.get("dagnats-delivery")!
+        await eventually(
+          async () => expect((await raw.request("dagnats.deliveries.list", {})).deliveries).toHaveLength(1),
+          20_000,
+        )
+        await call("deliveries.list", {})
+        await call("deliveries.list", { status: "rejected", limit: 1 })
+        await call("deliveries.get", { id: deliveryId })
         await call("triggers.delete", { name: "wh" })
         // Every endpoint $SRV.INFO names was called.
         expect([...new Set(replies.map((x) => x.subject))].sort()).toStrictEqual([...schemaOf.keys()].sort())

@@ -24,6 +24,8 @@ const EXPECTED: Record<string, ReadonlyArray<string>> = {
   dagnats_run_status_changes_total: ["status"],
   dagnats_open_windows: ["kind"],
   dagnats_dead_letters_total: [],
+  dagnats_deliveries_suppressed_total: [],
+  dagnats_deliveries_record_failures_total: [],
 }
 
 const stack = e2eStack()

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest"
 import { e2eStack } from "../support/e2e-stack.js"
 import { runIdFor } from "../../src/domain/run-id.js"
 import { withoutAt } from "../support/raw-nats.js"
-import { send, signed } from "./ingest-support.js"
+import { send, signed, DELIVERY_ID } from "./ingest-support.js"
 import { runCli } from "../support/cli.js"
 
 const stack = e2eStack()
@@ -177,14 +177,20 @@ describe("webhook bodies", () => {
   it("webhook ingest - 400 invalid_json for a body nested 5,000 deep; 64 levels are stored", async () => {
     const r = await post(Buffer.from("[".repeat(5_000) + "]".repeat(5_000)))
     expect(r.status).toBe(400)
-    expect(r.json).toEqual({ error: { code: "invalid_json", message: "the body nests deeper than 64 levels" } })
+    expect(r.json).toEqual({
+      error: { code: "invalid_json", message: "the body nests deeper than 64 levels" },
+      delivery_id: DELIVERY_ID,
+    })
     expect((await post(Buffer.from("[".repeat(64) + "]".repeat(64)))).status).toBe(202)
   })
 
   it("webhook ingest - 400 invalid_json for a body that is not valid UTF-8", async () => {
     const r = await post(Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]))
     expect(r.status).toBe(400)
-    expect(r.json).toEqual({ error: { code: "invalid_json", message: "the body is not valid UTF-8" } })
+    expect(r.json).toEqual({
+      error: { code: "invalid_json", message: "the body is not valid UTF-8" },
+      delivery_id: DELIVERY_ID,
+    })
   })
 })
 

@@ -2,7 +2,7 @@
 // triggers, debounce timers), operators run `dagnats …` and `nats micro …` as `cli`, and `publisher`
 // publishes events and gets their JetStream acknowledgement but reaches nothing else.
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
-import { cliAuth, startShippedStack, type ShippedStack } from "../support/conf.js"
+import { cliAuth, connectAs, startShippedStack, type ShippedStack } from "../support/conf.js"
 import { runCli } from "../support/cli.js"
 import { startServe } from "../support/serve.js"
 import { runNatsAs } from "../support/nats-cli-as.js"
@@ -94,6 +94,46 @@ describe("cli", () => {
     const stored = await stack.jsm.streams.getMessage("EVENTS", { seq: ack.seq })
     expect(stored?.subject).toBe("event.roles.cli")
     await eventually(async () => expect(await runsOf("roles-cli")).toHaveLength(1), 20_000)
+  })
+
+  test("shipped users - cli sees a webhook's delivery record live on dagnats.deliveries.> and reads it with `delivery get` and `delivery list`", async () => {
+    await create("roles-seen", "roles-seen-wf", "--webhook", "--secret", "s3cret-seen")
+    await stack.cliJson(["trigger", "list"])
+    const nc = await connectAs(stack.nats.url, "cli", "_INBOX_cli")
+    try {
+      const seen: Array<{ subject: string; id: string }> = []
+      const sub = nc.subscribe("dagnats.deliveries.>", {
+        callback: (_e, m) => {
+          seen.push({ subject: m.subject, id: (m.json() as { id: string }).id })
+        },
+      })
+      await nc.flush()
+      const sent = await stack.cliJson<{ status: number; body: { delivery_id: string } }>([
+        "webhook",
+        "send",
+        "roles-seen",
+        "--data",
+        "{}",
+        "--secret",
+        "s3cret-seen",
+        "--url",
+        stack.serve.baseUrl,
+      ])
+      expect(sent.status).toBe(202)
+      const id = sent.body.delivery_id
+      await eventually(() => expect(seen).toStrictEqual([{ subject: `dagnats.deliveries.roles-seen.${id}`, id }]))
+      sub.unsubscribe()
+      expect(await stack.cliJson(["delivery", "get", id])).toMatchObject({ id, trigger: "roles-seen" })
+      const listed = await stack.cliJson<{ deliveries: Array<{ id: string }> }>([
+        "delivery",
+        "list",
+        "--trigger",
+        "roles-seen",
+      ])
+      expect(listed.deliveries.map((d) => d.id)).toStrictEqual([id])
+    } finally {
+      await nc.close()
+    }
   })
 
   test("shipped users - `nats micro list` and `nats req dagnats.triggers.get` work as cli", async () => {

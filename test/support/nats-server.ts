@@ -52,7 +52,8 @@ export const startNatsServer = async (extraConfig = "", options: NatsServerOptio
         `listen: "127.0.0.1:${port}"`,
         `ports_file_dir: ${JSON.stringify(storeDir)}`,
         "max_payload: 2MB",
-        `jetstream { store_dir: ${JSON.stringify(join(storeDir, "js"))}, max_memory_store: 64MB, max_file_store: 1GB }`,
+        // A limit, not an allocation: DAGNATS_DELIVERIES reserves 1 GiB of it by default.
+        `jetstream { store_dir: ${JSON.stringify(join(storeDir, "js"))}, max_memory_store: 64MB, max_file_store: 4GB }`,
         extraConfig,
         "",
       ].join("\n"),

@@ -43,7 +43,14 @@ export const startServe = async (o: ServeOptions = {}): Promise<ServeProcess> =>
   const dataDir = mkdtempSync(join(tmpdir(), "dagnats-test-data-"))
   const child = spawn(process.execPath, args, {
     // No load balancer watches test serves: stop at once unless a test asks for the delay.
-    env: { ...process.env, DAGNATS_DATA_DIR: dataDir, DAGNATS_SHUTDOWN_DELAY: "0", ...o.env },
+    // Test servers have 1 GB of file storage: DAGNATS_DELIVERIES reserves a small part of it.
+    env: {
+      ...process.env,
+      DAGNATS_DATA_DIR: dataDir,
+      DAGNATS_SHUTDOWN_DELAY: "0",
+      DAGNATS_DELIVERIES_MAX_BYTES: "67108864",
+      ...o.env,
+    },
     stdio: ["pipe", "pipe", "pipe"],
   })
   let log = ""

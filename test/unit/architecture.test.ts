@@ -24,6 +24,7 @@ const RANK: Readonly<Record<string, number>> = {
   dead: 4,
   history: 5,
   windows: 6,
+  deliveries: 6,
   engine: 6,
   schedules: 7,
   evaluator: 7,

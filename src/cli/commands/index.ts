@@ -2,6 +2,7 @@
 import type { Command } from "effect/cli"
 import { webhookCommand } from "./webhook.js"
 import { runCommand, eventCommand, triggerRunCommands } from "./runs.js"
+import { deliveryCommand } from "./delivery.js"
 
 type AnyCommand = Command.Command<any, any, any, any, any>
 
@@ -11,5 +12,6 @@ export const moreCommands: { readonly trigger: ReadonlyArray<AnyCommand>; readon
     ...(webhookCommand === undefined ? [] : [webhookCommand]),
     ...(runCommand === undefined ? [] : [runCommand]),
     ...(eventCommand === undefined ? [] : [eventCommand]),
+    deliveryCommand,
   ],
 }

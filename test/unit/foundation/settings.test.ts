@@ -106,6 +106,7 @@ describe("serve", () => {
       logFormat: "text",
       runRetention: { ms: 30 * 86_400_000, explicit: false },
       historyRetention: { ms: 30 * 86_400_000, explicit: false },
+      deliveries: { maxAge: { ms: 7 * 86_400_000, explicit: false }, maxBytes: 1_073_741_824 },
       tracing: { _tag: "Off", warnings: [] },
       shutdownDelayMs: 0,
       evaluatorOff: false,
@@ -156,6 +157,8 @@ describe("serve", () => {
       DAGNATS_NATS_SERVER_BIN: "/opt/nats/nats-server",
       DAGNATS_LOG_LEVEL: "debug",
       DAGNATS_SHUTDOWN_DELAY: "2s",
+      DAGNATS_DELIVERIES_MAX_AGE: "2d",
+      DAGNATS_DELIVERIES_MAX_BYTES: "10485760",
     }
     expect(settings({}, env)).toEqual({
       natsUrl: "nats://env:1",
@@ -171,6 +174,7 @@ describe("serve", () => {
       logFormat: "text",
       runRetention: { ms: 30 * 86_400_000, explicit: false },
       historyRetention: { ms: 30 * 86_400_000, explicit: false },
+      deliveries: { maxAge: { ms: 2 * 86_400_000, explicit: true }, maxBytes: 10_485_760 },
       tracing: { _tag: "Off", warnings: [] },
       shutdownDelayMs: 2_000,
       evaluatorOff: false,
@@ -199,6 +203,15 @@ describe("serve", () => {
     expect(settings({}, { NATS_URL: "nats://n:4222" }).shutdownDelayMs).toBe(5_000)
     expect(settings({ shutdownDelay: "2s" }, {}).shutdownDelayMs).toBe(2_000)
     expect(settings({}, { NATS_URL: "nats://n:4222", DAGNATS_SHUTDOWN_DELAY: "0" }).shutdownDelayMs).toBe(0)
+  })
+
+  test("settings - DAGNATS_DELIVERIES_MAX_AGE and DAGNATS_DELIVERIES_MAX_BYTES: a bad value names its variable", () => {
+    expect(serveSettings({}, { DAGNATS_DELIVERIES_MAX_AGE: "soon" })).toBe(
+      'DAGNATS_DELIVERIES_MAX_AGE: must be a duration of at least 1h such as 30d, or 0 to keep forever (got "soon")',
+    )
+    expect(serveSettings({}, { DAGNATS_DELIVERIES_MAX_BYTES: "1000" })).toBe(
+      `DAGNATS_DELIVERIES_MAX_BYTES: must be a whole number from 1048576 to ${Number.MAX_SAFE_INTEGER} (got "1000")`,
+    )
   })
 
   test("settings - DAGNATS_EVALUATOR=off (any case) turns the evaluator off; anything else leaves it on", () => {

@@ -1,0 +1,172 @@
+// Reading deliveries back: one by its id, the newest few by trigger and status, and the chain that
+// followed an accepted one. The chain is joined at read time, so it is right whichever serve
+// evaluated the event: the decisions are the TRIGGER_HISTORY records of the delivery's event (same
+// subject and EVENTS sequence), and each run's status is its run record's, as it is now.
+import { Effect, Schema } from "effect"
+import type { KV } from "@nats-io/kv"
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream"
+import { Streams, Subjects } from "../protocol/names.js"
+import { NotFound } from "../domain/errors.js"
+import {
+  DeliveryRecord,
+  deliveryIdTimeMs,
+  statusMatches,
+  type Decision,
+  type Delivery,
+  type DeliveryListItem,
+  type DeliveryRun,
+} from "../domain/delivery.js"
+import { HistoryFire } from "../domain/fire-record.js"
+import { jsonBytes } from "../domain/list-budget.js"
+import { scanBack } from "../nats/scan-back.js"
+import { scanForward } from "../nats/scan-forward.js"
+import { toUnavailable } from "../nats/conditions.js"
+import { getRun } from "../runs/index.js"
+
+/**
+ * How far a serve's clock (which made the id and `received_at`) may be ahead of the NATS server's
+ * (which stamps stored messages): look-ups start this much earlier.
+ */
+const CLOCK_SKEW_MS = 5 * 60_000
+/** A record is written right after its answer: it is among the first few on its id's subject. */
+const GET_SCAN_MESSAGES = 1
+/**
+ * Trigger history read after a delivery to find its decisions: evaluation follows within seconds
+ * while the evaluator keeps up, so records stored more than an hour later (an evaluator that was
+ * down that long) or beyond this many are not joined.
+ */
+const DECISION_SCAN_MESSAGES = 20_000
+const DECISION_WINDOW_MS = 3_600_000
+/** Run look-ups at once while joining runs. */
+const RUN_LOOKUPS = 8
+
+const decoder = new TextDecoder()
+const decodeRecord = Schema.decodeUnknownOption(DeliveryRecord)
+const decodeFire = Schema.decodeUnknownOption(HistoryFire)
+
+const parse = (data: Uint8Array): unknown => {
+  try {
+    return JSON.parse(decoder.decode(data))
+  } catch {
+    return undefined
+  }
+}
+
+/** The stored record with this id, or undefined. */
+export const findRecord = (js: JetStreamClient, id: string) =>
+  Effect.tryPromise({
+    try: async () => {
+      let found: DeliveryRecord | undefined
+      await scanForward(js, {
+        stream: Streams.deliveries,
+        subject: Subjects.deliveryById(id),
+        startTimeMs: deliveryIdTimeMs(id) - CLOCK_SKEW_MS,
+        maxMessages: GET_SCAN_MESSAGES,
+        visit: (m) => {
+          const r = decodeRecord(parse(m.data))
+          if (r._tag === "Some") found = r.value
+          return found !== undefined
+        },
+      })
+      return found
+    },
+    catch: toUnavailable,
+  })
+
+/** The trigger history records of one event, in the order they were written. */
+export const findDecisions = (js: JetStreamClient, event: { subject: string; seq: number }, receivedAtMs: number) =>
+  Effect.tryPromise({
+    try: async () => {
+      const decisions: Array<Decision & { readonly workflow: string }> = []
+      await scanForward(js, {
+        stream: Streams.triggerHistory,
+        subject: Subjects.triggerFireAll,
+        startTimeMs: receivedAtMs - CLOCK_SKEW_MS,
+        maxMessages: DECISION_SCAN_MESSAGES,
+        visit: (m) => {
+          const f = decodeFire(parse(m.data))
+          if (f._tag === "Some" && f.value.event.subject === event.subject && f.value.event.seq === event.seq) {
+            const r = f.value
+            decisions.push({
+              trigger: r.trigger,
+              workflow: r.workflow,
+              outcome: r.outcome,
+              ...(r.reason !== undefined ? { reason: r.reason } : {}),
+              ...(r.error !== undefined ? { detail: r.error.slice(0, 200) } : {}),
+              ...(r.run_id !== undefined ? { run_id: r.run_id } : {}),
+              at: r.at,
+            })
+          }
+          return m.timeMs > receivedAtMs + DECISION_WINDOW_MS
+        },
+      })
+      return decisions
+    },
+    catch: toUnavailable,
+  })
+
+/** `dagnats.deliveries.get`: the record, its decisions and their runs with their current status. */
+export const getDelivery = (js: JetStreamClient, runs: KV, id: string) =>
+  Effect.gen(function* () {
+    const record = yield* findRecord(js, id)
+    if (record === undefined) return yield* new NotFound({ kind: "delivery", name: id })
+    const found =
+      record.event === undefined ? [] : yield* findDecisions(js, record.event, Date.parse(record.received_at))
+    const runIds = found.flatMap((d) => (d.run_id !== undefined ? [{ run_id: d.run_id, workflow: d.workflow }] : []))
+    const unique = runIds.filter((r, i) => runIds.findIndex((o) => o.run_id === r.run_id) === i)
+    const withStatus = yield* Effect.forEach(
+      unique,
+      (r): Effect.Effect<DeliveryRun, never> =>
+        getRun(runs, r.run_id).pipe(
+          Effect.map((run) => ({ run_id: r.run_id, workflow: run.workflow, status: run.status })),
+          Effect.orElseSucceed(() => ({ ...r, status: "unknown" })),
+        ),
+      { concurrency: RUN_LOOKUPS },
+    )
+    const decisions = found.map(({ workflow: _, ...d }) => d)
+    const delivery: Delivery = { ...record, decisions, runs: withStatus }
+    return delivery
+  })
+
+export interface ListQuery {
+  readonly trigger: string | undefined
+  readonly status: string | undefined
+  readonly sinceMs: number | undefined
+  readonly limit: number
+  /** Each record's share of the reply: a larger one loses its request headers. */
+  readonly share: number
+}
+
+/** The newest `limit` records that pass the filters, newest first. */
+export const listDeliveries = (js: JetStreamClient, jsm: JetStreamManager, q: ListQuery) =>
+  Effect.tryPromise({
+    try: async (): Promise<Array<DeliveryListItem>> => {
+      const kept: Array<DeliveryListItem> = []
+      let window: Array<DeliveryListItem> = []
+      await scanBack(js, jsm, {
+        stream: Streams.deliveries,
+        subject: q.trigger !== undefined ? Subjects.deliveriesOf(q.trigger) : Subjects.deliveriesStored,
+        initialWindow: q.limit,
+        visit: (m) => {
+          const r = decodeRecord(parse(m.data))
+          if (r._tag === "None") return
+          const rec = r.value
+          if (!statusMatches(q.status, rec)) return
+          if (q.sinceMs !== undefined && Date.parse(rec.received_at) < q.sinceMs) return
+          window.push(
+            jsonBytes(rec) <= q.share
+              ? rec
+              : { ...rec, request: { ...rec.request, headers: {} }, cut: ["headers"] as const },
+          )
+          if (window.length > q.limit - kept.length) window.shift()
+        },
+        done: (oldestTimeMs) => {
+          kept.push(...window.reverse())
+          window = []
+          return kept.length >= q.limit || (q.sinceMs !== undefined && oldestTimeMs < q.sinceMs - CLOCK_SKEW_MS)
+        },
+      })
+      return kept.slice(0, q.limit)
+    },
+    catch: toUnavailable,
+  })

@@ -1,0 +1,166 @@
+// Writing delivery records: one per webhook request, after its answer was sent and without the
+// answer waiting on it. Fire and forget with a bound on records in flight; a record that cannot be
+// written is counted and logged (at most one line per 10 s), never retried and never an error of
+// the request. Rejected requests go through the flood cap (100 per second per trigger name); each
+// second's surplus becomes one suppressed record. Knows nothing of HTTP or nats.js: ingest hands it
+// a publish function and what it saw of each request.
+import { createHash } from "node:crypto"
+import { monotonicFactory } from "ulid"
+import { Subjects } from "../protocol/names.js"
+import { deliveryToken, redactedHeaders, type DeliveryRecord, type SuppressedRecord } from "../domain/delivery.js"
+import { makeFloodCap } from "../domain/flood-cap.js"
+
+/** Rejected records stored per second per trigger name. */
+export const REJECTED_PER_SECOND = 100
+/** Records published but not yet acknowledged; beyond it a record is dropped (and counted). */
+const MAX_IN_FLIGHT = 4_096
+const FAILURE_LOG_INTERVAL_MS = 10_000
+const SUMMARY_INTERVAL_MS = 1_000
+
+/** What ingest saw of one request and its answer. */
+export interface Seen {
+  readonly id: string
+  readonly receivedAtMs: number
+  /** The name in the path, as sent. */
+  readonly name: string
+  readonly method: string
+  readonly path: string
+  readonly remoteAddr: string
+  readonly contentType: string | undefined
+  readonly rawHeaders: ReadonlyArray<string>
+  /** The bytes read; undefined when the request was refused before its body was read. */
+  readonly body: Uint8Array | undefined
+  readonly declaredLength: number | undefined
+  readonly status: number
+  readonly code: string | undefined
+  readonly durationMs: number
+  readonly event?: {
+    readonly stream: string
+    readonly subject: string
+    readonly seq: number
+    readonly duplicate: boolean
+  }
+}
+
+export interface RecorderDeps {
+  readonly publish: (subject: string, data: Uint8Array) => Promise<unknown>
+  readonly nowMs: () => number
+  readonly countSuppressed: (n: number) => void
+  readonly countFailure: () => void
+  readonly logFailure: (message: string) => void
+}
+
+export interface Recorder {
+  /** A new delivery id (a ULID, increasing within this process). */
+  readonly newId: () => string
+  readonly record: (seen: Seen) => void
+  /** Writes the pending suppressed counts and stops the summary timer. */
+  readonly close: () => void
+}
+
+const encoder = new TextEncoder()
+
+export const toRecord = (s: Seen): DeliveryRecord => ({
+  id: s.id,
+  received_at: new Date(s.receivedAtMs).toISOString(),
+  trigger: deliveryToken(s.name),
+  request: {
+    method: s.method,
+    path: s.path.slice(0, 512),
+    remote_addr: s.remoteAddr,
+    ...(s.contentType !== undefined ? { content_type: s.contentType } : {}),
+    size: s.body?.length ?? s.declaredLength ?? 0,
+    ...(s.body !== undefined ? { body_sha256: createHash("sha256").update(s.body).digest("hex") } : {}),
+    headers: redactedHeaders(s.rawHeaders),
+  },
+  response: {
+    status: s.status,
+    ...(s.code !== undefined ? { code: s.code } : {}),
+    duration_ms: Math.round(s.durationMs * 1000) / 1000,
+  },
+  ...(s.event !== undefined ? { event: s.event } : {}),
+})
+
+export const makeRecorder = (deps: RecorderDeps): Recorder => {
+  const cap = makeFloodCap(REJECTED_PER_SECOND)
+  const newId = monotonicFactory()
+  let inFlight = 0
+  let failures = 0
+  let lastLogMs = Number.NEGATIVE_INFINITY
+  let lastError = ""
+
+  const failed = (why: string) => {
+    deps.countFailure()
+    failures++
+    lastError = why
+    const now = deps.nowMs()
+    if (now - lastLogMs >= FAILURE_LOG_INTERVAL_MS) {
+      lastLogMs = now
+      deps.logFailure(`${failures} delivery record(s) not written to DAGNATS_DELIVERIES: ${lastError}`)
+      failures = 0
+    }
+  }
+
+  const write = (subject: string, value: unknown) => {
+    if (inFlight >= MAX_IN_FLIGHT) return failed("too many records in flight")
+    inFlight++
+    let data: Uint8Array
+    try {
+      data = encoder.encode(JSON.stringify(value))
+    } catch (e) {
+      inFlight--
+      return failed(String(e))
+    }
+    deps.publish(subject, data).then(
+      () => {
+        inFlight--
+      },
+      (e: unknown) => {
+        inFlight--
+        failed(e instanceof Error ? e.message : String(e))
+      },
+    )
+  }
+
+  const summarize = () => {
+    for (const s of cap.drain(deps.nowMs())) {
+      const summary: SuppressedRecord = {
+        suppressed: s.count,
+        trigger: s.key,
+        from: new Date(s.fromMs).toISOString(),
+        to: new Date(s.fromMs + 1000).toISOString(),
+      }
+      deps.countSuppressed(s.count)
+      write(Subjects.deliveriesSuppressed(s.key), summary)
+    }
+  }
+  const timer = setInterval(summarize, SUMMARY_INTERVAL_MS)
+  timer.unref()
+
+  return {
+    newId: () => newId(),
+    record: (seen) => {
+      try {
+        const rejected = seen.status < 200 || seen.status >= 300
+        const token = deliveryToken(seen.name)
+        if (rejected && !cap.admit(token, seen.receivedAtMs)) return
+        write(Subjects.delivery(token, seen.id), toRecord(seen))
+      } catch (e) {
+        failed(String(e))
+      }
+    },
+    close: () => {
+      clearInterval(timer)
+      summarize()
+      cap.drain(Number.MAX_SAFE_INTEGER).forEach((s) => {
+        deps.countSuppressed(s.count)
+        write(Subjects.deliveriesSuppressed(s.key), {
+          suppressed: s.count,
+          trigger: s.key,
+          from: new Date(s.fromMs).toISOString(),
+          to: new Date(s.fromMs + 1000).toISOString(),
+        } satisfies SuppressedRecord)
+      })
+    },
+  }
+}

@@ -1,0 +1,23 @@
+import { describe, expect, test } from "vitest"
+import { makeFloodCap } from "../../src/domain/flood-cap.js"
+
+describe("flood cap", () => {
+  test("flood cap - 300 rejections of one name in one second: 100 admitted, 200 counted once when the second is over", () => {
+    const cap = makeFloodCap(100)
+    const base = 1_700_000_000_000
+    const admitted = Array.from({ length: 300 }, (_, i) => cap.admit("t", base + i)).filter(Boolean).length
+    expect(admitted).toBe(100)
+    expect(cap.drain(base + 999)).toEqual([])
+    expect(cap.drain(base + 1000)).toEqual([{ key: "t", count: 200, fromMs: base }])
+    expect(cap.drain(base + 2000)).toEqual([])
+  })
+
+  test("flood cap - each name has its own 100 per second, and a new second starts a new budget", () => {
+    const cap = makeFloodCap(100)
+    const base = 1_700_000_000_000
+    for (let i = 0; i < 150; i++) cap.admit("a", base)
+    for (let i = 0; i < 100; i++) expect(cap.admit("b", base)).toBe(true)
+    expect(cap.admit("a", base + 1000)).toBe(true)
+    expect(cap.drain(base + 1000)).toEqual([{ key: "a", count: 50, fromMs: base }])
+  })
+})
