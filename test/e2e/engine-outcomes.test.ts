@@ -6,7 +6,7 @@ import { e2eStack } from "../support/e2e-stack.js"
 import { signed } from "./ingest-support.js"
 import { DAGNATS_BIN, runCli } from "../support/cli.js"
 import { eventually } from "../support/poll.js"
-import { publishLifecycle } from "../support/engine-fixture.js"
+import { publishLifecycle, putEngineRunState } from "../support/engine-fixture.js"
 
 const SECRET = "outcomes-secret"
 const stack = e2eStack({ engine: true })
@@ -104,6 +104,45 @@ test("run outcomes - workflow.failed records payload.error; run get --wait exits
   expect(r.code).toBe(1)
   expect(r.stdout).toMatch(/status:\s+failed/)
   expect(r.stderr).toBe(`dagnats: run ${id} failed: step build: exit status 2\n`)
+})
+
+test("run outcomes - workflow.failed without an error takes the last step.failed payload.error; run get --wait exits 1 with it", async () => {
+  const id = await webhookRun("out-steperr")
+  await publishLifecycle(stack.raw.js, id, "step.started")
+  await publishLifecycle(stack.raw.js, id, "step.failed", { error: "step build: attempt 1: exit status 2" })
+  await publishLifecycle(stack.raw.js, id, "step.failed", { error: "step build: exit status 2" })
+  await publishLifecycle(stack.raw.js, id, "workflow.failed")
+  await statusBecomes(id, "failed")
+  await outcomesSettled()
+  expect((await runRecord(id)).error).toBe("step build: exit status 2")
+  const r = await runCli(["run", "get", id, "--wait", "--nats-url", stack.url])
+  expect(r.code).toBe(1)
+  expect(r.stderr).toBe(`dagnats: run ${id} failed: step build: exit status 2\n`)
+})
+
+test("run outcomes - a run the engine fails only in its KV workflow_runs ends failed with the step error; a waiting run get --wait exits 1", async () => {
+  const id = await webhookRun("out-kvfail")
+  const waiter = waitInBackground(id)
+  const failedBefore = await statusChanges("failed")
+  await putEngineRunState(stack.raw.js, id, {
+    workflow_id: "out-kvfail-wf",
+    status: "failed",
+    steps: { validate: { status: "failed", error: "input schema rejected: ref is required" } },
+  })
+  const result = await waiter.done
+  expect(result.code).toBe(1)
+  expect(result.stderr).toBe(`dagnats: run ${id} failed: input schema rejected: ref is required\n`)
+  const record = await runRecord(id)
+  expect([record.status, record.error]).toStrictEqual(["failed", "input schema rejected: ref is required"])
+  expect(record.finished_at).toMatch(/^\d{4}-\d{2}-\d{2}T/)
+  expect(await statusChanges("failed")).toBe(failedBefore + 1)
+})
+
+test("run outcomes - a run the engine skips (singleton) in workflow_runs ends failed with 'skipped by the engine: …'", async () => {
+  const id = await webhookRun("out-kvskip")
+  await putEngineRunState(stack.raw.js, id, { status: "skipped", error: "singleton: run abc is still running" })
+  await statusBecomes(id, "failed")
+  expect((await runRecord(id)).error).toBe("skipped by the engine: singleton: run abc is still running")
 })
 
 test("run outcomes - the same workflow.completed delivered twice changes the run once", async () => {

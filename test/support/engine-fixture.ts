@@ -151,3 +151,12 @@ export const publishLifecycle = async (
     ...(msgID !== undefined ? { msgID } : {}),
   })
 }
+
+/**
+ * The engine stand-in's run state in its KV `workflow_runs` (key `run.{run_id}`), as the engine writes
+ * it for runs it fails or skips before any history event.
+ */
+export const putEngineRunState = async (js: JetStreamClient, runId: string, state: Record<string, unknown>) => {
+  const kv = await new Kvm(js).open("workflow_runs")
+  return kv.put(`run.${runId}`, encoder.encode(JSON.stringify({ id: runId, ...state })))
+}
