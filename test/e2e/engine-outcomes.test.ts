@@ -208,3 +208,30 @@ test("trigger history - each fired run shows its current status (human table; ru
     new RegExp(`fired\\s+run ${id}\\s+completed\\s+event\\.webhook\\.out-hist #\\d+`),
   )
 })
+
+test("workflow.started - payload.trigger is webhook for a webhook, subject for an event trigger, manual for run start and trigger fire; run records keep webhook/event/manual", async () => {
+  const webhookId = await webhookRun("kind-hook")
+  await stack.raw.request("dagnats.triggers.create", {
+    name: "kind-event",
+    workflow: "kind-wf",
+    type: "event",
+    subject: "event.kind.x",
+  })
+  await stack.raw.publish("event.kind.x", JSON.stringify({ n: 1 }))
+  await stack.raw.settled()
+  const eventId = (await cli("run", "list", "--trigger", "kind-event")).runs[0].run_id as string
+  const startId = (await cli("run", "start", "kind-wf", "--input", "{}")).run_id as string
+  const fireId = (await cli("trigger", "fire", "kind-event", "--input", "{}")).run_id as string
+  const seen = []
+  for (const id of [webhookId, eventId, startId, fireId]) {
+    const [started] = await stack.raw.messages("WORKFLOW_HISTORY", `history.${id}`)
+    const p = (started!.data as any).payload
+    seen.push([p.trigger, p.source, (await runRecord(id)).trigger])
+  }
+  expect(seen).toStrictEqual([
+    ["webhook", "kind-hook", { name: "kind-hook", type: "webhook" }],
+    ["subject", "kind-event", { name: "kind-event", type: "event" }],
+    ["manual", "manual", { name: null, type: "manual" }],
+    ["manual", "kind-event", { name: "kind-event", type: "manual" }],
+  ])
+})
