@@ -6,7 +6,7 @@ import { e2eStack } from "../support/e2e-stack.js"
 import { signed } from "./ingest-support.js"
 import { DAGNATS_BIN, runCli } from "../support/cli.js"
 import { eventually } from "../support/poll.js"
-import { publishLifecycle, putEngineRunState } from "../support/engine-fixture.js"
+import { publishEngineFire, publishLifecycle, putEngineRunState } from "../support/engine-fixture.js"
 
 const SECRET = "outcomes-secret"
 const stack = e2eStack({ engine: true })
@@ -234,4 +234,31 @@ test("workflow.started - payload.trigger is webhook for a webhook, subject for a
     ["manual", "manual", { name: null, type: "manual" }],
     ["manual", "kind-event", { name: "kind-event", type: "manual" }],
   ])
+})
+
+test("trigger history - the engine's own TriggerFire records (no outcome, no event) under the same name are shown as engine fires, human and --json, exit 0", async () => {
+  const id = await webhookRun("out-engfire")
+  const firedAt = "2026-03-04T05:06:07Z"
+  const fire = {
+    trigger_id: "out-engfire",
+    workflow_id: "engine-wf",
+    run_id: "r-1",
+    source: "out-engfire",
+    fired_at: firedAt,
+  }
+  const skip = { ...fire, run_id: undefined, skipped: true, skip_reason: "filtered", fired_at: "2026-03-04T05:06:08Z" }
+  await publishEngineFire(stack.raw.js, "out-engfire", fire)
+  await publishEngineFire(stack.raw.js, "out-engfire", skip)
+  await eventually(async () => expect((await cli("trigger", "history", "out-engfire")).fires).toHaveLength(3), 20_000)
+  const json = await cli("trigger", "history", "out-engfire")
+  expect(json.fires.filter((f: any) => f.outcome === undefined)).toStrictEqual([JSON.parse(JSON.stringify(skip)), fire])
+  expect(json.fires.filter((f: any) => f.outcome === "fired").map((f: any) => f.run_id)).toStrictEqual([id])
+  const human = await runCli(["trigger", "history", "out-engfire", "--nats-url", stack.url])
+  expect([human.code, human.stderr]).toStrictEqual([0, ""])
+  const rows = human.stdout.split("\n").filter((l) => l.includes("(a DagNats engine record)"))
+  expect(rows).toHaveLength(2)
+  expect(rows.find((l) => l.startsWith(firedAt))).toMatch(/^\S+\s+fired\s+run r-1\s+-\s+\(a DagNats engine record\)$/)
+  expect(rows.find((l) => !l.startsWith(firedAt))).toMatch(
+    /^\S+\s+skipped\s+filtered\s+-\s+\(a DagNats engine record\)$/,
+  )
 })
