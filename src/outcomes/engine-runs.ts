@@ -6,7 +6,7 @@
 import { Duration, Effect, Schedule, Stream } from "effect"
 import { Kvm, type KvEntry } from "@nats-io/kv"
 import type { KV } from "@nats-io/kv"
-import { EngineNames } from "../protocol/names.js"
+import { EngineNames, kvStream } from "../protocol/names.js"
 import type { NatsHandles } from "../nats/connection.js"
 import { toUnavailable } from "../nats/conditions.js"
 import { describe, isStreamNotFound } from "../nats/errors.js"
@@ -29,12 +29,14 @@ const watchOnce = (h: NatsHandles, runs: KV, onChange: (c: StatusChange) => void
     Effect.gen(function* () {
       const opened = yield* Effect.tryPromise({
         try: async () => {
+          // Opening a bucket does not look for it: ask for its stream first.
           try {
-            return await new Kvm(h.js).open(EngineNames.workflowRuns)
+            await h.jsm.streams.info(kvStream(EngineNames.workflowRuns))
           } catch (e) {
             if (isStreamNotFound(e)) return undefined
             throw e
           }
+          return await new Kvm(h.js).open(EngineNames.workflowRuns)
         },
         catch: toUnavailable,
       })
