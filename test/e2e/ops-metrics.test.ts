@@ -24,6 +24,7 @@ const EXPECTED: Record<string, ReadonlyArray<string>> = {
   dagnats_run_status_changes_total: ["status"],
   dagnats_open_windows: ["kind"],
   dagnats_dead_letters_total: [],
+  dagnats_shared_stream_changes_total: ["stream", "setting"],
 }
 
 const stack = e2eStack()
