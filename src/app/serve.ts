@@ -23,6 +23,8 @@ import { Evaluator, EvaluatorLayers } from "../evaluator/index.js"
 import { Schedules, SchedulesService } from "../schedules/index.js"
 import { TimerRoutes, Timers, WindowsService } from "../windows/index.js"
 import { Outcomes, OutcomesService } from "../outcomes/index.js"
+import { SharedStreamsWatch } from "../engine/index.js"
+import { driftCheckInterval } from "../config/drift-check.js"
 import { Ingest, IngestService } from "../ingest/index.js"
 import { UnsupportedServer, replicasRefusal } from "../domain/server-version.js"
 import { tracingLayer } from "../telemetry/index.js"
@@ -141,6 +143,8 @@ const appLayer = (settings: ServeSettings, flags: ConnectionFlags, env: Env) => 
   const infra = RunStarterLayer.layer.pipe(
     Layer.provideMerge(TriggerLayers.store),
     Layer.provideMerge(TriggerLayers.table),
+    // Changes other programs make to the shared streams: logged and counted, never undone.
+    Layer.provideMerge(SharedStreamsWatch.layer(driftCheckInterval(env))),
     Layer.provideMerge(MetricsService.layer),
     Layer.provideMerge(BucketsLayer.layer),
     Layer.provideMerge(serverChecks(settings)),

@@ -28,6 +28,19 @@ export const runRecord = (s: RunSpec, createdAt: string): RunRecord => ({
 })
 
 /**
+ * What started a run in the engine's own envelope vocabulary (`webhook`, `subject`, `cron`, `http`,
+ * `manual`), so workers that branch on `payload.trigger` treat dagnats runs like the engine's own:
+ * an event trigger (or a source) is the engine's `subject`, a schedule its `cron`. Synchronous
+ * webhooks will be `http`. The run record keeps dagnats's names.
+ */
+export const ENGINE_KIND: Readonly<Record<RunSource, "webhook" | "subject" | "cron" | "manual">> = {
+  webhook: "webhook",
+  event: "subject",
+  schedule: "cron",
+  manual: "manual",
+}
+
+/**
  * The engine's Event carries `trace_parent` at the top level (it continues the trace from there);
  * the payload repeats it so a reader of the payload alone sees it too.
  */
@@ -37,7 +50,7 @@ export const workflowStarted = (s: RunSpec, timestamp: string, traceParent: stri
   timestamp,
   trace_parent: traceParent,
   payload: {
-    trigger: s.source,
+    trigger: ENGINE_KIND[s.source],
     source: s.triggerName ?? "manual",
     workflow_id: s.workflow,
     timestamp,

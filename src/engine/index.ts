@@ -1,6 +1,8 @@
-// What dagnats reads from the DagNats engine: whether a workflow is registered.
+// What dagnats reads from the DagNats engine: whether a workflow is registered, and what it (or any
+// other program) changed of the streams both share.
 // Other folders import from here only; the files behind it are free to change.
 
 export * as WorkflowDefs from "./workflow-defs.js"
 export { notRegistered } from "./workflow-defs.js"
 export type { WorkflowRegistry } from "./workflow-defs.js"
+export * as SharedStreamsWatch from "./shared-streams.js"

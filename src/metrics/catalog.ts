@@ -96,6 +96,14 @@ export const deadLetters = () =>
     help: "Events moved to DAGNATS_DEAD after evaluation kept failing or their window's run could not be stored",
   })
 
+/** Stream: EVENTS, WORKFLOW_HISTORY or TRIGGER_HISTORY; setting: one of the few watched (bounded). */
+export const sharedStreamChanges = () =>
+  Metrics.counter({
+    name: "dagnats_shared_stream_changes_total",
+    help: "Settings of a shared stream that another program changed while serve ran (dagnats never changes them back)",
+    labelNames: ["stream", "setting"] as const,
+  })
+
 /**
  * Register every metric at start, so each appears on /metrics (with its help and type, and 0 where
  * it has no labels) before the first event: dashboards and alerts can tell "none yet" from "absent".
@@ -115,6 +123,7 @@ export const declareAll = (): void => {
     runStatusChanges,
     openWindows,
     deadLetters,
+    sharedStreamChanges,
   ]
   for (const declare of all) declare()
 }

@@ -11,7 +11,14 @@ import { ensureDurable, runWorker, type DurableSpec, type Verdict } from "../nat
 import { toUnavailable } from "../nats/conditions.js"
 import { isRevisionMismatch } from "../nats/errors.js"
 import { isRunId } from "../domain/run-id.js"
-import { foldRunStatus, isFinal, lifecycleEvent, statusForEvent, type RunStatus } from "../domain/run-status.js"
+import {
+  foldRunStatus,
+  isFinal,
+  lifecycleEvent,
+  statusForEvent,
+  type Fold,
+  type RunStatus,
+} from "../domain/run-status.js"
 
 const outcomesSpec: DurableSpec = {
   stream: Streams.workflowHistory,
@@ -27,7 +34,7 @@ const outcomesSpec: DurableSpec = {
 export const ensureOutcomesConsumer = (h: NatsHandles) => ensureDurable(h, outcomesSpec)
 
 /** A status change made by one event, for logs and metrics. */
-interface StatusChange {
+export interface StatusChange {
   readonly runId: string
   readonly from: string
   readonly to: RunStatus
@@ -40,7 +47,7 @@ const decodeStoredRun = Schema.decodeUnknownOption(StoredRun)
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
-const parseJson = (bytes: Uint8Array): unknown => {
+export const parseJson = (bytes: Uint8Array): unknown => {
   try {
     return JSON.parse(decoder.decode(bytes)) as unknown
   } catch {
@@ -65,41 +72,39 @@ export const makeSettledRuns = (capacity = 10_000) => {
     },
   }
 }
-type SettledRuns = ReturnType<typeof makeSettledRuns>
+export type SettledRuns = ReturnType<typeof makeSettledRuns>
+
+/** One fold of a run record: what the record becomes, from its stored JSON. */
+type RecordFold = (record: { status: string }, nowIso: string) => Fold<{ status: string }>
 
 /**
- * Fold one history message into its run record. Resolves with the change, or undefined when
- * nothing changed: not a lifecycle event, our own workflow.started, a run that is not ours, or a
- * status the record already has or passed. Fails (to be retried) only when NATS fails.
+ * Apply a fold to one run record, revision-checked: resolves with the status change, or undefined
+ * when nothing changed (no record of ours, or nothing to move). Fails only when NATS fails.
  */
-const foldMessage = (
+export const applyFold = (
   runs: KV,
-  data: Uint8Array,
-  settled: SettledRuns = makeSettledRuns(),
+  runId: string,
+  fold: RecordFold,
+  settled: SettledRuns,
   now: () => Date = () => new Date(),
 ) =>
   Effect.gen(function* () {
-    const event = lifecycleEvent(parseJson(data))
-    // Cheap checks first: only 32-hex ids can be ours, and most of the engine's history is step
-    // events of runs that are not ours or are over.
-    if (event === undefined || statusForEvent(event.type) === undefined || !isRunId(event.runId)) return undefined
-    if (settled.has(event.runId)) return undefined
     while (true) {
-      const entry = yield* Effect.tryPromise({ try: () => runs.get(event.runId), catch: toUnavailable })
+      const entry = yield* Effect.tryPromise({ try: () => runs.get(runId), catch: toUnavailable })
       const json = entry !== null && entry.operation === "PUT" ? parseJson(entry.value) : undefined
       // No record, or one that is not a run record of ours (written by hand): leave it alone.
       if (entry === null || decodeStoredRun(json)._tag === "None") {
-        settled.add(event.runId)
+        settled.add(runId)
         return undefined
       }
       const record = json as { status: string }
-      if (isFinal(record.status)) settled.add(event.runId)
-      const fold = foldRunStatus(record, event, now().toISOString())
-      if (!fold.changed) return undefined
+      if (isSettled(record)) settled.add(runId)
+      const result = fold(record, now().toISOString())
+      if (!result.changed) return undefined
       const written = yield* Effect.tryPromise({
         try: async () => {
           try {
-            await runs.update(event.runId, encoder.encode(JSON.stringify(fold.next)), entry.revision)
+            await runs.update(runId, encoder.encode(JSON.stringify(result.next)), entry.revision)
             return true
           } catch (e) {
             if (isRevisionMismatch(e)) return false
@@ -110,10 +115,32 @@ const foldMessage = (
       })
       // Lost to a concurrent update (another serve, or the engine's next event): read and fold again.
       if (written) {
-        if (isFinal(fold.to)) settled.add(event.runId)
-        return { runId: event.runId, from: fold.from, to: fold.to } satisfies StatusChange
+        if (isSettled(result.next)) settled.add(runId)
+        return { runId, from: result.from, to: result.to } satisfies StatusChange
       }
     }
+  })
+
+/**
+ * A run no later event can change: completed or cancelled. A failed run still takes the error of a
+ * step.failed folded after its workflow.failed (the consumer handles events out of order).
+ */
+const isSettled = (record: { status: string }) => isFinal(record.status) && record.status !== "failed"
+
+/**
+ * Fold one history message into its run record. Resolves with the change, or undefined when
+ * nothing changed: not a lifecycle event, our own workflow.started, a run that is not ours, or a
+ * status the record already has or passed. Fails (to be retried) only when NATS fails.
+ */
+const foldMessage = (runs: KV, data: Uint8Array, seq: number, settled: SettledRuns = makeSettledRuns()) =>
+  Effect.suspend(() => {
+    const event = lifecycleEvent(parseJson(data))
+    // Cheap checks first: only 32-hex ids can be ours, and most of the engine's history is step
+    // events of runs that are not ours or are over.
+    if (event === undefined || statusForEvent(event.type) === undefined || !isRunId(event.runId))
+      return Effect.succeed(undefined)
+    if (settled.has(event.runId)) return Effect.succeed(undefined)
+    return applyFold(runs, event.runId, (record, nowIso) => foldRunStatus(record, { ...event, seq }, nowIso), settled)
   })
 
 /** Retry a message whose record could not be read or written (NATS trouble) after this long. */
@@ -123,9 +150,9 @@ export const runOutcomesLoop = (h: NatsHandles, runs: KV, onChange: (c: StatusCh
   Effect.suspend(() => {
     const settled = makeSettledRuns()
     return runWorker(h, outcomesSpec, (m: JsMsg): Effect.Effect<Verdict> =>
-      foldMessage(runs, m.data, settled).pipe(
+      foldMessage(runs, m.data, m.seq, settled).pipe(
         Effect.map((change): Verdict => {
-          if (change !== undefined) onChange(change)
+          if (change !== undefined && change.from !== change.to) onChange(change)
           return { ack: true }
         }),
         Effect.catchCause((cause) =>

@@ -42,6 +42,11 @@ export const Consumers = {
 export const EngineNames = {
   /** The engine's workflow registry: a run of a workflow not registered here fails at once. */
   workflowDefs: "workflow_defs",
+  /** The engine's run states, key `run.{run_id}`: the only record of runs it fails or skips at once. */
+  workflowRuns: "workflow_runs",
+  /** Every run state's key in `workflow_runs`, and the prefix before the run id. */
+  workflowRunKeys: "run.>",
+  workflowRunKeyPrefix: "run.",
 } as const
 
 /** The stream behind a KV bucket, and the subject of one key in it (JetStream's KV layout). */

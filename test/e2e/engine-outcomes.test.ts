@@ -6,7 +6,7 @@ import { e2eStack } from "../support/e2e-stack.js"
 import { signed } from "./ingest-support.js"
 import { DAGNATS_BIN, runCli } from "../support/cli.js"
 import { eventually } from "../support/poll.js"
-import { publishLifecycle } from "../support/engine-fixture.js"
+import { publishEngineFire, publishLifecycle, putEngineRunState } from "../support/engine-fixture.js"
 
 const SECRET = "outcomes-secret"
 const stack = e2eStack({ engine: true })
@@ -106,6 +106,45 @@ test("run outcomes - workflow.failed records payload.error; run get --wait exits
   expect(r.stderr).toBe(`dagnats: run ${id} failed: step build: exit status 2\n`)
 })
 
+test("run outcomes - workflow.failed without an error takes the last step.failed payload.error; run get --wait exits 1 with it", async () => {
+  const id = await webhookRun("out-steperr")
+  await publishLifecycle(stack.raw.js, id, "step.started")
+  await publishLifecycle(stack.raw.js, id, "step.failed", { error: "step build: attempt 1: exit status 2" })
+  await publishLifecycle(stack.raw.js, id, "step.failed", { error: "step build: exit status 2" })
+  await publishLifecycle(stack.raw.js, id, "workflow.failed")
+  await statusBecomes(id, "failed")
+  await outcomesSettled()
+  expect((await runRecord(id)).error).toBe("step build: exit status 2")
+  const r = await runCli(["run", "get", id, "--wait", "--nats-url", stack.url])
+  expect(r.code).toBe(1)
+  expect(r.stderr).toBe(`dagnats: run ${id} failed: step build: exit status 2\n`)
+})
+
+test("run outcomes - a run the engine fails only in its KV workflow_runs ends failed with the step error; a waiting run get --wait exits 1", async () => {
+  const id = await webhookRun("out-kvfail")
+  const waiter = waitInBackground(id)
+  const failedBefore = await statusChanges("failed")
+  await putEngineRunState(stack.raw.js, id, {
+    workflow_id: "out-kvfail-wf",
+    status: "failed",
+    steps: { validate: { status: "failed", error: "input schema rejected: ref is required" } },
+  })
+  const result = await waiter.done
+  expect(result.code).toBe(1)
+  expect(result.stderr).toBe(`dagnats: run ${id} failed: input schema rejected: ref is required\n`)
+  const record = await runRecord(id)
+  expect([record.status, record.error]).toStrictEqual(["failed", "input schema rejected: ref is required"])
+  expect(record.finished_at).toMatch(/^\d{4}-\d{2}-\d{2}T/)
+  expect(await statusChanges("failed")).toBe(failedBefore + 1)
+})
+
+test("run outcomes - a run the engine skips (singleton) in workflow_runs ends failed with 'skipped by the engine: …'", async () => {
+  const id = await webhookRun("out-kvskip")
+  await putEngineRunState(stack.raw.js, id, { status: "skipped", error: "singleton: run abc is still running" })
+  await statusBecomes(id, "failed")
+  expect((await runRecord(id)).error).toBe("skipped by the engine: singleton: run abc is still running")
+})
+
 test("run outcomes - the same workflow.completed delivered twice changes the run once", async () => {
   const id = await webhookRun("out-dup")
   await publishLifecycle(stack.raw.js, id, "step.started")
@@ -167,5 +206,59 @@ test("trigger history - each fired run shows its current status (human table; ru
   expect(human.stdout.split("\n")[0]).toMatch(/RUN STATUS/)
   expect(human.stdout.split("\n")[1]).toMatch(
     new RegExp(`fired\\s+run ${id}\\s+completed\\s+event\\.webhook\\.out-hist #\\d+`),
+  )
+})
+
+test("workflow.started - payload.trigger is webhook for a webhook, subject for an event trigger, manual for run start and trigger fire; run records keep webhook/event/manual", async () => {
+  const webhookId = await webhookRun("kind-hook")
+  await stack.raw.request("dagnats.triggers.create", {
+    name: "kind-event",
+    workflow: "kind-wf",
+    type: "event",
+    subject: "event.kind.x",
+  })
+  await stack.raw.publish("event.kind.x", JSON.stringify({ n: 1 }))
+  await stack.raw.settled()
+  const eventId = (await cli("run", "list", "--trigger", "kind-event")).runs[0].run_id as string
+  const startId = (await cli("run", "start", "kind-wf", "--input", "{}")).run_id as string
+  const fireId = (await cli("trigger", "fire", "kind-event", "--input", "{}")).run_id as string
+  const seen = []
+  for (const id of [webhookId, eventId, startId, fireId]) {
+    const [started] = await stack.raw.messages("WORKFLOW_HISTORY", `history.${id}`)
+    const p = (started!.data as any).payload
+    seen.push([p.trigger, p.source, (await runRecord(id)).trigger])
+  }
+  expect(seen).toStrictEqual([
+    ["webhook", "kind-hook", { name: "kind-hook", type: "webhook" }],
+    ["subject", "kind-event", { name: "kind-event", type: "event" }],
+    ["manual", "manual", { name: null, type: "manual" }],
+    ["manual", "kind-event", { name: "kind-event", type: "manual" }],
+  ])
+})
+
+test("trigger history - the engine's own TriggerFire records (no outcome, no event) under the same name are shown as engine fires, human and --json, exit 0", async () => {
+  const id = await webhookRun("out-engfire")
+  const firedAt = "2026-03-04T05:06:07Z"
+  const fire = {
+    trigger_id: "out-engfire",
+    workflow_id: "engine-wf",
+    run_id: "r-1",
+    source: "out-engfire",
+    fired_at: firedAt,
+  }
+  const skip = { ...fire, run_id: undefined, skipped: true, skip_reason: "filtered", fired_at: "2026-03-04T05:06:08Z" }
+  await publishEngineFire(stack.raw.js, "out-engfire", fire)
+  await publishEngineFire(stack.raw.js, "out-engfire", skip)
+  await eventually(async () => expect((await cli("trigger", "history", "out-engfire")).fires).toHaveLength(3), 20_000)
+  const json = await cli("trigger", "history", "out-engfire")
+  expect(json.fires.filter((f: any) => f.outcome === undefined)).toStrictEqual([JSON.parse(JSON.stringify(skip)), fire])
+  expect(json.fires.filter((f: any) => f.outcome === "fired").map((f: any) => f.run_id)).toStrictEqual([id])
+  const human = await runCli(["trigger", "history", "out-engfire", "--nats-url", stack.url])
+  expect([human.code, human.stderr]).toStrictEqual([0, ""])
+  const rows = human.stdout.split("\n").filter((l) => l.includes("(a DagNats engine record)"))
+  expect(rows).toHaveLength(2)
+  expect(rows.find((l) => l.startsWith(firedAt))).toMatch(/^\S+\s+fired\s+run r-1\s+-\s+\(a DagNats engine record\)$/)
+  expect(rows.find((l) => !l.startsWith(firedAt))).toMatch(
+    /^\S+\s+skipped\s+filtered\s+-\s+\(a DagNats engine record\)$/,
   )
 })

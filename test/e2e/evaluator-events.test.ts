@@ -243,7 +243,7 @@ describe("wire shapes", () => {
       timestamp: event.timestamp,
       trace_parent: event.trace_parent,
       payload: {
-        trigger: "event",
+        trigger: "subject",
         source: "shape",
         workflow_id: "shape-wf",
         timestamp: event.timestamp,

@@ -26,6 +26,7 @@ const EXPECTED: Record<string, ReadonlyArray<string>> = {
   dagnats_dead_letters_total: [],
   dagnats_deliveries_suppressed_total: [],
   dagnats_deliveries_record_failures_total: [],
+  dagnats_shared_stream_changes_total: ["stream", "setting"],
 }
 
 const stack = e2eStack()
@@ -103,7 +104,7 @@ describe("ops metrics - /metrics for an on-call", () => {
     }
     expect([...families].sort()).toEqual(
       Object.keys(EXPECTED)
-        .filter((n) => !["dagnats_run_status_changes_total"].includes(n))
+        .filter((n) => !["dagnats_run_status_changes_total", "dagnats_shared_stream_changes_total"].includes(n))
         .sort(),
     )
   })

@@ -65,7 +65,7 @@ test("schedule - */2 s with two serves for 10 s: exactly one run per instant, ea
   for (const [i, events] of started.entries()) {
     expect(events).toHaveLength(1)
     expect(events[0]!.payload).toMatchObject({
-      trigger: "schedule",
+      trigger: "cron",
       source: "tick",
       workflow_id: "tick-wf",
       data: runs[i]!.input,

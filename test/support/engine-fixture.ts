@@ -151,3 +151,19 @@ export const publishLifecycle = async (
     ...(msgID !== undefined ? { msgID } : {}),
   })
 }
+
+/**
+ * The engine stand-in's run state in its KV `workflow_runs` (key `run.{run_id}`), as the engine writes
+ * it for runs it fails or skips before any history event.
+ */
+export const putEngineRunState = async (js: JetStreamClient, runId: string, state: Record<string, unknown>) => {
+  const kv = await new Kvm(js).open("workflow_runs")
+  return kv.put(`run.${runId}`, encoder.encode(JSON.stringify({ id: runId, ...state })))
+}
+
+/** The engine stand-in's own `TriggerFire` record on `trigger.fire.{name}`: no `outcome`, no `event`. */
+export const publishEngineFire = async (js: JetStreamClient, name: string, fire: Record<string, unknown>) => {
+  const h = natsHeaders()
+  h.set("Content-Type", "application/json")
+  return js.publish(`trigger.fire.${name}`, encoder.encode(JSON.stringify(fire)), { headers: h })
+}

@@ -50,3 +50,16 @@ test("run record - is pending, with input, trigger, event identity and creation 
     count: 1,
   })
 })
+
+test("workflow.started - payload.trigger is the engine's kind: webhook, subject (event), cron (schedule), manual; the run record keeps dagnats's type", () => {
+  const kinds = (["webhook", "event", "schedule", "manual"] as const).map((source) => [
+    workflowStarted({ ...spec, source }, at, tp).payload.trigger,
+    runRecord({ ...spec, source }, at).trigger.type,
+  ])
+  expect(kinds).toStrictEqual([
+    ["webhook", "webhook"],
+    ["subject", "event"],
+    ["cron", "schedule"],
+    ["manual", "manual"],
+  ])
+})

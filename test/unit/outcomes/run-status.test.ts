@@ -1,6 +1,13 @@
 // Proves the run status fold: pending → running → completed | failed | cancelled from lifecycle events, never backwards, first final status wins, redelivery and unknown events change nothing.
 import { describe, expect, test } from "vitest"
-import { foldRunStatus, lifecycleEvent, statusForEvent, type RunStatus } from "../../../src/domain/run-status.js"
+import {
+  engineOutcome,
+  foldEngineOutcome,
+  foldRunStatus,
+  lifecycleEvent,
+  statusForEvent,
+  type RunStatus,
+} from "../../../src/domain/run-status.js"
 
 const now = "2026-01-02T03:04:05.000Z"
 const eventAt = "2026-01-02T03:04:00Z"
@@ -170,4 +177,78 @@ test("settled runs - remembers up to its capacity and forgets the least recently
   settled.add("a")
   settled.add("c")
   expect(["a", "b", "c"].map(settled.has)).toStrictEqual([true, false, true])
+})
+
+describe("step errors and the engine's run state", () => {
+  const stepFailed = (error: string, seq: number) => ({ type: "step.failed", timestamp: eventAt, error, seq })
+  const failed = { type: "workflow.failed", timestamp: eventAt, error: undefined, seq: 9 }
+  const apply = (events: ReadonlyArray<Parameters<typeof foldRunStatus>[1]>) =>
+    events.reduce<Record<string, unknown> & { status: string }>((r, e) => {
+      const f = foldRunStatus(r, e, now)
+      return f.changed ? f.next : r
+    }, record("running"))
+
+  test("workflow.failed without an error takes the last step.failed error, in whatever order they are folded", () => {
+    const a = stepFailed("attempt 1", 5)
+    const b = stepFailed("exit status 2", 7)
+    for (const order of [
+      [a, b, failed],
+      [b, a, failed],
+      [failed, a, b],
+      [failed, b, a],
+      [a, failed, b],
+    ])
+      expect(apply(order)).toMatchObject({ status: "failed", error: "exit status 2", last_step_error_seq: 7 })
+  })
+
+  test("workflow.failed's own error is kept over a later-folded step error", () => {
+    const own = { ...failed, error: "workflow timed out" }
+    expect(apply([own, stepFailed("exit status 2", 7)])).toMatchObject({
+      status: "failed",
+      error: "workflow timed out",
+    })
+  })
+
+  test("a step error alone keeps the run running and changes only the step error fields", () => {
+    const f = foldRunStatus(record("running"), stepFailed("boom", 3), now)
+    expect(f).toStrictEqual({
+      changed: true,
+      from: "running",
+      to: "running",
+      next: { ...record("running"), last_step_error: "boom", last_step_error_seq: 3, updated_at: now },
+    })
+  })
+
+  test("engine run states: failed with a step error, skipped, completed; running ones are not final", () => {
+    expect(engineOutcome({ status: "failed", steps: { a: { error: "bad input" } } })).toStrictEqual({
+      status: "failed",
+      error: "bad input",
+      finishedAt: undefined,
+    })
+    expect(engineOutcome({ status: "skipped", error: "singleton" })?.error).toBe("skipped by the engine: singleton")
+    expect(engineOutcome({ status: "skipped" })?.error).toBe("skipped by the engine")
+    expect(engineOutcome({ status: "completed", completed_at: eventAt })).toStrictEqual({
+      status: "completed",
+      error: undefined,
+      finishedAt: eventAt,
+    })
+    for (const s of [{ status: "running" }, { status: "pending" }, null, "x", { steps: {} }])
+      expect(engineOutcome(s)).toBeUndefined()
+  })
+
+  test("an engine outcome never moves a final run; a failed run without an error takes the engine's", () => {
+    const out = { status: "failed" as const, error: "not registered", finishedAt: eventAt }
+    expect(foldEngineOutcome(record("completed"), out, now)).toStrictEqual({ changed: false })
+    expect(foldEngineOutcome(record("failed", { error: "x" }), out, now)).toStrictEqual({ changed: false })
+    const filled = foldEngineOutcome<{ status: string; error?: string }>(record("failed"), out, now)
+    expect(filled.changed && [filled.to, filled.next.error]).toStrictEqual(["failed", "not registered"])
+    const ended = foldEngineOutcome(record("pending"), out, now)
+    expect(ended.changed && ended.next).toStrictEqual({
+      ...record("pending"),
+      status: "failed",
+      error: "not registered",
+      updated_at: now,
+      finished_at: eventAt,
+    })
+  })
 })
