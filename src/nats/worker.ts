@@ -9,6 +9,7 @@ import { nanos } from "@nats-io/nats-core"
 import type { NatsHandles } from "./connection.js"
 import { isConsumerNotFound } from "./errors.js"
 import { askWhileStarting } from "./conditions.js"
+import { boundedPull } from "./pull-bound.js"
 
 export interface DurableSpec {
   readonly stream: string
@@ -73,7 +74,8 @@ export const runWorker = <R>(h: NatsHandles, s: DurableSpec, handle: (m: JsMsg) 
   Effect.gen(function* () {
     const messages: ConsumerMessages = yield* askWhileStarting(async () => {
       const consumer = await h.js.consumers.get(s.stream, s.name)
-      return consumer.consume({ max_messages: Math.max(64, s.maxInFlight * 2) })
+      // Prefetch bounded by bytes too (pull-bound.ts): handlers hold their messages outside of it.
+      return consumer.consume(boundedPull(h.js, Math.max(64, s.maxInFlight * 2)))
     })
     const heartbeatMs = Math.max(250, Math.floor(s.ackWaitMs / 3))
     const settle = (m: JsMsg) =>

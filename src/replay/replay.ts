@@ -16,6 +16,7 @@ import type { Unavailable } from "../domain/errors.js"
 import { evaluateEvent, type EvaluateDeps, type InboundEvent, type WindowHandler } from "../evaluator/index.js"
 import type { RunStarterShape } from "../runs/index.js"
 import { toUnavailable } from "../nats/conditions.js"
+import { boundedPull } from "../nats/pull-bound.js"
 import type { ReplayRange } from "./range.js"
 
 /** Runs (and, for a dry run, per-event lines) listed in a reply; counts go on beyond this. */
@@ -254,7 +255,7 @@ const readRange = (
       catch: toUnavailable,
     })
     if (pending === 0) return
-    const iter = yield* Effect.tryPromise({ try: () => consumer.consume({ max_messages: 256 }), catch: toUnavailable })
+    const iter = yield* Effect.tryPromise({ try: () => consumer.consume(boundedPull(js, 256)), catch: toUnavailable })
     const it = iter[Symbol.asyncIterator]()
     yield* Effect.gen(function* () {
       for (;;) {
