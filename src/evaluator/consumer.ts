@@ -120,7 +120,9 @@ const evaluateMessage =
       const exit = yield* Effect.exit(work)
       if (exit._tag === "Success") {
         if (problem !== undefined && hooks.onUnroutable !== undefined) {
-          yield* hooks.onUnroutable({ subject: logSubject, seq: event.seq, problem, triggers: exit.value.length })
+          yield* hooks
+            .onUnroutable({ subject: logSubject, seq: event.seq, problem, triggers: exit.value.length })
+            .pipe(Effect.annotateLogs({ subject: logSubject, seq: event.seq }))
         }
         hooks.onOutcomes(exit.value)
         return { ack: true } as const
