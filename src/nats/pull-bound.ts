@@ -12,11 +12,18 @@ import type { JetStreamClient } from "@nats-io/jetstream"
 import type { NatsConnection } from "@nats-io/nats-core"
 
 /**
- * Bytes one pull may have the server send. serve runs three durable pulls (events, timers, run
- * outcomes) plus reads (lists, replays) on one connection: at this size even five at once stay far
- * below the 64 MB pending limit, and a stock 1 MiB max_payload still allows 7 messages per pull.
+ * Bytes one read's pull (a list, a replay) may have the server send: a stock 1 MiB max_payload
+ * still allows 7 messages per pull.
  */
 export const PULL_BUDGET_BYTES = 8 * 1024 * 1024
+
+/**
+ * Bytes one durable worker's pull may have the server send: twice a read's, so the evaluator needs
+ * fewer pull round trips per event (7 events per pull at the shipped 2 MB max_payload, 15 at 1 MiB).
+ * serve runs three (events, timers, run outcomes; timers are small messages serve writes itself),
+ * so even with reads beside them the total stays well below the 64 MB pending limit.
+ */
+export const WORKER_PULL_BUDGET_BYTES = 16 * 1024 * 1024
 
 /**
  * What a delivered message carries beyond max_payload (which covers headers and body): its subject
@@ -43,7 +50,11 @@ export const pullBatch = (maxPayload: number | undefined, wanted: number, budget
 const maxPayloadOf = (js: JetStreamClient): number | undefined =>
   (js as { readonly nc?: NatsConnection }).nc?.info?.max_payload
 
-/** Options for `consume`/`fetch` on `js`: up to `wanted` messages, within PULL_BUDGET_BYTES. */
-export const boundedPull = (js: JetStreamClient, wanted: number): { readonly max_messages: number } => ({
-  max_messages: pullBatch(maxPayloadOf(js), wanted),
+/** Options for `consume`/`fetch` on `js`: up to `wanted` messages, within `budgetBytes`. */
+export const boundedPull = (
+  js: JetStreamClient,
+  wanted: number,
+  budgetBytes = PULL_BUDGET_BYTES,
+): { readonly max_messages: number } => ({
+  max_messages: pullBatch(maxPayloadOf(js), wanted, budgetBytes),
 })

@@ -10,7 +10,7 @@ import { nanos } from "@nats-io/nats-core"
 import type { NatsHandles } from "./connection.js"
 import { isConsumerNotFound } from "./errors.js"
 import { askWhileStarting } from "./conditions.js"
-import { boundedPull } from "./pull-bound.js"
+import { WORKER_PULL_BUDGET_BYTES, boundedPull } from "./pull-bound.js"
 
 export interface DurableSpec {
   readonly stream: string
@@ -93,7 +93,7 @@ export const runWorker = <R>(h: NatsHandles, s: DurableSpec, handle: (m: JsMsg) 
     const messages: ConsumerMessages = yield* askWhileStarting(async () => {
       const consumer = await h.js.consumers.get(s.stream, s.name)
       // Prefetch bounded by bytes too (pull-bound.ts): handlers hold their messages outside of it.
-      return consumer.consume(boundedPull(h.js, Math.max(64, s.maxInFlight * 2)))
+      return consumer.consume(boundedPull(h.js, Math.max(64, s.maxInFlight * 2), WORKER_PULL_BUDGET_BYTES))
     })
     const heartbeatMs = Math.max(250, Math.floor(s.ackWaitMs / 3))
     const room = yield* Semaphore.make(IN_FLIGHT_BUDGET_BYTES)
