@@ -9,7 +9,7 @@ const MiB = 1024 * 1024
 const oldSpace = () => getHeapSpaceStatistics().find((s) => s.space_name === "old_space")!
 
 test("heap policy - after limitHeapGrowth the old generation peaks near the live set under churn of promoted garbage", async () => {
-  expect(HEAP_GROWING_PERCENT).toBe(50)
+  expect(HEAP_GROWING_PERCENT).toBe(100)
   limitHeapGrowth()
   const live: Array<{ i: number; s: string }> = []
   for (let i = 0; i < 300_000; i++) live.push({ i, s: `live${i}` })
@@ -23,6 +23,6 @@ test("heap policy - after limitHeapGrowth the old generation peaks near the live
     peak = Math.max(peak, oldSpace().space_size)
   }
   expect(live).toHaveLength(300_000)
-  // Measured: 86–96 MiB with the policy, 218–234 MiB without it (V8's default growth).
-  expect(peak / MiB).toBeLessThan(150)
+  // Measured: 108–123 MiB with the policy, 218–234 MiB without it (V8's default growth).
+  expect(peak / MiB).toBeLessThan(170)
 })
