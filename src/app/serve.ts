@@ -30,6 +30,7 @@ import { UnsupportedServer, replicasRefusal } from "../domain/server-version.js"
 import { tracingLayer } from "../telemetry/index.js"
 import * as Endpoints from "./endpoints.js"
 import { loggerFor } from "./log.js"
+import { limitHeapGrowth } from "./heap.js"
 
 /** Extra room in the NATS max payload beyond the webhook body: headers of the stored message. */
 const HEADER_ALLOWANCE_BYTES = 64 * 1024
@@ -193,6 +194,7 @@ const observability = (settings: ServeSettings) => {
 export const serve = (settings: ServeSettings, flags: ConnectionFlags, env: Env) =>
   Effect.scoped(
     Effect.gen(function* () {
+      yield* Effect.sync(limitHeapGrowth)
       const app = yield* Layer.build(appLayer(settings, flags, env))
       yield* Effect.log(Context.get(app, MicroService).started)
       yield* Effect.log(Context.get(app, Evaluator).started)

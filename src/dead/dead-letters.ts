@@ -7,6 +7,7 @@ import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nat
 import { headers as natsHeaders } from "@nats-io/nats-core"
 import { Headers, Streams, Subjects } from "../protocol/names.js"
 import { toUnavailable } from "../nats/conditions.js"
+import { boundedPull } from "../nats/pull-bound.js"
 import { Catalog } from "../metrics/index.js"
 import type { DeadSummary } from "../domain/dead-letter.js"
 
@@ -112,18 +113,24 @@ export const listDead = (js: JetStreamClient, jsm: JetStreamManager, limit: numb
         headers_only: true,
       })
       const out: Array<DeadEntry> = []
-      const iter = await consumer.fetch({ max_messages: limit, expires: 2_000 })
-      for await (const m of iter) {
-        const h = m.headers
-        if (m.seq > last) break
-        const dead = {
-          subject: h?.get(Headers.deadSubject) ?? "",
-          seq: Number(h?.get(Headers.deadSeq) ?? 0),
-          error: h?.get(Headers.deadError) ?? "",
-          at: h?.get(Headers.deadAt) ?? m.time.toISOString(),
+      // Headers only, but a dead letter keeps its event's headers, which may be near max_payload:
+      // the pull is bounded like every other (pull-bound.ts) and refills until `limit` are read.
+      const iter = await consumer.consume(boundedPull(js, limit))
+      try {
+        for await (const m of iter) {
+          const h = m.headers
+          if (m.seq > last) break
+          const dead = {
+            subject: h?.get(Headers.deadSubject) ?? "",
+            seq: Number(h?.get(Headers.deadSeq) ?? 0),
+            error: h?.get(Headers.deadError) ?? "",
+            at: h?.get(Headers.deadAt) ?? m.time.toISOString(),
+          }
+          out.push({ streamSeq: m.seq, dead })
+          if (out.length >= limit || m.info.pending === 0 || m.seq >= last) break
         }
-        out.push({ streamSeq: m.seq, dead })
-        if (m.info.pending === 0 || m.seq >= last) break
+      } finally {
+        await iter.close()
       }
       return out.reverse().slice(0, limit)
     },

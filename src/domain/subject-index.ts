@@ -20,6 +20,11 @@ interface SubjectIndex<V> {
    * match. Empty for a subject that is not a valid literal subject (wildcards, empty tokens).
    */
   match(subject: string): ReadonlyArray<V>
+  /**
+   * Every value whose pattern the server would match against `subject` token by token, whether or
+   * not it is a valid literal subject: the triggers an event on a subject dagnats refuses reached.
+   */
+  reach(subject: string): ReadonlyArray<V>
   /** Number of distinct (pattern, value) registrations. */
   readonly size: number
 }
@@ -124,6 +129,12 @@ class SubjectTrie<V> implements SubjectIndex<V> {
 
   match(subject: string): ReadonlyArray<V> {
     if (!isValidSubjectLiteral(subject)) return []
+    const out = new Set<V>()
+    collect(this.#root, subject.split("."), 0, out)
+    return Array.from(out)
+  }
+
+  reach(subject: string): ReadonlyArray<V> {
     const out = new Set<V>()
     collect(this.#root, subject.split("."), 0, out)
     return Array.from(out)

@@ -42,6 +42,36 @@ export const isValidSubjectPattern = (s: string): boolean => {
 export const isValidSubjectLiteral = (s: string): boolean =>
   isValidSubjectPattern(s) && !s.includes(SINGLE_WILDCARD) && !s.includes(FULL_WILDCARD)
 
+/** Why a stored subject is not a literal subject dagnats evaluates; a bounded set, for metrics labels. */
+export type SubjectProblem = "control_characters" | "too_long" | "empty_token" | "wildcard"
+
+/**
+ * What makes `s` no valid literal subject, or undefined when it is one (exactly when
+ * isValidSubjectLiteral holds). nats-server stores such subjects all the same (it only splits its
+ * protocol line on spaces), so an event may arrive on one.
+ */
+export const subjectProblem = (s: string): SubjectProblem | undefined => {
+  if (WHITESPACE_OR_CONTROL.test(s)) return "control_characters"
+  if (s.length > MAX_SUBJECT_LENGTH) return "too_long"
+  if (s.length === 0 || s.split(".").some((token) => token.length === 0)) return "empty_token"
+  if (s.includes(SINGLE_WILDCARD) || s.includes(FULL_WILDCARD)) return "wildcard"
+  return undefined
+}
+
+/** `problem` in words, for records and logs. */
+export const describeSubjectProblem = (problem: SubjectProblem): string => {
+  switch (problem) {
+    case "control_characters":
+      return "has whitespace or control characters"
+    case "too_long":
+      return `is longer than ${MAX_SUBJECT_LENGTH} characters`
+    case "empty_token":
+      return "has an empty token"
+    case "wildcard":
+      return "has a wildcard character (* or >)"
+  }
+}
+
 /**
  * True when every subject `pattern` can match lies inside `event.>`: a valid pattern whose first
  * token is literally `event`, with at least one token after it. Invalid patterns are never

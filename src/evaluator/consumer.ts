@@ -16,6 +16,7 @@ import { publishDead } from "../dead/index.js"
 import { eventsEpoch } from "../nats/events-epoch.js"
 import { DEFAULT_TIMING, type EvaluatorTiming } from "../config/evaluator-timing.js"
 import { traceEvaluate } from "../telemetry/index.js"
+import { subjectProblem, type SubjectProblem } from "../domain/subjects.js"
 
 /** Deliveries after which an event whose evaluation keeps failing becomes a dead letter. */
 const MAX_DELIVERIES = 10
@@ -43,6 +44,16 @@ interface EvaluatorHooks {
   readonly onRetry: (event: InboundEvent, error: string) => Effect.Effect<void>
   readonly onDead: (event: InboundEvent, error: string) => Effect.Effect<void>
   readonly onRedelivered?: () => void
+  /**
+   * An event on a subject that is no valid literal subject, acked without evaluation; `subject` is
+   * escaped (JSON) so its control characters cannot reach a log line raw.
+   */
+  readonly onUnroutable?: (e: {
+    subject: string
+    seq: number
+    problem: SubjectProblem
+    triggers: number
+  }) => Effect.Effect<void>
 }
 
 interface EvaluatorOptions {
@@ -87,11 +98,18 @@ const evaluateMessage =
         Effect.tap((records) => recordAll(h, records)),
         Effect.retry(retryPolicy),
       )
+      const problem = subjectProblem(event.subject)
+      const logSubject = problem === undefined ? event.subject : JSON.stringify(event.subject)
       const work = (hooks.traced ? traceEvaluate(evaluated, event) : evaluated).pipe(
-        Effect.annotateLogs({ subject: event.subject, seq: event.seq }),
+        Effect.annotateLogs({ subject: logSubject, seq: event.seq }),
       )
       const exit = yield* Effect.exit(work)
       if (exit._tag === "Success") {
+        if (problem !== undefined && hooks.onUnroutable !== undefined) {
+          yield* hooks
+            .onUnroutable({ subject: logSubject, seq: event.seq, problem, triggers: exit.value.length })
+            .pipe(Effect.annotateLogs({ subject: logSubject, seq: event.seq }))
+        }
         hooks.onOutcomes(exit.value)
         return { ack: true } as const
       }

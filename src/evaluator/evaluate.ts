@@ -11,6 +11,7 @@ import type { RunStarterShape } from "../runs/index.js"
 import type { Matcher } from "./matcher.js"
 import type { InboundEvent, WindowHandler } from "../windows/index.js"
 import { Headers } from "../protocol/names.js"
+import { describeSubjectProblem, subjectProblem, type SubjectProblem } from "../domain/subjects.js"
 
 export type { InboundEvent, WindowedEvent, WindowHandler } from "../windows/index.js"
 
@@ -29,11 +30,27 @@ const traceOf = (e: InboundEvent) => {
 
 const sourceOf = (t: StoredTrigger): "webhook" | "event" => (t.type === "webhook" ? "webhook" : "event")
 
+/**
+ * An event on a subject that is no valid literal subject (control characters, wildcards, too long)
+ * is not evaluated: nothing derived from it is trusted to route. Each trigger the server routed it
+ * to records `error` saying why (a disabled one `disabled`, as for any event), so it is visible in
+ * that trigger's history; one the server routed to no trigger has no record (the caller logs and
+ * counts it).
+ */
+const unroutable = (deps: EvaluateDeps, event: InboundEvent, problem: SubjectProblem): ReadonlyArray<FireRecord> =>
+  (deps.matcher.reach?.(event.subject) ?? []).map((trigger) => {
+    const base = { trigger: trigger.name, workflow: trigger.workflow, event }
+    if (trigger.enabled === false) return skipped(base, "disabled")
+    return failed(base, `not evaluated: the event subject ${describeSubjectProblem(problem)}`)
+  })
+
 export const evaluateEvent = (
   deps: EvaluateDeps,
   event: InboundEvent,
 ): Effect.Effect<ReadonlyArray<FireRecord>, Unavailable> =>
   Effect.gen(function* () {
+    const problem = subjectProblem(event.subject)
+    if (problem !== undefined) return unroutable(deps, event, problem)
     const matched = deps.matcher.match(event.subject)
     if (matched.length === 0) return []
     const decoded = decodeEventPayload(event.data, event.header("content-type"))

@@ -13,6 +13,11 @@ interface MatchedTrigger {
 
 export interface Matcher {
   readonly match: (subject: string) => ReadonlyArray<MatchedTrigger>
+  /**
+   * The triggers the server routed an event on a subject dagnats refuses to (`match` has none);
+   * a matcher without it (replay's, of one trigger) reaches none.
+   */
+  readonly reach?: (subject: string) => ReadonlyArray<StoredTrigger>
   readonly close: () => void
 }
 
@@ -57,6 +62,14 @@ export const makeMatcher = (table: TriggerTableShape): Matcher => {
       for (const name of index.match(subject)) {
         const trigger = table.get(name)
         if (trigger !== undefined) out.push({ trigger, filters: filtersOf(trigger) })
+      }
+      return out
+    },
+    reach: (subject) => {
+      const out: Array<StoredTrigger> = []
+      for (const name of index.reach(subject)) {
+        const trigger = table.get(name)
+        if (trigger !== undefined) out.push(trigger)
       }
       return out
     },

@@ -72,6 +72,7 @@ export const evaluation = Layer.effectDiscard(
     }
     const outcomes = Catalog.triggerOutcomes()
     const redeliveries = Catalog.evaluatorRedeliveries()
+    const unroutable = Catalog.unroutableEvents()
     yield* runEvaluatorLoop(
       handles,
       deps,
@@ -81,6 +82,15 @@ export const evaluation = Layer.effectDiscard(
             outcomes.inc({ outcome: r.outcome === "skipped" ? `skipped_${r.reason ?? ""}` : r.outcome })
         },
         onRedelivered: () => redeliveries.inc(),
+        onUnroutable: (e) =>
+          Effect.sync(() => unroutable.inc({ reason: e.problem })).pipe(
+            Effect.andThen(
+              Effect.logWarning(
+                `event #${e.seq} on ${e.subject} not evaluated: its subject is not a valid NATS subject ` +
+                  `(${e.problem}); acked, ${e.triggers} trigger(s) it reached recorded it`,
+              ),
+            ),
+          ),
         onRetry: (event, error) =>
           Effect.logWarning(`evaluating ${event.subject} #${event.seq} failed, will retry: ${error}`).pipe(
             Effect.annotateLogs({ subject: event.subject, seq: event.seq }),

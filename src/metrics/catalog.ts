@@ -104,6 +104,14 @@ export const sharedStreamChanges = () =>
     labelNames: ["stream", "setting"] as const,
   })
 
+/** reason: control_characters, too_long, empty_token or wildcard (never the subject itself). */
+export const unroutableEvents = () =>
+  Metrics.counter({
+    name: "dagnats_events_unroutable_total",
+    help: "Events acked without evaluation because their subject is not a valid NATS subject, by reason",
+    labelNames: ["reason"] as const,
+  })
+
 /**
  * Register every metric at start, so each appears on /metrics (with its help and type, and 0 where
  * it has no labels) before the first event: dashboards and alerts can tell "none yet" from "absent".
@@ -124,6 +132,7 @@ export const declareAll = (): void => {
     openWindows,
     deadLetters,
     sharedStreamChanges,
+    unroutableEvents,
   ]
   for (const declare of all) declare()
 }

@@ -4,6 +4,7 @@
 // ordered consumer, a few messages buffered at a time), and the caller says after each window
 // whether it has what it needs. Cost follows what is returned, not what is stored.
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream"
+import { boundedPull } from "./pull-bound.js"
 
 interface ScannedMessage {
   readonly seq: number
@@ -33,8 +34,8 @@ interface ScanBackOptions {
  */
 const MAX_WINDOW = 65_536
 /**
- * Messages buffered from the server at once. With messages up to the 1 MiB max_payload this keeps
- * a read under ~8 MB of buffers whatever the window, which is what bounds memory.
+ * Messages buffered from the server at once, fewer when max_payload is large (pull-bound.ts): a
+ * read holds a few megabytes of buffers whatever the window, which is what bounds memory.
  */
 const MAX_BUFFERED = 8
 /** Long enough for one window's read under load, short so abandoned window consumers go soon. */
@@ -59,7 +60,7 @@ export const scanBack = async (js: JetStreamClient, jsm: JetStreamManager, o: Sc
     const pending = (await consumer.info(true)).num_pending
     let oldest: number | undefined
     if (pending > 0) {
-      const iter = await consumer.consume({ max_messages: Math.min(MAX_BUFFERED, size) })
+      const iter = await consumer.consume(boundedPull(js, Math.min(MAX_BUFFERED, size)))
       try {
         for await (const m of iter) {
           if (m.seq > end) break

@@ -3,12 +3,14 @@
 // The handler decides per message: ack, or NAK with a delay so JetStream redelivers it later. While a message is
 // being handled, a progress heartbeat (`working`) keeps JetStream from handing it to another serve,
 // so the ack wait can be short: a killed serve's messages come back within it, a slow one's do not.
-import { Effect, Fiber, Stream } from "effect"
+// What it holds is bounded in bytes twice: each pull (pull-bound.ts) and the bodies being handled.
+import { Effect, Fiber, Semaphore, Stream } from "effect"
 import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JsMsg } from "@nats-io/jetstream"
 import { nanos } from "@nats-io/nats-core"
 import type { NatsHandles } from "./connection.js"
 import { isConsumerNotFound } from "./errors.js"
 import { askWhileStarting } from "./conditions.js"
+import { WORKER_PULL_BUDGET_BYTES, boundedPull } from "./pull-bound.js"
 
 export interface DurableSpec {
   readonly stream: string
@@ -65,27 +67,60 @@ const settleAs = (m: JsMsg, v: Verdict) =>
   })
 
 /**
- * Work the consumer until the scope closes: a stream over its messages, at most `maxInFlight` handled
- * at once, each settled as its handler decides (a handler that fails or dies is NAKed for a second).
- * Closing stops fetching; in-flight messages finish before the release returns.
+ * Body bytes a worker holds in its handlers at once, besides the pull's own bound (pull-bound.ts):
+ * with large messages fewer are handled together, since a decoded 1 MB JSON event weighs several
+ * times that. A message larger than this is handled alone.
+ */
+export const IN_FLIGHT_BUDGET_BYTES = 16 * 1024 * 1024
+
+/** What a message takes of the in-flight budget: its body, at least 1, at most all of it. */
+export const inFlightCost = (bodyBytes: number): number => Math.min(IN_FLIGHT_BUDGET_BYTES, Math.max(1, bodyBytes))
+
+interface Admitted {
+  readonly m: JsMsg
+  readonly cost: number
+  readonly beat: ReturnType<typeof setInterval>
+}
+
+/**
+ * Work the consumer until the scope closes: a stream over its messages, at most `maxInFlight` and
+ * IN_FLIGHT_BUDGET_BYTES of bodies handled at once, each settled as its handler decides (a handler
+ * that fails or dies is NAKed for a second). Closing stops fetching; in-flight messages finish
+ * before the release returns.
  */
 export const runWorker = <R>(h: NatsHandles, s: DurableSpec, handle: (m: JsMsg) => Effect.Effect<Verdict, never, R>) =>
   Effect.gen(function* () {
     const messages: ConsumerMessages = yield* askWhileStarting(async () => {
       const consumer = await h.js.consumers.get(s.stream, s.name)
-      return consumer.consume({ max_messages: Math.max(64, s.maxInFlight * 2) })
+      // Prefetch bounded by bytes too (pull-bound.ts): handlers hold their messages outside of it.
+      return consumer.consume(boundedPull(h.js, Math.max(64, s.maxInFlight * 2), WORKER_PULL_BUDGET_BYTES))
     })
     const heartbeatMs = Math.max(250, Math.floor(s.ackWaitMs / 3))
-    const settle = (m: JsMsg) =>
+    const room = yield* Semaphore.make(IN_FLIGHT_BUDGET_BYTES)
+    // One message at a time waits here for room; its heartbeat starts first, so JetStream does not
+    // hand it to another serve while it waits.
+    const admit = (m: JsMsg) =>
       Effect.suspend(() => {
         const beat = setInterval(() => m.working(), heartbeatMs)
-        return handle(m).pipe(
-          Effect.catchCause(() => Effect.succeed(nakOnFailure)),
-          Effect.flatMap((v) => settleAs(m, v)),
-          Effect.ensuring(Effect.sync(() => clearInterval(beat))),
+        const cost = inFlightCost(m.data.length)
+        return room.take(cost).pipe(
+          Effect.as<Admitted>({ m, cost, beat }),
+          Effect.onInterrupt(() => Effect.sync(() => clearInterval(beat))),
         )
       })
+    const settle = ({ m, cost, beat }: Admitted) =>
+      handle(m).pipe(
+        Effect.catchCause(() => Effect.succeed(nakOnFailure)),
+        Effect.flatMap((v) => settleAs(m, v)),
+        Effect.ensuring(
+          Effect.andThen(
+            Effect.sync(() => clearInterval(beat)),
+            room.release(cost),
+          ),
+        ),
+      )
     const worked = yield* Stream.fromAsyncIterable(messages, (e) => e).pipe(
+      Stream.mapEffect(admit),
       Stream.mapEffect(settle, { concurrency: s.maxInFlight, unordered: true }),
       Stream.runDrain,
       Effect.ignore,

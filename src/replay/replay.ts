@@ -33,6 +33,7 @@ import {
 import { deadLetterOrigin } from "../dead/index.js"
 import type { RunStarterShape } from "../runs/index.js"
 import { toUnavailable } from "../nats/conditions.js"
+import { boundedPull } from "../nats/pull-bound.js"
 import type { ReplayRange } from "./range.js"
 
 /**
@@ -296,7 +297,7 @@ const readPart = (
     })
     // Deleted when the part ends: nats.js leaves an ordered consumer to the server's inactivity
     // threshold (minutes), and a long replay makes one per part.
-    return yield* readWith(consumer, range, startedMs, each).pipe(
+    return yield* readWith(consumer, boundedPull(js, 256), range, startedMs, each).pipe(
       Effect.map((part) => part ?? DONE),
       Effect.ensuring(Effect.promise(() => consumer.delete().catch(() => false))),
     )
@@ -305,6 +306,7 @@ const readPart = (
 /** readPart's loop over one consumer, for the part that started at `startedMs`; undefined: nothing to read. */
 const readWith = (
   consumer: Consumer,
+  pull: ReturnType<typeof boundedPull>,
   range: ReplayRange,
   startedMs: number,
   each: (m: JsMsg) => Effect.Effect<unknown, Unavailable>,
@@ -319,7 +321,7 @@ const readWith = (
       catch: toUnavailable,
     })
     if (pending === 0) return
-    const iter = yield* Effect.tryPromise({ try: () => consumer.consume({ max_messages: 256 }), catch: toUnavailable })
+    const iter = yield* Effect.tryPromise({ try: () => consumer.consume(pull), catch: toUnavailable })
     const it = iter[Symbol.asyncIterator]()
     return yield* Effect.gen(function* () {
       for (;;) {

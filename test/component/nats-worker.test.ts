@@ -8,7 +8,13 @@ import { jetstream, jetstreamManager, type JsMsg } from "@nats-io/jetstream"
 import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
 import { eventually } from "../support/poll.js"
 import type { NatsHandles } from "../../src/nats/connection.js"
-import { ensureDurable, runWorker, type DurableSpec, type Verdict } from "../../src/nats/worker.js"
+import {
+  IN_FLIGHT_BUDGET_BYTES,
+  ensureDurable,
+  runWorker,
+  type DurableSpec,
+  type Verdict,
+} from "../../src/nats/worker.js"
 
 const servers: Array<TestNatsServer> = []
 const connections: Array<NatsHandles> = []
@@ -27,15 +33,15 @@ const spec: DurableSpec = {
   deliverAll: true,
 }
 
-/** A server with stream WORK holding `count` messages and the durable consumer on it. */
-const setup = async (count: number): Promise<NatsHandles> => {
-  const server = await startNatsServer()
+/** A server with stream WORK holding `count` messages (of `body`, default their number) and the durable consumer on it. */
+const setup = async (count: number, body?: Uint8Array, serverConfig = ""): Promise<NatsHandles> => {
+  const server = await startNatsServer(serverConfig)
   servers.push(server)
   const nc = await connect({ servers: server.url })
   const h: NatsHandles = { nc, js: jetstream(nc), jsm: await jetstreamManager(nc) }
   connections.push(h)
   await h.jsm.streams.add({ name: "WORK", subjects: ["work.>"] })
-  for (let i = 1; i <= count; i++) await h.js.publish(`work.${i}`, new TextEncoder().encode(String(i)))
+  for (let i = 1; i <= count; i++) await h.js.publish(`work.${i}`, body ?? new TextEncoder().encode(String(i)))
   await Effect.runPromise(ensureDurable(h, spec))
   return h
 }
@@ -68,6 +74,56 @@ describe("nats worker - a durable consumer as a stream", () => {
     await Effect.runPromise(Scope.close(scope, Exit.void))
     expect(seen.size).toBe(20)
     expect(most).toBe(3)
+  })
+
+  test("nats worker - 6 MiB bodies are handled two at once (16 MiB of bodies in flight) though maxInFlight is 3: the third waits, heartbeated, until one ends", async () => {
+    const size = 6 * 1024 * 1024
+    expect(2 * size).toBeLessThanOrEqual(IN_FLIGHT_BUDGET_BYTES)
+    expect(3 * size).toBeGreaterThan(IN_FLIGHT_BUDGET_BYTES)
+    const h = await setup(3, new Uint8Array(size), "max_payload: 8MB")
+    // A short ack wait, so heartbeats come every 300 ms: one for the third message shows it has
+    // arrived and is held (a handler started for it would have counted first).
+    const quick: DurableSpec = { ...spec, ackWaitMs: 900 }
+    const beats = new Set<number>()
+    const acks = h.nc.subscribe(`$JS.ACK.${spec.stream}.${spec.name}.>`, {
+      callback: (_e, m) => {
+        if (new TextDecoder().decode(m.data) === "+WPI") beats.add(Number(m.subject.split(".")[5]))
+      },
+    })
+    const order: Array<string> = []
+    let running = 0
+    const gates = new Map<number, Deferred.Deferred<void>>()
+    const gate = (seq: number) => {
+      let g = gates.get(seq)
+      if (g === undefined) gates.set(seq, (g = Deferred.makeUnsafe<void>()))
+      return g
+    }
+    const handle = (m: JsMsg): Effect.Effect<Verdict> =>
+      Effect.gen(function* () {
+        running++
+        order.push(`start ${m.seq}`)
+        yield* Deferred.await(gate(m.seq))
+        order.push(`end ${m.seq}`)
+        running--
+        return { ack: true }
+      })
+    const scope = await Effect.runPromise(Scope.make())
+    await Effect.runPromise(Scope.provide(scope)(runWorker(h, quick, handle)))
+    await eventually(async () => {
+      expect(beats.has(3)).toBe(true)
+      expect(running).toBe(2)
+    })
+    expect(order).toStrictEqual(["start 1", "start 2"])
+    Effect.runSync(Deferred.succeed(gate(1), undefined))
+    await eventually(async () => expect(order).toContain("start 3"))
+    for (const seq of [2, 3]) Effect.runSync(Deferred.succeed(gate(seq), undefined))
+    await eventually(async () =>
+      expect(await consumerState(h)).toStrictEqual({ pending: 0, ackPending: 0, redelivered: 0 }),
+    )
+    await Effect.runPromise(Scope.close(scope, Exit.void))
+    acks.unsubscribe()
+    expect(order.slice(0, 4)).toStrictEqual(["start 1", "start 2", "end 1", "start 3"])
+    expect(order).toHaveLength(6)
   })
 
   test("nats worker - a handler that dies has its message NAKed and handed to it again", async () => {

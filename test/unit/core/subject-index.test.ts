@@ -261,3 +261,16 @@ test("subject index - matches equal a brute-force filter with subjectMatches for
   // The check means something only if many subjects matched some pattern.
   expect(nonEmpty).toBeGreaterThan(250)
 })
+
+test("subject index - reach matches token by token what match refuses: control characters, literal wildcards, long subjects", () => {
+  const index = makeSubjectIndex<string>()
+  index.add("event.gh.*", "star")
+  index.add("event.>", "all")
+  index.add("event.gh.push", "push")
+  for (const subject of ["event.gh.a\u0001b", "event.gh.a*b", `event.gh.${"x".repeat(300)}`]) {
+    expect(index.match(subject)).toStrictEqual([])
+    expect(sorted(index.reach(subject))).toStrictEqual(["all", "star"])
+  }
+  expect(sorted(index.reach("event.gh.push"))).toStrictEqual(sorted(index.match("event.gh.push")))
+  expect(index.reach("other.\u0001")).toStrictEqual([])
+})

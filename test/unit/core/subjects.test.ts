@@ -1,6 +1,7 @@
 // Proves the NATS subject syntax rules: valid patterns and literals, `event.>` containment, and matching semantics.
 import { expect, test } from "vitest"
 import {
+  subjectProblem,
   isValidSubjectLiteral,
   isValidSubjectPattern,
   isWithinEvents,
@@ -114,4 +115,25 @@ test.each([
   ["", "", "empty strings"],
 ])("subjects - %j never matches %j (%s)", (pattern, subject) => {
   expect(subjectMatches(pattern, subject)).toBe(false)
+})
+
+test.each([
+  ["event.gh.push", undefined],
+  ["event.gh.a\u0001b", "control_characters"],
+  ["event.gh.a\u007fb", "control_characters"],
+  ["event.gh.a b", "control_characters"],
+  ["event.gh.\u001b[31mred", "control_characters"],
+  [`event.${"x".repeat(300)}`, "too_long"],
+  ["", "empty_token"],
+  ["event..gh", "empty_token"],
+  ["event.gh.a*b", "wildcard"],
+  ["event.gh.>", "wildcard"],
+] as const)("subjects - the problem of %j is %s", (s, problem) => {
+  expect(subjectProblem(s)).toBe(problem)
+})
+
+test("subjects - a subject has no problem exactly when it is a valid literal", () => {
+  const samples = ["a", "event.x", "event.*", "a.>", "a..b", "", " ", "a\tb", "x".repeat(256), "x".repeat(257), "é.ü"]
+  for (const s of samples)
+    expect({ s, ok: subjectProblem(s) === undefined }).toStrictEqual({ s, ok: isValidSubjectLiteral(s) })
 })

@@ -203,3 +203,30 @@ test("evaluate - a header filter reads the stored message's headers case-insensi
   })
   expect(runs.size).toBe(1)
 })
+
+test("evaluate - an event on a subject with control characters is not evaluated: each trigger the server routed it to records error, a disabled one disabled", () => {
+  const { deps, starts } = setup([
+    trigger("star", { subject: "event.gh.*" }),
+    trigger("off", { subject: "event.>", enabled: false }),
+    trigger("other", { subject: "event.other" }),
+  ])
+  const subject = "event.gh.a\u0001b"
+  const records = evaluate(deps, event(9, '{"action":"opened"}', { subject }))
+  expect(records.sort((x, y) => x.trigger.localeCompare(y.trigger))).toStrictEqual([
+    { trigger: "off", workflow: "off-wf", outcome: "skipped", reason: "disabled", event: { subject, seq: 9 } },
+    {
+      trigger: "star",
+      workflow: "star-wf",
+      outcome: "error",
+      error: "not evaluated: the event subject has whitespace or control characters",
+      event: { subject, seq: 9 },
+    },
+  ])
+  expect(starts).toStrictEqual([])
+})
+
+test("evaluate - an event on a wildcard-looking subject that reaches no trigger produces no record", () => {
+  const { deps, starts } = setup([trigger("a", { subject: "event.pr" })])
+  expect(evaluate(deps, event(3, "{}", { subject: "event.p*" }))).toStrictEqual([])
+  expect(starts).toStrictEqual([])
+})
