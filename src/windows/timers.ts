@@ -3,7 +3,7 @@
 // back at the due time (no per-message TTL, which nats-server 2.9 ignores). A window that fails to
 // fire again and again is given up on alone (dead letters, history `error`); no other waits on it.
 import { Context, Effect, Layer, Schema } from "effect"
-import type { JsMsg } from "@nats-io/jetstream"
+import type { DurableMessage } from "../nats/durable-message.js"
 import { Consumers, Streams, Subjects } from "../protocol/names.js"
 import { Nats, type NatsHandles } from "../nats/connection.js"
 import { ServeConfig } from "../config/serve-config.js"
@@ -47,7 +47,7 @@ const MAX_FAILURES = 10
 export interface TimerRoute {
   /** Timers whose subject starts with this go to `handle`. */
   readonly prefix: string
-  readonly handle: (m: JsMsg) => Effect.Effect<Verdict>
+  readonly handle: (m: DurableMessage) => Effect.Effect<Verdict>
 }
 
 /** The routes serve gives the timer worker (none when no other part owns timers). */
@@ -90,7 +90,7 @@ const runTimers = (
     yield* ensureDurable(h, spec)
     // Timers NAKed to wait count as deliveries too, so failures are counted here, per window.
     const failures = new Map<string, number>()
-    yield* runWorker(h, spec, (m: JsMsg): Effect.Effect<Verdict> => {
+    yield* runWorker(h, spec, (m: DurableMessage): Effect.Effect<Verdict> => {
       const route = routes.find((r) => m.subject.startsWith(r.prefix))
       if (route !== undefined) return route.handle(m)
       const timer = decodeTimer(decoder.decode(m.data))
