@@ -91,21 +91,25 @@ export const deleteAt = (kv: KV, key: string, revision: number): Effect.Effect<v
  * again, until a write wins. `start` is what the caller believes the key holds (skipping the first
  * read); a wrong belief only costs the lost write. Returns the value written and its revision.
  */
-export const modify = <T>(
+export const modify: <T>(
   kv: KV,
   key: string,
   step: (current: KvRead) => T,
   start?: KvRead,
-): Effect.Effect<{ readonly value: T; readonly revision: number }, Unavailable> =>
-  Effect.gen(function* () {
-    let current = start ?? (yield* readJson(kv, key))
-    while (true) {
-      const value = step(current)
-      const revision = yield* writeJsonIfUnchanged(kv, key, value, current)
-      if (revision !== undefined) return { value, revision }
-      current = yield* readJson(kv, key, true)
-    }
-  })
+) => Effect.Effect<{ readonly value: T; readonly revision: number }, Unavailable> = Effect.fnUntraced(function* <T>(
+  kv: KV,
+  key: string,
+  step: (current: KvRead) => T,
+  start?: KvRead,
+) {
+  let current = start ?? (yield* readJson(kv, key))
+  while (true) {
+    const value = step(current)
+    const revision = yield* writeJsonIfUnchanged(kv, key, value, current)
+    if (revision !== undefined) return { value, revision }
+    current = yield* readJson(kv, key, true)
+  }
+})
 
 /** Every key the bucket holds (one ordered consumer over the bucket). */
 export const listKeys = (kv: KV): Effect.Effect<ReadonlyArray<string>, Unavailable> =>
