@@ -91,12 +91,7 @@ export const deleteAt = (kv: KV, key: string, revision: number): Effect.Effect<v
  * again, until a write wins. `start` is what the caller believes the key holds (skipping the first
  * read); a wrong belief only costs the lost write. Returns the value written and its revision.
  */
-export const modify: <T>(
-  kv: KV,
-  key: string,
-  step: (current: KvRead) => T,
-  start?: KvRead,
-) => Effect.Effect<{ readonly value: T; readonly revision: number }, Unavailable> = Effect.fnUntraced(function* <T>(
+export const modify = Effect.fnUntraced(function* <T>(
   kv: KV,
   key: string,
   step: (current: KvRead) => T,
