@@ -13,17 +13,15 @@
 //    is still to come, so the window waits. Anything else cannot
 //    change the window. Waiting is always safe; the look is only how a window stops waiting for
 //    events that are not its own.
-import { Effect } from "effect"
-import type { JetStreamManager, MsgRequest, StoredMsg } from "@nats-io/jetstream"
+import { Deferred, Effect } from "effect"
 import { Consumers, Streams } from "../protocol/names.js"
 import { batchInputBytes, countedSeqs, type DoneState, type WindowState } from "../domain/windows.js"
 import { decodeEventPayload } from "../domain/event-payload.js"
 import { compileFilters } from "../domain/filters.js"
 import { listenSubject, type StoredTrigger } from "../domain/trigger.js"
 import { parseDurationMs } from "../domain/duration.js"
-import { toUnavailable } from "../nats/conditions.js"
-import { isNoMessageFound } from "../nats/errors.js"
 import type { Unavailable } from "../domain/errors.js"
+import { consumerPosition, getMessage, type StoredMessage, type StreamManager } from "../nats/stream-messages.js"
 import type { TriggerTableShape } from "../triggers/index.js"
 import { isDead } from "../dead/index.js"
 
@@ -31,7 +29,7 @@ import { isDead } from "../dead/index.js"
 const SCAN_LIMIT = 500
 
 interface ProgressDeps {
-  readonly jsm: JetStreamManager
+  readonly jsm: StreamManager
   readonly table: TriggerTableShape
   readonly keyFor: (t: StoredTrigger, payload: unknown) => string
   readonly readDone: (kind: WindowState["kind"], key: string) => Effect.Effect<DoneState | undefined, Unavailable>
@@ -41,8 +39,6 @@ interface ProgressDeps {
   /** The engine's clock: "everything is evaluated" means evaluated up to now. */
   readonly now: () => number
 }
-
-const tryNats = <A>(f: () => Promise<A>) => Effect.tryPromise({ try: f, catch: toUnavailable })
 
 /**
  * How long the ack floor must stand still before a window looks past it. A floor that moves is an
@@ -54,6 +50,13 @@ const STALL_MS = 500
 /** Cached "next message on subject" answers; events never change, so only the size is bounded. */
 const CACHE_ENTRIES = 20_000
 
+/** One consumer-info look at the evaluator's progress, shared by every caller that may take it. */
+interface Refresh {
+  /** Wall-clock time it was asked (ms). */
+  readonly startedAt: number
+  readonly done: Deferred.Deferred<void, Unavailable>
+}
+
 export const makeProgress = (d: ProgressDeps) => {
   /** Every event stored before this time is acknowledged; monotonic. */
   let evaluatedUpToMs = 0
@@ -61,40 +64,61 @@ export const makeProgress = (d: ProgressDeps) => {
   let floorSeq = -1
   let floorSince = 0
   let stalled = false
-  let current: { readonly startedAt: number; readonly promise: Promise<void> } | undefined
-  let queued: Promise<void> | undefined
+  let current: Refresh | undefined
+  let queued: Deferred.Deferred<void, Unavailable> | undefined
 
-  const refresh = async () => {
+  const refresh = Effect.gen(function* () {
     const asked = d.now()
     // How long the floor stands still is wall-clock time, whatever clock windows are timed by.
     const wall = Date.now()
-    const c = await d.jsm.consumers.info(Streams.events, Consumers.evaluator)
-    if (c.ack_floor.stream_seq !== floorSeq) {
-      floorSeq = c.ack_floor.stream_seq
+    const c = yield* consumerPosition(d.jsm, Streams.events, Consumers.evaluator)
+    if (c.ackFloorSeq !== floorSeq) {
+      floorSeq = c.ackFloorSeq
       floorSince = wall
     }
     let upTo = asked
-    const behind = c.num_pending > 0 || c.num_ack_pending > 0
+    const behind = c.numPending > 0 || c.numAckPending > 0
     if (behind) {
       // The next event after the floor was stored no later than everything after it.
-      const next = await d.jsm.streams.getMessage(Streams.events, { seq: floorSeq + 1 }).catch((e) => {
-        if (isNoMessageFound(e)) return null
-        throw e
-      })
-      if (next !== null) upTo = next.time.getTime()
+      const next = yield* getMessage(d.jsm, Streams.events, { seq: floorSeq + 1 })
+      if (next !== null) upTo = next.storedAtMs
     }
     stalled = behind && wall - floorSince >= STALL_MS
     evaluatedUpToMs = Math.max(evaluatedUpToMs, upTo)
-  }
+  })
 
-  const startRefresh = () => {
-    const startedAt = Date.now()
-    const promise: Promise<void> = refresh().finally(() => {
-      if (current?.promise === promise) current = undefined
-    })
-    current = { startedAt, promise }
-    return promise
-  }
+  /** Start a look in the background; it is `current` until it ends. */
+  const startRefresh = Effect.suspend(() => {
+    const r: Refresh = { startedAt: Date.now(), done: Deferred.makeUnsafe() }
+    current = r
+    return refresh.pipe(
+      Effect.exit,
+      Effect.flatMap((exit) =>
+        Effect.suspend(() => {
+          if (current === r) current = undefined
+          return Deferred.done(r.done, exit)
+        }),
+      ),
+      Effect.forkDetach,
+      Effect.as(r.done),
+    )
+  })
+
+  /** After the look `before` (however it ended): the one running then, or a new one. */
+  const followUp = (before: Deferred.Deferred<void, Unavailable>, q: Deferred.Deferred<void, Unavailable>) =>
+    Deferred.await(before).pipe(
+      Effect.ignore,
+      Effect.andThen(
+        Effect.suspend(() => {
+          queued = undefined
+          return current !== undefined ? Effect.succeed(current.done) : startRefresh
+        }),
+      ),
+      Effect.flatMap(Deferred.await),
+      Effect.exit,
+      Effect.flatMap((exit) => Deferred.done(q, exit)),
+      Effect.forkDetach,
+    )
 
   /**
    * A consumer info taken no earlier than `since`; concurrent callers share one request. A caller
@@ -102,102 +126,94 @@ export const makeProgress = (d: ProgressDeps) => {
    * after every such caller asked. A burst of windows falling due together then asks once or
    * twice, not once per window.
    */
-  const infoSince = (since: number): Promise<void> => {
-    if (current === undefined) return startRefresh()
-    if (current.startedAt >= since) return current.promise
-    queued ??= current.promise
-      .catch(() => undefined)
-      .then(() => {
-        queued = undefined
-        return current !== undefined ? current.promise : startRefresh()
-      })
-    return queued
-  }
+  const infoSince = (since: number): Effect.Effect<void, Unavailable> =>
+    Effect.suspend(() => {
+      if (current === undefined) return startRefresh
+      if (current.startedAt >= since) return Effect.succeed(current.done)
+      if (queued !== undefined) return Effect.succeed(queued)
+      const q = Deferred.makeUnsafe<void, Unavailable>()
+      queued = q
+      return Effect.as(followUp(current.done, q), q)
+    }).pipe(Effect.flatMap(Deferred.await))
 
   /** Whether everything stored up to `atMs` is acknowledged. */
-  const evaluatedBefore = (atMs: number) =>
+  const evaluatedBefore = (atMs: number): Effect.Effect<boolean, Unavailable> =>
     atMs <= evaluatedUpToMs
       ? Effect.succeed(true)
-      : tryNats(async () => {
-          await infoSince(Date.now())
-          return atMs <= evaluatedUpToMs
-        })
+      : Effect.suspend(() => infoSince(Date.now())).pipe(Effect.map(() => atMs <= evaluatedUpToMs))
 
-  const cache = new Map<string, StoredMsg>()
-  const nextOnSubject = (subject: string, seq: number) =>
-    tryNats(async (): Promise<StoredMsg | null> => {
-      const k = `${seq} ${subject}`
-      const hit = cache.get(k)
-      if (hit !== undefined) return hit
-      try {
-        // The first message at or after `seq` on the subject (nats.js types omit next_by_subj here).
-        const query = { seq, next_by_subj: subject } as unknown as MsgRequest
-        const m = await d.jsm.streams.getMessage(Streams.events, query)
-        // "Nothing yet" can change as events arrive; a message found cannot.
-        if (m !== null) {
-          if (cache.size >= CACHE_ENTRIES) cache.clear()
-          cache.set(k, m)
-        }
-        return m
-      } catch (e) {
-        if (isNoMessageFound(e)) return null
-        throw e
+  const cache = new Map<string, StoredMessage>()
+  /** The first message at or after `seq` on the subject. */
+  const nextOnSubject = (subject: string, seq: number): Effect.Effect<StoredMessage | null, Unavailable> => {
+    const k = `${seq} ${subject}`
+    const hit = cache.get(k)
+    if (hit !== undefined) return Effect.succeed(hit)
+    return Effect.map(getMessage(d.jsm, Streams.events, { seq, nextBySubject: subject }), (m) => {
+      // "Nothing yet" can change as events arrive; a message found cannot.
+      if (m !== null) {
+        if (cache.size >= CACHE_ENTRIES) cache.clear()
+        cache.set(k, m)
       }
+      return m
     })
+  }
 
   /** Whether an unevaluated event on the trigger's subject could still belong to `state`. */
-  const nothingPendingFor = (trigger: StoredTrigger, state: WindowState, key: string) =>
-    Effect.gen(function* () {
-      const subject = listenSubject(trigger)
-      const filters = compileFilters(trigger.filters ?? [])
-      const debounce = state.kind === "debounce" ? trigger.debounce : undefined
-      const periodMs = debounce !== undefined ? (parseDurationMs(debounce.period) ?? 0) : 0
-      // Debounce: an event up to a period before the first one would have joined this window.
-      // Events stored before the trigger's last change were evaluated against another definition.
-      const from = Math.max(state.first_at - periodMs, Date.parse(trigger.updated_at) || 0)
-      const counted = new Set(countedSeqs(state))
-      let done: DoneState | undefined
-      let doneRead = false
-      let inOpen: ReadonlySet<number> | undefined
-      let seq = floorSeq + 1
-      for (let i = 0; i < SCAN_LIMIT; i++) {
-        const m = yield* nextOnSubject(subject, seq)
-        if (m === null || m.time.getTime() > state.due_at) return true
-        seq = m.seq + 1
-        if (m.time.getTime() < from || counted.has(m.seq)) continue
-        const headers = new Map<string, string>()
-        for (const k of m.header.keys()) headers.set(k.toLowerCase(), m.header.get(k))
-        const decoded = decodeEventPayload(m.data, headers.get("content-type"))
-        // Undecodable events and events of other windows have their own outcomes.
-        if (!decoded.ok || !filters(decoded.payload, (n) => headers.get(n)).matched) continue
-        if (d.keyFor(trigger, decoded.payload) !== key) continue
-        const bytes = Buffer.byteLength(JSON.stringify(decoded.payload) ?? "null")
-        if (state.kind === "batch" && batchInputBytes(bytes, 1) > d.maxRunInputBytes) continue
-        if (!doneRead) {
-          done = yield* d.readDone(state.kind, key)
-          doneRead = true
-        }
-        if (done?.seqs.includes(m.seq) === true) continue
-        // Counted in the key's other open window: it can never join this one. (Without this, a late
-        // window and a current window whose start moved back to it could each wait for the other.)
-        inOpen ??= yield* d.readCounted(state.kind, key)
-        if (inOpen.has(m.seq)) continue
-        if (yield* isDead(d.jsm, m.seq)) continue
-        return false
+  const nothingPendingFor = Effect.fnUntraced(function* (trigger: StoredTrigger, state: WindowState, key: string) {
+    const subject = listenSubject(trigger)
+    const filters = compileFilters(trigger.filters ?? [])
+    const debounce = state.kind === "debounce" ? trigger.debounce : undefined
+    const periodMs = debounce !== undefined ? (parseDurationMs(debounce.period) ?? 0) : 0
+    // Debounce: an event up to a period before the first one would have joined this window.
+    // Events stored before the trigger's last change were evaluated against another definition.
+    const from = Math.max(state.first_at - periodMs, Date.parse(trigger.updated_at) || 0)
+    const counted = new Set(countedSeqs(state))
+    let done: DoneState | undefined
+    let doneRead = false
+    let inOpen: ReadonlySet<number> | undefined
+    let seq = floorSeq + 1
+    for (let i = 0; i < SCAN_LIMIT; i++) {
+      const m = yield* nextOnSubject(subject, seq)
+      if (m === null || m.storedAtMs > state.due_at) return true
+      seq = m.seq + 1
+      if (m.storedAtMs < from || counted.has(m.seq)) continue
+      const headers = new Map<string, string>()
+      for (const [k, values] of m.headers()) headers.set(k.toLowerCase(), values[0] ?? "")
+      const decoded = decodeEventPayload(m.data, headers.get("content-type"))
+      // Undecodable events and events of other windows have their own outcomes.
+      if (!decoded.ok || !filters(decoded.payload, (n) => headers.get(n)).matched) continue
+      if (d.keyFor(trigger, decoded.payload) !== key) continue
+      const bytes = Buffer.byteLength(JSON.stringify(decoded.payload) ?? "null")
+      if (state.kind === "batch" && batchInputBytes(bytes, 1) > d.maxRunInputBytes) continue
+      if (!doneRead) {
+        done = yield* d.readDone(state.kind, key)
+        doneRead = true
       }
+      if (done?.seqs.includes(m.seq) === true) continue
+      // Counted in the key's other open window: it can never join this one. (Without this, a late
+      // window and a current window whose start moved back to it could each wait for the other.)
+      inOpen ??= yield* d.readCounted(state.kind, key)
+      if (inOpen.has(m.seq)) continue
+      if (yield* isDead(d.jsm, m.seq)) continue
       return false
-    })
+    }
+    return false
+  })
 
-  const mayClose = (state: WindowState, key: string): Effect.Effect<boolean, Unavailable> =>
-    Effect.gen(function* () {
-      if (yield* evaluatedBefore(state.due_at)) return true
-      // The evaluator is catching up: what belongs to this window is on its way.
-      if (!stalled) return false
-      const trigger = d.table.get(state.trigger)
-      // Nothing will join a window of a trigger that is gone or disabled.
-      if (trigger === undefined || trigger.enabled === false) return true
-      return yield* nothingPendingFor(trigger, state, key)
-    })
+  const mayClose = Effect.fnUntraced(function* (
+    state: WindowState,
+    key: string,
+  ): Effect.fn.Return<boolean, Unavailable> {
+    if (yield* evaluatedBefore(state.due_at)) return true
+    // The evaluator is catching up: what belongs to this window is on its way.
+    if (!stalled) return false
+    const trigger = d.table.get(state.trigger)
+    // Nothing will join a window of a trigger that is gone or disabled.
+    if (trigger === undefined || trigger.enabled === false) return true
+    return yield* nothingPendingFor(trigger, state, key)
+  })
 
   return { mayClose }
 }
+
+export type Progress = ReturnType<typeof makeProgress>

@@ -17,7 +17,7 @@ export class Windows extends Context.Service<Windows, WindowEngine>()("dagnats/w
  */
 const RUN_RECORD_HEADROOM_BYTES = 16 * 1024
 
-export const make = Effect.gen(function* () {
+export const make = Effect.fnUntraced(function* () {
   const handles = yield* Nats
   const buckets = yield* NatsBuckets
   // Read once: deleting EVENTS deletes the evaluator's consumer too, so a recreated stream is only
@@ -39,4 +39,4 @@ export const make = Effect.gen(function* () {
   })
 })
 
-export const layer = Layer.effect(Windows, make)
+export const layer = Layer.effect(Windows, make())

@@ -3,7 +3,7 @@
 // back at the due time (no per-message TTL, which nats-server 2.9 ignores). A window that fails to
 // fire again and again is given up on alone (dead letters, history `error`); no other waits on it.
 import { Context, Effect, Layer, Schema } from "effect"
-import type { JsMsg } from "@nats-io/jetstream"
+import type { DurableMessage } from "../nats/durable-message.js"
 import { Consumers, Streams, Subjects } from "../protocol/names.js"
 import { Nats, type NatsHandles } from "../nats/connection.js"
 import { ServeConfig } from "../config/serve-config.js"
@@ -47,7 +47,7 @@ const MAX_FAILURES = 10
 export interface TimerRoute {
   /** Timers whose subject starts with this go to `handle`. */
   readonly prefix: string
-  readonly handle: (m: JsMsg) => Effect.Effect<Verdict>
+  readonly handle: (m: DurableMessage) => Effect.Effect<Verdict>
 }
 
 /** The routes serve gives the timer worker (none when no other part owns timers). */
@@ -59,46 +59,51 @@ export class TimerRoutes extends Context.Service<TimerRoutes, ReadonlyArray<Time
 const onWindowTimer = (engine: WindowEngine, failures: Map<string, number>, t: typeof TimerSchema.Type) =>
   engine.onTimer(t).pipe(
     Effect.tap(() => Effect.sync(() => failures.delete(t.id))),
-    Effect.catchCause((cause) =>
-      Effect.gen(function* () {
-        const n = (failures.get(t.id) ?? 0) + 1
-        failures.set(t.id, n)
-        if (n >= MAX_FAILURES) {
-          const gaveUp = yield* Effect.exit(engine.failTimer(t, String(cause)))
-          if (gaveUp._tag === "Success") {
-            failures.delete(t.id)
-            yield* Effect.logWarning(
-              `timer ${t.kind} ${t.key}: window ${t.id} failed ${n} times; its events are in ${Streams.dead}`,
-            )
-            return { ack: true } satisfies Verdict
-          }
-        }
-        yield* Effect.logWarning(`timer ${t.kind} ${t.key} failed, will retry: ${String(cause)}`)
-        return { ack: false, delayMs: RETRY_DELAY_MS } satisfies Verdict
-      }),
-    ),
+    Effect.catchCause((cause) => failedTimer(engine, failures, t, cause)),
   )
 
-const runTimers = (
+/** A timer whose fire failed: give its window up after MAX_FAILURES, else retry after RETRY_DELAY_MS. */
+const failedTimer = Effect.fnUntraced(function* (
+  engine: WindowEngine,
+  failures: Map<string, number>,
+  t: typeof TimerSchema.Type,
+  cause: unknown,
+) {
+  const n = (failures.get(t.id) ?? 0) + 1
+  failures.set(t.id, n)
+  if (n >= MAX_FAILURES) {
+    const gaveUp = yield* Effect.exit(engine.failTimer(t, String(cause)))
+    if (gaveUp._tag === "Success") {
+      failures.delete(t.id)
+      yield* Effect.logWarning(
+        `timer ${t.kind} ${t.key}: window ${t.id} failed ${n} times; its events are in ${Streams.dead}`,
+      )
+      return { ack: true } satisfies Verdict
+    }
+  }
+  yield* Effect.logWarning(`timer ${t.kind} ${t.key} failed, will retry: ${String(cause)}`)
+  return { ack: false, delayMs: RETRY_DELAY_MS } satisfies Verdict
+})
+
+const runTimers = Effect.fnUntraced(function* (
   h: NatsHandles,
   engine: WindowEngine,
   timing: { readonly ackWaitMs: number },
   routes: ReadonlyArray<TimerRoute> = [],
-) =>
-  Effect.gen(function* () {
-    const spec = timerSpec(timing.ackWaitMs)
-    yield* ensureDurable(h, spec)
-    // Timers NAKed to wait count as deliveries too, so failures are counted here, per window.
-    const failures = new Map<string, number>()
-    yield* runWorker(h, spec, (m: JsMsg): Effect.Effect<Verdict> => {
-      const route = routes.find((r) => m.subject.startsWith(r.prefix))
-      if (route !== undefined) return route.handle(m)
-      const timer = decodeTimer(decoder.decode(m.data))
-      // Something that is not a timer of ours: drop it rather than redeliver it forever.
-      if (timer._tag === "None") return Effect.succeed({ ack: true })
-      return onWindowTimer(engine, failures, timer.value)
-    })
+) {
+  const spec = timerSpec(timing.ackWaitMs)
+  yield* ensureDurable(h, spec)
+  // Timers NAKed to wait count as deliveries too, so failures are counted here, per window.
+  const failures = new Map<string, number>()
+  yield* runWorker(h, spec, (m: DurableMessage): Effect.Effect<Verdict> => {
+    const route = routes.find((r) => m.subject.startsWith(r.prefix))
+    if (route !== undefined) return route.handle(m)
+    const timer = decodeTimer(decoder.decode(m.data))
+    // Something that is not a timer of ours: drop it rather than redeliver it forever.
+    if (timer._tag === "None") return Effect.succeed({ ack: true })
+    return onWindowTimer(engine, failures, timer.value)
   })
+})
 
 /** The timer worker for serve's window engine and routes, for the lifetime of the layer. */
 export const layer = Layer.effectDiscard(
