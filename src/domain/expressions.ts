@@ -11,8 +11,25 @@
 // depth. Collections come from the payload (converted once, measuring the largest list or map) or
 // from literals in the expression; regular expressions are RE2 (linear time). An evaluation whose
 // bound exceeds MAX_COST is not run: it is an error ("no match" for `when`).
-import { celEnv, celMap, isCelError, isCelList, isCelMap, isCelUint, parse, plan } from "@bufbuild/cel"
-import type { CelInput, CelValue } from "@bufbuild/cel"
+import { createRequire } from "node:module"
+import type { CelEnv, CelInput, CelValue } from "@bufbuild/cel"
+
+type Cel = typeof import("@bufbuild/cel")
+/**
+ * The library is loaded on first use (its CommonJS build, synchronously): it takes ~150 ms to import,
+ * which every CLI start that never meets an expression would otherwise pay.
+ */
+let loaded: { readonly cel: Cel; readonly env: CelEnv } | undefined
+const lib = () => {
+  if (loaded === undefined) {
+    const cel = createRequire(import.meta.url)("@bufbuild/cel") as Cel
+    loaded = { cel, env: cel.celEnv() }
+  }
+  return loaded
+}
+const isCelUint = (v: unknown) => lib().cel.isCelUint(v)
+const isCelList = (v: unknown) => lib().cel.isCelList(v)
+const isCelMap = (v: unknown) => lib().cel.isCelMap(v)
 
 /** Longest expression accepted, in characters. */
 export const MAX_EXPRESSION_LENGTH = 4096
@@ -21,7 +38,8 @@ export const MAX_COST = 1_000_000
 
 export type ExpressionField = "when" | "input"
 
-type Expr = ReturnType<typeof parse>["expr"]
+type Parsed = ReturnType<Cel["parse"]>
+type Expr = Parsed["expr"]
 
 /** The variables an expression sees, converted once per event and shared by every trigger. */
 export interface ExpressionVars {
@@ -44,8 +62,6 @@ interface EvalFailure {
 }
 
 export type Compiled = { readonly ok: true; readonly program: CompiledExpression } | EvalFailure
-
-const env = celEnv()
 
 /** 1-based line and column of a character offset in the source. */
 const lineColumn = (source: string, offset: number): string => {
@@ -182,7 +198,7 @@ const knownNonBool = (e: Expr): string | undefined => {
 }
 
 /** The offset of an expression node, for line:column. */
-const offsetOf = (parsed: ReturnType<typeof parse>, e: Expr): number => parsed.sourceInfo?.positions[String(e.id)] ?? 0
+const offsetOf = (parsed: Parsed, e: Expr): number => parsed.sourceInfo?.positions[String(e.id)] ?? 0
 
 /**
  * Compiles one expression: the length rule, the parser (errors with line:column), for `when` a
@@ -193,9 +209,10 @@ export const compileExpression = (field: ExpressionField, source: string): Compi
     return { ok: false, error: `must be at most ${MAX_EXPRESSION_LENGTH} characters (got ${source.length})` }
   }
   if (source.trim() === "") return { ok: false, error: "must be a CEL expression, not empty" }
-  let parsed: ReturnType<typeof parse>
+  const { cel, env } = lib()
+  let parsed: Parsed
   try {
-    parsed = parse(source)
+    parsed = cel.parse(source)
   } catch (e) {
     return { ok: false, error: parseError(e) }
   }
@@ -208,9 +225,9 @@ export const compileExpression = (field: ExpressionField, source: string): Compi
       }
     }
   }
-  let run: ReturnType<typeof plan>
+  let run: ReturnType<Cel["plan"]>
   try {
-    run = plan(env, parsed)
+    run = cel.plan(env, parsed)
   } catch (e) {
     return { ok: false, error: `1:1: ${e instanceof Error ? e.message : String(e)}` }
   }
@@ -237,7 +254,7 @@ export const compileExpression = (field: ExpressionField, source: string): Compi
         } catch (e) {
           return { ok: false, error: e instanceof Error ? e.message : String(e) }
         }
-        if (isCelError(result)) return { ok: false, error: result.message }
+        if (cel.isCelError(result)) return { ok: false, error: result.message }
         return { ok: true, value: result }
       },
     },
@@ -277,7 +294,7 @@ export const expressionVars = (
 ): ExpressionVars => {
   const widest = { n: headers.size }
   const body = toCel(payload, widest)
-  return { body, headers: celMap(new Map(headers)), subject, widest: widest.n }
+  return { body, headers: new Map(headers), subject, widest: widest.n }
 }
 
 export type WhenOutcome = { readonly matched: true } | { readonly matched: false; readonly detail: string }
