@@ -15,6 +15,7 @@ import { createRequire } from "node:module"
 import type { CelEnv, CelInput, CelValue } from "@bufbuild/cel"
 
 type Cel = typeof import("@bufbuild/cel")
+type CelExt = typeof import("@bufbuild/cel/ext")
 /**
  * The library is loaded on first use (its CommonJS build, synchronously): it takes ~150 ms to import,
  * which every CLI start that never meets an expression would otherwise pay.
@@ -22,8 +23,11 @@ type Cel = typeof import("@bufbuild/cel")
 let loaded: { readonly cel: Cel; readonly env: CelEnv } | undefined
 const lib = () => {
   if (loaded === undefined) {
-    const cel = createRequire(import.meta.url)("@bufbuild/cel") as Cel
-    loaded = { cel, env: cel.celEnv() }
+    const require = createRequire(import.meta.url)
+    const cel = require("@bufbuild/cel") as Cel
+    // The strings extension (split, join, indexOf, lowerAscii, replace, …), as cel-go users know it.
+    const { strings } = require("@bufbuild/cel/ext") as CelExt
+    loaded = { cel, env: cel.celEnv({ funcs: strings }) }
   }
   return loaded
 }
