@@ -198,7 +198,8 @@ export const runEndpoints = (d: RunDeps): ReadonlyArray<Endpoint> => [
         const w = evaluateWhen(expressions.when, expressionVars(r.payload, headers, evalSubject), trigger.name)
         if (!w.matched) return { matched: false, reason: "when did not hold", detail: w.detail }
       }
-      let input: unknown = r.payload
+      // The run input is shown when a mapping makes it; without one it is the payload just sent.
+      let mappedInput: { input?: unknown } = {}
       if (expressions.input !== undefined) {
         // Windows map each event from its stored payload alone, without headers.
         const windowed = trigger.debounce !== undefined || trigger.batch !== undefined
@@ -206,11 +207,11 @@ export const runEndpoints = (d: RunDeps): ReadonlyArray<Endpoint> => [
         const mapped = evaluateInput(expressions.input, vars, trigger.name)
         if (!mapped.ok)
           return { matched: false, reason: "input mapping failed: no run would start", detail: mapped.error }
-        input = mapped.input
+        mappedInput = { input: mapped.input }
       }
       return trigger.enabled === false
-        ? { matched: true, reason: "trigger is disabled: no run would start", input }
-        : { matched: true, input }
+        ? { matched: true, reason: "trigger is disabled: no run would start", ...mappedInput }
+        : { matched: true, ...mappedInput }
     }),
   ),
 ]
