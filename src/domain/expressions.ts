@@ -45,13 +45,11 @@ export type ExpressionField = "when" | "input"
 type Parsed = ReturnType<Cel["parse"]>
 type Expr = Parsed["expr"]
 
-/** The variables an expression sees, converted once per event and shared by every trigger. */
+/** One event as expressions see it: the parsed payload, its headers and subject, shared by every trigger. */
 export interface ExpressionVars {
-  readonly body: CelInput
-  readonly headers: CelInput
+  readonly payload: unknown
+  readonly headers: ReadonlyMap<string, string>
   readonly subject: string
-  /** The largest list or map in body and headers: what a comprehension can iterate. */
-  readonly widest: number
 }
 
 export interface CompiledExpression {
@@ -110,6 +108,51 @@ const children = (e: Expr): ReadonlyArray<Expr> => {
     default:
       return []
   }
+}
+
+/**
+ * The parts of `body` an expression reads: `whole` when it uses the value itself (compares it, iterates
+ * it, passes it to a function), else the fields it selects. Converting only these keeps the cost of an
+ * expression proportional to what it reads, not to the payload: a field it never names cannot change
+ * its result (presence, `has()` and missing-key errors of the fields it names are kept exactly).
+ */
+interface Projection {
+  whole: boolean
+  readonly fields: Map<string, Projection>
+}
+const projection = (): Projection => ({ whole: false, fields: new Map() })
+
+const projectionOf = (root: Expr): Projection => {
+  const top = projection()
+  /** The chain of field selections `body.a.b` ending at `e`, or undefined when `e` is not one. */
+  const chain = (e: Expr): Array<string> | undefined => {
+    const k = e.exprKind
+    if (k.case === "identExpr") return k.value.name === "body" ? [] : undefined
+    if (k.case === "selectExpr" && k.value.operand !== undefined) {
+      const inner = chain(k.value.operand)
+      return inner === undefined ? undefined : [...inner, k.value.field]
+    }
+    return undefined
+  }
+  const walk = (e: Expr): void => {
+    const k = e.exprKind
+    // A comprehension variable named body would shadow the payload: read it all, to be safe.
+    if (k.case === "comprehensionExpr" && (k.value.iterVar === "body" || k.value.accuVar === "body")) top.whole = true
+    const path = chain(e)
+    if (path !== undefined) {
+      let node = top
+      for (const field of path) {
+        let next = node.fields.get(field)
+        if (next === undefined) node.fields.set(field, (next = projection()))
+        node = next
+      }
+      node.whole = true
+      return
+    }
+    for (const c of children(e)) walk(c)
+  }
+  walk(root)
+  return top
 }
 
 const shapeOf = (root: Expr): Shape => {
@@ -236,13 +279,16 @@ export const compileExpression = (field: ExpressionField, source: string): Compi
     return { ok: false, error: `1:1: ${e instanceof Error ? e.message : String(e)}` }
   }
   const shape = shapeOf(parsed.expr)
+  const reads = projectionOf(parsed.expr)
   return {
     ok: true,
     program: {
       field,
       source,
       evaluate: (vars, trigger) => {
-        const widest = Math.max(vars.widest, shape.widestLiteral)
+        const seen = { n: vars.headers.size }
+        const body = project(vars.payload, reads, seen)
+        const widest = Math.max(seen.n, shape.widestLiteral)
         const cost = shape.nodes * (widest + 1) ** shape.depth
         if (cost > MAX_COST) {
           return {
@@ -254,7 +300,7 @@ export const compileExpression = (field: ExpressionField, source: string): Compi
         }
         let result: CelValue | Error
         try {
-          result = run({ body: vars.body, headers: vars.headers, subject: vars.subject, trigger })
+          result = run({ body, headers: vars.headers, subject: vars.subject, trigger })
         } catch (e) {
           return { ok: false, error: e instanceof Error ? e.message : String(e) }
         }
@@ -287,19 +333,27 @@ const toCel = (v: unknown, widest: { n: number }): CelInput => {
   return null
 }
 
+/** The part of a JSON value a projection reads, as CEL values; other values (lists, scalars) whole. */
+const project = (v: unknown, p: Projection, widest: { n: number }): CelInput => {
+  if (p.whole || typeof v !== "object" || v === null || Array.isArray(v)) return toCel(v, widest)
+  const out = new Map<string, CelInput>()
+  const record = v as Record<string, unknown>
+  for (const [field, inner] of p.fields) {
+    if (Object.hasOwn(record, field)) out.set(field, project(record[field], inner, widest))
+  }
+  return out
+}
+
 /**
  * The variables of one event: the JSON payload (null when it is not JSON) and the headers by lowercase
- * name. The payload's nesting is already bounded by the decoder, so the recursion is bounded too.
+ * name. Each expression converts the parts of the payload it reads; the payload's nesting is already
+ * bounded by the decoder, so the recursion is bounded too.
  */
 export const expressionVars = (
   payload: unknown,
   headers: ReadonlyMap<string, string>,
   subject: string,
-): ExpressionVars => {
-  const widest = { n: headers.size }
-  const body = toCel(payload, widest)
-  return { body, headers: new Map(headers), subject, widest: widest.n }
-}
+): ExpressionVars => ({ payload, headers, subject })
 
 export type WhenOutcome = { readonly matched: true } | { readonly matched: false; readonly detail: string }
 

@@ -158,3 +158,21 @@ describe("the cost bound", () => {
     expect(when("body.items.all(a, a >= 0)", { items })).toEqual({ matched: true })
   })
 })
+
+describe("only the parts of body an expression reads are converted, with the same results", () => {
+  const payload = { a: { b: 1, c: [1, 2, 3] }, d: "x", e: { f: null } }
+  test("selected fields, has() and missing keys behave as on the whole payload", () => {
+    expect(when("body.a.b == 1 && has(body.a.c) && !has(body.a.z)", payload)).toEqual({ matched: true })
+    // The library treats a key present with null as absent for has() and `in` (cel-spec would say present).
+    expect(when('!has(body.e.f) && !("f" in body.e) && body.e.f == null', payload)).toEqual({ matched: true })
+    expect(when("body.a.z == 1", payload)).toEqual({ matched: false, detail: "when failed: field not found: z" })
+  })
+  test("a use of body itself or of a sub-map (size, iteration, in, equality) sees every key", () => {
+    expect(when('size(body) == 3 && "d" in body && body.all(k, k != "z")', payload)).toEqual({ matched: true })
+    expect(when('size(body.a) == 2 && body.e == {"f": null}', payload)).toEqual({ matched: true })
+    expect(input("body.a", payload)).toEqual({ ok: true, input: payload.a })
+  })
+  test("a comprehension variable named body is the element, not the payload", () => {
+    expect(when("body.a.c.exists(body, body == 3)", payload)).toEqual({ matched: true })
+  })
+})
