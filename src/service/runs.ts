@@ -13,6 +13,7 @@ import {
   compileTriggerExpressions,
   evaluateInput,
   evaluateWhen,
+  explainFalseWhen,
   expressionVars,
 } from "../domain/expressions.js"
 import { BoundedJson } from "../domain/bounded-json.js"
@@ -195,8 +196,18 @@ export const runEndpoints = (d: RunDeps): ReadonlyArray<Endpoint> => [
       if (!outcome.matched) return { matched: false, reason: outcome.reason }
       const evalSubject = subject ?? pattern
       if (expressions.when !== undefined) {
-        const w = evaluateWhen(expressions.when, expressionVars(r.payload, headers, evalSubject), trigger.name)
-        if (!w.matched) return { matched: false, reason: "when did not hold", detail: w.detail }
+        const vars = expressionVars(r.payload, headers, evalSubject)
+        const w = evaluateWhen(expressions.when, vars, trigger.name)
+        if (!w.matched) {
+          // Which part of an `a && b && c` condition was false, when it is one.
+          const part =
+            w.detail === "when was false" ? explainFalseWhen(expressions.when.source, vars, trigger.name) : undefined
+          return {
+            matched: false,
+            reason: "when did not hold",
+            detail: part === undefined ? w.detail : `${w.detail}: ${part}`,
+          }
+        }
       }
       // The run input is shown when a mapping makes it; without one it is the payload just sent.
       let mappedInput: { input?: unknown } = {}

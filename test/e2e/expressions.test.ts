@@ -198,13 +198,15 @@ describe("trigger test", () => {
     expect(await cli("trigger", "test", "stripe-big", "--payload", payload)).toStrictEqual({
       matched: false,
       reason: "when did not hold",
-      detail: "when was false",
+      detail: 'when was false: body.data.object.currency == "usd" (at 1:61) was false',
     })
     expect(
       await cli("trigger", "test", "stripe-big", "--payload", payload, "--when", 'body.data.object.currency == "eur"'),
     ).toStrictEqual({ matched: true, input: 4200 })
     const human = await stack.cliRaw("trigger", "test", "stripe-big", "--payload", payload)
-    expect(human.stdout).toBe("not matched: when did not hold (when was false)\n")
+    expect(human.stdout).toBe(
+      'not matched: when did not hold (when was false: body.data.object.currency == "usd" (at 1:61) was false)\n',
+    )
     const bad = await stack.cliRaw("trigger", "test", "stripe-big", "--payload", payload, "--when", "body.(")
     expect(bad.code).toBe(1)
     expect(bad.stderr).toMatch(/when: 1:\d+: /)

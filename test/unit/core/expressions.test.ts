@@ -3,6 +3,7 @@
 import { describe, expect, test } from "vitest"
 import {
   MAX_EXPRESSION_LENGTH,
+  explainFalseWhen,
   compileExpression,
   evaluateInput,
   evaluateWhen,
@@ -174,5 +175,20 @@ describe("only the parts of body an expression reads are converted, with the sam
   })
   test("a comprehension variable named body is the element, not the payload", () => {
     expect(when("body.a.c.exists(body, body == 3)", payload)).toEqual({ matched: true })
+  })
+})
+
+describe("explainFalseWhen (trigger test)", () => {
+  const vars = expressionVars({ amount: 4200, currency: "eur" }, new Map(), "event.x")
+  test("names the first part of an && chain that was false, with its position", () => {
+    expect(explainFalseWhen('body.amount > 1000 &&\n  body.currency == "usd"', vars, "t")).toBe(
+      'body.currency == "usd" (at 2:17) was false',
+    )
+  })
+  test("names a part that failed, and says nothing for a single condition", () => {
+    expect(explainFalseWhen("body.amount > 1000 && body.x == 1", vars, "t")).toBe(
+      "body.x == 1 (at 1:30) failed: field not found: x",
+    )
+    expect(explainFalseWhen('body.currency == "usd"', vars, "t")).toBeUndefined()
   })
 })
