@@ -68,6 +68,13 @@ describe("evaluation", () => {
       'body.action in ["opened", "synchronize"] && body.pull_request.base.ref == "main" && headers["x-github-event"] == "pull_request"',
       '{"pr": body.number, "repo": body.repository.full_name}',
     ])
+    const human = (await stack.cliRaw("trigger", "get", "pr-main")).stdout.split("\n")
+    expect(human.filter((l) => /^(when|input):/.test(l))).toStrictEqual([
+      'when:       body.action in ["opened", "synchronize"] && body.pull_request.base.ref == "main" && headers["x-github-event"] == "pull_request"',
+      'input:      {"pr": body.number, "repo": body.repository.full_name}',
+    ])
+    const listed = (await cli("trigger", "list")).triggers.find((t: { name: string }) => t.name === "pr-main")
+    expect([listed.when, listed.input]).toStrictEqual([created.when, created.input])
     await tableSynced()
     const pr = (action: string, ref: string) => ({
       action,

@@ -129,12 +129,9 @@ const describeTrigger = (t: Trigger): ReadonlyArray<readonly [string, string]> =
       .map((f) => ("field" in f ? `${f.field}=${f.value}` : `header ${f.header}=${f.value}`))
       .join(", ") || "-",
   ],
-  ...(t.type !== "schedule"
-    ? ([
-        ["when", t.when ?? "-"],
-        ["input", t.input ?? "-"],
-      ] as const)
-    : []),
+  // Shown only when set: most triggers have neither.
+  ...(t.when !== undefined ? ([["when", t.when]] as const) : []),
+  ...(t.input !== undefined ? ([["input", t.input]] as const) : []),
   [
     "debounce",
     t.debounce === undefined
