@@ -16,6 +16,8 @@ const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
   "filters.field": "--filter-field",
   "filters.header": "--filter-header",
   "filters.value": "--filter-value / --filter-header value",
+  when: "--when",
+  input: "--input-map",
   debounce: "--debounce",
   "debounce.period": "--debounce",
   "debounce.timeout": "--debounce-timeout",

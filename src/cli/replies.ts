@@ -38,6 +38,8 @@ export const Trigger = struct(
     tolerance: string,
     secret_count: count,
     filters: array(Filter),
+    when: string,
+    input: string,
     debounce: struct({ period: string }, { timeout: string, key: string }),
     batch: struct({ max_size: count, timeout: string }, { key: string }),
     cron: string,
@@ -79,7 +81,7 @@ export type Run = Decoded<typeof Run>
 
 export const RunList = (limit: number | undefined) => struct({ runs: array(Run, limit) })
 export const Started = struct({ run_id: string })
-export const Matched = struct({ matched: boolean }, { reason: string })
+export const Matched = struct({ matched: boolean }, { reason: string, detail: string })
 export const ScheduleNext = struct({}, { next: array(string), timezone: string, next_local: array(string) })
 
 /** triggers.history: the fires are any records on trigger.fire.NAME; each is read on its own. */

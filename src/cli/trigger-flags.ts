@@ -16,6 +16,11 @@ export interface TriggerFlags {
   readonly filterValue: ReadonlyArray<string>
   readonly filterHeader: ReadonlyArray<string>
   readonly noFilters: boolean
+  /** CEL: `--when EXPR` and `--input-map EXPR` (optional here so callers without them need not list them). */
+  readonly when?: Option.Option<string>
+  readonly inputMap?: Option.Option<string>
+  readonly noWhen?: boolean
+  readonly noInputMap?: boolean
   readonly debounce: Option.Option<string>
   readonly debounceTimeout: Option.Option<string>
   readonly debounceKey: Option.Option<string>
@@ -104,6 +109,8 @@ const commonFields = (f: TriggerFlags, io: SecretSources): Result => {
   const fl = filters(f)
   if (typeof fl === "string") return fail(fl)
   if (fl.length > 0) v["filters"] = fl
+  if (given(f.when)) v["when"] = f.when.value
+  if (given(f.inputMap)) v["input"] = f.inputMap.value
   if (Option.isSome(f.debounce)) {
     v["debounce"] = {
       period: f.debounce.value,
@@ -144,7 +151,9 @@ export const createDefinition = (name: string, f: TriggerFlags, io: SecretSource
     )
   }
   if (Option.isNone(f.workflow)) return fail("--workflow: required")
-  if (f.noFilters || f.noDebounce || f.noBatch) return fail("--no-filters, --no-debounce and --no-batch are for update")
+  if (f.noFilters || f.noDebounce || f.noBatch || f.noWhen === true || f.noInputMap === true) {
+    return fail("--no-filters, --no-when, --no-input-map, --no-debounce and --no-batch are for update")
+  }
   const common = commonFields(f, io)
   if (!common.ok) return common
   return {
@@ -168,6 +177,14 @@ export const updatePatch = (name: string, f: TriggerFlags, io: SecretSources = d
   if (f.noFilters) {
     if ("filters" in patch) return fail("--no-filters cannot be combined with --filter-*")
     patch["filters"] = null
+  }
+  if (f.noWhen === true) {
+    if ("when" in patch) return fail("--no-when cannot be combined with --when")
+    patch["when"] = null
+  }
+  if (f.noInputMap === true) {
+    if ("input" in patch) return fail("--no-input-map cannot be combined with --input-map")
+    patch["input"] = null
   }
   if (f.noDebounce) patch["debounce"] = null
   if (f.noBatch) patch["batch"] = null

@@ -16,6 +16,8 @@ const ownFields = {
   outcome: Schema.Literals(["fired", "skipped", "error"]),
   reason: Schema.optionalKey(SkipReason),
   error: Schema.optionalKey(Schema.String),
+  /** Why a decision was taken, in words: for a `when` that was false or failed, which and how. */
+  detail: Schema.optionalKey(Schema.String),
   run_id: Schema.optionalKey(Schema.String),
   count: Schema.optionalKey(Schema.Finite),
   /** A schedule has no event: the timer subject and seq 0 stand in. */
@@ -42,7 +44,7 @@ export const FireRecord = Schema.Struct({ ...ownFields, ...engineFields })
 export type FireRecord = typeof FireRecord.Type
 
 /** The fields history may cut to fit a reply, largest first. */
-export const FIRE_LARGE_FIELDS = ["error", "skip_reason"] as const
+export const FIRE_LARGE_FIELDS = ["error", "detail", "skip_reason"] as const
 
 /**
  * A dagnats record as trigger history answers it: the engine's fields are optional (records written
@@ -111,9 +113,16 @@ export const fired = (b: Base, runId: string, count: number): FireRecord => {
   const at = atOf(b)
   return { ...base(b), outcome: "fired", run_id: runId, count, at, ...engine(b, at, undefined) }
 }
-export const skipped = (b: Base, reason: SkipReason): FireRecord => {
+export const skipped = (b: Base, reason: SkipReason, detail?: string): FireRecord => {
   const at = atOf(b)
-  return { ...base(b), outcome: "skipped", reason, at, ...engine(b, at, reason) }
+  return {
+    ...base(b),
+    outcome: "skipped",
+    reason,
+    ...(detail !== undefined ? { detail } : {}),
+    at,
+    ...engine(b, at, reason),
+  }
 }
 export const failed = (b: Base, error: string): FireRecord => {
   const at = atOf(b)

@@ -8,6 +8,7 @@ import { isValidPath } from "./json-path.js"
 import { ONE_HOUR_MS, SEVEN_DAYS_MS, parseDurationMs } from "./duration.js"
 import { CatchUpModes, cronProblem, isValidTimezone, storedCronProblem } from "./schedule.js"
 import { wholeNumber } from "./whole-number.js"
+import { MAX_EXPRESSION_LENGTH, expressionProblem, type ExpressionField } from "./expressions.js"
 
 const NAME_RULE = "must be 1-64 characters of A-Z, a-z, 0-9, _ or -"
 const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
@@ -86,6 +87,17 @@ const Secret = Schema.String.pipe(
   ),
 )
 
+/** A CEL expression checked as it would be compiled: length, syntax (line:column), a bool `when`. */
+const Expression = (field: ExpressionField) =>
+  Schema.String.pipe(Schema.check(Schema.makeFilter((s: string) => expressionProblem(field, s))))
+/**
+ * A stored expression needs only to be a bounded string: one that no longer compiles (edited in KV by
+ * hand, or stored by a newer version) keeps its trigger readable, and the evaluator disables only it.
+ */
+const StoredExpression = Schema.String.pipe(
+  Schema.check(Schema.isMaxLength(MAX_EXPRESSION_LENGTH * 4, { message: "must be a CEL expression" })),
+)
+
 const TriggerType = Schema.Literals(["webhook", "event", "schedule"])
 type TriggerType = typeof TriggerType.Type
 const Scheme = Schema.Literals(SchemeNames)
@@ -111,7 +123,18 @@ const scheduleFields = {
 }
 const SCHEDULE_ONLY = ["cron", "timezone", "catch_up"] as const
 /** A schedule starts runs by itself: nothing about events applies to it. */
-const EVENT_ONLY = ["subject", "filters", "debounce", "batch", "secrets", "scheme", "verify", "tolerance"] as const
+const EVENT_ONLY = [
+  "subject",
+  "filters",
+  "when",
+  "input",
+  "debounce",
+  "batch",
+  "secrets",
+  "scheme",
+  "verify",
+  "tolerance",
+] as const
 
 /** The fields a user defines. Everything optional here has a documented default. */
 const definitionFields = {
@@ -148,6 +171,10 @@ const definitionFields = {
       Schema.check(Schema.makeFilter((a) => (a.length <= 32 ? undefined : "at most 32 filters"))),
     ),
   ),
+  /** CEL: must be true for an event to go on, after `filters`. */
+  when: Schema.optionalKey(Expression("when")),
+  /** CEL: its value is the run input instead of the whole payload (for a batch, per event). */
+  input: Schema.optionalKey(Expression("input")),
   debounce: Schema.optionalKey(Debounce),
   batch: Schema.optionalKey(Batch),
   ...scheduleFields,
@@ -221,6 +248,8 @@ export const TriggerPatch = Schema.Struct({
 export const StoredTrigger = Schema.Struct({
   ...definitionFields,
   cron: Schema.optionalKey(StoredCronText),
+  when: Schema.optionalKey(StoredExpression),
+  input: Schema.optionalKey(StoredExpression),
   created_at: Schema.String,
   updated_at: Schema.String,
   revision: Schema.Number,
@@ -280,6 +309,8 @@ export const UPDATABLE_FIELDS = [
   "tolerance",
   "subject",
   "filters",
+  "when",
+  "input",
   "debounce",
   "batch",
   "cron",

@@ -1,6 +1,7 @@
 // Evaluating one event against every trigger it reaches: decode the payload, then for each
-// trigger disabled → filters → debounce/batch → start run, and return the outcome records. Pure in
-// shape: the run starter and the window handlers are passed in, so this file owns only the order.
+// trigger disabled → filters → `when` → `input` → debounce/batch → start run, and return the outcome
+// records. Pure in shape: the run starter and the window handlers are passed in, so this file owns
+// only the order. The CEL variables are built once per event, and only when a trigger has expressions.
 import { Effect } from "effect"
 import { decodeEventPayload } from "../domain/event-payload.js"
 import { failed, fired, skipped, type FireRecord } from "../domain/fire-record.js"
@@ -12,6 +13,7 @@ import type { Matcher } from "./matcher.js"
 import type { InboundEvent, WindowHandler } from "../windows/index.js"
 import { Headers } from "../protocol/names.js"
 import { describeSubjectProblem, subjectProblem, type SubjectProblem } from "../domain/subjects.js"
+import { evaluateInput, evaluateWhen, expressionVars, type ExpressionVars } from "../domain/expressions.js"
 
 export type { InboundEvent, WindowedEvent, WindowHandler } from "../windows/index.js"
 
@@ -22,6 +24,11 @@ export interface EvaluateDeps {
   readonly batch: WindowHandler
   readonly lookupRunSeq: (runId: string) => Effect.Effect<number | undefined, Unavailable>
 }
+
+/** An event with all its headers by lowercase name, for expressions (a stored event has them). */
+export type EvaluatedEvent = InboundEvent & { readonly headers?: ReadonlyMap<string, string> }
+
+const NO_HEADERS: ReadonlyMap<string, string> = new Map()
 
 const traceOf = (e: InboundEvent) => {
   const tp = e.header(Headers.traceparent)
@@ -46,7 +53,7 @@ const unroutable = (deps: EvaluateDeps, event: InboundEvent, problem: SubjectPro
 
 export const evaluateEvent = (
   deps: EvaluateDeps,
-  event: InboundEvent,
+  event: EvaluatedEvent,
 ): Effect.Effect<ReadonlyArray<FireRecord>, Unavailable> =>
   Effect.gen(function* () {
     const problem = subjectProblem(event.subject)
@@ -55,7 +62,12 @@ export const evaluateEvent = (
     if (matched.length === 0) return []
     const decoded = decodeEventPayload(event.data, event.header("content-type"))
     const records: Array<FireRecord> = []
-    for (const { trigger, filters } of matched) {
+    let vars: ExpressionVars | undefined
+    let windowVars: ExpressionVars | undefined
+    const varsOf = (payload: unknown) => (vars ??= expressionVars(payload, event.headers ?? NO_HEADERS, event.subject))
+    // Windows map each event when they fire, from the stored payload alone: check with what they will see.
+    const windowVarsOf = (payload: unknown) => (windowVars ??= expressionVars(payload, NO_HEADERS, event.subject))
+    for (const { trigger, filters, expressions } of matched) {
       const base = { trigger: trigger.name, workflow: trigger.workflow, event }
       // A disabled trigger is not evaluated at all (no filters, no payload checks), so its history
       // says disabled even for an event it could not have decoded.
@@ -67,10 +79,40 @@ export const evaluateEvent = (
         records.push(failed(base, decoded.error))
         continue
       }
+      // A stored expression that no longer compiles disables this trigger alone, loudly.
+      if (!expressions.ok) {
+        yield* Effect.logError(`trigger ${trigger.name} is not evaluated: ${expressions.error}`).pipe(
+          Effect.annotateLogs({ trigger: trigger.name, subject: event.subject, seq: event.seq }),
+        )
+        records.push(failed(base, `stored expression does not compile: ${expressions.error}`))
+        continue
+      }
       if (!filters(decoded.payload, event.header).matched) {
         records.push(skipped(base, "filtered"))
         continue
       }
+      if (expressions.when !== undefined) {
+        const outcome = evaluateWhen(expressions.when, varsOf(decoded.payload), trigger.name)
+        if (!outcome.matched) {
+          records.push(skipped(base, "filtered", outcome.detail))
+          continue
+        }
+      }
+      const windowed = trigger.debounce !== undefined || trigger.batch !== undefined
+      let input: unknown = decoded.payload
+      if (expressions.input !== undefined) {
+        const mapped = evaluateInput(
+          expressions.input,
+          windowed ? windowVarsOf(decoded.payload) : varsOf(decoded.payload),
+          trigger.name,
+        )
+        if (!mapped.ok) {
+          records.push(failed(base, mapped.error))
+          continue
+        }
+        input = mapped.input
+      }
+      // Windows keep the raw payload (their key paths read it) and map each event when they fire.
       if (trigger.debounce !== undefined) {
         records.push(yield* deps.debounce.absorb({ trigger, event, payload: decoded.payload }))
         continue
@@ -83,7 +125,7 @@ export const evaluateEvent = (
       const outcome = yield* deps.starter.start({
         runId,
         workflow: trigger.workflow,
-        input: decoded.payload,
+        input,
         source: sourceOf(trigger),
         triggerName: trigger.name,
         event: { subject: event.subject, seq: event.seq, delivery_id: event.deliveryId ?? null },

@@ -4,12 +4,18 @@
 import type { JsMsg } from "@nats-io/jetstream"
 import type { HeaderLookup } from "../domain/filters.js"
 import { Headers } from "../protocol/names.js"
-import type { InboundEvent } from "../windows/index.js"
+import type { EvaluatedEvent } from "./evaluate.js"
+
+/** A message's headers by lower-case name (the first value of each), as expressions see them. */
+const headerMap = (m: JsMsg): ReadonlyMap<string, string> => {
+  const headers = new Map<string, string>()
+  if (m.headers !== undefined) for (const k of m.headers.keys()) headers.set(k.toLowerCase(), m.headers.get(k))
+  return headers
+}
 
 /** A message's headers by lower-case name (the first value of each), as filters look them up. */
 export const headerLookup = (m: JsMsg): HeaderLookup => {
-  const headers = new Map<string, string>()
-  if (m.headers !== undefined) for (const k of m.headers.keys()) headers.set(k.toLowerCase(), m.headers.get(k))
+  const headers = headerMap(m)
   return (name) => headers.get(name)
 }
 
@@ -21,9 +27,11 @@ export const deliveryIdOf = (header: HeaderLookup, msgIdHeader: string = Headers
   header(Headers.deliveryId.toLowerCase()) || header(msgIdHeader.toLowerCase()) || undefined
 
 /** An EVENTS message of stream incarnation `epoch`, as delivered to the evaluator's consumer. */
-export const storedEvent = (m: JsMsg, epoch: string | undefined): InboundEvent => {
-  const header = headerLookup(m)
+export const storedEvent = (m: JsMsg, epoch: string | undefined): EvaluatedEvent => {
+  const headers = headerMap(m)
+  const header: HeaderLookup = (name) => headers.get(name)
   return {
+    headers,
     subject: m.subject,
     seq: m.seq,
     data: m.data,

@@ -1,14 +1,17 @@
 // Which triggers an event subject reaches, without scanning them all: a subject index over every
 // trigger's listen subject, kept current from the trigger table, and each trigger's filters
-// compiled once per revision.
+// and CEL expressions compiled once per revision.
 import { makeSubjectIndex } from "../domain/subject-index.js"
 import { compileFilters, type CompiledFilters } from "../domain/filters.js"
 import { listenSubject, type StoredTrigger } from "../domain/trigger.js"
+import { makeExpressionCache, type TriggerExpressions } from "../domain/expressions.js"
 import type { TriggerTableShape } from "../triggers/index.js"
 
 interface MatchedTrigger {
   readonly trigger: StoredTrigger
   readonly filters: CompiledFilters
+  /** Its `when` and `input` programs, or why they no longer compile (which disables only this trigger). */
+  readonly expressions: TriggerExpressions
 }
 
 export interface Matcher {
@@ -25,6 +28,7 @@ export const makeMatcher = (table: TriggerTableShape): Matcher => {
   const index = makeSubjectIndex<string>()
   const compiled = new Map<string, { revision: number; updated: string; filters: CompiledFilters }>()
   const patterns = new Map<string, string>()
+  const expressions = makeExpressionCache()
 
   const add = (t: StoredTrigger) => {
     // A schedule listens on no subject: its runs start from timers, never from events.
@@ -43,6 +47,7 @@ export const makeMatcher = (table: TriggerTableShape): Matcher => {
     if (previous !== undefined) index.remove(previous, name)
     patterns.delete(name)
     compiled.delete(name)
+    expressions.forget(name)
   }
 
   const unsubscribe = table.subscribe((change) => (change.kind === "put" ? add(change.trigger) : remove(change.name)))
@@ -61,7 +66,8 @@ export const makeMatcher = (table: TriggerTableShape): Matcher => {
       const out: Array<MatchedTrigger> = []
       for (const name of index.match(subject)) {
         const trigger = table.get(name)
-        if (trigger !== undefined) out.push({ trigger, filters: filtersOf(trigger) })
+        if (trigger !== undefined)
+          out.push({ trigger, filters: filtersOf(trigger), expressions: expressions.get(trigger) })
       }
       return out
     },

@@ -17,6 +17,7 @@ import {
 import type { KV } from "@nats-io/kv"
 import { DeadHeaders, Streams, Subjects } from "../protocol/names.js"
 import { compileFilters } from "../domain/filters.js"
+import { compileTriggerExpressions } from "../domain/expressions.js"
 import { subjectMatches } from "../domain/subjects.js"
 import { listenSubject, type StoredTrigger } from "../domain/trigger.js"
 import { skipped, type FireRecord } from "../domain/fire-record.js"
@@ -167,6 +168,7 @@ export const replay = (d: ReplayDeps, r: ReplayRequest) =>
     const epoch = r.dead ? "" : yield* d.eventsEpoch
     const pattern = listenSubject(r.trigger)
     const filters = compileFilters(r.trigger.filters ?? [])
+    const expressions = compileTriggerExpressions(r.trigger)
     const created = new Map<string, boolean>()
     const baseStarter = r.dryRun ? dryStarter(d.runs) : d.starter
     const starter: RunStarterShape = {
@@ -176,7 +178,7 @@ export const replay = (d: ReplayDeps, r: ReplayRequest) =>
       matcher: {
         match: (subject) =>
           subjectMatches(pattern, subject) && (r.subject === undefined || subjectMatches(r.subject, subject))
-            ? [{ trigger: r.trigger, filters }]
+            ? [{ trigger: r.trigger, filters, expressions }]
             : [],
         close: () => undefined,
       },

@@ -8,6 +8,14 @@ import { freshRequestId, runIdFor } from "../domain/run-id.js"
 import { listenSubject, Name } from "../domain/trigger.js"
 import { subjectMatches, isValidSubjectLiteral } from "../domain/subjects.js"
 import { compileFilters } from "../domain/filters.js"
+import {
+  MAX_EXPRESSION_LENGTH,
+  compileTriggerExpressions,
+  evaluateInput,
+  evaluateWhen,
+  explainFalseWhen,
+  expressionVars,
+} from "../domain/expressions.js"
 import { BoundedJson } from "../domain/bounded-json.js"
 import { getRun, listRuns, parseCursor, type RunStarterShape } from "../runs/index.js"
 import { historyReply, readHistory, withRunStatus } from "../history/index.js"
@@ -85,6 +93,14 @@ const TestRequest = Schema.Struct({
   count: Schema.optionalKey(wholeNumber(1, MAX_TEST_COUNT)),
   subject: Schema.optionalKey(TestSubject),
   headers: Schema.optionalKey(HeaderValues),
+  /** A `when` to test instead of the stored one (before saving it). */
+  when: Schema.optionalKey(
+    Schema.String.pipe(
+      Schema.check(
+        Schema.isMaxLength(MAX_EXPRESSION_LENGTH, { message: `must be at most ${MAX_EXPRESSION_LENGTH} characters` }),
+      ),
+    ),
+  ),
 })
 
 interface RunDeps {
@@ -169,11 +185,44 @@ export const runEndpoints = (d: RunDeps): ReadonlyArray<Endpoint> => [
         return { matched: false, reason: `subject ${subject} does not match ${pattern}` }
       }
       const headers = new Map(Object.entries(r.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]))
+      const expressions = compileTriggerExpressions({ ...trigger, ...(r.when !== undefined ? { when: r.when } : {}) })
+      if (!expressions.ok) {
+        // A `when` given here is the caller's to fix; a stored one that fails is what the evaluator meets.
+        if (r.when !== undefined && expressions.error.startsWith("when:"))
+          return yield* new InvalidInput({ message: expressions.error })
+        return { matched: false, reason: `stored expression does not compile: ${expressions.error}` }
+      }
       const outcome = compileFilters(trigger.filters ?? [])(r.payload, (n) => headers.get(n))
       if (!outcome.matched) return { matched: false, reason: outcome.reason }
+      const evalSubject = subject ?? pattern
+      if (expressions.when !== undefined) {
+        const vars = expressionVars(r.payload, headers, evalSubject)
+        const w = evaluateWhen(expressions.when, vars, trigger.name)
+        if (!w.matched) {
+          // Which part of an `a && b && c` condition was false, when it is one.
+          const part =
+            w.detail === "when was false" ? explainFalseWhen(expressions.when.source, vars, trigger.name) : undefined
+          return {
+            matched: false,
+            reason: "when did not hold",
+            detail: part === undefined ? w.detail : `${w.detail}: ${part}`,
+          }
+        }
+      }
+      // The run input is shown when a mapping makes it; without one it is the payload just sent.
+      let mappedInput: { input?: unknown } = {}
+      if (expressions.input !== undefined) {
+        // Windows map each event from its stored payload alone, without headers.
+        const windowed = trigger.debounce !== undefined || trigger.batch !== undefined
+        const vars = expressionVars(r.payload, windowed ? new Map() : headers, evalSubject)
+        const mapped = evaluateInput(expressions.input, vars, trigger.name)
+        if (!mapped.ok)
+          return { matched: false, reason: "input mapping failed: no run would start", detail: mapped.error }
+        mappedInput = { input: mapped.input }
+      }
       return trigger.enabled === false
-        ? { matched: true, reason: "trigger is disabled: no run would start" }
-        : { matched: true }
+        ? { matched: true, reason: "trigger is disabled: no run would start", ...mappedInput }
+        : { matched: true, ...mappedInput }
     }),
   ),
 ]

@@ -274,11 +274,15 @@ const test = Command.make(
       Flag.optional,
     ),
     header: Flag.String("header").pipe(
-      Flag.withDescription("NAME=VALUE inbound header, for header filters"),
+      Flag.withDescription("NAME=VALUE inbound header, for header filters and expressions"),
       Flag.atLeast(0),
     ),
+    when: Flag.String("when").pipe(
+      Flag.withDescription("a CEL condition to test instead of the stored when (nothing is saved)"),
+      Flag.optional,
+    ),
   },
-  ({ name, payload, subject, header, count }) =>
+  ({ name, payload, subject, header, count, when }) =>
     Effect.gen(function* () {
       if (Option.isNone(payload)) return yield* scheduleTest(name, count)
       const parsed = yield* parseJsonFlag("--payload", payload.value)
@@ -293,16 +297,25 @@ const test = Command.make(
         payload: parsed,
         ...(Option.isSome(subject) ? { subject: subject.value } : {}),
         ...(header.length > 0 ? { headers } : {}),
+        ...(Option.isSome(when) ? { when: when.value } : {}),
       }
-      yield* callAndPrint(endpointSubject("triggers", "test"), body, Matched, (r) =>
+      yield* callAndPrint(endpointSubject("triggers", "test"), body, Matched, (r) => {
+        const detail = r.detail !== undefined ? ` (${r.detail})` : ""
         printLine(
-          r.matched ? `matched${r.reason !== undefined ? ` (${r.reason})` : ""}` : `not matched: ${r.reason ?? ""}`,
-        ),
-      )
+          r.matched
+            ? `matched${r.reason !== undefined ? ` (${r.reason})` : ""}`
+            : `not matched: ${r.reason ?? ""}${detail}`,
+        )
+        const input = (r as { input?: unknown }).input
+        // Shown when a mapping made it differ from the payload: the payload itself was just typed.
+        if (r.matched && input !== undefined && JSON.stringify(input) !== JSON.stringify(parsed))
+          printLine(`run input: ${JSON.stringify(input)}`)
+      })
     }),
 ).pipe(
   Command.withDescription(
-    "check a payload against the trigger's subject and filters, or show a schedule's next fire times; starts nothing",
+    "check a payload against the trigger's subject, filters and when, and show the run input it would get " +
+      "(or a schedule's next fire times); starts nothing",
   ),
 )
 

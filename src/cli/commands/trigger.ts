@@ -39,6 +39,14 @@ const definitionFlags = {
   filterField: many("filter-field", "payload dot path that must equal the matching --filter-value"),
   filterValue: many("filter-value", "value for the --filter-field at the same position (JSON or text)"),
   filterHeader: many("filter-header", "NAME=VALUE an inbound webhook header must have"),
+  when: opt(
+    "when",
+    "CEL condition that must be true, after filters (e.g. 'body.action == \"opened\"'; see docs/expressions.md)",
+  ),
+  inputMap: opt(
+    "input-map",
+    "CEL expression whose value is the run input (e.g. '{\"pr\": body.number}'; batches: per event)",
+  ),
   debounce: opt("debounce", "start one run once no event arrived for this long (e.g. 5s)"),
   debounceTimeout: opt("debounce-timeout", "start a run at the latest this long after a window's first event"),
   debounceKey: opt("debounce-key", "payload dot path: one debounce window per value"),
@@ -57,6 +65,8 @@ const definitionFlags = {
 
 const updateOnlyFlags = {
   noFilters: switchFlag("no-filters", "remove every filter"),
+  noWhen: switchFlag("no-when", "remove the when condition"),
+  noInputMap: switchFlag("no-input-map", "remove the input mapping (runs get the whole payload again)"),
   noDebounce: switchFlag("no-debounce", "remove debounce"),
   noBatch: switchFlag("no-batch", "remove batching"),
 }
@@ -76,12 +86,23 @@ const usageFromExit = (exit: ReturnType<typeof decodeDefinition> | ReturnType<ty
   return Effect.fail(usageError(message))
 }
 
+/**
+ * CEL expressions are the service's to judge (its compiler is the one that will run them): they are
+ * left out of the local check, and a bad one is the service's refusal (exit 1) naming the field.
+ */
+const withoutExpressions = (v: Record<string, unknown>) => {
+  const { when: _when, input: _input, ...rest } = v
+  return rest
+}
+
 /** Check a definition locally with the service's own Schema, so bad flags are usage errors (exit 2). */
-const checkDefinition = (def: Record<string, unknown>) => usageFromExit(decodeDefinition(def))
+const checkDefinition = (def: Record<string, unknown>) => usageFromExit(decodeDefinition(withoutExpressions(def)))
 
 /** Check each field an update sets (cleared fields are null); the merged result is the service's to check. */
 const checkPatch = (patch: Record<string, unknown>) =>
-  usageFromExit(decodePatch(Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== null))))
+  usageFromExit(
+    decodePatch(Object.fromEntries(Object.entries(withoutExpressions(patch)).filter(([, v]) => v !== null))),
+  )
 
 const describeTrigger = (t: Trigger): ReadonlyArray<readonly [string, string]> => [
   ["name", t.name],
@@ -108,6 +129,9 @@ const describeTrigger = (t: Trigger): ReadonlyArray<readonly [string, string]> =
       .map((f) => ("field" in f ? `${f.field}=${f.value}` : `header ${f.header}=${f.value}`))
       .join(", ") || "-",
   ],
+  // Shown only when set: most triggers have neither.
+  ...(t.when !== undefined ? ([["when", t.when]] as const) : []),
+  ...(t.input !== undefined ? ([["input", t.input]] as const) : []),
   [
     "debounce",
     t.debounce === undefined
@@ -145,6 +169,8 @@ const create = Command.make("create", { name, ...definitionFlags }, (input) =>
     const def = createDefinition(input.name, {
       ...input,
       noFilters: false,
+      noWhen: false,
+      noInputMap: false,
       noDebounce: false,
       noBatch: false,
     } as TriggerFlags)

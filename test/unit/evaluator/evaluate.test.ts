@@ -230,3 +230,78 @@ test("evaluate - an event on a wildcard-looking subject that reaches no trigger 
   expect(evaluate(deps, event(3, "{}", { subject: "event.p*" }))).toStrictEqual([])
   expect(starts).toStrictEqual([])
 })
+
+test("evaluate - a when that holds starts the run; one that is false records skipped filtered with detail", () => {
+  const { deps, starts } = setup([trigger("w", { when: "body.amount > 1000" })])
+  expect(evaluate(deps, event(10, '{"amount":4200}'))).toMatchObject([{ trigger: "w", outcome: "fired" }])
+  expect(evaluate(deps, event(11, '{"amount":5}'))).toStrictEqual([
+    {
+      trigger: "w",
+      workflow: "w-wf",
+      outcome: "skipped",
+      reason: "filtered",
+      detail: "when was false",
+      event: { subject: "event.pr", seq: 11 },
+    },
+  ])
+  expect(starts).toHaveLength(1)
+})
+
+test("evaluate - a when that errors (missing key) records skipped filtered with the error as detail", () => {
+  const { deps, starts } = setup([trigger("w", { when: "body.pull_request.draft == false" })])
+  expect(evaluate(deps, event(12, '{"action":"opened"}'))).toMatchObject([
+    { outcome: "skipped", reason: "filtered", detail: "when failed: field not found: pull_request" },
+  ])
+  expect(starts).toHaveLength(0)
+})
+
+test("evaluate - a when sees the stored headers by lowercase name and the subject", () => {
+  const { deps } = setup([trigger("h", { when: 'headers["x-github-event"] == "push" && subject == "event.pr"' })])
+  const headers = new Map([["x-github-event", "push"]])
+  expect(evaluate(deps, { ...event(13, "{}"), headers } as InboundEvent)).toMatchObject([{ outcome: "fired" }])
+  expect(evaluate(deps, event(14, "{}"))).toMatchObject([{ outcome: "skipped", reason: "filtered" }])
+})
+
+test("evaluate - an input mapping becomes the run input; one that errors records error and starts nothing", () => {
+  const { deps, starts } = setup([trigger("m", { input: '{"pr": body.number, "repo": body.repo.name}' })])
+  expect(evaluate(deps, event(15, '{"number":7,"repo":{"name":"x"},"big":"..."}'))).toMatchObject([
+    { outcome: "fired" },
+  ])
+  expect(starts[0]?.input).toStrictEqual({ pr: 7, repo: "x" })
+  expect(evaluate(deps, event(16, '{"number":7}'))).toMatchObject([
+    { outcome: "error", error: "input failed: field not found: repo" },
+  ])
+  expect(starts).toHaveLength(1)
+})
+
+test("evaluate - a stored when that no longer compiles records error for its own trigger only", () => {
+  const { deps } = setup([trigger("broken", { when: "body.a ==" }), trigger("fine", {})])
+  const records = evaluate(deps, event(17, "{}")).sort((x, y) => x.trigger.localeCompare(y.trigger))
+  expect(records).toMatchObject([
+    {
+      trigger: "broken",
+      outcome: "error",
+      error: "stored expression does not compile: when: 1:8: found = but expecting end of input",
+    },
+    { trigger: "fine", outcome: "fired" },
+  ])
+})
+
+test("evaluate - a windowed trigger gets the raw payload; its input mapping is checked per event first", () => {
+  const absorbed: Array<unknown> = []
+  const { deps } = setup([trigger("b", { batch: { max_size: 2, timeout: "1m" }, input: "body.id" })])
+  const batch: WindowHandler = {
+    absorb: (w) =>
+      Effect.sync(() => {
+        absorbed.push(w.payload)
+        return {} as FireRecord
+      }),
+  }
+  const withBatch = { ...deps, batch }
+  Effect.runSync(evaluateEvent(withBatch, event(18, '{"id":1,"x":2}')))
+  expect(absorbed).toStrictEqual([{ id: 1, x: 2 }])
+  expect(evaluate(withBatch, event(19, '{"x":2}'))).toMatchObject([
+    { outcome: "error", error: "input failed: field not found: id" },
+  ])
+  expect(absorbed).toHaveLength(1)
+})

@@ -93,10 +93,11 @@ describe("create", () => {
     expect(refused(createDefinition("x", flags({ webhook: true }), noIo))).toBe("--workflow: required")
   })
 
-  test("trigger flags - --no-filters, --no-debounce and --no-batch are refused on create", () => {
-    for (const f of [{ noFilters: true }, { noDebounce: true }, { noBatch: true }]) {
+  test("trigger flags - --no-filters, --no-when, --no-input-map, --no-debounce and --no-batch are refused on create", () => {
+    const all = [{ noFilters: true }, { noDebounce: true }, { noBatch: true }, { noWhen: true }, { noInputMap: true }]
+    for (const f of all) {
       expect(refused(createDefinition("x", webhook(f), noIo))).toBe(
-        "--no-filters, --no-debounce and --no-batch are for update",
+        "--no-filters, --no-when, --no-input-map, --no-debounce and --no-batch are for update",
       )
     }
   })
@@ -315,6 +316,34 @@ describe("update", () => {
     )
     expect(refused(updatePatch("x", flags({ debounceKey: some("k") }), noIo))).toBe(
       "--debounce-timeout and --debounce-key need --debounce",
+    )
+  })
+})
+
+describe("expressions", () => {
+  test("trigger flags - --when and --input-map become the when and input fields", () => {
+    expect(ok(createDefinition("x", event({ when: some("body.a > 1"), inputMap: some("body.b") }), noIo))).toEqual({
+      name: "x",
+      type: "event",
+      workflow: "deploy",
+      subject: "event.deploy.*",
+      when: "body.a > 1",
+      input: "body.b",
+    })
+    expect(ok(updatePatch("x", flags({ when: some("true") }), noIo))).toEqual({ name: "x", when: "true" })
+  })
+
+  test("trigger flags - --no-when and --no-input-map clear the fields on update, and not together with setting them", () => {
+    expect(ok(updatePatch("x", flags({ noWhen: true, noInputMap: true }), noIo))).toEqual({
+      name: "x",
+      when: null,
+      input: null,
+    })
+    expect(refused(updatePatch("x", flags({ noWhen: true, when: some("true") }), noIo))).toBe(
+      "--no-when cannot be combined with --when",
+    )
+    expect(refused(updatePatch("x", flags({ noInputMap: true, inputMap: some("body") }), noIo))).toBe(
+      "--no-input-map cannot be combined with --input-map",
     )
   })
 })

@@ -396,3 +396,34 @@ describe("read view", () => {
     })
   })
 })
+
+describe("expressions (when, input)", () => {
+  test("trigger model - when and input are accepted on webhook and event triggers and kept as given", () => {
+    const w = accepted({ ...webhook, when: 'body.action == "opened"', input: '{"pr": body.number}' })
+    expect([w["when"], w["input"]]).toStrictEqual(['body.action == "opened"', '{"pr": body.number}'])
+    expect(accepted({ ...event, when: "body.amount > 1000" })["when"]).toBe("body.amount > 1000")
+  })
+
+  test("trigger model - a when that does not parse is rejected naming the field and line:column", () => {
+    expect(rejection({ ...webhook, when: "body.a ==" })).toBe("when: 1:8: found = but expecting end of input")
+    expect(rejection({ ...event, input: '{"a": body.a' })).toMatch(/^input: 1:\d+: /)
+  })
+
+  test("trigger model - a when known not to be a bool is rejected", () => {
+    expect(rejection({ ...webhook, when: "body.amount + 1" })).toBe(
+      "when: 1:13: must be a bool condition, but this is the result of +",
+    )
+  })
+
+  test("trigger model - an expression over 4096 characters is rejected", () => {
+    expect(rejection({ ...webhook, when: "true" + " ".repeat(4093) })).toBe(
+      "when: must be at most 4096 characters (got 4097)",
+    )
+  })
+
+  test("trigger model - when and input are not allowed on schedule triggers", () => {
+    expect(rejection({ name: "s", workflow: "w", type: "schedule", cron: "* * * * *", when: "true" })).toBe(
+      "when: not allowed for schedule triggers",
+    )
+  })
+})
