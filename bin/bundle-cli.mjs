@@ -34,7 +34,10 @@ await build({
   logLevel: "warn",
   plugins: [versionModule],
   // effect reads import.meta?.env where a bundler for browsers provides it; in Node it is undefined.
-  transform: { define: { "import.meta": "{}" } },
+  // import.meta.url becomes the bundle's own path: its one use left (version.ts is replaced above) is
+  // createRequire(import.meta.url) for the lazily loaded CEL library, which takes a path as well as a
+  // URL and then resolves packages from dist/bundle/ up to node_modules, as it does from dist/.
+  transform: { define: { "import.meta.url": "__filename", "import.meta": "{}" } },
   // ES modules are strict; so is the whole script, as it would be unbundled.
   output: { file: BUNDLE, format: "cjs", codeSplitting: false, strict: true },
 })
