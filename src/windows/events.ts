@@ -11,6 +11,8 @@ import { getMessage, type StoredMessage, type StreamManager } from "../nats/stre
 /** An event's payload and trace context, as a window's run takes them. */
 export interface EventRead {
   readonly payload: unknown
+  /** The event's subject, for a trigger's `input` mapping; undefined when it is gone from EVENTS. */
+  readonly subject?: string
   readonly traceParent: string | undefined
 }
 
@@ -25,7 +27,11 @@ export const makeEvents = (jsm: StreamManager) => {
       // Aged out or purged: the run still starts, with null.
       if (m === null) return { payload: null, traceParent: undefined }
       const decoded = decodeEventPayload(m.data, m.header("Content-Type"))
-      return { payload: decoded.ok ? decoded.payload : null, traceParent: m.header(Headers.traceparent) }
+      return {
+        payload: decoded.ok ? decoded.payload : null,
+        subject: m.subject,
+        traceParent: m.header(Headers.traceparent),
+      }
     })
 
   /** The events a window's run takes: the last one for debounce (inline when small), every one for a batch. */

@@ -6,6 +6,7 @@ import { Effect } from "effect"
 import { countedSeqs, coverage, type WindowState } from "../domain/windows.js"
 import { failed, fired, skipped, type FireRecord } from "../domain/fire-record.js"
 import { runIdFor } from "../domain/run-id.js"
+import { makeExpressionCache, mapInput } from "../domain/expressions.js"
 import type { Unavailable } from "../domain/errors.js"
 import { publishDead } from "../dead/index.js"
 import type { WindowDeps } from "./deps.js"
@@ -26,6 +27,10 @@ export interface TimerFire {
 }
 
 export const makeFiring = (d: WindowDeps, { store, events, starting }: FireParts) => {
+  // A trigger's `input` mapping applies per event when its window fires (the evaluator checked it on
+  // each event as it was absorbed; a trigger edited since then may map differently or fail).
+  const expressions = makeExpressionCache()
+
   const recordBase = (state: WindowState) => {
     const cov = coverage(state)
     const event = { subject: cov.lastSubject, seq: cov.lastSeq }
@@ -83,7 +88,14 @@ export const makeFiring = (d: WindowDeps, { store, events, starting }: FireParts
       return record
     }
     const read = timer.prefetched ?? (yield* events.payloadsOf(state))
-    const payloads = read.map((e) => e.payload)
+    const compiled = expressions.get(trigger)
+    if (!compiled.ok) return yield* failWindow(state, key, `stored expression does not compile: ${compiled.error}`)
+    const mapped = read.map((e) => mapInput(compiled.input, e.payload, e.subject ?? base.event.subject, trigger.name))
+    const payloads: Array<unknown> = []
+    for (const m of mapped) {
+      if (!m.ok) return yield* failWindow(state, key, m.error)
+      payloads.push(m.input)
+    }
     // A window's run continues the trace of the event that closed it: the last one it covers.
     const traceParent = read[read.length - 1]?.traceParent
     const input = state.kind === "debounce" ? payloads[0] : payloads

@@ -7,6 +7,7 @@ import { Kvm } from "@nats-io/kv"
 import { e2eStack } from "../support/e2e-stack.js"
 import { signed } from "./ingest-support.js"
 import { withoutAt } from "../support/raw-nats.js"
+import { eventually } from "../support/poll.js"
 
 const SECRET = "It's a Secret to Everybody"
 
@@ -152,6 +153,33 @@ describe("evaluation", () => {
       [hostile, "skipped"],
       [next, "fired"],
     ])
+  })
+
+  test("expressions - a batch's input maps each event: the run input is the array of mapped values in stream order", async () => {
+    await cli(
+      "trigger",
+      "create",
+      "mapped-batch",
+      "--workflow",
+      "mapped-batch-wf",
+      "--subject",
+      "event.mapped.batch",
+      "--batch-size",
+      "3",
+      "--batch-timeout",
+      "1m",
+      "--input-map",
+      '{"n": body.n, "on": subject}',
+    )
+    await tableSynced()
+    for (const n of [1, 2, 3])
+      await stack.raw.publish("event.mapped.batch", JSON.stringify({ n, big: "x".repeat(100) }))
+    const [run] = await eventually(async () => {
+      const runs = await runsOf("mapped-batch-wf")
+      if (runs.length === 0) throw new Error("no batch run yet")
+      return runs
+    }, 20_000)
+    expect(run?.input).toStrictEqual([1, 2, 3].map((n) => ({ n, on: "event.mapped.batch" })))
   })
 
   test("expressions - a stored when that no longer compiles records error for its own trigger; another on the same subject still fires", async () => {
