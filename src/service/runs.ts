@@ -17,6 +17,7 @@ import type { TriggerStoreShape } from "../triggers/index.js"
 import { endpoint, type Endpoint } from "../micro/index.js"
 import { wholeNumber } from "../domain/whole-number.js"
 import { MAX_TEST_COUNT, scheduleTest } from "../schedules/index.js"
+import { StoredSourceFields, testInput } from "./test-input.js"
 
 /** How many next fire times `trigger test` shows for a schedule by default. */
 const DEFAULT_TEST_COUNT = 5
@@ -85,6 +86,7 @@ const TestRequest = Schema.Struct({
   count: Schema.optionalKey(wholeNumber(1, MAX_TEST_COUNT)),
   subject: Schema.optionalKey(TestSubject),
   headers: Schema.optionalKey(HeaderValues),
+  ...StoredSourceFields,
 })
 
 interface RunDeps {
@@ -158,18 +160,18 @@ export const runEndpoints = (d: RunDeps): ReadonlyArray<Endpoint> => [
     Effect.gen(function* () {
       const trigger = yield* d.store.get(r.name)
       if (trigger.type === "schedule") return yield* scheduleTest(trigger, r.count ?? DEFAULT_TEST_COUNT, Date.now())
-      if (r.payload === undefined)
-        return yield* new InvalidInput({ message: "payload: required for webhook and event triggers" })
+      const input = yield* testInput(d, r)
       const pattern = listenSubject(trigger)
-      const subject = r.subject ?? (trigger.type === "webhook" || isValidSubjectLiteral(pattern) ? pattern : undefined)
+      const subject =
+        input.subject ?? (trigger.type === "webhook" || isValidSubjectLiteral(pattern) ? pattern : undefined)
       if (subject !== undefined && !isValidSubjectLiteral(subject)) {
         return yield* new InvalidInput({ message: `subject: must be a subject without wildcards (got "${subject}")` })
       }
       if (subject !== undefined && !subjectMatches(pattern, subject)) {
         return { matched: false, reason: `subject ${subject} does not match ${pattern}` }
       }
-      const headers = new Map(Object.entries(r.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]))
-      const outcome = compileFilters(trigger.filters ?? [])(r.payload, (n) => headers.get(n))
+      const headers = new Map(Object.entries(input.headers).map(([k, v]) => [k.toLowerCase(), v]))
+      const outcome = compileFilters(trigger.filters ?? [])(input.payload, (n) => headers.get(n))
       if (!outcome.matched) return { matched: false, reason: outcome.reason }
       return trigger.enabled === false
         ? { matched: true, reason: "trigger is disabled: no run would start" }

@@ -5,6 +5,7 @@ import { endpointSubject } from "../../protocol/names.js"
 import { callAndPrint, root, withNats } from "../shared.js"
 import { parseDurationMs } from "../../domain/duration.js"
 import { isFinal } from "../../domain/run-status.js"
+import { isDeliveryId } from "../../domain/delivery.js"
 import { limitRows, requestLimit, truncatedNote } from "../list-hint.js"
 import { printJson, printLine, printRecord, printTable } from "../output.js"
 import { argumentText, parseJsonText } from "../payload.js"
@@ -255,6 +256,26 @@ const history = Command.make("history", { name: Argument.String("name"), limit: 
   }),
 ).pipe(Command.withDescription("show the trigger's evaluation outcomes, newest first"))
 
+const printMatched = (r: { readonly matched: boolean; readonly reason?: string | undefined }) =>
+  printLine(r.matched ? `matched${r.reason !== undefined ? ` (${r.reason})` : ""}` : `not matched: ${r.reason ?? ""}`)
+
+/** `--delivery ID` or `--event SEQ` as the request's stored source; at most one. */
+const storedSourceFlags = (
+  delivery: Option.Option<string>,
+  event: Option.Option<number>,
+): { readonly delivery: string } | { readonly event_seq: number } | { readonly error: string } | undefined => {
+  if (Option.isSome(delivery) && Option.isSome(event)) return { error: "--delivery, --event: give one of them" }
+  if (Option.isSome(delivery))
+    return isDeliveryId(delivery.value)
+      ? { delivery: delivery.value }
+      : { error: "--delivery: must be a delivery id (26 characters, as in the Dagnats-Delivery header)" }
+  if (Option.isSome(event))
+    return Number.isSafeInteger(event.value) && event.value >= 1
+      ? { event_seq: event.value }
+      : { error: "--event: must be an EVENTS sequence (a whole number from 1)" }
+  return undefined
+}
+
 const test = Command.make(
   "test",
   {
@@ -277,9 +298,24 @@ const test = Command.make(
       Flag.withDescription("NAME=VALUE inbound header, for header filters"),
       Flag.atLeast(0),
     ),
+    delivery: Flag.String("delivery").pipe(
+      Flag.withDescription("re-evaluate the event a webhook delivery stored (its Dagnats-Delivery id)"),
+      Flag.optional,
+    ),
+    event: Flag.Int("event").pipe(
+      Flag.withDescription("re-evaluate the EVENTS message with this sequence"),
+      Flag.optional,
+    ),
   },
-  ({ name, payload, subject, header, count }) =>
+  ({ name, payload, subject, header, count, delivery, event }) =>
     Effect.gen(function* () {
+      const stored = storedSourceFlags(delivery, event)
+      if (stored !== undefined) {
+        if (Option.isSome(payload) || Option.isSome(subject) || header.length > 0 || Option.isSome(count))
+          return yield* usageError("--delivery/--event: the stored event has its own payload, subject and headers")
+        if ("error" in stored) return yield* usageError(stored.error)
+        return yield* callAndPrint(endpointSubject("triggers", "test"), { name, ...stored }, Matched, printMatched)
+      }
       if (Option.isNone(payload)) return yield* scheduleTest(name, count)
       const parsed = yield* parseJsonFlag("--payload", payload.value)
       const headers: Record<string, string> = {}
@@ -294,15 +330,12 @@ const test = Command.make(
         ...(Option.isSome(subject) ? { subject: subject.value } : {}),
         ...(header.length > 0 ? { headers } : {}),
       }
-      yield* callAndPrint(endpointSubject("triggers", "test"), body, Matched, (r) =>
-        printLine(
-          r.matched ? `matched${r.reason !== undefined ? ` (${r.reason})` : ""}` : `not matched: ${r.reason ?? ""}`,
-        ),
-      )
+      yield* callAndPrint(endpointSubject("triggers", "test"), body, Matched, printMatched)
     }),
 ).pipe(
   Command.withDescription(
-    "check a payload against the trigger's subject and filters, or show a schedule's next fire times; starts nothing",
+    "check a payload (or a stored delivery or event) against the trigger's subject and filters as they are now, " +
+      "or show a schedule's next fire times; starts nothing",
   ),
 )
 
