@@ -165,7 +165,7 @@ export const make = Effect.gen(function* () {
     onDefect: (message) => log(Effect.logError(message)),
     newDeliveryId: recorder.newId,
     answered: (a) => {
-      recorder.record(a)
+      if (settings.deliveries.record) recorder.record(a)
       writeLines(answerLog.answered(a, Date.now()))
     },
   })
