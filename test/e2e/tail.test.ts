@@ -3,7 +3,10 @@
 // evaluations of events published straight to event.> with --events, shows a record of an unknown
 // shape as such, on a terminal prints one line per delivery with the run its event started, and
 // ends with exit 0 on Ctrl-C.
+import { spawn } from "node:child_process"
 import { describe, expect, test } from "vitest"
+import { DAGNATS_BIN } from "../support/cli.js"
+import { eventually } from "../support/poll.js"
 import { e2eStack } from "../support/e2e-stack.js"
 import { startTail } from "../support/tail-process.js"
 import { send, signed, triggers, webhookTrigger } from "./ingest-support.js"
@@ -131,6 +134,37 @@ describe("tail - piped: NDJSON records", () => {
     } finally {
       expect(await tail.stop()).toBe(0)
     }
+  })
+})
+
+describe("tail - into a program that stops reading", () => {
+  test("tail - piped into head -1: the first record comes out and tail ends quietly with exit 0 at its next write", async () => {
+    await setup()
+    const quote = (w: string) => `'${w.replace(/'/g, `'\\''`)}'`
+    const tail = [process.execPath, DAGNATS_BIN, "tail", "--nats-url", stack.url].map(quote).join(" ")
+    const child = spawn("bash", ["-c", `set -o pipefail; ${tail} | head -1`], { stdio: ["ignore", "pipe", "pipe"] })
+    let out = ""
+    let err = ""
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()))
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()))
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+    await eventually(() => expect(err).toContain("tailing"), 15_000)
+    const body = "{}"
+    // Each webhook is one more line: the first goes through head, a later one finds the pipe closed.
+    const ids: Array<string> = []
+    await eventually(
+      async () => {
+        const r = await send(url("tail-hook"), { body, headers: signed(SECRET, body) })
+        ids.push(r.json.delivery_id)
+        expect(child.exitCode).not.toBeNull()
+      },
+      15_000,
+      100,
+    )
+    expect(await exited).toBe(0)
+    expect(out.split("\n").filter((l) => l !== "")).toHaveLength(1)
+    expect(ids).toContain(json(out).id)
+    expect(err).not.toContain("EPIPE")
   })
 })
 
