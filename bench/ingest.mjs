@@ -1,6 +1,9 @@
 // Ingest throughput: the full `dagnats serve` webhook path (routing, bounded read, signature check,
 // JSON parse, header selection, publish, PubAck) against a bare node:http server that only awaits
-// js.publish. Same nats-server, same body, alternating rounds so drift hits both alike.
+// js.publish, and serve with delivery recording on against the same serve with it off
+// (DAGNATS_DELIVERIES=off): what recording costs. Same nats-server, same body, alternating rounds so
+// drift hits all alike. A quick look that appends nothing: BENCH_DRY_RUN=1 BENCH_ROUNDS=1
+// BENCH_ROUND_SECONDS=1.
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -25,7 +28,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const ROUND_SECONDS = Number(process.env.BENCH_ROUND_SECONDS ?? 5)
 const WARMUP_SECONDS = 2
 const SECRET = "bench-secret"
-const TARGETS = { throughput: 0.85, p99: 1.3, rssMb: 200 }
+const TARGETS = { throughput: 0.85, p99: 1.3, rssMb: 200, recording: 0.9 }
 
 /** A realistic 1 KB webhook: nested objects, strings, numbers; exactly 1024 bytes. */
 const makeBody = () => {
@@ -67,7 +70,10 @@ export default async function benchIngest() {
   const dataDir = mkdtempSync(join(tmpdir(), "dagnats-bench-data-"))
   cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }))
   const servePort = await freePort()
+  const offPort = await freePort()
   const basePort = await freePort()
+  const offDataDir = mkdtempSync(join(tmpdir(), "dagnats-bench-data-"))
+  cleanups.push(async () => rmSync(offDataDir, { recursive: true, force: true }))
   try {
     // The evaluator is off so both processes do the same job: take HTTP in, get it into JetStream.
     const serve = await startChild(
@@ -79,6 +85,16 @@ export default async function benchIngest() {
       },
     )
     cleanups.push(serve.stop)
+    // The same serve recording no deliveries: the difference is what recording costs.
+    const serveOff = await startChild(
+      [DAGNATS_BIN, "serve", "--nats-url", nats.url, "--http-addr", `127.0.0.1:${offPort}`],
+      {
+        env: { DAGNATS_EVALUATOR: "off", DAGNATS_DATA_DIR: offDataDir, DAGNATS_DELIVERIES: "off" },
+        ready: /dagnats serve ready/,
+        name: "dagnats serve (deliveries off)",
+      },
+    )
+    cleanups.push(serveOff.stop)
     const baseline = await startChild([join(ROOT, "bench", "baseline-server.mjs")], {
       env: { NATS_URL: nats.url, PORT: String(basePort) },
       ready: /baseline listening/,
@@ -98,20 +114,28 @@ export default async function benchIngest() {
       nats.url,
     ])
     const serveUrl = `http://127.0.0.1:${servePort}/v1/webhooks/bench`
+    const offUrl = `http://127.0.0.1:${offPort}/v1/webhooks/bench`
     const baseUrl = `http://127.0.0.1:${basePort}/`
     console.log(
       `ingest bench: ${CONNECTIONS} connections, ${body.length}-byte signed JSON, ${ROUNDS} rounds of ${ROUND_SECONDS}s each`,
     )
     await load(baseUrl, signed, body, WARMUP_SECONDS)
     await load(serveUrl, signed, body, WARMUP_SECONDS)
-    const runs = { baseline: [], serve: [] }
+    await load(offUrl, signed, body, WARMUP_SECONDS)
+    const runs = { baseline: [], serve: [], off: [] }
     for (let round = 1; round <= ROUNDS; round++) {
       const b = summarize(await load(baseUrl, signed, body, ROUND_SECONDS))
-      const s = summarize(await load(serveUrl, signed, body, ROUND_SECONDS))
+      // Which of on and off goes first alternates too, so neither always follows the baseline.
+      const pair = round % 2 === 1 ? [serveUrl, offUrl] : [offUrl, serveUrl]
+      const first = summarize(await load(pair[0], signed, body, ROUND_SECONDS))
+      const second = summarize(await load(pair[1], signed, body, ROUND_SECONDS))
+      const [s, o] = round % 2 === 1 ? [first, second] : [second, first]
       runs.baseline.push(b)
       runs.serve.push(s)
+      runs.off.push(o)
       console.log(
-        `round ${round}: baseline ${b.rps.toFixed(0)} req/s p99 ${b.p99} ms | serve ${s.rps.toFixed(0)} req/s p99 ${s.p99} ms`,
+        `round ${round}: baseline ${b.rps.toFixed(0)} req/s p99 ${b.p99} ms | serve ${s.rps.toFixed(0)} req/s p99 ${s.p99} ms` +
+          ` | serve, deliveries off ${o.rps.toFixed(0)} req/s p99 ${o.p99} ms`,
       )
     }
     const med = (xs, k) => median(xs.map((x) => x[k]))
@@ -126,6 +150,12 @@ export default async function benchIngest() {
       p50: med(runs.serve, "p50"),
       p99: med(runs.serve, "p99"),
       rss: peakRssMb(serve.pid),
+    }
+    const off = {
+      rps: med(runs.off, "rps"),
+      p50: med(runs.off, "p50"),
+      p99: med(runs.off, "p99"),
+      rss: peakRssMb(serveOff.pid),
     }
     const ratio = (a, b) => (b > 0 ? `${(a / b).toFixed(2)}×` : "-")
     const mb = (v) => (v === undefined ? "n/a" : `${v.toFixed(0)} MB`)
@@ -148,6 +178,14 @@ export default async function benchIngest() {
           ratio(full.p99, base.p99),
           ratio(full.rss ?? 0, base.rss ?? 0),
         ],
+        ["dagnats serve, DAGNATS_DELIVERIES=off", off.rps.toFixed(0), String(off.p50), String(off.p99), mb(off.rss)],
+        [
+          "ratio deliveries on / off",
+          ratio(full.rps, off.rps),
+          ratio(full.p50, off.p50),
+          ratio(full.p99, off.p99),
+          ratio(full.rss ?? 0, off.rss ?? 0),
+        ],
       ],
     )
     const targets = markdownTable(
@@ -160,14 +198,20 @@ export default async function benchIngest() {
         ],
         [`p99 ≤ ${TARGETS.p99}× baseline`, ratio(full.p99, base.p99), verdict(full.p99 <= TARGETS.p99 * base.p99)],
         [
+          `throughput with deliveries recorded ≥ ${TARGETS.recording}× without`,
+          ratio(full.rps, off.rps),
+          verdict(full.rps >= TARGETS.recording * off.rps),
+        ],
+        [
           `serve peak RSS < ${TARGETS.rssMb} MB`,
           mb(full.rss),
           verdict(full.rss !== undefined && full.rss < TARGETS.rssMb),
         ],
       ],
     )
-    const method = `autocannon, ${CONNECTIONS} connections, ${body.length}-byte JSON signed with hmac-sha256, ${ROUNDS} × ${ROUND_SECONDS} s per server, alternating, after a ${WARMUP_SECONDS} s warm-up each; medians of the rounds. One nats-server (file store), serve with DAGNATS_EVALUATOR=off, load generator on the same machine (1-minute load average before the run: ${loadAtStart}). The baseline awaits nats.js \`js.publish\` as is; serve verifies, parses and filters headers, then publishes through its own PubAck path (one reply subscription, publishes coalesced per event-loop turn; src/ingest/jetstream-publisher.ts, publish.ts).`
+    const method = `autocannon, ${CONNECTIONS} connections, ${body.length}-byte JSON signed with hmac-sha256, ${ROUNDS} × ${ROUND_SECONDS} s per server (baseline, then serve with deliveries on and off, those two in alternating order), after a ${WARMUP_SECONDS} s warm-up each; medians of the rounds. One nats-server (file store), serve with DAGNATS_EVALUATOR=off, load generator on the same machine (1-minute load average before the run: ${loadAtStart}). The baseline awaits nats.js \`js.publish\` as is; serve verifies, parses and filters headers, then publishes through its own PubAck path (one reply subscription, publishes coalesced per event-loop turn; src/ingest/jetstream-publisher.ts, publish.ts).`
     console.log(`\n${table}\n\n${targets}\n`)
+    if (process.env.BENCH_DRY_RUN === "1") return console.log("BENCH_DRY_RUN=1: not appended")
     appendResult("Webhook ingest", `${method}\n\n${table}\n\n${targets}`)
     console.log("appended to BENCHMARKS.md")
   } finally {

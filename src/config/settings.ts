@@ -147,8 +147,11 @@ export interface ServeBaseSettings {
   /** Max age of run records and of trigger history; 0 keeps them forever. `explicit`: the operator set it. */
   readonly runRetention: Retention
   readonly historyRetention: Retention
-  /** DAGNATS_DELIVERIES: max age (0: no age limit) and max bytes; the oldest records go first. */
-  readonly deliveries: { readonly maxAge: Retention; readonly maxBytes: number }
+  /**
+   * DAGNATS_DELIVERIES: max age (0: no age limit) and max bytes; the oldest records go first. `record`
+   * false (`DAGNATS_DELIVERIES=off`, a benchmarking and diagnostic setting) writes no records at all.
+   */
+  readonly deliveries: { readonly maxAge: Retention; readonly maxBytes: number; readonly record: boolean }
   /** OTLP trace export, from the standard OTEL_* variables. */
   readonly tracing: TraceSetting
   /** From SIGTERM to closing the listener; /readyz answers 503 meanwhile. Default 5 s, 0 when embedded. */
@@ -171,6 +174,13 @@ const LOG_FORMAT: TextKind<LogFormat> = {
   fallback: "text",
   parse: (t) => (t === "text" || t === "json" ? t : undefined),
   rule: "must be text or json",
+}
+
+/** Whether serve records deliveries: `on` (the default) or `off`, for benchmarks and diagnosis only. */
+const RECORDING: TextKind<boolean> = {
+  fallback: true,
+  parse: (t) => (t === "on" ? true : t === "off" ? false : undefined),
+  rule: "must be on or off",
 }
 
 /** A retention duration such as 30d or 12h; 0 (or "forever") keeps records without an age limit. */
@@ -290,6 +300,7 @@ export const serveBaseSettings = (flags: ServeFlags, env: Env): ServeBaseSetting
     1_048_576,
     Number.MAX_SAFE_INTEGER,
   )
+  const recordDeliveries = read.text(RECORDING, "DAGNATS_DELIVERIES", undefined, "DAGNATS_DELIVERIES")
   const shutdownDelayMs = read.text(
     durationUpTo(natsUrl === undefined ? 0 : DEFAULT_SHUTDOWN_DELAY_MS, MAX_SHUTDOWN_DELAY_MS),
     "--shutdown-delay",
@@ -312,7 +323,7 @@ export const serveBaseSettings = (flags: ServeFlags, env: Env): ServeBaseSetting
     logFormat,
     runRetention,
     historyRetention,
-    deliveries: { maxAge: deliveriesMaxAge, maxBytes: deliveriesMaxBytes },
+    deliveries: { maxAge: deliveriesMaxAge, maxBytes: deliveriesMaxBytes, record: recordDeliveries },
     tracing: traceSetting(env, VERSION),
     shutdownDelayMs,
   }

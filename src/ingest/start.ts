@@ -2,6 +2,7 @@
 // metrics, listens on --http-addr (a taken address is a typed ListenError), and on scope close stops
 // accepting, lets in-flight requests finish (bounded), then closes every connection, before serve
 // drains NATS.
+import { makeAnswerLog, type AnswerLine } from "./answer-log.js"
 import type { Server } from "node:http"
 import { Context, Effect, Layer, Schema } from "effect"
 import { Catalog, MetricsRegistry } from "../metrics/index.js"
@@ -127,6 +128,14 @@ export const make = Effect.gen(function* () {
     logFailure: (message) => log(Effect.logWarning(message)),
   })
   yield* Effect.addFinalizer(() => Effect.sync(recorder.close))
+  const answerLog = makeAnswerLog()
+  const writeLines = (lines: ReadonlyArray<AnswerLine>) => {
+    for (const l of lines) log(Effect.log(l.message).pipe(Effect.annotateLogs(l.fields)))
+  }
+  // A second over the limit gets its summary even when no request follows it.
+  const answerTicks = setInterval(() => writeLines(answerLog.tick(Date.now())), 1_000)
+  answerTicks.unref()
+  yield* Effect.addFinalizer(() => Effect.sync(() => clearInterval(answerTicks)))
 
   const traced = settings.tracing._tag === "On"
   const publish = makePublish(publisher, connection, (s) => latency.observe(s))
@@ -155,7 +164,10 @@ export const make = Effect.gen(function* () {
     countWebhook,
     onDefect: (message) => log(Effect.logError(message)),
     newDeliveryId: recorder.newId,
-    answered: recorder.record,
+    answered: (a) => {
+      if (settings.deliveries.record) recorder.record(a)
+      writeLines(answerLog.answered(a, Date.now()))
+    },
   })
   yield* Effect.acquireRelease(listen(server, settings.httpHost, settings.httpPort), () =>
     close(server, beginShutdown).pipe(Effect.andThen(Effect.log("HTTP listener closed"))),

@@ -56,6 +56,9 @@ export const kvKeySubject = (bucket: string, key: string): string => `$KV.${buck
 export const Subjects = {
   eventsAll: "event.>",
   webhook: (name: string) => `event.webhook.${name}`,
+  /** Every event subject starts so; a webhook's, stored by serve, with `webhookPrefix`. */
+  eventsPrefix: "event.",
+  webhookPrefix: "event.webhook.",
   history: (runId: string) => `history.${runId}`,
   historyAll: "history.>",
   triggerFire: (name: string) => `trigger.fire.${name}`,

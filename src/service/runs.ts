@@ -25,6 +25,7 @@ import type { TriggerStoreShape } from "../triggers/index.js"
 import { endpoint, type Endpoint } from "../micro/index.js"
 import { wholeNumber } from "../domain/whole-number.js"
 import { MAX_TEST_COUNT, scheduleTest } from "../schedules/index.js"
+import { StoredSourceFields, testInput } from "./test-input.js"
 
 /** How many next fire times `trigger test` shows for a schedule by default. */
 const DEFAULT_TEST_COUNT = 5
@@ -101,6 +102,7 @@ const TestRequest = Schema.Struct({
       ),
     ),
   ),
+  ...StoredSourceFields,
 })
 
 interface RunDeps {
@@ -174,17 +176,17 @@ export const runEndpoints = (d: RunDeps): ReadonlyArray<Endpoint> => [
     Effect.gen(function* () {
       const trigger = yield* d.store.get(r.name)
       if (trigger.type === "schedule") return yield* scheduleTest(trigger, r.count ?? DEFAULT_TEST_COUNT, Date.now())
-      if (r.payload === undefined)
-        return yield* new InvalidInput({ message: "payload: required for webhook and event triggers" })
+      const input = yield* testInput(d, r)
       const pattern = listenSubject(trigger)
-      const subject = r.subject ?? (trigger.type === "webhook" || isValidSubjectLiteral(pattern) ? pattern : undefined)
+      const subject =
+        input.subject ?? (trigger.type === "webhook" || isValidSubjectLiteral(pattern) ? pattern : undefined)
       if (subject !== undefined && !isValidSubjectLiteral(subject)) {
         return yield* new InvalidInput({ message: `subject: must be a subject without wildcards (got "${subject}")` })
       }
       if (subject !== undefined && !subjectMatches(pattern, subject)) {
         return { matched: false, reason: `subject ${subject} does not match ${pattern}` }
       }
-      const headers = new Map(Object.entries(r.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]))
+      const headers = new Map(Object.entries(input.headers).map(([k, v]) => [k.toLowerCase(), v]))
       const expressions = compileTriggerExpressions({ ...trigger, ...(r.when !== undefined ? { when: r.when } : {}) })
       if (!expressions.ok) {
         // A `when` given here is the caller's to fix; a stored one that fails is what the evaluator meets.
@@ -192,11 +194,11 @@ export const runEndpoints = (d: RunDeps): ReadonlyArray<Endpoint> => [
           return yield* new InvalidInput({ message: expressions.error })
         return { matched: false, reason: `stored expression does not compile: ${expressions.error}` }
       }
-      const outcome = compileFilters(trigger.filters ?? [])(r.payload, (n) => headers.get(n))
+      const outcome = compileFilters(trigger.filters ?? [])(input.payload, (n) => headers.get(n))
       if (!outcome.matched) return { matched: false, reason: outcome.reason }
       const evalSubject = subject ?? pattern
       if (expressions.when !== undefined) {
-        const vars = expressionVars(r.payload, headers, evalSubject)
+        const vars = expressionVars(input.payload, headers, evalSubject)
         const w = evaluateWhen(expressions.when, vars, trigger.name)
         if (!w.matched) {
           // Which part of an `a && b && c` condition was false, when it is one.
@@ -214,7 +216,7 @@ export const runEndpoints = (d: RunDeps): ReadonlyArray<Endpoint> => [
       if (expressions.input !== undefined) {
         // Windows map each event from its stored payload alone, without headers.
         const windowed = trigger.debounce !== undefined || trigger.batch !== undefined
-        const vars = expressionVars(r.payload, windowed ? new Map() : headers, evalSubject)
+        const vars = expressionVars(input.payload, windowed ? new Map() : headers, evalSubject)
         const mapped = evaluateInput(expressions.input, vars, trigger.name)
         if (!mapped.ok)
           return { matched: false, reason: "input mapping failed: no run would start", detail: mapped.error }

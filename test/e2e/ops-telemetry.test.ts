@@ -136,6 +136,30 @@ describe("ops telemetry - traces and JSON logs", () => {
     }, 20_000)
   })
 
+  it("ops telemetry - each webhook answered is one info line with its delivery id, trigger, status, code and latency as JSON fields", async () => {
+    const r = await send(`${stack.serve.baseUrl}/v1/webhooks/traced`, { body: BODY, headers: signed("no", BODY) })
+    expect(r.status).toBe(401)
+    const id = r.json.delivery_id as string
+    const line = await eventually(() => {
+      const found = stack.serve
+        .log()
+        .split("\n")
+        .find((l) => l.includes(id))
+      if (found === undefined) throw new Error(`no log line with delivery ${id} yet`)
+      return found
+    })
+    expect(JSON.parse(line)).toStrictEqual({
+      ts: expect.any(String),
+      level: "info",
+      msg: "webhook answered",
+      delivery: id,
+      trigger: "traced",
+      status: 401,
+      code: "invalid_signature",
+      latency_ms: expect.any(Number),
+    })
+  })
+
   it("ops telemetry - with --log-format json every line serve writes, through shutdown, is one JSON object with ts, level and msg; a 401 line names its trigger", async () => {
     // A 401 at debug level is logged with the trigger it is about.
     expect(

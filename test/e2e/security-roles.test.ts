@@ -7,6 +7,7 @@ import { runCli } from "../support/cli.js"
 import { startServe } from "../support/serve.js"
 import { runNatsAs } from "../support/nats-cli-as.js"
 import { eventually } from "../support/poll.js"
+import { startTail } from "../support/tail-process.js"
 import { VERSION } from "../../src/version.js"
 
 let stack: ShippedStack
@@ -133,6 +134,35 @@ describe("cli", () => {
       expect(listed.deliveries.map((d) => d.id)).toStrictEqual([id])
     } finally {
       await nc.close()
+    }
+  })
+
+  test("shipped users - `dagnats tail --events` as cli shows a webhook's delivery record and an `event publish` evaluation", async () => {
+    await create("roles-tail", "roles-tail-wf", "--webhook", "--secret", "s3cret-tail")
+    await create("roles-tail-ev", "roles-tail-ev-wf", "--subject", "event.roles.tail")
+    await stack.cliJson(["trigger", "list"])
+    const tail = await startTail(["--events", "--nats-url", stack.nats.url, ...cliAuth("cli")])
+    try {
+      const sent = await stack.cliJson<{ status: number; body: { delivery_id: string } }>([
+        "webhook",
+        "send",
+        "roles-tail",
+        "--data",
+        "{}",
+        "--secret",
+        "s3cret-tail",
+        "--url",
+        stack.serve.baseUrl,
+      ])
+      expect(sent.status).toBe(202)
+      const delivery = JSON.parse(await tail.lineWith((l) => l.includes(sent.body.delivery_id)))
+      expect(delivery).toMatchObject({ id: sent.body.delivery_id, trigger: "roles-tail", response: { status: 202 } })
+      const published = await stack.cliJson<{ seq: number }>(["event", "publish", "event.roles.tail", "{}"])
+      const fire = JSON.parse(await tail.lineWith((l) => l.includes('"roles-tail-ev"')))
+      expect(fire).toMatchObject({ outcome: "fired", event: { subject: "event.roles.tail", seq: published.seq } })
+      expect(tail.stderr()).not.toContain("cannot read")
+    } finally {
+      expect(await tail.stop()).toBe(0)
     }
   })
 

@@ -3,6 +3,7 @@ import type { Command } from "effect/cli"
 import { webhookCommand } from "./webhook.js"
 import { runCommand, eventCommand, triggerRunCommands } from "./runs.js"
 import { deliveryCommand } from "./delivery.js"
+import { tailCommand } from "./tail.js"
 
 type AnyCommand = Command.Command<any, any, any, any, any>
 
@@ -13,5 +14,6 @@ export const moreCommands: { readonly trigger: ReadonlyArray<AnyCommand>; readon
     ...(runCommand === undefined ? [] : [runCommand]),
     ...(eventCommand === undefined ? [] : [eventCommand]),
     deliveryCommand,
+    tailCommand,
   ],
 }

@@ -5,6 +5,7 @@ import { endpointSubject } from "../../protocol/names.js"
 import { callAndPrint, root, withNats } from "../shared.js"
 import { parseDurationMs } from "../../domain/duration.js"
 import { isFinal } from "../../domain/run-status.js"
+import { isDeliveryId } from "../../domain/delivery.js"
 import { limitRows, requestLimit, truncatedNote } from "../list-hint.js"
 import { printJson, printLine, printRecord, printTable } from "../output.js"
 import { argumentText, parseJsonText } from "../payload.js"
@@ -255,6 +256,38 @@ const history = Command.make("history", { name: Argument.String("name"), limit: 
   }),
 ).pipe(Command.withDescription("show the trigger's evaluation outcomes, newest first"))
 
+/** The test's verdict, and the run input when a mapping made it differ from the payload that was sent. */
+const printMatched = (
+  r: { readonly matched: boolean; readonly reason?: string | undefined; readonly detail?: string | undefined },
+  sent?: unknown,
+) => {
+  const detail = r.detail !== undefined ? ` (${r.detail})` : ""
+  printLine(
+    r.matched ? `matched${r.reason !== undefined ? ` (${r.reason})` : ""}` : `not matched: ${r.reason ?? ""}${detail}`,
+  )
+  const input = (r as { input?: unknown }).input
+  if (r.matched && input !== undefined && JSON.stringify(input) !== JSON.stringify(sent)) {
+    printLine(`run input: ${JSON.stringify(input)}`)
+  }
+}
+
+/** `--delivery ID` or `--event SEQ` as the request's stored source; at most one. */
+const storedSourceFlags = (
+  delivery: Option.Option<string>,
+  event: Option.Option<number>,
+): { readonly delivery: string } | { readonly event_seq: number } | { readonly error: string } | undefined => {
+  if (Option.isSome(delivery) && Option.isSome(event)) return { error: "--delivery, --event: give one of them" }
+  if (Option.isSome(delivery))
+    return isDeliveryId(delivery.value)
+      ? { delivery: delivery.value }
+      : { error: "--delivery: must be a delivery id (26 characters, as in the Dagnats-Delivery header)" }
+  if (Option.isSome(event))
+    return Number.isSafeInteger(event.value) && event.value >= 1
+      ? { event_seq: event.value }
+      : { error: "--event: must be an EVENTS sequence (a whole number from 1)" }
+  return undefined
+}
+
 const test = Command.make(
   "test",
   {
@@ -281,9 +314,25 @@ const test = Command.make(
       Flag.withDescription("a CEL condition to test instead of the stored when (nothing is saved)"),
       Flag.optional,
     ),
+    delivery: Flag.String("delivery").pipe(
+      Flag.withDescription("re-evaluate the event a webhook delivery stored (its Dagnats-Delivery id)"),
+      Flag.optional,
+    ),
+    event: Flag.Int("event").pipe(
+      Flag.withDescription("re-evaluate the EVENTS message with this sequence"),
+      Flag.optional,
+    ),
   },
-  ({ name, payload, subject, header, count, when }) =>
+  ({ name, payload, subject, header, count, when, delivery, event }) =>
     Effect.gen(function* () {
+      const stored = storedSourceFlags(delivery, event)
+      if (stored !== undefined) {
+        if (Option.isSome(payload) || Option.isSome(subject) || header.length > 0 || Option.isSome(count))
+          return yield* usageError("--delivery/--event: the stored event has its own payload, subject and headers")
+        if ("error" in stored) return yield* usageError(stored.error)
+        const body = { name, ...stored, ...(Option.isSome(when) ? { when: when.value } : {}) }
+        return yield* callAndPrint(endpointSubject("triggers", "test"), body, Matched, (r) => printMatched(r))
+      }
       if (Option.isNone(payload)) return yield* scheduleTest(name, count)
       const parsed = yield* parseJsonFlag("--payload", payload.value)
       const headers: Record<string, string> = {}
@@ -299,23 +348,12 @@ const test = Command.make(
         ...(header.length > 0 ? { headers } : {}),
         ...(Option.isSome(when) ? { when: when.value } : {}),
       }
-      yield* callAndPrint(endpointSubject("triggers", "test"), body, Matched, (r) => {
-        const detail = r.detail !== undefined ? ` (${r.detail})` : ""
-        printLine(
-          r.matched
-            ? `matched${r.reason !== undefined ? ` (${r.reason})` : ""}`
-            : `not matched: ${r.reason ?? ""}${detail}`,
-        )
-        const input = (r as { input?: unknown }).input
-        // Shown when a mapping made it differ from the payload: the payload itself was just typed.
-        if (r.matched && input !== undefined && JSON.stringify(input) !== JSON.stringify(parsed))
-          printLine(`run input: ${JSON.stringify(input)}`)
-      })
+      yield* callAndPrint(endpointSubject("triggers", "test"), body, Matched, (r) => printMatched(r, parsed))
     }),
 ).pipe(
   Command.withDescription(
-    "check a payload against the trigger's subject, filters and when, and show the run input it would get " +
-      "(or a schedule's next fire times); starts nothing",
+    "check a payload (or a stored delivery or event) against the trigger's subject, filters and when as they " +
+      "are now, and show the run input it would get (or a schedule's next fire times); starts nothing",
   ),
 )
 

@@ -106,7 +106,7 @@ describe("serve", () => {
       logFormat: "text",
       runRetention: { ms: 30 * 86_400_000, explicit: false },
       historyRetention: { ms: 30 * 86_400_000, explicit: false },
-      deliveries: { maxAge: { ms: 7 * 86_400_000, explicit: false }, maxBytes: 1_073_741_824 },
+      deliveries: { maxAge: { ms: 7 * 86_400_000, explicit: false }, maxBytes: 1_073_741_824, record: true },
       tracing: { _tag: "Off", warnings: [] },
       shutdownDelayMs: 0,
       evaluatorOff: false,
@@ -159,6 +159,7 @@ describe("serve", () => {
       DAGNATS_SHUTDOWN_DELAY: "2s",
       DAGNATS_DELIVERIES_MAX_AGE: "2d",
       DAGNATS_DELIVERIES_MAX_BYTES: "10485760",
+      DAGNATS_DELIVERIES: "off",
     }
     expect(settings({}, env)).toEqual({
       natsUrl: "nats://env:1",
@@ -174,7 +175,7 @@ describe("serve", () => {
       logFormat: "text",
       runRetention: { ms: 30 * 86_400_000, explicit: false },
       historyRetention: { ms: 30 * 86_400_000, explicit: false },
-      deliveries: { maxAge: { ms: 2 * 86_400_000, explicit: true }, maxBytes: 10_485_760 },
+      deliveries: { maxAge: { ms: 2 * 86_400_000, explicit: true }, maxBytes: 10_485_760, record: false },
       tracing: { _tag: "Off", warnings: [] },
       shutdownDelayMs: 2_000,
       evaluatorOff: false,
@@ -212,6 +213,13 @@ describe("serve", () => {
     expect(serveSettings({}, { DAGNATS_DELIVERIES_MAX_BYTES: "1000" })).toBe(
       `DAGNATS_DELIVERIES_MAX_BYTES: must be a whole number from 1048576 to ${Number.MAX_SAFE_INTEGER} (got "1000")`,
     )
+  })
+
+  test("settings - DAGNATS_DELIVERIES=off stops recording deliveries, on (the default) records them, anything else names the variable", () => {
+    expect(settings({}, {}).deliveries.record).toBe(true)
+    expect(settings({}, { DAGNATS_DELIVERIES: "on" }).deliveries.record).toBe(true)
+    expect(settings({}, { DAGNATS_DELIVERIES: "off" }).deliveries.record).toBe(false)
+    expect(serveSettings({}, { DAGNATS_DELIVERIES: "no" })).toBe('DAGNATS_DELIVERIES: must be on or off (got "no")')
   })
 
   test("settings - DAGNATS_EVALUATOR=off (any case) turns the evaluator off; anything else leaves it on", () => {

@@ -1,0 +1,99 @@
+// Proves `dagnats trigger test NAME --delivery ID | --event SEQ`: the stored request (its EVENTS
+// message, with the subject and headers it was stored with) is re-evaluated against the trigger as
+// it is now; a refused delivery, an unknown one and a missing sequence are clear refusals naming the
+// field; the stored source excludes the payload flags.
+import { describe, expect, test } from "vitest"
+import { e2eStack } from "../support/e2e-stack.js"
+import { send, signed, triggers, webhookTrigger } from "./ingest-support.js"
+
+const SECRET = "stored-test-secret-41"
+const stack = e2eStack()
+const url = (name: string) => `${stack.serve.baseUrl}/v1/webhooks/${name}`
+
+let ready: Promise<void> | undefined
+const setup = () =>
+  (ready ??= (async () => {
+    await webhookTrigger(stack.raw.nc, "st-hook", {
+      secrets: [SECRET],
+      filters: [
+        { header: "X-Kind", value: "push" },
+        { field: "action", value: "opened" },
+      ],
+    })
+    await stack.raw.request("dagnats.triggers.list", {})
+  })())
+
+const closedPush = async () => {
+  const body = '{"action":"closed"}'
+  const r = await send(url("st-hook"), { body, headers: signed(SECRET, body, { "X-Kind": "push" }) })
+  expect(r.status).toBe(202)
+  return { id: r.json.delivery_id as string, seq: r.json.seq as number }
+}
+
+describe("trigger test - a stored request", () => {
+  test("trigger test - --delivery re-evaluates the stored payload and headers against the trigger as it is now", async () => {
+    await setup()
+    const { id } = await closedPush()
+    expect(await stack.cli("trigger", "test", "st-hook", "--delivery", id)).toStrictEqual({
+      matched: false,
+      reason: 'field "action" is "closed", want "opened"',
+    })
+    const current = await triggers(stack.raw.nc, "get", { name: "st-hook" })
+    await triggers(stack.raw.nc, "update", {
+      name: "st-hook",
+      filters: [
+        { header: "X-Kind", value: "push" },
+        { field: "action", value: "closed" },
+      ],
+    })
+    try {
+      // The header filter passes too: the stored headers were fed, not the payload alone.
+      expect(await stack.cli("trigger", "test", "st-hook", "--delivery", id)).toStrictEqual({ matched: true })
+      const human = await stack.cliRaw("trigger", "test", "st-hook", "--delivery", id)
+      expect({ code: human.code, stdout: human.stdout }).toStrictEqual({ code: 0, stdout: "matched\n" })
+    } finally {
+      await triggers(stack.raw.nc, "update", { name: "st-hook", filters: current.filters })
+    }
+  })
+
+  test("trigger test - --event SEQ re-evaluates that EVENTS message, and a missing sequence is not found", async () => {
+    await setup()
+    const { seq } = await closedPush()
+    expect(await stack.cli("trigger", "test", "st-hook", "--event", String(seq))).toStrictEqual({
+      matched: false,
+      reason: 'field "action" is "closed", want "opened"',
+    })
+    const missing = await stack.cliRaw("trigger", "test", "st-hook", "--event", "999999")
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toContain('event "EVENTS #999999" not found')
+  })
+
+  test("trigger test - a refused delivery is a 400 naming delivery with its code, an unknown id is not found", async () => {
+    await setup()
+    const body = "{}"
+    const r = await send(url("st-hook"), { body, headers: signed("wrong", body) })
+    expect(r.status).toBe(401)
+    const id = r.json.delivery_id as string
+    const refused = await stack.cliRaw("trigger", "test", "st-hook", "--delivery", id)
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain(`delivery: ${id} was rejected (invalid_signature): no stored event`)
+    await expect(stack.raw.request("dagnats.triggers.test", { name: "st-hook", delivery: id })).rejects.toThrow(
+      /400.*was rejected \(invalid_signature\): no stored event/s,
+    )
+    const unknown = await stack.cliRaw("trigger", "test", "st-hook", "--delivery", "01AAAAAAAAAAAAAAAAAAAAAAAA")
+    expect(unknown.code).toBe(1)
+    expect(unknown.stderr).toContain('delivery "01AAAAAAAAAAAAAAAAAAAAAAAA" not found')
+  })
+
+  test("trigger test - the endpoint takes exactly one of payload, delivery and event_seq", async () => {
+    await setup()
+    await expect(
+      stack.raw.request("dagnats.triggers.test", { name: "st-hook", payload: {}, event_seq: 1 }),
+    ).rejects.toThrow(/event_seq: give exactly one of payload, delivery and event_seq/)
+    await expect(
+      stack.raw.request("dagnats.triggers.test", { name: "st-hook", event_seq: 1, headers: { a: "b" } }),
+    ).rejects.toThrow(/headers: not with event_seq/)
+    const both = await stack.cliRaw("trigger", "test", "st-hook", "--event", "1", "--payload", "{}")
+    expect(both.code).toBe(2)
+  })
+})
