@@ -28,7 +28,7 @@ interface ResourceOptions {
   /** Max age of run records and trigger history (0: forever); default 30 days each. */
   readonly retention?: { readonly runs: Retention; readonly history: Retention }
   /** DAGNATS_DELIVERIES limits; default 7 days and 1 GiB. */
-  readonly deliveries?: { readonly maxAge: Retention; readonly maxBytes: number }
+  readonly deliveries?: { readonly maxAge: Retention; readonly maxBytes: number; readonly record?: boolean }
 }
 
 const DELIVERIES_DEFAULTS = { maxAge: { ms: 7 * DAY_MS, explicit: false }, maxBytes: 1_073_741_824 }
@@ -82,19 +82,22 @@ export const streamSpecs = (o: ResourceOptions): ReadonlyArray<StreamSpec> => [
     max_age: nanos(EVENTS_MAX_AGE_MS),
     num_replicas: o.replicas,
   },
-  {
-    // Every webhook request and what followed: bounded by age and bytes, the oldest go first, so a
-    // flood of requests can never stop webhooks from being recorded (or answered).
-    name: Streams.deliveries,
-    subjects: [Subjects.deliveriesStored],
-    retention: RetentionPolicy.Limits,
-    storage: StorageType.File,
-    discard: DiscardPolicy.Old,
-    max_age: nanos((o.deliveries ?? DELIVERIES_DEFAULTS).maxAge.ms),
-    max_bytes: (o.deliveries ?? DELIVERIES_DEFAULTS).maxBytes,
-    num_replicas: o.replicas,
-  },
+  // With recording off (DAGNATS_DELIVERIES=off) the stream is not needed, nor the storage it reserves.
+  ...(o.deliveries?.record === false ? [] : [deliveriesSpec(o)]),
 ]
+
+/** Every webhook request and what followed: bounded by age and bytes, the oldest go first, so a
+ * flood of requests can never stop webhooks from being recorded (or answered). */
+const deliveriesSpec = (o: ResourceOptions): StreamSpec => ({
+  name: Streams.deliveries,
+  subjects: [Subjects.deliveriesStored],
+  retention: RetentionPolicy.Limits,
+  storage: StorageType.File,
+  discard: DiscardPolicy.Old,
+  max_age: nanos((o.deliveries ?? DELIVERIES_DEFAULTS).maxAge.ms),
+  max_bytes: (o.deliveries ?? DELIVERIES_DEFAULTS).maxBytes,
+  num_replicas: o.replicas,
+})
 
 export interface Buckets {
   readonly triggers: KV

@@ -122,6 +122,8 @@ test("replay parts - a request naming a progress subject (a webhook subject, a t
 test("replay parts - each part answers with where the next starts; a requester that stops asking stops the replay, and the end of the range stays where the first part put it", async () => {
   await createEventTrigger("rp-parts", "event.rpparts", "--disabled")
   const seqs = await publishMany("event.rpparts", 1_200)
+  // The live evaluator must have skipped them all as disabled before the enable, or the late ones fire live.
+  await evaluatorSettled()
   await stack.cliJson(["trigger", "enable", "rp-parts"])
 
   const first = await replayRequest({ trigger: "rp-parts" })
@@ -161,6 +163,15 @@ test("replay parts - a range whose remaining events were purged ends at the next
   expect([rest.code, rest.body.evaluated, rest.body.next]).toStrictEqual([undefined, 0, undefined])
   await eventually(async () => expect(await eventsConsumers()).toStrictEqual(["dagnats-evaluator"]), 20_000)
 }, 120_000)
+
+/** The live evaluator has handled every stored event (nothing pending, nothing awaiting its ack). */
+const evaluatorSettled = () =>
+  eventually(async () => {
+    const events = await stack.jsm.streams.info("EVENTS")
+    const c = await stack.jsm.consumers.info("EVENTS", "dagnats-evaluator")
+    expect(c.delivered.stream_seq).toBeGreaterThanOrEqual(events.state.last_seq)
+    expect([c.num_pending, c.num_ack_pending]).toStrictEqual([0, 0])
+  }, 60_000)
 
 /** Quote one argument for `sh -c`. */
 const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`
