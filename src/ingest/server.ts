@@ -12,29 +12,10 @@ import { internalError, toHttpError, type HttpError } from "./http-errors.js"
 import type { Outcome, WebhookRequest } from "./pipeline.js"
 import type { HttpTimeouts } from "../config/http-timeouts.js"
 import { Headers } from "../protocol/names.js"
+import type { Seen } from "../deliveries/index.js"
 
 /** What the server tells the delivery recorder about each webhook once it is answered. */
-export interface Answered {
-  readonly id: string
-  readonly receivedAtMs: number
-  readonly name: string
-  readonly method: string
-  readonly path: string
-  readonly remoteAddr: string
-  readonly contentType: string | undefined
-  readonly rawHeaders: ReadonlyArray<string>
-  readonly body: Uint8Array | undefined
-  readonly declaredLength: number | undefined
-  readonly status: number
-  readonly code: string | undefined
-  readonly durationMs: number
-  readonly event?: {
-    readonly stream: string
-    readonly subject: string
-    readonly seq: number
-    readonly duplicate: boolean
-  }
-}
+export type Answered = Seen
 
 const WEBHOOK_PREFIX = "/v1/webhooks/"
 
