@@ -92,7 +92,8 @@ export const findDecisions = (js: JetStreamClient, event: { subject: string; seq
               workflow: r.workflow,
               outcome: r.outcome,
               ...(r.reason !== undefined ? { reason: r.reason } : {}),
-              ...(r.error !== undefined ? { detail: r.error.slice(0, 200) } : {}),
+              // Why it did not go on: a filter's or expression's detail, or the error.
+              ...((r.detail ?? r.error) !== undefined ? { detail: (r.detail ?? r.error)!.slice(0, 200) } : {}),
               ...(r.run_id !== undefined ? { run_id: r.run_id } : {}),
               at: r.at,
             })

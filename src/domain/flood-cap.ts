@@ -18,25 +18,32 @@ export interface FloodCap {
 }
 
 interface Slot {
-  second: number
   stored: number
   suppressed: number
 }
 
-export const makeFloodCap = (perSecond: number): FloodCap => {
-  const slots = new Map<string, Slot>()
+/**
+ * `graceSeconds`: how long a second stays open after it ends. Deliveries are recorded in the order
+ * their answers finish, so a request that arrived at the end of a second can be admitted after others
+ * of the next one; its second must still be open then, or it would start afresh and let more than
+ * `perSecond` through. Suppressed counts are handed out that much later.
+ */
+export const makeFloodCap = (perSecond: number, graceSeconds = 0): FloodCap => {
+  /** Per key, the open seconds (by whole second since the epoch). */
+  const slots = new Map<string, Map<number, Slot>>()
   const over: Array<Suppressed> = []
-  const close = (key: string, slot: Slot) => {
-    if (slot.suppressed > 0) over.push({ key, count: slot.suppressed, fromMs: slot.second * 1000 })
-  }
   return {
     admit: (key, nowMs) => {
       const second = Math.floor(nowMs / 1000)
-      let slot = slots.get(key)
-      if (slot === undefined || slot.second !== second) {
-        if (slot !== undefined) close(key, slot)
-        slot = { second, stored: 0, suppressed: 0 }
-        slots.set(key, slot)
+      let seconds = slots.get(key)
+      if (seconds === undefined) {
+        seconds = new Map()
+        slots.set(key, seconds)
+      }
+      let slot = seconds.get(second)
+      if (slot === undefined) {
+        slot = { stored: 0, suppressed: 0 }
+        seconds.set(second, slot)
       }
       if (slot.stored < perSecond) {
         slot.stored++
@@ -46,13 +53,15 @@ export const makeFloodCap = (perSecond: number): FloodCap => {
       return false
     },
     drain: (nowMs) => {
-      const second = Math.floor(nowMs / 1000)
+      const closeBefore = Math.floor(nowMs / 1000) - graceSeconds
       // Seconds that are over leave the map, so names seen once do not stay in memory.
-      for (const [key, slot] of slots) {
-        if (slot.second < second) {
-          close(key, slot)
-          slots.delete(key)
+      for (const [key, seconds] of slots) {
+        for (const [second, slot] of seconds) {
+          if (second >= closeBefore) continue
+          if (slot.suppressed > 0) over.push({ key, count: slot.suppressed, fromMs: second * 1000 })
+          seconds.delete(second)
         }
+        if (seconds.size === 0) slots.delete(key)
       }
       return over.splice(0)
     },

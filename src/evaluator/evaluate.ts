@@ -87,8 +87,10 @@ export const evaluateEvent = (
         records.push(failed(base, `stored expression does not compile: ${expressions.error}`))
         continue
       }
-      if (!filters(decoded.payload, event.header).matched) {
-        records.push(skipped(base, "filtered"))
+      const filtered = filters(decoded.payload, event.header)
+      if (!filtered.matched) {
+        // Which filter failed, what it wanted and the value it saw: "why didn't my webhook run?".
+        records.push(skipped(base, "filtered", filtered.reason))
         continue
       }
       if (expressions.when !== undefined) {

@@ -307,6 +307,7 @@ describe("deliveries - decisions and runs", () => {
       trigger: "picky",
       outcome: "skipped",
       reason: "filtered",
+      detail: 'field "action" is "opened", want "closed"',
       at: expect.any(String),
     })
     const runs = [...delivery.runs].sort((a: any, b: any) => a.workflow.localeCompare(b.workflow))
@@ -382,7 +383,11 @@ describe("deliveries - the CLI", () => {
     expect(lines[2]).toMatch(/^├─ response  202  in [\d.]+ ms$/)
     expect(lines[3]).toBe(`├─ event     EVENTS #${r.json.seq} event.webhook.multi`)
     expect(lines[4]).toBe("├─ decisions")
-    expect(lines.filter((l) => /^│  [├└]─ picky  skipped: filtered  at /.test(l))).toHaveLength(1)
+    expect(
+      lines.filter((l) =>
+        /^│  [├└]─ picky  skipped: filtered \(field "action" is "opened", want "closed"\)  at /.test(l),
+      ),
+    ).toHaveLength(1)
     expect(lines.filter((l) => /^│  [├└]─ (multi|also)  fired → run \S+  at /.test(l))).toHaveLength(2)
     expect(lines).toContain("└─ runs")
     expect(lines.filter((l) => /^   [├└]─ \S+  wf-(multi|also)  \S+$/.test(l))).toHaveLength(2)

@@ -34,11 +34,12 @@ const fired = (trigger: string, workflow: string, subject: string, seq: number, 
   count: 1,
   event: { subject, seq },
 })
-const skipped = (trigger: string, workflow: string, subject: string, seq: number, reason: string) => ({
+const skipped = (trigger: string, workflow: string, subject: string, seq: number, reason: string, detail?: string) => ({
   trigger,
   workflow,
   outcome: "skipped",
   reason,
+  ...(detail !== undefined ? { detail } : {}),
   event: { subject, seq },
 })
 
@@ -101,6 +102,7 @@ describe("filters", () => {
   test.each([
     {
       name: "f-nested",
+      detail: 'field "pull_request.head.ref" is "main", want "feature/x"',
       what: "a nested path",
       filters: [{ field: "pull_request.head.ref", value: "feature/x" }],
       pass: { pull_request: { head: { ref: "feature/x" } } },
@@ -108,6 +110,7 @@ describe("filters", () => {
     },
     {
       name: "f-index",
+      detail: 'field "labels.1.name" is "bug", want "urgent"',
       what: "an array index",
       filters: [{ field: "labels.1.name", value: "urgent" }],
       pass: { labels: [{ name: "bug" }, { name: "urgent" }] },
@@ -115,6 +118,7 @@ describe("filters", () => {
     },
     {
       name: "f-number",
+      detail: 'field "number" is "42", want 42',
       what: "a number value (the string of its digits does not match)",
       filters: [{ field: "number", value: "42" }],
       pass: { number: 42 },
@@ -122,6 +126,7 @@ describe("filters", () => {
     },
     {
       name: "f-boolean",
+      detail: 'field "pull_request.merged" is "true", want true',
       what: "a boolean value (the string true does not match)",
       filters: [{ field: "pull_request.merged", value: "true" }],
       pass: { pull_request: { merged: true } },
@@ -129,6 +134,7 @@ describe("filters", () => {
     },
     {
       name: "f-missing",
+      detail: 'field "closed_at" is missing',
       what: "a field that is missing (never matches, not even null)",
       filters: [{ field: "closed_at", value: "null" }],
       pass: { closed_at: null },
@@ -136,6 +142,7 @@ describe("filters", () => {
     },
     {
       name: "f-several",
+      detail: 'field "pull_request.draft" is true, want false',
       what: "several filters, all of which must hold",
       filters: [
         { field: "action", value: "opened" },
@@ -155,7 +162,7 @@ describe("filters", () => {
       await stack.raw.settled()
       expect((await stack.raw.fires(c.name)).map(withoutAt)).toStrictEqual([
         fired(c.name, `${c.name}-wf`, subject, pass, runIdFor(c.name, { kind: "sequence", seq: pass, epoch })),
-        skipped(c.name, `${c.name}-wf`, subject, fail, "filtered"),
+        skipped(c.name, `${c.name}-wf`, subject, fail, "filtered", c.detail),
       ])
       expect((await runsOf(`${c.name}-wf`)).map((r) => r.input)).toStrictEqual([c.pass])
     },
@@ -434,7 +441,7 @@ describe("CLI", () => {
     const three = await cli("trigger", "history", "hist", "--limit", "3")
     expect(three.fires.map(withoutAt)).toStrictEqual([
       fired("hist", "hist-wf", "event.hist", seqs[4]!, runIdFor("hist", { kind: "sequence", seq: seqs[4]!, epoch })),
-      skipped("hist", "hist-wf", "event.hist", seqs[3]!, "filtered"),
+      skipped("hist", "hist-wf", "event.hist", seqs[3]!, "filtered", 'field "keep" is false, want true'),
       fired("hist", "hist-wf", "event.hist", seqs[2]!, runIdFor("hist", { kind: "sequence", seq: seqs[2]!, epoch })),
     ])
     const all = await cli("trigger", "history", "hist")

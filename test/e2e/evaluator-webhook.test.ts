@@ -91,6 +91,7 @@ describe("the README example", () => {
         workflow: "pr-review",
         outcome: "skipped",
         reason: "filtered",
+        detail: 'field "action" is "closed", want "opened"',
         event: { subject: "event.webhook.github-events", seq: b.body.seq },
       },
       {
@@ -126,11 +127,12 @@ describe("header filters and disabled webhook triggers", () => {
     expect([pr.status, push.status, none.status]).toStrictEqual([202, 202, 202])
     await stack.raw.settled()
     const epoch = (await stack.raw.jsm.streams.info("EVENTS")).created.replace(/\D/g, "")
-    const skippedAt = (seq: number) => ({
+    const skippedAt = (seq: number, detail: string) => ({
       trigger: "gh-prs",
       workflow: "gh-prs-wf",
       outcome: "skipped",
       reason: "filtered",
+      detail,
       event: { subject: "event.webhook.gh-prs", seq },
     })
     expect((await stack.raw.fires("gh-prs")).map(withoutAt)).toStrictEqual([
@@ -142,8 +144,8 @@ describe("header filters and disabled webhook triggers", () => {
         count: 1,
         event: { subject: "event.webhook.gh-prs", seq: pr.body.seq },
       },
-      skippedAt(push.body.seq),
-      skippedAt(none.body.seq),
+      skippedAt(push.body.seq, 'header "x-github-event" is "push", want "pull_request"'),
+      skippedAt(none.body.seq, 'header "x-github-event" is missing'),
     ])
     expect((await runsOf("gh-prs-wf")).map((r) => r.input)).toStrictEqual([{ n: 1 }])
   })

@@ -21,3 +21,17 @@ describe("flood cap", () => {
     expect(cap.drain(base + 1000)).toEqual([{ key: "a", count: 50, fromMs: base }])
   })
 })
+
+test("flood cap - with a grace second, a late admission for the previous second counts against it: never more than the cap in any second", () => {
+  const cap = makeFloodCap(100, 1)
+  const T = 1_000_000
+  let admitted = 0
+  for (let i = 0; i < 60; i++) if (cap.admit("k", T + 900)) admitted++
+  // The next second's answers come first, then the rest of the first second's.
+  for (let i = 0; i < 150; i++) if (cap.admit("k", T + 1_100)) admitted++
+  for (let i = 0; i < 60; i++) if (cap.admit("k", T + 950)) admitted++
+  expect(admitted).toBe(200)
+  expect(cap.drain(T + 1_500)).toStrictEqual([])
+  expect(cap.drain(T + 2_100)).toStrictEqual([{ key: "k", count: 20, fromMs: T }])
+  expect(cap.drain(T + 3_100)).toStrictEqual([{ key: "k", count: 50, fromMs: T + 1_000 }])
+})

@@ -112,10 +112,17 @@ test("evaluate - a subject no trigger listens on produces no record", () => {
   expect(starts).toHaveLength(0)
 })
 
-test("evaluate - a filter that does not hold records skipped filtered and starts nothing", () => {
+test("evaluate - a filter that does not hold records skipped filtered, with which filter, what it wanted and what it saw", () => {
   const { deps, starts } = setup([trigger("b", { filters: [{ field: "action", value: "opened" }] })])
   expect(evaluate(deps, event(2, '{"action":"closed"}'))).toStrictEqual([
-    { trigger: "b", workflow: "b-wf", outcome: "skipped", reason: "filtered", event: { subject: "event.pr", seq: 2 } },
+    {
+      trigger: "b",
+      workflow: "b-wf",
+      outcome: "skipped",
+      reason: "filtered",
+      detail: 'field "action" is "closed", want "opened"',
+      event: { subject: "event.pr", seq: 2 },
+    },
   ])
   expect(starts).toHaveLength(0)
 })
@@ -199,6 +206,7 @@ test("evaluate - a header filter reads the stored message's headers case-insensi
     workflow: "h-wf",
     outcome: "skipped",
     reason: "filtered",
+    detail: 'header "x-github-event" is missing',
     event: { subject: "event.pr", seq: 10 },
   })
   expect(runs.size).toBe(1)
