@@ -90,7 +90,7 @@ export const History = (limit: number | undefined) => struct({ fires: array(unkn
 /** A history record dagnats wrote for an event (run_status: its run's current status). */
 export const EventFire = struct(
   { outcome: string, at: string, event: struct({ subject: string, seq: count }) },
-  { reason: string, error: string, run_id: string, count: count, run_status: string },
+  { reason: string, detail: string, error: string, run_id: string, count: count, run_status: string },
 )
 /** A history record of a schedule instant. */
 export const ScheduleFire = struct(

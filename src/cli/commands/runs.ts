@@ -230,7 +230,9 @@ const historyRow = (record: unknown): ReadonlyArray<string> => {
       f.outcome,
       f.outcome === "fired"
         ? `run ${f.run_id ?? "-"}${f.count !== undefined && f.count > 1 ? ` (${f.count} events)` : ""}`
-        : (f.reason ?? f.error ?? ""),
+        : "detail" in f && f.detail !== undefined
+          ? `${f.reason ?? ""}: ${f.detail}`
+          : (f.reason ?? f.error ?? ""),
       f.run_status ?? "-",
       "scheduled_at" in f ? `scheduled ${f.scheduled_at}` : `${f.event.subject} #${f.event.seq}`,
     ]
