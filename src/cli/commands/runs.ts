@@ -5,29 +5,21 @@ import { endpointSubject } from "../../protocol/names.js"
 import { callAndPrint, root, withNats } from "../shared.js"
 import { parseDurationMs } from "../../domain/duration.js"
 import { isFinal } from "../../domain/run-status.js"
-import { isDeliveryId } from "../../domain/delivery.js"
 import { limitRows, requestLimit, truncatedNote } from "../list-hint.js"
 import { printJson, printLine, printRecord, printTable } from "../output.js"
-import { argumentText, parseJsonText } from "../payload.js"
-import { EngineFire, EventFire, History, Matched, Run, RunList, ScheduleFire, Started } from "../replies.js"
+import { EngineFire, EventFire, History, Run, RunList, ScheduleFire, Started } from "../replies.js"
 import { tryShape } from "../reply-shape.js"
 import { waitProgress } from "../wait-progress.js"
 import { Refused, Unreachable, usageError } from "../exit.js"
 import { publishEvent, publishPayload } from "../lean/publish.js"
 import { fromPlain, requestAs } from "../client.js"
 import { publishExamples, runListExamples, runStartExamples } from "../examples.js"
-import { scheduleTest } from "./schedule-test.js"
+import { triggerTest } from "./trigger-test.js"
+import { parseJsonFlag } from "./json-flag.js"
 import { replayCommand } from "./event-replay.js"
 import { eventDead } from "./event-dead.js"
 
 type AnyCommand = Command.Command<any, any, any, any, any>
-
-/** A JSON flag's value: JSON text, `@FILE` or `-` (stdin); a usage error names the flag and the file. */
-const parseJsonFlag = (flag: string, value: string) => {
-  const source = argumentText(value, flag)
-  const parsed = source.ok ? parseJsonText(source.text, source.from) : source
-  return parsed.ok ? Effect.succeed(parsed.value) : Effect.fail(usageError(parsed.message))
-}
 
 const optionalJson = (flag: string, value: Option.Option<string>) =>
   Option.isSome(value) ? Effect.map(parseJsonFlag(flag, value.value), (v) => ({ input: v })) : Effect.succeed({})
@@ -258,108 +250,7 @@ const history = Command.make("history", { name: Argument.String("name"), limit: 
   }),
 ).pipe(Command.withDescription("show the trigger's evaluation outcomes, newest first"))
 
-/** The test's verdict, and the run input when a mapping made it differ from the payload that was sent. */
-const printMatched = (
-  r: { readonly matched: boolean; readonly reason?: string | undefined; readonly detail?: string | undefined },
-  sent?: unknown,
-) => {
-  const detail = r.detail !== undefined ? ` (${r.detail})` : ""
-  printLine(
-    r.matched ? `matched${r.reason !== undefined ? ` (${r.reason})` : ""}` : `not matched: ${r.reason ?? ""}${detail}`,
-  )
-  const input = (r as { input?: unknown }).input
-  if (r.matched && input !== undefined && JSON.stringify(input) !== JSON.stringify(sent)) {
-    printLine(`run input: ${JSON.stringify(input)}`)
-  }
-}
-
-/** `--delivery ID` or `--event SEQ` as the request's stored source; at most one. */
-const storedSourceFlags = (
-  delivery: Option.Option<string>,
-  event: Option.Option<number>,
-): { readonly delivery: string } | { readonly event_seq: number } | { readonly error: string } | undefined => {
-  if (Option.isSome(delivery) && Option.isSome(event)) return { error: "--delivery, --event: give one of them" }
-  if (Option.isSome(delivery))
-    return isDeliveryId(delivery.value)
-      ? { delivery: delivery.value }
-      : { error: "--delivery: must be a delivery id (26 characters, as in the Dagnats-Delivery header)" }
-  if (Option.isSome(event))
-    return Number.isSafeInteger(event.value) && event.value >= 1
-      ? { event_seq: event.value }
-      : { error: "--event: must be an EVENTS sequence (a whole number from 1)" }
-  return undefined
-}
-
-const test = Command.make(
-  "test",
-  {
-    name: Argument.String("name"),
-    payload: Flag.String("payload").pipe(
-      Flag.withDescription(
-        "the event payload as JSON, @FILE to read a file or - to read stdin (webhook and event triggers)",
-      ),
-      Flag.optional,
-    ),
-    count: Flag.Int("count").pipe(
-      Flag.withDescription("schedule triggers: how many next fire times (default 5)"),
-      Flag.optional,
-    ),
-    subject: Flag.String("subject").pipe(
-      Flag.withDescription("the event subject (default: the trigger's own)"),
-      Flag.optional,
-    ),
-    header: Flag.String("header").pipe(
-      Flag.withDescription("NAME=VALUE inbound header, for header filters and expressions"),
-      Flag.atLeast(0),
-    ),
-    when: Flag.String("when").pipe(
-      Flag.withDescription("a CEL condition to test instead of the stored when (nothing is saved)"),
-      Flag.optional,
-    ),
-    delivery: Flag.String("delivery").pipe(
-      Flag.withDescription("re-evaluate the event a webhook delivery stored (its Dagnats-Delivery id)"),
-      Flag.optional,
-    ),
-    event: Flag.Int("event").pipe(
-      Flag.withDescription("re-evaluate the EVENTS message with this sequence"),
-      Flag.optional,
-    ),
-  },
-  ({ name, payload, subject, header, count, when, delivery, event }) =>
-    Effect.gen(function* () {
-      const stored = storedSourceFlags(delivery, event)
-      if (stored !== undefined) {
-        if (Option.isSome(payload) || Option.isSome(subject) || header.length > 0 || Option.isSome(count))
-          return yield* usageError("--delivery/--event: the stored event has its own payload, subject and headers")
-        if ("error" in stored) return yield* usageError(stored.error)
-        const body = { name, ...stored, ...(Option.isSome(when) ? { when: when.value } : {}) }
-        return yield* callAndPrint(endpointSubject("triggers", "test"), body, Matched, (r) => printMatched(r))
-      }
-      if (Option.isNone(payload)) return yield* scheduleTest(name, count)
-      const parsed = yield* parseJsonFlag("--payload", payload.value)
-      const headers: Record<string, string> = {}
-      for (const h of header) {
-        const eq = h.indexOf("=")
-        if (eq <= 0) return yield* usageError(`--header: must be NAME=VALUE (got "${h}")`)
-        headers[h.slice(0, eq)] = h.slice(eq + 1)
-      }
-      const body = {
-        name,
-        payload: parsed,
-        ...(Option.isSome(subject) ? { subject: subject.value } : {}),
-        ...(header.length > 0 ? { headers } : {}),
-        ...(Option.isSome(when) ? { when: when.value } : {}),
-      }
-      yield* callAndPrint(endpointSubject("triggers", "test"), body, Matched, (r) => printMatched(r, parsed))
-    }),
-).pipe(
-  Command.withDescription(
-    "check a payload (or a stored delivery or event) against the trigger's subject, filters and when as they " +
-      "are now, and show the run input it would get (or a schedule's next fire times); starts nothing",
-  ),
-)
-
-export const triggerRunCommands: ReadonlyArray<AnyCommand> = [fire, history, test]
+export const triggerRunCommands: ReadonlyArray<AnyCommand> = [fire, history, triggerTest]
 
 const publish = Command.make(
   "publish",

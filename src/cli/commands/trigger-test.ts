@@ -1,0 +1,114 @@
+// `dagnats trigger test`: a payload, a stored delivery or an EVENTS message checked against a trigger as it
+// is now (subject, filters, `when`, and the run input an `input` mapping would make), or a schedule's next
+// fire times. Starts nothing.
+import { Effect, Option } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import { endpointSubject } from "../../protocol/names.js"
+import { isDeliveryId } from "../../domain/delivery.js"
+import { callAndPrint } from "../shared.js"
+import { printLine } from "../output.js"
+import { Matched } from "../replies.js"
+import { usageError } from "../exit.js"
+import { scheduleTest } from "./schedule-test.js"
+import { parseJsonFlag } from "./json-flag.js"
+
+/** The test's verdict, and the run input when a mapping made it differ from the payload that was sent. */
+const printMatched = (
+  r: { readonly matched: boolean; readonly reason?: string | undefined; readonly detail?: string | undefined },
+  sent?: unknown,
+) => {
+  const detail = r.detail !== undefined ? ` (${r.detail})` : ""
+  printLine(
+    r.matched ? `matched${r.reason !== undefined ? ` (${r.reason})` : ""}` : `not matched: ${r.reason ?? ""}${detail}`,
+  )
+  const input = (r as { input?: unknown }).input
+  if (r.matched && input !== undefined && JSON.stringify(input) !== JSON.stringify(sent)) {
+    printLine(`run input: ${JSON.stringify(input)}`)
+  }
+}
+
+/** `--delivery ID` or `--event SEQ` as the request's stored source; at most one. */
+const storedSourceFlags = (
+  delivery: Option.Option<string>,
+  event: Option.Option<number>,
+): { readonly delivery: string } | { readonly event_seq: number } | { readonly error: string } | undefined => {
+  if (Option.isSome(delivery) && Option.isSome(event)) return { error: "--delivery, --event: give one of them" }
+  if (Option.isSome(delivery))
+    return isDeliveryId(delivery.value)
+      ? { delivery: delivery.value }
+      : { error: "--delivery: must be a delivery id (26 characters, as in the Dagnats-Delivery header)" }
+  if (Option.isSome(event))
+    return Number.isSafeInteger(event.value) && event.value >= 1
+      ? { event_seq: event.value }
+      : { error: "--event: must be an EVENTS sequence (a whole number from 1)" }
+  return undefined
+}
+
+export const triggerTest = Command.make(
+  "test",
+  {
+    name: Argument.String("name"),
+    payload: Flag.String("payload").pipe(
+      Flag.withDescription(
+        "the event payload as JSON, @FILE to read a file or - to read stdin (webhook and event triggers)",
+      ),
+      Flag.optional,
+    ),
+    count: Flag.Int("count").pipe(
+      Flag.withDescription("schedule triggers: how many next fire times (default 5)"),
+      Flag.optional,
+    ),
+    subject: Flag.String("subject").pipe(
+      Flag.withDescription("the event subject (default: the trigger's own)"),
+      Flag.optional,
+    ),
+    header: Flag.String("header").pipe(
+      Flag.withDescription("NAME=VALUE inbound header, for header filters and expressions"),
+      Flag.atLeast(0),
+    ),
+    when: Flag.String("when").pipe(
+      Flag.withDescription("a CEL condition to test instead of the stored when (nothing is saved)"),
+      Flag.optional,
+    ),
+    delivery: Flag.String("delivery").pipe(
+      Flag.withDescription("re-evaluate the event a webhook delivery stored (its Dagnats-Delivery id)"),
+      Flag.optional,
+    ),
+    event: Flag.Int("event").pipe(
+      Flag.withDescription("re-evaluate the EVENTS message with this sequence"),
+      Flag.optional,
+    ),
+  },
+  ({ name, payload, subject, header, count, when, delivery, event }) =>
+    Effect.gen(function* () {
+      const stored = storedSourceFlags(delivery, event)
+      if (stored !== undefined) {
+        if (Option.isSome(payload) || Option.isSome(subject) || header.length > 0 || Option.isSome(count))
+          return yield* usageError("--delivery/--event: the stored event has its own payload, subject and headers")
+        if ("error" in stored) return yield* usageError(stored.error)
+        const body = { name, ...stored, ...(Option.isSome(when) ? { when: when.value } : {}) }
+        return yield* callAndPrint(endpointSubject("triggers", "test"), body, Matched, (r) => printMatched(r))
+      }
+      if (Option.isNone(payload)) return yield* scheduleTest(name, count)
+      const parsed = yield* parseJsonFlag("--payload", payload.value)
+      const headers: Record<string, string> = {}
+      for (const h of header) {
+        const eq = h.indexOf("=")
+        if (eq <= 0) return yield* usageError(`--header: must be NAME=VALUE (got "${h}")`)
+        headers[h.slice(0, eq)] = h.slice(eq + 1)
+      }
+      const body = {
+        name,
+        payload: parsed,
+        ...(Option.isSome(subject) ? { subject: subject.value } : {}),
+        ...(header.length > 0 ? { headers } : {}),
+        ...(Option.isSome(when) ? { when: when.value } : {}),
+      }
+      yield* callAndPrint(endpointSubject("triggers", "test"), body, Matched, (r) => printMatched(r, parsed))
+    }),
+).pipe(
+  Command.withDescription(
+    "check a payload (or a stored delivery or event) against the trigger's subject, filters and when as they " +
+      "are now, and show the run input it would get (or a schedule's next fire times); starts nothing",
+  ),
+)
