@@ -4,7 +4,7 @@
 import { makeSubjectIndex } from "../domain/subject-index.js"
 import { compileFilters, type CompiledFilters } from "../domain/filters.js"
 import { listenSubject, type StoredTrigger } from "../domain/trigger.js"
-import { makeExpressionCache, type TriggerExpressions } from "../domain/expressions.js"
+import { makeExpressionCache, type TriggerExpressions } from "../domain/trigger-expressions.js"
 import type { TriggerTableShape } from "../triggers/index.js"
 
 interface MatchedTrigger {

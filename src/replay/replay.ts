@@ -17,7 +17,7 @@ import {
 import type { KV } from "@nats-io/kv"
 import { DeadHeaders, Streams, Subjects } from "../protocol/names.js"
 import { compileFilters } from "../domain/filters.js"
-import { compileTriggerExpressions } from "../domain/expressions.js"
+import { compileTriggerExpressions } from "../domain/trigger-expressions.js"
 import { subjectMatches } from "../domain/subjects.js"
 import { listenSubject, type StoredTrigger } from "../domain/trigger.js"
 import { skipped, type FireRecord } from "../domain/fire-record.js"

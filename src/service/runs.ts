@@ -10,12 +10,12 @@ import { subjectMatches, isValidSubjectLiteral } from "../domain/subjects.js"
 import { compileFilters } from "../domain/filters.js"
 import {
   MAX_EXPRESSION_LENGTH,
-  compileTriggerExpressions,
   evaluateInput,
   evaluateWhen,
   explainFalseWhen,
   expressionVars,
 } from "../domain/expressions.js"
+import { compileTriggerExpressions } from "../domain/trigger-expressions.js"
 import { BoundedJson } from "../domain/bounded-json.js"
 import { getRun, listRuns, parseCursor, type RunStarterShape } from "../runs/index.js"
 import { historyReply, readHistory, withRunStatus } from "../history/index.js"

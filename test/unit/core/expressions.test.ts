@@ -9,9 +9,9 @@ import {
   evaluateWhen,
   expressionProblem,
   expressionVars,
-  mapInput,
   type CompiledExpression,
 } from "../../../src/domain/expressions.js"
+import { mapInput } from "../../../src/domain/trigger-expressions.js"
 
 const compiled = (field: "when" | "input", source: string): CompiledExpression => {
   const c = compileExpression(field, source)
