@@ -5,7 +5,7 @@
 // it; a range whose remaining events were purged ends at the next part; `dagnats event replay` on a
 // terminal shows progress between parts and finishes as the cli user; a time bound before 1970 is
 // 400 naming `since`.
-import { spawn } from "node:child_process"
+import { spawnOnTerminal } from "../support/terminal.js"
 import { Kvm } from "@nats-io/kv"
 import type { NatsConnection } from "@nats-io/nats-core"
 import { afterAll, beforeAll, expect, test } from "vitest"
@@ -173,17 +173,10 @@ const evaluatorSettled = () =>
     expect([c.num_pending, c.num_ack_pending]).toStrictEqual([0, 0])
   }, 60_000)
 
-/** Quote one argument for `sh -c`. */
-const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`
-
 /** `dagnats …` on a pseudo-terminal (util-linux `script`), as an operator at a terminal runs it. */
 const onTerminal = (args: ReadonlyArray<string>): Promise<{ code: number | null; output: string }> =>
   new Promise((resolve, reject) => {
-    const command = [process.execPath, DAGNATS_BIN, ...args].map(shellQuote).join(" ")
-    const child = spawn("script", ["-q", "-e", "-c", command, "/dev/null"], {
-      env: { ...process.env, NO_COLOR: "1" },
-      stdio: ["pipe", "pipe", "pipe"],
-    })
+    const child = spawnOnTerminal([process.execPath, DAGNATS_BIN, ...args])
     let output = ""
     child.stdout.on("data", (d: Buffer) => (output += d.toString()))
     child.stderr.on("data", (d: Buffer) => (output += d.toString()))

@@ -1,6 +1,7 @@
 // Running bin/dagnats exactly as a user would, capturing exit code, stdout and stderr.
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
+import { spawnOnTerminal } from "./terminal.js"
 
 export const DAGNATS_BIN = fileURLToPath(new URL("../../bin/dagnats", import.meta.url))
 
@@ -54,8 +55,6 @@ export const cliOn = (url: string) => ({
   raw: (...args: Array<string>) => runCli([...args, "--nats-url", url]),
 })
 
-const shellQuote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`
-
 /**
  * Run bin/dagnats with stdin, stdout and stderr on one pseudo-terminal (util-linux `script`), as at
  * a person's terminal. `output` is everything the terminal received, in order, with the terminal's
@@ -66,11 +65,7 @@ export const runCliOnTty = (
   options: { readonly env?: Record<string, string | undefined>; readonly timeoutMs?: number } = {},
 ): Promise<{ readonly code: number | null; readonly output: string }> =>
   new Promise((resolve, reject) => {
-    const command = [process.execPath, DAGNATS_BIN, ...args].map(shellQuote).join(" ")
-    const child = spawn("script", ["--quiet", "--return", "--command", command, "/dev/null"], {
-      env: { ...process.env, NO_COLOR: "1", ...options.env },
-      stdio: ["pipe", "pipe", "pipe"],
-    })
+    const child = spawnOnTerminal([process.execPath, DAGNATS_BIN, ...args], options.env)
     let output = ""
     child.stdout.on("data", (d: Buffer) => (output += d.toString()))
     child.stderr.on("data", (d: Buffer) => (output += d.toString()))

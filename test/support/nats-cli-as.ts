@@ -3,6 +3,7 @@
 import { spawn } from "node:child_process"
 import { Users, type UserName } from "./conf.js"
 import { natsCliBin } from "./tools.js"
+import { spawnOnTerminal } from "./terminal.js"
 
 export interface NatsCliResult {
   readonly code: number | null
@@ -39,12 +40,11 @@ export const runNatsAs = (url: string, user: UserName, args: ReadonlyArray<strin
     "2s",
     ...args,
   ]
-  const [cmd, argv] =
-    o.tty === true
-      ? (["script", ["-qec", [NATS_CLI_BIN, ...full].map(shellQuote).join(" "), "/dev/null"]] as const)
-      : ([NATS_CLI_BIN, full] as const)
   return new Promise<NatsCliResult>((resolve) => {
-    const child = spawn(cmd, argv, { env: { ...process.env, NO_COLOR: "1" }, stdio: ["pipe", "pipe", "pipe"] })
+    const child =
+      o.tty === true
+        ? spawnOnTerminal([NATS_CLI_BIN, ...full])
+        : spawn(NATS_CLI_BIN, full, { env: { ...process.env, NO_COLOR: "1" }, stdio: ["pipe", "pipe", "pipe"] })
     let stdout = ""
     let stderr = ""
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
@@ -57,5 +57,3 @@ export const runNatsAs = (url: string, user: UserName, args: ReadonlyArray<strin
     child.stdin.end(o.input ?? "")
   })
 }
-
-const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`

@@ -5,6 +5,7 @@
 import { spawn } from "node:child_process"
 import { DAGNATS_BIN } from "./cli.js"
 import { eventually } from "./poll.js"
+import { spawnOnTerminal } from "./terminal.js"
 
 export interface TailProcess {
   /** Complete stdout lines so far. */
@@ -15,20 +16,14 @@ export interface TailProcess {
   readonly stop: () => Promise<number | null>
 }
 
-const shellQuote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`
-
 export const startTail = async (
   args: ReadonlyArray<string>,
   o: { readonly tty?: boolean } = {},
 ): Promise<TailProcess> => {
   const argv = [DAGNATS_BIN, "tail", ...args]
-  const command = [process.execPath, ...argv].map(shellQuote).join(" ")
   const child =
     o.tty === true
-      ? spawn("script", ["--quiet", "--return", "--command", command, "/dev/null"], {
-          env: { ...process.env, NO_COLOR: "1" },
-          stdio: ["pipe", "pipe", "pipe"],
-        })
+      ? spawnOnTerminal([process.execPath, ...argv])
       : spawn(process.execPath, argv, { env: { ...process.env, NO_COLOR: "1" }, stdio: ["pipe", "pipe", "pipe"] })
   let out = ""
   let err = ""
