@@ -9,6 +9,7 @@ import { monotonicFactory } from "ulid"
 import { Subjects } from "../protocol/names.js"
 import { deliveryToken, redactedHeaders, type DeliveryRecord, type SuppressedRecord } from "../domain/delivery.js"
 import { makeFloodCap } from "../domain/flood-cap.js"
+import { pooledPrng } from "../domain/random-pool.js"
 
 /** Rejected records stored per second per trigger name. */
 export const REJECTED_PER_SECOND = 100
@@ -84,7 +85,7 @@ export const toRecord = (s: Seen): DeliveryRecord => ({
 export const makeRecorder = (deps: RecorderDeps): Recorder => {
   // Answers finish out of arrival order: a second stays open one more second for its late admissions.
   const cap = makeFloodCap(REJECTED_PER_SECOND, 1)
-  const newId = monotonicFactory()
+  const newId = monotonicFactory(pooledPrng)
   let inFlight = 0
   let failures = 0
   let lastLogMs = Number.NEGATIVE_INFINITY

@@ -1,7 +1,7 @@
 // W3C Trace Context `traceparent` (version 00): parse one a client sent, or make a new one, so a
 // webhook's trace continues through the stored event into the run the engine executes. Pure apart
 // from the random source, which is a parameter.
-import { randomBytes } from "node:crypto"
+import { pooledRandomBytes } from "./random-pool.js"
 
 interface TraceParent {
   readonly traceId: string
@@ -34,7 +34,7 @@ export const formatTraceParent = (t: TraceParent): string => `00-${t.traceId}-${
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex")
 
 /** A new trace (sampled), from `random` (bytes); an all-zero draw is replaced, as the spec requires. */
-export const newTraceParent = (random: (n: number) => Uint8Array = randomBytes): string => {
+export const newTraceParent = (random: (n: number) => Uint8Array = pooledRandomBytes): string => {
   const draw = (n: number) => {
     const h = hex(random(n))
     return ALL_ZERO.test(h) ? `${h.slice(0, -1)}1` : h
