@@ -11,15 +11,14 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { Agent, request as httpRequest } from "node:http"
 import { connect } from "@nats-io/transport-node"
 import { headers as natsHeaders } from "@nats-io/nats-core"
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream"
 import { Kvm } from "@nats-io/kv"
 import { Buckets, Consumers, Streams } from "../dist/protocol/names.js"
 import { evaluatorSpec } from "../dist/evaluator/consumer.js"
+import { webhookToRunLatency } from "./run-latency.mjs"
 import { DEFAULT_TIMING, evaluatorTiming } from "../dist/config/evaluator-timing.js"
-import { schemes } from "../dist/domain/signatures/index.js"
 import {
   appendResult,
   freePort,
@@ -31,7 +30,6 @@ import {
   startNats,
   until,
   DAGNATS_BIN,
-  percentile,
 } from "./lib.mjs"
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
@@ -134,76 +132,6 @@ const createTriggers = async (nc, from, to) => {
   await request(nc, "dagnats.triggers.list", { limit: 1 })
 }
 
-/** 500 req/s of signed webhooks for WEBHOOK_SECONDS; latency POST sent → run record seen in KV. */
-const webhookLatency = async (js, baseUrl) => {
-  const kv = await new Kvm(js).open(Buckets.runs)
-  const sentAt = new Map()
-  const latencies = []
-  const watch = await kv.watch({ include: "updates" })
-  const watching = (async () => {
-    for await (const e of watch) {
-      if (e.operation !== "PUT") continue
-      const seen = performance.now()
-      const id = JSON.parse(decoder.decode(e.value))?.input?.id
-      const t = sentAt.get(id)
-      if (t !== undefined) {
-        sentAt.delete(id)
-        latencies.push(seen - t)
-      }
-    }
-  })()
-  const total = WEBHOOK_RPS * WEBHOOK_SECONDS
-  const url = `${baseUrl}/v1/webhooks/wh`
-  const failures = []
-  const posts = []
-  // Keep-alive connections, as a webhook sender would reuse; enough that none waits for a socket.
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 })
-  const start = performance.now()
-  for (let i = 0; i < total; i++) {
-    const due = start + (i * 1000) / WEBHOOK_RPS
-    const wait = due - performance.now()
-    if (wait > 1) await sleep(wait)
-    const id = `wh-${i}`
-    const body = Buffer.from(JSON.stringify({ id, sent_ms: Date.now(), note: "bench" }))
-    const hdrs = {
-      "content-type": "application/json",
-      ...schemes["hmac-sha256"].sign({ rawBody: body, secret: SECRET, nowMs: Date.now() }),
-    }
-    sentAt.set(id, performance.now())
-    posts.push(
-      new Promise((resolve) => {
-        const req = httpRequest(
-          url,
-          { method: "POST", agent, headers: { ...hdrs, "content-length": body.length } },
-          (res) => {
-            res.resume()
-            res.on("end", () => {
-              if (res.statusCode >= 300) failures.push(res.statusCode)
-              resolve()
-            })
-          },
-        )
-        req.on("error", (e) => (failures.push(`${e.code ?? ""} ${e.message}`), resolve()))
-        req.end(body)
-      }),
-    )
-  }
-  const sendSeconds = (performance.now() - start) / 1000
-  await Promise.all(posts)
-  await until(() => latencies.length >= total - failures.length, `${total} webhook runs`, 60_000)
-  watch.stop()
-  await watching
-  agent.destroy()
-  if (failures.length > 0) throw new Error(`${failures.length} webhook requests failed, e.g. ${failures[0]}`)
-  return {
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    max: Math.max(...latencies),
-    n: latencies.length,
-    achievedRps: total / sendSeconds,
-  }
-}
-
 export default async function benchEvaluator() {
   const loadAtStart = loadNow()
   const cleanups = []
@@ -282,7 +210,14 @@ export default async function benchEvaluator() {
     await request(nc, "dagnats.triggers.create", { name: "wh", workflow: "wh-wf", type: "webhook", secrets: [SECRET] })
     await request(nc, "dagnats.triggers.list", { limit: 1 })
     console.log(`webhook latency: ${WEBHOOK_RPS} req/s for ${WEBHOOK_SECONDS} s (${created + 1} triggers present)`)
-    const wh = await webhookLatency(js, `http://127.0.0.1:${httpPort}`)
+    const wh = await webhookToRunLatency({
+      js,
+      bucket: Buckets.runs,
+      url: `http://127.0.0.1:${httpPort}/v1/webhooks/wh`,
+      secret: SECRET,
+      rps: WEBHOOK_RPS,
+      seconds: WEBHOOK_SECONDS,
+    })
     console.log(
       `  p50 ${wh.p50.toFixed(1)} ms, p99 ${wh.p99.toFixed(1)} ms, max ${wh.max.toFixed(1)} ms over ${wh.n} runs (sent at ${wh.achievedRps.toFixed(0)} req/s)`,
     )
