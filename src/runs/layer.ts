@@ -21,7 +21,7 @@ export const make = Effect.gen(function* () {
   const handles = yield* Nats
   const buckets = yield* NatsBuckets
   const settings = yield* ServeConfig
-  const counted = countStarts(makeStarter(buckets.runs, handles.js, handles.jsm))
+  const counted = countStarts(makeStarter(buckets.runs, handles.js))
   return settings.tracing._tag === "On" ? traceStarter(counted) : counted
 })
 

@@ -1,17 +1,17 @@
 // Starting a run exactly once: the run record is created in KV `dagnats_runs` with create-only
-// semantics, then `workflow.started` is published on `history.{run_id}` with a Nats-Msg-Id. A replay
-// finds the record and publishes the event only if history does not have it yet, so a crash
-// between the two steps heals and a late replay never duplicates. The event carries the run's trace
+// semantics and, at the same time, `workflow.started` is published on `history.{run_id}` only if
+// that subject is still empty (and with a Nats-Msg-Id). A crash between the two writes heals on the
+// event's redelivery, and a late replay never duplicates either. The event carries the run's trace
 // context (the inbound event's traceparent, or a new trace) so the engine continues that trace.
 import { Context, Effect } from "effect"
-import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream"
+import type { JetStreamClient } from "@nats-io/jetstream"
 import type { KV } from "@nats-io/kv"
 import { headers as natsHeaders } from "@nats-io/nats-core"
-import { Headers, Streams, Subjects } from "../protocol/names.js"
+import { Headers, Subjects } from "../protocol/names.js"
 import { runRecord, workflowStarted, type RunSpec } from "../domain/workflow-started.js"
 import { continueOrStart } from "../domain/traceparent.js"
 import { toUnavailable } from "../nats/conditions.js"
-import { isNoMessageFound, isRevisionMismatch } from "../nats/errors.js"
+import { isRevisionMismatch } from "../nats/errors.js"
 import type { Unavailable } from "../domain/errors.js"
 
 interface StartOutcome {
@@ -28,55 +28,54 @@ export class RunStarter extends Context.Service<RunStarter, RunStarterShape>()("
 
 const encoder = new TextEncoder()
 
-export const make = (runs: KV, js: JetStreamClient, jsm: JetStreamManager): RunStarterShape => {
-  const historyHas = (runId: string) =>
+export const make = (runs: KV, js: JetStreamClient): RunStarterShape => {
+  /** Publishes `workflow.started` unless history has a message for the run already; true if it did. */
+  const publishStarted = (spec: RunSpec, at: string) =>
     Effect.tryPromise({
       try: async () => {
+        const h = natsHeaders()
+        h.set(Headers.contentType, "application/json")
+        const traceParent = continueOrStart(spec.traceParent)
+        h.set(Headers.traceparent, traceParent)
+        const event = workflowStarted(spec, at, traceParent)
         try {
-          // nats.js v3 answers "no message" with null; older versions threw NoMessageFound.
-          return (
-            (await jsm.streams.getMessage(Streams.workflowHistory, { last_by_subj: Subjects.history(runId) })) !== null
-          )
+          await js.publish(Subjects.history(spec.runId), encoder.encode(JSON.stringify(event)), {
+            msgID: `${spec.runId}.workflow.started`,
+            headers: h,
+            // The server refuses the event once the run's history holds anything: a replay of a run
+            // whose start was published (by this serve or another) adds nothing, however late.
+            expect: { lastSubjectSequence: 0 },
+          })
         } catch (e) {
-          if (isNoMessageFound(e)) return false
+          if (isRevisionMismatch(e)) return
           throw e
         }
       },
       catch: toUnavailable,
     })
 
-  const publishStarted = (spec: RunSpec, at: string) =>
+  const createRecord = (spec: RunSpec, at: string) =>
     Effect.tryPromise({
-      try: () => {
-        const h = natsHeaders()
-        h.set(Headers.contentType, "application/json")
-        const traceParent = continueOrStart(spec.traceParent)
-        h.set(Headers.traceparent, traceParent)
-        const event = workflowStarted(spec, at, traceParent)
-        return js.publish(Subjects.history(spec.runId), encoder.encode(JSON.stringify(event)), {
-          msgID: `${spec.runId}.workflow.started`,
-          headers: h,
-        })
+      try: async () => {
+        try {
+          await runs.create(spec.runId, encoder.encode(JSON.stringify(runRecord(spec, at))))
+          return true
+        } catch (e) {
+          if (isRevisionMismatch(e)) return false
+          throw e
+        }
       },
       catch: toUnavailable,
     })
 
+  // Both writes are conditional on the server (create-only, empty subject only), so they go out
+  // together: one round trip per run start instead of two, and either can be repeated safely.
   const start = (spec: RunSpec) =>
     Effect.gen(function* () {
       const at = new Date().toISOString()
-      const created = yield* Effect.tryPromise({
-        try: async () => {
-          try {
-            await runs.create(spec.runId, encoder.encode(JSON.stringify(runRecord(spec, at))))
-            return true
-          } catch (e) {
-            if (isRevisionMismatch(e)) return false
-            throw e
-          }
-        },
-        catch: toUnavailable,
+      const [created] = yield* Effect.all([createRecord(spec, at), publishStarted(spec, at)], {
+        concurrency: 2,
       })
-      if (created || !(yield* historyHas(spec.runId))) yield* publishStarted(spec, at)
       return { runId: spec.runId, created }
     })
 

@@ -62,7 +62,7 @@ test("schedule engine - a serve whose table still holds the older version drops 
   const engine = makeScheduleEngine({
     kv: buckets.schedules,
     js: handles.js,
-    starter: RunStarter.make(buckets.runs, handles.js, handles.jsm),
+    starter: RunStarter.make(buckets.runs, handles.js),
     table: tableOf(v1),
     now: () => instant + 5,
     runExists: () => Effect.succeed(false),
@@ -114,7 +114,7 @@ const catchUpRig = async (mode: "none" | "last") => {
     "tick",
     encoder.encode(JSON.stringify({ generation: generationOf(tick), ...state, next_ms: T + 2_000 })),
   )
-  const starter = RunStarter.make(buckets.runs, handles.js, handles.jsm)
+  const starter = RunStarter.make(buckets.runs, handles.js)
   const engine = (kv: typeof buckets.schedules, now: () => number) =>
     makeScheduleEngine({
       kv,
@@ -235,7 +235,7 @@ test("schedule engine - a stored expression with no instant within 10 years is a
   const engine = makeScheduleEngine({
     kv: buckets.schedules,
     js: handles.js,
-    starter: RunStarter.make(buckets.runs, handles.js, handles.jsm),
+    starter: RunStarter.make(buckets.runs, handles.js),
     table: tableOf(t),
     now: () => now,
     runExists: () => Effect.succeed(false),

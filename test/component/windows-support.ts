@@ -157,7 +157,7 @@ export const startRig = async (
     batchKv: batch.kv,
     js: handles.js,
     jsm: handles.jsm,
-    starter: RunStarter.make(buckets.runs, handles.js, handles.jsm),
+    starter: RunStarter.make(buckets.runs, handles.js),
     table,
     record: (r) => Effect.sync(() => void records.push(r)),
     now: () => rig.now,
