@@ -2,7 +2,7 @@
 // failures as the commands' typed failures, so every command reports them the same way.
 // It takes only the connection flags it reads, so shared.ts (the root command) can build on it.
 import { Effect, Option } from "effect"
-import type { NatsConnection } from "@nats-io/nats-core"
+import type { NatsConnection } from "../nats/core-api.js"
 import { connectPlain, natsRefusal as plainRefusal, requestPlain } from "./nats-client.js"
 import { ExitError } from "./exit-codes.js"
 import { failure, Unreachable, type CliFailure } from "./exit.js"

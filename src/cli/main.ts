@@ -4,7 +4,7 @@
 // await: bin/bundle-cli.mjs bundles this module, lazy imports included, into one CommonJS script.
 import { endQuietlyOnClosedPipe } from "./pipes.js"
 import { VERSION } from "../version.js"
-import type { NatsConnection } from "@nats-io/nats-core"
+import type { NatsConnection } from "../nats/core-api.js"
 import { matchCommand, matchSharedOnly } from "./lean/argv.js"
 
 endQuietlyOnClosedPipe()

@@ -1,9 +1,9 @@
 // The CLI's side of the micro service as plain promises: connect with the operator's settings, send
 // one JSON request, and turn every failure into an ExitError with a message a person can act on.
 // Effect-free so `trigger list` starts without the effect runtime; client.ts wraps it for commands.
-import { connect } from "@nats-io/transport-node"
-import type { NatsConnection } from "@nats-io/nats-core"
-import { ServiceErrorCodeHeader, ServiceErrorHeader } from "@nats-io/services"
+import { connect } from "../nats/core-api.js"
+import type { NatsConnection } from "../nats/core-api.js"
+import { ServiceErrorCodeHeader, ServiceErrorHeader } from "../nats/services-api.js"
 import {
   connectionSettings,
   credentialsHint,

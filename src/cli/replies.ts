@@ -3,7 +3,7 @@
 // `undefined` or failing somewhere in the printing. Only what the commands read is checked; the
 // rest is passed through (--json prints the reply as the service sent it). Effect-free, for the
 // start-up fast path.
-import type { NatsConnection } from "@nats-io/nats-core"
+import type { NatsConnection } from "../nats/core-api.js"
 import { ExitError } from "./exit-codes.js"
 import { requestPlain } from "./nats-client.js"
 import {

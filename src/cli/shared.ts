@@ -2,7 +2,7 @@
 // (flag over environment over default). Commands read them with `yield* root`.
 import { Effect, Option, type Scope } from "effect"
 import { Command, Flag } from "effect/cli"
-import type { NatsConnection } from "@nats-io/nats-core"
+import type { NatsConnection } from "../nats/core-api.js"
 import { connectCli, requestAs, type ConnectionInput } from "./client.js"
 import type { Shape } from "./reply-shape.js"
 import { printJson } from "./output.js"

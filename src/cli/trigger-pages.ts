@@ -1,7 +1,7 @@
 // Every page of `dagnats.triggers.list`, each decoded, for `trigger list` on either start-up path.
 // The service pages by name (`next` is the name to continue after), so a `next` that does not grow
 // would page forever; and however it grows, the CLI follows a bounded number of pages.
-import type { NatsConnection } from "@nats-io/nats-core"
+import type { NatsConnection } from "../nats/core-api.js"
 import { endpointSubject } from "../protocol/names.js"
 import { ExitError } from "./exit-codes.js"
 import { requestReply, triggerPage, type Trigger } from "./replies.js"

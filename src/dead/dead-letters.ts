@@ -3,8 +3,8 @@
 // given up on. One message per event on `dagnats.dead.{seq}`, deduplicated per event, so a retried
 // give-up never stores it twice. Reading them back is headers only: bodies can be megabytes.
 import { Effect } from "effect"
-import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream"
-import { headers as natsHeaders } from "@nats-io/nats-core"
+import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from "../nats/jetstream-api.js"
+import { headers as natsHeaders } from "../nats/core-api.js"
 import { Headers, Streams, Subjects } from "../protocol/names.js"
 import { toUnavailable } from "../nats/conditions.js"
 import { boundedPull } from "../nats/pull-bound.js"

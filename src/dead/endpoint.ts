@@ -1,7 +1,7 @@
 // The micro endpoint `dagnats.events.dead`: the newest dead letters, newest first, for
 // `dagnats event dead`. Decode, read, fit the reply to the server's max payload, encode.
 import { Effect, Schema } from "effect"
-import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream"
+import type { JetStreamClient, JetStreamManager } from "../nats/jetstream-api.js"
 import { endpoint, type Endpoint } from "../micro/index.js"
 import { listDead, type DeadEntry } from "./dead-letters.js"
 import { wholeNumber } from "../domain/whole-number.js"

@@ -1,8 +1,8 @@
 // The micro endpoints `dagnats.deliveries.list` and `dagnats.deliveries.get`: decode, read, fit the
 // list to the server's max payload, encode.
 import { Effect } from "effect"
-import type { KV } from "@nats-io/kv"
-import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream"
+import type { KV } from "../nats/kv-api.js"
+import type { JetStreamClient, JetStreamManager } from "../nats/jetstream-api.js"
 import { endpoint, type Endpoint } from "../micro/index.js"
 import { InvalidInput } from "../domain/errors.js"
 import { DeliveryGetRequest, DeliveryListRequest } from "../domain/delivery.js"

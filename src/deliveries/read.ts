@@ -3,8 +3,8 @@
 // evaluated the event: the decisions are the TRIGGER_HISTORY records of the delivery's event (same
 // subject and EVENTS sequence), and each run's status is its run record's, as it is now.
 import { Effect, Schema } from "effect"
-import type { KV } from "@nats-io/kv"
-import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream"
+import type { KV } from "../nats/kv-api.js"
+import type { JetStreamClient, JetStreamManager } from "../nats/jetstream-api.js"
 import { Streams, Subjects } from "../protocol/names.js"
 import { NotFound } from "../domain/errors.js"
 import {

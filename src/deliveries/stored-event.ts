@@ -2,7 +2,7 @@
 // it: the subject it was stored on, its decoded payload and its headers (names lowercased). A delivery
 // that was refused stored no event, which is said with its code rather than as "not found".
 import { Effect } from "effect"
-import type { JetStreamClient, JetStreamManager, StoredMsg } from "@nats-io/jetstream"
+import type { JetStreamClient, JetStreamManager, StoredMsg } from "../nats/jetstream-api.js"
 import { Streams } from "../protocol/names.js"
 import { InvalidInput, NotFound, type Unavailable } from "../domain/errors.js"
 import { decodeEventPayload } from "../domain/event-payload.js"

@@ -4,7 +4,7 @@
 // delivery is given up on: it goes to DAGNATS_DEAD with the error, each trigger it matched records
 // `error`, and it is acked, so it holds nothing else back.
 import { Effect, Schedule } from "effect"
-import type { JsMsg } from "@nats-io/jetstream"
+import type { JsMsg } from "../nats/jetstream-api.js"
 import { Consumers, Streams, Subjects } from "../protocol/names.js"
 import type { NatsHandles } from "../nats/connection.js"
 import { ensureDurable, runWorker, type DurableSpec, type Verdict } from "../nats/worker.js"

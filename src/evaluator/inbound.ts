@@ -1,7 +1,7 @@
 // A stored message as the evaluator sees it (an InboundEvent). One builder for the live consumer and
 // for replay, so an event has one identity whoever evaluates it (domain/run-id.ts: the delivery id,
 // else the sequence within the EVENTS epoch) and a replay finds the run the live evaluation started.
-import type { JsMsg } from "@nats-io/jetstream"
+import type { JsMsg } from "../nats/jetstream-api.js"
 import type { HeaderLookup } from "../domain/filters.js"
 import { Headers } from "../protocol/names.js"
 import type { EvaluatedEvent } from "./evaluate.js"

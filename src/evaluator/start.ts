@@ -4,7 +4,7 @@
 // `evaluation` works it: the matcher over the trigger table, the window engine, the run starter,
 // with outcomes counted on /metrics. `DAGNATS_EVALUATOR=off` runs only the first.
 import { Context, Effect, Layer } from "effect"
-import type { KV } from "@nats-io/kv"
+import type { KV } from "../nats/kv-api.js"
 import { Nats } from "../nats/connection.js"
 import { NatsBuckets } from "../nats/buckets.js"
 import { ServeConfig } from "../config/serve-config.js"

@@ -2,33 +2,24 @@
 // `trigger.fire.{name}`, deduplicated per trigger and event so a redelivery does not repeat it,
 // and read back newest first for `trigger history`, each fire with its run's current status.
 import { Effect, Schema } from "effect"
-import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream"
-import { headers as natsHeaders } from "@nats-io/nats-core"
+import type { JetStreamClient, JetStreamManager } from "../nats/jetstream-api.js"
+import { publishJson } from "../nats/publish-json.js"
 import { Streams, Subjects } from "../protocol/names.js"
 import { FIRE_LARGE_FIELDS, ForeignFire, HistoryFire, type FireRecord } from "../domain/fire-record.js"
 import { cutToShare, fitList, jsonBytes, truncatedField } from "../domain/list-budget.js"
 import { toUnavailable } from "../nats/conditions.js"
-import type { KV } from "@nats-io/kv"
+import type { KV } from "../nats/kv-api.js"
 import { getRun } from "../runs/index.js"
 import { scanBack } from "../nats/scan-back.js"
 import { isNoMessageFound } from "../nats/errors.js"
 
-const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
+// One record per trigger, event and outcome: a timer that fires a window later records its own
+// outcome under the same event without being taken for a duplicate.
 export const recordOutcome = (js: JetStreamClient, r: FireRecord) =>
-  Effect.tryPromise({
-    try: () => {
-      const h = natsHeaders()
-      h.set("Content-Type", "application/json")
-      // One record per trigger, event and outcome: a timer that fires a window later records its
-      // own outcome under the same event without being taken for a duplicate.
-      return js.publish(Subjects.triggerFire(r.trigger), encoder.encode(JSON.stringify(r)), {
-        msgID: `${r.trigger}.${r.event.seq}.${r.outcome}${r.reason !== undefined ? `.${r.reason}` : ""}${r.run_id !== undefined ? `.${r.run_id}` : ""}`,
-        headers: h,
-      })
-    },
-    catch: toUnavailable,
+  publishJson(js, Subjects.triggerFire(r.trigger), r, {
+    msgId: `${r.trigger}.${r.event.seq}.${r.outcome}${r.reason !== undefined ? `.${r.reason}` : ""}${r.run_id !== undefined ? `.${r.run_id}` : ""}`,
   })
 
 const decodeOwn = Schema.decodeUnknownOption(HistoryFire)

@@ -2,7 +2,7 @@
 // fast with 503 while disconnected (instead of buffering publishes for 5 s), and /readyz reports
 // it. Only events set the flag, so after a reconnect requests succeed again by themselves.
 import { Effect, type Scope } from "effect"
-import type { NatsConnection } from "@nats-io/nats-core"
+import type { NatsConnection } from "../nats/core-api.js"
 
 export interface ConnectionState {
   readonly connected: () => boolean

@@ -3,7 +3,7 @@
 // time out) with one long-lived reply subscription and one timer for all publishes, and without
 // nats.js's per-request async-trace errors, whose stack captures cost more than the publish.
 import { Effect, Schema, type Scope } from "effect"
-import type { Msg, MsgHdrs, NatsConnection } from "@nats-io/nats-core"
+import type { Msg, MsgHdrs, NatsConnection } from "../nats/core-api.js"
 import { newInbox } from "../nats/connection.js"
 
 export interface Ack {

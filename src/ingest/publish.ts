@@ -2,7 +2,7 @@
 // (no 2xx before the event is durable). A message that cannot fit the server's max_payload is
 // PayloadTooLarge (413: retrying cannot help); every other failure is Unavailable (503).
 import { Effect } from "effect"
-import { headers as natsHeaders } from "@nats-io/nats-core"
+import { headers as natsHeaders } from "../nats/core-api.js"
 import { Unavailable } from "../domain/errors.js"
 import { Headers } from "../protocol/names.js"
 import type { ConnectionState } from "./connection.js"

@@ -20,7 +20,7 @@ import { Headers, Streams } from "../protocol/names.js"
 import { toUnavailable } from "../nats/conditions.js"
 import { tracePublish, traceRequest } from "./tracing.js"
 import { makeRecorder } from "../deliveries/index.js"
-import { headers as natsHeaders } from "@nats-io/nats-core"
+import { headers as natsHeaders } from "../nats/core-api.js"
 
 /** A webhook waits at most 5 s for JetStream before it is answered 503, so senders retry in time. */
 const ACK_TIMEOUT_MS = 5_000

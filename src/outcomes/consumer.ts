@@ -3,8 +3,8 @@
 // record in KV `dagnats_runs`. Updates are revision-checked, so concurrent serves and redeliveries
 // cannot move a run backwards or lose an update; events of runs dagnats did not start are acked.
 import { Effect, Schema } from "effect"
-import type { JsMsg } from "@nats-io/jetstream"
-import type { KV } from "@nats-io/kv"
+import type { JsMsg } from "../nats/jetstream-api.js"
+import type { KV } from "../nats/kv-api.js"
 import { Consumers, Streams, Subjects } from "../protocol/names.js"
 import type { NatsHandles } from "../nats/connection.js"
 import { ensureDurable, runWorker, type DurableSpec, type Verdict } from "../nats/worker.js"

@@ -4,8 +4,8 @@
 // of staying pending. The bucket is the engine's: until it exists (the engine may start after
 // serve), the watch is retried every few seconds; dagnats never creates or writes it.
 import { Duration, Effect, Schedule, Stream } from "effect"
-import { Kvm, type KvEntry } from "@nats-io/kv"
-import type { KV } from "@nats-io/kv"
+import { Kvm, type KvEntry } from "../nats/kv-api.js"
+import type { KV } from "../nats/kv-api.js"
 import { EngineNames, kvStream } from "../protocol/names.js"
 import type { NatsHandles } from "../nats/connection.js"
 import { toUnavailable } from "../nats/conditions.js"

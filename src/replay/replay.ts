@@ -13,8 +13,8 @@ import {
   type JsMsg,
   type JetStreamClient,
   type JetStreamManager,
-} from "@nats-io/jetstream"
-import type { KV } from "@nats-io/kv"
+} from "../nats/jetstream-api.js"
+import type { KV } from "../nats/kv-api.js"
 import { DeadHeaders, Streams, Subjects } from "../protocol/names.js"
 import { compileFilters } from "../domain/filters.js"
 import { compileTriggerExpressions } from "../domain/trigger-expressions.js"

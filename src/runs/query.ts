@@ -1,8 +1,8 @@
 // Reading runs back from KV `dagnats_runs` for `run get` and `run list`. Values are decoded defensively:
 // a record someone else wrote that does not parse is skipped by list and reported by get.
 import { Effect, Schema } from "effect"
-import type { KV } from "@nats-io/kv"
-import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream"
+import type { KV } from "../nats/kv-api.js"
+import type { JetStreamClient, JetStreamManager } from "../nats/jetstream-api.js"
 import { scanBack } from "../nats/scan-back.js"
 import { Headers } from "../protocol/names.js"
 import { NotFound } from "../domain/errors.js"

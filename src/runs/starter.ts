@@ -4,9 +4,9 @@
 // event's redelivery, and a late replay never duplicates either. The event carries the run's trace
 // context (the inbound event's traceparent, or a new trace) so the engine continues that trace.
 import { Context, Effect } from "effect"
-import type { JetStreamClient } from "@nats-io/jetstream"
-import type { KV } from "@nats-io/kv"
-import { headers as natsHeaders } from "@nats-io/nats-core"
+import type { JetStreamClient } from "../nats/jetstream-api.js"
+import type { KV } from "../nats/kv-api.js"
+import { headers as natsHeaders } from "../nats/core-api.js"
 import { Headers, Subjects } from "../protocol/names.js"
 import { runRecord, workflowStarted, type RunSpec } from "../domain/workflow-started.js"
 import { continueOrStart } from "../domain/traceparent.js"

@@ -6,9 +6,9 @@
 // in KV is advanced only with revision checks (two serves never both advance it), and a timer for an
 // older version of the trigger (updated, disabled, deleted) is recognised and dropped.
 import { Effect, Schema } from "effect"
-import type { KV } from "@nats-io/kv"
-import type { JetStreamClient } from "@nats-io/jetstream"
-import { headers as natsHeaders } from "@nats-io/nats-core"
+import type { KV } from "../nats/kv-api.js"
+import type { JetStreamClient } from "../nats/jetstream-api.js"
+import { headers as natsHeaders } from "../nats/core-api.js"
 import { Subjects } from "../protocol/names.js"
 import {
   MAX_CATCH_UP,

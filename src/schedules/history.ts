@@ -1,13 +1,11 @@
 // History records of schedule triggers on `trigger.fire.{name}`: one per scheduled instant, fired
 // (with its run) or skipped as missed. Each is a fire record (the evaluator's outcome fields and the
 // DagNats engine's TriggerFire fields, from the same builders) plus the instant it was for.
-import { Effect } from "effect"
-import type { JetStreamClient } from "@nats-io/jetstream"
-import { headers as natsHeaders } from "@nats-io/nats-core"
+import type { JetStreamClient } from "../nats/jetstream-api.js"
+import { publishJson } from "../nats/publish-json.js"
 import { Subjects } from "../protocol/names.js"
 import { rfc3339 } from "../domain/schedule.js"
 import { fired, skipped, type FireRecord } from "../domain/fire-record.js"
-import { toUnavailable } from "../nats/conditions.js"
 
 export interface ScheduleRecord extends FireRecord {
   readonly outcome: "fired" | "skipped"
@@ -44,18 +42,7 @@ export const missedRecord = (i: Instant, olderMissed: boolean): ScheduleRecord =
   ...(olderMissed ? { older_missed: true } : {}),
 })
 
-const encoder = new TextEncoder()
 
 /** One record per trigger, instant and outcome: a retried fire does not repeat it. */
 export const recordSchedule = (js: JetStreamClient, r: ScheduleRecord) =>
-  Effect.tryPromise({
-    try: () => {
-      const h = natsHeaders()
-      h.set("Content-Type", "application/json")
-      return js.publish(Subjects.triggerFire(r.trigger), encoder.encode(JSON.stringify(r)), {
-        msgID: `${r.trigger}.schedule.${r.scheduled_at}.${r.outcome}`,
-        headers: h,
-      })
-    },
-    catch: toUnavailable,
-  })
+  publishJson(js, Subjects.triggerFire(r.trigger), r, { msgId: `${r.trigger}.schedule.${r.scheduled_at}.${r.outcome}` })

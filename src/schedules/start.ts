@@ -2,7 +2,7 @@
 // its changes re-arms or stops a schedule), a watchdog that re-arms a timer lost in a crash, and the
 // route that hands `dagnats.timers.schedule.*` timers from the shared timer consumer to the engine.
 import { Context, Effect, Layer, Queue, Stream } from "effect"
-import type { JsMsg } from "@nats-io/jetstream"
+import type { JsMsg } from "../nats/jetstream-api.js"
 import { Subjects } from "../protocol/names.js"
 import { toUnavailable } from "../nats/conditions.js"
 import { Nats } from "../nats/connection.js"

@@ -3,7 +3,7 @@
 // only with revision checks, so concurrent serves agree on what was handled; decoded with Schema,
 // since an operator may have written anything there.
 import { Effect, Schema } from "effect"
-import type { KV } from "@nats-io/kv"
+import type { KV } from "../nats/kv-api.js"
 import { toUnavailable } from "../nats/conditions.js"
 import { isRevisionMismatch } from "../nats/errors.js"
 

@@ -1,8 +1,8 @@
 // Micro endpoints for runs and for trigger actions that involve runs: runs.start|get|list
 // and triggers.fire|history|test. Decode, call, encode.
 import { Effect, Schema } from "effect"
-import type { KV } from "@nats-io/kv"
-import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream"
+import type { KV } from "../nats/kv-api.js"
+import type { JetStreamClient, JetStreamManager } from "../nats/jetstream-api.js"
 import { InvalidInput } from "../domain/errors.js"
 import { freshRequestId, runIdFor } from "../domain/run-id.js"
 import { listenSubject, Name } from "../domain/trigger.js"

@@ -2,8 +2,8 @@
 // errors as micro error headers plus the JSON error body. Discoverable with `nats micro list`.
 // Requests enter Effect through serve's callback boundary (its logger, its tracer).
 import { Context, Effect, Layer, type Scope } from "effect"
-import { Svcm, type Service, type ServiceMsg } from "@nats-io/services"
-import type { NatsConnection } from "@nats-io/nats-core"
+import { Svcm, type Service, type ServiceMsg } from "../nats/services-api.js"
+import type { NatsConnection } from "../nats/core-api.js"
 import { Service as ServiceNames, endpointSubject } from "../protocol/names.js"
 import { Internal } from "../domain/errors.js"
 import { MicroEndpoints, type Endpoint } from "../micro/index.js"

@@ -3,7 +3,7 @@
 // `event_seq`: an EVENTS message by sequence) with the subject and headers it was stored with.
 // Exactly one source; a schedule trigger takes none.
 import { Effect, Schema } from "effect"
-import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream"
+import type { JetStreamClient, JetStreamManager } from "../nats/jetstream-api.js"
 import { InvalidInput, type NotFound, type Unavailable } from "../domain/errors.js"
 import { DeliveryId } from "../domain/delivery.js"
 import { wholeNumber } from "../domain/whole-number.js"

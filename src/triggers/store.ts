@@ -1,7 +1,7 @@
 // Trigger definitions in KV `dagnats_triggers`: create-only writes, revision-checked updates, and decoding
 // of whatever is stored (an operator may have put anything there with `nats kv put`).
 import { Context, Effect, Schema } from "effect"
-import type { KV } from "@nats-io/kv"
+import type { KV } from "../nats/kv-api.js"
 import { Conflict, InvalidInput, NotFound, type Unavailable } from "../domain/errors.js"
 import { StoredTrigger, TriggerDefinition, UPDATABLE_FIELDS, describeIssue, withDefaults } from "../domain/trigger.js"
 import { conflictOr, toUnavailable } from "../nats/conditions.js"

@@ -2,7 +2,7 @@
 // `triggers`. Ingest and the evaluator read it on the hot path; a change made anywhere reaches
 // every serve within milliseconds, with no restart and no request per event.
 import { Context, Effect } from "effect"
-import type { KV, KvWatchEntry } from "@nats-io/kv"
+import type { KV, KvWatchEntry } from "../nats/kv-api.js"
 import type { StoredTrigger } from "../domain/trigger.js"
 import { decodeStoredTrigger } from "./store.js"
 

@@ -141,3 +141,19 @@ describe("architecture - files", () => {
     expect(cycles).toEqual([])
   })
 })
+
+describe("architecture - the NATS door", () => {
+  const NATS_JS =
+    /(?:import|export)\s+(?:type\s+)?[^"';]*?from\s+["'](@nats-io\/[^"']+)["']|import\(\s*["'](@nats-io\/[^"']+)["']\s*\)/g
+
+  test("architecture - no file of src outside src/nats imports nats.js (@nats-io/*), type-only imports included", () => {
+    const outside = sources(SRC)
+      .filter((file) => folderOf(file) !== "nats")
+      .flatMap((file) =>
+        [...readFileSync(file, "utf8").matchAll(NATS_JS)].map((m) => `${relative(SRC, file)} imports ${m[1] ?? m[2]}`),
+      )
+    // The rule is live: src/nats itself does import nats.js.
+    expect(sources(join(SRC, "nats")).some((f) => /from\s+["']@nats-io\//.test(readFileSync(f, "utf8")))).toBe(true)
+    expect(outside).toStrictEqual([])
+  })
+})

@@ -3,7 +3,7 @@
 // warning, so one odd responder cannot hide the others.
 import { Effect } from "effect"
 import { Command } from "effect/cli"
-import { Svcm } from "@nats-io/services"
+import { Svcm } from "../../nats/services-api.js"
 import { withNats } from "../shared.js"
 import { natsRefusal } from "../client.js"
 import { printJson, printLine, printTable, printWarning } from "../output.js"

@@ -7,7 +7,7 @@
 // NATS and is decoded with the domain Schemas; a record of another shape is shown as such.
 import { Effect, Option, Schema } from "effect"
 import { Command, Flag } from "effect/cli"
-import type { Msg, NatsConnection, Subscription } from "@nats-io/nats-core"
+import type { Msg, NatsConnection, Subscription } from "../../nats/core-api.js"
 import { Subjects } from "../../protocol/names.js"
 import { DeliveryRecord, NO_TRIGGER, SuppressedRecord } from "../../domain/delivery.js"
 import { HistoryFire } from "../../domain/fire-record.js"

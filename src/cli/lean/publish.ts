@@ -1,8 +1,8 @@
 // `dagnats event publish` as plain promises: check the subject and payload, publish to EVENTS with
 // JetStream's acknowledgement, print `{"stream","seq","duplicate"}` or one line. Both the effect
 // command and the start-up fast path run this, so a script publishing in a loop starts quickly.
-import { headers as natsHeaders, type NatsConnection } from "@nats-io/nats-core"
-import { jetstream } from "@nats-io/jetstream"
+import { headers as natsHeaders, type NatsConnection } from "../../nats/core-api.js"
+import { jetstream } from "../../nats/jetstream-api.js"
 import { Streams } from "../../protocol/names.js"
 import { isValidSubjectLiteral, isWithinEvents } from "../../domain/subjects.js"
 import { MAX_JSON_DEPTH, jsonTextDepthWithin } from "../../domain/json-limits.js"

@@ -1,7 +1,7 @@
 // Running one fast-path command: check the input (usage errors come before any connection, as on
 // the full path), connect, run the body, close, and map a failure to its code and one `dagnats: …`
 // line on stderr (exitForError), exactly as the effect commands report it.
-import type { NatsConnection } from "@nats-io/nats-core"
+import type { NatsConnection } from "../../nats/core-api.js"
 import type { SharedOnly } from "./argv.js"
 import { connectPlain } from "../nats-client.js"
 import { ExitCode, exitForError } from "../exit-codes.js"
