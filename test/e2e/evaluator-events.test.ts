@@ -403,20 +403,31 @@ describe("CLI", () => {
         { field: "number", value: "42" },
       ],
     })
+    const subject = { check: "subject", pass: true, want: "event.testing", seen: "event.testing" }
+    const action = { check: "filter", pass: true, field: "action", want: "opened", seen: "opened" }
+    const number = (seen: number) => ({ check: "filter", pass: seen === 42, field: "number", want: 42, seen })
     expect(await cli("trigger", "test", "testing", "--payload", '{"action":"opened","number":42}')).toStrictEqual({
       matched: true,
+      checks: [subject, action, number(42)],
     })
     expect(await cli("trigger", "test", "testing", "--payload", '{"action":"opened","number":41}')).toStrictEqual({
       matched: false,
       reason: 'field "number" is 41, want 42',
+      checks: [subject, action, number(41)],
     })
     expect(await cli("trigger", "test", "testing", "--payload", '{"number":42}')).toStrictEqual({
       matched: false,
       reason: 'field "action" is missing',
+      checks: [subject, { check: "filter", pass: false, field: "action", want: "opened" }, number(42)],
     })
     expect(await cli("trigger", "test", "testing", "--payload", "{}", "--subject", "event.other")).toStrictEqual({
       matched: false,
       reason: "subject event.other does not match event.testing",
+      checks: [
+        { check: "subject", pass: false, want: "event.testing", seen: "event.other" },
+        { check: "filter", pass: false, field: "action", want: "opened" },
+        { check: "filter", pass: false, field: "number", want: 42 },
+      ],
     })
     expect(await runsOf("testing-wf")).toStrictEqual([])
     expect(await cli("trigger", "history", "testing")).toStrictEqual({ fires: [] })

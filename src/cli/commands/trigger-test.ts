@@ -7,23 +7,51 @@ import { endpointSubject } from "../../protocol/names.js"
 import { isDeliveryId } from "../../domain/delivery.js"
 import { callAndPrint } from "../shared.js"
 import { printLine } from "../output.js"
-import { Matched } from "../replies.js"
+import { Matched, TestCheck } from "../replies.js"
+import { tryShape, type Decoded } from "../reply-shape.js"
 import { usageError } from "../exit.js"
 import { scheduleTest } from "./schedule-test.js"
 import { parseJsonFlag } from "./json-flag.js"
 
-/** The test's verdict, and the run input when a mapping made it differ from the payload that was sent. */
-const printMatched = (
-  r: { readonly matched: boolean; readonly reason?: string | undefined; readonly detail?: string | undefined },
-  sent?: unknown,
-) => {
+const SHOWN_CHARS = 200
+
+/** A JSON value on one line, cut to 200 characters. */
+const shown = (v: unknown): string => {
+  const text = JSON.stringify(v) ?? "undefined"
+  return text.length > SHOWN_CHARS ? text.slice(0, SHOWN_CHARS) + "…" : text
+}
+
+/** `  pass  field "action"  "opened"`: one condition's result under the verdict. */
+export const checkLine = (c: TestCheck): string => {
+  const mark = c.pass ? "pass" : "FAIL"
+  const row = (what: string, text: string) => `  ${mark}  ${what.padEnd(16)}  ${text}`
+  switch (c.check) {
+    case "subject":
+      return row("subject", c.pass ? c.seen : `${c.seen}, want ${c.want}`)
+    case "filter": {
+      const what = c.field !== undefined ? `field ${JSON.stringify(c.field)}` : `header ${JSON.stringify(c.header)}`
+      const seen = !("seen" in c) ? "missing" : c.seen_cut === true ? String(c.seen) : shown(c.seen)
+      return row(what, c.pass ? seen : `${seen}, want ${shown(c.want)}`)
+    }
+    case "when":
+      return row("when", c.detail !== undefined ? `${c.source}  → ${c.detail}` : `${c.source}  → true`)
+    case "input":
+      return row("input", `${c.source}  → ${c.error ?? shown(c.input)}`)
+  }
+}
+
+/** The test's verdict, each condition's result, and the run input when a mapping made it differ from the payload. */
+const printMatched = (r: Decoded<typeof Matched>, sent?: unknown) => {
   const detail = r.detail !== undefined ? ` (${r.detail})` : ""
   printLine(
     r.matched ? `matched${r.reason !== undefined ? ` (${r.reason})` : ""}` : `not matched: ${r.reason ?? ""}${detail}`,
   )
-  const input = (r as { input?: unknown }).input
-  if (r.matched && input !== undefined && JSON.stringify(input) !== JSON.stringify(sent)) {
-    printLine(`run input: ${JSON.stringify(input)}`)
+  for (const c of r.checks ?? []) {
+    const check = tryShape(TestCheck, c)
+    printLine(check !== undefined ? checkLine(check) : `  ?     ${shown(c)}`)
+  }
+  if (r.matched && r.input !== undefined && JSON.stringify(r.input) !== JSON.stringify(sent)) {
+    printLine(`run input: ${JSON.stringify(r.input)}`)
   }
 }
 
