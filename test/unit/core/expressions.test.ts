@@ -192,3 +192,14 @@ describe("explainFalseWhen (trigger test)", () => {
     expect(explainFalseWhen('body.currency == "usd"', vars, "t")).toBeUndefined()
   })
 })
+
+describe("body null (a payload that is not JSON)", () => {
+  test("body == null holds, has(body.x) is false, and reading body.x is an error (a non-match), never a throw", () => {
+    expect(when("body == null", null)).toStrictEqual({ matched: true })
+    expect(when("has(body.x)", null)).toStrictEqual({ matched: false, detail: "when was false" })
+    expect(when("!has(body.x) && body == null", null)).toStrictEqual({ matched: true })
+    const read = when("body.x == 1", null)
+    expect(read.matched).toBe(false)
+    expect(!read.matched && read.detail).toMatch(/^when failed: /)
+  })
+})
