@@ -33,7 +33,8 @@ export const runEndLine = (r: Pick<Run, "run_id" | "status" | "created_at" | "fi
   const took = runDuration(r.created_at, r.finished_at)
   const error =
     r.error === undefined ? "" : r.error.length > SHOWN_CHARS ? r.error.slice(0, SHOWN_CHARS) + "…" : r.error
-  return `    ↳ run ${r.run_id} ${r.status}${took !== undefined ? ` (${took})` : ""}${error !== "" ? `: ${error}` : ""}`
+  const why = error !== "" ? `: ${error}` : ""
+  return `    ↳ run ${r.run_id} ${r.status}${took !== undefined ? ` (${took})` : ""}${why}`
 }
 
 export interface RunFollower {

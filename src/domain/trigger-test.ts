@@ -4,7 +4,8 @@
 // evaluated whether or not an earlier one failed, so one test shows all that would need to change.
 // Values seen in the event are cut to 200 characters of JSON. Pure.
 import { checkFilters, compileFilters, type Filter } from "./filters.js"
-import { evaluateInput, evaluateWhen, explainFalseWhen, expressionVars } from "./expressions.js"
+import { evaluateInput, evaluateWhen, expressionVars } from "./expressions.js"
+import { explainFalseWhen } from "./when-explain.js"
 import type { TriggerExpressions } from "./trigger-expressions.js"
 import { subjectMatches } from "./subjects.js"
 

@@ -3,9 +3,10 @@
 // line per delivery, and one line per trigger decision its event led to, joined from `trigger.fire.>`
 // by event subject and seq (either may arrive first: the evaluator can decide before the record is
 // written), then a line when each run it started ends (run-follow.ts; lines are appended, never
-// rewritten in place, so what scrolled by stays as it was); piped or with --json, NDJSON: each record as stored, one per line. `--events` adds the
-// evaluations of events published straight to `event.>` (no delivery). Everything shown comes from
-// NATS and is decoded with the domain Schemas; a record of another shape is shown as such.
+// rewritten in place, so what scrolled by stays as it was); piped or with --json, NDJSON: each record
+// as stored, one per line. `--events` adds the evaluations of events published straight to `event.>`
+// (no delivery). Everything shown comes from NATS and is decoded with the domain Schemas; a record of
+// another shape is shown as such.
 import { Effect, Option, Schema } from "effect"
 import { Command, Flag } from "effect/cli"
 import type { Msg, NatsConnection, Subscription } from "@nats-io/nats-core"

@@ -3,7 +3,6 @@
 import { describe, expect, test } from "vitest"
 import {
   MAX_EXPRESSION_LENGTH,
-  explainFalseWhen,
   compileExpression,
   evaluateInput,
   evaluateWhen,
@@ -12,6 +11,7 @@ import {
   type CompiledExpression,
 } from "../../../src/domain/expressions.js"
 import { mapInput } from "../../../src/domain/trigger-expressions.js"
+import { explainFalseWhen } from "../../../src/domain/when-explain.js"
 
 const compiled = (field: "when" | "input", source: string): CompiledExpression => {
   const c = compileExpression(field, source)
