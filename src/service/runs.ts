@@ -5,7 +5,7 @@ import type { KV } from "@nats-io/kv"
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream"
 import { InvalidInput } from "../domain/errors.js"
 import { freshRequestId, runIdFor } from "../domain/run-id.js"
-import { listenSubject, Name } from "../domain/trigger.js"
+import { Filters, listenSubject, Name } from "../domain/trigger.js"
 import { isValidSubjectLiteral } from "../domain/subjects.js"
 import { MAX_EXPRESSION_LENGTH } from "../domain/expressions.js"
 import { compileTriggerExpressions } from "../domain/trigger-expressions.js"
@@ -88,6 +88,8 @@ const TestRequest = Schema.Struct({
   count: Schema.optionalKey(wholeNumber(1, MAX_TEST_COUNT)),
   subject: Schema.optionalKey(TestSubject),
   headers: Schema.optionalKey(HeaderValues),
+  /** Filters to test instead of the stored ones (before saving them). */
+  filters: Schema.optionalKey(Filters),
   /** A `when` to test instead of the stored one (before saving it). */
   when: Schema.optionalKey(
     Schema.String.pipe(
@@ -184,7 +186,7 @@ export const runEndpoints = (d: RunDeps): ReadonlyArray<Endpoint> => [
       const headers = new Map(Object.entries(input.headers).map(([k, v]) => [k.toLowerCase(), v]))
       const tested = {
         name: trigger.name,
-        filters: trigger.filters,
+        filters: r.filters ?? trigger.filters,
         enabled: trigger.enabled,
         windowed: trigger.debounce !== undefined || trigger.batch !== undefined,
         pattern,

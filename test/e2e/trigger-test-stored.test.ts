@@ -1,7 +1,8 @@
 // Proves `dagnats trigger test NAME --delivery ID | --event SEQ`: the stored request (its EVENTS
 // message, with the subject and headers it was stored with) is re-evaluated against the trigger as
 // it is now, with every condition's result (subject, each filter with what it wanted and saw, `when`
-// with why it was false, `input`) in JSON and on screen; a refused delivery, an unknown one and a
+// with why it was false, `input`) in JSON and on screen, with other filters given as flags (nothing
+// saved); a refused delivery, an unknown one and a
 // missing sequence are clear refusals naming the field; the stored source excludes the payload flags.
 import { describe, expect, test } from "vitest"
 import { e2eStack } from "../support/e2e-stack.js"
@@ -156,6 +157,32 @@ describe("trigger test - a stored request", () => {
         '  pass  input             {"n": body.n}  → {"n":5}',
         "",
       ].join("\n"),
+    })
+  })
+
+  test("trigger test - --filter-field/--filter-value/--filter-header test other filters on the stored event without saving them", async () => {
+    await setup()
+    const { id } = await closedPush()
+    const before = await triggers(stack.raw.nc, "get", { name: "st-hook" })
+    const args = ["trigger", "test", "st-hook", "--delivery", id, "--filter-field", "action"]
+    expect(await stack.cli(...args, "--filter-value", "closed", "--filter-header", "X-Kind=pull")).toStrictEqual({
+      matched: false,
+      reason: 'header "x-kind" is "push", want "pull"',
+      checks: [
+        subjectCheck,
+        actionCheck("closed"),
+        { check: "filter", pass: false, header: "x-kind", want: "pull", seen: "push" },
+      ],
+    })
+    expect(await stack.cli(...args, "--filter-value", "closed")).toStrictEqual({
+      matched: true,
+      checks: [subjectCheck, actionCheck("closed")],
+    })
+    expect(await triggers(stack.raw.nc, "get", { name: "st-hook" })).toStrictEqual(before)
+    const unpaired = await stack.cliRaw(...args)
+    expect({ code: unpaired.code, stderr: unpaired.stderr }).toStrictEqual({
+      code: 2,
+      stderr: expect.stringContaining("--filter-field and --filter-value: give them in pairs (1 fields, 0 values)"),
     })
   })
 

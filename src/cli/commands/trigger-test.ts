@@ -12,6 +12,7 @@ import { tryShape, type Decoded } from "../reply-shape.js"
 import { usageError } from "../exit.js"
 import { scheduleTest } from "./schedule-test.js"
 import { parseJsonFlag } from "./json-flag.js"
+import { filters as filterFlags } from "../trigger-flags.js"
 
 const SHOWN_CHARS = 200
 
@@ -94,6 +95,18 @@ export const triggerTest = Command.make(
       Flag.withDescription("NAME=VALUE inbound header, for header filters and expressions"),
       Flag.atLeast(0),
     ),
+    filterField: Flag.String("filter-field").pipe(
+      Flag.withDescription("test with these filters instead of the stored ones: a payload dot path (nothing is saved)"),
+      Flag.atLeast(0),
+    ),
+    filterValue: Flag.String("filter-value").pipe(
+      Flag.withDescription("the value for the --filter-field at the same position (JSON or text)"),
+      Flag.atLeast(0),
+    ),
+    filterHeader: Flag.String("filter-header").pipe(
+      Flag.withDescription("test with these filters instead of the stored ones: NAME=VALUE header"),
+      Flag.atLeast(0),
+    ),
     when: Flag.String("when").pipe(
       Flag.withDescription("a CEL condition to test instead of the stored when (nothing is saved)"),
       Flag.optional,
@@ -107,14 +120,22 @@ export const triggerTest = Command.make(
       Flag.optional,
     ),
   },
-  ({ name, payload, subject, header, count, when, delivery, event }) =>
+  ({ name, payload, subject, header, count, when, delivery, event, filterField, filterValue, filterHeader }) =>
     Effect.gen(function* () {
+      const given = filterField.length + filterValue.length + filterHeader.length > 0
+      const tried = filterFlags({ filterField, filterValue, filterHeader })
+      if (typeof tried === "string") return yield* usageError(tried)
+      // Given filters replace the stored ones for this test, as `trigger update --filter-…` would.
+      const overrides = {
+        ...(Option.isSome(when) ? { when: when.value } : {}),
+        ...(given ? { filters: tried } : {}),
+      }
       const stored = storedSourceFlags(delivery, event)
       if (stored !== undefined) {
         if (Option.isSome(payload) || Option.isSome(subject) || header.length > 0 || Option.isSome(count))
           return yield* usageError("--delivery/--event: the stored event has its own payload, subject and headers")
         if ("error" in stored) return yield* usageError(stored.error)
-        const body = { name, ...stored, ...(Option.isSome(when) ? { when: when.value } : {}) }
+        const body = { name, ...stored, ...overrides }
         return yield* callAndPrint(endpointSubject("triggers", "test"), body, Matched, (r) => printMatched(r))
       }
       if (Option.isNone(payload)) return yield* scheduleTest(name, count)
@@ -130,7 +151,7 @@ export const triggerTest = Command.make(
         payload: parsed,
         ...(Option.isSome(subject) ? { subject: subject.value } : {}),
         ...(header.length > 0 ? { headers } : {}),
-        ...(Option.isSome(when) ? { when: when.value } : {}),
+        ...overrides,
       }
       yield* callAndPrint(endpointSubject("triggers", "test"), body, Matched, (r) => printMatched(r, parsed))
     }),
