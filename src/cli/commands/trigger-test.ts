@@ -1,6 +1,7 @@
 // `dagnats trigger test`: a payload, a stored delivery or an EVENTS message checked against a trigger as it
-// is now (subject, filters, `when`, and the run input an `input` mapping would make), or a schedule's next
-// fire times. Starts nothing.
+// is now (subject, filters, `when`, and the run input an `input` mapping would make), or with filters and a
+// `when` given as flags instead (nothing saved); prints the verdict and then each condition's own result.
+// For a schedule: its next fire times. Starts nothing.
 import { Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { endpointSubject } from "../../protocol/names.js"
