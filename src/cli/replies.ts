@@ -11,6 +11,7 @@ import {
   array,
   boolean,
   count,
+  literal,
   nullable,
   number,
   oneOf,
@@ -81,7 +82,42 @@ export type Run = Decoded<typeof Run>
 
 export const RunList = (limit: number | undefined) => struct({ runs: array(Run, limit) })
 export const Started = struct({ run_id: string })
-export const Matched = struct({ matched: boolean }, { reason: string, detail: string })
+/** triggers.test: the verdict, and each condition's result (each is read on its own, as TestCheck). */
+export const Matched = struct(
+  { matched: boolean },
+  { reason: string, detail: string, input: unknown, checks: array(unknown) },
+)
+
+const filterSeen = { seen: unknown, seen_cut: literal(true) }
+/** One condition's result in a triggers.test reply. */
+export const TestCheck = oneOf<
+  | { readonly check: "subject"; readonly pass: boolean; readonly want: string; readonly seen: string }
+  | {
+      readonly check: "filter"
+      readonly pass: boolean
+      readonly want: unknown
+      readonly field?: string
+      readonly header?: string
+      readonly seen?: unknown
+      readonly seen_cut?: true
+    }
+  | { readonly check: "when"; readonly pass: boolean; readonly source: string; readonly detail?: string }
+  | {
+      readonly check: "input"
+      readonly pass: boolean
+      readonly source: string
+      readonly input?: unknown
+      readonly error?: string
+    }
+>(
+  "a subject, filter, when or input check",
+  struct({ check: literal("subject"), pass: boolean, want: string, seen: string }),
+  struct({ check: literal("filter"), pass: boolean, want: unknown, field: string }, filterSeen),
+  struct({ check: literal("filter"), pass: boolean, want: unknown, header: string }, filterSeen),
+  struct({ check: literal("when"), pass: boolean, source: string }, { detail: string }),
+  struct({ check: literal("input"), pass: boolean, source: string }, { input: unknown, error: string }),
+)
+export type TestCheck = Decoded<typeof TestCheck>
 export const ScheduleNext = struct({}, { next: array(string), timezone: string, next_local: array(string) })
 
 /** triggers.history: the fires are any records on trigger.fire.NAME; each is read on its own. */

@@ -73,7 +73,10 @@ const secrets = (f: TriggerFlags, io: SecretSources): ReadonlyArray<string> | st
   return out
 }
 
-const filters = (f: TriggerFlags): ReadonlyArray<Record<string, string>> | string => {
+/** The filters --filter-field/--filter-value pairs and --filter-header give, or what is wrong with them. */
+export const filters = (
+  f: Pick<TriggerFlags, "filterField" | "filterValue" | "filterHeader">,
+): ReadonlyArray<Record<string, string>> | string => {
   if (f.filterField.length !== f.filterValue.length) {
     return `--filter-field and --filter-value: give them in pairs (${f.filterField.length} fields, ${f.filterValue.length} values)`
   }

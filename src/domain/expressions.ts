@@ -10,9 +10,12 @@
 // count times (largest collection it can iterate + 1) to the power of its comprehension nesting
 // depth. Collections come from the payload (converted once, measuring the largest list or map) or
 // from literals in the expression; regular expressions are RE2 (linear time). An evaluation whose
-// bound exceeds MAX_COST is not run: it is an error ("no match" for `when`).
+// bound exceeds MAX_COST is not run: it is an error ("no match" for `when`). What the syntax tree
+// says before running (cost shape, the parts of `body` read, non-bool `when`s) is expression-ast.ts;
+// which part of a false `when` was false, for `trigger test`, is when-explain.ts.
 import { createRequire } from "node:module"
 import type { CelEnv, CelInput, CelValue } from "@bufbuild/cel"
+import { knownNonBool, projectionOf, shapeOf, type Expr, type Parsed, type Projection } from "./expression-ast.js"
 
 type Cel = typeof import("@bufbuild/cel")
 type CelExt = typeof import("@bufbuild/cel/ext")
@@ -21,7 +24,7 @@ type CelExt = typeof import("@bufbuild/cel/ext")
  * which every CLI start that never meets an expression would otherwise pay.
  */
 let loaded: { readonly cel: Cel; readonly env: CelEnv } | undefined
-const lib = () => {
+export const lib = () => {
   if (loaded === undefined) {
     const require = createRequire(import.meta.url)
     const cel = require("@bufbuild/cel") as Cel
@@ -41,9 +44,6 @@ export const MAX_EXPRESSION_LENGTH = 4096
 export const MAX_COST = 1_000_000
 
 export type ExpressionField = "when" | "input"
-
-type Parsed = ReturnType<Cel["parse"]>
-type Expr = Parsed["expr"]
 
 /** One event as expressions see it: the parsed payload, its headers and subject, shared by every trigger. */
 export interface ExpressionVars {
@@ -66,7 +66,7 @@ interface EvalFailure {
 export type Compiled = { readonly ok: true; readonly program: CompiledExpression } | EvalFailure
 
 /** 1-based line and column of a character offset in the source. */
-const lineColumn = (source: string, offset: number): string => {
+export const lineColumn = (source: string, offset: number): string => {
   const before = source.slice(0, Math.max(0, offset))
   const lines = before.split("\n")
   return `${lines.length}:${(lines.at(-1)?.length ?? 0) + 1}`
@@ -79,173 +79,8 @@ const parseError = (e: unknown): string => {
   return m !== null ? `${m[1]}:${m[2]}: ${m[3]}` : `1:1: ${text}`
 }
 
-interface Shape {
-  nodes: number
-  /** Deepest nesting of comprehensions (macros such as all, exists, map, filter). */
-  depth: number
-  /** Largest list or map literal: a comprehension may iterate it. */
-  widestLiteral: number
-}
-
-const children = (e: Expr): ReadonlyArray<Expr> => {
-  const k = e.exprKind
-  switch (k.case) {
-    case "selectExpr":
-      return k.value.operand !== undefined ? [k.value.operand] : []
-    case "callExpr":
-      return [...(k.value.target !== undefined ? [k.value.target] : []), ...k.value.args]
-    case "listExpr":
-      return k.value.elements
-    case "structExpr":
-      return k.value.entries.flatMap((en) => [
-        ...(en.keyKind.case === "mapKey" ? [en.keyKind.value] : []),
-        ...(en.value !== undefined ? [en.value] : []),
-      ])
-    case "comprehensionExpr": {
-      const c = k.value
-      return [c.iterRange, c.accuInit, c.loopCondition, c.loopStep, c.result].filter((x) => x !== undefined)
-    }
-    default:
-      return []
-  }
-}
-
-/**
- * The parts of `body` an expression reads: `whole` when it uses the value itself (compares it, iterates
- * it, passes it to a function), else the fields it selects. Converting only these keeps the cost of an
- * expression proportional to what it reads, not to the payload: a field it never names cannot change
- * its result (presence, `has()` and missing-key errors of the fields it names are kept exactly).
- */
-interface Projection {
-  whole: boolean
-  readonly fields: Map<string, Projection>
-}
-const projection = (): Projection => ({ whole: false, fields: new Map() })
-
-const projectionOf = (root: Expr): Projection => {
-  const top = projection()
-  /** The chain of field selections `body.a.b` ending at `e`, or undefined when `e` is not one. */
-  const chain = (e: Expr): Array<string> | undefined => {
-    const k = e.exprKind
-    if (k.case === "identExpr") return k.value.name === "body" ? [] : undefined
-    if (k.case === "selectExpr" && k.value.operand !== undefined) {
-      const inner = chain(k.value.operand)
-      return inner === undefined ? undefined : [...inner, k.value.field]
-    }
-    return undefined
-  }
-  const walk = (e: Expr): void => {
-    const k = e.exprKind
-    // A comprehension variable named body would shadow the payload: read it all, to be safe.
-    if (k.case === "comprehensionExpr" && (k.value.iterVar === "body" || k.value.accuVar === "body")) top.whole = true
-    const path = chain(e)
-    if (path !== undefined) {
-      let node = top
-      for (const field of path) {
-        let next = node.fields.get(field)
-        if (next === undefined) node.fields.set(field, (next = projection()))
-        node = next
-      }
-      node.whole = true
-      return
-    }
-    for (const c of children(e)) walk(c)
-  }
-  walk(root)
-  return top
-}
-
-const shapeOf = (root: Expr): Shape => {
-  const shape: Shape = { nodes: 0, depth: 0, widestLiteral: 0 }
-  const walk = (e: Expr, depth: number): void => {
-    shape.nodes++
-    const k = e.exprKind
-    const d = k.case === "comprehensionExpr" ? depth + 1 : depth
-    if (d > shape.depth) shape.depth = d
-    if (k.case === "listExpr") shape.widestLiteral = Math.max(shape.widestLiteral, k.value.elements.length)
-    if (k.case === "structExpr") shape.widestLiteral = Math.max(shape.widestLiteral, k.value.entries.length)
-    for (const c of children(e)) walk(c, d)
-  }
-  walk(root, 0)
-  return shape
-}
-
-/** Functions and operators whose result is never a bool. */
-const NON_BOOL_CALLS = new Set([
-  "_+_",
-  "_-_",
-  "_*_",
-  "_/_",
-  "_%_",
-  "-_",
-  "_[_]",
-  "size",
-  "int",
-  "uint",
-  "double",
-  "string",
-  "bytes",
-  "timestamp",
-  "duration",
-  "type",
-  "lowerAscii",
-  "upperAscii",
-  "trim",
-  "replace",
-  "substring",
-  "split",
-  "join",
-  "charAt",
-  "indexOf",
-  "lastIndexOf",
-])
-
-/** The kind of value an expression is known to produce without running it, when it is not a bool. */
-const knownNonBool = (e: Expr): string | undefined => {
-  const k = e.exprKind
-  switch (k.case) {
-    case "constExpr": {
-      const c = k.value.constantKind.case
-      if (c === "boolValue") return undefined
-      return c === "nullValue"
-        ? "null"
-        : c === "stringValue"
-          ? "a string"
-          : c === "int64Value"
-            ? "an int"
-            : c === "uint64Value"
-              ? "a uint"
-              : c === "doubleValue"
-                ? "a double"
-                : "not a bool"
-    }
-    case "listExpr":
-      return "a list"
-    case "structExpr":
-      return "a map"
-    case "callExpr": {
-      if (k.value.function === "_?_:_" && k.value.args.length === 3) {
-        const a = knownNonBool(k.value.args[1]!)
-        const b = knownNonBool(k.value.args[2]!)
-        return a !== undefined && b !== undefined ? (a === b ? a : "not a bool") : undefined
-      }
-      // `_[_]` on a list or map of bools could be a bool; only a literal collection tells.
-      if (k.value.function === "_[_]") return undefined
-      return NON_BOOL_CALLS.has(k.value.function) ? `the result of ${k.value.function.replaceAll("_", "")}` : undefined
-    }
-    case "comprehensionExpr": {
-      // map() and filter() accumulate a list and answer it; all() and exists() answer a bool.
-      const c = k.value
-      const answersAccu = c.result?.exprKind.case === "identExpr" && c.result.exprKind.value.name === c.accuVar
-      return answersAccu && c.accuInit?.exprKind.case === "listExpr" ? "a list" : undefined
-    }
-    default:
-      return undefined
-  }
-}
-
 /** The offset of an expression node, for line:column. */
-const offsetOf = (parsed: Parsed, e: Expr): number => parsed.sourceInfo?.positions[String(e.id)] ?? 0
+export const offsetOf = (parsed: Parsed, e: Expr): number => parsed.sourceInfo?.positions[String(e.id)] ?? 0
 
 /**
  * Compiles one expression: the length rule, the parser (errors with line:column), for `when` a
@@ -421,39 +256,4 @@ export const evaluateInput = (program: CompiledExpression, vars: ExpressionVars,
   if (!r.ok) return { ok: false, error: `input failed: ${r.error}` }
   const j = celToJson(r.value)
   return j.ok ? { ok: true, input: j.value } : { ok: false, error: `input failed: ${j.error}` }
-}
-
-/**
- * Why a `when` that is a chain of `&&` did not hold: the first part that was false (or failed), with its
- * position, for `trigger test`. Each part is evaluated on its own, so this costs a few evaluations; the
- * evaluator's hot path never calls it. Undefined when the expression is not such a chain.
- */
-export const explainFalseWhen = (source: string, vars: ExpressionVars, trigger: string): string | undefined => {
-  const { cel } = lib()
-  let parsed: Parsed
-  try {
-    parsed = cel.parse(source)
-  } catch {
-    return undefined
-  }
-  const parts: Array<Expr> = []
-  const flatten = (e: Expr): void => {
-    const k = e.exprKind
-    if (k.case === "callExpr" && k.value.function === "_&&_" && k.value.target === undefined) {
-      for (const a of k.value.args) flatten(a)
-    } else parts.push(e)
-  }
-  flatten(parsed.expr)
-  if (parts.length < 2) return undefined
-  for (const part of parts) {
-    const start = offsetOf(parsed, part)
-    const text = cel.unparse(part)
-    const c = compileExpression("input", text)
-    if (!c.ok) return undefined
-    const r = c.program.evaluate(vars, trigger)
-    if (!r.ok) return `${text} (at ${lineColumn(source, start)}) failed: ${r.error}`
-    if (r.value !== true)
-      return `${text} (at ${lineColumn(source, start)}) was ${r.value === false ? "false" : "not true"}`
-  }
-  return undefined
 }

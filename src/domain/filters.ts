@@ -114,3 +114,34 @@ export const evaluateFilters = (
   payload: unknown,
   headers: HeaderLookup,
 ): FilterOutcome => compileFilters(filters)(payload, headers)
+
+/** One filter's result for `trigger test`: what it wanted, what the event had (absent: missing), pass. */
+export type FilterCheck = (
+  { readonly field: string; readonly want: unknown } | { readonly header: string; readonly want: string }
+) & { readonly pass: boolean; readonly seen?: unknown }
+
+/**
+ * Every filter evaluated on its own, in order (not only up to the first that fails), with the value
+ * seen; pass is exactly what the evaluator decides for that filter. Seen values are as found: the
+ * caller cuts them for a reply.
+ */
+export const checkFilters = (
+  filters: ReadonlyArray<Filter>,
+  payload: unknown,
+  headers: HeaderLookup,
+): ReadonlyArray<FilterCheck> =>
+  filters.map((filter) => {
+    const pass = compileFilter(filter)(payload, headers).matched
+    if ("field" in filter) {
+      const got = compilePath(filter.field)(payload)
+      const want = expectedFieldValue(filter.value)
+      return { field: filter.field, want, pass, ...(got.found ? { seen: got.value } : {}) }
+    }
+    const got = headers(filter.header.toLowerCase())
+    return {
+      header: filter.header.toLowerCase(),
+      want: filter.value,
+      pass,
+      ...(got !== undefined ? { seen: got } : {}),
+    }
+  })

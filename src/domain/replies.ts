@@ -9,8 +9,44 @@ export const RunIdReply = Schema.Struct({ run_id: Schema.String })
 /** triggers.delete. */
 export const DeletedReply = Schema.Struct({ deleted: Schema.Literal(true), name: Schema.String })
 
-/** triggers.test of a webhook or event trigger: whether the payload would start a run, and why not. */
-const MatchReply = Schema.Struct({ matched: Schema.Boolean, reason: Schema.optionalKey(Schema.String) })
+const optional = Schema.optionalKey
+/** One condition's result in a triggers.test reply (trigger-test.ts says what each field holds). */
+const TestCheck = Schema.Union([
+  Schema.Struct({ check: Schema.Literal("subject"), pass: Schema.Boolean, want: Schema.String, seen: Schema.String }),
+  Schema.Struct({
+    check: Schema.Literal("filter"),
+    pass: Schema.Boolean,
+    field: optional(Schema.String),
+    header: optional(Schema.String),
+    want: Schema.Unknown,
+    seen: optional(Schema.Unknown),
+    seen_cut: optional(Schema.Literal(true)),
+  }),
+  Schema.Struct({
+    check: Schema.Literal("when"),
+    pass: Schema.Boolean,
+    source: Schema.String,
+    detail: optional(Schema.String),
+  }),
+  Schema.Struct({
+    check: Schema.Literal("input"),
+    pass: Schema.Boolean,
+    source: Schema.String,
+    input: optional(Schema.Unknown),
+    error: optional(Schema.String),
+  }),
+])
+/**
+ * triggers.test of a webhook or event trigger: whether the payload would start a run, why not (the
+ * first condition that failed), the run input a mapping makes, and every condition's own result.
+ */
+const MatchReply = Schema.Struct({
+  matched: Schema.Boolean,
+  reason: optional(Schema.String),
+  detail: optional(Schema.String),
+  input: optional(Schema.Unknown),
+  checks: Schema.Array(TestCheck),
+})
 /** triggers.test of a schedule: its next instants in UTC and in its own time zone. */
 export const ScheduleTestReply = Schema.Struct({
   next: Schema.Array(Schema.String),

@@ -56,6 +56,10 @@ const HeaderFilter = Schema.Struct({
 const FILTER_FORMS = "must be {field, value} or {header, value}"
 export const Filter = Schema.Union([FieldFilter, HeaderFilter]).annotate({ message: FILTER_FORMS })
 export type Filter = typeof Filter.Type
+/** A trigger's filters (and those `trigger test` tries instead): at most 32. */
+export const Filters = Schema.Array(Filter).pipe(
+  Schema.check(Schema.makeFilter((a) => (a.length <= 32 ? undefined : "at most 32 filters"))),
+)
 
 export const Debounce = Schema.Struct({
   period: durationWithin(SEVEN_DAYS_MS, "7d"),
@@ -166,11 +170,7 @@ const definitionFields = {
       ),
     ),
   ),
-  filters: Schema.optionalKey(
-    Schema.Array(Filter).pipe(
-      Schema.check(Schema.makeFilter((a) => (a.length <= 32 ? undefined : "at most 32 filters"))),
-    ),
-  ),
+  filters: Schema.optionalKey(Filters),
   /** CEL: must be true for an event to go on, after `filters`. */
   when: Schema.optionalKey(Expression("when")),
   /** CEL: its value is the run input instead of the whole payload (for a batch, per event). */

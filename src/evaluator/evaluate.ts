@@ -75,10 +75,16 @@ export const evaluateEvent = (
         records.push(skipped(base, "disabled"))
         continue
       }
-      if (!decoded.ok) {
+      const windowed = trigger.debounce !== undefined || trigger.batch !== undefined
+      // A payload that is not JSON is `body == null` for a trigger whose `when` decides on it (its run
+      // input is null, or what `input` maps). Windows still record the error: their crash recovery
+      // counts only the events it can decode.
+      const bodyNull = !decoded.ok && decoded.notJson === true && expressions.ok && expressions.when !== undefined
+      if (!decoded.ok && !(bodyNull && !windowed)) {
         records.push(failed(base, decoded.error))
         continue
       }
+      const payload = decoded.ok ? decoded.payload : null
       // A stored expression that no longer compiles disables this trigger alone, loudly.
       if (!expressions.ok) {
         yield* Effect.logError(`trigger ${trigger.name} is not evaluated: ${expressions.error}`).pipe(
@@ -87,25 +93,24 @@ export const evaluateEvent = (
         records.push(failed(base, `stored expression does not compile: ${expressions.error}`))
         continue
       }
-      const filtered = filters(decoded.payload, event.header)
+      const filtered = filters(payload, event.header)
       if (!filtered.matched) {
         // Which filter failed, what it wanted and the value it saw: "why didn't my webhook run?".
         records.push(skipped(base, "filtered", filtered.reason))
         continue
       }
       if (expressions.when !== undefined) {
-        const outcome = evaluateWhen(expressions.when, varsOf(decoded.payload), trigger.name)
+        const outcome = evaluateWhen(expressions.when, varsOf(payload), trigger.name)
         if (!outcome.matched) {
           records.push(skipped(base, "filtered", outcome.detail))
           continue
         }
       }
-      const windowed = trigger.debounce !== undefined || trigger.batch !== undefined
-      let input: unknown = decoded.payload
+      let input: unknown = payload
       if (expressions.input !== undefined) {
         const mapped = evaluateInput(
           expressions.input,
-          windowed ? windowVarsOf(decoded.payload) : varsOf(decoded.payload),
+          windowed ? windowVarsOf(payload) : varsOf(payload),
           trigger.name,
         )
         if (!mapped.ok) {
@@ -116,11 +121,11 @@ export const evaluateEvent = (
       }
       // Windows keep the raw payload (their key paths read it) and map each event when they fire.
       if (trigger.debounce !== undefined) {
-        records.push(yield* deps.debounce.absorb({ trigger, event, payload: decoded.payload }))
+        records.push(yield* deps.debounce.absorb({ trigger, event, payload }))
         continue
       }
       if (trigger.batch !== undefined) {
-        records.push(yield* deps.batch.absorb({ trigger, event, payload: decoded.payload }))
+        records.push(yield* deps.batch.absorb({ trigger, event, payload }))
         continue
       }
       const runId = runIdFor(trigger.name, storedEventIdentity(event))

@@ -5,17 +5,11 @@ import type { KV } from "../nats/kv-api.js"
 import type { JetStreamClient, JetStreamManager } from "../nats/jetstream-api.js"
 import { InvalidInput } from "../domain/errors.js"
 import { freshRequestId, runIdFor } from "../domain/run-id.js"
-import { listenSubject, Name } from "../domain/trigger.js"
-import { subjectMatches, isValidSubjectLiteral } from "../domain/subjects.js"
-import { compileFilters } from "../domain/filters.js"
-import {
-  MAX_EXPRESSION_LENGTH,
-  evaluateInput,
-  evaluateWhen,
-  explainFalseWhen,
-  expressionVars,
-} from "../domain/expressions.js"
+import { Filters, listenSubject, Name } from "../domain/trigger.js"
+import { isValidSubjectLiteral } from "../domain/subjects.js"
+import { MAX_EXPRESSION_LENGTH } from "../domain/expressions.js"
 import { compileTriggerExpressions } from "../domain/trigger-expressions.js"
+import { testTrigger } from "../domain/trigger-test.js"
 import { BoundedJson } from "../domain/bounded-json.js"
 import { getRun, listRuns, parseCursor, type RunStarterShape } from "../runs/index.js"
 import { historyReply, readHistory, withRunStatus } from "../history/index.js"
@@ -94,6 +88,8 @@ const TestRequest = Schema.Struct({
   count: Schema.optionalKey(wholeNumber(1, MAX_TEST_COUNT)),
   subject: Schema.optionalKey(TestSubject),
   headers: Schema.optionalKey(HeaderValues),
+  /** Filters to test instead of the stored ones (before saving them). */
+  filters: Schema.optionalKey(Filters),
   /** A `when` to test instead of the stored one (before saving it). */
   when: Schema.optionalKey(
     Schema.String.pipe(
@@ -183,48 +179,21 @@ export const runEndpoints = (d: RunDeps): ReadonlyArray<Endpoint> => [
       if (subject !== undefined && !isValidSubjectLiteral(subject)) {
         return yield* new InvalidInput({ message: `subject: must be a subject without wildcards (got "${subject}")` })
       }
-      if (subject !== undefined && !subjectMatches(pattern, subject)) {
-        return { matched: false, reason: `subject ${subject} does not match ${pattern}` }
-      }
-      const headers = new Map(Object.entries(input.headers).map(([k, v]) => [k.toLowerCase(), v]))
       const expressions = compileTriggerExpressions({ ...trigger, ...(r.when !== undefined ? { when: r.when } : {}) })
-      if (!expressions.ok) {
-        // A `when` given here is the caller's to fix; a stored one that fails is what the evaluator meets.
-        if (r.when !== undefined && expressions.error.startsWith("when:"))
-          return yield* new InvalidInput({ message: expressions.error })
-        return { matched: false, reason: `stored expression does not compile: ${expressions.error}` }
+      // A `when` given here is the caller's to fix; a stored one that fails is what the evaluator meets.
+      if (!expressions.ok && r.when !== undefined && expressions.error.startsWith("when:"))
+        return yield* new InvalidInput({ message: expressions.error })
+      const headers = new Map(Object.entries(input.headers).map(([k, v]) => [k.toLowerCase(), v]))
+      const tested = {
+        name: trigger.name,
+        filters: r.filters ?? trigger.filters,
+        enabled: trigger.enabled,
+        windowed: trigger.debounce !== undefined || trigger.batch !== undefined,
+        pattern,
+        when: r.when ?? trigger.when,
+        input: trigger.input,
       }
-      const outcome = compileFilters(trigger.filters ?? [])(input.payload, (n) => headers.get(n))
-      if (!outcome.matched) return { matched: false, reason: outcome.reason }
-      const evalSubject = subject ?? pattern
-      if (expressions.when !== undefined) {
-        const vars = expressionVars(input.payload, headers, evalSubject)
-        const w = evaluateWhen(expressions.when, vars, trigger.name)
-        if (!w.matched) {
-          // Which part of an `a && b && c` condition was false, when it is one.
-          const part =
-            w.detail === "when was false" ? explainFalseWhen(expressions.when.source, vars, trigger.name) : undefined
-          return {
-            matched: false,
-            reason: "when did not hold",
-            detail: part === undefined ? w.detail : `${w.detail}: ${part}`,
-          }
-        }
-      }
-      // The run input is shown when a mapping makes it; without one it is the payload just sent.
-      let mappedInput: { input?: unknown } = {}
-      if (expressions.input !== undefined) {
-        // Windows map each event from its stored payload alone, without headers.
-        const windowed = trigger.debounce !== undefined || trigger.batch !== undefined
-        const vars = expressionVars(input.payload, windowed ? new Map() : headers, evalSubject)
-        const mapped = evaluateInput(expressions.input, vars, trigger.name)
-        if (!mapped.ok)
-          return { matched: false, reason: "input mapping failed: no run would start", detail: mapped.error }
-        mappedInput = { input: mapped.input }
-      }
-      return trigger.enabled === false
-        ? { matched: true, reason: "trigger is disabled: no run would start", ...mappedInput }
-        : { matched: true, ...mappedInput }
+      return testTrigger(tested, expressions, { payload: input.payload, headers, subject })
     }),
   ),
 ]

@@ -105,7 +105,8 @@ describe("cli against serve", () => {
       [["trigger", "test", "many", "--payload", `@${file}`], undefined],
       [["trigger", "test", "many", "--payload", "-"], '{"from":"stdin"}'],
     ] as const) {
-      expect(await outcome(args, input)).toStrictEqual({ args, code: 0, stdout: "matched\n", stderr: "" })
+      const stdout = "matched\n  pass  subject           event.many\n"
+      expect(await outcome(args, input)).toStrictEqual({ args, code: 0, stdout, stderr: "" })
     }
     const inputOf = async (args: ReadonlyArray<string>, input?: string) => {
       const r = await cli([...args, "--json"], input)

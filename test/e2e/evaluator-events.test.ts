@@ -218,6 +218,55 @@ describe("disabled triggers and undecodable events", () => {
   })
 })
 
+describe("payloads that are not JSON", () => {
+  test("evaluator - a text event is body == null for a when: `body == null` fires with input null, `has(body.x)` is skipped filtered, a trigger without a when records the error", async () => {
+    await createTrigger({
+      name: "txt-null",
+      workflow: "txt-wf",
+      type: "event",
+      subject: "event.txt",
+      when: "body == null",
+    })
+    await createTrigger({
+      name: "txt-has",
+      workflow: "txt-has-wf",
+      type: "event",
+      subject: "event.txt",
+      when: "has(body.x)",
+    })
+    await createTrigger({ name: "txt-plain", workflow: "txt-plain-wf", type: "event", subject: "event.txt" })
+    const text = await stack.raw.publish("event.txt", "status=ok&n=1", { contentType: "text/plain" })
+    const json = await stack.raw.publish("event.txt", '{"x":1}')
+    await stack.raw.settled()
+    const textRun = runIdFor("txt-null", { kind: "sequence", seq: text, epoch })
+    expect((await stack.raw.fires("txt-null")).map(withoutAt)).toStrictEqual([
+      fired("txt-null", "txt-wf", "event.txt", text, textRun),
+      skipped("txt-null", "txt-wf", "event.txt", json, "filtered", "when was false"),
+    ])
+    expect((await runsOf("txt-wf")).map((r) => [r.run_id, r.input])).toStrictEqual([[textRun, null]])
+    expect((await stack.raw.fires("txt-has")).map(withoutAt)).toStrictEqual([
+      skipped("txt-has", "txt-has-wf", "event.txt", text, "filtered", "when was false"),
+      fired("txt-has", "txt-has-wf", "event.txt", json, runIdFor("txt-has", { kind: "sequence", seq: json, epoch })),
+    ])
+    expect((await stack.raw.fires("txt-plain")).map(withoutAt)).toStrictEqual([
+      {
+        trigger: "txt-plain",
+        workflow: "txt-plain-wf",
+        outcome: "error",
+        error: "payload is not valid JSON",
+        event: { subject: "event.txt", seq: text },
+      },
+      fired(
+        "txt-plain",
+        "txt-plain-wf",
+        "event.txt",
+        json,
+        runIdFor("txt-plain", { kind: "sequence", seq: json, epoch }),
+      ),
+    ])
+  })
+})
+
 describe("wire shapes", () => {
   test("evaluator - the run record, workflow.started event and fire record have exactly the SPEC shapes", async () => {
     await createTrigger({ name: "shape", workflow: "shape-wf", type: "event", subject: "event.shape.*" })
@@ -403,20 +452,31 @@ describe("CLI", () => {
         { field: "number", value: "42" },
       ],
     })
+    const subject = { check: "subject", pass: true, want: "event.testing", seen: "event.testing" }
+    const action = { check: "filter", pass: true, field: "action", want: "opened", seen: "opened" }
+    const number = (seen: number) => ({ check: "filter", pass: seen === 42, field: "number", want: 42, seen })
     expect(await cli("trigger", "test", "testing", "--payload", '{"action":"opened","number":42}')).toStrictEqual({
       matched: true,
+      checks: [subject, action, number(42)],
     })
     expect(await cli("trigger", "test", "testing", "--payload", '{"action":"opened","number":41}')).toStrictEqual({
       matched: false,
       reason: 'field "number" is 41, want 42',
+      checks: [subject, action, number(41)],
     })
     expect(await cli("trigger", "test", "testing", "--payload", '{"number":42}')).toStrictEqual({
       matched: false,
       reason: 'field "action" is missing',
+      checks: [subject, { check: "filter", pass: false, field: "action", want: "opened" }, number(42)],
     })
     expect(await cli("trigger", "test", "testing", "--payload", "{}", "--subject", "event.other")).toStrictEqual({
       matched: false,
       reason: "subject event.other does not match event.testing",
+      checks: [
+        { check: "subject", pass: false, want: "event.testing", seen: "event.other" },
+        { check: "filter", pass: false, field: "action", want: "opened" },
+        { check: "filter", pass: false, field: "number", want: 42 },
+      ],
     })
     expect(await runsOf("testing-wf")).toStrictEqual([])
     expect(await cli("trigger", "history", "testing")).toStrictEqual({ fires: [] })

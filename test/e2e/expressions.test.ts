@@ -230,17 +230,31 @@ describe("trigger test", () => {
       "body.data.object.amount",
     )
     const payload = JSON.stringify({ data: { object: { amount: 4200, currency: "eur" } } })
+    const when = 'body.data.object.amount > 1000 && body.data.object.currency == "usd"'
+    const falsePart = 'when was false: body.data.object.currency == "usd" (at 1:61) was false'
+    const subject = { check: "subject", pass: true, want: "event.stripe", seen: "event.stripe" }
+    const input = { check: "input", pass: true, source: "body.data.object.amount", input: 4200 }
     expect(await cli("trigger", "test", "stripe-big", "--payload", payload)).toStrictEqual({
       matched: false,
       reason: "when did not hold",
-      detail: 'when was false: body.data.object.currency == "usd" (at 1:61) was false',
+      detail: falsePart,
+      checks: [subject, { check: "when", pass: false, source: when, detail: falsePart }, input],
     })
-    expect(
-      await cli("trigger", "test", "stripe-big", "--payload", payload, "--when", 'body.data.object.currency == "eur"'),
-    ).toStrictEqual({ matched: true, input: 4200 })
+    const eur = 'body.data.object.currency == "eur"'
+    expect(await cli("trigger", "test", "stripe-big", "--payload", payload, "--when", eur)).toStrictEqual({
+      matched: true,
+      input: 4200,
+      checks: [subject, { check: "when", pass: true, source: eur }, input],
+    })
     const human = await stack.cliRaw("trigger", "test", "stripe-big", "--payload", payload)
     expect(human.stdout).toBe(
-      'not matched: when did not hold (when was false: body.data.object.currency == "usd" (at 1:61) was false)\n',
+      [
+        `not matched: when did not hold (${falsePart})`,
+        "  pass  subject           event.stripe",
+        `  FAIL  when              ${when}  → ${falsePart}`,
+        "  pass  input             body.data.object.amount  → 4200",
+        "",
+      ].join("\n"),
     )
     const bad = await stack.cliRaw("trigger", "test", "stripe-big", "--payload", payload, "--when", "body.(")
     expect(bad.code).toBe(1)

@@ -8,6 +8,7 @@ import { startServe } from "../support/serve.js"
 import { runNatsAs } from "../support/nats-cli-as.js"
 import { eventually } from "../support/poll.js"
 import { startTail } from "../support/tail-process.js"
+import { publishLifecycle } from "../support/engine-fixture.js"
 import { VERSION } from "../../src/version.js"
 
 let stack: ShippedStack
@@ -160,6 +161,34 @@ describe("cli", () => {
       const published = await stack.cliJson<{ seq: number }>(["event", "publish", "event.roles.tail", "{}"])
       const fire = JSON.parse(await tail.lineWith((l) => l.includes('"roles-tail-ev"')))
       expect(fire).toMatchObject({ outcome: "fired", event: { subject: "event.roles.tail", seq: published.seq } })
+      expect(tail.stderr()).not.toContain("cannot read")
+    } finally {
+      expect(await tail.stop()).toBe(0)
+    }
+  })
+
+  test("shipped users - `dagnats tail` on a terminal as cli shows how a run it saw start ended (runs.get, no history.> subscription)", async () => {
+    await create("roles-tail-end", "roles-tail-end-wf", "--webhook", "--secret", "s3cret-end")
+    await stack.cliJson(["trigger", "list"])
+    const tail = await startTail(["--nats-url", stack.nats.url, ...cliAuth("cli")], { tty: true })
+    try {
+      const sent = await stack.cliJson<{ status: number }>([
+        "webhook",
+        "send",
+        "roles-tail-end",
+        "--data",
+        "{}",
+        "--secret",
+        "s3cret-end",
+        "--url",
+        stack.serve.baseUrl,
+      ])
+      expect(sent.status).toBe(202)
+      const prefix = "    ↳ roles-tail-end  fired → run "
+      const runId = (await tail.lineWith((l) => l.startsWith(prefix))).slice(prefix.length)
+      await publishLifecycle(stack.js, runId, "workflow.completed")
+      const end = await tail.lineWith((l) => l.startsWith(`    ↳ run ${runId} `), 20_000)
+      expect(end).toMatch(new RegExp(`^ {4}↳ run ${runId} completed \\(\\d+(\\.\\d+)? s\\)$`))
       expect(tail.stderr()).not.toContain("cannot read")
     } finally {
       expect(await tail.stop()).toBe(0)

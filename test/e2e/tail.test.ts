@@ -1,14 +1,15 @@
 // Proves `dagnats tail` end to end: a long-running child process that, piped, prints each webhook's
 // delivery record as NDJSON as serve writes it (accepted and rejected), filters by --trigger, adds
 // evaluations of events published straight to event.> with --events, shows a record of an unknown
-// shape as such, on a terminal prints one line per delivery with the run its event started, and
-// ends with exit 0 on Ctrl-C.
+// shape as such, on a terminal prints one line per delivery with the run its event started and a
+// line when that run completes or fails, and ends with exit 0 on Ctrl-C.
 import { spawn } from "node:child_process"
 import { describe, expect, test } from "vitest"
 import { DAGNATS_BIN } from "../support/cli.js"
 import { eventually } from "../support/poll.js"
 import { e2eStack } from "../support/e2e-stack.js"
 import { startTail } from "../support/tail-process.js"
+import { publishLifecycle } from "../support/engine-fixture.js"
 import { send, signed, triggers, webhookTrigger } from "./ingest-support.js"
 
 const SECRET = "tail-secret-7c1d"
@@ -188,6 +189,49 @@ describe("tail - on a terminal", () => {
       stack.raw.nc.publish("dagnats.deliveries.x.y", new TextEncoder().encode("evil \u001b]0;title\u0007"))
       const unknown = await tail.lineWith((l) => l.includes("unknown shape"))
       expect(unknown).toMatch(/record of an unknown shape on dagnats\.deliveries\.x\.y: evil \\x1b]0;title\\x07$/)
+    } finally {
+      expect(await tail.stop()).toBe(0)
+    }
+  })
+})
+
+describe("tail - on a terminal, how runs end", () => {
+  const firedRun = async (tail: Awaited<ReturnType<typeof startTail>>, body: string) => {
+    const r = await send(url("tail-hook"), { body, headers: signed(SECRET, body) })
+    expect(r.status).toBe(202)
+    await tail.lineWith(hasId(r.json.delivery_id))
+    const fired = (l: string) => l.startsWith("    ↳ tail-hook  fired → run ")
+    // Each test's tail sees only its own deliveries, so the one fired line is this delivery's.
+    return (await tail.lineWith(fired)).slice("    ↳ tail-hook  fired → run ".length)
+  }
+
+  test("tail - on a TTY, a run the engine completes gets a `↳ run ID completed (duration)` line after its decision", async () => {
+    await setup()
+    const tail = await startTail(tailArgs("--trigger", "tail-hook"), { tty: true })
+    try {
+      const runId = await firedRun(tail, '{"n":"completes"}')
+      expect(tail.lines().some((l) => l.includes(`run ${runId} `))).toBe(false)
+      await publishLifecycle(stack.raw.js, runId, "step.started")
+      await publishLifecycle(stack.raw.js, runId, "workflow.completed", { output: { ok: true } })
+      const end = await tail.lineWith((l) => l.startsWith(`    ↳ run ${runId} `), 20_000)
+      expect(end).toMatch(new RegExp(`^ {4}↳ run ${runId} completed \\(\\d+(\\.\\d+)? s\\)$`))
+      const lines = tail.lines()
+      expect(lines.indexOf(end)).toBeGreaterThan(lines.findIndex((l) => l.includes(`fired → run ${runId}`)))
+      expect(lines.filter((l) => l.includes(`run ${runId} completed`))).toHaveLength(1)
+    } finally {
+      expect(await tail.stop()).toBe(0)
+    }
+  })
+
+  test("tail - on a TTY, a run that fails gets a `↳ run ID failed (duration): error` line with its step's error, control characters escaped", async () => {
+    await setup()
+    const tail = await startTail(tailArgs("--trigger", "tail-hook"), { tty: true })
+    try {
+      const runId = await firedRun(tail, '{"n":"fails"}')
+      await publishLifecycle(stack.raw.js, runId, "step.failed", { error: "exit status 2 \u001b[31m" })
+      await publishLifecycle(stack.raw.js, runId, "workflow.failed")
+      const end = await tail.lineWith((l) => l.startsWith(`    ↳ run ${runId} `), 20_000)
+      expect(end).toMatch(new RegExp(`^ {4}↳ run ${runId} failed \\(\\d+(\\.\\d+)? s\\): exit status 2 \\\\x1b\\[31m$`))
     } finally {
       expect(await tail.stop()).toBe(0)
     }

@@ -2,9 +2,11 @@
 // A core NATS subscriber on `dagnats.deliveries.>` (records arrive as serve writes them). On a TTY one
 // line per delivery, and one line per trigger decision its event led to, joined from `trigger.fire.>`
 // by event subject and seq (either may arrive first: the evaluator can decide before the record is
-// written); piped or with --json, NDJSON: each record as stored, one per line. `--events` adds the
-// evaluations of events published straight to `event.>` (no delivery). Everything shown comes from
-// NATS and is decoded with the domain Schemas; a record of another shape is shown as such.
+// written), then a line when each run it started ends (run-follow.ts; lines are appended, never
+// rewritten in place, so what scrolled by stays as it was); piped or with --json, NDJSON: each record
+// as stored, one per line. `--events` adds the evaluations of events published straight to `event.>`
+// (no delivery). Everything shown comes from NATS and is decoded with the domain Schemas; a record of
+// another shape is shown as such.
 import { Effect, Option, Schema } from "effect"
 import { Command, Flag } from "effect/cli"
 import type { Msg, NatsConnection, Subscription } from "../../nats/core-api.js"
@@ -15,6 +17,7 @@ import { isValidName } from "../../domain/trigger.js"
 import { withNats } from "../shared.js"
 import { printLine, printWarning } from "../output.js"
 import { inertJson } from "../terminal-text.js"
+import { runEndLine, runFollower, type RunFollower } from "../run-follow.js"
 import { Unreachable, usageError } from "../exit.js"
 
 const decodeDelivery = Schema.decodeUnknownOption(DeliveryRecord)
@@ -105,10 +108,17 @@ interface TailOptions {
   readonly ndjson: boolean
 }
 
-/** Subscribe and print each record as it comes; the subscriptions end with the connection. */
-const startTail = (nc: NatsConnection, o: TailOptions): Array<Subscription> => {
+/**
+ * Subscribe and print each record as it comes; the subscriptions end with the connection. On a
+ * terminal, `runs` follows each run a shown decision started until it ends.
+ */
+const startTail = (nc: NatsConnection, o: TailOptions, runs: RunFollower | undefined): Array<Subscription> => {
   const delivered = new Map<string, true>()
   const waiting = new Map<string, Array<Fire>>()
+  const showDecision = (line: string, f: Fire) => {
+    printLine(line)
+    if (f.outcome === "fired" && f.run_id !== undefined) runs?.follow(f.run_id)
+  }
 
   const onDelivery = (m: Msg) => {
     const text = decoder.decode(m.data)
@@ -120,7 +130,7 @@ const startTail = (nc: NatsConnection, o: TailOptions): Array<Subscription> => {
       const e = d.value.event
       if (e === undefined || e.duplicate) return
       const key = eventKey(e.subject, e.seq)
-      for (const f of waiting.get(key) ?? []) printLine(joinedDecisionLine(f))
+      for (const f of waiting.get(key) ?? []) showDecision(joinedDecisionLine(f), f)
       waiting.delete(key)
       remember(delivered, key, true)
       return
@@ -145,7 +155,7 @@ const startTail = (nc: NatsConnection, o: TailOptions): Array<Subscription> => {
     if (subject.startsWith(Subjects.webhookPrefix)) {
       if (o.ndjson) return
       const key = eventKey(subject, fire.event.seq)
-      if (delivered.has(key)) return printLine(joinedDecisionLine(fire))
+      if (delivered.has(key)) return showDecision(joinedDecisionLine(fire), fire)
       remember(waiting, key, [...(waiting.get(key) ?? []), fire])
       return
     }
@@ -153,7 +163,7 @@ const startTail = (nc: NatsConnection, o: TailOptions): Array<Subscription> => {
     if (!o.events || !subject.startsWith(Subjects.eventsPrefix)) return
     if (o.trigger !== undefined && fire.trigger !== o.trigger) return
     if (o.ndjson) printNdjson(parsed.ok ? parsed.value : undefined)
-    else printLine(eventLine(fire))
+    else showDecision(eventLine(fire), fire)
   }
 
   const warned = { fire: false }
@@ -210,7 +220,9 @@ export const tailCommand = Command.make(
       yield* withNats((nc, shared) =>
         Effect.gen(function* () {
           const ndjson = shared.json || process.stdout.isTTY !== true
-          startTail(nc, { trigger, events: input.events, ndjson })
+          const runs = ndjson ? undefined : runFollower(nc, (r) => printLine(runEndLine(r)))
+          startTail(nc, { trigger, events: input.events, ndjson }, runs)
+          yield* Effect.addFinalizer(() => Effect.sync(() => runs?.stop()))
           yield* Effect.promise(() => nc.flush())
           const watched = trigger !== undefined ? Subjects.deliveriesOf(trigger) : Subjects.deliveriesAll
           process.stderr.write(
@@ -226,7 +238,10 @@ export const tailCommand = Command.make(
     "webhook deliveries live until Ctrl-C: a line each on a terminal, NDJSON records when piped or with --json",
   ),
   Command.withExamples([
-    { command: "dagnats tail", description: "every webhook request as it is answered, with the runs it started" },
+    {
+      command: "dagnats tail",
+      description: "every webhook request as it is answered, with the runs it started and how they ended",
+    },
     { command: "dagnats tail --trigger github --events", description: "one webhook, plus events from NATS clients" },
     { command: "dagnats tail | jq .response.status", description: "NDJSON: one delivery record per line" },
   ]),

@@ -3,7 +3,6 @@
 import { describe, expect, test } from "vitest"
 import {
   MAX_EXPRESSION_LENGTH,
-  explainFalseWhen,
   compileExpression,
   evaluateInput,
   evaluateWhen,
@@ -12,6 +11,7 @@ import {
   type CompiledExpression,
 } from "../../../src/domain/expressions.js"
 import { mapInput } from "../../../src/domain/trigger-expressions.js"
+import { explainFalseWhen } from "../../../src/domain/when-explain.js"
 
 const compiled = (field: "when" | "input", source: string): CompiledExpression => {
   const c = compileExpression(field, source)
@@ -190,5 +190,16 @@ describe("explainFalseWhen (trigger test)", () => {
       "body.x == 1 (at 1:30) failed: field not found: x",
     )
     expect(explainFalseWhen('body.currency == "usd"', vars, "t")).toBeUndefined()
+  })
+})
+
+describe("body null (a payload that is not JSON)", () => {
+  test("body == null holds, has(body.x) is false, and reading body.x is an error (a non-match), never a throw", () => {
+    expect(when("body == null", null)).toStrictEqual({ matched: true })
+    expect(when("has(body.x)", null)).toStrictEqual({ matched: false, detail: "when was false" })
+    expect(when("!has(body.x) && body == null", null)).toStrictEqual({ matched: true })
+    const read = when("body.x == 1", null)
+    expect(read.matched).toBe(false)
+    expect(!read.matched && read.detail).toMatch(/^when failed: /)
   })
 })

@@ -141,6 +141,42 @@ test("evaluate - a disabled trigger records skipped disabled even when its filte
   expect(starts).toHaveLength(0)
 })
 
+test("evaluate - a payload that is not JSON is body == null for a trigger with a when: `body == null` fires with input null (or the mapped input), `has(body.x)` is false (skipped filtered), and one without a when still records the error", () => {
+  const { deps, runs } = setup([
+    trigger("isnull", { when: "body == null" }),
+    trigger("mapped", { when: "body == null", input: '{"s": subject}' }),
+    trigger("has", { when: "has(body.x)" }),
+    trigger("plain", {}),
+  ])
+  const records = evaluate(deps, event(6, "plain text, not JSON")).sort((x, y) => x.trigger.localeCompare(y.trigger))
+  const ev = { subject: "event.pr", seq: 6 }
+  const idNull = runIdFor("isnull", { kind: "sequence", seq: 6 })
+  const idMapped = runIdFor("mapped", { kind: "sequence", seq: 6 })
+  expect(records).toStrictEqual([
+    {
+      trigger: "has",
+      workflow: "has-wf",
+      outcome: "skipped",
+      reason: "filtered",
+      detail: "when was false",
+      event: ev,
+    },
+    { trigger: "isnull", workflow: "isnull-wf", outcome: "fired", run_id: idNull, count: 1, event: ev },
+    { trigger: "mapped", workflow: "mapped-wf", outcome: "fired", run_id: idMapped, count: 1, event: ev },
+    { trigger: "plain", workflow: "plain-wf", outcome: "error", error: "payload is not valid JSON", event: ev },
+  ])
+  expect([runs.get(idNull)?.input, runs.get(idMapped)?.input]).toStrictEqual([null, { s: "event.pr" }])
+})
+
+test("evaluate - an empty payload or one that is not UTF-8 is body == null too; JSON payloads never are", () => {
+  const { deps } = setup([trigger("isnull", { when: "body == null" })])
+  const outcome = (e: InboundEvent) => evaluate(deps, e).map((r) => r.outcome)
+  expect(outcome(event(7, ""))).toStrictEqual(["fired"])
+  expect(outcome({ ...event(8, ""), data: new Uint8Array([0x7b, 0xff, 0x7d]) })).toStrictEqual(["fired"])
+  expect(outcome(event(9, '{"a":1}'))).toStrictEqual(["skipped"])
+  expect(outcome(event(10, "null"))).toStrictEqual(["fired"])
+})
+
 test("evaluate - a payload that is not JSON records an error for every enabled trigger it reaches, disabled for the others", () => {
   const { deps, starts } = setup([trigger("a", {}), trigger("b", {}), trigger("off", { enabled: false })])
   const records = evaluate(deps, event(4, "not json")).sort((x, y) => x.trigger.localeCompare(y.trigger))

@@ -44,6 +44,7 @@ test("event payload - invalid UTF-8 is an error, not a replacement character", (
   expect(decodeEventPayload(new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), "application/json")).toStrictEqual({
     ok: false,
     error: "payload is not valid UTF-8",
+    notJson: true,
   })
 })
 
@@ -51,10 +52,12 @@ test("event payload - an empty or blank body is an error", () => {
   expect(decodeEventPayload(new Uint8Array(), "application/json")).toStrictEqual({
     ok: false,
     error: "payload is empty, not JSON",
+    notJson: true,
   })
   expect(decodeEventPayload(bytes(" \n\t"), undefined)).toStrictEqual({
     ok: false,
     error: "payload is empty, not JSON",
+    notJson: true,
   })
 })
 
@@ -62,12 +65,18 @@ test("event payload - a body that is not JSON is an error", () => {
   expect(decodeEventPayload(bytes("hello"), "application/json")).toStrictEqual({
     ok: false,
     error: "payload is not valid JSON",
+    notJson: true,
   })
-  expect(decodeEventPayload(bytes('{"a":'), undefined)).toStrictEqual({ ok: false, error: "payload is not valid JSON" })
+  expect(decodeEventPayload(bytes('{"a":'), undefined)).toStrictEqual({
+    ok: false,
+    error: "payload is not valid JSON",
+    notJson: true,
+  })
   // Form-looking text without the form content type is not decoded as a form.
   expect(decodeEventPayload(bytes("a=1&b=2"), "application/json")).toStrictEqual({
     ok: false,
     error: "payload is not valid JSON",
+    notJson: true,
   })
 })
 
