@@ -4,7 +4,7 @@
 // `trigger.fire.>` (never `history.>`), and the run record already holds the folded outcome (a
 // failed run's error comes from its last failed step, and runs the engine ends without any history
 // event are folded from its KV) that a lone `workflow.failed` event does not carry.
-import type { NatsConnection } from "@nats-io/nats-core"
+import type { NatsConnection } from "../nats/core-api.js"
 import { endpointSubject } from "../protocol/names.js"
 import { isFinal } from "../domain/run-status.js"
 import { Run, requestReply } from "./replies.js"
