@@ -157,3 +157,19 @@ describe("architecture - the NATS door", () => {
     expect(outside).toStrictEqual([])
   })
 })
+
+describe("architecture - tests mirror src", () => {
+  const UNIT = resolve(import.meta.dirname)
+  const folders = (dir: string): ReadonlyArray<string> =>
+    readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .flatMap((e) => [join(dir, e.name), ...folders(join(dir, e.name))])
+
+  test("architecture - every folder of test/unit is the path of a folder of src (test/unit/domain/signatures ↔ src/domain/signatures)", () => {
+    const unmatched = folders(UNIT)
+      .map((d) => relative(UNIT, d))
+      .filter((d) => !existsSync(join(SRC, d)))
+    expect(folders(UNIT).length).toBeGreaterThan(5)
+    expect(unmatched).toStrictEqual([])
+  })
+})

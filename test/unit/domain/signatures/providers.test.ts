@@ -4,7 +4,7 @@ import { sign as octokitSign, verify as octokitVerify } from "@octokit/webhooks-
 import Stripe from "stripe"
 import { Webhook as StandardWebhook } from "standardwebhooks"
 import { Webhook as SvixWebhook } from "svix"
-import { schemes } from "../../../src/domain/signatures/index.js"
+import { schemes } from "../../../../src/domain/signatures/index.js"
 import { NOW_MS, verifyWith } from "./fixtures.js"
 
 const PAYLOAD = '{"id":"evt_1Nx","object":"event","type":"push","data":{"text":"héllo ✓"}}'

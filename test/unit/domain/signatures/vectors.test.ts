@@ -1,6 +1,6 @@
 // Proves the schemes agree with the fixed examples the providers publish, byte for byte.
 import { describe, it, expect } from "vitest"
-import { schemes } from "../../../src/domain/signatures/index.js"
+import { schemes } from "../../../../src/domain/signatures/index.js"
 import { verifyWith } from "./fixtures.js"
 
 // GitHub, "Validating webhook deliveries" → "Testing the webhook payload validation".

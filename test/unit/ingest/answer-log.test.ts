@@ -1,8 +1,8 @@
 // The webhook answer log's rate limit: at most 20 lines in a wall-clock second, then one summary line
 // for that second with the count left out, whether the next request or the once-a-second tick finds it.
 import { describe, expect, test } from "vitest"
-import { makeAnswerLog } from "../../src/ingest/answer-log.js"
-import type { Answered } from "../../src/ingest/server.js"
+import { makeAnswerLog } from "../../../src/ingest/answer-log.js"
+import type { Answered } from "../../../src/ingest/server.js"
 
 const T0 = Date.UTC(2026, 0, 2, 3, 4, 5)
 const answer = (i: number, o: Partial<Answered> = {}): Answered => ({

@@ -6,7 +6,7 @@ import {
   isSchemeName,
   schemes,
   SchemeNames,
-} from "../../../src/domain/signatures/index.js"
+} from "../../../../src/domain/signatures/index.js"
 
 describe("signatures - headerLookupFrom", () => {
   it("signatures - header lookup ignores the case of both the stored and the asked name", () => {

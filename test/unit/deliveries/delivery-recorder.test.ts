@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest"
-import { makeRecorder, type Seen } from "../../src/deliveries/index.js"
+import { makeRecorder, type Seen } from "../../../src/deliveries/index.js"
 
 const seen = (id: string, status: number, receivedAtMs: number): Seen => ({
   id,

@@ -7,8 +7,8 @@ import {
   redactedHeaders,
   statusMatches,
   type DeliveryRecord,
-} from "../../src/domain/delivery.js"
-import { allSignatureHeaders } from "../../src/domain/signatures/index.js"
+} from "../../../src/domain/delivery.js"
+import { allSignatureHeaders } from "../../../src/domain/signatures/index.js"
 
 const record = (status: number, code?: string): DeliveryRecord => ({
   id: "01ARZ3NDEKTSV4RRFFQ69G5FAV",

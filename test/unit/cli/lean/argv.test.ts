@@ -1,7 +1,7 @@
 // Proves the start-up fast path takes only command lines it fully understands and leaves every
 // other one (help, unknown flags, missing values) to the full parser.
 import { describe, expect, test } from "vitest"
-import { matchCommand, matchSharedOnly } from "../../../src/cli/lean/argv.js"
+import { matchCommand, matchSharedOnly } from "../../../../src/cli/lean/argv.js"
 
 const list = ["trigger", "list"]
 

@@ -1,6 +1,6 @@
 // Proves which delivery id each scheme extracts (the future Nats-Msg-Id), and that unsafe ids are refused.
 import { describe, it, expect } from "vitest"
-import { schemes, SchemeNames, headerLookupFrom, type SchemeName } from "../../../src/domain/signatures/index.js"
+import { schemes, SchemeNames, headerLookupFrom, type SchemeName } from "../../../../src/domain/signatures/index.js"
 
 const idOf = (scheme: SchemeName, headers: Record<string, string>, body?: unknown) =>
   schemes[scheme].deliveryId(headerLookupFrom(headers), body)

@@ -1,7 +1,7 @@
 // Proves every scheme's verification contract: a signed request passes, and each way of breaking it fails with the exact reason, in the documented order.
 import { createHmac } from "node:crypto"
 import { describe, it, expect } from "vitest"
-import { schemes, SchemeNames, DEFAULT_TOLERANCE_MS } from "../../../src/domain/signatures/index.js"
+import { schemes, SchemeNames, DEFAULT_TOLERANCE_MS } from "../../../../src/domain/signatures/index.js"
 import { BODY, NOW_MS, fixtures, signWith, verifyWith, without } from "./fixtures.js"
 
 const MISMATCH = { ok: false, reason: "signature mismatch" }

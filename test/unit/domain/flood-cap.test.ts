@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest"
-import { makeFloodCap } from "../../src/domain/flood-cap.js"
+import { makeFloodCap } from "../../../src/domain/flood-cap.js"
 
 describe("flood cap", () => {
   test("flood cap - 300 rejections of one name in one second: 100 admitted, 200 counted once when the second is over", () => {
