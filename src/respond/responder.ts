@@ -1,0 +1,210 @@
+// Synchronous webhooks inside serve: a waiting request subscribes (core NATS) to its run's answer
+// subject, its run history and its trigger's evaluation outcomes before the event is stored, so the
+// fastest `respond` cannot be missed whichever serve starts the run; then it is answered by the first
+// signal that decides it. Answers are kept in KV `dagnats_responses` for retries of the same
+// delivery. Waiting requests are bounded, and a shutting-down serve answers each still waiting 503.
+import { Context, Effect, Layer, Schema } from "effect"
+import type { KV } from "@nats-io/kv"
+import type { Subscription } from "@nats-io/nats-core"
+import { Unavailable } from "../domain/errors.js"
+import { decodeHttpAnswer, type HttpAnswer } from "../domain/http-envelope.js"
+import { Subjects } from "../protocol/names.js"
+import { ServeConfig } from "../config/serve-config.js"
+import { Nats } from "../nats/connection.js"
+import { NatsBuckets } from "../nats/buckets.js"
+
+/** How a waiting request ends; `runId` null only when the event started no run. */
+export type Waited =
+  | { readonly _tag: "Response"; readonly runId: string; readonly answer: HttpAnswer }
+  | {
+      readonly _tag: "Refused"
+      readonly runId: string
+      readonly status: number
+      readonly code: string
+      readonly message: string
+      readonly retryAfter?: boolean
+    }
+  | { readonly _tag: "NoRun"; readonly reason: string }
+
+/** What storing the event reports: the stream sequence is how its evaluation outcome is recognised. */
+interface StoredEvent {
+  readonly seq: number
+  readonly duplicate: boolean
+}
+
+export interface WaitRequest {
+  readonly trigger: string
+  readonly runId: string
+  readonly timeoutMs: number
+}
+
+export interface ResponderShape {
+  /** Subscribe, run `store`, then wait for the answer; fails Unavailable when too many already wait. */
+  readonly wait: <S extends StoredEvent, E>(
+    req: WaitRequest,
+    store: Effect.Effect<S, E>,
+  ) => Effect.Effect<{ readonly stored: S; readonly waited: Waited }, E | Unavailable>
+  /** serve is stopping: every waiting request is answered 503 now, and new ones are refused. */
+  readonly shutdown: () => void
+  readonly waiting: () => number
+}
+
+export class Responder extends Context.Service<Responder, ResponderShape>()("dagnats/respond/Responder") {}
+
+/** The parts of a `trigger.fire.*` record that say whether this event started no run. */
+const FireRecord = Schema.Struct({
+  outcome: Schema.optionalKey(Schema.String),
+  reason: Schema.optionalKey(Schema.String),
+  event: Schema.optionalKey(Schema.Struct({ seq: Schema.Finite })),
+})
+const decodeFire = Schema.decodeUnknownOption(FireRecord)
+const LifecycleType = Schema.Struct({ type: Schema.String })
+const decodeLifecycle = Schema.decodeUnknownOption(LifecycleType)
+
+const json = (data: Uint8Array): unknown => {
+  try {
+    return JSON.parse(Buffer.from(data).toString("utf8"))
+  } catch {
+    return undefined
+  }
+}
+
+/** Reasons a matched event starts no run that a waiting request is told at once. */
+const NO_RUN = new Set(["filtered", "disabled"])
+
+export const make = Effect.gen(function* () {
+  const settings = yield* ServeConfig
+  const { nc } = yield* Nats
+  const buckets = yield* NatsBuckets
+  const responses: KV = buckets.responses
+  const maxWaiting = settings.respondMaxWaiting
+  const active = new Set<() => void>()
+  let stopping = false
+
+  const keep = (runId: string, data: Uint8Array) =>
+    // A failed put loses only a retry's shortcut: the retry then waits for the run like the first.
+    void responses.put(runId, data).catch(() => undefined)
+
+  const storedAnswer = async (runId: string): Promise<Waited | undefined> => {
+    try {
+      const entry = await responses.get(runId)
+      if (entry === null || entry.operation !== "PUT") return undefined
+      const answer = decodeHttpAnswer(entry.value)
+      return typeof answer === "string" ? undefined : { _tag: "Response", runId, answer }
+    } catch {
+      return undefined
+    }
+  }
+
+  const wait = <S extends StoredEvent, E>(req: WaitRequest, store: Effect.Effect<S, E>) =>
+    Effect.suspend((): Effect.Effect<{ readonly stored: S; readonly waited: Waited }, E | Unavailable> => {
+      if (stopping) return Effect.fail(new Unavailable({ message: "serve is shutting down; retry later" }))
+      if (active.size >= maxWaiting)
+        return Effect.fail(
+          new Unavailable({
+            message: `${maxWaiting} synchronous webhook requests are waiting already (DAGNATS_RESPOND_MAX_WAITING); retry later`,
+          }),
+        )
+      const { runId } = req
+      let decide: ((w: Waited) => void) | undefined
+      let decided: Waited | undefined
+      let seq: number | undefined
+      const skips: Array<{ seq: number; reason: string }> = []
+      const finish = (w: Waited) => {
+        if (decided !== undefined) return
+        decided = w
+        decide?.(w)
+      }
+      const refused = (status: number, code: string, message: string, retryAfter?: boolean): Waited => ({
+        _tag: "Refused",
+        runId,
+        status,
+        code,
+        message,
+        ...(retryAfter === true ? { retryAfter } : {}),
+      })
+      const onFire = () => {
+        for (const s of skips) if (s.seq === seq) finish({ _tag: "NoRun", reason: s.reason })
+      }
+      // The slot is taken from the first subscription to the answer: all of it counts against the bound.
+      const stop = () => finish(refused(503, "unavailable", "serve is shutting down; retry later", true))
+      active.add(stop)
+      const subs: Array<Subscription> = [
+        nc.subscribe(Subjects.httpResponse(runId), {
+          callback: (err, m) => {
+            if (err !== null) return
+            const answer = decodeHttpAnswer(m.data)
+            if (typeof answer === "string") return finish(refused(502, "malformed_response", answer))
+            keep(runId, m.data)
+            finish({ _tag: "Response", runId, answer })
+          },
+        }),
+        nc.subscribe(Subjects.history(runId), {
+          callback: (err, m) => {
+            if (err !== null) return
+            const event = decodeLifecycle(json(m.data))
+            if (event._tag === "None") return
+            switch (event.value.type) {
+              case "workflow.failed":
+                return finish(refused(500, "workflow_failed", `run ${runId} failed`))
+              case "workflow.cancelled":
+                return finish(refused(503, "workflow_cancelled", `run ${runId} was cancelled`))
+              case "workflow.completed":
+                return finish(refused(504, "workflow_timeout", `run ${runId} completed without responding`))
+            }
+          },
+        }),
+        nc.subscribe(Subjects.triggerFire(req.trigger), {
+          callback: (err, m) => {
+            if (err !== null) return
+            const fire = decodeFire(json(m.data))
+            if (fire._tag === "None") return
+            const f = fire.value
+            if (f.outcome !== "skipped" || f.reason === undefined || !NO_RUN.has(f.reason) || f.event === undefined)
+              return
+            skips.push({ seq: f.event.seq, reason: f.reason })
+            onFire()
+          },
+        }),
+      ]
+      const cleanup = Effect.sync(() => {
+        active.delete(stop)
+        for (const s of subs) s.unsubscribe()
+      })
+      return Effect.gen(function* () {
+        // The server has the subscriptions before the event exists, so no signal can come first.
+        yield* Effect.promise(() => nc.flush().catch(() => undefined))
+        const stored = yield* store
+        seq = stored.seq
+        onFire()
+        // A retry of the same delivery: its run may have answered already.
+        if (stored.duplicate && decided === undefined) {
+          const earlier = yield* Effect.promise(() => storedAnswer(runId))
+          if (earlier !== undefined) finish(earlier)
+        }
+        const waited = yield* Effect.callback<Waited>((resume) => {
+          if (decided !== undefined) return resume(Effect.succeed(decided))
+          const timer = setTimeout(() => {
+            // The answer may have been kept by another serve while this one missed it.
+            void storedAnswer(runId).then((w) =>
+              finish(w ?? refused(504, "workflow_timeout", `run ${runId} did not respond within ${req.timeoutMs} ms`)),
+            )
+          }, req.timeoutMs)
+          decide = (w) => {
+            clearTimeout(timer)
+            resume(Effect.succeed(w))
+          }
+          return Effect.sync(() => clearTimeout(timer))
+        })
+        return { stored, waited }
+      }).pipe(Effect.ensuring(cleanup))
+    })
+
+  const shutdown = () => {
+    stopping = true
+    for (const stop of [...active]) stop()
+  }
+  return { wait, shutdown, waiting: () => active.size } satisfies ResponderShape
+})
+
+export const layer = Layer.effect(Responder, make)
