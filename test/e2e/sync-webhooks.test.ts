@@ -12,6 +12,7 @@ import { publishHttpResponse, publishLifecycle } from "../support/engine-fixture
 import { startServe, type ServeProcess } from "../support/serve.js"
 import { eventually } from "../support/poll.js"
 import { runIdFor } from "../../src/domain/run-id.js"
+import { connectAs, startShippedStack, type ShippedStack } from "../support/conf.js"
 
 const stack = e2eStack()
 const cli = stack.cli
@@ -308,5 +309,31 @@ describe("retries, the client, the bound and shutdown", () => {
       expect(await stopped).toBe(0)
       listener = undefined
     })
+  })
+})
+
+describe("the shipped nats.conf", () => {
+  let shipped: ShippedStack | undefined
+  beforeAll(async () => {
+    shipped = await startShippedStack()
+  })
+  afterAll(async () => void (await shipped?.close()))
+
+  test("serve as dagnats waits on dagnats.http.response.{run_id}, and the engine user's respond answers the request", async () => {
+    const s = shipped!
+    await s.cliJson(["trigger", "create", "sync-shipped", "--workflow", "wf", "--webhook", "--no-verify", "--respond"])
+    await s.cliJson(["trigger", "list"])
+    const runId = runIdOf("sync-shipped", "shipped-1")
+    const engine = await connectAs(s.nats.url, "engine")
+    try {
+      const reply = post(s.serve.baseUrl, "sync-shipped", { n: 1 }, { "Idempotency-Key": "shipped-1" })
+      // The engine answers once the run exists, as its respond step would.
+      await eventually(async () => expect((await s.cliJson(["run", "get", runId])).run_id).toBe(runId), 20_000)
+      await publishHttpResponse(engine, runId, { status: 200, body: Buffer.from("ok").toString("base64") })
+      const answer = await reply
+      expect([answer.status, answer.text, answer.headers["x-dagnats-run-id"]]).toStrictEqual([200, "ok", runId])
+    } finally {
+      await engine.close()
+    }
   })
 })
