@@ -12,6 +12,7 @@ import { Subjects } from "../protocol/names.js"
 import { ServeConfig } from "../config/serve-config.js"
 import { Nats } from "../nats/connection.js"
 import { NatsBuckets } from "../nats/buckets.js"
+import { Boundary } from "../runtime/index.js"
 
 /** How a waiting request ends; `runId` null only when the event started no run. */
 export type Waited =
@@ -76,6 +77,7 @@ export const make = Effect.gen(function* () {
   const settings = yield* ServeConfig
   const { nc } = yield* Nats
   const buckets = yield* NatsBuckets
+  const boundary = yield* Boundary
   const responses: KV = buckets.responses
   const maxWaiting = settings.respondMaxWaiting
   const active = new Set<() => void>()
@@ -93,6 +95,47 @@ export const make = Effect.gen(function* () {
       return typeof answer === "string" ? undefined : { _tag: "Response", runId, answer }
     } catch {
       return undefined
+    }
+  }
+
+  // One subscription per trigger name, however many of its requests wait: every decision of a busy
+  // trigger would otherwise reach this process once per waiting request.
+  interface SkipListener {
+    readonly skipped: (skip: { readonly seq: number; readonly reason: string }) => void
+    readonly lost: (err: Error) => void
+  }
+  const fireWatches = new Map<string, { readonly sub: Subscription; readonly listeners: Set<SkipListener> }>()
+  const watchSkips = (trigger: string, listener: SkipListener): (() => void) => {
+    let watch = fireWatches.get(trigger)
+    if (watch === undefined) {
+      const listeners = new Set<SkipListener>()
+      const sub = nc.subscribe(Subjects.triggerFire(trigger), {
+        callback: (err, m) => {
+          if (err !== null) {
+            if (fireWatches.get(trigger)?.sub === sub) fireWatches.delete(trigger)
+            for (const l of [...listeners]) l.lost(err)
+            return
+          }
+          const fire = decodeFire(json(m.data))
+          if (fire._tag === "None") return
+          const f = fire.value
+          if (f.outcome !== "skipped" || f.reason === undefined || !NO_RUN.has(f.reason) || f.event === undefined)
+            return
+          const skip = { seq: f.event.seq, reason: f.reason }
+          for (const l of listeners) l.skipped(skip)
+        },
+      })
+      watch = { sub, listeners }
+      fireWatches.set(trigger, watch)
+    }
+    const { sub, listeners } = watch
+    listeners.add(listener)
+    return () => {
+      listeners.delete(listener)
+      if (listeners.size === 0 && fireWatches.get(trigger)?.sub === sub) {
+        fireWatches.delete(trigger)
+        sub.unsubscribe()
+      }
     }
   }
 
@@ -123,6 +166,17 @@ export const make = Effect.gen(function* () {
         message,
         ...(retryAfter === true ? { retryAfter } : {}),
       })
+      // A subscription NATS refused (permissions) or closed: this serve cannot see the answer, so it
+      // says so now instead of a 504 later; the sender's retry waits for the same run.
+      const lost = (err: Error) => {
+        if (decided !== undefined) return
+        boundary.fork(
+          Effect.logWarning(`synchronous webhook ${req.trigger}: cannot wait for run ${runId}: ${err.message}`).pipe(
+            Effect.annotateLogs({ trigger: req.trigger, run_id: runId }),
+          ),
+        )
+        finish(refused(503, "unavailable", `cannot wait for the run's answer: ${err.message}; retry later`, true))
+      }
       const onFire = () => {
         for (const s of skips) if (s.seq === seq) finish({ _tag: "NoRun", reason: s.reason })
       }
@@ -132,7 +186,7 @@ export const make = Effect.gen(function* () {
       const subs: Array<Subscription> = [
         nc.subscribe(Subjects.httpResponse(runId), {
           callback: (err, m) => {
-            if (err !== null) return
+            if (err !== null) return lost(err)
             const answer = decodeHttpAnswer(m.data)
             if (typeof answer === "string") return finish(refused(502, "malformed_response", answer))
             keep(runId, m.data)
@@ -141,7 +195,7 @@ export const make = Effect.gen(function* () {
         }),
         nc.subscribe(Subjects.history(runId), {
           callback: (err, m) => {
-            if (err !== null) return
+            if (err !== null) return lost(err)
             const event = decodeLifecycle(json(m.data))
             if (event._tag === "None") return
             switch (event.value.type) {
@@ -154,22 +208,19 @@ export const make = Effect.gen(function* () {
             }
           },
         }),
-        nc.subscribe(Subjects.triggerFire(req.trigger), {
-          callback: (err, m) => {
-            if (err !== null) return
-            const fire = decodeFire(json(m.data))
-            if (fire._tag === "None") return
-            const f = fire.value
-            if (f.outcome !== "skipped" || f.reason === undefined || !NO_RUN.has(f.reason) || f.event === undefined)
-              return
-            skips.push({ seq: f.event.seq, reason: f.reason })
-            onFire()
-          },
-        }),
       ]
+      const unwatch = watchSkips(req.trigger, {
+        // Until the event is stored its sequence is unknown: keep what arrives (a short window).
+        skipped: (skip) => {
+          if (seq === undefined) skips.push(skip)
+          else if (skip.seq === seq) finish({ _tag: "NoRun", reason: skip.reason })
+        },
+        lost,
+      })
       const cleanup = Effect.sync(() => {
         active.delete(stop)
         for (const s of subs) s.unsubscribe()
+        unwatch()
       })
       return Effect.gen(function* () {
         // The server has the subscriptions before the event exists, so no signal can come first.

@@ -133,7 +133,10 @@ const describeTrigger = (t: Trigger): ReadonlyArray<readonly [string, string]> =
         ["verify", String(t.verify ?? true)],
         ["secrets", `${t.secret_count ?? 0} set`],
         ...(t.tolerance !== undefined ? ([["tolerance", t.tolerance]] as const) : []),
-        ["respond", t.respond === undefined ? "-" : `waits up to ${t.respond.timeout ?? DEFAULT_RESPOND_TIMEOUT}`],
+        // Shown only when set, as most webhooks answer 202 at once.
+        ...(t.respond !== undefined
+          ? ([["respond", `waits up to ${t.respond.timeout ?? DEFAULT_RESPOND_TIMEOUT}`]] as const)
+          : []),
       ] as const)
     : []),
   [
