@@ -49,6 +49,8 @@ export interface WebhookRequest {
   readonly delivery?: string
   /** The query string after `?`, when there is one (a synchronous webhook's run sees it). */
   readonly query?: string
+  /** Registers a listener for the client going away before it was answered (synchronous webhooks). */
+  readonly onGone?: (listener: () => void) => void
 }
 
 /** The message to store on EVENTS. */
@@ -234,7 +236,12 @@ export const makePipeline = (deps: PipelineDeps) => {
       if (respond === undefined || deliveryId === undefined || deps.respond === undefined) return yield* store
       const runId = runIdFor(trigger.name, storedEventIdentity({ deliveryId, seq: 0 }))
       const { stored, waited } = yield* deps.respond(
-        { trigger: trigger.name, runId, timeoutMs: respondTimeoutMs(respond) },
+        {
+          trigger: trigger.name,
+          runId,
+          timeoutMs: respondTimeoutMs(respond),
+          ...(req.onGone !== undefined ? { onGone: req.onGone } : {}),
+        },
         store,
       )
       return { ...stored, _tag: "Responded", waited } as const

@@ -123,6 +123,11 @@ export const createIngestServer = (deps: ServerDeps): IngestServer => {
       ),
       delivery,
       ...(query !== undefined ? { query } : {}),
+      // Only a synchronous webhook listens: it alone may wait long enough for a client to leave.
+      onGone: (listener) =>
+        res.once("close", () => {
+          if (!res.writableFinished) listener()
+        }),
     }
     deps.run(deps.pipeline(request), (exit) => {
       let status: number
@@ -225,6 +230,8 @@ export const createIngestServer = (deps: ServerDeps): IngestServer => {
           },
         )
         return w.status
+      case "Gone":
+        return CLIENT_GONE
       case "NoRun":
         sendJson(
           req,

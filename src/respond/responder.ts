@@ -26,6 +26,8 @@ export type Waited =
       readonly retryAfter?: boolean
     }
   | { readonly _tag: "NoRun"; readonly reason: string }
+  /** The client went away first: nobody to answer, while the wait goes on to keep the run's answer. */
+  | { readonly _tag: "Gone"; readonly runId: string }
 
 /** What storing the event reports: the stream sequence is how its evaluation outcome is recognised. */
 interface StoredEvent {
@@ -37,6 +39,8 @@ export interface WaitRequest {
   readonly trigger: string
   readonly runId: string
   readonly timeoutMs: number
+  /** Registers what to do when the client goes away (called at most once). */
+  readonly onGone?: (listener: () => void) => void
 }
 
 export interface ResponderShape {
@@ -153,10 +157,23 @@ export const make = Effect.gen(function* () {
       let decided: Waited | undefined
       let seq: number | undefined
       const skips: Array<{ seq: number; reason: string }> = []
+      let released = false
+      let timer: ReturnType<typeof setTimeout> | undefined
+      // Subscriptions, the slot and the timer go once the run decided, whether or not anyone is
+      // still waiting for it (a client that left still gets its answer kept for a retry).
+      const release = () => {
+        if (released) return
+        released = true
+        if (timer !== undefined) clearTimeout(timer)
+        active.delete(stop)
+        for (const s of subs) s.unsubscribe()
+        unwatch()
+      }
       const finish = (w: Waited) => {
         if (decided !== undefined) return
         decided = w
         decide?.(w)
+        release()
       }
       const refused = (status: number, code: string, message: string, retryAfter?: boolean): Waited => ({
         _tag: "Refused",
@@ -180,6 +197,11 @@ export const make = Effect.gen(function* () {
       const onFire = () => {
         for (const s of skips) if (s.seq === seq) finish({ _tag: "NoRun", reason: s.reason })
       }
+      let gone = false
+      req.onGone?.(() => {
+        gone = true
+        decide?.({ _tag: "Gone", runId })
+      })
       // The slot is taken from the first subscription to the answer: all of it counts against the bound.
       const stop = () => finish(refused(503, "unavailable", "serve is shutting down; retry later", true))
       active.add(stop)
@@ -217,11 +239,6 @@ export const make = Effect.gen(function* () {
         },
         lost,
       })
-      const cleanup = Effect.sync(() => {
-        active.delete(stop)
-        for (const s of subs) s.unsubscribe()
-        unwatch()
-      })
       return Effect.gen(function* () {
         // The server has the subscriptions before the event exists, so no signal can come first.
         yield* Effect.promise(() => nc.flush().catch(() => undefined))
@@ -233,22 +250,27 @@ export const make = Effect.gen(function* () {
           const earlier = yield* Effect.promise(() => storedAnswer(runId))
           if (earlier !== undefined) finish(earlier)
         }
-        const waited = yield* Effect.callback<Waited>((resume) => {
-          if (decided !== undefined) return resume(Effect.succeed(decided))
-          const timer = setTimeout(() => {
+        if (decided === undefined) {
+          timer = setTimeout(() => {
             // The answer may have been kept by another serve while this one missed it.
             void storedAnswer(runId).then((w) =>
               finish(w ?? refused(504, "workflow_timeout", `run ${runId} did not respond within ${req.timeoutMs} ms`)),
             )
           }, req.timeoutMs)
+        }
+        const waited = yield* Effect.callback<Waited>((resume) => {
+          if (decided !== undefined) return resume(Effect.succeed(decided))
+          if (gone) return resume(Effect.succeed({ _tag: "Gone", runId }))
           decide = (w) => {
-            clearTimeout(timer)
+            decide = undefined
             resume(Effect.succeed(w))
           }
-          return Effect.sync(() => clearTimeout(timer))
         })
         return { stored, waited }
-      }).pipe(Effect.ensuring(cleanup))
+      }).pipe(
+        // Storing failed or the request was interrupted: nothing to wait for.
+        Effect.onExit((exit) => (exit._tag === "Failure" ? Effect.sync(release) : Effect.void)),
+      )
     })
 
   const shutdown = () => {

@@ -6,6 +6,7 @@
 import { request as httpRequest } from "node:http"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import type { Msg, Subscription } from "@nats-io/nats-core"
+import { Kvm } from "@nats-io/kv"
 import { e2eStack } from "../support/e2e-stack.js"
 import { DELIVERY_ID, send } from "./ingest-support.js"
 import { publishHttpResponse, publishLifecycle } from "../support/engine-fixture.js"
@@ -244,26 +245,37 @@ describe("retries, the client, the bound and shutdown", () => {
     expect([a.status, a.text, b.status, b.text]).toStrictEqual([202, "late", 202, "late"])
   })
 
-  test("a client that goes away does not stop the run, and its delivery records status 499", async () => {
+  test("a client that goes away gets its delivery recorded 499 at once; the run goes on and its answer is kept for a retry", async () => {
     await syncTrigger("sync-gone", "--respond-timeout", "1m")
     const started = new Promise<string>((resolve) => script.set("sync-gone", async (s) => resolve(s.run_id)))
     const body = JSON.stringify({ n: 1 })
     const req = httpRequest(`${stack.serve.baseUrl}/v1/webhooks/sync-gone`, {
       method: "POST",
-      headers: { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) },
+      headers: {
+        "Content-Type": "application/json",
+        "Content-Length": Buffer.byteLength(body),
+        "Idempotency-Key": "gone-1",
+      },
       agent: false,
     })
     req.on("error", () => undefined)
     req.end(body)
     const runId = await started
+    expect(runId).toBe(runIdOf("sync-gone", "gone-1"))
     req.destroy()
-    await publishHttpResponse(stack.raw.nc, runId, { status: 200 })
     const delivery = await eventually(async () => {
       const list = (await cli("delivery", "list", "--trigger", "sync-gone")).deliveries
       expect(list.map((d: any) => d.response.status)).toStrictEqual([499])
       return list[0]
     })
     expect(delivery.event.seq).toEqual(expect.any(Number))
+    expect((await cli("run", "get", runId)).status).toBe("pending")
+    await publishHttpResponse(stack.raw.nc, runId, { status: 200, body: Buffer.from("kept").toString("base64") })
+    // The serve still listened for the run after the client left, and kept its answer for a retry.
+    const responses = await new Kvm(stack.raw.js).open("dagnats_responses")
+    await eventually(async () => expect((await responses.get(runId))?.operation).toBe("PUT"))
+    const retry = await post(stack.serve.baseUrl, "sync-gone", { n: 1 }, { "Idempotency-Key": "gone-1" })
+    expect([retry.status, retry.text, retry.headers["x-dagnats-run-id"]]).toStrictEqual([200, "kept", runId])
   })
 
   describe("a second serve with DAGNATS_RESPOND_MAX_WAITING=1 and no evaluator", () => {
