@@ -142,6 +142,7 @@ export const createIngestServer = (deps: ServerDeps): IngestServer => {
           event = { stream: outcome.stream, subject: outcome.subject, seq: outcome.seq, duplicate: outcome.duplicate }
           // The client went away while its run went on: nobody to answer, the delivery says 499.
           status = req.socket.destroyed ? CLIENT_GONE : answerResponded(req, res, outcome, withId)
+          if (outcome.waited._tag === "Refused" && status !== CLIENT_GONE) code = outcome.waited.code
         } else {
           status = 202
           event = { stream: outcome.stream, subject: outcome.subject, seq: outcome.seq, duplicate: outcome.duplicate }

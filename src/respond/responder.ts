@@ -74,6 +74,16 @@ const json = (data: Uint8Array): unknown => {
   }
 }
 
+const RunStatus = Schema.Struct({ status: Schema.String })
+const decodeStatus = Schema.decodeUnknownOption(RunStatus)
+
+/** A retried request whose run ended without an answer kept for it: what the first one was told. */
+const ENDED: Readonly<Record<string, { status: number; code: string; message: string }>> = {
+  failed: { status: 500, code: "workflow_failed", message: "failed" },
+  cancelled: { status: 503, code: "workflow_cancelled", message: "was cancelled" },
+  completed: { status: 504, code: "workflow_timeout", message: "completed without responding" },
+}
+
 /** Reasons a matched event starts no run that a waiting request is told at once. */
 const NO_RUN = new Set(["filtered", "disabled"])
 
@@ -140,6 +150,18 @@ export const make = Effect.gen(function* () {
         fireWatches.delete(trigger)
         sub.unsubscribe()
       }
+    }
+  }
+
+  /** The run's status in `dagnats_runs`, for a retry that came after the run ended. */
+  const runStatus = async (runId: string): Promise<string | undefined> => {
+    try {
+      const entry = await buckets.runs.get(runId)
+      if (entry === null || entry.operation !== "PUT") return undefined
+      const record = decodeStatus(json(entry.value))
+      return record._tag === "Some" ? record.value.status : undefined
+    } catch {
+      return undefined
     }
   }
 
@@ -245,10 +267,15 @@ export const make = Effect.gen(function* () {
         const stored = yield* store
         seq = stored.seq
         onFire()
-        // A retry of the same delivery: its run may have answered already.
+        // A retry of the same delivery: its run may have answered, or ended, already.
         if (stored.duplicate && decided === undefined) {
           const earlier = yield* Effect.promise(() => storedAnswer(runId))
           if (earlier !== undefined) finish(earlier)
+          else {
+            const status = yield* Effect.promise(() => runStatus(runId))
+            const ended = status === undefined ? undefined : ENDED[status]
+            if (ended !== undefined) finish(refused(ended.status, ended.code, `run ${runId} ${ended.message}`))
+          }
         }
         if (decided === undefined) {
           timer = setTimeout(() => {

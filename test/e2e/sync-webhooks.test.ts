@@ -226,6 +226,29 @@ describe("retries, the client, the bound and shutdown", () => {
     expect((await stack.raw.allRuns()).filter((r) => r.trigger.name === "sync-retry").length).toBe(1)
   })
 
+  test("a retry of a delivery whose run failed is answered 500 workflow_failed at once, from the run record; the delivery records the code", async () => {
+    await syncTrigger("sync-retry-failed", "--respond-timeout", "1m")
+    script.set(
+      "sync-retry-failed",
+      async (s) => void (await publishLifecycle(stack.raw.js, s.run_id, "workflow.failed")),
+    )
+    const first = await post(stack.serve.baseUrl, "sync-retry-failed", { n: 1 }, { "Idempotency-Key": "key-f" })
+    const runId = runIdOf("sync-retry-failed", "key-f")
+    expect([first.status, first.json.error.code]).toStrictEqual([500, "workflow_failed"])
+    await eventually(async () => expect((await cli("run", "get", runId)).status).toBe("failed"))
+    const again = await post(stack.serve.baseUrl, "sync-retry-failed", { n: 1 }, { "Idempotency-Key": "key-f" })
+    expect([again.status, again.json.error.code, again.json.run_id]).toStrictEqual([500, "workflow_failed", runId])
+    const deliveries = await eventually(async () => {
+      const list = (await cli("delivery", "list", "--trigger", "sync-retry-failed")).deliveries
+      expect(list.length).toBe(2)
+      return list
+    })
+    expect(deliveries.map((d: any) => [d.response.status, d.response.code])).toStrictEqual([
+      [500, "workflow_failed"],
+      [500, "workflow_failed"],
+    ])
+  })
+
   test("a retry sent while the first request still waits is answered from the same run", async () => {
     await syncTrigger("sync-retry-wait")
     let release: (() => void) | undefined
