@@ -86,6 +86,11 @@ const ENDED: Readonly<Record<string, { status: number; code: string; message: st
 
 /** Reasons a matched event starts no run that a waiting request is told at once. */
 const NO_RUN = new Set(["filtered", "disabled"])
+/**
+ * With `duplicate`: the same delivery sent again after JetStream's duplicate window, so the event was
+ * stored anew and found its run existing; the request then gets that run's answer like any retry.
+ */
+const WATCHED = new Set([...NO_RUN, "duplicate"])
 
 export const make = Effect.gen(function* () {
   const settings = yield* ServeConfig
@@ -133,7 +138,7 @@ export const make = Effect.gen(function* () {
           const fire = decodeFire(json(m.data))
           if (fire._tag === "None") return
           const f = fire.value
-          if (f.outcome !== "skipped" || f.reason === undefined || !NO_RUN.has(f.reason) || f.event === undefined)
+          if (f.outcome !== "skipped" || f.reason === undefined || !WATCHED.has(f.reason) || f.event === undefined)
             return
           const skip = { seq: f.event.seq, reason: f.reason }
           for (const l of listeners) l.skipped(skip)
@@ -216,8 +221,20 @@ export const make = Effect.gen(function* () {
         )
         finish(refused(503, "unavailable", `cannot wait for the run's answer: ${err.message}; retry later`, true))
       }
+      // A retry of the same delivery: its run may have answered, or ended, already.
+      const settleFromEarlier = async () => {
+        const earlier = await storedAnswer(runId)
+        if (earlier !== undefined) return finish(earlier)
+        const status = await runStatus(runId)
+        const ended = status === undefined ? undefined : ENDED[status]
+        if (ended !== undefined) finish(refused(ended.status, ended.code, `run ${runId} ${ended.message}`))
+      }
+      const skippedOurs = (reason: string) => {
+        if (NO_RUN.has(reason)) finish({ _tag: "NoRun", reason })
+        else void settleFromEarlier()
+      }
       const onFire = () => {
-        for (const s of skips) if (s.seq === seq) finish({ _tag: "NoRun", reason: s.reason })
+        for (const s of skips) if (s.seq === seq) skippedOurs(s.reason)
       }
       let gone = false
       req.onGone?.(() => {
@@ -257,7 +274,7 @@ export const make = Effect.gen(function* () {
         // Until the event is stored its sequence is unknown: keep what arrives (a short window).
         skipped: (skip) => {
           if (seq === undefined) skips.push(skip)
-          else if (skip.seq === seq) finish({ _tag: "NoRun", reason: skip.reason })
+          else if (skip.seq === seq) skippedOurs(skip.reason)
         },
         lost,
       })
@@ -267,16 +284,7 @@ export const make = Effect.gen(function* () {
         const stored = yield* store
         seq = stored.seq
         onFire()
-        // A retry of the same delivery: its run may have answered, or ended, already.
-        if (stored.duplicate && decided === undefined) {
-          const earlier = yield* Effect.promise(() => storedAnswer(runId))
-          if (earlier !== undefined) finish(earlier)
-          else {
-            const status = yield* Effect.promise(() => runStatus(runId))
-            const ended = status === undefined ? undefined : ENDED[status]
-            if (ended !== undefined) finish(refused(ended.status, ended.code, `run ${runId} ${ended.message}`))
-          }
-        }
+        if (stored.duplicate && decided === undefined) yield* Effect.promise(settleFromEarlier)
         if (decided === undefined) {
           timer = setTimeout(() => {
             // The answer may have been kept by another serve while this one missed it.
