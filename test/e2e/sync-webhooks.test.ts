@@ -125,6 +125,19 @@ describe("the answer table", () => {
     ])
   })
 
+  test("webhook send shows the run's answer: --json gives its status and body", async () => {
+    await syncTrigger("sync-send")
+    script.set("sync-send", (s) =>
+      publishHttpResponse(stack.raw.nc, s.run_id, {
+        status: 200,
+        content_type: "application/json",
+        body: Buffer.from('{"text":"pong"}').toString("base64"),
+      }),
+    )
+    const sent = await cli("webhook", "send", "sync-send", "--data", '{"text":"ping"}', "--url", stack.serve.baseUrl)
+    expect(sent).toStrictEqual({ status: 200, body: { text: "pong" } })
+  })
+
   test("status 0 is answered 200 with an empty body when the response has none", async () => {
     await syncTrigger("sync-zero")
     script.set("sync-zero", (s) => publishHttpResponse(stack.raw.nc, s.run_id, { status: 0 }))
