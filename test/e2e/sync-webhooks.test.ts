@@ -93,7 +93,14 @@ describe("the answer table", () => {
         body: Buffer.from("created for " + s.run_id).toString("base64"),
       })
     })
-    const reply = await post(stack.serve.baseUrl, "sync-ok", { text: "hi" }, { "X-Team": "t1" }, "?a=1&a=2&b=x")
+    // A client's own Dagnats-Query is dropped: the query is the request line's.
+    const reply = await post(
+      stack.serve.baseUrl,
+      "sync-ok",
+      { text: "hi" },
+      { "X-Team": "t1", "Dagnats-Query": "a=forged" },
+      "?a=1&a=2&b=x",
+    )
     const delivery = reply.headers["dagnats-delivery"] as string
     expect(delivery).toEqual(DELIVERY_ID)
     const runId = runIdOf("sync-ok", delivery)
