@@ -13,6 +13,7 @@ import { ServeConfig } from "../config/serve-config.js"
 import { Nats } from "../nats/connection.js"
 import { NatsBuckets } from "../nats/buckets.js"
 import { Boundary } from "../runtime/index.js"
+import { Catalog } from "../metrics/index.js"
 
 /** How a waiting request ends; `runId` null only when the event started no run. */
 export type Waited =
@@ -100,6 +101,8 @@ export const make = Effect.gen(function* () {
   const responses: KV = buckets.responses
   const maxWaiting = settings.respondMaxWaiting
   const active = new Set<() => void>()
+  const waitingGauge = Catalog.respondWaiting()
+  waitingGauge.set(0)
   let stopping = false
 
   const keep = (runId: string, data: Uint8Array) =>
@@ -193,6 +196,7 @@ export const make = Effect.gen(function* () {
         released = true
         if (timer !== undefined) clearTimeout(timer)
         active.delete(stop)
+        waitingGauge.set(active.size)
         for (const s of subs) s.unsubscribe()
         unwatch()
       }
@@ -244,6 +248,7 @@ export const make = Effect.gen(function* () {
       // The slot is taken from the first subscription to the answer: all of it counts against the bound.
       const stop = () => finish(refused(503, "unavailable", "serve is shutting down; retry later", true))
       active.add(stop)
+      waitingGauge.set(active.size)
       const subs: Array<Subscription> = [
         nc.subscribe(Subjects.httpResponse(runId), {
           callback: (err, m) => {

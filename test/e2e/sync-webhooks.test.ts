@@ -348,6 +348,8 @@ describe("retries, the client, the bound and shutdown", () => {
       const started = new Promise<string>((resolve) => script.set("sync-bound", async (s) => resolve(s.run_id)))
       const waiting = post(listener!.baseUrl, "sync-bound", { n: 1 })
       await started
+      const metrics = await send(`${listener!.baseUrl}/metrics`, { method: "GET" })
+      expect(metrics.text).toMatch(/^dagnats_respond_waiting_requests 1$/m)
       const refused = await post(listener!.baseUrl, "sync-bound", { n: 2 })
       expect([refused.status, refused.json.error.code, refused.headers["retry-after"]]).toStrictEqual([
         503,
