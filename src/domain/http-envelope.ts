@@ -48,8 +48,22 @@ export interface HttpAnswer {
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
-/** Headers the listener writes itself: a workflow setting them would break the HTTP framing. */
-const FRAMING = new Set(["content-length", "transfer-encoding", "connection", "keep-alive", "content-type"])
+/**
+ * Headers the listener writes itself: a workflow setting them would break the HTTP framing, or
+ * name another delivery or run.
+ */
+const OWN = new Set([
+  "content-length",
+  "transfer-encoding",
+  "connection",
+  "keep-alive",
+  "content-type",
+  "dagnats-delivery",
+  "x-dagnats-run-id",
+])
+/** What node:http accepts in a header value: tab, visible ASCII and space, and bytes 0x80-0xFF. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/
+const VALUE_RULE = "must be a header value (no control characters, nothing above U+00FF)"
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/
 
 /** The request's answer from a `respond` message, or why it is malformed (502). */
@@ -70,14 +84,14 @@ export const decodeHttpAnswer = (data: Uint8Array): HttpAnswer | string => {
   const headers: Array<readonly [string, string]> = []
   for (const [name, value] of Object.entries(v.headers ?? {})) {
     if (!HEADER_NAME.test(name)) return `headers: ${JSON.stringify(name.slice(0, 64))} is not a header name`
-    if (FRAMING.has(name.toLowerCase())) continue
+    if (OWN.has(name.toLowerCase())) continue
     for (const one of typeof value === "string" ? [value] : value) {
-      if (/[\r\n\0]/.test(one)) return `headers.${name}: must not contain line breaks`
+      if (!HEADER_VALUE.test(one)) return `headers.${name}: ${VALUE_RULE}`
       headers.push([name, one])
     }
   }
   const contentType = v.content_type ?? undefined
-  if (contentType !== undefined && /[\r\n\0]/.test(contentType)) return "content_type: must not contain line breaks"
+  if (contentType !== undefined && !HEADER_VALUE.test(contentType)) return `content_type: ${VALUE_RULE}`
   return {
     status,
     headers,

@@ -48,6 +48,7 @@ interface IngestServer {
 }
 
 const JSON_TYPE = "application/json"
+const MALFORMED = { _tag: "Refused", status: 502, code: "malformed_response" } as const
 /** Recorded (never sent) when a synchronous webhook's client left before its run answered. */
 const CLIENT_GONE = 499
 
@@ -215,7 +216,14 @@ export const createIngestServer = (deps: ServerDeps): IngestServer => {
         headers["content-length"] = String(w.answer.body.length)
         if (w.answer.contentType !== undefined) headers["content-type"] = w.answer.contentType
         if (closing) headers["connection"] = "close"
-        res.writeHead(w.answer.status, { ...headers, ...withId, [Headers.runId]: w.runId }).end(w.answer.body)
+        try {
+          res.writeHead(w.answer.status, { ...headers, ...withId, [Headers.runId]: w.runId })
+        } catch (e) {
+          // node:http refused what the workflow answered: the same as an answer of the wrong shape.
+          const message = `the response cannot be sent: ${e instanceof Error ? e.message : String(e)}`
+          return answerResponded(req, res, { ...outcome, waited: { ...MALFORMED, runId: w.runId, message } }, withId)
+        }
+        res.end(w.answer.body)
         return w.answer.status
       }
       case "Refused":

@@ -29,7 +29,7 @@ describe("respond answers", () => {
       bytes(
         JSON.stringify({
           status: 0,
-          headers: { "X-A": "1", "Set-Cookie": ["a=1", "b=2"], "Content-Length": "99" },
+          headers: { "X-A": "1", "Set-Cookie": ["a=1", "b=2"], "Content-Length": "99", "x-dagnats-run-id": "other" },
           content_type: "text/plain",
           body: Buffer.from("hello").toString("base64"),
         }),
@@ -55,7 +55,10 @@ describe("respond answers", () => {
     expect(decodeHttpAnswer(bytes('{"status":99}'))).toBe("status: must be 0 or 200-599 (got 99)")
     expect(decodeHttpAnswer(bytes('{"status":200,"body":"%%%"}'))).toBe("body: must be base64")
     expect(decodeHttpAnswer(bytes('{"status":200,"headers":{"X":"a\\r\\nb"}}'))).toBe(
-      "headers.X: must not contain line breaks",
+      "headers.X: must be a header value (no control characters, nothing above U+00FF)",
+    )
+    expect(decodeHttpAnswer(bytes(JSON.stringify({ status: 200, content_type: "text/plain; x=\u2603" })))).toBe(
+      "content_type: must be a header value (no control characters, nothing above U+00FF)",
     )
   })
 })
