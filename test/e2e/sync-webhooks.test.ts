@@ -145,6 +145,19 @@ describe("the answer table", () => {
     expect(sent).toStrictEqual({ status: 200, body: { text: "pong" } })
   })
 
+  test("--input-map still replaces the run's data, and --when sees the parsed body", async () => {
+    await syncTrigger("sync-mapped", "--when", 'body.text != "skip"', "--input-map", '{"t": body.text}')
+    const seen: Array<Started> = []
+    script.set("sync-mapped", async (s) => {
+      seen.push(s)
+      await publishHttpResponse(stack.raw.nc, s.run_id, { status: 200 })
+    })
+    expect((await post(stack.serve.baseUrl, "sync-mapped", { text: "hi" })).status).toBe(200)
+    expect([seen[0]!.payload.trigger, seen[0]!.payload.data]).toStrictEqual(["http", { t: "hi" }])
+    const skipped = await post(stack.serve.baseUrl, "sync-mapped", { text: "skip" })
+    expect([skipped.status, skipped.json.run_id, skipped.json.reason]).toStrictEqual([202, null, "filtered"])
+  })
+
   test("status 0 is answered 200 with an empty body when the response has none", async () => {
     await syncTrigger("sync-zero")
     script.set("sync-zero", (s) => publishHttpResponse(stack.raw.nc, s.run_id, { status: 0 }))
