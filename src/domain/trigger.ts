@@ -228,7 +228,9 @@ const crossFieldRules = Schema.makeFilter((d: { readonly [K in keyof typeof defi
   if (d.respond !== undefined && (d.debounce !== undefined || d.batch !== undefined)) {
     issues.push({
       path: ["respond"],
-      issue: `cannot be combined with ${d.debounce !== undefined ? "debounce" : "batch"}: a synchronous webhook answers with its own run`,
+      issue:
+        `cannot be combined with ${d.debounce !== undefined ? "debounce" : "batch"}: ` +
+        "a synchronous webhook answers with its own run",
     })
   }
   return issues.length === 0 ? undefined : issues

@@ -31,7 +31,7 @@ export const publishSeconds = () =>
 export const respondWaiting = () =>
   Metrics.gauge({
     name: "dagnats_respond_waiting_requests",
-    help: "Synchronous webhook requests waiting for their run's answer in this serve (bounded by DAGNATS_RESPOND_MAX_WAITING)",
+    help: "Synchronous webhook requests waiting for their run's answer (bounded by DAGNATS_RESPOND_MAX_WAITING)",
   })
 
 export const natsConnected = () =>

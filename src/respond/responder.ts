@@ -179,7 +179,9 @@ export const make = Effect.gen(function* () {
       if (active.size >= maxWaiting)
         return Effect.fail(
           new Unavailable({
-            message: `${maxWaiting} synchronous webhook requests are waiting already (DAGNATS_RESPOND_MAX_WAITING); retry later`,
+            message:
+              `${maxWaiting} synchronous webhook requests are waiting already ` +
+              "(DAGNATS_RESPOND_MAX_WAITING); retry later",
           }),
         )
       const { runId } = req
