@@ -26,6 +26,7 @@ import { Outcomes, OutcomesService } from "../outcomes/index.js"
 import { SharedStreamsWatch } from "../engine/index.js"
 import { driftCheckInterval } from "../config/drift-check.js"
 import { Ingest, IngestService } from "../ingest/index.js"
+import { layer as RespondLayer } from "../respond/index.js"
 import { UnsupportedServer, replicasRefusal } from "../domain/server-version.js"
 import { tracingLayer } from "../telemetry/index.js"
 import * as Endpoints from "./endpoints.js"
@@ -172,7 +173,11 @@ const appLayer = (settings: ServeSettings, flags: ConnectionFlags, env: Env) => 
   const components = boundedStop(
     "the listener and the evaluator",
     COMPONENTS_STOP_MS,
-    IngestService.layer.pipe(Layer.provideMerge(OutcomesService.layer), Layer.provideMerge(evaluator)),
+    IngestService.layer.pipe(
+      Layer.provideMerge(RespondLayer),
+      Layer.provideMerge(OutcomesService.layer),
+      Layer.provideMerge(evaluator),
+    ),
   )
   const endpoints = Layer.effect(
     MicroEndpoints,

@@ -26,6 +26,8 @@ const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
   "batch.max_size": "--batch-size",
   "batch.timeout": "--batch-timeout",
   "batch.key": "--batch-key",
+  respond: "--respond",
+  "respond.timeout": "--respond-timeout",
 }
 
 // A field path as describeIssue writes it: `secrets[1]`, `debounce.period`, `filters[0].field`.

@@ -43,6 +43,7 @@ export const Trigger = struct(
     input: string,
     debounce: struct({ period: string }, { timeout: string, key: string }),
     batch: struct({ max_size: count, timeout: string }, { key: string }),
+    respond: struct({}, { timeout: string }),
     cron: string,
     timezone: string,
     catch_up: string,

@@ -34,6 +34,10 @@ export interface TriggerFlags {
   readonly cron?: Option.Option<string>
   readonly timezone?: Option.Option<string>
   readonly catchUp?: Option.Option<string>
+  /** Synchronous webhooks: `--respond [--respond-timeout DUR]`, and `--no-respond` on update. */
+  readonly respond?: boolean
+  readonly respondTimeout?: Option.Option<string>
+  readonly noRespond?: boolean
 }
 
 export interface SecretSources {
@@ -134,6 +138,8 @@ const commonFields = (f: TriggerFlags, io: SecretSources): Result => {
   } else if (Option.isSome(f.batchKey)) {
     return fail("--batch-key needs --batch-size and --batch-timeout")
   }
+  if (f.respond === true) v["respond"] = given(f.respondTimeout) ? { timeout: f.respondTimeout.value } : {}
+  else if (given(f.respondTimeout)) return fail("--respond-timeout needs --respond")
   return { ok: true, value: { ...v, ...scheduleFields(f) } }
 }
 
@@ -154,8 +160,8 @@ export const createDefinition = (name: string, f: TriggerFlags, io: SecretSource
     )
   }
   if (Option.isNone(f.workflow)) return fail("--workflow: required")
-  if (f.noFilters || f.noDebounce || f.noBatch || f.noWhen === true || f.noInputMap === true) {
-    return fail("--no-filters, --no-when, --no-input-map, --no-debounce and --no-batch are for update")
+  if (f.noFilters || f.noDebounce || f.noBatch || f.noWhen === true || f.noInputMap === true || f.noRespond === true) {
+    return fail("--no-filters, --no-when, --no-input-map, --no-debounce, --no-batch and --no-respond are for update")
   }
   const common = commonFields(f, io)
   if (!common.ok) return common
@@ -188,6 +194,10 @@ export const updatePatch = (name: string, f: TriggerFlags, io: SecretSources = d
   if (f.noInputMap === true) {
     if ("input" in patch) return fail("--no-input-map cannot be combined with --input-map")
     patch["input"] = null
+  }
+  if (f.noRespond === true) {
+    if ("respond" in patch) return fail("--no-respond cannot be combined with --respond")
+    patch["respond"] = null
   }
   if (f.noDebounce) patch["debounce"] = null
   if (f.noBatch) patch["batch"] = null

@@ -156,6 +156,8 @@ export interface ServeBaseSettings {
   readonly tracing: TraceSetting
   /** From SIGTERM to closing the listener; /readyz answers 503 meanwhile. Default 5 s, 0 when embedded. */
   readonly shutdownDelayMs: number
+  /** Synchronous webhook requests one serve lets wait for their run's answer at once; beyond: 503. */
+  readonly respondMaxWaiting: number
 }
 
 export type LogFormat = "text" | "json"
@@ -307,9 +309,18 @@ export const serveBaseSettings = (flags: ServeFlags, env: Env): ServeBaseSetting
     flags.shutdownDelay,
     "DAGNATS_SHUTDOWN_DELAY",
   )
+  const respondMaxWaiting = read.int(
+    "DAGNATS_RESPOND_MAX_WAITING",
+    undefined,
+    "DAGNATS_RESPOND_MAX_WAITING",
+    1_000,
+    1,
+    1_000_000,
+  )
   const error = read.error()
   if (error !== undefined) return error
   return {
+    respondMaxWaiting,
     natsUrl,
     httpHost: hostPort.host,
     httpPort: hostPort.port,

@@ -83,6 +83,17 @@ const Batch = Schema.Struct({
 })
 type Batch = typeof Batch.Type
 
+/** How long a synchronous webhook waits for its workflow's answer unless the trigger says otherwise. */
+export const DEFAULT_RESPOND_TIMEOUT = "30s"
+const FIVE_MINUTES_MS = 5 * 60_000
+
+/** A synchronous webhook: the request is answered with what the run responds, within `timeout`. */
+const Respond = Schema.Struct({ timeout: Schema.optionalKey(durationWithin(FIVE_MINUTES_MS, "5m")) })
+export type Respond = typeof Respond.Type
+
+/** The wait of a synchronous webhook trigger in milliseconds (its own timeout, else the default). */
+export const respondTimeoutMs = (r: Respond): number => parseDurationMs(r.timeout ?? DEFAULT_RESPOND_TIMEOUT) ?? 30_000
+
 const Secret = Schema.String.pipe(
   Schema.check(
     Schema.makeFilter((s: string) =>
@@ -138,6 +149,7 @@ const EVENT_ONLY = [
   "scheme",
   "verify",
   "tolerance",
+  "respond",
 ] as const
 
 /** The fields a user defines. Everything optional here has a documented default. */
@@ -177,10 +189,11 @@ const definitionFields = {
   input: Schema.optionalKey(Expression("input")),
   debounce: Schema.optionalKey(Debounce),
   batch: Schema.optionalKey(Batch),
+  respond: Schema.optionalKey(Respond),
   ...scheduleFields,
 }
 
-const WEBHOOK_ONLY = ["secrets", "scheme", "verify", "tolerance"] as const
+const WEBHOOK_ONLY = ["secrets", "scheme", "verify", "tolerance", "respond"] as const
 
 /** Rules that span fields; each names the field it is about. */
 const crossFieldRules = Schema.makeFilter((d: { readonly [K in keyof typeof definitionFields]?: unknown }) => {
@@ -210,6 +223,15 @@ const crossFieldRules = Schema.makeFilter((d: { readonly [K in keyof typeof defi
   }
   if (d.debounce !== undefined && d.batch !== undefined) {
     issues.push({ path: ["debounce"], issue: "cannot be combined with batch; choose one" })
+  }
+  // One request waits for one run: a window would join many requests into one run, or delay it.
+  if (d.respond !== undefined && (d.debounce !== undefined || d.batch !== undefined)) {
+    issues.push({
+      path: ["respond"],
+      issue:
+        `cannot be combined with ${d.debounce !== undefined ? "debounce" : "batch"}: ` +
+        "a synchronous webhook answers with its own run",
+    })
   }
   return issues.length === 0 ? undefined : issues
 })
@@ -294,6 +316,7 @@ export const withDefaults = (d: TriggerDefinition): TriggerDefinition =>
         scheme: d.scheme ?? "hmac-sha256",
         verify: d.verify ?? true,
         secrets: d.secrets ?? [],
+        ...(d.respond !== undefined ? { respond: { timeout: d.respond.timeout ?? DEFAULT_RESPOND_TIMEOUT } } : {}),
       }
     : d.type === "schedule"
       ? { ...d, enabled: d.enabled ?? true, timezone: d.timezone ?? "UTC", catch_up: d.catch_up ?? "last" }
@@ -313,6 +336,7 @@ export const UPDATABLE_FIELDS = [
   "input",
   "debounce",
   "batch",
+  "respond",
   "cron",
   "timezone",
   "catch_up",

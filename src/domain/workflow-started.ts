@@ -14,6 +14,8 @@ export interface RunSpec {
   readonly count: number
   /** W3C traceparent the run continues: the inbound event's, or a new trace (see traceparent.ts). */
   readonly traceParent?: string | undefined
+  /** The engine's name for what started it, when not the source's own (a synchronous webhook: `http`). */
+  readonly engineKind?: "http"
 }
 
 export const runRecord = (s: RunSpec, createdAt: string): RunRecord => ({
@@ -31,7 +33,7 @@ export const runRecord = (s: RunSpec, createdAt: string): RunRecord => ({
  * What started a run in the engine's own envelope vocabulary (`webhook`, `subject`, `cron`, `http`,
  * `manual`), so workers that branch on `payload.trigger` treat dagnats runs like the engine's own:
  * an event trigger (or a source) is the engine's `subject`, a schedule its `cron`. Synchronous
- * webhooks will be `http`. The run record keeps dagnats's names.
+ * webhooks are `http` (RunSpec.engineKind). The run record keeps dagnats's names.
  */
 export const ENGINE_KIND: Readonly<Record<RunSource, "webhook" | "subject" | "cron" | "manual">> = {
   webhook: "webhook",
@@ -50,7 +52,7 @@ export const workflowStarted = (s: RunSpec, timestamp: string, traceParent: stri
   timestamp,
   trace_parent: traceParent,
   payload: {
-    trigger: ENGINE_KIND[s.source],
+    trigger: s.engineKind ?? ENGINE_KIND[s.source],
     source: s.triggerName ?? "manual",
     workflow_id: s.workflow,
     timestamp,

@@ -11,7 +11,8 @@ import type { Unavailable } from "../domain/errors.js"
 import type { RunStarterShape } from "../runs/index.js"
 import type { Matcher } from "./matcher.js"
 import type { InboundEvent, WindowHandler } from "../windows/index.js"
-import { Headers } from "../protocol/names.js"
+import { Headers, webhookPath } from "../protocol/names.js"
+import { httpEnvelope } from "../domain/http-envelope.js"
 import { describeSubjectProblem, subjectProblem, type SubjectProblem } from "../domain/subjects.js"
 import { evaluateInput, evaluateWhen, expressionVars, type ExpressionVars } from "../domain/expressions.js"
 
@@ -34,6 +35,14 @@ const traceOf = (e: InboundEvent) => {
   const tp = e.header(Headers.traceparent)
   return tp !== undefined ? { traceParent: tp } : {}
 }
+
+const envelopeOf = (name: string, event: EvaluatedEvent) =>
+  httpEnvelope({
+    path: webhookPath(name),
+    query: event.header(Headers.query.toLowerCase()),
+    headers: event.headers ?? NO_HEADERS,
+    body: event.data,
+  })
 
 const sourceOf = (t: StoredTrigger): "webhook" | "event" => (t.type === "webhook" ? "webhook" : "event")
 
@@ -106,7 +115,10 @@ export const evaluateEvent = (
           continue
         }
       }
-      let input: unknown = payload
+      // A synchronous webhook's run gets the engine's HTTP envelope, as the engine's own HTTP
+      // triggers give it, so its HTTP workflows run unchanged; an input mapping still overrides it.
+      const sync = trigger.respond !== undefined && trigger.type === "webhook"
+      let input: unknown = sync ? envelopeOf(trigger.name, event) : payload
       if (expressions.input !== undefined) {
         const mapped = evaluateInput(
           expressions.input,
@@ -134,6 +146,7 @@ export const evaluateEvent = (
         workflow: trigger.workflow,
         input,
         source: sourceOf(trigger),
+        ...(sync ? { engineKind: "http" as const } : {}),
         triggerName: trigger.name,
         event: { subject: event.subject, seq: event.seq, delivery_id: event.deliveryId ?? null },
         count: 1,

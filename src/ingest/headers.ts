@@ -29,6 +29,8 @@ const NEVER_STORED: ReadonlySet<string> = new Set([
   "dagnats-delivery-id",
   // dagnats' own delivery id is written by ingest: a client must not name another delivery.
   "dagnats-delivery",
+  // A synchronous webhook's query string is written by ingest from the request line.
+  "dagnats-query",
   "x-gitlab-token",
   // Trace context is validated and written by headersToStore itself (one valid traceparent always).
   Headers.traceparent,

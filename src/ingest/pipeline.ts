@@ -8,7 +8,10 @@ import { NotFound, type Unavailable } from "../domain/errors.js"
 import type { StoredTrigger } from "../domain/trigger.js"
 import { parseDurationMs } from "../domain/duration.js"
 import { DEFAULT_SCHEME, DEFAULT_TOLERANCE_MS, schemes, type HeaderLookup } from "../domain/signatures/index.js"
-import { Subjects } from "../protocol/names.js"
+import { Headers, Subjects } from "../protocol/names.js"
+import { runIdFor, storedEventIdentity } from "../domain/run-id.js"
+import { respondTimeoutMs } from "../domain/trigger.js"
+import type { ResponderShape, Waited } from "../respond/index.js"
 import {
   InvalidJson,
   InvalidSignature,
@@ -44,6 +47,10 @@ export interface WebhookRequest {
   readonly body: Effect.Effect<Uint8Array, PayloadTooLarge | RequestAborted>
   /** dagnats' delivery id of this request, stored on the event so it leads back to its delivery. */
   readonly delivery?: string
+  /** The query string after `?`, when there is one (a synchronous webhook's run sees it). */
+  readonly query?: string
+  /** Registers a listener for the client going away before it was answered (synchronous webhooks). */
+  readonly onGone?: (listener: () => void) => void
 }
 
 /** The message to store on EVENTS. */
@@ -71,6 +78,8 @@ export type Outcome =
   | ({ readonly _tag: "Stored"; readonly subject: string } & Stored)
   /** A Slack url_verification handshake: answered with the challenge, never stored. */
   | { readonly _tag: "Challenge"; readonly challenge: string }
+  /** A synchronous webhook: stored, then answered with what its run responded (or why not). */
+  | ({ readonly _tag: "Responded"; readonly subject: string; readonly waited: Waited } & Stored)
 
 interface PipelineDeps {
   readonly trigger: (name: string) => StoredTrigger | undefined
@@ -85,6 +94,8 @@ interface PipelineDeps {
   readonly logUnauthorized: boolean
   /** Traces are exported: verification gets its own span. */
   readonly traced?: boolean
+  /** Synchronous webhooks: subscribe for the run's answer, store the event, wait. */
+  readonly respond?: ResponderShape["wait"]
 }
 
 const SlackUrlVerification = Schema.Struct({ type: Schema.Literal("url_verification"), challenge: Schema.String })
@@ -190,25 +201,49 @@ export const makePipeline = (deps: PipelineDeps) => {
         return { _tag: "Challenge", challenge: parsed.challenge } as const
 
       const subject = Subjects.webhook(trigger.name)
-      const deliveryId = scheme.deliveryId(req.header, parsed) ?? derivedDeliveryId(schemeName, req.header, body)
+      // A synchronous webhook must know its run id before the event is stored: without a sender's
+      // delivery id, dagnats' own identifies the event (and so its run).
+      const respond = deps.respond !== undefined && req.delivery !== undefined ? trigger.respond : undefined
+      const deliveryId =
+        scheme.deliveryId(req.header, parsed) ??
+        derivedDeliveryId(schemeName, req.header, body) ??
+        (respond !== undefined ? req.delivery : undefined)
+      const forwarded = headersToStore(req.rawHeaders)
       const event = {
         subject,
         body,
         contentType: req.contentType!,
         trigger: trigger.name,
-        headers: headersToStore(req.rawHeaders),
+        headers:
+          respond !== undefined && req.query !== undefined && req.query !== ""
+            ? [...forwarded, [Headers.query, req.query] as const]
+            : forwarded,
         msgId: deliveryId,
         deliveryId,
         delivery: req.delivery,
       }
-      const stored = yield* deps.publish(event)
-      // JetStream deduplicates by Nats-Msg-Id across the whole stream. A provider that sends one
-      // delivery id to two endpoints (Svix does) must not lose the second trigger's event: when
-      // the duplicate is another trigger's message, store it under an id scoped to this trigger.
-      if (stored.duplicate && deliveryId !== undefined && (yield* deps.storedSubject(stored.seq)) !== subject) {
-        const scoped = yield* deps.publish({ ...event, msgId: `${trigger.name}:${deliveryId}` })
-        return { _tag: "Stored", subject, ...scoped } as const
-      }
-      return { _tag: "Stored", subject, ...stored } as const
+      const store = Effect.gen(function* () {
+        const stored = yield* deps.publish(event)
+        // JetStream deduplicates by Nats-Msg-Id across the whole stream. A provider that sends one
+        // delivery id to two endpoints (Svix does) must not lose the second trigger's event: when
+        // the duplicate is another trigger's message, store it under an id scoped to this trigger.
+        if (stored.duplicate && deliveryId !== undefined && (yield* deps.storedSubject(stored.seq)) !== subject) {
+          const scoped = yield* deps.publish({ ...event, msgId: `${trigger.name}:${deliveryId}` })
+          return { _tag: "Stored", subject, ...scoped } as const
+        }
+        return { _tag: "Stored", subject, ...stored } as const
+      })
+      if (respond === undefined || deliveryId === undefined || deps.respond === undefined) return yield* store
+      const runId = runIdFor(trigger.name, storedEventIdentity({ deliveryId, seq: 0 }))
+      const { stored, waited } = yield* deps.respond(
+        {
+          trigger: trigger.name,
+          runId,
+          timeoutMs: respondTimeoutMs(respond),
+          ...(req.onGone !== undefined ? { onGone: req.onGone } : {}),
+        },
+        store,
+      )
+      return { ...stored, _tag: "Responded", waited } as const
     })
 }

@@ -8,7 +8,8 @@ import type { HeaderLookup } from "../domain/signatures/index.js"
 import { readBody } from "./body.js"
 import type { IngestError } from "./errors.js"
 import { MethodNotAllowed } from "./errors.js"
-import { internalError, toHttpError, type HttpError } from "./http-errors.js"
+import { RETRY_AFTER_SECONDS, internalError, toHttpError, type HttpError } from "./http-errors.js"
+import { errorBody } from "../domain/errors.js"
 import type { Outcome, WebhookRequest } from "./pipeline.js"
 import type { HttpTimeouts } from "../config/http-timeouts.js"
 import { Headers } from "../protocol/names.js"
@@ -47,6 +48,9 @@ interface IngestServer {
 }
 
 const JSON_TYPE = "application/json"
+const MALFORMED = { _tag: "Refused", status: 502, code: "malformed_response" } as const
+/** Recorded (never sent) when a synchronous webhook's client left before its run answered. */
+const CLIENT_GONE = 499
 
 const hasBody = (req: IncomingMessage): boolean => {
   const length = req.headers["content-length"]
@@ -84,7 +88,7 @@ export const createIngestServer = (deps: ServerDeps): IngestServer => {
   const sendError = (req: IncomingMessage, res: ServerResponse, e: HttpError) =>
     sendJson(req, res, e.status, e.body, e.headers)
 
-  const webhook = (req: IncomingMessage, res: ServerResponse, name: string, path: string) => {
+  const webhook = (req: IncomingMessage, res: ServerResponse, name: string, path: string, query?: string) => {
     const arrivedAt = performance.now()
     const receivedAtMs = Date.now()
     const delivery = deps.newDeliveryId()
@@ -119,6 +123,12 @@ export const createIngestServer = (deps: ServerDeps): IngestServer => {
         }),
       ),
       delivery,
+      ...(query !== undefined ? { query } : {}),
+      // Only a synchronous webhook listens: it alone may wait long enough for a client to leave.
+      onGone: (listener) =>
+        res.once("close", () => {
+          if (!res.writableFinished) listener()
+        }),
     }
     deps.run(deps.pipeline(request), (exit) => {
       let status: number
@@ -129,6 +139,11 @@ export const createIngestServer = (deps: ServerDeps): IngestServer => {
         if (outcome._tag === "Challenge") {
           status = 200
           sendJson(req, res, status, { challenge: outcome.challenge, delivery_id: delivery }, withId)
+        } else if (outcome._tag === "Responded") {
+          event = { stream: outcome.stream, subject: outcome.subject, seq: outcome.seq, duplicate: outcome.duplicate }
+          // The client went away while its run went on: nobody to answer, the delivery says 499.
+          status = req.socket.destroyed ? CLIENT_GONE : answerResponded(req, res, outcome, withId)
+          if (outcome.waited._tag === "Refused" && status !== CLIENT_GONE) code = outcome.waited.code
         } else {
           status = 202
           event = { stream: outcome.stream, subject: outcome.subject, seq: outcome.seq, duplicate: outcome.duplicate }
@@ -183,6 +198,70 @@ export const createIngestServer = (deps: ServerDeps): IngestServer => {
     })
   }
 
+  /** A synchronous webhook's answer, as its run decided it; returns the status written. */
+  const answerResponded = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    outcome: Extract<Outcome, { _tag: "Responded" }>,
+    withId: Readonly<Record<string, string>>,
+  ): number => {
+    const w = outcome.waited
+    switch (w._tag) {
+      case "Response": {
+        const headers: Record<string, string | Array<string>> = {}
+        for (const [name, value] of w.answer.headers) {
+          const had = headers[name]
+          headers[name] = had === undefined ? value : [...(typeof had === "string" ? [had] : had), value]
+        }
+        headers["content-length"] = String(w.answer.body.length)
+        if (w.answer.contentType !== undefined) headers["content-type"] = w.answer.contentType
+        if (closing) headers["connection"] = "close"
+        try {
+          res.writeHead(w.answer.status, { ...headers, ...withId, [Headers.runId]: w.runId })
+        } catch (e) {
+          // node:http refused what the workflow answered: the same as an answer of the wrong shape.
+          const message = `the response cannot be sent: ${e instanceof Error ? e.message : String(e)}`
+          return answerResponded(req, res, { ...outcome, waited: { ...MALFORMED, runId: w.runId, message } }, withId)
+        }
+        res.end(w.answer.body)
+        return w.answer.status
+      }
+      case "Refused":
+        sendJson(
+          req,
+          res,
+          w.status,
+          { ...errorBody(w.code, w.message), delivery_id: withId[Headers.delivery], run_id: w.runId },
+          {
+            ...withId,
+            [Headers.runId]: w.runId,
+            ...(w.retryAfter === true ? { "Retry-After": String(RETRY_AFTER_SECONDS) } : {}),
+          },
+        )
+        return w.status
+      case "Gone":
+        return CLIENT_GONE
+      case "NoRun":
+        sendJson(
+          req,
+          res,
+          202,
+          {
+            accepted: true,
+            subject: outcome.subject,
+            stream: outcome.stream,
+            seq: outcome.seq,
+            duplicate: outcome.duplicate,
+            delivery_id: withId[Headers.delivery],
+            run_id: null,
+            reason: w.reason,
+          },
+          withId,
+        )
+        return 202
+    }
+  }
+
   const probe = (req: IncomingMessage, res: ServerResponse, answer: () => void) => {
     if (req.method === "GET" || req.method === "HEAD") return answer()
     sendError(req, res, toHttpError(new MethodNotAllowed({ method: req.method ?? "", allow: "GET, HEAD" })))
@@ -192,7 +271,8 @@ export const createIngestServer = (deps: ServerDeps): IngestServer => {
     const url = req.url ?? "/"
     const q = url.indexOf("?")
     const path = q < 0 ? url : url.slice(0, q)
-    if (path.startsWith(WEBHOOK_PREFIX)) return webhook(req, res, path.slice(WEBHOOK_PREFIX.length), path)
+    if (path.startsWith(WEBHOOK_PREFIX))
+      return webhook(req, res, path.slice(WEBHOOK_PREFIX.length), path, q < 0 ? undefined : url.slice(q + 1))
     switch (path) {
       case "/healthz":
         return probe(req, res, () => sendJson(req, res, 200, { status: "ok" }))

@@ -20,6 +20,7 @@ import { Headers, Streams } from "../protocol/names.js"
 import { toUnavailable } from "../nats/conditions.js"
 import { tracePublish, traceRequest } from "./tracing.js"
 import { makeRecorder } from "../deliveries/index.js"
+import { Responder } from "../respond/index.js"
 import { headers as natsHeaders } from "../nats/core-api.js"
 
 /** A webhook waits at most 5 s for JetStream before it is answered 503, so senders retry in time. */
@@ -137,6 +138,7 @@ export const make = Effect.gen(function* () {
   answerTicks.unref()
   yield* Effect.addFinalizer(() => Effect.sync(() => clearInterval(answerTicks)))
 
+  const responder = yield* Responder
   const traced = settings.tracing._tag === "On"
   const publish = makePublish(publisher, connection, (s) => latency.observe(s))
   const pipeline = makePipeline({
@@ -152,6 +154,7 @@ export const make = Effect.gen(function* () {
     nowMs: Date.now,
     logUnauthorized: settings.debug,
     traced,
+    respond: responder.wait,
   })
   const caughtUp = withTableCaughtUp(table, pipeline)
   const { server, beginShutdown } = createIngestServer({
@@ -170,7 +173,11 @@ export const make = Effect.gen(function* () {
     },
   })
   yield* Effect.acquireRelease(listen(server, settings.httpHost, settings.httpPort), () =>
-    close(server, beginShutdown).pipe(Effect.andThen(Effect.log("HTTP listener closed"))),
+    close(server, () => {
+      beginShutdown()
+      // Requests waiting for their run are answered 503 now, so the listener can close in time.
+      responder.shutdown()
+    }).pipe(Effect.andThen(Effect.log("HTTP listener closed"))),
   )
   const address = server.address()
   const port = typeof address === "object" && address !== null ? address.port : settings.httpPort

@@ -28,6 +28,12 @@ export const publishSeconds = () =>
     buckets: SECONDS_BUCKETS.slice(0, -1),
   })
 
+export const respondWaiting = () =>
+  Metrics.gauge({
+    name: "dagnats_respond_waiting_requests",
+    help: "Synchronous webhook requests waiting for their run's answer (bounded by DAGNATS_RESPOND_MAX_WAITING)",
+  })
+
 export const natsConnected = () =>
   Metrics.gauge({
     name: "dagnats_nats_connected",

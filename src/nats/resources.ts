@@ -19,6 +19,8 @@ import { isInsufficientStorage, isStreamNotFound } from "./errors.js"
 import { DEFAULT_RETENTION, formatRetention, type Retention } from "../domain/retention.js"
 
 const DAY_MS = 86_400_000
+/** A retry of a synchronous webhook finds its answer for an hour; then the entry expires. */
+const RESPONSES_TTL: Retention = { ms: 3_600_000, explicit: true }
 /** Inbound events are kept 14 days for replay; a sender's retry within 2 minutes is recognised as a duplicate. */
 const EVENTS_MAX_AGE_MS = 14 * DAY_MS
 const DUPLICATE_WINDOW_MS = 2 * 60_000
@@ -105,6 +107,8 @@ export interface Buckets {
   readonly debounceState: KV
   readonly batchState: KV
   readonly schedules: KV
+  /** Synchronous webhooks' answers by run id, kept an hour for retries of the same delivery. */
+  readonly responses: KV
 }
 
 /** Why an existing stream cannot be used as is, or undefined when it can. */
@@ -253,6 +257,7 @@ export const ensureResources = (handles: NatsHandles, o: ResourceOptions) =>
       debounceState: yield* ensureBucket(handles, Buckets.debounceState, o, 1),
       batchState: yield* ensureBucket(handles, Buckets.batchState, o, 1),
       schedules: yield* ensureBucket(handles, Buckets.schedules, o, 1),
+      responses: yield* ensureBucket(handles, Buckets.responses, o, 1, { maxAge: RESPONSES_TTL }),
     }
     for (const spec of reserving) {
       const outcome = yield* ensureStream(handles.jsm, spec)

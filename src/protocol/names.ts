@@ -22,6 +22,8 @@ export const Buckets = {
   batchState: "dagnats_batch",
   /** Per schedule trigger: the last instant handled and the version it was armed for. */
   schedules: "dagnats_schedules",
+  /** Synchronous webhooks: the answer a run gave, by run id, for a retry of the same delivery (1 h). */
+  responses: "dagnats_responses",
 } as const
 
 /** Names a 0.x dagnats used before it moved into its own namespace; serve only looks for them to warn. */
@@ -85,7 +87,13 @@ export const Subjects = {
   /** What DAGNATS_DELIVERIES stores; `dagnats.deliveries.>` is the live view for core subscribers. */
   deliveriesStored: "dagnats.deliveries.*.*",
   deliveriesAll: "dagnats.deliveries.>",
+  /** The engine's `respond` step answers a synchronous webhook here (core NATS); nothing else uses it. */
+  httpResponse: (runId: string) => `dagnats.http.response.${runId}`,
+  httpResponseAll: "dagnats.http.response.>",
 } as const
+
+/** The HTTP path a webhook trigger is delivered to. */
+export const webhookPath = (name: string): string => `/v1/webhooks/${name}`
 
 export const Service = {
   name: "dagnats",
@@ -118,6 +126,10 @@ export const Headers = {
   /** W3C trace context, carried on stored events and on `workflow.started`. */
   traceparent: "traceparent",
   tracestate: "tracestate",
+  /** On a synchronous webhook's stored event: the request's query string, for the run's HTTP envelope. */
+  query: "Dagnats-Query",
+  /** On every answer of a synchronous webhook: the run it waited for. */
+  runId: "X-Dagnats-Run-Id",
   /** Written by KV on delete and purge markers (KV's own wire format); puts have none. */
   kvOperation: "KV-Operation",
   /** On a dead letter: where the event was stored, why it failed, and when it was given up on. */

@@ -15,6 +15,7 @@ const EXPECTED: Record<string, ReadonlyArray<string>> = {
   dagnats_webhook_request_duration_seconds: ["code"],
   dagnats_webhook_publish_duration_seconds: [],
   dagnats_nats_connected: [],
+  dagnats_respond_waiting_requests: [],
   dagnats_trigger_outcomes_total: ["outcome"],
   dagnats_evaluator_pending_messages: [],
   dagnats_evaluator_ack_pending_messages: [],

@@ -15,11 +15,13 @@ import { startServe, type ServeProcess } from "./serve.js"
 
 export const SHIPPED_CONF = fileURLToPath(new URL("../../nats.conf", import.meta.url))
 
-/** The three users of the shipped configuration, with the passwords this harness gives them. */
+/** The users of the shipped configuration, with the passwords this harness gives them. */
 export const Users = {
   dagnats: { user: "dagnats", password: "service-pw", env: "DAGNATS_SERVICE_PASSWORD" },
   cli: { user: "cli", password: "cli-pw", env: "DAGNATS_CLI_PASSWORD" },
   publisher: { user: "publisher", password: "publisher-pw", env: "DAGNATS_PUBLISHER_PASSWORD" },
+  /** The DagNats engine's user: publishes run history and synchronous webhooks' answers. */
+  engine: { user: "engine", password: "engine-pw", env: "DAGNATS_ENGINE_PASSWORD" },
 } as const
 
 export type UserName = keyof typeof Users

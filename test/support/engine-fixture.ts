@@ -167,3 +167,20 @@ export const publishEngineFire = async (js: JetStreamClient, name: string, fire:
   h.set("Content-Type", "application/json")
   return js.publish(`trigger.fire.${name}`, encoder.encode(JSON.stringify(fire)), { headers: h })
 }
+
+/**
+ * The engine stand-in's `respond` step: a synchronous webhook's answer on
+ * `dagnats.http.response.{run_id}` (core NATS), `{"status","headers","content_type","body"}` with the
+ * body base64, or any bytes given as a string (for malformed answers).
+ */
+export const publishHttpResponse = async (
+  nc: { publish: (subject: string, data: Uint8Array) => void; flush: () => Promise<void> },
+  runId: string,
+  response: Record<string, unknown> | string,
+) => {
+  nc.publish(
+    `dagnats.http.response.${runId}`,
+    encoder.encode(typeof response === "string" ? response : JSON.stringify(response)),
+  )
+  await nc.flush()
+}

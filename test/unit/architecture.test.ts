@@ -25,6 +25,7 @@ const RANK: Readonly<Record<string, number>> = {
   history: 5,
   windows: 6,
   deliveries: 6,
+  respond: 6,
   engine: 6,
   schedules: 7,
   evaluator: 7,

@@ -2,7 +2,13 @@
 import { Effect, Schema } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { Subjects, endpointSubject } from "../../protocol/names.js"
-import { TriggerDefinition, TriggerPatch, describeIssue, isValidName } from "../../domain/trigger.js"
+import {
+  DEFAULT_RESPOND_TIMEOUT,
+  TriggerDefinition,
+  TriggerPatch,
+  describeIssue,
+  isValidName,
+} from "../../domain/trigger.js"
 import { createDefinition, updatePatch, type TriggerFlags } from "../trigger-flags.js"
 import { callAndPrint, withNats } from "../shared.js"
 import { fromPlain, requestAs } from "../client.js"
@@ -56,6 +62,11 @@ const definitionFlags = {
   ),
   batchTimeout: opt("batch-timeout", "start a run this long after a batch's first event (at most 1h)"),
   batchKey: opt("batch-key", "payload dot path: one batch per value"),
+  respond: switchFlag("respond", "a synchronous webhook: answer the request with what the workflow responds"),
+  respondTimeout: opt(
+    "respond-timeout",
+    "with --respond: how long the request waits for the answer (default 30s, at most 5m)",
+  ),
   disabled: switchFlag("disabled", "create (or set) the trigger disabled"),
   requireWorkflow: switchFlag("require-workflow", "refuse unless the DagNats engine's workflow_defs has the workflow"),
   cron: opt("cron", 'a schedule trigger: cron expression, 5 fields or 6 with seconds first (e.g. "0 2 * * *")'),
@@ -69,6 +80,7 @@ const updateOnlyFlags = {
   noInputMap: switchFlag("no-input-map", "remove the input mapping (runs get the whole payload again)"),
   noDebounce: switchFlag("no-debounce", "remove debounce"),
   noBatch: switchFlag("no-batch", "remove batching"),
+  noRespond: switchFlag("no-respond", "answer 202 at once again instead of waiting for the workflow"),
 }
 
 const checkName = (n: string) =>
@@ -121,6 +133,10 @@ const describeTrigger = (t: Trigger): ReadonlyArray<readonly [string, string]> =
         ["verify", String(t.verify ?? true)],
         ["secrets", `${t.secret_count ?? 0} set`],
         ...(t.tolerance !== undefined ? ([["tolerance", t.tolerance]] as const) : []),
+        // Shown only when set, as most webhooks answer 202 at once.
+        ...(t.respond !== undefined
+          ? ([["respond", `waits up to ${t.respond.timeout ?? DEFAULT_RESPOND_TIMEOUT}`]] as const)
+          : []),
       ] as const)
     : []),
   [

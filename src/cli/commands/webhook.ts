@@ -22,8 +22,11 @@ import { Refused, Unreachable, usageError } from "../exit.js"
 import { processEnv, webhookClientDefaults } from "../../config/environment.js"
 
 const DEFAULT_URL = "http://127.0.0.1:8080"
-/** serve answers within its 5 s acknowledgement budget; twice that means it is stuck. */
-const RESPONSE_TIMEOUT_MS = 10_000
+/**
+ * serve answers within its 5 s acknowledgement budget, plus, for a synchronous webhook, the time its
+ * run may take to respond (at most 5 m); 10 s beyond that means it is stuck.
+ */
+const RESPONSE_TIMEOUT_MS = 5 * 60_000 + 10_000
 const SERVE_HINT =
   "is `dagnats serve` running? Start it with `dagnats serve` (or `make run`), or point --url / DAGNATS_URL at it"
 

@@ -93,13 +93,40 @@ describe("create", () => {
     expect(refused(createDefinition("x", flags({ webhook: true }), noIo))).toBe("--workflow: required")
   })
 
-  test("trigger flags - --no-filters, --no-when, --no-input-map, --no-debounce and --no-batch are refused on create", () => {
-    const all = [{ noFilters: true }, { noDebounce: true }, { noBatch: true }, { noWhen: true }, { noInputMap: true }]
+  test("trigger flags - --no-filters, --no-when, --no-input-map, --no-debounce, --no-batch and --no-respond are refused on create", () => {
+    const all = [
+      { noFilters: true },
+      { noDebounce: true },
+      { noBatch: true },
+      { noWhen: true },
+      { noInputMap: true },
+      { noRespond: true },
+    ]
     for (const f of all) {
       expect(refused(createDefinition("x", webhook(f), noIo))).toBe(
-        "--no-filters, --no-when, --no-input-map, --no-debounce and --no-batch are for update",
+        "--no-filters, --no-when, --no-input-map, --no-debounce, --no-batch and --no-respond are for update",
       )
     }
+  })
+
+  test("trigger flags - --respond gives respond {}, with --respond-timeout its timeout; --respond-timeout alone is refused", () => {
+    const ok = (f: Record<string, unknown>) => {
+      const r = createDefinition("x", webhook(f), noIo)
+      return r.ok ? r.value["respond"] : r.message
+    }
+    expect(ok({ respond: true })).toStrictEqual({})
+    expect(ok({ respond: true, respondTimeout: Option.some("10s") })).toStrictEqual({ timeout: "10s" })
+    expect(refused(createDefinition("x", webhook({ respondTimeout: Option.some("10s") }), noIo))).toBe(
+      "--respond-timeout needs --respond",
+    )
+  })
+
+  test("trigger flags - update --no-respond clears respond; with --respond it is refused", () => {
+    const r = updatePatch("x", flags({ noRespond: true }), noIo)
+    expect(r.ok && r.value["respond"]).toBe(null)
+    expect(refused(updatePatch("x", flags({ noRespond: true, respond: true }), noIo))).toBe(
+      "--no-respond cannot be combined with --respond",
+    )
   })
 
   test("trigger flags - --disabled creates the trigger disabled; without it enabled is left to the default", () => {

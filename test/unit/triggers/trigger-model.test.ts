@@ -321,6 +321,24 @@ describe("batch", () => {
   })
 })
 
+describe("respond (synchronous webhooks)", () => {
+  test("trigger model - respond defaults its timeout to 30s and keeps one given up to 5m", () => {
+    expect(accepted({ ...webhook, respond: {} })["respond"]).toStrictEqual({ timeout: "30s" })
+    expect(accepted({ ...webhook, respond: { timeout: "5m" } })["respond"]).toStrictEqual({ timeout: "5m" })
+  })
+
+  test("trigger model - respond over 5m, with debounce or batch, or on an event trigger is rejected naming the field", () => {
+    expect(rejection({ ...webhook, respond: { timeout: "301s" } })).toBe("respond.timeout: must be at most 5m")
+    expect(rejection({ ...webhook, respond: {}, debounce: { period: "1s" } })).toBe(
+      "respond: cannot be combined with debounce: a synchronous webhook answers with its own run",
+    )
+    expect(rejection({ ...webhook, respond: {}, batch: { max_size: 2, timeout: "1s" } })).toBe(
+      "respond: cannot be combined with batch: a synchronous webhook answers with its own run",
+    )
+    expect(rejection({ ...event, respond: {} })).toBe("respond: only allowed for webhook triggers")
+  })
+})
+
 describe("unknown fields and defaults", () => {
   test("trigger model - unknown fields are rejected by name, at any depth", () => {
     expect(rejection({ ...event, color: "red" })).toBe("color: unknown field")
