@@ -77,6 +77,10 @@ const json = (data: Uint8Array): unknown => {
 
 const RunStatus = Schema.Struct({ status: Schema.String })
 const decodeStatus = Schema.decodeUnknownOption(RunStatus)
+/** What dagnats keeps for a delivery whose event started no run (never an engine answer: no `status`). */
+const NoRunKept = Schema.Struct({ no_run: Schema.String })
+const decodeNoRun = Schema.decodeUnknownOption(NoRunKept)
+const encoder = new TextEncoder()
 
 /** A retried request whose run ended without an answer kept for it: what the first one was told. */
 const ENDED: Readonly<Record<string, { status: number; code: string; message: string }>> = {
@@ -109,10 +113,16 @@ export const make = Effect.gen(function* () {
     // A failed put loses only a retry's shortcut: the retry then waits for the run like the first.
     void responses.put(runId, data).catch(() => undefined)
 
+  // An event that started no run is kept too, under the run id it would have had, so a retry of the
+  // delivery (its event a duplicate, evaluated no more) gets the same 202 instead of waiting in vain.
+  const keepNoRun = (runId: string, reason: string) => keep(runId, encoder.encode(JSON.stringify({ no_run: reason })))
+
   const storedAnswer = async (runId: string): Promise<Waited | undefined> => {
     try {
       const entry = await responses.get(runId)
       if (entry === null || entry.operation !== "PUT") return undefined
+      const noRun = decodeNoRun(json(entry.value))
+      if (noRun._tag === "Some") return { _tag: "NoRun", reason: noRun.value.no_run }
       const answer = decodeHttpAnswer(entry.value)
       return typeof answer === "string" ? undefined : { _tag: "Response", runId, answer }
     } catch {
@@ -236,8 +246,10 @@ export const make = Effect.gen(function* () {
         if (ended !== undefined) finish(refused(ended.status, ended.code, `run ${runId} ${ended.message}`))
       }
       const skippedOurs = (reason: string) => {
-        if (NO_RUN.has(reason)) finish({ _tag: "NoRun", reason })
-        else void settleFromEarlier()
+        if (NO_RUN.has(reason)) {
+          keepNoRun(runId, reason)
+          finish({ _tag: "NoRun", reason })
+        } else void settleFromEarlier()
       }
       const onFire = () => {
         for (const s of skips) if (s.seq === seq) skippedOurs(s.reason)

@@ -216,6 +216,28 @@ describe("the answer table", () => {
     expect(completes.json.error.message).toContain("completed without responding")
   })
 
+  test("a retry of a delivery whose event started no run (same Idempotency-Key) is answered the same 202, run_id null, not a 504 after the timeout", async () => {
+    await syncTrigger(
+      "sync-filtered-retry",
+      "--filter-field",
+      "kind",
+      "--filter-value",
+      "wanted",
+      "--respond-timeout",
+      "5s",
+    )
+    const key = { "Idempotency-Key": "sync-filtered-retry-1" }
+    const first = await post(stack.serve.baseUrl, "sync-filtered-retry", { kind: "other" }, key)
+    const retry = await post(stack.serve.baseUrl, "sync-filtered-retry", { kind: "other" }, key)
+    expect([first.status, first.json.run_id, first.json.reason]).toStrictEqual([202, null, "filtered"])
+    expect([retry.status, retry.json.run_id, retry.json.reason, retry.json.duplicate]).toStrictEqual([
+      202,
+      null,
+      "filtered",
+      true,
+    ])
+  })
+
   test("an event that starts no run is answered 202 with run_id null and the reason: filtered, disabled", async () => {
     await syncTrigger("sync-filtered", "--filter-field", "kind", "--filter-value", "wanted")
     await syncTrigger("sync-off", "--disabled")
