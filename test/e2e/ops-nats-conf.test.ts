@@ -14,12 +14,20 @@ import { eventually } from "../support/poll.js"
 import { startServe } from "../support/serve.js"
 import { natsServerBin } from "../support/tools.js"
 
-/** The header's try-it block: the `#   ` lines from `mkdir` to the next blank comment line. */
+/**
+ * The header's try-it block: the `#   ` lines from `mkdir` to the next blank comment line, a line
+ * ending in `\` joined with the next as the shell joins them.
+ */
 const tryLines = (): Array<string> => {
   const lines = readFileSync(SHIPPED_CONF, "utf8").split("\n")
   const start = lines.findIndex((l) => l.startsWith("#   mkdir -p .data"))
   const end = lines.findIndex((l, i) => i > start && l === "#")
-  return lines.slice(start, end).map((l) => l.replace(/^#   /, ""))
+  return lines
+    .slice(start, end)
+    .map((l) => l.replace(/^#   /, ""))
+    .join("\n")
+    .replace(/ \\\n\s*/g, " ")
+    .split("\n")
 }
 
 let dir: string
