@@ -29,7 +29,7 @@ export class RunStarter extends Context.Service<RunStarter, RunStarterShape>()("
 const encoder = new TextEncoder()
 
 export const make = (runs: KV, js: JetStreamClient): RunStarterShape => {
-  /** Publishes `workflow.started` unless history has a message for the run already; true if it did. */
+  /** Publishes `workflow.started` unless the run's history holds a message already (then does nothing). */
   const publishStarted = (spec: RunSpec, at: string) =>
     Effect.tryPromise({
       try: async () => {
