@@ -16,6 +16,8 @@ TOOLS_BIN := $(TOOLS)/bin
 NATS_SERVER_LATEST := $(TOOLS_BIN)/nats-server-2.15
 NATS_SERVER_OLDEST := $(TOOLS_BIN)/nats-server-2.9
 NATS_CLI := $(TOOLS_BIN)/nats
+# Debian's Chromium, for the console's browser tests (driven by the npm package playwright-core).
+CHROMIUM := $(TOOLS_BIN)/chromium
 NATS_SERVER_GO := $(TOOLS)/go/nats-server-v$(NATS_SERVER_VERSION)/nats-server
 NATS_CLI_GO := $(TOOLS)/go/natscli-v$(NATS_CLI_VERSION)/nats
 NO_GO := go not found: nats-server $(NATS_SERVER_VERSION) and nats CLI $(NATS_CLI_VERSION) not installed
@@ -27,7 +29,7 @@ VITEST := node_modules/vitest/vitest.mjs
 # tsc without npx, so that a build runs nothing of npm's beyond the packages `npm ci` installed.
 TSC := node_modules/.bin/tsc
 TESTS_TOOLS := DAGNATS_NATS_SERVER_LATEST=$(NATS_SERVER_LATEST) DAGNATS_NATS_SERVER_OLDEST=$(NATS_SERVER_OLDEST) \
-  DAGNATS_NATS_CLI=$(NATS_CLI)
+  DAGNATS_NATS_CLI=$(NATS_CLI) DAGNATS_CHROMIUM=$(CHROMIUM)
 ON_LATEST := $(TESTS_TOOLS) DAGNATS_NATS_SERVER_BIN=$(NATS_SERVER_LATEST)
 ON_OLDEST := $(TESTS_TOOLS) DAGNATS_NATS_SERVER_BIN=$(NATS_SERVER_OLDEST)
 
@@ -37,7 +39,7 @@ setup: $(NODE_STAMP) tools
 $(NODE_STAMP): package.json package-lock.json
 	@npm ci --no-audit --no-fund --loglevel=error
 
-tools: $(NATS_SERVER_OLDEST)
+tools: $(NATS_SERVER_OLDEST) $(CHROMIUM)
 	@mkdir -p $(TOOLS_BIN)
 	@if command -v go >/dev/null 2>&1; then \
 	  $(MAKE) -s --no-print-directory $(NATS_SERVER_GO) $(NATS_CLI_GO) && \
@@ -52,6 +54,13 @@ $(NATS_SERVER_OLDEST):
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nats-server >/dev/null; }
 	@mkdir -p $(TOOLS_BIN) && ln -sfn "$$(command -v nats-server)" $@
+
+$(CHROMIUM):
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing chromium (Debian package, for the console's browser tests)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	@mkdir -p $(TOOLS_BIN) && ln -sfn "$$(command -v chromium)" $@
 
 $(NATS_SERVER_GO):
 	@echo "installing nats-server v$(NATS_SERVER_VERSION) (go install)"
@@ -116,8 +125,9 @@ test-node24: setup build
 
 test-cluster: setup build
 	$(call need,$(NATS_SERVER_LATEST),nats-server $(NATS_SERVER_VERSION))
-	$(call leg,3-node clusters of $(LATEST_V) and $(OLDEST_V) node $$(node --version),\
-	  $(ON_LATEST) node $(VITEST) run --project cluster)
+	$(call need,$(CHROMIUM),chromium (Debian package))
+	$(call leg,3-node clusters of $(LATEST_V) and $(OLDEST_V) + the console in Chromium node $$(node --version),\
+	  $(ON_LATEST) node $(VITEST) run --project cluster --project browser)
 
 bench: build $(NATS_SERVER_OLDEST)
 	@node bench/run.mjs
