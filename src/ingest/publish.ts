@@ -17,7 +17,9 @@ import type { EventToStore, Stored } from "./pipeline.js"
  * setImmediate, every request parsed in one turn leaves in one write, which under load saves
  * most of the syscalls on both sides of the NATS connection, for at most one turn of latency.
  */
-const coalescer = () => {
+export type Enqueue = (publish: () => void) => void
+
+export const makeCoalescer = (): Enqueue => {
   let queue: Array<() => void> = []
   const run = () => {
     const batch = queue
@@ -33,8 +35,8 @@ export const makePublish = (
   publisher: JetStreamPublisher,
   connection: ConnectionState,
   observeSeconds: (seconds: number) => void,
+  enqueue: Enqueue = makeCoalescer(),
 ) => {
-  const enqueue = coalescer()
   return (event: EventToStore): Effect.Effect<Stored, Unavailable | PayloadTooLarge> => {
     // While disconnected nats.js would buffer the publish until it times out; a request that
     // cannot succeed is answered at once, and nothing is left to be stored after its 503.

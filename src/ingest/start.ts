@@ -13,7 +13,7 @@ import { Boundary, Lifecycle } from "../runtime/index.js"
 import { followConnection } from "./connection.js"
 import { makePipeline } from "./pipeline.js"
 import { withTableCaughtUp } from "./catch-up.js"
-import { makePublish } from "./publish.js"
+import { makeCoalescer, makePublish } from "./publish.js"
 import { makeJetStreamPublisher } from "./jetstream-publisher.js"
 import { createIngestServer } from "./server.js"
 import { Headers, Streams } from "../protocol/names.js"
@@ -112,16 +112,22 @@ export const make = Effect.gen(function* () {
     }
   }
 
-  // Delivery records share the webhook publisher (its one reply subscription and timer), and are
-  // written after each answer, never before it.
+  // Delivery records share the webhook publisher (its one reply subscription and timer) and its
+  // coalescer, so the records and events of one event-loop turn leave in one socket write; each is
+  // written after its answer, never before it.
   const suppressed = Catalog.deliveriesSuppressed()
   const recordFailures = Catalog.deliveriesRecordFailures()
+  const enqueue = makeCoalescer()
   const recorder = makeRecorder({
     publish: (subject, data) => {
       if (!connection.connected()) return Promise.reject(new Error("NATS is disconnected"))
-      const h = natsHeaders()
-      h.set(Headers.contentType, "application/json")
-      return publisher.publish(subject, data, h)
+      return new Promise((resolve, reject) =>
+        enqueue(() => {
+          const h = natsHeaders()
+          h.set(Headers.contentType, "application/json")
+          publisher.publish(subject, data, h).then(resolve, reject)
+        }),
+      )
     },
     nowMs: Date.now,
     countSuppressed: (n) => suppressed.inc(n),
@@ -140,7 +146,7 @@ export const make = Effect.gen(function* () {
 
   const responder = yield* Responder
   const traced = settings.tracing._tag === "On"
-  const publish = makePublish(publisher, connection, (s) => latency.observe(s))
+  const publish = makePublish(publisher, connection, (s) => latency.observe(s), enqueue)
   const pipeline = makePipeline({
     trigger: table.get,
     defaultSecret: settings.webhookSecret,
