@@ -4,7 +4,7 @@
 // the request. Rejected requests go through the flood cap (100 per second per trigger name); each
 // second's surplus becomes one suppressed record. Knows nothing of HTTP or nats.js: ingest hands it
 // a publish function and what it saw of each request.
-import { createHash } from "node:crypto"
+import { hash } from "node:crypto"
 import { monotonicFactory } from "ulid"
 import { Subjects } from "../protocol/names.js"
 import { deliveryToken, redactedHeaders, type DeliveryRecord, type SuppressedRecord } from "../domain/delivery.js"
@@ -61,6 +61,8 @@ export interface Recorder {
 
 const encoder = new TextEncoder()
 
+// Absent fields are left undefined rather than spread in conditionally (this runs once per webhook):
+// JSON.stringify drops them, and the keys keep the order the record documents.
 export const toRecord = (s: Seen): DeliveryRecord => ({
   id: s.id,
   received_at: new Date(s.receivedAtMs).toISOString(),
@@ -69,17 +71,18 @@ export const toRecord = (s: Seen): DeliveryRecord => ({
     method: s.method,
     path: s.path.slice(0, 512),
     remote_addr: s.remoteAddr,
-    ...(s.contentType !== undefined ? { content_type: s.contentType } : {}),
+    content_type: s.contentType,
     size: s.body?.length ?? s.declaredLength ?? 0,
-    ...(s.body !== undefined ? { body_sha256: createHash("sha256").update(s.body).digest("hex") } : {}),
+    // The one-shot hash: no Hash object per webhook.
+    body_sha256: s.body !== undefined ? hash("sha256", s.body, "hex") : undefined,
     headers: redactedHeaders(s.rawHeaders),
   },
   response: {
     status: s.status,
-    ...(s.code !== undefined ? { code: s.code } : {}),
+    code: s.code,
     duration_ms: Math.round(s.durationMs * 1000) / 1000,
   },
-  ...(s.event !== undefined ? { event: s.event } : {}),
+  event: s.event,
 })
 
 export const makeRecorder = (deps: RecorderDeps): Recorder => {
