@@ -47,6 +47,6 @@ export const replay = Effect.gen(function* () {
     debounce: windows.debounce,
     batch: windows.batch,
     lookupRunSeq: lookupRunSeq(buckets.runs),
-    record: (r) => recordOutcome(handles.js, r),
+    record: (r) => recordOutcome(handles.publisher, r),
   })
 })

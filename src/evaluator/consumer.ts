@@ -80,7 +80,7 @@ const giveUp = (h: NatsHandles, deps: EvaluateDeps, m: JsMsg, event: InboundEven
   })
 
 const recordAll = (h: NatsHandles, records: ReadonlyArray<FireRecord>) =>
-  Effect.forEach(records, (r) => recordOutcome(h.js, r), { concurrency: "unbounded", discard: true })
+  Effect.forEach(records, (r) => recordOutcome(h.publisher, r), { concurrency: "unbounded", discard: true })
 
 const evaluateMessage =
   (h: NatsHandles, deps: EvaluateDeps, hooks: EvaluatorHooks & EvaluatorOptions, t: EvaluatorTiming, epoch: string) =>

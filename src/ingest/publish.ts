@@ -6,66 +6,42 @@ import { headers as natsHeaders } from "../nats/core-api.js"
 import { Unavailable } from "../domain/errors.js"
 import { Headers } from "../protocol/names.js"
 import type { ConnectionState } from "./connection.js"
-import { PublishFailed, type JetStreamPublisher } from "./jetstream-publisher.js"
+import { PublishFailed, type JetStreamPublisher } from "../nats/jetstream-publisher.js"
 import { PayloadTooLarge } from "./errors.js"
 import type { EventToStore, Stored } from "./pipeline.js"
-
-/**
- * Runs queued publishes together on the next event-loop turn. nats.js writes its outbound buffer
- * to the socket once per microtask checkpoint, and every HTTP request arrives in its own callback
- * followed by a checkpoint: publishing at once costs one socket write per webhook. Deferred to
- * setImmediate, every request parsed in one turn leaves in one write, which under load saves
- * most of the syscalls on both sides of the NATS connection, for at most one turn of latency.
- */
-export type Enqueue = (publish: () => void) => void
-
-export const makeCoalescer = (): Enqueue => {
-  let queue: Array<() => void> = []
-  const run = () => {
-    const batch = queue
-    queue = []
-    for (const publish of batch) publish()
-  }
-  return (publish: () => void) => {
-    if (queue.push(publish) === 1) setImmediate(run)
-  }
-}
 
 export const makePublish = (
   publisher: JetStreamPublisher,
   connection: ConnectionState,
   observeSeconds: (seconds: number) => void,
-  enqueue: Enqueue = makeCoalescer(),
 ) => {
   return (event: EventToStore): Effect.Effect<Stored, Unavailable | PayloadTooLarge> => {
     // While disconnected nats.js would buffer the publish until it times out; a request that
     // cannot succeed is answered at once, and nothing is left to be stored after its 503.
     if (!connection.connected()) return Effect.fail(new Unavailable({ message: "NATS is disconnected; retry later" }))
     return Effect.callback<Stored, Unavailable | PayloadTooLarge>((resume) => {
-      enqueue(() => {
-        const started = performance.now()
-        const h = natsHeaders()
-        for (const [name, value] of event.headers) h.append(name, value)
-        h.set(Headers.contentType, event.contentType)
-        h.set(Headers.trigger, event.trigger)
-        if (event.msgId !== undefined) h.set(Headers.msgId, event.msgId)
-        if (event.deliveryId !== undefined) h.set(Headers.deliveryId, event.deliveryId)
-        if (event.delivery !== undefined) h.set(Headers.delivery, event.delivery)
-        publisher.publish(event.subject, event.body, h).then(
-          (ack) => {
-            observeSeconds((performance.now() - started) / 1000)
-            resume(Effect.succeed(ack))
-          },
-          (cause: Error) =>
-            resume(
-              Effect.fail(
-                cause instanceof PublishFailed && cause.reason === "too_large"
-                  ? new PayloadTooLarge({ limitBytes: cause.maxBodyBytes ?? 0 })
-                  : new Unavailable({ message: `${cause.message}; retry later` }),
-              ),
+      const started = performance.now()
+      const h = natsHeaders()
+      for (const [name, value] of event.headers) h.append(name, value)
+      h.set(Headers.contentType, event.contentType)
+      h.set(Headers.trigger, event.trigger)
+      if (event.msgId !== undefined) h.set(Headers.msgId, event.msgId)
+      if (event.deliveryId !== undefined) h.set(Headers.deliveryId, event.deliveryId)
+      if (event.delivery !== undefined) h.set(Headers.delivery, event.delivery)
+      publisher.publish(event.subject, event.body, h).then(
+        (ack) => {
+          observeSeconds((performance.now() - started) / 1000)
+          resume(Effect.succeed(ack))
+        },
+        (cause: Error) =>
+          resume(
+            Effect.fail(
+              cause instanceof PublishFailed && cause.reason === "too_large"
+                ? new PayloadTooLarge({ limitBytes: cause.maxBodyBytes ?? 0 })
+                : new Unavailable({ message: `${cause.message}; retry later` }),
             ),
-        )
-      })
+          ),
+      )
     })
   }
 }

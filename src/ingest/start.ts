@@ -13,8 +13,7 @@ import { Boundary, Lifecycle } from "../runtime/index.js"
 import { followConnection } from "./connection.js"
 import { makePipeline } from "./pipeline.js"
 import { withTableCaughtUp } from "./catch-up.js"
-import { makeCoalescer, makePublish } from "./publish.js"
-import { makeJetStreamPublisher } from "./jetstream-publisher.js"
+import { makePublish } from "./publish.js"
 import { createIngestServer } from "./server.js"
 import { Headers, Streams } from "../protocol/names.js"
 import { toUnavailable } from "../nats/conditions.js"
@@ -23,8 +22,6 @@ import { makeRecorder } from "../deliveries/index.js"
 import { Responder } from "../respond/index.js"
 import { headers as natsHeaders } from "../nats/core-api.js"
 
-/** A webhook waits at most 5 s for JetStream before it is answered 503, so senders retry in time. */
-const ACK_TIMEOUT_MS = 5_000
 /** The 5 s acknowledgement budget plus a second to write the answers; then connections are cut. */
 const SHUTDOWN_GRACE_MS = 6_000
 
@@ -89,7 +86,7 @@ export const make = Effect.gen(function* () {
   const connectedGauge = Catalog.natsConnected()
   // Requests and callbacks run through serve's boundary: its logger, its log level.
   const log = (effect: Effect.Effect<void>) => void boundary.fork(effect)
-  const publisher = yield* makeJetStreamPublisher(handles.nc, ACK_TIMEOUT_MS)
+  const publisher = handles.publisher
   const connection = yield* followConnection(handles.nc, (up, initial) => {
     connectedGauge.set(up ? 1 : 0)
     if (!up) publisher.failPending("NATS disconnected before JetStream acknowledged")
@@ -112,22 +109,16 @@ export const make = Effect.gen(function* () {
     }
   }
 
-  // Delivery records share the webhook publisher (its one reply subscription and timer) and its
-  // coalescer, so the records and events of one event-loop turn leave in one socket write; each is
-  // written after its answer, never before it.
+  // Delivery records share the webhook publisher (its one reply subscription and timer, and its
+  // one socket write per event-loop turn); each is written after its answer, never before it.
   const suppressed = Catalog.deliveriesSuppressed()
   const recordFailures = Catalog.deliveriesRecordFailures()
-  const enqueue = makeCoalescer()
   const recorder = makeRecorder({
     publish: (subject, data) => {
       if (!connection.connected()) return Promise.reject(new Error("NATS is disconnected"))
-      return new Promise((resolve, reject) =>
-        enqueue(() => {
-          const h = natsHeaders()
-          h.set(Headers.contentType, "application/json")
-          publisher.publish(subject, data, h).then(resolve, reject)
-        }),
-      )
+      const h = natsHeaders()
+      h.set(Headers.contentType, "application/json")
+      return publisher.publish(subject, data, h)
     },
     nowMs: Date.now,
     countSuppressed: (n) => suppressed.inc(n),
@@ -146,7 +137,7 @@ export const make = Effect.gen(function* () {
 
   const responder = yield* Responder
   const traced = settings.tracing._tag === "On"
-  const publish = makePublish(publisher, connection, (s) => latency.observe(s), enqueue)
+  const publish = makePublish(publisher, connection, (s) => latency.observe(s))
   const pipeline = makePipeline({
     trigger: table.get,
     defaultSecret: settings.webhookSecret,

@@ -3,10 +3,10 @@
 // follows `NatsUrl` (an embedded server's or the operator's) and its drain is bounded.
 import { Context, Effect, Layer } from "effect"
 import { connect, type NatsConnection } from "@nats-io/transport-node"
-import { createInbox } from "@nats-io/nats-core"
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream"
 import { Unavailable } from "../domain/errors.js"
 import { connectOptions } from "./connect-options.js"
+import { makeJetStreamPublisher, type JetStreamPublisher } from "./jetstream-publisher.js"
 import { describe, isAuthorizationFailure } from "./errors.js"
 import { credentialsHint, type ConnectionSettings } from "../config/settings.js"
 
@@ -14,6 +14,8 @@ export interface NatsHandles {
   readonly nc: NatsConnection
   readonly js: JetStreamClient
   readonly jsm: JetStreamManager
+  /** Every stream write of serve's hot paths (events, records, run starts, outcomes) goes through it. */
+  readonly publisher: JetStreamPublisher
 }
 
 export class Nats extends Context.Service<Nats, NatsHandles>()("dagnats/nats/Nats") {}
@@ -23,13 +25,16 @@ export class NatsUrl extends Context.Service<NatsUrl, { readonly url: string }>(
 
 export const layerUrl = (url: string) => Layer.succeed(NatsUrl, { url })
 
-export const openConnection = (s: ConnectionSettings): Effect.Effect<NatsHandles, Unavailable> =>
+/** How long a publish waits for its PubAck, as JetStream requests do. */
+const PUBLISH_TIMEOUT_MS = 5_000
+
+export const openConnection = (s: ConnectionSettings): Effect.Effect<Omit<NatsHandles, "publisher">, Unavailable> =>
   Effect.tryPromise({
     try: async () => {
       const nc = await connect(connectOptions(s))
       // JetStream API calls fail after 5 s: a webhook waits no longer than that for its acknowledgement.
-      const js = jetstream(nc, { timeout: 5_000 })
-      const jsm = await jetstreamManager(nc, { timeout: 5_000, checkAPI: false })
+      const js = jetstream(nc, { timeout: PUBLISH_TIMEOUT_MS })
+      const jsm = await jetstreamManager(nc, { timeout: PUBLISH_TIMEOUT_MS, checkAPI: false })
       return { nc, js, jsm }
     },
     catch: (cause) => {
@@ -37,14 +42,6 @@ export const openConnection = (s: ConnectionSettings): Effect.Effect<NatsHandles
       return new Unavailable({ message: `cannot connect to NATS at ${s.servers.join(",")}: ${describe(cause)}${hint}` })
     },
   })
-
-/**
- * A fresh inbox under the connection's own prefix, for code that subscribes to its replies itself: an inbox
- * under any other prefix is one the user may not subscribe to. nats.js keeps the options on its connection
- * object without declaring them on the NatsConnection interface.
- */
-export const newInbox = (nc: NatsConnection): string =>
-  createInbox((nc as { readonly options?: { readonly inboxPrefix?: string } }).options?.inboxPrefix)
 
 /** How long draining may take before the connection is closed instead (unacked work is redelivered). */
 const DRAIN_TIMEOUT_MS = 5_000
@@ -95,7 +92,10 @@ const drainBounded = (nc: NatsConnection) =>
 export const make = (settingsFor: (url: string) => ConnectionSettings) =>
   Effect.gen(function* () {
     const { url } = yield* NatsUrl
-    return yield* Effect.acquireRelease(openConnection(settingsFor(url)), ({ nc }) => drainBounded(nc))
+    const handles = yield* Effect.acquireRelease(openConnection(settingsFor(url)), ({ nc }) => drainBounded(nc))
+    // Released before the drain: a publish still waiting then fails at once instead of at its timeout.
+    const publisher = yield* makeJetStreamPublisher(handles.nc, PUBLISH_TIMEOUT_MS)
+    return { ...handles, publisher }
   })
 
 export const layer = (settingsFor: (url: string) => ConnectionSettings): Layer.Layer<Nats, Unavailable, NatsUrl> =>

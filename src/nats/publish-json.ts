@@ -1,14 +1,15 @@
-// Publishing a JSON value to a stream through the door: Content-Type set, an optional message id
-// (JetStream's duplicate window makes a repeat a no-op) and extra headers; a failed publish or a
-// refused PubAck is `Unavailable`.
+// Publishing a JSON value to a stream through the door's publisher: Content-Type set, an optional
+// message id (JetStream's duplicate window makes a repeat a no-op), extra headers, and optionally
+// only while the subject is still empty. A failed publish or a refused PubAck is `Unavailable`; a
+// conditional publish whose subject holds a message already is `false`, not a failure.
 import { Effect } from "effect"
-import type { JetStreamClient } from "@nats-io/jetstream"
 import { headers as natsHeaders } from "@nats-io/nats-core"
-import type { Unavailable } from "../domain/errors.js"
-import { toUnavailable } from "./conditions.js"
+import { Unavailable } from "../domain/errors.js"
+import { Headers } from "../protocol/names.js"
+import { PublishFailed, type JetStreamPublisher } from "./jetstream-publisher.js"
 
-/** The JetStream client serve's connection holds. */
-export type StreamClient = JetStreamClient
+/** What serve publishes its records through (NatsHandles' publisher). */
+export type StreamClient = JetStreamPublisher
 
 export interface PublishOptions {
   readonly msgId?: string
@@ -23,22 +24,48 @@ export interface Published {
 
 const encoder = new TextEncoder()
 
+const headersOf = (o: PublishOptions, ifEmpty: boolean) => {
+  const h = natsHeaders()
+  h.set(Headers.contentType, "application/json")
+  for (const [k, v] of o.headers ?? []) h.append(k, v)
+  if (o.msgId !== undefined) h.set(Headers.msgId, o.msgId)
+  if (ifEmpty) h.set(Headers.expectedLastSubjectSequence, "0")
+  return h
+}
+
+const unavailable = (e: unknown) => new Unavailable({ message: `NATS: ${e instanceof Error ? e.message : String(e)}` })
+
 export const publishJson = (
-  js: JetStreamClient,
+  publisher: StreamClient,
   subject: string,
   value: unknown,
   o: PublishOptions = {},
 ): Effect.Effect<Published, Unavailable> =>
-  Effect.tryPromise({
-    try: async () => {
-      const h = natsHeaders()
-      h.set("Content-Type", "application/json")
-      for (const [k, v] of o.headers ?? []) h.append(k, v)
-      const ack = await js.publish(subject, encoder.encode(JSON.stringify(value)), {
-        ...(o.msgId !== undefined ? { msgID: o.msgId } : {}),
-        headers: h,
-      })
-      return { seq: ack.seq, duplicate: ack.duplicate }
-    },
-    catch: toUnavailable,
+  Effect.callback<Published, Unavailable>((resume) => {
+    publisher.publish(subject, encoder.encode(JSON.stringify(value)), headersOf(o, false)).then(
+      (ack) => resume(Effect.succeed({ seq: ack.seq, duplicate: ack.duplicate })),
+      (e: unknown) => resume(Effect.fail(unavailable(e))),
+    )
+  })
+
+/**
+ * Publish `bytes` only if `subject` holds no message yet: true when stored (or a duplicate of the
+ * same message id), false when the subject held one already.
+ */
+export const publishIfEmpty = (
+  publisher: StreamClient,
+  subject: string,
+  bytes: Uint8Array,
+  o: PublishOptions = {},
+): Effect.Effect<boolean, Unavailable> =>
+  Effect.callback<boolean, Unavailable>((resume) => {
+    publisher.publish(subject, bytes, headersOf(o, true)).then(
+      () => resume(Effect.succeed(true)),
+      (e: unknown) =>
+        resume(
+          e instanceof PublishFailed && e.reason === "wrong_last_sequence"
+            ? Effect.succeed(false)
+            : Effect.fail(unavailable(e)),
+        ),
+    )
   })

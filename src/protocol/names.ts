@@ -117,6 +117,8 @@ export const Headers = {
   /** The sender's delivery id as sent; Nats-Msg-Id carries it too unless another trigger had it. */
   deliveryId: "Dagnats-Delivery-Id",
   msgId: "Nats-Msg-Id",
+  /** Makes a publish conditional: stored only while the subject's last message has this sequence (0: none). */
+  expectedLastSubjectSequence: "Nats-Expected-Last-Subject-Sequence",
   /**
    * dagnats' own delivery id (a ULID), on every webhook response and on the stored event, so an
    * event leads back to the request that brought it.

@@ -21,7 +21,7 @@ export const make = Effect.gen(function* () {
   const handles = yield* Nats
   const buckets = yield* NatsBuckets
   const settings = yield* ServeConfig
-  const counted = countStarts(makeStarter(buckets.runs, handles.js))
+  const counted = countStarts(makeStarter(buckets.runs, handles.publisher))
   return settings.tracing._tag === "On" ? traceStarter(counted) : counted
 })
 

@@ -4,10 +4,9 @@
 // event's redelivery, and a late replay never duplicates either. The event carries the run's trace
 // context (the inbound event's traceparent, or a new trace) so the engine continues that trace.
 import { Context, Effect } from "effect"
-import type { JetStreamClient } from "../nats/jetstream-api.js"
 import type { KV } from "../nats/kv-api.js"
-import { headers as natsHeaders } from "../nats/core-api.js"
-import { Headers, Subjects } from "../protocol/names.js"
+import { publishIfEmpty, type StreamClient } from "../nats/publish-json.js"
+import { Buckets, Headers, Subjects, kvKeySubject } from "../protocol/names.js"
 import { runRecord, workflowStarted, type RunSpec } from "../domain/workflow-started.js"
 import { continueOrStart } from "../domain/traceparent.js"
 import { toUnavailable } from "../nats/conditions.js"
@@ -28,45 +27,37 @@ export class RunStarter extends Context.Service<RunStarter, RunStarterShape>()("
 
 const encoder = new TextEncoder()
 
-export const make = (runs: KV, js: JetStreamClient): RunStarterShape => {
+/** `bucket` is the name of `runs`' bucket: its record is created by a publish on the key's subject. */
+export const make = (runs: KV, publisher: StreamClient, bucket: string = Buckets.runs): RunStarterShape => {
   /** Publishes `workflow.started` unless the run's history holds a message already (then does nothing). */
-  const publishStarted = (spec: RunSpec, at: string) =>
-    Effect.tryPromise({
-      try: async () => {
-        const h = natsHeaders()
-        h.set(Headers.contentType, "application/json")
-        const traceParent = continueOrStart(spec.traceParent)
-        h.set(Headers.traceparent, traceParent)
-        const event = workflowStarted(spec, at, traceParent)
-        try {
-          await js.publish(Subjects.history(spec.runId), encoder.encode(JSON.stringify(event)), {
-            msgID: `${spec.runId}.workflow.started`,
-            headers: h,
-            // The server refuses the event once the run's history holds anything: a replay of a run
-            // whose start was published (by this serve or another) adds nothing, however late.
-            expect: { lastSubjectSequence: 0 },
-          })
-        } catch (e) {
-          if (isRevisionMismatch(e)) return
-          throw e
-        }
-      },
-      catch: toUnavailable,
+  const publishStarted = (spec: RunSpec, at: string) => {
+    const traceParent = continueOrStart(spec.traceParent)
+    const event = workflowStarted(spec, at, traceParent)
+    // The server refuses the event once the run's history holds anything: a replay of a run whose
+    // start was published (by this serve or another) adds nothing, however late.
+    return publishIfEmpty(publisher, Subjects.history(spec.runId), encoder.encode(JSON.stringify(event)), {
+      msgId: `${spec.runId}.workflow.started`,
+      headers: [[Headers.traceparent, traceParent]],
     })
+  }
 
-  const createRecord = (spec: RunSpec, at: string) =>
-    Effect.tryPromise({
-      try: async () => {
-        try {
-          await runs.create(spec.runId, encoder.encode(JSON.stringify(runRecord(spec, at))))
-          return true
-        } catch (e) {
-          if (isRevisionMismatch(e)) return false
-          throw e
-        }
-      },
-      catch: toUnavailable,
-    })
+  // Create-only, as one conditional publish on the key's subject. A key that holds a message already
+  // is handed to the KV client's own create, which tells a live record (the run exists) from a key
+  // deleted by hand (created again) — the rare path of a replay or a redelivery.
+  const createRecord = (spec: RunSpec, at: string) => {
+    const bytes = encoder.encode(JSON.stringify(runRecord(spec, at)))
+    return publishIfEmpty(publisher, kvKeySubject(bucket, spec.runId), bytes).pipe(
+      Effect.flatMap((created) =>
+        created
+          ? Effect.succeed(true)
+          : Effect.tryPromise({ try: () => runs.create(spec.runId, bytes), catch: (e) => e }).pipe(
+              Effect.as(true),
+              Effect.catchIf(isRevisionMismatch, () => Effect.succeed(false)),
+              Effect.mapError(toUnavailable),
+            ),
+      ),
+    )
+  }
 
   // Both writes are conditional on the server (create-only, empty subject only), so they go out
   // together: one round trip per run start instead of two, and either can be repeated safely.

@@ -8,6 +8,7 @@
 import { Effect, Schema } from "effect"
 import type { KV } from "../nats/kv-api.js"
 import type { JetStreamClient } from "../nats/jetstream-api.js"
+import type { StreamClient } from "../nats/publish-json.js"
 import { headers as natsHeaders } from "../nats/core-api.js"
 import { Subjects } from "../protocol/names.js"
 import {
@@ -45,6 +46,8 @@ export const decodeScheduleTimer = Schema.decodeUnknownOption(Schema.fromJsonStr
 interface ScheduleDeps {
   readonly kv: KV
   readonly js: JetStreamClient
+  /** Where the schedule's outcome records are published. */
+  readonly publisher: StreamClient
   readonly starter: RunStarterShape
   readonly table: TriggerTableShape
   readonly now: () => number
@@ -264,7 +267,7 @@ export const makeScheduleEngine = (d: ScheduleDeps) => {
         const fired = yield* Effect.forEach(plan.fire, (instant) => startRun(t, instant))
         yield* Effect.all(
           [
-            ...fired.map((r) => recordSchedule(d.js, r)),
+            ...fired.map((r) => recordSchedule(d.publisher, r)),
             next !== null ? publishTimer(t.name, timer.generation, next) : Effect.void,
           ],
           { concurrency: "unbounded", discard: true },
@@ -299,7 +302,7 @@ export const makeScheduleEngine = (d: ScheduleDeps) => {
         Effect.gen(function* () {
           if (yield* d.runExists(scheduleRunId(t.name, instant))) return
           const missed = { trigger: t.name, workflow: t.workflow, instantMs: instant, atMs: now }
-          yield* recordSchedule(d.js, missedRecord(missed, i === 0 && plan.skippedUncounted))
+          yield* recordSchedule(d.publisher, missedRecord(missed, i === 0 && plan.skippedUncounted))
         }),
       { discard: true },
     )

@@ -1,8 +1,7 @@
 // History records of schedule triggers on `trigger.fire.{name}`: one per scheduled instant, fired
 // (with its run) or skipped as missed. Each is a fire record (the evaluator's outcome fields and the
 // DagNats engine's TriggerFire fields, from the same builders) plus the instant it was for.
-import type { JetStreamClient } from "../nats/jetstream-api.js"
-import { publishJson } from "../nats/publish-json.js"
+import { publishJson, type StreamClient } from "../nats/publish-json.js"
 import { Subjects } from "../protocol/names.js"
 import { rfc3339 } from "../domain/schedule.js"
 import { fired, skipped, type FireRecord } from "../domain/fire-record.js"
@@ -42,7 +41,8 @@ export const missedRecord = (i: Instant, olderMissed: boolean): ScheduleRecord =
   ...(olderMissed ? { older_missed: true } : {}),
 })
 
-
 /** One record per trigger, instant and outcome: a retried fire does not repeat it. */
-export const recordSchedule = (js: JetStreamClient, r: ScheduleRecord) =>
-  publishJson(js, Subjects.triggerFire(r.trigger), r, { msgId: `${r.trigger}.schedule.${r.scheduled_at}.${r.outcome}` })
+export const recordSchedule = (publisher: StreamClient, r: ScheduleRecord) =>
+  publishJson(publisher, Subjects.triggerFire(r.trigger), r, {
+    msgId: `${r.trigger}.schedule.${r.scheduled_at}.${r.outcome}`,
+  })

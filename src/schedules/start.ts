@@ -37,6 +37,7 @@ export const make = Effect.gen(function* () {
   const engine = makeScheduleEngine({
     kv: buckets.schedules,
     js: handles.js,
+    publisher: handles.publisher,
     starter: yield* RunStarter.RunStarter,
     table,
     now: Date.now,

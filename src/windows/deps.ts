@@ -15,6 +15,7 @@ export interface WindowDeps {
   readonly batchKv: KvBucket
   readonly js: NatsHandles["js"]
   readonly jsm: NatsHandles["jsm"]
+  readonly publisher: NatsHandles["publisher"]
   readonly starter: RunStarterShape
   readonly table: TriggerTableShape
   readonly record: (r: FireRecord) => Effect.Effect<unknown, Unavailable>

@@ -30,7 +30,7 @@ export const makeWindowEngine = (d: WindowDeps) => {
   const ackFloor = makeAckFloor(d.jsm)
   const store = makeWindowState({ debounce: d.debounceKv, batch: d.batchKv }, ackFloor)
   const events = makeEvents(d.jsm)
-  const timers = makeTimerMessages(d.js, d.jsm)
+  const timers = makeTimerMessages(d.publisher, d.jsm)
   const starting = makeStarting()
   const firing = makeFiring(d, { store, events, starting })
   const progress = makeProgress({

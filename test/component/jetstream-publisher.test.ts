@@ -9,7 +9,7 @@ import { connect } from "@nats-io/transport-node"
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/nats-core"
 import { DiscardPolicy, jetstreamManager, type JetStreamManager, type StreamConfig } from "@nats-io/jetstream"
 import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
-import { makeJetStreamPublisher, PublishFailed, type JetStreamPublisher } from "../../src/ingest/jetstream-publisher.js"
+import { makeJetStreamPublisher, PublishFailed, type JetStreamPublisher } from "../../src/nats/jetstream-publisher.js"
 import { makePublish } from "../../src/ingest/publish.js"
 import { Headers } from "../../src/protocol/names.js"
 import type { EventToStore } from "../../src/ingest/pipeline.js"
@@ -114,12 +114,12 @@ describe("jetstream publisher - refusals are typed, never an ack", () => {
     expect((await jsm.streams.info(s.name)).state.messages).toBe(1)
   })
 
-  test("jetstream publisher - a wrong expected last sequence is refused as api_error, and nothing is stored", async () => {
+  test("jetstream publisher - a wrong expected last sequence is refused as wrong_last_sequence, and nothing is stored", async () => {
     const s = await freshStream()
     const h = withMsgId()
     h.set("Nats-Expected-Last-Sequence", "7")
     const e = await refusal(publisher.publish(s.subject, encoder.encode("{}"), h))
-    expect(e.reason).toBe("api_error")
+    expect(e.reason).toBe("wrong_last_sequence")
     expect(e.message).toMatch(/^JetStream refused the message: wrong last sequence/)
     expect((await jsm.streams.info(s.name)).state.messages).toBe(0)
   })
@@ -144,14 +144,18 @@ describe("jetstream publisher - refusals are typed, never an ack", () => {
     }
   })
 
-  test("jetstream publisher - failPending rejects a waiting publish at once as not_sent with the given reason", async () => {
+  test("jetstream publisher - failPending rejects a sent publish waiting for its ack, and one still queued for the next turn, at once as not_sent with the given reason", async () => {
     const silent = nc.subscribe("pending.event")
     try {
-      const waiting = refusal(publisher.publish("pending.event", encoder.encode("{}"), withMsgId()))
+      const sent = refusal(publisher.publish("pending.event", encoder.encode("{}"), withMsgId()))
+      // Sent on the next turn: wait for it to be on the wire.
+      await new Promise((resolve) => setImmediate(resolve))
+      const queued = refusal(publisher.publish("pending.event", encoder.encode("{}"), withMsgId()))
       publisher.failPending("NATS disconnected before JetStream acknowledged")
-      const e = await waiting
-      expect(e.reason).toBe("not_sent")
-      expect(e.message).toBe("NATS disconnected before JetStream acknowledged")
+      for (const e of [await sent, await queued]) {
+        expect(e.reason).toBe("not_sent")
+        expect(e.message).toBe("NATS disconnected before JetStream acknowledged")
+      }
     } finally {
       silent.unsubscribe()
     }

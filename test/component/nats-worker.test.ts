@@ -15,6 +15,7 @@ import {
   type DurableSpec,
   type Verdict,
 } from "../../src/nats/worker.js"
+import { natsHandles } from "../support/nats-handles.js"
 
 const servers: Array<TestNatsServer> = []
 const connections: Array<NatsHandles> = []
@@ -38,7 +39,7 @@ const setup = async (count: number, body?: Uint8Array, serverConfig = ""): Promi
   const server = await startNatsServer(serverConfig)
   servers.push(server)
   const nc = await connect({ servers: server.url })
-  const h: NatsHandles = { nc, js: jetstream(nc), jsm: await jetstreamManager(nc) }
+  const h: NatsHandles = await natsHandles(nc)
   connections.push(h)
   await h.jsm.streams.add({ name: "WORK", subjects: ["work.>"] })
   for (let i = 1; i <= count; i++) await h.js.publish(`work.${i}`, body ?? new TextEncoder().encode(String(i)))

@@ -12,6 +12,7 @@ import type { NatsHandles } from "../../src/nats/connection.js"
 import { replay, type ReplayDeps } from "../../src/replay/replay.js"
 import type { StoredTrigger } from "../../src/domain/trigger.js"
 import type { WindowHandler } from "../../src/evaluator/index.js"
+import { natsHandles } from "../support/nats-handles.js"
 
 const servers: Array<TestNatsServer> = []
 const connections: Array<NatsHandles> = []
@@ -37,7 +38,7 @@ test("replay - a part whose remaining events are purged while it reads evaluates
   const server = await startNatsServer()
   servers.push(server)
   const nc = await connect({ servers: server.url })
-  const h: NatsHandles = { nc, js: jetstream(nc), jsm: await jetstreamManager(nc) }
+  const h: NatsHandles = await natsHandles(nc)
   connections.push(h)
   await h.jsm.streams.add({ name: "EVENTS", subjects: ["event.>"] })
   const body = new TextEncoder().encode("{}")

@@ -3,6 +3,8 @@
 // a replay, however late: the event is refused once the run's history holds anything, not only
 // within the duplicate window) adds nothing, and a start that stored only one of the writes is
 // completed by the next. Each test uses run ids of its own.
+import type { NatsHandles } from "../../src/nats/connection.js"
+import { natsHandles } from "../support/nats-handles.js"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { Effect } from "effect"
 import { connect } from "@nats-io/transport-node"
@@ -24,6 +26,7 @@ beforeAll(async () => {
   jsm = await jetstreamManager(nc)
   await jsm.streams.add({ name: "WORKFLOW_HISTORY", subjects: ["history.>"] })
   runs = await new Kvm(nc).create("starter_runs")
+  publisher = (await natsHandles(nc)).publisher
 })
 
 afterAll(async () => {
@@ -40,7 +43,8 @@ const spec = (runId: string): RunSpec => ({
   event: { subject: "event.t", seq: 1 } as RunSpec["event"],
   count: 1,
 })
-const starter = () => make(runs, jetstream(nc))
+let publisher: NatsHandles["publisher"]
+const starter = () => make(runs, publisher, "starter_runs")
 const historyTypes = async (runId: string) => {
   const info = await jsm.streams.info("WORKFLOW_HISTORY", { subjects_filter: `history.${runId}` })
   const n = info.state.subjects?.[`history.${runId}`] ?? 0
@@ -55,6 +59,15 @@ describe("run starter", () => {
     expect(await Effect.runPromise(starter().start(spec(id)))).toStrictEqual({ runId: id, created: true })
     expect((await runs.get(id))?.json<{ status: string }>().status).toBe("pending")
     expect(await Effect.runPromise(starter().start(spec(id)))).toStrictEqual({ runId: id, created: false })
+    expect(await historyTypes(id)).toStrictEqual([1, "workflow.started"])
+  })
+
+  test("starter - a run record deleted by hand is created again on the next start (its key holds a delete marker, not a record)", async () => {
+    const id = "d".repeat(32)
+    expect(await Effect.runPromise(starter().start(spec(id)))).toStrictEqual({ runId: id, created: true })
+    await runs.delete(id)
+    expect(await Effect.runPromise(starter().start(spec(id)))).toStrictEqual({ runId: id, created: true })
+    expect((await runs.get(id))?.json<{ status: string }>().status).toBe("pending")
     expect(await historyTypes(id)).toStrictEqual([1, "workflow.started"])
   })
 

@@ -13,6 +13,7 @@ import { generationOf } from "../../src/domain/schedule.js"
 import type { StoredTrigger } from "../../src/domain/trigger.js"
 import type { TriggerTableShape } from "../../src/triggers/table.js"
 import type { NatsHandles } from "../../src/nats/connection.js"
+import { natsHandles } from "../support/nats-handles.js"
 
 const decoder = new TextDecoder()
 const encoder = new TextEncoder()
@@ -26,7 +27,7 @@ const rig = async () => {
   cleanups.push(() => nats.stop())
   const nc = await connect({ servers: nats.url })
   cleanups.push(() => nc.close())
-  const handles: NatsHandles = { nc, js: jetstream(nc), jsm: await jetstreamManager(nc) }
+  const handles: NatsHandles = await natsHandles(nc)
   const buckets: Buckets = await Effect.runPromise(ensureResources(handles, { replicas: 1 }))
   return { handles, buckets }
 }
@@ -62,7 +63,8 @@ test("schedule engine - a serve whose table still holds the older version drops 
   const engine = makeScheduleEngine({
     kv: buckets.schedules,
     js: handles.js,
-    starter: RunStarter.make(buckets.runs, handles.js),
+    publisher: handles.publisher,
+    starter: RunStarter.make(buckets.runs, handles.publisher),
     table: tableOf(v1),
     now: () => instant + 5,
     runExists: () => Effect.succeed(false),
@@ -114,11 +116,12 @@ const catchUpRig = async (mode: "none" | "last") => {
     "tick",
     encoder.encode(JSON.stringify({ generation: generationOf(tick), ...state, next_ms: T + 2_000 })),
   )
-  const starter = RunStarter.make(buckets.runs, handles.js)
+  const starter = RunStarter.make(buckets.runs, handles.publisher)
   const engine = (kv: typeof buckets.schedules, now: () => number) =>
     makeScheduleEngine({
       kv,
       js: handles.js,
+      publisher: handles.publisher,
       starter,
       table: tableOf(tick),
       now,
@@ -235,7 +238,8 @@ test("schedule engine - a stored expression with no instant within 10 years is a
   const engine = makeScheduleEngine({
     kv: buckets.schedules,
     js: handles.js,
-    starter: RunStarter.make(buckets.runs, handles.js),
+    publisher: handles.publisher,
+    starter: RunStarter.make(buckets.runs, handles.publisher),
     table: tableOf(t),
     now: () => now,
     runExists: () => Effect.succeed(false),

@@ -12,12 +12,13 @@ import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
 import { ensureResources } from "../../src/nats/resources.js"
 import type { NatsHandles } from "../../src/nats/connection.js"
 import * as TriggerStore from "../../src/triggers/store.js"
-import { makeJetStreamPublisher, type JetStreamPublisher } from "../../src/ingest/jetstream-publisher.js"
+import { makeJetStreamPublisher, type JetStreamPublisher } from "../../src/nats/jetstream-publisher.js"
 import { makePublish } from "../../src/ingest/publish.js"
 import { makePipeline, type Outcome, type WebhookRequest } from "../../src/ingest/pipeline.js"
 import { schemes, type SchemeName } from "../../src/domain/signatures/index.js"
 import type { StoredTrigger } from "../../src/domain/trigger.js"
 import { Headers, Streams, Subjects } from "../../src/protocol/names.js"
+import { natsHandles } from "../support/nats-handles.js"
 
 const encoder = new TextEncoder()
 const MAX_BODY = 4_096
@@ -36,7 +37,7 @@ const triggers = new Map<string, StoredTrigger>()
 beforeAll(async () => {
   nats = await startNatsServer()
   nc = await connect({ servers: nats.url })
-  handles = { nc, js: jetstream(nc), jsm: await jetstreamManager(nc) }
+  handles = await natsHandles(nc)
   const buckets = await Effect.runPromise(ensureResources(handles, { replicas: 1 }))
   store = TriggerStore.make(buckets.triggers)
   scope = Effect.runSync(Scope.make())

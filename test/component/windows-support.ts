@@ -20,6 +20,7 @@ import type { TriggerTableShape } from "../../src/triggers/table.js"
 import type { FireRecord } from "../../src/domain/fire-record.js"
 import type { InboundEvent } from "../../src/evaluator/evaluate.js"
 import type { NatsHandles } from "../../src/nats/connection.js"
+import { natsHandles } from "../support/nats-handles.js"
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
@@ -86,7 +87,7 @@ export const startRig = async (
 ): Promise<Rig> => {
   const nats = await startNatsServer()
   const nc = await connect({ servers: nats.url })
-  const handles: NatsHandles = { nc, js: jetstream(nc), jsm: await jetstreamManager(nc) }
+  const handles: NatsHandles = await natsHandles(nc)
   const buckets = await Effect.runPromise(ensureResources(handles, { replicas: 1 }))
   if (o.consumerFirst === true) await Effect.runPromise(ensureEvaluatorConsumer(handles))
   const trigger = await Effect.runPromise(TriggerStore.make(buckets.triggers).create(definition))
@@ -157,7 +158,8 @@ export const startRig = async (
     batchKv: batch.kv,
     js: handles.js,
     jsm: handles.jsm,
-    starter: RunStarter.make(buckets.runs, handles.js),
+    publisher: handles.publisher,
+    starter: RunStarter.make(buckets.runs, handles.publisher),
     table,
     record: (r) => Effect.sync(() => void records.push(r)),
     now: () => rig.now,

@@ -1,7 +1,7 @@
 // Proves a JetStream publish reply reads as stored only when it is a real PubAck: an error reply is a
 // failure whatever else it carries, and a sequence of 0 (or none) is never taken for a stored message.
 import { describe, expect, it } from "vitest"
-import { PublishFailed, decodeAckReply } from "../../../src/ingest/jetstream-publisher.js"
+import { PublishFailed, decodeAckReply } from "../../../src/nats/jetstream-publisher.js"
 
 const bytes = (v: unknown) => new TextEncoder().encode(typeof v === "string" ? v : JSON.stringify(v))
 
@@ -31,6 +31,17 @@ describe("publish ack decoding", () => {
     expect(r).toBeInstanceOf(PublishFailed)
     expect((r as PublishFailed).message).toBe("JetStream refused the message: maximum messages exceeded")
     expect((r as PublishFailed).reason).toBe("api_error")
+  })
+
+  it("publish ack - a conditional publish refused because its subject holds a message (10071, 10164) is wrong_last_sequence", () => {
+    for (const err_code of [10071, 10164]) {
+      const r = decodeAckReply(
+        bytes({ error: { code: 400, err_code, description: "wrong last sequence: 1" } }),
+        undefined,
+      )
+      expect(r).toBeInstanceOf(PublishFailed)
+      expect((r as PublishFailed).reason).toBe("wrong_last_sequence")
+    }
   })
 
   it("publish ack - the reply of a server out of file storage (nats-server 2.9.10, max_file_store 1MB) is a failure", () => {
