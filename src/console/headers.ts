@@ -7,6 +7,7 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   "x-content-type-options": "nosniff",
   "x-frame-options": "DENY",
-  "referrer-policy": "no-referrer",
+  // same-origin, not no-referrer: with no-referrer a form POST says `Origin: null`, and the origin check needs it.
+  "referrer-policy": "same-origin",
   "cache-control": "no-store",
 }
