@@ -41,7 +41,7 @@ export const overview = (r: {
   }
   const triggers: ReadonlyArray<TriggerCounts> = [...counts]
     .map(([trigger, c]) => ({ trigger, ...c }))
-    .sort((a, b) => a.trigger.localeCompare(b.trigger))
+    .sort((a, b) => (a.trigger < b.trigger ? -1 : a.trigger > b.trigger ? 1 : 0))
   return {
     since: r.since,
     nats: r.nats,
