@@ -91,6 +91,25 @@ describe("console in a browser", () => {
     await page.close()
   })
 
+  test("console - on a trigger's page a when is tested against a stored delivery (matched, then not matched) and only Save changes the trigger", async () => {
+    await trigger("editable")
+    const id = await webhook("editable", { order: 7 })
+    const page = await browser.context.newPage()
+    await page.goto(`${consoleUrl()}/#/triggers/editable`)
+    await page.locator(`#test-delivery option[value="${id}"]`).waitFor({ state: "attached" })
+    await page.getByLabel("when (CEL expression; empty for none)").fill("body.order == 7")
+    await page.getByRole("button", { name: "Test against the delivery" }).click()
+    await page.locator(".result .badge", { hasText: /^matched$/ }).waitFor()
+    await page.getByLabel("when (CEL expression; empty for none)").fill("body.order == 8")
+    await page.getByRole("button", { name: "Test against the delivery" }).click()
+    await page.locator(".result .badge", { hasText: /^not matched$/ }).waitFor()
+    expect((await stack.cli<{ when?: string }>("trigger", "get", "editable")).when).toBeUndefined()
+    await page.getByRole("button", { name: "Save" }).click()
+    await page.locator(".result", { hasText: "Saved: revision 2." }).waitFor()
+    expect((await stack.cli<{ when?: string }>("trigger", "get", "editable")).when).toBe("body.order == 8")
+    await page.close()
+  })
+
   test("console - a payload and headers holding <script> and <img onerror> are shown as text on the delivery and run pages, and none of them runs", async () => {
     await trigger("xss")
     const evil = `<img src=x onerror="window.pwned='header'"><script>window.pwned='header-script'</script>`
