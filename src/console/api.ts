@@ -25,6 +25,8 @@ const RECENT = 20
 const HOUR_MS = 3_600_000
 /** The largest list the service answers in one reply. */
 const MAX_LIST = 1_000
+/** The schedules page reads at most this many pages of triggers (20,000 triggers). */
+const MAX_SCHEDULE_PAGES = 20
 
 const TestBody = Schema.Struct({
   delivery: Schema.String,
@@ -66,6 +68,8 @@ export const pathParts = (path: string): ReadonlyArray<string> | undefined => {
   }
 }
 
+type TriggerView = typeof TriggerView.Type
+
 export const makeApi = (micro: Micro, nats: () => NatsState, now: () => number = Date.now) => {
   const triggerPage = (name: string) =>
     Effect.all(
@@ -88,9 +92,24 @@ export const makeApi = (micro: Micro, nats: () => NatsState, now: () => number =
         const name = run.trigger.name
         const seq = run.event?.seq
         if (name === null || seq === undefined) return Effect.succeed({ run, delivery: null })
-        return micro.call("deliveries", "list", { trigger: name, limit: MAX_LIST }, DeliveryListReply).pipe(
-          Effect.map((l) => ({ run, delivery: l.deliveries.find((d) => d.event?.seq === seq)?.id ?? null })),
-        )
+        return micro
+          .call("deliveries", "list", { trigger: name, limit: MAX_LIST }, DeliveryListReply)
+          .pipe(Effect.map((l) => ({ run, delivery: l.deliveries.find((d) => d.event?.seq === seq)?.id ?? null })))
+      }),
+    )
+
+  /** Every schedule trigger: the list has no type filter, so its pages are read to the end (bounded). */
+  const schedules = (
+    after: string | undefined,
+    page: number,
+    found: ReadonlyArray<TriggerView>,
+  ): Effect.Effect<ReadonlyArray<TriggerView>, ConsoleFailure> =>
+    micro.call("triggers", "list", { limit: MAX_LIST, ...(after !== undefined ? { after } : {}) }, TriggerPage).pipe(
+      Effect.flatMap((p) => {
+        const all = [...found, ...p.triggers.filter((t) => t.type === "schedule")]
+        return p.next !== undefined && page < MAX_SCHEDULE_PAGES
+          ? schedules(p.next, page + 1, all)
+          : Effect.succeed(all)
       }),
     )
 
@@ -116,10 +135,7 @@ export const makeApi = (micro: Micro, nats: () => NatsState, now: () => number =
         if (sub === "history") return micro.call("triggers", "history", { name: id, limit: RECENT }, History)
         return sub === undefined ? triggerPage(id) : notFound(path)
       case "schedules":
-        // Schedules are few next to webhooks: one full page of triggers holds them.
-        return micro
-          .call("triggers", "list", { limit: MAX_LIST }, TriggerPage)
-          .pipe(Effect.map((p) => ({ schedules: p.triggers.filter((t) => t.type === "schedule") })))
+        return schedules(undefined, 1, []).pipe(Effect.map((all) => ({ schedules: all })))
       case "deliveries":
         if (id !== undefined) return micro.call("deliveries", "get", { id }, Delivery)
         return micro.call(

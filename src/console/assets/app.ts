@@ -151,7 +151,7 @@ export const APP_JS = String.raw`// dagnats console: hash routes, one view per p
         el(
           "section",
           null,
-          el("h2", { text: "Last hour, per trigger" }),
+          el("h2", { text: "Last hour, per trigger (most rejected first)" }),
           el(
             "p",
             { class: "hint" },
@@ -171,6 +171,9 @@ export const APP_JS = String.raw`// dagnats console: hash routes, one view per p
             }),
             "No deliveries or runs in the last hour.",
           ),
+          o.more > 0
+            ? el("p", { class: "hint", text: o.more + " more triggers had deliveries or runs (fewer rejections)." })
+            : null,
         ),
       )
     })

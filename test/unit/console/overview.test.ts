@@ -21,7 +21,7 @@ const run = (trigger: string | null, created_at: string) => ({
 })
 
 describe("console overview", () => {
-  test("overview - deliveries count as accepted (2xx) or rejected per trigger, runs since the start of the hour per trigger, sorted by name", () => {
+  test("overview - deliveries count as accepted (2xx) or rejected per trigger, runs since the start of the hour per trigger, the most rejected first, then the busiest", () => {
     const o = overview({
       deliveries: {
         deliveries: [delivery("b", 202), delivery("b", 401), delivery("a", 200), delivery("_", 404)],
@@ -38,12 +38,29 @@ describe("console overview", () => {
       nats: { server: "127.0.0.1:4222", version: "2.15.2", connected: true },
     })
     expect(o.triggers).toEqual([
-      { trigger: "(none)", accepted: 0, rejected: 0, runs: 1 },
+      { trigger: "b", accepted: 1, rejected: 1, runs: 0 },
       { trigger: "_", accepted: 0, rejected: 1, runs: 0 },
       { trigger: "a", accepted: 1, rejected: 0, runs: 1 },
-      { trigger: "b", accepted: 1, rejected: 1, runs: 0 },
+      { trigger: "(none)", accepted: 0, rejected: 0, runs: 1 },
     ])
-    expect(o.truncated).toBe(false)
+    expect([o.more, o.truncated]).toEqual([0, false])
+  })
+
+  test("overview - the table keeps the 50 most rejected triggers and counts the rest", () => {
+    const o = overview({
+      deliveries: {
+        deliveries: Array.from({ length: 60 }, (_, i) => delivery(`t${String(i).padStart(2, "0")}`, i < 5 ? 500 : 202)),
+      } as never,
+      runs: { runs: [] } as never,
+      instances: [],
+      since: "2026-12-07T10:00:00.000Z",
+      nats: { server: "s", version: "v", connected: true },
+    })
+    expect([o.triggers.length, o.more, o.triggers.slice(0, 6).map((t) => t.trigger)]).toEqual([
+      50,
+      10,
+      ["t00", "t01", "t02", "t03", "t04", "t05"],
+    ])
   })
 
   test("overview - API paths split into decoded parts; bad percent-encoding is no path", () => {
