@@ -81,6 +81,29 @@ describe("console in a browser", () => {
     await page.close()
   })
 
+  test("console - the deliveries page filtered to one trigger's rejected deliveries lists only those, live ones included", async () => {
+    await trigger("sorted")
+    const rejected = async () => {
+      const r = await fetch(`${stack.serve.baseUrl}/v1/webhooks/sorted`, { method: "PUT" })
+      expect(r.status).toBe(405)
+      return r.headers.get("dagnats-delivery")!
+    }
+    const accepted = await webhook("sorted", { n: 1 })
+    const refused = await rejected()
+    const page = await browser.context.newPage()
+    await page.goto(`${consoleUrl()}/#/deliveries?trigger=sorted&status=rejected`)
+    await page.locator(`[data-delivery="${refused}"]`).waitFor()
+    const ids = () => page.locator("#deliveries tbody tr").evaluateAll((trs) => trs.map((tr) => tr.dataset["delivery"]))
+    expect(await ids()).toEqual([refused])
+    // Live: an accepted one is left out, a rejected one is added at the top.
+    await webhook("sorted", { n: 2 })
+    const later = await rejected()
+    await page.locator(`[data-delivery="${later}"]`).waitFor({ timeout: 2_000 })
+    expect(await ids()).toEqual([later, refused])
+    expect(await page.locator(`[data-delivery="${accepted}"]`).count()).toBe(0)
+    await page.close()
+  })
+
   test("console - Disable on a trigger's page disables it: trigger get answers enabled false and the page says disabled", async () => {
     await trigger("payments")
     const page = await browser.context.newPage()
@@ -195,6 +218,12 @@ describe("console in a browser", () => {
       await page.getByRole("heading", { level: 1, name: heading }).waitFor()
       expect(await page.locator(".error").count()).toBe(0)
       if (shots !== undefined) await page.screenshot({ path: join(shots, `${file}.png`), fullPage: true })
+    }
+    if (shots !== undefined) {
+      await page.emulateMedia({ colorScheme: "dark" })
+      await page.goto(`${consoleUrl()}/#/deliveries`)
+      await page.getByRole("heading", { level: 1, name: "Deliveries" }).waitFor()
+      await page.screenshot({ path: join(shots, "deliveries-dark.png"), fullPage: true })
     }
     await page.close()
   })

@@ -384,9 +384,14 @@ export const APP_JS = String.raw`// dagnats console: hash routes, one view per p
 
   function deliveries(params) {
     var limit = Number(params.get("limit")) || PAGE
-    var filter = { trigger: params.get("trigger") || "", status: params.get("status") || "" }
+    var filter = {
+      trigger: params.get("trigger") || "",
+      status: params.get("status") || "",
+      since: params.get("since") || "",
+    }
     return api(
-      "/api/deliveries" + query({ trigger: filter.trigger, status: filter.status, limit: String(limit) }),
+      "/api/deliveries" +
+        query({ trigger: filter.trigger, status: filter.status, since: filter.since, limit: String(limit) }),
     ).then(function (p) {
       var body = el("tbody", null, deliveryRows(p.deliveries))
       var list = el(
@@ -413,6 +418,17 @@ export const APP_JS = String.raw`// dagnats console: hash routes, one view per p
           return el("option", { value: s, text: s || "any status", selected: s === filter.status ? "selected" : false })
         }),
       )
+      var period = el(
+        "select",
+        { id: "f-since", name: "since" },
+        [
+          ["", "any time"],
+          ["3600000", "last hour"],
+          ["86400000", "last 24 hours"],
+        ].map(function (o) {
+          return el("option", { value: o[0], text: o[1] })
+        }),
+      )
       var search = el("input", { id: "f-search", name: "id", placeholder: "delivery or run id" })
       var msg = el("p", { "aria-live": "polite" })
       var form = el(
@@ -423,7 +439,9 @@ export const APP_JS = String.raw`// dagnats console: hash routes, one view per p
             submit: function (ev) {
               ev.preventDefault()
               var id = search.value.trim()
-              if (id === "") return go("#/deliveries" + query({ trigger: trig.value.trim(), status: status.value }))
+              var since = period.value ? new Date(Date.now() - Number(period.value)).toISOString() : ""
+              if (id === "")
+                return go("#/deliveries" + query({ trigger: trig.value.trim(), status: status.value, since: since }))
               if (/^[0-9A-HJKMNP-TV-Z]{26}$/i.test(id)) return go("#/deliveries/" + enc(id.toUpperCase()))
               api("/api/runs/" + enc(id)).then(
                 function (p) {
@@ -441,6 +459,8 @@ export const APP_JS = String.raw`// dagnats console: hash routes, one view per p
         trig,
         el("label", { for: "f-status", text: "Status" }),
         status,
+        el("label", { for: "f-since", text: "Received" }),
+        period,
         el("label", { for: "f-search", text: "Find" }),
         search,
         el("button", { type: "submit", text: "Apply" }),
@@ -449,6 +469,7 @@ export const APP_JS = String.raw`// dagnats console: hash routes, one view per p
         "Deliveries",
         form,
         msg,
+        filter.since ? el("p", { class: "hint" }, "Received since ", when(filter.since)) : null,
         el("p", { class: "hint", id: "live-state", text: "Live: new deliveries appear at the top." }),
         list,
         limit < 1000 && p.deliveries.length >= limit
@@ -460,6 +481,7 @@ export const APP_JS = String.raw`// dagnats console: hash routes, one view per p
                   query({
                     trigger: filter.trigger,
                     status: filter.status,
+                    since: filter.since,
                     limit: String(Math.min(1000, limit + PAGE)),
                   }),
                 "Show more",
