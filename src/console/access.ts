@@ -33,13 +33,19 @@ export const parseCookies = (header: string | undefined): ReadonlyMap<string, st
 export const loginValue = (token: string): string =>
   createHmac("sha256", token).update("dagnats console login").digest("base64url")
 
+/**
+ * Whether a request carries `Authorization: Bearer TOKEN`. A browser never adds that header to a
+ * request another site makes (it would need a CORS preflight the console never grants), so such a
+ * request is a script's, not a forged one.
+ */
+export const hasBearer = (headers: HeaderBag, token: string): boolean => {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(first(headers, "authorization") ?? "")
+  return m !== null && sameSecret(m[1]!, token)
+}
+
 /** Whether a request carries the token: `Authorization: Bearer TOKEN` or the login cookie. */
 export const hasToken = (headers: HeaderBag, token: string): boolean => {
-  const auth = first(headers, "authorization")
-  if (auth !== undefined) {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(auth)
-    if (m !== null && sameSecret(m[1]!, token)) return true
-  }
+  if (hasBearer(headers, token)) return true
   const cookie = parseCookies(first(headers, "cookie")).get(LOGIN_COOKIE)
   return cookie !== undefined && sameSecret(cookie, loginValue(token))
 }

@@ -9,6 +9,7 @@ import {
   SESSION_COOKIE,
   crossSiteRefusal,
   csrfFor,
+  hasBearer,
   hasToken,
   loginValue,
   newSession,
@@ -140,7 +141,9 @@ export const makeHandler = (d: HandlerDeps) => {
       return answer(res, d.api.get(path, url.searchParams))
     }
     if (req.method === "POST" && path.startsWith("/api/")) {
-      const refusal = crossSiteRefusal(req.headers, d.secret)
+      // A bearer request is a script's (a browser cannot send one cross-site); a page's needs its CSRF token.
+      const refusal =
+        d.token !== undefined && hasBearer(req.headers, d.token) ? undefined : crossSiteRefusal(req.headers, d.secret)
       if (refusal !== undefined)
         return failure(res, 403, `refused ${refusal}: actions come only from the console's page`)
       const text = await readBody(req)

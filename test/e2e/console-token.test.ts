@@ -50,6 +50,16 @@ describe("console access", () => {
     expect(names).toContain("bearer-seen")
   })
 
+  test("console token - a POST with the bearer token needs no CSRF token (a script's); with only a foreign Origin and no token it is 401", async () => {
+    await stack.cli("trigger", "create", "bearer-off", "--webhook", "--no-verify", "--workflow", "wf")
+    const url = `${consoleUrl()}/api/triggers/bearer-off/disable`
+    const anonymous = await fetch(url, { method: "POST", headers: { origin: "http://evil.example" }, body: "{}" })
+    expect(anonymous.status).toBe(401)
+    const r = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` }, body: "{}" })
+    expect([r.status, ((await r.json()) as { enabled: boolean }).enabled]).toEqual([200, false])
+    expect((await stack.cli<{ enabled: boolean }>("trigger", "get", "bearer-off")).enabled).toBe(false)
+  })
+
   test("console token - the login form with a wrong token stays 401; with the token it sets an HttpOnly SameSite=Strict cookie and the pages load", async () => {
     await stack.cli("trigger", "create", "cookie-seen", "--webhook", "--no-verify", "--workflow", "wf")
     const page = await browser.context.newPage()

@@ -4,6 +4,7 @@ import { describe, expect, test } from "vitest"
 import {
   crossSiteRefusal,
   csrfFor,
+  hasBearer,
   hasToken,
   loginValue,
   newSession,
@@ -25,6 +26,8 @@ describe("console access", () => {
     expect(hasToken({ cookie: `dagnats_login=${TOKEN}` }, TOKEN)).toBe(false)
     expect(hasToken({}, TOKEN)).toBe(false)
     expect(loginValue(TOKEN)).not.toContain(TOKEN)
+    expect(hasBearer({ authorization: `Bearer ${TOKEN}` }, TOKEN)).toBe(true)
+    expect(hasBearer({ cookie: `dagnats_login=${loginValue(TOKEN)}` }, TOKEN)).toBe(false)
   })
 
   test("access - sameSecret compares strings of any lengths", () => {
