@@ -31,14 +31,18 @@ export const consoleSettings = (flag: string | undefined, env: Env): ConsoleSett
   if (given === "") return undefined
   const hostPort = parseHostPort(given)
   if (hostPort === undefined)
-    return `${name}: must be host:port, such as ${DEFAULT_CONSOLE_ADDR}, or empty for no console (got "${given.slice(0, 80)}")`
+    return (
+      `${name}: must be host:port, such as ${DEFAULT_CONSOLE_ADDR}, ` +
+      `or empty for no console (got "${given.slice(0, 80)}")`
+    )
   const token = env["DAGNATS_CONSOLE_TOKEN"] === "" ? undefined : env["DAGNATS_CONSOLE_TOKEN"]
   if (token !== undefined && token.length < MIN_TOKEN_LENGTH)
     return `DAGNATS_CONSOLE_TOKEN: must be at least ${MIN_TOKEN_LENGTH} characters (got ${token.length})`
   if (token === undefined && !isLoopback(hostPort.host))
     return (
       `${name}: ${given} is reachable from other machines; set DAGNATS_CONSOLE_TOKEN ` +
-      `(at least ${MIN_TOKEN_LENGTH} characters) to require it, or use a loopback address such as ${DEFAULT_CONSOLE_ADDR}`
+      `(at least ${MIN_TOKEN_LENGTH} characters) to require it, ` +
+      `or use a loopback address such as ${DEFAULT_CONSOLE_ADDR}`
     )
   return { host: hostPort.host, port: hostPort.port, token }
 }

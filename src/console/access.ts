@@ -83,5 +83,7 @@ export const crossSiteRefusal = (headers: HeaderBag, secret: Buffer): string | u
 }
 
 /** The Set-Cookie value of a cookie the page's script cannot read and other sites never send. */
-export const strictCookie = (name: string, value: string, maxAgeSeconds?: number): string =>
-  `${name}=${value}; HttpOnly; SameSite=Strict; Path=/${maxAgeSeconds !== undefined ? `; Max-Age=${maxAgeSeconds}` : ""}`
+export const strictCookie = (name: string, value: string, maxAgeSeconds?: number): string => {
+  const age = maxAgeSeconds !== undefined ? `; Max-Age=${maxAgeSeconds}` : ""
+  return `${name}=${value}; HttpOnly; SameSite=Strict; Path=/${age}`
+}
