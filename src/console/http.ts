@@ -2,9 +2,8 @@
 // and its script and style, the JSON API (GET reads, POST actions behind the cross-site check) and
 // the live stream. Every answer carries the security headers; nothing here builds HTML from data.
 import type { IncomingMessage, ServerResponse } from "node:http"
-import type { Exit } from "effect"
+import { Cause, type Effect, type Exit } from "effect"
 import {
-  CSRF_HEADER,
   LOGIN_COOKIE,
   SESSION_COOKIE,
   crossSiteRefusal,
@@ -36,7 +35,9 @@ export interface HandlerDeps {
   readonly token: string | undefined
   /** Per-process key of the CSRF tokens. */
   readonly secret: Buffer
-  readonly run: <A>(effect: import("effect").Effect.Effect<A, ConsoleFailure>) => Promise<Exit.Exit<A, ConsoleFailure>>
+  readonly run: <A>(effect: Effect.Effect<A, ConsoleFailure>) => Promise<Exit.Exit<A, ConsoleFailure>>
+  /** A request that failed in a way no reply shape explains: logged, answered 500. */
+  readonly onDefect: (message: string) => void
 }
 
 const send = (
@@ -78,11 +79,12 @@ const readBody = (req: IncomingMessage): Promise<string | undefined> =>
 const wantsHtml = (req: IncomingMessage) => (req.headers.accept ?? "").includes("text/html")
 
 export const makeHandler = (d: HandlerDeps) => {
-  const answer = async (res: ServerResponse, effect: import("effect").Effect.Effect<unknown, ConsoleFailure>) => {
+  const answer = async (res: ServerResponse, effect: Effect.Effect<unknown, ConsoleFailure>) => {
     const exit = await d.run(effect)
     if (exit._tag === "Success") return json(res, 200, exit.value)
     const error = exit.cause.reasons.find((r) => r._tag === "Fail")
     if (error !== undefined && error._tag === "Fail") return failure(res, error.error.status, error.error.message)
+    d.onDefect(`console: a request failed: ${Cause.pretty(exit.cause)}`)
     return failure(res, 500, "the console failed to answer; see serve's log")
   }
 
@@ -168,5 +170,3 @@ export const makeHandler = (d: HandlerDeps) => {
   }
   return handle
 }
-
-export { CSRF_HEADER }

@@ -63,7 +63,14 @@ export const make = Effect.gen(function* () {
     Effect.sync(() => makeLive(nc)),
     (l) => Effect.sync(l.close),
   )
-  const handle = makeHandler({ api, live, token: settings.token, secret: randomBytes(32), run: boundary.exit })
+  const handle = makeHandler({
+    api,
+    live,
+    token: settings.token,
+    secret: randomBytes(32),
+    run: boundary.exit,
+    onDefect: (message) => boundary.fork(Effect.logError(message)),
+  })
   const server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
       boundary.fork(Effect.logError(`console: ${e instanceof Error ? e.message : String(e)}`))
