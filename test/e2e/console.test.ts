@@ -53,6 +53,34 @@ describe("console in a browser", () => {
     await page.close()
   })
 
+  test("console - the triggers page shows 50 a page: Next page continues after the last one, and the pages together hold every trigger once", async () => {
+    await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        stack.raw.nc.request(
+          "dagnats.triggers.create",
+          JSON.stringify({
+            name: `paged-${String(i).padStart(2, "0")}`,
+            type: "webhook",
+            workflow: "w",
+            verify: false,
+          }),
+          { timeout: 10_000 },
+        ),
+      ),
+    )
+    const all = (await stack.cli<{ triggers: Array<{ name: string }> }>("trigger", "list")).triggers.map((t) => t.name)
+    const page = await browser.context.newPage()
+    await page.goto(`${consoleUrl()}/#/triggers`)
+    const names = () => page.locator("[data-trigger]").evaluateAll((trs) => trs.map((tr) => tr.dataset["trigger"]!))
+    await page.locator("[data-trigger]").first().waitFor()
+    const first = await names()
+    expect(first).toEqual(all.slice(0, 50))
+    await page.getByRole("link", { name: "Next page" }).click()
+    await page.locator(`[data-trigger="${all[50]}"]`).waitFor()
+    expect([...first, ...(await names())]).toEqual(all.slice(0, 100))
+    await page.close()
+  })
+
   test("console - a webhook sent while the deliveries page is open appears in its list without a reload, and its delivery page shows the run it started", async () => {
     await trigger("live")
     const page = await browser.context.newPage()
@@ -217,6 +245,11 @@ describe("console in a browser", () => {
       await page.goto(`${consoleUrl()}/${hash}`)
       await page.getByRole("heading", { level: 1, name: heading }).waitFor()
       expect(await page.locator(".error").count()).toBe(0)
+      if (file === "schedules") {
+        const cells = await page.locator("tbody tr", { hasText: "nightly" }).locator("td").allTextContents()
+        expect(cells.slice(0, 4)).toEqual(["nightly", "0 3 * * *", "UTC", "enabled"])
+        expect(cells[4]).toMatch(/^\d{4}-\d{2}-\d{2} 03:00:00Z$/)
+      }
       if (shots !== undefined) await page.screenshot({ path: join(shots, `${file}.png`), fullPage: true })
     }
     if (shots !== undefined) {
