@@ -27,6 +27,7 @@ import { SharedStreamsWatch } from "../engine/index.js"
 import { driftCheckInterval } from "../config/drift-check.js"
 import { Ingest, IngestService } from "../ingest/index.js"
 import { layer as RespondLayer } from "../respond/index.js"
+import { Console, layer as ConsoleLayer } from "../console/index.js"
 import { UnsupportedServer, replicasRefusal } from "../domain/server-version.js"
 import { tracingLayer } from "../telemetry/index.js"
 import * as Endpoints from "./endpoints.js"
@@ -186,7 +187,13 @@ const appLayer = (settings: ServeSettings, flags: ConnectionFlags, env: Env) => 
       : Effect.zipWith(Endpoints.always, Endpoints.replay, (a, b) => [...a, ...b]),
   )
   const service = boundedStop("the micro service", SERVICE_STOP_MS, MicroServiceLayer.layer)
-  return service.pipe(Layer.provideMerge(endpoints), Layer.provideMerge(components), Layer.provideMerge(infra))
+  // The console is one more client of the micro service: it starts after it and stops before it.
+  return ConsoleLayer.pipe(
+    Layer.provideMerge(service),
+    Layer.provideMerge(endpoints),
+    Layer.provideMerge(components),
+    Layer.provideMerge(infra),
+  )
 }
 
 /** serve's log and, when configured, the trace exporter; the exporter's own lines use that log too. */
@@ -205,6 +212,8 @@ export const serve = (settings: ServeSettings, flags: ConnectionFlags, env: Env)
       yield* Effect.log(Context.get(app, Evaluator).started)
       yield* Effect.log(Context.get(app, Outcomes).started)
       yield* Effect.log(Context.get(app, Ingest).started)
+      const consoleLine = Context.get(app, Console).started
+      if (consoleLine !== undefined) yield* Effect.log(consoleLine)
       yield* Effect.log("dagnats serve ready")
       const signal = yield* awaitShutdownSignal
       Context.get(app, Lifecycle).beginStopping()

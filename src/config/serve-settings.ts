@@ -4,6 +4,7 @@
 import { serveBaseSettings, type Env, type ServeBaseSettings, type ServeFlags } from "./settings.js"
 import { DEFAULT_TIMING, evaluatorTiming, type EvaluatorTiming } from "./evaluator-timing.js"
 import { httpTimeouts, type HttpTimeouts } from "./http-timeouts.js"
+import { consoleSettings, type ConsoleSettings } from "./console-settings.js"
 
 export interface ServeSettings extends ServeBaseSettings {
   /** `DAGNATS_EVALUATOR=off`: this serve only ingests and answers requests (to scale HTTP separately). */
@@ -14,12 +15,16 @@ export interface ServeSettings extends ServeBaseSettings {
   /** How long the listener waits for slow clients; a wrong variable falls back with a warning. */
   readonly httpTimeouts: HttpTimeouts
   readonly httpTimeoutWarnings: ReadonlyArray<string>
+  /** The web console's listener; undefined when `--console-addr` is empty. */
+  readonly console: ConsoleSettings | undefined
 }
 
 /** Every serve setting, or the message naming the one that is wrong. */
 export const serveSettings = (flags: ServeFlags, env: Env): ServeSettings | string => {
   const base = serveBaseSettings(flags, env)
   if (typeof base === "string") return base
+  const consoleAt = consoleSettings(flags.consoleAddr, env)
+  if (typeof consoleAt === "string") return consoleAt
   // Bad timing variables warn at start and keep the defaults rather than refusing to start.
   const timing = evaluatorTiming(env)
   const http = httpTimeouts(env)
@@ -30,5 +35,6 @@ export const serveSettings = (flags: ServeFlags, env: Env): ServeSettings | stri
     evaluatorTimingWarning: typeof timing === "string" ? `${timing}; using the defaults` : undefined,
     httpTimeouts: http.timeouts,
     httpTimeoutWarnings: http.warnings,
+    console: consoleAt,
   }
 }

@@ -129,6 +129,8 @@ export interface ServeFlags extends ConnectionFlags {
   readonly runRetention?: string | undefined
   readonly historyRetention?: string | undefined
   readonly shutdownDelay?: string | undefined
+  /** Read by console-settings.ts: empty is a value here (no console), not "not given". */
+  readonly consoleAddr?: string | undefined
 }
 
 /** The serve settings resolved here; serve-settings.ts adds the ones that need effect to decode. */

@@ -86,7 +86,16 @@ describe("embedded nats-server stop", () => {
     delete env["DAGNATS_SHUTDOWN_DELAY"]
     const child = spawn(
       process.execPath,
-      [DAGNATS_BIN, "serve", "--nats-port", String(natsPort), "--http-addr", "127.0.0.1:0"],
+      [
+        DAGNATS_BIN,
+        "serve",
+        "--nats-port",
+        String(natsPort),
+        "--http-addr",
+        "127.0.0.1:0",
+        "--console-addr",
+        "127.0.0.1:0",
+      ],
       {
         env,
         stdio: ["pipe", "pipe", "pipe"],
@@ -147,6 +156,8 @@ describe("embedded nats-server failures", () => {
     tempDir(),
     "--http-addr",
     `127.0.0.1:${await freePort()}`,
+    "--console-addr",
+    "127.0.0.1:0",
   ]
 
   test("serve - a taken port exits non-zero with one line saying what to do", async () => {

@@ -119,7 +119,15 @@ describe("webhook server - secrets and logging", () => {
 
 describe("webhook server - start and stop", () => {
   it("webhook server - a taken HTTP port exits 1 with one line saying what to do (a typed error, no defect)", async () => {
-    const r = await runCli(["serve", "--nats-url", stack.url, "--http-addr", `127.0.0.1:${stack.serve.httpPort}`])
+    const r = await runCli([
+      "serve",
+      "--nats-url",
+      stack.url,
+      "--http-addr",
+      `127.0.0.1:${stack.serve.httpPort}`,
+      "--console-addr",
+      "127.0.0.1:0",
+    ])
     expect(r.code).toBe(1)
     const last = r.stderr.trimEnd().split("\n").at(-1) ?? ""
     expect(last).toBe(

@@ -16,6 +16,8 @@ describe("ops bench", () => {
       timeout: 120_000,
       env: {
         ...process.env,
+        // No console: a `make run` on the machine holds its default address.
+        DAGNATS_CONSOLE_ADDR: "",
         BENCH_DRY_RUN: "1",
         BENCH_TRIGGER_COUNTS: "10",
         BENCH_ROUNDS: "1",

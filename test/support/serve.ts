@@ -10,6 +10,9 @@ export interface ServeProcess {
   readonly child: ChildProcess
   readonly httpPort: number
   readonly baseUrl: string
+  /** The console's port and URL; undefined when the console is disabled (`consoleAddr: ""`). */
+  readonly consolePort: number | undefined
+  readonly consoleUrl: string | undefined
   /** Everything serve logged so far. */
   log(): string
   /** SIGTERM and wait for exit; resolves with the exit code. */
@@ -24,6 +27,8 @@ export interface ServeOptions {
   readonly args?: ReadonlyArray<string>
   readonly env?: Record<string, string | undefined>
   readonly httpPort?: number
+  /** --console-addr; default 127.0.0.1:0, so test serves never contend for the default 8081. */
+  readonly consoleAddr?: string
   /** Wait for this log line (regex) before returning; default: the service is up and HTTP listens. */
   readonly readyLine?: RegExp
   /** How long serve may take to get there; default 20 s (a cluster creating R3 streams under load needs more). */
@@ -37,6 +42,8 @@ export const startServe = async (o: ServeOptions = {}): Promise<ServeProcess> =>
     "serve",
     "--http-addr",
     `127.0.0.1:${o.httpPort ?? 0}`,
+    "--console-addr",
+    o.consoleAddr ?? "127.0.0.1:0",
     ...(o.natsUrl !== undefined ? ["--nats-url", o.natsUrl] : []),
     ...(o.args ?? []),
   ]
@@ -78,10 +85,14 @@ export const startServe = async (o: ServeOptions = {}): Promise<ServeProcess> =>
   const listening = /HTTP listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(log)
   const httpPort = o.httpPort ?? Number(listening?.[1])
   if (!(httpPort > 0)) throw new Error(`serve is ready but did not log the port it listens on:\n${log}`)
+  const consoleAt = /console listening on (http:\/\/[^\s]+?):(\d+)/.exec(log)
+  const consolePort = consoleAt === null ? undefined : Number(consoleAt[2])
   return {
     child,
     httpPort,
     baseUrl: `http://127.0.0.1:${httpPort}`,
+    consolePort,
+    consoleUrl: consoleAt === null ? undefined : `${consoleAt[1]}:${consoleAt[2]}`,
     log: () => log,
     stop: async () => {
       if (child.exitCode === null) child.kill("SIGTERM")

@@ -33,6 +33,7 @@ const RANK: Readonly<Record<string, number>> = {
   outcomes: 7,
   replay: 8,
   service: 8,
+  console: 8,
   app: 9,
   cli: 10,
 }

@@ -40,6 +40,10 @@ export const serve = Command.make(
       "on SIGTERM, answer /readyz 503 this long before closing the listener " +
         "(env DAGNATS_SHUTDOWN_DELAY, default 5s with a NATS URL, 0 embedded)",
     ),
+    consoleAddr: opt(
+      "console-addr",
+      "web console listen address host:port, empty for none (env DAGNATS_CONSOLE_ADDR, default 127.0.0.1:8081)",
+    ),
   },
   (input) =>
     Effect.gen(function* () {
@@ -55,6 +59,7 @@ export const serve = Command.make(
         runRetention: Option.getOrUndefined(input.runRetention),
         historyRetention: Option.getOrUndefined(input.historyRetention),
         shutdownDelay: Option.getOrUndefined(input.shutdownDelay),
+        consoleAddr: Option.getOrUndefined(input.consoleAddr),
       }
       const env = processEnv()
       const parsed = serveSettings(flags, env)

@@ -115,6 +115,7 @@ describe("serve", () => {
       evaluatorTimingWarning: undefined,
       httpTimeouts: { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 65_000, checkIntervalMs: 1_000 },
       httpTimeoutWarnings: [],
+      console: { host: "127.0.0.1", port: 8081, token: undefined },
     })
   })
 
@@ -161,6 +162,8 @@ describe("serve", () => {
       DAGNATS_DELIVERIES_MAX_AGE: "2d",
       DAGNATS_DELIVERIES_MAX_BYTES: "10485760",
       DAGNATS_DELIVERIES: "off",
+      DAGNATS_CONSOLE_ADDR: "10.0.0.1:9001",
+      DAGNATS_CONSOLE_TOKEN: "env-console-token-0123",
     }
     expect(settings({}, env)).toEqual({
       natsUrl: "nats://env:1",
@@ -185,6 +188,7 @@ describe("serve", () => {
       evaluatorTimingWarning: undefined,
       httpTimeouts: { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 65_000, checkIntervalMs: 1_000 },
       httpTimeoutWarnings: [],
+      console: { host: "10.0.0.1", port: 9001, token: "env-console-token-0123" },
     })
   })
 
