@@ -68,7 +68,11 @@ export const startNats = async () => {
 
 /** Spawn `node args…` and wait until its output matches `ready`; `stop()` sends SIGTERM and waits. */
 export const startChild = async (args, { env = {}, ready, name }) => {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
+  // No console: benches may run several serves at once, and a `make run` may hold its default port.
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, DAGNATS_CONSOLE_ADDR: "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  })
   let log = ""
   child.stdout.on("data", (d) => (log += d))
   child.stderr.on("data", (d) => (log += d))
