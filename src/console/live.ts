@@ -1,5 +1,6 @@
 // Live deliveries for the pages: one core NATS subscription to the delivery records as serve writes
-// them, fanned out to every open page as Server-Sent Events. A record that is not a delivery (a
+// them, fanned out to every open page as Server-Sent Events. The subscription exists only while a
+// page is open: without one, every record would come back to serve for nothing, at ingest's cost. A record that is not a delivery (a
 // flood-cap count) is skipped; a page that stops reading is dropped rather than buffered for.
 import type { ServerResponse } from "node:http"
 import { Schema } from "effect"
@@ -36,31 +37,42 @@ export const makeLive = (nc: NatsConnection): Live => {
   const send = (text: string) => {
     for (const res of clients) {
       if (res.writableLength > MAX_BUFFERED_BYTES) {
-        clients.delete(res)
+        leave(res)
         res.destroy()
       } else res.write(text)
     }
   }
-  const sub: Subscription = nc.subscribe(Subjects.deliveriesStored, {
-    callback: (err, msg) => {
-      if (err !== null || clients.size === 0) return
-      const record = decodeRecord(new TextDecoder().decode(msg.data))
-      if (record._tag === "Some") send(`event: delivery\ndata: ${JSON.stringify(summary(record.value))}\n\n`)
-    },
-  })
+  let sub: Subscription | undefined
+  const subscribe = () =>
+    nc.subscribe(Subjects.deliveriesStored, {
+      callback: (err, msg) => {
+        if (err !== null || clients.size === 0) return
+        const record = decodeRecord(new TextDecoder().decode(msg.data))
+        if (record._tag === "Some") send(`event: delivery\ndata: ${JSON.stringify(summary(record.value))}\n\n`)
+      },
+    })
+  const leave = (res: ServerResponse) => {
+    clients.delete(res)
+    if (clients.size === 0 && sub !== undefined) {
+      sub.unsubscribe()
+      sub = undefined
+    }
+  }
   const heartbeat = setInterval(() => send(": keep-alive\n\n"), HEARTBEAT_MS)
   heartbeat.unref()
   return {
     add: (res) => {
       if (clients.size >= MAX_CLIENTS) return false
       clients.add(res)
-      res.on("close", () => clients.delete(res))
+      sub ??= subscribe()
+      res.on("close", () => leave(res))
       res.write(": live\n\n")
       return true
     },
     close: () => {
       clearInterval(heartbeat)
-      sub.unsubscribe()
+      sub?.unsubscribe()
+      sub = undefined
       for (const res of clients) res.end()
       clients.clear()
     },

@@ -1,0 +1,66 @@
+// Proves the console's live feed costs serve nothing while no page is open: its connection receives
+// no delivery record until a page subscribes, gets them while one is open, and none once it closed.
+import { afterAll, beforeAll, expect, test } from "vitest"
+import { createServer, get, type Server, type ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
+import { connect } from "@nats-io/transport-node"
+import type { NatsConnection } from "@nats-io/nats-core"
+import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
+import { makeLive, type Live } from "../../src/console/live.js"
+import { eventually } from "../support/poll.js"
+
+let nats: TestNatsServer
+let serveSide: NatsConnection
+let publisher: NatsConnection
+let live: Live
+let http: Server
+
+beforeAll(async () => {
+  nats = await startNatsServer()
+  serveSide = await connect({ servers: nats.url })
+  publisher = await connect({ servers: nats.url })
+  live = makeLive(serveSide)
+  http = createServer((_req, res: ServerResponse) => {
+    res.writeHead(200, { "Content-Type": "text/event-stream" })
+    live.add(res)
+  })
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve))
+})
+
+afterAll(async () => {
+  live?.close()
+  http?.closeAllConnections()
+  http?.close()
+  await serveSide?.close()
+  await publisher?.close()
+  await nats?.stop()
+})
+
+const record = (n: number) =>
+  JSON.stringify({ id: `01M977KZWR85CYPDQZGKEXTC${String(n).padStart(2, "0")}`, trigger: "t" })
+const publishRecords = async (n: number) => {
+  for (let i = 0; i < n; i++) publisher.publish(`dagnats.deliveries.t.${i}`, record(i))
+  await publisher.flush()
+  await serveSide.flush()
+}
+
+test("console live - with no page open serve's connection receives none of 20 delivery records; with one open it receives all 20; after it closed, none again", async () => {
+  const before = serveSide.stats().inMsgs
+  await publishRecords(20)
+  expect(serveSide.stats().inMsgs - before).toBe(0)
+
+  const page = await new Promise<import("node:http").IncomingMessage>((resolve) =>
+    get(`http://127.0.0.1:${(http.address() as AddressInfo).port}/`, resolve),
+  )
+  await new Promise((resolve) => page.once("data", resolve)) // ": live": the page is subscribed
+  const open = serveSide.stats().inMsgs
+  await publishRecords(20)
+  await eventually(() => expect(serveSide.stats().inMsgs - open).toBe(20), 5_000)
+
+  page.destroy()
+  await eventually(async () => {
+    const closed = serveSide.stats().inMsgs
+    await publishRecords(20)
+    expect(serveSide.stats().inMsgs - closed).toBe(0)
+  }, 5_000)
+})
