@@ -11,7 +11,7 @@ import { Headers, Subjects } from "../protocol/names.js"
 import { runRecord, workflowStarted, type RunSpec } from "../domain/workflow-started.js"
 import { continueOrStart } from "../domain/traceparent.js"
 import { toUnavailable } from "../nats/conditions.js"
-import { isRevisionMismatch } from "../nats/errors.js"
+import { isRevisionMismatch, recoverWhen } from "../nats/errors.js"
 import type { Unavailable } from "../domain/errors.js"
 
 interface StartOutcome {
@@ -38,32 +38,27 @@ export const make = (runs: KV, js: JetStreamClient): RunStarterShape => {
         const traceParent = continueOrStart(spec.traceParent)
         h.set(Headers.traceparent, traceParent)
         const event = workflowStarted(spec, at, traceParent)
-        try {
-          await js.publish(Subjects.history(spec.runId), encoder.encode(JSON.stringify(event)), {
-            msgID: `${spec.runId}.workflow.started`,
-            headers: h,
-            // The server refuses the event once the run's history holds anything: a replay of a run
-            // whose start was published (by this serve or another) adds nothing, however late.
-            expect: { lastSubjectSequence: 0 },
-          })
-        } catch (e) {
-          if (isRevisionMismatch(e)) return
-          throw e
-        }
+        const published = js.publish(Subjects.history(spec.runId), encoder.encode(JSON.stringify(event)), {
+          msgID: `${spec.runId}.workflow.started`,
+          headers: h,
+          // The server refuses the event once the run's history holds anything: a replay of a run
+          // whose start was published (by this serve or another) adds nothing, however late.
+          expect: { lastSubjectSequence: 0 },
+        })
+        await recoverWhen(published, isRevisionMismatch, undefined)
       },
       catch: toUnavailable,
     })
 
   const createRecord = (spec: RunSpec, at: string) =>
     Effect.tryPromise({
-      try: async () => {
-        try {
-          await runs.create(spec.runId, encoder.encode(JSON.stringify(runRecord(spec, at))))
-          return true
-        } catch (e) {
-          if (isRevisionMismatch(e)) return false
-          throw e
-        }
+      try: () => {
+        const created = runs.create(spec.runId, encoder.encode(JSON.stringify(runRecord(spec, at))))
+        return recoverWhen(
+          created.then(() => true),
+          isRevisionMismatch,
+          false,
+        )
       },
       catch: toUnavailable,
     })
