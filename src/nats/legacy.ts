@@ -30,6 +30,7 @@ const holdsOurRecords = async (h: NatsHandles, bucket: string, isOurs: (v: unkno
   const iter = await kv.watch()
   let seen = 0
   let ours = false
+  // try/finally: a `break` or a throw out of `for await` must stop the watcher.
   try {
     for await (const e of iter) {
       seen++
