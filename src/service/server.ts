@@ -62,7 +62,9 @@ const respondJson = (msg: ServiceMsg, value: unknown, where: string, log: (line:
   const data = JSON.stringify(value)
   const sent = Result.try(() => msg.respond(data))
   if (sent._tag === "Success") return
-  const message = `reply of ${Buffer.byteLength(data)} bytes could not be sent (${errorText(sent.failure)}); ask for fewer items with "limit"`
+  const message =
+    `reply of ${Buffer.byteLength(data)} bytes could not be sent (${errorText(sent.failure)}); ` +
+    'ask for fewer items with "limit"'
   log(`endpoint ${where}: ${message}`)
   // This one can fail too: the connection is gone, and the caller times out.
   Result.try(() => respondError(msg, toMicroError(new Internal({ message })), errors))

@@ -96,7 +96,7 @@ describe("JSON arguments from files and stdin", () => {
       message: "@x.json: cannot read x.json: no such file",
     })
   })
-  test("lean json - jsonValue gives every JSON value, null, 0 and false included, and undefined for text that is not JSON", () => {
+  test("lean json - jsonValue gives any JSON value (null, 0, false too), undefined for text that is not JSON", () => {
     expect([jsonValue('{"a":[1]}'), jsonValue("null"), jsonValue("0"), jsonValue("false")]).toStrictEqual([
       { a: [1] },
       null,

@@ -26,7 +26,7 @@ describe("json", () => {
     expect(({} as Record<string, unknown>).x).toBeUndefined()
   })
 
-  it("parseJsonBytes - UTF-8 bytes of JSON are Some; a leading BOM is dropped; malformed bytes inside a string are U+FFFD", () => {
+  it("parseJsonBytes - UTF-8 JSON is Some; a leading BOM is dropped; a malformed byte in a string is U+FFFD", () => {
     expect(parseJsonBytes(bytes('{"a":"é"}'))).toEqual(Option.some({ a: "é" }))
     expect(parseJsonBytes(new Uint8Array([0xef, 0xbb, 0xbf, 0x31]))).toEqual(Option.some(1))
     expect(parseJsonBytes(new Uint8Array([0x22, 0xff, 0x22]))).toEqual(Option.some("\ufffd"))
