@@ -23,6 +23,7 @@ import {
 import { ExitError, UNREACHABLE_HINT, conditionForMicroError } from "./exit-codes.js"
 import { processEnv } from "../config/environment.js"
 import { safeText } from "./terminal-text.js"
+import { jsonValue } from "./payload.js"
 
 /** Long enough for a list of thousands of triggers; short enough that a hung service is noticed. */
 const REQUEST_TIMEOUT_MS = 10_000
@@ -34,24 +35,20 @@ export const connectPlain = async (flags: ConnectionFlags): Promise<NatsConnecti
   if (inboxError !== undefined) throw new ExitError("usage", inboxError)
   const url = requestedNatsUrl(flags, env) ?? DEFAULT_NATS_URL
   const settings = connectionSettings(flags, env, url, { name: "dagnats cli", reconnect: false })
-  try {
-    return await connect(connectOptions(settings))
-  } catch (e) {
+  // async: reading the credentials (connectOptions) fails like connecting does, as a rejection.
+  const open = async () => connect(connectOptions(settings))
+  return open().catch((e: unknown) => {
     const hint = isAuthorizationFailure(e) ? credentialsHint(settings) : UNREACHABLE_HINT
     const message = `cannot connect to NATS at ${settings.servers.join(",")}: ${describe(e)}\n${hint}`
     throw new ExitError("unreachable", message)
-  }
+  })
 }
 
 const decoder = new TextDecoder()
 
 const errorMessage = (text: string): string | undefined => {
-  try {
-    const m = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message
-    return typeof m === "string" ? m : undefined
-  } catch {
-    return undefined
-  }
+  const m = (jsonValue(text) as { error?: { message?: unknown } } | null | undefined)?.error?.message
+  return typeof m === "string" ? m : undefined
 }
 
 const INBOX_HINT =
@@ -97,9 +94,8 @@ export const requestPlain = async (
     const message = errorMessage(text) ?? reply.headers?.get(ServiceErrorHeader) ?? "request failed"
     throw new ExitError(conditionForMicroError(Number(code)), safeText(message))
   }
-  try {
-    return JSON.parse(text) as unknown
-  } catch {
+  const value = jsonValue(text)
+  if (value === undefined)
     throw new ExitError("refused", `the service answered ${subject} with something that is not JSON`)
-  }
+  return value
 }

@@ -21,6 +21,7 @@ export interface PayloadIo {
 const defaultPayloadIo: PayloadIo = {
   stdinIsEmptyByNature: () => {
     if (isatty(0)) return true
+    // try (not effect's Result.try): the lean start loads no effect. fstat throws when fd 0 is closed.
     try {
       const stat = fstatSync(0)
       return !(stat.isFIFO() || stat.isFile() || stat.isSocket())
@@ -32,15 +33,23 @@ const defaultPayloadIo: PayloadIo = {
   readFile: (path) => readFileSync(path, "utf8"),
 }
 
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e))
+
 const reason = (e: unknown): string => {
   const code = (e as { code?: unknown }).code
-  return code === "ENOENT"
-    ? "no such file"
-    : code === "EISDIR"
-      ? "is a directory"
-      : e instanceof Error
-        ? e.message
-        : String(e)
+  return code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : message(e)
+}
+
+/**
+ * The text `read` gives, named `from`, or the message `why` makes of what it threw: every read of a
+ * file or stdin goes through here. A try, not effect's Result.try: the lean start loads no effect.
+ */
+const readText = (read: () => string, from: string, why: (e: unknown) => string): PayloadSource => {
+  try {
+    return { ok: true, text: read(), from }
+  } catch (e) {
+    return { ok: false, message: why(e) }
+  }
 }
 
 /**
@@ -58,18 +67,18 @@ export const payloadText = (
     return { ok: false, message: `give the payload as ${argName} or with ${fileFlag}, not both` }
   }
   if (file === "-") {
-    try {
-      return { ok: true, text: io.readStdin(), from: `${fileFlag} -` }
-    } catch (e) {
-      return { ok: false, message: `${fileFlag} -: cannot read stdin: ${e instanceof Error ? e.message : String(e)}` }
-    }
+    return readText(
+      () => io.readStdin(),
+      `${fileFlag} -`,
+      (e) => `${fileFlag} -: cannot read stdin: ${message(e)}`,
+    )
   }
   if (file !== undefined) {
-    try {
-      return { ok: true, text: io.readFile(file), from: `${fileFlag} ${file}` }
-    } catch (e) {
-      return { ok: false, message: `${fileFlag}: cannot read ${file}: ${reason(e)}` }
-    }
+    return readText(
+      () => io.readFile(file),
+      `${fileFlag} ${file}`,
+      (e) => `${fileFlag}: cannot read ${file}: ${reason(e)}`,
+    )
   }
   if (argument !== undefined) return argumentText(argument, undefined, io)
   if (!io.stdinIsEmptyByNature()) {
@@ -109,11 +118,24 @@ export const argumentText = (
   const source = argumentSource(value)
   if (source.kind === "text") return { ok: true, text: source.text, from: flag ?? "payload" }
   const from = flag === undefined ? value : `${flag} ${value}`
+  const what = source.kind === "stdin" ? "stdin" : source.path
+  return readText(
+    () => (source.kind === "stdin" ? io.readStdin() : io.readFile(source.path)),
+    from,
+    (e) => `${from}: cannot read ${what}: ${reason(e)}`,
+  )
+}
+
+/**
+ * The JSON value `text` holds, or undefined when it is not JSON (JSON.parse never gives undefined).
+ * The lean start's JSON reading, payloads and service replies alike; everything that may load
+ * effect uses domain/json.ts's parseJson instead. Hence a try: effect's Result.try is not loaded here.
+ */
+export const jsonValue = (text: string): unknown => {
   try {
-    return { ok: true, text: source.kind === "stdin" ? io.readStdin() : io.readFile(source.path), from }
-  } catch (e) {
-    const what = source.kind === "stdin" ? "stdin" : source.path
-    return { ok: false, message: `${from}: cannot read ${what}: ${reason(e)}` }
+    return JSON.parse(text) as unknown
+  } catch {
+    return undefined
   }
 }
 
@@ -129,9 +151,6 @@ export const parseJsonText = (
   if (!jsonTextDepthWithin(new TextEncoder().encode(text))) {
     return { ok: false, message: `${from}: must not nest deeper than ${MAX_JSON_DEPTH} levels` }
   }
-  try {
-    return { ok: true, value: JSON.parse(text) as unknown }
-  } catch {
-    return { ok: false, message: `${from}: must be valid JSON` }
-  }
+  const value = jsonValue(text)
+  return value === undefined ? { ok: false, message: `${from}: must be valid JSON` } : { ok: true, value }
 }

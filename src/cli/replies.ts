@@ -10,6 +10,7 @@ import {
   ShapeMismatch,
   array,
   boolean,
+  fitShape,
   count,
   literal,
   nullable,
@@ -149,17 +150,14 @@ export const ServiceInfo = struct(
 
 /** `value`, the reply to `subject`, as `shape`; an ExitError (refused) naming the field when it is not. */
 export const decodeReply = <T>(subject: string, shape: Shape<T>, value: unknown): T => {
-  try {
-    return shape(value, "")
-  } catch (e) {
-    if (!(e instanceof ShapeMismatch)) throw e
-    const where = e.path === "" ? "the reply" : e.path
-    throw new ExitError(
-      "refused",
-      `the service's reply to ${subject} is not one this dagnats understands: ${where}: ${e.problem} ` +
-        "(is serve another dagnats version?)",
-    )
-  }
+  const e = fitShape(shape, value)
+  if (!(e instanceof ShapeMismatch)) return e
+  const where = e.path === "" ? "the reply" : e.path
+  throw new ExitError(
+    "refused",
+    `the service's reply to ${subject} is not one this dagnats understands: ${where}: ${e.problem} ` +
+      "(is serve another dagnats version?)",
+  )
 }
 
 /** Send one request and decode its reply as `shape`; rejects with an ExitError. */

@@ -113,12 +113,22 @@ export const oneOf =
     return fail(path, expected, value)
   }
 
-/** `value` as `shape`, or undefined when it does not fit (a row the CLI shows as unknown). */
-export const tryShape = <T>(shape: Shape<T>, value: unknown): T | undefined => {
+/**
+ * `value` as `shape`, or the ShapeMismatch saying where it does not fit; any other throw is a bug and
+ * stays one. Every decode that must go on past a mismatch goes through here. A try: shapes throw to
+ * stop at the first wrong field, and the lean start that decodes with them loads no effect.
+ */
+export const fitShape = <T>(shape: Shape<T>, value: unknown): T | ShapeMismatch => {
   try {
     return shape(value, "")
   } catch (e) {
-    if (e instanceof ShapeMismatch) return undefined
+    if (e instanceof ShapeMismatch) return e
     throw e
   }
+}
+
+/** `value` as `shape`, or undefined when it does not fit (a row the CLI shows as unknown). */
+export const tryShape = <T>(shape: Shape<T>, value: unknown): T | undefined => {
+  const fits = fitShape(shape, value)
+  return fits instanceof ShapeMismatch ? undefined : fits
 }

@@ -56,18 +56,18 @@ export const runFollower = (nc: NatsConnection, ended: (r: Run) => void, now: ()
   let busy = false
   let stopped = false
 
-  const ask = async (runId: string, f: Followed) => {
-    try {
-      const r = await requestReply(nc, endpointSubject("runs", "get"), { run_id: runId }, Run)
-      f.misses = 0
-      if (!isFinal(r.status) || !followed.has(runId)) return
-      followed.delete(runId)
-      ended(r)
-    } catch {
-      // Not recorded yet, serve restarting, or NATS away: asked again on the next round.
-      if (++f.misses >= MISSES) followed.delete(runId)
-    }
-  }
+  const ask = (runId: string, f: Followed): Promise<void> =>
+    requestReply(nc, endpointSubject("runs", "get"), { run_id: runId }, Run)
+      .then((r) => {
+        f.misses = 0
+        if (!isFinal(r.status) || !followed.has(runId)) return
+        followed.delete(runId)
+        ended(r)
+      })
+      .catch(() => {
+        // Not recorded yet, serve restarting, or NATS away: asked again on the next round.
+        if (++f.misses >= MISSES) followed.delete(runId)
+      })
 
   const round = async () => {
     timer = undefined

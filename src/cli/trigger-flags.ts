@@ -1,7 +1,7 @@
 // Turning `trigger create|update` flags into a trigger definition or patch. Pure, so every flag rule
 // is unit-tested; the same Schema the service uses then checks the result before anything is sent.
 import { readFileSync } from "node:fs"
-import { Option } from "effect"
+import { Option, Result } from "effect"
 
 export interface TriggerFlags {
   readonly workflow: Option.Option<string>
@@ -68,11 +68,9 @@ const secrets = (f: TriggerFlags, io: SecretSources): ReadonlyArray<string> | st
     } else out.push(s)
   }
   for (const path of f.secretFile) {
-    try {
-      out.push(trimNewline(io.readFile(path)))
-    } catch {
-      return `--secret-file: cannot read ${path}`
-    }
+    const text = Result.try(() => io.readFile(path))
+    if (text._tag === "Failure") return `--secret-file: cannot read ${path}`
+    out.push(trimNewline(text.success))
   }
   return out
 }

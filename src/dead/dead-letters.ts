@@ -116,6 +116,7 @@ export const listDead = (js: JetStreamClient, jsm: JetStreamManager, limit: numb
       // Headers only, but a dead letter keeps its event's headers, which may be near max_payload:
       // the pull is bounded like every other (pull-bound.ts) and refills until `limit` are read.
       const iter = await consumer.consume(boundedPull(js, limit))
+      // try/finally: a `break` or a throw out of `for await` must stop the pull's iterator.
       try {
         for await (const m of iter) {
           const h = m.headers

@@ -2,7 +2,7 @@
 // followed an accepted one. The chain is joined at read time, so it is right whichever serve
 // evaluated the event: the decisions are the TRIGGER_HISTORY records of the delivery's event (same
 // subject and EVENTS sequence), and each run's status is its run record's, as it is now.
-import { Effect, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import type { KV } from "../nats/kv-api.js"
 import type { JetStreamClient, JetStreamManager } from "../nats/jetstream-api.js"
 import { Streams, Subjects } from "../protocol/names.js"
@@ -18,6 +18,7 @@ import {
 } from "../domain/delivery.js"
 import { HistoryFire } from "../domain/fire-record.js"
 import { jsonBytes } from "../domain/list-budget.js"
+import { parseJsonBytes } from "../domain/json.js"
 import { scanBack } from "../nats/scan-back.js"
 import { scanForward } from "../nats/scan-forward.js"
 import { toUnavailable } from "../nats/conditions.js"
@@ -40,17 +41,10 @@ const DECISION_WINDOW_MS = 3_600_000
 /** Run look-ups at once while joining runs. */
 const RUN_LOOKUPS = 8
 
-const decoder = new TextDecoder()
 const decodeRecord = Schema.decodeUnknownOption(DeliveryRecord)
 const decodeFire = Schema.decodeUnknownOption(HistoryFire)
 
-const parse = (data: Uint8Array): unknown => {
-  try {
-    return JSON.parse(decoder.decode(data))
-  } catch {
-    return undefined
-  }
-}
+const parse = (data: Uint8Array): unknown => Option.getOrUndefined(parseJsonBytes(data))
 
 /** The stored record with this id, or undefined. */
 export const findRecord = (js: JetStreamClient, id: string) =>

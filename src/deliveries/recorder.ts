@@ -5,6 +5,7 @@
 // second's surplus becomes one suppressed record. Knows nothing of HTTP or nats.js: ingest hands it
 // a publish function and what it saw of each request.
 import { hash } from "node:crypto"
+import { Result } from "effect"
 import { monotonicFactory } from "ulid"
 import { Subjects } from "../protocol/names.js"
 import { deliveryToken, redactedHeaders, type DeliveryRecord, type SuppressedRecord } from "../domain/delivery.js"
@@ -108,15 +109,11 @@ export const makeRecorder = (deps: RecorderDeps): Recorder => {
 
   const write = (subject: string, value: unknown) => {
     if (inFlight >= MAX_IN_FLIGHT) return failed("too many records in flight")
+    // JSON.stringify throws on what JSON cannot hold: the record is lost, not the request.
+    const encoded = Result.try(() => encoder.encode(JSON.stringify(value)))
+    if (encoded._tag === "Failure") return failed(String(encoded.failure))
     inFlight++
-    let data: Uint8Array
-    try {
-      data = encoder.encode(JSON.stringify(value))
-    } catch (e) {
-      inFlight--
-      return failed(String(e))
-    }
-    deps.publish(subject, data).then(
+    deps.publish(subject, encoded.success).then(
       () => {
         inFlight--
       },
@@ -144,15 +141,15 @@ export const makeRecorder = (deps: RecorderDeps): Recorder => {
 
   return {
     newId: () => newId(),
+    // Whatever goes wrong building a record fails that record only: ingest calls this after answering.
     record: (seen) => {
-      try {
+      const built = Result.try(() => {
         const rejected = seen.status < 200 || seen.status >= 300
         const token = deliveryToken(seen.name)
         if (rejected && !cap.admit(token, seen.receivedAtMs)) return
         write(Subjects.delivery(token, seen.id), toRecord(seen))
-      } catch (e) {
-        failed(String(e))
-      }
+      })
+      if (built._tag === "Failure") failed(String(built.failure))
     },
     close: () => {
       clearInterval(timer)

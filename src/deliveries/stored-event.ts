@@ -6,7 +6,6 @@ import type { JetStreamClient, JetStreamManager, StoredMsg } from "../nats/jetst
 import { Streams } from "../protocol/names.js"
 import { InvalidInput, NotFound, type Unavailable } from "../domain/errors.js"
 import { decodeEventPayload } from "../domain/event-payload.js"
-import { isNoMessageFound } from "../nats/errors.js"
 import { toUnavailable } from "../nats/conditions.js"
 import { findRecord } from "./read.js"
 
@@ -22,15 +21,8 @@ export type StoredSource = { readonly delivery: string } | { readonly eventSeq: 
 
 const readAt = (jsm: JetStreamManager, seq: number) =>
   Effect.tryPromise({
-    try: async (): Promise<StoredMsg | null> => {
-      try {
-        return await jsm.streams.getMessage(Streams.events, { seq })
-      } catch (e) {
-        // Aged out of EVENTS or purged: as absent as a sequence never written.
-        if (isNoMessageFound(e)) return null
-        throw e
-      }
-    },
+    // Aged out of EVENTS, purged or never written: null (nats.js answers "no message found" so).
+    try: (): Promise<StoredMsg | null> => jsm.streams.getMessage(Streams.events, { seq }),
     catch: toUnavailable,
   })
 

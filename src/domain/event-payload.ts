@@ -5,6 +5,7 @@
 // that is not JSON at all (not UTF-8, empty, not parseable) says so with `notJson`: a trigger whose
 // `when` decides on it sees `body == null` instead of the error.
 import { decodeFormBody } from "./form-body.js"
+import { parseJson } from "./json.js"
 import { decodeUtf8, jsonTextDepthWithin, jsonValueDepthWithin, TOO_DEEP } from "./json-limits.js"
 
 type DecodedPayload =
@@ -24,9 +25,8 @@ export const decodeEventPayload = (bytes: Uint8Array, contentType: string | unde
   if (text.trim() === "") return { ok: false, error: "payload is empty, not JSON", notJson: true }
   // Checked on the bytes before JSON.parse builds anything: a hostile event costs one scan.
   if (!jsonTextDepthWithin(bytes)) return { ok: false, error: `payload ${TOO_DEEP}` }
-  try {
-    return { ok: true, payload: JSON.parse(text) as unknown }
-  } catch {
-    return { ok: false, error: "payload is not valid JSON", notJson: true }
-  }
+  const parsed = parseJson(text)
+  return parsed._tag === "Some"
+    ? { ok: true, payload: parsed.value }
+    : { ok: false, error: "payload is not valid JSON", notJson: true }
 }

@@ -14,6 +14,7 @@
 // says before running (cost shape, the parts of `body` read, non-bool `when`s) is expression-ast.ts;
 // which part of a false `when` was false, for `trigger test`, is when-explain.ts.
 import { createRequire } from "node:module"
+import { Result } from "effect"
 import type { CelEnv, CelInput, CelValue } from "@bufbuild/cel"
 import { knownNonBool, projectionOf, shapeOf, type Expr, type Parsed, type Projection } from "./expression-ast.js"
 
@@ -72,9 +73,11 @@ export const lineColumn = (source: string, offset: number): string => {
   return `${lines.length}:${(lines.at(-1)?.length ?? 0) + 1}`
 }
 
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e))
+
 /** The parser says `<input>:L:C: message`; keep the position and the message. */
 const parseError = (e: unknown): string => {
-  const text = e instanceof Error ? e.message : String(e)
+  const text = errorText(e)
   const m = /^<input>:(\d+):(\d+): ([\s\S]*)$/.exec(text)
   return m !== null ? `${m[1]}:${m[2]}: ${m[3]}` : `1:1: ${text}`
 }
@@ -92,12 +95,10 @@ export const compileExpression = (field: ExpressionField, source: string): Compi
   }
   if (source.trim() === "") return { ok: false, error: "must be a CEL expression, not empty" }
   const { cel, env } = lib()
-  let parsed: Parsed
-  try {
-    parsed = cel.parse(source)
-  } catch (e) {
-    return { ok: false, error: parseError(e) }
-  }
+  // The library reports a syntax error, a planning error and an evaluation error by throwing.
+  const read = Result.try({ try: () => cel.parse(source), catch: parseError })
+  if (read._tag === "Failure") return { ok: false, error: read.failure }
+  const parsed = read.success
   if (field === "when") {
     const kind = knownNonBool(parsed.expr)
     if (kind !== undefined) {
@@ -107,12 +108,9 @@ export const compileExpression = (field: ExpressionField, source: string): Compi
       }
     }
   }
-  let run: ReturnType<Cel["plan"]>
-  try {
-    run = cel.plan(env, parsed)
-  } catch (e) {
-    return { ok: false, error: `1:1: ${e instanceof Error ? e.message : String(e)}` }
-  }
+  const planned = Result.try({ try: () => cel.plan(env, parsed), catch: (e) => `1:1: ${errorText(e)}` })
+  if (planned._tag === "Failure") return { ok: false, error: planned.failure }
+  const run = planned.success
   const shape = shapeOf(parsed.expr)
   const reads = projectionOf(parsed.expr)
   return {
@@ -133,12 +131,12 @@ export const compileExpression = (field: ExpressionField, source: string): Compi
               `(estimated ${cost.toExponential(1)} steps, limit ${MAX_COST.toExponential(1)})`,
           }
         }
-        let result: CelValue | Error
-        try {
-          result = run({ body, headers: vars.headers, subject: vars.subject, trigger })
-        } catch (e) {
-          return { ok: false, error: e instanceof Error ? e.message : String(e) }
-        }
+        const ran = Result.try({
+          try: (): CelValue | Error => run({ body, headers: vars.headers, subject: vars.subject, trigger }),
+          catch: errorText,
+        })
+        if (ran._tag === "Failure") return { ok: false, error: ran.failure }
+        const result = ran.success
         if (cel.isCelError(result)) return { ok: false, error: result.message }
         return { ok: true, value: result }
       },

@@ -3,6 +3,8 @@
 // not is reported with a short reason for history and `trigger test`. Pure; `compileFilters`
 // does the parsing once per trigger so the evaluator's hot path only compares.
 
+import { Option, Result } from "effect"
+import { parseJson } from "./json.js"
 import { compilePath } from "./json-path.js"
 
 export type Filter =
@@ -23,12 +25,11 @@ const MATCHED: FilterOutcome = { matched: true }
 
 /** `JSON.stringify`, cut to `MAX_QUOTED_LENGTH` characters with a trailing `…`. */
 const quote = (value: unknown): string => {
-  let text: string
-  try {
-    text = JSON.stringify(value) ?? String(value)
-  } catch {
-    text = String(value)
-  }
+  // JSON.stringify throws on a BigInt or a cycle (never in parsed JSON, but a payload is `unknown`).
+  const text = Result.getOrElse(
+    Result.try(() => JSON.stringify(value) ?? String(value)),
+    () => String(value),
+  )
   if (text.length <= MAX_QUOTED_LENGTH) return text
   let end = MAX_QUOTED_LENGTH - 1
   // Do not split a surrogate pair.
@@ -59,13 +60,7 @@ const jsonEquals = (a: unknown, b: unknown): boolean => {
  * `"null"`; write the JSON string `"\"42\""` to match those. A value that does not parse
  * (`opened`) matches the string `"opened"`, and so does the JSON string `"\"opened\""`.
  */
-const expectedFieldValue = (raw: string): unknown => {
-  try {
-    return JSON.parse(raw)
-  } catch {
-    return raw
-  }
-}
+const expectedFieldValue = (raw: string): unknown => Option.getOrElse(parseJson(raw), () => raw)
 
 type Check = (payload: unknown, headers: HeaderLookup) => FilterOutcome
 

@@ -1,19 +1,15 @@
 // Decodes `application/x-www-form-urlencoded` webhook bodies (Slack interactivity and slash
 // commands) into a JSON-like object, so filters and run inputs see the same shape as for JSON
 // bodies. Pure; uses the WHATWG form parser (URLSearchParams: `+` is a space, bad escapes kept).
+import { Option } from "effect"
+import { parseJson } from "./json.js"
 
 /** Slack puts interactive payloads as a JSON document in this form field. */
 const JSON_FIELD = "payload"
 
-const decodeValue = (key: string, value: string): unknown => {
-  if (key !== JSON_FIELD) return value
-  try {
-    return JSON.parse(value)
-  } catch {
-    // Not JSON after all: keep what the sender sent rather than dropping it.
-    return value
-  }
-}
+const decodeValue = (key: string, value: string): unknown =>
+  // Not JSON after all: keep what the sender sent rather than dropping it.
+  key === JSON_FIELD ? Option.getOrElse(parseJson(value), () => value) : value
 
 /**
  * Form body → object. A key sent once maps to its string; a key sent several times maps to the

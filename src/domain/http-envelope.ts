@@ -1,6 +1,7 @@
 // Synchronous webhooks, pure parts: the DagNats engine's HTTP envelope a run of one gets as its data,
 // and the engine's `respond` answer decoded into what the request is answered with. No I/O.
 import { Schema } from "effect"
+import { parseJson } from "./json.js"
 
 /** The envelope the engine's own HTTP triggers hand a workflow; `body` is base64 of the raw bytes. */
 export interface HttpEnvelope {
@@ -68,13 +69,9 @@ const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/
 
 /** The request's answer from a `respond` message, or why it is malformed (502). */
 export const decodeHttpAnswer = (data: Uint8Array): HttpAnswer | string => {
-  let json: unknown
-  try {
-    json = JSON.parse(Buffer.from(data).toString("utf8"))
-  } catch {
-    return "the response is not JSON"
-  }
-  const r = decodeEngineResponse(json)
+  const json = parseJson(Buffer.from(data).toString("utf8"))
+  if (json._tag === "None") return "the response is not JSON"
+  const r = decodeEngineResponse(json.value)
   if (r._tag === "None") return 'the response is not {"status","headers","content_type","body"}'
   const v = r.value
   const status = v.status === 0 ? 200 : v.status

@@ -2,6 +2,7 @@
 // with any depth, but JSON.stringify, Schema and the engine's decoders recurse on the stack and
 // overflow a few thousand levels down; a payload refused at the door never reaches them. Pure and
 // effect-free, so the CLI's start-up fast path can check a payload without loading the effect runtime.
+import { isUtf8 } from "node:buffer"
 
 /**
  * The deepest nesting accepted (arrays and objects, the top level counting as 1). Real webhook
@@ -61,14 +62,9 @@ export const jsonValueDepthWithin = (value: unknown, max: number = MAX_JSON_DEPT
 /** The message for a value over the limit, in the words both ingest and the service use. */
 export const TOO_DEEP = `nests deeper than ${MAX_JSON_DEPTH} levels`
 
-// ignoreBOM keeps a byte-order mark in the text, where JSON.parse refuses it as JSON does.
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
+// ignoreBOM keeps a byte-order mark in the text, where JSON.parse refuses it as JSON does. The bytes
+// are checked first (isUtf8 applies the same strict rules a fatal decoder does), so nothing throws.
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true })
 
 /** The bytes as text, or undefined when they are not valid UTF-8 (JSON must be UTF-8). */
-export const decodeUtf8 = (bytes: Uint8Array): string | undefined => {
-  try {
-    return utf8.decode(bytes)
-  } catch {
-    return undefined
-  }
-}
+export const decodeUtf8 = (bytes: Uint8Array): string | undefined => (isUtf8(bytes) ? utf8.decode(bytes) : undefined)

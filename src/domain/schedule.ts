@@ -3,6 +3,7 @@
 // parameter (epoch milliseconds), so every rule is unit-tested without a clock. cron-parser reads
 // the fields; the calendar arithmetic (cron-calendar.ts) and the DST rules (zone-offsets.ts and
 // searchNext here) are ours, bounded by a horizon and a step budget.
+import { Option, Result } from "effect"
 import {
   DAY_MS,
   compileCalendar,
@@ -52,12 +53,11 @@ const fieldCountProblem = (expr: string): string | undefined => {
 }
 
 const parseProblem = (expr: string): string | undefined => {
-  try {
-    calendarOf({ cron: expr, timezone: "UTC" })
-    return undefined
-  } catch (e) {
-    return `is not a valid cron expression: ${e instanceof Error ? e.message : String(e)}`
-  }
+  const read = Result.try({
+    try: () => calendarOf({ cron: expr, timezone: "UTC" }),
+    catch: (e) => `is not a valid cron expression: ${e instanceof Error ? e.message : String(e)}`,
+  })
+  return read._tag === "Failure" ? read.failure : undefined
 }
 
 /**
@@ -112,16 +112,12 @@ export const cronProblem = (expr: string): string | undefined => {
  */
 export const storedCronProblem = (expr: string): string | undefined => fieldCountProblem(expr) ?? parseProblem(expr)
 
+/** A formatter for the zone; None when Intl does not know the name (it throws a RangeError). */
+const zoneFormat = Option.liftThrowable((tz: string) => new Intl.DateTimeFormat("en-US", { timeZone: tz }))
+
 /** Whether the runtime knows this IANA time zone name. */
-export const isValidTimezone = (tz: string): boolean => {
-  if (tz.length === 0 || tz.length > 64) return false
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: tz })
-    return true
-  } catch {
-    return false
-  }
-}
+export const isValidTimezone = (tz: string): boolean =>
+  tz.length > 0 && tz.length <= 64 && Option.isSome(zoneFormat(tz))
 
 const calendars = new Map<string, CronCalendar>()
 const MAX_CALENDARS = 10_000
@@ -239,6 +235,12 @@ export const searchPrev = (
 const nextCache = new Map<string, number | undefined>()
 const NEXT_CACHE_MAX = 10_000
 
+// A stored expression or zone that no longer reads (cron-parser or Intl throws) has no instants.
+const nextOrThrown = Option.liftThrowable((s: ScheduleSpec, afterMs: number) => searchNext(s, afterMs))
+const prevOrThrown = Option.liftThrowable((s: ScheduleSpec, beforeMs: number, notBeforeMs: number) =>
+  searchPrev(s, beforeMs, notBeforeMs),
+)
+
 /**
  * The first instant strictly after `afterMs`, or undefined when the schedule has none within
  * HORIZON_YEARS (or is not one); remembered per expression, zone, seed and time.
@@ -246,12 +248,7 @@ const NEXT_CACHE_MAX = 10_000
 export const nextAfter = (s: ScheduleSpec, afterMs: number): number | undefined => {
   const key = `${s.timezone}|${s.seed ?? ""}|${s.cron}|${afterMs}`
   if (nextCache.has(key)) return nextCache.get(key)
-  let next: number | undefined
-  try {
-    next = searchNext(s, afterMs)
-  } catch {
-    next = undefined
-  }
+  const next = Option.getOrUndefined(nextOrThrown(s, afterMs))
   if (nextCache.size >= NEXT_CACHE_MAX) nextCache.clear()
   nextCache.set(key, next)
   return next
@@ -287,12 +284,7 @@ export const instantsBetween = (
   const notBefore = Math.max(sec(afterMs) + 1000, untilMs - HORIZON_MS)
   let before = untilMs + 1
   while (true) {
-    let at: number | undefined
-    try {
-      at = searchPrev(s, before, notBefore)
-    } catch {
-      at = undefined
-    }
+    const at = Option.getOrUndefined(prevOrThrown(s, before, notBefore))
     if (at === undefined || at <= afterMs) break
     if (newestFirst.length === cap) return { instants: newestFirst.reverse(), more: true }
     newestFirst.push(at)
@@ -369,17 +361,15 @@ export const inZone = (ms: number, timezone: string): string => {
   return `${local}${offset}`
 }
 
+const rateOf = Option.liftThrowable((s: ScheduleSpec): number => {
+  const c = calendarOf(s)
+  const count = (steps: { readonly next: ReadonlyArray<number> }) =>
+    steps.next.filter((v, i) => v === i && i < steps.next.length - 1).length
+  return (count(c.seconds) * count(c.minutes) * count(c.hours)) / 86_400
+})
+
 /**
  * How many instants a second the expression fires on a day it fires at all (the busiest days):
  * every matching day has seconds × minutes × hours instants. Undefined when it is not an expression.
  */
-export const instantsPerSecond = (s: ScheduleSpec): number | undefined => {
-  try {
-    const c = calendarOf(s)
-    const count = (steps: { readonly next: ReadonlyArray<number> }) =>
-      steps.next.filter((v, i) => v === i && i < steps.next.length - 1).length
-    return (count(c.seconds) * count(c.minutes) * count(c.hours)) / 86_400
-  } catch {
-    return undefined
-  }
-}
+export const instantsPerSecond = (s: ScheduleSpec): number | undefined => Option.getOrUndefined(rateOf(s))

@@ -1,6 +1,7 @@
 // Why a `when` did not hold, for `trigger test`: the first part of an `a && b && c` chain that was false
 // or failed, with its position. Each part is compiled and evaluated on its own (expressions.ts), so it
 // costs a few evaluations; the evaluator's hot path never calls it. Pure.
+import { Result } from "effect"
 import { compileExpression, lib, lineColumn, offsetOf, type ExpressionVars } from "./expressions.js"
 import type { Expr, Parsed } from "./expression-ast.js"
 
@@ -11,12 +12,9 @@ import type { Expr, Parsed } from "./expression-ast.js"
  */
 export const explainFalseWhen = (source: string, vars: ExpressionVars, trigger: string): string | undefined => {
   const { cel } = lib()
-  let parsed: Parsed
-  try {
-    parsed = cel.parse(source)
-  } catch {
-    return undefined
-  }
+  const read = Result.try((): Parsed => cel.parse(source))
+  if (read._tag === "Failure") return undefined
+  const parsed = read.success
   const parts: Array<Expr> = []
   const flatten = (e: Expr): void => {
     const k = e.exprKind

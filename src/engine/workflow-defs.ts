@@ -5,7 +5,7 @@ import { Effect } from "effect"
 import { EngineNames, kvKeySubject, kvStream } from "../protocol/names.js"
 import type { NatsHandles } from "../nats/connection.js"
 import { toUnavailable } from "../nats/conditions.js"
-import { isNoMessageFound, isStreamNotFound } from "../nats/errors.js"
+import { isStreamNotFound, recoverWhen } from "../nats/errors.js"
 
 /** `none` when there is no workflow_defs bucket: no engine on this account to ask. */
 type WorkflowKnown = "known" | "unknown" | "none"
@@ -22,22 +22,13 @@ export const make = (h: NatsHandles): WorkflowRegistry => ({
     Effect.tryPromise({
       try: async (): Promise<WorkflowKnown> => {
         const stream = kvStream(EngineNames.workflowDefs)
-        try {
-          await h.jsm.streams.info(stream)
-        } catch (e) {
-          if (isStreamNotFound(e)) return "none"
-          throw e
-        }
-        try {
-          const key = kvKeySubject(EngineNames.workflowDefs, workflow)
-          const m = await h.jsm.streams.getMessage(stream, { last_by_subj: key })
-          if (m === null) return "unknown"
-          const op = m.header?.get(KV_OPERATION) ?? ""
-          return op === "DEL" || op === "PURGE" ? "unknown" : "known"
-        } catch (e) {
-          if (isNoMessageFound(e)) return "unknown"
-          throw e
-        }
+        if ((await recoverWhen(h.jsm.streams.info(stream), isStreamNotFound, undefined)) === undefined) return "none"
+        // No message on the key is null, not a failure (nats.js answers "no message found" so).
+        const key = kvKeySubject(EngineNames.workflowDefs, workflow)
+        const m = await h.jsm.streams.getMessage(stream, { last_by_subj: key })
+        if (m === null) return "unknown"
+        const op = m.header?.get(KV_OPERATION) ?? ""
+        return op === "DEL" || op === "PURGE" ? "unknown" : "known"
       },
       catch: toUnavailable,
     }),

@@ -7,13 +7,11 @@ import { publishJson, type StreamClient } from "../nats/publish-json.js"
 import { Streams, Subjects } from "../protocol/names.js"
 import { FIRE_LARGE_FIELDS, ForeignFire, HistoryFire, type FireRecord } from "../domain/fire-record.js"
 import { cutToShare, fitList, jsonBytes, truncatedField } from "../domain/list-budget.js"
+import { parseJsonBytes } from "../domain/json.js"
 import { toUnavailable } from "../nats/conditions.js"
 import type { KV } from "../nats/kv-api.js"
 import { getRun } from "../runs/index.js"
 import { scanBack } from "../nats/scan-back.js"
-import { isNoMessageFound } from "../nats/errors.js"
-
-const decoder = new TextDecoder()
 
 // One record per trigger, event and outcome: a timer that fires a window later records its own
 // outcome under the same event without being taken for a duplicate.
@@ -34,12 +32,9 @@ const RUN_STATUS_ROOM = 32
  * `outcome` dagnats does not write) is no record and is passed over.
  */
 const entryOf = (data: Uint8Array, share: number): object | undefined => {
-  let json: unknown
-  try {
-    json = JSON.parse(decoder.decode(data))
-  } catch {
-    return undefined
-  }
+  const parsed = parseJsonBytes(data)
+  if (parsed._tag === "None") return undefined
+  const json = parsed.value
   const own = decodeOwn(json)
   const room = share - RUN_STATUS_ROOM
   if (own._tag === "Some") return cutToShare(own.value, room, FIRE_LARGE_FIELDS).record
@@ -141,12 +136,6 @@ export const historyReply = (entries: ReadonlyArray<HistoryEntry>, budget: numbe
   }
 }
 
-/** The sequence of the newest message on `subject`, or undefined when it has none. */
-const lastSeqOn = async (jsm: JetStreamManager, subject: string): Promise<number | undefined> => {
-  try {
-    return (await jsm.streams.getMessage(Streams.triggerHistory, { last_by_subj: subject }))?.seq
-  } catch (e) {
-    if (isNoMessageFound(e)) return undefined
-    throw e
-  }
-}
+/** The sequence of the newest message on `subject`, or undefined when it has none (nats.js: null). */
+const lastSeqOn = async (jsm: JetStreamManager, subject: string): Promise<number | undefined> =>
+  (await jsm.streams.getMessage(Streams.triggerHistory, { last_by_subj: subject }))?.seq

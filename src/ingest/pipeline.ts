@@ -24,6 +24,7 @@ import {
 } from "./errors.js"
 import { headersToStore } from "./headers.js"
 import { decodeUtf8, jsonTextDepthWithin, jsonValueDepthWithin, TOO_DEEP } from "../domain/json-limits.js"
+import { parseJson } from "../domain/json.js"
 import { decodeFormBody } from "../domain/form-body.js"
 import { signedRequestId } from "../domain/signed-request-id.js"
 
@@ -119,15 +120,12 @@ type Parsed = { readonly ok: true; readonly value: unknown } | { readonly ok: fa
  * the event is stored, because every later step (evaluator, run record, engine) would fail on it.
  * The depth is checked on the bytes first, so a hostile body costs one linear scan.
  */
-const parseJson = (body: Uint8Array): Parsed => {
+const parseBody = (body: Uint8Array): Parsed => {
   const text = decodeUtf8(body)
   if (text === undefined) return { ok: false, message: "the body is not valid UTF-8" }
   if (!jsonTextDepthWithin(body)) return { ok: false, message: `the body ${TOO_DEEP}` }
-  try {
-    return { ok: true, value: JSON.parse(text) }
-  } catch {
-    return { ok: false, message: "the body is not valid JSON" }
-  }
+  const value = parseJson(text)
+  return value._tag === "Some" ? { ok: true, value: value.value } : { ok: false, message: "the body is not valid JSON" }
 }
 
 /**
@@ -186,7 +184,7 @@ export const makePipeline = (deps: PipelineDeps) => {
       // Form bodies are stored as received; the evaluator decodes them. Only JSON is parsed here.
       let parsed: unknown = undefined
       if (kind === "json") {
-        const result = parseJson(body)
+        const result = parseBody(body)
         if (!result.ok) return yield* new InvalidJson({ message: result.message })
         parsed = result.value
       } else {

@@ -2,7 +2,7 @@
 // body reader, writes its outcome as JSON, and serves /healthz, /readyz and /metrics. Knows HTTP;
 // knows nothing of triggers, signatures or NATS.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
-import { Cause, Effect, Exit, Option } from "effect"
+import { Cause, Effect, Exit, Option, Result } from "effect"
 import { NotFound } from "../domain/errors.js"
 import type { HeaderLookup } from "../domain/signatures/index.js"
 import { readBody } from "./body.js"
@@ -216,12 +216,15 @@ export const createIngestServer = (deps: ServerDeps): IngestServer => {
         headers["content-length"] = String(w.answer.body.length)
         if (w.answer.contentType !== undefined) headers["content-type"] = w.answer.contentType
         if (closing) headers["connection"] = "close"
-        try {
-          res.writeHead(w.answer.status, { ...headers, ...withId, [Headers.runId]: w.runId })
-        } catch (e) {
-          // node:http refused what the workflow answered: the same as an answer of the wrong shape.
-          const message = `the response cannot be sent: ${e instanceof Error ? e.message : String(e)}`
-          return answerResponded(req, res, { ...outcome, waited: { ...MALFORMED, runId: w.runId, message } }, withId)
+        // node:http throws on what the workflow answered (a header it refuses): the same as an
+        // answer of the wrong shape.
+        const written = Result.try({
+          try: () => res.writeHead(w.answer.status, { ...headers, ...withId, [Headers.runId]: w.runId }),
+          catch: (e) => `the response cannot be sent: ${e instanceof Error ? e.message : String(e)}`,
+        })
+        if (written._tag === "Failure") {
+          const waited = { ...MALFORMED, runId: w.runId, message: written.failure }
+          return answerResponded(req, res, { ...outcome, waited }, withId)
         }
         res.end(w.answer.body)
         return w.answer.status

@@ -49,3 +49,14 @@ export const describe = (e: unknown): string => (e instanceof Error ? e.message 
 /** The server (or account) has not enough storage left for what a stream would reserve. */
 export const isInsufficientStorage = (e: unknown): boolean =>
   e instanceof JetStreamApiError && (e.code === 10047 || /insufficient (storage )?resources/i.test(e.message))
+
+/**
+ * `request`'s value, or `instead` when it fails as `expected` says (a stream or consumer that is not
+ * there, a revision check lost to another writer): for requests where that failure is an answer.
+ * Every other failure stays one.
+ */
+export const recoverWhen = <A, B>(request: Promise<A>, expected: (e: unknown) => boolean, instead: B): Promise<A | B> =>
+  request.catch((e: unknown) => {
+    if (expected(e)) return instead
+    throw e
+  })

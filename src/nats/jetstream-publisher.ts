@@ -4,10 +4,11 @@
 // one long-lived reply subscription and one timer for all publishes, and without nats.js's
 // per-request objects (a timer, and an Error whose stack capture costs more than the publish).
 // Publishes made in one event-loop turn leave together in one socket write.
-import { Effect, Schema, type Scope } from "effect"
+import { Effect, Result, Schema, type Scope } from "effect"
 import { JetStreamApiCodes } from "@nats-io/jetstream"
 import type { Msg, MsgHdrs, NatsConnection } from "./core-api.js"
 import { createInbox } from "@nats-io/nats-core"
+import { parseJsonBytes } from "../domain/json.js"
 
 export interface Ack {
   readonly stream: string
@@ -100,8 +101,6 @@ const ApiError = Schema.Struct({
 const decodePubAck = Schema.decodeUnknownOption(PubAck)
 const decodeApiError = Schema.decodeUnknownOption(ApiError)
 
-const textDecoder = new TextDecoder()
-
 /** Decode one reply to a JetStream publish; exported for its unit test. */
 export const decodeAckReply = (data: Uint8Array, statusCode: number | undefined): Ack | PublishFailed => {
   // A status-only 503 reply: no stream listens on the subject (or JetStream is unavailable).
@@ -110,12 +109,10 @@ export const decodeAckReply = (data: Uint8Array, statusCode: number | undefined)
       ? new PublishFailed("no stream accepts the subject (is JetStream enabled?)", "no_stream")
       : new PublishFailed(`JetStream answered with an empty reply (status ${statusCode ?? "none"})`, "api_error")
   }
-  let reply: unknown
-  try {
-    reply = JSON.parse(textDecoder.decode(data))
-  } catch {
+  const parsed = parseJsonBytes(data)
+  if (parsed._tag === "None")
     return new PublishFailed("JetStream answered with something that is not JSON", "api_error")
-  }
+  const reply = parsed.value
   const hasError = typeof reply === "object" && reply !== null && (reply as { error?: unknown }).error != null
   if (hasError) {
     const error = decodeApiError(reply)
@@ -192,11 +189,12 @@ export const makeJetStreamPublisher = (
             }
             const send = () => {
               if (closed) return reject(new PublishFailed("serve is shutting down", "not_sent"))
-              try {
-                nc.publish(subject, body, { reply: prefix + token, headers })
-              } catch (e) {
-                return reject(new PublishFailed(e instanceof Error ? e.message : String(e), "not_sent"))
-              }
+              // nats.js throws when the connection is closed or draining: not sent, never stored.
+              const sent = Result.try({
+                try: () => nc.publish(subject, body, { reply: prefix + token, headers }),
+                catch: (e) => new PublishFailed(e instanceof Error ? e.message : String(e), "not_sent"),
+              })
+              if (sent._tag === "Failure") return reject(sent.failure)
               pending.set(token, { resolve, reject, deadline: Date.now() + timeoutMs })
             }
             if (queue.push({ send, reject }) === 1) setImmediate(sendQueued)

@@ -5,6 +5,7 @@
 import { Effect, Option, Schema } from "effect"
 import { Bucket, type KV, type KvEntry } from "@nats-io/kv"
 import type { Unavailable } from "../domain/errors.js"
+import { parseJsonBytes } from "../domain/json.js"
 import { toUnavailable } from "./conditions.js"
 import { isRevisionMismatch } from "./errors.js"
 
@@ -26,8 +27,6 @@ export interface KvRead {
 }
 
 const encoder = new TextEncoder()
-const decoder = new TextDecoder()
-const decodeJson = Schema.decodeUnknownOption(Schema.fromJsonString(Schema.Unknown))
 
 const nats = <A>(f: () => Promise<A>) => Effect.tryPromise({ try: f, catch: toUnavailable })
 
@@ -50,7 +49,7 @@ const leaderEntry = async (kv: KV, key: string): Promise<KvEntry | null> => {
 const toRead = (entry: KvEntry | null): KvRead => {
   if (entry === null) return { value: undefined, revision: 0, existed: false }
   // Not JSON (someone wrote to the bucket by hand): the key counts as free, at its revision.
-  const value = entry.operation === "PUT" ? Option.getOrUndefined(decodeJson(decoder.decode(entry.value))) : undefined
+  const value = entry.operation === "PUT" ? Option.getOrUndefined(parseJsonBytes(entry.value)) : undefined
   return { value, revision: entry.revision, existed: true }
 }
 

@@ -1,18 +1,18 @@
 // Looking for dagnats records under the names an older dagnats used (see protocol LegacyNames), so
 // serve can say so once. Reads a few entries of each old bucket and classifies them by shape; the
 // engine's records under the same names are not ours and are never reported. Never fails serve.
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { RetentionPolicy } from "@nats-io/jetstream"
 import { Kvm } from "@nats-io/kv"
 import { LegacyNames, kvStream } from "../protocol/names.js"
+import { parseJsonBytes } from "../domain/json.js"
 import { isDagnatsRun, isDagnatsTrigger, isDagnatsWindow, legacyNotice } from "../domain/legacy-records.js"
 import type { NatsHandles } from "./connection.js"
-import { isStreamNotFound } from "./errors.js"
+import { isStreamNotFound, recoverWhen } from "./errors.js"
 
 /** Entries read per old bucket: an old dagnats bucket is all ours, so the first few tell. */
 const SAMPLE = 20
 
-const decoder = new TextDecoder()
 const SHAPES: Readonly<Record<string, (v: unknown) => boolean>> = {
   triggers: isDagnatsTrigger,
   runs: isDagnatsRun,
@@ -20,14 +20,7 @@ const SHAPES: Readonly<Record<string, (v: unknown) => boolean>> = {
   batch_state: isDagnatsWindow,
 }
 
-const exists = async (h: NatsHandles, stream: string) => {
-  try {
-    return await h.jsm.streams.info(stream)
-  } catch (e) {
-    if (isStreamNotFound(e)) return undefined
-    throw e
-  }
-}
+const exists = (h: NatsHandles, stream: string) => recoverWhen(h.jsm.streams.info(stream), isStreamNotFound, undefined)
 
 const holdsOurRecords = async (h: NatsHandles, bucket: string, isOurs: (v: unknown) => boolean) => {
   const info = await exists(h, kvStream(bucket))
@@ -37,14 +30,12 @@ const holdsOurRecords = async (h: NatsHandles, bucket: string, isOurs: (v: unkno
   const iter = await kv.watch()
   let seen = 0
   let ours = false
+  // try/finally: a `break` or a throw out of `for await` must stop the watcher.
   try {
     for await (const e of iter) {
       seen++
-      try {
-        if (e.operation === "PUT" && isOurs(JSON.parse(decoder.decode(e.value)))) ours = true
-      } catch {
-        /* not JSON: not ours */
-      }
+      // Not JSON: not ours.
+      if (e.operation === "PUT" && Option.exists(parseJsonBytes(e.value), isOurs)) ours = true
       if (ours || seen >= SAMPLE || e.delta === 0) break
     }
   } finally {

@@ -15,7 +15,7 @@ import { Buckets, Streams, Subjects } from "../protocol/names.js"
 import { Internal } from "../domain/errors.js"
 import type { NatsHandles } from "./connection.js"
 import { findLegacyRecords } from "./legacy.js"
-import { isInsufficientStorage, isStreamNotFound } from "./errors.js"
+import { isInsufficientStorage, isStreamNotFound, recoverWhen } from "./errors.js"
 import { DEFAULT_RETENTION, formatRetention, type Retention } from "../domain/retention.js"
 
 const DAY_MS = 86_400_000
@@ -123,29 +123,25 @@ export const incompatibility = (want: StreamSpec, have: StreamConfig): string | 
 const ensureStream = (jsm: JetStreamManager, spec: StreamSpec) =>
   Effect.tryPromise({
     try: async (): Promise<"created" | "reused"> => {
-      try {
-        const info = await jsm.streams.info(spec.name)
+      const info = await recoverWhen(jsm.streams.info(spec.name), isStreamNotFound, undefined)
+      if (info !== undefined) {
         const why = incompatibility(spec, info.config)
         if (why !== undefined)
           throw new Error(
             `stream ${spec.name} exists with incompatible settings: ${why}; fix or remove it (dagnats does not change it)`,
           )
         return "reused"
-      } catch (e) {
-        if (!isStreamNotFound(e)) throw e
-        try {
-          await jsm.streams.add(spec)
-        } catch (added) {
-          // A stream with max_bytes reserves that much of the server's (or account's) file storage.
-          if (spec.max_bytes !== undefined && spec.max_bytes > 0 && isInsufficientStorage(added))
-            throw new Error(
-              `cannot create stream ${spec.name}: its max bytes (${spec.max_bytes}) do not fit the storage NATS ` +
-                `has left (max_file_store or account limits); lower DAGNATS_DELIVERIES_MAX_BYTES or give NATS more`,
-            )
-          throw added
-        }
-        return "created"
       }
+      await jsm.streams.add(spec).catch((added: unknown) => {
+        // A stream with max_bytes reserves that much of the server's (or account's) file storage.
+        if (spec.max_bytes !== undefined && spec.max_bytes > 0 && isInsufficientStorage(added))
+          throw new Error(
+            `cannot create stream ${spec.name}: its max bytes (${spec.max_bytes}) do not fit the storage NATS ` +
+              `has left (max_file_store or account limits); lower DAGNATS_DELIVERIES_MAX_BYTES or give NATS more`,
+          )
+        throw added
+      })
+      return "created"
     },
     catch: (e) => new Internal({ message: e instanceof Error ? e.message : String(e) }),
   })
@@ -166,8 +162,8 @@ const ensureBucket = (
   Effect.tryPromise({
     try: async () => {
       const kvm = new Kvm(handles.js)
-      try {
-        const info = await handles.jsm.streams.info(`KV_${name}`)
+      const info = await recoverWhen(handles.jsm.streams.info(`KV_${name}`), isStreamNotFound, undefined)
+      if (info !== undefined) {
         if (info.config.max_msgs_per_subject < 1 || info.config.subjects?.[0] !== `$KV.${name}.>`) {
           throw new Error(
             `bucket ${name} exists with incompatible settings; fix or remove it (dagnats does not change it)`,
@@ -178,12 +174,10 @@ const ensureBucket = (
           await handles.jsm.streams.update(info.config.name, { ...info.config, max_msgs_per_subject: historyAtMost })
         }
         return await kvm.open(name)
-      } catch (e) {
-        if (!isStreamNotFound(e)) throw e
-        const { maxAge } = opts
-        const ttl = maxAge !== undefined && maxAge.ms > 0 ? { ttl: maxAge.ms } : {}
-        return await kvm.create(name, { history, replicas: o.replicas, storage: StorageType.File, ...ttl })
       }
+      const { maxAge } = opts
+      const ttl = maxAge !== undefined && maxAge.ms > 0 ? { ttl: maxAge.ms } : {}
+      return await kvm.create(name, { history, replicas: o.replicas, storage: StorageType.File, ...ttl })
     },
     catch: (e) => new Internal({ message: e instanceof Error ? e.message : String(e) }),
   })

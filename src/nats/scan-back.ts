@@ -61,6 +61,7 @@ export const scanBack = async (js: JetStreamClient, jsm: JetStreamManager, o: Sc
     let oldest: number | undefined
     if (pending > 0) {
       const iter = await consumer.consume(boundedPull(js, Math.min(MAX_BUFFERED, size)))
+      // try/finally: a `break` or a throw out of `for await` must stop the pull's iterator.
       try {
         for await (const m of iter) {
           if (m.seq > end) break

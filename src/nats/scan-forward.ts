@@ -32,11 +32,13 @@ export const scanForward = async (js: JetStreamClient, o: ScanForwardOptions): P
     opt_start_time: new Date(Math.max(0, o.startTimeMs)).toISOString(),
     inactive_threshold: INACTIVE_THRESHOLD_MS,
   })
+  // try/finally: the ordered consumer is deleted however the read ends (a visit that throws too).
   try {
     // Nothing on the subject after the time: no message to wait for.
     if ((await consumer.info(true)).num_pending === 0) return
     const iter = await consumer.consume({ max_messages: MAX_BUFFERED })
     let read = 0
+    // try/finally: a `break` or a throw out of `for await` must stop the pull's iterator.
     try {
       for await (const m of iter) {
         read++

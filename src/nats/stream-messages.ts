@@ -52,13 +52,11 @@ export const getMessage = (
   stream: string,
   query: MessageQuery,
 ): Effect.Effect<StoredMessage | null, Unavailable> =>
+  // nats.js answers "no message found" with null itself.
   Effect.tryPromise({
     try: () => jsm.streams.getMessage(stream, toRequest(query)),
-    catch: (e) => e,
-  }).pipe(
-    Effect.map((m) => (m === null ? null : toStored(m))),
-    Effect.catch((e) => (isNoMessageFound(e) ? Effect.succeed(null) : Effect.fail(toUnavailable(e)))),
-  )
+    catch: toUnavailable,
+  }).pipe(Effect.map((m) => (m === null ? null : toStored(m))))
 
 /** Delete one message by sequence (no purge); false when it is gone already. */
 export const deleteMessage = (

@@ -8,7 +8,7 @@ import { Effect, Fiber, Semaphore, Stream } from "effect"
 import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JsMsg } from "@nats-io/jetstream"
 import { nanos } from "@nats-io/nats-core"
 import type { NatsHandles } from "./connection.js"
-import { isConsumerNotFound } from "./errors.js"
+import { isConsumerNotFound, recoverWhen } from "./errors.js"
 import { askWhileStarting } from "./conditions.js"
 import { WORKER_PULL_BUDGET_BYTES, boundedPull } from "./pull-bound.js"
 
@@ -29,42 +29,35 @@ export type Verdict = { readonly ack: true } | { readonly ack: false; readonly d
 /** Fails with Unavailable when NATS cannot be asked or refuses (a serve without the permission). */
 export const ensureDurable = (h: NatsHandles, s: DurableSpec) =>
   askWhileStarting(async () => {
-    try {
-      const info = await h.jsm.consumers.info(s.stream, s.name)
+    const info = await recoverWhen(h.jsm.consumers.info(s.stream, s.name), isConsumerNotFound, undefined)
+    if (info !== undefined) {
       // The ack wait is a setting: follow it on a consumer created with another one.
       // A server that cannot update it keeps the old wait: slower recovery, nothing lost.
       if (info.config.ack_wait !== nanos(s.ackWaitMs)) {
         await h.jsm.consumers.update(s.stream, s.name, { ack_wait: nanos(s.ackWaitMs) }).catch(() => undefined)
       }
       return "resumed" as const
-    } catch (e) {
-      if (!isConsumerNotFound(e)) throw e
-      await h.jsm.consumers.add(s.stream, {
-        durable_name: s.name,
-        deliver_policy: s.deliverAll === true ? DeliverPolicy.All : DeliverPolicy.New,
-        ack_policy: AckPolicy.Explicit,
-        filter_subject: s.filterSubject,
-        ack_wait: nanos(s.ackWaitMs),
-        max_ack_pending: s.maxAckPending,
-        // Never give up on a message: a failing one is retried with a growing delay instead.
-        max_deliver: -1,
-      })
-      return "created" as const
     }
+    await h.jsm.consumers.add(s.stream, {
+      durable_name: s.name,
+      deliver_policy: s.deliverAll === true ? DeliverPolicy.All : DeliverPolicy.New,
+      ack_policy: AckPolicy.Explicit,
+      filter_subject: s.filterSubject,
+      ack_wait: nanos(s.ackWaitMs),
+      max_ack_pending: s.maxAckPending,
+      // Never give up on a message: a failing one is retried with a growing delay instead.
+      max_deliver: -1,
+    })
+    return "created" as const
   })
 
 const nakOnFailure: Verdict = { ack: false, delayMs: 1_000 }
 
-/** Ack or NAK as decided; a connection already gone cannot take either, and JetStream redelivers. */
-const settleAs = (m: JsMsg, v: Verdict) =>
-  Effect.sync(() => {
-    try {
-      if (v.ack) m.ack()
-      else m.nak(v.delayMs)
-    } catch {
-      /* the connection is closed: the ack wait runs out and the message comes back */
-    }
-  })
+/**
+ * Ack or NAK as decided; a connection already gone cannot take either (nats.js throws), and then the
+ * ack wait runs out and JetStream redelivers: nothing to do about the failure.
+ */
+const settleAs = (m: JsMsg, v: Verdict) => Effect.try(() => (v.ack ? m.ack() : m.nak(v.delayMs))).pipe(Effect.ignore)
 
 /**
  * Body bytes a worker holds in its handlers at once, besides the pull's own bound (pull-bound.ts):

@@ -2,15 +2,16 @@
 // like the evaluator's, that folds each run's lifecycle events (written by the engine) into its
 // record in KV `dagnats_runs`. Updates are revision-checked, so concurrent serves and redeliveries
 // cannot move a run backwards or lose an update; events of runs dagnats did not start are acked.
-import { Effect, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import type { JsMsg } from "../nats/jetstream-api.js"
 import type { KV } from "../nats/kv-api.js"
 import { Consumers, Streams, Subjects } from "../protocol/names.js"
 import type { NatsHandles } from "../nats/connection.js"
 import { ensureDurable, runWorker, type DurableSpec, type Verdict } from "../nats/worker.js"
 import { toUnavailable } from "../nats/conditions.js"
-import { isRevisionMismatch } from "../nats/errors.js"
+import { isRevisionMismatch, recoverWhen } from "../nats/errors.js"
 import { isRunId } from "../domain/run-id.js"
+import { parseJsonBytes } from "../domain/json.js"
 import {
   foldRunStatus,
   isFinal,
@@ -45,15 +46,8 @@ const StoredRun = Schema.Struct({ run_id: Schema.String, status: Schema.String }
 const decodeStoredRun = Schema.decodeUnknownOption(StoredRun)
 
 const encoder = new TextEncoder()
-const decoder = new TextDecoder()
-
-export const parseJson = (bytes: Uint8Array): unknown => {
-  try {
-    return JSON.parse(decoder.decode(bytes)) as unknown
-  } catch {
-    return undefined
-  }
-}
+/** The JSON value of a KV entry or an engine event; undefined when it is not JSON. */
+export const jsonOf = (bytes: Uint8Array): unknown => Option.getOrUndefined(parseJsonBytes(bytes))
 
 /**
  * Run ids whose events need no KV read: runs that are not ours (their record is written before
@@ -91,7 +85,7 @@ export const applyFold = (
   Effect.gen(function* () {
     while (true) {
       const entry = yield* Effect.tryPromise({ try: () => runs.get(runId), catch: toUnavailable })
-      const json = entry !== null && entry.operation === "PUT" ? parseJson(entry.value) : undefined
+      const json = entry !== null && entry.operation === "PUT" ? jsonOf(entry.value) : undefined
       // No record, or one that is not a run record of ours (written by hand): leave it alone.
       if (entry === null || decodeStoredRun(json)._tag === "None") {
         settled.add(runId)
@@ -103,13 +97,12 @@ export const applyFold = (
       if (!result.changed) return undefined
       const written = yield* Effect.tryPromise({
         try: async () => {
-          try {
-            await runs.update(runId, encoder.encode(JSON.stringify(result.next)), entry.revision)
-            return true
-          } catch (e) {
-            if (isRevisionMismatch(e)) return false
-            throw e
-          }
+          const update = runs.update(runId, encoder.encode(JSON.stringify(result.next)), entry.revision)
+          return recoverWhen(
+            update.then(() => true),
+            isRevisionMismatch,
+            false,
+          )
         },
         catch: toUnavailable,
       })
@@ -134,7 +127,7 @@ const isSettled = (record: { status: string }) => isFinal(record.status) && reco
  */
 const foldMessage = (runs: KV, data: Uint8Array, seq: number, settled: SettledRuns = makeSettledRuns()) =>
   Effect.suspend(() => {
-    const event = lifecycleEvent(parseJson(data))
+    const event = lifecycleEvent(jsonOf(data))
     // Cheap checks first: only 32-hex ids can be ours, and most of the engine's history is step
     // events of runs that are not ours or are over.
     if (event === undefined || statusForEvent(event.type) === undefined || !isRunId(event.runId))

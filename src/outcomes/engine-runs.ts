@@ -9,10 +9,10 @@ import type { KV } from "../nats/kv-api.js"
 import { EngineNames, kvStream } from "../protocol/names.js"
 import type { NatsHandles } from "../nats/connection.js"
 import { toUnavailable } from "../nats/conditions.js"
-import { describe, isStreamNotFound } from "../nats/errors.js"
+import { describe, isStreamNotFound, recoverWhen } from "../nats/errors.js"
 import { isRunId } from "../domain/run-id.js"
 import { engineOutcome, foldEngineOutcome } from "../domain/run-status.js"
-import { applyFold, makeSettledRuns, parseJson, type StatusChange } from "./consumer.js"
+import { applyFold, jsonOf, makeSettledRuns, type StatusChange } from "./consumer.js"
 
 /** How often a missing bucket (or a watch that ended) is tried again. */
 const RETRY_EVERY = Duration.seconds(3)
@@ -30,12 +30,8 @@ const watchOnce = (h: NatsHandles, runs: KV, onChange: (c: StatusChange) => void
       const opened = yield* Effect.tryPromise({
         try: async () => {
           // Opening a bucket does not look for it: ask for its stream first.
-          try {
-            await h.jsm.streams.info(kvStream(EngineNames.workflowRuns))
-          } catch (e) {
-            if (isStreamNotFound(e)) return undefined
-            throw e
-          }
+          const info = await recoverWhen(h.jsm.streams.info(kvStream(EngineNames.workflowRuns)), isStreamNotFound, null)
+          if (info === null) return undefined
           return await new Kvm(h.js).open(EngineNames.workflowRuns)
         },
         catch: toUnavailable,
@@ -51,7 +47,7 @@ const watchOnce = (h: NatsHandles, runs: KV, onChange: (c: StatusChange) => void
         Effect.suspend(() => {
           const runId = runIdOfKey(entry.key)
           if (runId === undefined || entry.operation !== "PUT" || settled.has(runId)) return Effect.void
-          const outcome = engineOutcome(parseJson(entry.value))
+          const outcome = engineOutcome(jsonOf(entry.value))
           if (outcome === undefined) return Effect.void
           return applyFold(runs, runId, (record, nowIso) => foldEngineOutcome(record, outcome, nowIso), settled).pipe(
             Effect.map((change) => {

@@ -3,11 +3,12 @@
 // fastest `respond` cannot be missed whichever serve starts the run; then it is answered by the first
 // signal that decides it. Answers are kept in KV `dagnats_responses` for retries of the same
 // delivery. Waiting requests are bounded, and a shutting-down serve answers each still waiting 503.
-import { Context, Effect, Layer, Schema } from "effect"
+import { Context, Effect, Layer, Option, Schema } from "effect"
 import type { KV } from "../nats/kv-api.js"
 import type { Subscription } from "../nats/core-api.js"
 import { Unavailable } from "../domain/errors.js"
 import { decodeHttpAnswer, type HttpAnswer } from "../domain/http-envelope.js"
+import { parseJson } from "../domain/json.js"
 import { Subjects } from "../protocol/names.js"
 import { ServeConfig } from "../config/serve-config.js"
 import { Nats } from "../nats/connection.js"
@@ -67,13 +68,7 @@ const decodeFire = Schema.decodeUnknownOption(FireRecord)
 const LifecycleType = Schema.Struct({ type: Schema.String })
 const decodeLifecycle = Schema.decodeUnknownOption(LifecycleType)
 
-const json = (data: Uint8Array): unknown => {
-  try {
-    return JSON.parse(Buffer.from(data).toString("utf8"))
-  } catch {
-    return undefined
-  }
-}
+const json = (data: Uint8Array): unknown => Option.getOrUndefined(parseJson(Buffer.from(data).toString("utf8")))
 
 const RunStatus = Schema.Struct({ status: Schema.String })
 const decodeStatus = Schema.decodeUnknownOption(RunStatus)
@@ -117,17 +112,14 @@ export const make = Effect.gen(function* () {
   // delivery (its event a duplicate, evaluated no more) gets the same 202 instead of waiting in vain.
   const keepNoRun = (runId: string, reason: string) => keep(runId, encoder.encode(JSON.stringify({ no_run: reason })))
 
+  // A read that fails (NATS away) finds nothing kept: the retry then waits for the run like the first.
   const storedAnswer = async (runId: string): Promise<Waited | undefined> => {
-    try {
-      const entry = await responses.get(runId)
-      if (entry === null || entry.operation !== "PUT") return undefined
-      const noRun = decodeNoRun(json(entry.value))
-      if (noRun._tag === "Some") return { _tag: "NoRun", reason: noRun.value.no_run }
-      const answer = decodeHttpAnswer(entry.value)
-      return typeof answer === "string" ? undefined : { _tag: "Response", runId, answer }
-    } catch {
-      return undefined
-    }
+    const entry = await responses.get(runId).catch(() => null)
+    if (entry === null || entry.operation !== "PUT") return undefined
+    const noRun = decodeNoRun(json(entry.value))
+    if (noRun._tag === "Some") return { _tag: "NoRun", reason: noRun.value.no_run }
+    const answer = decodeHttpAnswer(entry.value)
+    return typeof answer === "string" ? undefined : { _tag: "Response", runId, answer }
   }
 
   // One subscription per trigger name, however many of its requests wait: every decision of a busy
@@ -173,14 +165,10 @@ export const make = Effect.gen(function* () {
 
   /** The run's status in `dagnats_runs`, for a retry that came after the run ended. */
   const runStatus = async (runId: string): Promise<string | undefined> => {
-    try {
-      const entry = await buckets.runs.get(runId)
-      if (entry === null || entry.operation !== "PUT") return undefined
-      const record = decodeStatus(json(entry.value))
-      return record._tag === "Some" ? record.value.status : undefined
-    } catch {
-      return undefined
-    }
+    const entry = await buckets.runs.get(runId).catch(() => null)
+    if (entry === null || entry.operation !== "PUT") return undefined
+    const record = decodeStatus(json(entry.value))
+    return record._tag === "Some" ? record.value.status : undefined
   }
 
   const wait = <S extends StoredEvent, E>(req: WaitRequest, store: Effect.Effect<S, E>) =>

@@ -1,6 +1,6 @@
 // Reading runs back from KV `dagnats_runs` for `run get` and `run list`. Values are decoded defensively:
 // a record someone else wrote that does not parse is skipped by list and reported by get.
-import { Effect, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import type { KV } from "../nats/kv-api.js"
 import type { JetStreamClient, JetStreamManager } from "../nats/jetstream-api.js"
 import { scanBack } from "../nats/scan-back.js"
@@ -8,21 +8,14 @@ import { Headers } from "../protocol/names.js"
 import { NotFound } from "../domain/errors.js"
 import { RUN_LARGE_FIELDS, RunRecord, type RunListItem } from "../domain/run-record.js"
 import { cutToShare, fitList, recordShare } from "../domain/list-budget.js"
+import { parseJsonBytes } from "../domain/json.js"
 import { toUnavailable } from "../nats/conditions.js"
-
-const decoder = new TextDecoder()
 
 const decodeRecord = Schema.decodeUnknownOption(RunRecord)
 
 /** The record, with only the fields the run record has; undefined when it is not one. */
-const parse = (bytes: Uint8Array): RunRecord | undefined => {
-  try {
-    const decoded = decodeRecord(JSON.parse(decoder.decode(bytes)))
-    return decoded._tag === "Some" ? decoded.value : undefined
-  } catch {
-    return undefined
-  }
-}
+const parse = (bytes: Uint8Array): RunRecord | undefined =>
+  Option.getOrUndefined(Option.flatMap(parseJsonBytes(bytes), decodeRecord))
 
 export const getRun = (runs: KV, runId: string) =>
   Effect.gen(function* () {

@@ -5,7 +5,7 @@
 import { Effect, Schema } from "effect"
 import type { KV } from "../nats/kv-api.js"
 import { toUnavailable } from "../nats/conditions.js"
-import { isRevisionMismatch } from "../nats/errors.js"
+import { isRevisionMismatch, recoverWhen } from "../nats/errors.js"
 
 export const ScheduleState = Schema.Struct({
   /** generationOf(trigger) this state was armed for. */
@@ -49,16 +49,14 @@ export const readState = (kv: KV, trigger: string) =>
 /** Write against the revision read; false when another writer got there first (read again). */
 export const writeState = (kv: KV, trigger: string, value: ScheduleState, read: StateEntry) =>
   Effect.tryPromise({
-    try: async () => {
-      try {
-        const bytes = encoder.encode(JSON.stringify(value))
-        if (read.exists) await kv.update(trigger, bytes, read.revision)
-        else await kv.create(trigger, bytes)
-        return true
-      } catch (e) {
-        if (isRevisionMismatch(e)) return false
-        throw e
-      }
+    try: () => {
+      const bytes = encoder.encode(JSON.stringify(value))
+      const written = read.exists ? kv.update(trigger, bytes, read.revision) : kv.create(trigger, bytes)
+      return recoverWhen(
+        written.then(() => true),
+        isRevisionMismatch,
+        false,
+      )
     },
     catch: toUnavailable,
   })

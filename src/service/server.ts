@@ -1,7 +1,7 @@
 // The `dagnats` micro service: one queue group shared by every serve, JSON in and out,
 // errors as micro error headers plus the JSON error body. Discoverable with `nats micro list`.
 // Requests enter Effect through serve's callback boundary (its logger, its tracer).
-import { Context, Effect, Layer, type Scope } from "effect"
+import { Context, Effect, Layer, Result, type Scope } from "effect"
 import { Svcm, type Service, type ServiceMsg } from "../nats/services-api.js"
 import type { NatsConnection } from "../nats/core-api.js"
 import { Service as ServiceNames, endpointSubject } from "../protocol/names.js"
@@ -12,17 +12,16 @@ import { Boundary, type BoundaryShape } from "../runtime/index.js"
 import { VERSION } from "../version.js"
 import { causeToMicroError, invalidJsonRequest, toMicroError, type MicroError } from "./errors.js"
 import { endpointMetadata } from "./metadata.js"
+import { parseJson } from "../domain/json.js"
 
 const decoder = new TextDecoder()
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e))
 
 const parseBody = (msg: ServiceMsg): { ok: true; value: unknown } | { ok: false } => {
   const text = decoder.decode(msg.data).trim()
   if (text === "") return { ok: true, value: {} }
-  try {
-    return { ok: true, value: JSON.parse(text) }
-  } catch {
-    return { ok: false }
-  }
+  const value = parseJson(text)
+  return value._tag === "Some" ? { ok: true, value: value.value } : { ok: false }
 }
 
 /**
@@ -61,17 +60,14 @@ const respondError = (msg: ServiceMsg, { code, body }: MicroError, errors: Count
  */
 const respondJson = (msg: ServiceMsg, value: unknown, where: string, log: (line: string) => void, errors: Counter) => {
   const data = JSON.stringify(value)
-  try {
-    msg.respond(data)
-  } catch (e) {
-    const message = `reply of ${Buffer.byteLength(data)} bytes could not be sent (${e instanceof Error ? e.message : String(e)}); ask for fewer items with "limit"`
-    log(`endpoint ${where}: ${message}`)
-    try {
-      respondError(msg, toMicroError(new Internal({ message })), errors)
-    } catch {
-      /* the connection is gone; the caller times out */
-    }
-  }
+  const sent = Result.try(() => msg.respond(data))
+  if (sent._tag === "Success") return
+  const message =
+    `reply of ${Buffer.byteLength(data)} bytes could not be sent (${errorText(sent.failure)}); ` +
+    'ask for fewer items with "limit"'
+  log(`endpoint ${where}: ${message}`)
+  // This one can fail too: the connection is gone, and the caller times out.
+  Result.try(() => respondError(msg, toMicroError(new Internal({ message })), errors))
 }
 
 /** Serve one request; defects become 500 with the cause logged, never a dropped request. */

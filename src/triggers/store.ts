@@ -6,6 +6,7 @@ import { Conflict, InvalidInput, NotFound, type Unavailable } from "../domain/er
 import { StoredTrigger, TriggerDefinition, UPDATABLE_FIELDS, describeIssue, withDefaults } from "../domain/trigger.js"
 import { conflictOr, toUnavailable } from "../nats/conditions.js"
 import { isRevisionMismatch } from "../nats/errors.js"
+import { parseJsonBytes } from "../domain/json.js"
 
 export interface TriggerStoreShape {
   readonly create: (input: unknown) => Effect.Effect<StoredTrigger, InvalidInput | Conflict | Unavailable>
@@ -23,7 +24,6 @@ export class TriggerStore extends Context.Service<TriggerStore, TriggerStoreShap
 const decodeDefinition = Schema.decodeUnknownExit(TriggerDefinition, { onExcessProperty: "error", errors: "all" })
 const decodeStored = Schema.decodeUnknownExit(StoredTrigger)
 const encoder = new TextEncoder()
-const decoder = new TextDecoder()
 
 export const parseDefinition = (input: unknown): Effect.Effect<TriggerDefinition, InvalidInput> => {
   const exit = decodeDefinition(input)
@@ -39,13 +39,9 @@ const issueMessage = (cause: unknown): string => {
 
 /** Decode a stored value; a corrupt entry is reported by name, never crashes a reader. */
 export const decodeStoredTrigger = (key: string, bytes: Uint8Array): StoredTrigger | string => {
-  let json: unknown
-  try {
-    json = JSON.parse(decoder.decode(bytes))
-  } catch {
-    return `trigger ${key}: stored value is not JSON`
-  }
-  const exit = decodeStored(json)
+  const json = parseJsonBytes(bytes)
+  if (json._tag === "None") return `trigger ${key}: stored value is not JSON`
+  const exit = decodeStored(json.value)
   return exit._tag === "Success" ? exit.value : `trigger ${key}: stored value is invalid: ${issueMessage(exit.cause)}`
 }
 

@@ -69,27 +69,24 @@ export const make = (kv: KV, onCorrupt: (message: string) => void) =>
     let stopped = false
     // Each watcher is iterated once: iterating a finished one again throws ("iterator is already
     // yielding"), which used to escape as an unhandled rejection and end serve when NATS went away.
+    const applyAll = async (watcher: typeof iter) => {
+      for await (const e of watcher) apply(e)
+    }
     const pump = async () => {
       let current: typeof iter | undefined = iter
       while (!stopped) {
-        if (current !== undefined) {
-          try {
-            for await (const e of current) apply(e)
-          } catch {
-            /* the watcher failed; a new one resumes after what was applied */
-          }
-          current = undefined
-        }
+        // A watcher that fails ends like one that ends: a new one resumes after what was applied.
+        if (current !== undefined) await applyAll(current).catch(() => undefined)
+        current = undefined
         if (stopped) return
         // The watcher ends only if its consumer was lost for good; resume after what we applied.
         await new Promise((r) => setTimeout(r, 500))
         if (stopped) return
-        try {
-          current = iter = await startWatch()
-          if (stopped) iter.stop()
-        } catch {
-          /* NATS down: try again */
-        }
+        // NATS down: no watcher this round, try again.
+        const next = await startWatch().catch(() => undefined)
+        if (next === undefined) continue
+        current = iter = next
+        if (stopped) iter.stop()
       }
     }
     void pump().catch((e: unknown) =>

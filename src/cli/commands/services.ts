@@ -8,7 +8,7 @@ import { withNats } from "../shared.js"
 import { natsRefusal } from "../client.js"
 import { printJson, printLine, printTable, printWarning } from "../output.js"
 import { ServiceInfo } from "../replies.js"
-import { ShapeMismatch, type Decoded } from "../reply-shape.js"
+import { ShapeMismatch, fitShape, type Decoded } from "../reply-shape.js"
 import { Unreachable } from "../exit.js"
 
 /** Instances answer $SRV.INFO within milliseconds; wait this long for the last one. */
@@ -22,12 +22,9 @@ export const services = Command.make("services", {}, () =>
           const out: Array<Decoded<typeof ServiceInfo>> = []
           const iter = await new Svcm(nc).client({ maxWait: DISCOVERY_WAIT_MS, strategy: "timer" }).info()
           for await (const info of iter) {
-            try {
-              out.push(ServiceInfo(info, ""))
-            } catch (e) {
-              if (!(e instanceof ShapeMismatch)) throw e
-              printWarning(`left out an answer to $SRV.INFO that is not a service's info: ${e.message}`)
-            }
+            const fits = fitShape(ServiceInfo, info)
+            if (!(fits instanceof ShapeMismatch)) out.push(fits)
+            else printWarning(`left out an answer to $SRV.INFO that is not a service's info: ${fits.message}`)
           }
           return out
         },

@@ -14,6 +14,7 @@ import { Subjects } from "../../protocol/names.js"
 import { DeliveryRecord, NO_TRIGGER, SuppressedRecord } from "../../domain/delivery.js"
 import { HistoryFire } from "../../domain/fire-record.js"
 import { isValidName } from "../../domain/trigger.js"
+import { parseJson } from "../../domain/json.js"
 import { withNats } from "../shared.js"
 import { printLine, printWarning } from "../output.js"
 import { inertJson } from "../terminal-text.js"
@@ -82,14 +83,6 @@ export const suppressedLine = (s: SuppressedRecord): string =>
 export const unknownLine = (subject: string, text: string): string =>
   `${new Date().toISOString().slice(11, 23)}  ???  record of an unknown shape on ${subject}: ${cut(text)}`
 
-const parse = (text: string): { readonly ok: true; readonly value: unknown } | { readonly ok: false } => {
-  try {
-    return { ok: true, value: JSON.parse(text) }
-  } catch {
-    return { ok: false }
-  }
-}
-
 /** One JSON object on one line, inert on a terminal. */
 const printNdjson = (value: unknown) => process.stdout.write(inertJson(JSON.stringify(value)) + "\n")
 
@@ -122,9 +115,9 @@ const startTail = (nc: NatsConnection, o: TailOptions, runs: RunFollower | undef
 
   const onDelivery = (m: Msg) => {
     const text = decoder.decode(m.data)
-    const parsed = parse(text)
-    if (o.ndjson) return printNdjson(parsed.ok ? parsed.value : { subject: m.subject, unparsed: cut(text) })
-    const d = parsed.ok ? decodeDelivery(parsed.value) : Option.none()
+    const parsed = parseJson(text)
+    if (o.ndjson) return printNdjson(Option.isSome(parsed) ? parsed.value : { subject: m.subject, unparsed: cut(text) })
+    const d = Option.isSome(parsed) ? decodeDelivery(parsed.value) : Option.none()
     if (Option.isSome(d)) {
       printLine(deliveryLine(d.value))
       const e = d.value.event
@@ -135,17 +128,17 @@ const startTail = (nc: NatsConnection, o: TailOptions, runs: RunFollower | undef
       remember(delivered, key, true)
       return
     }
-    const s = parsed.ok ? decodeSuppressed(parsed.value) : Option.none()
+    const s = Option.isSome(parsed) ? decodeSuppressed(parsed.value) : Option.none()
     printLine(Option.isSome(s) ? suppressedLine(s.value) : unknownLine(m.subject, text))
   }
 
   const onFire = (m: Msg) => {
     const text = decoder.decode(m.data)
-    const parsed = parse(text)
-    const f = parsed.ok ? decodeFire(parsed.value) : Option.none()
+    const parsed = parseJson(text)
+    const f = Option.isSome(parsed) ? decodeFire(parsed.value) : Option.none()
     if (Option.isNone(f)) {
       if (o.events) {
-        if (o.ndjson) printNdjson(parsed.ok ? parsed.value : { subject: m.subject, unparsed: cut(text) })
+        if (o.ndjson) printNdjson(Option.isSome(parsed) ? parsed.value : { subject: m.subject, unparsed: cut(text) })
         else printLine(unknownLine(m.subject, text))
       }
       return
@@ -162,7 +155,7 @@ const startTail = (nc: NatsConnection, o: TailOptions, runs: RunFollower | undef
     // Schedules' records name a timer, not an event; --trigger narrows the direct events to its own.
     if (!o.events || !subject.startsWith(Subjects.eventsPrefix)) return
     if (o.trigger !== undefined && fire.trigger !== o.trigger) return
-    if (o.ndjson) printNdjson(parsed.ok ? parsed.value : undefined)
+    if (o.ndjson) printNdjson(Option.isSome(parsed) ? parsed.value : undefined)
     else showDecision(eventLine(fire), fire)
   }
 

@@ -6,6 +6,7 @@ import { request as httpsRequest } from "node:https"
 import { Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { isValidName } from "../../domain/trigger.js"
+import { parseJson } from "../../domain/json.js"
 import {
   InvalidSigningSecret,
   SchemeNames,
@@ -60,13 +61,7 @@ const post = (url: URL, body: Buffer, headers: Record<string, string>): Promise<
     req.end(body)
   })
 
-const parseOrText = (text: string): unknown => {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return text
-  }
-}
+const parseOrText = (text: string): unknown => Option.getOrElse(parseJson(text), () => text)
 
 const unreachable = (base: string, e: unknown) => {
   const code = (e as { code?: unknown }).code

@@ -5,10 +5,9 @@ import { headers as natsHeaders, type NatsConnection } from "../../nats/core-api
 import { jetstream } from "../../nats/jetstream-api.js"
 import { Streams } from "../../protocol/names.js"
 import { isValidSubjectLiteral, isWithinEvents } from "../../domain/subjects.js"
-import { MAX_JSON_DEPTH, jsonTextDepthWithin } from "../../domain/json-limits.js"
 import { ExitError } from "../exit-codes.js"
 import { natsRefusal } from "../nats-client.js"
-import { payloadText } from "../payload.js"
+import { parseJsonText, payloadText } from "../payload.js"
 import { printJson, printLine } from "../output.js"
 
 interface PublishInput {
@@ -29,16 +28,10 @@ export const publishPayload = (input: PublishInput): string => {
   }
   const payload = payloadText(input.json, input.file, PAYLOAD_NAMES)
   if (!payload.ok) throw new ExitError("usage", payload.message)
-  // Checked before parsing: the service and the evaluator refuse deeper JSON, and parsing or
-  // serializing JSON nested thousands deep can overflow the stack.
-  if (!jsonTextDepthWithin(new TextEncoder().encode(payload.text))) {
-    throw new ExitError("usage", `${payload.from}: must not nest deeper than ${MAX_JSON_DEPTH} levels`)
-  }
-  try {
-    JSON.parse(payload.text)
-  } catch {
-    throw new ExitError("usage", `${payload.from}: must be valid JSON`)
-  }
+  // The depth is checked before parsing (parseJsonText): the service and the evaluator refuse deeper
+  // JSON, and parsing or serializing JSON nested thousands deep can overflow the stack.
+  const json = parseJsonText(payload.text, payload.from)
+  if (!json.ok) throw new ExitError("usage", json.message)
   return payload.text
 }
 

@@ -11,9 +11,12 @@ export const runFast = async <T>(
   prepare: () => T,
   body: (nc: NatsConnection, prepared: T) => Promise<void>,
 ): Promise<number> => {
+  // try, not effect: the fast path loads no effect. This one is the boundary where any failure
+  // (prepare throws usage errors synchronously) becomes an exit code and its stderr line.
   try {
     const prepared = prepare()
     const nc = await connectPlain(shared.connection)
+    // The connection is closed however the body ends, before the failure is reported.
     try {
       await body(nc, prepared)
     } finally {

@@ -1,7 +1,7 @@
 // Proves where `event publish` takes its payload from, and that piped stdin is never silently dropped;
 // and that a JSON argument (`--payload`, `--input`) may be `@FILE` or `-` (stdin), as curl's `-d` is.
 import { describe, expect, test } from "vitest"
-import { argumentText, parseJsonText, payloadText, type PayloadIo } from "../../../src/cli/payload.js"
+import { argumentText, jsonValue, parseJsonText, payloadText, type PayloadIo } from "../../../src/cli/payload.js"
 
 const names = { argName: "the JSON argument", fileFlag: "--file", fallback: "{}" } as const
 interface Fake {
@@ -95,5 +95,19 @@ describe("JSON arguments from files and stdin", () => {
       ok: false,
       message: "@x.json: cannot read x.json: no such file",
     })
+  })
+  test("lean json - jsonValue gives any JSON value (null, 0, false too), undefined for text that is not JSON", () => {
+    expect([jsonValue('{"a":[1]}'), jsonValue("null"), jsonValue("0"), jsonValue("false")]).toStrictEqual([
+      { a: [1] },
+      null,
+      0,
+      false,
+    ])
+    expect([jsonValue(""), jsonValue("{"), jsonValue("opened"), jsonValue("\ufeff{}")]).toStrictEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ])
   })
 })

@@ -2,7 +2,18 @@
 // passing through), and a reply of another shape is refused with the path of the first wrong field.
 import { describe, expect, test } from "vitest"
 import { ExitError } from "../../../src/cli/exit-codes.js"
-import { array, count, literal, nullable, oneOf, string, struct, tryShape } from "../../../src/cli/reply-shape.js"
+import {
+  ShapeMismatch,
+  array,
+  count,
+  fitShape,
+  literal,
+  nullable,
+  oneOf,
+  string,
+  struct,
+  tryShape,
+} from "../../../src/cli/reply-shape.js"
 import { Run, Trigger, decodeReply, triggerPage } from "../../../src/cli/replies.js"
 
 const refusal = (subject: string, shape: Parameters<typeof decodeReply>[1], value: unknown) => {
@@ -78,5 +89,19 @@ describe("reply shapes", () => {
     )
     expect(shape({ b: "y" }, "f")).toStrictEqual({ b: "y" })
     expect(() => shape({ c: 1 }, "f")).toThrow("f: expected {a} or {b}, got an object")
+  })
+  test("reply shape - fitShape gives the value that fits, or the ShapeMismatch naming the first wrong field", () => {
+    const shape = struct({ items: array(struct({ name: string })) })
+    expect(fitShape(shape, { items: [{ name: "a" }] })).toStrictEqual({ items: [{ name: "a" }] })
+    const mismatch = fitShape(shape, { items: [{ name: "a" }, { name: 2 }] })
+    expect(mismatch).toBeInstanceOf(ShapeMismatch)
+    expect((mismatch as ShapeMismatch).path).toBe("items[1].name")
+  })
+
+  test("reply shape - fitShape lets a throw that is not a ShapeMismatch (a bug in a shape) through", () => {
+    const broken = () => {
+      throw new TypeError("bug")
+    }
+    expect(() => fitShape(broken, {})).toThrow(TypeError)
   })
 })

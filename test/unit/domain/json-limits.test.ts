@@ -51,4 +51,12 @@ describe("json limits", () => {
     expect(decodeUtf8(new Uint8Array([0x7b, 0xff, 0x7d]))).toBeUndefined()
     expect(decodeUtf8(new Uint8Array([0xc3]))).toBeUndefined()
   })
+
+  it("utf-8 - strict: an encoded surrogate, an overlong form and a code point past U+10FFFF give undefined", () => {
+    expect(decodeUtf8(new Uint8Array([0xed, 0xa0, 0x80]))).toBeUndefined()
+    expect(decodeUtf8(new Uint8Array([0xc0, 0xaf]))).toBeUndefined()
+    expect(decodeUtf8(new Uint8Array([0xf4, 0x90, 0x80, 0x80]))).toBeUndefined()
+    expect(decodeUtf8(new Uint8Array([0xf0, 0x9f, 0x98, 0x80]))).toBe("😀")
+    expect(decodeUtf8(new Uint8Array([]))).toBe("")
+  })
 })
