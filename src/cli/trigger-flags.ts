@@ -171,6 +171,7 @@ const commonFields = (f: TriggerFlags, io: SecretSources): Result => {
 }
 
 export const createDefinition = (name: string, f: TriggerFlags, io: SecretSources = defaultSecretSources): Result => {
+  if (given(f.stream) && given(f.kv)) return fail("--stream and --kv: give one source, not both")
   const sourced = given(f.stream) || given(f.kv) || given(f.key)
   if (f.webhook && sourced)
     return fail("source: a --webhook trigger listens on its own URL; --stream/--kv are for event triggers")
