@@ -2,7 +2,7 @@
 // exists, its subjects, its retention, its creation time) and the one durable consumer dagnats keeps
 // on it. The stream itself is only ever read: nothing here changes or deletes it.
 import { Effect } from "effect"
-import { AckPolicy, DeliverPolicy, type ConsumerConfig } from "@nats-io/jetstream"
+import { AckPolicy, DeliverPolicy, type ConsumerConfig, type JetStreamManager } from "@nats-io/jetstream"
 import { nanos } from "@nats-io/nats-core"
 import type { NatsHandles } from "./connection.js"
 import { isConsumerNotFound, isStreamNotFound, permissionViolation, describe } from "./errors.js"
@@ -140,6 +140,20 @@ export const deleteSourceConsumer = (h: NatsHandles, stream: string, name: strin
         await h.jsm.consumers.delete(stream, name)
       } catch (e) {
         if (!isConsumerNotFound(e) && !isStreamNotFound(e)) throw e
+      }
+    },
+    catch: toUnavailable,
+  })
+
+/** A stream's epoch as a source's events carry it (`{stream}:{created}`), or undefined when it does not exist. */
+export const sourceEpoch = (jsm: JetStreamManager, stream: string): Effect.Effect<string | undefined, Unavailable> =>
+  Effect.tryPromise({
+    try: async () => {
+      try {
+        return `${stream}:${(await jsm.streams.info(stream)).created.replace(/\D/g, "")}`
+      } catch (e) {
+        if (isStreamNotFound(e)) return undefined
+        throw e
       }
     },
     catch: toUnavailable,

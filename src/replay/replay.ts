@@ -36,6 +36,11 @@ import type { RunStarterShape } from "../runs/index.js"
 import { toUnavailable } from "../nats/conditions.js"
 import { boundedPull } from "../nats/pull-bound.js"
 import type { ReplayRange } from "./range.js"
+import { readingOf, sourcePattern, sourceStream } from "../sources/index.js"
+import { sourceEpoch } from "../nats/source-streams.js"
+import { sourceRef } from "../domain/source.js"
+import { NotFound } from "../domain/errors.js"
+import { kvKeySubject } from "../protocol/names.js"
 
 /**
  * Messages one request handles at most, and how long it works before it answers with what is left.
@@ -164,9 +169,17 @@ export const replay = (d: ReplayDeps, r: ReplayRequest) =>
         },
         catch: toUnavailable,
       })
+    // A trigger with a source replays that stream (a KV bucket's: its changes), with its epoch.
+    const source = r.dead ? undefined : sourceStream(r.trigger)
+    const reading = source === undefined ? undefined : readingOf(r.trigger)
+    const sourced = source === undefined ? undefined : yield* sourceEpoch(d.jsm, source)
+    if (source !== undefined && sourced === undefined) return yield* new NotFound({ kind: "stream", name: source })
     // Dead letters carry the epoch of their own event; events in EVENTS are of the stream as it is.
-    const epoch = r.dead ? "" : yield* d.eventsEpoch
-    const pattern = listenSubject(r.trigger)
+    const epoch = r.dead ? "" : (sourced ?? (yield* d.eventsEpoch))
+    const pattern = source === undefined ? listenSubject(r.trigger) : sourcePattern(r.trigger)
+    const ref = sourceRef(r.trigger.source)
+    // A KV trigger's --subject is a key pattern, as its own subject is.
+    const only = r.subject !== undefined && ref?.kind === "kv" ? kvKeySubject(ref.bucket, r.subject) : r.subject
     const filters = compileFilters(r.trigger.filters ?? [])
     const expressions = compileTriggerExpressions(r.trigger)
     const created = new Map<string, boolean>()
@@ -174,10 +187,10 @@ export const replay = (d: ReplayDeps, r: ReplayRequest) =>
     const starter: RunStarterShape = {
       start: (spec) => Effect.tap(baseStarter.start(spec), (o) => Effect.sync(() => created.set(o.runId, o.created))),
     }
-    const deps: EvaluateDeps = {
+    const all: EvaluateDeps = {
       matcher: {
         match: (subject) =>
-          subjectMatches(pattern, subject) && (r.subject === undefined || subjectMatches(r.subject, subject))
+          subjectMatches(pattern, subject) && (only === undefined || subjectMatches(only, subject))
             ? [{ trigger: r.trigger, filters, expressions }]
             : [],
         close: () => undefined,
@@ -193,7 +206,12 @@ export const replay = (d: ReplayDeps, r: ReplayRequest) =>
 
     const handle = (m: JsMsg) =>
       Effect.gen(function* () {
-        const found = r.dead ? fromDead(m) : fromEvents(m, epoch)
+        const found = r.dead
+          ? fromDead(m)
+          : reading !== undefined
+            ? { ...reading.toEvent(m, epoch), redelivered: true, storedAtMs: Date.now() }
+            : fromEvents(m, epoch)
+        const deps = reading?.depsFor?.(m, all) ?? all
         if (found === undefined || deps.matcher.match(found.subject).length === 0) return
         const omitted = r.dead && found.header(DeadHeaders.bodyOmitted.toLowerCase()) !== undefined
         const event = omitted ? yield* withStoredBody(found) : found
@@ -236,8 +254,8 @@ export const replay = (d: ReplayDeps, r: ReplayRequest) =>
         }
       })
 
-    const stream = r.dead ? Streams.dead : Streams.events
-    const filter = r.dead ? Subjects.deadAll : (r.subject ?? pattern)
+    const stream = r.dead ? Streams.dead : (source ?? Streams.events)
+    const filter = r.dead ? Subjects.deadAll : (only ?? pattern)
     const part = yield* readPart(d.js, stream, filter, r.range, handle)
     const from = r.range.from
     const next: ReplayNext | undefined = part.done

@@ -18,10 +18,9 @@ import {
   type MessageReading,
 } from "../evaluator/index.js"
 import type { StoredTrigger } from "../domain/trigger.js"
-import { sourceRef } from "../domain/source.js"
 import { sourcePattern, sourceStream, streamsOf } from "./plan.js"
 import { sourceSpec, widen } from "./consumers.js"
-import { kvReading, streamReading } from "./reading.js"
+import { readingOf, streamReading } from "./reading.js"
 
 /** How often serve checks its source consumers and streams besides every trigger change. */
 const CHECK_EVERY_MS = 2_000
@@ -37,8 +36,7 @@ interface Reader {
 
 const readingFor = (table: TriggerTableShape, stream: string): MessageReading => {
   const t = table.all().find((x) => sourceStream(x) === stream)
-  const ref = t === undefined ? undefined : sourceRef(t.source)
-  return ref?.kind === "kv" ? kvReading(ref.bucket) : streamReading
+  return (t === undefined ? undefined : readingOf(t)) ?? streamReading
 }
 
 const onStream = (stream: string) => ({
@@ -77,6 +75,7 @@ export const make = Effect.gen(function* () {
       const matcher = makeMatcher(table, onStream(stream))
       yield* Scope.addFinalizer(scope, Effect.sync(matcher.close))
       const deps: EvaluateDeps = { ...base, matcher }
+      // The identity of its events: `sourceEpoch` gives replay the same text.
       const epoch = `${stream}:${created}`
       const run = runSourceLoop(
         h,

@@ -7,6 +7,7 @@ import type { JsMsg } from "../nats/jetstream-api.js"
 import { storedEvent, type EvaluateDeps, type MessageReading } from "../evaluator/index.js"
 import { kvChange, kvOpOf, sourceRef } from "../domain/source.js"
 import { Headers, kvKeyPrefix } from "../protocol/names.js"
+import type { StoredTrigger } from "../domain/trigger.js"
 
 const encoder = new TextEncoder()
 
@@ -50,4 +51,10 @@ export const kvReading = (bucket: string): MessageReading => {
       }
     },
   }
+}
+
+/** How the messages of a trigger's source become events (undefined: the trigger reads EVENTS). */
+export const readingOf = (t: Pick<StoredTrigger, "type" | "source">): MessageReading | undefined => {
+  const ref = t.type === "event" ? sourceRef(t.source) : undefined
+  return ref === undefined ? undefined : ref.kind === "kv" ? kvReading(ref.bucket) : streamReading
 }

@@ -251,3 +251,54 @@ test("sources - a consumer deleted by hand is created again, and a stream delete
     [runIdFor("feed", { kind: "sequence", seq: s2, epoch: secondEpoch }), { n: 2 }],
   ])
 }, 90_000)
+
+test("sources - event replay --trigger reads the trigger's own stream: messages from before it existed start runs once, live ones are found existing", async () => {
+  const { raw } = stack
+  await raw.jsm.streams.add({ name: "HIST", subjects: ["hist.*"] })
+  const before = [
+    (await raw.js.publish("hist.a", encoder.encode('{"n":1}'))).seq,
+    (await raw.js.publish("hist.b", encoder.encode('{"n":2}'))).seq,
+  ]
+  await stack.cli("trigger", "create", "hist", "--workflow", "hist-wf", "--stream", "HIST", "--subject", "hist.*")
+  const live = (await raw.js.publish("hist.a", encoder.encode('{"n":3}'))).seq
+  await eventually(async () => expect(await runsOf("hist-wf")).toHaveLength(1))
+  await sourceSettled("HIST")
+  const first = await stack.cli("event", "replay", "--trigger", "hist")
+  expect([first.evaluated, first.fired, first.existing, first.skipped]).toStrictEqual([3, 2, 1, 0])
+  const epoch = await epochOf(raw.jsm, "HIST")
+  expect((await runsOf("hist-wf")).map((r) => [r.run_id, r.input]).sort((a, b) => a[1].n - b[1].n)).toStrictEqual(
+    [...before, live].map((seq, i) => [runIdFor("hist", { kind: "sequence", seq, epoch }), { n: i + 1 }]),
+  )
+  const second = await stack.cli("event", "replay", "--trigger", "hist", "--subject", "hist.b")
+  expect([second.evaluated, second.fired, second.existing, second.skipped]).toStrictEqual([1, 0, 1, 0])
+}, 60_000)
+
+test("sources - event replay of a KV trigger evaluates the bucket's changes as change records, within its ops", async () => {
+  const { raw } = stack
+  // A bucket keeping history: with the default of one value per key the delete would replace the put.
+  const kv = await new Kvm(raw.js).create("prefs", { history: 5 })
+  const r1 = await kv.put("user.1", '{"lang":"de"}')
+  await kv.delete("user.1")
+  await stack.cli(
+    "trigger",
+    "create",
+    "prefs",
+    "--workflow",
+    "prefs-wf",
+    "--kv",
+    "prefs",
+    "--key",
+    "user.*",
+    "--ops",
+    "put",
+  )
+  const replayed = await stack.cli("event", "replay", "--trigger", "prefs")
+  expect([replayed.evaluated, replayed.fired, replayed.existing, replayed.skipped]).toStrictEqual([1, 1, 0, 0])
+  const epoch = await epochOf(raw.jsm, "KV_prefs")
+  expect((await runsOf("prefs-wf")).map((r) => [r.run_id, r.input])).toStrictEqual([
+    [
+      runIdFor("prefs", { kind: "sequence", seq: r1, epoch }),
+      { bucket: "prefs", key: "user.1", op: "put", revision: r1, value: { lang: "de" } },
+    ],
+  ])
+}, 60_000)
