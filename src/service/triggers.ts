@@ -14,7 +14,13 @@ import { fitList, replyBudget, truncatedField } from "../domain/list-budget.js"
 import { streamsTouched, type SourceGateShape } from "../sources/index.js"
 
 /** No source gate (tests of the endpoints alone): a source is stored as given, no consumer is kept. */
-const noGate: SourceGateShape = { prepare: () => Effect.void, settle: () => Effect.void }
+const noGate: SourceGateShape = { prepare: () => Effect.succeed([]), settle: () => Effect.void }
+
+/** A write refused after the gate prepared a consumer for it: that consumer is set back to what is stored. */
+const settlingOnFailure =
+  (sources: SourceGateShape, streams: ReadonlyArray<string>) =>
+  <A, E, R>(write: Effect.Effect<A, E, R>) =>
+    write.pipe(Effect.tapError(() => Effect.ignore(sources.settle(streams))))
 
 /** update takes the name plus any updatable fields; the store checks which ones and the result. */
 const UpdateRequest = Schema.Record(Schema.String, Schema.Unknown)
@@ -102,8 +108,9 @@ export const triggerEndpoints = (
       const { body, require } = yield* takeRequire(req)
       const warnings = yield* workflowWarnings(workflows, (body as { workflow?: unknown } | null)?.workflow, require)
       yield* withinScheduleRate(table, body)
-      yield* sources.prepare(body)
-      return withWarnings(toView(yield* store.create(body)), warnings)
+      const streams = yield* sources.prepare(body)
+      const stored = yield* store.create(body).pipe(settlingOnFailure(sources, streams))
+      return withWarnings(toView(stored), warnings)
     }),
   ),
   endpoint("triggers", "get", TriggerNameRequest, ({ name }) => Effect.map(store.get(name), toView)),
@@ -152,9 +159,11 @@ export const triggerEndpoints = (
         const warnings = yield* workflowWarnings(workflows, workflow, require)
         const candidate = yield* patched(table, name, patch as Record<string, unknown>)
         yield* withinScheduleRate(table, candidate)
-        yield* sources.prepare(candidate)
+        const streams = yield* sources.prepare(candidate)
         const previous = table.get(name)
-        const stored = yield* store.update(name, patch as Record<string, unknown>)
+        const stored = yield* store
+          .update(name, patch as Record<string, unknown>)
+          .pipe(settlingOnFailure(sources, streams))
         yield* sources.settle(streamsTouched(previous, stored))
         return withWarnings(toView(stored), warnings)
       })

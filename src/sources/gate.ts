@@ -16,8 +16,11 @@ import { settle, widen } from "./consumers.js"
 import { Schema } from "effect"
 
 export interface SourceGateShape {
-  /** Refuse a candidate definition whose source cannot be read; else make its consumer serve it. */
-  readonly prepare: (candidate: unknown) => Effect.Effect<void, InvalidInput | Unavailable>
+  /**
+   * Refuse a candidate definition whose source cannot be read; else make its consumer serve it, and
+   * answer the stream (for `settle` should the write then fail).
+   */
+  readonly prepare: (candidate: unknown) => Effect.Effect<ReadonlyArray<string>, InvalidInput | Unavailable>
   /** After a trigger on `streams` changed or went: their consumers as the stored triggers need them. */
   readonly settle: (streams: ReadonlyArray<string>) => Effect.Effect<void, InvalidInput | Unavailable>
 }
@@ -32,7 +35,7 @@ export const makeSourceGate = (h: NatsHandles, table: TriggerTableShape, timing:
   const prepare = (candidate: unknown) =>
     Effect.gen(function* () {
       // Anything else is the definition's own rules to refuse, with their messages.
-      if (!isCandidate(candidate) || candidate.source === undefined) return
+      if (!isCandidate(candidate) || candidate.source === undefined) return []
       const ref = sourceRef(candidate.source)!
       const stream = sourceStream(candidate)!
       const pattern = sourcePattern(candidate)
@@ -73,6 +76,7 @@ export const makeSourceGate = (h: NatsHandles, table: TriggerTableShape, timing:
       yield* table.sync
       const others = streamsOf(table.all()).get(stream) ?? []
       yield* widen(h, stream, [...others, pattern], timing)
+      return [stream]
     })
 
   const settleStreams = (streams: ReadonlyArray<string>) =>

@@ -302,3 +302,22 @@ test("sources - event replay of a KV trigger evaluates the bucket's changes as c
     ],
   ])
 }, 60_000)
+
+test("sources - a create refused after its stream was checked (the name is taken) leaves no consumer on that stream", async () => {
+  const { raw } = stack
+  await raw.jsm.streams.add({ name: "TAKEN", subjects: ["taken.>"] })
+  await stack.cli("trigger", "create", "dup", "--workflow", "w", "--subject", "event.dup")
+  const r = await stack.cliRaw(
+    "trigger",
+    "create",
+    "dup",
+    "--workflow",
+    "w",
+    "--stream",
+    "TAKEN",
+    "--subject",
+    "taken.>",
+  )
+  expect([r.code, r.stderr.trim()]).toStrictEqual([1, 'dagnats: trigger "dup" already exists'])
+  expect(await consumerFilters("TAKEN")).toBeUndefined()
+}, 60_000)
