@@ -321,3 +321,17 @@ test("sources - a create refused after its stream was checked (the name is taken
   expect([r.code, r.stderr.trim()]).toStrictEqual([1, 'dagnats: trigger "dup" already exists'])
   expect(await consumerFilters("TAKEN")).toBeUndefined()
 }, 60_000)
+
+test("sources - trigger test takes a payload for a trigger with a source, and refuses a stored EVENTS message for it", async () => {
+  const { raw } = stack
+  await raw.jsm.streams.add({ name: "TRY", subjects: ["try.*"] })
+  await stack.cli("trigger", "create", "try", "--workflow", "w", "--stream", "TRY", "--subject", "try.*")
+  const tested = await stack.cli("trigger", "test", "try", "--payload", '{"n":1}', "--subject", "try.a")
+  expect(tested.matched).toBe(true)
+  const r = await stack.cliRaw("trigger", "test", "try", "--event", "1")
+  expect([r.code, r.stderr.trim()]).toStrictEqual([
+    1,
+    "dagnats: event_seq: not for a trigger with a source (its events are not in EVENTS); give a payload, " +
+      "or see what its stored messages would do with event replay --dry-run",
+  ])
+}, 60_000)
