@@ -5,7 +5,7 @@
 export { ensureEvaluatorConsumer, evaluatorSpec, runEvaluatorLoop, runSourceLoop } from "./consumer.js"
 export type { EvaluatorHooks, EvaluatorOptions, MessageReading } from "./consumer.js"
 export { evaluateEvent } from "./evaluate.js"
-export type { EvaluateDeps, InboundEvent, WindowHandler } from "./evaluate.js"
+export type { EvaluateDeps, EvaluatedEvent, InboundEvent, WindowHandler } from "./evaluate.js"
 export { makeMatcher, type MatcherScope } from "./matcher.js"
 export * as EvaluatorLayers from "./start.js"
 export { Evaluator, evaluationDeps, evaluatorHooks, lookupRunSeq } from "./start.js"

@@ -36,11 +36,11 @@ import type { RunStarterShape } from "../runs/index.js"
 import { toUnavailable } from "../nats/conditions.js"
 import { boundedPull } from "../nats/pull-bound.js"
 import type { ReplayRange } from "./range.js"
-import { readingOf, sourcePattern, sourceStream } from "../sources/index.js"
+import { kvChangeEvent, readingOf, sourcePattern, sourceStream, withOps } from "../sources/index.js"
 import { sourceEpoch } from "../nats/source-streams.js"
-import { sourceRef } from "../domain/source.js"
+import { kvOpOf, sourceRef } from "../domain/source.js"
 import { NotFound } from "../domain/errors.js"
-import { kvKeySubject } from "../protocol/names.js"
+import { Headers, kvKeySubject } from "../protocol/names.js"
 
 /**
  * Messages one request handles at most, and how long it works before it answers with what is left.
@@ -160,11 +160,12 @@ const dryWindow = (reason: "debounced" | "batched"): WindowHandler => ({
 
 export const replay = (d: ReplayDeps, r: ReplayRequest) =>
   Effect.gen(function* () {
-    /** A dead letter whose body was too large to keep: the body is read back from EVENTS. */
+    /** A dead letter whose body was too large to keep: the body is read back from its stream. */
+    const bodyStream = sourceStream(r.trigger) ?? Streams.events
     const withStoredBody = (e: InboundEvent) =>
       Effect.tryPromise({
         try: async (): Promise<InboundEvent> => {
-          const stored = await d.jsm.streams.getMessage(Streams.events, { seq: e.seq }).catch(() => null)
+          const stored = await d.jsm.streams.getMessage(bodyStream, { seq: e.seq }).catch(() => null)
           return stored !== null && stored.subject === e.subject ? { ...e, data: stored.data } : e
         },
         catch: toUnavailable,
@@ -176,8 +177,9 @@ export const replay = (d: ReplayDeps, r: ReplayRequest) =>
     if (source !== undefined && sourced === undefined) return yield* new NotFound({ kind: "stream", name: source })
     // Dead letters carry the epoch of their own event; events in EVENTS are of the stream as it is.
     const epoch = r.dead ? "" : (sourced ?? (yield* d.eventsEpoch))
-    const pattern = source === undefined ? listenSubject(r.trigger) : sourcePattern(r.trigger)
     const ref = sourceRef(r.trigger.source)
+    // A dead letter of a source's message keeps its own subject (a KV key's `$KV.{bucket}.{key}`).
+    const pattern = sourceStream(r.trigger) === undefined ? listenSubject(r.trigger) : sourcePattern(r.trigger)
     // A KV trigger's --subject is a key pattern, as its own subject is.
     const only = r.subject !== undefined && ref?.kind === "kv" ? kvKeySubject(ref.bucket, r.subject) : r.subject
     const filters = compileFilters(r.trigger.filters ?? [])
@@ -206,12 +208,20 @@ export const replay = (d: ReplayDeps, r: ReplayRequest) =>
 
     const handle = (m: JsMsg) =>
       Effect.gen(function* () {
-        const found = r.dead
-          ? fromDead(m)
-          : reading !== undefined
-            ? { ...reading.toEvent(m, epoch), redelivered: true, storedAtMs: Date.now() }
-            : fromEvents(m, epoch)
-        const deps = reading?.depsFor?.(m, all) ?? all
+        const dead = r.dead ? fromDead(m) : undefined
+        // A KV trigger's dead letter is the change it was: the record, and only for the trigger's ops.
+        const found =
+          dead !== undefined && ref?.kind === "kv"
+            ? kvChangeEvent(ref.bucket, dead)
+            : r.dead
+              ? dead
+              : reading !== undefined
+                ? { ...reading.toEvent(m, epoch), redelivered: true, storedAtMs: Date.now() }
+                : fromEvents(m, epoch)
+        const deps =
+          dead !== undefined && ref?.kind === "kv"
+            ? withOps(all, kvOpOf(dead.header(Headers.kvOperation.toLowerCase())))
+            : (reading?.depsFor?.(m, all) ?? all)
         if (found === undefined || deps.matcher.match(found.subject).length === 0) return
         const omitted = r.dead && found.header(DeadHeaders.bodyOmitted.toLowerCase()) !== undefined
         const event = omitted ? yield* withStoredBody(found) : found

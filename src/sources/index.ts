@@ -4,4 +4,4 @@
 export { makeSourceGate, streamsTouched, type SourceGateShape } from "./gate.js"
 export { SourceReaders, layer as SourceReadersLayer } from "./readers.js"
 export { sourceStream, sourcePattern, consumerName } from "./plan.js"
-export { streamReading, kvReading, readingOf } from "./reading.js"
+export { streamReading, kvReading, kvChangeEvent, readingOf, withOps } from "./reading.js"
