@@ -162,8 +162,16 @@ const Ops = Schema.Array(Schema.Literals(KvOps)).pipe(
   ),
 )
 
+/** A KV bucket's own stream is read as the bucket (its messages are changes, not payloads). */
+const NotKvStream = Schema.makeFilter((s: string) =>
+  s.startsWith("KV_")
+    ? `${s} is the stream of KV bucket ${s.slice(3)}: trigger on the bucket instead ` +
+      `(--kv ${s.slice(3)}, source {"kv": "${s.slice(3)}"})`
+    : undefined,
+)
+
 const StreamSource = Schema.Struct({
-  stream: StreamName("stream"),
+  stream: StreamName("stream").pipe(Schema.check(NotKvStream)),
   domain: Schema.optionalKey(Elsewhere),
   account: Schema.optionalKey(Elsewhere),
 })

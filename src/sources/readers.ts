@@ -19,7 +19,7 @@ import {
 } from "../evaluator/index.js"
 import type { StoredTrigger } from "../domain/trigger.js"
 import { sourcePattern, sourceStream, streamsOf } from "./plan.js"
-import { sourceSpec, widen } from "./consumers.js"
+import { settle, sourceSpec, widen } from "./consumers.js"
 import { readingOf, streamReading } from "./reading.js"
 
 /** How often serve checks its source consumers and streams besides every trigger change. */
@@ -123,9 +123,16 @@ export const make = Effect.gen(function* () {
       }
     }).pipe(Effect.catchCause((cause) => sayOnce(stream, `source stream ${stream}: ${String(cause)}; trying again`)))
 
+  // Judged on the table as KV has it now, so a serve that has not seen a trigger's deletion yet does
+  // not create its consumer again (and one it created just before is deleted once it has).
   const reconcile = Effect.gen(function* () {
+    yield* table.sync
     const wanted = streamsOf(table.all())
-    for (const stream of [...readers.keys()]) if (!wanted.has(stream)) yield* stop(stream)
+    for (const stream of [...readers.keys()]) {
+      if (wanted.has(stream)) continue
+      yield* stop(stream)
+      yield* Effect.ignore(settle(h, stream, [], timing))
+    }
     for (const stream of [...said.keys()]) if (!wanted.has(stream)) said.delete(stream)
     for (const [stream, patterns] of wanted) yield* check(stream, patterns)
   })

@@ -335,3 +335,13 @@ test("sources - trigger test takes a payload for a trigger with a source, and re
       "or see what its stored messages would do with event replay --dry-run",
   ])
 }, 60_000)
+
+test("sources - a trigger deleted straight from KV (not through the service) still takes its consumer with it", async () => {
+  const { raw } = stack
+  await raw.jsm.streams.add({ name: "BYHAND", subjects: ["byhand.>"] })
+  await stack.cli("trigger", "create", "byhand", "--workflow", "w", "--stream", "BYHAND", "--subject", "byhand.>")
+  await eventually(() => expect(stack.serve.log()).toContain("reading source stream BYHAND"), 15_000)
+  await (await new Kvm(raw.js).open("dagnats_triggers")).delete("byhand")
+  await eventually(async () => expect(await consumerFilters("BYHAND")).toBeUndefined(), 15_000)
+  expect((await raw.jsm.streams.info("BYHAND")).config.subjects).toStrictEqual(["byhand.>"])
+}, 60_000)

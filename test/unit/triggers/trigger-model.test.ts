@@ -488,3 +488,9 @@ describe("source", () => {
     )
   })
 })
+
+test("trigger model - a KV bucket's own stream is refused as a stream source, naming the bucket to give instead", () => {
+  expect(rejection({ ...event, subject: "$KV.config.>", source: { stream: "KV_config" } })).toBe(
+    'source.stream: KV_config is the stream of KV bucket config: trigger on the bucket instead (--kv config, source {"kv": "config"})',
+  )
+})
