@@ -158,3 +158,22 @@ export const sourceEpoch = (jsm: JetStreamManager, stream: string): Effect.Effec
     },
     catch: toUnavailable,
   })
+
+/** The backlog of dagnats's consumer on a source stream, or undefined when it does not exist. */
+export const sourceConsumerLag = (
+  h: NatsHandles,
+  stream: string,
+  name: string,
+): Effect.Effect<{ readonly pending: number; readonly ackPending: number } | undefined, Unavailable> =>
+  Effect.tryPromise({
+    try: async () => {
+      try {
+        const info = await h.jsm.consumers.info(stream, name)
+        return { pending: info.num_pending, ackPending: info.num_ack_pending }
+      } catch (e) {
+        if (isConsumerNotFound(e) || isStreamNotFound(e)) return undefined
+        throw e
+      }
+    },
+    catch: toUnavailable,
+  })

@@ -6,7 +6,8 @@
 // said once in the log.
 import { Context, Effect, Exit, Layer, Scope } from "effect"
 import { Nats, type NatsHandles } from "../nats/connection.js"
-import { streamFacts } from "../nats/source-streams.js"
+import { sourceConsumerLag, streamFacts } from "../nats/source-streams.js"
+import { Catalog } from "../metrics/index.js"
 import { ServeConfig } from "../config/serve-config.js"
 import { TriggerTable, type TriggerTableShape } from "../triggers/index.js"
 import {
@@ -53,6 +54,8 @@ export const make = Effect.gen(function* () {
   const timing = settings.evaluatorTiming
   const options = { traced: settings.tracing._tag === "On" }
   const readers = new Map<string, Reader>()
+  const pending = Catalog.sourcePending()
+  const ackPending = Catalog.sourceAckPending()
   /** What was last said about a stream that cannot be read, so it is said once. */
   const said = new Map<string, string>()
 
@@ -66,6 +69,8 @@ export const make = Effect.gen(function* () {
       const r = readers.get(stream)
       if (r === undefined) return
       readers.delete(stream)
+      pending.remove({ stream })
+      ackPending.remove({ stream })
       yield* Scope.close(r.scope, Exit.void)
     })
 
@@ -120,6 +125,11 @@ export const make = Effect.gen(function* () {
         yield* start(stream, facts.created)
         said.delete(stream)
         yield* Effect.log(`reading source stream ${stream} (consumer ${sourceSpec(stream, timing).name})`)
+      }
+      const lag = yield* sourceConsumerLag(h, stream, sourceSpec(stream, timing).name)
+      if (lag !== undefined) {
+        pending.set({ stream }, lag.pending)
+        ackPending.set({ stream }, lag.ackPending)
       }
     }).pipe(Effect.catchCause((cause) => sayOnce(stream, `source stream ${stream}: ${String(cause)}; trying again`)))
 

@@ -86,6 +86,12 @@ test("sources - 400 messages on a stream of the operator's, published across a s
     Array.from({ length: N }, (_, i) => ["fired", `orders.${i}.created`, seqs.get(i)!]),
   )
   expect((await raw.jsm.streams.info("WORKFLOW_HISTORY")).state.messages).toBe(N)
+  // Its backlog on /metrics, as the serve reading it last saw it.
+  await eventually(async () => {
+    const text = await (await fetch(`${stack.serve.baseUrl}/metrics`)).text()
+    expect(text).toMatch(/^dagnats_source_pending_messages\{stream="ORDERS"\} 0$/m)
+    expect(text).toMatch(/^dagnats_source_ack_pending_messages\{stream="ORDERS"\} 0$/m)
+  }, 15_000)
   // The source stream is read, never changed: every message is still there.
   expect((await raw.jsm.streams.info("ORDERS")).state.messages).toBe(N + 3)
 }, 120_000)
