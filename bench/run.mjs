@@ -4,7 +4,17 @@ import { existsSync } from "node:fs"
 import { join } from "node:path"
 import { ROOT } from "./lib.mjs"
 
-const ALL = ["ingest", "pipeline", "sync-webhooks", "windows", "evaluator", "cli-startup", "run-list", "schedules"]
+const ALL = [
+  "ingest",
+  "pipeline",
+  "sync-webhooks",
+  "windows",
+  "evaluator",
+  "sources",
+  "cli-startup",
+  "run-list",
+  "schedules",
+]
 
 if (!existsSync(join(ROOT, "dist", "cli", "main.js"))) {
   console.error("bench: dist/ is missing; run `make build` first")
