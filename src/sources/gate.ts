@@ -3,7 +3,7 @@
 // their owner, the subject can match in it) and the consumer is made to serve it, so a message
 // published once create has answered is evaluated; after a change, the consumers of the streams
 // it touched are set to what the stored triggers need (deleted with the last one).
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import type { NatsHandles } from "../nats/connection.js"
 import { streamFacts } from "../nats/source-streams.js"
 import { InvalidInput, type Unavailable } from "../domain/errors.js"
@@ -13,7 +13,6 @@ import type { TriggerTableShape } from "../triggers/index.js"
 import type { EvaluatorTiming } from "../config/evaluator-timing.js"
 import { sourcePattern, sourceStream, streamsOf, withinStream } from "./plan.js"
 import { settle, widen } from "./consumers.js"
-import { Schema } from "effect"
 
 export interface SourceGateShape {
   /**

@@ -14,7 +14,7 @@ export const triggerSource = (t: Trigger) =>
       ? `cron "${t.cron ?? ""}" ${t.timezone ?? "UTC"}${t.next_fire_at !== undefined ? `, next ${t.next_fire_at}` : ""}`
       : t.source === undefined
         ? (t.subject ?? "")
-        : `${t.subject ?? ""} (${t.source.stream !== undefined ? `stream ${t.source.stream}` : `kv ${t.source.kv ?? ""}`})`
+        : `${t.subject ?? ""} (${t.source.stream !== undefined ? `stream ${t.source.stream}` : `kv ${t.source.kv}`})`
 
 const triggerMode = (t: Trigger) =>
   t.debounce !== undefined
