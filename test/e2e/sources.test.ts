@@ -119,6 +119,10 @@ test("sources - a KV put and a delete start one run each with the change record;
     "flags.*",
     { kv: "config", ops: ["delete"] },
   ])
+  const human = await stack.cliRaw("trigger", "get", "gone")
+  expect(human.stdout).toMatch(/^listens on: +keys flags\.\* of KV bucket config \(delete\)$/m)
+  const listed = await stack.cliRaw("trigger", "list")
+  expect(listed.stdout).toMatch(/flags\.\* \(kv config\)/)
   const r1 = await kv.put("flags.dark", JSON.stringify({ on: true }))
   const r2 = await kv.put("flags.note", "not json")
   await kv.delete("flags.dark")
