@@ -4,7 +4,18 @@ import { existsSync } from "node:fs"
 import { join } from "node:path"
 import { ROOT } from "./lib.mjs"
 
-const ALL = ["ingest", "pipeline", "sync-webhooks", "windows", "evaluator", "expressions", "cli-startup", "run-list", "schedules"]
+const ALL = [
+  "ingest",
+  "pipeline",
+  "sync-webhooks",
+  "windows",
+  "evaluator",
+  "expressions",
+  "sources",
+  "cli-startup",
+  "run-list",
+  "schedules",
+]
 
 if (!existsSync(join(ROOT, "dist", "cli", "main.js"))) {
   console.error("bench: dist/ is missing; run `make build` first")

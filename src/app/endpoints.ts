@@ -14,6 +14,8 @@ import { replayEndpoints } from "../replay/index.js"
 import { lookupRunSeq } from "../evaluator/index.js"
 import { recordOutcome } from "../history/index.js"
 import { deliveryEndpoints } from "../deliveries/index.js"
+import { makeSourceGate } from "../sources/index.js"
+import { ServeConfig } from "../config/serve-config.js"
 
 /** The trigger, run and dead-letter endpoints every serve answers. */
 export const always = Effect.gen(function* () {
@@ -26,7 +28,14 @@ export const always = Effect.gen(function* () {
   // Read at each request: a reconnect may reach a server with another max_payload.
   const maxPayload = () => handles.nc.info?.max_payload ?? 0
   return [
-    ...triggerEndpoints(store, table, openCounts, WorkflowDefs.make(handles), maxPayload),
+    ...triggerEndpoints(
+      store,
+      table,
+      openCounts,
+      WorkflowDefs.make(handles),
+      maxPayload,
+      makeSourceGate(handles, table, (yield* ServeConfig).evaluatorTiming),
+    ),
     ...runEndpoints({ starter, runs: buckets.runs, js: handles.js, jsm: handles.jsm, store, maxPayload }),
     ...deadEndpoints(handles.js, handles.jsm, maxPayload),
     ...deliveryEndpoints(handles.js, handles.jsm, buckets.runs, maxPayload),

@@ -20,6 +20,7 @@ import { MetricsService } from "../metrics/index.js"
 import { MicroEndpoints } from "../micro/index.js"
 import { MicroService, MicroServiceLayer } from "../service/index.js"
 import { Evaluator, EvaluatorLayers } from "../evaluator/index.js"
+import { SourceReadersLayer } from "../sources/index.js"
 import { Schedules, SchedulesService } from "../schedules/index.js"
 import { TimerRoutes, Timers, WindowsService } from "../windows/index.js"
 import { Outcomes, OutcomesService } from "../outcomes/index.js"
@@ -157,7 +158,8 @@ const appLayer = (settings: ServeSettings, flags: ConnectionFlags, env: Env) => 
     Layer.provideMerge(Layer.mergeAll(Config.layer(settings), layerBoundary, layerLifecycle)),
   )
   // Schedules hand their timers to the window engine's timer worker (one consumer per work queue).
-  const evaluating = EvaluatorLayers.evaluation.pipe(
+  // Triggers on the operator's own streams and buckets are evaluated beside those on EVENTS.
+  const evaluating = Layer.merge(EvaluatorLayers.evaluation, SourceReadersLayer).pipe(
     Layer.provideMerge(Timers.layer),
     Layer.provideMerge(
       Layer.effect(

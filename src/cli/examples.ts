@@ -39,6 +39,14 @@ export const createExamples: Examples = [
   { command: "dagnats trigger create deploy --workflow deploy-wf --webhook --secret s3cret" },
   { command: `dagnats trigger create svix --workflow billing --webhook --scheme standard --secret ${STANDARD_SECRET}` },
   { command: "dagnats trigger create batch --workflow bulk --subject event.orders --batch-size 10 --batch-timeout 5s" },
+  {
+    command: "dagnats trigger create new-orders --workflow fulfil --stream ORDERS --subject 'orders.*.created'",
+    description: "on a stream of yours instead of EVENTS",
+  },
+  {
+    command: "dagnats trigger create flags --workflow reconfigure --kv config --key 'flags.>' --ops put,delete",
+    description: "on the changes of a KV bucket of yours",
+  },
 ]
 
 export const publishExamples: Examples = [

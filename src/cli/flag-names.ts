@@ -27,6 +27,10 @@ const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
   "batch.timeout": "--batch-timeout",
   "batch.key": "--batch-key",
   respond: "--respond",
+  source: "--stream / --kv",
+  "source.stream": "--stream",
+  "source.kv": "--kv",
+  "source.ops": "--ops",
   "respond.timeout": "--respond-timeout",
 }
 

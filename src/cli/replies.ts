@@ -35,6 +35,8 @@ export const Trigger = struct(
   {
     enabled: boolean,
     subject: string,
+    /** Where an event trigger listens instead of EVENTS: a stream, or a KV bucket and its operations. */
+    source: struct({}, { stream: string, kv: string, ops: array(string) }),
     scheme: string,
     verify: boolean,
     tolerance: string,

@@ -38,6 +38,11 @@ export interface TriggerFlags {
   readonly respond?: boolean
   readonly respondTimeout?: Option.Option<string>
   readonly noRespond?: boolean
+  /** A source of the operator's: `--stream NAME`, or `--kv BUCKET --key PATTERN [--ops put,delete]`. */
+  readonly stream?: Option.Option<string>
+  readonly kv?: Option.Option<string>
+  readonly key?: Option.Option<string>
+  readonly ops?: Option.Option<string>
 }
 
 export interface SecretSources {
@@ -100,6 +105,26 @@ const scheduleFields = (f: TriggerFlags): Record<string, unknown> => ({
   ...(given(f.catchUp) ? { catch_up: f.catchUp.value } : {}),
 })
 
+/** `source` (and `subject` from --key) from --stream, --kv, --key and --ops; only the flags given appear. */
+const sourceFields = (f: TriggerFlags): Result => {
+  const v: Record<string, unknown> = {}
+  if (given(f.stream) && given(f.kv)) return fail("--stream and --kv: give one source, not both")
+  if (given(f.key)) {
+    if (!given(f.kv)) return fail("--key: the key pattern of a --kv trigger; give --kv BUCKET with it")
+    if (Option.isSome(f.subject)) return fail("--key and --subject: a --kv trigger takes --key, not --subject")
+    v["subject"] = f.key.value
+  }
+  if (given(f.ops) && !given(f.kv)) return fail("--ops: the KV operations of a --kv trigger; give --kv BUCKET with it")
+  if (given(f.stream)) v["source"] = { stream: f.stream.value }
+  if (given(f.kv)) {
+    if (!given(f.key) && Option.isNone(f.subject)) return fail("--kv: give --key PATTERN (for example 'flags.>') too")
+    if (Option.isSome(f.subject)) return fail("--kv and --subject: a --kv trigger takes --key, not --subject")
+    const ops = given(f.ops) ? f.ops.value.split(",").map((o) => o.trim()) : undefined
+    v["source"] = { kv: f.kv.value, ...(ops !== undefined ? { ops } : {}) }
+  }
+  return { ok: true, value: v }
+}
+
 /** Fields common to create and update; only the flags that were given appear. */
 const commonFields = (f: TriggerFlags, io: SecretSources): Result => {
   const v: Record<string, unknown> = {}
@@ -138,21 +163,30 @@ const commonFields = (f: TriggerFlags, io: SecretSources): Result => {
   }
   if (f.respond === true) v["respond"] = given(f.respondTimeout) ? { timeout: f.respondTimeout.value } : {}
   else if (given(f.respondTimeout)) return fail("--respond-timeout needs --respond")
-  return { ok: true, value: { ...v, ...scheduleFields(f) } }
+  const source = sourceFields(f)
+  if (!source.ok) return source
+  return { ok: true, value: { ...v, ...source.value, ...scheduleFields(f) } }
 }
 
 export const createDefinition = (name: string, f: TriggerFlags, io: SecretSources = defaultSecretSources): Result => {
+  if (given(f.stream) && given(f.kv)) return fail("--stream and --kv: give one source, not both")
+  const sourced = given(f.stream) || given(f.kv) || given(f.key)
+  if (f.webhook && sourced)
+    return fail("source: a --webhook trigger listens on its own URL; --stream/--kv are for event triggers")
   if (f.webhook && Option.isSome(f.subject)) {
     return fail(
       "subject: a --webhook trigger listens on event.webhook.NAME; give either --webhook or --subject, not both",
     )
   }
   const schedule = given(f.cron)
-  if (schedule && (f.webhook || Option.isSome(f.subject))) {
+  if (schedule && (f.webhook || Option.isSome(f.subject) || sourced)) {
     return fail("cron: a --cron trigger is a schedule; give one of --webhook, --subject or --cron")
   }
   if (!schedule && (given(f.timezone) || given(f.catchUp))) return fail("--timezone and --catch-up need --cron")
-  if (!f.webhook && !schedule && Option.isNone(f.subject)) {
+  if (given(f.stream) && Option.isNone(f.subject)) {
+    return fail("--stream: give --subject PATTERN too, a pattern within the stream's subjects")
+  }
+  if (!f.webhook && !schedule && Option.isNone(f.subject) && !given(f.key) && !given(f.kv)) {
     return fail(
       "type: give --webhook for a webhook trigger, --subject SUBJ for an event trigger or --cron EXPR for a schedule",
     )

@@ -128,3 +128,62 @@ export const Timezone = Schema.String.pipe(
     ),
   ),
 )
+
+/** A JetStream stream or KV bucket name dagnats accepts: one token of a consumer name and a subject. */
+const STREAM_NAME_PATTERN = /^[A-Za-z0-9_-]{1,100}$/
+const StreamName = (what: string) =>
+  Schema.String.pipe(
+    Schema.check(
+      Schema.isPattern(STREAM_NAME_PATTERN, { message: `must be a ${what} name: 1-100 of A-Z a-z 0-9 _ -` }),
+    ),
+  )
+
+/**
+ * A source is read in dagnats's own account and JetStream domain: a stream elsewhere is brought in
+ * by the operator (a stream that `sources` it here), never read across.
+ */
+const ELSEWHERE =
+  "not supported: dagnats reads sources in its own account and JetStream domain only; " +
+  "create a stream here that sources or mirrors the other one and trigger on that"
+const Elsewhere = Schema.Unknown.pipe(Schema.check(Schema.makeFilter(() => ELSEWHERE)))
+
+export const KvOps = ["put", "delete"] as const
+export type KvOp = (typeof KvOps)[number]
+
+const Ops = Schema.Array(Schema.Literals(KvOps)).pipe(
+  Schema.check(
+    Schema.makeFilter((a: ReadonlyArray<string>) =>
+      a.length === 0
+        ? 'must list at least one of "put", "delete"'
+        : new Set(a).size !== a.length
+          ? "must not repeat an operation"
+          : undefined,
+    ),
+  ),
+)
+
+/** A KV bucket's own stream is read as the bucket (its messages are changes, not payloads). */
+const NotKvStream = Schema.makeFilter((s: string) =>
+  s.startsWith("KV_")
+    ? `${s} is the stream of KV bucket ${s.slice(3)}: trigger on the bucket instead ` +
+      `(--kv ${s.slice(3)}, source {"kv": "${s.slice(3)}"})`
+    : undefined,
+)
+
+const StreamSource = Schema.Struct({
+  stream: StreamName("stream").pipe(Schema.check(NotKvStream)),
+  domain: Schema.optionalKey(Elsewhere),
+  account: Schema.optionalKey(Elsewhere),
+})
+const KvSource = Schema.Struct({
+  kv: StreamName("KV bucket"),
+  ops: Schema.optionalKey(Ops),
+  domain: Schema.optionalKey(Elsewhere),
+  account: Schema.optionalKey(Elsewhere),
+})
+
+/** Where an event trigger listens: absent for EVENTS, else a stream or a KV bucket of the operator's. */
+export const Source = Schema.Union([StreamSource, KvSource]).annotate({
+  message: 'must be {"stream": NAME} or {"kv": BUCKET, "ops"?: ["put","delete"]}',
+})
+export type Source = typeof Source.Type

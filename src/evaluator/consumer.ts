@@ -8,7 +8,7 @@ import type { JsMsg } from "../nats/jetstream-api.js"
 import { Consumers, Streams, Subjects } from "../protocol/names.js"
 import type { NatsHandles } from "../nats/connection.js"
 import { ensureDurable, runWorker, type DurableSpec, type Verdict } from "../nats/worker.js"
-import { evaluateEvent, type EvaluateDeps, type InboundEvent } from "./evaluate.js"
+import { evaluateEvent, type EvaluateDeps, type EvaluatedEvent, type InboundEvent } from "./evaluate.js"
 import { storedEvent } from "./inbound.js"
 import { recordOutcome } from "../history/index.js"
 import { failed, type FireRecord } from "../domain/fire-record.js"
@@ -39,7 +39,7 @@ const nakDelayMs = (t: EvaluatorTiming, deliveryCount: number) =>
 export const ensureEvaluatorConsumer = (h: NatsHandles, t: EvaluatorTiming = DEFAULT_TIMING) =>
   ensureDurable(h, evaluatorSpec(t))
 
-interface EvaluatorHooks {
+export interface EvaluatorHooks {
   readonly onOutcomes: (records: ReadonlyArray<FireRecord>) => void
   readonly onRetry: (event: InboundEvent, error: string) => Effect.Effect<void>
   readonly onDead: (event: InboundEvent, error: string) => Effect.Effect<void>
@@ -56,7 +56,7 @@ interface EvaluatorHooks {
   }) => Effect.Effect<void>
 }
 
-interface EvaluatorOptions {
+export interface EvaluatorOptions {
   /** Traces are exported: each evaluation continues the trace stored on its event. */
   readonly traced: boolean
 }
@@ -82,11 +82,30 @@ const giveUp = (h: NatsHandles, deps: EvaluateDeps, m: JsMsg, event: InboundEven
 const recordAll = (h: NatsHandles, records: ReadonlyArray<FireRecord>) =>
   Effect.forEach(records, (r) => recordOutcome(h.publisher, r), { concurrency: "unbounded", discard: true })
 
+/**
+ * How a consumer's messages become events: an EVENTS message as stored; a source's its own way (a
+ * KV change as its change record), with the triggers that take it (a KV trigger names its ops).
+ */
+export interface MessageReading {
+  readonly toEvent: (m: JsMsg, epoch: string) => EvaluatedEvent
+  readonly depsFor?: (m: JsMsg, deps: EvaluateDeps) => EvaluateDeps
+}
+
+const EVENTS_READING: MessageReading = { toEvent: storedEvent }
+
 const evaluateMessage =
-  (h: NatsHandles, deps: EvaluateDeps, hooks: EvaluatorHooks & EvaluatorOptions, t: EvaluatorTiming, epoch: string) =>
+  (
+    h: NatsHandles,
+    all: EvaluateDeps,
+    hooks: EvaluatorHooks & EvaluatorOptions,
+    t: EvaluatorTiming,
+    epoch: string,
+    reading: MessageReading = EVENTS_READING,
+  ) =>
   (m: JsMsg): Effect.Effect<Verdict> =>
     Effect.gen(function* () {
-      const event = storedEvent(m, epoch)
+      const event = reading.toEvent(m, epoch)
+      const deps = reading.depsFor?.(m, all) ?? all
       if (event.redelivered) hooks.onRedelivered?.()
       let attempts = 0
       // A retry follows an attempt that may have done part of the work (put the event in a window that
@@ -141,3 +160,18 @@ export const runEvaluatorLoop = (
     yield* runWorker(h, evaluatorSpec(t), evaluateMessage(h, deps, { ...hooks, ...o }, t, epoch))
     return epoch
   })
+
+/**
+ * Work a durable consumer on a stream of the operator's (a trigger source) as the EVENTS consumer is
+ * worked: the same evaluation, retries, dead letters and hooks; `epoch` is that stream's.
+ */
+export const runSourceLoop = (
+  h: NatsHandles,
+  spec: DurableSpec,
+  epoch: string,
+  deps: EvaluateDeps,
+  hooks: EvaluatorHooks,
+  reading: MessageReading,
+  t: EvaluatorTiming = DEFAULT_TIMING,
+  o: EvaluatorOptions = { traced: false },
+) => runWorker(h, spec, evaluateMessage(h, deps, { ...hooks, ...o }, t, epoch, reading))

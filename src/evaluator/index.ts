@@ -2,10 +2,11 @@
 // trigger table, and the durable consumer on EVENTS that serve runs (its layers).
 // Other folders import from here only; the files behind it are free to change.
 
-export { ensureEvaluatorConsumer, evaluatorSpec, runEvaluatorLoop } from "./consumer.js"
+export { ensureEvaluatorConsumer, evaluatorSpec, runEvaluatorLoop, runSourceLoop } from "./consumer.js"
+export type { EvaluatorHooks, EvaluatorOptions, MessageReading } from "./consumer.js"
 export { evaluateEvent } from "./evaluate.js"
-export type { EvaluateDeps, InboundEvent, WindowHandler } from "./evaluate.js"
-export { makeMatcher } from "./matcher.js"
+export type { EvaluateDeps, EvaluatedEvent, InboundEvent, WindowHandler } from "./evaluate.js"
+export { makeMatcher, type MatcherScope } from "./matcher.js"
 export * as EvaluatorLayers from "./start.js"
-export { Evaluator, lookupRunSeq } from "./start.js"
+export { Evaluator, evaluationDeps, evaluatorHooks, lookupRunSeq } from "./start.js"
 export { deliveryIdOf, headerLookup, storedEvent } from "./inbound.js"

@@ -24,7 +24,18 @@ export interface Matcher {
   readonly close: () => void
 }
 
-export const makeMatcher = (table: TriggerTableShape): Matcher => {
+/**
+ * Which triggers a matcher serves and the pattern each listens on: by default those on EVENTS; a
+ * source stream's reader passes its own (the triggers on that stream, their patterns inside it).
+ */
+export interface MatcherScope {
+  readonly includes: (t: StoredTrigger) => boolean
+  readonly pattern: (t: StoredTrigger) => string
+}
+
+const EVENTS_SCOPE: MatcherScope = { includes: (t) => t.source === undefined, pattern: listenSubject }
+
+export const makeMatcher = (table: TriggerTableShape, scope: MatcherScope = EVENTS_SCOPE): Matcher => {
   const index = makeSubjectIndex<string>()
   const compiled = new Map<string, { revision: number; updated: string; filters: CompiledFilters }>()
   const patterns = new Map<string, string>()
@@ -32,8 +43,8 @@ export const makeMatcher = (table: TriggerTableShape): Matcher => {
 
   const add = (t: StoredTrigger) => {
     // A schedule listens on no subject: its runs start from timers, never from events.
-    if (t.type === "schedule") return remove(t.name)
-    const pattern = listenSubject(t)
+    if (t.type === "schedule" || !scope.includes(t)) return remove(t.name)
+    const pattern = scope.pattern(t)
     const previous = patterns.get(t.name)
     if (previous !== pattern) {
       if (previous !== undefined) index.remove(previous, t.name)

@@ -12,7 +12,7 @@ import { Catalog, pollGauges } from "../metrics/index.js"
 import { RunStarter, getRun } from "../runs/index.js"
 import { TriggerTable } from "../triggers/index.js"
 import { Windows, openWindowCounts } from "../windows/index.js"
-import { ensureEvaluatorConsumer, evaluatorSpec, runEvaluatorLoop } from "./consumer.js"
+import { ensureEvaluatorConsumer, evaluatorSpec, runEvaluatorLoop, type EvaluatorHooks } from "./consumer.js"
 import { makeMatcher } from "./matcher.js"
 import type { EvaluateDeps } from "./evaluate.js"
 
@@ -52,56 +52,61 @@ export const makeConsumer = Effect.gen(function* () {
 
 export const consumer = Layer.effect(Evaluator, makeConsumer)
 
+/** The outcome counters, redelivery count and log lines every consumer that evaluates shares. */
+export const evaluatorHooks = (): EvaluatorHooks => {
+  const outcomes = Catalog.triggerOutcomes()
+  const redeliveries = Catalog.evaluatorRedeliveries()
+  const unroutable = Catalog.unroutableEvents()
+  return {
+    onOutcomes: (records) => {
+      for (const r of records)
+        outcomes.inc({ outcome: r.outcome === "skipped" ? `skipped_${r.reason ?? ""}` : r.outcome })
+    },
+    onRedelivered: () => redeliveries.inc(),
+    onUnroutable: (e) =>
+      Effect.sync(() => unroutable.inc({ reason: e.problem })).pipe(
+        Effect.andThen(
+          Effect.logWarning(
+            `event #${e.seq} on ${e.subject} not evaluated: its subject is not a valid NATS subject ` +
+              `(${e.problem}); acked, ${e.triggers} trigger(s) it reached recorded it`,
+          ),
+        ),
+      ),
+    onRetry: (event, error) =>
+      Effect.logWarning(`evaluating ${event.subject} #${event.seq} failed, will retry: ${error}`).pipe(
+        Effect.annotateLogs({ subject: event.subject, seq: event.seq }),
+      ),
+    onDead: (event, error) =>
+      Effect.logError(`evaluating ${event.subject} #${event.seq} kept failing; moved to DAGNATS_DEAD: ${error}`).pipe(
+        Effect.annotateLogs({ subject: event.subject, seq: event.seq }),
+      ),
+  }
+}
+
+/** What an evaluation needs besides its matcher: the run starter, the windows, the run lookup. */
+export const evaluationDeps = Effect.gen(function* () {
+  const buckets = yield* NatsBuckets
+  const windows = yield* Windows
+  return {
+    starter: yield* RunStarter.RunStarter,
+    debounce: windows.debounce,
+    batch: windows.batch,
+    lookupRunSeq: lookupRunSeq(buckets.runs),
+  } satisfies Omit<EvaluateDeps, "matcher">
+})
+
 export const evaluation = Layer.effectDiscard(
   Effect.gen(function* () {
     const settings = yield* ServeConfig
     const handles = yield* Nats
-    const buckets = yield* NatsBuckets
     const table = yield* TriggerTable.TriggerTable
-    const windows = yield* Windows
     const matcher = yield* Effect.acquireRelease(
       Effect.sync(() => makeMatcher(table)),
       (m) => Effect.sync(m.close),
     )
-    const deps: EvaluateDeps = {
-      matcher,
-      starter: yield* RunStarter.RunStarter,
-      debounce: windows.debounce,
-      batch: windows.batch,
-      lookupRunSeq: lookupRunSeq(buckets.runs),
-    }
-    const outcomes = Catalog.triggerOutcomes()
-    const redeliveries = Catalog.evaluatorRedeliveries()
-    const unroutable = Catalog.unroutableEvents()
-    yield* runEvaluatorLoop(
-      handles,
-      deps,
-      {
-        onOutcomes: (records) => {
-          for (const r of records)
-            outcomes.inc({ outcome: r.outcome === "skipped" ? `skipped_${r.reason ?? ""}` : r.outcome })
-        },
-        onRedelivered: () => redeliveries.inc(),
-        onUnroutable: (e) =>
-          Effect.sync(() => unroutable.inc({ reason: e.problem })).pipe(
-            Effect.andThen(
-              Effect.logWarning(
-                `event #${e.seq} on ${e.subject} not evaluated: its subject is not a valid NATS subject ` +
-                  `(${e.problem}); acked, ${e.triggers} trigger(s) it reached recorded it`,
-              ),
-            ),
-          ),
-        onRetry: (event, error) =>
-          Effect.logWarning(`evaluating ${event.subject} #${event.seq} failed, will retry: ${error}`).pipe(
-            Effect.annotateLogs({ subject: event.subject, seq: event.seq }),
-          ),
-        onDead: (event, error) =>
-          Effect.logError(
-            `evaluating ${event.subject} #${event.seq} kept failing; moved to DAGNATS_DEAD: ${error}`,
-          ).pipe(Effect.annotateLogs({ subject: event.subject, seq: event.seq })),
-      },
-      settings.evaluatorTiming,
-      { traced: settings.tracing._tag === "On" },
-    )
+    const deps: EvaluateDeps = { matcher, ...(yield* evaluationDeps) }
+    yield* runEvaluatorLoop(handles, deps, evaluatorHooks(), settings.evaluatorTiming, {
+      traced: settings.tracing._tag === "On",
+    })
   }),
 )

@@ -66,6 +66,21 @@ export const evaluatorRedelivered = () =>
     help: "Events the evaluator's consumer has delivered more than once and not yet acknowledged",
   })
 
+/** stream: a source stream of the operator's that triggers read (a set the operator keeps small). */
+export const sourcePending = () =>
+  Metrics.gauge({
+    name: "dagnats_source_pending_messages",
+    help: "Messages of a source stream dagnats's consumer on it has not delivered yet",
+    labelNames: ["stream"] as const,
+  })
+
+export const sourceAckPending = () =>
+  Metrics.gauge({
+    name: "dagnats_source_ack_pending_messages",
+    help: "Messages of a source stream delivered to evaluators and not yet acknowledged",
+    labelNames: ["stream"] as const,
+  })
+
 export const evaluatorRedeliveries = () =>
   Metrics.counter({
     name: "dagnats_evaluator_redeliveries_total",
@@ -133,6 +148,8 @@ export const declareAll = (): void => {
     evaluatorAckPending,
     evaluatorRedelivered,
     evaluatorRedeliveries,
+    sourcePending,
+    sourceAckPending,
     runsStarted,
     runStatusChanges,
     openWindows,

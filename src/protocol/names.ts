@@ -38,6 +38,8 @@ export const Consumers = {
   timers: "dagnats-timers",
   /** Folds run lifecycle events from WORKFLOW_HISTORY into dagnats' run records. */
   outcomes: "dagnats-outcomes",
+  /** dagnats's one durable consumer on a stream (or KV bucket's stream) of the operator's: triggers with a source. */
+  source: (stream: string) => `dagnats-source-${stream}`,
 } as const
 
 /** Names the DagNats engine owns that dagnats reads but never creates or writes. */
@@ -54,6 +56,8 @@ export const EngineNames = {
 /** The stream behind a KV bucket, and the subject of one key in it (JetStream's KV layout). */
 export const kvStream = (bucket: string): string => `KV_${bucket}`
 export const kvKeySubject = (bucket: string, key: string): string => `$KV.${bucket}.${key}`
+/** What a key's subject starts with in a bucket's stream; the rest is the key. */
+export const kvKeyPrefix = (bucket: string): string => `$KV.${bucket}.`
 
 export const Subjects = {
   eventsAll: "event.>",

@@ -40,9 +40,13 @@ export const replayEndpoints = (store: TriggerStoreShape, deps: ReplayDeps): Rea
           message: `trigger: ${trigger.name} is a schedule; only webhook and event triggers have events to replay`,
         })
       }
-      if (r.subject !== undefined && !(isValidSubjectPattern(r.subject) && isWithinEvents(r.subject))) {
+      // A trigger with a source takes a pattern within its stream (or its bucket's keys).
+      const sourced = trigger.source !== undefined
+      if (r.subject !== undefined && !(isValidSubjectPattern(r.subject) && (sourced || isWithinEvents(r.subject)))) {
         return yield* new InvalidInput({
-          message: `subject: must be a subject or pattern inside event.> (got "${r.subject.slice(0, 80)}")`,
+          message: sourced
+            ? `subject: must be a subject or pattern (got "${r.subject.slice(0, 80)}")`
+            : `subject: must be a subject or pattern inside event.> (got "${r.subject.slice(0, 80)}")`,
         })
       }
       const range = parseRange(r.since, r.until, r.from_seq, Date.now())

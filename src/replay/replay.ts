@@ -36,6 +36,11 @@ import type { RunStarterShape } from "../runs/index.js"
 import { toUnavailable } from "../nats/conditions.js"
 import { boundedPull } from "../nats/pull-bound.js"
 import type { ReplayRange } from "./range.js"
+import { kvChangeEvent, readingOf, sourcePattern, sourceStream, withOps } from "../sources/index.js"
+import { sourceEpoch } from "../nats/source-streams.js"
+import { kvOpOf, sourceRef } from "../domain/source.js"
+import { NotFound } from "../domain/errors.js"
+import { Headers, kvKeySubject } from "../protocol/names.js"
 
 /**
  * Messages one request handles at most, and how long it works before it answers with what is left.
@@ -155,18 +160,28 @@ const dryWindow = (reason: "debounced" | "batched"): WindowHandler => ({
 
 export const replay = (d: ReplayDeps, r: ReplayRequest) =>
   Effect.gen(function* () {
-    /** A dead letter whose body was too large to keep: the body is read back from EVENTS. */
+    /** A dead letter whose body was too large to keep: the body is read back from its stream. */
+    const bodyStream = sourceStream(r.trigger) ?? Streams.events
     const withStoredBody = (e: InboundEvent) =>
       Effect.tryPromise({
         try: async (): Promise<InboundEvent> => {
-          const stored = await d.jsm.streams.getMessage(Streams.events, { seq: e.seq }).catch(() => null)
+          const stored = await d.jsm.streams.getMessage(bodyStream, { seq: e.seq }).catch(() => null)
           return stored !== null && stored.subject === e.subject ? { ...e, data: stored.data } : e
         },
         catch: toUnavailable,
       })
+    // A trigger with a source replays that stream (a KV bucket's: its changes), with its epoch.
+    const source = r.dead ? undefined : sourceStream(r.trigger)
+    const reading = source === undefined ? undefined : readingOf(r.trigger)
+    const sourced = source === undefined ? undefined : yield* sourceEpoch(d.jsm, source)
+    if (source !== undefined && sourced === undefined) return yield* new NotFound({ kind: "stream", name: source })
     // Dead letters carry the epoch of their own event; events in EVENTS are of the stream as it is.
-    const epoch = r.dead ? "" : yield* d.eventsEpoch
-    const pattern = listenSubject(r.trigger)
+    const epoch = r.dead ? "" : (sourced ?? (yield* d.eventsEpoch))
+    const ref = sourceRef(r.trigger.source)
+    // A dead letter of a source's message keeps its own subject (a KV key's `$KV.{bucket}.{key}`).
+    const pattern = sourceStream(r.trigger) === undefined ? listenSubject(r.trigger) : sourcePattern(r.trigger)
+    // A KV trigger's --subject is a key pattern, as its own subject is.
+    const only = r.subject !== undefined && ref?.kind === "kv" ? kvKeySubject(ref.bucket, r.subject) : r.subject
     const filters = compileFilters(r.trigger.filters ?? [])
     const expressions = compileTriggerExpressions(r.trigger)
     const created = new Map<string, boolean>()
@@ -174,10 +189,10 @@ export const replay = (d: ReplayDeps, r: ReplayRequest) =>
     const starter: RunStarterShape = {
       start: (spec) => Effect.tap(baseStarter.start(spec), (o) => Effect.sync(() => created.set(o.runId, o.created))),
     }
-    const deps: EvaluateDeps = {
+    const all: EvaluateDeps = {
       matcher: {
         match: (subject) =>
-          subjectMatches(pattern, subject) && (r.subject === undefined || subjectMatches(r.subject, subject))
+          subjectMatches(pattern, subject) && (only === undefined || subjectMatches(only, subject))
             ? [{ trigger: r.trigger, filters, expressions }]
             : [],
         close: () => undefined,
@@ -193,7 +208,20 @@ export const replay = (d: ReplayDeps, r: ReplayRequest) =>
 
     const handle = (m: JsMsg) =>
       Effect.gen(function* () {
-        const found = r.dead ? fromDead(m) : fromEvents(m, epoch)
+        const dead = r.dead ? fromDead(m) : undefined
+        // A KV trigger's dead letter is the change it was: the record, and only for the trigger's ops.
+        const found =
+          dead !== undefined && ref?.kind === "kv"
+            ? kvChangeEvent(ref.bucket, dead)
+            : r.dead
+              ? dead
+              : reading !== undefined
+                ? { ...reading.toEvent(m, epoch), redelivered: true, storedAtMs: Date.now() }
+                : fromEvents(m, epoch)
+        const deps =
+          dead !== undefined && ref?.kind === "kv"
+            ? withOps(all, kvOpOf(dead.header(Headers.kvOperation.toLowerCase())))
+            : (reading?.depsFor?.(m, all) ?? all)
         if (found === undefined || deps.matcher.match(found.subject).length === 0) return
         const omitted = r.dead && found.header(DeadHeaders.bodyOmitted.toLowerCase()) !== undefined
         const event = omitted ? yield* withStoredBody(found) : found
@@ -236,8 +264,8 @@ export const replay = (d: ReplayDeps, r: ReplayRequest) =>
         }
       })
 
-    const stream = r.dead ? Streams.dead : Streams.events
-    const filter = r.dead ? Subjects.deadAll : (r.subject ?? pattern)
+    const stream = r.dead ? Streams.dead : (source ?? Streams.events)
+    const filter = r.dead ? Subjects.deadAll : (only ?? pattern)
     const part = yield* readPart(d.js, stream, filter, r.range, handle)
     const from = r.range.from
     const next: ReplayNext | undefined = part.done

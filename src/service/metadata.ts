@@ -19,7 +19,9 @@ interface EndpointDoc {
 
 const DOCS: Record<string, EndpointDoc> = {
   "triggers.create": {
-    description: "Create a trigger; answers it without its secrets",
+    description:
+      "Create a trigger; answers it without its secrets. An event trigger with `source` reads a stream or KV " +
+      "bucket of the operator's (refused when it does not exist, may not be read, or has work-queue or interest retention)",
     request: TriggerDefinition,
     response: TriggerReply,
   },
@@ -31,7 +33,7 @@ const DOCS: Record<string, EndpointDoc> = {
     response: TriggerListReply,
   },
   "triggers.update": {
-    description: "Change the given fields of the trigger `name`",
+    description: "Change the given fields of the trigger `name` (a new `source` is checked as at create)",
     request: TriggerPatch,
     response: TriggerReply,
   },
@@ -78,7 +80,9 @@ const DOCS: Record<string, EndpointDoc> = {
     response: DeadReply,
   },
   "events.replay": {
-    description: "Evaluate stored events (or dead letters) again against one trigger; existing runs are not repeated",
+    description:
+      "Evaluate stored events (EVENTS, the trigger's own source stream, or dead letters) again against one trigger; " +
+      "existing runs are not repeated",
     response: ReplayReply,
   },
   "deliveries.list": {

@@ -172,6 +172,14 @@ export const runEndpoints = (d: RunDeps): ReadonlyArray<Endpoint> => [
     Effect.gen(function* () {
       const trigger = yield* d.store.get(r.name)
       if (trigger.type === "schedule") return yield* scheduleTest(trigger, r.count ?? DEFAULT_TEST_COUNT, Date.now())
+      // Stored deliveries and EVENTS sequences are of EVENTS; a trigger with a source reads another stream.
+      if (trigger.source !== undefined && (r.delivery !== undefined || r.event_seq !== undefined)) {
+        return yield* new InvalidInput({
+          message:
+            `${r.delivery !== undefined ? "delivery" : "event_seq"}: not for a trigger with a source (its events are ` +
+            "not in EVENTS); give a payload, or see what its stored messages would do with event replay --dry-run",
+        })
+      }
       const input = yield* testInput(d, r)
       const pattern = listenSubject(trigger)
       const subject =

@@ -11,6 +11,16 @@ import type { TriggerStoreShape, TriggerTableShape } from "../triggers/index.js"
 import { endpoint, type Endpoint } from "../micro/index.js"
 import { nextFireFields, scheduleRateProblem, type ScheduleCandidate } from "../schedules/index.js"
 import { fitList, replyBudget, truncatedField } from "../domain/list-budget.js"
+import { streamsTouched, type SourceGateShape } from "../sources/index.js"
+
+/** No source gate (tests of the endpoints alone): a source is stored as given, no consumer is kept. */
+const noGate: SourceGateShape = { prepare: () => Effect.succeed([]), settle: () => Effect.void }
+
+/** A write refused after the gate prepared a consumer for it: that consumer is set back to what is stored. */
+const settlingOnFailure =
+  (sources: SourceGateShape, streams: ReadonlyArray<string>) =>
+  <A, E, R>(write: Effect.Effect<A, E, R>) =>
+    write.pipe(Effect.tapError(() => Effect.ignore(sources.settle(streams))))
 
 /** update takes the name plus any updatable fields; the store checks which ones and the result. */
 const UpdateRequest = Schema.Record(Schema.String, Schema.Unknown)
@@ -91,13 +101,16 @@ export const triggerEndpoints = (
   openCounts: OpenCounts,
   workflows: WorkflowRegistry = noRegistry,
   maxPayload: () => number = () => 0,
+  sources: SourceGateShape = noGate,
 ): ReadonlyArray<Endpoint> => [
   endpoint("triggers", "create", CreateRequest, (req) =>
     Effect.gen(function* () {
       const { body, require } = yield* takeRequire(req)
       const warnings = yield* workflowWarnings(workflows, (body as { workflow?: unknown } | null)?.workflow, require)
       yield* withinScheduleRate(table, body)
-      return withWarnings(toView(yield* store.create(body)), warnings)
+      const streams = yield* sources.prepare(body)
+      const stored = yield* store.create(body).pipe(settlingOnFailure(sources, streams))
+      return withWarnings(toView(stored), warnings)
     }),
   ),
   endpoint("triggers", "get", TriggerNameRequest, ({ name }) => Effect.map(store.get(name), toView)),
@@ -144,13 +157,25 @@ export const triggerEndpoints = (
         const given = (patch as Record<string, unknown>)["workflow"]
         const workflow = typeof given === "string" ? given : (yield* store.get(name)).workflow
         const warnings = yield* workflowWarnings(workflows, workflow, require)
-        yield* withinScheduleRate(table, yield* patched(table, name, patch as Record<string, unknown>))
-        return withWarnings(toView(yield* store.update(name, patch as Record<string, unknown>)), warnings)
+        const candidate = yield* patched(table, name, patch as Record<string, unknown>)
+        yield* withinScheduleRate(table, candidate)
+        const streams = yield* sources.prepare(candidate)
+        const previous = table.get(name)
+        const stored = yield* store
+          .update(name, patch as Record<string, unknown>)
+          .pipe(settlingOnFailure(sources, streams))
+        yield* sources.settle(streamsTouched(previous, stored))
+        return withWarnings(toView(stored), warnings)
       })
     },
   },
   endpoint("triggers", "delete", TriggerNameRequest, ({ name }) =>
-    Effect.as(store.delete(name), { deleted: true, name }),
+    Effect.gen(function* () {
+      const previous = yield* Effect.orElseSucceed(store.get(name), () => undefined)
+      yield* store.delete(name)
+      yield* sources.settle(streamsTouched(previous))
+      return { deleted: true, name }
+    }),
   ),
   endpoint("triggers", "enable", TriggerNameRequest, ({ name }) =>
     patched(table, name, { enabled: true }).pipe(

@@ -21,6 +21,8 @@ const EXPECTED: Record<string, ReadonlyArray<string>> = {
   dagnats_evaluator_ack_pending_messages: [],
   dagnats_evaluator_redelivered_messages: [],
   dagnats_evaluator_redeliveries_total: [],
+  dagnats_source_pending_messages: ["stream"],
+  dagnats_source_ack_pending_messages: ["stream"],
   dagnats_runs_started_total: ["type"],
   dagnats_run_status_changes_total: ["status"],
   dagnats_open_windows: ["kind"],
@@ -113,6 +115,9 @@ describe("ops metrics - /metrics for an on-call", () => {
               "dagnats_run_status_changes_total",
               "dagnats_shared_stream_changes_total",
               "dagnats_events_unroutable_total",
+              // Labelled by source stream: no trigger here reads one.
+              "dagnats_source_pending_messages",
+              "dagnats_source_ack_pending_messages",
             ].includes(n),
         )
         .sort(),

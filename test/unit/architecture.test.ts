@@ -31,6 +31,8 @@ const RANK: Readonly<Record<string, number>> = {
   evaluator: 7,
   ingest: 7,
   outcomes: 7,
+  // Reads the operator's streams through the evaluator; the service's trigger endpoints gate on it.
+  sources: 7.5,
   replay: 8,
   service: 8,
   console: 8,

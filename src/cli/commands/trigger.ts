@@ -33,7 +33,11 @@ const switchFlag = (flag: string, description: string) =>
 const definitionFlags = {
   workflow: opt("workflow", "workflow to start a run of"),
   webhook: switchFlag("webhook", "a webhook trigger: POST /v1/webhooks/NAME"),
-  subject: opt("subject", "an event trigger on this subject pattern inside event.>"),
+  subject: opt("subject", "an event trigger on this subject pattern inside event.> (or inside --stream's subjects)"),
+  stream: opt("stream", "an event trigger on this stream of yours instead of EVENTS (with --subject)"),
+  kv: opt("kv", "an event trigger on the changes of this KV bucket of yours (with --key)"),
+  key: opt("key", "with --kv: the key pattern (e.g. 'flags.>')"),
+  ops: opt("ops", "with --kv: the operations that start a run: put, delete or put,delete (default both)"),
   secret: many("secret", "webhook secret (repeat for rotation, at most 2; - reads stdin)"),
   secretFile: many("secret-file", "read a webhook secret from this file"),
   scheme: opt("scheme", "signature scheme: hmac-sha256 (default), github, stripe, slack, standard, shopify, gitlab"),
@@ -116,6 +120,14 @@ const checkPatch = (patch: Record<string, unknown>) =>
     decodePatch(Object.fromEntries(Object.entries(withoutExpressions(patch)).filter(([, v]) => v !== null))),
   )
 
+/** Where an event trigger listens: its subject, in its source when it has one. */
+const listensOn = (t: Trigger): string =>
+  t.source === undefined
+    ? (t.subject ?? "")
+    : t.source.stream !== undefined
+      ? `${t.subject ?? ""} in stream ${t.source.stream}`
+      : `keys ${t.subject ?? ""} of KV bucket ${t.source.kv ?? ""} (${(t.source.ops ?? ["put", "delete"]).join(", ")})`
+
 const describeTrigger = (t: Trigger): ReadonlyArray<readonly [string, string]> => [
   ["name", t.name],
   ["type", t.type],
@@ -123,10 +135,7 @@ const describeTrigger = (t: Trigger): ReadonlyArray<readonly [string, string]> =
   ["enabled", String(t.enabled ?? true)],
   t.type === "schedule"
     ? ["schedule", `cron "${t.cron ?? ""}" in ${t.timezone ?? "UTC"}, catch-up ${t.catch_up ?? "last"}`]
-    : [
-        "listens on",
-        t.type === "webhook" ? `${Subjects.webhook(t.name)} (POST /v1/webhooks/${t.name})` : (t.subject ?? ""),
-      ],
+    : ["listens on", t.type === "webhook" ? `${Subjects.webhook(t.name)} (POST /v1/webhooks/${t.name})` : listensOn(t)],
   ...(t.type === "webhook"
     ? ([
         ["scheme", t.scheme ?? "hmac-sha256"],

@@ -12,7 +12,9 @@ export const triggerSource = (t: Trigger) =>
     ? `POST /v1/webhooks/${t.name}`
     : t.type === "schedule"
       ? `cron "${t.cron ?? ""}" ${t.timezone ?? "UTC"}${t.next_fire_at !== undefined ? `, next ${t.next_fire_at}` : ""}`
-      : (t.subject ?? "")
+      : t.source === undefined
+        ? (t.subject ?? "")
+        : `${t.subject ?? ""} (${t.source.stream !== undefined ? `stream ${t.source.stream}` : `kv ${t.source.kv}`})`
 
 const triggerMode = (t: Trigger) =>
   t.debounce !== undefined

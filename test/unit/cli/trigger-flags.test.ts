@@ -374,3 +374,65 @@ describe("expressions", () => {
     )
   })
 })
+
+describe("sources", () => {
+  const w = { workflow: some("w") }
+  test("trigger flags - --stream with --subject makes an event trigger on that stream", () => {
+    expect(
+      createDefinition("t", flags({ ...w, stream: some("ORDERS"), subject: some("orders.*") }), noIo),
+    ).toStrictEqual({
+      ok: true,
+      value: { name: "t", type: "event", workflow: "w", subject: "orders.*", source: { stream: "ORDERS" } },
+    })
+  })
+
+  test("trigger flags - --kv with --key (and --ops) makes an event trigger on the bucket's keys", () => {
+    expect(createDefinition("t", flags({ ...w, kv: some("config"), key: some("flags.>") }), noIo)).toStrictEqual({
+      ok: true,
+      value: { name: "t", type: "event", workflow: "w", subject: "flags.>", source: { kv: "config" } },
+    })
+    expect(
+      createDefinition("t", flags({ ...w, kv: some("config"), key: some("a"), ops: some("put, delete") }), noIo),
+    ).toStrictEqual({
+      ok: true,
+      value: {
+        name: "t",
+        type: "event",
+        workflow: "w",
+        subject: "a",
+        source: { kv: "config", ops: ["put", "delete"] },
+      },
+    })
+  })
+
+  test("trigger flags - --key without --kv, --ops without --kv, --kv with --subject, --stream with --kv are refused", () => {
+    const refused = (f: Partial<TriggerFlags>) => createDefinition("t", flags({ ...w, ...f }), noIo)
+    expect(refused({ key: some("a") })).toStrictEqual({
+      ok: false,
+      message: "--key: the key pattern of a --kv trigger; give --kv BUCKET with it",
+    })
+    expect(refused({ subject: some("event.x"), ops: some("put") })).toStrictEqual({
+      ok: false,
+      message: "--ops: the KV operations of a --kv trigger; give --kv BUCKET with it",
+    })
+    expect(refused({ kv: some("c"), subject: some("a") })).toStrictEqual({
+      ok: false,
+      message: "--kv and --subject: a --kv trigger takes --key, not --subject",
+    })
+    expect(refused({ kv: some("c"), stream: some("S"), key: some("a") })).toStrictEqual({
+      ok: false,
+      message: "--stream and --kv: give one source, not both",
+    })
+    expect(refused({ stream: some("S") })).toStrictEqual({
+      ok: false,
+      message: "--stream: give --subject PATTERN too, a pattern within the stream's subjects",
+    })
+  })
+
+  test("trigger flags - update --stream or --kv --key sets the source (and subject)", () => {
+    expect(updatePatch("t", flags({ kv: some("c"), key: some("k.*") }), noIo)).toStrictEqual({
+      ok: true,
+      value: { name: "t", subject: "k.*", source: { kv: "c" } },
+    })
+  })
+})

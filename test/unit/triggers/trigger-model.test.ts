@@ -445,3 +445,52 @@ describe("expressions (when, input)", () => {
     )
   })
 })
+
+describe("source", () => {
+  const onStream = { ...event, subject: "orders.*.created", source: { stream: "ORDERS" } }
+  const onKv = { ...event, subject: "flags.>", source: { kv: "config", ops: ["put"] } }
+
+  test("trigger model - an event trigger on a stream takes a subject outside event.>; on a KV bucket a key pattern and ops", () => {
+    expect(accepted(onStream)).toMatchObject({ subject: "orders.*.created", source: { stream: "ORDERS" } })
+    expect(accepted(onKv)).toMatchObject({ subject: "flags.>", source: { kv: "config", ops: ["put"] } })
+    expect(accepted({ ...onKv, source: { kv: "config" } })["source"]).toStrictEqual({ kv: "config" })
+  })
+
+  test("trigger model - a source that is neither form, a bad name, empty or repeated ops is rejected naming the field", () => {
+    expect(rejection({ ...onStream, source: { topic: "x" } })).toBe(
+      'source: must be {"stream": NAME} or {"kv": BUCKET, "ops"?: ["put","delete"]}',
+    )
+    expect(rejection({ ...onStream, source: { stream: "a.b" } })).toBe(
+      "source.stream: must be a stream name: 1-100 of A-Z a-z 0-9 _ -",
+    )
+    expect(rejection({ ...onKv, source: { kv: "config", ops: [] } })).toBe(
+      'source.ops: must list at least one of "put", "delete"',
+    )
+    expect(rejection({ ...onKv, source: { kv: "config", ops: ["put", "put"] } })).toBe(
+      "source.ops: must not repeat an operation",
+    )
+  })
+
+  test("trigger model - a source in another domain or account is refused as not supported", () => {
+    expect(rejection({ ...onStream, source: { stream: "ORDERS", account: "OTHER" } })).toBe(
+      "source.account: not supported: dagnats reads sources in its own account and JetStream domain only; " +
+        "create a stream here that sources or mirrors the other one and trigger on that",
+    )
+  })
+
+  test("trigger model - a source is only for event triggers, and not yet with debounce or batch", () => {
+    expect(rejection({ ...webhook, source: { stream: "ORDERS" } })).toBe("source: only allowed for event triggers")
+    expect(rejection({ ...onStream, debounce: { period: "1s" } })).toBe(
+      "debounce: not supported yet with a source; trigger on EVENTS for a window",
+    )
+    expect(rejection({ ...onStream, batch: { max_size: 2, timeout: "1s" } })).toBe(
+      "batch: not supported yet with a source; trigger on EVENTS for a window",
+    )
+  })
+})
+
+test("trigger model - a KV bucket's own stream is refused as a stream source, naming the bucket to give instead", () => {
+  expect(rejection({ ...event, subject: "$KV.config.>", source: { stream: "KV_config" } })).toBe(
+    'source.stream: KV_config is the stream of KV bucket config: trigger on the bucket instead (--kv config, source {"kv": "config"})',
+  )
+})
