@@ -1,2 +1,2 @@
 // The web console for operators: pages over the micro endpoints, served by serve on a listener of its own.
-export { Console, ListenError, layer } from "./start.js"
+export { Console, layer } from "./start.js"

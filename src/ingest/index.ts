@@ -2,4 +2,4 @@
 // Other folders import from here only; the files behind it are free to change.
 
 export * as IngestService from "./start.js"
-export { Ingest, ListenError } from "./start.js"
+export { Ingest } from "./start.js"

@@ -4,12 +4,12 @@
 // drains NATS.
 import { makeAnswerLog, type AnswerLine } from "./answer-log.js"
 import type { Server } from "node:http"
-import { Context, Effect, Layer, Schema } from "effect"
+import { Context, Effect, Layer } from "effect"
 import { Catalog, MetricsRegistry } from "../metrics/index.js"
 import { ServeConfig } from "../config/serve-config.js"
 import { Nats } from "../nats/connection.js"
 import { TriggerTable } from "../triggers/index.js"
-import { Boundary, Lifecycle } from "../runtime/index.js"
+import { Boundary, Lifecycle, listen, listeningUrl } from "../runtime/index.js"
 import { followConnection } from "./connection.js"
 import { makePipeline } from "./pipeline.js"
 import { withTableCaughtUp } from "./catch-up.js"
@@ -24,29 +24,6 @@ import { headers as natsHeaders } from "../nats/core-api.js"
 
 /** The 5 s acknowledgement budget plus a second to write the answers; then connections are cut. */
 const SHUTDOWN_GRACE_MS = 6_000
-
-/** The listener could not start; `message` is the one line that says what to do. */
-export class ListenError extends Schema.TaggedError<ListenError>()("ListenError", { message: Schema.String }) {}
-
-const listen = (server: Server, host: string, port: number): Effect.Effect<void, ListenError> =>
-  Effect.callback<void, ListenError>((resume) => {
-    const onError = (e: NodeJS.ErrnoException) =>
-      resume(
-        Effect.fail(
-          new ListenError({
-            message:
-              e.code === "EADDRINUSE"
-                ? `cannot listen on ${host}:${port}: the address is in use; choose another with --http-addr or DAGNATS_HTTP_ADDR`
-                : `cannot listen on ${host}:${port}: ${e.message}`,
-          }),
-        ),
-      )
-    server.once("error", onError)
-    server.listen(port, host, () => {
-      server.off("error", onError)
-      resume(Effect.void)
-    })
-  })
 
 const close = (server: Server, beginShutdown: () => void): Effect.Effect<void> =>
   Effect.callback<void>((resume) => {
@@ -169,17 +146,19 @@ export const make = Effect.gen(function* () {
       writeLines(answerLog.answered(a, Date.now()))
     },
   })
-  yield* Effect.acquireRelease(listen(server, settings.httpHost, settings.httpPort), () =>
+  const at = {
+    host: settings.httpHost,
+    port: settings.httpPort,
+    elsewhere: "choose another with --http-addr or DAGNATS_HTTP_ADDR",
+  }
+  yield* Effect.acquireRelease(listen(server, at), () =>
     close(server, () => {
       beginShutdown()
       // Requests waiting for their run are answered 503 now, so the listener can close in time.
       responder.shutdown()
     }).pipe(Effect.andThen(Effect.log("HTTP listener closed"))),
   )
-  const address = server.address()
-  const port = typeof address === "object" && address !== null ? address.port : settings.httpPort
-  const host = settings.httpHost.includes(":") ? `[${settings.httpHost}]` : settings.httpHost
-  return { started: `HTTP listening on http://${host}:${port}` }
+  return { started: `HTTP listening on ${listeningUrl(server, settings.httpHost, settings.httpPort)}` }
 })
 
 export const layer = Layer.effect(Ingest, make)

@@ -48,3 +48,5 @@ export const makeLifecycle = Effect.sync((): LifecycleShape => {
 })
 
 export const layerLifecycle = Layer.effect(Lifecycle, makeLifecycle)
+
+export { ListenError, listen, listeningUrl } from "./listen.js"
