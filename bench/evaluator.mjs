@@ -7,8 +7,6 @@
 // 3. webhook POST to run record readable (KV watch on `runs`) at a fixed request rate.
 // Run with `node bench/run.mjs evaluator` after `make build`. A quick look that appends nothing:
 // BENCH_DRY_RUN=1 BENCH_TRIGGER_COUNTS=10 BENCH_ROUNDS=1 BENCH_EVAL_EVENTS=200 BENCH_WEBHOOK_SECONDS=1.
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { connect } from "@nats-io/transport-node"
@@ -21,15 +19,14 @@ import { webhookToRunLatency } from "./run-latency.mjs"
 import { DEFAULT_TIMING, evaluatorTiming } from "../dist/config/evaluator-timing.js"
 import {
   appendResult,
-  freePort,
   loadNow,
   markdownTable,
   median,
   sleep,
   startChild,
   startNats,
+  startServe,
   until,
-  DAGNATS_BIN,
 } from "./lib.mjs"
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
@@ -137,19 +134,8 @@ export default async function benchEvaluator() {
   const cleanups = []
   const nats = await startNats()
   cleanups.push(nats.stop)
-  const dataDir = mkdtempSync(join(tmpdir(), "dagnats-bench-data-"))
-  cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }))
   try {
-    const httpPort = await freePort()
-    const serve = await startChild(
-      [DAGNATS_BIN, "serve", "--nats-url", nats.url, "--http-addr", `127.0.0.1:${httpPort}`],
-      {
-        env: { DAGNATS_DATA_DIR: dataDir },
-        ready: /dagnats serve ready/,
-        name: "dagnats serve",
-      },
-    )
-    cleanups.push(serve.stop)
+    const serve = await startServe(nats.url, cleanups)
     const nc = await connect({ servers: nats.url })
     cleanups.push(() => nc.close())
     const js = jetstream(nc)
@@ -213,7 +199,7 @@ export default async function benchEvaluator() {
     const wh = await webhookToRunLatency({
       js,
       bucket: Buckets.runs,
-      url: `http://127.0.0.1:${httpPort}/v1/webhooks/wh`,
+      url: `${serve.url}/v1/webhooks/wh`,
       secret: SECRET,
       rps: WEBHOOK_RPS,
       seconds: WEBHOOK_SECONDS,

@@ -174,3 +174,20 @@ export const appendResult = (title, body) => {
   }
   appendFileSync(BENCHMARKS_MD, `${section}\n`)
 }
+
+/**
+ * `dagnats serve` against `natsUrl` with a temporary data dir and a free HTTP port, stopped and removed
+ * through `cleanups` (run in reverse order); `env` is added to serve's environment.
+ */
+export const startServe = async (natsUrl, cleanups, { env = {}, name = "dagnats serve" } = {}) => {
+  const dataDir = mkdtempSync(join(tmpdir(), "dagnats-bench-data-"))
+  cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }))
+  const port = await freePort()
+  const serve = await startChild([DAGNATS_BIN, "serve", "--nats-url", natsUrl, "--http-addr", `127.0.0.1:${port}`], {
+    env: { DAGNATS_DATA_DIR: dataDir, ...env },
+    ready: /dagnats serve ready/,
+    name,
+  })
+  cleanups.push(serve.stop)
+  return { ...serve, port, url: `http://127.0.0.1:${port}` }
+}

@@ -7,8 +7,6 @@
 // request until the last run record exists (load plus drain). After each serve round every stored
 // webhook must have exactly one run record. Then webhook → run latency at 500 req/s for the two
 // pipelines, and serve's peak RSS. Quick look, appending nothing: BENCH_DRY_RUN=1 BENCH_ROUNDS=1.
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
 import { join } from "node:path"
 import autocannon from "autocannon"
 import { connect } from "@nats-io/transport-node"
@@ -19,7 +17,6 @@ import { schemes } from "../dist/domain/signatures/index.js"
 import { webhookToRunLatency } from "./run-latency.mjs"
 import {
   appendResult,
-  DAGNATS_BIN,
   freePort,
   loadNow,
   markdownTable,
@@ -28,6 +25,7 @@ import {
   ROOT,
   startChild,
   startNats,
+  startServe,
   until,
 } from "./lib.mjs"
 
@@ -89,15 +87,9 @@ export default async function benchPipeline() {
   const cleanups = []
   const nats = await startNats()
   cleanups.push(nats.stop)
-  const dataDir = mkdtempSync(join(tmpdir(), "dagnats-bench-data-"))
-  cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }))
   try {
-    const [servePort, minPort, barePort] = [await freePort(), await freePort(), await freePort()]
-    const serve = await startChild(
-      [DAGNATS_BIN, "serve", "--nats-url", nats.url, "--http-addr", `127.0.0.1:${servePort}`],
-      { env: { DAGNATS_DATA_DIR: dataDir }, ready: /dagnats serve ready/, name: "dagnats serve" },
-    )
-    cleanups.push(serve.stop)
+    const [minPort, barePort] = [await freePort(), await freePort()]
+    const serve = await startServe(nats.url, cleanups)
     const nc = await connect({ servers: nats.url })
     cleanups.push(() => nc.close())
     const js = jetstream(nc)
@@ -138,7 +130,7 @@ export default async function benchPipeline() {
     const urls = {
       bare: `http://127.0.0.1:${barePort}/`,
       minimal: `http://127.0.0.1:${minPort}/`,
-      serve: `http://127.0.0.1:${servePort}/v1/webhooks/bench`,
+      serve: `${serve.url}/v1/webhooks/bench`,
     }
     const ingestedBy = {
       bare: () => stored(jsm, BARE.stream),

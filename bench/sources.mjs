@@ -5,24 +5,11 @@
 // stream's dagnats consumer has acked the last event; every event starts one run.
 // Run with `node bench/run.mjs sources` after `make build`. A quick look that appends nothing:
 // BENCH_DRY_RUN=1 BENCH_ROUNDS=1 BENCH_SOURCE_EVENTS=500.
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { connect } from "@nats-io/transport-node"
 import { headers as natsHeaders } from "@nats-io/nats-core"
 import { jetstream, jetstreamManager } from "@nats-io/jetstream"
 import { Consumers, Streams } from "../dist/protocol/names.js"
-import {
-  appendResult,
-  freePort,
-  loadNow,
-  markdownTable,
-  median,
-  sleep,
-  startChild,
-  startNats,
-  DAGNATS_BIN,
-} from "./lib.mjs"
+import { appendResult, loadNow, markdownTable, median, sleep, startNats, startServe } from "./lib.mjs"
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const EVENTS = Number(process.env.BENCH_SOURCE_EVENTS ?? 3_000)
@@ -74,15 +61,8 @@ export default async function benchSources() {
   const cleanups = []
   const nats = await startNats()
   cleanups.push(nats.stop)
-  const dataDir = mkdtempSync(join(tmpdir(), "dagnats-bench-data-"))
-  cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }))
   try {
-    const httpPort = await freePort()
-    const serve = await startChild(
-      [DAGNATS_BIN, "serve", "--nats-url", nats.url, "--http-addr", `127.0.0.1:${httpPort}`],
-      { env: { DAGNATS_DATA_DIR: dataDir }, ready: /dagnats serve ready/, name: "dagnats serve" },
-    )
-    cleanups.push(serve.stop)
+    await startServe(nats.url, cleanups)
     const nc = await connect({ servers: nats.url })
     cleanups.push(() => nc.close())
     const js = jetstream(nc)

@@ -4,24 +4,11 @@
 // stand-in here answers each run at once: on `workflow.started` it publishes 200 "ok" on
 // dagnats.http.response.{run_id}, so the figure is dagnats' own cost of waiting, not a workflow's.
 // Quick look, appending nothing: BENCH_DRY_RUN=1 BENCH_ROUNDS=1 BENCH_ROUND_SECONDS=2.
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import autocannon from "autocannon"
 import { connect } from "@nats-io/transport-node"
 import { Subjects } from "../dist/protocol/names.js"
 import { schemes } from "../dist/domain/signatures/index.js"
-import {
-  appendResult,
-  DAGNATS_BIN,
-  freePort,
-  loadNow,
-  markdownTable,
-  median,
-  peakRssMb,
-  startChild,
-  startNats,
-} from "./lib.mjs"
+import { appendResult, loadNow, markdownTable, median, peakRssMb, startNats, startServe } from "./lib.mjs"
 
 const CONNECTIONS = 20
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
@@ -60,16 +47,8 @@ export default async function benchSyncWebhooks() {
   const cleanups = []
   const nats = await startNats()
   cleanups.push(nats.stop)
-  const dataDir = mkdtempSync(join(tmpdir(), "dagnats-bench-data-"))
-  cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }))
   try {
-    const port = await freePort()
-    const serve = await startChild([DAGNATS_BIN, "serve", "--nats-url", nats.url, "--http-addr", `127.0.0.1:${port}`], {
-      env: { DAGNATS_DATA_DIR: dataDir },
-      ready: /dagnats serve ready/,
-      name: "dagnats serve",
-    })
-    cleanups.push(serve.stop)
+    const serve = await startServe(nats.url, cleanups)
     const nc = await connect({ servers: nats.url })
     cleanups.push(() => nc.close())
     const sub = respondAtOnce(nc)
@@ -82,7 +61,7 @@ export default async function benchSyncWebhooks() {
       if (r.headers?.hasError) throw new Error(`trigger create failed: ${r.string()}`)
     }
     await nc.flush()
-    const url = (name) => `http://127.0.0.1:${port}/v1/webhooks/${name}`
+    const url = (name) => `${serve.url}/v1/webhooks/${name}`
     console.log(
       `sync webhooks bench: ${CONNECTIONS} connections, ${body.length}-byte signed JSON, ${ROUNDS} × ${ROUND_SECONDS}s`,
     )
