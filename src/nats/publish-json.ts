@@ -12,6 +12,8 @@ import { PublishFailed, type JetStreamPublisher } from "./jetstream-publisher.js
 export type StreamClient = JetStreamPublisher
 
 export interface PublishOptions {
+  /** false: no Content-Type header (a KV value carries none, and every byte counts near max_payload). */
+  readonly contentType?: boolean
   readonly msgId?: string
   readonly headers?: ReadonlyArray<readonly [string, string]>
 }
@@ -26,7 +28,7 @@ const encoder = new TextEncoder()
 
 const headersOf = (o: PublishOptions, ifEmpty: boolean) => {
   const h = natsHeaders()
-  h.set(Headers.contentType, "application/json")
+  if (o.contentType !== false) h.set(Headers.contentType, "application/json")
   for (const [k, v] of o.headers ?? []) h.append(k, v)
   if (o.msgId !== undefined) h.set(Headers.msgId, o.msgId)
   if (ifEmpty) h.set(Headers.expectedLastSubjectSequence, "0")

@@ -46,7 +46,7 @@ export const make = (runs: KV, publisher: StreamClient, bucket: string = Buckets
   // deleted by hand (created again) — the rare path of a replay or a redelivery.
   const createRecord = (spec: RunSpec, at: string) => {
     const bytes = encoder.encode(JSON.stringify(runRecord(spec, at)))
-    return publishIfEmpty(publisher, kvKeySubject(bucket, spec.runId), bytes).pipe(
+    return publishIfEmpty(publisher, kvKeySubject(bucket, spec.runId), bytes, { contentType: false }).pipe(
       Effect.flatMap((created) =>
         created
           ? Effect.succeed(true)
