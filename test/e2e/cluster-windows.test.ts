@@ -96,7 +96,15 @@ interface Stored {
 }
 
 /** Every event on `subject` with its stored time, as the evaluator reads it. */
-const storedEvents = async (js: JetStreamClient, subject: string): Promise<Array<Stored>> => {
+/**
+ * Every event stored on `subject`, read with a fresh ordered consumer. Read again from the start when a
+ * pull fails: a node restarted just before may still be taking the stream's consumers back (a pull is
+ * then answered "no responders"), which is the cluster recovering, not what this test checks.
+ */
+const storedEvents = (js: JetStreamClient, subject: string): Promise<Array<Stored>> =>
+  eventually(() => readStoredEvents(js, subject), 30_000, 500)
+
+const readStoredEvents = async (js: JetStreamClient, subject: string): Promise<Array<Stored>> => {
   const consumer = await js.consumers.get("EVENTS", { filter_subjects: subject, deliver_policy: DeliverPolicy.All })
   const pending = (await consumer.info(true)).num_pending
   const out: Array<Stored> = []
