@@ -95,7 +95,6 @@ interface Stored {
   readonly i: number
 }
 
-/** Every event on `subject` with its stored time, as the evaluator reads it. */
 /**
  * Every event stored on `subject`, read with a fresh ordered consumer. Read again from the start when a
  * pull fails: a node restarted just before may still be taking the stream's consumers back (a pull is
@@ -145,8 +144,14 @@ const expectedDebounceRuns = (events: ReadonlyArray<Stored>, periodMs: number): 
   return out.sort()
 }
 
-/** How many `workflow.started` events WORKFLOW_HISTORY holds per run id, in one pass. */
-const startedPerRun = async (js: JetStreamClient): Promise<Map<string, number>> => {
+/**
+ * How many `workflow.started` events WORKFLOW_HISTORY holds per run id, in one pass; read again from
+ * the start when a pull is answered "no responders" while the restarted node takes consumers back.
+ */
+const startedPerRun = (js: JetStreamClient): Promise<Map<string, number>> =>
+  eventually(() => readStartedPerRun(js), 30_000, 500)
+
+const readStartedPerRun = async (js: JetStreamClient): Promise<Map<string, number>> => {
   const consumer = await js.consumers.get("WORKFLOW_HISTORY", { deliver_policy: DeliverPolicy.All })
   const pending = (await consumer.info(true)).num_pending
   const counts = new Map<string, number>()
