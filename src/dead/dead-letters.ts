@@ -138,9 +138,18 @@ export const listDead = (js: JetStreamClient, jsm: JetStreamManager, limit: numb
     catch: toUnavailable,
   })
 
-/** Whether the event at `seq` has been given up on (a window need not wait for it). */
-export const isDead = (jsm: JetStreamManager, seq: number) =>
+/**
+ * Whether the event at `seq` has been given up on (a window need not wait for it). Dead letters are
+ * filed by sequence alone, so with `epoch` (the stream incarnation the event is of: EVENTS or a
+ * source stream) a letter of another stream's event at the same sequence does not count.
+ */
+export const isDead = (jsm: JetStreamManager, seq: number, epoch?: string) =>
   Effect.tryPromise({
-    try: async () => (await jsm.streams.getMessage(Streams.dead, { last_by_subj: Subjects.dead(seq) })) !== null,
+    try: async () => {
+      const letter = await jsm.streams.getMessage(Streams.dead, { last_by_subj: Subjects.dead(seq) })
+      if (letter === null) return false
+      const of = letter.header.get(Headers.deadEpoch)
+      return epoch === undefined || of === "" || of === epoch
+    },
     catch: toUnavailable,
   })

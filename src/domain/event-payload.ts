@@ -8,7 +8,7 @@ import { decodeFormBody } from "./form-body.js"
 import { parseJson } from "./json.js"
 import { decodeUtf8, jsonTextDepthWithin, jsonValueDepthWithin, TOO_DEEP } from "./json-limits.js"
 
-type DecodedPayload =
+export type DecodedPayload =
   | { readonly ok: true; readonly payload: unknown }
   | { readonly ok: false; readonly error: string; readonly notJson?: true }
 

@@ -126,13 +126,15 @@ const crossFieldRules = Schema.makeFilter((d: { readonly [K in keyof typeof defi
         issue: "must be inside event.> (for example event.deploy.* or event.webhook.github)",
       })
     }
-    // Windows recover from EVENTS itself after a crash; a source stream is not theirs to read that way yet.
-    if (d.source !== undefined) {
-      for (const key of ["debounce", "batch"] as const) {
-        if (d[key] !== undefined) {
-          issues.push({ path: [key], issue: "not supported yet with a source; trigger on EVENTS for a window" })
-        }
-      }
+    // A batch fires with every event it counted, read back from the stream; a bucket keeps only the
+    // latest revisions of a key, so the earlier changes of a batch could be gone by then.
+    if (typeof d.source === "object" && d.source !== null && "kv" in d.source && d.batch !== undefined) {
+      issues.push({
+        path: ["batch"],
+        issue:
+          "not supported on a KV bucket, which keeps only the latest revisions of a key (a batch could not read " +
+          "the earlier changes back); use debounce, or trigger on a stream",
+      })
     }
     for (const key of WEBHOOK_ONLY) {
       if (d[key] !== undefined) issues.push({ path: [key], issue: "only allowed for webhook triggers" })

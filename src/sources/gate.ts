@@ -11,7 +11,8 @@ import { StoredTrigger } from "../domain/trigger.js"
 import { sourceRef } from "../domain/source.js"
 import type { TriggerTableShape } from "../triggers/index.js"
 import type { EvaluatorTiming } from "../config/evaluator-timing.js"
-import { sourcePattern, sourceStream, streamsOf, withinStream } from "./plan.js"
+import { streamsOf, withinStream } from "./plan.js"
+import { sourcePattern, sourceStream } from "../protocol/sources.js"
 import { settle, widen } from "./consumers.js"
 
 export interface SourceGateShape {

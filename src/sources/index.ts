@@ -3,5 +3,6 @@
 
 export { makeSourceGate, streamsTouched, type SourceGateShape } from "./gate.js"
 export { SourceReaders, layer as SourceReadersLayer } from "./readers.js"
-export { sourceStream, sourcePattern, consumerName } from "./plan.js"
+export { consumerName } from "./plan.js"
+export { sourcePattern, sourceStream } from "../protocol/sources.js"
 export { streamReading, kvReading, kvChangeEvent, readingOf, withOps } from "./reading.js"

@@ -1,22 +1,9 @@
 // Which stream a trigger with a source reads, the subject pattern it listens on inside that stream,
 // and the filter subjects dagnats's consumer on a stream needs for all the triggers on it. Pure.
 import type { StoredTrigger } from "../domain/trigger.js"
-import { sourceRef } from "../domain/source.js"
-import { Consumers, kvKeySubject, kvStream } from "../protocol/names.js"
+import { Consumers } from "../protocol/names.js"
+import { sourcePattern, sourceStream } from "../protocol/sources.js"
 import { compareVersions, parseVersion } from "../domain/server-version.js"
-
-/** The stream a trigger reads (a KV bucket's is KV_{bucket}), or undefined for EVENTS and schedules. */
-export const sourceStream = (t: Pick<StoredTrigger, "type" | "source">): string | undefined => {
-  const ref = t.type === "event" ? sourceRef(t.source) : undefined
-  return ref === undefined ? undefined : ref.kind === "stream" ? ref.stream : kvStream(ref.bucket)
-}
-
-/** The subject pattern a trigger listens on inside its source stream: a key pattern becomes `$KV.{bucket}.{key}`. */
-export const sourcePattern = (t: Pick<StoredTrigger, "type" | "source" | "subject">): string => {
-  const ref = sourceRef(t.source)
-  const subject = t.subject ?? ""
-  return ref?.kind === "kv" ? kvKeySubject(ref.bucket, subject) : subject
-}
 
 export const consumerName = (stream: string): string => Consumers.source(stream)
 

@@ -19,7 +19,8 @@ import {
   type MessageReading,
 } from "../evaluator/index.js"
 import type { StoredTrigger } from "../domain/trigger.js"
-import { sourcePattern, sourceStream, streamsOf } from "./plan.js"
+import { streamsOf } from "./plan.js"
+import { sourcePattern, sourceStream } from "../protocol/sources.js"
 import { settle, sourceSpec, widen } from "./consumers.js"
 import { readingOf, streamReading } from "./reading.js"
 

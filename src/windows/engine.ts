@@ -27,9 +27,9 @@ const keyFor = (t: StoredTrigger, payload: unknown) => {
 }
 
 export const makeWindowEngine = (d: WindowDeps) => {
-  const ackFloor = makeAckFloor(d.jsm)
+  const ackFloor = makeAckFloor(d.jsm, d.table)
   const store = makeWindowState({ debounce: d.debounceKv, batch: d.batchKv }, ackFloor)
-  const events = makeEvents(d.jsm)
+  const events = makeEvents(d.jsm, d.table)
   const timers = makeTimerMessages(d.publisher, d.jsm)
   const starting = makeStarting()
   const firing = makeFiring(d, { store, events, starting })

@@ -37,9 +37,9 @@ export const makeFiring = (d: WindowDeps, { store, events, starting }: FireParts
     return { trigger: state.trigger, workflow: d.table.get(state.trigger)?.workflow ?? "", event }
   }
 
-  /** Copy one counted event to DAGNATS_DEAD with the window's reason (gone from EVENTS: nothing to copy). */
+  /** Copy one counted event to DAGNATS_DEAD with the window's reason (gone from its stream: nothing to copy). */
   const deadLetter = Effect.fnUntraced(function* (state: WindowState, seq: number, message: string) {
-    const m = yield* events.storedAt(seq)
+    const m = yield* events.storedAt(state, seq)
     if (m === null) return
     const headers: Array<[string, string]> = []
     for (const [k, vs] of m.headers()) for (const v of vs) headers.push([k, v])

@@ -14,16 +14,15 @@
 //    change the window. Waiting is always safe; the look is only how a window stops waiting for
 //    events that are not its own.
 import { Deferred, Effect } from "effect"
-import { Consumers, Streams } from "../protocol/names.js"
 import { batchInputBytes, countedSeqs, type DoneState, type WindowState } from "../domain/windows.js"
-import { decodeEventPayload } from "../domain/event-payload.js"
 import { compileFilters } from "../domain/filters.js"
-import { listenSubject, type StoredTrigger } from "../domain/trigger.js"
+import type { StoredTrigger } from "../domain/trigger.js"
 import { parseDurationMs } from "../domain/duration.js"
 import type { Unavailable } from "../domain/errors.js"
 import { consumerPosition, getMessage, type StoredMessage, type StreamManager } from "../nats/stream-messages.js"
 import type { TriggerTableShape } from "../triggers/index.js"
 import { isDead } from "../dead/index.js"
+import { placeOf, placeSubject, type EventPlace } from "./place.js"
 
 /** Events looked at per check; a window with more unacknowledged events of its trigger waits. */
 const SCAN_LIMIT = 500
@@ -57,7 +56,8 @@ interface Refresh {
   readonly done: Deferred.Deferred<void, Unavailable>
 }
 
-export const makeProgress = (d: ProgressDeps) => {
+/** The progress of one consumer (the evaluator's on EVENTS, or dagnats's on a source stream). */
+const makePlaceProgress = (d: ProgressDeps, place: EventPlace) => {
   /** Every event stored before this time is acknowledged; monotonic. */
   let evaluatedUpToMs = 0
   /** The ack floor seen by the last consumer info, and since when it stands there. */
@@ -71,7 +71,7 @@ export const makeProgress = (d: ProgressDeps) => {
     const asked = d.now()
     // How long the floor stands still is wall-clock time, whatever clock windows are timed by.
     const wall = Date.now()
-    const c = yield* consumerPosition(d.jsm, Streams.events, Consumers.evaluator)
+    const c = yield* consumerPosition(d.jsm, place.stream, place.consumer)
     if (c.ackFloorSeq !== floorSeq) {
       floorSeq = c.ackFloorSeq
       floorSince = wall
@@ -80,7 +80,7 @@ export const makeProgress = (d: ProgressDeps) => {
     const behind = c.numPending > 0 || c.numAckPending > 0
     if (behind) {
       // The next event after the floor was stored no later than everything after it.
-      const next = yield* getMessage(d.jsm, Streams.events, { seq: floorSeq + 1 })
+      const next = yield* getMessage(d.jsm, place.stream, { seq: floorSeq + 1 })
       if (next !== null) upTo = next.storedAtMs
     }
     stalled = behind && wall - floorSince >= STALL_MS
@@ -148,7 +148,7 @@ export const makeProgress = (d: ProgressDeps) => {
     const k = `${seq} ${subject}`
     const hit = cache.get(k)
     if (hit !== undefined) return Effect.succeed(hit)
-    return Effect.map(getMessage(d.jsm, Streams.events, { seq, nextBySubject: subject }), (m) => {
+    return Effect.map(getMessage(d.jsm, place.stream, { seq, nextBySubject: subject }), (m) => {
       // "Nothing yet" can change as events arrive; a message found cannot.
       if (m !== null) {
         if (cache.size >= CACHE_ENTRIES) cache.clear()
@@ -160,7 +160,7 @@ export const makeProgress = (d: ProgressDeps) => {
 
   /** Whether an unevaluated event on the trigger's subject could still belong to `state`. */
   const nothingPendingFor = Effect.fnUntraced(function* (trigger: StoredTrigger, state: WindowState, key: string) {
-    const subject = listenSubject(trigger)
+    const subject = placeSubject(trigger)
     const filters = compileFilters(trigger.filters ?? [])
     const debounce = state.kind === "debounce" ? trigger.debounce : undefined
     const periodMs = debounce !== undefined ? (parseDurationMs(debounce.period) ?? 0) : 0
@@ -179,7 +179,7 @@ export const makeProgress = (d: ProgressDeps) => {
       if (m.storedAtMs < from || counted.has(m.seq)) continue
       const headers = new Map<string, string>()
       for (const [k, values] of m.headers()) headers.set(k.toLowerCase(), values[0] ?? "")
-      const decoded = decodeEventPayload(m.data, headers.get("content-type"))
+      const decoded = place.decode(m)
       // Undecodable events and events of other windows have their own outcomes.
       if (!decoded.ok || !filters(decoded.payload, (n) => headers.get(n)).matched) continue
       if (d.keyFor(trigger, decoded.payload) !== key) continue
@@ -194,7 +194,7 @@ export const makeProgress = (d: ProgressDeps) => {
       // window and a current window whose start moved back to it could each wait for the other.)
       inOpen ??= yield* d.readCounted(state.kind, key)
       if (inOpen.has(m.seq)) continue
-      if (yield* isDead(d.jsm, m.seq)) continue
+      if (yield* isDead(d.jsm, m.seq, state.epoch)) continue
       return false
     }
     return false
@@ -203,16 +203,32 @@ export const makeProgress = (d: ProgressDeps) => {
   const mayClose = Effect.fnUntraced(function* (
     state: WindowState,
     key: string,
+    trigger: StoredTrigger | undefined,
   ): Effect.fn.Return<boolean, Unavailable> {
     if (yield* evaluatedBefore(state.due_at)) return true
     // The evaluator is catching up: what belongs to this window is on its way.
     if (!stalled) return false
-    const trigger = d.table.get(state.trigger)
     // Nothing will join a window of a trigger that is gone or disabled.
     if (trigger === undefined || trigger.enabled === false) return true
     return yield* nothingPendingFor(trigger, state, key)
   })
 
+  return { mayClose }
+}
+
+export const makeProgress = (d: ProgressDeps) => {
+  const byStream = new Map<string, ReturnType<typeof makePlaceProgress>>()
+  const mayClose = (state: WindowState, key: string): Effect.Effect<boolean, Unavailable> =>
+    Effect.suspend(() => {
+      const trigger = d.table.get(state.trigger)
+      const place = placeOf(trigger)
+      let p = byStream.get(place.stream)
+      if (p === undefined) {
+        p = makePlaceProgress(d, place)
+        byStream.set(place.stream, p)
+      }
+      return p.mayClose(state, key, trigger)
+    })
   return { mayClose }
 }
 

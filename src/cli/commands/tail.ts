@@ -152,8 +152,9 @@ const startTail = (nc: NatsConnection, o: TailOptions, runs: RunFollower | undef
       remember(waiting, key, [...(waiting.get(key) ?? []), fire])
       return
     }
-    // Schedules' records name a timer, not an event; --trigger narrows the direct events to its own.
-    if (!o.events || !subject.startsWith(Subjects.eventsPrefix)) return
+    // Schedules' records name a timer, not an event; events come from EVENTS or a trigger's source
+    // stream; --trigger narrows them to its own.
+    if (!o.events || subject.startsWith(Subjects.scheduleTimersPrefix)) return
     if (o.trigger !== undefined && fire.trigger !== o.trigger) return
     if (o.ndjson) printNdjson(Option.isSome(parsed) ? parsed.value : undefined)
     else showDecision(eventLine(fire), fire)
@@ -201,7 +202,9 @@ export const tailCommand = Command.make(
     ),
     events: Flag.Boolean("events").pipe(
       Flag.withoutNegation,
-      Flag.withDescription("also show evaluations of events published straight to event.> (no delivery)"),
+      Flag.withDescription(
+        "also show evaluations of events published straight to event.> or read from a source (no delivery)",
+      ),
       Flag.withDefault(false),
     ),
   },

@@ -8,11 +8,10 @@ import {
   filterSupport,
   filtersCover,
   overlaps,
-  sourcePattern,
-  sourceStream,
   streamsOf,
   withinStream,
 } from "../../../src/sources/plan.js"
+import { sourcePattern, sourceStream } from "../../../src/protocol/sources.js"
 import type { StoredTrigger } from "../../../src/domain/trigger.js"
 
 const stored = (t: Partial<StoredTrigger> & Pick<StoredTrigger, "name">): StoredTrigger => ({

@@ -478,14 +478,20 @@ describe("source", () => {
     )
   })
 
-  test("trigger model - a source is only for event triggers, and not yet with debounce or batch", () => {
+  test("trigger model - a source is only for event triggers, takes debounce and batch as EVENTS triggers do, and a KV bucket no batch", () => {
     expect(rejection({ ...webhook, source: { stream: "ORDERS" } })).toBe("source: only allowed for event triggers")
-    expect(rejection({ ...onStream, debounce: { period: "1s" } })).toBe(
-      "debounce: not supported yet with a source; trigger on EVENTS for a window",
+    expect(accepted({ ...onStream, debounce: { period: "1s" } }).debounce).toStrictEqual({ period: "1s" })
+    expect(accepted({ ...onStream, batch: { max_size: 2, timeout: "1s" } }).batch).toStrictEqual({
+      max_size: 2,
+      timeout: "1s",
+    })
+    expect(rejection({ ...onStream, source: { kv: "config" }, batch: { max_size: 2, timeout: "1s" } })).toBe(
+      "batch: not supported on a KV bucket, which keeps only the latest revisions of a key (a batch could not " +
+        "read the earlier changes back); use debounce, or trigger on a stream",
     )
-    expect(rejection({ ...onStream, batch: { max_size: 2, timeout: "1s" } })).toBe(
-      "batch: not supported yet with a source; trigger on EVENTS for a window",
-    )
+    expect(accepted({ ...onStream, source: { kv: "config" }, debounce: { period: "1s" } }).debounce).toStrictEqual({
+      period: "1s",
+    })
   })
 })
 
