@@ -1,8 +1,9 @@
 // The in-memory table of trigger definitions that every serve keeps current by watching KV
 // `triggers`. Ingest and the evaluator read it on the hot path; a change made anywhere reaches
 // every serve within milliseconds, with no restart and no request per event.
-import { Context, Effect } from "effect"
+import { Context, Effect, Stream } from "effect"
 import type { KV, KvWatchEntry } from "../nats/kv-api.js"
+import { watchResuming } from "../nats/kv-watch.js"
 import type { StoredTrigger } from "../domain/trigger.js"
 import { decodeStoredTrigger } from "./store.js"
 
@@ -57,47 +58,16 @@ export const make = (kv: KV, onCorrupt: (message: string) => void) =>
 
     const lastRevision = () => kv.status().then((s) => s.streamInfo.state.last_seq)
 
-    const startWatch = async () => {
-      const iter = await kv.watch({ resumeFromRevision: revision > 0 ? revision + 1 : 0 })
-      return iter
-    }
-
     // The first load completes before serve reports ready, so no request sees an empty table.
     const initialLast = yield* Effect.promise(lastRevision)
-    let iter = yield* Effect.promise(startWatch)
     if (initialLast === 0) initialized = true
-    let stopped = false
-    // Each watcher is iterated once: iterating a finished one again throws ("iterator is already
-    // yielding"), which used to escape as an unhandled rejection and end serve when NATS went away.
-    const applyAll = async (watcher: typeof iter) => {
-      for await (const e of watcher) apply(e)
-    }
-    const pump = async () => {
-      let current: typeof iter | undefined = iter
-      while (!stopped) {
-        // A watcher that fails ends like one that ends: a new one resumes after what was applied.
-        if (current !== undefined) await applyAll(current).catch(() => undefined)
-        current = undefined
-        if (stopped) return
-        // The watcher ends only if its consumer was lost for good; resume after what we applied.
-        await new Promise((r) => setTimeout(r, 500))
-        if (stopped) return
-        // NATS down: no watcher this round, try again.
-        const next = await startWatch().catch(() => undefined)
-        if (next === undefined) continue
-        current = iter = next
-        if (stopped) iter.stop()
-      }
-    }
-    void pump().catch((e: unknown) =>
-      onCorrupt(`trigger table watcher stopped: ${e instanceof Error ? e.message : String(e)}`),
-    )
-    yield* Effect.addFinalizer(() =>
-      Effect.sync(() => {
-        stopped = true
-        iter.stop()
-      }),
-    )
+    const changes = yield* Effect.orDie(watchResuming(kv))
+    // A listener that throws must not end the watch: the table would silently stop following KV.
+    const applyOne = (e: KvWatchEntry) =>
+      Effect.try({ try: () => apply(e), catch: String }).pipe(
+        Effect.catch((why) => Effect.sync(() => onCorrupt(`trigger table change ${e.key} not applied: ${why}`))),
+      )
+    yield* Effect.forkScoped(Stream.runForEach(changes, applyOne))
 
     const waitForRevision = (target: number) =>
       Effect.promise(

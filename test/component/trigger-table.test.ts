@@ -159,3 +159,33 @@ describe("trigger table - corrupt entries", () => {
     expect(changes).toStrictEqual([{ kind: "put", trigger: next, previous: undefined }])
   })
 })
+
+describe("trigger table - keeps following KV", () => {
+  test("trigger table - a listener that throws is reported by the change's key, and later changes still apply and are announced", async () => {
+    const { kv, store } = await freshBucket()
+    const { table, corrupt, changes } = await tableOver(kv)
+    const unsubscribe = table.subscribe((c) => {
+      if (c.kind === "put" && c.trigger.name === "boom") throw new Error("listener bug")
+    })
+    await create(store, event("boom"))
+    await eventually(() => expect(corrupt).toStrictEqual(["trigger table change boom not applied: Error: listener bug"]))
+    unsubscribe()
+    const next = await create(store, event("later"))
+    await Effect.runPromise(table.sync)
+    expect(table.get("later")).toStrictEqual(next)
+    expect(changes.map((c) => (c.kind === "put" ? c.trigger.name : c.name))).toStrictEqual(["boom", "later"])
+  })
+
+  // Last in the file: it takes the file's server away and brings it back.
+  test("trigger table - across a NATS restart, writes made after it reach the table and each change is announced once", async () => {
+    const { kv, store } = await freshBucket()
+    const before = await create(store, event("before"))
+    const { table, changes } = await tableOver(kv)
+    await nats.stop()
+    await nats.start()
+    const after = await eventually(() => create(store, event("after")), 30_000, 250)
+    await eventually(() => expect(table.get("after")).toStrictEqual(after), 30_000)
+    expect(table.get("before")).toStrictEqual(before)
+    expect(changes).toStrictEqual([{ kind: "put", trigger: after, previous: undefined }])
+  })
+})
