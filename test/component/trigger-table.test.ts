@@ -168,7 +168,9 @@ describe("trigger table - keeps following KV", () => {
       if (c.kind === "put" && c.trigger.name === "boom") throw new Error("listener bug")
     })
     await create(store, event("boom"))
-    await eventually(() => expect(corrupt).toStrictEqual(["trigger table change boom not applied: Error: listener bug"]))
+    await eventually(() =>
+      expect(corrupt).toStrictEqual(["trigger table change boom not applied: Error: listener bug"]),
+    )
     unsubscribe()
     const next = await create(store, event("later"))
     await Effect.runPromise(table.sync)
