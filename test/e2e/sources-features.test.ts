@@ -189,6 +189,37 @@ test("sources features - 120 messages into batches of 10 on a source stream acro
   for (const r of await runsOf("readings-wf")) expect(r.count).toBe((r.input as Array<unknown>).length)
 }, 120_000)
 
+test("sources features - event replay of a batch trigger on a source stream puts the stream's messages in its batches, each once", async () => {
+  const { raw } = stack
+  await raw.jsm.streams.add({ name: "AUDIT", subjects: ["audit.*"] })
+  for (let i = 0; i < 4; i++) await publishJson("audit.x", { i })
+  await stack.cli(
+    "trigger",
+    "create",
+    "audit",
+    "--workflow",
+    "audit-wf",
+    "--stream",
+    "AUDIT",
+    "--subject",
+    "audit.*",
+    "--batch-size",
+    "4",
+    "--batch-timeout",
+    "1h",
+  )
+  const replayed = await stack.cli("event", "replay", "--trigger", "audit")
+  // Each event's own outcome is "batched"; the batch's run is recorded once it fires.
+  expect([replayed.evaluated, replayed.fired, replayed.skipped]).toStrictEqual([4, 0, 4])
+  await eventually(async () => expect(await runsOf("audit-wf")).toHaveLength(1), 20_000)
+  expect((await runsOf("audit-wf"))[0]!.input).toStrictEqual([{ i: 0 }, { i: 1 }, { i: 2 }, { i: 3 }])
+  // Replayed again: every message was counted in the batch that fired, so none joins another.
+  const again = await stack.cli("event", "replay", "--trigger", "audit")
+  expect(again.evaluated).toBe(4)
+  expect(await runsOf("audit-wf")).toHaveLength(1)
+  expect((await raw.fires("audit")).filter((f) => f.outcome === "fired")).toHaveLength(1)
+}, 60_000)
+
 test("sources features - tail --events prints the evaluation of a message on a source stream", async () => {
   const { raw } = stack
   await raw.jsm.streams.add({ name: "SHIPMENTS", subjects: ["shipments.>"] })
