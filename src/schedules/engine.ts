@@ -68,34 +68,35 @@ export const ARM_AHEAD_MS = 1_500
 /**
  * One wake-up per instant, shared by every fire waiting for it: the fires of a thousand schedules
  * due at one second then run in one turn of the event loop (their NATS requests leave in one
- * write) instead of a thousand timer callbacks with a socket write each.
+ * write) instead of a thousand timer callbacks with a socket write each. One per engine.
  */
-const gates = new Map<number, Promise<void>>()
-const gate = (dueAt: number, delayMs: number): Promise<void> => {
-  let g = gates.get(dueAt)
-  if (g === undefined) {
-    g = new Promise<void>((resolve) =>
-      setTimeout(() => {
-        gates.delete(dueAt)
-        resolve()
-      }, delayMs),
-    )
-    gates.set(dueAt, g)
-  }
-  return g
-}
-
-/** Wait (in process) until `dueAt` by this clock; whether there was anything to wait for. */
-const untilInstant = (dueAt: number, now: () => number) =>
-  Effect.gen(function* () {
-    let waited = false
-    // A timer may wake a millisecond before the wall clock reaches the instant: wait again.
-    for (let left = dueAt - now(); left > 0; left = dueAt - now()) {
-      waited = true
-      yield* Effect.promise(() => gate(dueAt, left))
+const makeInstantWaiter = (now: () => number) => {
+  const gates = new Map<number, Promise<void>>()
+  const gate = (dueAt: number, delayMs: number): Promise<void> => {
+    let g = gates.get(dueAt)
+    if (g === undefined) {
+      g = new Promise<void>((resolve) =>
+        setTimeout(() => {
+          gates.delete(dueAt)
+          resolve()
+        }, delayMs),
+      )
+      gates.set(dueAt, g)
     }
-    return waited
-  })
+    return g
+  }
+  /** Wait (in process) until `dueAt` by this clock; whether there was anything to wait for. */
+  return (dueAt: number) =>
+    Effect.gen(function* () {
+      let waited = false
+      // A timer may wake a millisecond before the wall clock reaches the instant: wait again.
+      for (let left = dueAt - now(); left > 0; left = dueAt - now()) {
+        waited = true
+        yield* Effect.promise(() => gate(dueAt, left))
+      }
+      return waited
+    })
+}
 
 /** A timer this much past its instant with the state not advanced was lost, not just slow. */
 const OVERDUE_MS = 10_000
@@ -110,6 +111,7 @@ const catchUpOf = (t: StoredTrigger): CatchUp => t.catch_up ?? "last"
 const isSchedule = (t: StoredTrigger | undefined): t is StoredTrigger => t?.type === "schedule"
 
 export const makeScheduleEngine = (d: ScheduleDeps) => {
+  const untilInstant = makeInstantWaiter(d.now)
   const publishTimer = (trigger: string, generation: string, dueAt: number) =>
     Effect.tryPromise({
       try: () => {
@@ -233,7 +235,7 @@ export const makeScheduleEngine = (d: ScheduleDeps) => {
         const armed = cur !== undefined && cur.next_ms === timer.due_at && base < timer.due_at
         if (!waited) {
           waited = true
-          if (yield* untilInstant(timer.due_at, d.now)) {
+          if (yield* untilInstant(timer.due_at)) {
             // Anything but the usual case is decided on a state read after the instant, since the
             // state may have moved on while this serve waited.
             if (!armed) read = undefined
