@@ -7,9 +7,7 @@
 // older version of the trigger (updated, disabled, deleted) is recognised and dropped.
 import { Effect, Schema } from "effect"
 import type { KV } from "../nats/kv-api.js"
-import type { JetStreamClient } from "../nats/jetstream-api.js"
-import type { StreamClient } from "../nats/publish-json.js"
-import { headers as natsHeaders } from "../nats/core-api.js"
+import { publishJson, type StreamClient } from "../nats/publish-json.js"
 import { Subjects } from "../protocol/names.js"
 import {
   MAX_CATCH_UP,
@@ -27,7 +25,6 @@ import type { StoredTrigger } from "../domain/trigger.js"
 import type { Unavailable } from "../domain/errors.js"
 import type { RunStarterShape } from "../runs/index.js"
 import type { TriggerTableShape } from "../triggers/index.js"
-import { toUnavailable } from "../nats/conditions.js"
 import type { Verdict } from "../nats/worker.js"
 import { readState, removeState, writeState, type ScheduleState, type StateEntry } from "./state.js"
 import { firedRecord, missedRecord, recordSchedule } from "./history.js"
@@ -45,7 +42,6 @@ export const decodeScheduleTimer = Schema.decodeUnknownOption(Schema.fromJsonStr
 
 interface ScheduleDeps {
   readonly kv: KV
-  readonly js: JetStreamClient
   /** Where the schedule's outcome records are published. */
   readonly publisher: StreamClient
   readonly starter: RunStarterShape
@@ -54,8 +50,6 @@ interface ScheduleDeps {
   /** Whether a run exists: an instant started just before a crash is not reported missed after it. */
   readonly runExists: (runId: string) => Effect.Effect<boolean, Unavailable>
 }
-
-const encoder = new TextEncoder()
 
 /**
  * A timer is handed to the engine this long before its instant. Reading the state and planning
@@ -112,20 +106,14 @@ const isSchedule = (t: StoredTrigger | undefined): t is StoredTrigger => t?.type
 
 export const makeScheduleEngine = (d: ScheduleDeps) => {
   const untilInstant = makeInstantWaiter(d.now)
+  // Every serve arms the same instant of the same version under the same id: one message.
   const publishTimer = (trigger: string, generation: string, dueAt: number) =>
-    Effect.tryPromise({
-      try: () => {
-        const timer: ScheduleTimer = { kind: "schedule", trigger, generation, due_at: dueAt }
-        const h = natsHeaders()
-        h.set("Content-Type", "application/json")
-        // Every serve arms the same instant of the same version under the same id: one message.
-        return d.js.publish(Subjects.scheduleTimer(trigger), encoder.encode(JSON.stringify(timer)), {
-          msgID: `schedule.${trigger}.${generation}.${dueAt}`,
-          headers: h,
-        })
-      },
-      catch: toUnavailable,
-    })
+    publishJson(
+      d.publisher,
+      Subjects.scheduleTimer(trigger),
+      { kind: "schedule", trigger, generation, due_at: dueAt } satisfies ScheduleTimer,
+      { msgId: `schedule.${trigger}.${generation}.${dueAt}` },
+    )
 
   /**
    * Bring the state in line with the trigger as it is now, and make sure its next instant is armed.

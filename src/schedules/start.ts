@@ -36,7 +36,6 @@ export const make = Effect.gen(function* () {
   const table = yield* TriggerTable.TriggerTable
   const engine = makeScheduleEngine({
     kv: buckets.schedules,
-    js: handles.js,
     publisher: handles.publisher,
     starter: yield* RunStarter.RunStarter,
     table,

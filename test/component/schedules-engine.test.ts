@@ -62,7 +62,6 @@ test("schedule engine - a serve whose table still holds the older version drops 
   const revision = await buckets.schedules.put("nightly", encoder.encode(JSON.stringify(newer)))
   const engine = makeScheduleEngine({
     kv: buckets.schedules,
-    js: handles.js,
     publisher: handles.publisher,
     starter: RunStarter.make(buckets.runs, handles.publisher),
     table: tableOf(v1),
@@ -120,7 +119,6 @@ const catchUpRig = async (mode: "none" | "last") => {
   const engine = (kv: typeof buckets.schedules, now: () => number) =>
     makeScheduleEngine({
       kv,
-      js: handles.js,
       publisher: handles.publisher,
       starter,
       table: tableOf(tick),
@@ -237,7 +235,6 @@ test("schedule engine - a stored expression with no instant within 10 years is a
   let now = Date.parse("2026-06-01T00:00:00Z")
   const engine = makeScheduleEngine({
     kv: buckets.schedules,
-    js: handles.js,
     publisher: handles.publisher,
     starter: RunStarter.make(buckets.runs, handles.publisher),
     table: tableOf(t),
