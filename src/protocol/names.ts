@@ -55,6 +55,9 @@ export const EngineNames = {
 
 /** The stream behind a KV bucket, and the subject of one key in it (JetStream's KV layout). */
 export const kvStream = (bucket: string): string => `KV_${bucket}`
+/** The bucket whose stream this is, or undefined for a stream that is no KV bucket's. */
+export const kvBucketOf = (stream: string): string | undefined =>
+  stream.startsWith("KV_") && stream.length > 3 ? stream.slice(3) : undefined
 export const kvKeySubject = (bucket: string, key: string): string => `$KV.${bucket}.${key}`
 /** What a key's subject starts with in a bucket's stream; the rest is the key. */
 export const kvKeyPrefix = (bucket: string): string => `$KV.${bucket}.`

@@ -8,7 +8,7 @@ import { coverage, type WindowState } from "../domain/windows.js"
 import type { Unavailable } from "../domain/errors.js"
 import { getMessage, type StoredMessage, type StreamManager } from "../nats/stream-messages.js"
 import type { TriggerTableShape } from "../triggers/index.js"
-import { placeOf, type EventPlace } from "./place.js"
+import { placeOfWindow, type EventPlace } from "./place.js"
 
 /** An event's payload and trace context, as a window's run takes them. */
 export interface EventRead {
@@ -21,7 +21,7 @@ export interface EventRead {
 export type Payloads = ReadonlyArray<EventRead>
 
 export const makeEvents = (jsm: StreamManager, table: TriggerTableShape) => {
-  const placeOfState = (state: WindowState) => placeOf(table.get(state.trigger))
+  const placeOfState = (state: WindowState) => placeOfWindow(state.epoch, table.get(state.trigger))
 
   const storedAt = (state: WindowState, seq: number): Effect.Effect<StoredMessage | null, Unavailable> =>
     getMessage(jsm, placeOfState(state).stream, { seq })
