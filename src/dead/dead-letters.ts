@@ -8,7 +8,7 @@ import { headers as natsHeaders } from "../nats/core-api.js"
 import { Headers, Streams, Subjects } from "../protocol/names.js"
 import { toUnavailable } from "../nats/conditions.js"
 import { boundedPull } from "../nats/pull-bound.js"
-import { Catalog } from "../metrics/index.js"
+import { deadLetters } from "../metrics/index.js"
 import type { DeadSummary } from "../domain/dead-letter.js"
 
 interface DeadLetter {
@@ -71,7 +71,7 @@ export const publishDead = (
         headers: h,
         msgID: deadMsgId(letter.epoch, letter.seq),
       })
-      if (!ack.duplicate) Catalog.deadLetters().inc()
+      if (!ack.duplicate) deadLetters().inc()
       return ack
     },
     catch: toUnavailable,

@@ -162,6 +162,17 @@ describe("architecture - the NATS door", () => {
   })
 })
 
+describe("architecture - named exports", () => {
+  test("architecture - no file of src re-exports a module as a namespace (export * as)", () => {
+    const namespaces = sources(SRC).flatMap((file) =>
+      [...readFileSync(file, "utf8").matchAll(/^\s*export\s+\*\s+as\s+(\w+)/gm)].map(
+        (m) => `${relative(SRC, file)} exports * as ${m[1]}`,
+      ),
+    )
+    expect(namespaces).toStrictEqual([])
+  })
+})
+
 describe("architecture - tests mirror src", () => {
   const UNIT = resolve(import.meta.dirname)
   const folders = (dir: string): ReadonlyArray<string> =>
