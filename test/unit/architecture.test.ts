@@ -162,6 +162,32 @@ describe("architecture - the NATS door", () => {
   })
 })
 
+// The CLI's fast path (src/cli/lean/) starts in a fraction of effect's own load time: nothing it
+// loads may import effect, through any chain of value imports (type-only ones are erased).
+describe("architecture - the CLI's lean start", () => {
+  const VALUE_IMPORT =
+    /(?:import|export)\s+(?!type\s)(?:[^"';]*?from\s+)?["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g
+
+  test("architecture - no module the lean start loads imports effect, through any chain of value imports", () => {
+    const seen = new Set<string>()
+    const reached: Array<string> = []
+    const visit = (file: string, path: ReadonlyArray<string>): void => {
+      if (seen.has(file)) return
+      seen.add(file)
+      for (const m of readFileSync(file, "utf8").matchAll(VALUE_IMPORT)) {
+        const spec = (m[1] ?? m[2])!
+        if (spec.startsWith(".")) visit(resolve(dirname(file), spec).replace(/\.js$/, ".ts"), [...path, file])
+        else if (spec === "effect" || spec.startsWith("effect/") || spec.startsWith("@effect/"))
+          reached.push([...path, file].map((f) => relative(SRC, f)).join(" → ") + ` imports ${spec}`)
+      }
+    }
+    for (const file of sources(join(SRC, "cli/lean"))) visit(file, [])
+    // The rule is live: the walk reaches the lean start's shared modules.
+    expect(seen.has(join(SRC, "cli/payload.ts"))).toBe(true)
+    expect(reached).toStrictEqual([])
+  })
+})
+
 describe("architecture - named exports", () => {
   test("architecture - no file of src re-exports a module as a namespace (export * as)", () => {
     const namespaces = sources(SRC).flatMap((file) =>
