@@ -9,7 +9,7 @@ import { RunStarter } from "../runs/index.js"
 import { runEndpoints, triggerEndpoints } from "../service/index.js"
 import { deadEndpoints } from "../dead/index.js"
 import { openWindowCounts, Windows } from "../windows/index.js"
-import { WorkflowDefs } from "../engine/index.js"
+import { makeWorkflowRegistry } from "../engine/index.js"
 import { replayEndpoints } from "../replay/index.js"
 import { lookupRunSeq } from "../evaluator/index.js"
 import { recordOutcome } from "../history/index.js"
@@ -21,9 +21,9 @@ import { ServeConfig } from "../config/serve-config.js"
 export const always = Effect.gen(function* () {
   const handles = yield* Nats
   const buckets = yield* NatsBuckets
-  const store = yield* TriggerStore.TriggerStore
-  const table = yield* TriggerTable.TriggerTable
-  const starter = yield* RunStarter.RunStarter
+  const store = yield* TriggerStore
+  const table = yield* TriggerTable
+  const starter = yield* RunStarter
   const openCounts = openWindowCounts([buckets.debounceState, buckets.batchState])
   // Read at each request: a reconnect may reach a server with another max_payload.
   const maxPayload = () => handles.nc.info?.max_payload ?? 0
@@ -32,7 +32,7 @@ export const always = Effect.gen(function* () {
       store,
       table,
       openCounts,
-      WorkflowDefs.make(handles),
+      makeWorkflowRegistry(handles),
       maxPayload,
       makeSourceGate(handles, table, (yield* ServeConfig).evaluatorTiming),
     ),
@@ -47,12 +47,12 @@ export const replay = Effect.gen(function* () {
   const handles = yield* Nats
   const buckets = yield* NatsBuckets
   const windows = yield* Windows
-  return replayEndpoints(yield* TriggerStore.TriggerStore, {
+  return replayEndpoints(yield* TriggerStore, {
     eventsEpoch: eventsEpoch(handles),
     js: handles.js,
     jsm: handles.jsm,
     runs: buckets.runs,
-    starter: yield* RunStarter.RunStarter,
+    starter: yield* RunStarter,
     debounce: windows.debounce,
     batch: windows.batch,
     lookupRunSeq: lookupRunSeq(buckets.runs),

@@ -13,21 +13,21 @@ import * as BucketsLayer from "../nats/buckets.js"
 import { connectionSettings, type ConnectionFlags, type Env } from "../config/settings.js"
 import type { ServeSettings } from "../config/serve-settings.js"
 import * as Config from "../config/serve-config.js"
-import { Lifecycle, layerBoundary, layerLifecycle } from "../runtime/index.js"
-import { TriggerLayers } from "../triggers/index.js"
+import { Lifecycle, BoundaryLayer, LifecycleLayer } from "../runtime/index.js"
+import { TriggerStoreLayer, TriggerTableLayer } from "../triggers/index.js"
 import { RunStarterLayer } from "../runs/index.js"
-import { MetricsService } from "../metrics/index.js"
+import { MetricsRegistryLayer } from "../metrics/index.js"
 import { MicroEndpoints } from "../micro/index.js"
 import { MicroService, MicroServiceLayer } from "../service/index.js"
-import { Evaluator, EvaluatorLayers } from "../evaluator/index.js"
+import { EvaluationLayer, Evaluator, EvaluatorLayer } from "../evaluator/index.js"
 import { SourceReadersLayer } from "../sources/index.js"
-import { Schedules, SchedulesService } from "../schedules/index.js"
-import { TimerRoutes, Timers, WindowsService } from "../windows/index.js"
-import { Outcomes, OutcomesService } from "../outcomes/index.js"
-import { SharedStreamsWatch } from "../engine/index.js"
+import { Schedules, SchedulesLayer } from "../schedules/index.js"
+import { TimerRoutes, TimersLayer, WindowsLayer } from "../windows/index.js"
+import { Outcomes, OutcomesLayer } from "../outcomes/index.js"
+import { SharedStreamsLayer } from "../engine/index.js"
 import { driftCheckInterval } from "../config/drift-check.js"
-import { Ingest, IngestService } from "../ingest/index.js"
-import { layer as RespondLayer } from "../respond/index.js"
+import { Ingest, IngestLayer } from "../ingest/index.js"
+import { ResponderLayer } from "../respond/index.js"
 import { Console, layer as ConsoleLayer } from "../console/index.js"
 import { UnsupportedServer, replicasRefusal } from "../domain/server-version.js"
 import { tracingLayer } from "../telemetry/index.js"
@@ -144,41 +144,39 @@ const appLayer = (settings: ServeSettings, flags: ConnectionFlags, env: Env) => 
         })
       : layerUrl(settings.natsUrl)
   const connection = natsAt((url) => connectionSettings(flags, env, url, { name: "dagnats serve", reconnect: true }))
-  const infra = RunStarterLayer.layer.pipe(
-    Layer.provideMerge(TriggerLayers.store),
-    Layer.provideMerge(TriggerLayers.table),
+  const infra = RunStarterLayer.pipe(
+    Layer.provideMerge(TriggerStoreLayer),
+    Layer.provideMerge(TriggerTableLayer),
     // Changes other programs make to the shared streams: logged and counted, never undone.
-    Layer.provideMerge(SharedStreamsWatch.layer(driftCheckInterval(env))),
-    Layer.provideMerge(MetricsService.layer),
+    Layer.provideMerge(SharedStreamsLayer(driftCheckInterval(env))),
+    Layer.provideMerge(MetricsRegistryLayer),
     Layer.provideMerge(BucketsLayer.layer),
     Layer.provideMerge(serverChecks(settings)),
     Layer.provideMerge(connection),
     Layer.provideMerge(tracingNotice(settings)),
     Layer.provideMerge(source),
-    Layer.provideMerge(Layer.mergeAll(Config.layer(settings), layerBoundary, layerLifecycle)),
+    Layer.provideMerge(Layer.mergeAll(Config.layer(settings), BoundaryLayer, LifecycleLayer)),
   )
   // Schedules hand their timers to the window engine's timer worker (one consumer per work queue).
   // Triggers on the operator's own streams and buckets are evaluated beside those on EVENTS.
-  const evaluating = Layer.merge(EvaluatorLayers.evaluation, SourceReadersLayer).pipe(
-    Layer.provideMerge(Timers.layer),
+  const evaluating = Layer.merge(EvaluationLayer, SourceReadersLayer).pipe(
+    Layer.provideMerge(TimersLayer),
     Layer.provideMerge(
       Layer.effect(
         TimerRoutes,
         Effect.map(Schedules, (s) => [s.route]),
       ),
     ),
-    Layer.provideMerge(WindowsService.layer),
-    Layer.provideMerge(SchedulesService.layer),
+    Layer.provideMerge(WindowsLayer),
+    Layer.provideMerge(SchedulesLayer),
   )
-  const evaluator = settings.evaluatorOff
-    ? EvaluatorLayers.consumer
-    : evaluating.pipe(Layer.provideMerge(EvaluatorLayers.consumer))
+  const evaluator = settings.evaluatorOff ? EvaluatorLayer : evaluating.pipe(Layer.provideMerge(EvaluatorLayer))
   const components = boundedStop(
     "the listener and the evaluator",
     COMPONENTS_STOP_MS,
-    IngestService.layer.pipe(
-      Layer.provideMerge(RespondLayer),
-      Layer.provideMerge(OutcomesService.layer),
+    IngestLayer.pipe(
+      Layer.provideMerge(ResponderLayer),
+      Layer.provideMerge(OutcomesLayer),
       Layer.provideMerge(evaluator),
     ),
   )
@@ -188,7 +186,7 @@ const appLayer = (settings: ServeSettings, flags: ConnectionFlags, env: Env) => 
       ? Endpoints.always
       : Effect.zipWith(Endpoints.always, Endpoints.replay, (a, b) => [...a, ...b]),
   )
-  const service = boundedStop("the micro service", SERVICE_STOP_MS, MicroServiceLayer.layer)
+  const service = boundedStop("the micro service", SERVICE_STOP_MS, MicroServiceLayer)
   // The console is one more client of the micro service: it starts after it and stops before it.
   return ConsoleLayer.pipe(
     Layer.provideMerge(service),

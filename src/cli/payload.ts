@@ -7,6 +7,7 @@
 import { fstatSync, readFileSync } from "node:fs"
 import { isatty } from "node:tty"
 import { MAX_JSON_DEPTH, jsonTextDepthWithin } from "../domain/json-limits.js"
+import { attempt } from "../domain/attempt.js"
 
 export type PayloadSource =
   { readonly ok: true; readonly text: string; readonly from: string } | { readonly ok: false; readonly message: string }
@@ -21,13 +22,14 @@ export interface PayloadIo {
 const defaultPayloadIo: PayloadIo = {
   stdinIsEmptyByNature: () => {
     if (isatty(0)) return true
-    // try (not effect's Result.try): the lean start loads no effect. fstat throws when fd 0 is closed.
-    try {
-      const stat = fstatSync(0)
-      return !(stat.isFIFO() || stat.isFile() || stat.isSocket())
-    } catch {
-      return true
-    }
+    // fstat throws when fd 0 is closed: nothing can be piped in then.
+    return attempt(
+      () => {
+        const stat = fstatSync(0)
+        return !(stat.isFIFO() || stat.isFile() || stat.isSocket())
+      },
+      () => true,
+    )
   },
   readStdin: () => readFileSync(0, "utf8"),
   readFile: (path) => readFileSync(path, "utf8"),
@@ -42,15 +44,13 @@ const reason = (e: unknown): string => {
 
 /**
  * The text `read` gives, named `from`, or the message `why` makes of what it threw: every read of a
- * file or stdin goes through here. A try, not effect's Result.try: the lean start loads no effect.
+ * file or stdin goes through here.
  */
-const readText = (read: () => string, from: string, why: (e: unknown) => string): PayloadSource => {
-  try {
-    return { ok: true, text: read(), from }
-  } catch (e) {
-    return { ok: false, message: why(e) }
-  }
-}
+const readText = (read: () => string, from: string, why: (e: unknown) => string): PayloadSource =>
+  attempt(
+    (): PayloadSource => ({ ok: true, text: read(), from }),
+    (e): PayloadSource => ({ ok: false, message: why(e) }),
+  )
 
 /**
  * The payload text: `argument` (named `argName` in messages) or `--file` (`-` is stdin); neither
@@ -129,15 +129,13 @@ export const argumentText = (
 /**
  * The JSON value `text` holds, or undefined when it is not JSON (JSON.parse never gives undefined).
  * The lean start's JSON reading, payloads and service replies alike; everything that may load
- * effect uses domain/json.ts's parseJson instead. Hence a try: effect's Result.try is not loaded here.
+ * effect uses domain/json.ts's parseJson instead.
  */
-export const jsonValue = (text: string): unknown => {
-  try {
-    return JSON.parse(text) as unknown
-  } catch {
-    return undefined
-  }
-}
+export const jsonValue = (text: string): unknown =>
+  attempt(
+    (): unknown => JSON.parse(text),
+    () => undefined,
+  )
 
 /**
  * `text` parsed as JSON, or why not, named by `from`. The depth is checked first: the request would

@@ -4,6 +4,7 @@
 // which must decode its replies too. Fields the CLI does not know are kept and ignored, so a newer
 // serve that adds fields still works; a missing field or one of another type is refused.
 import { safeText } from "./terminal-text.js"
+import { attempt } from "../domain/attempt.js"
 
 /** Where in the reply a value is: `triggers[3].name`; empty for the reply itself. */
 type Path = string
@@ -115,17 +116,17 @@ export const oneOf =
 
 /**
  * `value` as `shape`, or the ShapeMismatch saying where it does not fit; any other throw is a bug and
- * stays one. Every decode that must go on past a mismatch goes through here. A try: shapes throw to
- * stop at the first wrong field, and the lean start that decodes with them loads no effect.
+ * stays one. Every decode that must go on past a mismatch goes through here: shapes throw to stop at
+ * the first wrong field.
  */
-export const fitShape = <T>(shape: Shape<T>, value: unknown): T | ShapeMismatch => {
-  try {
-    return shape(value, "")
-  } catch (e) {
-    if (e instanceof ShapeMismatch) return e
-    throw e
-  }
-}
+export const fitShape = <T>(shape: Shape<T>, value: unknown): T | ShapeMismatch =>
+  attempt(
+    () => shape(value, ""),
+    (e) => {
+      if (e instanceof ShapeMismatch) return e
+      throw e
+    },
+  )
 
 /** `value` as `shape`, or undefined when it does not fit (a row the CLI shows as unknown). */
 export const tryShape = <T>(shape: Shape<T>, value: unknown): T | undefined => {

@@ -1,6 +1,7 @@
 // Whether and where serve exports traces, from the standard OpenTelemetry environment variables:
 // OTLP over HTTP to a collector, and/or printed on stdout (OTEL_TRACES_EXPORTER=console). Pure: the
 // caller passes the environment, so every rule is unit-testable.
+import { attempt } from "../domain/attempt.js"
 import type { Env } from "./environment.js"
 
 export interface OtlpTraceConfig {
@@ -41,17 +42,26 @@ const value = (env: Env, name: string): string | undefined => {
   return v === undefined || v === "" ? undefined : v
 }
 
+/**
+ * `text` with its percent escapes decoded, or undefined when one is malformed. Without effect: the
+ * CLI's lean start loads this file (through settings.ts).
+ */
+const percentDecoded = (text: string): string | undefined =>
+  attempt(
+    () => decodeURIComponent(text),
+    () => undefined,
+  )
+
 /** `k1=v1,k2=v2` with percent-encoded values, as OTEL_EXPORTER_OTLP_HEADERS and OTEL_RESOURCE_ATTRIBUTES use. */
 export const parseKeyValues = (text: string | undefined): Record<string, string> => {
   const out: Record<string, string> = {}
   for (const part of (text ?? "").split(",")) {
     const eq = part.indexOf("=")
     if (eq <= 0) continue
-    try {
-      out[decodeURIComponent(part.slice(0, eq).trim())] = decodeURIComponent(part.slice(eq + 1).trim())
-    } catch {
-      // A malformed escape skips that entry only; the rest still apply.
-    }
+    const key = percentDecoded(part.slice(0, eq).trim())
+    const value = percentDecoded(part.slice(eq + 1).trim())
+    // A malformed escape skips that entry only; the rest still apply.
+    if (key !== undefined && value !== undefined) out[key] = value
   }
   return out
 }

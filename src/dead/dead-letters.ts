@@ -8,7 +8,8 @@ import { headers as natsHeaders } from "../nats/core-api.js"
 import { Headers, Streams, Subjects } from "../protocol/names.js"
 import { toUnavailable } from "../nats/conditions.js"
 import { boundedPull } from "../nats/pull-bound.js"
-import { Catalog } from "../metrics/index.js"
+import { readUntil } from "../nats/read-until.js"
+import { deadLetters } from "../metrics/index.js"
 import type { DeadSummary } from "../domain/dead-letter.js"
 
 interface DeadLetter {
@@ -71,7 +72,7 @@ export const publishDead = (
         headers: h,
         msgID: deadMsgId(letter.epoch, letter.seq),
       })
-      if (!ack.duplicate) Catalog.deadLetters().inc()
+      if (!ack.duplicate) deadLetters().inc()
       return ack
     },
     catch: toUnavailable,
@@ -116,11 +117,12 @@ export const listDead = (js: JetStreamClient, jsm: JetStreamManager, limit: numb
       // Headers only, but a dead letter keeps its event's headers, which may be near max_payload:
       // the pull is bounded like every other (pull-bound.ts) and refills until `limit` are read.
       const iter = await consumer.consume(boundedPull(js, limit))
-      // try/finally: a `break` or a throw out of `for await` must stop the pull's iterator.
-      try {
-        for await (const m of iter) {
+      await readUntil(
+        iter,
+        () => iter.close(),
+        (m) => {
           const h = m.headers
-          if (m.seq > last) break
+          if (m.seq > last) return true
           const dead = {
             subject: h?.get(Headers.deadSubject) ?? "",
             seq: Number(h?.get(Headers.deadSeq) ?? 0),
@@ -128,11 +130,9 @@ export const listDead = (js: JetStreamClient, jsm: JetStreamManager, limit: numb
             at: h?.get(Headers.deadAt) ?? m.time.toISOString(),
           }
           out.push({ streamSeq: m.seq, dead })
-          if (out.length >= limit || m.info.pending === 0 || m.seq >= last) break
-        }
-      } finally {
-        await iter.close()
-      }
+          return out.length >= limit || m.info.pending === 0 || m.seq >= last
+        },
+      )
       return out.reverse().slice(0, limit)
     },
     catch: toUnavailable,

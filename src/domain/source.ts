@@ -1,5 +1,7 @@
 // Triggers with a source (a stream or KV bucket of the operator's): which kind, and the run input a
 // KV change makes. Pure; the stream and subject names they map to are the protocol's (sources/plan.ts).
+import { Option } from "effect"
+import { parseJson } from "./json.js"
 import type { KvOp, Source } from "./trigger-fields.js"
 import { KvOps } from "./trigger-fields.js"
 
@@ -38,9 +40,5 @@ export const kvChange = (c: {
   const base = { bucket: c.bucket, key: c.key, op: c.op, revision: c.revision }
   if (c.op === "delete") return base
   const text = decoder.decode(c.data)
-  try {
-    return { ...base, value: JSON.parse(text) as unknown }
-  } catch {
-    return { ...base, value: text }
-  }
+  return { ...base, value: Option.getOrElse(parseJson(text), () => text) }
 }

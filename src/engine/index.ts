@@ -2,7 +2,6 @@
 // other program) changed of the streams both share.
 // Other folders import from here only; the files behind it are free to change.
 
-export * as WorkflowDefs from "./workflow-defs.js"
-export { notRegistered } from "./workflow-defs.js"
+export { make as makeWorkflowRegistry, notRegistered } from "./workflow-defs.js"
 export type { WorkflowRegistry } from "./workflow-defs.js"
-export * as SharedStreamsWatch from "./shared-streams.js"
+export { SharedStreams, layer as SharedStreamsLayer } from "./shared-streams.js"

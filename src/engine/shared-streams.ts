@@ -5,7 +5,7 @@
 import { Context, Duration, Effect, Layer, Schedule } from "effect"
 import { Streams } from "../protocol/names.js"
 import { Nats, type NatsHandles } from "../nats/connection.js"
-import { Catalog } from "../metrics/index.js"
+import { sharedStreamChanges } from "../metrics/index.js"
 import { changeLine, changesBetween, streamSettings, type StreamSettings } from "../domain/stream-drift.js"
 
 export const SHARED_STREAMS = [Streams.events, Streams.workflowHistory, Streams.triggerHistory] as const
@@ -38,7 +38,7 @@ export const make = (intervalMs: number, warning?: string) =>
   Effect.gen(function* () {
     if (warning !== undefined) yield* Effect.logWarning(warning)
     const h = yield* Nats
-    const changes = Catalog.sharedStreamChanges()
+    const changes = sharedStreamChanges()
     const seen = new Map<string, StreamSettings>()
     const report = (stream: string, line: string, setting: string) =>
       Effect.sync(() => changes.inc({ stream, setting })).pipe(Effect.andThen(Effect.logWarning(line)))

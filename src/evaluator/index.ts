@@ -7,6 +7,6 @@ export type { EvaluatorHooks, EvaluatorOptions, MessageReading } from "./consume
 export { evaluateEvent } from "./evaluate.js"
 export type { EvaluateDeps, EvaluatedEvent, InboundEvent, WindowHandler } from "./evaluate.js"
 export { makeMatcher, type MatcherScope } from "./matcher.js"
-export * as EvaluatorLayers from "./start.js"
 export { Evaluator, evaluationDeps, evaluatorHooks, lookupRunSeq } from "./start.js"
+export { consumer as EvaluatorLayer, evaluation as EvaluationLayer } from "./start.js"
 export { deliveryIdOf, headerLookup, storedEvent } from "./inbound.js"

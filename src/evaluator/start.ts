@@ -8,7 +8,7 @@ import type { KV } from "../nats/kv-api.js"
 import { Nats } from "../nats/connection.js"
 import { NatsBuckets } from "../nats/buckets.js"
 import { ServeConfig } from "../config/serve-config.js"
-import { Catalog, pollGauges } from "../metrics/index.js"
+import { evaluatorRedeliveries, pollGauges, triggerOutcomes, unroutableEvents } from "../metrics/index.js"
 import { RunStarter, getRun } from "../runs/index.js"
 import { TriggerTable } from "../triggers/index.js"
 import { Windows, openWindowCounts } from "../windows/index.js"
@@ -54,9 +54,9 @@ export const consumer = Layer.effect(Evaluator, makeConsumer)
 
 /** The outcome counters, redelivery count and log lines every consumer that evaluates shares. */
 export const evaluatorHooks = (): EvaluatorHooks => {
-  const outcomes = Catalog.triggerOutcomes()
-  const redeliveries = Catalog.evaluatorRedeliveries()
-  const unroutable = Catalog.unroutableEvents()
+  const outcomes = triggerOutcomes()
+  const redeliveries = evaluatorRedeliveries()
+  const unroutable = unroutableEvents()
   return {
     onOutcomes: (records) => {
       for (const r of records)
@@ -88,7 +88,7 @@ export const evaluationDeps = Effect.gen(function* () {
   const buckets = yield* NatsBuckets
   const windows = yield* Windows
   return {
-    starter: yield* RunStarter.RunStarter,
+    starter: yield* RunStarter,
     debounce: windows.debounce,
     batch: windows.batch,
     lookupRunSeq: lookupRunSeq(buckets.runs),
@@ -99,7 +99,7 @@ export const evaluation = Layer.effectDiscard(
   Effect.gen(function* () {
     const settings = yield* ServeConfig
     const handles = yield* Nats
-    const table = yield* TriggerTable.TriggerTable
+    const table = yield* TriggerTable
     const matcher = yield* Effect.acquireRelease(
       Effect.sync(() => makeMatcher(table)),
       (m) => Effect.sync(m.close),

@@ -1,5 +1,4 @@
-// The webhook ingest surface serve starts: the HTTP listener with its pipeline, as a layer.
+// The webhook ingest surface serve starts: the HTTP listener with its pipeline, as a service.
 // Other folders import from here only; the files behind it are free to change.
 
-export * as IngestService from "./start.js"
-export { Ingest } from "./start.js"
+export { Ingest, layer as IngestLayer } from "./start.js"

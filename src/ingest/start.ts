@@ -5,7 +5,15 @@
 import { makeAnswerLog, type AnswerLine } from "./answer-log.js"
 import type { Server } from "node:http"
 import { Context, Effect, Layer } from "effect"
-import { Catalog, MetricsRegistry } from "../metrics/index.js"
+import {
+  deliveriesRecordFailures,
+  deliveriesSuppressed,
+  MetricsRegistry,
+  natsConnected,
+  publishSeconds,
+  webhookRequests,
+  webhookRequestSeconds,
+} from "../metrics/index.js"
 import { ServeConfig } from "../config/serve-config.js"
 import { Nats } from "../nats/connection.js"
 import { TriggerTable } from "../triggers/index.js"
@@ -42,12 +50,12 @@ export class Ingest extends Context.Service<Ingest, { readonly started: string }
 export const make = Effect.gen(function* () {
   const settings = yield* ServeConfig
   const handles = yield* Nats
-  const table = yield* TriggerTable.TriggerTable
+  const table = yield* TriggerTable
   const boundary = yield* Boundary
   const lifecycle = yield* Lifecycle
   const metrics = yield* MetricsRegistry
-  const counted = Catalog.webhookRequests()
-  const durations = Catalog.webhookRequestSeconds()
+  const counted = webhookRequests()
+  const durations = webhookRequestSeconds()
   type ByStatus = { readonly count: { inc: () => void }; readonly seconds: { observe: (s: number) => void } }
   const byStatus = new Map<number, ByStatus>()
   const countWebhook = (status: number, seconds: number) => {
@@ -59,8 +67,8 @@ export const make = Effect.gen(function* () {
     child.count.inc()
     child.seconds.observe(seconds)
   }
-  const latency = Catalog.publishSeconds()
-  const connectedGauge = Catalog.natsConnected()
+  const latency = publishSeconds()
+  const connectedGauge = natsConnected()
   // Requests and callbacks run through serve's boundary: its logger, its log level.
   const log = (effect: Effect.Effect<void>) => void boundary.fork(effect)
   const publisher = handles.publisher
@@ -88,8 +96,8 @@ export const make = Effect.gen(function* () {
 
   // Delivery records share the webhook publisher (its one reply subscription and timer, and its
   // one socket write per event-loop turn); each is written after its answer, never before it.
-  const suppressed = Catalog.deliveriesSuppressed()
-  const recordFailures = Catalog.deliveriesRecordFailures()
+  const suppressed = deliveriesSuppressed()
+  const recordFailures = deliveriesRecordFailures()
   const recorder = makeRecorder({
     publish: (subject, data) => {
       if (!connection.connected()) return Promise.reject(new Error("NATS is disconnected"))

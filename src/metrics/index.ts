@@ -2,7 +2,23 @@
 // them (as serve's service), and the gauges polled from NATS.
 // Other folders import from here only; the files behind it are free to change.
 
-export * as Catalog from "./catalog.js"
+export {
+  deadLetters,
+  deliveriesRecordFailures,
+  deliveriesSuppressed,
+  evaluatorRedeliveries,
+  natsConnected,
+  publishSeconds,
+  respondWaiting,
+  runStatusChanges,
+  runsStarted,
+  sharedStreamChanges,
+  sourceAckPending,
+  sourcePending,
+  triggerOutcomes,
+  unroutableEvents,
+  webhookRequestSeconds,
+  webhookRequests,
+} from "./catalog.js"
 export { pollGauges } from "./poll.js"
-export * as MetricsService from "./service.js"
-export { MetricsRegistry } from "./service.js"
+export { MetricsRegistry, layer as MetricsRegistryLayer } from "./service.js"

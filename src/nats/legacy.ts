@@ -9,6 +9,7 @@ import { parseJsonBytes } from "../domain/json.js"
 import { isDagnatsRun, isDagnatsTrigger, isDagnatsWindow, legacyNotice } from "../domain/legacy-records.js"
 import type { NatsHandles } from "./connection.js"
 import { isStreamNotFound, recoverWhen } from "./errors.js"
+import { readUntil } from "./read-until.js"
 
 /** Entries read per old bucket: an old dagnats bucket is all ours, so the first few tell. */
 const SAMPLE = 20
@@ -22,7 +23,7 @@ const SHAPES: Readonly<Record<string, (v: unknown) => boolean>> = {
 
 const exists = (h: NatsHandles, stream: string) => recoverWhen(h.jsm.streams.info(stream), isStreamNotFound, undefined)
 
-const holdsOurRecords = async (h: NatsHandles, bucket: string, isOurs: (v: unknown) => boolean) => {
+const holdsOurRecords = async (h: NatsHandles, bucket: string, isOurs: (v: unknown) => boolean): Promise<boolean> => {
   const info = await exists(h, kvStream(bucket))
   if (info === undefined || info.state.messages === 0) return false
   const kv = await new Kvm(h.js).open(bucket)
@@ -30,17 +31,16 @@ const holdsOurRecords = async (h: NatsHandles, bucket: string, isOurs: (v: unkno
   const iter = await kv.watch()
   let seen = 0
   let ours = false
-  // try/finally: a `break` or a throw out of `for await` must stop the watcher.
-  try {
-    for await (const e of iter) {
+  await readUntil(
+    iter,
+    () => iter.stop(),
+    (e) => {
       seen++
       // Not JSON: not ours.
       if (e.operation === "PUT" && Option.exists(parseJsonBytes(e.value), isOurs)) ours = true
-      if (ours || seen >= SAMPLE || e.delta === 0) break
-    }
-  } finally {
-    iter.stop()
-  }
+      return ours || seen >= SAMPLE || e.delta === 0
+    },
+  )
   return ours
 }
 

@@ -5,6 +5,7 @@
 // whether it has what it needs. Cost follows what is returned, not what is stored.
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream"
 import { boundedPull } from "./pull-bound.js"
+import { readUntil } from "./read-until.js"
 
 interface ScannedMessage {
   readonly seq: number
@@ -61,18 +62,17 @@ export const scanBack = async (js: JetStreamClient, jsm: JetStreamManager, o: Sc
     let oldest: number | undefined
     if (pending > 0) {
       const iter = await consumer.consume(boundedPull(js, Math.min(MAX_BUFFERED, size)))
-      // try/finally: a `break` or a throw out of `for await` must stop the pull's iterator.
-      try {
-        for await (const m of iter) {
-          if (m.seq > end) break
+      await readUntil(
+        iter,
+        () => iter.close(),
+        (m) => {
+          if (m.seq > end) return true
           const timeMs = m.info.timestampNanos / 1e6
           oldest ??= timeMs
           o.visit({ seq: m.seq, subject: m.subject, timeMs, data: m.data, header: (n) => m.headers?.get(n) })
-          if (m.seq === end || m.info.pending === 0) break
-        }
-      } finally {
-        await iter.close()
-      }
+          return m.seq === end || m.info.pending === 0
+        },
+      )
     }
     if (oldest !== undefined && o.done(oldest)) return
     end = start - 1

@@ -3,6 +3,7 @@
 // records of one event. The server filters by subject and starts at the time, so the cost follows
 // the messages on that subject after it, and the caller stops as soon as it has what it needs.
 import { DeliverPolicy, type JetStreamClient } from "@nats-io/jetstream"
+import { readUntil } from "./read-until.js"
 
 export interface ForwardMessage {
   readonly seq: number
@@ -32,23 +33,21 @@ export const scanForward = async (js: JetStreamClient, o: ScanForwardOptions): P
     opt_start_time: new Date(Math.max(0, o.startTimeMs)).toISOString(),
     inactive_threshold: INACTIVE_THRESHOLD_MS,
   })
-  // try/finally: the ordered consumer is deleted however the read ends (a visit that throws too).
-  try {
+  const read = async () => {
     // Nothing on the subject after the time: no message to wait for.
     if ((await consumer.info(true)).num_pending === 0) return
     const iter = await consumer.consume({ max_messages: MAX_BUFFERED })
-    let read = 0
-    // try/finally: a `break` or a throw out of `for await` must stop the pull's iterator.
-    try {
-      for await (const m of iter) {
-        read++
+    let count = 0
+    await readUntil(
+      iter,
+      () => iter.close(),
+      (m) => {
+        count++
         const stop = o.visit({ seq: m.seq, subject: m.subject, timeMs: m.info.timestampNanos / 1e6, data: m.data })
-        if (stop || m.info.pending === 0 || read >= o.maxMessages) break
-      }
-    } finally {
-      await iter.close()
-    }
-  } finally {
-    await consumer.delete().catch(() => undefined)
+        return stop || m.info.pending === 0 || count >= o.maxMessages
+      },
+    )
   }
+  // The ordered consumer is deleted however the read ends (a visit that throws too).
+  await read().finally(() => consumer.delete().catch(() => undefined))
 }

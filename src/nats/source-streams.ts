@@ -5,7 +5,7 @@ import { Effect } from "effect"
 import { AckPolicy, DeliverPolicy, type ConsumerConfig, type JetStreamManager } from "@nats-io/jetstream"
 import { nanos } from "@nats-io/nats-core"
 import type { NatsHandles } from "./connection.js"
-import { isConsumerNotFound, isStreamNotFound, permissionViolation, describe } from "./errors.js"
+import { describe, isConsumerNotFound, isStreamNotFound, permissionViolation, recoverWhen } from "./errors.js"
 import { toUnavailable } from "./conditions.js"
 import type { Unavailable } from "../domain/errors.js"
 
@@ -21,39 +21,38 @@ export type StreamFacts =
       readonly created: string
     }
 
+/** A nats.js request whose failure stays as nats.js threw it, for the predicates of errors.ts. */
+const request = <A>(f: () => Promise<A>): Effect.Effect<A, unknown> => Effect.tryPromise({ try: f, catch: (e) => e })
+
+/** dagnats's consumer is not there, or its whole stream is not. */
+const consumerGone = (e: unknown) => isConsumerNotFound(e) || isStreamNotFound(e)
+
 /** The stream's facts; a refusal of the request itself (a missing permission) is Forbidden. */
 export const streamFacts = (h: NatsHandles, stream: string): Effect.Effect<StreamFacts, Unavailable> =>
-  Effect.tryPromise({
-    try: async (): Promise<StreamFacts> => {
-      try {
-        const info = await h.jsm.streams.info(stream)
-        return {
-          _tag: "Found",
-          subjects: info.config.subjects ?? [],
-          retention: info.config.retention as "limits" | "interest" | "workqueue",
-          created: info.created.replace(/\D/g, ""),
-        }
-      } catch (e) {
-        if (isStreamNotFound(e)) return { _tag: "Missing" }
-        if (permissionViolation(e) !== undefined) return { _tag: "Forbidden", detail: describe(e) }
-        throw e
-      }
-    },
-    catch: toUnavailable,
-  })
+  request(() => h.jsm.streams.info(stream)).pipe(
+    Effect.map((info): StreamFacts => ({
+      _tag: "Found",
+      subjects: info.config.subjects ?? [],
+      retention: info.config.retention as "limits" | "interest" | "workqueue",
+      created: info.created.replace(/\D/g, ""),
+    })),
+    Effect.catchIf(isStreamNotFound, () => Effect.succeed<StreamFacts>({ _tag: "Missing" })),
+    Effect.catchIf(
+      (e) => permissionViolation(e) !== undefined,
+      (e) => Effect.succeed<StreamFacts>({ _tag: "Forbidden", detail: describe(e) }),
+    ),
+    Effect.mapError(toUnavailable),
+  )
 
 const filtersOf = async (h: NatsHandles, stream: string, name: string) => {
-  try {
-    const c = (await h.jsm.consumers.info(stream, name)).config
-    return c.filter_subjects !== undefined && c.filter_subjects.length > 0
-      ? c.filter_subjects
-      : c.filter_subject !== undefined && c.filter_subject !== ""
-        ? [c.filter_subject]
-        : []
-  } catch (e) {
-    if (isConsumerNotFound(e) || isStreamNotFound(e)) return undefined
-    throw e
-  }
+  const info = await recoverWhen(h.jsm.consumers.info(stream, name), consumerGone, undefined)
+  if (info === undefined) return undefined
+  const c = info.config
+  return c.filter_subjects !== undefined && c.filter_subjects.length > 0
+    ? c.filter_subjects
+    : c.filter_subject !== undefined && c.filter_subject !== ""
+      ? [c.filter_subject]
+      : []
 }
 
 /** dagnats's consumer on a source stream: its filter subjects (empty: every subject), or undefined. */
@@ -89,39 +88,32 @@ export const putSourceConsumer = (
   h: NatsHandles,
   s: SourceConsumerSpec,
 ): Effect.Effect<"created" | "updated" | "unchanged" | { readonly forbidden: string }, Unavailable> =>
-  Effect.tryPromise({
-    try: async () => {
-      try {
-        return await put(h, s)
-      } catch (e) {
-        if (permissionViolation(e) !== undefined) return { forbidden: describe(e) }
-        throw e
-      }
-    },
-    catch: toUnavailable,
-  })
+  request(() => put(h, s)).pipe(
+    Effect.catchIf(
+      (e) => permissionViolation(e) !== undefined,
+      (e) => Effect.succeed({ forbidden: describe(e) }),
+    ),
+    Effect.mapError(toUnavailable),
+  )
 
 const put = async (h: NatsHandles, s: SourceConsumerSpec) => {
   for (let attempt = 0; ; attempt++) {
     const current = await filtersOf(h, s.stream, s.name)
     if (current === undefined) {
-      try {
-        await h.jsm.consumers.add(s.stream, {
-          durable_name: s.name,
-          deliver_policy: DeliverPolicy.New,
-          ack_policy: AckPolicy.Explicit,
-          ack_wait: nanos(s.ackWaitMs),
-          max_ack_pending: s.maxAckPending,
-          // Never give up on a message: a failing one is retried with a growing delay, then dead-lettered.
-          max_deliver: -1,
-          ...filterFields(s.filters),
-        })
-        return "created" as const
-      } catch (e) {
-        // Created meanwhile by another serve with other filters: update it instead.
-        if (attempt < 2 && /already exists|already in use/i.test(describe(e))) continue
-        throw e
-      }
+      const added = h.jsm.consumers.add(s.stream, {
+        durable_name: s.name,
+        deliver_policy: DeliverPolicy.New,
+        ack_policy: AckPolicy.Explicit,
+        ack_wait: nanos(s.ackWaitMs),
+        max_ack_pending: s.maxAckPending,
+        // Never give up on a message: a failing one is retried with a growing delay, then dead-lettered.
+        max_deliver: -1,
+        ...filterFields(s.filters),
+      })
+      // Created meanwhile by another serve with other filters: update it instead (the next attempt).
+      const raced = (e: unknown) => attempt < 2 && /already exists|already in use/i.test(describe(e))
+      if ((await recoverWhen(added, raced, undefined)) !== undefined) return "created" as const
+      continue
     }
     if (sameSet(current, s.filters)) return "unchanged" as const
     await h.jsm.consumers.update(s.stream, s.name, filterFields(s.filters))
@@ -135,26 +127,16 @@ const sameSet = (a: ReadonlyArray<string>, b: ReadonlyArray<string>) =>
 /** Delete dagnats's consumer on a source stream; one already gone (or its stream) is no failure. */
 export const deleteSourceConsumer = (h: NatsHandles, stream: string, name: string): Effect.Effect<void, Unavailable> =>
   Effect.tryPromise({
-    try: async () => {
-      try {
-        await h.jsm.consumers.delete(stream, name)
-      } catch (e) {
-        if (!isConsumerNotFound(e) && !isStreamNotFound(e)) throw e
-      }
-    },
+    try: () => recoverWhen(h.jsm.consumers.delete(stream, name), consumerGone, false),
     catch: toUnavailable,
-  })
+  }).pipe(Effect.asVoid)
 
 /** A stream's epoch as a source's events carry it (`{stream}:{created}`), or undefined when it does not exist. */
 export const sourceEpoch = (jsm: JetStreamManager, stream: string): Effect.Effect<string | undefined, Unavailable> =>
   Effect.tryPromise({
     try: async () => {
-      try {
-        return `${stream}:${(await jsm.streams.info(stream)).created.replace(/\D/g, "")}`
-      } catch (e) {
-        if (isStreamNotFound(e)) return undefined
-        throw e
-      }
+      const info = await recoverWhen(jsm.streams.info(stream), isStreamNotFound, undefined)
+      return info === undefined ? undefined : `${stream}:${info.created.replace(/\D/g, "")}`
     },
     catch: toUnavailable,
   })
@@ -167,13 +149,8 @@ export const sourceConsumerLag = (
 ): Effect.Effect<{ readonly pending: number; readonly ackPending: number } | undefined, Unavailable> =>
   Effect.tryPromise({
     try: async () => {
-      try {
-        const info = await h.jsm.consumers.info(stream, name)
-        return { pending: info.num_pending, ackPending: info.num_ack_pending }
-      } catch (e) {
-        if (isConsumerNotFound(e) || isStreamNotFound(e)) return undefined
-        throw e
-      }
+      const info = await recoverWhen(h.jsm.consumers.info(stream, name), consumerGone, undefined)
+      return info === undefined ? undefined : { pending: info.num_pending, ackPending: info.num_ack_pending }
     },
     catch: toUnavailable,
   })

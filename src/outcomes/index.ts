@@ -1,5 +1,4 @@
 // The run outcomes consumer serve starts (run status from the engine's lifecycle events).
 // Other folders import from here only; the files behind it are free to change.
 
-export * as OutcomesService from "./start.js"
-export { Outcomes } from "./start.js"
+export { Outcomes, layer as OutcomesLayer } from "./start.js"

@@ -4,7 +4,7 @@
 import { Context, Effect, Layer } from "effect"
 import { Nats } from "../nats/connection.js"
 import { NatsBuckets } from "../nats/buckets.js"
-import { Catalog } from "../metrics/index.js"
+import { runStatusChanges } from "../metrics/index.js"
 import { ensureOutcomesConsumer, runOutcomesLoop } from "./consumer.js"
 import { watchEngineRuns } from "./engine-runs.js"
 
@@ -15,7 +15,7 @@ export const make = Effect.gen(function* () {
   const handles = yield* Nats
   const buckets = yield* NatsBuckets
   const consumer = yield* ensureOutcomesConsumer(handles)
-  const changes = Catalog.runStatusChanges()
+  const changes = runStatusChanges()
   yield* runOutcomesLoop(handles, buckets.runs, (c) => changes.inc({ status: c.to }))
   yield* watchEngineRuns(handles, buckets.runs, (c) => changes.inc({ status: c.to }))
   return { started: `run outcomes consuming WORKFLOW_HISTORY (durable ${consumer})` }

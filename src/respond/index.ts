@@ -1,3 +1,3 @@
 // Synchronous webhooks: the waiting side of a webhook trigger with `respond`. Other folders import
 // from here only.
-export { Responder, layer, make, type ResponderShape, type Waited, type WaitRequest } from "./responder.js"
+export { Responder, layer as ResponderLayer, type ResponderShape, type Waited, type WaitRequest } from "./responder.js"

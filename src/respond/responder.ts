@@ -14,7 +14,7 @@ import { ServeConfig } from "../config/serve-config.js"
 import { Nats } from "../nats/connection.js"
 import { NatsBuckets } from "../nats/buckets.js"
 import { Boundary } from "../runtime/index.js"
-import { Catalog } from "../metrics/index.js"
+import { respondWaiting } from "../metrics/index.js"
 
 /** How a waiting request ends; `runId` null only when the event started no run. */
 export type Waited =
@@ -100,7 +100,7 @@ export const make = Effect.gen(function* () {
   const responses: KV = buckets.responses
   const maxWaiting = settings.respondMaxWaiting
   const active = new Set<() => void>()
-  const waitingGauge = Catalog.respondWaiting()
+  const waitingGauge = respondWaiting()
   waitingGauge.set(0)
   let stopping = false
 

@@ -3,7 +3,7 @@
 // that subject is still empty (and with a Nats-Msg-Id). A crash between the two writes heals on the
 // event's redelivery, and a late replay never duplicates either. The event carries the run's trace
 // context (the inbound event's traceparent, or a new trace) so the engine continues that trace.
-import { Context, Effect } from "effect"
+import { Effect } from "effect"
 import type { KV } from "../nats/kv-api.js"
 import { publishIfEmpty, type StreamClient } from "../nats/publish-json.js"
 import { Buckets, Headers, Subjects, kvKeySubject } from "../protocol/names.js"
@@ -22,8 +22,6 @@ interface StartOutcome {
 export interface RunStarterShape {
   readonly start: (spec: RunSpec) => Effect.Effect<StartOutcome, Unavailable>
 }
-
-export class RunStarter extends Context.Service<RunStarter, RunStarterShape>()("dagnats/runs/RunStarter") {}
 
 const encoder = new TextEncoder()
 

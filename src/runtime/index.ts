@@ -27,7 +27,7 @@ export const makeBoundary = Effect.gen(function* () {
   })
 })
 
-export const layerBoundary = Layer.effect(Boundary, makeBoundary)
+export const BoundaryLayer = Layer.effect(Boundary, makeBoundary)
 
 export interface LifecycleShape {
   /** True from the shutdown signal on: readiness reports 503 while requests are still served. */
@@ -47,6 +47,6 @@ export const makeLifecycle = Effect.sync((): LifecycleShape => {
   }
 })
 
-export const layerLifecycle = Layer.effect(Lifecycle, makeLifecycle)
+export const LifecycleLayer = Layer.effect(Lifecycle, makeLifecycle)
 
 export { ListenError, listen, listeningUrl } from "./listen.js"

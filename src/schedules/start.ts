@@ -9,7 +9,7 @@ import { Nats } from "../nats/connection.js"
 import { NatsBuckets } from "../nats/buckets.js"
 import type { Verdict } from "../nats/worker.js"
 import { RunStarter } from "../runs/index.js"
-import { TriggerTable } from "../triggers/index.js"
+import { TriggerTable, type TableChange } from "../triggers/index.js"
 import type { TimerRoute } from "../windows/index.js"
 import { decodeScheduleTimer, makeScheduleEngine } from "./engine.js"
 
@@ -33,11 +33,11 @@ const warnOnFailure = (what: string, work: Effect.Effect<unknown, { readonly mes
 export const make = Effect.gen(function* () {
   const handles = yield* Nats
   const buckets = yield* NatsBuckets
-  const table = yield* TriggerTable.TriggerTable
+  const table = yield* TriggerTable
   const engine = makeScheduleEngine({
     kv: buckets.schedules,
     publisher: handles.publisher,
-    starter: yield* RunStarter.RunStarter,
+    starter: yield* RunStarter,
     table,
     now: Date.now,
     runExists: (runId) =>
@@ -57,7 +57,7 @@ export const make = Effect.gen(function* () {
     ),
   )
   // Subscribed before the first arming, so no change made meanwhile is missed.
-  const changes = yield* Queue.unbounded<TriggerTable.TableChange>()
+  const changes = yield* Queue.unbounded<TableChange>()
   const unsubscribe = table.subscribe((change) => void Queue.offerUnsafe(changes, change))
   yield* Effect.addFinalizer(() => Effect.sync(unsubscribe))
   yield* Stream.fromQueue(changes).pipe(

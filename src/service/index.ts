@@ -2,6 +2,5 @@
 // Other folders import from here only; the files behind it are free to change.
 
 export { runEndpoints } from "./runs.js"
-export * as MicroServiceLayer from "./server.js"
-export { MicroService } from "./server.js"
+export { MicroService, layer as MicroServiceLayer } from "./server.js"
 export { triggerEndpoints } from "./triggers.js"

@@ -7,7 +7,7 @@
 import { Context, Effect, Exit, Layer, Scope } from "effect"
 import { Nats, type NatsHandles } from "../nats/connection.js"
 import { sourceConsumerLag, streamFacts } from "../nats/source-streams.js"
-import { Catalog } from "../metrics/index.js"
+import { sourceAckPending, sourcePending } from "../metrics/index.js"
 import { ServeConfig } from "../config/serve-config.js"
 import { TriggerTable, type TriggerTableShape } from "../triggers/index.js"
 import {
@@ -49,14 +49,14 @@ const onStream = (stream: string) => ({
 export const make = Effect.gen(function* () {
   const settings = yield* ServeConfig
   const h: NatsHandles = yield* Nats
-  const table = yield* TriggerTable.TriggerTable
+  const table = yield* TriggerTable
   const base = yield* evaluationDeps
   const hooks = evaluatorHooks()
   const timing = settings.evaluatorTiming
   const options = { traced: settings.tracing._tag === "On" }
   const readers = new Map<string, Reader>()
-  const pending = Catalog.sourcePending()
-  const ackPending = Catalog.sourceAckPending()
+  const pending = sourcePending()
+  const ackPending = sourceAckPending()
   /** What was last said about a stream that cannot be read, so it is said once. */
   const said = new Map<string, string>()
 

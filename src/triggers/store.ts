@@ -1,7 +1,8 @@
 // Trigger definitions in KV `dagnats_triggers`: create-only writes, revision-checked updates, and decoding
 // of whatever is stored (an operator may have put anything there with `nats kv put`).
-import { Context, Effect, Schema } from "effect"
+import { Context, Effect, Layer, Schema } from "effect"
 import type { KV } from "../nats/kv-api.js"
+import { NatsBuckets } from "../nats/buckets.js"
 import { Conflict, InvalidInput, NotFound, type Unavailable } from "../domain/errors.js"
 import { StoredTrigger, TriggerDefinition, UPDATABLE_FIELDS, describeIssue, withDefaults } from "../domain/trigger.js"
 import { conflictOr, toUnavailable } from "../nats/conditions.js"
@@ -111,3 +112,9 @@ export const make = (kv: KV): TriggerStoreShape => {
 
   return { create, get: (name) => Effect.map(read(name), (r) => r.trigger), update, delete: remove }
 }
+
+/** serve's store over the triggers bucket. */
+export const layer = Layer.effect(
+  TriggerStore,
+  Effect.map(NatsBuckets, ({ triggers }) => make(triggers)),
+)

@@ -1,9 +1,11 @@
 // The in-memory table of trigger definitions that every serve keeps current by watching KV
 // `triggers`. Ingest and the evaluator read it on the hot path; a change made anywhere reaches
 // every serve within milliseconds, with no restart and no request per event.
-import { Context, Effect, Stream } from "effect"
+import { Context, Effect, Layer, Stream } from "effect"
 import type { KV, KvWatchEntry } from "../nats/kv-api.js"
 import { watchResuming } from "../nats/kv-watch.js"
+import { NatsBuckets } from "../nats/buckets.js"
+import { Boundary } from "../runtime/index.js"
 import type { StoredTrigger } from "../domain/trigger.js"
 import { decodeStoredTrigger } from "./store.js"
 
@@ -101,3 +103,15 @@ export const make = (kv: KV, onCorrupt: (message: string) => void) =>
     }
     return table
   })
+
+/** serve's table over the triggers bucket: a definition that no longer decodes is dropped with a warning in the log. */
+export const layer = Layer.effect(
+  TriggerTable,
+  Effect.gen(function* () {
+    const { triggers } = yield* NatsBuckets
+    const boundary = yield* Boundary
+    const loaded = yield* make(triggers, (message) => void boundary.fork(Effect.logWarning(message)))
+    yield* Effect.log(`trigger table loaded: ${loaded.all().length} triggers`)
+    return loaded
+  }),
+)

@@ -4,8 +4,5 @@
 
 export type { InboundEvent, WindowedEvent, WindowHandler } from "./handler.js"
 export { openWindowCounts } from "./status.js"
-export * as Timers from "./timers.js"
-export { TimerRoutes } from "./timers.js"
-export type { TimerRoute } from "./timers.js"
-export * as WindowsService from "./service.js"
-export { Windows } from "./service.js"
+export { TimerRoutes, layer as TimersLayer, type TimerRoute } from "./timers.js"
+export { Windows, layer as WindowsLayer } from "./service.js"

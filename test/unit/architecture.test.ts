@@ -162,6 +162,75 @@ describe("architecture - the NATS door", () => {
   })
 })
 
+// The CLI's fast path (src/cli/lean/) starts in a fraction of effect's own load time: nothing it
+// loads may import effect, through any chain of value imports (type-only ones are erased).
+describe("architecture - the CLI's lean start", () => {
+  const VALUE_IMPORT =
+    /(?:import|export)\s+(?!type\s)(?:[^"';]*?from\s+)?["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g
+
+  test("architecture - no module the lean start loads imports effect, through any chain of value imports", () => {
+    const seen = new Set<string>()
+    const reached: Array<string> = []
+    const visit = (file: string, path: ReadonlyArray<string>): void => {
+      if (seen.has(file)) return
+      seen.add(file)
+      for (const m of readFileSync(file, "utf8").matchAll(VALUE_IMPORT)) {
+        const spec = (m[1] ?? m[2])!
+        if (spec.startsWith(".")) visit(resolve(dirname(file), spec).replace(/\.js$/, ".ts"), [...path, file])
+        else if (spec === "effect" || spec.startsWith("effect/") || spec.startsWith("@effect/"))
+          reached.push([...path, file].map((f) => relative(SRC, f)).join(" → ") + ` imports ${spec}`)
+      }
+    }
+    for (const file of sources(join(SRC, "cli/lean"))) visit(file, [])
+    // The rule is live: the walk reaches the lean start's shared modules.
+    expect(seen.has(join(SRC, "cli/payload.ts"))).toBe(true)
+    expect(reached).toStrictEqual([])
+  })
+})
+
+// Failures are typed errors (Effect.tryPromise + catchIf, recoverWhen, parseJson, domain/attempt.ts),
+// not try blocks: the few left are each where nothing else will do, and say why in a comment above.
+describe("architecture - try blocks", () => {
+  const TRY = /\btry\s*\{/g
+  const blocks = () =>
+    sources(SRC).flatMap((file) => {
+      const lines = readFileSync(file, "utf8").split("\n")
+      return lines.flatMap((line, i) =>
+        [...line.matchAll(TRY)].map(() => ({
+          file: relative(SRC, file),
+          line: i + 1,
+          above: lines.slice(Math.max(0, i - 2), i),
+        })),
+      )
+    })
+
+  test("architecture - src holds at most 15 try blocks", () => {
+    const all = blocks()
+    expect(all.length).toBeGreaterThan(0)
+    expect(all.length).toBeLessThanOrEqual(15)
+  })
+
+  // src/console is the console's own (its page script is plain browser JavaScript); the rest say why.
+  test("architecture - every try block outside src/console has a comment just above it saying why", () => {
+    const unexplained = blocks()
+      .filter((b) => !b.file.startsWith("console/"))
+      .filter((b) => !b.above.some((l) => /^\s*\/\//.test(l)))
+      .map((b) => `${b.file}:${b.line}`)
+    expect(unexplained).toStrictEqual([])
+  })
+})
+
+describe("architecture - named exports", () => {
+  test("architecture - no file of src re-exports a module as a namespace (export * as)", () => {
+    const namespaces = sources(SRC).flatMap((file) =>
+      [...readFileSync(file, "utf8").matchAll(/^\s*export\s+\*\s+as\s+(\w+)/gm)].map(
+        (m) => `${relative(SRC, file)} exports * as ${m[1]}`,
+      ),
+    )
+    expect(namespaces).toStrictEqual([])
+  })
+})
+
 describe("architecture - tests mirror src", () => {
   const UNIT = resolve(import.meta.dirname)
   const folders = (dir: string): ReadonlyArray<string> =>

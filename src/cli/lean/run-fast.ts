@@ -6,26 +6,22 @@ import type { SharedOnly } from "./argv.js"
 import { connectPlain } from "../nats-client.js"
 import { ExitCode, exitForError } from "../exit-codes.js"
 
-export const runFast = async <T>(
+export const runFast = <T>(
   shared: SharedOnly,
   prepare: () => T,
   body: (nc: NatsConnection, prepared: T) => Promise<void>,
-): Promise<number> => {
-  // try, not effect: the fast path loads no effect. This one is the boundary where any failure
-  // (prepare throws usage errors synchronously) becomes an exit code and its stderr line.
-  try {
+): Promise<number> =>
+  (async () => {
     const prepared = prepare()
     const nc = await connectPlain(shared.connection)
     // The connection is closed however the body ends, before the failure is reported.
-    try {
-      await body(nc, prepared)
-    } finally {
-      await nc.close()
-    }
+    await body(nc, prepared).finally(() => nc.close())
     return ExitCode.ok
-  } catch (e) {
+  })().catch((e: unknown) => {
+    // The boundary (the fast path loads no effect) where any failure, prepare's usage errors thrown
+    // synchronously included (the async function turns them into this rejection), becomes an exit
+    // code and its stderr line.
     const { code, line } = exitForError(e)
     process.stderr.write(`${line}\n`)
     return code
-  }
-}
+  })

@@ -1,8 +1,7 @@
-// Proves run ids (SPEC §6) are 32 lowercase hex characters, the same for the same trigger and event identity, and different when either differs; a stored event's identity is its delivery id, else its sequence within its epoch, and a dead letter gives back its event's epoch.
+// Proves run ids (SPEC §6) are 32 lowercase hex characters, the same for the same trigger and event identity, and different when either differs; a stored event's identity is its delivery id, else its sequence within its epoch.
 import { describe, expect, test } from "vitest"
 import { createHash } from "node:crypto"
 import { freshRequestId, isRunId, runIdFor, storedEventIdentity } from "../../../src/domain/run-id.js"
-import { deadLetterOrigin } from "../../../src/dead/index.js"
 
 test("run id - is 32 lowercase hex characters", () => {
   for (const id of [
@@ -77,24 +76,5 @@ describe("run ids - the identity of a stored event", () => {
       seq: 7,
       epoch: "20261129000000",
     })
-  })
-
-  test("dead letter origin - the epoch header, else the epoch in the letter's own message id for that sequence", () => {
-    const lookup = (h: Record<string, string>) => (name: string) => h[name]
-    const base = { "dagnats-dead-subject": "event.x", "dagnats-dead-seq": "12" }
-    expect(
-      deadLetterOrigin(lookup({ ...base, "dagnats-dead-epoch": "111", "nats-msg-id": "dead.222.12" })),
-    ).toStrictEqual({ subject: "event.x", seq: 12, epoch: "111" })
-    expect(deadLetterOrigin(lookup({ ...base, "nats-msg-id": "dead.222.12" }))).toStrictEqual({
-      subject: "event.x",
-      seq: 12,
-      epoch: "222",
-    })
-    expect(deadLetterOrigin(lookup({ ...base, "nats-msg-id": "dead.222.13" }))).toStrictEqual({
-      subject: "event.x",
-      seq: 12,
-      epoch: undefined,
-    })
-    expect(deadLetterOrigin(lookup({ "dagnats-dead-subject": "event.x", "dagnats-dead-seq": "0" }))).toBeUndefined()
   })
 })

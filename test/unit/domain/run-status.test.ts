@@ -169,16 +169,6 @@ describe("lifecycleEvent - decoding a history message", () => {
   })
 })
 
-test("settled runs - remembers up to its capacity and forgets the least recently added first", async () => {
-  const { makeSettledRuns } = await import("../../../src/outcomes/consumer.js")
-  const settled = makeSettledRuns(2)
-  settled.add("a")
-  settled.add("b")
-  settled.add("a")
-  settled.add("c")
-  expect(["a", "b", "c"].map(settled.has)).toStrictEqual([true, false, true])
-})
-
 describe("step errors and the engine's run state", () => {
   const stepFailed = (error: string, seq: number) => ({ type: "step.failed", timestamp: eventAt, error, seq })
   const failed = { type: "workflow.failed", timestamp: eventAt, error: undefined, seq: 9 }

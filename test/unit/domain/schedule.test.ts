@@ -1,4 +1,4 @@
-// Proves the pure schedule logic: which cron expressions and time zones are accepted (no H, at least one instant every 10 years), the instants a schedule fires at (Europe/Berlin's and Lord Howe's half-hour spring-forward gaps and fall-back repeats included), that every computation is bounded by the horizon and the step budget, the walk back over missed instants, and the catch-up decisions none/last/all with time as a parameter.
+// Proves the pure schedule logic: which cron expressions and time zones are accepted (no H, at least one instant every 10 years), the instants a schedule fires at (Europe/Berlin's and Lord Howe's half-hour spring-forward gaps and fall-back repeats included), that every computation is bounded by the horizon and the step budget, the walk back over missed instants, and the catch-up decisions none/last/all with time as a parameter; and an expression's rate (instants a second) on its busiest day.
 import { describe, expect, test } from "vitest"
 import {
   HORIZON_YEARS,
@@ -11,6 +11,7 @@ import {
   cronProblem,
   generationOf,
   inZone,
+  instantsPerSecond,
   instantsBetween,
   isValidTimezone,
   nextAfter,
@@ -343,5 +344,19 @@ describe("schedule - catch-up plans", () => {
     expect(generationOf({ created_at: "2026-01-02T00:00:00.000Z", revision: 3 })).not.toBe(
       generationOf({ created_at: "2026-01-01T00:00:00.000Z", revision: 3 }),
     )
+  })
+})
+
+describe("schedule rate", () => {
+  const utc = (cron: string) => ({ cron, timezone: "UTC" })
+
+  test("schedule rate - instants a second on the busiest day: every second 1, every 2 s 0.5, every minute 1/60", () => {
+    expect(instantsPerSecond(utc("* * * * * *"))).toBe(1)
+    expect(instantsPerSecond(utc("*/2 * * * * *"))).toBe(0.5)
+    expect(instantsPerSecond(utc("* * * * *"))).toBe(1 / 60)
+    expect(instantsPerSecond(utc("0 2 * * *"))).toBe(1 / 86_400)
+    // Only on 29 February, but every second of it.
+    expect(instantsPerSecond(utc("* * * 29 2 *"))).toBe(1)
+    expect(instantsPerSecond(utc("not cron"))).toBeUndefined()
   })
 })

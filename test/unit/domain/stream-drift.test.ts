@@ -1,7 +1,6 @@
-// Proves what serve reports of a shared stream another program changed: the watched settings as text (durations readable), only the settings that differ, one line naming the stream, the setting, old and new; and the check interval's variable.
+// Proves what serve reports of a shared stream another program changed: the watched settings as text (durations readable), only the settings that differ, one line naming the stream, the setting, old and new.
 import { expect, test } from "vitest"
 import { changeLine, changesBetween, streamSettings } from "../../../src/domain/stream-drift.js"
-import { driftCheckInterval } from "../../../src/config/drift-check.js"
 
 const NS_PER_MS = 1_000_000
 const DAY = 86_400_000 * NS_PER_MS
@@ -38,14 +37,4 @@ test("stream drift - every changed setting once, old and new, in a fixed order; 
   expect(changeLine("EVENTS", changes[2]!)).toBe(
     "shared stream EVENTS: max_age changed from 14d to forever by another program (dagnats leaves it as it is)",
   )
-})
-
-test("drift check interval - 60s by default, DAGNATS_DRIFT_CHECK_INTERVAL within 1s..1h, else the default with a warning", () => {
-  expect(driftCheckInterval({})).toStrictEqual({ ms: 60_000 })
-  expect(driftCheckInterval({ DAGNATS_DRIFT_CHECK_INTERVAL: "5s" })).toStrictEqual({ ms: 5_000 })
-  for (const bad of ["10ms", "2h", "soon"])
-    expect(driftCheckInterval({ DAGNATS_DRIFT_CHECK_INTERVAL: bad })).toStrictEqual({
-      ms: 60_000,
-      warning: `DAGNATS_DRIFT_CHECK_INTERVAL: must be a duration from 1s to 1h, such as "60s" (got "${bad}"); using 60s`,
-    })
 })

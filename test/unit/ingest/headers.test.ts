@@ -1,6 +1,6 @@
 // Proves which inbound headers a stored webhook event keeps: filtering headers under the client's names, never credentials, signatures, hop-by-hop or Nats-* headers.
 import { describe, expect, it } from "vitest"
-// The forwarding rule; the trace context headersToStore adds is tested in traceparent.test.ts.
+// The forwarding rule; the trace context headersToStore adds is tested in trace-headers.test.ts.
 import { forwardedHeaders as headersToStore } from "../../../src/ingest/headers.js"
 import { allSignatureHeaders } from "../../../src/domain/signatures/index.js"
 

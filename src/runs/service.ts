@@ -1,16 +1,18 @@
-// serve's run starter as a layer: the exactly-once starter over KV `dagnats_runs`, counting the runs
+// serve's run starter, a service: the exactly-once starter over KV `dagnats_runs`, counting the runs
 // this serve started (a replay finding the run is not counted) and traced when traces are exported.
-import { Effect, Layer } from "effect"
+import { Context, Effect, Layer } from "effect"
 import { Nats } from "../nats/connection.js"
 import { NatsBuckets } from "../nats/buckets.js"
 import { ServeConfig } from "../config/serve-config.js"
-import { Catalog } from "../metrics/index.js"
-import { RunStarter, make as makeStarter, type RunStarterShape } from "./starter.js"
+import { runsStarted } from "../metrics/index.js"
+import { make as makeStarter, type RunStarterShape } from "./starter.js"
 import { traceStarter } from "./tracing.js"
+
+export class RunStarter extends Context.Service<RunStarter, RunStarterShape>()("dagnats/runs/RunStarter") {}
 
 /** Runs this serve started, by source. */
 const countStarts = (starter: RunStarterShape): RunStarterShape => {
-  const started = Catalog.runsStarted()
+  const started = runsStarted()
   return {
     start: (spec) =>
       starter.start(spec).pipe(Effect.tap((o) => Effect.sync(() => o.created && started.inc({ type: spec.source })))),
