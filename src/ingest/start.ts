@@ -23,12 +23,12 @@ import { makePipeline } from "./pipeline.js"
 import { withTableCaughtUp } from "./catch-up.js"
 import { makePublish } from "./publish.js"
 import { createIngestServer } from "./server.js"
-import { Headers, Streams } from "../protocol/names.js"
+import { Streams } from "../protocol/names.js"
 import { toUnavailable } from "../nats/conditions.js"
 import { tracePublish, traceRequest } from "./tracing.js"
 import { makeRecorder } from "../deliveries/index.js"
 import { Responder } from "../respond/index.js"
-import { headers as natsHeaders } from "../nats/core-api.js"
+import { jsonHeaders } from "../nats/publish-json.js"
 
 /** The 5 s acknowledgement budget plus a second to write the answers; then connections are cut. */
 const SHUTDOWN_GRACE_MS = 6_000
@@ -101,9 +101,7 @@ export const make = Effect.gen(function* () {
   const recorder = makeRecorder({
     publish: (subject, data) => {
       if (!connection.connected()) return Promise.reject(new Error("NATS is disconnected"))
-      const h = natsHeaders()
-      h.set(Headers.contentType, "application/json")
-      return publisher.publish(subject, data, h)
+      return publisher.publish(subject, data, jsonHeaders())
     },
     nowMs: Date.now,
     countSuppressed: (n) => suppressed.inc(n),

@@ -35,6 +35,9 @@ const headersOf = (o: PublishOptions, ifEmpty: boolean) => {
   return h
 }
 
+/** The headers of a JSON message with no message id: for bytes encoded already (delivery records). */
+export const jsonHeaders = () => headersOf({}, false)
+
 const unavailable = (e: unknown) => new Unavailable({ message: `NATS: ${e instanceof Error ? e.message : String(e)}` })
 
 export const publishJson = (
