@@ -60,103 +60,101 @@ const unroutable = (deps: EvaluateDeps, event: InboundEvent, problem: SubjectPro
     return failed(base, `not evaluated: the event subject ${describeSubjectProblem(problem)}`)
   })
 
-export const evaluateEvent = (
+export const evaluateEvent: (
   deps: EvaluateDeps,
   event: EvaluatedEvent,
-): Effect.Effect<ReadonlyArray<FireRecord>, Unavailable> =>
-  Effect.gen(function* () {
-    const problem = subjectProblem(event.subject)
-    if (problem !== undefined) return unroutable(deps, event, problem)
-    const matched = deps.matcher.match(event.subject)
-    if (matched.length === 0) return []
-    const decoded = decodeEventPayload(event.data, event.header("content-type"))
-    const records: Array<FireRecord> = []
-    let vars: ExpressionVars | undefined
-    let windowVars: ExpressionVars | undefined
-    const varsOf = (payload: unknown) => (vars ??= expressionVars(payload, event.headers ?? NO_HEADERS, event.subject))
-    // Windows map each event when they fire, from the stored payload alone: check with what they will see.
-    const windowVarsOf = (payload: unknown) => (windowVars ??= expressionVars(payload, NO_HEADERS, event.subject))
-    for (const { trigger, filters, expressions } of matched) {
-      const base = { trigger: trigger.name, workflow: trigger.workflow, event }
-      // A disabled trigger is not evaluated at all (no filters, no payload checks), so its history
-      // says disabled even for an event it could not have decoded.
-      if (trigger.enabled === false) {
-        records.push(skipped(base, "disabled"))
-        continue
-      }
-      const windowed = trigger.debounce !== undefined || trigger.batch !== undefined
-      // A payload that is not JSON is `body == null` for a trigger whose `when` decides on it (its run
-      // input is null, or what `input` maps). Windows still record the error: their crash recovery
-      // counts only the events it can decode.
-      const bodyNull = !decoded.ok && decoded.notJson === true && expressions.ok && expressions.when !== undefined
-      if (!decoded.ok && !(bodyNull && !windowed)) {
-        records.push(failed(base, decoded.error))
-        continue
-      }
-      const payload = decoded.ok ? decoded.payload : null
-      // A stored expression that no longer compiles disables this trigger alone, loudly.
-      if (!expressions.ok) {
-        yield* Effect.logError(`trigger ${trigger.name} is not evaluated: ${expressions.error}`).pipe(
-          Effect.annotateLogs({ trigger: trigger.name, subject: event.subject, seq: event.seq }),
-        )
-        records.push(failed(base, `stored expression does not compile: ${expressions.error}`))
-        continue
-      }
-      const filtered = filters(payload, event.header)
-      if (!filtered.matched) {
-        // Which filter failed, what it wanted and the value it saw: "why didn't my webhook run?".
-        records.push(skipped(base, "filtered", filtered.reason))
-        continue
-      }
-      if (expressions.when !== undefined) {
-        const outcome = evaluateWhen(expressions.when, varsOf(payload), trigger.name)
-        if (!outcome.matched) {
-          records.push(skipped(base, "filtered", outcome.detail))
-          continue
-        }
-      }
-      // A synchronous webhook's run gets the engine's HTTP envelope, as the engine's own HTTP
-      // triggers give it, so its HTTP workflows run unchanged; an input mapping still overrides it.
-      const sync = trigger.respond !== undefined && trigger.type === "webhook"
-      let input: unknown = sync ? envelopeOf(trigger.name, event) : payload
-      if (expressions.input !== undefined) {
-        const mapped = evaluateInput(
-          expressions.input,
-          windowed ? windowVarsOf(payload) : varsOf(payload),
-          trigger.name,
-        )
-        if (!mapped.ok) {
-          records.push(failed(base, mapped.error))
-          continue
-        }
-        input = mapped.input
-      }
-      // Windows keep the raw payload (their key paths read it) and map each event when they fire.
-      if (trigger.debounce !== undefined) {
-        records.push(yield* deps.debounce.absorb({ trigger, event, payload }))
-        continue
-      }
-      if (trigger.batch !== undefined) {
-        records.push(yield* deps.batch.absorb({ trigger, event, payload }))
-        continue
-      }
-      const runId = runIdFor(trigger.name, storedEventIdentity(event))
-      const outcome = yield* deps.starter.start({
-        runId,
-        workflow: trigger.workflow,
-        input,
-        source: sourceOf(trigger),
-        ...(sync ? { engineKind: "http" as const } : {}),
-        triggerName: trigger.name,
-        event: { subject: event.subject, seq: event.seq, delivery_id: event.deliveryId ?? null },
-        count: 1,
-        // The publisher's (or ingest's) trace continues into the run; the starter makes a new one without.
-        ...traceOf(event),
-      })
-      // A run that existed already: a redelivery of this very event still reports it as fired; the
-      // same delivery sent again later (a new stream message) is reported as a duplicate.
-      if (outcome.created || (yield* deps.lookupRunSeq(runId)) === event.seq) records.push(fired(base, runId, 1))
-      else records.push(skipped(base, "duplicate"))
+) => Effect.Effect<ReadonlyArray<FireRecord>, Unavailable> = Effect.fnUntraced(function* (
+  deps: EvaluateDeps,
+  event: EvaluatedEvent,
+) {
+  const problem = subjectProblem(event.subject)
+  if (problem !== undefined) return unroutable(deps, event, problem)
+  const matched = deps.matcher.match(event.subject)
+  if (matched.length === 0) return []
+  const decoded = decodeEventPayload(event.data, event.header("content-type"))
+  const records: Array<FireRecord> = []
+  let vars: ExpressionVars | undefined
+  let windowVars: ExpressionVars | undefined
+  const varsOf = (payload: unknown) => (vars ??= expressionVars(payload, event.headers ?? NO_HEADERS, event.subject))
+  // Windows map each event when they fire, from the stored payload alone: check with what they will see.
+  const windowVarsOf = (payload: unknown) => (windowVars ??= expressionVars(payload, NO_HEADERS, event.subject))
+  for (const { trigger, filters, expressions } of matched) {
+    const base = { trigger: trigger.name, workflow: trigger.workflow, event }
+    // A disabled trigger is not evaluated at all (no filters, no payload checks), so its history
+    // says disabled even for an event it could not have decoded.
+    if (trigger.enabled === false) {
+      records.push(skipped(base, "disabled"))
+      continue
     }
-    return records
-  })
+    const windowed = trigger.debounce !== undefined || trigger.batch !== undefined
+    // A payload that is not JSON is `body == null` for a trigger whose `when` decides on it (its run
+    // input is null, or what `input` maps). Windows still record the error: their crash recovery
+    // counts only the events it can decode.
+    const bodyNull = !decoded.ok && decoded.notJson === true && expressions.ok && expressions.when !== undefined
+    if (!decoded.ok && !(bodyNull && !windowed)) {
+      records.push(failed(base, decoded.error))
+      continue
+    }
+    const payload = decoded.ok ? decoded.payload : null
+    // A stored expression that no longer compiles disables this trigger alone, loudly.
+    if (!expressions.ok) {
+      yield* Effect.logError(`trigger ${trigger.name} is not evaluated: ${expressions.error}`).pipe(
+        Effect.annotateLogs({ trigger: trigger.name, subject: event.subject, seq: event.seq }),
+      )
+      records.push(failed(base, `stored expression does not compile: ${expressions.error}`))
+      continue
+    }
+    const filtered = filters(payload, event.header)
+    if (!filtered.matched) {
+      // Which filter failed, what it wanted and the value it saw: "why didn't my webhook run?".
+      records.push(skipped(base, "filtered", filtered.reason))
+      continue
+    }
+    if (expressions.when !== undefined) {
+      const outcome = evaluateWhen(expressions.when, varsOf(payload), trigger.name)
+      if (!outcome.matched) {
+        records.push(skipped(base, "filtered", outcome.detail))
+        continue
+      }
+    }
+    // A synchronous webhook's run gets the engine's HTTP envelope, as the engine's own HTTP
+    // triggers give it, so its HTTP workflows run unchanged; an input mapping still overrides it.
+    const sync = trigger.respond !== undefined && trigger.type === "webhook"
+    let input: unknown = sync ? envelopeOf(trigger.name, event) : payload
+    if (expressions.input !== undefined) {
+      const mapped = evaluateInput(expressions.input, windowed ? windowVarsOf(payload) : varsOf(payload), trigger.name)
+      if (!mapped.ok) {
+        records.push(failed(base, mapped.error))
+        continue
+      }
+      input = mapped.input
+    }
+    // Windows keep the raw payload (their key paths read it) and map each event when they fire.
+    if (trigger.debounce !== undefined) {
+      records.push(yield* deps.debounce.absorb({ trigger, event, payload }))
+      continue
+    }
+    if (trigger.batch !== undefined) {
+      records.push(yield* deps.batch.absorb({ trigger, event, payload }))
+      continue
+    }
+    const runId = runIdFor(trigger.name, storedEventIdentity(event))
+    const outcome = yield* deps.starter.start({
+      runId,
+      workflow: trigger.workflow,
+      input,
+      source: sourceOf(trigger),
+      ...(sync ? { engineKind: "http" as const } : {}),
+      triggerName: trigger.name,
+      event: { subject: event.subject, seq: event.seq, delivery_id: event.deliveryId ?? null },
+      count: 1,
+      // The publisher's (or ingest's) trace continues into the run; the starter makes a new one without.
+      ...traceOf(event),
+    })
+    // A run that existed already: a redelivery of this very event still reports it as fired; the
+    // same delivery sent again later (a new stream message) is reported as a duplicate.
+    if (outcome.created || (yield* deps.lookupRunSeq(runId)) === event.seq) records.push(fired(base, runId, 1))
+    else records.push(skipped(base, "duplicate"))
+  }
+  return records
+})

@@ -59,14 +59,13 @@ export const make = (runs: KV, publisher: StreamClient, bucket: string = Buckets
 
   // Both writes are conditional on the server (create-only, empty subject only), so they go out
   // together: one round trip per run start instead of two, and either can be repeated safely.
-  const start = (spec: RunSpec) =>
-    Effect.gen(function* () {
-      const at = new Date().toISOString()
-      const [created] = yield* Effect.all([createRecord(spec, at), publishStarted(spec, at)], {
-        concurrency: 2,
-      })
-      return { runId: spec.runId, created }
+  const start = Effect.fnUntraced(function* (spec: RunSpec) {
+    const at = new Date().toISOString()
+    const [created] = yield* Effect.all([createRecord(spec, at), publishStarted(spec, at)], {
+      concurrency: 2,
     })
+    return { runId: spec.runId, created }
+  })
 
   return { start }
 }
