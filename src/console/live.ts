@@ -1,7 +1,10 @@
-// Live deliveries for the pages: one core NATS subscription to the delivery records as serve writes
-// them, fanned out to every open page as Server-Sent Events. The subscription exists only while a
-// page is open: without one, every record would come back to serve for nothing, at ingest's cost. A record that is not a delivery (a
-// flood-cap count) is skipped; a page that stops reading is dropped rather than buffered for.
+// Live updates for the pages, as Server-Sent Events. Deliveries: one core NATS subscription to the
+// delivery records as serve writes them, fanned out to every open page; it exists only while a page
+// is open (without one, every record would come back to serve for nothing, at ingest's cost), and a
+// record that is not a delivery (a flood-cap count) is skipped. Runs: a page showing runs names them
+// (a bounded few) and their statuses are read again every second while it is open, each change sent
+// as it is seen; a run that reached a final status is no longer read. A page that stops reading is
+// dropped rather than buffered for.
 import type { ServerResponse } from "node:http"
 import { Schema } from "effect"
 import type { NatsConnection, Subscription } from "../nats/core-api.js"
@@ -14,6 +17,17 @@ const MAX_CLIENTS = 200
 const MAX_BUFFERED_BYTES = 1_048_576
 /** A comment line this often keeps proxies from closing an idle stream. */
 const HEARTBEAT_MS = 15_000
+/** How often a page's runs are read again: a status change shows within about this long. */
+const RUN_POLL_MS = 1_000
+
+export interface RunStatus {
+  readonly run_id: string
+  readonly status: string
+  /** The status can change no more. */
+  readonly final: boolean
+}
+/** The statuses of the runs that could be read now. */
+export type RunStatuses = (ids: ReadonlyArray<string>) => Promise<ReadonlyArray<RunStatus>>
 
 const decodeRecord = Schema.decodeUnknownOption(Schema.fromJsonString(DeliveryRecord))
 
@@ -27,13 +41,18 @@ export const summary = (r: DeliveryRecord) => ({
 })
 
 export interface Live {
-  /** Streams every delivery from now on to `res`; false when too many pages are open. */
-  readonly add: (res: ServerResponse) => boolean
+  /**
+   * Streams to `res` every delivery from now on, or (when `runs` names some) those runs' status
+   * changes; false when too many pages are open.
+   */
+  readonly add: (res: ServerResponse, runs?: ReadonlyArray<string>) => boolean
   readonly close: () => void
 }
 
-export const makeLive = (nc: NatsConnection): Live => {
+export const makeLive = (nc: NatsConnection, statuses: RunStatuses): Live => {
   const clients = new Set<ServerResponse>()
+  const watchers = new Set<ServerResponse>()
+  const open = () => clients.size + watchers.size
   const send = (text: string) => {
     for (const res of clients) {
       if (res.writableLength > MAX_BUFFERED_BYTES) {
@@ -58,11 +77,44 @@ export const makeLive = (nc: NatsConnection): Live => {
       sub = undefined
     }
   }
-  const heartbeat = setInterval(() => send(": keep-alive\n\n"), HEARTBEAT_MS)
+  const heartbeat = setInterval(() => {
+    send(": keep-alive\n\n")
+    for (const res of watchers) res.write(": keep-alive\n\n")
+  }, HEARTBEAT_MS)
   heartbeat.unref()
+
+  /** One read of the page's runs after another (never two at once), until it closes or all are final. */
+  const watch = (res: ServerResponse, ids: ReadonlyArray<string>) => {
+    const seen = new Map<string, string>()
+    let pending = [...ids]
+    let timer: NodeJS.Timeout | undefined
+    const stop = () => {
+      watchers.delete(res)
+      clearTimeout(timer)
+    }
+    const tick = () =>
+      void statuses(pending).then((now) => {
+        if (!watchers.has(res)) return
+        if (res.writableLength > MAX_BUFFERED_BYTES) return (stop(), res.destroy())
+        for (const r of now) {
+          if (seen.get(r.run_id) !== r.status)
+            res.write(`event: run\ndata: ${JSON.stringify({ run_id: r.run_id, status: r.status })}\n\n`)
+          seen.set(r.run_id, r.status)
+        }
+        const final = new Set(now.filter((r) => r.final).map((r) => r.run_id))
+        pending = pending.filter((id) => !final.has(id))
+        if (pending.length > 0) timer = setTimeout(tick, RUN_POLL_MS)
+      })
+    watchers.add(res)
+    res.on("close", stop)
+    res.write(": live\n\n")
+    tick()
+  }
+
   return {
-    add: (res) => {
-      if (clients.size >= MAX_CLIENTS) return false
+    add: (res, runs = []) => {
+      if (open() >= MAX_CLIENTS) return false
+      if (runs.length > 0) return (watch(res, runs), true)
       clients.add(res)
       sub ??= subscribe()
       res.on("close", () => leave(res))
@@ -73,8 +125,9 @@ export const makeLive = (nc: NatsConnection): Live => {
       clearInterval(heartbeat)
       sub?.unsubscribe()
       sub = undefined
-      for (const res of clients) res.end()
+      for (const res of [...clients, ...watchers]) res.end()
       clients.clear()
+      watchers.clear()
     },
   }
 }

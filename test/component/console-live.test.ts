@@ -19,7 +19,7 @@ beforeAll(async () => {
   nats = await startNatsServer()
   serveSide = await connect({ servers: nats.url })
   publisher = await connect({ servers: nats.url })
-  live = makeLive(serveSide)
+  live = makeLive(serveSide, async () => [])
   http = createServer((_req, res: ServerResponse) => {
     res.writeHead(200, { "Content-Type": "text/event-stream" })
     live.add(res)
