@@ -1,6 +1,7 @@
-// The delivery pages: the live, filtered deliveries list and one delivery's chain.
+// The delivery pages: the live, filtered, paged deliveries list and one delivery's chain.
 // Part of the console page's script (see app.ts); plain browser JavaScript inside its one closure.
-export const DELIVERY_PAGES = String.raw`  // One page of the list at a time (newest first, the page size in limit); only the first page is live.
+export const DELIVERY_PAGES = String.raw`  // One page of the list at a time (newest first, the page size in limit);
+  // only the first page is live.
   function deliveries(params) {
     var limit = Number(params.get("limit")) || PAGE
     var pageNo = Number(params.get("page")) || 0

@@ -295,6 +295,11 @@ export const OVERVIEW_TRIGGER_PAGES = String.raw`  function overview() {
         ),
         el("section", null, el("h2", { text: "Recent runs" }), table(RUN_HEAD, runRows(p.runs.runs))),
       )
+      watchRuns(
+        p.runs.runs.map(function (r) {
+          return r.run_id
+        }),
+      )
     })
   }
 
