@@ -2,7 +2,7 @@
 // micro endpoints (and $SRV.PING). The browser's input is decoded here (path, query, POST bodies);
 // the values themselves (names, ids, expressions) are the service's to judge, and its refusal is
 // passed on with its status.
-import { Effect, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import { checked, ConsoleFailure, type Micro } from "./micro.js"
 import {
   AnyObject,
@@ -27,6 +27,15 @@ const HOUR_MS = 3_600_000
 const MAX_LIST = 1_000
 /** The schedules page reads at most this many pages of triggers (20,000 triggers). */
 const MAX_SCHEDULE_PAGES = 20
+/** A trigger's 24 h count reads at most this many deliveries; at the limit the page shows "100+". */
+export const COUNT_LIMIT = 100
+const DAY_MS = 86_400_000
+/** Requests in flight at once for one page's figures (its triggers' counts, its runs' statuses). */
+const FIGURES_CONCURRENCY = 8
+/** Runs whose status one live stream follows: a page of the runs list. */
+export const MAX_WATCHED_RUNS = PAGE_SIZE
+/** A run in one of these states changes no more. */
+const FINAL_STATUSES: ReadonlySet<string> = new Set(["completed", "failed", "cancelled"])
 
 const TestBody = Schema.Struct({
   delivery: Schema.String,
@@ -56,17 +65,32 @@ const limitOf = (q: URLSearchParams, fallback: number): number => {
   return Number.isInteger(n) && n >= 1 && n <= MAX_LIST ? n : fallback
 }
 
+const decodePart = Option.liftThrowable(decodeURIComponent)
+
 /** `/api/a/b` → ["a", "b"], each part decoded; undefined when a part is not valid percent-encoding. */
-export const pathParts = (path: string): ReadonlyArray<string> | undefined => {
-  try {
-    return path
-      .split("/")
-      .filter((p) => p !== "")
-      .map(decodeURIComponent)
-  } catch {
-    return undefined
-  }
-}
+export const pathParts = (path: string): ReadonlyArray<string> | undefined =>
+  Option.getOrUndefined(
+    Option.all(
+      path
+        .split("/")
+        .filter((p) => p !== "")
+        .map(decodePart),
+    ),
+  )
+
+/** A comma-separated query parameter as a list, at most `max` non-empty items. */
+export const listParam = (q: URLSearchParams, name: string, max: number): ReadonlyArray<string> =>
+  (q.get(name) ?? "")
+    .split(",")
+    .filter((s) => s !== "")
+    .slice(0, max)
+    .map((s) => s.slice(0, 300))
+
+/** A count read from a list of at most `limit`: `more` when the list stopped there (or was cut to fit). */
+const counted = (reply: typeof DeliveryListReply.Type, limit: number) => ({
+  count: reply.deliveries.length,
+  more: reply.deliveries.length >= limit || reply.truncated === true,
+})
 
 type TriggerView = typeof TriggerView.Type
 
@@ -97,6 +121,73 @@ export const makeApi = (micro: Micro, nats: () => NatsState, now: () => number =
           .pipe(Effect.map((l) => ({ run, delivery: l.deliveries.find((d) => d.event?.seq === seq)?.id ?? null })))
       }),
     )
+
+  /**
+   * What the triggers list shows beside each trigger of its page: the last delivery and the 24 h
+   * accepted / rejected counts, each read from the deliveries list (bounded, a few at a time).
+   */
+  const triggerFigures = (names: ReadonlyArray<string>) => {
+    const since = new Date(now() - DAY_MS).toISOString()
+    const count = (trigger: string, status: string) =>
+      micro
+        .call("deliveries", "list", { trigger, status, since, limit: COUNT_LIMIT }, DeliveryListReply)
+        .pipe(Effect.map((r) => counted(r, COUNT_LIMIT)))
+    return Effect.forEach(
+      names,
+      (name) =>
+        Effect.all(
+          {
+            last: micro.call("deliveries", "list", { trigger: name, limit: 1 }, DeliveryListReply),
+            accepted: count(name, "accepted"),
+            rejected: count(name, "rejected"),
+          },
+          { concurrency: "unbounded" },
+        ).pipe(
+          Effect.map(({ last, accepted, rejected }) => {
+            const d = last.deliveries[0]
+            const at = d === undefined ? null : { received_at: d.received_at, status: d.response.status }
+            return { name, last: at, accepted, rejected }
+          }),
+        ),
+      { concurrency: FIGURES_CONCURRENCY / 2 },
+    ).pipe(Effect.map((figures) => ({ since, limit: COUNT_LIMIT, figures })))
+  }
+
+  /**
+   * The current status of each run that may still change (a page's runs, for its live stream); a
+   * run that cannot be read now is left out and asked for again next time.
+   */
+  const runStatuses = (ids: ReadonlyArray<string>) =>
+    Effect.forEach(
+      ids,
+      (id) =>
+        micro.call("runs", "get", { run_id: id }, RunView).pipe(
+          Effect.map((r) => Option.some({ run_id: r.run_id, status: r.status, final: FINAL_STATUSES.has(r.status) })),
+          Effect.orElseSucceed(() => Option.none()),
+        ),
+      { concurrency: FIGURES_CONCURRENCY },
+    ).pipe(Effect.map((all) => all.flatMap((o) => (Option.isSome(o) ? [o.value] : []))))
+
+  /**
+   * One page of the deliveries list: the service answers the newest first with no cursor, so page
+   * `n` of `size` is read as the newest (n + 1) × size + 1 and cut (the extra one says whether an
+   * older page exists); pages end at the newest thousand, beyond which the filters narrow the list.
+   */
+  const deliveriesPage = (q: URLSearchParams) => {
+    const size = limitOf(q, PAGE_SIZE)
+    const page = Math.min(Math.max(Number.parseInt(q.get("page") ?? "0", 10) || 0, 0), MAX_LIST)
+    const want = Math.min((page + 1) * size + 1, MAX_LIST)
+    const request = { limit: want, ...fields(q, ["trigger", "status", "since"]) }
+    return micro.call("deliveries", "list", request, DeliveryListReply).pipe(
+      Effect.map((r) => ({
+        deliveries: r.deliveries.slice(page * size, (page + 1) * size),
+        page,
+        size,
+        more: r.deliveries.length > (page + 1) * size,
+        capped: r.deliveries.length >= MAX_LIST && (page + 1) * size >= MAX_LIST,
+      })),
+    )
+  }
 
   /** Every schedule trigger: the list has no type filter, so its pages are read to the end (bounded). */
   const schedules = (
@@ -138,12 +229,9 @@ export const makeApi = (micro: Micro, nats: () => NatsState, now: () => number =
         return schedules(undefined, 1, []).pipe(Effect.map((all) => ({ schedules: all })))
       case "deliveries":
         if (id !== undefined) return micro.call("deliveries", "get", { id }, Delivery)
-        return micro.call(
-          "deliveries",
-          "list",
-          { limit: limitOf(q, PAGE_SIZE), ...fields(q, ["trigger", "status", "since"]) },
-          DeliveryListReply,
-        )
+        return deliveriesPage(q)
+      case "trigger-figures":
+        return id === undefined ? triggerFigures(listParam(q, "names", PAGE_SIZE)) : notFound(path)
       case "runs":
         if (id !== undefined) return runPage(id)
         return micro.call(
@@ -185,7 +273,7 @@ export const makeApi = (micro: Micro, nats: () => NatsState, now: () => number =
     return notFound(path)
   }
 
-  return { get, post }
+  return { get, post, runStatuses }
 }
 
 export type Api = ReturnType<typeof makeApi>

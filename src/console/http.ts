@@ -2,7 +2,7 @@
 // and its script and style, the JSON API (GET reads, POST actions behind the cross-site check) and
 // the live stream. Every answer carries the security headers; nothing here builds HTML from data.
 import type { IncomingMessage, ServerResponse } from "node:http"
-import { Cause, type Effect, type Exit } from "effect"
+import { Cause, Option, Schema, type Effect, type Exit } from "effect"
 import {
   LOGIN_COOKIE,
   SESSION_COOKIE,
@@ -17,7 +17,7 @@ import {
   strictCookie,
 } from "./access.js"
 import { SECURITY_HEADERS } from "./headers.js"
-import type { Api } from "./api.js"
+import { listParam, MAX_WATCHED_RUNS, type Api } from "./api.js"
 import type { ConsoleFailure } from "./micro.js"
 import type { Live } from "./live.js"
 import { APP_JS } from "./assets/app.js"
@@ -75,6 +75,8 @@ const readBody = (req: IncomingMessage): Promise<string | undefined> =>
     req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")))
     req.on("error", () => resolve(undefined))
   })
+
+const decodeJson = Schema.decodeUnknownOption(Schema.fromJsonString(Schema.Unknown))
 
 const wantsHtml = (req: IncomingMessage) => (req.headers.accept ?? "").includes("text/html")
 
@@ -137,7 +139,8 @@ export const makeHandler = (d: HandlerDeps) => {
       if (path === "/login") return send(res, 303, "text/plain", "", { location: "/" })
       if (path === "/api/live") {
         res.writeHead(200, { ...SECURITY_HEADERS, "content-type": "text/event-stream", connection: "keep-alive" })
-        if (!d.live.add(res)) res.end("event: full\ndata: {}\n\n")
+        if (!d.live.add(res, listParam(url.searchParams, "runs", MAX_WATCHED_RUNS)))
+          res.end("event: full\ndata: {}\n\n")
         return
       }
       return answer(res, d.api.get(path, url.searchParams))
@@ -150,13 +153,9 @@ export const makeHandler = (d: HandlerDeps) => {
         return failure(res, 403, `refused ${refusal}: actions come only from the console's page`)
       const text = await readBody(req)
       if (text === undefined) return failure(res, 413, `the request body is larger than ${MAX_BODY_BYTES} bytes`)
-      let body: unknown
-      try {
-        body = text === "" ? {} : (JSON.parse(text) as unknown)
-      } catch {
-        return failure(res, 400, "the request body is not JSON")
-      }
-      return answer(res, d.api.post(path, body))
+      const body = text === "" ? Option.some<unknown>({}) : decodeJson(text)
+      if (Option.isNone(body)) return failure(res, 400, "the request body is not JSON")
+      return answer(res, d.api.post(path, body.value))
     }
     return send(
       res,

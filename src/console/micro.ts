@@ -1,7 +1,7 @@
 // The console's side of the micro service: one JSON request per call on serve's NATS connection,
 // the reply checked with Schema, and every failure turned into a ConsoleFailure carrying the HTTP
 // status the console answers with (the service's own error code where it sent one).
-import { Effect, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import type { NatsConnection } from "../nats/core-api.js"
 import { ServiceErrorCodeHeader, ServiceErrorHeader, Svcm } from "../nats/services-api.js"
 import { describe, isNoResponders, isRequestTimeout } from "../nats/errors.js"
@@ -25,14 +25,12 @@ export type Group = Parameters<typeof endpointSubject>[0]
 
 const decoder = new TextDecoder()
 
-const replyError = (text: string): string | undefined => {
-  try {
-    const m = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message
-    return typeof m === "string" ? m : undefined
-  } catch {
-    return undefined
-  }
-}
+const ErrorReply = Schema.fromJsonString(Schema.Struct({ error: Schema.Struct({ message: Schema.String }) }))
+const decodeErrorReply = Schema.decodeUnknownOption(ErrorReply)
+
+/** The message of a JSON error reply; undefined when the reply is not one. */
+const replyError = (text: string): string | undefined =>
+  Option.getOrUndefined(Option.map(decodeErrorReply(text), (r) => r.error.message))
 
 /** `value` checked against `schema`; the value itself (with fields the schema does not name) when it fits. */
 export const checked = <S extends Schema.Top & { readonly DecodingServices: never }>(

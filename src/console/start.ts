@@ -35,7 +35,9 @@ export const make = Effect.gen(function* () {
     connected: !nc.isClosed(),
   }))
   const live = yield* Effect.acquireRelease(
-    Effect.sync(() => makeLive(nc)),
+    Effect.sync(() =>
+      makeLive(nc, (ids) => boundary.exit(api.runStatuses(ids)).then((e) => (e._tag === "Success" ? e.value : []))),
+    ),
     (l) => Effect.sync(l.close),
   )
   const handle = makeHandler({

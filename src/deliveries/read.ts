@@ -138,9 +138,20 @@ export const listDeliveries = (js: JetStreamClient, jsm: JetStreamManager, q: Li
     try: async (): Promise<Array<DeliveryListItem>> => {
       const kept: Array<DeliveryListItem> = []
       let window: Array<DeliveryListItem> = []
+      const subject = q.trigger !== undefined ? Subjects.deliveriesOf(q.trigger) : Subjects.deliveriesStored
+      // One trigger's records are found from its newest on: a trigger with none (or none since
+      // `since`) costs one look-up, not a walk back over the whole stream.
+      const newest =
+        q.trigger !== undefined
+          ? await jsm.streams.getMessage(Streams.deliveries, { last_by_subj: subject })
+          : undefined
+      if (newest === null) return []
+      if (newest !== undefined && q.sinceMs !== undefined && newest.time.getTime() < q.sinceMs - CLOCK_SKEW_MS)
+        return []
       await scanBack(js, jsm, {
         stream: Streams.deliveries,
-        subject: q.trigger !== undefined ? Subjects.deliveriesOf(q.trigger) : Subjects.deliveriesStored,
+        subject,
+        lastSeq: newest?.seq,
         initialWindow: q.limit,
         visit: (m) => {
           const r = decodeRecord(parse(m.data))

@@ -19,7 +19,7 @@ beforeAll(async () => {
   nats = await startNatsServer()
   serveSide = await connect({ servers: nats.url })
   publisher = await connect({ servers: nats.url })
-  live = makeLive(serveSide)
+  live = makeLive(serveSide, async () => [])
   http = createServer((_req, res: ServerResponse) => {
     res.writeHead(200, { "Content-Type": "text/event-stream" })
     live.add(res)
@@ -63,4 +63,44 @@ test("console live - with no page open serve's connection receives none of 20 de
     await publishRecords(20)
     expect(serveSide.stats().inMsgs - closed).toBe(0)
   }, 5_000)
+})
+
+test("console live - a page following runs r1 and r2 is sent each one's status, then r1's change to completed, and r1 is read no more once completed", async () => {
+  const now = new Map([
+    ["r1", "pending"],
+    ["r2", "running"],
+  ])
+  const asked: Array<ReadonlyArray<string>> = []
+  const runs = makeLive(serveSide, async (ids) => {
+    asked.push(ids)
+    return ids.map((id) => ({ run_id: id, status: now.get(id)!, final: now.get(id) === "completed" }))
+  })
+  const server = createServer((_req, res: ServerResponse) => {
+    res.writeHead(200, { "Content-Type": "text/event-stream" })
+    runs.add(res, ["r1", "r2"])
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const page = await new Promise<import("node:http").IncomingMessage>((resolve) =>
+    get(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, resolve),
+  )
+  let text = ""
+  page.on("data", (c: Buffer) => (text += c.toString("utf8")))
+  const events = () =>
+    [...text.matchAll(/^event: run\ndata: (.*)$/gm)].map((m) => JSON.parse(m[1]!) as { run_id: string; status: string })
+  await eventually(() =>
+    expect(events()).toEqual([
+      { run_id: "r1", status: "pending" },
+      { run_id: "r2", status: "running" },
+    ]),
+  )
+  now.set("r1", "completed")
+  await eventually(() => expect(events().slice(2)).toEqual([{ run_id: "r1", status: "completed" }]), 5_000)
+  const readsAfter = asked.length
+  await eventually(() => expect(asked.length).toBeGreaterThan(readsAfter + 1), 5_000)
+  expect(asked.slice(readsAfter)).toEqual(asked.slice(readsAfter).map(() => ["r2"]))
+  expect(events()).toHaveLength(3)
+  page.destroy()
+  runs.close()
+  server.closeAllConnections()
+  server.close()
 })

@@ -1,7 +1,9 @@
 // Proves the console (served by serve on its own loopback listener) in a real headless Chromium, against a
 // real serve and NATS: the CLI's triggers appear, a webhook shows on the open deliveries page without a
 // reload, its delivery shows the run it started, a disable from the console is what `trigger get` reports,
-// payloads and headers are shown as text (nothing in them runs), and a cross-site POST changes nothing.
+// payloads and headers are shown as text (nothing in them runs), a cross-site POST changes nothing, the
+// triggers list shows each trigger's last delivery and 24 h counts and pages 1,000 triggers, the deliveries
+// list pages, and the main pages work by keyboard alone.
 // With DAGNATS_CONSOLE_SCREENSHOTS=DIR set it also writes a screenshot of each page into DIR.
 import { mkdirSync } from "node:fs"
 import { join } from "node:path"
@@ -28,6 +30,23 @@ const webhook = async (name: string, body: unknown, headers: Record<string, stri
   expect(r.status).toBe(202)
   return ((await r.json()) as { delivery_id: string }).delivery_id
 }
+
+type Listed = { deliveries: Array<{ id: string; received_at: string }> }
+/** The trigger's deliveries as the service lists them (newest first), once `count` are recorded. */
+const recorded = (name: string, count: number) =>
+  eventually(async () => {
+    const r = await stack.raw.request<Listed>("dagnats.deliveries.list", { trigger: name, limit: 1_000 })
+    expect(r.deliveries).toHaveLength(count)
+    return r.deliveries
+  }, 20_000)
+
+/** Runs `f` over `items`, `width` at a time. */
+const inBatches = async <T>(items: ReadonlyArray<T>, width: number, f: (item: T) => Promise<unknown>) => {
+  for (let i = 0; i < items.length; i += width) await Promise.all(items.slice(i, i + width).map(f))
+}
+
+/** The page's text for a time, as the console shows one. */
+const shown = (iso: string) => iso.replace("T", " ").replace(/\.\d+Z$/, "Z")
 
 const created = new Set<string>()
 const trigger = async (name: string, ...flags: Array<string>) => {
@@ -245,6 +264,9 @@ describe("console in a browser", () => {
       await page.goto(`${consoleUrl()}/${hash}`)
       await page.getByRole("heading", { level: 1, name: heading }).waitFor()
       expect(await page.locator(".error").count()).toBe(0)
+      // The list's figures come after its rows: every one arrives.
+      if (file === "triggers")
+        await eventually(async () => expect(await page.locator("[data-figure]").allTextContents()).not.toContain("…"))
       if (file === "schedules") {
         const cells = await page.locator("tbody tr", { hasText: "nightly" }).locator("td").allTextContents()
         expect(cells.slice(0, 4)).toEqual(["nightly", "0 3 * * *", "UTC", "enabled"])
@@ -258,6 +280,140 @@ describe("console in a browser", () => {
       await page.getByRole("heading", { level: 1, name: "Deliveries" }).waitFor()
       await page.screenshot({ path: join(shots, "deliveries-dark.png"), fullPage: true })
     }
+    await page.close()
+  })
+
+  test("console - the triggers list shows each trigger's last delivery (time, status) and its accepted / rejected counts of the last 24 h, 100+ once a count reaches the list's limit", async () => {
+    await trigger("fig-a")
+    await trigger("fig-b")
+    await trigger("fig-c")
+    await webhook("fig-a", { n: 1 })
+    await webhook("fig-a", { n: 2 })
+    const refused = await fetch(`${stack.serve.baseUrl}/v1/webhooks/fig-a`, { method: "PUT" })
+    expect(refused.status).toBe(405)
+    await webhook("fig-b", { n: 1 })
+    await inBatches(
+      Array.from({ length: 101 }, (_, i) => i),
+      20,
+      (n) => webhook("fig-c", { n }),
+    )
+    const [lastA] = await recorded("fig-a", 3)
+    const [lastB] = await recorded("fig-b", 1)
+    const [lastC] = await recorded("fig-c", 101)
+    const page = await browser.context.newPage()
+    await page.goto(`${consoleUrl()}/#/triggers`)
+    const figures = (name: string) =>
+      page
+        .locator(`[data-trigger="${name}"] [data-figure]`)
+        .evaluateAll((spans) => spans.map((s) => [s.getAttribute("data-figure"), s.textContent]))
+    await page.locator('[data-trigger="fig-c"] [data-figure="accepted"]', { hasText: /\d/ }).waitFor()
+    expect(await figures("fig-a")).toEqual([
+      ["last", `${shown(lastA!.received_at)} 405`],
+      ["accepted", "2"],
+      ["rejected", "1"],
+    ])
+    expect(await figures("fig-b")).toEqual([
+      ["last", `${shown(lastB!.received_at)} 202`],
+      ["accepted", "1"],
+      ["rejected", "0"],
+    ])
+    expect(await figures("fig-c")).toEqual([
+      ["last", `${shown(lastC!.received_at)} 202`],
+      ["accepted", "100+"],
+      ["rejected", "0"],
+    ])
+    await page.close()
+  })
+
+  test("console - the deliveries list shows one page of the given size and pages further on request: Older and Newer walk 120 deliveries 50, 50, 20, newest first, each once", async () => {
+    await trigger("pages")
+    await inBatches(
+      Array.from({ length: 120 }, (_, i) => i),
+      20,
+      (n) => webhook("pages", { n }),
+    )
+    const all = (await recorded("pages", 120)).map((d) => d.id)
+    const page = await browser.context.newPage()
+    await page.goto(`${consoleUrl()}/#/deliveries?trigger=pages&limit=50`)
+    const ids = () => page.locator("#deliveries tbody tr").evaluateAll((trs) => trs.map((tr) => tr.dataset["delivery"]))
+    const onPage = async (first: string) => {
+      await page.locator(`#deliveries tbody tr[data-delivery="${first}"]`).waitFor()
+      return ids()
+    }
+    expect(await onPage(all[0]!)).toEqual(all.slice(0, 50))
+    expect(await page.getByRole("link", { name: "Newer" }).count()).toBe(0)
+    await page.getByRole("link", { name: "Older" }).click()
+    expect(await onPage(all[50]!)).toEqual(all.slice(50, 100))
+    await page.getByRole("link", { name: "Older" }).click()
+    expect(await onPage(all[100]!)).toEqual(all.slice(100, 120))
+    expect(await page.getByRole("link", { name: "Older" }).count()).toBe(0)
+    await page.getByRole("link", { name: "Newer" }).click()
+    expect(await onPage(all[50]!)).toEqual(all.slice(50, 100))
+    await page.close()
+  })
+
+  test("console - by keyboard alone: Tab reaches the nav (focus ring shown), Enter opens Triggers, Tab reaches a trigger's row link, Enter opens the trigger", async () => {
+    await trigger("orders")
+    const page = await browser.context.newPage()
+    await page.goto(`${consoleUrl()}/#/`)
+    await page.getByRole("heading", { level: 1, name: "Overview" }).waitFor()
+    const focused = () =>
+      page.evaluate(() => {
+        // The test's tsconfig has no DOM types: the page's globals are reached through globalThis.
+        const w = globalThis as any
+        const a = w.document.activeElement
+        const style = a === null ? undefined : w.getComputedStyle(a)
+        return {
+          text: String(a?.textContent ?? ""),
+          inNav: (a?.closest("header nav") ?? null) !== null,
+          row: a?.closest("tr")?.dataset["trigger"] as string | undefined,
+          ring:
+            a !== null && a.matches(":focus-visible") && style.outlineStyle !== "none" && style.outlineWidth !== "0px",
+        }
+      })
+    /** Presses Tab until `wanted` holds for the focused element (at most 120 presses). */
+    const tabTo = async (wanted: (f: Awaited<ReturnType<typeof focused>>) => boolean) => {
+      for (let i = 0; i < 120; i++) {
+        await page.keyboard.press("Tab")
+        const f = await focused()
+        if (wanted(f)) return f
+      }
+      throw new Error(`Tab never reached it; focus is on ${JSON.stringify(await focused())}`)
+    }
+    const nav = await tabTo((f) => f.inNav && f.text === "Triggers")
+    expect(nav.ring).toBe(true)
+    await page.keyboard.press("Enter")
+    await page.getByRole("heading", { level: 1, name: "Triggers" }).waitFor()
+    const rowLink = await tabTo((f) => f.row === "orders" && f.text === "orders")
+    expect(rowLink.ring).toBe(true)
+    await page.keyboard.press("Enter")
+    await page.getByRole("heading", { level: 1, name: "Trigger orders" }).waitFor()
+    await page.close()
+  })
+
+  test("console - with 1,000 triggers the triggers page shows 50 rows, their figures, and a Next page link", async () => {
+    const names = Array.from({ length: 1_000 }, (_, i) => `zbulk-${String(i).padStart(4, "0")}`)
+    await inBatches(names, 100, (name) =>
+      stack.raw.request("dagnats.triggers.create", { name, type: "webhook", workflow: "w", verify: false }),
+    )
+    const all = (await stack.cli<{ triggers: Array<{ name: string }> }>("trigger", "list")).triggers
+    expect(all.filter((t) => t.name.startsWith("zbulk-"))).toHaveLength(1_000)
+    const page = await browser.context.newPage()
+    await page.goto(`${consoleUrl()}/#/triggers?after=${encodeURIComponent("zbulk-0099")}`)
+    await page.locator('[data-trigger="zbulk-0100"]').waitFor()
+    const rows = () => page.locator("[data-trigger]").evaluateAll((trs) => trs.map((tr) => tr.dataset["trigger"]))
+    expect(await rows()).toEqual(names.slice(100, 150))
+    // Every row's figures arrive (no deliveries yet: none, 0, 0).
+    await eventually(async () => {
+      const accepted = await page.locator('[data-figure="accepted"]').allTextContents()
+      expect(accepted).toEqual(Array.from({ length: 50 }, () => "0"))
+    }, 20_000)
+    expect(await page.locator('[data-figure="last"]').allTextContents()).toEqual(
+      Array.from({ length: 50 }, () => "none"),
+    )
+    await page.getByRole("link", { name: "Next page" }).click()
+    await page.locator('[data-trigger="zbulk-0150"]').waitFor()
+    expect(await rows()).toEqual(names.slice(150, 200))
     await page.close()
   })
 })

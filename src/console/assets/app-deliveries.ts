@@ -1,15 +1,36 @@
-// The delivery pages: the live, filtered deliveries list and one delivery's chain.
+// The delivery pages: the live, filtered, paged deliveries list and one delivery's chain.
 // Part of the console page's script (see app.ts); plain browser JavaScript inside its one closure.
-export const DELIVERY_PAGES = String.raw`  function deliveries(params) {
+export const DELIVERY_PAGES = String.raw`  // One page of the list at a time (newest first, the page size in limit);
+  // only the first page is live.
+  function deliveries(params) {
     var limit = Number(params.get("limit")) || PAGE
+    var pageNo = Number(params.get("page")) || 0
     var filter = {
       trigger: params.get("trigger") || "",
       status: params.get("status") || "",
       since: params.get("since") || "",
     }
+    function pageHref(n) {
+      return (
+        "#/deliveries" +
+        query({
+          trigger: filter.trigger,
+          status: filter.status,
+          since: filter.since,
+          limit: params.get("limit") || "",
+          page: n > 0 ? String(n) : "",
+        })
+      )
+    }
     return api(
       "/api/deliveries" +
-        query({ trigger: filter.trigger, status: filter.status, since: filter.since, limit: String(limit) }),
+        query({
+          trigger: filter.trigger,
+          status: filter.status,
+          since: filter.since,
+          limit: String(limit),
+          page: String(pageNo),
+        }),
     ).then(function (p) {
       var body = el("tbody", null, deliveryRows(p.deliveries))
       var list = el(
@@ -88,25 +109,22 @@ export const DELIVERY_PAGES = String.raw`  function deliveries(params) {
         form,
         msg,
         filter.since ? el("p", { class: "hint" }, "Received since ", when(filter.since)) : null,
-        el("p", { class: "hint", id: "live-state", text: "Live: new deliveries appear at the top." }),
+        pageNo === 0
+          ? el("p", { class: "hint", id: "live-state", text: "Live: new deliveries appear at the top." })
+          : el("p", { class: "hint", id: "page-state", text: "Page " + (pageNo + 1) + " (not live)." }),
         list,
-        limit < 1000 && p.deliveries.length >= limit
-          ? el(
-              "nav",
-              { class: "pager" },
-              link(
-                "#/deliveries" +
-                  query({
-                    trigger: filter.trigger,
-                    status: filter.status,
-                    since: filter.since,
-                    limit: String(Math.min(1000, limit + PAGE)),
-                  }),
-                "Show more",
-              ),
-            )
+        el(
+          "nav",
+          { class: "pager", "aria-label": "pages" },
+          pageNo > 0 ? link(pageHref(0), "Newest") : null,
+          pageNo > 0 ? link(pageHref(pageNo - 1), "Newer") : null,
+          p.more ? link(pageHref(pageNo + 1), "Older") : null,
+        ),
+        p.capped
+          ? el("p", { class: "hint", text: "Pages end at the newest 1,000: narrow the list with the filters." })
           : null,
       )
+      if (pageNo > 0) return
       live = new EventSource("/api/live")
       live.addEventListener("delivery", function (ev) {
         var d = JSON.parse(ev.data)
@@ -184,7 +202,7 @@ export const DELIVERY_PAGES = String.raw`  function deliveries(params) {
           table(
             ["Run", "Workflow", "Status"],
             d.runs.map(function (r) {
-              return row([link("#/runs/" + enc(r.run_id), r.run_id), r.workflow, runBadge(r.status)], {
+              return row([link("#/runs/" + enc(r.run_id), r.run_id), r.workflow, runBadge(r.status, r.run_id)], {
                 "data-run": r.run_id,
               })
             }),
@@ -209,6 +227,11 @@ export const DELIVERY_PAGES = String.raw`  function deliveries(params) {
         el("p", {
           class: "hint",
           text: "An accepted body is the run's input (open the run); a rejected body is never stored.",
+        }),
+      )
+      watchRuns(
+        d.runs.map(function (r) {
+          return r.run_id
         }),
       )
     })

@@ -61,13 +61,49 @@ export const OVERVIEW_TRIGGER_PAGES = String.raw`  function overview() {
     })
   }
 
+  function figure(c) {
+    return c.more ? c.count + "+" : String(c.count)
+  }
+  // The page's figures come after its rows (one request for the page), so the list shows at once.
+  function fillFigures(rows, names) {
+    if (names.length === 0) return
+    api("/api/trigger-figures" + query({ names: names.join(",") })).then(
+      function (f) {
+        f.figures.forEach(function (x) {
+          var cells = rows[x.name]
+          if (!cells) return
+          cells.last.replaceChildren(
+            x.last ? el("span", null, when(x.last.received_at), " ", statusBadge(x.last.status)) : "none",
+          )
+          cells.accepted.textContent = figure(x.accepted)
+          cells.rejected.textContent = figure(x.rejected)
+        })
+      },
+      function (e) {
+        Object.keys(rows).forEach(function (n) {
+          rows[n].last.replaceChildren("unavailable: " + e.message)
+        })
+      },
+    )
+  }
+
   function triggers(params) {
     return api("/api/triggers" + query({ after: params.get("after") })).then(function (p) {
+      var cells = {}
+      var names = p.triggers.map(function (t) {
+        cells[t.name] = {
+          last: el("span", { "data-figure": "last", text: "…" }),
+          accepted: el("span", { "data-figure": "accepted", text: "…" }),
+          rejected: el("span", { "data-figure": "rejected", text: "…" }),
+        }
+        return t.name
+      })
       show(
         "Triggers",
         table(
-          ["Name", "Type", "State", "Workflow", "Next fire"],
+          ["Name", "Type", "State", "Workflow", "Next fire", "Last delivery", "Accepted 24 h", "Rejected 24 h"],
           p.triggers.map(function (t) {
+            var c = cells[t.name]
             return row(
               [
                 link("#/triggers/" + enc(t.name), t.name),
@@ -78,6 +114,9 @@ export const OVERVIEW_TRIGGER_PAGES = String.raw`  function overview() {
                 }),
                 t.workflow,
                 when(t.next_fire_at),
+                c.last,
+                c.accepted,
+                c.rejected,
               ],
               { "data-trigger": t.name },
             )
@@ -91,6 +130,7 @@ export const OVERVIEW_TRIGGER_PAGES = String.raw`  function overview() {
           p.next ? link("#/triggers?after=" + enc(p.next), "Next page") : null,
         ),
       )
+      fillFigures(cells, names)
     })
   }
 
@@ -114,7 +154,7 @@ export const OVERVIEW_TRIGGER_PAGES = String.raw`  function overview() {
         [
           link("#/runs/" + enc(r.run_id), r.run_id),
           r.workflow,
-          runBadge(r.status),
+          runBadge(r.status, r.run_id),
           r.trigger.name ? link("#/triggers/" + enc(r.trigger.name), r.trigger.name) : r.trigger.type,
           when(r.created_at),
           r.event ? r.event.subject + " #" + r.event.seq : "",
@@ -145,12 +185,14 @@ export const OVERVIEW_TRIGGER_PAGES = String.raw`  function overview() {
             return el("option", { value: d.id, text: d.id + " (" + d.received_at + ")" })
           }),
       )
+      // The edited when and filters, or { error } when the filters are not JSON.
       function edited() {
         var filters
+        // JSON.parse is the only way a browser script checks JSON, and it says why only by throwing.
         try {
           filters = JSON.parse(filterBox.value || "[]")
         } catch (e) {
-          throw new Error("filters: not JSON: " + e.message)
+          return { error: new Error("filters: not JSON: " + e.message) }
         }
         return { when: whenBox.value.trim() === "" ? null : whenBox.value, filters: filters }
       }
@@ -180,12 +222,8 @@ export const OVERVIEW_TRIGGER_PAGES = String.raw`  function overview() {
         text: "Test against the delivery",
         on: {
           click: function () {
-            var e
-            try {
-              e = edited()
-            } catch (err) {
-              return out.replaceChildren(failed(err))
-            }
+            var e = edited()
+            if (e.error) return out.replaceChildren(failed(e.error))
             if (!pick.value)
               return out.replaceChildren(failed(new Error("no stored delivery with an event to test against")))
             var body = { delivery: pick.value, filters: e.filters || [] }
@@ -211,12 +249,8 @@ export const OVERVIEW_TRIGGER_PAGES = String.raw`  function overview() {
         text: "Save",
         on: {
           click: function () {
-            var e
-            try {
-              e = edited()
-            } catch (err) {
-              return out.replaceChildren(failed(err))
-            }
+            var e = edited()
+            if (e.error) return out.replaceChildren(failed(e.error))
             act(api("/api/triggers/" + enc(name) + "/update", e), function (r) {
               out.replaceChildren(el("p", { text: "Saved: revision " + r.revision + "." }))
             })
@@ -260,6 +294,11 @@ export const OVERVIEW_TRIGGER_PAGES = String.raw`  function overview() {
           table(DELIVERY_HEAD, deliveryRows(p.deliveries.deliveries)),
         ),
         el("section", null, el("h2", { text: "Recent runs" }), table(RUN_HEAD, runRows(p.runs.runs))),
+      )
+      watchRuns(
+        p.runs.runs.map(function (r) {
+          return r.run_id
+        }),
       )
     })
   }

@@ -44,6 +44,11 @@ export const RUN_SCHEDULE_DEAD_PAGES = String.raw`  function runs(params) {
             : null,
         ),
       )
+      watchRuns(
+        p.runs.map(function (r) {
+          return r.run_id
+        }),
+      )
     })
   }
 
@@ -56,7 +61,7 @@ export const RUN_SCHEDULE_DEAD_PAGES = String.raw`  function runs(params) {
         el(
           "p",
           null,
-          runBadge(r.status),
+          runBadge(r.status, r.run_id),
           " ",
           r.workflow,
           " · ",
@@ -66,6 +71,7 @@ export const RUN_SCHEDULE_DEAD_PAGES = String.raw`  function runs(params) {
         el("section", null, el("h2", { text: "Input" }), pretty(r.input === undefined ? null : r.input)),
         el("section", null, el("h2", { text: "Record" }), pretty(r)),
       )
+      watchRuns([r.run_id])
     })
   }
 

@@ -84,9 +84,28 @@ const HELPERS = String.raw`// dagnats console: hash routes, one view per page, d
     var ok = status >= 200 && status < 300
     return el("span", { class: "badge " + (ok ? "ok" : "bad"), text: String(status) + (code ? " " + code : "") })
   }
-  function runBadge(s) {
-    var cls = s === "completed" ? "ok" : s === "failed" || s === "cancelled" ? "bad" : "info"
-    return el("span", { class: "badge " + cls, text: s })
+  function runClass(s) {
+    return "badge " + (s === "completed" ? "ok" : s === "failed" || s === "cancelled" ? "bad" : "info")
+  }
+  // A run's status badge; with its run id, watchRuns keeps it current.
+  function runBadge(s, id) {
+    return el("span", { class: runClass(s), "data-run-status": id, text: s })
+  }
+  // The runs the page shows, followed over the live stream: each status change updates their badges.
+  function watchRuns(ids) {
+    var open = ids.filter(function (id, i) {
+      return ids.indexOf(id) === i
+    })
+    if (open.length === 0) return
+    live = new EventSource("/api/live" + query({ runs: open.slice(0, PAGE).join(",") }))
+    live.addEventListener("run", function (ev) {
+      var r = JSON.parse(ev.data)
+      document.querySelectorAll("[data-run-status]").forEach(function (b) {
+        if (b.getAttribute("data-run-status") !== r.run_id || b.textContent === r.status) return
+        b.textContent = r.status
+        b.className = runClass(r.status)
+      })
+    })
   }
   function show(title) {
     var nodes = Array.prototype.slice.call(arguments, 1).filter(Boolean)
