@@ -25,7 +25,14 @@ export const deliveryEndpoints = (
       )
     const limit = r.limit ?? DEFAULT_LIMIT
     const budget = replyBudget(maxPayload())
-    const q = { trigger: r.trigger, status: r.status, sinceMs, limit, share: recordShare(budget, limit) }
+    const q = {
+      trigger: r.trigger,
+      status: r.status,
+      sinceMs,
+      limit,
+      share: recordShare(budget, limit),
+      before: r.before,
+    }
     return Effect.map(listDeliveries(js, jsm, q), (items) => {
       const fit = fitList(items, budget)
       return { deliveries: fit.items, ...truncatedField(fit.truncated || fit.items.some((i) => i.cut !== undefined)) }

@@ -46,26 +46,26 @@ const decodeFire = Schema.decodeUnknownOption(HistoryFire)
 
 const parse = (data: Uint8Array): unknown => Option.getOrUndefined(parseJsonBytes(data))
 
+/** The stored record with this id and where it is stored, or undefined. */
+const findStored = async (js: JetStreamClient, id: string) => {
+  let found: { readonly record: DeliveryRecord; readonly seq: number } | undefined
+  await scanForward(js, {
+    stream: Streams.deliveries,
+    subject: Subjects.deliveryById(id),
+    startTimeMs: deliveryIdTimeMs(id) - CLOCK_SKEW_MS,
+    maxMessages: GET_SCAN_MESSAGES,
+    visit: (m) => {
+      const r = decodeRecord(parse(m.data))
+      if (r._tag === "Some") found = { record: r.value, seq: m.seq }
+      return found !== undefined
+    },
+  })
+  return found
+}
+
 /** The stored record with this id, or undefined. */
 export const findRecord = (js: JetStreamClient, id: string) =>
-  Effect.tryPromise({
-    try: async () => {
-      let found: DeliveryRecord | undefined
-      await scanForward(js, {
-        stream: Streams.deliveries,
-        subject: Subjects.deliveryById(id),
-        startTimeMs: deliveryIdTimeMs(id) - CLOCK_SKEW_MS,
-        maxMessages: GET_SCAN_MESSAGES,
-        visit: (m) => {
-          const r = decodeRecord(parse(m.data))
-          if (r._tag === "Some") found = r.value
-          return found !== undefined
-        },
-      })
-      return found
-    },
-    catch: toUnavailable,
-  })
+  Effect.tryPromise({ try: async () => (await findStored(js, id))?.record, catch: toUnavailable })
 
 /** The trigger history records of one event, in the order they were written. */
 export const findDecisions = (js: JetStreamClient, event: { subject: string; seq: number }, receivedAtMs: number) =>
@@ -130,19 +130,35 @@ export interface ListQuery {
   readonly limit: number
   /** Each record's share of the reply: a larger one loses its request headers. */
   readonly share: number
+  /** Only records stored before the one with this delivery id. */
+  readonly before?: string | undefined
 }
 
-/** The newest `limit` records that pass the filters, newest first. */
+/**
+ * The newest `limit` records that pass the filters, newest first (stored before `before`'s record
+ * when given). Fails with NotFound when `before` names no stored delivery.
+ */
 export const listDeliveries = (js: JetStreamClient, jsm: JetStreamManager, q: ListQuery) =>
+  Effect.gen(function* () {
+    const from =
+      q.before === undefined
+        ? undefined
+        : yield* Effect.tryPromise({ try: () => findStored(js, q.before!), catch: toUnavailable })
+    if (q.before !== undefined && from === undefined) return yield* new NotFound({ kind: "delivery", name: q.before })
+    return yield* readDeliveries(js, jsm, q, from === undefined ? undefined : from.seq - 1)
+  })
+
+const readDeliveries = (js: JetStreamClient, jsm: JetStreamManager, q: ListQuery, upToSeq: number | undefined) =>
   Effect.tryPromise({
     try: async (): Promise<Array<DeliveryListItem>> => {
       const kept: Array<DeliveryListItem> = []
       let window: Array<DeliveryListItem> = []
       const subject = q.trigger !== undefined ? Subjects.deliveriesOf(q.trigger) : Subjects.deliveriesStored
+      if (upToSeq !== undefined && upToSeq < 1) return []
       // One trigger's records are found from its newest on: a trigger with none (or none since
       // `since`) costs one look-up, not a walk back over the whole stream.
       const newest =
-        q.trigger !== undefined
+        q.trigger !== undefined && upToSeq === undefined
           ? await jsm.streams.getMessage(Streams.deliveries, { last_by_subj: subject })
           : undefined
       if (newest === null) return []
@@ -151,7 +167,7 @@ export const listDeliveries = (js: JetStreamClient, jsm: JetStreamManager, q: Li
       await scanBack(js, jsm, {
         stream: Streams.deliveries,
         subject,
-        lastSeq: newest?.seq,
+        lastSeq: upToSeq ?? newest?.seq,
         initialWindow: q.limit,
         visit: (m) => {
           const r = decodeRecord(parse(m.data))

@@ -150,6 +150,8 @@ export const DeliveryListRequest = Schema.Struct({
   /** RFC 3339: only deliveries received at or after it. */
   since: Schema.optionalKey(Schema.String),
   limit: Schema.optionalKey(wholeNumber(1, MAX_DELIVERY_LIMIT)),
+  /** A delivery id: only deliveries stored before that one (the next page after a list's last row). */
+  before: Schema.optionalKey(DeliveryId),
 })
 export type DeliveryListRequest = typeof DeliveryListRequest.Type
 

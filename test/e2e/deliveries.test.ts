@@ -362,6 +362,37 @@ describe("deliveries - the CLI", () => {
     expect(all.slice(0, 2)).toStrictEqual([...ids].reverse())
   })
 
+  test("deliveries - `delivery list --before ID` pages back: 7 of one trigger's deliveries in pages of 3 are each listed once, newest first, then none", async () => {
+    await setup()
+    await webhookTrigger(stack.raw.nc, "paged", { workflow: "wf-paged", secrets: [SECRET] })
+    const ids: Array<string> = []
+    for (let i = 0; i < 7; i++) ids.push(idOf(await send(url("paged"), { body: BODY, headers: signed(SECRET, BODY) })))
+    await eventually(async () => {
+      for (const id of ids) expect(await recordsWithId(id)).toHaveLength(1)
+    })
+    const pages: Array<Array<string>> = []
+    let before: string | undefined
+    for (let p = 0; p < 4; p++) {
+      const args = ["delivery", "list", "--trigger", "paged", "--limit", "3", ...(before ? ["--before", before] : [])]
+      const page = (await stack.cli(...args)).deliveries.map((d: any) => d.id as string)
+      pages.push(page)
+      before = page.at(-1)
+      if (before === undefined) break
+    }
+    const newestFirst = [...ids].reverse()
+    expect(pages).toStrictEqual([newestFirst.slice(0, 3), newestFirst.slice(3, 6), newestFirst.slice(6), []])
+    const unknown = await stack.cliRaw("delivery", "list", "--before", "01ARZ3NDEKTSV4RRFFQ69G5FAV")
+    expect([unknown.code, unknown.stderr.trim()]).toStrictEqual([
+      1,
+      'dagnats: delivery "01ARZ3NDEKTSV4RRFFQ69G5FAV" not found',
+    ])
+    const bad = await stack.cliRaw("delivery", "list", "--before", "nope")
+    expect([bad.code, bad.stderr.trim()]).toStrictEqual([
+      2,
+      "dagnats: --before: must be a delivery id (a 26-character ULID)",
+    ])
+  })
+
   test("deliveries - `delivery get ID` prints the chain as a tree, and --json the delivery", async () => {
     await setup()
     const r = await send(url("multi"), { body: BODY, headers: signed(SECRET, BODY) })

@@ -1,4 +1,4 @@
-// `dagnats delivery list [--trigger T] [--status S] [--since TIME|DUR] [--limit N]` and
+// `dagnats delivery list [--trigger T] [--status S] [--since TIME|DUR] [--limit N] [--before ID]` and
 // `dagnats delivery get ID`: what happened to webhook requests, through `dagnats.deliveries.list|get`.
 // `get` prints the chain as a tree: request → response → event → decisions → runs with their status.
 // Replies are decoded with the domain Schemas; a reply of another shape is refused, not guessed at.
@@ -52,12 +52,15 @@ const list = Command.make(
     status: opt("status", "accepted (2xx), rejected (any other), an error code such as invalid_signature, or a status"),
     since: opt("since", "received since this: a duration ago (2h) or an RFC 3339 time"),
     limit: Flag.Int("limit").pipe(Flag.withDescription("how many, newest first (1-1000, default 20)"), Flag.optional),
+    before: opt("before", "only deliveries stored before this delivery id (the next page after a list's last row)"),
   },
   (input) =>
     Effect.gen(function* () {
       const limit = Option.getOrUndefined(input.limit)
       if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= 1000))
         return yield* usageError("--limit: must be a whole number from 1 to 1000")
+      if (Option.isSome(input.before) && !isDeliveryId(input.before.value))
+        return yield* usageError("--before: must be a delivery id (a 26-character ULID)")
       let since: string | undefined
       if (Option.isSome(input.since)) {
         since = sinceTime(input.since.value, Date.now())
@@ -74,6 +77,7 @@ const list = Command.make(
             ...(Option.isSome(input.status) ? { status: input.status.value } : {}),
             ...(since !== undefined ? { since } : {}),
             ...(wanted !== undefined ? { limit: wanted } : {}),
+            ...(Option.isSome(input.before) ? { before: input.before.value } : {}),
           }
           const reply = decodeList(yield* request(nc, LIST, body))
           if (reply._tag === "None") return yield* unknownShape(LIST)
