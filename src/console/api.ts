@@ -17,6 +17,7 @@ import {
   TriggerView,
 } from "./replies.js"
 import { overview, type NatsState } from "./overview.js"
+import { isDeliveryId } from "../domain/delivery.js"
 
 /** Rows per page: a list of thousands stays a page of these. */
 export const PAGE_SIZE = 50
@@ -169,23 +170,23 @@ export const makeApi = (micro: Micro, nats: () => NatsState, now: () => number =
     ).pipe(Effect.map((all) => all.flatMap((o) => (Option.isSome(o) ? [o.value] : []))))
 
   /**
-   * One page of the deliveries list: the service answers the newest first with no cursor, so page
-   * `n` of `size` is read as the newest (n + 1) × size + 1 and cut (the extra one says whether an
-   * older page exists); pages end at the newest thousand, beyond which the filters narrow the list.
+   * One page of the deliveries list, newest first: `before` (the last row of the page before) is the
+   * service's cursor, so any page of a long history costs one read of its own size (one extra record
+   * says whether an older page exists).
    */
   const deliveriesPage = (q: URLSearchParams) => {
-    const size = limitOf(q, PAGE_SIZE)
-    const page = Math.min(Math.max(Number.parseInt(q.get("page") ?? "0", 10) || 0, 0), MAX_LIST)
-    const want = Math.min((page + 1) * size + 1, MAX_LIST)
-    const request = { limit: want, ...fields(q, ["trigger", "status", "since"]) }
+    const size = Math.min(limitOf(q, PAGE_SIZE), MAX_LIST - 1)
+    const before = q.get("before") ?? ""
+    const request = {
+      limit: size + 1,
+      ...fields(q, ["trigger", "status", "since"]),
+      ...(isDeliveryId(before) ? { before } : {}),
+    }
     return micro.call("deliveries", "list", request, DeliveryListReply).pipe(
-      Effect.map((r) => ({
-        deliveries: r.deliveries.slice(page * size, (page + 1) * size),
-        page,
-        size,
-        more: r.deliveries.length > (page + 1) * size,
-        capped: r.deliveries.length >= MAX_LIST && (page + 1) * size >= MAX_LIST,
-      })),
+      Effect.map((r) => {
+        const deliveries = r.deliveries.slice(0, size)
+        return { deliveries, size, more: r.deliveries.length > size, next: deliveries.at(-1)?.id ?? null }
+      }),
     )
   }
 

@@ -1,16 +1,20 @@
 // The delivery pages: the live, filtered, paged deliveries list and one delivery's chain.
 // Part of the console page's script (see app.ts); plain browser JavaScript inside its one closure.
 export const DELIVERY_PAGES = String.raw`  // One page of the list at a time (newest first, the page size in limit);
-  // only the first page is live.
+  // only the first page is live. The way back is in the address: trail holds each older page's
+  // cursor (the last delivery of the page before it), so Newer drops the last one.
   function deliveries(params) {
     var limit = Number(params.get("limit")) || PAGE
-    var pageNo = Number(params.get("page")) || 0
+    var trail = (params.get("trail") || "").split(",").filter(function (c) {
+      return c !== ""
+    })
+    var pageNo = trail.length
     var filter = {
       trigger: params.get("trigger") || "",
       status: params.get("status") || "",
       since: params.get("since") || "",
     }
-    function pageHref(n) {
+    function pageHref(cursors) {
       return (
         "#/deliveries" +
         query({
@@ -18,7 +22,7 @@ export const DELIVERY_PAGES = String.raw`  // One page of the list at a time (ne
           status: filter.status,
           since: filter.since,
           limit: params.get("limit") || "",
-          page: n > 0 ? String(n) : "",
+          trail: cursors.join(","),
         })
       )
     }
@@ -29,7 +33,7 @@ export const DELIVERY_PAGES = String.raw`  // One page of the list at a time (ne
           status: filter.status,
           since: filter.since,
           limit: String(limit),
-          page: String(pageNo),
+          before: trail.length > 0 ? trail[trail.length - 1] : "",
         }),
     ).then(function (p) {
       var body = el("tbody", null, deliveryRows(p.deliveries))
@@ -116,13 +120,10 @@ export const DELIVERY_PAGES = String.raw`  // One page of the list at a time (ne
         el(
           "nav",
           { class: "pager", "aria-label": "pages" },
-          pageNo > 0 ? link(pageHref(0), "Newest") : null,
-          pageNo > 0 ? link(pageHref(pageNo - 1), "Newer") : null,
-          p.more ? link(pageHref(pageNo + 1), "Older") : null,
+          pageNo > 0 ? link(pageHref([]), "Newest") : null,
+          pageNo > 0 ? link(pageHref(trail.slice(0, -1)), "Newer") : null,
+          p.more && p.next ? link(pageHref(trail.concat([p.next])), "Older") : null,
         ),
-        p.capped
-          ? el("p", { class: "hint", text: "Pages end at the newest 1,000: narrow the list with the filters." })
-          : null,
       )
       if (pageNo > 0) return
       live = new EventSource("/api/live")
