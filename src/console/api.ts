@@ -229,7 +229,7 @@ export const makeApi = (micro: Micro, nats: () => NatsState, now: () => number =
       case "schedules":
         return schedules(undefined, 1, []).pipe(Effect.map((all) => ({ schedules: all })))
       case "deliveries":
-        if (id !== undefined) return micro.call("deliveries", "get", { id }, Delivery)
+        if (id !== undefined) return micro.call("deliveries", "get", { id, body: true }, Delivery)
         return deliveriesPage(q)
       case "trigger-figures":
         return id === undefined ? triggerFigures(listParam(q, "names", PAGE_SIZE)) : notFound(path)

@@ -38,5 +38,7 @@ export const deliveryEndpoints = (
       return { deliveries: fit.items, ...truncatedField(fit.truncated || fit.items.some((i) => i.cut !== undefined)) }
     })
   }),
-  endpoint("deliveries", "get", DeliveryGetRequest, (r) => getDelivery(js, runs, r.id)),
+  endpoint("deliveries", "get", DeliveryGetRequest, (r) =>
+    getDelivery(js, jsm, runs, r.id, r.body === true ? { room: replyBudget(maxPayload()) } : undefined),
+  ),
 ]

@@ -14,8 +14,11 @@ import {
   type Decision,
   type Delivery,
   type DeliveryListItem,
+  type DeliveryBody,
   type DeliveryRun,
 } from "../domain/delivery.js"
+import { decodeUtf8 } from "../domain/json-limits.js"
+import { getMessage } from "../nats/stream-messages.js"
 import { HistoryFire } from "../domain/fire-record.js"
 import { jsonBytes } from "../domain/list-budget.js"
 import { parseJsonBytes } from "../domain/json.js"
@@ -100,8 +103,32 @@ export const findDecisions = (js: JetStreamClient, event: { subject: string; seq
     catch: toUnavailable,
   })
 
-/** `dagnats.deliveries.get`: the record, its decisions and their runs with their current status. */
-export const getDelivery = (js: JetStreamClient, runs: KV, id: string) =>
+/**
+ * The body of the event a delivery stored, as `deliveries.get` answers it within `room` bytes of
+ * JSON: the stored message at its sequence, if it is still that event (EVENTS may have aged it out).
+ */
+const bodyOf = (jsm: JetStreamManager, event: { subject: string; seq: number }, room: number) =>
+  Effect.map(getMessage(jsm, Streams.events, { seq: event.seq }), (m): DeliveryBody => {
+    if (m === null || m.subject !== event.subject) return { gone: true }
+    const text = decodeUtf8(m.data)
+    const body: DeliveryBody =
+      text !== undefined
+        ? { encoding: "utf-8", text }
+        : { encoding: "base64", text: Buffer.from(m.data).toString("base64") }
+    return jsonBytes(body) <= room ? body : { cut: true, size: m.data.length }
+  })
+
+/**
+ * `dagnats.deliveries.get`: the record, its decisions and their runs with their current status, and
+ * with `body.room` the stored event's body in at most that many bytes of the reply.
+ */
+export const getDelivery = (
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  runs: KV,
+  id: string,
+  body?: { readonly room: number },
+) =>
   Effect.gen(function* () {
     const record = yield* findRecord(js, id)
     if (record === undefined) return yield* new NotFound({ kind: "delivery", name: id })
@@ -120,7 +147,9 @@ export const getDelivery = (js: JetStreamClient, runs: KV, id: string) =>
     )
     const decisions = found.map(({ workflow: _, ...d }) => d)
     const delivery: Delivery = { ...record, decisions, runs: withStatus }
-    return delivery
+    if (body === undefined || record.event === undefined) return delivery
+    const stored = yield* bodyOf(jsm, record.event, body.room - jsonBytes(delivery) - 16)
+    return { ...delivery, body: stored } satisfies Delivery
   })
 
 export interface ListQuery {

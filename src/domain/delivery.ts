@@ -120,14 +120,32 @@ export const DeliveryRun = Schema.Struct({
 export type DeliveryRun = typeof DeliveryRun.Type
 
 /** `dagnats.deliveries.get`: the record with the decisions and runs that followed from it. */
+/**
+ * An accepted delivery's body as EVENTS stores it, when asked for: UTF-8 text as is, other bytes as
+ * base64. `cut` when it did not fit the reply (then `text` is absent); `gone` when EVENTS no longer
+ * holds the event (aged out, purged).
+ */
+export const DeliveryBody = Schema.Union([
+  Schema.Struct({ encoding: Schema.Literals(["utf-8", "base64"]), text: Schema.String }),
+  Schema.Struct({ cut: Schema.Literal(true), size: Schema.Finite }),
+  Schema.Struct({ gone: Schema.Literal(true) }),
+])
+export type DeliveryBody = typeof DeliveryBody.Type
+
 export const Delivery = Schema.Struct({
   ...DeliveryRecord.fields,
   decisions: Schema.Array(Decision),
   runs: Schema.Array(DeliveryRun),
+  /** Only when the request asked for it (`body: true`) and the delivery stored an event. */
+  body: Schema.optionalKey(DeliveryBody),
 })
 export type Delivery = typeof Delivery.Type
 
-export const DeliveryGetRequest = Schema.Struct({ id: DeliveryId })
+export const DeliveryGetRequest = Schema.Struct({
+  id: DeliveryId,
+  /** Also the body of the event an accepted delivery stored (never kept for a refused one). */
+  body: Schema.optionalKey(Schema.Boolean),
+})
 
 /** `accepted` (2xx), `rejected` (any other status), an error code such as `invalid_signature`, or a status. */
 export const DeliveryStatusFilter = Schema.String.pipe(

@@ -180,7 +180,7 @@ describe("console in a browser", () => {
     await page.close()
   })
 
-  test("console - a payload and headers holding <script> and <img onerror> are shown as text on the delivery and run pages, and none of them runs", async () => {
+  test("console - a payload and headers holding <script> and <img onerror> are shown as text on the delivery page (body and headers) and the run page, and none of them runs", async () => {
     await trigger("xss")
     const evil = `<img src=x onerror="window.pwned='header'"><script>window.pwned='header-script'</script>`
     const payload = { html: `<script>window.pwned='body'</script><img src=x onerror="window.pwned='img'">` }
@@ -190,6 +190,9 @@ describe("console in a browser", () => {
     const cell = page.locator("td code", { hasText: "onerror" })
     await cell.waitFor()
     expect(await cell.textContent()).toBe(evil)
+    // The body EVENTS stored, as text.
+    expect(JSON.parse((await page.locator("#delivery-body").textContent())!)).toEqual(payload)
+    expect(await page.evaluate(() => (globalThis as unknown as { pwned?: string }).pwned)).toBeUndefined()
     const run = await eventually(async () => {
       const r = await stack.cli<{ runs: Array<{ run_id: string }> }>("run", "list", "--trigger", "xss")
       expect(r.runs).toHaveLength(1)

@@ -393,6 +393,28 @@ describe("deliveries - the CLI", () => {
     ])
   })
 
+  test("deliveries - `delivery get ID --body` shows the accepted body EVENTS stored; a refused one has none; an event gone from EVENTS says so", async () => {
+    await setup()
+    const sent = '{"action":"opened","note":"<b>hi</b>"}'
+    const ok = await send(url("hook"), { body: sent, headers: signed(SECRET, sent) })
+    const refused = await send(url("hook"), { body: sent, headers: signed("nope", sent) })
+    await eventually(async () => {
+      for (const r of [ok, refused]) expect(await recordsWithId(idOf(r))).toHaveLength(1)
+    })
+    const json = await stack.cli("delivery", "get", idOf(ok), "--body")
+    expect(json.body).toStrictEqual({ encoding: "utf-8", text: sent })
+    const human = await stack.cliRaw("delivery", "get", idOf(ok), "--body")
+    expect(human.stdout.trimEnd().split("\n").slice(-2)).toStrictEqual([
+      "body (utf-8):",
+      '{"action":"opened","note":"<b>hi</b>"}',
+    ])
+    expect((await stack.cli("delivery", "get", idOf(ok))).body).toBeUndefined()
+    const none = await stack.cliRaw("delivery", "get", idOf(refused), "--body")
+    expect(none.stdout.trimEnd().split("\n").at(-1)).toBe("body: none stored (a refused request's body is never kept)")
+    await stack.raw.jsm.streams.deleteMessage("EVENTS", ok.json.seq)
+    expect((await stack.cli("delivery", "get", idOf(ok), "--body")).body).toStrictEqual({ gone: true })
+  })
+
   test("deliveries - `delivery get ID` prints the chain as a tree, and --json the delivery", async () => {
     await setup()
     const r = await send(url("multi"), { body: BODY, headers: signed(SECRET, BODY) })

@@ -1,5 +1,5 @@
 // `dagnats delivery list [--trigger T] [--status S] [--since TIME|DUR] [--limit N] [--before ID]` and
-// `dagnats delivery get ID`: what happened to webhook requests, through `dagnats.deliveries.list|get`.
+// `dagnats delivery get ID [--body]`: what happened to webhook requests, through `dagnats.deliveries.list|get`.
 // `get` prints the chain as a tree: request → response → event → decisions → runs with their status.
 // Replies are decoded with the domain Schemas; a reply of another shape is refused, not guessed at.
 import { Effect, Option, Schema } from "effect"
@@ -92,6 +92,16 @@ const list = Command.make(
     }),
 ).pipe(Command.withDescription("list webhook deliveries (accepted and rejected), newest first"))
 
+/** The stored body after the tree: as text (control characters shown escaped), or why there is none. */
+export const bodyLines = (d: Delivery): ReadonlyArray<string> => {
+  const b = d.body
+  if (b === undefined) return ["", "body: none stored (a refused request's body is never kept)"]
+  if ("gone" in b) return ["", "body: no longer in EVENTS (aged out or purged)"]
+  if ("cut" in b) return ["", `body: ${b.size} B, too large for a reply; read it from EVENTS #${d.event?.seq}`]
+  const shown = b.text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => JSON.stringify(c).slice(1, -1))
+  return ["", `body (${b.encoding}):`, shown]
+}
+
 /** The chain of one delivery, one branch per step. */
 export const deliveryTree = (d: Delivery): ReadonlyArray<string> => {
   const lines = [`delivery ${d.id}  ${d.received_at}  trigger ${d.trigger}`]
@@ -131,17 +141,25 @@ export const deliveryTree = (d: Delivery): ReadonlyArray<string> => {
 
 const get = Command.make(
   "get",
-  { id: Argument.String("id").pipe(Argument.withDescription("the delivery id")) },
-  ({ id }) =>
+  {
+    id: Argument.String("id").pipe(Argument.withDescription("the delivery id")),
+    body: Flag.Boolean("body").pipe(
+      Flag.withoutNegation,
+      Flag.withDescription("also print the body the accepted request stored on EVENTS"),
+      Flag.withDefault(false),
+    ),
+  },
+  ({ id, body }) =>
     Effect.gen(function* () {
       if (!isDeliveryId(id))
         return yield* usageError("ID: must be a delivery id (26 characters, as in the Dagnats-Delivery header)")
       yield* withNats((nc, shared) =>
         Effect.gen(function* () {
-          const reply = decodeDelivery(yield* request(nc, GET, { id }))
+          const reply = decodeDelivery(yield* request(nc, GET, body ? { id, body: true } : { id }))
           if (reply._tag === "None") return yield* unknownShape(GET)
           if (shared.json) return printJson(reply.value)
           for (const line of deliveryTree(reply.value)) printLine(line)
+          if (body) for (const line of bodyLines(reply.value)) printLine(line)
         }),
       )
     }),

@@ -145,6 +145,14 @@ export const DELIVERY_PAGES = String.raw`  // One page of the list at a time (ne
     })
   }
 
+  // The body as EVENTS stored it, shown as text (never as markup); a refused request's is never kept.
+  function bodyView(b) {
+    if (!b) return el("p", { class: "hint", text: "None stored: a refused request's body is never kept." })
+    if (b.gone) return el("p", { class: "hint", text: "No longer in EVENTS (aged out or purged)." })
+    if (b.cut) return el("p", { class: "hint", text: b.size + " bytes: too large to show here." })
+    return el("pre", { id: "delivery-body", class: b.encoding === "base64" ? "base64" : "", text: b.text })
+  }
+
   function delivery(id) {
     return api("/api/deliveries/" + enc(id)).then(function (d) {
       var headers = d.request.headers || {}
@@ -225,10 +233,7 @@ export const DELIVERY_PAGES = String.raw`  // One page of the list at a time (ne
             "No headers stored.",
           ),
         ),
-        el("p", {
-          class: "hint",
-          text: "An accepted body is the run's input (open the run); a rejected body is never stored.",
-        }),
+        el("section", null, el("h2", { text: "Body" }), bodyView(d.body)),
       )
       watchRuns(
         d.runs.map(function (r) {
