@@ -43,6 +43,15 @@ interface AbsorbParts {
 }
 
 type AnyStep = DebounceStep | BatchStep
+
+/**
+ * A first delivery evaluated this long after it was stored may have been delivered before all the
+ * same: a clustered consumer whose leader dies can lose the record of a delivery that was not yet
+ * replicated, and its new leader delivers the event again as if for the first time. That takes a
+ * leader election (seconds), so an event evaluated promptly cannot be one; an older one is looked up
+ * like a redelivery (one more read from the leader, only while the evaluator is behind).
+ */
+const FIRST_DELIVERY_TRUSTED_MS = 1_000
 type StepFor = (key: string, cur: WindowState | undefined) => AnyStep
 
 const windowEvent = (w: WindowedEvent): WindowEvent => ({
@@ -72,6 +81,7 @@ export const makeAbsorb = (d: WindowDeps, { store, timers, firing, progress, ack
     mayBeLate: boolean,
   ): Effect.fn.Return<FireRecord | "late", Unavailable> {
     const late = slot !== key
+    const seenBefore = event.redelivered || event.storedAtMs + FIRST_DELIVERY_TRUSTED_MS <= d.now()
     const base = { trigger: trigger.name, workflow: trigger.workflow, event }
     const absorbed = skipped(base, kind === "debounce" ? "debounced" : "batched")
     let fromLeader = false
@@ -91,11 +101,7 @@ export const makeAbsorb = (d: WindowDeps, { store, timers, firing, progress, ack
       // may belong there (the newer window that made the late one is over since). A prompt event
       // cannot: the late window was over a period before that newer window was.
       const opensWindow = step.type === "create" || step.type === "replace"
-      if (
-        !late &&
-        kind === "debounce" &&
-        ((event.redelivered && step.type !== "duplicate") || (opensWindow && mayBeLate))
-      ) {
+      if (!late && kind === "debounce" && ((seenBefore && step.type !== "duplicate") || (opensWindow && mayBeLate))) {
         const other = yield* store.read<WindowState>(kind, lateKey(key), true)
         const there = other.value?.kind === kind ? stepFor(key, other.value).type : "create"
         if (there === "duplicate") {
@@ -108,7 +114,7 @@ export const makeAbsorb = (d: WindowDeps, { store, timers, firing, progress, ack
       // A redelivered event missing from the window read may be in one that fired since. The fired
       // window is remembered before its key is cleared or replaced, so `….done` is read after the
       // window (from the leader), never before: read first, it could miss a fire in between.
-      if (event.redelivered && step.type !== "duplicate") {
+      if (seenBefore && step.type !== "duplicate") {
         const done = (yield* store.read<DoneState>(kind, doneKey(key), true)).value
         if (alreadyFired(kind, done, event.seq, event.epoch)) return absorbed
       }
@@ -161,8 +167,7 @@ export const makeAbsorb = (d: WindowDeps, { store, timers, firing, progress, ack
           // The timer only after the window is stored: a due timer that finds no window takes
           // it for fired and drops it. A redelivered event sets it again (the message id makes
           // that a no-op when it exists), in case a crash came between the two.
-          if (step.type === "create" || step.type === "replace" || event.redelivered)
-            yield* timers.schedule(step.next, slot)
+          if (step.type === "create" || step.type === "replace" || seenBefore) yield* timers.schedule(step.next, slot)
           return absorbed
         }
       }

@@ -1,7 +1,8 @@
 // Proves window faults found by the cluster e2e (kills of a node and a serve) against a real
 // nats-server, step by step: an evaluation retried after its first attempt already filled and fired
 // a batch does not put the event in the next batch too; a redelivered event whose window fires
-// between its reads is not counted again; and an event stored after a debounce
+// between its reads is not counted again, nor one delivered again as a first delivery (a consumer
+// leader's lost delivery record) seconds after it was stored; and an event stored after a debounce
 // window's due time does not close that window while one of the window's own events is still
 // unevaluated (held by a dead serve until the ack wait), which would make that one a window of its own.
 import { afterEach, describe, expect, test } from "vitest"
@@ -15,7 +16,7 @@ import {
   type EvaluateDeps,
   type WindowHandler,
 } from "../../src/evaluator/index.js"
-import { rigPerTest, run } from "./windows-support.js"
+import { fired, rigPerTest, run } from "./windows-support.js"
 import { eventually } from "../support/poll.js"
 
 const rig = rigPerTest()
@@ -99,6 +100,49 @@ describe("windows faults - redelivered events and fires in between", () => {
 })
 
 describe("windows faults - a debounce window closes with all its own events", () => {
+  test("failover - an event delivered again as a first delivery seconds after it was stored, after the batch that counted it fired: it joins no new batch", async () => {
+    const r = await rig({
+      name: "fo",
+      workflow: "wf",
+      type: "event",
+      subject: "event.fo",
+      batch: { max_size: 2, timeout: "1h" },
+    })
+    const key = windowKey("fo", { found: false })
+    const e1 = await r.publish("event.fo", { n: 1 })
+    const e2 = await r.publish("event.fo", { n: 2 })
+    r.now = e2.storedAtMs
+    await run(r.engine.batch.absorb(r.event(e1.seq, "event.fo", e1.storedAtMs, { n: 1 })))
+    await run(r.engine.batch.absorb(r.event(e2.seq, "event.fo", e2.storedAtMs, { n: 2 })))
+    expect(await r.windowState("batch", key)).toBeUndefined()
+    // The consumer's new leader lost the record of event 2's delivery: delivery count 1 again, after
+    // the election (seconds).
+    r.now = e2.storedAtMs + 5_000
+    await run(r.engine.batch.absorb(r.event(e2.seq, "event.fo", e2.storedAtMs, { n: 2 })))
+    expect((await r.runs()).map((x) => [x.count, x.input])).toStrictEqual([[2, [{ n: 1 }, { n: 2 }]]])
+    expect(await r.windowState("batch", key)).toBeUndefined()
+  })
+
+  test("failover - a debounce event delivered again as a first delivery seconds after it was stored, after its window fired: no second window", async () => {
+    // The consumer first: event 1 stays unacknowledged, so it may be delivered again.
+    const r = await rig(
+      { name: "fd", workflow: "wf", type: "event", subject: "event.fd", debounce: { period: "1s" } },
+      { consumerFirst: true },
+    )
+    const key = windowKey("fd", { found: false })
+    const e1 = await r.publish("event.fd", { n: 1 })
+    r.now = e1.storedAtMs
+    await run(r.engine.debounce.absorb(r.event(e1.seq, "event.fd", e1.storedAtMs, { n: 1 })))
+    const open = (await r.windowState("debounce", key))!
+    r.now = open.due_at + 1
+    await fired(r, key, open)
+    expect(await r.windowState("debounce", key)).toBeUndefined()
+    r.now = e1.storedAtMs + 5_000
+    await run(r.engine.debounce.absorb(r.event(e1.seq, "event.fd", e1.storedAtMs, { n: 1 })))
+    expect((await r.runs()).map((x) => [x.count, x.input])).toStrictEqual([[1, { n: 1 }]])
+    expect(await r.windowState("debounce", key)).toBeUndefined()
+  })
+
   test("close - an event stored after the due time waits while an event of the window is unevaluated; then the window fires with both", async () => {
     const r = await rig(
       { name: "cw", workflow: "wf", type: "event", subject: "event.cw", debounce: { period: "1s" } },
