@@ -153,7 +153,7 @@ export const makeAbsorb = (d: WindowDeps, { store, timers, firing, progress, ack
           if (step.type === "replace") yield* firing.fire(step.fire, slot)
           const closesNow = step.next.closed
           const timersBefore = closesNow ? yield* timers.lastSeq(kind, slot) : 0
-          const next = forgetAcked(step.next, yield* ackFloor.get(step.next.trigger))
+          const next = forgetAcked(step.next, yield* ackFloor.get(step.next))
           const rev = yield* store.write(kind, slot, next, cur)
           if (rev === undefined) continue
           // The event that fills a batch fires exactly what was written, at the revision the write

@@ -6,13 +6,18 @@
 import { Effect, Ref } from "effect"
 import { consumerPosition, type StreamManager } from "../nats/stream-messages.js"
 import type { TriggerTableShape } from "../triggers/index.js"
-import { placeOf } from "./place.js"
+import type { WindowState } from "../domain/windows.js"
+import { placeOfWindow } from "./place.js"
 
 const REFRESH_MS = 1_000
 
 export interface AckFloor {
-  /** The floor of the trigger's events as last seen; starts a background look when that is over a second old. */
-  readonly get: (trigger: string) => Effect.Effect<number>
+  /**
+   * The floor of the consumer that evaluated a window's events (where its epoch says they are, even
+   * if its trigger has moved since) as last seen; starts a background look when that is over a
+   * second old.
+   */
+  readonly get: (state: WindowState) => Effect.Effect<number>
 }
 
 interface Seen {
@@ -22,9 +27,9 @@ interface Seen {
 
 export const makeAckFloor = (jsm: StreamManager, table: TriggerTableShape): AckFloor => {
   const byStream = new Map<string, Seen>()
-  const get = (trigger: string) =>
+  const get = (state: WindowState) =>
     Effect.gen(function* () {
-      const place = placeOf(table.get(trigger))
+      const place = placeOfWindow(state.epoch, table.get(state.trigger))
       let seen = byStream.get(place.stream)
       if (seen === undefined) {
         seen = { floor: Ref.makeUnsafe(0), askedAt: Ref.makeUnsafe(0) }

@@ -22,7 +22,7 @@ import type { Unavailable } from "../domain/errors.js"
 import { consumerPosition, getMessage, type StoredMessage, type StreamManager } from "../nats/stream-messages.js"
 import type { TriggerTableShape } from "../triggers/index.js"
 import { isDead } from "../dead/index.js"
-import { placeOf, placeSubject, type EventPlace } from "./place.js"
+import { placeOfWindow, placeSubject, type EventPlace } from "./place.js"
 
 /** Events looked at per check; a window with more unacknowledged events of its trigger waits. */
 const SCAN_LIMIT = 500
@@ -221,7 +221,8 @@ export const makeProgress = (d: ProgressDeps) => {
   const mayClose = (state: WindowState, key: string): Effect.Effect<boolean, Unavailable> =>
     Effect.suspend(() => {
       const trigger = d.table.get(state.trigger)
-      const place = placeOf(trigger)
+      // The consumer that evaluates the window's own events, even if its trigger has moved since.
+      const place = placeOfWindow(state.epoch, trigger)
       let p = byStream.get(place.stream)
       if (p === undefined) {
         p = makePlaceProgress(d, place)

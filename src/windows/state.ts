@@ -36,7 +36,7 @@ export const makeWindowState = (buckets: Record<Kind, KvBucket>, ackFloor: AckFl
     // A late window's fires are remembered with the key's others: one record answers a redelivery.
     const dk = doneKey(slotOwner(key))
     const seenKey = `${state.kind} ${dk}`
-    const floor = yield* ackFloor.get(state.trigger)
+    const floor = yield* ackFloor.get(state)
     const start = doneSeen.get(seenKey) ?? { value: undefined, revision: 0, existed: false }
     const done = yield* modify(
       buckets[state.kind],
