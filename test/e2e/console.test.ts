@@ -3,7 +3,7 @@
 // reload, its delivery shows the run it started, a disable from the console is what `trigger get` reports,
 // payloads and headers are shown as text (nothing in them runs), a cross-site POST changes nothing, the
 // triggers list shows each trigger's last delivery and 24 h counts and pages 1,000 triggers, the deliveries
-// list pages, and the main pages work by keyboard alone.
+// list pages (10,000 deliveries too), and the main pages work by keyboard alone.
 // With DAGNATS_CONSOLE_SCREENSHOTS=DIR set it also writes a screenshot of each page into DIR.
 import { mkdirSync } from "node:fs"
 import { join } from "node:path"
@@ -352,6 +352,51 @@ describe("console in a browser", () => {
     expect(await page.getByRole("link", { name: "Older" }).count()).toBe(0)
     await page.getByRole("link", { name: "Newer" }).click()
     expect(await onPage(all[50]!)).toEqual(all.slice(50, 100))
+    await page.close()
+  })
+
+  test("console - with 10,000 deliveries of one trigger the deliveries page shows the newest 50, Older goes on, and a page deep in the history (its cursor in the address) shows the 50 before it", async () => {
+    await trigger("tenk")
+    await inBatches(
+      Array.from({ length: 10_000 }, (_, i) => i),
+      50,
+      (n) => webhook("tenk", { n }),
+    )
+    // Every id, newest first, read the way the console reads them: pages of 1,000 by cursor.
+    const all = await eventually(
+      async () => {
+        const ids: Array<string> = []
+        for (let page = 0; page < 11; page++) {
+          const before = ids.length > 0 ? { before: ids[ids.length - 1] } : {}
+          const r = await stack.raw.request<Listed>("dagnats.deliveries.list", {
+            trigger: "tenk",
+            limit: 1_000,
+            ...before,
+          })
+          ids.push(...r.deliveries.map((d) => d.id))
+          if (r.deliveries.length < 1_000) break
+        }
+        expect(ids).toHaveLength(10_000)
+        return ids
+      },
+      60_000,
+      500,
+    )
+    expect(new Set(all).size).toBe(10_000)
+    const page = await browser.context.newPage()
+    const ids = () => page.locator("#deliveries tbody tr").evaluateAll((trs) => trs.map((tr) => tr.dataset["delivery"]))
+    const onPage = async (first: string) => {
+      await page.locator(`#deliveries tbody tr[data-delivery="${first}"]`).waitFor()
+      return ids()
+    }
+    await page.goto(`${consoleUrl()}/#/deliveries?trigger=tenk&limit=50`)
+    expect(await onPage(all[0]!)).toEqual(all.slice(0, 50))
+    await page.getByRole("link", { name: "Older" }).click()
+    expect(await onPage(all[50]!)).toEqual(all.slice(50, 100))
+    // Page 200 of 200: the cursor is the last delivery of page 199.
+    await page.goto(`${consoleUrl()}/#/deliveries?trigger=tenk&limit=50&trail=${all[9_949]}`)
+    expect(await onPage(all[9_950]!)).toEqual(all.slice(9_950))
+    expect(await page.getByRole("link", { name: "Older" }).count()).toBe(0)
     await page.close()
   })
 
