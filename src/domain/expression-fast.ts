@@ -114,6 +114,20 @@ const compileNode = (e: Expr): Node | undefined => {
   }
 }
 
+/**
+ * `&&` (decided by a false) or `||` (decided by a true). CEL ignores an error on one side when the
+ * other decides; this answers only when one side decides or both are known, and leaves the rest to CEL.
+ */
+const logical =
+  (l: Node, r: Node, decisive: boolean): Node =>
+  (v, t) => {
+    const a = l(v, t)
+    if (a === decisive) return decisive
+    const b = r(v, t)
+    if (b === decisive) return decisive
+    return a === !decisive && b === !decisive ? !decisive : UNSURE
+  }
+
 const compileCall = (fn: string, target: Expr | undefined, args: ReadonlyArray<Expr>): Node | undefined => {
   if (target !== undefined) return undefined
   if (fn === "!_" && args.length === 1) {
@@ -131,24 +145,10 @@ const compileCall = (fn: string, target: Expr | undefined, args: ReadonlyArray<E
   const r = compileNode(right)
   if (l === undefined || r === undefined) return undefined
   switch (fn) {
-    // CEL's && and || ignore an error on one side when the other decides; this answers only when
-    // both sides are known or one side decides, and leaves the rest to CEL.
     case "_&&_":
-      return (v, t) => {
-        const a = l(v, t)
-        if (a === false) return false
-        const b = r(v, t)
-        if (b === false) return false
-        return a === true && b === true ? true : UNSURE
-      }
+      return logical(l, r, false)
     case "_||_":
-      return (v, t) => {
-        const a = l(v, t)
-        if (a === true) return true
-        const b = r(v, t)
-        if (b === true) return true
-        return a === false && b === false ? false : UNSURE
-      }
+      return logical(l, r, true)
     case "_[_]": {
       const key = constantValue(right)
       if (typeof key !== "string") return undefined
