@@ -166,8 +166,10 @@ export const makeAbsorb = (d: WindowDeps, { store, timers, firing, progress, ack
           }
           // The timer only after the window is stored: a due timer that finds no window takes
           // it for fired and drops it. A redelivered event sets it again (the message id makes
-          // that a no-op when it exists), in case a crash came between the two.
-          if (step.type === "create" || step.type === "replace" || seenBefore) yield* timers.schedule(step.next, slot)
+          // that a no-op when it exists), in case a crash came between the two. (Only a counted
+          // redelivery: an event of a window whose timer may be missing is in that window, so it
+          // comes back as a duplicate, which sets the timer; this is the belt to those braces.)
+          if (step.type === "create" || step.type === "replace" || event.redelivered) yield* timers.schedule(step.next, slot)
           return absorbed
         }
       }
