@@ -261,7 +261,8 @@ export default async () => {
   if (!evaluateWhen(compiled.program, vars, "t").matched) throw new Error("the typical when should hold")
   const parseUs = perCall(() => JSON.parse(prText), 500)
   const evalUs = perCall(() => evaluateWhen(compiled.program, vars, "t"), 5_000)
-  const worst = Math.min(...rows.map((r) => Number.parseFloat(r[3])))
+  // Shared programs and programs of their own alike.
+  const worst = Math.min(...[...rows, ...own].map((r) => Number.parseFloat(r[3])))
   const text = [
     `In process, no NATS: evaluateEvent over ${EVENTS.toLocaleString("en")} events (one per subject) or ` +
       `${Math.max(50, Math.floor(EVENTS / 200))} events (fan-out), run starts stubbed, so the figures are what the ` +
@@ -278,7 +279,7 @@ export default async () => {
     `One typical \`when\` (${WHEN}) on a ${prText.length}-byte GitHub pull_request payload, median of 21 runs:`,
     "",
     markdownTable(
-      ["median µs", "JSON.parse of the payload", "when (convert the fields it reads + evaluate)"],
+      ["median µs", "JSON.parse of the payload", "when (decided by the direct evaluator)"],
       [["~19 KB pull_request", parseUs.toFixed(1), evalUs.toFixed(2)]],
     ),
     "",
@@ -286,7 +287,7 @@ export default async () => {
       ["target", "result", ""],
       [
         [
-          "CEL-filtered events/s ≥ 0.9× the same triggers with equality filters (worst case)",
+          "CEL-filtered events/s ≥ 0.9× the same triggers with equality filters (worst of the four)",
           `${worst.toFixed(2)}×`,
           worst >= 0.9 ? "met" : "**missed**",
         ],
