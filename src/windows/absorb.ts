@@ -46,12 +46,14 @@ type AnyStep = DebounceStep | BatchStep
 
 /**
  * A first delivery evaluated this long after it was stored may have been delivered before all the
- * same: a clustered consumer whose leader dies can lose the record of a delivery that was not yet
- * replicated, and its new leader delivers the event again as if for the first time. That takes a
- * leader election (seconds), so an event evaluated promptly cannot be one; an older one is looked up
- * like a redelivery (one more read from the leader, only while the evaluator is behind).
+ * same: a consumer's leader (or a lone server) that dies can lose the record of deliveries it had not
+ * yet replicated or written, and its successor delivers them again with a delivery count of 1. That
+ * takes an election or a restart (seconds), so an event evaluated promptly cannot be one; an older one
+ * is looked up like a redelivery (the late slot and `….done` read from the leader, only while the
+ * evaluator is behind).
  */
 const FIRST_DELIVERY_TRUSTED_MS = 1_000
+
 type StepFor = (key: string, cur: WindowState | undefined) => AnyStep
 
 const windowEvent = (w: WindowedEvent): WindowEvent => ({
@@ -169,7 +171,8 @@ export const makeAbsorb = (d: WindowDeps, { store, timers, firing, progress, ack
           // that a no-op when it exists), in case a crash came between the two. (Only a counted
           // redelivery: an event of a window whose timer may be missing is in that window, so it
           // comes back as a duplicate, which sets the timer; this is the belt to those braces.)
-          if (step.type === "create" || step.type === "replace" || event.redelivered) yield* timers.schedule(step.next, slot)
+          if (step.type === "create" || step.type === "replace" || event.redelivered)
+            yield* timers.schedule(step.next, slot)
           return absorbed
         }
       }

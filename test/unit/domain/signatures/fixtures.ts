@@ -1,6 +1,11 @@
 // Shared inputs for the signature tests: one fixture per scheme saying which headers it needs,
 // how to break them, and two secrets valid for it (Standard Webhooks secrets must be base64).
-import { schemes, headerLookupFrom, type SchemeName, type VerifyResult } from "../../../../src/domain/signatures/index.js"
+import {
+  schemes,
+  headerLookupFrom,
+  type SchemeName,
+  type VerifyResult,
+} from "../../../../src/domain/signatures/index.js"
 
 export const NOW_MS = 1_700_000_000_000
 export const BODY = Buffer.from('{"id":"evt_1NG8Du2eZvKYlo2CUI79vXWy","event_id":"Ev0PV52K25","type":"ping"}')

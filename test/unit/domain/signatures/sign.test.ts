@@ -1,6 +1,11 @@
 // Proves `sign` returns the headers each provider itself sends, and refuses unusable secrets.
 import { describe, it, expect } from "vitest"
-import { schemes, SchemeNames, InvalidSigningSecret, headerLookupFrom } from "../../../../src/domain/signatures/index.js"
+import {
+  schemes,
+  SchemeNames,
+  InvalidSigningSecret,
+  headerLookupFrom,
+} from "../../../../src/domain/signatures/index.js"
 import { BODY, NOW_MS, fixtures } from "./fixtures.js"
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
