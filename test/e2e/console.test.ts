@@ -356,10 +356,12 @@ describe("console in a browser", () => {
   })
 
   test("console - with 10,000 deliveries of one trigger the deliveries page shows the newest 50, Older goes on, and a page deep in the history (its cursor in the address) shows the 50 before it", async () => {
+    // Disabled: its deliveries are all there is to see; 10,000 runs would only slow the shared serve.
     await trigger("tenk")
+    await stack.cli("trigger", "disable", "tenk")
     await inBatches(
       Array.from({ length: 10_000 }, (_, i) => i),
-      50,
+      100,
       (n) => webhook("tenk", { n }),
     )
     // Every id, newest first, read the way the console reads them: pages of 1,000 by cursor.
@@ -398,7 +400,7 @@ describe("console in a browser", () => {
     expect(await onPage(all[9_950]!)).toEqual(all.slice(9_950))
     expect(await page.getByRole("link", { name: "Older" }).count()).toBe(0)
     await page.close()
-  })
+  }, 180_000)
 
   test("console - by keyboard alone: Tab reaches the nav (focus ring shown), Enter opens Triggers, Tab reaches a trigger's row link, Enter opens the trigger", async () => {
     await trigger("orders")
