@@ -56,8 +56,12 @@ interface Refresh {
   readonly done: Deferred.Deferred<void, Unavailable>
 }
 
-/** The progress of one consumer (the evaluator's on EVENTS, or dagnats's on a source stream). */
-const makePlaceProgress = (d: ProgressDeps, place: EventPlace) => {
+/**
+ * The progress of one consumer (the evaluator's on EVENTS, or dagnats's on a source stream), shared
+ * by every trigger whose events it evaluates; how a stored message reads as an event is each
+ * window's own (two triggers on one KV bucket may take different operations).
+ */
+const makeConsumerProgress = (d: ProgressDeps, at: Pick<EventPlace, "stream" | "consumer">) => {
   /** Every event stored before this time is acknowledged; monotonic. */
   let evaluatedUpToMs = 0
   /** The ack floor seen by the last consumer info, and since when it stands there. */
@@ -71,7 +75,7 @@ const makePlaceProgress = (d: ProgressDeps, place: EventPlace) => {
     const asked = d.now()
     // How long the floor stands still is wall-clock time, whatever clock windows are timed by.
     const wall = Date.now()
-    const c = yield* consumerPosition(d.jsm, place.stream, place.consumer)
+    const c = yield* consumerPosition(d.jsm, at.stream, at.consumer)
     if (c.ackFloorSeq !== floorSeq) {
       floorSeq = c.ackFloorSeq
       floorSince = wall
@@ -80,7 +84,7 @@ const makePlaceProgress = (d: ProgressDeps, place: EventPlace) => {
     const behind = c.numPending > 0 || c.numAckPending > 0
     if (behind) {
       // The next event after the floor was stored no later than everything after it.
-      const next = yield* getMessage(d.jsm, place.stream, { seq: floorSeq + 1 })
+      const next = yield* getMessage(d.jsm, at.stream, { seq: floorSeq + 1 })
       if (next !== null) upTo = next.storedAtMs
     }
     stalled = behind && wall - floorSince >= STALL_MS
@@ -148,7 +152,7 @@ const makePlaceProgress = (d: ProgressDeps, place: EventPlace) => {
     const k = `${seq} ${subject}`
     const hit = cache.get(k)
     if (hit !== undefined) return Effect.succeed(hit)
-    return Effect.map(getMessage(d.jsm, place.stream, { seq, nextBySubject: subject }), (m) => {
+    return Effect.map(getMessage(d.jsm, at.stream, { seq, nextBySubject: subject }), (m) => {
       // "Nothing yet" can change as events arrive; a message found cannot.
       if (m !== null) {
         if (cache.size >= CACHE_ENTRIES) cache.clear()
@@ -159,7 +163,12 @@ const makePlaceProgress = (d: ProgressDeps, place: EventPlace) => {
   }
 
   /** Whether an unevaluated event on the trigger's subject could still belong to `state`. */
-  const nothingPendingFor = Effect.fnUntraced(function* (trigger: StoredTrigger, state: WindowState, key: string) {
+  const nothingPendingFor = Effect.fnUntraced(function* (
+    trigger: StoredTrigger,
+    place: EventPlace,
+    state: WindowState,
+    key: string,
+  ) {
     const subject = placeSubject(trigger)
     const filters = compileFilters(trigger.filters ?? [])
     const debounce = state.kind === "debounce" ? trigger.debounce : undefined
@@ -204,20 +213,21 @@ const makePlaceProgress = (d: ProgressDeps, place: EventPlace) => {
     state: WindowState,
     key: string,
     trigger: StoredTrigger | undefined,
+    place: EventPlace,
   ): Effect.fn.Return<boolean, Unavailable> {
     if (yield* evaluatedBefore(state.due_at)) return true
     // The evaluator is catching up: what belongs to this window is on its way.
     if (!stalled) return false
     // Nothing will join a window of a trigger that is gone or disabled.
     if (trigger === undefined || trigger.enabled === false) return true
-    return yield* nothingPendingFor(trigger, state, key)
+    return yield* nothingPendingFor(trigger, place, state, key)
   })
 
   return { mayClose }
 }
 
 export const makeProgress = (d: ProgressDeps) => {
-  const byStream = new Map<string, ReturnType<typeof makePlaceProgress>>()
+  const byStream = new Map<string, ReturnType<typeof makeConsumerProgress>>()
   const mayClose = (state: WindowState, key: string): Effect.Effect<boolean, Unavailable> =>
     Effect.suspend(() => {
       const trigger = d.table.get(state.trigger)
@@ -225,10 +235,10 @@ export const makeProgress = (d: ProgressDeps) => {
       const place = placeOfWindow(state.epoch, trigger)
       let p = byStream.get(place.stream)
       if (p === undefined) {
-        p = makePlaceProgress(d, place)
+        p = makeConsumerProgress(d, place)
         byStream.set(place.stream, p)
       }
-      return p.mayClose(state, key, trigger)
+      return p.mayClose(state, key, trigger, place)
     })
   return { mayClose }
 }

@@ -1,9 +1,12 @@
 // Proves a window waits on, and forgets by, the consumer of the stream its own events are in (its
 // epoch names it), not the one its trigger reads now: a trigger moved from one source stream to
-// another keeps its open windows on the first stream's progress and ack floor. Real nats-server.
+// another keeps its open windows on the first stream's progress and ack floor. And that a window
+// reads pending events as its own trigger does: two triggers on one KV bucket share the consumer's
+// progress, not which operations count as events. Real nats-server.
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { Effect } from "effect"
 import { AckPolicy, DeliverPolicy } from "@nats-io/jetstream"
+import { Kvm } from "@nats-io/kv"
 import { connect, type NatsConnection } from "@nats-io/transport-node"
 import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
 import { natsHandles } from "../support/nats-handles.js"
@@ -14,6 +17,7 @@ import type { NatsHandles } from "../../src/nats/connection.js"
 import type { StoredTrigger } from "../../src/domain/trigger.js"
 import type { TriggerTableShape } from "../../src/triggers/index.js"
 import type { BatchState } from "../../src/domain/windows.js"
+import { ensureResources } from "../../src/nats/resources.js"
 
 let nats: TestNatsServer
 let nc: NatsConnection
@@ -23,6 +27,8 @@ beforeAll(async () => {
   nats = await startNatsServer()
   nc = await connect({ servers: nats.url })
   h = await natsHandles(nc)
+  // DAGNATS_DEAD among them: a window that looks at its pending events asks whether each is a dead letter.
+  await Effect.runPromise(ensureResources(h, { replicas: 1 }))
 })
 afterAll(async () => {
   await nc?.close()
@@ -103,5 +109,63 @@ describe("windows place - a trigger moved to another source stream", () => {
       now: () => now,
     })
     expect(await Effect.runPromise(progress.mayClose(state, "_"))).toBe(true)
+  })
+
+  test("progress - two triggers on one KV bucket that take different operations: a pending delete holds the window of the trigger that takes deletes, after the one that takes only puts was asked first", async () => {
+    const kv = await new Kvm(nc).create("kvops")
+    await h.jsm.consumers.add("KV_kvops", {
+      durable_name: "dagnats-source-KV_kvops",
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+    })
+    // Never fetched: the consumer's floor stands still below it.
+    await kv.delete("k")
+    const created = (await h.jsm.streams.info("KV_kvops")).created
+    const onBucket = (name: string, ops: Array<string>) =>
+      ({
+        name,
+        workflow: "wf",
+        type: "event",
+        subject: ">",
+        source: { kv: "kvops", ops },
+        enabled: true,
+        created_at: "2026-01-01T00:00:00.000Z",
+        updated_at: "2026-01-01T00:00:00.000Z",
+        revision: 1,
+      }) as unknown as StoredTrigger
+    const triggers = new Map([
+      ["kp", onBucket("kp", ["put"])],
+      ["kd", onBucket("kd", ["delete"])],
+    ])
+    const now = Date.now() + 1_000
+    const windowOf = (trigger: string) =>
+      ({
+        kind: "batch",
+        id: `${trigger}._:9`,
+        trigger,
+        key: "_",
+        first_at: 0,
+        due_at: now,
+        closed: false,
+        seqs: [],
+        last_subject: "$KV.kvops.k",
+        epoch: `KV_kvops:${created}`,
+      }) as unknown as BatchState
+    const progress = makeProgress({
+      jsm: h.jsm,
+      table: { ...table, get: (name) => triggers.get(name), all: () => [...triggers.values()] },
+      keyFor: () => "_",
+      readDone: () => Effect.succeed(undefined),
+      readCounted: () => Effect.succeed(new Set<number>()),
+      maxRunInputBytes: 1_000_000,
+      now: () => now,
+    })
+    // Once the floor has stood still, the put-only trigger's window looks at the pending delete: not its event.
+    await eventually(
+      async () => expect(await Effect.runPromise(progress.mayClose(windowOf("kp"), "_"))).toBe(true),
+      5_000,
+      100,
+    )
+    expect(await Effect.runPromise(progress.mayClose(windowOf("kd"), "_"))).toBe(false)
   })
 })
