@@ -39,31 +39,25 @@ const field = (container: Value, key: string): Value => {
   return UNSURE
 }
 
-const constant = (e: Expr): Node | undefined => {
-  if (e.exprKind.case !== "constExpr") return undefined
+/** A literal's value as the payload's JSON would hold it; UNSURE for literals outside the subset. */
+const constantValue = (e: Expr): Value => {
+  if (e.exprKind.case !== "constExpr") return UNSURE
   const c = e.exprKind.value.constantKind
   switch (c.case) {
     case "stringValue":
     case "boolValue":
-    case "doubleValue": {
-      const v = c.value
-      return () => v
-    }
+    case "doubleValue":
+      return c.value
     case "int64Value": {
       // Beyond 2^53 a JavaScript number is not the int CEL compares.
       const n = Number(c.value)
-      return Number.isSafeInteger(n) ? () => n : undefined
+      return Number.isSafeInteger(n) ? n : UNSURE
     }
     case "nullValue":
-      return () => null
+      return null
     default:
-      return undefined
+      return UNSURE
   }
-}
-
-const constantValue = (e: Expr): Value | typeof UNSURE => {
-  const node = constant(e)
-  return node === undefined ? UNSURE : node(undefined as never, "")
 }
 
 const compare: Record<string, (a: number, b: number) => boolean> = {
@@ -76,8 +70,10 @@ const compare: Record<string, (a: number, b: number) => boolean> = {
 const compileNode = (e: Expr): Node | undefined => {
   const k = e.exprKind
   switch (k.case) {
-    case "constExpr":
-      return constant(e)
+    case "constExpr": {
+      const value = constantValue(e)
+      return value === UNSURE ? undefined : () => value
+    }
     case "identExpr": {
       switch (k.value.name) {
         case "body":
