@@ -71,14 +71,20 @@ export const makeLive = (nc: NatsConnection, statuses: RunStatuses): Live => {
     }
   }
   let sub: Subscription | undefined
-  const subscribe = () =>
-    nc.subscribe(Subjects.deliveriesStored, {
+  // Resolves once the server has the subscription: a page is told it is live only then, so a record
+  // stored right after it was told can't be published before the server knows anyone wants it.
+  let subscribed: Promise<void> = Promise.resolve()
+  const subscribe = () => {
+    const s = nc.subscribe(Subjects.deliveriesStored, {
       callback: (err, msg) => {
         if (err !== null || clients.size === 0) return
         const record = decodeRecord(new TextDecoder().decode(msg.data))
         if (record._tag === "Some") send(`event: delivery\ndata: ${JSON.stringify(summary(record.value))}\n\n`)
       },
     })
+    subscribed = nc.flush().catch(() => undefined)
+    return s
+  }
   const leave = (res: ServerResponse) => {
     clients.delete(res)
     if (clients.size === 0 && sub !== undefined) {
@@ -145,7 +151,9 @@ export const makeLive = (nc: NatsConnection, statuses: RunStatuses): Live => {
       clients.add(res)
       sub ??= subscribe()
       res.on("close", () => leave(res))
-      res.write(": live\n\n")
+      void subscribed.then(() => {
+        if (!res.destroyed) res.write(": live\n\n")
+      })
       return true
     },
     close: () => {

@@ -65,6 +65,29 @@ test("console live - with no page open serve's connection receives none of 20 de
   }, 5_000)
 })
 
+test("console live - serve's connection receives the record published right after a page was told it is live, on each of 30 openings", async () => {
+  const port = (http.address() as AddressInfo).port
+  let received = 0
+  for (let i = 0; i < 30; i++) {
+    const page = await new Promise<import("node:http").IncomingMessage>((resolve) =>
+      get(`http://127.0.0.1:${port}/`, resolve),
+    )
+    await new Promise((resolve) => page.once("data", resolve))
+    const open = serveSide.stats().inMsgs
+    publisher.publish(`dagnats.deliveries.t.${i}`, record(i))
+    await publisher.flush()
+    await serveSide.flush()
+    if (serveSide.stats().inMsgs - open === 1) received++
+    page.destroy()
+    await eventually(async () => {
+      const closed = serveSide.stats().inMsgs
+      await publishRecords(1)
+      expect(serveSide.stats().inMsgs - closed).toBe(0)
+    }, 5_000)
+  }
+  expect(received).toBe(30)
+})
+
 test("console live - a page following runs r1 and r2 is sent each one's status, then r1's change to completed, and r1 is read no more once completed", async () => {
   const now = new Map([
     ["r1", "pending"],
