@@ -1,7 +1,10 @@
 // Writing delivery records: one per webhook request, after its answer was sent and without the
 // answer waiting on it. Fire and forget with a bound on records in flight; a record that cannot be
 // written is counted and logged (at most one line per 10 s), never retried and never an error of
-// the request. Rejected requests go through the flood cap (100 per second per trigger name); each
+// the request. The records of one event-loop turn leave together and only the last asks for an
+// acknowledgement: a PubAck costs both ends about as much as the record itself, and what makes
+// records fail (the stream gone, JetStream or the connection down) fails the acknowledged one with
+// them, so its failure counts the whole turn's. Rejected requests go through the flood cap (100 per second per trigger name); each
 // second's surplus becomes one suppressed record. Knows nothing of HTTP or nats.js: ingest hands it
 // a publish function and what it saw of each request.
 import { hash } from "node:crypto"
@@ -16,6 +19,8 @@ import { pooledPrng } from "../domain/random-pool.js"
 export const REJECTED_PER_SECOND = 100
 /** Records published but not yet acknowledged; beyond it a record is dropped (and counted). */
 const MAX_IN_FLIGHT = 4_096
+/** Records confirmed by one acknowledgement at most: a turn with more sends them in parts. */
+const MAX_PER_ACK = 256
 const FAILURE_LOG_INTERVAL_MS = 10_000
 const SUMMARY_INTERVAL_MS = 1_000
 
@@ -45,10 +50,13 @@ export interface Seen {
 }
 
 export interface RecorderDeps {
+  /** Publish and wait for the stream's acknowledgement. */
   readonly publish: (subject: string, data: Uint8Array) => Promise<unknown>
+  /** Publish without asking for one, in order with `publish`; throws when it cannot send. */
+  readonly send: (subject: string, data: Uint8Array) => void
   readonly nowMs: () => number
   readonly countSuppressed: (n: number) => void
-  readonly countFailure: () => void
+  readonly countFailures: (n: number) => void
   readonly logFailure: (message: string) => void
 }
 
@@ -95,9 +103,9 @@ export const makeRecorder = (deps: RecorderDeps): Recorder => {
   let lastLogMs = Number.NEGATIVE_INFINITY
   let lastError = ""
 
-  const failed = (why: string) => {
-    deps.countFailure()
-    failures++
+  const failed = (why: string, n = 1) => {
+    deps.countFailures(n)
+    failures += n
     lastError = why
     const now = deps.nowMs()
     if (now - lastLogMs >= FAILURE_LOG_INTERVAL_MS) {
@@ -107,21 +115,35 @@ export const makeRecorder = (deps: RecorderDeps): Recorder => {
     }
   }
 
+  let turn: Array<{ readonly subject: string; readonly data: Uint8Array }> = []
+  const flush = () => {
+    const records = turn
+    turn = []
+    const last = records.pop()
+    if (last === undefined) return
+    let unsent = 0
+    for (const r of records) if (Result.try(() => deps.send(r.subject, r.data))._tag === "Failure") unsent++
+    const n = records.length + 1
+    deps.publish(last.subject, last.data).then(
+      () => {
+        inFlight -= n
+        if (unsent > 0) failed("not sent", unsent)
+      },
+      (e: unknown) => {
+        inFlight -= n
+        failed(e instanceof Error ? e.message : String(e), n)
+      },
+    )
+  }
+
   const write = (subject: string, value: unknown) => {
     if (inFlight >= MAX_IN_FLIGHT) return failed("too many records in flight")
     // JSON.stringify throws on what JSON cannot hold: the record is lost, not the request.
     const encoded = Result.try(() => encoder.encode(JSON.stringify(value)))
     if (encoded._tag === "Failure") return failed(String(encoded.failure))
     inFlight++
-    deps.publish(subject, encoded.success).then(
-      () => {
-        inFlight--
-      },
-      (e: unknown) => {
-        inFlight--
-        failed(e instanceof Error ? e.message : String(e))
-      },
-    )
+    if (turn.push({ subject, data: encoded.success }) === 1) setImmediate(flush)
+    else if (turn.length >= MAX_PER_ACK) flush()
   }
 
   const summarize = () => {
@@ -163,6 +185,7 @@ export const makeRecorder = (deps: RecorderDeps): Recorder => {
           to: new Date(s.fromMs + 1000).toISOString(),
         } satisfies SuppressedRecord)
       })
+      flush()
     },
   }
 }

@@ -103,9 +103,13 @@ export const make = Effect.gen(function* () {
       if (!connection.connected()) return Promise.reject(new Error("NATS is disconnected"))
       return publisher.publish(subject, data, jsonHeaders())
     },
+    send: (subject, data) => {
+      if (!connection.connected()) throw new Error("NATS is disconnected")
+      publisher.send(subject, data, jsonHeaders())
+    },
     nowMs: Date.now,
     countSuppressed: (n) => suppressed.inc(n),
-    countFailure: () => recordFailures.inc(),
+    countFailures: (n) => recordFailures.inc(n),
     logFailure: (message) => log(Effect.logWarning(message)),
   })
   yield* Effect.addFinalizer(() => Effect.sync(recorder.close))

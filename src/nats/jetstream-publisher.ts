@@ -33,6 +33,12 @@ export interface JetStreamPublisher {
   /** Publish `body` with `headers` (Nats-Msg-Id included when wanted); resolves with the PubAck. */
   readonly publish: (subject: string, body: Uint8Array, headers: MsgHdrs) => Promise<Ack>
   /**
+   * Publish without asking for a PubAck: the stream stores it all the same, and neither side spends
+   * anything on an acknowledgement. It leaves in order with `publish`, so a publish made after it
+   * and acknowledged tells that the server took both. For records whose loss is only counted.
+   */
+  readonly send: (subject: string, body: Uint8Array, headers: MsgHdrs) => void
+  /**
    * Fail every publish still waiting for its ack, at once. Called when the connection drops: an
    * ack cannot arrive on a dead connection, so the client gets its 503 now, not after the timeout.
    * (The message may have been stored before the drop; the sender's retry is deduplicated by its
@@ -199,6 +205,13 @@ export const makeJetStreamPublisher = (
             }
             if (queue.push({ send, reject }) === 1) setImmediate(sendQueued)
           }),
+        send: (subject, body, headers) => {
+          const send = () => {
+            // Not sent is seen by the acknowledged publish that follows: it fails the same way.
+            if (!closed) Result.try(() => nc.publish(subject, body, { headers }))
+          }
+          if (queue.push({ send, reject: () => undefined }) === 1) setImmediate(sendQueued)
+        },
         failPending: (why) => {
           for (const p of pending.values()) p.reject(new PublishFailed(why, "not_sent"))
           pending.clear()

@@ -64,6 +64,15 @@ const refusal = async (p: Promise<unknown>): Promise<PublishFailed> => {
 }
 
 describe("jetstream publisher - acks", () => {
+  test("jetstream publisher - 5 sends and then a publish in one turn store 6 messages in that order, the publish acked as seq 6", async () => {
+    const s = await freshStream()
+    for (let i = 1; i <= 5; i++) publisher.send(s.subject, encoder.encode(`{"n":${i}}`), withMsgId())
+    const ack = await publisher.publish(s.subject, encoder.encode('{"n":6}'), withMsgId())
+    expect(ack).toStrictEqual({ stream: s.name, seq: 6, duplicate: false })
+    const stored = await Promise.all([1, 2, 3, 4, 5, 6].map((seq) => jsm.streams.getMessage(s.name, { seq })))
+    expect(stored.map((m) => m?.string())).toStrictEqual([1, 2, 3, 4, 5, 6].map((n) => `{"n":${n}}`))
+  })
+
   test("jetstream publisher - two publishes resolve with the stream's name and sequences 1 and 2, not duplicates", async () => {
     const s = await freshStream()
     expect(await publisher.publish(s.subject, encoder.encode('{"n":1}'), withMsgId())).toStrictEqual({

@@ -22,13 +22,14 @@ const tick = () => new Promise<void>((r) => setImmediate(r))
 describe("delivery recorder", () => {
   test("delivery recorder - records go to dagnats.deliveries.{trigger}.{id} with redacted headers; rejected ones over 100 in a second are not published", async () => {
     const published: Array<{ subject: string; record: any }> = []
+    const take = (subject: string, data: Uint8Array) =>
+      void published.push({ subject, record: JSON.parse(new TextDecoder().decode(data)) })
     const rec = makeRecorder({
-      publish: async (subject, data) => {
-        published.push({ subject, record: JSON.parse(new TextDecoder().decode(data)) })
-      },
+      publish: async (subject, data) => take(subject, data),
+      send: take,
       nowMs: () => 5_000,
       countSuppressed: () => {},
-      countFailure: () => {},
+      countFailures: () => {},
       logFailure: () => {},
     })
     try {
@@ -72,9 +73,10 @@ describe("delivery recorder", () => {
     const logs: Array<string> = []
     const failing = makeRecorder({
       publish: () => Promise.reject(new Error("no stream")),
+      send: () => {},
       nowMs: () => now,
       countSuppressed: () => {},
-      countFailure: () => void failures++,
+      countFailures: (n) => void (failures += n),
       logFailure: (m) => void logs.push(m),
     })
     for (let i = 0; i < 3; i++) failing.record(seen(`F${i}`, 202, 0))
@@ -85,16 +87,17 @@ describe("delivery recorder", () => {
     failing.close()
     expect(failures).toBe(4)
     expect(logs).toStrictEqual([
-      "1 delivery record(s) not written to DAGNATS_DELIVERIES: no stream",
       "3 delivery record(s) not written to DAGNATS_DELIVERIES: no stream",
+      "1 delivery record(s) not written to DAGNATS_DELIVERIES: no stream",
     ])
 
     let dropped = 0
     const stuck = makeRecorder({
       publish: () => new Promise(() => {}),
+      send: () => {},
       nowMs: () => 0,
       countSuppressed: () => {},
-      countFailure: () => void dropped++,
+      countFailures: (n) => void (dropped += n),
       logFailure: () => {},
     })
     for (let i = 0; i < 4_100; i++) stuck.record(seen(`S${i}`, 202, 0))
