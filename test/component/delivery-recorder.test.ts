@@ -2,32 +2,26 @@
 // event-loop turn are all stored though only the last asks for an acknowledgement, and when the
 // stream is gone every one of them is counted as not written, not only the acknowledged one.
 import { afterAll, beforeAll, expect, test } from "vitest"
-import { Effect, Exit, Scope } from "effect"
 import { connect } from "@nats-io/transport-node"
 import type { NatsConnection } from "@nats-io/nats-core"
-import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream"
 import { startNatsServer, type TestNatsServer } from "../support/nats-server.js"
-import { makeJetStreamPublisher, type JetStreamPublisher } from "../../src/nats/jetstream-publisher.js"
+import { natsHandles } from "../support/nats-handles.js"
+import type { NatsHandles } from "../../src/nats/connection.js"
 import { jsonHeaders } from "../../src/nats/publish-json.js"
 import { makeRecorder, type Seen } from "../../src/deliveries/index.js"
 import { eventually } from "../support/poll.js"
 
 let nats: TestNatsServer
 let nc: NatsConnection
-let jsm: JetStreamManager
-let scope: Scope.Closeable
-let publisher: JetStreamPublisher
+let handles: NatsHandles
 
 beforeAll(async () => {
   nats = await startNatsServer()
   nc = await connect({ servers: nats.url })
-  jsm = await jetstreamManager(nc)
-  scope = Effect.runSync(Scope.make())
-  publisher = await Effect.runPromise(Scope.provide(scope)(makeJetStreamPublisher(nc, 5_000)))
+  handles = await natsHandles(nc)
 })
 
 afterAll(async () => {
-  await Effect.runPromise(Scope.close(scope, Exit.void))
   await nc?.close()
   await nats?.dispose()
 })
@@ -50,8 +44,8 @@ const seen = (id: string, name: string): Seen => ({
 
 const recorder = (failures: { n: number }) =>
   makeRecorder({
-    publish: (subject, data) => publisher.publish(subject, data, jsonHeaders()),
-    send: (subject, data) => publisher.send(subject, data, jsonHeaders()),
+    publish: (subject, data) => handles.publisher.publish(subject, data, jsonHeaders()),
+    send: (subject, data) => handles.publisher.send(subject, data, jsonHeaders()),
     nowMs: Date.now,
     countSuppressed: () => {},
     countFailures: (n) => void (failures.n += n),
@@ -59,21 +53,21 @@ const recorder = (failures: { n: number }) =>
   })
 
 test("delivery recorder - 600 records made in one turn are all stored, in order, and none is counted as failed", async () => {
-  await jsm.streams.add({ name: "DAGNATS_DELIVERIES", subjects: ["dagnats.deliveries.*.*"] })
+  await handles.jsm.streams.add({ name: "DAGNATS_DELIVERIES", subjects: ["dagnats.deliveries.*.*"] })
   const failures = { n: 0 }
   const rec = recorder(failures)
   const ids = Array.from({ length: 600 }, (_, i) => `ID${String(i).padStart(4, "0")}`)
   for (const id of ids) rec.record(seen(id, "burst"))
-  await eventually(async () => expect((await jsm.streams.info("DAGNATS_DELIVERIES")).state.messages).toBe(600))
-  const first = await jsm.streams.getMessage("DAGNATS_DELIVERIES", { seq: 1 })
-  const last = await jsm.streams.getMessage("DAGNATS_DELIVERIES", { seq: 600 })
+  await eventually(async () => expect((await handles.jsm.streams.info("DAGNATS_DELIVERIES")).state.messages).toBe(600))
+  const first = await handles.jsm.streams.getMessage("DAGNATS_DELIVERIES", { seq: 1 })
+  const last = await handles.jsm.streams.getMessage("DAGNATS_DELIVERIES", { seq: 600 })
   expect([first?.subject, last?.subject]).toStrictEqual([
     "dagnats.deliveries.burst.ID0000",
     "dagnats.deliveries.burst.ID0599",
   ])
   rec.close()
   expect(failures.n).toBe(0)
-  await jsm.streams.delete("DAGNATS_DELIVERIES")
+  await handles.jsm.streams.delete("DAGNATS_DELIVERIES")
 })
 
 test("delivery recorder - with DAGNATS_DELIVERIES gone, all 300 records of one turn are counted as not written", async () => {
