@@ -4,7 +4,7 @@
 // give-up never stores it twice. Reading them back is headers only: bodies can be megabytes.
 import { Effect } from "effect"
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from "../nats/jetstream-api.js"
-import { headers as natsHeaders } from "../nats/core-api.js"
+import { headersFrom } from "../nats/publish-json.js"
 import { Headers, Streams, Subjects } from "../protocol/names.js"
 import { toUnavailable } from "../nats/conditions.js"
 import { boundedPull } from "../nats/pull-bound.js"
@@ -55,19 +55,22 @@ export const publishDead = (
 ) =>
   Effect.tryPromise({
     try: async () => {
-      const h = natsHeaders()
-      for (const [k, v] of letter.headers) if (keepHeader(k)) h.append(k, v)
-      h.set(Headers.deadSubject, letter.subject)
-      h.set(Headers.deadSeq, String(letter.seq))
-      h.set(Headers.deadError, oneLine(letter.error))
-      h.set(Headers.deadAt, now().toISOString())
-      // What the event's identity is made of (its run ids): the original's Nats-Msg-Id is dropped
-      // above with the other control headers, so it is kept under a name of its own.
-      h.set(Headers.deadEpoch, letter.epoch)
       const msgId = letter.headers.find(([k]) => k.toLowerCase() === Headers.msgId.toLowerCase())?.[1]
-      if (msgId !== undefined && msgId !== "") h.set(Headers.deadMsgId, msgId)
       const fits = maxPayload <= 0 || letter.data.length + HEADER_ROOM_BYTES <= maxPayload
-      if (!fits) h.set(Headers.deadBodyOmitted, String(letter.data.length))
+      const h = headersFrom(
+        letter.headers.filter(([k]) => keepHeader(k)),
+        {
+          [Headers.deadSubject]: letter.subject,
+          [Headers.deadSeq]: String(letter.seq),
+          [Headers.deadError]: oneLine(letter.error),
+          [Headers.deadAt]: now().toISOString(),
+          // What the event's identity is made of (its run ids): the original's Nats-Msg-Id is left out
+          // with the other control headers (keepHeader), so it is kept under a name of its own.
+          [Headers.deadEpoch]: letter.epoch,
+          [Headers.deadMsgId]: msgId !== "" ? msgId : undefined,
+          [Headers.deadBodyOmitted]: fits ? undefined : String(letter.data.length),
+        },
+      )
       const ack = await js.publish(Subjects.dead(letter.seq), fits ? letter.data : new Uint8Array(0), {
         headers: h,
         msgID: deadMsgId(letter.epoch, letter.seq),

@@ -2,7 +2,7 @@
 // (no 2xx before the event is durable). A message that cannot fit the server's max_payload is
 // PayloadTooLarge (413: retrying cannot help); every other failure is Unavailable (503).
 import { Effect } from "effect"
-import { headers as natsHeaders } from "../nats/core-api.js"
+import { headersFrom } from "../nats/publish-json.js"
 import { Unavailable } from "../domain/errors.js"
 import { Headers } from "../protocol/names.js"
 import type { ConnectionState } from "./connection.js"
@@ -21,13 +21,13 @@ export const makePublish = (
     if (!connection.connected()) return Effect.fail(new Unavailable({ message: "NATS is disconnected; retry later" }))
     return Effect.callback<Stored, Unavailable | PayloadTooLarge>((resume) => {
       const started = performance.now()
-      const h = natsHeaders()
-      for (const [name, value] of event.headers) h.append(name, value)
-      h.set(Headers.contentType, event.contentType)
-      h.set(Headers.trigger, event.trigger)
-      if (event.msgId !== undefined) h.set(Headers.msgId, event.msgId)
-      if (event.deliveryId !== undefined) h.set(Headers.deliveryId, event.deliveryId)
-      if (event.delivery !== undefined) h.set(Headers.delivery, event.delivery)
+      const h = headersFrom(event.headers, {
+        [Headers.contentType]: event.contentType,
+        [Headers.trigger]: event.trigger,
+        [Headers.msgId]: event.msgId,
+        [Headers.deliveryId]: event.deliveryId,
+        [Headers.delivery]: event.delivery,
+      })
       publisher.publish(event.subject, event.body, h).then(
         (ack) => {
           observeSeconds((performance.now() - started) / 1000)

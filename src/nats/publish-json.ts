@@ -3,7 +3,7 @@
 // only while the subject is still empty. A failed publish or a refused PubAck is `Unavailable`; a
 // conditional publish whose subject holds a message already is `false`, not a failure.
 import { Effect } from "effect"
-import { headers as natsHeaders } from "@nats-io/nats-core"
+import { headers as natsHeaders, type MsgHdrs } from "@nats-io/nats-core"
 import { Unavailable } from "../domain/errors.js"
 import { Headers } from "../protocol/names.js"
 import { PublishFailed, type JetStreamPublisher } from "./jetstream-publisher.js"
@@ -25,6 +25,23 @@ export interface Published {
 }
 
 const encoder = new TextEncoder()
+
+/**
+ * NATS headers: `appended` as they come (a stored message's own, repeats kept), then each name of
+ * `set` once, replacing any appended value; an undefined value is left out.
+ */
+export const headersFrom = (
+  appended: Iterable<readonly [string, string]>,
+  set: Readonly<Record<string, string | undefined>>,
+): MsgHdrs => {
+  const h = natsHeaders()
+  for (const [k, v] of appended) h.append(k, v)
+  for (const k in set) {
+    const v = set[k]
+    if (v !== undefined) h.set(k, v)
+  }
+  return h
+}
 
 const headersOf = (o: PublishOptions, ifEmpty: boolean) => {
   const h = natsHeaders()
