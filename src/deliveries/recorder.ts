@@ -4,8 +4,8 @@
 // the request. The records of one event-loop turn leave together and only the last asks for an
 // acknowledgement: a PubAck costs both ends about as much as the record itself, and what makes
 // records fail (the stream gone, JetStream or the connection down) fails the acknowledged one with
-// them, so its failure counts the whole turn's. Rejected requests go through the flood cap (100 per second per trigger name); each
-// second's surplus becomes one suppressed record. Knows nothing of HTTP or nats.js: ingest hands it
+// them, so its failure counts the whole turn's. Rejected requests go through the flood cap (100 per
+// second per trigger name); each second's surplus becomes one suppressed record. Knows nothing of HTTP or nats.js: ingest hands it
 // a publish function and what it saw of each request.
 import { hash } from "node:crypto"
 import { Result } from "effect"
