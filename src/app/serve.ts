@@ -214,7 +214,9 @@ export const serve = (settings: ServeSettings, flags: ConnectionFlags, env: Env)
       yield* Effect.log(Context.get(app, Ingest).started)
       const consoleLine = Context.get(app, Console).started
       if (consoleLine !== undefined) yield* Effect.log(consoleLine)
-      yield* Effect.log("dagnats serve ready")
+      yield* Effect.log(
+        settings.role === "all" ? "dagnats serve ready" : `dagnats serve ready (--role ${settings.role})`,
+      )
       const signal = yield* awaitShutdownSignal
       Context.get(app, Lifecycle).beginStopping()
       armWatchdog(settings.shutdownDelayMs + SHUTDOWN_DEADLINE_MS)

@@ -78,4 +78,8 @@ export const serveExamples: Examples = [
   { command: "dagnats serve", description: "embedded nats-server, data in $XDG_DATA_HOME/dagnats" },
   { command: "dagnats serve --nats-url nats://nats-1:4222,nats://nats-2:4222 --http-addr 0.0.0.0:8080" },
   { command: "dagnats serve --log-level debug", description: "also log each refused webhook's reason" },
+  {
+    command: "dagnats serve --nats-url nats://nats:4222 --role evaluate --http-addr 127.0.0.1:9090",
+    description: "evaluate only, beside serves with --role ingest taking the webhooks",
+  },
 ]

@@ -7,8 +7,13 @@ import { httpTimeouts, type HttpTimeouts } from "./http-timeouts.js"
 import { consoleSettings, type ConsoleSettings } from "./console-settings.js"
 
 export interface ServeSettings extends ServeBaseSettings {
-  /** `DAGNATS_EVALUATOR=off`: this serve only ingests and answers requests (to scale HTTP separately). */
+  /**
+   * `--role ingest` (or the older `DAGNATS_EVALUATOR=off`): this serve only ingests and answers
+   * requests (to scale HTTP separately).
+   */
   readonly evaluatorOff: boolean
+  /** `--role evaluate`: no webhooks on this serve's listener, which serves only the probes and /metrics. */
+  readonly webhooksOff: boolean
   /** Ack wait and retry delay; a wrong variable falls back to the defaults with `evaluatorTimingWarning`. */
   readonly evaluatorTiming: EvaluatorTiming
   readonly evaluatorTimingWarning: string | undefined
@@ -26,11 +31,17 @@ export const serveSettings = (flags: ServeFlags, env: Env): ServeSettings | stri
   const consoleAt = consoleSettings(flags.consoleAddr, env)
   if (typeof consoleAt === "string") return consoleAt
   // Bad timing variables warn at start and keep the defaults rather than refusing to start.
+  const legacyOff = (env["DAGNATS_EVALUATOR"] ?? "").toLowerCase() === "off"
+  if (legacyOff && base.role === "evaluate") {
+    return "--role evaluate: contradicts DAGNATS_EVALUATOR=off (a serve that neither ingests nor evaluates); unset one"
+  }
   const timing = evaluatorTiming(env)
   const http = httpTimeouts(env)
   return {
     ...base,
-    evaluatorOff: (env["DAGNATS_EVALUATOR"] ?? "").toLowerCase() === "off",
+    role: legacyOff ? "ingest" : base.role,
+    evaluatorOff: legacyOff || base.role === "ingest",
+    webhooksOff: base.role === "evaluate",
     evaluatorTiming: typeof timing === "string" ? DEFAULT_TIMING : timing,
     evaluatorTimingWarning: typeof timing === "string" ? `${timing}; using the defaults` : undefined,
     httpTimeouts: http.timeouts,

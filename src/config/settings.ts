@@ -131,6 +131,7 @@ export interface ServeFlags extends ConnectionFlags {
   readonly shutdownDelay?: string | undefined
   /** Read by console-settings.ts: empty is a value here (no console), not "not given". */
   readonly consoleAddr?: string | undefined
+  readonly role?: string | undefined
 }
 
 /** The serve settings resolved here; serve-settings.ts adds the ones that need effect to decode. */
@@ -158,6 +159,7 @@ export interface ServeBaseSettings {
   readonly tracing: TraceSetting
   /** From SIGTERM to closing the listener; /readyz answers 503 meanwhile. Default 5 s, 0 when embedded. */
   readonly shutdownDelayMs: number
+  readonly role: ServeRole
   /** Synchronous webhook requests one serve lets wait for their run's answer at once; beyond: 503. */
   readonly respondMaxWaiting: number
 }
@@ -178,6 +180,19 @@ const LOG_FORMAT: TextKind<LogFormat> = {
   fallback: "text",
   parse: (t) => (t === "text" || t === "json" ? t : undefined),
   rule: "must be text or json",
+}
+
+/**
+ * What one serve does: `all` (the default), `ingest` (webhooks, the micro service and the console; no
+ * evaluation, schedules or windows) or `evaluate` (all but webhooks: its listener serves only the
+ * probes and /metrics). Split, each part scales on its own and HTTP keeps an event loop of its own.
+ */
+export type ServeRole = "all" | "ingest" | "evaluate"
+
+const ROLE: TextKind<ServeRole> = {
+  fallback: "all",
+  parse: (t) => (t === "all" || t === "ingest" || t === "evaluate" ? t : undefined),
+  rule: "must be all, ingest or evaluate",
 }
 
 /** Whether serve records deliveries: `on` (the default) or `off`, for benchmarks and diagnosis only. */
@@ -282,6 +297,7 @@ export const serveBaseSettings = (flags: ServeFlags, env: Env): ServeBaseSetting
   )
   const replicas = read.int("--replicas", flags.replicas, "DAGNATS_REPLICAS", 1, 1, 5)
   const logFormat = read.text(LOG_FORMAT, "--log-format", flags.logFormat, "DAGNATS_LOG_FORMAT")
+  const role = read.text(ROLE, "--role", flags.role, "DAGNATS_ROLE")
   const runRetention = read.text(RETENTION, "--run-retention", flags.runRetention, "DAGNATS_RUN_RETENTION")
   const historyRetention = read.text(
     RETENTION,
@@ -322,6 +338,7 @@ export const serveBaseSettings = (flags: ServeFlags, env: Env): ServeBaseSetting
   const error = read.error()
   if (error !== undefined) return error
   return {
+    role,
     respondMaxWaiting,
     natsUrl,
     httpHost: hostPort.host,

@@ -45,7 +45,7 @@ export const makeConsumer = Effect.gen(function* () {
     openWindows: Effect.all({ debounce: windowCount(buckets.debounceState), batch: windowCount(buckets.batchState) }),
   })
   const started = settings.evaluatorOff
-    ? "evaluator off (DAGNATS_EVALUATOR=off): this serve starts no runs"
+    ? "evaluator off (--role ingest): this serve starts no runs"
     : `evaluator consuming EVENTS (durable ${consumer === "created" ? "created" : "resumed"})`
   return { started }
 })

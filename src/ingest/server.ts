@@ -28,6 +28,8 @@ interface ServerDeps {
     onExit: (exit: Exit.Exit<Outcome, IngestError>) => void,
   ) => void
   readonly maxBodyBytes: number
+  /** false (`--role evaluate`): webhook paths are unknown paths here; the probes and /metrics stay. */
+  readonly webhooks: boolean
   readonly timeouts: HttpTimeouts
   /** `stopping`: serve got its shutdown signal and is about to close; still serving meanwhile. */
   readonly readiness: () => { readonly nats: boolean; readonly triggers: boolean; readonly stopping: boolean }
@@ -274,7 +276,7 @@ export const createIngestServer = (deps: ServerDeps): IngestServer => {
     const url = req.url ?? "/"
     const q = url.indexOf("?")
     const path = q < 0 ? url : url.slice(0, q)
-    if (path.startsWith(WEBHOOK_PREFIX))
+    if (deps.webhooks && path.startsWith(WEBHOOK_PREFIX))
       return webhook(req, res, path.slice(WEBHOOK_PREFIX.length), path, q < 0 ? undefined : url.slice(q + 1))
     switch (path) {
       case "/healthz":

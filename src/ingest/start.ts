@@ -84,7 +84,7 @@ export const make = Effect.gen(function* () {
   })
 
   for (const w of settings.httpTimeoutWarnings) yield* Effect.logWarning(w)
-  if (settings.webhookSecret === undefined) {
+  if (settings.webhookSecret === undefined && !settings.webhooksOff) {
     for (const t of table.all()) {
       if (t.type === "webhook" && t.verify !== false && (t.secrets ?? []).length === 0) {
         yield* Effect.logWarning(
@@ -145,6 +145,7 @@ export const make = Effect.gen(function* () {
     pipeline: traced ? traceRequest(caughtUp) : caughtUp,
     run: boundary.callback,
     maxBodyBytes: settings.maxBodyBytes,
+    webhooks: !settings.webhooksOff,
     timeouts: settings.httpTimeouts,
     readiness: () => ({ nats: connection.connected(), triggers: table.ready(), stopping: lifecycle.stopping() }),
     metrics: metrics.render,
@@ -168,7 +169,9 @@ export const make = Effect.gen(function* () {
       responder.shutdown()
     }).pipe(Effect.andThen(Effect.log("HTTP listener closed"))),
   )
-  return { started: `HTTP listening on ${listeningUrl(server, settings.httpHost, settings.httpPort)}` }
+  const url = listeningUrl(server, settings.httpHost, settings.httpPort)
+  const what = settings.webhooksOff ? " (--role evaluate: /healthz, /readyz and /metrics only, no webhooks)" : ""
+  return { started: `HTTP listening on ${url}${what}` }
 })
 
 export const layer = Layer.effect(Ingest, make)

@@ -262,3 +262,33 @@ describe("idempotency", () => {
     expect(await stack.raw.messages("WORKFLOW_HISTORY", `history.${runId}`)).toHaveLength(1)
   })
 })
+
+describe("serve --role", () => {
+  test("serve roles - a webhook taken by a --role ingest serve starts exactly one run through a --role evaluate serve, whose listener answers webhook paths 404 and /readyz 200", async () => {
+    await cli("trigger", "create", "gh-roles", "--workflow", "gh-roles-wf", "--webhook", "--secret", SECRET)
+    // Only the two role serves run: the file's serve (role all) could otherwise do either part.
+    await stack.serve.stop()
+    const ingest = await startServe({ natsUrl: stack.url, args: ["--role", "ingest"] })
+    const evaluate = await startServe({ natsUrl: stack.url, env: { DAGNATS_ROLE: "evaluate" } })
+    try {
+      expect(ingest.log()).toContain("evaluator off (--role ingest): this serve starts no runs")
+      expect(ingest.log()).toContain("dagnats serve ready (--role ingest)")
+      expect(evaluate.log()).toContain("(--role evaluate: /healthz, /readyz and /metrics only, no webhooks)")
+      expect(evaluate.log()).toContain("dagnats serve ready (--role evaluate)")
+
+      const refused = await post(evaluate.baseUrl, "gh-roles", { n: 1 }, { "X-GitHub-Delivery": "roles-0" })
+      expect(refused.status).toBe(404)
+      expect((await fetch(`${evaluate.baseUrl}/readyz`)).status).toBe(200)
+
+      const r = await post(ingest.baseUrl, "gh-roles", { n: 1 }, { "X-GitHub-Delivery": "roles-1" })
+      expect(r.status).toBe(202)
+      await stack.raw.settled()
+      const runId = runIdFor("gh-roles", { kind: "delivery", deliveryId: "roles-1" })
+      expect((await runsOf("gh-roles-wf")).map((x) => [x.run_id, x.input])).toStrictEqual([[runId, { n: 1 }]])
+      expect(await stack.raw.messages("WORKFLOW_HISTORY", `history.${runId}`)).toHaveLength(1)
+    } finally {
+      await Promise.all([ingest.stop(), evaluate.stop()])
+      await stack.startServeAgain()
+    }
+  })
+})

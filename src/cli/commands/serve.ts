@@ -40,6 +40,11 @@ export const serve = Command.make(
       "on SIGTERM, answer /readyz 503 this long before closing the listener " +
         "(env DAGNATS_SHUTDOWN_DELAY, default 5s with a NATS URL, 0 embedded)",
     ),
+    role: opt(
+      "role",
+      "all, ingest (webhooks and the API, no evaluation) or evaluate (evaluation, no webhooks) " +
+        "(env DAGNATS_ROLE, default all)",
+    ),
     consoleAddr: opt(
       "console-addr",
       "web console listen address host:port, empty for none (env DAGNATS_CONSOLE_ADDR, default 127.0.0.1:8081)",
@@ -60,6 +65,7 @@ export const serve = Command.make(
         historyRetention: Option.getOrUndefined(input.historyRetention),
         shutdownDelay: Option.getOrUndefined(input.shutdownDelay),
         consoleAddr: Option.getOrUndefined(input.consoleAddr),
+        role: Option.getOrUndefined(input.role),
       }
       const env = processEnv()
       const parsed = serveSettings(flags, env)

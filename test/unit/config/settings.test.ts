@@ -110,7 +110,9 @@ describe("serve", () => {
       tracing: { _tag: "Off", warnings: [] },
       shutdownDelayMs: 0,
       respondMaxWaiting: 1_000,
+      role: "all",
       evaluatorOff: false,
+      webhooksOff: false,
       evaluatorTiming: { ackWaitMs: 4_000, retryDelayMs: 500 },
       evaluatorTimingWarning: undefined,
       httpTimeouts: { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 65_000, checkIntervalMs: 1_000 },
@@ -135,8 +137,10 @@ describe("serve", () => {
       natsPort: 5100,
       maxBody: 4096,
       replicas: 5,
+      role: "ingest",
     }
-    expect(settings(flags, env)).toMatchObject({
+    expect(settings(flags, { ...env, DAGNATS_ROLE: "evaluate" })).toMatchObject({
+      role: "ingest",
       natsUrl: "nats://flag:2",
       httpHost: "0.0.0.0",
       httpPort: 9100,
@@ -164,6 +168,7 @@ describe("serve", () => {
       DAGNATS_DELIVERIES: "off",
       DAGNATS_CONSOLE_ADDR: "10.0.0.1:9001",
       DAGNATS_CONSOLE_TOKEN: "env-console-token-0123",
+      DAGNATS_ROLE: "evaluate",
     }
     expect(settings({}, env)).toEqual({
       natsUrl: "nats://env:1",
@@ -183,7 +188,9 @@ describe("serve", () => {
       tracing: { _tag: "Off", warnings: [] },
       shutdownDelayMs: 2_000,
       respondMaxWaiting: 1_000,
+      role: "evaluate",
       evaluatorOff: false,
+      webhooksOff: true,
       evaluatorTiming: { ackWaitMs: 4_000, retryDelayMs: 500 },
       evaluatorTimingWarning: undefined,
       httpTimeouts: { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 65_000, checkIntervalMs: 1_000 },
@@ -228,9 +235,29 @@ describe("serve", () => {
     expect(serveSettings({}, { DAGNATS_DELIVERIES: "no" })).toBe('DAGNATS_DELIVERIES: must be on or off (got "no")')
   })
 
-  test("settings - DAGNATS_EVALUATOR=off (any case) turns the evaluator off; anything else leaves it on", () => {
-    expect(settings({}, { DAGNATS_EVALUATOR: "OFF" }).evaluatorOff).toBe(true)
-    expect(settings({}, { DAGNATS_EVALUATOR: "on" }).evaluatorOff).toBe(false)
+  test("settings - DAGNATS_EVALUATOR=off (any case) turns the evaluator off as --role ingest does; anything else leaves it on", () => {
+    const off = settings({}, { DAGNATS_EVALUATOR: "OFF" })
+    expect([off.role, off.evaluatorOff, off.webhooksOff]).toStrictEqual(["ingest", true, false])
+    const on = settings({}, { DAGNATS_EVALUATOR: "on" })
+    expect([on.role, on.evaluatorOff, on.webhooksOff]).toStrictEqual(["all", false, false])
+  })
+
+  test("settings - role: --role wins over DAGNATS_ROLE, default all; ingest turns evaluation off, evaluate turns webhooks off", () => {
+    const parts = (s: ServeSettings) => [s.role, s.evaluatorOff, s.webhooksOff]
+    expect(parts(settings({}, {}))).toStrictEqual(["all", false, false])
+    expect(parts(settings({ role: "ingest" }, { DAGNATS_ROLE: "evaluate" }))).toStrictEqual(["ingest", true, false])
+    expect(parts(settings({}, { DAGNATS_ROLE: "evaluate" }))).toStrictEqual(["evaluate", false, true])
+    expect(parts(settings({ role: "all" }, {}))).toStrictEqual(["all", false, false])
+  })
+
+  test("settings - a bad role names its source; --role evaluate with DAGNATS_EVALUATOR=off is refused naming both", () => {
+    expect(serveSettings({ role: "worker" }, {})).toBe('--role: must be all, ingest or evaluate (got "worker")')
+    expect(serveSettings({}, { DAGNATS_ROLE: "Ingest" })).toBe(
+      'DAGNATS_ROLE: must be all, ingest or evaluate (got "Ingest")',
+    )
+    expect(serveSettings({ role: "evaluate" }, { DAGNATS_EVALUATOR: "off" })).toBe(
+      "--role evaluate: contradicts DAGNATS_EVALUATOR=off (a serve that neither ingests nor evaluates); unset one",
+    )
   })
 
   test("settings - a bad evaluator timing or HTTP timeout variable keeps the default and carries the warning", () => {
