@@ -6,6 +6,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node"
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream"
 import { Unavailable } from "../domain/errors.js"
 import { connectOptions } from "./connect-options.js"
+import { coalesceWrites } from "./coalesced-writes.js"
 import { makeJetStreamPublisher, type JetStreamPublisher } from "./jetstream-publisher.js"
 import { describe, isAuthorizationFailure } from "./errors.js"
 import { credentialsHint, type ConnectionSettings } from "../config/settings.js"
@@ -32,6 +33,7 @@ export const openConnection = (s: ConnectionSettings): Effect.Effect<Omit<NatsHa
   Effect.tryPromise({
     try: async () => {
       const nc = await connect(connectOptions(s))
+      coalesceWrites(nc)
       // JetStream API calls fail after 5 s: a webhook waits no longer than that for its acknowledgement.
       const js = jetstream(nc, { timeout: PUBLISH_TIMEOUT_MS })
       const jsm = await jetstreamManager(nc, { timeout: PUBLISH_TIMEOUT_MS, checkAPI: false })
