@@ -53,6 +53,18 @@ const consumerState = async (h: NatsHandles) => {
 }
 
 describe("nats worker - a durable consumer as a stream", () => {
+  test("nats worker - a consumer over a stream whose only subject is its filter is created without the filter; over a stream with more subjects it keeps it", async () => {
+    const h = await setup(0)
+    // nats-server 2.9 recounts a filtered consumer's pending messages one by one at each delivery.
+    const whole = (await h.jsm.consumers.info(spec.stream, spec.name)).config
+    expect([whole.filter_subject ?? "", whole.filter_subjects ?? []]).toStrictEqual(["", []])
+    await h.jsm.streams.add({ name: "MIXED", subjects: ["work2.>", "other.>"] })
+    const mixed = { ...spec, stream: "MIXED", name: "mixed-worker", filterSubject: "work2.>" }
+    await Effect.runPromise(ensureDurable(h, mixed))
+    const kept = (await h.jsm.consumers.info("MIXED", "mixed-worker")).config
+    expect(kept.filter_subject ?? kept.filter_subjects?.[0]).toBe("work2.>")
+  })
+
   test("nats worker - handles 20 messages with at most maxInFlight (3) at once and acks all 20", async () => {
     const h = await setup(20)
     let running = 0
