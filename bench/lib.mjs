@@ -66,6 +66,65 @@ export const startNats = async () => {
   }
 }
 
+/** The newest nats-server `make setup` installed (clusters need 2.9.21 or newer), else `nats-server`. */
+export const latestNatsServer = () => {
+  const installed = join(ROOT, ".tools", "bin", "nats-server-2.15")
+  return process.env.DAGNATS_NATS_SERVER_LATEST ?? (existsSync(installed) ? installed : "nats-server")
+}
+
+/**
+ * A 3-node JetStream cluster on loopback (free ports, temporary stores); resolves once JetStream has
+ * a meta leader. `urls[i]` is node i's client URL; `pids` for CPU readings; `stop()` removes it all.
+ */
+export const startCluster = async (bin = latestNatsServer()) => {
+  const dir = mkdtempSync(join(tmpdir(), "dagnats-bench-cluster-"))
+  const ports = []
+  for (let i = 0; i < 3; i++) ports.push({ client: await freePort(), route: await freePort() })
+  const routes = ports.map((p) => `nats-route://127.0.0.1:${p.route}`).join("\n    ")
+  const children = ports.map((p, i) => {
+    const conf = join(dir, `node-${i + 1}.conf`)
+    writeFileSync(
+      conf,
+      `server_name: bench-${i + 1}\nlisten: "127.0.0.1:${p.client}"\nmax_payload: 2MB\n` +
+        `jetstream { store_dir: ${JSON.stringify(join(dir, `js-${i + 1}`))} }\n` +
+        `cluster { name: bench\n  listen: "127.0.0.1:${p.route}"\n  routes: [\n    ${routes}\n  ] }\n`,
+    )
+    return spawn(bin, ["-c", conf], { stdio: "ignore" })
+  })
+  const urls = ports.map((p) => `nats://127.0.0.1:${p.client}`)
+  const stop = async () => {
+    await Promise.all(
+      children.map((c) =>
+        c.exitCode !== null ? undefined : new Promise((r) => (c.once("exit", r), c.kill("SIGTERM"))),
+      ),
+    )
+    rmSync(dir, { recursive: true, force: true })
+  }
+  for (const p of ports) await until(() => accepts(p.client), "cluster nodes to accept connections")
+  const { connect } = await import("@nats-io/transport-node")
+  const { jetstreamManager } = await import("@nats-io/jetstream")
+  const nc = await connect({ servers: urls })
+  try {
+    await until(
+      async () => {
+        const jsm = await jetstreamManager(nc, { timeout: 2_000 }).catch(() => undefined)
+        return (
+          jsm !== undefined &&
+          (await jsm.getAccountInfo().then(
+            () => true,
+            () => false,
+          ))
+        )
+      },
+      "a JetStream meta leader",
+      30_000,
+    )
+  } finally {
+    await nc.close()
+  }
+  return { urls, pids: children.map((c) => c.pid), stop }
+}
+
 /** Spawn `node args…` and wait until its output matches `ready`; `stop()` sends SIGTERM and waits. */
 export const startChild = async (args, { env = {}, ready, name }) => {
   // No console: benches may run several serves at once, and a `make run` may hold its default port.
@@ -121,9 +180,10 @@ export const percentile = (values, p) => {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]
 }
 
-const natsServerVersion = () => {
+/** What `bin --version` says, without its name: v2.9.10. */
+export const natsVersion = (bin = process.env.DAGNATS_NATS_SERVER_BIN ?? "nats-server") => {
   try {
-    return execFileSync(process.env.DAGNATS_NATS_SERVER_BIN ?? "nats-server", ["--version"], { encoding: "utf8" })
+    return execFileSync(bin, ["--version"], { encoding: "utf8" })
       .trim()
       .replace(/^nats-server:\s*/, "")
   } catch {
@@ -136,7 +196,7 @@ export const machineInfo = () => ({
   cpu: cpus()[0]?.model.trim() ?? "unknown",
   memoryGb: Math.round(totalmem() / 2 ** 30),
   node: process.version,
-  natsServer: natsServerVersion(),
+  natsServer: natsVersion(),
   platform: `${process.platform} ${process.arch}`,
 })
 
@@ -179,11 +239,12 @@ export const appendResult = (title, body) => {
  * `dagnats serve` against `natsUrl` with a temporary data dir and a free HTTP port, stopped and removed
  * through `cleanups` (run in reverse order); `env` is added to serve's environment.
  */
-export const startServe = async (natsUrl, cleanups, { env = {}, name = "dagnats serve" } = {}) => {
+export const startServe = async (natsUrl, cleanups, { env = {}, name = "dagnats serve", args = [] } = {}) => {
   const dataDir = mkdtempSync(join(tmpdir(), "dagnats-bench-data-"))
   cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }))
   const port = await freePort()
-  const serve = await startChild([DAGNATS_BIN, "serve", "--nats-url", natsUrl, "--http-addr", `127.0.0.1:${port}`], {
+  const command = [DAGNATS_BIN, "serve", "--nats-url", natsUrl, "--http-addr", `127.0.0.1:${port}`, ...args]
+  const serve = await startChild(command, {
     env: { DAGNATS_DATA_DIR: dataDir, ...env },
     ready: /dagnats serve ready/,
     name,

@@ -25,24 +25,27 @@ import {
   ROOT,
   startChild,
   startNats,
+  startCluster,
+  latestNatsServer,
+  natsVersion,
   startServe,
   until,
 } from "./lib.mjs"
 
-const CONNECTIONS = 50
+export const CONNECTIONS = 50
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const ROUND_SECONDS = Number(process.env.BENCH_ROUND_SECONDS ?? 5)
 const LATENCY_RPS = 500
 const LATENCY_SECONDS = Number(process.env.BENCH_WEBHOOK_SECONDS ?? 10)
-const SECRET = "bench-secret"
-const TARGETS = { vsMinimal: 1.5, vsBare: 0.5, p99Ms: 10, rssMb: 200 }
-const MIN = { stream: "BENCH_MIN", subject: "bench.min", durable: "bench-min", bucket: "bench_min_runs" }
-const BARE = { stream: "BENCH_BARE", subject: "bench.bare" }
+export const SECRET = "bench-secret"
+export const TARGETS = { vsMinimal: 1.5, vsBare: 0.5, p99Ms: 10, rssMb: 200 }
+export const MIN = { stream: "BENCH_MIN", subject: "bench.min", durable: "bench-min", bucket: "bench_min_runs" }
+export const BARE = { stream: "BENCH_BARE", subject: "bench.bare" }
 
-const body = Buffer.from(JSON.stringify({ action: "opened", id: "same-for-all", note: "x".repeat(960) }))
+export const body = Buffer.from(JSON.stringify({ action: "opened", id: "same-for-all", note: "x".repeat(960) }))
 
 /** Messages a stream holds now, or only those on `subject`. */
-const stored = async (jsm, stream, subject) => {
+export const stored = async (jsm, stream, subject) => {
   if (subject === undefined) return (await jsm.streams.info(stream)).state.messages
   return (await jsm.streams.info(stream, { subjects_filter: subject })).state.subjects?.[subject] ?? 0
 }
@@ -61,18 +64,25 @@ const settled = async (read) => {
 /**
  * One load round. `ingested()` counts the webhooks a server stored (autocannon does not count the
  * requests in flight when it stops, so the stream is the count); for a pipeline, the round lasts
- * until `runs()` has grown by as many.
+ * until `runs()` has grown by as many. Several URLs (one server per cluster node) share the
+ * connections evenly and are loaded at once.
  */
-const round = async (url, ingested, runs) => {
+export const round = async (url, ingested, runs) => {
+  const urls = Array.isArray(url) ? url : [url]
   const [before, runsBefore] = [await ingested(), runs === undefined ? 0 : await runs()]
   const headers = {
     "content-type": "application/json",
     ...schemes["hmac-sha256"].sign({ rawBody: body, secret: SECRET, nowMs: Date.now() }),
   }
   const t0 = performance.now()
-  const r = await autocannon({ url, method: "POST", connections: CONNECTIONS, duration: ROUND_SECONDS, headers, body })
-  if (r.errors > 0 || r.non2xx > 0 || r.timeouts > 0)
-    throw new Error(`load run had failures: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx`)
+  const connections = CONNECTIONS / urls.length
+  const loads = await Promise.all(
+    urls.map((u) => autocannon({ url: u, method: "POST", connections, duration: ROUND_SECONDS, headers, body })),
+  )
+  for (const r of loads) {
+    if (r.errors > 0 || r.non2xx > 0 || r.timeouts > 0)
+      throw new Error(`load run had failures: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx`)
+  }
   const loadSeconds = (performance.now() - t0) / 1000
   const accepted = (await settled(ingested)) - before
   if (runs === undefined) return { perSecond: accepted / loadSeconds, accepted, drainSeconds: 0 }
@@ -82,15 +92,28 @@ const round = async (url, ingested, runs) => {
   return { perSecond: accepted / seconds, accepted, drainSeconds: seconds - loadSeconds, runs: made }
 }
 
-export default async function benchPipeline() {
+/**
+ * The whole bench on one system. `cluster`: a 3-node cluster (the newest nats-server installed),
+ * streams and buckets with 3 replicas, and two of each server (bare, minimal, serve), each
+ * connected to a node of its own, sharing the load.
+ */
+export const measurePipeline = async ({ cluster = false } = {}) => {
   const loadAtStart = loadNow()
   const cleanups = []
-  const nats = await startNats()
-  cleanups.push(nats.stop)
+  const system = cluster ? await startCluster() : await startNats()
+  cleanups.push(system.stop)
+  // Each instance's servers, its own node first.
+  const nodeUrls = cluster
+    ? [0, 1].map((i) => [...system.urls.slice(i), ...system.urls.slice(0, i)].join(","))
+    : [system.url]
+  const replicas = cluster ? 3 : 1
   try {
-    const [minPort, barePort] = [await freePort(), await freePort()]
-    const serve = await startServe(nats.url, cleanups)
-    const nc = await connect({ servers: nats.url })
+    const serves = []
+    for (const url of nodeUrls) {
+      const args = cluster ? ["--replicas", "3"] : []
+      serves.push(await startServe(url, cleanups, { args, name: `dagnats serve ${serves.length + 1}` }))
+    }
+    const nc = await connect({ servers: nodeUrls[0] })
     cleanups.push(() => nc.close())
     const js = jetstream(nc)
     const jsm = await jetstreamManager(nc)
@@ -100,37 +123,38 @@ export default async function benchPipeline() {
       { timeout: 10_000 },
     )
     if (created.headers?.hasError) throw new Error(`trigger create failed: ${created.string()}`)
-    await jsm.streams.add({ name: BARE.stream, subjects: [BARE.subject] })
-    await jsm.streams.add({ name: MIN.stream, subjects: [MIN.subject, `${MIN.subject}.>`] })
+    await jsm.streams.add({ name: BARE.stream, subjects: [BARE.subject], num_replicas: replicas })
+    await jsm.streams.add({ name: MIN.stream, subjects: [MIN.subject, `${MIN.subject}.>`], num_replicas: replicas })
     await jsm.consumers.add(MIN.stream, {
       durable_name: MIN.durable,
       ack_policy: AckPolicy.Explicit,
       filter_subject: MIN.subject,
     })
-    await new Kvm(js).create(MIN.bucket)
-    const bare = await startChild([join(ROOT, "bench", "baseline-server.mjs")], {
-      env: { NATS_URL: nats.url, PORT: String(barePort), SUBJECT: BARE.subject },
-      ready: /baseline listening/,
-      name: "bare ingest server",
-    })
-    cleanups.push(bare.stop)
-    const minimal = await startChild([join(ROOT, "bench", "minimal-pipeline.mjs")], {
-      env: {
-        NATS_URL: nats.url,
-        PORT: String(minPort),
-        SUBJECT: MIN.subject,
-        STREAM: MIN.stream,
-        DURABLE: MIN.durable,
-        BUCKET: MIN.bucket,
-      },
-      ready: /minimal pipeline listening/,
-      name: "minimal pipeline",
-    })
-    cleanups.push(minimal.stop)
-    const urls = {
-      bare: `http://127.0.0.1:${barePort}/`,
-      minimal: `http://127.0.0.1:${minPort}/`,
-      serve: `${serve.url}/v1/webhooks/bench`,
+    await new Kvm(js).create(MIN.bucket, { replicas })
+    const urls = { bare: [], minimal: [], serve: serves.map((s) => `${s.url}/v1/webhooks/bench`) }
+    for (const url of nodeUrls) {
+      const [minPort, barePort] = [await freePort(), await freePort()]
+      const bare = await startChild([join(ROOT, "bench", "baseline-server.mjs")], {
+        env: { NATS_URL: url, PORT: String(barePort), SUBJECT: BARE.subject },
+        ready: /baseline listening/,
+        name: "bare ingest server",
+      })
+      cleanups.push(bare.stop)
+      const minimal = await startChild([join(ROOT, "bench", "minimal-pipeline.mjs")], {
+        env: {
+          NATS_URL: url,
+          PORT: String(minPort),
+          SUBJECT: MIN.subject,
+          STREAM: MIN.stream,
+          DURABLE: MIN.durable,
+          BUCKET: MIN.bucket,
+        },
+        ready: /minimal pipeline listening/,
+        name: "minimal pipeline",
+      })
+      cleanups.push(minimal.stop)
+      urls.bare.push(`http://127.0.0.1:${barePort}/`)
+      urls.minimal.push(`http://127.0.0.1:${minPort}/`)
     }
     const ingestedBy = {
       bare: () => stored(jsm, BARE.stream),
@@ -161,13 +185,14 @@ export default async function benchPipeline() {
       latency[name] = await webhookToRunLatency({
         js,
         bucket: name === "serve" ? Buckets.runs : MIN.bucket,
-        url: urls[name],
+        url: urls[name][0],
         secret: SECRET,
         rps: LATENCY_RPS,
         seconds: LATENCY_SECONDS,
       })
     }
-    const rss = peakRssMb(serve.pid)
+    const peaks = serves.map((s) => peakRssMb(s.pid))
+    const rss = peaks.includes(undefined) ? undefined : Math.max(...peaks)
     const med = (name, key) => median(results[name].map((r) => r[key]))
     const [bareRate, minRate, serveRate] = [
       med("bare", "perSecond"),
@@ -223,14 +248,27 @@ export default async function benchPipeline() {
         ],
       ],
     )
+    const where = cluster
+      ? `A 3-node cluster of nats-server ${natsVersion(latestNatsServer())} on loopback, streams and buckets ` +
+        `with 3 replicas; two of each server, each connected to a node of its own, the connections split ` +
+        `between them (latency: through the first). `
+      : ""
     const text =
+      where +
       `${ROUNDS} rounds of ${ROUND_SECONDS} s per server, alternating, ${CONNECTIONS} connections, ${body.length}-byte ` +
       `hmac-sha256-signed JSON; every serve round checked: one run record per stored webhook. Latency: ` +
       `${LATENCY_RPS} POSTs/s for ${LATENCY_SECONDS} s, POST sent → run record seen (KV watch). Load average ` +
       `at start ${loadAtStart}, at end ${loadNow()}.\n\n${table}\n\n${targets}\n`
     console.log(text)
-    if (process.env.BENCH_DRY_RUN !== "1") appendResult("Whole pipeline: webhook → run", text)
+    const title = cluster
+      ? "Whole pipeline on a 3-node cluster, 2 serves: webhook → run"
+      : "Whole pipeline: webhook → run"
+    if (process.env.BENCH_DRY_RUN !== "1") appendResult(title, text)
   } finally {
     for (const c of cleanups.reverse()) await c().catch(() => undefined)
   }
+}
+
+export default async function benchPipeline() {
+  await measurePipeline()
 }

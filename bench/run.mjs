@@ -7,6 +7,7 @@ import { ROOT } from "./lib.mjs"
 const ALL = [
   "ingest",
   "pipeline",
+  "pipeline-cluster",
   "sync-webhooks",
   "windows",
   "evaluator",
