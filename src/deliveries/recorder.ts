@@ -14,6 +14,7 @@ import { Subjects } from "../protocol/names.js"
 import { deliveryToken, redactedHeaders, type DeliveryRecord, type SuppressedRecord } from "../domain/delivery.js"
 import { makeFloodCap } from "../domain/flood-cap.js"
 import { pooledPrng } from "../domain/random-pool.js"
+import { utf8Bytes } from "../domain/utf8.js"
 
 /** Rejected records stored per second per trigger name. */
 export const REJECTED_PER_SECOND = 100
@@ -67,8 +68,6 @@ export interface Recorder {
   /** Writes the pending suppressed counts and stops the summary timer. */
   readonly close: () => void
 }
-
-const encoder = new TextEncoder()
 
 // Absent fields are left undefined rather than spread in conditionally (this runs once per webhook):
 // JSON.stringify drops them, and the keys keep the order the record documents.
@@ -139,7 +138,7 @@ export const makeRecorder = (deps: RecorderDeps): Recorder => {
   const write = (subject: string, value: unknown) => {
     if (inFlight >= MAX_IN_FLIGHT) return failed("too many records in flight")
     // JSON.stringify throws on what JSON cannot hold: the record is lost, not the request.
-    const encoded = Result.try(() => encoder.encode(JSON.stringify(value)))
+    const encoded = Result.try(() => utf8Bytes(JSON.stringify(value)))
     if (encoded._tag === "Failure") return failed(String(encoded.failure))
     inFlight++
     if (turn.push({ subject, data: encoded.success }) === 1) setImmediate(flush)

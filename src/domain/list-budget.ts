@@ -4,6 +4,8 @@
 // whatever `limit` asks; then the records, in reply order, are taken while they fit. A reply that cut
 // a field or left records out says `truncated: true`; `next` is where the following page starts.
 
+import { utf8Length } from "./utf8.js"
+
 /** Room for the reply's own fields (`{"runs":[…],"truncated":true,"next":…}`) and the message headers. */
 export const ENVELOPE_BYTES = 1_024
 /**
@@ -16,10 +18,8 @@ export const CUT_STRING_CHARS = 256
 /** The NATS default, for a connection that has not said its own. */
 export const DEFAULT_MAX_PAYLOAD = 1_048_576
 
-const encoder = new TextEncoder()
-
 /** The size of a value in a JSON reply, in UTF-8 bytes. */
-export const jsonBytes = (value: unknown): number => encoder.encode(JSON.stringify(value) ?? "null").length
+export const jsonBytes = (value: unknown): number => utf8Length(JSON.stringify(value) ?? "null")
 
 /** The bytes the records of one reply may take. */
 export const replyBudget = (maxPayload: number): number =>

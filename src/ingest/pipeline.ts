@@ -169,8 +169,10 @@ export const makePipeline = (deps: PipelineDeps) => {
       if (trigger.verify !== false) {
         const secrets = secretsFor(trigger, deps.defaultSecret)
         if (secrets.length === 0) return yield* unauthorized(new NoSecretConfigured({ trigger: trigger.name }))
-        const input = { rawBody: body, header: req.header, secrets, toleranceMs: toleranceMs(trigger) }
-        const verify = () => scheme.verify({ ...input, nowMs: deps.nowMs() })
+        const tolerance = toleranceMs(trigger)
+        // Written out, not `{ ...input, nowMs }`: on Node 20 a spread followed by more keys costs ~1 µs.
+        const verify = () =>
+          scheme.verify({ rawBody: body, header: req.header, secrets, toleranceMs: tolerance, nowMs: deps.nowMs() })
         const span = { attributes: { "dagnats.scheme": schemeName } }
         const verdict =
           deps.traced === true ? yield* Effect.sync(verify).pipe(Effect.withSpan(SpanNames.verify, span)) : verify()

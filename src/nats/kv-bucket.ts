@@ -8,6 +8,7 @@ import type { Unavailable } from "../domain/errors.js"
 import { parseJsonBytes } from "../domain/json.js"
 import { toUnavailable } from "./conditions.js"
 import { isRevisionMismatch } from "./errors.js"
+import { utf8Bytes } from "../domain/utf8.js"
 
 /** A KV bucket handle as serve's resources hand it out. */
 export type KvBucket = KV
@@ -25,8 +26,6 @@ export interface KvRead {
   /** Whether the key has an entry (a delete marker too): a write must update it, not create it. */
   readonly existed: boolean
 }
-
-const encoder = new TextEncoder()
 
 const nats = <A>(f: () => Promise<A>) => Effect.tryPromise({ try: f, catch: toUnavailable })
 
@@ -68,7 +67,7 @@ export const writeJson = (
   at: Pick<KvRead, "revision" | "existed">,
 ): Effect.Effect<number, RevisionMismatch | Unavailable> =>
   checked(key, () => {
-    const bytes = encoder.encode(JSON.stringify(value))
+    const bytes = utf8Bytes(JSON.stringify(value))
     return at.existed ? kv.update(key, bytes, at.revision) : kv.create(key, bytes)
   })
 

@@ -7,6 +7,7 @@ import { headers as natsHeaders, type MsgHdrs } from "@nats-io/nats-core"
 import { Unavailable } from "../domain/errors.js"
 import { Headers } from "../protocol/names.js"
 import { PublishFailed, type JetStreamPublisher } from "./jetstream-publisher.js"
+import { utf8Bytes } from "../domain/utf8.js"
 
 /** What serve publishes its records through (NatsHandles' publisher). */
 export type StreamClient = JetStreamPublisher
@@ -23,8 +24,6 @@ export interface Published {
   readonly seq: number
   readonly duplicate: boolean
 }
-
-const encoder = new TextEncoder()
 
 /**
  * NATS headers: `appended` as they come (a stored message's own, repeats kept), then each name of
@@ -64,7 +63,7 @@ export const publishJson = (
   o: PublishOptions = {},
 ): Effect.Effect<Published, Unavailable> =>
   Effect.callback<Published, Unavailable>((resume) => {
-    publisher.publish(subject, encoder.encode(JSON.stringify(value)), headersOf(o, false)).then(
+    publisher.publish(subject, utf8Bytes(JSON.stringify(value)), headersOf(o, false)).then(
       (ack) => resume(Effect.succeed({ seq: ack.seq, duplicate: ack.duplicate })),
       (e: unknown) => resume(Effect.fail(unavailable(e))),
     )

@@ -20,6 +20,7 @@ import {
   type Fold,
   type RunStatus,
 } from "../domain/run-status.js"
+import { utf8Bytes } from "../domain/utf8.js"
 
 const outcomesSpec: DurableSpec = {
   stream: Streams.workflowHistory,
@@ -45,7 +46,6 @@ export interface StatusChange {
 const StoredRun = Schema.Struct({ run_id: Schema.String, status: Schema.String })
 const decodeStoredRun = Schema.decodeUnknownOption(StoredRun)
 
-const encoder = new TextEncoder()
 /** The JSON value of a KV entry or an engine event; undefined when it is not JSON. */
 export const jsonOf = (bytes: Uint8Array): unknown => Option.getOrUndefined(parseJsonBytes(bytes))
 
@@ -97,7 +97,7 @@ export const applyFold = (
       if (!result.changed) return undefined
       const written = yield* Effect.tryPromise({
         try: async () => {
-          const update = runs.update(runId, encoder.encode(JSON.stringify(result.next)), entry.revision)
+          const update = runs.update(runId, utf8Bytes(JSON.stringify(result.next)), entry.revision)
           return recoverWhen(
             update.then(() => true),
             isRevisionMismatch,

@@ -15,6 +15,7 @@ import { Nats } from "../nats/connection.js"
 import { NatsBuckets } from "../nats/buckets.js"
 import { Boundary } from "../runtime/index.js"
 import { respondWaiting } from "../metrics/index.js"
+import { utf8Bytes } from "../domain/utf8.js"
 
 /** How a waiting request ends; `runId` null only when the event started no run. */
 export type Waited =
@@ -75,7 +76,6 @@ const decodeStatus = Schema.decodeUnknownOption(RunStatus)
 /** What dagnats keeps for a delivery whose event started no run (never an engine answer: no `status`). */
 const NoRunKept = Schema.Struct({ no_run: Schema.String })
 const decodeNoRun = Schema.decodeUnknownOption(NoRunKept)
-const encoder = new TextEncoder()
 
 /** A retried request whose run ended without an answer kept for it: what the first one was told. */
 const ENDED: Readonly<Record<string, { status: number; code: string; message: string }>> = {
@@ -110,7 +110,7 @@ export const make = Effect.gen(function* () {
 
   // An event that started no run is kept too, under the run id it would have had, so a retry of the
   // delivery (its event a duplicate, evaluated no more) gets the same 202 instead of waiting in vain.
-  const keepNoRun = (runId: string, reason: string) => keep(runId, encoder.encode(JSON.stringify({ no_run: reason })))
+  const keepNoRun = (runId: string, reason: string) => keep(runId, utf8Bytes(JSON.stringify({ no_run: reason })))
 
   // A read that fails (NATS away) finds nothing kept: the retry then waits for the run like the first.
   const storedAnswer = async (runId: string): Promise<Waited | undefined> => {

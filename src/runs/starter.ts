@@ -12,6 +12,7 @@ import { continueOrStart } from "../domain/traceparent.js"
 import { toUnavailable } from "../nats/conditions.js"
 import { isRevisionMismatch } from "../nats/errors.js"
 import type { Unavailable } from "../domain/errors.js"
+import { utf8Bytes } from "../domain/utf8.js"
 
 interface StartOutcome {
   readonly runId: string
@@ -23,8 +24,6 @@ export interface RunStarterShape {
   readonly start: (spec: RunSpec) => Effect.Effect<StartOutcome, Unavailable>
 }
 
-const encoder = new TextEncoder()
-
 /** `bucket` is the name of `runs`' bucket: its record is created by a publish on the key's subject. */
 export const make = (runs: KV, publisher: StreamClient, bucket: string = Buckets.runs): RunStarterShape => {
   /** Publishes `workflow.started` unless the run's history holds a message already (then does nothing). */
@@ -33,7 +32,7 @@ export const make = (runs: KV, publisher: StreamClient, bucket: string = Buckets
     const event = workflowStarted(spec, at, traceParent)
     // The server refuses the event once the run's history holds anything: a replay of a run whose
     // start was published (by this serve or another) adds nothing, however late.
-    return publishIfEmpty(publisher, Subjects.history(spec.runId), encoder.encode(JSON.stringify(event)), {
+    return publishIfEmpty(publisher, Subjects.history(spec.runId), utf8Bytes(JSON.stringify(event)), {
       msgId: `${spec.runId}.workflow.started`,
       headers: [[Headers.traceparent, traceParent]],
     })
@@ -43,7 +42,7 @@ export const make = (runs: KV, publisher: StreamClient, bucket: string = Buckets
   // is handed to the KV client's own create, which tells a live record (the run exists) from a key
   // deleted by hand (created again) — the rare path of a replay or a redelivery.
   const createRecord = (spec: RunSpec, at: string) => {
-    const bytes = encoder.encode(JSON.stringify(runRecord(spec, at)))
+    const bytes = utf8Bytes(JSON.stringify(runRecord(spec, at)))
     return publishIfEmpty(publisher, kvKeySubject(bucket, spec.runId), bytes, { contentType: false }).pipe(
       Effect.flatMap((created) =>
         created

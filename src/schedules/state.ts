@@ -6,6 +6,7 @@ import { Effect, Schema } from "effect"
 import type { KV } from "../nats/kv-api.js"
 import { toUnavailable } from "../nats/conditions.js"
 import { isRevisionMismatch, recoverWhen } from "../nats/errors.js"
+import { utf8Bytes } from "../domain/utf8.js"
 
 export const ScheduleState = Schema.Struct({
   /** generationOf(trigger) this state was armed for. */
@@ -23,7 +24,6 @@ export const ScheduleState = Schema.Struct({
 export type ScheduleState = typeof ScheduleState.Type
 
 const decodeState = Schema.decodeUnknownOption(Schema.fromJsonString(ScheduleState))
-const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
 export interface StateEntry {
@@ -50,7 +50,7 @@ export const readState = (kv: KV, trigger: string) =>
 export const writeState = (kv: KV, trigger: string, value: ScheduleState, read: StateEntry) =>
   Effect.tryPromise({
     try: () => {
-      const bytes = encoder.encode(JSON.stringify(value))
+      const bytes = utf8Bytes(JSON.stringify(value))
       const written = read.exists ? kv.update(trigger, bytes, read.revision) : kv.create(trigger, bytes)
       return recoverWhen(
         written.then(() => true),

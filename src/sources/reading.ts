@@ -9,8 +9,7 @@ import { kvChange, kvOpOf, sourceRef } from "../domain/source.js"
 import { Headers, kvKeyPrefix } from "../protocol/names.js"
 import type { StoredTrigger } from "../domain/trigger.js"
 import type { KvOp } from "../domain/trigger-fields.js"
-
-const encoder = new TextEncoder()
+import { utf8Bytes } from "../domain/utf8.js"
 
 export const streamReading: MessageReading = {
   toEvent: (m, epoch) => ({ ...storedEvent(m, epoch), deliveryId: undefined }),
@@ -33,7 +32,7 @@ export const kvChangeEvent = (bucket: string, e: EvaluatedEvent): EvaluatedEvent
     ...e,
     headers,
     header: (name) => (name === "content-type" ? "application/json" : e.header(name)),
-    data: encoder.encode(JSON.stringify(change)),
+    data: utf8Bytes(JSON.stringify(change)),
     deliveryId: undefined,
   }
 }

@@ -8,6 +8,7 @@ import { StoredTrigger, TriggerDefinition, UPDATABLE_FIELDS, describeIssue, with
 import { conflictOr, toUnavailable } from "../nats/conditions.js"
 import { isRevisionMismatch } from "../nats/errors.js"
 import { parseJsonBytes } from "../domain/json.js"
+import { utf8Bytes } from "../domain/utf8.js"
 
 export interface TriggerStoreShape {
   readonly create: (input: unknown) => Effect.Effect<StoredTrigger, InvalidInput | Conflict | Unavailable>
@@ -24,7 +25,6 @@ export class TriggerStore extends Context.Service<TriggerStore, TriggerStoreShap
 
 const decodeDefinition = Schema.decodeUnknownExit(TriggerDefinition, { onExcessProperty: "error", errors: "all" })
 const decodeStored = Schema.decodeUnknownExit(StoredTrigger)
-const encoder = new TextEncoder()
 
 export const parseDefinition = (input: unknown): Effect.Effect<TriggerDefinition, InvalidInput> => {
   const exit = decodeDefinition(input)
@@ -65,7 +65,7 @@ export const make = (kv: KV): TriggerStoreShape => {
       const at = now()
       const stored: StoredTrigger = { ...def, created_at: at, updated_at: at, revision: 1 }
       yield* Effect.tryPromise({
-        try: () => kv.create(def.name, encoder.encode(JSON.stringify(stored))),
+        try: () => kv.create(def.name, utf8Bytes(JSON.stringify(stored))),
         catch: conflictOr(`trigger "${def.name}" already exists`),
       })
       return stored
@@ -91,7 +91,7 @@ export const make = (kv: KV): TriggerStoreShape => {
       const def = yield* parseDefinition(merged)
       const stored: StoredTrigger = { ...def, created_at, updated_at: now(), revision: rev + 1 }
       yield* Effect.tryPromise({
-        try: () => kv.update(name, encoder.encode(JSON.stringify(stored)), revision),
+        try: () => kv.update(name, utf8Bytes(JSON.stringify(stored)), revision),
         catch: conflictOr(`trigger "${name}" changed while updating`),
       })
       return stored

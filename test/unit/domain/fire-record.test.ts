@@ -69,3 +69,14 @@ test("fire record - without an explicit time, at is the current time in RFC 3339
   expect(r.at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
   expect(Date.parse(r.at)).toBeGreaterThanOrEqual(before - 1)
 })
+
+test("fire record - each builder writes its fields in the documented order, detail only when given", () => {
+  const keys = (r: object) => Object.keys(r).join(",")
+  const engine = "at,trigger_id,workflow_id,source,fired_at,skipped"
+  expect(keys(fired(base, "r", 1))).toBe(`trigger,workflow,event,outcome,run_id,count,${engine}`)
+  expect(keys(skipped(base, "filtered"))).toBe(`trigger,workflow,event,outcome,reason,${engine},skip_reason`)
+  expect(keys(skipped(base, "filtered", "why"))).toBe(
+    `trigger,workflow,event,outcome,reason,detail,${engine},skip_reason`,
+  )
+  expect(keys(failed(base, "bad"))).toBe(`trigger,workflow,event,outcome,error,${engine},skip_reason`)
+})
