@@ -60,3 +60,46 @@ export const workflowStarted = (s: RunSpec, timestamp: string, traceParent: stri
     trace_parent: traceParent,
   },
 })
+
+/** `,"key":json`, or nothing for a value JSON.stringify leaves out (undefined). */
+const member = (key: string, json: string | undefined): string => (json === undefined ? "" : `,"${key}":${json}`)
+
+/**
+ * The JSON texts of the run record and of `workflow.started`, exactly as JSON.stringify writes
+ * runRecord and workflowStarted (a test compares), with the input, which both carry and which can
+ * be most of a run's bytes, stringified once instead of twice.
+ */
+export const encodedRunStart = (
+  s: RunSpec,
+  createdAt: string,
+  traceParent: string,
+): { readonly record: string; readonly started: string } => {
+  const input = JSON.stringify(s.input) as string | undefined
+  const runId = JSON.stringify(s.runId)
+  const workflow = JSON.stringify(s.workflow)
+  const at = JSON.stringify(createdAt)
+  const trace = JSON.stringify(traceParent)
+  const record =
+    `{"run_id":${runId},"workflow":${workflow},"status":"pending"${member("input", input)}` +
+    `,"trigger":${JSON.stringify({ name: s.triggerName, type: s.source })}` +
+    `${member("event", JSON.stringify(s.event) as string | undefined)},"created_at":${at}` +
+    `,"count":${JSON.stringify(s.count)}}`
+  const started =
+    `{"type":"workflow.started","run_id":${runId},"timestamp":${at},"trace_parent":${trace}` +
+    `,"payload":{"trigger":${JSON.stringify(s.engineKind ?? ENGINE_KIND[s.source])}` +
+    `,"source":${JSON.stringify(s.triggerName ?? "manual")},"workflow_id":${workflow},"timestamp":${at}` +
+    `${member("data", input)},"trace_parent":${trace}}}`
+  return { record, started }
+}
+
+/** How every `workflow.started` dagnats writes begins (encodedRunStart; a test keeps them in step). */
+const OWN_STARTED_PREFIX = Buffer.from('{"type":"workflow.started",', "utf8")
+
+/**
+ * Whether a history message is a `workflow.started` as dagnats writes it, told from its first bytes:
+ * the run outcomes consumer reads one for every run serve starts and ignores them all, so it need
+ * not parse their inputs. Any other `workflow.started` (the engine's own) is parsed and ignored.
+ */
+export const isOwnWorkflowStarted = (data: Uint8Array): boolean =>
+  data.length > OWN_STARTED_PREFIX.length &&
+  Buffer.from(data.buffer, data.byteOffset, OWN_STARTED_PREFIX.length).equals(OWN_STARTED_PREFIX)

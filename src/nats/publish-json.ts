@@ -3,11 +3,12 @@
 // only while the subject is still empty. A failed publish or a refused PubAck is `Unavailable`; a
 // conditional publish whose subject holds a message already is `false`, not a failure.
 import { Effect } from "effect"
-import { headers as natsHeaders, type MsgHdrs } from "@nats-io/nats-core"
+import type { MsgHdrs } from "@nats-io/nats-core"
 import { Unavailable } from "../domain/errors.js"
 import { Headers } from "../protocol/names.js"
 import { PublishFailed, type JetStreamPublisher } from "./jetstream-publisher.js"
 import { utf8Bytes } from "../domain/utf8.js"
+import { headerBuilder } from "./headers.js"
 
 /** What serve publishes its records through (NatsHandles' publisher). */
 export type StreamClient = JetStreamPublisher
@@ -33,22 +34,22 @@ export const headersFrom = (
   appended: Iterable<readonly [string, string]>,
   set: Readonly<Record<string, string | undefined>>,
 ): MsgHdrs => {
-  const h = natsHeaders()
+  const h = headerBuilder()
   for (const [k, v] of appended) h.append(k, v)
   for (const k in set) {
     const v = set[k]
     if (v !== undefined) h.set(k, v)
   }
-  return h
+  return h.headers
 }
 
 const headersOf = (o: PublishOptions, ifEmpty: boolean) => {
-  const h = natsHeaders()
+  const h = headerBuilder()
   if (o.contentType !== false) h.set(Headers.contentType, "application/json")
   for (const [k, v] of o.headers ?? []) h.append(k, v)
   if (o.msgId !== undefined) h.set(Headers.msgId, o.msgId)
   if (ifEmpty) h.set(Headers.expectedLastSubjectSequence, "0")
-  return h
+  return h.headers
 }
 
 /** The headers of a JSON message with no message id: for bytes encoded already (delivery records). */

@@ -21,6 +21,7 @@ import {
   type RunStatus,
 } from "../domain/run-status.js"
 import { utf8Bytes } from "../domain/utf8.js"
+import { isOwnWorkflowStarted } from "../domain/workflow-started.js"
 
 const outcomesSpec: DurableSpec = {
   stream: Streams.workflowHistory,
@@ -127,6 +128,8 @@ const isSettled = (record: { status: string }) => isFinal(record.status) && reco
  */
 const foldMessage = (runs: KV, data: Uint8Array, seq: number, settled: SettledRuns = makeSettledRuns()) =>
   Effect.suspend(() => {
+    // One for every run serve starts, carrying its whole input: told by its first bytes, not parsed.
+    if (isOwnWorkflowStarted(data)) return Effect.succeed(undefined)
     const event = lifecycleEvent(jsonOf(data))
     // Cheap checks first: only 32-hex ids can be ours, and most of the engine's history is step
     // events of runs that are not ours or are over.

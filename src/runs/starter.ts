@@ -7,7 +7,7 @@ import { Effect } from "effect"
 import type { KV } from "../nats/kv-api.js"
 import { publishIfEmpty, type StreamClient } from "../nats/publish-json.js"
 import { Buckets, Headers, Subjects, kvKeySubject } from "../protocol/names.js"
-import { runRecord, workflowStarted, type RunSpec } from "../domain/workflow-started.js"
+import { encodedRunStart, type RunSpec } from "../domain/workflow-started.js"
 import { continueOrStart } from "../domain/traceparent.js"
 import { toUnavailable } from "../nats/conditions.js"
 import { isRevisionMismatch } from "../nats/errors.js"
@@ -27,42 +27,39 @@ export interface RunStarterShape {
 /** `bucket` is the name of `runs`' bucket: its record is created by a publish on the key's subject. */
 export const make = (runs: KV, publisher: StreamClient, bucket: string = Buckets.runs): RunStarterShape => {
   /** Publishes `workflow.started` unless the run's history holds a message already (then does nothing). */
-  const publishStarted = (spec: RunSpec, at: string) => {
-    const traceParent = continueOrStart(spec.traceParent)
-    const event = workflowStarted(spec, at, traceParent)
+  const publishStarted = (runId: string, started: Uint8Array, traceParent: string) =>
     // The server refuses the event once the run's history holds anything: a replay of a run whose
     // start was published (by this serve or another) adds nothing, however late.
-    return publishIfEmpty(publisher, Subjects.history(spec.runId), utf8Bytes(JSON.stringify(event)), {
-      msgId: `${spec.runId}.workflow.started`,
+    publishIfEmpty(publisher, Subjects.history(runId), started, {
+      msgId: `${runId}.workflow.started`,
       headers: [[Headers.traceparent, traceParent]],
     })
-  }
 
   // Create-only, as one conditional publish on the key's subject. A key that holds a message already
   // is handed to the KV client's own create, which tells a live record (the run exists) from a key
   // deleted by hand (created again) — the rare path of a replay or a redelivery.
-  const createRecord = (spec: RunSpec, at: string) => {
-    const bytes = utf8Bytes(JSON.stringify(runRecord(spec, at)))
-    return publishIfEmpty(publisher, kvKeySubject(bucket, spec.runId), bytes, { contentType: false }).pipe(
+  const createRecord = (runId: string, bytes: Uint8Array) =>
+    publishIfEmpty(publisher, kvKeySubject(bucket, runId), bytes, { contentType: false }).pipe(
       Effect.flatMap((created) =>
         created
           ? Effect.succeed(true)
-          : Effect.tryPromise({ try: () => runs.create(spec.runId, bytes), catch: (e) => e }).pipe(
+          : Effect.tryPromise({ try: () => runs.create(runId, bytes), catch: (e) => e }).pipe(
               Effect.as(true),
               Effect.catchIf(isRevisionMismatch, () => Effect.succeed(false)),
               Effect.mapError(toUnavailable),
             ),
       ),
     )
-  }
 
   // Both writes are conditional on the server (create-only, empty subject only), so they go out
   // together: one round trip per run start instead of two, and either can be repeated safely.
   const start = Effect.fnUntraced(function* (spec: RunSpec) {
-    const at = new Date().toISOString()
-    const [created] = yield* Effect.all([createRecord(spec, at), publishStarted(spec, at)], {
-      concurrency: 2,
-    })
+    const traceParent = continueOrStart(spec.traceParent)
+    const { record, started } = encodedRunStart(spec, new Date().toISOString(), traceParent)
+    const [created] = yield* Effect.all(
+      [createRecord(spec.runId, utf8Bytes(record)), publishStarted(spec.runId, utf8Bytes(started), traceParent)],
+      { concurrency: 2 },
+    )
     return { runId: spec.runId, created }
   })
 
