@@ -9,7 +9,8 @@ import type { EvaluatedEvent } from "./evaluate.js"
 /** A message's headers by lower-case name (the first value of each), as expressions see them. */
 const headerMap = (m: JsMsg): ReadonlyMap<string, string> => {
   const headers = new Map<string, string>()
-  if (m.headers !== undefined) for (const k of m.headers.keys()) headers.set(k.toLowerCase(), m.headers.get(k))
+  // Iterated, not looked up name by name: MsgHdrs.get lists and filters every name on each call.
+  if (m.headers !== undefined) for (const [k, values] of m.headers) headers.set(k.toLowerCase(), values[0] ?? "")
   return headers
 }
 
