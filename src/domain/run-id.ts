@@ -1,6 +1,6 @@
 // Deterministic run ids: 32 lowercase hex characters derived from the trigger name and the
 // event's identity, so a redelivered or re-sent event can never start a second run.
-import { createHash, randomBytes } from "node:crypto"
+import { hash, randomBytes } from "node:crypto"
 
 /** What makes an evaluation unique; the same identity always yields the same run id. */
 type EventIdentity =
@@ -41,10 +41,8 @@ export const storedEventIdentity = (e: {
     : { kind: "sequence", seq: e.seq, epoch: e.epoch }
 
 export const runIdFor = (triggerName: string, identity: EventIdentity): string =>
-  createHash("sha256")
-    .update(`${triggerName}\n${identityText(identity)}`)
-    .digest("hex")
-    .slice(0, 32)
+  // The one-shot hash: no Hash object per event.
+  hash("sha256", `${triggerName}\n${identityText(identity)}`, "hex").slice(0, 32)
 
 /** A fresh identity for runs nobody will retry by delivery id (manual starts without a key). */
 export const freshRequestId = (): string => randomBytes(16).toString("hex")
@@ -57,4 +55,4 @@ export const isRunId = (s: string): boolean => /^[0-9a-f]{32}$/.test(s)
  * identity above by its own prefix.
  */
 export const scheduleRunId = (triggerName: string, instantMs: number): string =>
-  createHash("sha256").update(`${triggerName}\nschedule:${instantMs}`).digest("hex").slice(0, 32)
+  hash("sha256", `${triggerName}\nschedule:${instantMs}`, "hex").slice(0, 32)

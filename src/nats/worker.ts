@@ -4,7 +4,7 @@
 // being handled, a progress heartbeat (`working`) keeps JetStream from handing it to another serve,
 // so the ack wait can be short: a killed serve's messages come back within it, a slow one's do not.
 // What it holds is bounded in bytes twice: each pull (pull-bound.ts) and the bodies being handled.
-import { Effect, Fiber, Semaphore, Stream } from "effect"
+import { Effect, Fiber, Result, Semaphore, Stream } from "effect"
 import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JsMsg } from "@nats-io/jetstream"
 import { nanos } from "@nats-io/nats-core"
 import type { NatsHandles } from "./connection.js"
@@ -80,7 +80,6 @@ export const inFlightCost = (bodyBytes: number): number => Math.min(IN_FLIGHT_BU
 interface Admitted {
   readonly m: JsMsg
   readonly cost: number
-  readonly beat: ReturnType<typeof setInterval>
 }
 
 /**
@@ -97,25 +96,38 @@ export const runWorker = <R>(h: NatsHandles, s: DurableSpec, handle: (m: JsMsg) 
       return consumer.consume(boundedPull(h.js, Math.max(64, s.maxInFlight * 2), WORKER_PULL_BUDGET_BYTES))
     })
     const heartbeatMs = Math.max(250, Math.floor(s.ackWaitMs / 3))
+    // One timer for every message held, not one per message (a timer per event is most of a
+    // message's own bookkeeping): each tells JetStream it is still working at most a heartbeat apart.
+    const held = new Map<JsMsg, number>()
+    const beats = setInterval(() => {
+      const now = performance.now()
+      for (const [m, at] of held) {
+        if (now - at < heartbeatMs / 2) continue
+        held.set(m, now)
+        // A connection closing under a message: its redelivery is how the message is not lost.
+        Result.try(() => m.working())
+      }
+    }, heartbeatMs / 2)
+    yield* Effect.addFinalizer(() => Effect.sync(() => clearInterval(beats)))
     const room = yield* Semaphore.make(IN_FLIGHT_BUDGET_BYTES)
-    // One message at a time waits here for room; its heartbeat starts first, so JetStream does not
+    // One message at a time waits here for room; it is held (and beats) first, so JetStream does not
     // hand it to another serve while it waits.
     const admit = (m: JsMsg) =>
       Effect.suspend(() => {
-        const beat = setInterval(() => m.working(), heartbeatMs)
+        held.set(m, performance.now())
         const cost = inFlightCost(m.data.length)
         return room.take(cost).pipe(
-          Effect.as<Admitted>({ m, cost, beat }),
-          Effect.onInterrupt(() => Effect.sync(() => clearInterval(beat))),
+          Effect.as<Admitted>({ m, cost }),
+          Effect.onInterrupt(() => Effect.sync(() => held.delete(m))),
         )
       })
-    const settle = ({ m, cost, beat }: Admitted) =>
+    const settle = ({ m, cost }: Admitted) =>
       handle(m).pipe(
         Effect.catchCause(() => Effect.succeed(nakOnFailure)),
         Effect.flatMap((v) => settleAs(m, v)),
         Effect.ensuring(
           Effect.andThen(
-            Effect.sync(() => clearInterval(beat)),
+            Effect.sync(() => held.delete(m)),
             room.release(cost),
           ),
         ),

@@ -139,6 +139,45 @@ describe("nats worker - a durable consumer as a stream", () => {
     expect(order).toHaveLength(6)
   })
 
+  test("nats worker - a message held longer than its ack wait (900 ms) is heartbeated and never redelivered", async () => {
+    const h = await setup(2)
+    const slow: DurableSpec = { ...spec, name: "slow-worker", ackWaitMs: 900 }
+    await Effect.runPromise(ensureDurable(h, slow))
+    const beats: Array<number> = []
+    const acks = h.nc.subscribe(`$JS.ACK.${slow.stream}.${slow.name}.>`, {
+      callback: (_e, m) => {
+        if (new TextDecoder().decode(m.data) === "+WPI") beats.push(Number(m.subject.split(".")[5]))
+      },
+    })
+    const deliveries: Array<string> = []
+    const release = Deferred.makeUnsafe<void>()
+    const handle = (m: JsMsg): Effect.Effect<Verdict> =>
+      Effect.gen(function* () {
+        deliveries.push(`${m.seq}#${m.info.deliveryCount}`)
+        if (m.seq === 1) yield* Deferred.await(release)
+        return { ack: true }
+      })
+    const scope = await Effect.runPromise(Scope.make())
+    await Effect.runPromise(Scope.provide(scope)(runWorker(h, slow, handle)))
+    // Beats for one message come at least 150 ms apart: eight of them span more than the ack wait.
+    await eventually(async () => expect(beats.filter((seq) => seq === 1).length).toBeGreaterThanOrEqual(8), 10_000)
+    Effect.runSync(Deferred.succeed(release, undefined))
+    await eventually(async () => {
+      const info = await h.jsm.consumers.info(slow.stream, slow.name)
+      expect({ pending: info.num_pending, ackPending: info.num_ack_pending }).toStrictEqual({
+        pending: 0,
+        ackPending: 0,
+      })
+    })
+    await Effect.runPromise(Scope.close(scope, Exit.void))
+    acks.unsubscribe()
+    const info = await h.jsm.consumers.info(slow.stream, slow.name)
+    expect(info.num_redelivered).toBe(0)
+    expect(deliveries.sort()).toStrictEqual(["1#1", "2#1"])
+    // Message 2 was acked at once: nothing beat for it.
+    expect(beats.filter((seq) => seq !== 1)).toStrictEqual([])
+  })
+
   test("nats worker - a handler that dies has its message NAKed and handed to it again", async () => {
     const h = await setup(1)
     const deliveries: Array<number> = []
