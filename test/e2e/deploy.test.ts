@@ -303,7 +303,7 @@ describe("deploy - container image", () => {
     expect(read(".ci", "run")).toMatch(/^make test$/m)
     const users = [...text.matchAll(/^USER (\S+)/gm)].map((m) => m[1])
     expect(users).toEqual(["node"])
-    expect(text).toMatch(/^ENTRYPOINT \["node", "\/app\/bin\/dagnats", "serve"\]$/m)
+    expect(text).toMatch(/^ENTRYPOINT \["node", "--max-semi-space-size=32", "\/app\/bin\/dagnats", "serve"\]$/m)
   })
 
   it("deploy - the build stage, replayed on exactly the files it COPYs through Containerfile.dockerignore, builds dist/ with no Go and no npm after `npm ci`; the built CLI runs", () => {
@@ -535,7 +535,7 @@ describe("deploy - systemd", () => {
       expect(r.stderr.trim()).toBe("")
       expect(r.status).toBe(0)
       expect(read("deploy", "systemd", "dagnats.service")).toMatch(
-        /^ExecStart=\/usr\/bin\/node \/opt\/dagnats\/bin\/dagnats serve$/m,
+        /^ExecStart=\/usr\/bin\/node --max-semi-space-size=32 \/opt\/dagnats\/bin\/dagnats serve$/m,
       )
     },
   )
