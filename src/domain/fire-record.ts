@@ -93,8 +93,19 @@ type Base = {
 
 const atOf = (b: Base) => b.at ?? new Date().toISOString()
 
-// Written out field by field, in the documented order: one is built per evaluated trigger, and on
-// Node 20 an object literal that begins by spreading others costs ~15 µs here (about 1 µs written out).
+/** The engine's fields, last in every record; an error started no run, so to the engine it is a skip. */
+const engine = (b: Base, at: string, skip: string | undefined) => ({
+  trigger_id: b.trigger,
+  workflow_id: b.workflow,
+  source: b.trigger,
+  fired_at: at,
+  skipped: skip !== undefined,
+  ...(skip !== undefined ? { skip_reason: skip } : {}),
+})
+
+// One is built per evaluated trigger. The record's own fields are written out: on Node 20 an object
+// literal that begins by spreading another costs ~1 µs per spread (fired() spent 15 µs on it), while
+// spreads after written-out keys, like the engine's fields here, cost ~0.1 µs.
 export const fired = (b: Base, runId: string, count: number): FireRecord => {
   const at = atOf(b)
   return {
@@ -105,11 +116,7 @@ export const fired = (b: Base, runId: string, count: number): FireRecord => {
     run_id: runId,
     count,
     at,
-    trigger_id: b.trigger,
-    workflow_id: b.workflow,
-    source: b.trigger,
-    fired_at: at,
-    skipped: false,
+    ...engine(b, at, undefined),
   }
 }
 
@@ -121,20 +128,12 @@ export const skipped = (b: Base, reason: SkipReason, detail?: string): FireRecor
     event: { subject: b.event.subject, seq: b.event.seq },
     outcome: "skipped",
     reason,
-    // A small conditional spread between written-out keys costs ~0.1 µs; only spreading a whole
-    // object first is slow.
     ...(detail !== undefined ? { detail } : {}),
     at,
-    trigger_id: b.trigger,
-    workflow_id: b.workflow,
-    source: b.trigger,
-    fired_at: at,
-    skipped: true,
-    skip_reason: reason,
+    ...engine(b, at, reason),
   }
 }
 
-/** An error started no run, so to the engine it is a skip with the message. */
 export const failed = (b: Base, error: string): FireRecord => {
   const at = atOf(b)
   return {
@@ -144,11 +143,6 @@ export const failed = (b: Base, error: string): FireRecord => {
     outcome: "error",
     error,
     at,
-    trigger_id: b.trigger,
-    workflow_id: b.workflow,
-    source: b.trigger,
-    fired_at: at,
-    skipped: true,
-    skip_reason: `error: ${error}`,
+    ...engine(b, at, `error: ${error}`),
   }
 }

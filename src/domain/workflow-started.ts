@@ -1,5 +1,7 @@
 // The `workflow.started` history event and the run record, in the wire shape the DagNats
-// Go engine reads. Pure: the runs adapter only publishes and stores what these return.
+// Go engine reads. Pure. runRecord and workflowStarted state the shapes (typed against RunRecord);
+// the runs adapter stores what encodedRunStart writes of them, which a test holds byte for byte to
+// JSON.stringify of those two.
 import type { RunRecord, RunSource } from "./run-record.js"
 
 export type { RunRecord } from "./run-record.js"

@@ -12,7 +12,6 @@ import { evaluateEvent, type EvaluateDeps, type EvaluatedEvent, type InboundEven
 import { storedEvent } from "./inbound.js"
 import { recordOutcome } from "../history/index.js"
 import { failed, type FireRecord } from "../domain/fire-record.js"
-import type { Unavailable } from "../domain/errors.js"
 import { publishDead } from "../dead/index.js"
 import { eventsEpoch } from "../nats/events-epoch.js"
 import { DEFAULT_TIMING, type EvaluatorTiming } from "../config/evaluator-timing.js"
@@ -80,11 +79,8 @@ const giveUp = (h: NatsHandles, deps: EvaluateDeps, m: JsMsg, event: InboundEven
     return records
   })
 
-// Most events match one trigger: its record is published without a forEach forking a fiber for it.
-const recordAll = (h: NatsHandles, records: ReadonlyArray<FireRecord>): Effect.Effect<void, Unavailable> =>
-  records.length === 1
-    ? Effect.asVoid(recordOutcome(h.publisher, records[0]!))
-    : Effect.forEach(records, (r) => recordOutcome(h.publisher, r), { concurrency: "unbounded", discard: true })
+const recordAll = (h: NatsHandles, records: ReadonlyArray<FireRecord>) =>
+  Effect.forEach(records, (r) => recordOutcome(h.publisher, r), { concurrency: "unbounded", discard: true })
 
 /**
  * How a consumer's messages become events: an EVENTS message as stored; a source's its own way (a
