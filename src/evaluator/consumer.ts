@@ -31,8 +31,12 @@ export const evaluatorSpec = (t: EvaluatorTiming): DurableSpec => ({
   maxInFlight: 64,
 })
 
-/** Quick in-process retries before handing the event back to JetStream with a delay. */
-const retryPolicy = { schedule: Schedule.exponential("100 millis"), times: 3 }
+/**
+ * Quick in-process retries before handing the event back to JetStream with a delay: after 100, 200
+ * and 400 ms. The first wait is its own sleep, so a schedule is built only for an event that failed.
+ */
+const FIRST_RETRY_AFTER_MS = 100
+const laterRetries = { schedule: Schedule.exponential("200 millis"), times: 2 }
 const nakDelayMs = (t: EvaluatorTiming, deliveryCount: number) =>
   Math.min(30_000, t.retryDelayMs * 2 ** Math.min(Math.max(deliveryCount - 1, 0), 10))
 
@@ -103,47 +107,80 @@ const evaluateMessage =
     reading: MessageReading = EVENTS_READING,
   ) =>
   (m: JsMsg): Effect.Effect<Verdict> =>
-    Effect.gen(function* () {
+    // A pipeline rather than a generator on the path every event takes (Effect.gen costs ~2 µs a call).
+    Effect.suspend(() => {
       const event = reading.toEvent(m, epoch)
       const deps = reading.depsFor?.(m, all) ?? all
       if (event.redelivered) hooks.onRedelivered?.()
-      let attempts = 0
+      const attempt = (e: EvaluatedEvent) =>
+        Effect.suspend(() => evaluateEvent(deps, e)).pipe(Effect.tap((records) => recordAll(h, records)))
       // A retry follows an attempt that may have done part of the work (put the event in a window that
       // has fired since, then lost a reply): it is evaluated as a redelivery, so windows first check
-      // what already fired instead of counting the event again in the next window.
-      const evaluated = Effect.suspend(() =>
-        evaluateEvent(deps, attempts++ === 0 ? event : { ...event, redelivered: true }),
-      ).pipe(
-        Effect.tap((records) => recordAll(h, records)),
-        Effect.retry(retryPolicy),
+      // what already fired instead of counting the event again in the next window. The retries are
+      // set up only once the first attempt failed: a schedule per event cost ~10 µs of its ~160.
+      const evaluated = attempt(event).pipe(
+        Effect.catch(() =>
+          Effect.sleep(FIRST_RETRY_AFTER_MS).pipe(
+            Effect.andThen(attempt({ ...event, redelivered: true }).pipe(Effect.retry(laterRetries))),
+          ),
+        ),
       )
-      const problem = subjectProblem(event.subject)
-      const logSubject = problem === undefined ? event.subject : JSON.stringify(event.subject)
-      const work = (hooks.traced ? traceEvaluate(evaluated, event) : evaluated).pipe(
-        Effect.annotateLogs({ subject: logSubject, seq: event.seq }),
+      // Not annotated here: each line logged about an evaluation names its subject and seq itself.
+      return Effect.exit(hooks.traced ? traceEvaluate(evaluated, event) : evaluated).pipe(
+        Effect.flatMap((exit) =>
+          exit._tag === "Success"
+            ? evaluatedOk(hooks, event, exit.value)
+            : evaluationFailed(h, deps, hooks, t, m, event, epoch, String(exit.cause)),
+        ),
       )
-      const exit = yield* Effect.exit(work)
-      if (exit._tag === "Success") {
-        if (problem !== undefined && hooks.onUnroutable !== undefined) {
-          yield* hooks
-            .onUnroutable({ subject: logSubject, seq: event.seq, problem, triggers: exit.value.length })
-            .pipe(Effect.annotateLogs({ subject: logSubject, seq: event.seq }))
-        }
-        hooks.onOutcomes(exit.value)
-        return { ack: true } as const
-      }
-      const error = String(exit.cause)
-      if (m.info.deliveryCount >= MAX_DELIVERIES) {
-        const dead = yield* Effect.exit(giveUp(h, deps, m, event, epoch, error))
-        if (dead._tag === "Success") {
-          yield* hooks.onDead(event, error)
-          hooks.onOutcomes(dead.value)
-          return { ack: true } as const
-        }
-      }
-      yield* hooks.onRetry(event, error)
-      return { ack: false, delayMs: nakDelayMs(t, m.info.deliveryCount) } as const
     })
+
+const ACK: Verdict = { ack: true }
+
+/** An event evaluated: its outcomes counted (and an unroutable one logged), then acked. */
+const evaluatedOk = (
+  hooks: EvaluatorHooks,
+  event: InboundEvent,
+  records: ReadonlyArray<FireRecord>,
+): Effect.Effect<Verdict> => {
+  const problem = subjectProblem(event.subject)
+  if (problem === undefined || hooks.onUnroutable === undefined) {
+    hooks.onOutcomes(records)
+    return Effect.succeed(ACK)
+  }
+  const logSubject = JSON.stringify(event.subject)
+  return hooks
+    .onUnroutable({ subject: logSubject, seq: event.seq, problem, triggers: records.length })
+    .pipe(
+      Effect.annotateLogs({ subject: logSubject, seq: event.seq }),
+      Effect.andThen(Effect.sync(() => hooks.onOutcomes(records))),
+      Effect.as(ACK),
+    )
+}
+
+/** An evaluation that failed even after its retries: a dead letter on its last delivery, else a NAK. */
+const evaluationFailed = (
+  h: NatsHandles,
+  deps: EvaluateDeps,
+  hooks: EvaluatorHooks,
+  t: EvaluatorTiming,
+  m: JsMsg,
+  event: InboundEvent,
+  epoch: string,
+  error: string,
+): Effect.Effect<Verdict> =>
+  Effect.gen(function* () {
+    if (m.info.deliveryCount >= MAX_DELIVERIES) {
+      const dead = yield* Effect.exit(giveUp(h, deps, m, event, epoch, error))
+      if (dead._tag === "Success") {
+        yield* hooks.onDead(event, error)
+        hooks.onOutcomes(dead.value)
+        return ACK
+      }
+    }
+    yield* hooks.onRetry(event, error)
+    return { ack: false, delayMs: nakDelayMs(t, m.info.deliveryCount) } as const
+  })
 
 /** Evaluations run in the fiber of whoever runs the loop (serve's): its logger, its log level and its tracer. */
 export const runEvaluatorLoop = (

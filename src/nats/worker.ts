@@ -65,7 +65,8 @@ const nakOnFailure: Verdict = { ack: false, delayMs: 1_000 }
  * Ack or NAK as decided; a connection already gone cannot take either (nats.js throws), and then the
  * ack wait runs out and JetStream redelivers: nothing to do about the failure.
  */
-const settleAs = (m: JsMsg, v: Verdict) => Effect.try(() => (v.ack ? m.ack() : m.nak(v.delayMs))).pipe(Effect.ignore)
+const settleAs = (m: JsMsg, v: Verdict) =>
+  Effect.sync(() => void Result.try(() => (v.ack ? m.ack() : m.nak(v.delayMs))))
 
 /**
  * Body bytes a worker holds in its handlers at once, besides the pull's own bound (pull-bound.ts):
