@@ -31,15 +31,16 @@ export const parseTraceParent = (header: string | undefined): TraceParent | unde
 
 export const formatTraceParent = (t: TraceParent): string => `00-${t.traceId}-${t.spanId}-${t.flags}`
 
-const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex")
+const hex = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("hex")
+const nonZero = (id: string) => (ALL_ZERO.test(id) ? `${id.slice(0, -1)}1` : id)
 
-/** A new trace (sampled), from `random` (bytes); an all-zero draw is replaced, as the spec requires. */
+/**
+ * A new trace (sampled), from `random` (bytes); an all-zero id is replaced, as the spec requires.
+ * Both ids come from one draw of 24 bytes: a run without a trace of its own makes one per event.
+ */
 export const newTraceParent = (random: (n: number) => Uint8Array = pooledRandomBytes): string => {
-  const draw = (n: number) => {
-    const h = hex(random(n))
-    return ALL_ZERO.test(h) ? `${h.slice(0, -1)}1` : h
-  }
-  return formatTraceParent({ traceId: draw(16), spanId: draw(8), flags: "01" })
+  const h = hex(random(24))
+  return `00-${nonZero(h.slice(0, 32))}-${nonZero(h.slice(32))}-01`
 }
 
 /** The header to pass on: the given one normalised when valid (as version 00), else a new trace. */

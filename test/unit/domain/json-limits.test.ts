@@ -32,6 +32,26 @@ describe("json limits", () => {
     expect(jsonTextDepthWithin(bytes(`["\\\\", ${nested(64)}]`))).toBe(false)
   })
 
+  it("json depth - text: many shallow brackets pass and deep ones fail whatever the count (the counted shortcut and the scan agree)", () => {
+    const siblings = (n: number) => `[${Array.from({ length: n }, () => `{"a":[1]}`).join(",")}]`
+    // 1 + 2 × 32 = 65 openings, 3 levels: past the shortcut's count, decided by the scan.
+    expect(jsonTextDepthWithin(bytes(siblings(32)))).toBe(true)
+    expect(jsonTextDepthWithin(bytes(siblings(1_000)))).toBe(true)
+    expect(jsonTextDepthWithin(bytes(siblings(1_000)), 2)).toBe(false)
+    // Exactly `max` openings of either kind, in any order: within.
+    expect(jsonTextDepthWithin(bytes(`${"[{".repeat(3)}${"}]".repeat(3)}`), 6)).toBe(true)
+    expect(jsonTextDepthWithin(bytes(`${"[{".repeat(3)}[]${"}]".repeat(3)}`), 6)).toBe(false)
+  })
+
+  it("json depth - text: a view is read at its own offset, not from the start of its buffer", () => {
+    const pad = " ".repeat(500)
+    const whole = bytes(`${pad}${nested(70)}${pad}`)
+    const view = whole.subarray(500, 640)
+    expect(new TextDecoder().decode(view)).toBe(nested(70))
+    expect(jsonTextDepthWithin(view)).toBe(false)
+    expect(jsonTextDepthWithin(whole.subarray(0, 140))).toBe(true)
+  })
+
   it("json depth - text and value: a million levels are refused without a stack overflow", () => {
     expect(jsonTextDepthWithin(bytes(nested(1_000_000)))).toBe(false)
     expect(jsonValueDepthWithin(JSON.parse(nested(200_000)))).toBe(false)

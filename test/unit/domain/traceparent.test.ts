@@ -38,6 +38,13 @@ test("newTraceParent - a sampled version 00 header from the random source; an al
   const zeros = newTraceParent((n) => new Uint8Array(n))
   expect(zeros).toBe("00-00000000000000000000000000000001-0000000000000001-01")
   expect(parseTraceParent(zeros)).toBeDefined()
+  // The trace id is the draw's first 16 bytes, the span id its next 8.
+  const counting = newTraceParent((n) => Uint8Array.from({ length: n }, (_, i) => i + 1))
+  expect(counting).toBe("00-0102030405060708090a0b0c0d0e0f10-1112131415161718-01")
+  const pool = Uint8Array.from({ length: 40 }, (_, i) => 255 - i)
+  expect(newTraceParent((n) => pool.subarray(8, 8 + n))).toBe(
+    `00-${Buffer.from(pool.subarray(8, 24)).toString("hex")}-${Buffer.from(pool.subarray(24, 32)).toString("hex")}-01`,
+  )
 })
 
 test("continueOrStart - keeps a valid header and starts a new trace for an invalid one", () => {
