@@ -60,19 +60,29 @@ const unroutable = (deps: EvaluateDeps, event: InboundEvent, problem: SubjectPro
     return failed(base, `not evaluated: the event subject ${describeSubjectProblem(problem)}`)
   })
 
-export const evaluateEvent: (
+/**
+ * Each trigger's outcome in trigger order: a record decided on the spot, or the effect that decides it
+ * (a window, a run start, a log line). The effects run one after another, in that order.
+ */
+type Outcome = FireRecord | Effect.Effect<FireRecord, Unavailable>
+
+// A plain function, not a generator: this runs once per event and Effect.gen costs ~2 µs a call.
+// What can be decided without NATS (filters, expressions) is decided first; only the rest waits.
+export const evaluateEvent = (
   deps: EvaluateDeps,
   event: EvaluatedEvent,
-) => Effect.Effect<ReadonlyArray<FireRecord>, Unavailable> = Effect.fnUntraced(function* (
-  deps: EvaluateDeps,
-  event: EvaluatedEvent,
-) {
+): Effect.Effect<ReadonlyArray<FireRecord>, Unavailable> => {
   const problem = subjectProblem(event.subject)
-  if (problem !== undefined) return unroutable(deps, event, problem)
+  if (problem !== undefined) return Effect.succeed(unroutable(deps, event, problem))
   const matched = deps.matcher.match(event.subject)
-  if (matched.length === 0) return []
+  if (matched.length === 0) return Effect.succeed([])
   const decoded = decodeEventPayload(event.data, event.header("content-type"))
-  const records: Array<FireRecord> = []
+  const outcomes: Array<Outcome> = []
+  let waiting = 0
+  const later = (effect: Effect.Effect<FireRecord, Unavailable>) => {
+    waiting++
+    outcomes.push(effect)
+  }
   let vars: ExpressionVars | undefined
   let windowVars: ExpressionVars | undefined
   const varsOf = (payload: unknown) => (vars ??= expressionVars(payload, event.headers ?? NO_HEADERS, event.subject))
@@ -83,7 +93,7 @@ export const evaluateEvent: (
     // A disabled trigger is not evaluated at all (no filters, no payload checks), so its history
     // says disabled even for an event it could not have decoded.
     if (trigger.enabled === false) {
-      records.push(skipped(base, "disabled"))
+      outcomes.push(skipped(base, "disabled"))
       continue
     }
     const windowed = trigger.debounce !== undefined || trigger.batch !== undefined
@@ -92,28 +102,31 @@ export const evaluateEvent: (
     // counts only the events it can decode.
     const bodyNull = !decoded.ok && decoded.notJson === true && expressions.ok && expressions.when !== undefined
     if (!decoded.ok && !(bodyNull && !windowed)) {
-      records.push(failed(base, decoded.error))
+      outcomes.push(failed(base, decoded.error))
       continue
     }
     const payload = decoded.ok ? decoded.payload : null
     // A stored expression that no longer compiles disables this trigger alone, loudly.
     if (!expressions.ok) {
-      yield* Effect.logError(`trigger ${trigger.name} is not evaluated: ${expressions.error}`).pipe(
-        Effect.annotateLogs({ trigger: trigger.name, subject: event.subject, seq: event.seq }),
+      const record = failed(base, `stored expression does not compile: ${expressions.error}`)
+      later(
+        Effect.logError(`trigger ${trigger.name} is not evaluated: ${expressions.error}`).pipe(
+          Effect.annotateLogs({ trigger: trigger.name, subject: event.subject, seq: event.seq }),
+          Effect.as(record),
+        ),
       )
-      records.push(failed(base, `stored expression does not compile: ${expressions.error}`))
       continue
     }
     const filtered = filters(payload, event.header)
     if (!filtered.matched) {
       // Which filter failed, what it wanted and the value it saw: "why didn't my webhook run?".
-      records.push(skipped(base, "filtered", filtered.reason))
+      outcomes.push(skipped(base, "filtered", filtered.reason))
       continue
     }
     if (expressions.when !== undefined) {
       const outcome = evaluateWhen(expressions.when, varsOf(payload), trigger.name)
       if (!outcome.matched) {
-        records.push(skipped(base, "filtered", outcome.detail))
+        outcomes.push(skipped(base, "filtered", outcome.detail))
         continue
       }
     }
@@ -124,37 +137,65 @@ export const evaluateEvent: (
     if (expressions.input !== undefined) {
       const mapped = evaluateInput(expressions.input, windowed ? windowVarsOf(payload) : varsOf(payload), trigger.name)
       if (!mapped.ok) {
-        records.push(failed(base, mapped.error))
+        outcomes.push(failed(base, mapped.error))
         continue
       }
       input = mapped.input
     }
     // Windows keep the raw payload (their key paths read it) and map each event when they fire.
     if (trigger.debounce !== undefined) {
-      records.push(yield* deps.debounce.absorb({ trigger, event, payload }))
+      later(Effect.suspend(() => deps.debounce.absorb({ trigger, event, payload })))
       continue
     }
     if (trigger.batch !== undefined) {
-      records.push(yield* deps.batch.absorb({ trigger, event, payload }))
+      later(Effect.suspend(() => deps.batch.absorb({ trigger, event, payload })))
       continue
     }
     const runId = runIdFor(trigger.name, storedEventIdentity(event))
-    const outcome = yield* deps.starter.start({
-      runId,
-      workflow: trigger.workflow,
-      input,
-      source: sourceOf(trigger),
-      ...(sync ? { engineKind: "http" as const } : {}),
-      triggerName: trigger.name,
-      event: { subject: event.subject, seq: event.seq, delivery_id: event.deliveryId ?? null },
-      count: 1,
-      // The publisher's (or ingest's) trace continues into the run; the starter makes a new one without.
-      ...traceOf(event),
-    })
-    // A run that existed already: a redelivery of this very event still reports it as fired; the
-    // same delivery sent again later (a new stream message) is reported as a duplicate.
-    if (outcome.created || (yield* deps.lookupRunSeq(runId)) === event.seq) records.push(fired(base, runId, 1))
-    else records.push(skipped(base, "duplicate"))
+    later(
+      Effect.suspend(() =>
+        deps.starter.start({
+          runId,
+          workflow: trigger.workflow,
+          input,
+          source: sourceOf(trigger),
+          ...(sync ? { engineKind: "http" as const } : {}),
+          triggerName: trigger.name,
+          event: { subject: event.subject, seq: event.seq, delivery_id: event.deliveryId ?? null },
+          count: 1,
+          // The publisher's (or ingest's) trace continues into the run; the starter makes a new one without.
+          ...traceOf(event),
+        }),
+      ).pipe(
+        // A run that existed already: a redelivery of this very event still reports it as fired; the
+        // same delivery sent again later (a new stream message) is reported as a duplicate.
+        Effect.flatMap((outcome) =>
+          outcome.created
+            ? Effect.succeed(fired(base, runId, 1))
+            : Effect.map(deps.lookupRunSeq(runId), (seq) =>
+                seq === event.seq ? fired(base, runId, 1) : skipped(base, "duplicate"),
+              ),
+        ),
+      ),
+    )
   }
-  return records
-})
+  return waiting === 0 ? Effect.succeed(outcomes as Array<FireRecord>) : settleInOrder(outcomes, waiting)
+}
+
+const isDecided = (o: Outcome): o is FireRecord => !Effect.isEffect(o)
+
+/** The outcomes' records in order, running the undecided ones one after another. */
+const settleInOrder = (
+  outcomes: Array<Outcome>,
+  waiting: number,
+): Effect.Effect<ReadonlyArray<FireRecord>, Unavailable> => {
+  // The usual event: one trigger, one run start (or window) to wait for.
+  if (waiting === 1) {
+    const at = outcomes.findIndex((o) => !isDecided(o))
+    return Effect.map(outcomes[at] as Effect.Effect<FireRecord, Unavailable>, (record) => {
+      outcomes[at] = record
+      return outcomes as Array<FireRecord>
+    })
+  }
+  return Effect.forEach(outcomes, (o) => (isDecided(o) ? Effect.succeed(o) : o))
+}

@@ -72,8 +72,24 @@ export const publishJson = (
 
 /**
  * Publish `bytes` only if `subject` holds no message yet: true when stored (or a duplicate of the
- * same message id), false when the subject held one already.
+ * same message id), false when the subject held one already. As a promise (rejected with
+ * Unavailable), for writes issued together without a fiber each.
  */
+export const publishIfEmptyNow = (
+  publisher: StreamClient,
+  subject: string,
+  bytes: Uint8Array,
+  o: PublishOptions = {},
+): Promise<boolean> =>
+  publisher.publish(subject, bytes, headersOf(o, true)).then(
+    () => true,
+    (e: unknown) => {
+      if (e instanceof PublishFailed && e.reason === "wrong_last_sequence") return false
+      throw unavailable(e)
+    },
+  )
+
+/** The same as an effect. */
 export const publishIfEmpty = (
   publisher: StreamClient,
   subject: string,
@@ -81,13 +97,36 @@ export const publishIfEmpty = (
   o: PublishOptions = {},
 ): Effect.Effect<boolean, Unavailable> =>
   Effect.callback<boolean, Unavailable>((resume) => {
-    publisher.publish(subject, bytes, headersOf(o, true)).then(
-      () => resume(Effect.succeed(true)),
-      (e: unknown) =>
-        resume(
-          e instanceof PublishFailed && e.reason === "wrong_last_sequence"
-            ? Effect.succeed(false)
-            : Effect.fail(unavailable(e)),
-        ),
+    publishIfEmptyNow(publisher, subject, bytes, o).then(
+      (stored) => resume(Effect.succeed(stored)),
+      (e: Unavailable) => resume(Effect.fail(e)),
     )
+  })
+
+/**
+ * Both writes' results once both have settled (the first failure, if any): two writes in flight
+ * together, without the two fibers `Effect.all` would fork for them.
+ */
+export const bothSettled = <A, B>(a: Promise<A>, b: Promise<B>): Effect.Effect<readonly [A, B], Unavailable> =>
+  Effect.callback<readonly [A, B], Unavailable>((resume) => {
+    let left = 2
+    let first: { readonly error: Unavailable } | undefined
+    let ra: A
+    let rb: B
+    const settled = () => {
+      if (--left > 0) return
+      resume(first !== undefined ? Effect.fail(first.error) : Effect.succeed([ra, rb] as const))
+    }
+    const failed = (e: unknown) => {
+      first ??= { error: e instanceof Unavailable ? e : unavailable(e) }
+      settled()
+    }
+    a.then((v) => {
+      ra = v
+      settled()
+    }, failed)
+    b.then((v) => {
+      rb = v
+      settled()
+    }, failed)
   })

@@ -5,7 +5,7 @@
 // context (the inbound event's traceparent, or a new trace) so the engine continues that trace.
 import { Effect } from "effect"
 import type { KV } from "../nats/kv-api.js"
-import { publishIfEmpty, type StreamClient } from "../nats/publish-json.js"
+import { bothSettled, publishIfEmptyNow, type StreamClient } from "../nats/publish-json.js"
 import { Buckets, Headers, Subjects, kvKeySubject } from "../protocol/names.js"
 import { encodedRunStart, type RunSpec } from "../domain/workflow-started.js"
 import { continueOrStart } from "../domain/traceparent.js"
@@ -30,7 +30,7 @@ export const make = (runs: KV, publisher: StreamClient, bucket: string = Buckets
   const publishStarted = (runId: string, started: Uint8Array, traceParent: string) =>
     // The server refuses the event once the run's history holds anything: a replay of a run whose
     // start was published (by this serve or another) adds nothing, however late.
-    publishIfEmpty(publisher, Subjects.history(runId), started, {
+    publishIfEmptyNow(publisher, Subjects.history(runId), started, {
       msgId: `${runId}.workflow.started`,
       headers: [[Headers.traceparent, traceParent]],
     })
@@ -38,17 +38,11 @@ export const make = (runs: KV, publisher: StreamClient, bucket: string = Buckets
   // Create-only, as one conditional publish on the key's subject. A key that holds a message already
   // is handed to the KV client's own create, which tells a live record (the run exists) from a key
   // deleted by hand (created again) — the rare path of a replay or a redelivery.
-  const createRecord = (runId: string, bytes: Uint8Array) =>
-    publishIfEmpty(publisher, kvKeySubject(bucket, runId), bytes, { contentType: false }).pipe(
-      Effect.flatMap((created) =>
-        created
-          ? Effect.succeed(true)
-          : Effect.tryPromise({ try: () => runs.create(runId, bytes), catch: (e) => e }).pipe(
-              Effect.as(true),
-              Effect.catchIf(isRevisionMismatch, () => Effect.succeed(false)),
-              Effect.mapError(toUnavailable),
-            ),
-      ),
+  const createdByKv = (runId: string, bytes: Uint8Array) =>
+    Effect.tryPromise({ try: () => runs.create(runId, bytes), catch: (e) => e }).pipe(
+      Effect.as(true),
+      Effect.catchIf(isRevisionMismatch, () => Effect.succeed(false)),
+      Effect.mapError(toUnavailable),
     )
 
   // Both writes are conditional on the server (create-only, empty subject only), so they go out
@@ -58,10 +52,14 @@ export const make = (runs: KV, publisher: StreamClient, bucket: string = Buckets
     Effect.suspend(() => {
       const traceParent = continueOrStart(spec.traceParent)
       const { record, started } = encodedRunStart(spec, new Date().toISOString(), traceParent)
-      return Effect.all(
-        [createRecord(spec.runId, utf8Bytes(record)), publishStarted(spec.runId, utf8Bytes(started), traceParent)],
-        { concurrency: 2 },
-      ).pipe(Effect.map(([created]) => ({ runId: spec.runId, created })))
+      const recordBytes = utf8Bytes(record)
+      return bothSettled(
+        publishIfEmptyNow(publisher, kvKeySubject(bucket, spec.runId), recordBytes, { contentType: false }),
+        publishStarted(spec.runId, utf8Bytes(started), traceParent),
+      ).pipe(
+        Effect.flatMap(([stored]) => (stored ? Effect.succeed(true) : createdByKv(spec.runId, recordBytes))),
+        Effect.map((created) => ({ runId: spec.runId, created })),
+      )
     })
 
   return { start }
