@@ -10,7 +10,7 @@ import type { NatsHandles } from "../nats/connection.js"
 import { ensureDurable, runWorker, type DurableSpec, type Verdict } from "../nats/worker.js"
 import { evaluateEvent, type EvaluateDeps, type EvaluatedEvent, type InboundEvent } from "./evaluate.js"
 import { storedEvent } from "./inbound.js"
-import { recordOutcome } from "../history/index.js"
+import { recordOutcomes } from "../history/index.js"
 import { failed, type FireRecord } from "../domain/fire-record.js"
 import { publishDead } from "../dead/index.js"
 import { eventsEpoch } from "../nats/events-epoch.js"
@@ -83,8 +83,7 @@ const giveUp = (h: NatsHandles, deps: EvaluateDeps, m: JsMsg, event: InboundEven
     return records
   })
 
-const recordAll = (h: NatsHandles, records: ReadonlyArray<FireRecord>) =>
-  Effect.forEach(records, (r) => recordOutcome(h.publisher, r), { concurrency: "unbounded", discard: true })
+const recordAll = (h: NatsHandles, records: ReadonlyArray<FireRecord>) => recordOutcomes(h.publisher, records)
 
 /**
  * How a consumer's messages become events: an EVENTS message as stored; a source's its own way (a

@@ -2,7 +2,7 @@
 // scheme `slack` also form-encoded bodies (slash commands and interactivity). Pure.
 import type { SchemeName } from "../domain/signatures/index.js"
 
-type BodyKind = "json" | "form"
+export type BodyKind = "json" | "form"
 
 const JSON_TYPE = "application/json"
 const FORM_TYPE = "application/x-www-form-urlencoded"

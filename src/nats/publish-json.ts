@@ -57,6 +57,20 @@ export const jsonHeaders = () => headersOf({}, false)
 
 const unavailable = (e: unknown) => new Unavailable({ message: `NATS: ${e instanceof Error ? e.message : String(e)}` })
 
+/** `publishJson` as a promise (rejected with Unavailable), for records written together with others. */
+export const publishJsonNow = (
+  publisher: StreamClient,
+  subject: string,
+  value: unknown,
+  o: PublishOptions = {},
+): Promise<Published> =>
+  publisher.publish(subject, utf8Bytes(JSON.stringify(value)), headersOf(o, false)).then(
+    (ack) => ({ seq: ack.seq, duplicate: ack.duplicate }),
+    (e: unknown) => {
+      throw unavailable(e)
+    },
+  )
+
 export const publishJson = (
   publisher: StreamClient,
   subject: string,
@@ -64,9 +78,9 @@ export const publishJson = (
   o: PublishOptions = {},
 ): Effect.Effect<Published, Unavailable> =>
   Effect.callback<Published, Unavailable>((resume) => {
-    publisher.publish(subject, utf8Bytes(JSON.stringify(value)), headersOf(o, false)).then(
-      (ack) => resume(Effect.succeed({ seq: ack.seq, duplicate: ack.duplicate })),
-      (e: unknown) => resume(Effect.fail(unavailable(e))),
+    publishJsonNow(publisher, subject, value, o).then(
+      (published) => resume(Effect.succeed(published)),
+      (e: Unavailable) => resume(Effect.fail(e)),
     )
   })
 
@@ -104,29 +118,31 @@ export const publishIfEmpty = (
   })
 
 /**
- * Both writes' results once both have settled (the first failure, if any): two writes in flight
- * together, without the two fibers `Effect.all` would fork for them.
+ * The writes' results once all have settled (the first failure, if any): writes in flight together,
+ * without the fiber per write that `Effect.all` or `Effect.forEach` would fork for them.
  */
-export const bothSettled = <A, B>(a: Promise<A>, b: Promise<B>): Effect.Effect<readonly [A, B], Unavailable> =>
-  Effect.callback<readonly [A, B], Unavailable>((resume) => {
-    let left = 2
+export const settledTogether = <const T extends ReadonlyArray<unknown>>(writes: {
+  readonly [K in keyof T]: Promise<T[K]>
+}): Effect.Effect<T, Unavailable> =>
+  Effect.callback<T, Unavailable>((resume) => {
+    let left = writes.length
     let first: { readonly error: Unavailable } | undefined
-    let ra: A
-    let rb: B
+    const results = new Array<unknown>(writes.length)
     const settled = () => {
       if (--left > 0) return
-      resume(first !== undefined ? Effect.fail(first.error) : Effect.succeed([ra, rb] as const))
+      resume(first !== undefined ? Effect.fail(first.error) : Effect.succeed(results as unknown as T))
     }
-    const failed = (e: unknown) => {
-      first ??= { error: e instanceof Unavailable ? e : unavailable(e) }
-      settled()
-    }
-    a.then((v) => {
-      ra = v
-      settled()
-    }, failed)
-    b.then((v) => {
-      rb = v
-      settled()
-    }, failed)
+    if (left === 0) return resume(Effect.succeed(results as unknown as T))
+    writes.forEach((w: Promise<unknown>, i) =>
+      w.then(
+        (v) => {
+          results[i] = v
+          settled()
+        },
+        (e: unknown) => {
+          first ??= { error: e instanceof Unavailable ? e : unavailable(e) }
+          settled()
+        },
+      ),
+    )
   })

@@ -5,7 +5,7 @@
 // context (the inbound event's traceparent, or a new trace) so the engine continues that trace.
 import { Effect } from "effect"
 import type { KV } from "../nats/kv-api.js"
-import { bothSettled, publishIfEmptyNow, type StreamClient } from "../nats/publish-json.js"
+import { settledTogether, publishIfEmptyNow, type StreamClient } from "../nats/publish-json.js"
 import { Buckets, Headers, Subjects, kvKeySubject } from "../protocol/names.js"
 import { encodedRunStart, type RunSpec } from "../domain/workflow-started.js"
 import { continueOrStart } from "../domain/traceparent.js"
@@ -53,10 +53,10 @@ export const make = (runs: KV, publisher: StreamClient, bucket: string = Buckets
       const traceParent = continueOrStart(spec.traceParent)
       const { record, started } = encodedRunStart(spec, new Date().toISOString(), traceParent)
       const recordBytes = utf8Bytes(record)
-      return bothSettled(
+      return settledTogether([
         publishIfEmptyNow(publisher, kvKeySubject(bucket, spec.runId), recordBytes, { contentType: false }),
         publishStarted(spec.runId, utf8Bytes(started), traceParent),
-      ).pipe(
+      ]).pipe(
         Effect.flatMap(([stored]) => (stored ? Effect.succeed(true) : createdByKv(spec.runId, recordBytes))),
         Effect.map((created) => ({ runId: spec.runId, created })),
       )
