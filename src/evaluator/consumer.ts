@@ -79,11 +79,9 @@ const giveUp = (h: NatsHandles, deps: EvaluateDeps, m: JsMsg, event: InboundEven
     const records = deps.matcher
       .match(event.subject)
       .map(({ trigger }) => failed({ trigger: trigger.name, workflow: trigger.workflow, event }, message))
-    yield* recordAll(h, records)
+    yield* recordOutcomes(h.publisher, records)
     return records
   })
-
-const recordAll = (h: NatsHandles, records: ReadonlyArray<FireRecord>) => recordOutcomes(h.publisher, records)
 
 /**
  * How a consumer's messages become events: an EVENTS message as stored; a source's its own way (a
@@ -112,7 +110,7 @@ const evaluateMessage =
       const deps = reading.depsFor?.(m, all) ?? all
       if (event.redelivered) hooks.onRedelivered?.()
       const attempt = (e: EvaluatedEvent) =>
-        Effect.suspend(() => evaluateEvent(deps, e)).pipe(Effect.tap((records) => recordAll(h, records)))
+        Effect.suspend(() => evaluateEvent(deps, e)).pipe(Effect.tap((records) => recordOutcomes(h.publisher, records)))
       // A retry follows an attempt that may have done part of the work (put the event in a window that
       // has fired since, then lost a reply): it is evaluated as a redelivery, so windows first check
       // what already fired instead of counting the event again in the next window. The retries are

@@ -103,20 +103,6 @@ export const publishIfEmptyNow = (
     },
   )
 
-/** The same as an effect. */
-export const publishIfEmpty = (
-  publisher: StreamClient,
-  subject: string,
-  bytes: Uint8Array,
-  o: PublishOptions = {},
-): Effect.Effect<boolean, Unavailable> =>
-  Effect.callback<boolean, Unavailable>((resume) => {
-    publishIfEmptyNow(publisher, subject, bytes, o).then(
-      (stored) => resume(Effect.succeed(stored)),
-      (e: Unavailable) => resume(Effect.fail(e)),
-    )
-  })
-
 /**
  * The writes' results once all have settled (the first failure, if any): writes in flight together,
  * without the fiber per write that `Effect.all` or `Effect.forEach` would fork for them.
