@@ -43,12 +43,15 @@ const cut = (s: string) => (s.length > SHOWN_CHARS ? s.slice(0, SHOWN_CHARS) + "
 
 type Fire = typeof HistoryFire.Type
 
-/** What one decision says: `fired → run X`, `skipped: filtered`, `error: …`. */
+/**
+ * What one decision says: `fired → run X`, `skipped: filtered (field "a" is "b", want "c")` (the
+ * condition that failed, as `delivery get` shows it), `error: …`.
+ */
 export const decisionText = (f: Fire): string =>
   f.outcome === "fired"
     ? `fired → run ${f.run_id ?? "?"}`
     : f.outcome === "skipped"
-      ? `skipped: ${f.reason ?? "?"}`
+      ? `skipped: ${f.reason ?? "?"}${f.detail !== undefined ? ` (${cut(f.detail)})` : ""}`
       : `error: ${cut(f.error ?? "?")}`
 
 /** `time  status  trigger  size  latency  → event / reason` for one delivery record. */
