@@ -40,7 +40,7 @@ const nonZero = (id: string) => (ALL_ZERO.test(id) ? `${id.slice(0, -1)}1` : id)
  */
 export const newTraceParent = (random: (n: number) => Uint8Array = pooledRandomBytes): string => {
   const h = hex(random(24))
-  return `00-${nonZero(h.slice(0, 32))}-${nonZero(h.slice(32))}-01`
+  return formatTraceParent({ traceId: nonZero(h.slice(0, 32)), spanId: nonZero(h.slice(32)), flags: "01" })
 }
 
 /** The header to pass on: the given one normalised when valid (as version 00), else a new trace. */
