@@ -3,7 +3,7 @@
 // and read back newest first for `trigger history`, each fire with its run's current status.
 import { Effect, Schema } from "effect"
 import type { JetStreamClient, JetStreamManager } from "../nats/jetstream-api.js"
-import { publishJson, publishJsonNow, settledTogether, type StreamClient } from "../nats/publish-json.js"
+import { publishJsonNow, settledTogether, type StreamClient } from "../nats/publish-json.js"
 import { Streams, Subjects } from "../protocol/names.js"
 import { FIRE_LARGE_FIELDS, ForeignFire, HistoryFire, type FireRecord } from "../domain/fire-record.js"
 import { cutToShare, fitList, jsonBytes, truncatedField } from "../domain/list-budget.js"
@@ -18,9 +18,6 @@ import { scanBack } from "../nats/scan-back.js"
 const fireMsgId = (r: FireRecord) =>
   `${r.trigger}.${r.event.seq}.${r.outcome}${r.reason !== undefined ? `.${r.reason}` : ""}${r.run_id !== undefined ? `.${r.run_id}` : ""}`
 
-export const recordOutcome = (publisher: StreamClient, r: FireRecord) =>
-  publishJson(publisher, Subjects.triggerFire(r.trigger), r, { msgId: fireMsgId(r) })
-
 /** An evaluation's records, written together: one wait for all of them (none for an empty list). */
 export const recordOutcomes = (publisher: StreamClient, records: ReadonlyArray<FireRecord>) =>
   Effect.suspend(() =>
@@ -28,6 +25,9 @@ export const recordOutcomes = (publisher: StreamClient, records: ReadonlyArray<F
       records.map((r) => publishJsonNow(publisher, Subjects.triggerFire(r.trigger), r, { msgId: fireMsgId(r) })),
     ),
   ).pipe(Effect.asVoid)
+
+/** One record on its own (a window's fire, a manual fire). */
+export const recordOutcome = (publisher: StreamClient, r: FireRecord) => recordOutcomes(publisher, [r])
 
 const decodeOwn = Schema.decodeUnknownOption(HistoryFire)
 const isForeign = Schema.is(ForeignFire)
